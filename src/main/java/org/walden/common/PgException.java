@@ -1,0 +1,64 @@
+package org.walden.common;
+
+/**
+ * An operating error (bad input, lost connection, full disk): the client gets an
+ * ErrorResponse with {@link #sqlState()} and the server goes on. Broken invariants are not
+ * PgExceptions; they go through {@link Invariants}.
+ */
+public class PgException extends RuntimeException {
+
+    /** ErrorResponse severities, PostgreSQL's names. FATAL ends the session. */
+    public enum Severity { ERROR, FATAL, PANIC, WARNING, NOTICE }
+
+    private final SqlState sqlState;
+    private final Severity severity;
+    private final String detail;
+    private final String hint;
+
+    public PgException(SqlState sqlState, String message) {
+        this(Severity.ERROR, sqlState, message, null, null, null);
+    }
+
+    public PgException(SqlState sqlState, String message, Throwable cause) {
+        this(Severity.ERROR, sqlState, message, null, null, cause);
+    }
+
+    public PgException(Severity severity, SqlState sqlState, String message, String detail, String hint,
+                       Throwable cause) {
+        super(message, cause);
+        this.sqlState = sqlState;
+        this.severity = severity;
+        this.detail = detail;
+        this.hint = hint;
+    }
+
+    public static PgException fatal(SqlState sqlState, String message) {
+        return new PgException(Severity.FATAL, sqlState, message, null, null, null);
+    }
+
+    public PgException withDetail(String newDetail) {
+        return new PgException(severity, sqlState, getMessage(), newDetail, hint, getCause());
+    }
+
+    public PgException withHint(String newHint) {
+        return new PgException(severity, sqlState, getMessage(), detail, newHint, getCause());
+    }
+
+    public SqlState sqlState() {
+        return sqlState;
+    }
+
+    public Severity severity() {
+        return severity;
+    }
+
+    /** The ErrorResponse 'D' field, or null. */
+    public String detail() {
+        return detail;
+    }
+
+    /** The ErrorResponse 'H' field, or null. */
+    public String hint() {
+        return hint;
+    }
+}

@@ -1,0 +1,30 @@
+package org.walden.common.guc;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A session's view of the configuration parameters (GUCs): the server-wide values from
+ * postgresql.conf / postgresql.auto.conf / the command line, with the session's SET values
+ * on top. Names are case-insensitive.
+ */
+public interface SessionSettings {
+
+    /** SHOW name: the value as PostgreSQL prints it (units included, e.g. "16MB", "60s"). 42704 if unknown. */
+    String show(String name);
+
+    /** SET [LOCAL] name = value. 42704 unknown, 22023 bad value, 55P02 cannot be changed now. */
+    void set(String name, String value, boolean local);
+
+    /** RESET name / SET name TO DEFAULT. */
+    void reset(String name);
+
+    /** At transaction end: drops SET LOCAL values. */
+    void endTransaction(boolean committed);
+
+    /** SHOW ALL: name, setting, description. */
+    List<String[]> showAll();
+
+    /** The GUC_REPORT parameters (sent as ParameterStatus) and their current values. */
+    Map<String, String> reportedValues();
+}

@@ -1,0 +1,2 @@
+/** Configuration parameters (GUCs): definitions, units, sources, session values. */
+package org.walden.common.guc;

@@ -1,0 +1,2 @@
+/** Shared by every layer: SQLSTATEs and PgException, always-on invariants, configuration parameters. */
+package org.walden.common;

@@ -1,0 +1,2 @@
+/** Physical streaming replication: walsender, walreceiver, synchronous replication, slots, base backup. */
+package org.walden.replication;

@@ -1,0 +1,26 @@
+package org.walden.sql;
+
+import java.util.List;
+
+/** A bound statement ready to run (PostgreSQL's portal). */
+public interface Portal {
+
+    /** The result columns with their output formats, or null if it returns no rows. */
+    List<ColumnDesc> columns();
+
+    /**
+     * Runs (or resumes) the statement, sending at most {@code maxRows} rows (0 = all) to
+     * {@code sink}, values already encoded in each column's format (null = SQL NULL).
+     */
+    Completion execute(int maxRows, RowSink sink);
+
+    /** The outcome of one Execute: the CommandComplete tag, or suspended (PortalSuspended). */
+    record Completion(String commandTag, boolean suspended) {
+    }
+
+    /** Receives DataRow contents. */
+    @FunctionalInterface
+    interface RowSink {
+        void row(byte[][] values);
+    }
+}

@@ -1,0 +1,53 @@
+package org.walden.sql;
+
+import java.util.List;
+import java.util.function.Consumer;
+import org.walden.common.PgException;
+import org.walden.common.guc.SessionSettings;
+
+/**
+ * One client's SQL session: what a backend drives for the simple and the extended query
+ * protocol. Used by one thread (the backend), except {@link #cancel()}.
+ *
+ * <p>Transactions: outside BEGIN ... COMMIT, the statements of one simple Query message, or
+ * of the extended-protocol messages up to a Sync, run in one implicit transaction that
+ * {@link #sync()} ends (commit, or rollback after an error). Inside a block that failed,
+ * every statement but ROLLBACK / COMMIT / END raises 25P02.
+ */
+public interface Session extends AutoCloseable {
+
+    /** Splits and parses a simple Query message's text: one Prepared per statement. */
+    List<Prepared> parseSimple(String sql);
+
+    /**
+     * Parses one statement for the extended protocol. {@code paramTypeOids} may be shorter
+     * than the parameters used, or hold 0s: those types are inferred from the context.
+     */
+    Prepared prepare(String sql, int[] paramTypeOids);
+
+    /**
+     * Binds parameters (null element = SQL NULL) given in text (0) or binary (1) format:
+     * {@code paramFormats} of length 0 means all text, length 1 means all that one.
+     * {@code resultFormats} likewise for the result columns.
+     */
+    Portal bind(Prepared statement, byte[][] params, short[] paramFormats, short[] resultFormats);
+
+    /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block. */
+    char transactionStatus();
+
+    /** Ends the implicit transaction: commits it, or rolls it back after an error. */
+    void sync();
+
+    /** Asks the running statement to stop with 57014 (CancelRequest). Any thread. */
+    void cancel();
+
+    /** Session-level settings (SET/SHOW), with the server-wide values underneath. */
+    SessionSettings settings();
+
+    /** Where NOTICE and WARNING messages go (e.g. "there is no transaction in progress"). */
+    void setNoticeSink(Consumer<PgException> sink);
+
+    /** Rolls back whatever is open; releases locks. */
+    @Override
+    void close();
+}

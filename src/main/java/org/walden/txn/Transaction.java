@@ -1,0 +1,65 @@
+package org.walden.txn;
+
+import org.walden.wal.Lsn;
+
+/**
+ * One READ COMMITTED transaction over the ordered key-value space of {@code storage}.
+ *
+ * <p>Keys and values are byte arrays ordered bytewise unsigned. The first byte of a key
+ * names its keyspace: {@link #CATALOG_KEYSPACE} for catalog rows (tables, columns, roles),
+ * {@link #DATA_KEYSPACE} for table rows; a commit that changes catalog keys bumps
+ * {@link TransactionManager#catalogVersion()} (on a standby, redo does).
+ *
+ * <p>Reads see the latest statement snapshot (taken by {@link #newStatementSnapshot()})
+ * with this transaction's own writes laid over it. Writes are buffered privately and
+ * become visible to others only at commit, after the commit record is durable as
+ * synchronous_commit asks. A row is written only under its row lock
+ * ({@link #lockForUpdate}); row locks are held until commit or rollback.
+ *
+ * <p>A Transaction is used by one thread (its backend).
+ */
+public interface Transaction {
+
+    byte CATALOG_KEYSPACE = 0x01;
+    byte DATA_KEYSPACE = 0x02;
+
+    /** The transaction id, assigned at the first write (0 before: PostgreSQL's virtual xid). */
+    int xid();
+
+    /** READ COMMITTED: each statement starts by taking a fresh snapshot. */
+    void newStatementSnapshot();
+
+    /** The value under {@code key} in the snapshot plus own writes, or null. */
+    byte[] get(byte[] key);
+
+    /** Keys in [from, to) in key order, snapshot plus own writes. The cursor must be closed. */
+    KvCursor scan(byte[] fromInclusive, byte[] toExclusive);
+
+    /**
+     * Takes the row lock on {@code key}, waiting while another transaction holds it (up to
+     * {@code timeoutMs}, then 55P03; a wait cycle raises 40P01), and returns the row's latest
+     * committed value with own writes laid over it (null when absent or deleted): the value a
+     * READ COMMITTED UPDATE re-checks its WHERE clause against, as PostgreSQL's EvalPlanQual
+     * does. Also used before INSERT, so that two inserts of one primary key serialise.
+     */
+    byte[] lockForUpdate(byte[] key, long timeoutMs);
+
+    /** Writes a row; the caller holds its row lock. Raises 25006 in a read-only transaction. */
+    void put(byte[] key, byte[] value);
+
+    /** Deletes a row; the caller holds its row lock. */
+    void delete(byte[] key);
+
+    /** True once this transaction has written something. */
+    boolean hasWrites();
+
+    /**
+     * Logs the buffered writes and a commit record, waits as {@code level} asks, applies the
+     * writes to storage and releases the row locks. Returns the end LSN of the commit record
+     * (INVALID for a transaction that wrote nothing).
+     */
+    Lsn commit(SynchronousCommit level);
+
+    /** Drops the buffered writes and releases the row locks. Safe to call twice. */
+    void rollback();
+}

@@ -1,0 +1,21 @@
+package org.walden.txn;
+
+import org.walden.wal.Lsn;
+
+/**
+ * Starts transactions and owns what they share: the row-lock table, the xid counter, the
+ * commit path into the WAL. On a standby (in recovery) every transaction is read-only.
+ */
+public interface TransactionManager {
+
+    Transaction begin();
+
+    /** True while the server is in recovery (a standby): writes raise 25006. */
+    boolean inRecovery();
+
+    /** Bumped each time committed or replayed changes touch the catalog keyspace. */
+    long catalogVersion();
+
+    /** The WAL insert position (pg_current_wal_lsn() on a primary). */
+    Lsn currentWalLsn();
+}

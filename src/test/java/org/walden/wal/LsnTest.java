@@ -1,0 +1,32 @@
+package org.walden.wal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class LsnTest {
+
+    @Test
+    void printsAndParsesAsPostgresDoes() {
+        assertThat(new Lsn(0x1_0000_00A8L).toString()).isEqualTo("1/A8");
+        assertThat(new Lsn(0x7000EA0L).toString()).isEqualTo("0/7000EA0");
+        assertThat(Lsn.parse("16/B374D848").value()).isEqualTo(0x16_B374_D848L);
+        assertThat(Lsn.parse("0/0")).isEqualTo(Lsn.INVALID);
+    }
+
+    @Test
+    void rejectsMalformedText() {
+        assertThatThrownBy(() -> Lsn.parse("12345")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Lsn.parse("G/0")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Lsn.parse("0/")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void findsSegments() {
+        long seg = 16L * 1024 * 1024;
+        Lsn lsn = Lsn.parse("0/3000028");
+        assertThat(lsn.segmentNo(seg)).isEqualTo(3);
+        assertThat(lsn.segmentOffset(seg)).isEqualTo(0x28);
+    }
+}
