@@ -591,7 +591,7 @@ public final class Parser {
                 expectWord("key");
                 primaryKey = true;
             } else if (acceptWord("default")) {
-                defaultExpr = unaryLevel();
+                defaultExpr = comparison();
             } else if (acceptWord("unique")) {
                 // accepted, not enforced (no secondary indexes yet)
             } else {
