@@ -169,7 +169,7 @@ public final class Startup {
     private void replayOne(WalRecord r) {
         rmgr.redo(r);
         lastReplayedRecordLsn = r.lsn();
-        replayEnd = r.nextLsn();
+        replayEnd = reader.nextLsn();
         if (!consistent) {
             checkConsistency();
         }

@@ -193,4 +193,46 @@ class KvTransactionManagerTest {
         assertThat(t.get(key("a"))).isNull();
         t.rollback();
     }
+
+    @Test
+    void groupCommitOneFsyncServesManyTransactions() throws Exception {
+        long fsyncsBefore = wal.fsyncCount();
+        int threads = 8;
+        int perThread = 20;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int tt = t;
+            fs.add(pool.submit(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    Transaction tx = tm.begin();
+                    tx.put(key("t" + tt + "-" + i), v(i));
+                    Lsn end = tx.commit(SynchronousCommit.LOCAL);
+                    assertThat(wal.flushedLsn().compareTo(end)).isGreaterThanOrEqualTo(0);
+                }
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertThat(wal.fsyncCount() - fsyncsBefore).isLessThan((long) threads * perThread);
+    }
+
+    @Test
+    void commitWaiterRunsForRemoteLevelsBeforeTheCommitIsVisible() {
+        List<String> seen = new ArrayList<>();
+        tm.setCommitWaiter((end, level) -> {
+            Transaction reader = tm.begin();
+            seen.add(level + ":" + (reader.get(key("w")) == null ? "invisible" : "visible"));
+            reader.rollback();
+        });
+        Transaction t = tm.begin();
+        t.put(key("w"), v(1));
+        t.commit(SynchronousCommit.REMOTE_APPLY);
+        Transaction t2 = tm.begin();
+        t2.put(key("w2"), v(1));
+        t2.commit(SynchronousCommit.LOCAL);
+        assertThat(seen).containsExactly("REMOTE_APPLY:invisible");
+    }
 }
