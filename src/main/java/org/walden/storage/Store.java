@@ -4,7 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import org.rocksdb.AbstractEventListener;
 import org.rocksdb.Checkpoint;
+import org.rocksdb.FlushJobInfo;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
@@ -39,17 +41,39 @@ public final class Store implements AutoCloseable {
     private final Options options;
     private final RocksDB db;
     private final WriteOptions writeOptions;
+    private final AbstractEventListener listener;
 
-    private Store(Path dir, Options options, RocksDB db) {
+    private Store(Path dir, Options options, RocksDB db, AbstractEventListener listener) {
         this.dir = dir;
         this.options = options;
         this.db = db;
+        this.listener = listener;
         this.writeOptions = new WriteOptions().setDisableWAL(true);
     }
 
     /** Opens (creating when missing) the RocksDB database in {@code baseDir}. */
     public static Store open(Path baseDir) {
+        return open(baseDir, () -> { });
+    }
+
+    /**
+     * Opens the database; {@code beforeMemtableFlush} runs in RocksDB's flush thread before any
+     * memtable is written to an SST file, however the flush was triggered. That is where
+     * PostgreSQL's WAL-before-data rule is kept: on a primary it flushes the WAL (so no change
+     * reaches storage files before its commit record is durable, even with
+     * synchronous_commit=off); on a standby it advances minRecoveryPoint past what is being
+     * written. It must not wait for anything that waits for a RocksDB flush.
+     */
+    public static Store open(Path baseDir, Runnable beforeMemtableFlush) {
+        AbstractEventListener listener = new AbstractEventListener(
+                AbstractEventListener.EnabledEventCallback.ON_FLUSH_BEGIN) {
+            @Override
+            public void onFlushBegin(RocksDB db, FlushJobInfo info) {
+                beforeMemtableFlush.run();
+            }
+        };
         Options options = new Options()
+                .setListeners(List.of(listener))
                 .setCreateIfMissing(true)
                 // memtables are flushed by checkpoints, never implicitly at close: a close without
                 // a checkpoint then behaves like a crash, which recovery repairs from the WAL
@@ -58,9 +82,10 @@ public final class Store implements AutoCloseable {
                 .setKeepLogFileNum(2);
         try {
             Files.createDirectories(baseDir);
-            return new Store(baseDir, options, RocksDB.open(options, baseDir.toString()));
+            return new Store(baseDir, options, RocksDB.open(options, baseDir.toString()), listener);
         } catch (RocksDBException | java.io.IOException e) {
             options.close();
+            listener.close();
             throw new PgException(SqlState.IO_ERROR, "could not open storage in \"" + baseDir + "\": " + e.getMessage(), e);
         }
     }
@@ -141,6 +166,7 @@ public final class Store implements AutoCloseable {
         writeOptions.close();
         db.close();
         options.close();
+        listener.close();
     }
 
     static boolean before(byte[] key, byte[] limit) {

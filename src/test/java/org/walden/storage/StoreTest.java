@@ -65,4 +65,14 @@ class StoreTest {
             assertThat(copy.getLatest(k(2, 1))).containsExactly(1);
         }
     }
+
+    @Test
+    void theFlushHookRunsBeforeAMemtableIsWritten() {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        try (Store store = Store.open(dir.resolve("base"), calls::incrementAndGet)) {
+            store.apply(List.of(new KvChange(k(2, 1), k(1), null)));
+            store.flush();
+            assertThat(calls.get()).isEqualTo(1);
+        }
+    }
 }
