@@ -68,6 +68,8 @@ public final class Wal {
     private final Condition flushedCond = progressLock.newCondition();
     private volatile long flushedPos;
     private volatile Supplier<Lsn> minKeepLsnSupplier = () -> Lsn.INVALID;
+    /** Set by {@link #close}; read by inserters and flushers. */
+    private volatile boolean closed;
 
     /**
      * Opens the WAL for insertion at {@code insertAt} (just past the last valid record, whose
@@ -120,6 +122,10 @@ public final class Wal {
             long mustFlushTo;
             insertLock.lock();
             try {
+                if (closed) {
+                    throw new PgException(SqlState.ADMIN_SHUTDOWN,
+                            "terminating connection due to administrator command");
+                }
                 if (activeUsed == 0 || activeUsed + need <= options.walBuffersBytes()) {
                     return copyIntoBuffer(records, (int) need);
                 }
@@ -202,7 +208,7 @@ public final class Wal {
         }
         flushLock.lock();
         try {
-            if (Long.compareUnsigned(flushedPos, upTo.value()) >= 0) {
+            if (closed || Long.compareUnsigned(flushedPos, upTo.value()) >= 0) {
                 return;
             }
             byte[] chunk;
@@ -310,7 +316,7 @@ public final class Wal {
             Inserted ins;
             insertLock.lock();
             try {
-                if (insertPos % segmentSizeBytes == 0) {
+                if (closed || insertPos % segmentSizeBytes == 0) {
                     return new Lsn(insertPos);
                 }
                 ins = copyIntoBuffer(List.of(XactRecords.switchRecord()),
@@ -385,9 +391,22 @@ public final class Wal {
         }
         flushLock.lock();
         try {
+            insertLock.lock();
+            try {
+                closed = true;
+                activeUsed = 0; // what was not flushed is lost, as in a crash
+            } finally {
+                insertLock.unlock();
+            }
             files.closeAll();
         } finally {
             flushLock.unlock();
+        }
+        progressLock.lock();
+        try {
+            flushedCond.signalAll();
+        } finally {
+            progressLock.unlock();
         }
     }
 
