@@ -53,8 +53,24 @@ final class PortalImpl implements Portal {
         return columns;
     }
 
+    private CopyIn copyIn;
+
+    @Override
+    public CopyIn copyIn() {
+        if (!(prepared.stmt instanceof org.walden.sql.parse.Ast.Copy)) {
+            return null;
+        }
+        if (copyIn == null) {
+            copyIn = session.startCopy(this);
+        }
+        return copyIn;
+    }
+
     @Override
     public Completion execute(int maxRows, RowSink sink) {
+        if (prepared.stmt instanceof org.walden.sql.parse.Ast.Copy) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY FROM STDIN must be run through Portal.copyIn()");
+        }
         if (result == null) {
             result = session.run(this);
             columns = withFormats(prepared.columns());
