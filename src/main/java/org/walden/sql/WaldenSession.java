@@ -15,6 +15,7 @@ import org.walden.sql.catalog.Catalog;
 import org.walden.sql.catalog.CatalogStore;
 import org.walden.sql.catalog.RoleDef;
 import org.walden.sql.exec.Analyzed;
+import org.walden.sql.exec.ClientQueries;
 import org.walden.sql.exec.CopyFromText;
 import org.walden.sql.exec.Ddl;
 import org.walden.sql.exec.ExecEnv;
@@ -88,7 +89,7 @@ final class WaldenSession implements Session, ExecEnv {
                 return out;
             }
             for (String piece : pieces) {
-                out.add(new PreparedImpl(piece, Parser.parse(piece), null));
+                out.add(new PreparedImpl(piece, parse(piece), null));
             }
             return out;
         });
@@ -104,11 +105,16 @@ final class WaldenSession implements Session, ExecEnv {
             if (pieces.size() > 1) {
                 throw new PgException(SqlState.SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement");
             }
-            PreparedImpl p = new PreparedImpl(sql, Parser.parse(pieces.get(0)), paramTypeOids);
+            PreparedImpl p = new PreparedImpl(sql, parse(pieces.get(0)), paramTypeOids);
             checkNotFailed(p);
             analyze(p);
             return p;
         });
+    }
+
+    private static Ast.Stmt parse(String statement) {
+        Ast.Stmt known = ClientQueries.recognise(statement);
+        return known != null ? known : Parser.parse(statement);
     }
 
     @Override
@@ -558,6 +564,9 @@ final class WaldenSession implements Session, ExecEnv {
                 tag = "CHECKPOINT";
             }
             case Ast.NoOp n -> tag = n.tag();
+            case Ast.KnownClientQuery k -> {
+                return ClientQueries.run(k, currentCatalog());
+            }
             case Ast.CreateTable c -> tag = ddlDone(ddl.createTable(c));
             case Ast.DropTable d -> tag = ddlDone(ddl.dropTable(d));
             case Ast.Truncate t -> tag = ddlDone(ddl.truncate(t));

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.sql.ColumnDesc;
 import org.walden.sql.testing.Client;
 import org.walden.sql.testing.MemoryTransactionManager;
 
@@ -191,5 +192,24 @@ class SessionQueryTest {
         assertThatThrownBy(() -> c.copy("copy t from stdin", "z\tx\ty\n"))
                 .hasMessage("invalid input syntax for type integer: \"z\"");
         assertThat(c.q("select count(*) from t").value()).isEqualTo("2");
+    }
+
+    @Test
+    void pgbenchPartitionCheckBeforeARun() {
+        String q = "select o.n, p.partstrat, pg_catalog.count(i.inhparent) from pg_catalog.pg_class as c join "
+                + "pg_catalog.pg_namespace as n on (n.oid = c.relnamespace) cross join lateral (select "
+                + "pg_catalog.array_position(pg_catalog.current_schemas(true), n.nspname)) as o(n) left join "
+                + "pg_catalog.pg_partitioned_table as p on (p.partrelid = c.oid) left join pg_catalog.pg_inherits as i "
+                + "on (c.oid = i.inhparent) where c.relname = 'pgbench_accounts' and o.n is not null group by 1, 2 "
+                + "order by 1 asc limit 1";
+        assertThat(c.q(q).rows()).isEmpty();
+        c.q("create table pgbench_accounts (aid int)");
+        Client.Result r = c.q(q);
+        assertThat(r.rows()).containsExactly(java.util.Arrays.asList("2", null, "0"));
+        assertThat(r.columns()).extracting(ColumnDesc::typeOid).containsExactly(23, 18, 20);
+        assertThat(r.tag()).isEqualTo("SELECT 1");
+        assertThat(c.q("BEGIN;").tag()).isEqualTo("BEGIN");
+        assertThat(c.q("truncate pgbench_accounts").tag()).isEqualTo("TRUNCATE TABLE");
+        assertThat(c.q("END;").tag()).isEqualTo("COMMIT");
     }
 }

@@ -62,6 +62,10 @@ public final class Planner {
                         ? List.of(textColumn("name"), textColumn("setting"), textColumn("description"))
                         : List.of(textColumn(show.name()));
             }
+            case Ast.KnownClientQuery k -> {
+                plan = new Plan.Utility(stmt);
+                columns = ClientQueries.columns(k);
+            }
             default -> plan = new Plan.Utility(stmt);
         }
         int[] oids = params.finish();
