@@ -101,8 +101,6 @@ public final class WalSender implements Runnable {
     private volatile long lastReplyMillis;
     /** Written by the loop when it pings, cleared by the reply reader. */
     private volatile boolean waitingForPingResponse;
-    /** Set by the reply reader when an 'r' asked for a reply. */
-    private volatile boolean replyRequested;
     /** Set by the reply reader on the client's CopyDone. */
     private volatile boolean clientCopyDone;
     /** Set by the reply reader on Terminate, EOF or a protocol error. */
@@ -385,7 +383,6 @@ public final class WalSender implements Runnable {
         entry.state = entry.state.moveTo(WalSndState.CATCHUP);
         clientCopyDone = false;
         clientGone = false;
-        replyRequested = false;
         waitingForPingResponse = false;
         lastReplyMillis = ctx.clock().millis();
         Thread reader = Thread.ofVirtual().name("walsender-" + pid + "-replies").start(this::processRepliesLoop);
@@ -496,10 +493,6 @@ public final class WalSender implements Runnable {
         out.copyData(new StreamingMessages.XLogData(sentPtr, sendUpto, now, buffer, 0, n).encode());
         sentPtr = sentPtr.plus(n);
         entry.sentLsn = sentPtr;
-        if (replyRequested) {
-            replyRequested = false;
-            walSndKeepalive(false);
-        }
     }
 
     private long napMs() {
@@ -526,10 +519,6 @@ public final class WalSender implements Runnable {
 
     /** WalSndKeepaliveIfNecessary: after timeout/2 of silence, one keepalive asking for a reply. */
     private void walSndKeepaliveIfNecessary() throws IOException {
-        if (replyRequested) {
-            replyRequested = false;
-            walSndKeepalive(false);
-        }
         long timeout = ctx.walSenderTimeoutMs();
         if (timeout <= 0 || waitingForPingResponse) {
             return;
@@ -540,9 +529,10 @@ public final class WalSender implements Runnable {
         }
     }
 
+    /** WalSndKeepalive; called by the loop and by the reply reader, so it reads the published sentLsn. */
     private void walSndKeepalive(boolean requestReply) throws IOException {
         long now = StreamingMessages.toPgTimestampMicros(ctx.clock().instant());
-        out.copyData(new StreamingMessages.PrimaryKeepalive(sentPtr, now, requestReply).encode());
+        out.copyData(new StreamingMessages.PrimaryKeepalive(entry.sentLsn, now, requestReply).encode());
         out.flush();
     }
 
@@ -610,7 +600,12 @@ public final class WalSender implements Runnable {
         entry.replayLsn = r.applyLsn();
         entry.replyTime = StreamingMessages.fromPgTimestampMicros(r.clientTimeMicros());
         if (r.replyRequested()) {
-            replyRequested = true;
+            // answered at once from this thread, as ProcessStandbyReplyMessage does
+            try {
+                walSndKeepalive(false);
+            } catch (IOException e) {
+                markClient(false);
+            }
         }
         ReplicationSlots.Slot slot = streamingSlot;
         if (slot != null && r.flushLsn().isValid()) {
