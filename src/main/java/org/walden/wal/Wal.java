@@ -276,18 +276,64 @@ public final class Wal {
      * when nothing past {@code from} is flushed yet). Raises 58P01 when the segment is gone.
      */
     public int readRaw(Lsn from, byte[] dst, int offset, int length) {
+        return readRaw(null, from, dst, offset, length);
+    }
+
+    /**
+     * As {@link #readRaw(Lsn, byte[], int, int)}, from the segment files of {@code tli} only
+     * (a walsender streaming a timeline this server left); null means the current timeline's
+     * files, falling back to older timelines' for segments before the switch.
+     */
+    public int readRaw(TimelineId tli, Lsn from, byte[] dst, int offset, int length) {
         long available = flushedPos - from.value();
         int n = (int) Math.min(length, Math.max(0, available));
         if (n == 0) {
             return 0;
         }
         try {
-            return files.read(from.value(), dst, offset, n);
+            return files.read(tli, from.value(), dst, offset, n);
         } catch (NoSuchFileException e) {
             throw new PgException(SqlState.UNDEFINED_FILE,
-                    String.format("requested WAL segment %s has already been removed",
-                            WalSegments.fileName(timeline(), from.segmentNo(segmentSizeBytes), segmentSizeBytes)));
+                    String.format("requested WAL segment %s has already been removed", e.getFile()));
         }
+    }
+
+    /**
+     * pg_switch_wal: inserts a SWITCH record and moves the insert position to the next segment's
+     * start, so the current segment is finished (for archiving). Returns the end of the SWITCH
+     * record, or the insert position unchanged when it is already at a segment start.
+     */
+    public Lsn switchSegment() {
+        flushLock.lock();
+        try {
+            long boundary;
+            Inserted ins;
+            insertLock.lock();
+            try {
+                if (insertPos % segmentSizeBytes == 0) {
+                    return new Lsn(insertPos);
+                }
+                ins = copyIntoBuffer(List.of(XactRecords.switchRecord()),
+                        (int) WalRecord.align(WalRecord.HEADER_SIZE));
+                // rare: the buffer is written under the insert lock so that positions stay contiguous
+                files.write(activeStart, active, 0, activeUsed);
+                files.sync();
+                boundary = nextSegmentStart(ins.lastLsn().value() + WalRecord.HEADER_SIZE);
+                insertPos = boundary;
+                activeStart = boundary;
+                activeUsed = 0;
+            } finally {
+                insertLock.unlock();
+            }
+            publishFlushed(boundary);
+            return ins.lastLsn().plus(WalRecord.HEADER_SIZE);
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    private long nextSegmentStart(long position) {
+        return (position + segmentSizeBytes - 1) / segmentSizeBytes * segmentSizeBytes;
     }
 
     /** Replication slots (later) tell the WAL what they still need. */
