@@ -339,6 +339,45 @@ class PostmasterTest {
     }
 
     @Test
+    void fastShutdownInterruptsARunningStatement() throws Exception {
+        PgClient c = PgClient.connect(ConnInfo.parse("host=" + socketDir + " port=" + port + " user=u_trust"
+                + " dbname=postgres"));
+        CompletableFuture<Throwable> running = CompletableFuture.supplyAsync(() -> {
+            try {
+                c.simpleQuery("sleep");
+                return null;
+            } catch (Exception e) {
+                return e;
+            }
+        });
+        waitFor(() -> engine.sessions.stream().anyMatch(x -> x.sleeping));
+        assertThat(pm.stop(Postmaster.ShutdownMode.FAST, 10_000)).isTrue();
+        Throwable t = running.get(10, TimeUnit.SECONDS);
+        assertThat(t).isInstanceOf(PgServerError.class)
+                .hasMessage("terminating connection due to administrator command");
+        assertThat(((PgServerError) t).code()).isEqualTo("57P01");
+        assertThat(((PgServerError) t).severity()).isEqualTo(PgException.Severity.FATAL);
+        c.close();
+        pm = null;
+    }
+
+    @Test
+    void reloadReplacesPgHbaConfUnlessBroken() throws Exception {
+        assertThatThrownBy(() -> jdbc("stranger", null, "postgres")).hasMessageContaining("no pg_hba.conf entry");
+        Files.writeString(dataDir.resolve("pg_hba.conf"), HBA + "host all stranger 127.0.0.1/32 trust\n");
+        engine.role("stranger", false, true, false, -1, null);
+        pm.reload();
+        try (Connection c = jdbc("stranger", null, "postgres")) {
+            assertThat(query(c, "select current_user")).isEqualTo("stranger");
+        }
+        Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 127.0.0.1/32 ident\n");
+        pm.reload(); // logged and ignored: the previous rules stay
+        try (Connection c = jdbc("stranger", null, "postgres")) {
+            assertThat(query(c, "select current_user")).isEqualTo("stranger");
+        }
+    }
+
+    @Test
     void smartShutdownWaitsForClientsAndRefusesNewOnes() throws Exception {
         Connection c = jdbc("u_trust", null, "postgres");
         pm.requestShutdown(Postmaster.ShutdownMode.SMART);
