@@ -291,7 +291,7 @@ public final class PgStream implements Closeable {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                send(java.util.Arrays.copyOfRange(b, off, off + len));
+                send(b, off, len);
             }
 
             @Override
@@ -310,15 +310,20 @@ public final class PgStream implements Closeable {
 
     /** Queues one or more whole frames; large frames go out at once. */
     public void send(byte[] frame) throws IOException {
+        send(frame, 0, frame.length);
+    }
+
+    /** Queues {@code length} bytes of {@code data} from {@code offset}. */
+    public void send(byte[] data, int offset, int length) throws IOException {
         writeLock.lock();
         try {
-            if (frame.length > outBuf.remaining()) {
+            if (length > outBuf.remaining()) {
                 flushLocked();
             }
-            if (frame.length > outBuf.capacity()) {
-                writeFully(ByteBuffer.wrap(frame));
+            if (length > outBuf.capacity()) {
+                writeFully(ByteBuffer.wrap(data, offset, length));
             } else {
-                outBuf.put(frame);
+                outBuf.put(data, offset, length);
             }
         } finally {
             writeLock.unlock();
