@@ -122,10 +122,19 @@ public final class PgStream implements Closeable {
         if (fill() != 0) {
             return true;
         }
-        readSelector.selectedKeys().clear();
-        readSelector.select(Math.max(1, timeoutMs));
-        readSelector.selectedKeys().clear();
+        select(readSelector, Math.max(1, timeoutMs));
         return fill() != 0;
+    }
+
+    /** Waits on a selector; a selector closed by {@link #close()} reads as a closed channel. */
+    private static void select(Selector selector, long timeoutMs) throws IOException {
+        try {
+            selector.selectedKeys().clear();
+            selector.select(timeoutMs);
+            selector.selectedKeys().clear();
+        } catch (java.nio.channels.ClosedSelectorException e) {
+            throw new java.nio.channels.ClosedChannelException();
+        }
     }
 
     /** Makes a pending or the next {@link #awaitReadable} return at once. Any thread. */
@@ -157,8 +166,7 @@ public final class PgStream implements Closeable {
                 } else if (now - deadline >= 0) {
                     throw new SocketTimeoutException("timeout reading from " + remoteAddress);
                 }
-                readSelector.selectedKeys().clear();
-                readSelector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
+                select(readSelector, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
             } else {
                 deadline = 0;
             }
@@ -258,8 +266,7 @@ public final class PgStream implements Closeable {
                         return -1;
                     }
                     if (got == 0) {
-                        readSelector.selectedKeys().clear();
-                        readSelector.select(1000);
+                        select(readSelector, 1000);
                     }
                 }
                 int n = Math.min(len, inBuf.remaining());
@@ -284,7 +291,7 @@ public final class PgStream implements Closeable {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                send(java.util.Arrays.copyOfRange(b, off, off + len));
+                send(b, off, len);
             }
 
             @Override
@@ -303,15 +310,20 @@ public final class PgStream implements Closeable {
 
     /** Queues one or more whole frames; large frames go out at once. */
     public void send(byte[] frame) throws IOException {
+        send(frame, 0, frame.length);
+    }
+
+    /** Queues {@code length} bytes of {@code data} from {@code offset}. */
+    public void send(byte[] data, int offset, int length) throws IOException {
         writeLock.lock();
         try {
-            if (frame.length > outBuf.remaining()) {
+            if (length > outBuf.remaining()) {
                 flushLocked();
             }
-            if (frame.length > outBuf.capacity()) {
-                writeFully(ByteBuffer.wrap(frame));
+            if (length > outBuf.capacity()) {
+                writeFully(ByteBuffer.wrap(data, offset, length));
             } else {
-                outBuf.put(frame);
+                outBuf.put(data, offset, length);
             }
         } finally {
             writeLock.unlock();
@@ -362,8 +374,7 @@ public final class PgStream implements Closeable {
             } else if (now - deadline >= 0) {
                 throw new SocketTimeoutException("timeout writing to " + remoteAddress);
             }
-            writeSelector.selectedKeys().clear();
-            writeSelector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
+            select(writeSelector, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
         }
     }
 

@@ -53,9 +53,22 @@ public final class Engine {
     private WalWriter walWriter;
     private WalReceiverWriter receiverWriter;
     private volatile boolean closed;
+    /** What runs before RocksDB writes a memtable (see Store.open); set per mode. */
+    private final FlushHook flushHook;
 
-    private Engine(Path dataDir, EngineOptions options, ControlFile controlFile, Store store) {
+    /** Delegates RocksDB's flush-begin callback to the current mode's action. */
+    private static final class FlushHook implements Runnable {
+        volatile Runnable action = () -> { };
+
+        @Override
+        public void run() {
+            action.run();
+        }
+    }
+
+    private Engine(Path dataDir, EngineOptions options, ControlFile controlFile, Store store, FlushHook flushHook) {
         this.dataDir = dataDir;
+        this.flushHook = flushHook;
         this.options = options;
         this.controlFile = controlFile;
         this.store = store;
@@ -102,8 +115,9 @@ public final class Engine {
     /** Starts the engine: crash recovery then production, or the standby's redo loop. */
     public static Engine open(Path dataDir, EngineOptions options) {
         ControlFile cf = ControlFile.open(dataDir, options.fsync(), options.clock());
-        Store store = Store.open(dataDir.resolve(BASE_DIR));
-        Engine engine = new Engine(dataDir, options, cf, store);
+        FlushHook hook = new FlushHook();
+        Store store = Store.open(dataDir.resolve(BASE_DIR), hook);
+        Engine engine = new Engine(dataDir, options, cf, store, hook);
         try {
             if (options.standbyMode()) {
                 engine.startStandby();
@@ -125,6 +139,8 @@ public final class Engine {
         wal = new Wal(dataDir.resolve(WAL_DIR), cf.walSegmentSizeBytes(), cf.timeline(), r.endOfWal(),
                 r.lastRecordLsn(), new Wal.Options(options.fsync(), options.walBuffersBytes(),
                 options.walKeepSizeBytes(), options.walKeepSegments()));
+        Wal primaryWal = wal;
+        flushHook.action = primaryWal::flushAll;
         transactions.endRecovery(wal, r.nextXid());
         checkpointer.setPrimary(wal, transactions::redoPoint, transactions::nextXid);
         if (r.wasCleanShutdown()) {
@@ -138,6 +154,7 @@ public final class Engine {
     }
 
     private void startStandby() {
+        flushHook.action = startup::updateMinRecoveryPoint;
         Startup.ReplayResult r = startup.replayLocalWal(true);
         ControlFile.Data cf = controlFile.get();
         receiverWriter = new WalReceiverWriter(dataDir.resolve(WAL_DIR), cf.walSegmentSizeBytes(), cf.timeline(),

@@ -64,6 +64,8 @@ public final class Startup {
     private WalReader reader;
     private volatile Lsn replayEnd = Lsn.INVALID;
     private volatile Lsn lastReplayedRecordLsn = Lsn.INVALID;
+    /** Set before a record is applied: storage holds nothing from beyond it. Read by the flush hook. */
+    private volatile Lsn replayingUpTo = Lsn.INVALID;
     private volatile boolean consistent;
     private volatile boolean stopping;
     private Thread thread;
@@ -167,6 +169,7 @@ public final class Startup {
     }
 
     private void replayOne(WalRecord r) {
+        replayingUpTo = reader.nextLsn();
         rmgr.redo(r);
         lastReplayedRecordLsn = r.lsn();
         replayEnd = reader.nextLsn();
@@ -255,6 +258,20 @@ public final class Startup {
             return oldest == null ? replayEnd : Lsn.min(oldest, replayEnd);
         } finally {
             replayLock.unlock();
+        }
+    }
+
+    /**
+     * Called before RocksDB writes a memtable to disk on a standby: raises minRecoveryPoint past
+     * every record whose changes may be in that memtable, so a restart after a crash does not
+     * admit queries before replay has caught up with what storage already holds (PostgreSQL's
+     * UpdateMinRecoveryPoint before a data page is written).
+     */
+    public void updateMinRecoveryPoint() {
+        Lsn upTo = replayingUpTo;
+        ControlFile.Data cf = controlFile.get();
+        if (upTo.isAfter(cf.minRecoveryPoint())) {
+            controlFile.update(d -> upTo.isAfter(d.minRecoveryPoint()) ? d.withMinRecoveryPoint(upTo, d.timeline()) : d);
         }
     }
 

@@ -204,7 +204,25 @@ public final class WalSender implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        } catch (java.io.UncheckedIOException e) {
+            log.warn("walsender {}: I/O error: {}", pid, e.getMessage());
+            out.errorResponse(new PgException(SqlState.IO_ERROR, e.getMessage()));
+            return resetAfterError();
+        } catch (RuntimeException e) {
+            log.error("walsender " + pid + ": internal error", e);
+            out.errorResponse(new PgException(SqlState.INTERNAL_ERROR, String.valueOf(e.getMessage())));
+            return resetAfterError();
         }
+    }
+
+    private boolean resetAfterError() {
+        if (entry.state == WalSndState.STOPPING) {
+            return false;
+        }
+        if (entry.state != WalSndState.STARTUP) {
+            entry.state = entry.state.moveTo(WalSndState.STARTUP);
+        }
+        return true;
     }
 
     /** exec_replication_command. Returns false when the session must end (client gone while streaming). */

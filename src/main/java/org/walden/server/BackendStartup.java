@@ -40,6 +40,11 @@ final class BackendStartup implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(BackendStartup.class);
     /** PostgreSQL's authentication_timeout default: the whole startup must finish within it. */
     static final long AUTHENTICATION_TIMEOUT_MS = 60_000;
+    /**
+     * A backend's limit for a stalled write (a client that stops reading a large result) or a
+     * message cut off midway; idle time between messages is not limited.
+     */
+    static final long BACKEND_IO_TIMEOUT_MS = 600_000;
     /** SSLRequest then GSSENCRequest, at most: more is a protocol violation. */
     private static final int MAX_ENCRYPTION_REQUESTS = 2;
 
@@ -129,10 +134,11 @@ final class BackendStartup implements Runnable {
         SessionSettings settings = postmaster.settings().newSession();
         settings.setSessionAuthorization(user, r.superuser());
         applyStartupOptions(settings, params);
-        stream.setIoTimeoutMs(PgStream.DEFAULT_IO_TIMEOUT_MS);
         if (replication == HbaFile.Replication.NONE) {
+            stream.setIoTimeoutMs(BACKEND_IO_TIMEOUT_MS);
             startBackend(engine, user, database, settings);
         } else {
+            stream.setIoTimeoutMs(PgStream.DEFAULT_IO_TIMEOUT_MS);
             startWalSender(params, client, replication, database, settings);
         }
     }

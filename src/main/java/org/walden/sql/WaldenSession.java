@@ -15,6 +15,7 @@ import org.walden.sql.catalog.Catalog;
 import org.walden.sql.catalog.CatalogStore;
 import org.walden.sql.catalog.RoleDef;
 import org.walden.sql.exec.Analyzed;
+import org.walden.sql.exec.CopyFromText;
 import org.walden.sql.exec.Ddl;
 import org.walden.sql.exec.ExecEnv;
 import org.walden.sql.exec.Executor;
@@ -343,6 +344,77 @@ final class WaldenSession implements Session, ExecEnv {
         });
     }
 
+    /** Starts COPY ... FROM STDIN for a portal (see {@link CopyIn}). */
+    CopyIn startCopy(PortalImpl portal) {
+        return guard(() -> {
+            PreparedImpl p = portal.prepared;
+            Ast.Copy copy = (Ast.Copy) p.stmt;
+            cancelRequested = false;
+            checkNotFailed(p);
+            ensureTransaction();
+            txn.newStatementSnapshot();
+            stmtStart = engine.clock().instant();
+            checkWritable(copy);
+            String format = copy.options().getOrDefault("format", "text");
+            if (!format.equals("text")) {
+                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY format \"" + format
+                        + "\" is not supported");
+            }
+            String delimiter = copy.options().getOrDefault("delimiter", "\t");
+            if (delimiter.length() != 1) {
+                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY delimiter must be a single one-byte character");
+            }
+            Planner planner = new Planner(currentCatalog(), zone);
+            org.walden.sql.catalog.TableDef table = planner.relation(
+                    new Ast.TableRef(null, copy.table(), null, copy.position()));
+            if (table.virtual()) {
+                throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot copy to view \"" + table.name() + "\"");
+            }
+            int[] columns;
+            if (copy.columns() == null) {
+                columns = java.util.stream.IntStream.range(0, table.columns().size()).toArray();
+            } else {
+                columns = new int[copy.columns().size()];
+                for (int i = 0; i < columns.length; i++) {
+                    columns[i] = table.columnIndex(copy.columns().get(i));
+                    if (columns[i] < 0) {
+                        throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + copy.columns().get(i)
+                                + "\" of relation \"" + table.name() + "\" does not exist");
+                    }
+                }
+            }
+            CopyFromText parser = new CopyFromText(table, columns, planner.columnDefaults(table), delimiter.charAt(0),
+                    copy.options().getOrDefault("null", "\\N"), zone, executor(), this);
+            int columnCount = columns.length;
+            return new CopyIn() {
+                @Override
+                public int columnCount() {
+                    return columnCount;
+                }
+
+                @Override
+                public void data(byte[] chunk) {
+                    guard(() -> {
+                        parser.feed(chunk);
+                        return null;
+                    });
+                }
+
+                @Override
+                public String done() {
+                    return guard(() -> "COPY " + parser.finish());
+                }
+
+                @Override
+                public void fail(String message) {
+                    guard(() -> {
+                        throw new PgException(SqlState.QUERY_CANCELED, "COPY from stdin failed: " + message);
+                    });
+                }
+            };
+        });
+    }
+
     private long lockTimeoutMs() {
         return parseMillis(settingOr("lock_timeout", "0"));
     }
@@ -385,6 +457,7 @@ final class WaldenSession implements Session, ExecEnv {
             case Ast.AlterTableAddPk a -> "ALTER TABLE";
             case Ast.RoleStmt r -> r.create() ? "CREATE ROLE" : "ALTER ROLE";
             case Ast.DropRole d -> "DROP ROLE";
+            case Ast.Copy c -> "COPY";
             default -> null;
         };
         if (command != null && engine.transactionManager().inRecovery()) {

@@ -286,6 +286,39 @@ class PostmasterTest {
     }
 
     @Test
+    void encryptionRequestsAreAnsweredNAndCancelNeedsTheKey() throws Exception {
+        try (org.walden.protocol.PgStream s = org.walden.protocol.PgStream.connect(
+                new java.net.InetSocketAddress("127.0.0.1", port), 5000)) {
+            s.sendAndFlush(org.walden.protocol.FrontendMessages.gssEncRequest());
+            assertThat(s.readByte()).isEqualTo('N');
+            s.sendAndFlush(org.walden.protocol.FrontendMessages.sslRequest());
+            assertThat(s.readByte()).isEqualTo('N');
+            s.sendAndFlush(org.walden.protocol.FrontendMessages.startupMessage(Map.of("user", "u_trust",
+                    "database", "postgres")));
+            org.walden.protocol.Message m;
+            int pid = 0;
+            int key = 0;
+            do {
+                m = s.readMessage(1 << 20);
+                if (m.type() == 'K') {
+                    org.walden.protocol.Message.Reader r = m.reader();
+                    pid = r.int32();
+                    key = r.int32();
+                }
+            } while (m.type() != 'Z');
+            s.sendAndFlush(org.walden.protocol.FrontendMessages.query("sleep"));
+            waitFor(() -> engine.sessions.stream().anyMatch(x -> x.sleeping));
+            ConnInfo info = ConnInfo.parse("host=127.0.0.1 port=" + port);
+            PgClient.cancelRequest(info, pid, key + 1); // wrong key: ignored
+            Thread.sleep(200);
+            assertThat(engine.sessions.get(0).sleeping).isTrue();
+            PgClient.cancelRequest(info, pid, key);
+            m = s.readMessage(1 << 20);
+            assertThat(org.walden.protocol.BackendMessages.decodeErrorFields(m)).containsEntry('C', "57014");
+        }
+    }
+
+    @Test
     void protocolViolationIsFatal08P01() throws Exception {
         try (org.walden.protocol.PgStream s = org.walden.protocol.PgStream.connect(
                 java.net.UnixDomainSocketAddress.of(socketDir.resolve(".s.PGSQL." + port)), 5000)) {
@@ -336,6 +369,45 @@ class PostmasterTest {
                 e -> assertThat(e).isInstanceOf(IOException.class));
         c.close();
         pm = null;
+    }
+
+    @Test
+    void fastShutdownInterruptsARunningStatement() throws Exception {
+        PgClient c = PgClient.connect(ConnInfo.parse("host=" + socketDir + " port=" + port + " user=u_trust"
+                + " dbname=postgres"));
+        CompletableFuture<Throwable> running = CompletableFuture.supplyAsync(() -> {
+            try {
+                c.simpleQuery("sleep");
+                return null;
+            } catch (Exception e) {
+                return e;
+            }
+        });
+        waitFor(() -> engine.sessions.stream().anyMatch(x -> x.sleeping));
+        assertThat(pm.stop(Postmaster.ShutdownMode.FAST, 10_000)).isTrue();
+        Throwable t = running.get(10, TimeUnit.SECONDS);
+        assertThat(t).isInstanceOf(PgServerError.class)
+                .hasMessage("terminating connection due to administrator command");
+        assertThat(((PgServerError) t).code()).isEqualTo("57P01");
+        assertThat(((PgServerError) t).severity()).isEqualTo(PgException.Severity.FATAL);
+        c.close();
+        pm = null;
+    }
+
+    @Test
+    void reloadReplacesPgHbaConfUnlessBroken() throws Exception {
+        assertThatThrownBy(() -> jdbc("stranger", null, "postgres")).hasMessageContaining("no pg_hba.conf entry");
+        Files.writeString(dataDir.resolve("pg_hba.conf"), HBA + "host all stranger 127.0.0.1/32 trust\n");
+        engine.role("stranger", false, true, false, -1, null);
+        pm.reload();
+        try (Connection c = jdbc("stranger", null, "postgres")) {
+            assertThat(query(c, "select current_user")).isEqualTo("stranger");
+        }
+        Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 127.0.0.1/32 ident\n");
+        pm.reload(); // logged and ignored: the previous rules stay
+        try (Connection c = jdbc("stranger", null, "postgres")) {
+            assertThat(query(c, "select current_user")).isEqualTo("stranger");
+        }
     }
 
     @Test

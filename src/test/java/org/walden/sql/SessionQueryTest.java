@@ -167,4 +167,29 @@ class SessionQueryTest {
                 .containsExactly(java.util.Arrays.asList(null, "t"));
         assertThat(c.q("END").tag()).isEqualTo("COMMIT");
     }
+
+    @Test
+    void copyFromStdinTextFormat() {
+        c.q("create table pgbench_accounts(aid int not null,bid int,abalance int,filler char(84))");
+        c.q("begin");
+        StringBuilder data = new StringBuilder();
+        for (int i = 1; i <= 1000; i++) {
+            data.append(i).append("\t1\t0\t\n");
+        }
+        String all = data.toString();
+        assertThat(c.copy("copy pgbench_accounts from stdin with (freeze on)", all.substring(0, 5000),
+                all.substring(5000), "\\.\n")).isEqualTo("COPY 1000");
+        c.q("commit");
+        assertThat(c.q("select count(*), sum(aid) from pgbench_accounts").rows())
+                .containsExactly(List.of("1000", "500500"));
+        assertThat(c.q("select filler from pgbench_accounts where aid = 5").value()).isEqualTo(" ".repeat(84));
+        c.q("create table t (a int, b text, c text default 'dflt')");
+        assertThat(c.copy("COPY t (a, b) FROM STDIN", "1\t\\N\n2\tx\\ty\n")).isEqualTo("COPY 2");
+        assertThat(c.q("select a, b, c from t order by a").rows())
+                .containsExactly(java.util.Arrays.asList("1", null, "dflt"), List.of("2", "x\ty", "dflt"));
+        assertThatThrownBy(() -> c.copy("copy t from stdin", "1\tx\n")).hasMessage("missing data for column \"c\"");
+        assertThatThrownBy(() -> c.copy("copy t from stdin", "z\tx\ty\n"))
+                .hasMessage("invalid input syntax for type integer: \"z\"");
+        assertThat(c.q("select count(*) from t").value()).isEqualTo("2");
+    }
 }

@@ -423,6 +423,16 @@ public final class Planner {
         return new Plan.Insert(table, rows, returning(ins.returning(), table, a, columns));
     }
 
+    /** Each column's DEFAULT (or NULL) as a row-independent node, for COPY FROM. */
+    public Node[] columnDefaults(TableDef table) {
+        ExprAnalyzer noScope = new ExprAnalyzer(null, null, new ParamTypes(null), zone);
+        Node[] out = new Node[table.columns().size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = defaultValue(table.columns().get(i), noScope);
+        }
+        return out;
+    }
+
     private Node defaultValue(Column c, ExprAnalyzer noScope) {
         if (c.defaultSql() == null) {
             return new Node.Const(c.type(), null);
