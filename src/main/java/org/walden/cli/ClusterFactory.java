@@ -13,6 +13,7 @@ import org.walden.protocol.ScramSha256;
 import org.walden.server.config.RecoveryMode;
 import org.walden.recovery.Engine;
 import org.walden.recovery.EngineOptions;
+import org.walden.replication.BaseBackupClient;
 import org.walden.sql.WaldenSqlEngine;
 import org.walden.wal.ControlFile;
 import org.walden.wal.Lsn;
@@ -101,70 +102,20 @@ public final class ClusterFactory {
                                     String label) {
     }
 
-    /** PostgreSQL 15's pg_basebackup, which speaks Walden's replication protocol. */
-    static final Path PG_BASEBACKUP = Path.of("/usr/lib/postgresql/15/bin/pg_basebackup");
-
     /**
      * pg_basebackup: connects with replication=true, runs BASE_BACKUP, writes the target
      * directory, streams WAL (-X stream), writes standby.signal and primary_conninfo (-R).
-     *
-     * <p>The replication branch has no base-backup client of its own as of this commit, but its
-     * BASE_BACKUP is tested against PostgreSQL 15's pg_basebackup: this runs that program when
-     * it is installed, with the same flags, and fails with a clear message when it is not.
-     * TODO(integrator): call a Walden base-backup client here once the replication branch has one.
+     * Calls the replication branch's {@link BaseBackupClient}.
      */
     public static int baseBackup(BaseBackupOptions o, PrintStream out, PrintStream err) {
-        if (!Files.isExecutable(PG_BASEBACKUP)) {
-            err.println("pg_basebackup: error: walden basebackup needs PostgreSQL 15's pg_basebackup ("
-                    + PG_BASEBACKUP + "), which is not installed");
-            return 1;
-        }
-        List<String> cmd = new java.util.ArrayList<>(List.of(PG_BASEBACKUP.toString(), "-h", o.host(), "-p",
-                Integer.toString(o.port()), "-U", o.user(), "-D", o.targetDir().toString(), "-F", o.format(),
-                "-X", o.walMethod(), "-c", o.checkpoint(), "-l", o.label(), "-w"));
-        if (o.writeRecoveryConf()) {
-            cmd.add("-R");
-        }
-        if (o.createSlot()) {
-            cmd.add("-C");
-        }
-        if (o.slot() != null) {
-            cmd.add("-S");
-            cmd.add(o.slot());
-        }
-        if (o.progress()) {
-            cmd.add("-P");
-        }
-        if (o.verbose()) {
-            cmd.add("-v");
-        }
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(
-                    new java.io.File("/dev/null")));
-            if (o.password() != null) {
-                pb.environment().put("PGPASSWORD", o.password());
-            }
-            Process p = pb.start();
-            Thread copyErr = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), err));
-            copy(p.getInputStream(), out);
-            copyErr.join();
-            return p.waitFor();
-        } catch (IOException e) {
-            err.println("pg_basebackup: error: could not run " + PG_BASEBACKUP + ": " + e.getMessage());
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
-        }
-    }
-
-    private static void copy(java.io.InputStream in, PrintStream to) {
-        try {
-            in.transferTo(to);
-            to.flush();
-        } catch (IOException e) {
-            // the child went away; its exit code tells
-        }
+        BaseBackupClient.WalMethod wal = switch (o.walMethod()) {
+            case "none" -> BaseBackupClient.WalMethod.NONE;
+            case "fetch" -> BaseBackupClient.WalMethod.FETCH;
+            default -> BaseBackupClient.WalMethod.STREAM;
+        };
+        return new BaseBackupClient(err).run(new BaseBackupClient.Options(o.host(), o.port(), o.user(), o.password(),
+                o.targetDir(), o.format().equals("tar"), wal, o.writeRecoveryConf(), o.createSlot(), o.slot(),
+                o.progress(), o.verbose(), o.checkpoint().equals("fast"), o.label(), true, null));
     }
 
     /** Reads pg_control (for controldata, ctl and demo). */

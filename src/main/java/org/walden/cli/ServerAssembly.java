@@ -231,7 +231,8 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
 
         @Override
         public StartedBackup startBackup(String label, boolean fast) {
-            Path target = engine.dataDir().resolve("pg_basebackup_tmp_" + ProcessHandle.current().pid() + "_"
+            // "pgsql_tmp" names are left out of base backups, as in PostgreSQL.
+            Path target = engine.dataDir().resolve("pgsql_tmp_basebackup_" + ProcessHandle.current().pid() + "_"
                     + counter.incrementAndGet());
             Engine.BackupStart b = engine.createBackupCheckpoint(target);
             started.put(target, b);
