@@ -68,6 +68,10 @@ public final class Wal {
     private final Condition flushedCond = progressLock.newCondition();
     private volatile long flushedPos;
     private volatile Supplier<Lsn> minKeepLsnSupplier = () -> Lsn.INVALID;
+    /** Called by the flush leader with each segment number once the segment is complete and durable. */
+    private volatile java.util.function.LongConsumer segmentFinishedListener = segNo -> { };
+    /** Segments below this one were reported finished; guarded by flushLock. */
+    private long nextUnfinishedSegNo;
     /** Set by {@link #close}; read by inserters and flushers. */
     private volatile boolean closed;
 
@@ -89,6 +93,7 @@ public final class Wal {
         this.prevRecordLsn = prevRecordLsn;
         this.active = new byte[Math.min(options.walBuffersBytes(), 64 * 1024)];
         this.spare = new byte[active.length];
+        this.nextUnfinishedSegNo = insertAt.segmentNo(segmentSizeBytes);
     }
 
     public Path walDir() {
@@ -231,8 +236,26 @@ public final class Wal {
             }
             spare = chunk;
             publishFlushed(start + len);
+            notifyFinishedSegments(start + len);
         } finally {
             flushLock.unlock();
+        }
+    }
+
+    /**
+     * Archiving (PostgreSQL's XLogArchiveNotifySeg): {@code listener} gets each segment number
+     * once everything in that segment is flushed and the WAL has moved on to the next one.
+     * Called by the flush leader, under the flush lock: keep it short (create a .ready file).
+     */
+    public void setSegmentFinishedListener(java.util.function.LongConsumer listener) {
+        this.segmentFinishedListener = listener;
+    }
+
+    /** Caller holds flushLock. */
+    private void notifyFinishedSegments(long flushedUpTo) {
+        long firstUnfinished = flushedUpTo / segmentSizeBytes;
+        while (nextUnfinishedSegNo < firstUnfinished) {
+            segmentFinishedListener.accept(nextUnfinishedSegNo++);
         }
     }
 
@@ -332,6 +355,7 @@ public final class Wal {
                 insertLock.unlock();
             }
             publishFlushed(boundary);
+            notifyFinishedSegments(boundary);
             return ins.lastLsn().plus(WalRecord.HEADER_SIZE);
         } finally {
             flushLock.unlock();
