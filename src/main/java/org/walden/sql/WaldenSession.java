@@ -82,14 +82,16 @@ final class WaldenSession implements Session, ExecEnv {
     @Override
     public List<Prepared> parseSimple(String sql) {
         return guard(() -> {
-            List<String> pieces = Lexer.splitStatements(sql);
+            List<int[]> ranges = Lexer.statementRanges(sql);
             List<Prepared> out = new ArrayList<>();
-            if (pieces.isEmpty()) {
+            if (ranges.isEmpty()) {
                 out.add(new PreparedImpl(sql, null, null));
                 return out;
             }
-            for (String piece : pieces) {
-                out.add(new PreparedImpl(piece, parse(piece), null));
+            for (int[] r : ranges) {
+                // parsed with its offset as blanks, so error positions count from the message's start
+                String piece = sql.substring(r[0], r[1]);
+                out.add(new PreparedImpl(piece, parse(" ".repeat(r[0]) + piece), null));
             }
             return out;
         });

@@ -212,4 +212,14 @@ class SessionQueryTest {
         assertThat(c.q("truncate pgbench_accounts").tag()).isEqualTo("TRUNCATE TABLE");
         assertThat(c.q("END;").tag()).isEqualTo("COMMIT");
     }
+
+    @Test
+    void syntaxErrorPositionCountsFromTheStartOfTheQueryMessage() {
+        assertThatThrownBy(() -> c.query("select 1; select * frm t"))
+                .isInstanceOf(org.walden.sql.parse.SyntaxError.class)
+                .hasMessage("syntax error at or near \"frm\"")
+                .satisfies(e -> assertThat(((org.walden.sql.parse.SyntaxError) e).position()).isEqualTo(20));
+        assertThatThrownBy(() -> c.query("select 1;\nselect * from nope"))
+                .satisfies(e -> assertThat(((org.walden.sql.parse.SyntaxError) e).position()).isEqualTo(25));
+    }
 }
