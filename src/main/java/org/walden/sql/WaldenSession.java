@@ -393,34 +393,44 @@ final class WaldenSession implements Session, ExecEnv {
             }
             CopyFromText parser = new CopyFromText(table, columns, planner.columnDefaults(table), delimiter.charAt(0),
                     copy.options().getOrDefault("null", "\\N"), zone, executor(), this);
-            int columnCount = columns.length;
-            return new CopyIn() {
-                @Override
-                public int columnCount() {
-                    return columnCount;
-                }
-
-                @Override
-                public void data(byte[] chunk) {
-                    guard(() -> {
-                        parser.feed(chunk);
-                        return null;
-                    });
-                }
-
-                @Override
-                public String done() {
-                    return guard(() -> "COPY " + parser.finish());
-                }
-
-                @Override
-                public void fail(String message) {
-                    guard(() -> {
-                        throw new PgException(SqlState.QUERY_CANCELED, "COPY from stdin failed: " + message);
-                    });
-                }
-            };
+            return new SessionCopyIn(parser, columns.length);
         });
+    }
+
+    /** The CopyIn of one COPY FROM STDIN; every step runs under {@link #guard}. */
+    private final class SessionCopyIn implements CopyIn {
+        private final CopyFromText parser;
+        private final int columnCount;
+
+        SessionCopyIn(CopyFromText parser, int columnCount) {
+            this.parser = parser;
+            this.columnCount = columnCount;
+        }
+
+        @Override
+        public int columnCount() {
+            return columnCount;
+        }
+
+        @Override
+        public void data(byte[] chunk) {
+            guard(() -> {
+                parser.feed(chunk);
+                return null;
+            });
+        }
+
+        @Override
+        public String done() {
+            return guard(() -> "COPY " + parser.finish());
+        }
+
+        @Override
+        public void fail(String message) {
+            guard(() -> {
+                throw new PgException(SqlState.QUERY_CANCELED, "COPY from stdin failed: " + message);
+            });
+        }
     }
 
     private long lockTimeoutMs() {

@@ -134,47 +134,56 @@ public final class CopyFromText {
                 i++;
                 continue;
             }
-            char e = text.charAt(i + 1);
-            raw.append(e);
-            i += 2;
-            switch (e) {
-                case 'b' -> cur.append('\b');
-                case 'f' -> cur.append('\f');
-                case 'n' -> cur.append('\n');
-                case 'r' -> cur.append('\r');
-                case 't' -> cur.append('\t');
-                case 'v' -> cur.append('\u000b');
-                case 'x' -> {
-                    int j = i;
-                    while (j < text.length() && j < i + 2 && Character.digit(text.charAt(j), 16) >= 0) {
-                        j++;
-                    }
-                    if (j == i) {
-                        cur.append('x');
-                    } else {
-                        raw.append(text, i, j);
-                        cur.append((char) Integer.parseInt(text.substring(i, j), 16));
-                        i = j;
-                    }
-                }
-                default -> {
-                    if (e >= '0' && e <= '7') {
-                        int j = i;
-                        while (j < text.length() && j < i + 2 && text.charAt(j) >= '0' && text.charAt(j) <= '7') {
-                            j++;
-                        }
-                        raw.append(text, i, j);
-                        cur.append((char) Integer.parseInt(text.substring(i - 1, j), 8));
-                        i = j;
-                    } else {
-                        cur.append(e);
-                    }
-                }
-            }
+            i = unescape(text, i + 1, cur, raw);
         }
         if (field < columns.length) {
             throw badFormat("missing data for column \"" + table.columns().get(columns[field]).name() + "\"");
         }
         return out;
+    }
+
+    /**
+     * Decodes the backslash escape whose letter is at {@code at}; appends the character to
+     * {@code cur} and the raw text to {@code raw}. Returns the index after the escape.
+     */
+    private static int unescape(String text, int at, StringBuilder cur, StringBuilder raw) {
+        char e = text.charAt(at);
+        raw.append(e);
+        int i = at + 1;
+        switch (e) {
+            case 'b' -> cur.append('\b');
+            case 'f' -> cur.append('\f');
+            case 'n' -> cur.append('\n');
+            case 'r' -> cur.append('\r');
+            case 't' -> cur.append('\t');
+            case 'v' -> cur.append('\u000b');
+            case 'x' -> {
+                int j = i;
+                while (j < text.length() && j < i + 2 && Character.digit(text.charAt(j), 16) >= 0) {
+                    j++;
+                }
+                if (j == i) {
+                    cur.append('x');
+                } else {
+                    raw.append(text, i, j);
+                    cur.append((char) Integer.parseInt(text.substring(i, j), 16));
+                    i = j;
+                }
+            }
+            default -> {
+                if (e >= '0' && e <= '7') {
+                    int j = i;
+                    while (j < text.length() && j < i + 2 && text.charAt(j) >= '0' && text.charAt(j) <= '7') {
+                        j++;
+                    }
+                    raw.append(text, i, j);
+                    cur.append((char) Integer.parseInt(text.substring(i - 1, j), 8));
+                    i = j;
+                } else {
+                    cur.append(e);
+                }
+            }
+        }
+        return i;
     }
 }
