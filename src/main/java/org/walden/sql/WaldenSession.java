@@ -466,6 +466,7 @@ final class WaldenSession implements Session, ExecEnv {
 
     private void checkWritable(Ast.Stmt stmt) {
         String command = switch (stmt) {
+            case Ast.Select s when s.forUpdate() -> "SELECT FOR UPDATE";
             case Ast.Insert i -> "INSERT";
             case Ast.Update u -> "UPDATE";
             case Ast.Delete d -> "DELETE";
@@ -603,9 +604,31 @@ final class WaldenSession implements Session, ExecEnv {
                 rows.add(new Object[] {s[0], s[1], s.length > 2 ? s[2] : null});
             }
         } else {
-            rows.add(new Object[] {settings.show(name)});
+            rows.add(new Object[] {showSetting(name)});
         }
         return new Executor.Result(rows, "SHOW");
+    }
+
+    /** SHOW name; the transaction characteristics are the sql layer's own when the settings lack them. */
+    private String showSetting(String name) {
+        try {
+            return settings.show(name);
+        } catch (PgException e) {
+            String fixed = switch (name.toLowerCase(Locale.ROOT)) {
+                case "transaction_isolation", "default_transaction_isolation" -> "read committed";
+                case "transaction_read_only" -> engine.transactionManager().inRecovery() ? "on" : "off";
+                case "transaction_deferrable", "default_transaction_deferrable" -> "off";
+                case "is_superuser" -> {
+                    RoleDef me = currentCatalog().role(sessionUser);
+                    yield me != null && me.superuser() ? "on" : "off";
+                }
+                default -> null;
+            };
+            if (fixed == null) {
+                throw e;
+            }
+            return fixed;
+        }
     }
 
     // ---------------------------------------------------------------- ExecEnv

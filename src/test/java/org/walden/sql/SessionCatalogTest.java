@@ -139,6 +139,9 @@ class SessionCatalogTest {
                     .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.INSUFFICIENT_PRIVILEGE));
             assertThat(bob.q("alter user bob password 'y'").tag()).isEqualTo("ALTER ROLE");
             assertThatThrownBy(() -> bob.q("checkpoint")).hasMessage("must be superuser to do CHECKPOINT");
+            assertThatThrownBy(() -> bob.q("select rolpassword from pg_authid"))
+                    .hasMessage("permission denied for table pg_authid");
+            assertThat(bob.q("select rolpassword from pg_roles where rolname = 'bob'").value()).isEqualTo("********");
         }
     }
 

@@ -79,6 +79,11 @@ final class SystemViews {
                 }
             }
             case "pg_roles", "pg_authid" -> {
+                RoleDef me = catalog.role(env.currentUser());
+                if (view.name().equals("pg_authid") && (me == null || !me.superuser())) {
+                    throw new org.walden.common.PgException(org.walden.common.SqlState.INSUFFICIENT_PRIVILEGE,
+                            "permission denied for table pg_authid");
+                }
                 List<RoleDef> roles = new ArrayList<>(catalog.allRoles());
                 roles.sort(Comparator.comparingInt(RoleDef::oid));
                 for (RoleDef r : roles) {

@@ -92,8 +92,10 @@ public final class Ast {
     public record TableRef(String schema, String name, String alias, int position) {
     }
 
+    /** {@code forUpdate}: FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE (all lock rows exclusively). */
     public record Select(boolean distinct, List<Target> targets, TableRef from, Expr where, List<Expr> groupBy,
-                         Expr having, List<OrderItem> orderBy, Expr limit, Expr offset) implements Stmt {
+                         Expr having, List<OrderItem> orderBy, Expr limit, Expr offset, boolean forUpdate)
+            implements Stmt {
     }
 
     public record Insert(TableRef table, List<String> columns, List<List<Expr>> rows, List<Target> returning)

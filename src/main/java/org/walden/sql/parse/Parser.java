@@ -408,10 +408,23 @@ public final class Parser {
                 }
             }
         }
-        if (acceptWord("for")) { // FOR UPDATE / FOR SHARE: rows are locked by UPDATE itself
-            skipToEnd();
+        boolean forUpdate = false;
+        if (acceptWord("for")) {
+            if (acceptWord("no")) {
+                expectWord("key");
+                expectWord("update");
+            } else if (acceptWord("key")) {
+                expectWord("share");
+            } else if (!acceptWord("update")) {
+                expectWord("share");
+            }
+            forUpdate = true;
+            if (peek().isWord("nowait") || peek().isWord("skip")) {
+                throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "NOWAIT and SKIP LOCKED are not supported",
+                        peek().position());
+            }
         }
-        return new Select(distinct, targets, from, where, groupBy, having, orderBy, limit, offset);
+        return new Select(distinct, targets, from, where, groupBy, having, orderBy, limit, offset, forUpdate);
     }
 
     private List<OrderItem> orderBy() {
