@@ -684,6 +684,11 @@ final class WaldenSession implements Session, ExecEnv {
     }
 
     @Override
+    public void notice(PgException n) {
+        noticeSink.accept(n);
+    }
+
+    @Override
     public void checkCancel() {
         if (cancelRequested) {
             cancelRequested = false;

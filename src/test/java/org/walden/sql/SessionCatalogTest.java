@@ -69,7 +69,33 @@ class SessionCatalogTest {
         public boolean reloadConfiguration() {
             return true;
         }
+
+        @Override
+        public WalReceiverStatus walReceiver() {
+            return recovery ? new WalReceiverStatus(555, "streaming", Lsn.parse("0/3000000"), 1,
+                    Lsn.parse("0/3000100"), Lsn.parse("0/3000100"), 1, null, null, Lsn.parse("0/3000100"), null,
+                    "slot1", "10.0.0.1", 5432, "host=10.0.0.1 port=5432 user=repuser") : null;
+        }
+
+        @Override
+        public List<ReplicationSlotStatus> replicationSlots() {
+            return List.of(new ReplicationSlotStatus("slot1", "physical", false, true, 777, null,
+                    Lsn.parse("0/3000000"), "reserved", null));
+        }
+
+        @Override
+        public List<BackendActivity> activity() {
+            return List.of(new BackendActivity(4242, "postgres", "postgres", "psql", null, 0,
+                    Instant.parse("2026-11-21T19:55:00Z"), null, null, null, "active", "select 1", "client backend"));
+        }
+
+        @Override
+        public boolean signalBackend(int pid, boolean terminate) {
+            signalled.add((terminate ? "terminate " : "cancel ") + pid);
+            return pid == 4242;
+        }
     };
+    private final List<String> signalled = new java.util.ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -234,5 +260,22 @@ class SessionCatalogTest {
         assertThat(c.q("select cast(a as text) || '-' || b::text as ab from g where a = 2").value()).isEqualTo("2-8");
         assertThat(c.q("select case when a = 1 then 'one' else 'other' end from g order by a desc limit 1").value())
                 .isEqualTo("other");
+    }
+
+    @Test
+    void receiverSlotsActivityViewsAndSignals() {
+        assertThat(c.q("select * from pg_stat_wal_receiver").rows()).isEmpty();
+        recovery = true;
+        Client.Result r = c.q("select status, flushed_lsn, slot_name, sender_port from pg_stat_wal_receiver");
+        assertThat(r.rows()).containsExactly(List.of("streaming", "0/3000100", "slot1", "5432"));
+        assertThat(c.q("select slot_name, slot_type, active, restart_lsn, xmin from pg_replication_slots").rows())
+                .containsExactly(java.util.Arrays.asList("slot1", "physical", "t", "0/3000000", null));
+        assertThat(c.q("select pid, datname, usename, state, query, backend_type from pg_stat_activity "
+                + "where pid = pg_backend_pid()").rows())
+                .containsExactly(List.of("4242", "postgres", "postgres", "active", "select 1", "client backend"));
+        assertThat(c.q("select pg_terminate_backend(4242)").value()).isEqualTo("t");
+        assertThat(c.q("select pg_cancel_backend(99)").value()).isEqualTo("f");
+        assertThat(c.notices.get(0).getMessage()).isEqualTo("PID 99 is not a PostgreSQL backend process");
+        assertThat(signalled).containsExactly("terminate 4242", "cancel 99");
     }
 }

@@ -20,6 +20,8 @@ public enum PgType {
     INT4(23, 4, "int4", "integer"),
     TEXT(25, -1, "text", "text"),
     OID(26, 4, "oid", "oid"),
+    /** Transaction ids (pg_replication_slots.xmin); Long values. */
+    XID(28, 4, "xid", "xid"),
     FLOAT4(700, 4, "float4", "real"),
     FLOAT8(701, 8, "float8", "double precision"),
     UNKNOWN(705, -2, "unknown", "unknown"),

@@ -47,7 +47,7 @@ public final class Values {
                 case INT2 -> (short) checkRange(parseInteger(s, type), Short.MIN_VALUE, Short.MAX_VALUE, s, type);
                 case INT4 -> (int) checkRange(parseInteger(s, type), Integer.MIN_VALUE, Integer.MAX_VALUE, s, type);
                 case INT8 -> parseInteger(s, type);
-                case OID -> checkRange(parseInteger(s, type), 0, 0xFFFFFFFFL, s, type);
+                case OID, XID -> checkRange(parseInteger(s, type), 0, 0xFFFFFFFFL, s, type);
                 case FLOAT4 -> Float.parseFloat(floatText(s));
                 case FLOAT8 -> Double.parseDouble(floatText(s));
                 case NUMERIC -> new BigDecimal(s.trim());
@@ -362,7 +362,7 @@ public final class Values {
             case BOOL -> new byte[] {(byte) (((Boolean) v) ? 1 : 0)};
             case INT2 -> ByteBuffer.allocate(2).putShort(((Number) v).shortValue()).array();
             case INT4 -> ByteBuffer.allocate(4).putInt(((Number) v).intValue()).array();
-            case OID -> ByteBuffer.allocate(4).putInt((int) ((Number) v).longValue()).array();
+            case OID, XID -> ByteBuffer.allocate(4).putInt((int) ((Number) v).longValue()).array();
             case INT8 -> ByteBuffer.allocate(8).putLong(((Number) v).longValue()).array();
             case FLOAT4 -> ByteBuffer.allocate(4).putFloat(((Number) v).floatValue()).array();
             case FLOAT8 -> ByteBuffer.allocate(8).putDouble(((Number) v).doubleValue()).array();
@@ -399,7 +399,7 @@ public final class Values {
                 case BOOL -> expectLength(b, 1, type) && b[0] != 0;
                 case INT2 -> expectLength(b, 2, type) ? buf.getShort() : null;
                 case INT4 -> expectLength(b, 4, type) ? buf.getInt() : null;
-                case OID -> expectLength(b, 4, type) ? buf.getInt() & 0xFFFFFFFFL : null;
+                case OID, XID -> expectLength(b, 4, type) ? buf.getInt() & 0xFFFFFFFFL : null;
                 case INT8 -> expectLength(b, 8, type) ? buf.getLong() : null;
                 case FLOAT4 -> expectLength(b, 4, type) ? buf.getFloat() : null;
                 case FLOAT8 -> expectLength(b, 8, type) ? buf.getDouble() : null;
