@@ -278,4 +278,43 @@ class SessionCatalogTest {
         assertThat(c.notices.get(0).getMessage()).isEqualTo("PID 99 is not a PostgreSQL backend process");
         assertThat(signalled).containsExactly("terminate 4242", "cancel 99");
     }
+
+    private static final String PSQL_DU = "SELECT r.rolname, r.rolsuper, r.rolinherit,\n  r.rolcreaterole, "
+            + "r.rolcreatedb, r.rolcanlogin,\n  r.rolconnlimit, r.rolvaliduntil,\n  ARRAY(SELECT b.rolname\n"
+            + "        FROM pg_catalog.pg_auth_members m\n        JOIN pg_catalog.pg_roles b ON (m.roleid = b.oid)\n"
+            + "        WHERE m.member = r.oid) as memberof\n, r.rolreplication\n, r.rolbypassrls\n"
+            + "FROM pg_catalog.pg_roles r\nWHERE r.rolname !~ '^pg_'\nORDER BY 1;";
+
+    private static final String PSQL_DT = "SELECT n.nspname as \"Schema\",\n  c.relname as \"Name\",\n  CASE "
+            + "c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN "
+            + "'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' "
+            + "THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as \"Type\",\n  "
+            + "pg_catalog.pg_get_userbyid(c.relowner) as \"Owner\"\nFROM pg_catalog.pg_class c\n     LEFT JOIN "
+            + "pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n     LEFT JOIN pg_catalog.pg_am am ON am.oid = "
+            + "c.relam\nWHERE c.relkind IN ('r','p','')\n      AND n.nspname <> 'pg_catalog'\n      AND n.nspname "
+            + "!~ '^pg_toast'\n      AND n.nspname <> 'information_schema'\n  AND pg_catalog.pg_table_is_visible(c.oid)"
+            + "\nORDER BY 1,2;";
+
+    @Test
+    void psqlListCommandsAreAnswered() {
+        Client.Result du = c.q(PSQL_DU);
+        assertThat(du.columns()).extracting(ColumnDesc::typeOid)
+                .containsExactly(19, 16, 16, 16, 16, 16, 23, 1184, 1003, 16, 16);
+        assertThat(du.rows()).containsExactly(java.util.Arrays.asList("postgres", "t", "t", "t", "t", "t", "-1", null,
+                "{}", "t", "t"));
+        assertThat(c.q(PSQL_DT).rows()).isEmpty();
+        c.q("create table t1 (id int primary key, name text)");
+        Client.Result dt = c.q(PSQL_DT);
+        assertThat(dt.columns()).extracting(ColumnDesc::name).containsExactly("Schema", "Name", "Type", "Owner");
+        assertThat(dt.rows()).containsExactly(List.of("public", "t1", "table", "postgres"));
+        String l = "SELECT d.datname as \"Name\",\n       pg_catalog.pg_get_userbyid(d.datdba) as \"Owner\",\n"
+                + "       pg_catalog.pg_encoding_to_char(d.encoding) as \"Encoding\",\n       d.datcollate as "
+                + "\"Collate\",\n       d.datctype as \"Ctype\",\n       d.daticulocale as \"ICU Locale\",\n       "
+                + "CASE d.datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' END AS \"Locale Provider\",\n       "
+                + "pg_catalog.array_to_string(d.datacl, E'\\n') AS \"Access privileges\"\nFROM pg_catalog.pg_database d"
+                + "\nORDER BY 1;";
+        Client.Result dbs = c.q(l);
+        assertThat(dbs.rows()).extracting(r -> r.get(0)).containsExactly("postgres", "template1");
+        assertThat(dbs.rows().get(1).get(7)).isEqualTo("=c/postgres\npostgres=CTc/postgres");
+    }
 }

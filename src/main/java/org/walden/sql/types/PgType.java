@@ -32,7 +32,9 @@ public enum PgType {
     TIMESTAMPTZ(1184, 8, "timestamptz", "timestamp with time zone"),
     INTERVAL(1186, 16, "interval", "interval"),
     NUMERIC(1700, -1, "numeric", "numeric"),
-    PG_LSN(3220, 8, "pg_lsn", "pg_lsn");
+    PG_LSN(3220, 8, "pg_lsn", "pg_lsn"),
+    /** name[] (psql's \\du memberof); values are List&lt;String&gt;. */
+    NAME_ARRAY(1003, -1, "_name", "name[]");
 
     /** Only NULL literals and unresolved parameters have no better type than this. */
     public final int oid;
