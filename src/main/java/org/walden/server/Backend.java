@@ -249,7 +249,6 @@ public final class Backend {
             stream.send(BackendMessages.rowDescription(fields(columns)));
         }
         Portal.Completion done = portal.execute(0, this::sendDataRow);
-        reportParameterChanges();
         stream.send(BackendMessages.commandComplete(done.commandTag()));
     }
 
@@ -273,7 +272,11 @@ public final class Backend {
         }
     }
 
-    /** ParameterStatus for every GUC_REPORT value that changed since last sent. */
+    /**
+     * ParameterStatus for every GUC_REPORT value that changed since last sent. As PostgreSQL
+     * 14+ (ReportChangedGUCOptions), this runs just before ReadyForQuery, so a SET's
+     * ParameterStatus follows its CommandComplete.
+     */
     private void reportParameterChanges() throws IOException {
         for (Map.Entry<String, String> e : session.settings().reportedValues().entrySet()) {
             String before = reportedSent.get(e.getKey());
@@ -371,7 +374,6 @@ public final class Backend {
             return;
         }
         Portal.Completion done = portal.execute(Math.max(0, e.maxRows()), this::sendDataRow);
-        reportParameterChanges();
         stream.send(done.suspended() ? BackendMessages.portalSuspended()
                 : BackendMessages.commandComplete(done.commandTag()));
     }
