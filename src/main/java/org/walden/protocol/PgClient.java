@@ -90,11 +90,26 @@ public final class PgClient implements AutoCloseable {
 
     // ------------------------------------------------------------------ connecting
 
-    /** Connects and authenticates; PgServerError for the server's FATAL, IOException if unreachable. */
+    /**
+     * Connects and authenticates as libpq would: missing keys come from the PG* environment
+     * variables, a missing password from the password file (~/.pgpass). PgServerError for the
+     * server's FATAL, IOException if unreachable.
+     */
     public static PgClient connect(ConnInfo info) throws IOException {
-        return connect(info, new SecureRandom());
+        Map<String, String> env = System.getenv();
+        ConnInfo full = PgPassFile.withEnvironment(info, env);
+        if (full.get("password") == null) {
+            Map<String, String> startup = startupParameters(full);
+            String pw = PgPassFile.lookup(PgPassFile.fileFor(full, env), full.get("host"),
+                    full.getOrDefault("port", "5432"), startup.get("database"), startup.get("user"));
+            if (pw != null) {
+                full = full.with("password", pw);
+            }
+        }
+        return connect(full, new SecureRandom());
     }
 
+    /** Connects with exactly this conninfo (no environment, no password file). */
     public static PgClient connect(ConnInfo info, Random random) throws IOException {
         long connectTimeoutMs = connectTimeoutMs(info);
         IOException last = null;
@@ -136,8 +151,18 @@ public final class PgClient implements AutoCloseable {
                 throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "invalid integer value \"" + portText
                         + "\" for connection option \"port\"");
             }
-            out.add(host.startsWith("/") ? UnixDomainSocketAddress.of(host + "/.s.PGSQL." + port)
-                    : new InetSocketAddress(host, port));
+            if (host.startsWith("/")) {
+                out.add(UnixDomainSocketAddress.of(host + "/.s.PGSQL." + port));
+                continue;
+            }
+            // As libpq: every address of a host name is tried in turn (localhost: ::1 and 127.0.0.1).
+            try {
+                for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) {
+                    out.add(new InetSocketAddress(a, port));
+                }
+            } catch (java.net.UnknownHostException e) {
+                out.add(InetSocketAddress.createUnresolved(host, port));
+            }
         }
         return out;
     }

@@ -85,6 +85,10 @@ public final class PgStream implements Closeable {
             }
             // Re-register with fresh selectors (the connect selector is closed).
             return new PgStream(ch);
+        } catch (java.nio.channels.UnresolvedAddressException e) {
+            ch.close();
+            throw new java.net.UnknownHostException("could not translate host name \"" + address
+                    + "\" to address");
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
