@@ -4,9 +4,11 @@ import static org.walden.protocol.PgProtocol.*;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -157,10 +159,10 @@ public final class PgClient implements AutoCloseable {
             }
             // As libpq: every address of a host name is tried in turn (localhost: ::1 and 127.0.0.1).
             try {
-                for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) {
+                for (InetAddress a : InetAddress.getAllByName(host)) {
                     out.add(new InetSocketAddress(a, port));
                 }
-            } catch (java.net.UnknownHostException e) {
+            } catch (UnknownHostException e) {
                 out.add(InetSocketAddress.createUnresolved(host, port));
             }
         }

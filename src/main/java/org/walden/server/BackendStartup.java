@@ -3,6 +3,7 @@ package org.walden.server;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -262,7 +263,7 @@ final class BackendStartup implements Runnable {
     }
 
     private static List<String> splitOptions(String options) {
-        List<String> words = new java.util.ArrayList<>();
+        List<String> words = new ArrayList<>();
         StringBuilder w = new StringBuilder();
         for (int i = 0; i < options.length(); i++) {
             char c = options.charAt(i);

@@ -1,9 +1,11 @@
 package org.walden.server;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -25,6 +27,8 @@ import org.slf4j.LoggerFactory;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.common.guc.ServerSettings;
+import org.walden.protocol.BackendMessages;
+import org.walden.protocol.ErrorFields;
 import org.walden.protocol.PgStream;
 import org.walden.sql.SqlEngine;
 
@@ -164,7 +168,7 @@ public final class Postmaster {
         for (InetSocketAddress bind : binds) {
             ServerSocketChannel ch = ServerSocketChannel.open();
             try {
-                ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+                ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 ch.bind(port == 0 ? new InetSocketAddress(bind.getAddress(), 0) : bind, 128);
             } catch (IOException e) {
                 ch.close();
@@ -176,7 +180,7 @@ public final class Postmaster {
                 port = ((InetSocketAddress) ch.getLocalAddress()).getPort();
             }
             listeners.add(ch);
-            log.info("listening on {} address \"{}\", port {}", bind.getAddress() instanceof java.net.Inet6Address
+            log.info("listening on {} address \"{}\", port {}", bind.getAddress() instanceof Inet6Address
                     ? "IPv6" : "IPv4", bind.getAddress().getHostAddress(), port);
         }
         if (!binds.isEmpty() && listeners.isEmpty()) {
@@ -543,8 +547,8 @@ public final class Postmaster {
         for (ChildProcess c : all) {
             if (shutdownMode == ShutdownMode.IMMEDIATE && !c.replication) {
                 try {
-                    c.stream.sendAndFlush(org.walden.protocol.BackendMessages.noticeResponse(
-                            new org.walden.protocol.ErrorFields("WARNING", SqlState.ADMIN_SHUTDOWN.code(),
+                    c.stream.sendAndFlush(BackendMessages.noticeResponse(
+                            new ErrorFields("WARNING", SqlState.ADMIN_SHUTDOWN.code(),
                                     "terminating connection due to immediate shutdown command", null, null, 0)));
                 } catch (IOException | RuntimeException ignored) {
                     // closing anyway
