@@ -229,7 +229,7 @@ public final class PgClient implements AutoCloseable {
                     transactionStatus = (char) m.reader().int8();
                     return;
                 }
-                case 'v' -> { /* NegotiateProtocolVersion: we asked for 3.0, nothing to adjust */ }
+                case B_NEGOTIATE_PROTOCOL_VERSION -> { /* we asked for 3.0: nothing to adjust */ }
                 default -> throw unexpected(m, "during startup");
             }
         }

@@ -106,7 +106,7 @@ final class BackendStartup implements Runnable {
         if (startup == null) {
             return;
         }
-        Map<String, String> params = startup.parameters();
+        Map<String, String> params = negotiateProtocol(startup);
         String user = params.get("user");
         if (user == null || user.isEmpty()) {
             throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
@@ -144,7 +144,28 @@ final class BackendStartup implements Runnable {
         }
     }
 
-    /** Reads packets until a StartupMessage; null after a CancelRequest (handled) . */
+    /**
+     * PostgreSQL's SendNegotiateProtocolVersion: a 3.x client (x &gt; 0) or "_pq_." options get
+     * NegotiateProtocolVersion (3.0, the options not understood) and go on with 3.0.
+     * Returns the parameters without the "_pq_." options.
+     */
+    private Map<String, String> negotiateProtocol(StartupPacket.StartupMessage startup) throws IOException {
+        Map<String, String> params = new LinkedHashMap<>();
+        List<String> unrecognized = new ArrayList<>();
+        startup.parameters().forEach((k, v) -> {
+            if (k.startsWith("_pq_.")) {
+                unrecognized.add(k);
+            } else {
+                params.put(k, v);
+            }
+        });
+        if (startup.minorVersion() > 0 || !unrecognized.isEmpty()) {
+            stream.send(BackendMessages.negotiateProtocolVersion(0, unrecognized));
+        }
+        return params;
+    }
+
+    /** Reads packets until a StartupMessage; null after a CancelRequest (handled). */
     private StartupPacket.StartupMessage readStartupMessage() throws IOException {
         for (int requests = 0; ; requests++) {
             StartupPacket p = stream.readStartupPacket();

@@ -126,6 +126,11 @@ public final class Postmaster {
     public void start() throws IOException {
         startTimeEpochSeconds = clock.instant().getEpochSecond();
         port = settings.getInt("port");
+        if (reservedConnections() >= settings.getInt("max_connections")) {
+            throw PgException.fatal(SqlState.INVALID_PARAMETER_VALUE, "superuser_reserved_connections ("
+                    + reservedConnections() + ") must be less than max_connections ("
+                    + settings.getInt("max_connections") + ")");
+        }
         List<String> socketDirs = ServerConfig.socketDirectories(settings);
         List<String> listenAddresses = ServerConfig.listenAddresses(settings);
         PostmasterPidFile.create(dataDir, startTimeEpochSeconds, port, socketDirs.isEmpty() ? "" : socketDirs.get(0),
@@ -287,13 +292,24 @@ public final class Postmaster {
         }
     }
 
-    /** FATAL 53300 "too many connections for role" past the role's CONNECTION LIMIT (superusers exempt). */
+    /**
+     * InitPostgres's checks once the role is known (superusers exempt): the last
+     * superuser_reserved_connections slots, then the role's CONNECTION LIMIT. Both FATAL 53300.
+     */
     void checkRoleConnectionLimit(SqlEngine.Role role, ChildProcess self) {
-        if (role.connectionLimit() < 0 || role.superuser()) {
+        if (role.superuser() || self.replication) {
             return;
         }
         lock.lock();
         try {
+            long normal = children.values().stream().filter(c -> !c.replication).count();
+            if (settings.getInt("max_connections") - normal < reservedConnections()) {
+                throw PgException.fatal(SqlState.TOO_MANY_CONNECTIONS,
+                        "remaining connection slots are reserved for non-replication superuser connections");
+            }
+            if (role.connectionLimit() < 0) {
+                return;
+            }
             long same = children.values().stream()
                     .filter(c -> c != self && !c.replication && role.name().equals(c.userName)).count();
             if (same >= role.connectionLimit()) {
@@ -302,6 +318,14 @@ public final class Postmaster {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    private int reservedConnections() {
+        try {
+            return settings.getInt("superuser_reserved_connections");
+        } catch (PgException e) {
+            return 0;
         }
     }
 

@@ -169,6 +169,27 @@ class BackendTest {
     }
 
     @Test
+    void newerMinorVersionAndPqOptionsGetNegotiateProtocolVersion() throws Exception {
+        Path sock = pm.socketFiles().get(0);
+        try (PgStream c = PgStream.connect(UnixDomainSocketAddress.of(sock), 5000)) {
+            c.sendAndFlush(org.walden.protocol.MessageBuilder.untyped().int32(196608 + 2)
+                    .cstring("user").cstring("u").cstring("database").cstring("postgres")
+                    .cstring("_pq_.compression").cstring("on").int8(0).build());
+            Message v = c.readMessage(1 << 20);
+            assertThat(v.type()).isEqualTo('v');
+            Message.Reader r = v.reader();
+            assertThat(r.int32()).isEqualTo(0);
+            assertThat(r.int32()).isEqualTo(1);
+            assertThat(r.cstring()).isEqualTo("_pq_.compression");
+            Message m;
+            do {
+                m = c.readMessage(1 << 20);
+            } while (m.type() != 'Z' && m.type() != 'E');
+            assertThat(m.type()).isEqualTo('Z');
+        }
+    }
+
+    @Test
     void flushSendsWithoutSync() throws IOException {
         s.send(FrontendMessages.parse("", "select 1", new int[0]));
         s.sendAndFlush(FrontendMessages.flush());

@@ -55,7 +55,7 @@ class PostmasterTest {
             host    all             u_scram         127.0.0.1/32            scram-sha-256
             host    all             u_md5           127.0.0.1 255.255.255.255  md5
             host    all             u_clear         127.0.0.1/32            password
-            host    postgres        u_trust,nolog,norepl,limited  127.0.0.1/32  trust
+            host    postgres        u_trust,nolog,norepl,limited,admin  127.0.0.1/32  trust
             host    "nodb"          u_trust         127.0.0.1/32            trust
             host    replication     rep,norepl      127.0.0.1/32            trust
             host    all             all             ::1/128                 trust
@@ -79,14 +79,16 @@ class PostmasterTest {
                 .role("nolog", false, false, false, -1, null)
                 .role("norepl", false, true, false, -1, null)
                 .role("rep", false, true, true, -1, null)
-                .role("limited", false, true, false, 1, null);
-        startPostmaster(3);
+                .role("limited", false, true, false, 1, null)
+                .role("admin", true, true, false, -1, null);
+        startPostmaster(4);
     }
 
     private void startPostmaster(int maxConnections) throws IOException {
         GucServerSettings settings = GucServerSettings.defaults(Map.of("port", Integer.toString(port),
                 "listen_addresses", "127.0.0.1", "unix_socket_directories", socketDir.toString(),
-                "max_connections", Integer.toString(maxConnections), "server_version", "15.0 (Walden)"));
+                "max_connections", Integer.toString(maxConnections), "superuser_reserved_connections", "1",
+                "server_version", "15.0 (Walden)"));
         pm = new Postmaster(dataDir, settings, engine, c -> {
             replicationConnections.add(c);
             return new ReplicationHandler.ReplicationSession() {
@@ -182,6 +184,11 @@ class PostmasterTest {
                 open.add(jdbc("u_trust", null, "postgres"));
             }
             assertThatThrownBy(() -> jdbc("u_trust", null, "postgres"))
+                    .hasMessageContaining("remaining connection slots are reserved for non-replication superuser"
+                            + " connections")
+                    .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("53300");
+            open.add(jdbc("admin", null, "postgres")); // the reserved slot
+            assertThatThrownBy(() -> jdbc("admin", null, "postgres"))
                     .hasMessageContaining("sorry, too many clients already")
                     .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("53300");
         } finally {
@@ -430,7 +437,7 @@ class PostmasterTest {
         Process sleeper = new ProcessBuilder("sleep", "30").start();
         try {
             Files.writeString(dataDir.resolve("postmaster.pid"), sleeper.pid() + "\n" + dataDir + "\n");
-            assertThatThrownBy(() -> startPostmaster(3)).isInstanceOf(PgException.class)
+            assertThatThrownBy(() -> startPostmaster(4)).isInstanceOf(PgException.class)
                     .hasMessage("lock file \"postmaster.pid\" already exists")
                     .extracting(e -> ((PgException) e).hint())
                     .isEqualTo("Is another postmaster (PID " + sleeper.pid() + ") running in data directory \""
@@ -440,7 +447,7 @@ class PostmasterTest {
             sleeper.destroy();
         }
         sleeper.waitFor();
-        startPostmaster(3); // a stale pid file is overwritten
+        startPostmaster(4); // a stale pid file is overwritten
         assertThat(pm.state()).isEqualTo(Postmaster.PmState.RUNNING);
     }
 
