@@ -216,7 +216,9 @@ public final class Backend {
         statements.remove("");
         portals.remove("");
         try {
-            List<Prepared> parsed = session.parseSimple(sql);
+            // As PostgreSQL's raw parser: empty statements between semicolons vanish; only a
+            // string with no statement at all gets EmptyQueryResponse.
+            List<Prepared> parsed = session.parseSimple(sql).stream().filter(p -> !p.isEmpty()).toList();
             if (parsed.isEmpty()) {
                 stream.send(BackendMessages.emptyQueryResponse());
             }
@@ -239,10 +241,6 @@ public final class Backend {
     }
 
     private void runSimpleStatement(Prepared p) throws IOException {
-        if (p.isEmpty()) {
-            stream.send(BackendMessages.emptyQueryResponse());
-            return;
-        }
         Portal portal = session.bind(p, new byte[0][], new short[0], new short[0]);
         List<ColumnDesc> columns = portal.columns();
         if (columns != null) {

@@ -92,6 +92,10 @@ class BackendTest {
         assertThat(types(untilReady())).isEqualTo("EZ");
         s.sendAndFlush(FrontendMessages.query(""));
         assertThat(types(untilReady())).isEqualTo("IZ");
+        s.sendAndFlush(FrontendMessages.query(";;"));
+        assertThat(types(untilReady())).isEqualTo("IZ");
+        s.sendAndFlush(FrontendMessages.query("select a;; ;"));
+        assertThat(types(untilReady())).isEqualTo("TDCZ");
         s.sendAndFlush(FrontendMessages.query("begin"));
         List<Message> begun = untilReady();
         assertThat(BackendMessages.decodeCommandComplete(begun.get(0))).isEqualTo("BEGIN");

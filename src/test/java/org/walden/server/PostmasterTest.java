@@ -471,6 +471,24 @@ class PostmasterTest {
         }
     }
 
+    @Test
+    void pgIsReadyWhenInstalled() throws Exception {
+        Path isready = Path.of("/usr/lib/postgresql/15/bin/pg_isready");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(isready));
+        List<String> cmd = List.of(isready.toString(), "-h", "127.0.0.1", "-p", Integer.toString(port));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero(); // accepting
+        Connection c = jdbc("u_trust", null, "postgres");
+        pm.requestShutdown(Postmaster.ShutdownMode.SMART);
+        Process p2 = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertThat(p2.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(p2.exitValue()).isEqualTo(1); // rejecting connections (57P03)
+        c.close();
+        assertThat(pm.awaitTermination(10_000)).isTrue();
+        pm = null;
+    }
+
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
