@@ -91,6 +91,8 @@ public final class Checkpointer {
     /** Read by tests and monitoring. */
     private volatile long checkpointsDone;
     private volatile long lastCheckpointNanos = System.nanoTime();
+    /** The position right after the last checkpoint (its record's end, or the replay end). */
+    private volatile Lsn lastCheckpointEnd = Lsn.INVALID;
 
     public Checkpointer(Config config) {
         this.config = config;
@@ -181,6 +183,11 @@ public final class Checkpointer {
         }
         long sinceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastCheckpointNanos);
         if (sinceMs >= config.checkpointTimeoutMs()) {
+            if (currentPositionSupplier != null && currentPositionSupplier.get().equals(lastCheckpointEnd)) {
+                // nothing happened since the last checkpoint: skip it, as PostgreSQL does
+                lastCheckpointNanos = System.nanoTime();
+                return null;
+            }
             return Kind.TIME;
         }
         Lsn redo = config.controlFile().get().redo();
@@ -265,6 +272,7 @@ public final class Checkpointer {
                 config.clock().instant().getEpochSecond());
         Wal.Inserted rec = w.insert(cp.toRecord(shutdown));
         w.flush(rec.endLsn());
+        lastCheckpointEnd = rec.endLsn();
         DbState state = kind == Kind.SHUTDOWN ? DbState.SHUTDOWNED : DbState.IN_PRODUCTION;
         config.controlFile().update(d -> d.withCheckPoint(rec.firstLsn(), cp).withState(state));
         w.setMinKeepLsnSupplier(minKeepLsnSupplier);
@@ -289,6 +297,7 @@ public final class Checkpointer {
         long cutoff = Wal.removalCutoff(redo, currentPositionSupplier.get(), config.walKeepSizeBytes(),
                 config.walKeepSegments(), minKeepLsnSupplier.get(), config.walSegmentSizeBytes());
         int removed = WalSegments.removeOlderThan(config.walDir(), cutoff, config.walSegmentSizeBytes());
+        lastCheckpointEnd = currentPositionSupplier.get();
         LOG.info("restartpoint complete: {} WAL file(s) removed", removed);
         LOG.info("recovery restart point at {}", redo);
         return redo;

@@ -108,18 +108,23 @@ final class SegmentFiles {
      * NoSuchFileException naming the missing segment.
      */
     int read(long lsn, byte[] dst, int off, int len) throws NoSuchFileException {
+        return read(null, lsn, dst, off, len);
+    }
+
+    /** As {@link #read(long, byte[], int, int)}, from one timeline's files only when {@code tli} is given. */
+    int read(TimelineId tli, long lsn, byte[] dst, int off, int len) throws NoSuchFileException {
         int done = 0;
         long pos = lsn;
         while (done < len) {
             long segNo = pos / segmentSizeBytes;
             long segOff = pos % segmentSizeBytes;
             int n = (int) Math.min(len - done, segmentSizeBytes - segOff);
-            Path p = findForRead(segNo);
+            Path p = tli == null ? findForRead(segNo) : existing(tli, segNo);
             if (p == null) {
                 if (done > 0) {
                     return done;
                 }
-                throw new NoSuchFileException(WalSegments.fileName(timeline, segNo, segmentSizeBytes));
+                throw new NoSuchFileException(WalSegments.fileName(tli == null ? timeline : tli, segNo, segmentSizeBytes));
             }
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
                 ByteBuffer buf = ByteBuffer.wrap(dst, off + done, n);
@@ -179,6 +184,11 @@ final class SegmentFiles {
 
     Path segmentPath(long segNo) {
         return walDir.resolve(WalSegments.fileName(timeline, segNo, segmentSizeBytes));
+    }
+
+    private Path existing(TimelineId tli, long segNo) {
+        Path p = walDir.resolve(WalSegments.fileName(tli, segNo, segmentSizeBytes));
+        return Files.exists(p) ? p : null;
     }
 
     /** The file for a segment: on the current timeline, else the newest earlier timeline's. */

@@ -68,6 +68,12 @@ public final class Wal {
     private final Condition flushedCond = progressLock.newCondition();
     private volatile long flushedPos;
     private volatile Supplier<Lsn> minKeepLsnSupplier = () -> Lsn.INVALID;
+    /** Called by the flush leader with each segment number once the segment is complete and durable. */
+    private volatile java.util.function.LongConsumer segmentFinishedListener = segNo -> { };
+    /** Segments below this one were reported finished; guarded by flushLock. */
+    private long nextUnfinishedSegNo;
+    /** Set by {@link #close}; read by inserters and flushers. */
+    private volatile boolean closed;
 
     /**
      * Opens the WAL for insertion at {@code insertAt} (just past the last valid record, whose
@@ -87,6 +93,7 @@ public final class Wal {
         this.prevRecordLsn = prevRecordLsn;
         this.active = new byte[Math.min(options.walBuffersBytes(), 64 * 1024)];
         this.spare = new byte[active.length];
+        this.nextUnfinishedSegNo = insertAt.segmentNo(segmentSizeBytes);
     }
 
     public Path walDir() {
@@ -120,6 +127,10 @@ public final class Wal {
             long mustFlushTo;
             insertLock.lock();
             try {
+                if (closed) {
+                    throw new PgException(SqlState.ADMIN_SHUTDOWN,
+                            "terminating connection due to administrator command");
+                }
                 if (activeUsed == 0 || activeUsed + need <= options.walBuffersBytes()) {
                     return copyIntoBuffer(records, (int) need);
                 }
@@ -202,7 +213,7 @@ public final class Wal {
         }
         flushLock.lock();
         try {
-            if (Long.compareUnsigned(flushedPos, upTo.value()) >= 0) {
+            if (closed || Long.compareUnsigned(flushedPos, upTo.value()) >= 0) {
                 return;
             }
             byte[] chunk;
@@ -225,8 +236,26 @@ public final class Wal {
             }
             spare = chunk;
             publishFlushed(start + len);
+            notifyFinishedSegments(start + len);
         } finally {
             flushLock.unlock();
+        }
+    }
+
+    /**
+     * Archiving (PostgreSQL's XLogArchiveNotifySeg): {@code listener} gets each segment number
+     * once everything in that segment is flushed and the WAL has moved on to the next one.
+     * Called by the flush leader, under the flush lock: keep it short (create a .ready file).
+     */
+    public void setSegmentFinishedListener(java.util.function.LongConsumer listener) {
+        this.segmentFinishedListener = listener;
+    }
+
+    /** Caller holds flushLock. */
+    private void notifyFinishedSegments(long flushedUpTo) {
+        long firstUnfinished = flushedUpTo / segmentSizeBytes;
+        while (nextUnfinishedSegNo < firstUnfinished) {
+            segmentFinishedListener.accept(nextUnfinishedSegNo++);
         }
     }
 
@@ -276,18 +305,65 @@ public final class Wal {
      * when nothing past {@code from} is flushed yet). Raises 58P01 when the segment is gone.
      */
     public int readRaw(Lsn from, byte[] dst, int offset, int length) {
+        return readRaw(null, from, dst, offset, length);
+    }
+
+    /**
+     * As {@link #readRaw(Lsn, byte[], int, int)}, from the segment files of {@code tli} only
+     * (a walsender streaming a timeline this server left); null means the current timeline's
+     * files, falling back to older timelines' for segments before the switch.
+     */
+    public int readRaw(TimelineId tli, Lsn from, byte[] dst, int offset, int length) {
         long available = flushedPos - from.value();
         int n = (int) Math.min(length, Math.max(0, available));
         if (n == 0) {
             return 0;
         }
         try {
-            return files.read(from.value(), dst, offset, n);
+            return files.read(tli, from.value(), dst, offset, n);
         } catch (NoSuchFileException e) {
             throw new PgException(SqlState.UNDEFINED_FILE,
-                    String.format("requested WAL segment %s has already been removed",
-                            WalSegments.fileName(timeline(), from.segmentNo(segmentSizeBytes), segmentSizeBytes)));
+                    String.format("requested WAL segment %s has already been removed", e.getFile()));
         }
+    }
+
+    /**
+     * pg_switch_wal: inserts a SWITCH record and moves the insert position to the next segment's
+     * start, so the current segment is finished (for archiving). Returns the end of the SWITCH
+     * record, or the insert position unchanged when it is already at a segment start.
+     */
+    public Lsn switchSegment() {
+        flushLock.lock();
+        try {
+            long boundary;
+            Inserted ins;
+            insertLock.lock();
+            try {
+                if (closed || insertPos % segmentSizeBytes == 0) {
+                    return new Lsn(insertPos);
+                }
+                ins = copyIntoBuffer(List.of(XactRecords.switchRecord()),
+                        (int) WalRecord.align(WalRecord.HEADER_SIZE));
+                // rare: the buffer is written under the insert lock so that positions stay contiguous
+                files.write(activeStart, active, 0, activeUsed);
+                files.sync();
+                boundary = nextSegmentStart(ins.lastLsn().value() + WalRecord.HEADER_SIZE);
+                insertPos = boundary;
+                activeStart = boundary;
+                activeUsed = 0;
+            } finally {
+                insertLock.unlock();
+            }
+            publishFlushed(boundary);
+            notifyFinishedSegments(boundary);
+            return ins.lastLsn().plus(WalRecord.HEADER_SIZE);
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    private long nextSegmentStart(long position) {
+        return (position + segmentSizeBytes - 1) / segmentSizeBytes * segmentSizeBytes;
     }
 
     /** Replication slots (later) tell the WAL what they still need. */
@@ -339,9 +415,22 @@ public final class Wal {
         }
         flushLock.lock();
         try {
+            insertLock.lock();
+            try {
+                closed = true;
+                activeUsed = 0; // what was not flushed is lost, as in a crash
+            } finally {
+                insertLock.unlock();
+            }
             files.closeAll();
         } finally {
             flushLock.unlock();
+        }
+        progressLock.lock();
+        try {
+            flushedCond.signalAll();
+        } finally {
+            progressLock.unlock();
         }
     }
 

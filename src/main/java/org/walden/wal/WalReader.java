@@ -112,7 +112,9 @@ public final class WalReader {
             return invalid("incorrect resource manager data checksum in record at %s", at);
         }
         WalRecord record = WalRecord.decode(at, whole, 0);
-        nextLsn = record.nextLsn();
+        nextLsn = XactRecords.isSwitch(record)
+                ? new Lsn((record.endLsn().value() + segmentSizeBytes - 1) / segmentSizeBytes * segmentSizeBytes)
+                : record.nextLsn();
         expectedPrev = at;
         status = Status.OK;
         return record;

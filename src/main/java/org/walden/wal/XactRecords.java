@@ -38,6 +38,15 @@ public final class XactRecords {
         return new Lsn(ByteBuffer.wrap(r.payload()).order(ByteOrder.LITTLE_ENDIAN).getLong());
     }
 
+    /** XLOG SWITCH: the rest of its segment is unused; the next record starts the next segment. */
+    public static WalRecord switchRecord() {
+        return WalRecord.of(0, RmgrId.XLOG, RmgrId.XLOG_SWITCH, new byte[0]);
+    }
+
+    public static boolean isSwitch(WalRecord r) {
+        return r.rmgr() == RmgrId.XLOG && r.info() == RmgrId.XLOG_SWITCH;
+    }
+
     public static WalRecord noop() {
         return WalRecord.of(0, RmgrId.XLOG, RmgrId.XLOG_NOOP, new byte[0]);
     }

@@ -226,4 +226,82 @@ class WalTest {
         assertThat(res.records()).isEqualTo(3);
         assertThat(res.endReason()).contains("invalid record length");
     }
+
+    @Test
+    void switchFinishesTheSegmentAndReadingContinuesInTheNext() {
+        Wal wal = newWal();
+        Lsn a = wal.insert(put(3, 1)).firstLsn();
+        Lsn switchEnd = wal.switchSegment();
+        assertThat(switchEnd.segmentNo(SEG)).isEqualTo(1);
+        assertThat(wal.insertPosition()).isEqualTo(new Lsn(2 * SEG));
+        assertThat(wal.flushedLsn()).isEqualTo(new Lsn(2 * SEG));
+        assertThat(wal.switchSegment()).as("nothing to switch at a segment start").isEqualTo(new Lsn(2 * SEG));
+        Lsn b = wal.insert(put(4, 2)).firstLsn();
+        assertThat(b).isEqualTo(new Lsn(2 * SEG));
+        wal.close(true);
+        WalReader reader = new WalReader(dir, SEG, TimelineId.FIRST);
+        reader.beginRead(a, Lsn.INVALID);
+        assertThat(reader.readNext().xid()).isEqualTo(3);
+        assertThat(XactRecords.isSwitch(reader.readNext())).isTrue();
+        assertThat(reader.nextLsn()).isEqualTo(b);
+        assertThat(reader.readNext().xid()).isEqualTo(4);
+    }
+
+    @Test
+    void readRawFromAnOlderTimelinesFiles() throws Exception {
+        Wal wal = newWal();
+        Lsn end = wal.insert(put(3, 1)).endLsn();
+        wal.flush(end);
+        wal.setTimeline(new TimelineId(2));
+        byte[] buf = new byte[64];
+        assertThat(wal.readRaw(TimelineId.FIRST, START, buf, 0, 24)).isEqualTo(24);
+        assertThat(wal.readRaw(START, buf, 0, 24)).as("falls back to timeline 1's file").isEqualTo(24);
+        assertThatThrownBy(() -> wal.readRaw(new TimelineId(2), START, buf, 0, 24))
+                .hasMessage("requested WAL segment 000000020000000000000001 has already been removed");
+        wal.close(true);
+    }
+
+    @Test
+    void commitsInsertedBeforeAFlushShareItsSingleFsync() throws Exception {
+        Wal wal = newWal();
+        int threads = 6;
+        java.util.concurrent.CyclicBarrier inserted = new java.util.concurrent.CyclicBarrier(threads);
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int tt = t;
+            ts.add(Thread.ofVirtual().start(() -> {
+                Lsn end = wal.insertAll(List.of(put(tt, 0), XactRecords.commit(tt, 0))).endLsn();
+                try {
+                    inserted.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                wal.flush(end);
+            }));
+        }
+        for (Thread t : ts) {
+            t.join(10_000);
+        }
+        assertThat(wal.fsyncCount()).isEqualTo(1);
+        assertThat(wal.flushedLsn()).isEqualTo(wal.insertPosition());
+        wal.close(true);
+    }
+
+    @Test
+    void finishedSegmentsAreReportedOnceEachForArchiving() {
+        Wal wal = newWal();
+        List<Long> finished = new java.util.concurrent.CopyOnWriteArrayList<>();
+        wal.setSegmentFinishedListener(finished::add);
+        wal.insert(put(3, 1));
+        wal.flushAll();
+        assertThat(finished).isEmpty();
+        wal.switchSegment();
+        assertThat(finished).containsExactly(1L);
+        for (int i = 0; i < 20_000; i++) { // ~2.6MB: finishes segments 2 and 3
+            wal.insert(put(3, i));
+        }
+        wal.flushAll();
+        assertThat(finished).containsExactly(1L, 2L, 3L);
+        wal.close(true);
+    }
 }
