@@ -235,6 +235,27 @@ class PostmasterTest {
     }
 
     @Test
+    void copyFromStdinWithPgjdbcAndPsql() throws Exception {
+        try (Connection c = jdbc("u_trust", null, "postgres")) {
+            org.postgresql.copy.CopyManager cm = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+            long n = cm.copyIn("copy t from stdin", new java.io.StringReader("1\tx\n2\ty\n3\tz\n"));
+            assertThat(n).isEqualTo(3);
+        }
+        assertThat(engine.sessions.get(0).copied).containsExactly("1\tx", "2\ty", "3\tz");
+        Path psql = Path.of("/usr/lib/postgresql/15/bin/psql");
+        if (Files.isExecutable(psql)) {
+            Process p = new ProcessBuilder(psql.toString(), "-X", "-h", socketDir.toString(), "-p",
+                    Integer.toString(port), "-U", "u_trust", "-d", "postgres", "-c", "copy t from stdin")
+                    .redirectErrorStream(true).start();
+            p.getOutputStream().write("7\tseven\n8\teight\n\\.\n".getBytes());
+            p.getOutputStream().close();
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(new String(p.getInputStream().readAllBytes()).strip()).isEqualTo("COPY 2");
+            assertThat(engine.sessions.get(1).copied).containsExactly("7\tseven", "8\teight");
+        }
+    }
+
+    @Test
     void cancelViaStatementCancel() throws Exception {
         try (Connection c = jdbc("u_trust", null, "postgres"); Statement s = c.createStatement()) {
             CompletableFuture<Throwable> running = CompletableFuture.supplyAsync(() -> {
