@@ -156,7 +156,7 @@ public final class Postmaster {
         for (ServerSocketChannel l : listeners) {
             Thread.ofVirtual().name("postmaster-accept-" + l.getLocalAddress()).start(() -> serverLoop(l));
         }
-        log.info("database system is ready to accept connections (port {})", port);
+        log.info("database system is ready to accept connections");
     }
 
     private void openTcpListeners(List<String> addresses) throws IOException {
