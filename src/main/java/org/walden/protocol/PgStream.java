@@ -3,16 +3,23 @@ package org.walden.protocol;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntUnaryOperator;
 import java.util.concurrent.locks.ReentrantLock;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
@@ -85,6 +92,10 @@ public final class PgStream implements Closeable {
             }
             // Re-register with fresh selectors (the connect selector is closed).
             return new PgStream(ch);
+        } catch (UnresolvedAddressException e) {
+            ch.close();
+            throw new UnknownHostException("could not translate host name \"" + address
+                    + "\" to address");
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -132,8 +143,8 @@ public final class PgStream implements Closeable {
             selector.selectedKeys().clear();
             selector.select(timeoutMs);
             selector.selectedKeys().clear();
-        } catch (java.nio.channels.ClosedSelectorException e) {
-            throw new java.nio.channels.ClosedChannelException();
+        } catch (ClosedSelectorException e) {
+            throw new ClosedChannelException();
         }
     }
 
@@ -227,7 +238,7 @@ public final class PgStream implements Closeable {
      * Reads one typed message whose length limit depends on its type (PostgreSQL's
      * SocketBackend: large limits for Query, Parse, Bind, CopyData; small ones for the rest).
      */
-    public Message readMessage(java.util.function.IntUnaryOperator maxLengthForType) throws IOException {
+    public Message readMessage(IntUnaryOperator maxLengthForType) throws IOException {
         char type = (char) readByte();
         int length = readInt32();
         int maxLength = maxLengthForType.applyAsInt(type);
@@ -244,8 +255,8 @@ public final class PgStream implements Closeable {
      * read() waits until data, EOF or {@link #close()}, in slices, without a time limit of its
      * own; the caller's protocol timeouts (wal_sender_timeout) bound the wait.
      */
-    public java.io.InputStream inputStream() {
-        return new java.io.InputStream() {
+    public InputStream inputStream() {
+        return new InputStream() {
             @Override
             public int read() throws IOException {
                 byte[] one = new byte[1];
@@ -259,7 +270,7 @@ public final class PgStream implements Closeable {
                 }
                 while (!inBuf.hasRemaining()) {
                     if (!channel.isOpen()) {
-                        throw new java.nio.channels.ClosedChannelException();
+                        throw new ClosedChannelException();
                     }
                     int got = fill();
                     if (got < 0) {
@@ -282,8 +293,8 @@ public final class PgStream implements Closeable {
     }
 
     /** The write side as an OutputStream; writes are queued like {@link #send}, flush() writes out. */
-    public java.io.OutputStream outputStream() {
-        return new java.io.OutputStream() {
+    public OutputStream outputStream() {
+        return new OutputStream() {
             @Override
             public void write(int b) throws IOException {
                 send(new byte[] {(byte) b});

@@ -19,6 +19,7 @@ import org.walden.protocol.FrontendMessages;
 import org.walden.protocol.Message;
 import org.walden.protocol.PgStream;
 import org.walden.sql.ColumnDesc;
+import org.walden.sql.CopyIn;
 import org.walden.sql.Portal;
 import org.walden.sql.Prepared;
 import org.walden.sql.Session;
@@ -216,7 +217,9 @@ public final class Backend {
         statements.remove("");
         portals.remove("");
         try {
-            List<Prepared> parsed = session.parseSimple(sql);
+            // As PostgreSQL's raw parser: empty statements between semicolons vanish; only a
+            // string with no statement at all gets EmptyQueryResponse.
+            List<Prepared> parsed = session.parseSimple(sql).stream().filter(p -> !p.isEmpty()).toList();
             if (parsed.isEmpty()) {
                 stream.send(BackendMessages.emptyQueryResponse());
             }
@@ -239,17 +242,17 @@ public final class Backend {
     }
 
     private void runSimpleStatement(Prepared p) throws IOException {
-        if (p.isEmpty()) {
-            stream.send(BackendMessages.emptyQueryResponse());
+        Portal portal = session.bind(p, new byte[0][], new short[0], new short[0]);
+        CopyIn copy = portal.copyIn();
+        if (copy != null) {
+            stream.send(BackendMessages.commandComplete(runCopyIn(copy)));
             return;
         }
-        Portal portal = session.bind(p, new byte[0][], new short[0], new short[0]);
         List<ColumnDesc> columns = portal.columns();
         if (columns != null) {
             stream.send(BackendMessages.rowDescription(fields(columns)));
         }
         Portal.Completion done = portal.execute(0, this::sendDataRow);
-        reportParameterChanges();
         stream.send(BackendMessages.commandComplete(done.commandTag()));
     }
 
@@ -273,7 +276,11 @@ public final class Backend {
         }
     }
 
-    /** ParameterStatus for every GUC_REPORT value that changed since last sent. */
+    /**
+     * ParameterStatus for every GUC_REPORT value that changed since last sent. As PostgreSQL
+     * 14+ (ReportChangedGUCOptions), this runs just before ReadyForQuery, so a SET's
+     * ParameterStatus follows its CommandComplete.
+     */
     private void reportParameterChanges() throws IOException {
         for (Map.Entry<String, String> e : session.settings().reportedValues().entrySet()) {
             String before = reportedSent.get(e.getKey());
@@ -291,6 +298,45 @@ public final class Backend {
                     c.typeModifier(), c.format()));
         }
         return out;
+    }
+
+    // ------------------------------------------------------------------ COPY FROM STDIN
+
+    /**
+     * COPY ... FROM STDIN (PostgreSQL's CopyGetData loop): CopyInResponse, then CopyData into
+     * the {@link CopyIn} until CopyDone (returns the tag) or CopyFail (57014). Flush and Sync
+     * are ignored meanwhile, as the protocol says; any other message is an error. An error
+     * ends the copy at once: the ErrorResponse goes out, and the CopyData still arriving is
+     * dropped by the main loop, as PostgreSQL drops it.
+     */
+    private String runCopyIn(CopyIn copy) throws IOException {
+        stream.sendAndFlush(BackendMessages.copyInResponse(0, new short[copy.columnCount()]));
+        while (true) {
+            awaitCopyMessage();
+            Message m = stream.readMessage(Backend::maxLengthFor);
+            switch (m.type()) {
+                case F_COPY_DATA -> copy.data(m.body());
+                case F_COPY_DONE -> {
+                    return copy.done();
+                }
+                case F_COPY_FAIL -> {
+                    copy.fail(FrontendMessages.decodeQuery(m));
+                    throw new PgException(SqlState.QUERY_CANCELED, "COPY from stdin failed: "
+                            + FrontendMessages.decodeQuery(m));
+                }
+                case F_FLUSH, F_SYNC -> { }
+                default -> throw new PgException(SqlState.PROTOCOL_VIOLATION, String.format(
+                        "unexpected message type 0x%02X during COPY from stdin", (int) m.type()));
+            }
+        }
+    }
+
+    private void awaitCopyMessage() throws IOException {
+        while (!stream.awaitReadable(IDLE_POLL_MS)) {
+            if (terminateRequested) {
+                throw adminShutdown();
+            }
+        }
     }
 
     // ------------------------------------------------------------------ extended query
@@ -370,8 +416,12 @@ public final class Backend {
             stream.send(BackendMessages.emptyQueryResponse());
             return;
         }
+        CopyIn copy = portal.copyIn();
+        if (copy != null) {
+            stream.send(BackendMessages.commandComplete(runCopyIn(copy)));
+            return;
+        }
         Portal.Completion done = portal.execute(Math.max(0, e.maxRows()), this::sendDataRow);
-        reportParameterChanges();
         stream.send(done.suspended() ? BackendMessages.portalSuspended()
                 : BackendMessages.commandComplete(done.commandTag()));
     }

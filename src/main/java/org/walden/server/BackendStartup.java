@@ -3,6 +3,7 @@ package org.walden.server;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +52,8 @@ final class BackendStartup implements Runnable {
     private final Postmaster postmaster;
     private final PgStream stream;
     private ChildProcess child;
+    /** The database asked for, once the startup packet is read (for the disconnection log line). */
+    private String database;
 
     BackendStartup(Postmaster postmaster, PgStream stream) {
         this.postmaster = postmaster;
@@ -59,6 +62,7 @@ final class BackendStartup implements Runnable {
 
     @Override
     public void run() {
+        long startNanos = System.nanoTime();
         try {
             serve();
         } catch (PgException e) {
@@ -81,9 +85,20 @@ final class BackendStartup implements Runnable {
                     }
                 }
                 postmaster.unregister(child);
+                if (child.userName != null && setting("log_disconnections")) {
+                    logDisconnection(System.nanoTime() - startNanos);
+                }
             }
             stream.close();
         }
+    }
+
+    /** "disconnection: session time: 0:00:01.234 user=u database=d host=[local]", as log_disconnections writes it. */
+    private void logDisconnection(long elapsedNanos) {
+        long ms = elapsedNanos / 1_000_000;
+        log.info(String.format("disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s %s",
+                ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000, child.userName, database,
+                hostAndPort()));
     }
 
     private void sendFatal(PgException e) {
@@ -97,6 +112,9 @@ final class BackendStartup implements Runnable {
     }
 
     private void serve() throws IOException {
+        if (setting("log_connections")) {
+            log.info("connection received: {}", hostAndPort());
+        }
         stream.setIoTimeoutMs(AUTHENTICATION_TIMEOUT_MS);
         if (!stream.awaitReadable(AUTHENTICATION_TIMEOUT_MS)) {
             return; // PostgreSQL: a connection that sends nothing is closed silently
@@ -105,14 +123,14 @@ final class BackendStartup implements Runnable {
         if (startup == null) {
             return;
         }
-        Map<String, String> params = startup.parameters();
+        Map<String, String> params = negotiateProtocol(startup);
         String user = params.get("user");
         if (user == null || user.isEmpty()) {
             throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
                     "no PostgreSQL user name specified in startup packet");
         }
         HbaFile.Replication replication = replicationKind(params.get("replication"));
-        String database = params.getOrDefault("database", "");
+        database = params.getOrDefault("database", "");
         if (database.isEmpty()) {
             database = user;
         }
@@ -122,13 +140,18 @@ final class BackendStartup implements Runnable {
         InetSocketAddress client = stream.remoteAddress() instanceof InetSocketAddress isa ? isa : null;
         HbaFile.Request request = new HbaFile.Request(client == null ? null : client.getAddress(), database, user,
                 replication);
-        AuthMethod method = postmaster.hba().authMethodFor(request);
         SqlEngine engine = postmaster.engine();
         Optional<SqlEngine.Role> role = engine.findRole(user);
-        new ServerAuthentication(stream, postmaster.random())
-                .authenticate(method, user, role.map(SqlEngine.Role::passwordVerifier).orElse(null));
+        clientAuthentication(request, role);
         SqlEngine.Role r = checkRole(role, user, replication, database);
         child.userName = user;
+        if (setting("log_connections")) {
+            log.info(replication == HbaFile.Replication.NONE
+                    ? "connection authorized: user=" + user + " database=" + database + " application_name="
+                            + params.getOrDefault("application_name", "")
+                    : "replication connection authorized: user=" + user + " application_name="
+                            + params.getOrDefault("application_name", ""));
+        }
         postmaster.checkRoleConnectionLimit(r, child);
 
         SessionSettings settings = postmaster.settings().newSession();
@@ -143,7 +166,63 @@ final class BackendStartup implements Runnable {
         }
     }
 
-    /** Reads packets until a StartupMessage; null after a CancelRequest (handled) . */
+    /**
+     * PostgreSQL's ClientAuthentication: the pg_hba.conf rule decides the method, the exchange
+     * runs; a failed password is logged with the matching rule (only the log sees the DETAIL).
+     */
+    private void clientAuthentication(HbaFile.Request request, Optional<SqlEngine.Role> role) throws IOException {
+        HbaFile hba = postmaster.hba();
+        AuthMethod method = hba.authMethodFor(request);
+        try {
+            new ServerAuthentication(stream, postmaster.random())
+                    .authenticate(method, request.user(), role.map(SqlEngine.Role::passwordVerifier).orElse(null));
+        } catch (PgException e) {
+            HbaFile.Line line = hba.match(request);
+            if (e.sqlState() == SqlState.INVALID_PASSWORD && line != null) {
+                log.info("DETAIL:  Connection matched pg_hba.conf line {}: \"{}\"", line.lineNumber(), line.rawLine());
+            }
+            throw e;
+        }
+    }
+
+    /** A boolean setting, false where the configuration does not define it. */
+    private boolean setting(String name) {
+        try {
+            return postmaster.settings().getBool(name);
+        } catch (PgException e) {
+            return false;
+        }
+    }
+
+    /** "host=127.0.0.1 port=53712" or "host=[local]", as PostgreSQL's log lines write the peer. */
+    private String hostAndPort() {
+        return stream.remoteAddress() instanceof InetSocketAddress isa
+                ? "host=" + isa.getAddress().getHostAddress() + " port=" + isa.getPort()
+                : "host=[local]";
+    }
+
+    /**
+     * PostgreSQL's SendNegotiateProtocolVersion: a 3.x client (x &gt; 0) or "_pq_." options get
+     * NegotiateProtocolVersion (3.0, the options not understood) and go on with 3.0.
+     * Returns the parameters without the "_pq_." options.
+     */
+    private Map<String, String> negotiateProtocol(StartupPacket.StartupMessage startup) throws IOException {
+        Map<String, String> params = new LinkedHashMap<>();
+        List<String> unrecognized = new ArrayList<>();
+        startup.parameters().forEach((k, v) -> {
+            if (k.startsWith("_pq_.")) {
+                unrecognized.add(k);
+            } else {
+                params.put(k, v);
+            }
+        });
+        if (startup.minorVersion() > 0 || !unrecognized.isEmpty()) {
+            stream.send(BackendMessages.negotiateProtocolVersion(0, unrecognized));
+        }
+        return params;
+    }
+
+    /** Reads packets until a StartupMessage; null after a CancelRequest (handled). */
     private StartupPacket.StartupMessage readStartupMessage() throws IOException {
         for (int requests = 0; ; requests++) {
             StartupPacket p = stream.readStartupPacket();
@@ -262,7 +341,7 @@ final class BackendStartup implements Runnable {
     }
 
     private static List<String> splitOptions(String options) {
-        List<String> words = new java.util.ArrayList<>();
+        List<String> words = new ArrayList<>();
         StringBuilder w = new StringBuilder();
         for (int i = 0; i < options.length(); i++) {
             char c = options.charAt(i);

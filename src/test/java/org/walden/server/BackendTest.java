@@ -92,6 +92,10 @@ class BackendTest {
         assertThat(types(untilReady())).isEqualTo("EZ");
         s.sendAndFlush(FrontendMessages.query(""));
         assertThat(types(untilReady())).isEqualTo("IZ");
+        s.sendAndFlush(FrontendMessages.query(";;"));
+        assertThat(types(untilReady())).isEqualTo("IZ");
+        s.sendAndFlush(FrontendMessages.query("select a;; ;"));
+        assertThat(types(untilReady())).isEqualTo("TDCZ");
         s.sendAndFlush(FrontendMessages.query("begin"));
         List<Message> begun = untilReady();
         assertThat(BackendMessages.decodeCommandComplete(begun.get(0))).isEqualTo("BEGIN");
@@ -100,7 +104,7 @@ class BackendTest {
         assertThat(untilReady().get(1).reader().int8()).isEqualTo('T'); // fake session fails at parse, block stays T
         s.sendAndFlush(FrontendMessages.query("notice; set application_name = zz"));
         List<Message> r2 = untilReady();
-        assertThat(types(r2)).isEqualTo("NCSCZ");
+        assertThat(types(r2)).isEqualTo("NCCSZ"); // as PostgreSQL 15: ParameterStatus just before ReadyForQuery
         assertThat(BackendMessages.decodeErrorFields(r2.get(0))).containsEntry('S', "WARNING")
                 .containsEntry('M', "there is no transaction in progress");
     }
@@ -166,6 +170,63 @@ class BackendTest {
         List<Message> r4 = untilReady();
         assertThat(BackendMessages.decodeErrorFields(r4.get(0))).containsEntry('C', "08P01").containsEntry('M',
                 "bind message supplies 1 parameters, but prepared statement \"dup\" requires 0");
+    }
+
+    @Test
+    void newerMinorVersionAndPqOptionsGetNegotiateProtocolVersion() throws Exception {
+        Path sock = pm.socketFiles().get(0);
+        try (PgStream c = PgStream.connect(UnixDomainSocketAddress.of(sock), 5000)) {
+            c.sendAndFlush(org.walden.protocol.MessageBuilder.untyped().int32(196608 + 2)
+                    .cstring("user").cstring("u").cstring("database").cstring("postgres")
+                    .cstring("_pq_.compression").cstring("on").int8(0).build());
+            Message v = c.readMessage(1 << 20);
+            assertThat(v.type()).isEqualTo('v');
+            Message.Reader r = v.reader();
+            assertThat(r.int32()).isEqualTo(0);
+            assertThat(r.int32()).isEqualTo(1);
+            assertThat(r.cstring()).isEqualTo("_pq_.compression");
+            Message m;
+            do {
+                m = c.readMessage(1 << 20);
+            } while (m.type() != 'Z' && m.type() != 'E');
+            assertThat(m.type()).isEqualTo('Z');
+        }
+    }
+
+    @Test
+    void copyFromStdin() throws IOException {
+        s.sendAndFlush(FrontendMessages.query("copy t from stdin"));
+        Message g = s.readMessage(1 << 20);
+        assertThat(g.type()).isEqualTo('G');
+        Message.Reader r = g.reader();
+        assertThat(r.int8()).isZero();
+        assertThat(r.int16()).isEqualTo((short) 2);
+        s.send(FrontendMessages.copyData("1\ta\n2\t".getBytes()));
+        s.send(FrontendMessages.flush()); // ignored during COPY
+        s.send(FrontendMessages.copyData("b\n\\.\n".getBytes()));
+        s.sendAndFlush(FrontendMessages.copyDone());
+        List<Message> done = untilReady();
+        assertThat(types(done)).isEqualTo("CZ");
+        assertThat(BackendMessages.decodeCommandComplete(done.get(0))).isEqualTo("COPY 2");
+
+        // An error ends the COPY at once; the CopyData still coming is dropped.
+        s.sendAndFlush(FrontendMessages.query("copy t from stdin"));
+        assertThat(s.readMessage(1 << 20).type()).isEqualTo('G');
+        s.sendAndFlush(FrontendMessages.copyData("bad\n".getBytes()));
+        List<Message> failed = untilReady();
+        assertThat(types(failed)).isEqualTo("EZ");
+        assertThat(sqlState(failed.get(0))).isEqualTo("22P02");
+        s.send(FrontendMessages.copyData("more\n".getBytes()));
+        s.send(FrontendMessages.copyDone());
+        s.sendAndFlush(FrontendMessages.query("select ok"));
+        assertThat(types(untilReady())).isEqualTo("TDCZ");
+
+        s.sendAndFlush(FrontendMessages.query("copy t from stdin"));
+        assertThat(s.readMessage(1 << 20).type()).isEqualTo('G');
+        s.sendAndFlush(FrontendMessages.copyFail("user gave up"));
+        List<Message> cancelled = untilReady();
+        assertThat(BackendMessages.decodeErrorFields(cancelled.get(0))).containsEntry('C', "57014")
+                .containsEntry('M', "COPY from stdin failed: user gave up");
     }
 
     @Test

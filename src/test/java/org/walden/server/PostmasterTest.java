@@ -55,7 +55,7 @@ class PostmasterTest {
             host    all             u_scram         127.0.0.1/32            scram-sha-256
             host    all             u_md5           127.0.0.1 255.255.255.255  md5
             host    all             u_clear         127.0.0.1/32            password
-            host    postgres        u_trust,nolog,norepl,limited  127.0.0.1/32  trust
+            host    postgres        u_trust,nolog,norepl,limited,admin  127.0.0.1/32  trust
             host    "nodb"          u_trust         127.0.0.1/32            trust
             host    replication     rep,norepl      127.0.0.1/32            trust
             host    all             all             ::1/128                 trust
@@ -79,14 +79,16 @@ class PostmasterTest {
                 .role("nolog", false, false, false, -1, null)
                 .role("norepl", false, true, false, -1, null)
                 .role("rep", false, true, true, -1, null)
-                .role("limited", false, true, false, 1, null);
-        startPostmaster(3);
+                .role("limited", false, true, false, 1, null)
+                .role("admin", true, true, false, -1, null);
+        startPostmaster(4);
     }
 
     private void startPostmaster(int maxConnections) throws IOException {
         GucServerSettings settings = GucServerSettings.defaults(Map.of("port", Integer.toString(port),
                 "listen_addresses", "127.0.0.1", "unix_socket_directories", socketDir.toString(),
-                "max_connections", Integer.toString(maxConnections), "server_version", "15.0 (Walden)"));
+                "max_connections", Integer.toString(maxConnections), "superuser_reserved_connections", "1",
+                "server_version", "15.0 (Walden)"));
         pm = new Postmaster(dataDir, settings, engine, c -> {
             replicationConnections.add(c);
             return new ReplicationHandler.ReplicationSession() {
@@ -175,6 +177,36 @@ class PostmasterTest {
     }
 
     @Test
+    void logConnectionsAndFailedPasswordDetail() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                BackendStartup.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            GucServerSettings settings = (GucServerSettings) pm.settings();
+            settings.setInternal("log_connections", "on");
+            settings.setInternal("log_disconnections", "on");
+            try (Connection c = jdbc("u_trust", null, "postgres")) {
+                assertThat(query(c, "select 1")).isEqualTo("1");
+            }
+            assertThatThrownBy(() -> jdbc("u_md5", "bad", "postgres")).isInstanceOf(SQLException.class);
+            waitFor(() -> appender.list.stream().anyMatch(e -> e.getFormattedMessage().startsWith("disconnection")));
+            List<String> lines = appender.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .toList();
+            assertThat(lines).anyMatch(l -> l.matches("connection received: host=127\\.0\\.0\\.1 port=\\d+"));
+            assertThat(lines).contains("connection authorized: user=u_trust database=postgres application_name=");
+            assertThat(lines).anyMatch(l -> l.matches("disconnection: session time: 0:00:\\d\\d\\.\\d{3} "
+                    + "user=u_trust database=postgres host=127\\.0\\.0\\.1 port=\\d+"));
+            assertThat(lines).contains("DETAIL:  Connection matched pg_hba.conf line 6: "
+                    + "\"host    all             u_md5           127.0.0.1 255.255.255.255  md5\"");
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
     void maxConnections() throws Exception {
         List<Connection> open = new ArrayList<>();
         try {
@@ -182,6 +214,11 @@ class PostmasterTest {
                 open.add(jdbc("u_trust", null, "postgres"));
             }
             assertThatThrownBy(() -> jdbc("u_trust", null, "postgres"))
+                    .hasMessageContaining("remaining connection slots are reserved for non-replication superuser"
+                            + " connections")
+                    .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("53300");
+            open.add(jdbc("admin", null, "postgres")); // the reserved slot
+            assertThatThrownBy(() -> jdbc("admin", null, "postgres"))
                     .hasMessageContaining("sorry, too many clients already")
                     .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("53300");
         } finally {
@@ -224,6 +261,27 @@ class PostmasterTest {
             assertThatThrownBy(() -> query(c, "fail")).hasMessageContaining("syntax error at or near \"fail\"");
             assertThat(query(c, "select again")).isEqualTo("again"); // the error did not break the connection
             assertThat(c.isValid(5)).isTrue(); // empty query → EmptyQueryResponse
+        }
+    }
+
+    @Test
+    void copyFromStdinWithPgjdbcAndPsql() throws Exception {
+        try (Connection c = jdbc("u_trust", null, "postgres")) {
+            org.postgresql.copy.CopyManager cm = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+            long n = cm.copyIn("copy t from stdin", new java.io.StringReader("1\tx\n2\ty\n3\tz\n"));
+            assertThat(n).isEqualTo(3);
+        }
+        assertThat(engine.sessions.get(0).copied).containsExactly("1\tx", "2\ty", "3\tz");
+        Path psql = Path.of("/usr/lib/postgresql/15/bin/psql");
+        if (Files.isExecutable(psql)) {
+            Process p = new ProcessBuilder(psql.toString(), "-X", "-h", socketDir.toString(), "-p",
+                    Integer.toString(port), "-U", "u_trust", "-d", "postgres", "-c", "copy t from stdin")
+                    .redirectErrorStream(true).start();
+            p.getOutputStream().write("7\tseven\n8\teight\n\\.\n".getBytes());
+            p.getOutputStream().close();
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(new String(p.getInputStream().readAllBytes()).strip()).isEqualTo("COPY 2");
+            assertThat(engine.sessions.get(1).copied).containsExactly("7\tseven", "8\teight");
         }
     }
 
@@ -430,7 +488,7 @@ class PostmasterTest {
         Process sleeper = new ProcessBuilder("sleep", "30").start();
         try {
             Files.writeString(dataDir.resolve("postmaster.pid"), sleeper.pid() + "\n" + dataDir + "\n");
-            assertThatThrownBy(() -> startPostmaster(3)).isInstanceOf(PgException.class)
+            assertThatThrownBy(() -> startPostmaster(4)).isInstanceOf(PgException.class)
                     .hasMessage("lock file \"postmaster.pid\" already exists")
                     .extracting(e -> ((PgException) e).hint())
                     .isEqualTo("Is another postmaster (PID " + sleeper.pid() + ") running in data directory \""
@@ -440,7 +498,7 @@ class PostmasterTest {
             sleeper.destroy();
         }
         sleeper.waitFor();
-        startPostmaster(3); // a stale pid file is overwritten
+        startPostmaster(4); // a stale pid file is overwritten
         assertThat(pm.state()).isEqualTo(Postmaster.PmState.RUNNING);
     }
 
@@ -462,6 +520,24 @@ class PostmasterTest {
             String out = new String(p.getInputStream().readAllBytes()).strip();
             assertThat(out).isEqualTo(args[3]);
         }
+    }
+
+    @Test
+    void pgIsReadyWhenInstalled() throws Exception {
+        Path isready = Path.of("/usr/lib/postgresql/15/bin/pg_isready");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(isready));
+        List<String> cmd = List.of(isready.toString(), "-h", "127.0.0.1", "-p", Integer.toString(port));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero(); // accepting
+        Connection c = jdbc("u_trust", null, "postgres");
+        pm.requestShutdown(Postmaster.ShutdownMode.SMART);
+        Process p2 = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertThat(p2.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(p2.exitValue()).isEqualTo(1); // rejecting connections (57P03)
+        c.close();
+        assertThat(pm.awaitTermination(10_000)).isTrue();
+        pm = null;
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
