@@ -166,6 +166,7 @@ public final class WalSender implements Runnable {
                 case 'Q' -> {
                     boolean goOn = execReplicationCommandReportingErrors(m.cstring());
                     if (!goOn) {
+                        out.flush();
                         return;
                     }
                     out.readyForQuery();

@@ -107,6 +107,7 @@ class BaseBackupTest {
                     "pg_wal/000000010000000000000001", "pg_replslot/s1/", "pg_replslot/s1/state", "log/",
                     "log/server.log", "pg_stat_tmp/x.tmp", "base/LIVE-ONLY");
             assertThat(members.get("base/000010.sst")).isEqualTo("70000");
+            assertThat(members.keySet()).noneMatch(k -> k.startsWith("pg_backup_snapshot"));
             assertThat(label.toString(StandardCharsets.UTF_8)).isEqualTo(
                     "START WAL LOCATION: 0/1000028 (file 000000010000000000000010)\n"
                             + "CHECKPOINT LOCATION: 0/1000060\n"

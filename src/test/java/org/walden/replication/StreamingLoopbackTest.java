@@ -297,4 +297,26 @@ class StreamingLoopbackTest {
             t.join(5000);
         }
     }
+
+    @Test
+    void shutdownEndsStreamingWithCopyDone() throws Exception {
+        MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
+        wal.appendPattern(5000);
+        try (TestReplicationServer server = new TestReplicationServer(wal, null, new TestSettings());
+             PgClient c = connect(server.port())) {
+            c.startCopy("START_REPLICATION 0/1000000 TIMELINE 1");
+            assertThat(c.readCopyData(5000)).isInstanceOf(PgClient.CopyEvent.Data.class);
+            waitUntil("streaming", () -> server.ctx.registry().entries().size() == 1
+                    && server.ctx.registry().entries().get(0).state() == WalSndState.STREAMING);
+            server.senders.get(0).requestShutdown();
+            PgClient.CopyEvent ev;
+            do {
+                ev = c.readCopyData(5000);
+            } while (ev instanceof PgClient.CopyEvent.Data);
+            assertThat(ev).isInstanceOf(PgClient.CopyEvent.Done.class);
+            // the walsender exits after the shutdown, as PostgreSQL's does: no ReadyForQuery follows
+            assertThatThrownBy(c::finishCopy).isInstanceOf(java.io.IOException.class);
+            waitUntil("walsender gone", () -> server.ctx.registry().entries().isEmpty());
+        }
+    }
 }
