@@ -342,7 +342,14 @@ public final class PgClient implements AutoCloseable {
                     rows = new ArrayList<>();
                 }
                 case B_EMPTY_QUERY_RESPONSE -> results.add(new QueryResult(List.of(), List.of(), ""));
-                case B_ERROR_RESPONSE -> error = BackendMessages.decodeError(m);
+                case B_ERROR_RESPONSE -> {
+                    error = BackendMessages.decodeError(m);
+                    if (isFatal(error)) {
+                        stream.close();
+                        mode = Mode.CLOSED;
+                        throw error;
+                    }
+                }
                 case B_COPY_BOTH_RESPONSE, B_COPY_OUT_RESPONSE, B_COPY_IN_RESPONSE -> {
                     if (stopAtCopy) {
                         copyKind = m.type();
@@ -392,6 +399,11 @@ public final class PgClient implements AutoCloseable {
                 return m;
             }
         }
+    }
+
+    /** A FATAL (or PANIC) ErrorResponse: the server closes the connection after it. */
+    private static boolean isFatal(PgServerError e) {
+        return e.severity() == PgException.Severity.FATAL || e.severity() == PgException.Severity.PANIC;
     }
 
     private static String[] textValues(byte[][] raw) {
@@ -458,7 +470,11 @@ public final class PgClient implements AutoCloseable {
                 case B_ERROR_RESPONSE:
                     mode = Mode.QUERY_IDLE;
                     PgServerError error = BackendMessages.decodeError(m);
-                    collectResults(new ArrayList<>(), false);
+                    if (isFatal(error)) {
+                        close();
+                    } else {
+                        collectResults(new ArrayList<>(), false);
+                    }
                     throw error;
                 default:
                     throw unexpected(m, "during COPY");
@@ -507,7 +523,9 @@ public final class PgClient implements AutoCloseable {
                 List<QueryResult> results = new ArrayList<>();
                 if (m.type() == B_ERROR_RESPONSE) {
                     PgServerError error = BackendMessages.decodeError(m);
-                    collectResults(results, false);
+                    if (!isFatal(error)) {
+                        collectResults(results, false);
+                    }
                     throw error;
                 }
                 if (m.type() == B_COMMAND_COMPLETE) {

@@ -122,10 +122,19 @@ public final class PgStream implements Closeable {
         if (fill() != 0) {
             return true;
         }
-        readSelector.selectedKeys().clear();
-        readSelector.select(Math.max(1, timeoutMs));
-        readSelector.selectedKeys().clear();
+        select(readSelector, Math.max(1, timeoutMs));
         return fill() != 0;
+    }
+
+    /** Waits on a selector; a selector closed by {@link #close()} reads as a closed channel. */
+    private static void select(Selector selector, long timeoutMs) throws IOException {
+        try {
+            selector.selectedKeys().clear();
+            selector.select(timeoutMs);
+            selector.selectedKeys().clear();
+        } catch (java.nio.channels.ClosedSelectorException e) {
+            throw new java.nio.channels.ClosedChannelException();
+        }
     }
 
     /** Makes a pending or the next {@link #awaitReadable} return at once. Any thread. */
@@ -157,8 +166,7 @@ public final class PgStream implements Closeable {
                 } else if (now - deadline >= 0) {
                     throw new SocketTimeoutException("timeout reading from " + remoteAddress);
                 }
-                readSelector.selectedKeys().clear();
-                readSelector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
+                select(readSelector, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
             } else {
                 deadline = 0;
             }
@@ -215,6 +223,84 @@ public final class PgStream implements Closeable {
         return new Message(type, body);
     }
 
+    /**
+     * Reads one typed message whose length limit depends on its type (PostgreSQL's
+     * SocketBackend: large limits for Query, Parse, Bind, CopyData; small ones for the rest).
+     */
+    public Message readMessage(java.util.function.IntUnaryOperator maxLengthForType) throws IOException {
+        char type = (char) readByte();
+        int length = readInt32();
+        int maxLength = maxLengthForType.applyAsInt(type);
+        if (length < 4 || length - 4 > maxLength) {
+            throw PgException.fatal(SqlState.PROTOCOL_VIOLATION, "invalid message length");
+        }
+        byte[] body = new byte[length - 4];
+        readFully(body);
+        return new Message(type, body);
+    }
+
+    /**
+     * The read side as a blocking InputStream (for a walsender written against streams):
+     * read() waits until data, EOF or {@link #close()}, in slices, without a time limit of its
+     * own; the caller's protocol timeouts (wal_sender_timeout) bound the wait.
+     */
+    public java.io.InputStream inputStream() {
+        return new java.io.InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                while (!inBuf.hasRemaining()) {
+                    if (!channel.isOpen()) {
+                        throw new java.nio.channels.ClosedChannelException();
+                    }
+                    int got = fill();
+                    if (got < 0) {
+                        return -1;
+                    }
+                    if (got == 0) {
+                        select(readSelector, 1000);
+                    }
+                }
+                int n = Math.min(len, inBuf.remaining());
+                inBuf.get(b, off, n);
+                return n;
+            }
+
+            @Override
+            public int available() {
+                return inBuf.remaining();
+            }
+        };
+    }
+
+    /** The write side as an OutputStream; writes are queued like {@link #send}, flush() writes out. */
+    public java.io.OutputStream outputStream() {
+        return new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                send(new byte[] {(byte) b});
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                send(b, off, len);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                PgStream.this.flush();
+            }
+        };
+    }
+
     /** True if a whole message is already buffered (no read would block). */
     public boolean hasBufferedInput() {
         return inBuf.hasRemaining();
@@ -224,15 +310,20 @@ public final class PgStream implements Closeable {
 
     /** Queues one or more whole frames; large frames go out at once. */
     public void send(byte[] frame) throws IOException {
+        send(frame, 0, frame.length);
+    }
+
+    /** Queues {@code length} bytes of {@code data} from {@code offset}. */
+    public void send(byte[] data, int offset, int length) throws IOException {
         writeLock.lock();
         try {
-            if (frame.length > outBuf.remaining()) {
+            if (length > outBuf.remaining()) {
                 flushLocked();
             }
-            if (frame.length > outBuf.capacity()) {
-                writeFully(ByteBuffer.wrap(frame));
+            if (length > outBuf.capacity()) {
+                writeFully(ByteBuffer.wrap(data, offset, length));
             } else {
-                outBuf.put(frame);
+                outBuf.put(data, offset, length);
             }
         } finally {
             writeLock.unlock();
@@ -283,8 +374,7 @@ public final class PgStream implements Closeable {
             } else if (now - deadline >= 0) {
                 throw new SocketTimeoutException("timeout writing to " + remoteAddress);
             }
-            writeSelector.selectedKeys().clear();
-            writeSelector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
+            select(writeSelector, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
         }
     }
 
