@@ -120,6 +120,21 @@ class BaseBackupClientTest {
     }
 
     @Test
+    void dependentOptionsAreChecked(@TempDir Path dir) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        BaseBackupClient c = new BaseBackupClient(new PrintStream(err, true, StandardCharsets.UTF_8));
+        BaseBackupClient.Options o = new BaseBackupClient.Options("h", 1, "u", null, dir.resolve("a"), false,
+                BaseBackupClient.WalMethod.STREAM, false, true, null, false, false, false, "l", true, null);
+        assertThat(c.run(o)).isEqualTo(1);
+        BaseBackupClient.Options f = new BaseBackupClient.Options("h", 1, "u", null, dir.resolve("a"), false,
+                BaseBackupClient.WalMethod.FETCH, false, false, "s", false, false, false, "l", true, null);
+        assertThat(c.run(f)).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo(
+                "pg_basebackup: error: --create-slot needs a slot to be specified using --slot\n"
+                        + "pg_basebackup: error: replication slots can only be used with WAL streaming\n");
+    }
+
+    @Test
     void recoveryConfQuotesAsLibpqAndGucsDo() {
         BaseBackupClient c = new BaseBackupClient(new PrintStream(new ByteArrayOutputStream()));
         BaseBackupClient.Options o = new BaseBackupClient.Options("db1", 5433, "rep", "it's", Path.of("/x"), false,

@@ -353,4 +353,72 @@ class StreamingLoopbackTest {
             t.join(5000);
         }
     }
+
+    /** A primary that starts streaming and then never says anything again. */
+    @Test
+    void receiverGivesUpOnASilentPrimaryAndRetries() throws Exception {
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+            Thread.ofVirtual().start(() -> {
+                while (!ss.isClosed()) {
+                    try {
+                        java.net.Socket sock = ss.accept();
+                        connections.incrementAndGet();
+                        Thread.ofVirtual().start(() -> silentPrimary(sock));
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            MemoryWalSink sink = new MemoryWalSink(SYSID, SEG, BASE);
+            WalReceiver rcv = receiver(ss.getLocalPort(), sink, 0, 600, 100, null);
+            List<String> lines = new CopyOnWriteArrayList<>();
+            rcv.setLogListener(lines::add);
+            Thread t = Thread.ofVirtual().start(rcv);
+            waitUntil("timeout logged twice", () -> lines.stream()
+                    .filter(l -> l.equals("could not receive data from WAL stream: terminating walreceiver due to "
+                            + "timeout")).count() >= 2);
+            assertThat(connections.get()).isGreaterThanOrEqualTo(2);
+            rcv.requestShutdown();
+            t.join(5000);
+            assertThat(rcv.state()).isEqualTo(WalRcvState.STOPPED);
+        }
+    }
+
+    private static void silentPrimary(java.net.Socket sock) {
+        try (sock) {
+            var in = new java.io.DataInputStream(sock.getInputStream());
+            var out = new java.io.BufferedOutputStream(sock.getOutputStream());
+            PgWire.Writer w = new PgWire.Writer(out);
+            int len = in.readInt();
+            in.readFully(new byte[len - 4]);
+            w.message('R', new PgWire.Body().int32(0).bytes());
+            w.message('S', new PgWire.Body().cstring("integer_datetimes").cstring("on").bytes());
+            w.message('K', new PgWire.Body().int32(1).int32(2).bytes());
+            w.readyForQuery();
+            w.flush();
+            while (true) {
+                PgWire.Message m = PgWire.readMessage(in);
+                if (m == null || m.type() == 'X') {
+                    return;
+                }
+                if (m.type() != 'Q') {
+                    continue; // replies go unanswered
+                }
+                if (m.cstring().startsWith("IDENTIFY_SYSTEM")) {
+                    w.rowDescription(List.of(new PgWire.Column("systemid", PgWire.TEXT),
+                            new PgWire.Column("timeline", PgWire.INT4), new PgWire.Column("xlogpos", PgWire.TEXT),
+                            new PgWire.Column("dbname", PgWire.TEXT)));
+                    w.dataRow(Long.toString(SYSID), "1", "0/1000000", null);
+                    w.commandComplete("IDENTIFY_SYSTEM");
+                    w.readyForQuery();
+                } else {
+                    w.copyResponse('W');
+                }
+                w.flush();
+            }
+        } catch (java.io.IOException e) {
+            // the walreceiver hung up
+        }
+    }
 }
