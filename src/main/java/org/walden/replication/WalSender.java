@@ -111,6 +111,10 @@ public final class WalSender implements Runnable {
     private volatile PgWire.Message pendingMessage;
     /** The command already ended with ErrorResponse + ReadyForQuery (a failed stream). */
     private boolean readyForQuerySent;
+    /** Sent-time samples for pg_stat_replication's lags; one per streaming session. */
+    private volatile LagTracker lagTracker = new LagTracker();
+    /** Reply reader only: the previous reply said everything sent was applied. */
+    private boolean fullyAppliedLastTime;
     private final ReentrantLock streamLock = new ReentrantLock();
     /** Signalled by the reply reader when clientCopyDone or clientGone becomes true. */
     private final Condition clientEnded = streamLock.newCondition();
@@ -422,6 +426,8 @@ public final class WalSender implements Runnable {
         clientGone = false;
         streamFailed = false;
         pendingMessage = null;
+        lagTracker = new LagTracker();
+        fullyAppliedLastTime = false;
         waitingForPingResponse = false;
         lastReplyMillis = ctx.clock().millis();
         Thread reader = Thread.ofVirtual().name("walsender-" + pid + "-replies").start(this::processRepliesLoop);
@@ -538,6 +544,7 @@ public final class WalSender implements Runnable {
         out.copyData(new StreamingMessages.XLogData(sentPtr, sendUpto, now, buffer, 0, n).encode());
         sentPtr = sentPtr.plus(n);
         entry.sentLsn = sentPtr;
+        lagTracker.write(sentPtr, now);
     }
 
     private long napMs() {
@@ -645,12 +652,41 @@ public final class WalSender implements Runnable {
         }
     }
 
+    /**
+     * The lag part of ProcessStandbyReplyMessage: a lag is updated when the reply passed a sent
+     * sample; two replies in a row with everything applied clear them (an idle standby shows NULL).
+     */
+    private void updateLags(StreamingMessages.StandbyStatusUpdate r) {
+        long now = StreamingMessages.toPgTimestampMicros(ctx.clock().instant());
+        LagTracker tracker = lagTracker;
+        long writeLag = tracker.read(LagTracker.Head.WRITE, r.writeLsn(), now);
+        long flushLag = tracker.read(LagTracker.Head.FLUSH, r.flushLsn(), now);
+        long applyLag = tracker.read(LagTracker.Head.APPLY, r.applyLsn(), now);
+        boolean clear = false;
+        if (r.applyLsn().equals(entry.sentLsn)) {
+            clear = fullyAppliedLastTime;
+            fullyAppliedLastTime = true;
+        } else {
+            fullyAppliedLastTime = false;
+        }
+        if (writeLag != -1 || clear) {
+            entry.writeLagMicros = writeLag;
+        }
+        if (flushLag != -1 || clear) {
+            entry.flushLagMicros = flushLag;
+        }
+        if (applyLag != -1 || clear) {
+            entry.replayLagMicros = applyLag;
+        }
+    }
+
     /** ProcessStandbyReplyMessage: publish write/flush/apply; a slot's restart_lsn follows the flush. */
     private void processStandbyReplyMessage(StreamingMessages.StandbyStatusUpdate r) {
         entry.writeLsn = r.writeLsn();
         entry.flushLsn = r.flushLsn();
         entry.replayLsn = r.applyLsn();
         entry.replyTime = StreamingMessages.fromPgTimestampMicros(r.clientTimeMicros());
+        updateLags(r);
         if (r.replyRequested()) {
             // answered at once from this thread, as ProcessStandbyReplyMessage does
             try {

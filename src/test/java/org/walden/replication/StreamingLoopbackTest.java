@@ -82,6 +82,33 @@ class StreamingLoopbackTest {
     }
 
     @Test
+    void lagsAreMeasuredWhileWalFlowsAndClearedWhenIdle() throws Exception {
+        MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
+        wal.appendPattern(1000);
+        try (TestReplicationServer server = new TestReplicationServer(wal, null, new TestSettings())) {
+            MemoryWalSink sink = new MemoryWalSink(SYSID, SEG, BASE);
+            WalReceiver rcv = receiver(server.port(), sink, 300, 60_000, 200, null);
+            Thread t = Thread.ofVirtual().start(rcv);
+            try {
+                waitUntil("streaming", () -> rcv.lastReceiveLsn().equals(wal.flushedLsn()));
+                Lsn end = wal.appendPattern(100_000);
+                waitUntil("lags measured", () -> {
+                    List<WalSenderStat> s = server.ctx.registry().stats();
+                    return s.size() == 1 && end.equals(s.get(0).replayLsn()) && s.get(0).flushLagMicros() != null;
+                });
+                WalSenderStat s = server.ctx.registry().stats().get(0);
+                assertThat(s.writeLagMicros()).isNotNull().isNotNegative();
+                assertThat(s.replayLagMicros()).isNotNull().isLessThan(10_000_000L);
+                waitUntil("lags cleared when idle", () -> server.ctx.registry().stats().get(0).replayLagMicros() == null);
+                assertThat(server.ctx.registry().stats().get(0).writeLagMicros()).isNull();
+            } finally {
+                rcv.requestShutdown();
+                t.join(5000);
+            }
+        }
+    }
+
+    @Test
     void receiverReconnectsAfterThePrimaryGoesAway() throws Exception {
         MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
         wal.appendPattern(100_000);
