@@ -443,9 +443,12 @@ public final class WalSender implements Runnable {
             }
             reader.join(java.time.Duration.ofMillis(timeoutOrDefaultMs()));
             return end;
-        } catch (PgException e) {
+        } catch (RuntimeException failure) {
             // As PostgreSQL: the ERROR ends COPY; ReadyForQuery follows, and the session goes on
             // once the reader has handed back the client's next command.
+            PgException e = failure instanceof PgException p ? p
+                    : new PgException(failure instanceof java.io.UncheckedIOException ? SqlState.IO_ERROR
+                            : SqlState.INTERNAL_ERROR, String.valueOf(failure.getMessage()), failure);
             log.info("walsender {}: {}", pid, e.getMessage());
             streamFailed = true;
             out.errorResponse(e);

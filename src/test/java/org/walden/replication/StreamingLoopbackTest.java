@@ -396,6 +396,21 @@ class StreamingLoopbackTest {
         }
     }
 
+    @Test
+    void anIoErrorWhileStreamingIsReportedAndTheSessionGoesOn() throws Exception {
+        MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
+        wal.appendPattern(1000);
+        wal.readFailure = new java.io.UncheckedIOException(new java.io.IOException("Input/output error"));
+        try (TestReplicationServer server = new TestReplicationServer(wal, null, new TestSettings());
+             PgClient c = connect(server.port())) {
+            c.startCopy("START_REPLICATION 0/1000000 TIMELINE 1");
+            assertThatThrownBy(() -> c.readCopyData(5000)).isInstanceOfSatisfying(PgServerError.class,
+                    e -> assertThat(e.code()).isEqualTo("58030"));
+            wal.readFailure = null;
+            assertThat(c.simpleQuery("IDENTIFY_SYSTEM").rows()).hasSize(1);
+        }
+    }
+
     /** A primary that starts streaming and then never says anything again. */
     @Test
     void receiverGivesUpOnASilentPrimaryAndRetries() throws Exception {
