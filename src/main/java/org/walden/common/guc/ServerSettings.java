@@ -27,4 +27,13 @@ public interface ServerSettings {
 
     /** Re-reads the files; returns false (and logs why) when they no longer parse. */
     boolean reload();
+
+    /**
+     * ALTER SYSTEM SET name = value, or ALTER SYSTEM RESET name when {@code value} is null:
+     * checks name and value (42704, 22023, 55P02 for an internal parameter) and rewrites
+     * postgresql.auto.conf; the change takes effect at the next reload. (Added by ops.)
+     */
+    default void alterSystem(String name, String value) {
+        throw new UnsupportedOperationException("ALTER SYSTEM");
+    }
 }

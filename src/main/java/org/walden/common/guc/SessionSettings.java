@@ -27,4 +27,18 @@ public interface SessionSettings {
 
     /** The GUC_REPORT parameters (sent as ParameterStatus) and their current values. */
     Map<String, String> reportedValues();
+
+    /**
+     * Called once by the backend after authentication: sets session_authorization and
+     * is_superuser (both GUC_REPORT) and what SET of a superuser-context parameter checks.
+     * (Added by ops.)
+     */
+    default void setSessionAuthorization(String userName, boolean superuser) {
+        throw new UnsupportedOperationException("setSessionAuthorization");
+    }
+
+    /** ALTER SYSTEM SET/RESET (value null) for this session's user: 42501 unless superuser. (Added by ops.) */
+    default void alterSystem(String name, String value) {
+        throw new UnsupportedOperationException("ALTER SYSTEM");
+    }
 }

@@ -1,0 +1,127 @@
+package org.walden.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code walden basebackup}: pg_basebackup's flags; the work is done by the replication
+ * layer, called through {@link ClusterFactory#baseBackup}.
+ */
+@Command(name = "basebackup", description = "take a base backup of a running Walden server",
+        mixinStandardHelpOptions = false, sortOptions = false)
+final class BasebackupCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Main main;
+
+    @Option(names = {"-D", "--pgdata"}, required = true, description = "receive base backup into directory")
+    Path targetDir;
+
+    @Option(names = {"-F", "--format"}, defaultValue = "p", description = "output format (plain (default), tar)")
+    String format;
+
+    @Option(names = {"-X", "--wal-method"}, defaultValue = "stream",
+            description = "include required WAL files with specified method (none, fetch, stream)")
+    String walMethod;
+
+    @Option(names = {"-R", "--write-recovery-conf"}, description = "write configuration for replication")
+    boolean writeRecoveryConf;
+
+    @Option(names = {"-C", "--create-slot"}, description = "create replication slot")
+    boolean createSlot;
+
+    @Option(names = {"-S", "--slot"}, description = "replication slot to use")
+    String slot;
+
+    @Option(names = {"-P", "--progress"}, description = "show progress information")
+    boolean progress;
+
+    @Option(names = {"-v", "--verbose"}, description = "output verbose messages")
+    boolean verbose;
+
+    @Option(names = {"-c", "--checkpoint"}, defaultValue = "fast", description = "set fast or spread checkpointing")
+    String checkpoint;
+
+    @Option(names = {"-l", "--label"}, defaultValue = "pg_basebackup base backup", description = "set backup label")
+    String label;
+
+    @Option(names = {"-h", "--host"}, description = "database server host or socket directory")
+    String host;
+
+    @Option(names = {"-p", "--port"}, description = "database server port number")
+    Integer port;
+
+    @Option(names = {"-U", "--username"}, description = "connect as specified database user")
+    String user;
+
+    @Option(names = {"-W", "--password"}, description = "force password prompt (should happen automatically)")
+    boolean askPassword;
+
+    @Option(names = {"-w", "--no-password"}, description = "never prompt for password")
+    boolean noPassword;
+
+    @Option(names = {"-?", "--help"}, usageHelp = true, description = "show this help, then exit")
+    boolean help;
+
+    @Override
+    public Integer call() {
+        String fmt = normalize(format, "plain", "tar");
+        if (fmt == null) {
+            main.err.printf("pg_basebackup: error: invalid output format \"%s\", must be \"plain\" or \"tar\"%n", format);
+            return 1;
+        }
+        String wal = switch (walMethod) {
+            case "n", "none" -> "none";
+            case "f", "fetch" -> "fetch";
+            case "s", "stream" -> "stream";
+            default -> null;
+        };
+        if (wal == null) {
+            main.err.printf("pg_basebackup: error: invalid wal-method option \"%s\", must be \"fetch\", "
+                    + "\"stream\", or \"none\"%n", walMethod);
+            return 1;
+        }
+        if (!checkpoint.equals("fast") && !checkpoint.equals("spread")) {
+            main.err.printf("pg_basebackup: error: invalid checkpoint argument \"%s\", must be \"fast\" or "
+                    + "\"spread\"%n", checkpoint);
+            return 1;
+        }
+        if (createSlot && slot == null) {
+            main.err.println("pg_basebackup: error: --create-slot needs a slot to be specified using --slot");
+            return 1;
+        }
+        String password = askPassword ? readPassword() : System.getenv("PGPASSWORD");
+        String h = host != null ? host : env("PGHOST", "localhost");
+        int p = port != null ? port : Integer.parseInt(env("PGPORT", "5432"));
+        String u = user != null ? user : env("PGUSER", System.getProperty("user.name"));
+        return ClusterFactory.baseBackup(new ClusterFactory.BaseBackupOptions(h, p, u, password,
+                targetDir.toAbsolutePath().normalize(), fmt, wal, writeRecoveryConf, createSlot, slot, progress,
+                verbose, checkpoint, label), main.out, main.err);
+    }
+
+    private static String normalize(String value, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(value) || a.substring(0, 1).equals(value)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private String readPassword() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return System.getenv("PGPASSWORD");
+        }
+        char[] pw = console.readPassword("Password: ");
+        return pw == null ? null : new String(pw);
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isEmpty() ? fallback : v;
+    }
+}

@@ -1,0 +1,83 @@
+package org.walden.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starting a server process detached from the caller, as pg_ctl start does: a new session
+ * (setsid, so the terminal's signals do not reach it), stdin from /dev/null, stdout and stderr
+ * appended to the log file (or /dev/null). The child runs this same JVM's java with this same
+ * class path: {@code java -cp ... org.walden.cli.Main postgres -D DIR ...}.
+ */
+final class ServerLauncher {
+
+    private ServerLauncher() {
+    }
+
+    /** The java executable running this JVM. */
+    static String javaExecutable() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** The command line of {@code walden postgres -D dataDir extraArgs...} in a new JVM. */
+    static List<String> postgresCommand(Path dataDir, List<String> extraArgs) {
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            cmd.add("/usr/bin/setsid");
+        } else if (Files.isExecutable(Path.of("/bin/setsid"))) {
+            cmd.add("/bin/setsid");
+        }
+        cmd.add(javaExecutable());
+        String jvmOptions = System.getenv("WALDEN_SERVER_JVM_OPTS");
+        if (jvmOptions != null && !jvmOptions.isBlank()) {
+            cmd.addAll(CtlCommand.splitOptions(jvmOptions));
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.add("postgres");
+        cmd.add("-D");
+        cmd.add(dataDir.toString());
+        cmd.addAll(extraArgs);
+        return cmd;
+    }
+
+    /** Starts the server detached; its output goes to {@code logFile} (appended) or nowhere. */
+    static Process launch(Path dataDir, List<String> extraArgs, Path logFile) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(postgresCommand(dataDir, extraArgs));
+        pb.redirectInput(new File("/dev/null"));
+        if (logFile != null) {
+            File f = logFile.toAbsolutePath().toFile();
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(f));
+            pb.redirectError(ProcessBuilder.Redirect.appendTo(f));
+        } else {
+            pb.redirectOutput(new File("/dev/null"));
+            pb.redirectError(new File("/dev/null"));
+        }
+        return pb.start();
+    }
+
+    /** Sends a signal by name ("TERM", "INT", "HUP", "USR2", "KILL") with kill(1); false if it failed. */
+    static boolean signal(long pid, String name) {
+        try {
+            Process p = new ProcessBuilder("kill", "-s", name, Long.toString(pid))
+                    .redirectErrorStream(true).redirectOutput(new File("/dev/null")).start();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static boolean isAlive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+}

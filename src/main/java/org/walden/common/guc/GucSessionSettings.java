@@ -1,0 +1,240 @@
+package org.walden.common.guc;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+
+/**
+ * One session's settings: the server-wide values (read live, so a reload reaches every
+ * session that did not SET the parameter), the session's SET values over them, and SET
+ * LOCAL values over those until the transaction ends. A SET inside a transaction that
+ * aborts is undone, as in PostgreSQL.
+ *
+ * <p>Not thread-safe: a session belongs to its backend's thread.
+ */
+public final class GucSessionSettings implements SessionSettings {
+
+    private final GucServerSettings server;
+    /** SET values, lower-case name → value. */
+    private final Map<String, Object> sessionValues = new HashMap<>();
+    /** SET LOCAL values; dropped at transaction end. */
+    private final Map<String, Object> localValues = new HashMap<>();
+    /** Session values as they were before this transaction changed them (empty: not set). */
+    private final Map<String, Optional<Object>> savedAtTransactionStart = new HashMap<>();
+    /** Definitions of custom placeholders ("myapp.x") SET in this session. */
+    private final Map<String, GucDefinition> placeholders = new HashMap<>();
+    /** Null until the backend calls {@link #setSessionAuthorization}; then SET checks superuser. */
+    private String sessionUser;
+    private boolean superuser = true;
+
+    GucSessionSettings(GucServerSettings server) {
+        this.server = server;
+    }
+
+    @Override
+    public void setSessionAuthorization(String userName, boolean isSuperuser) {
+        this.sessionUser = userName;
+        this.superuser = isSuperuser;
+        sessionValues.put("session_authorization", userName);
+        sessionValues.put("is_superuser", isSuperuser);
+    }
+
+    @Override
+    public String show(String name) {
+        GucDefinition def = definition(name, false);
+        return GucValues.format(def, effectiveValue(def));
+    }
+
+    /** The value (Boolean, Integer, Double or String) this session sees. */
+    public Object value(String name) {
+        return effectiveValue(definition(name, false));
+    }
+
+    public boolean getBool(String name) {
+        GucDefinition def = definition(name, false);
+        return GucServerSettings.asBool(def, effectiveValue(def));
+    }
+
+    public int getInt(String name) {
+        GucDefinition def = definition(name, false);
+        return GucServerSettings.asInt(def, effectiveValue(def));
+    }
+
+    public long getMillis(String name) {
+        GucDefinition def = definition(name, false);
+        return GucServerSettings.asMillis(def, effectiveValue(def));
+    }
+
+    public long getBytes(String name) {
+        GucDefinition def = definition(name, false);
+        return GucServerSettings.asBytes(def, effectiveValue(def));
+    }
+
+    public String getString(String name) {
+        GucDefinition def = definition(name, false);
+        return GucServerSettings.asString(def, effectiveValue(def));
+    }
+
+    @Override
+    public void set(String name, String value, boolean local) {
+        GucDefinition def = definition(name, true);
+        checkCanSet(def);
+        Object parsed = GucValues.parse(def, value);
+        String key = key(def);
+        saveBeforeChange(key);
+        if (local) {
+            localValues.put(key, parsed);
+        } else {
+            sessionValues.put(key, parsed);
+            localValues.remove(key);
+        }
+    }
+
+    @Override
+    public void reset(String name) {
+        GucDefinition def = definition(name, false);
+        checkCanSet(def);
+        String key = key(def);
+        saveBeforeChange(key);
+        sessionValues.remove(key);
+        localValues.remove(key);
+    }
+
+    /** RESET ALL: every user-settable parameter back to its server-wide value. */
+    public void resetAll() {
+        for (String key : new ArrayList<>(sessionValues.keySet())) {
+            if (!key.equals("session_authorization") && !key.equals("is_superuser")) {
+                saveBeforeChange(key);
+                sessionValues.remove(key);
+            }
+        }
+        localValues.clear();
+    }
+
+    @Override
+    public void endTransaction(boolean committed) {
+        if (!committed) {
+            savedAtTransactionStart.forEach((key, before) -> {
+                if (before.isPresent()) {
+                    sessionValues.put(key, before.get());
+                } else {
+                    sessionValues.remove(key);
+                }
+            });
+        }
+        savedAtTransactionStart.clear();
+        localValues.clear();
+    }
+
+    @Override
+    public List<String[]> showAll() {
+        List<String[]> rows = new ArrayList<>();
+        for (GucServerSettings.Setting s : server.allSettings()) {
+            if (s.def().showAll()) {
+                rows.add(new String[] {s.def().name(), GucValues.format(s.def(), effectiveValue(s.def())),
+                    s.def().description()});
+            }
+        }
+        for (GucDefinition def : placeholders.values()) {
+            if (server.setting(def.name()) == null) {
+                rows.add(new String[] {def.name(), GucValues.format(def, effectiveValue(def)), ""});
+            }
+        }
+        rows.sort((a, b) -> a[0].compareToIgnoreCase(b[0]));
+        return rows;
+    }
+
+    @Override
+    public Map<String, String> reportedValues() {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String name : GucCatalog.REPORTED) {
+            values.put(name, show(name));
+        }
+        return values;
+    }
+
+    @Override
+    public void alterSystem(String name, String value) {
+        if (!superuser) {
+            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "must be superuser to execute ALTER SYSTEM command");
+        }
+        server.alterSystem(name, value);
+    }
+
+    private Object effectiveValue(GucDefinition def) {
+        String key = key(def);
+        if (localValues.containsKey(key)) {
+            return localValues.get(key);
+        }
+        if (sessionValues.containsKey(key)) {
+            return sessionValues.get(key);
+        }
+        GucServerSettings.Setting s = server.setting(def.name());
+        return s != null ? s.value() : GucValues.bootValue(def);
+    }
+
+    private void saveBeforeChange(String key) {
+        if (!savedAtTransactionStart.containsKey(key)) {
+            savedAtTransactionStart.put(key, Optional.ofNullable(sessionValues.get(key)));
+        }
+    }
+
+    /** PostgreSQL's set_config_option context checks for a SET from a session. */
+    private void checkCanSet(GucDefinition def) {
+        String quoted = "parameter \"" + def.name() + "\"";
+        switch (def.context()) {
+            case INTERNAL -> throw cantChange(quoted + " cannot be changed");
+            case POSTMASTER -> throw cantChange(quoted + " cannot be changed without restarting the server");
+            case SIGHUP -> throw cantChange(quoted + " cannot be changed now");
+            case BACKEND, SUPERUSER_BACKEND -> throw cantChange(quoted + " cannot be set after connection start");
+            case SUPERUSER -> {
+                if (!superuser) {
+                    throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE,
+                            "permission denied to set " + quoted);
+                }
+            }
+            case USER -> { }
+        }
+    }
+
+    private static PgException cantChange(String message) {
+        return new PgException(SqlState.CANT_CHANGE_RUNTIME_PARAM, message);
+    }
+
+    private GucDefinition definition(String name, boolean createPlaceholder) {
+        GucDefinition def = server.catalog().find(name);
+        if (def != null) {
+            return def;
+        }
+        String lower = name.toLowerCase(Locale.ROOT);
+        GucServerSettings.Setting custom = server.setting(lower);
+        if (custom != null) {
+            return custom.def();
+        }
+        GucDefinition mine = placeholders.get(lower);
+        if (mine != null) {
+            return mine;
+        }
+        if (createPlaceholder && GucCatalog.isCustomPlaceholder(name)) {
+            GucDefinition created = GucServerSettings.placeholder(lower);
+            placeholders.put(lower, created);
+            return created;
+        }
+        throw GucServerSettings.unrecognized(name);
+    }
+
+    private static String key(GucDefinition def) {
+        return def.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The user given to {@link #setSessionAuthorization}, or null before authentication. */
+    public String sessionUser() {
+        return sessionUser;
+    }
+}

@@ -1,0 +1,22 @@
+package org.walden.protocol;
+
+import org.walden.common.PgException;
+
+/**
+ * The fields of an ErrorResponse or NoticeResponse that Walden sends: S (localized severity),
+ * V (severity), C (SQLSTATE), M (message), D (detail, optional), H (hint, optional),
+ * P (1-based cursor position in the query, optional when 0).
+ */
+public record ErrorFields(String severity, String sqlState, String message, String detail, String hint,
+                          int position) {
+
+    /** The fields of an exception as PostgreSQL reports them. */
+    public static ErrorFields of(PgException e) {
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new ErrorFields(e.severity().name(), e.sqlState().code(), msg, e.detail(), e.hint(), 0);
+    }
+
+    public ErrorFields withPosition(int newPosition) {
+        return new ErrorFields(severity, sqlState, message, detail, hint, newPosition);
+    }
+}

@@ -1,0 +1,136 @@
+package org.walden.protocol;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Random;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+
+/**
+ * The server side of the authentication exchange (PostgreSQL's auth.c ClientAuthentication
+ * after the pg_hba.conf match): asks for a password as the method says, checks it against
+ * the role's stored verifier and sends AuthenticationOk. Failure is FATAL 28P01
+ * {@code password authentication failed for user "x"} whether the password was wrong, the
+ * role has none, or the role does not exist (the caller passes a null verifier then), so a
+ * client learns nothing about which.
+ *
+ * <pre>
+ * trust          S: R(0)
+ * password       S: R(3)               C: p "pw\0"                                     S: R(0)
+ * md5            S: R(5) salt          C: p "md5"+md5hex(md5hex(pw+user)+salt)          S: R(0)
+ * scram-sha-256  S: R(10) mechanisms   C: p SASLInitialResponse  S: R(11) server-first
+ *                C: p client-final     S: R(12) server-final     S: R(0)
+ * </pre>
+ * The stored verifier is "SCRAM-SHA-256$...", "md5" + 32 hex digits, or (older setups) a
+ * plaintext password. As in PostgreSQL, md5 with a SCRAM verifier runs SCRAM.
+ */
+public final class ServerAuthentication {
+
+    private final PgStream stream;
+    private final Random random;
+
+    /** {@code random} should be a SecureRandom outside tests. */
+    public ServerAuthentication(PgStream stream, Random random) {
+        this.stream = stream;
+        this.random = random;
+    }
+
+    /**
+     * Runs the exchange and sends AuthenticationOk. Raises FATAL 28P01 on a failed password,
+     * FATAL 08P01 on a malformed exchange, EOFException if the client hangs up (psql does,
+     * to prompt for a password, then reconnects).
+     */
+    public void authenticate(AuthMethod method, String userName, String storedVerifier) throws IOException {
+        boolean ok = switch (method) {
+            case TRUST -> true;
+            case REJECT -> throw new IllegalArgumentException("reject is decided by the caller");
+            case PASSWORD -> checkCleartext(userName, storedVerifier, readCleartext());
+            case MD5 -> ScramSha256.parseVerifier(storedVerifier) != null
+                    ? runScram(storedVerifier)
+                    : runMd5(userName, storedVerifier);
+            case SCRAM_SHA_256 -> runScram(storedVerifier);
+        };
+        if (!ok) {
+            throw passwordFailed(userName);
+        }
+        stream.sendAndFlush(BackendMessages.authenticationOk());
+    }
+
+    public static PgException passwordFailed(String userName) {
+        return PgException.fatal(SqlState.INVALID_PASSWORD,
+                "password authentication failed for user \"" + userName + "\"");
+    }
+
+    private String readCleartext() throws IOException {
+        stream.sendAndFlush(BackendMessages.authenticationCleartextPassword());
+        return FrontendMessages.decodePassword(readPasswordMessage());
+    }
+
+    /** Verifies a cleartext password against any kind of stored verifier. */
+    static boolean checkCleartext(String userName, String stored, String password) {
+        if (stored == null || password.isEmpty()) {
+            return false;
+        }
+        ScramSha256.Verifier scram = ScramSha256.parseVerifier(stored);
+        if (scram != null) {
+            return ScramSha256.verifyPlainPassword(scram, password);
+        }
+        if (Md5Password.isMd5Verifier(stored)) {
+            return Md5Password.verifier(password, userName).equals(stored);
+        }
+        return stored.equals(password);
+    }
+
+    private boolean runMd5(String userName, String stored) throws IOException {
+        byte[] salt = new byte[4];
+        random.nextBytes(salt);
+        stream.sendAndFlush(BackendMessages.authenticationMd5Password(salt));
+        String answer = FrontendMessages.decodePassword(readPasswordMessage());
+        if (stored == null || answer.isEmpty()) {
+            return false;
+        }
+        String verifier = Md5Password.isMd5Verifier(stored) ? stored : Md5Password.verifier(stored, userName);
+        return Md5Password.saltedResponse(verifier, salt).equals(answer);
+    }
+
+    private boolean runScram(String stored) throws IOException {
+        ScramSha256.Verifier verifier = ScramSha256.parseVerifier(stored);
+        if (verifier == null && stored != null && !Md5Password.isMd5Verifier(stored)) {
+            // A plaintext password: derive a verifier for this exchange.
+            byte[] salt = new byte[ScramSha256.DEFAULT_SALT_BYTES];
+            random.nextBytes(salt);
+            verifier = ScramSha256.buildVerifier(stored, salt, ScramSha256.DEFAULT_ITERATIONS);
+        }
+        ScramServer scram = new ScramServer(verifier, random);
+        stream.sendAndFlush(BackendMessages.authenticationSasl(List.of(PgProtocol.SCRAM_SHA_256)));
+
+        // SASLInitialResponse: String(mechanism) Int32(length or -1) Byten(client-first-message)
+        Message.Reader r = readPasswordMessage().reader();
+        String mechanism = r.cstring();
+        if (!PgProtocol.SCRAM_SHA_256.equals(mechanism)) {
+            throw PgException.fatal(SqlState.PROTOCOL_VIOLATION,
+                    "client selected an invalid SASL authentication mechanism");
+        }
+        int length = r.int32();
+        byte[] clientFirst = r.bytes(length);
+        r.end();
+        stream.sendAndFlush(BackendMessages.authenticationSaslContinue(scram.handleClientFirst(clientFirst)));
+
+        byte[] clientFinal = readPasswordMessage().reader().rest();
+        byte[] serverFinal = scram.handleClientFinal(clientFinal);
+        if (serverFinal == null) {
+            return false;
+        }
+        stream.send(BackendMessages.authenticationSaslFinal(serverFinal));
+        return true;
+    }
+
+    private Message readPasswordMessage() throws IOException {
+        Message m = stream.readMessage(PgProtocol.MAX_AUTH_MESSAGE_LENGTH);
+        if (m.type() != PgProtocol.F_PASSWORD) {
+            throw PgException.fatal(SqlState.PROTOCOL_VIOLATION, String.format(
+                    "expected password response, got message type %d", (int) m.type()));
+        }
+        return m;
+    }
+}

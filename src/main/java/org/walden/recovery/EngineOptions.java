@@ -1,0 +1,51 @@
+package org.walden.recovery;
+
+import java.time.Clock;
+import org.walden.wal.Wal;
+import org.walden.wal.WalWriter;
+
+/**
+ * How the engine runs: the server layer fills these from its GUCs (wal_keep_size,
+ * wal_keep_segments, checkpoint_timeout, max_wal_size, wal_writer_delay, fsync, wal_buffers)
+ * and from standby.signal.
+ */
+public record EngineOptions(boolean standbyMode, long walKeepSizeBytes, long walKeepSegments,
+                            long checkpointTimeoutMs, long maxWalSizeBytes, long walWriterDelayMs, boolean fsync,
+                            int walBuffersBytes, Clock clock) {
+
+    /** PostgreSQL's defaults: checkpoint_timeout 5min, max_wal_size 1GB, wal_writer_delay 200ms. */
+    public static EngineOptions defaults() {
+        return new EngineOptions(false, 0, 0, 5 * 60 * 1000L, 1L << 30, WalWriter.DEFAULT_WAL_WRITER_DELAY_MS, true,
+                Wal.DEFAULT_WAL_BUFFERS_BYTES, Clock.systemUTC());
+    }
+
+    public EngineOptions withStandbyMode(boolean standby) {
+        return new EngineOptions(standby, walKeepSizeBytes, walKeepSegments, checkpointTimeoutMs, maxWalSizeBytes,
+                walWriterDelayMs, fsync, walBuffersBytes, clock);
+    }
+
+    public EngineOptions withWalKeep(long sizeBytes, long segments) {
+        return new EngineOptions(standbyMode, sizeBytes, segments, checkpointTimeoutMs, maxWalSizeBytes,
+                walWriterDelayMs, fsync, walBuffersBytes, clock);
+    }
+
+    public EngineOptions withCheckpoints(long timeoutMs, long maxWalBytes) {
+        return new EngineOptions(standbyMode, walKeepSizeBytes, walKeepSegments, timeoutMs, maxWalBytes,
+                walWriterDelayMs, fsync, walBuffersBytes, clock);
+    }
+
+    public EngineOptions withFsync(boolean on) {
+        return new EngineOptions(standbyMode, walKeepSizeBytes, walKeepSegments, checkpointTimeoutMs, maxWalSizeBytes,
+                walWriterDelayMs, on, walBuffersBytes, clock);
+    }
+
+    public EngineOptions withWalWriterDelayMs(long delayMs) {
+        return new EngineOptions(standbyMode, walKeepSizeBytes, walKeepSegments, checkpointTimeoutMs, maxWalSizeBytes,
+                delayMs, fsync, walBuffersBytes, clock);
+    }
+
+    public EngineOptions withClock(Clock c) {
+        return new EngineOptions(standbyMode, walKeepSizeBytes, walKeepSegments, checkpointTimeoutMs, maxWalSizeBytes,
+                walWriterDelayMs, fsync, walBuffersBytes, c);
+    }
+}

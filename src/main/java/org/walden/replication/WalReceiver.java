@@ -1,0 +1,416 @@
+package org.walden.replication;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.protocol.ConnInfo;
+import org.walden.protocol.PgClient;
+import org.walden.protocol.QueryResult;
+import org.walden.wal.Lsn;
+import org.walden.wal.TimelineId;
+
+/**
+ * The walreceiver: on a standby, fetches WAL from the primary (PostgreSQL's walreceiver.c,
+ * with the retry loop of the startup process's WaitForWALToBecomeAvailable).
+ *
+ * <p><b>Who starts it.</b> The postmaster of a standby (standby.signal and primary_conninfo
+ * set) starts {@link #run()} on its own thread once the startup process has replayed the
+ * local WAL and needs more.
+ *
+ * <p><b>Who it talks to.</b> A walsender on the primary, as a libpq client
+ * ({@link PgClient}) with {@code replication=true}, {@code dbname=replication} and an
+ * application_name from primary_conninfo, else cluster_name, else "walreceiver":
+ * {@code IDENTIFY_SYSTEM} (the system identifiers must match), {@code TIMELINE_HISTORY} for
+ * timelines it lacks, then {@code START_REPLICATION [SLOT "s"] X/0 TIMELINE n} from the start
+ * of the segment holding the standby's end of WAL. Received {@code w} messages are written and
+ * flushed into the {@link ReceivedWalSink}, which wakes the startup process; {@code r} replies
+ * carry the write, flush and apply (replay) positions — at once when the primary asks, after
+ * each flush, and every wal_receiver_status_interval otherwise.
+ *
+ * <p><b>State it owns.</b> Its {@link WalRcvState}, the last received/flushed position
+ * ({@link #lastReceiveLsn()}, pg_last_wal_receive_lsn), the timeline being received, the time
+ * the last message arrived and the last reply was sent.
+ *
+ * <p><b>Errors and reconnection.</b> Any failure — unreachable primary, primary restart, an
+ * ERROR from the walsender, wal_receiver_timeout of silence — ends the connection, logs a
+ * line ("could not connect to the primary server: ...", "terminating walreceiver due to
+ * timeout") and, after wal_retrieve_retry_interval in WAITING, connects again. A different
+ * system identifier is logged as PostgreSQL's FATAL and retried likewise (the operator must
+ * fix it). At the end of a timeline the walsender sends the next timeline; the walreceiver
+ * stores its history and goes on streaming it on the same connection.
+ *
+ * <p><b>How it ends / shutdown handshake.</b> {@link #requestShutdown()} (the postmaster, or
+ * promotion) moves it to STOPPING: the current wait ends within 100 ms, it sends CopyDone
+ * when streaming, flushes what it has, closes the connection and becomes STOPPED.
+ */
+public final class WalReceiver implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(WalReceiver.class);
+
+    /** The longest wait for one message, so shutdown and reply deadlines are noticed. */
+    private static final long NAP_MS = 100;
+
+    /**
+     * The settings the walreceiver reads.
+     *
+     * @param primaryConninfo              primary_conninfo
+     * @param primarySlotName              primary_slot_name ("" or null: none)
+     * @param clusterName                  cluster_name (the default application_name when set)
+     * @param walReceiverTimeoutMs         wal_receiver_timeout, 0 disables
+     * @param walReceiverStatusIntervalMs  wal_receiver_status_interval, 0 disables periodic replies
+     * @param walRetrieveRetryIntervalMs   wal_retrieve_retry_interval
+     */
+    public record Config(String primaryConninfo, String primarySlotName, String clusterName,
+                         long walReceiverTimeoutMs, long walReceiverStatusIntervalMs,
+                         long walRetrieveRetryIntervalMs) {
+    }
+
+    private final Config config;
+    private final ReceivedWalSink sink;
+    private final Clock clock;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled by requestShutdown, to end a WAITING sleep early. */
+    private final Condition wakeup = lock.newCondition();
+    /** Guarded by lock for writes; read by anyone (pg_stat_wal_receiver). */
+    private volatile WalRcvState state = WalRcvState.STOPPED;
+    /** Written by requestShutdown (any thread), read by the walreceiver loop. */
+    private volatile boolean shutdownRequested;
+    /** The end of the WAL received and flushed (pg_last_wal_receive_lsn); read by anyone. */
+    private volatile Lsn lastReceiveLsn = Lsn.INVALID;
+    /** The timeline being received; read by anyone. */
+    private volatile TimelineId receivingTimeline;
+    /** Last message time in ms (clock), for wal_receiver_timeout; walreceiver thread only. */
+    private long lastMessageMillis;
+    private long lastReplyMillis;
+    private boolean pingSent;
+    private Lsn writtenUpto = Lsn.INVALID;
+    private Lsn lastReportedWrite = Lsn.INVALID;
+    private Lsn lastReportedFlush = Lsn.INVALID;
+    private Lsn lastReportedApply = Lsn.INVALID;
+    private volatile Consumer<String> logListener = s -> { };
+
+    public WalReceiver(Config config, ReceivedWalSink sink, Clock clock) {
+        this.config = config;
+        this.sink = sink;
+        this.clock = clock;
+    }
+
+    public WalRcvState state() {
+        return state;
+    }
+
+    /** pg_last_wal_receive_lsn(): the end of the WAL received and flushed, INVALID before any. */
+    public Lsn lastReceiveLsn() {
+        return lastReceiveLsn;
+    }
+
+    /** The timeline being received, or null before the first connection. */
+    public TimelineId receivingTimeline() {
+        return receivingTimeline;
+    }
+
+    /** Also receives every line the walreceiver logs at LOG level or above (tests, the server log). */
+    public void setLogListener(Consumer<String> listener) {
+        this.logListener = listener;
+    }
+
+    /** Asks the walreceiver to stop (postmaster shutdown, promotion). */
+    public void requestShutdown() {
+        lock.lock();
+        try {
+            shutdownRequested = true;
+            wakeup.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void setState(WalRcvState next) {
+        lock.lock();
+        try {
+            state = state.moveTo(next);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void logLine(String line) {
+        log.info(line);
+        logListener.accept(line);
+    }
+
+    @Override
+    public void run() {
+        setState(WalRcvState.STARTING);
+        boolean first = true;
+        while (!shutdownRequested) {
+            if (!first) {
+                setState(WalRcvState.RESTARTING);
+            }
+            first = false;
+            walReceiverMain();
+            if (shutdownRequested) {
+                break;
+            }
+            setState(WalRcvState.WAITING);
+            sleepRetryInterval();
+        }
+        setState(WalRcvState.STOPPING);
+        setState(WalRcvState.STOPPED);
+    }
+
+    private void sleepRetryInterval() {
+        lock.lock();
+        try {
+            long left = TimeUnit.MILLISECONDS.toNanos(config.walRetrieveRetryIntervalMs());
+            while (!shutdownRequested && left > 0) {
+                left = wakeup.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutdownRequested = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The conninfo a walreceiver connects with (libpqrcv_connect). */
+    ConnInfo connInfo() {
+        ConnInfo info = ConnInfo.parse(config.primaryConninfo() == null ? "" : config.primaryConninfo());
+        info = info.with("replication", "true").with("dbname", "replication");
+        if (info.get("application_name") == null) {
+            String cluster = config.clusterName();
+            info = info.with("application_name", cluster != null && !cluster.isEmpty() ? cluster : "walreceiver");
+        }
+        return info;
+    }
+
+    /** One connection's life: connect, identify, stream until it fails or shutdown. */
+    private void walReceiverMain() {
+        PgClient conn;
+        try {
+            conn = PgClient.connect(connInfo());
+        } catch (IOException | RuntimeException e) {
+            logLine("could not connect to the primary server: " + e.getMessage());
+            return;
+        }
+        try (conn) {
+            TimelineId tli = identifyAndFetchHistories(conn);
+            Lsn start = segmentStart(sink.endOfWal());
+            while (!shutdownRequested) {
+                StreamResult r = streamTimeline(conn, tli, start);
+                if (r == null) {
+                    return;
+                }
+                fetchTimelineHistory(conn, r.nextTli());
+                sink.setTimeline(r.nextTli());
+                logLine("end of timeline " + tli + " reached; next timeline " + r.nextTli() + " starts at "
+                        + r.nextStart());
+                tli = r.nextTli();
+                start = segmentStart(r.nextStart());
+                setState(WalRcvState.RESTARTING);
+            }
+        } catch (PgException e) {
+            logLine(e.severity() == PgException.Severity.FATAL ? "FATAL:  " + e.getMessage()
+                    + (e.detail() == null ? "" : "  DETAIL:  " + e.detail())
+                    : "could not receive data from WAL stream: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            logLine("could not receive data from WAL stream: " + e.getMessage());
+        } finally {
+            flushReceived();
+        }
+    }
+
+    private Lsn segmentStart(Lsn lsn) {
+        return new Lsn(lsn.value() - lsn.segmentOffset(sink.walSegmentSizeBytes()));
+    }
+
+    /** IDENTIFY_SYSTEM and the checks of WalReceiverMain; returns the timeline to stream. */
+    private TimelineId identifyAndFetchHistories(PgClient conn) throws IOException {
+        QueryResult id = conn.simpleQuery("IDENTIFY_SYSTEM");
+        if (id.rows().size() != 1 || id.fields().size() < 3) {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION, "invalid response from primary server")
+                    .withDetail("Could not identify system: got " + id.rows().size() + " rows and "
+                            + id.fields().size() + " fields, expected 1 rows and 3 or more fields.");
+        }
+        String[] row = id.rows().get(0);
+        String standbyId = Long.toUnsignedString(sink.systemIdentifier());
+        if (!row[0].equals(standbyId)) {
+            throw new PgException(PgException.Severity.FATAL, SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "database system identifier differs between the primary and standby",
+                    "The primary's identifier is " + row[0] + ", the standby's identifier is " + standbyId + ".",
+                    null, null);
+        }
+        TimelineId primaryTli = new TimelineId(Integer.parseInt(row[1]));
+        TimelineId tli = sink.timeline();
+        if (primaryTli.compareTo(tli) < 0) {
+            throw new PgException(PgException.Severity.FATAL, SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "highest timeline " + primaryTli + " of the primary is behind recovery timeline " + tli,
+                    null, null, null);
+        }
+        for (int t = Math.max(2, tli.value()); t <= primaryTli.value(); t++) {
+            fetchTimelineHistory(conn, new TimelineId(t));
+        }
+        return tli;
+    }
+
+    /** WalRcvFetchTimeLineHistoryFiles for one timeline. */
+    private void fetchTimelineHistory(PgClient conn, TimelineId tli) throws IOException {
+        if (tli.value() == 1) {
+            return;
+        }
+        QueryResult h = conn.simpleQuery("TIMELINE_HISTORY " + tli.value());
+        if (h.rows().size() != 1 || h.fields().size() != 2) {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION, "invalid response from primary server")
+                    .withDetail("Expected 1 tuple with 2 fields, got " + h.rows().size() + " tuples with "
+                            + h.fields().size() + " fields.");
+        }
+        sink.writeTimelineHistory(tli, h.rows().get(0)[1]);
+    }
+
+    private record StreamResult(TimelineId nextTli, Lsn nextStart) {
+    }
+
+    /**
+     * START_REPLICATION and the receive loop. Returns the next timeline when the primary ended
+     * this one, null when streaming ended otherwise (shutdown); throws on failures.
+     */
+    private StreamResult streamTimeline(PgClient conn, TimelineId tli, Lsn start) throws IOException {
+        String slot = config.primarySlotName();
+        String cmd = "START_REPLICATION " + (slot != null && !slot.isEmpty() ? "SLOT \"" + slot + "\" " : "")
+                + start + " TIMELINE " + tli.value();
+        PgClient.CopyStart copy = conn.startCopy(cmd);
+        if (copy.kind() != 'W') {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION, "unexpected result after START_REPLICATION");
+        }
+        receivingTimeline = tli;
+        writtenUpto = start;
+        setState(WalRcvState.STREAMING);
+        logLine("started streaming WAL from primary at " + start + " on timeline " + tli);
+        lastMessageMillis = clock.millis();
+        lastReplyMillis = 0;
+        pingSent = false;
+        xlogWalRcvSendReply(conn, true, false);
+        while (true) {
+            if (shutdownRequested) {
+                conn.finishCopy();
+                return null;
+            }
+            PgClient.CopyEvent ev = conn.readCopyData(NAP_MS);
+            boolean received = false;
+            while (ev instanceof PgClient.CopyEvent.Data d) {
+                received = true;
+                xlogWalRcvProcessMsg(conn, d.payload());
+                ev = conn.readCopyData(0);
+            }
+            if (received) {
+                xlogWalRcvFlush(conn);
+            }
+            if (ev instanceof PgClient.CopyEvent.Done) {
+                return endOfTimeline(conn);
+            }
+            checkTimeoutAndReply(conn);
+        }
+    }
+
+    /** The primary sent CopyDone: answer it and read next_tli / next_tli_startpos. */
+    private StreamResult endOfTimeline(PgClient conn) throws IOException {
+        xlogWalRcvSendReply(conn, true, false);
+        List<QueryResult> results = conn.finishCopy();
+        for (QueryResult r : results) {
+            if (r.fields().size() == 2 && r.rows().size() == 1) {
+                String[] row = r.rows().get(0);
+                return new StreamResult(new TimelineId(Integer.parseInt(row[0])), Lsn.parse(row[1]));
+            }
+        }
+        throw new PgException(SqlState.PROTOCOL_VIOLATION, "replication terminated by primary server")
+                .withDetail("End of WAL reached on timeline " + receivingTimeline + " at " + writtenUpto + ".");
+    }
+
+    /** XLogWalRcvProcessMsg: 'w' is written, 'k' may ask for a reply now. */
+    private void xlogWalRcvProcessMsg(PgClient conn, byte[] payload) throws IOException {
+        lastMessageMillis = clock.millis();
+        pingSent = false;
+        Object msg = StreamingMessages.decode(payload);
+        if (msg instanceof StreamingMessages.XLogData w) {
+            sink.write(w.dataStart(), w.data(), w.offset(), w.length());
+            Lsn end = w.dataStart().plus(w.length());
+            if (end.isAfter(writtenUpto)) {
+                writtenUpto = end;
+            }
+        } else if (msg instanceof StreamingMessages.PrimaryKeepalive k) {
+            if (k.replyRequested()) {
+                xlogWalRcvSendReply(conn, true, false);
+            }
+        } else {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION,
+                    "invalid replication message type " + (char) payload[0]);
+        }
+    }
+
+    /** XLogWalRcvFlush: fsync what was written, publish it, report it. */
+    private void xlogWalRcvFlush(PgClient conn) throws IOException {
+        flushReceived();
+        xlogWalRcvSendReply(conn, false, false);
+    }
+
+    private void flushReceived() {
+        try {
+            sink.flush();
+            lastReceiveLsn = sink.flushedLsn();
+        } catch (RuntimeException e) {
+            log.warn("could not flush received WAL: {}", e.getMessage());
+            throw e;
+        }
+    }
+
+    /** wal_receiver_timeout, the half-timeout ping, and the status interval. */
+    private void checkTimeoutAndReply(PgClient conn) throws IOException {
+        long now = clock.millis();
+        long timeout = config.walReceiverTimeoutMs();
+        if (timeout > 0) {
+            if (now - lastMessageMillis > timeout) {
+                throw new PgException(SqlState.CONNECTION_FAILURE, "terminating walreceiver due to timeout");
+            }
+            if (!pingSent && now - lastMessageMillis > timeout / 2) {
+                xlogWalRcvSendReply(conn, true, true);
+                pingSent = true;
+                return;
+            }
+        }
+        xlogWalRcvSendReply(conn, false, false);
+    }
+
+    /**
+     * XLogWalRcvSendReply: sends 'r' when forced, when a position moved, or when
+     * wal_receiver_status_interval has passed since the last one.
+     */
+    private void xlogWalRcvSendReply(PgClient conn, boolean force, boolean requestReply) throws IOException {
+        Lsn write = writtenUpto;
+        Lsn flush = sink.flushedLsn();
+        Lsn apply = sink.replayLsn();
+        long now = clock.millis();
+        long interval = config.walReceiverStatusIntervalMs();
+        boolean changed = !write.equals(lastReportedWrite) || !flush.equals(lastReportedFlush)
+                || !apply.equals(lastReportedApply);
+        if (!force && !changed && (interval <= 0 || now - lastReplyMillis < interval)) {
+            return;
+        }
+        lastReportedWrite = write;
+        lastReportedFlush = flush;
+        lastReportedApply = apply;
+        lastReplyMillis = now;
+        long ts = StreamingMessages.toPgTimestampMicros(clock.instant());
+        conn.sendCopyData(new StreamingMessages.StandbyStatusUpdate(write, flush, apply, ts, requestReply).encode());
+        conn.flush();
+    }
+}

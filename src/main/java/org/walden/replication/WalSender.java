@@ -1,0 +1,615 @@
+package org.walden.replication;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.wal.Lsn;
+import org.walden.wal.TimelineId;
+
+/**
+ * The walsender: serves one replication connection (PostgreSQL's walsender.c).
+ *
+ * <p><b>Who starts it.</b> The postmaster, for a connection whose startup packet said
+ * {@code replication=true} (or {@code database}), after authentication: it has sent
+ * AuthenticationOk, the ParameterStatus messages and BackendKeyData, and calls {@link #run()}
+ * on the connection's thread. run() takes a walsender slot first (FATAL 53300 when
+ * max_wal_senders are busy — PostgreSQL's InitWalSenderSlot), then sends ReadyForQuery itself.
+ *
+ * <p><b>Who it talks to.</b> The client (pg_receivewal, pg_basebackup, a standby's
+ * walreceiver, pgjdbc) in the replication command language over simple Query messages
+ * ({@link ReplicationCommandParser}); during START_REPLICATION, in CopyBoth mode with the
+ * {@code w}/{@code k} messages out and {@code r}/{@code h} in ({@link StreamingMessages}).
+ * It reads WAL through {@link WalSource}, slots through {@link ReplicationSlots}, base
+ * backups through {@link BaseBackupSender}, and publishes its positions in the
+ * {@link WalSenderRegistry} for pg_stat_replication.
+ *
+ * <p><b>State it owns.</b> {@code sentPtr} (the next byte to send), the timeline being sent
+ * and where it ends when historic, the acquired slot, the time of the last reply and whether
+ * a keepalive awaits its reply. Its {@link WalSndState} lives in its registry entry.
+ *
+ * <p><b>Streaming.</b> walSndLoop sends flushed WAL in messages of at most 128 KiB (never
+ * across a segment boundary), waits for more WAL otherwise, sends a keepalive asking for a
+ * reply after wal_sender_timeout/2 of silence from the client, and ends the connection after
+ * wal_sender_timeout of it ("terminating walsender process due to replication timeout"). A
+ * reader thread (processRepliesIfAny) reads the client's {@code r}, {@code h} and CopyDone while
+ * the walsender thread writes; the output stream's lock keeps their messages whole.
+ *
+ * <p><b>How it ends.</b> Normally when the client sends Terminate or closes the socket.
+ * Streaming ends when the client sends CopyDone (answered with CopyDone, CommandComplete
+ * START_STREAMING and START_REPLICATION) or when a historic timeline is sent up to its switch
+ * point (CopyDone first, then the next timeline's result set). An error while streaming ends
+ * the connection after the ErrorResponse. On exit it drops its temporary slots, releases any
+ * slot it used and leaves the registry.
+ *
+ * <p><b>Shutdown handshake.</b> {@link #requestShutdown()} (the postmaster, at a smart or fast
+ * shutdown) moves it to STOPPING: it sends the WAL flushed so far, then CopyDone, and closes
+ * — as PostgreSQL's walsenders do after the shutdown checkpoint.
+ */
+public final class WalSender implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(WalSender.class);
+
+    /** The longest single wait in the loop, so CopyDone and shutdown are noticed quickly. */
+    private static final long MAX_NAP_MS = 100;
+    /** How long DROP_REPLICATION_SLOT ... WAIT waits for the slot's user to go. */
+    private static final long DROP_SLOT_WAIT_MS = 60_000;
+    /** Messages sent between two flushes of the output while catching up. */
+    private static final int MESSAGES_PER_FLUSH = 16;
+
+    private static final List<PgWire.Column> IDENTIFY_SYSTEM_COLUMNS = List.of(
+            new PgWire.Column("systemid", PgWire.TEXT), new PgWire.Column("timeline", PgWire.INT4),
+            new PgWire.Column("xlogpos", PgWire.TEXT), new PgWire.Column("dbname", PgWire.TEXT));
+    private static final List<PgWire.Column> CREATE_SLOT_COLUMNS = List.of(
+            new PgWire.Column("slot_name", PgWire.TEXT), new PgWire.Column("consistent_point", PgWire.TEXT),
+            new PgWire.Column("snapshot_name", PgWire.TEXT), new PgWire.Column("output_plugin", PgWire.TEXT));
+    private static final List<PgWire.Column> READ_SLOT_COLUMNS = List.of(
+            new PgWire.Column("slot_type", PgWire.TEXT), new PgWire.Column("restart_lsn", PgWire.TEXT),
+            new PgWire.Column("restart_tli", PgWire.INT8));
+    private static final List<PgWire.Column> TIMELINE_HISTORY_COLUMNS = List.of(
+            new PgWire.Column("filename", PgWire.TEXT), new PgWire.Column("content", PgWire.TEXT));
+    private static final List<PgWire.Column> NEXT_TLI_COLUMNS = List.of(
+            new PgWire.Column("next_tli", PgWire.INT8), new PgWire.Column("next_tli_startpos", PgWire.TEXT));
+
+    private final WalSenderContext ctx;
+    private final DataInputStream in;
+    private final PgWire.Writer out;
+    private final String userName;
+    private final String applicationName;
+    private final InetSocketAddress client;
+    private final int pid;
+
+    private WalSenderRegistry.Entry entry;
+    /** Written by the postmaster's thread, read by the walsender loop. */
+    private volatile boolean shutdownRequested;
+
+    // Streaming state: written by the walsender thread; the reply reader writes the volatile ones.
+    private Lsn sentPtr = Lsn.INVALID;
+    private ReplicationSlots.Slot streamingSlot;
+    /** Written by the reply reader (any message from the client), read by the loop. */
+    private volatile long lastReplyMillis;
+    /** Written by the loop when it pings, cleared by the reply reader. */
+    private volatile boolean waitingForPingResponse;
+    /** Set by the reply reader on the client's CopyDone. */
+    private volatile boolean clientCopyDone;
+    /** Set by the reply reader on Terminate, EOF or a protocol error. */
+    private volatile boolean clientGone;
+    private final ReentrantLock streamLock = new ReentrantLock();
+    /** Signalled by the reply reader when clientCopyDone or clientGone becomes true. */
+    private final Condition clientEnded = streamLock.newCondition();
+
+    public WalSender(WalSenderContext ctx, InputStream in, OutputStream out, String userName, String applicationName,
+                     InetSocketAddress client, int pid) {
+        this.ctx = ctx;
+        this.in = PgWire.input(in);
+        this.out = new PgWire.Writer(out);
+        this.userName = userName;
+        this.applicationName = applicationName == null ? "" : applicationName;
+        this.client = client;
+        this.pid = pid;
+    }
+
+    /** Asks a running walsender to finish (the postmaster's shutdown; SIGUSR2 in PostgreSQL). */
+    public void requestShutdown() {
+        shutdownRequested = true;
+    }
+
+    /** This walsender's registry entry, once run() registered it (null before). */
+    public WalSenderRegistry.Entry entry() {
+        return entry;
+    }
+
+    @Override
+    public void run() {
+        try {
+            try {
+                entry = ctx.registry().register(ctx.maxWalSenders(), pid, userName, applicationName, client,
+                        ctx.clock().instant());
+            } catch (PgException e) {
+                out.errorResponse(e);
+                out.flush();
+                return;
+            }
+            try {
+                commandLoop();
+            } finally {
+                ctx.slots().cleanupSession(pid);
+                ctx.registry().unregister(entry);
+            }
+        } catch (EOFException | SocketException e) {
+            log.debug("walsender {}: connection closed: {}", pid, e.getMessage());
+        } catch (IOException e) {
+            log.info("walsender {}: could not send data to client: {}", pid, e.getMessage());
+        }
+    }
+
+    private void commandLoop() throws IOException {
+        out.readyForQuery();
+        out.flush();
+        while (!shutdownRequested) {
+            PgWire.Message m = PgWire.readMessage(in);
+            if (m == null || m.type() == 'X') {
+                return;
+            }
+            switch (m.type()) {
+                case 'Q' -> {
+                    boolean goOn = execReplicationCommandReportingErrors(m.cstring());
+                    if (!goOn) {
+                        return;
+                    }
+                    out.readyForQuery();
+                }
+                case 'P', 'B', 'E', 'D', 'C', 'H' -> out.errorResponse(new PgException(SqlState.PROTOCOL_VIOLATION,
+                        "extended query protocol not supported in a replication connection"));
+                case 'S' -> out.readyForQuery();
+                case 'd', 'c', 'f' -> {
+                    // stray copy messages outside COPY are ignored, as PostgreSQL does
+                }
+                default -> {
+                    out.errorResponse(PgException.fatal(SqlState.PROTOCOL_VIOLATION,
+                            "invalid frontend message type " + (m.type() & 0xff)));
+                    out.flush();
+                    return;
+                }
+            }
+            out.flush();
+        }
+    }
+
+    /** Runs one command; an ERROR goes to the client. Returns false when the session must end. */
+    private boolean execReplicationCommandReportingErrors(String text) throws IOException {
+        try {
+            return execReplicationCommand(text);
+        } catch (PgException e) {
+            out.errorResponse(e);
+            if (e.severity() == PgException.Severity.FATAL || entry.state == WalSndState.STOPPING) {
+                out.flush();
+                return false;
+            }
+            if (entry.state != WalSndState.STARTUP) {
+                entry.state = entry.state.moveTo(WalSndState.STARTUP);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** exec_replication_command. Returns false when the session must end (client gone while streaming). */
+    boolean execReplicationCommand(String text) throws IOException, InterruptedException {
+        log.debug("walsender {}: received replication command: {}", pid, text);
+        ReplicationCommand command = ReplicationCommandParser.parse(text);
+        if (command == null) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "cannot execute SQL commands in WAL sender for physical replication");
+        }
+        switch (command) {
+            case ReplicationCommand.IdentifySystem c -> identifySystem();
+            case ReplicationCommand.Show c -> {
+                String value = ctx.show(c.name());
+                out.rowDescription(List.of(new PgWire.Column(c.name(), PgWire.TEXT)));
+                out.dataRow(value);
+                out.commandComplete("SHOW");
+            }
+            case ReplicationCommand.TimelineHistory c -> sendTimeLineHistory(c.timeline());
+            case ReplicationCommand.CreateReplicationSlot c -> createReplicationSlot(c);
+            case ReplicationCommand.ReadReplicationSlot c -> readReplicationSlot(c.slotName());
+            case ReplicationCommand.DropReplicationSlot c -> {
+                ctx.slots().drop(c.slotName(), pid, c.waitForRelease(), DROP_SLOT_WAIT_MS);
+                out.commandComplete("DROP_REPLICATION_SLOT");
+            }
+            case ReplicationCommand.StartReplication c -> {
+                return startReplication(c);
+            }
+            case ReplicationCommand.BaseBackup c -> {
+                if (ctx.backupSource() == null) {
+                    throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "base backups are not available here");
+                }
+                entry.state = entry.state.moveTo(WalSndState.BACKUP);
+                new BaseBackupSender(ctx, out, pid).sendBaseBackup(BaseBackupOptions.parse(c.options()));
+                entry.state = entry.state.moveTo(WalSndState.STARTUP);
+                out.commandComplete("BASE_BACKUP");
+            }
+        }
+        return true;
+    }
+
+    /** IDENTIFY_SYSTEM: systemid, timeline, xlogpos (the flush position), dbname (NULL). */
+    private void identifySystem() throws IOException {
+        WalSource wal = ctx.walSource();
+        out.rowDescription(IDENTIFY_SYSTEM_COLUMNS);
+        out.dataRow(Long.toUnsignedString(wal.systemIdentifier()), Integer.toString(wal.timeline().value()),
+                wal.flushedLsn().toString(), null);
+        out.commandComplete("IDENTIFY_SYSTEM");
+    }
+
+    /** TIMELINE_HISTORY n: the history file's name and content. */
+    private void sendTimeLineHistory(int timeline) throws IOException {
+        TimelineId tli = new TimelineId(timeline);
+        String content = ctx.walSource().timelineHistory(tli);
+        if (content == null) {
+            throw new PgException(SqlState.UNDEFINED_FILE, "could not open file \"pg_wal/" + tli.historyFileName()
+                    + "\": No such file or directory");
+        }
+        out.rowDescription(TIMELINE_HISTORY_COLUMNS);
+        out.dataRow(tli.historyFileName(), content);
+        out.commandComplete("TIMELINE_HISTORY");
+    }
+
+    private void createReplicationSlot(ReplicationCommand.CreateReplicationSlot c) throws IOException {
+        if (!c.physical()) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "logical decoding requires a database connection");
+        }
+        for (ReplicationCommand.GenericOption o : c.options()) {
+            if (!o.name().equals("reserve_wal")) {
+                throw new PgException(SqlState.SYNTAX_ERROR, "unrecognized option: " + o.name());
+            }
+        }
+        Lsn restart = c.reserveWal() ? ctx.walSource().redoLsn() : Lsn.INVALID;
+        ctx.slots().create(c.slotName(), c.temporary(), restart, pid);
+        out.rowDescription(CREATE_SLOT_COLUMNS);
+        out.dataRow(c.slotName(), "0/0", null, null);
+        out.commandComplete("CREATE_REPLICATION_SLOT");
+    }
+
+    private void readReplicationSlot(String name) throws IOException {
+        ReplicationSlots.SlotInfo slot = ctx.slots().read(name);
+        out.rowDescription(READ_SLOT_COLUMNS);
+        if (slot == null) {
+            out.dataRow(null, null, null);
+        } else if (!slot.restartLsn().isValid()) {
+            out.dataRow("physical", null, null);
+        } else {
+            out.dataRow("physical", slot.restartLsn().toString(),
+                    Integer.toString(timelineOfPoint(slot.restartLsn()).value()));
+        }
+        out.commandComplete("READ_REPLICATION_SLOT");
+    }
+
+    /** tliOfPointInHistory: the timeline whose WAL holds {@code lsn}. */
+    private TimelineId timelineOfPoint(Lsn lsn) throws IOException {
+        TimelineId current = ctx.walSource().timeline();
+        TimelineHistory history = TimelineHistory.parse(ctx.walSource().timelineHistory(current));
+        for (TimelineHistory.Entry e : history.entries()) {
+            if (lsn.isBefore(e.switchPoint())) {
+                return e.timeline();
+            }
+        }
+        return current;
+    }
+
+    // ---------------------------------------------------------------- streaming
+
+    /** StartReplication. Returns false when the client went away during streaming. */
+    private boolean startReplication(ReplicationCommand.StartReplication cmd) throws IOException, InterruptedException {
+        if (!cmd.physical()) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "logical decoding requires a database connection");
+        }
+        WalSource wal = ctx.walSource();
+        TimelineId current = wal.timeline();
+        TimelineId sendTli = cmd.timeline() == 0 ? current : new TimelineId(cmd.timeline());
+        Lsn validUpto = null;
+        TimelineId nextTli = null;
+        if (!sendTli.equals(current)) {
+            TimelineHistory history = TimelineHistory.parse(wal.timelineHistory(current));
+            validUpto = history.switchPointOf(sendTli);
+            if (validUpto == null) {
+                throw new PgException(SqlState.INTERNAL_ERROR,
+                        "requested timeline " + sendTli + " is not in this server's history");
+            }
+            nextTli = history.successorOf(sendTli, current);
+            if (validUpto.isBefore(cmd.startPoint())) {
+                throw new PgException(SqlState.INTERNAL_ERROR, "requested starting point " + cmd.startPoint()
+                        + " on timeline " + sendTli + " is not in this server's history")
+                        .withDetail("This server's history forked from timeline " + sendTli + " at " + validUpto + ".");
+            }
+        } else {
+            Lsn flushed = wal.flushedLsn();
+            if (flushed.isBefore(cmd.startPoint())) {
+                throw new PgException(SqlState.INTERNAL_ERROR, "requested starting point " + cmd.startPoint()
+                        + " is ahead of the WAL flush position of this server " + flushed);
+            }
+        }
+        if (cmd.slotName() != null) {
+            streamingSlot = ctx.slots().acquire(cmd.slotName(), pid);
+        }
+        try {
+            boolean timelineEnded = false;
+            if (validUpto == null || cmd.startPoint().isBefore(validUpto)) {
+                StreamEnd end = streamWal(sendTli, cmd.startPoint(), validUpto);
+                if (end == StreamEnd.CLIENT_GONE) {
+                    return false;
+                }
+                timelineEnded = end == StreamEnd.TIMELINE_END;
+            }
+            if (validUpto != null) {
+                out.rowDescription(NEXT_TLI_COLUMNS);
+                out.dataRow(Integer.toString(nextTli.value()), validUpto.toString());
+                out.commandComplete("SELECT");
+            }
+            log.debug("walsender {}: streaming ended (timeline end: {})", pid, timelineEnded);
+            out.commandComplete("START_STREAMING");
+            out.commandComplete("START_REPLICATION");
+            return !shutdownRequested;
+        } finally {
+            if (streamingSlot != null) {
+                ctx.slots().release(streamingSlot);
+                streamingSlot = null;
+            }
+        }
+    }
+
+    private enum StreamEnd { CLIENT_DONE, TIMELINE_END, CLIENT_GONE }
+
+    /** CopyBoth mode: WalSndLoop with its reply reader; returns why it ended. */
+    private StreamEnd streamWal(TimelineId tli, Lsn start, Lsn validUpto) throws IOException, InterruptedException {
+        out.copyResponse('W');
+        out.flush();
+        sentPtr = start;
+        entry.sentLsn = start;
+        entry.streamingStarted = true;
+        entry.state = entry.state.moveTo(WalSndState.CATCHUP);
+        clientCopyDone = false;
+        clientGone = false;
+        waitingForPingResponse = false;
+        lastReplyMillis = ctx.clock().millis();
+        Thread reader = Thread.ofVirtual().name("walsender-" + pid + "-replies").start(this::processRepliesLoop);
+        try {
+            StreamEnd end = walSndLoop(tli, validUpto);
+            if (end == StreamEnd.CLIENT_GONE) {
+                return end;
+            }
+            out.copyDone();
+            out.flush();
+            if (!awaitClientCopyDone()) {
+                return StreamEnd.CLIENT_GONE;
+            }
+            reader.join(java.time.Duration.ofMillis(timeoutOrDefaultMs()));
+            return end;
+        } catch (PgException e) {
+            out.errorResponse(e);
+            out.flush();
+            return StreamEnd.CLIENT_GONE;
+        } finally {
+            entry.state = entry.state == WalSndState.STOPPING ? WalSndState.STOPPING
+                    : entry.state.moveTo(WalSndState.STARTUP);
+            if (reader.isAlive() && (clientGone || shutdownRequested)) {
+                reader.interrupt();
+            }
+        }
+    }
+
+    private long timeoutOrDefaultMs() {
+        long t = ctx.walSenderTimeoutMs();
+        return t > 0 ? t : 60_000;
+    }
+
+    /** After our CopyDone, waits for the client's (the reader sees it); false if it never comes. */
+    private boolean awaitClientCopyDone() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutOrDefaultMs());
+        streamLock.lock();
+        try {
+            while (!clientCopyDone && !clientGone) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    log.info("walsender {}: terminating walsender process due to replication timeout", pid);
+                    return false;
+                }
+                clientEnded.awaitNanos(left);
+            }
+            return clientCopyDone;
+        } finally {
+            streamLock.unlock();
+        }
+    }
+
+    /** WalSndLoop: send, ping, time out, wait. */
+    private StreamEnd walSndLoop(TimelineId tli, Lsn validUpto) throws IOException, InterruptedException {
+        WalSource wal = ctx.walSource();
+        byte[] buffer = new byte[StreamingMessages.MAX_SEND_SIZE_BYTES];
+        int sinceFlush = 0;
+        while (true) {
+            if (clientGone) {
+                return StreamEnd.CLIENT_GONE;
+            }
+            if (clientCopyDone) {
+                return StreamEnd.CLIENT_DONE;
+            }
+            Lsn sendUpto = validUpto != null ? validUpto : wal.flushedLsn();
+            if (sentPtr.isBefore(sendUpto)) {
+                xlogSendPhysical(tli, sendUpto, buffer);
+                if (++sinceFlush >= MESSAGES_PER_FLUSH || !sentPtr.isBefore(sendUpto)) {
+                    out.flush();
+                    sinceFlush = 0;
+                }
+                if (entry.state == WalSndState.CATCHUP && !sentPtr.isBefore(sendUpto)) {
+                    entry.state = entry.state.moveTo(WalSndState.STREAMING);
+                }
+                continue;
+            }
+            if (validUpto != null) {
+                return StreamEnd.TIMELINE_END;
+            }
+            if (shutdownRequested) {
+                entry.state = entry.state.moveTo(WalSndState.STOPPING);
+                return StreamEnd.CLIENT_DONE;
+            }
+            if (entry.state == WalSndState.CATCHUP) {
+                entry.state = entry.state.moveTo(WalSndState.STREAMING);
+            }
+            if (walSndCheckTimeOut()) {
+                return StreamEnd.CLIENT_GONE;
+            }
+            walSndKeepaliveIfNecessary();
+            out.flush();
+            wal.awaitFlushBeyond(sentPtr, napMs());
+        }
+    }
+
+    /** XLogSendPhysical: one XLogData of at most 128 KiB, not crossing a segment boundary. */
+    private void xlogSendPhysical(TimelineId tli, Lsn sendUpto, byte[] buffer) throws IOException {
+        long segmentSize = ctx.walSource().walSegmentSizeBytes();
+        long toSegmentEnd = segmentSize - sentPtr.segmentOffset(segmentSize);
+        int n = (int) Math.min(Math.min(StreamingMessages.MAX_SEND_SIZE_BYTES, sendUpto.minus(sentPtr)),
+                toSegmentEnd);
+        int read = ctx.walSource().readWal(tli, sentPtr, buffer, 0, n);
+        if (read <= 0) {
+            return;
+        }
+        n = read;
+        long now = StreamingMessages.toPgTimestampMicros(ctx.clock().instant());
+        out.copyData(new StreamingMessages.XLogData(sentPtr, sendUpto, now, buffer, 0, n).encode());
+        sentPtr = sentPtr.plus(n);
+        entry.sentLsn = sentPtr;
+    }
+
+    private long napMs() {
+        long timeout = ctx.walSenderTimeoutMs();
+        if (timeout <= 0) {
+            return MAX_NAP_MS;
+        }
+        long untilPing = lastReplyMillis + timeout / 2 - ctx.clock().millis();
+        return Math.max(1, Math.min(MAX_NAP_MS, untilPing > 0 ? untilPing : MAX_NAP_MS));
+    }
+
+    /** WalSndCheckTimeOut: true (and logged) when the client has been silent for wal_sender_timeout. */
+    private boolean walSndCheckTimeOut() {
+        long timeout = ctx.walSenderTimeoutMs();
+        if (timeout <= 0) {
+            return false;
+        }
+        if (ctx.clock().millis() >= lastReplyMillis + timeout) {
+            log.info("walsender {}: terminating walsender process due to replication timeout", pid);
+            return true;
+        }
+        return false;
+    }
+
+    /** WalSndKeepaliveIfNecessary: after timeout/2 of silence, one keepalive asking for a reply. */
+    private void walSndKeepaliveIfNecessary() throws IOException {
+        long timeout = ctx.walSenderTimeoutMs();
+        if (timeout <= 0 || waitingForPingResponse) {
+            return;
+        }
+        if (ctx.clock().millis() >= lastReplyMillis + timeout / 2) {
+            walSndKeepalive(true);
+            waitingForPingResponse = true;
+        }
+    }
+
+    /** WalSndKeepalive; called by the loop and by the reply reader, so it reads the published sentLsn. */
+    private void walSndKeepalive(boolean requestReply) throws IOException {
+        long now = StreamingMessages.toPgTimestampMicros(ctx.clock().instant());
+        out.copyData(new StreamingMessages.PrimaryKeepalive(entry.sentLsn, now, requestReply).encode());
+        out.flush();
+    }
+
+    /** ProcessRepliesIfAny, on its own thread: reads until the client's CopyDone, Terminate or EOF. */
+    private void processRepliesLoop() {
+        try {
+            while (true) {
+                PgWire.Message m = PgWire.readMessage(in);
+                if (m == null || m.type() == 'X') {
+                    markClient(false);
+                    return;
+                }
+                lastReplyMillis = ctx.clock().millis();
+                waitingForPingResponse = false;
+                switch (m.type()) {
+                    case 'd' -> processStandbyMessage(m.body());
+                    case 'c' -> {
+                        markClient(true);
+                        return;
+                    }
+                    default -> {
+                        log.info("walsender {}: unexpected message type \"{}\"", pid, (char) m.type());
+                        markClient(false);
+                        return;
+                    }
+                }
+            }
+        } catch (IOException | PgException e) {
+            log.debug("walsender {}: reply reader ends: {}", pid, e.getMessage());
+            markClient(false);
+        }
+    }
+
+    private void markClient(boolean copyDone) {
+        streamLock.lock();
+        try {
+            if (copyDone) {
+                clientCopyDone = true;
+            } else {
+                clientGone = true;
+            }
+            clientEnded.signalAll();
+        } finally {
+            streamLock.unlock();
+        }
+    }
+
+    private void processStandbyMessage(byte[] payload) {
+        Object msg = StreamingMessages.decode(payload);
+        if (msg instanceof StreamingMessages.StandbyStatusUpdate r) {
+            processStandbyReplyMessage(r);
+        } else if (msg instanceof StreamingMessages.HotStandbyFeedback h) {
+            // Walden's reads use storage snapshots and redo never conflicts with them, so
+            // there is no xmin to hold back; the feedback is only noted.
+            log.trace("walsender {}: hot standby feedback xmin {}", pid, h.xmin());
+        } else {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION, "unexpected message type \"" + (char) payload[0] + "\"");
+        }
+    }
+
+    /** ProcessStandbyReplyMessage: publish write/flush/apply; a slot's restart_lsn follows the flush. */
+    private void processStandbyReplyMessage(StreamingMessages.StandbyStatusUpdate r) {
+        entry.writeLsn = r.writeLsn();
+        entry.flushLsn = r.flushLsn();
+        entry.replayLsn = r.applyLsn();
+        entry.replyTime = StreamingMessages.fromPgTimestampMicros(r.clientTimeMicros());
+        if (r.replyRequested()) {
+            // answered at once from this thread, as ProcessStandbyReplyMessage does
+            try {
+                walSndKeepalive(false);
+            } catch (IOException e) {
+                markClient(false);
+            }
+        }
+        ReplicationSlots.Slot slot = streamingSlot;
+        if (slot != null && r.flushLsn().isValid()) {
+            ctx.slots().confirmReceivedLocation(slot, r.flushLsn());
+        }
+    }
+}

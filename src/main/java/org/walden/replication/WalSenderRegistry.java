@@ -1,0 +1,135 @@
+package org.walden.replication;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.wal.Lsn;
+
+/**
+ * The live walsenders (PostgreSQL's WalSndCtl array): at most max_wal_senders of them; each
+ * publishes its positions for pg_stat_replication and for synchronous replication.
+ *
+ * <p>Concurrency: {@link #lock} guards {@link #senders}; each {@link Entry}'s volatile fields
+ * are written by its own walsender (and its reply reader) and read by anyone.
+ */
+public final class WalSenderRegistry {
+
+    /** One walsender's shared slot (WalSnd in C). */
+    public static final class Entry {
+        final int pid;
+        final String userName;
+        final String applicationName;
+        final InetSocketAddress client;
+        final Instant backendStart;
+        /** Written by the walsender thread; read by pg_stat_replication. */
+        volatile WalSndState state = WalSndState.STARTUP;
+        /** Written by the walsender thread (sentPtr). */
+        volatile Lsn sentLsn = Lsn.INVALID;
+        /** Written by the reply reader from 'r' messages. */
+        volatile Lsn writeLsn = Lsn.INVALID;
+        volatile Lsn flushLsn = Lsn.INVALID;
+        volatile Lsn replayLsn = Lsn.INVALID;
+        volatile Instant replyTime;
+        /** True once streaming started (pg_stat_replication shows only streaming-capable senders' LSNs). */
+        volatile boolean streamingStarted;
+
+        Entry(int pid, String userName, String applicationName, InetSocketAddress client, Instant backendStart) {
+            this.pid = pid;
+            this.userName = userName;
+            this.applicationName = applicationName;
+            this.client = client;
+            this.backendStart = backendStart;
+        }
+
+        public int pid() {
+            return pid;
+        }
+
+        public String applicationName() {
+            return applicationName;
+        }
+
+        public WalSndState state() {
+            return state;
+        }
+
+        public Lsn writeLsn() {
+            return writeLsn;
+        }
+
+        public Lsn flushLsn() {
+            return flushLsn;
+        }
+
+        public Lsn replayLsn() {
+            return replayLsn;
+        }
+
+        WalSenderStat stat() {
+            boolean started = streamingStarted;
+            return new WalSenderStat(pid, userName, applicationName,
+                    client == null ? null : client.getAddress(), client == null ? -1 : client.getPort(),
+                    backendStart, state.viewName(), started ? sentLsn : null, orNull(writeLsn), orNull(flushLsn),
+                    orNull(replayLsn), null, null, null, 0, "async", replyTime);
+        }
+
+        private static Lsn orNull(Lsn lsn) {
+            return lsn.isValid() ? lsn : null;
+        }
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final List<Entry> senders = new ArrayList<>();
+
+    /**
+     * InitWalSenderSlot: takes a free slot, or FATAL 53300 when max_wal_senders are running.
+     */
+    public Entry register(int maxWalSenders, int pid, String userName, String applicationName,
+                          InetSocketAddress client, Instant backendStart) {
+        lock.lock();
+        try {
+            if (senders.size() >= maxWalSenders) {
+                throw PgException.fatal(SqlState.TOO_MANY_CONNECTIONS,
+                        "number of requested standby connections exceeds max_wal_senders (currently "
+                                + maxWalSenders + ")");
+            }
+            Entry e = new Entry(pid, userName, applicationName, client, backendStart);
+            senders.add(e);
+            return e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void unregister(Entry entry) {
+        lock.lock();
+        try {
+            senders.remove(entry);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The live walsenders, oldest first. */
+    public List<Entry> entries() {
+        lock.lock();
+        try {
+            return List.copyOf(senders);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** pg_stat_replication's rows. */
+    public List<WalSenderStat> stats() {
+        List<WalSenderStat> out = new ArrayList<>();
+        for (Entry e : entries()) {
+            out.add(e.stat());
+        }
+        return out;
+    }
+}

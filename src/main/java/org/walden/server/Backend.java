@@ -1,0 +1,402 @@
+package org.walden.server;
+
+import static org.walden.protocol.PgProtocol.*;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.protocol.BackendMessages;
+import org.walden.protocol.ErrorFields;
+import org.walden.protocol.FieldDescription;
+import org.walden.protocol.FrontendMessages;
+import org.walden.protocol.Message;
+import org.walden.protocol.PgStream;
+import org.walden.sql.ColumnDesc;
+import org.walden.sql.Portal;
+import org.walden.sql.Prepared;
+import org.walden.sql.Session;
+
+/**
+ * A backend: serves one client connection after authentication (PostgreSQL's postgres.c,
+ * PostgresMain).
+ *
+ * <p><b>Who starts it.</b> {@link BackendStartup}, on the connection's virtual thread, once the
+ * client is authenticated, the role and database are checked, the {@link Session} is open and
+ * ParameterStatus and BackendKeyData are sent. {@link #run()} sends the first ReadyForQuery.
+ *
+ * <p><b>Who it talks to.</b> The client, in the simple and the extended query protocol
+ * (sequence diagrams in org/walden/protocol/README.md); the {@link Session}, which parses,
+ * binds and runs statements; the postmaster, which may call {@link #terminate()} (fast
+ * shutdown) and, through the Session, cancel the running statement (CancelRequest).
+ *
+ * <p><b>State it owns.</b> The prepared statements and portals of the extended protocol
+ * (unnamed ones under ""), whether it is skipping messages until Sync after an error, and the
+ * GUC_REPORT values last sent as ParameterStatus. Used by this backend's thread only, except
+ * {@code terminateRequested}.
+ *
+ * <p><b>How it ends.</b> Terminate or EOF from the client; a FATAL error (sent first); a
+ * protocol violation (FATAL 08P01, e.g. "invalid frontend message type 120"). In every case
+ * {@link #run()} returns and {@link BackendStartup} closes the Session and the socket.
+ *
+ * <p><b>Shutdown handshake.</b> {@link #terminate()} (any thread) sets a flag, cancels the
+ * running statement and wakes the idle wait; the backend then sends FATAL 57P01
+ * "terminating connection due to administrator command" and returns.
+ */
+public final class Backend {
+
+    private static final Logger log = LoggerFactory.getLogger(Backend.class);
+    /** How often an idle backend looks at {@code terminateRequested} between wake-ups. */
+    private static final long IDLE_POLL_MS = 1000;
+
+    private final PgStream stream;
+    private final Session session;
+    private final int backendPid;
+    private final Map<String, Prepared> statements = new HashMap<>();
+    private final Map<String, Portal> portals = new HashMap<>();
+    /** The Prepared each portal came from (EmptyQueryResponse for an empty statement). */
+    private final Map<String, Prepared> portalStatements = new HashMap<>();
+    private final Map<String, String> reportedSent = new LinkedHashMap<>();
+    private boolean ignoreTillSync;
+    /** Set by the postmaster's thread (fast shutdown), read by this backend's loop. */
+    private volatile boolean terminateRequested;
+
+    public Backend(PgStream stream, Session session, int backendPid, Map<String, String> reportedAlreadySent) {
+        this.stream = stream;
+        this.session = session;
+        this.backendPid = backendPid;
+        this.reportedSent.putAll(reportedAlreadySent);
+    }
+
+    public int backendPid() {
+        return backendPid;
+    }
+
+    /** Fast shutdown: end the connection with FATAL 57P01 at the next chance. Any thread. */
+    public void terminate() {
+        terminateRequested = true;
+        session.cancel();
+        stream.wakeup();
+    }
+
+    /** The message loop; returns when the connection is to be closed. */
+    public void run() throws IOException {
+        session.setNoticeSink(this::sendNotice);
+        stream.sendAndFlush(BackendMessages.readyForQuery(session.transactionStatus()));
+        while (true) {
+            if (!awaitCommand()) {
+                return;
+            }
+            Message m;
+            try {
+                m = stream.readMessage(Backend::maxLengthFor);
+            } catch (PgException e) {
+                sendFatal(e);
+                return;
+            }
+            try {
+                if (!processMessage(m)) {
+                    return;
+                }
+            } catch (PgException e) {
+                if (!handleError(e, m.type())) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** PostgreSQL's SocketBackend limits: big messages only where statements and data travel. */
+    static int maxLengthFor(int type) {
+        return switch (type) {
+            case F_QUERY, F_PARSE, F_BIND, F_COPY_DATA, F_FUNCTION_CALL, F_PASSWORD -> MAX_MESSAGE_LENGTH;
+            default -> MAX_SMALL_MESSAGE_LENGTH;
+        };
+    }
+
+    /** Flushes, then waits for the next message; false if the backend must exit (termination sent). */
+    private boolean awaitCommand() throws IOException {
+        stream.flush();
+        while (true) {
+            if (terminateRequested) {
+                sendFatal(adminShutdown());
+                return false;
+            }
+            if (stream.awaitReadable(IDLE_POLL_MS)) {
+                return true;
+            }
+        }
+    }
+
+    private static PgException adminShutdown() {
+        return PgException.fatal(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command");
+    }
+
+    /** Dispatches one message; false when the connection ends (Terminate). */
+    private boolean processMessage(Message m) throws IOException {
+        char type = m.type();
+        if (ignoreTillSync && type != F_SYNC && type != F_TERMINATE) {
+            return true;
+        }
+        switch (type) {
+            case F_QUERY -> execSimpleQuery(FrontendMessages.decodeQuery(m));
+            case F_PARSE -> execParse(FrontendMessages.decodeParse(m));
+            case F_BIND -> execBind(FrontendMessages.decodeBind(m));
+            case F_DESCRIBE -> execDescribe(FrontendMessages.decodeTarget(m));
+            case F_EXECUTE -> execExecute(FrontendMessages.decodeExecute(m));
+            case F_CLOSE -> execClose(FrontendMessages.decodeTarget(m));
+            case F_FLUSH -> stream.flush();
+            case F_SYNC -> execSync();
+            case F_TERMINATE -> {
+                return false;
+            }
+            case F_COPY_DATA, F_COPY_DONE, F_COPY_FAIL -> {
+                // Not in COPY: accepted and ignored, as the protocol says.
+            }
+            case F_FUNCTION_CALL -> throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "fastpath function calls are not supported");
+            default -> throw PgException.fatal(SqlState.PROTOCOL_VIOLATION,
+                    "invalid frontend message type " + (int) type);
+        }
+        return true;
+    }
+
+    private static boolean isExtended(char type) {
+        return type == F_PARSE || type == F_BIND || type == F_DESCRIBE || type == F_EXECUTE || type == F_CLOSE
+                || type == F_FLUSH;
+    }
+
+    /**
+     * Sends the ErrorResponse. ERROR: in the extended protocol, skip to Sync; FATAL (or a
+     * pending termination): the connection ends. Returns false when the backend must exit.
+     */
+    private boolean handleError(PgException e, char type) throws IOException {
+        if (terminateRequested) {
+            sendFatal(adminShutdown());
+            return false;
+        }
+        if (e.severity() == PgException.Severity.FATAL || e.severity() == PgException.Severity.PANIC) {
+            sendFatal(e);
+            return false;
+        }
+        stream.send(BackendMessages.errorResponse(e));
+        if (isExtended(type)) {
+            ignoreTillSync = true;
+        } else {
+            stream.send(BackendMessages.readyForQuery(session.transactionStatus()));
+        }
+        return true;
+    }
+
+    private void sendFatal(PgException e) throws IOException {
+        log.info("backend {}: FATAL: {}", backendPid, e.getMessage());
+        stream.sendAndFlush(BackendMessages.errorResponse(
+                new ErrorFields("FATAL", e.sqlState().code(), e.getMessage(), e.detail(), e.hint(), 0)));
+    }
+
+    private void sendNotice(PgException notice) {
+        try {
+            stream.send(BackendMessages.noticeResponse(ErrorFields.of(notice)));
+        } catch (IOException e) {
+            log.debug("backend {}: notice not sent: {}", backendPid, e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ simple query
+
+    /** PostgreSQL's exec_simple_query: every statement in turn; an error stops the rest. */
+    private void execSimpleQuery(String sql) throws IOException {
+        ignoreTillSync = false;
+        statements.remove("");
+        portals.remove("");
+        try {
+            List<Prepared> parsed = session.parseSimple(sql);
+            if (parsed.isEmpty()) {
+                stream.send(BackendMessages.emptyQueryResponse());
+            }
+            for (Prepared p : parsed) {
+                runSimpleStatement(p);
+            }
+        } catch (PgException e) {
+            if (terminateRequested || e.severity() == PgException.Severity.FATAL) {
+                throw e;
+            }
+            stream.send(BackendMessages.errorResponse(e));
+        } catch (RuntimeException e) {
+            log.error("backend {}: internal error in query", backendPid, e);
+            stream.send(BackendMessages.errorResponse(new PgException(SqlState.INTERNAL_ERROR, e.toString())));
+        }
+        syncSession();
+        reportParameterChanges();
+        stream.send(BackendMessages.readyForQuery(session.transactionStatus()));
+        ignoreTillSync = false;
+    }
+
+    private void runSimpleStatement(Prepared p) throws IOException {
+        if (p.isEmpty()) {
+            stream.send(BackendMessages.emptyQueryResponse());
+            return;
+        }
+        Portal portal = session.bind(p, new byte[0][], new short[0], new short[0]);
+        List<ColumnDesc> columns = portal.columns();
+        if (columns != null) {
+            stream.send(BackendMessages.rowDescription(fields(columns)));
+        }
+        Portal.Completion done = portal.execute(0, this::sendDataRow);
+        reportParameterChanges();
+        stream.send(BackendMessages.commandComplete(done.commandTag()));
+    }
+
+    private void sendDataRow(byte[][] values) {
+        try {
+            stream.send(BackendMessages.dataRow(values));
+        } catch (IOException e) {
+            throw new PgException(SqlState.CONNECTION_FAILURE, "could not send data to client: " + e.getMessage(), e);
+        }
+    }
+
+    /** Session.sync() ends the implicit transaction; its failure is reported like a statement's. */
+    private void syncSession() throws IOException {
+        try {
+            session.sync();
+        } catch (PgException e) {
+            if (terminateRequested || e.severity() == PgException.Severity.FATAL) {
+                throw e;
+            }
+            stream.send(BackendMessages.errorResponse(e));
+        }
+    }
+
+    /** ParameterStatus for every GUC_REPORT value that changed since last sent. */
+    private void reportParameterChanges() throws IOException {
+        for (Map.Entry<String, String> e : session.settings().reportedValues().entrySet()) {
+            String before = reportedSent.get(e.getKey());
+            if (!e.getValue().equals(before)) {
+                reportedSent.put(e.getKey(), e.getValue());
+                stream.send(BackendMessages.parameterStatus(e.getKey(), e.getValue()));
+            }
+        }
+    }
+
+    static List<FieldDescription> fields(List<ColumnDesc> columns) {
+        List<FieldDescription> out = new ArrayList<>(columns.size());
+        for (ColumnDesc c : columns) {
+            out.add(new FieldDescription(c.name(), c.tableOid(), c.columnNumber(), c.typeOid(), c.typeSize(),
+                    c.typeModifier(), c.format()));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ extended query
+
+    private void execParse(FrontendMessages.Parse p) throws IOException {
+        String name = p.statementName();
+        if (!name.isEmpty() && statements.containsKey(name)) {
+            throw new PgException(SqlState.DUPLICATE_PREPARED_STATEMENT,
+                    "prepared statement \"" + name + "\" already exists");
+        }
+        if (name.isEmpty()) {
+            statements.remove("");
+        }
+        statements.put(name, session.prepare(p.query(), p.paramTypeOids()));
+        stream.send(BackendMessages.parseComplete());
+    }
+
+    private Prepared statement(String name) {
+        Prepared p = statements.get(name);
+        if (p == null) {
+            throw new PgException(SqlState.INVALID_SQL_STATEMENT_NAME, name.isEmpty()
+                    ? "unnamed prepared statement does not exist"
+                    : "prepared statement \"" + name + "\" does not exist");
+        }
+        return p;
+    }
+
+    private void execBind(FrontendMessages.Bind b) throws IOException {
+        Prepared p = statement(b.statementName());
+        int formats = b.paramFormats().length;
+        int params = b.params().length;
+        if (formats > 1 && formats != params) {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION,
+                    "bind message has " + formats + " parameter formats but " + params + " parameters");
+        }
+        int required = p.paramTypeOids().length;
+        if (params != required) {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION, "bind message supplies " + params
+                    + " parameters, but prepared statement \"" + b.statementName() + "\" requires " + required);
+        }
+        String portalName = b.portalName();
+        if (!portalName.isEmpty() && portals.containsKey(portalName)) {
+            throw new PgException(SqlState.DUPLICATE_CURSOR, "cursor \"" + portalName + "\" already exists");
+        }
+        Portal portal = session.bind(p, b.params(), b.paramFormats(), b.resultFormats());
+        portals.put(portalName, portal);
+        portalStatements.put(portalName, p);
+        stream.send(BackendMessages.bindComplete());
+    }
+
+    private Portal portal(String name) {
+        Portal portal = portals.get(name);
+        if (portal == null) {
+            throw new PgException(SqlState.INVALID_CURSOR_NAME, "portal \"" + name + "\" does not exist");
+        }
+        return portal;
+    }
+
+    private void execDescribe(FrontendMessages.Target t) throws IOException {
+        List<ColumnDesc> columns;
+        if (t.kind() == TARGET_STATEMENT) {
+            Prepared p = statement(t.name());
+            stream.send(BackendMessages.parameterDescription(p.paramTypeOids()));
+            columns = p.columns();
+        } else if (t.kind() == TARGET_PORTAL) {
+            columns = portal(t.name()).columns();
+        } else {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION, "invalid DESCRIBE message subtype " + (int) t.kind());
+        }
+        stream.send(columns == null ? BackendMessages.noData() : BackendMessages.rowDescription(fields(columns)));
+    }
+
+    private void execExecute(FrontendMessages.Execute e) throws IOException {
+        Portal portal = portal(e.portalName());
+        Prepared p = portalStatements.get(e.portalName());
+        if (p != null && p.isEmpty()) {
+            stream.send(BackendMessages.emptyQueryResponse());
+            return;
+        }
+        Portal.Completion done = portal.execute(Math.max(0, e.maxRows()), this::sendDataRow);
+        reportParameterChanges();
+        stream.send(done.suspended() ? BackendMessages.portalSuspended()
+                : BackendMessages.commandComplete(done.commandTag()));
+    }
+
+    private void execClose(FrontendMessages.Target t) throws IOException {
+        if (t.kind() == TARGET_STATEMENT) {
+            statements.remove(t.name());
+        } else if (t.kind() == TARGET_PORTAL) {
+            portals.remove(t.name());
+            portalStatements.remove(t.name());
+        } else {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION, "invalid CLOSE message subtype " + (int) t.kind());
+        }
+        stream.send(BackendMessages.closeComplete());
+    }
+
+    /** Sync: end the implicit transaction, drop portals outside a block, ReadyForQuery. */
+    private void execSync() throws IOException {
+        ignoreTillSync = false;
+        syncSession();
+        if (session.transactionStatus() == TX_IDLE) {
+            portals.clear();
+            portalStatements.clear();
+        }
+        reportParameterChanges();
+        stream.send(BackendMessages.readyForQuery(session.transactionStatus()));
+    }
+}

@@ -1,0 +1,319 @@
+package org.walden.server;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.common.guc.SessionSettings;
+import org.walden.protocol.AuthMethod;
+import org.walden.protocol.BackendMessages;
+import org.walden.protocol.ErrorFields;
+import org.walden.protocol.PgProtocol;
+import org.walden.protocol.PgStream;
+import org.walden.protocol.ServerAuthentication;
+import org.walden.protocol.StartupPacket;
+import org.walden.server.ReplicationHandler.ReplicationSession;
+import org.walden.sql.Session;
+import org.walden.sql.SqlEngine;
+
+/**
+ * Everything between accept() and the first ReadyForQuery, on the connection's own virtual
+ * thread (PostgreSQL's BackendStartup → BackendInitialize → ProcessStartupPacket →
+ * ClientAuthentication → InitPostgres): the startup packet (SSLRequest and GSSENCRequest
+ * answered 'N', CancelRequest passed to the postmaster), the connection limit, pg_hba.conf,
+ * the password exchange, the role and database checks, the session's settings, then
+ * ParameterStatus and BackendKeyData, and the hand-over to a {@link Backend} or the
+ * {@link ReplicationHandler}. Any FATAL is sent to the client before the socket closes.
+ */
+final class BackendStartup implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendStartup.class);
+    /** PostgreSQL's authentication_timeout default: the whole startup must finish within it. */
+    static final long AUTHENTICATION_TIMEOUT_MS = 60_000;
+    /** SSLRequest then GSSENCRequest, at most: more is a protocol violation. */
+    private static final int MAX_ENCRYPTION_REQUESTS = 2;
+
+    private final Postmaster postmaster;
+    private final PgStream stream;
+    private ChildProcess child;
+
+    BackendStartup(Postmaster postmaster, PgStream stream) {
+        this.postmaster = postmaster;
+        this.stream = stream;
+    }
+
+    @Override
+    public void run() {
+        try {
+            serve();
+        } catch (PgException e) {
+            sendFatal(e);
+        } catch (EOFException e) {
+            log.debug("connection closed by client during startup");
+        } catch (IOException e) {
+            log.info("connection ended: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("unexpected error in connection", e);
+            sendFatal(PgException.fatal(SqlState.INTERNAL_ERROR, e.toString()));
+        } finally {
+            if (child != null) {
+                Session s = child.session;
+                if (s != null) {
+                    try {
+                        s.close();
+                    } catch (RuntimeException e) {
+                        log.warn("closing session of backend {}", child.pid, e);
+                    }
+                }
+                postmaster.unregister(child);
+            }
+            stream.close();
+        }
+    }
+
+    private void sendFatal(PgException e) {
+        try {
+            stream.sendAndFlush(BackendMessages.errorResponse(
+                    new ErrorFields("FATAL", e.sqlState().code(), e.getMessage(), e.detail(), e.hint(), 0)));
+        } catch (IOException | RuntimeException ignored) {
+            // the client is gone
+        }
+        log.info("FATAL:  {}", e.getMessage());
+    }
+
+    private void serve() throws IOException {
+        stream.setIoTimeoutMs(AUTHENTICATION_TIMEOUT_MS);
+        if (!stream.awaitReadable(AUTHENTICATION_TIMEOUT_MS)) {
+            return; // PostgreSQL: a connection that sends nothing is closed silently
+        }
+        StartupPacket.StartupMessage startup = readStartupMessage();
+        if (startup == null) {
+            return;
+        }
+        Map<String, String> params = startup.parameters();
+        String user = params.get("user");
+        if (user == null || user.isEmpty()) {
+            throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                    "no PostgreSQL user name specified in startup packet");
+        }
+        HbaFile.Replication replication = replicationKind(params.get("replication"));
+        String database = params.getOrDefault("database", "");
+        if (database.isEmpty()) {
+            database = user;
+        }
+        postmaster.checkCanAcceptConnections();
+        child = postmaster.register(replication != HbaFile.Replication.NONE, stream);
+
+        InetSocketAddress client = stream.remoteAddress() instanceof InetSocketAddress isa ? isa : null;
+        HbaFile.Request request = new HbaFile.Request(client == null ? null : client.getAddress(), database, user,
+                replication);
+        AuthMethod method = postmaster.hba().authMethodFor(request);
+        SqlEngine engine = postmaster.engine();
+        Optional<SqlEngine.Role> role = engine.findRole(user);
+        new ServerAuthentication(stream, postmaster.random())
+                .authenticate(method, user, role.map(SqlEngine.Role::passwordVerifier).orElse(null));
+        SqlEngine.Role r = checkRole(role, user, replication, database);
+        child.userName = user;
+        postmaster.checkRoleConnectionLimit(r, child);
+
+        SessionSettings settings = postmaster.settings().newSession();
+        settings.setSessionAuthorization(user, r.superuser());
+        applyStartupOptions(settings, params);
+        stream.setIoTimeoutMs(PgStream.DEFAULT_IO_TIMEOUT_MS);
+        if (replication == HbaFile.Replication.NONE) {
+            startBackend(engine, user, database, settings);
+        } else {
+            startWalSender(params, client, replication, database, settings);
+        }
+    }
+
+    /** Reads packets until a StartupMessage; null after a CancelRequest (handled) . */
+    private StartupPacket.StartupMessage readStartupMessage() throws IOException {
+        for (int requests = 0; ; requests++) {
+            StartupPacket p = stream.readStartupPacket();
+            switch (p) {
+                case StartupPacket.SslRequest s -> refuseEncryption(requests);
+                case StartupPacket.GssEncRequest g -> refuseEncryption(requests);
+                case StartupPacket.CancelRequest c -> {
+                    postmaster.processCancelRequest(c.backendPid(), c.secretKey());
+                    return null;
+                }
+                case StartupPacket.StartupMessage m -> {
+                    return m;
+                }
+            }
+        }
+    }
+
+    private void refuseEncryption(int requestsSoFar) throws IOException {
+        if (requestsSoFar >= MAX_ENCRYPTION_REQUESTS) {
+            throw PgException.fatal(SqlState.PROTOCOL_VIOLATION, "incomplete startup packet");
+        }
+        stream.sendAndFlush(new byte[] {PgProtocol.ENCRYPTION_REFUSED});
+    }
+
+    /** The startup parameter "replication": true/on/yes/1 physical, database logical, false/off/no/0 none. */
+    static HbaFile.Replication replicationKind(String value) {
+        if (value == null) {
+            return HbaFile.Replication.NONE;
+        }
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "true", "on", "yes", "1":
+                return HbaFile.Replication.PHYSICAL;
+            case "false", "off", "no", "0":
+                return HbaFile.Replication.NONE;
+            case "database":
+                return HbaFile.Replication.LOGICAL;
+            default:
+                throw new PgException(PgException.Severity.FATAL, SqlState.INVALID_PARAMETER_VALUE,
+                        "invalid value for parameter \"replication\": \"" + value + "\"", null,
+                        "Valid values are: \"false\", 0, \"true\", 1, \"database\".", null);
+        }
+    }
+
+    /** InitPostgres's checks after AuthenticationOk, in PostgreSQL's order and words. */
+    private SqlEngine.Role checkRole(Optional<SqlEngine.Role> role, String user, HbaFile.Replication replication,
+                                     String database) {
+        if (role.isEmpty()) {
+            throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                    "role \"" + user + "\" does not exist");
+        }
+        SqlEngine.Role r = role.get();
+        if (!r.canLogin()) {
+            throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                    "role \"" + user + "\" is not permitted to log in");
+        }
+        if (replication != HbaFile.Replication.NONE && !r.superuser() && !r.replication()) {
+            throw PgException.fatal(SqlState.INSUFFICIENT_PRIVILEGE,
+                    "must be superuser or replication role to start walsender");
+        }
+        if (replication != HbaFile.Replication.PHYSICAL && !postmaster.engine().databaseExists(database)) {
+            throw PgException.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist");
+        }
+        return r;
+    }
+
+    /**
+     * Startup-packet settings (client_encoding, DateStyle, TimeZone, application_name, and
+     * "-c name=value" / "--name=value" in options), applied as PostgreSQL's
+     * process_startup_options does. An unknown name is FATAL 42704, a bad value FATAL 22023.
+     */
+    static void applyStartupOptions(SessionSettings settings, Map<String, String> params) {
+        Map<String, String> toApply = new LinkedHashMap<>();
+        params.forEach((name, value) -> {
+            switch (name) {
+                case "user", "database", "replication" -> { }
+                case "options" -> toApply.putAll(parseOptions(value));
+                default -> toApply.put(name, value);
+            }
+        });
+        toApply.forEach((name, value) -> {
+            try {
+                settings.set(name, value, false);
+            } catch (PgException e) {
+                if (e.sqlState() == SqlState.CANT_CHANGE_RUNTIME_PARAM) {
+                    log.debug("startup option {} not applied: {}", name, e.getMessage());
+                    return;
+                }
+                throw new PgException(PgException.Severity.FATAL, e.sqlState(), e.getMessage(), e.detail(),
+                        e.hint(), e);
+            }
+        });
+    }
+
+    /** "-c a=b --c=d": the settings in a startup "options" value (backslash escapes a space). */
+    static Map<String, String> parseOptions(String options) {
+        Map<String, String> out = new LinkedHashMap<>();
+        List<String> words = splitOptions(options);
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i);
+            String setting = null;
+            if (w.equals("-c") && i + 1 < words.size()) {
+                setting = words.get(++i);
+            } else if (w.startsWith("-c")) {
+                setting = w.substring(2);
+            } else if (w.startsWith("--")) {
+                setting = w.substring(2);
+            }
+            if (setting == null || !setting.contains("=")) {
+                throw PgException.fatal(SqlState.PROTOCOL_VIOLATION,
+                        "invalid command-line argument for server process: " + w);
+            }
+            int eq = setting.indexOf('=');
+            out.put(setting.substring(0, eq).replace('-', '_'), setting.substring(eq + 1));
+        }
+        return out;
+    }
+
+    private static List<String> splitOptions(String options) {
+        List<String> words = new java.util.ArrayList<>();
+        StringBuilder w = new StringBuilder();
+        for (int i = 0; i < options.length(); i++) {
+            char c = options.charAt(i);
+            if (c == '\\' && i + 1 < options.length()) {
+                w.append(options.charAt(++i));
+            } else if (Character.isWhitespace(c)) {
+                if (!w.isEmpty()) {
+                    words.add(w.toString());
+                    w.setLength(0);
+                }
+            } else {
+                w.append(c);
+            }
+        }
+        if (!w.isEmpty()) {
+            words.add(w.toString());
+        }
+        return words;
+    }
+
+    /** ParameterStatus for every GUC_REPORT value, in PostgreSQL's (case-insensitive name) order, then BackendKeyData. */
+    private Map<String, String> sendSessionStart(SessionSettings settings) throws IOException {
+        Map<String, String> reported = new TreeMap<>(Comparator.comparing((String s) -> s.toLowerCase(Locale.ROOT)));
+        reported.putAll(settings.reportedValues());
+        for (Map.Entry<String, String> e : reported.entrySet()) {
+            stream.send(BackendMessages.parameterStatus(e.getKey(), e.getValue()));
+        }
+        stream.send(BackendMessages.backendKeyData(child.pid, child.secretKey));
+        return reported;
+    }
+
+    private void startBackend(SqlEngine engine, String user, String database, SessionSettings settings)
+            throws IOException {
+        Session session = engine.newSession(user, database, child.pid, settings);
+        child.session = session;
+        Map<String, String> reported = sendSessionStart(settings);
+        Backend backend = new Backend(stream, session, child.pid, reported);
+        child.backend = backend;
+        if (postmaster.isFastShutdownRequested()) {
+            backend.terminate();
+        }
+        backend.run();
+    }
+
+    private void startWalSender(Map<String, String> params, InetSocketAddress client,
+                                HbaFile.Replication replication, String database, SessionSettings settings)
+            throws IOException {
+        ReplicationHandler handler = postmaster.replicationHandler();
+        if (handler == null) {
+            throw PgException.fatal(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported");
+        }
+        sendSessionStart(settings);
+        stream.flush();
+        ReplicationSession walSender = handler.open(new ReplicationHandler.ReplicationConnection(
+                stream.inputStream(), stream.outputStream(), child.userName, params.getOrDefault("application_name", ""),
+                client, child.pid, replication == HbaFile.Replication.LOGICAL ? database : null, params));
+        child.walSender = walSender;
+        walSender.run();
+    }
+}

@@ -1,0 +1,49 @@
+package org.walden.server;
+
+import org.walden.protocol.PgStream;
+import org.walden.server.ReplicationHandler.ReplicationSession;
+import org.walden.sql.Session;
+
+/**
+ * The postmaster's record of one connection (PostgreSQL's Backend entry in postmaster.c's
+ * BackendList): its pid and cancel key, its kind, and, once started, the Backend / Session or
+ * walsender that serves it. Fields other than the finals are written by the connection's
+ * thread and read by the postmaster (cancel, shutdown): volatile.
+ */
+final class ChildProcess {
+
+    final int pid;
+    final int secretKey;
+    final boolean replication;
+    final PgStream stream;
+    /** Set after authentication. */
+    volatile String userName;
+    volatile Session session;
+    volatile Backend backend;
+    volatile ReplicationSession walSender;
+
+    ChildProcess(int pid, int secretKey, boolean replication, PgStream stream) {
+        this.pid = pid;
+        this.secretKey = secretKey;
+        this.replication = replication;
+        this.stream = stream;
+    }
+
+    /** CancelRequest: cancel the running statement, if any. */
+    void cancel() {
+        Session s = session;
+        if (s != null) {
+            s.cancel();
+        }
+    }
+
+    /** Fast shutdown of a normal backend: FATAL 57P01 via the Backend, or just close if still starting. */
+    void terminate() {
+        Backend b = backend;
+        if (b != null) {
+            b.terminate();
+        } else {
+            stream.close();
+        }
+    }
+}

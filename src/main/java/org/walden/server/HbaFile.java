@@ -1,0 +1,422 @@
+package org.walden.server;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.protocol.AuthMethod;
+
+/**
+ * pg_hba.conf, read as PostgreSQL 15 reads it (hba.c: load_hba, parse_hba_line, check_hba):
+ * one rule per line, {@code #} comments, double-quoted tokens (a quoted keyword is a plain
+ * name), comma lists, backslash line continuation. Rules:
+ * <pre>
+ * local      DATABASE USER          METHOD [name=value ...]
+ * host       DATABASE USER ADDRESS  METHOD [name=value ...]     also hostssl, hostnossl,
+ * host       DATABASE USER IP MASK  METHOD [name=value ...]     hostgssenc, hostnogssenc
+ * </pre>
+ * DATABASE: {@code all}, {@code sameuser}, {@code samerole} (taken as sameuser: no role
+ * membership yet), {@code replication}, or names. USER: {@code all} or names. ADDRESS: CIDR
+ * (IPv4 or IPv6), IP + mask, {@code all}, {@code samehost}, {@code samenet}, or a host name
+ * (matched by forward lookup). METHOD: trust, reject, password, md5, scram-sha-256; any other
+ * is an error at load naming the line. The first matching rule wins. A physical replication
+ * connection matches only {@code replication} (not {@code all}); a logical one
+ * (replication=database) matches by its database name. Without TLS and GSS encryption,
+ * hostssl and hostgssenc rules never match. Immutable once loaded.
+ */
+public final class HbaFile {
+
+    /** The three kinds of connection hba.c distinguishes. */
+    public enum Replication { NONE, PHYSICAL, LOGICAL }
+
+    /** What a connection looks like to the rules; {@code clientAddress} null for a Unix socket. */
+    public record Request(InetAddress clientAddress, String database, String user, Replication replication) {
+        public boolean isLocal() {
+            return clientAddress == null;
+        }
+    }
+
+    enum ConnType { LOCAL, HOST, HOSTSSL, HOSTNOSSL, HOSTGSSENC, HOSTNOGSSENC }
+
+    /** One parsed rule; {@code lineNumber} is 1-based. */
+    record Line(int lineNumber, ConnType connType, List<Token> databases, List<Token> users, AddressMatch address,
+                AuthMethod method, String rawLine) {
+    }
+
+    record Token(String text, boolean quoted) {
+        boolean isKeyword(String keyword) {
+            return !quoted && text.equals(keyword);
+        }
+    }
+
+    /** The ADDRESS column. */
+    sealed interface AddressMatch {
+        record All() implements AddressMatch {
+        }
+
+        record SameHost() implements AddressMatch {
+        }
+
+        record SameNet() implements AddressMatch {
+        }
+
+        record Cidr(byte[] network, int prefixBits) implements AddressMatch {
+        }
+
+        record HostName(String name) implements AddressMatch {
+        }
+    }
+
+    private final Path path;
+    private final List<Line> lines;
+
+    private HbaFile(Path path, List<Line> lines) {
+        this.path = path;
+        this.lines = Collections.unmodifiableList(lines);
+    }
+
+    /** Reads and parses a pg_hba.conf; F0000 naming the file and line for any error. */
+    public static HbaFile load(Path path) {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new PgException(SqlState.CONFIG_FILE_ERROR,
+                    "could not open configuration file \"" + path + "\": " + e.getMessage(), e);
+        }
+        return parse(text, path);
+    }
+
+    /** Parses pg_hba.conf text; {@code path} is used in error messages. */
+    public static HbaFile parse(String text, Path path) {
+        List<Line> out = new ArrayList<>();
+        String[] raw = text.split("\r?\n", -1);
+        for (int i = 0; i < raw.length; i++) {
+            int lineNumber = i + 1;
+            StringBuilder logical = new StringBuilder(raw[i]);
+            while (endsWithContinuation(logical) && i + 1 < raw.length) {
+                logical.setLength(logical.length() - 1);
+                logical.append(' ').append(raw[++i]);
+            }
+            List<List<Token>> fields = HbaTokenizer.tokenize(logical.toString(), lineNumber, path);
+            if (!fields.isEmpty()) {
+                out.add(parseLine(fields, lineNumber, logical.toString().strip(), path));
+            }
+        }
+        return new HbaFile(path, out);
+    }
+
+    private static boolean endsWithContinuation(StringBuilder s) {
+        return !s.isEmpty() && s.charAt(s.length() - 1) == '\\';
+    }
+
+    private static Line parseLine(List<List<Token>> fields, int lineNumber, String rawLine, Path path) {
+        ConnType type = parseConnType(single(fields, 0, "connection type", lineNumber, path), lineNumber, path);
+        int pos = 1;
+        List<Token> databases = require(fields, pos++, "end-of-line before database specification", lineNumber, path);
+        List<Token> users = require(fields, pos++, "end-of-line before role specification", lineNumber, path);
+        AddressMatch address = null;
+        if (type != ConnType.LOCAL) {
+            String addr = single(fields, pos++, "end-of-line before IP address specification", lineNumber, path);
+            String mask = null;
+            if (!addr.contains("/") && looksLikeIp(addr)) {
+                mask = single(fields, pos++, "end-of-line before netmask specification", lineNumber, path);
+            }
+            address = parseAddress(addr, mask, lineNumber, path);
+        }
+        String methodName = single(fields, pos++, "end-of-line before authentication method", lineNumber, path);
+        AuthMethod method = AuthMethod.fromHbaName(methodName);
+        if (method == null) {
+            throw error("invalid authentication method \"" + methodName + "\"", lineNumber, path);
+        }
+        for (; pos < fields.size(); pos++) {
+            String option = fields.get(pos).get(0).text();
+            if (!option.contains("=")) {
+                throw error("authentication option not in name=value format: " + option, lineNumber, path);
+            }
+            throw error("unrecognized authentication option name: \"" + option.substring(0, option.indexOf('='))
+                    + "\"", lineNumber, path);
+        }
+        checkNames(databases, lineNumber, path);
+        checkNames(users, lineNumber, path);
+        return new Line(lineNumber, type, databases, users, address, method, rawLine);
+    }
+
+    private static void checkNames(List<Token> tokens, int lineNumber, Path path) {
+        for (Token t : tokens) {
+            if (!t.quoted() && (t.text().startsWith("@") || t.text().startsWith("+"))) {
+                throw error("\"" + t.text() + "\": @file inclusions and +group names are not supported by Walden",
+                        lineNumber, path);
+            }
+        }
+    }
+
+    private static ConnType parseConnType(String s, int lineNumber, Path path) {
+        return switch (s) {
+            case "local" -> ConnType.LOCAL;
+            case "host" -> ConnType.HOST;
+            case "hostssl" -> ConnType.HOSTSSL;
+            case "hostnossl" -> ConnType.HOSTNOSSL;
+            case "hostgssenc" -> ConnType.HOSTGSSENC;
+            case "hostnogssenc" -> ConnType.HOSTNOGSSENC;
+            default -> throw error("invalid connection type \"" + s + "\"", lineNumber, path);
+        };
+    }
+
+    private static List<Token> require(List<List<Token>> fields, int index, String missing, int lineNumber, Path path) {
+        if (fields.size() <= index) {
+            throw error(missing, lineNumber, path);
+        }
+        return fields.get(index);
+    }
+
+    private static String single(List<List<Token>> fields, int index, String missing, int lineNumber, Path path) {
+        List<Token> f = require(fields, index, missing, lineNumber, path);
+        if (f.size() > 1) {
+            throw error("multiple values specified for " + (index == 0 ? "connection type" : "a single-valued field"),
+                    lineNumber, path);
+        }
+        return f.get(0).text();
+    }
+
+    private static boolean looksLikeIp(String s) {
+        return s.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (s.contains(":") && s.matches("[0-9a-fA-F:.]+"));
+    }
+
+    static AddressMatch parseAddress(String addr, String mask, int lineNumber, Path path) {
+        switch (addr) {
+            case "all":
+                return new AddressMatch.All();
+            case "samehost":
+                return new AddressMatch.SameHost();
+            case "samenet":
+                return new AddressMatch.SameNet();
+            default:
+                break;
+        }
+        int slash = addr.indexOf('/');
+        String ip = slash >= 0 ? addr.substring(0, slash) : addr;
+        if (!looksLikeIp(ip)) {
+            if (slash >= 0) {
+                throw error("invalid IP address \"" + ip + "\"", lineNumber, path);
+            }
+            return new AddressMatch.HostName(addr);
+        }
+        byte[] network = literal(ip, lineNumber, path);
+        int bits;
+        if (slash >= 0) {
+            try {
+                bits = Integer.parseInt(addr.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                bits = -1;
+            }
+            if (bits < 0 || bits > network.length * 8) {
+                throw error("invalid CIDR mask in address \"" + addr + "\"", lineNumber, path);
+            }
+        } else if (mask != null) {
+            if (!looksLikeIp(mask)) {
+                throw error("invalid IP mask \"" + mask + "\"", lineNumber, path);
+            }
+            byte[] m = literal(mask, lineNumber, path);
+            bits = maskBits(m);
+            if (bits < 0 || m.length != network.length) {
+                throw error("invalid IP mask \"" + mask + "\"", lineNumber, path);
+            }
+        } else {
+            throw error("end-of-line before netmask specification", lineNumber, path);
+        }
+        return new AddressMatch.Cidr(network, bits);
+    }
+
+    private static byte[] literal(String ip, int lineNumber, Path path) {
+        try {
+            // Only literals reach here (looksLikeIp), so no DNS lookup happens.
+            return InetAddress.getByName(ip).getAddress();
+        } catch (UnknownHostException e) {
+            throw error("invalid IP address \"" + ip + "\"", lineNumber, path);
+        }
+    }
+
+    private static int maskBits(byte[] mask) {
+        int bits = 0;
+        boolean zeroSeen = false;
+        for (byte b : mask) {
+            for (int i = 7; i >= 0; i--) {
+                boolean one = ((b >> i) & 1) == 1;
+                if (one && zeroSeen) {
+                    return -1;
+                }
+                if (one) {
+                    bits++;
+                } else {
+                    zeroSeen = true;
+                }
+            }
+        }
+        return bits;
+    }
+
+    static PgException error(String message, int lineNumber, Path path) {
+        return new PgException(PgException.Severity.ERROR, SqlState.CONFIG_FILE_ERROR, message,
+                "line " + lineNumber + " of configuration file \"" + path + "\"", null, null);
+    }
+
+    // ------------------------------------------------------------------ matching
+
+    /** The first rule that matches, or null (the caller reports "no pg_hba.conf entry"). */
+    public Line match(Request r) {
+        for (Line line : lines) {
+            if (connTypeMatches(line.connType(), r) && databaseMatches(line.databases(), r)
+                    && userMatches(line.users(), r.user())
+                    && (r.isLocal() || addressMatches(line.address(), r.clientAddress()))) {
+                return line;
+            }
+        }
+        return null;
+    }
+
+    /** The method the first matching rule names; FATAL 28000 in PostgreSQL's words if none matches or it rejects. */
+    public AuthMethod authMethodFor(Request r) {
+        Line line = match(r);
+        if (line == null) {
+            throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, noEntryMessage(r));
+        }
+        if (line.method() == AuthMethod.REJECT) {
+            throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, rejectMessage(r));
+        }
+        return line.method();
+    }
+
+    static String noEntryMessage(Request r) {
+        String host = r.isLocal() ? "[local]" : r.clientAddress().getHostAddress();
+        if (r.replication() == Replication.PHYSICAL) {
+            return "no pg_hba.conf entry for replication connection from host \"" + host + "\", user \"" + r.user()
+                    + "\", no encryption";
+        }
+        return "no pg_hba.conf entry for host \"" + host + "\", user \"" + r.user() + "\", database \"" + r.database()
+                + "\", no encryption";
+    }
+
+    static String rejectMessage(Request r) {
+        String host = r.isLocal() ? "[local]" : r.clientAddress().getHostAddress();
+        if (r.replication() == Replication.PHYSICAL) {
+            return "pg_hba.conf rejects replication connection for host \"" + host + "\", user \"" + r.user()
+                    + "\", no encryption";
+        }
+        return "pg_hba.conf rejects connection for host \"" + host + "\", user \"" + r.user() + "\", database \""
+                + r.database() + "\", no encryption";
+    }
+
+    private static boolean connTypeMatches(ConnType t, Request r) {
+        return switch (t) {
+            case LOCAL -> r.isLocal();
+            case HOST, HOSTNOSSL, HOSTNOGSSENC -> !r.isLocal();
+            case HOSTSSL, HOSTGSSENC -> false; // no TLS, no GSS encryption
+        };
+    }
+
+    private static boolean databaseMatches(List<Token> tokens, Request r) {
+        for (Token t : tokens) {
+            if (r.replication() == Replication.PHYSICAL) {
+                if (t.isKeyword("replication")) {
+                    return true;
+                }
+                continue;
+            }
+            if (t.isKeyword("all")) {
+                return true;
+            } else if (t.isKeyword("sameuser") || t.isKeyword("samerole") || t.isKeyword("samegroup")) {
+                if (r.database().equals(r.user())) {
+                    return true;
+                }
+            } else if (t.isKeyword("replication")) {
+                continue;
+            } else if (t.text().equals(r.database())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean userMatches(List<Token> tokens, String user) {
+        for (Token t : tokens) {
+            if (t.isKeyword("all") || t.text().equals(user)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean addressMatches(AddressMatch m, InetAddress client) {
+        return switch (m) {
+            case AddressMatch.All a -> true;
+            case AddressMatch.Cidr c -> cidrMatches(c.network(), c.prefixBits(), client.getAddress());
+            case AddressMatch.SameHost s -> localInterfaces().stream()
+                    .anyMatch(ia -> ia.getAddress().equals(client));
+            case AddressMatch.SameNet s -> localInterfaces().stream()
+                    .anyMatch(ia -> cidrMatches(ia.getAddress().getAddress(), ia.getNetworkPrefixLength(),
+                            client.getAddress()));
+            case AddressMatch.HostName h -> hostNameMatches(h.name(), client);
+        };
+    }
+
+    static boolean cidrMatches(byte[] network, int prefixBits, byte[] client) {
+        if (network.length != client.length) {
+            return false;
+        }
+        for (int bit = 0; bit < prefixBits; bit++) {
+            int mask = 0x80 >>> (bit % 8);
+            if ((network[bit / 8] & mask) != (client[bit / 8] & mask)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<InterfaceAddress> localInterfaces() {
+        List<InterfaceAddress> out = new ArrayList<>();
+        try {
+            for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                out.addAll(ni.getInterfaceAddresses());
+            }
+        } catch (SocketException e) {
+            // no interfaces readable: samehost/samenet match nothing
+        }
+        return out;
+    }
+
+    private static boolean hostNameMatches(String name, InetAddress client) {
+        try {
+            for (InetAddress a : InetAddress.getAllByName(name)) {
+                if (a.equals(client)) {
+                    return true;
+                }
+            }
+        } catch (UnknownHostException e) {
+            return false;
+        }
+        return false;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The parsed rules, for tests and pg_hba_file_rules-style listings. */
+    List<Line> lines() {
+        return lines;
+    }
+
+    static final Set<String> KEYWORDS = Set.of("all", "sameuser", "samerole", "samegroup", "replication");
+}

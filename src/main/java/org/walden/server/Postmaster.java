@@ -1,0 +1,616 @@
+package org.walden.server;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.common.guc.ServerSettings;
+import org.walden.protocol.PgStream;
+import org.walden.sql.SqlEngine;
+
+/**
+ * The postmaster (PostgreSQL's postmaster.c: PostmasterMain, ServerLoop, BackendStartup,
+ * processCancelRequest, pmdie).
+ *
+ * <p><b>Who starts it.</b> The server's main program (or a test) constructs it with the data
+ * directory, the {@link ServerSettings}, the {@link SqlEngine} and the walsender's
+ * {@link ReplicationHandler}, and calls {@link #start()}.
+ *
+ * <p><b>What it does.</b> start() writes postmaster.pid (refusing to start if it names a live
+ * process), loads pg_hba.conf, listens on TCP ({@code listen_addresses}, {@code port}) and
+ * on a Unix socket {@code DIR/.s.PGSQL.PORT} (with its {@code .lock} file) in every
+ * {@code unix_socket_directories} entry, and marks the pid file "ready". One virtual thread
+ * per listener accepts; each connection gets its own virtual thread running
+ * {@link BackendStartup}, which becomes a {@link Backend} or a walsender.
+ *
+ * <p><b>State it owns.</b> The listeners, the table of child connections (pid → secret key,
+ * Backend, Session, walsender) guarded by {@code lock}, the pg_hba.conf rules (replaced whole
+ * on reload, volatile), and {@link PmState}. Transitions: STARTING → RUNNING (start) →
+ * STOPPING (a shutdown request) → STOPPED (all children gone, files removed). A second
+ * request may escalate the mode (smart → fast → immediate), never soften it.
+ *
+ * <p><b>How it ends.</b> {@link #requestShutdown} (also SIGTERM smart, SIGINT fast, SIGUSR2
+ * immediate: the JVM keeps SIGQUIT for itself). Smart: new connections get FATAL 57P03, the
+ * backends are waited for. Fast: every backend gets FATAL 57P01 "terminating connection due
+ * to administrator command". Then the shutdown tasks run (the checkpointer's shutdown
+ * checkpoint, registered by the integrator), walsenders are asked to send what is flushed
+ * and stop, the sockets close, and the socket, lock and pid files are removed. Immediate:
+ * every connection is closed at once and no shutdown task runs (crash recovery follows).
+ * SIGHUP reloads the configuration and pg_hba.conf (kept as it was if the new one fails).
+ */
+public final class Postmaster {
+
+    /** The postmaster's states, see the class comment for the transitions. */
+    public enum PmState {
+        /** Writing the pid file, opening sockets. */
+        STARTING,
+        /** Accepting connections. */
+        RUNNING,
+        /** A shutdown is in progress; new connections are refused with 57P03. */
+        STOPPING,
+        /** Everything closed; files removed. */
+        STOPPED
+    }
+
+    /** pg_ctl's shutdown modes. */
+    public enum ShutdownMode { SMART, FAST, IMMEDIATE }
+
+    private static final Logger log = LoggerFactory.getLogger(Postmaster.class);
+    /** How long a fast shutdown waits for backends, and for walsenders, before closing their sockets. */
+    static final long CHILD_EXIT_WAIT_MS = 10_000;
+
+    private final Path dataDir;
+    private final ServerSettings settings;
+    private final SqlEngine engine;
+    private final ReplicationHandler replicationHandler;
+    private final Clock clock;
+    private final Random random = new SecureRandom();
+    private final AtomicInteger nextPid;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when a child leaves, the state changes or the shutdown mode escalates. */
+    private final Condition changed = lock.newCondition();
+    /** Guarded by lock. */
+    private final Map<Integer, ChildProcess> children = new LinkedHashMap<>();
+    /** Guarded by lock; read without it by BackendStartup (volatile). */
+    private volatile PmState state = PmState.STARTING;
+    /** Guarded by lock; null until a shutdown is requested. */
+    private volatile ShutdownMode shutdownMode;
+    private final List<Runnable> shutdownTasks = new ArrayList<>();
+
+    private final List<ServerSocketChannel> listeners = new ArrayList<>();
+    private final List<Path> socketFiles = new ArrayList<>();
+    private volatile HbaFile hba;
+    private int port;
+    private long startTimeEpochSeconds;
+    private Thread shutdownThread;
+    private volatile Runnable promoteHandler;
+
+    public Postmaster(Path dataDir, ServerSettings settings, SqlEngine engine, ReplicationHandler replicationHandler,
+                      Clock clock) {
+        this.dataDir = dataDir;
+        this.settings = settings;
+        this.engine = engine;
+        this.replicationHandler = replicationHandler;
+        this.clock = clock;
+        this.nextPid = new AtomicInteger(1000 + random.nextInt(30_000));
+    }
+
+    // ------------------------------------------------------------------ start
+
+    /** PostmasterMain's start-up: pid file, pg_hba.conf, sockets, "ready". FATAL PgException on failure. */
+    public void start() throws IOException {
+        startTimeEpochSeconds = clock.instant().getEpochSecond();
+        port = settings.getInt("port");
+        List<String> socketDirs = ServerConfig.socketDirectories(settings);
+        List<String> listenAddresses = ServerConfig.listenAddresses(settings);
+        PostmasterPidFile.create(dataDir, startTimeEpochSeconds, port, socketDirs.isEmpty() ? "" : socketDirs.get(0),
+                listenAddresses.isEmpty() ? "" : listenAddresses.get(0));
+        try {
+            hba = HbaFile.load(ServerConfig.hbaFile(settings, dataDir));
+            openTcpListeners(listenAddresses);
+            openUnixListeners(socketDirs);
+            if (listeners.isEmpty()) {
+                throw PgException.fatal(SqlState.CONNECTION_FAILURE, "no socket created for listening");
+            }
+            if (port != settings.getInt("port")) {
+                PostmasterPidFile.create(dataDir, startTimeEpochSeconds, port, socketDirs.isEmpty() ? ""
+                        : socketDirs.get(0), listenAddresses.isEmpty() ? "" : listenAddresses.get(0));
+            }
+        } catch (IOException | RuntimeException e) {
+            closeListeners();
+            PostmasterPidFile.remove(dataDir.resolve(PostmasterPidFile.FILE_NAME));
+            throw e;
+        }
+        PostmasterPidFile.setStatus(dataDir, PostmasterPidFile.STATUS_READY);
+        setState(PmState.RUNNING);
+        for (ServerSocketChannel l : listeners) {
+            Thread.ofVirtual().name("postmaster-accept-" + l.getLocalAddress()).start(() -> serverLoop(l));
+        }
+        log.info("database system is ready to accept connections (port {})", port);
+    }
+
+    private void openTcpListeners(List<String> addresses) throws IOException {
+        List<InetSocketAddress> binds = new ArrayList<>();
+        for (String a : addresses) {
+            if (a.equals("*")) {
+                binds.add(new InetSocketAddress(port));
+            } else {
+                for (InetAddress ia : InetAddress.getAllByName(a)) {
+                    binds.add(new InetSocketAddress(ia, port));
+                }
+            }
+        }
+        for (InetSocketAddress bind : binds) {
+            ServerSocketChannel ch = ServerSocketChannel.open();
+            try {
+                ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+                ch.bind(port == 0 ? new InetSocketAddress(bind.getAddress(), 0) : bind, 128);
+            } catch (IOException e) {
+                ch.close();
+                log.warn("could not bind socket for address \"{}\", port {}: {}", bind.getAddress().getHostAddress(),
+                        port, e.getMessage());
+                continue;
+            }
+            if (port == 0) {
+                port = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+            }
+            listeners.add(ch);
+            log.info("listening on {} address \"{}\", port {}", bind.getAddress() instanceof java.net.Inet6Address
+                    ? "IPv6" : "IPv4", bind.getAddress().getHostAddress(), port);
+        }
+        if (!binds.isEmpty() && listeners.isEmpty()) {
+            throw PgException.fatal(SqlState.CONNECTION_FAILURE, "could not create any TCP/IP sockets");
+        }
+    }
+
+    private void openUnixListeners(List<String> dirs) throws IOException {
+        for (String dir : dirs) {
+            Path d = Path.of(dir);
+            try {
+                Files.createDirectories(d);
+            } catch (IOException e) {
+                log.warn("could not create Unix-domain socket directory \"{}\": {}", dir, e.getMessage());
+                continue;
+            }
+            Path socket = d.resolve(".s.PGSQL." + port);
+            Path lockFile = d.resolve(".s.PGSQL." + port + ".lock");
+            PostmasterPidFile.createSocketLock(lockFile, socket, dataDir, startTimeEpochSeconds, port);
+            Files.deleteIfExists(socket);
+            ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.bind(UnixDomainSocketAddress.of(socket), 128);
+            } catch (IOException e) {
+                ch.close();
+                PostmasterPidFile.remove(lockFile);
+                log.warn("could not create Unix-domain socket in directory \"{}\": {}", dir, e.getMessage());
+                continue;
+            }
+            socket.toFile().setWritable(true, false);
+            socketFiles.add(socket);
+            socketFiles.add(lockFile);
+            listeners.add(ch);
+            log.info("listening on Unix socket \"{}\"", socket);
+        }
+    }
+
+    /** ServerLoop for one listener: accept, and start the connection's thread. */
+    private void serverLoop(ServerSocketChannel listener) {
+        while (listener.isOpen()) {
+            SocketChannel ch;
+            try {
+                ch = listener.accept();
+            } catch (IOException e) {
+                if (listener.isOpen()) {
+                    log.warn("accept failed: {}", e.getMessage());
+                }
+                continue;
+            }
+            try {
+                if (ch.getLocalAddress() instanceof InetSocketAddress) {
+                    ch.socket().setTcpNoDelay(true);
+                    ch.socket().setKeepAlive(true);
+                }
+                PgStream stream = new PgStream(ch);
+                Thread.ofVirtual().name("backend-startup").start(new BackendStartup(this, stream));
+            } catch (IOException e) {
+                log.warn("could not set up connection: {}", e.getMessage());
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // already failing
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ children
+
+    /** 57P03 while shutting down or starting (PostgreSQL's canAcceptConnections). */
+    void checkCanAcceptConnections() {
+        PmState s = state;
+        if (s == PmState.STOPPING || s == PmState.STOPPED) {
+            throw PgException.fatal(SqlState.CANNOT_CONNECT_NOW, "the database system is shutting down");
+        }
+        if (s == PmState.STARTING) {
+            throw PgException.fatal(SqlState.CANNOT_CONNECT_NOW, "the database system is starting up");
+        }
+    }
+
+    /** Enters a connection in the table with a fresh pid and cancel key; FATAL 53300 past max_connections. */
+    ChildProcess register(boolean replication, PgStream stream) {
+        lock.lock();
+        try {
+            if (!replication) {
+                int maxConnections = settings.getInt("max_connections");
+                long normal = children.values().stream().filter(c -> !c.replication).count();
+                if (normal >= maxConnections) {
+                    throw PgException.fatal(SqlState.TOO_MANY_CONNECTIONS, "sorry, too many clients already");
+                }
+            }
+            int pid;
+            do {
+                pid = nextPid.getAndIncrement();
+                if (pid <= 0) {
+                    nextPid.set(1000);
+                }
+            } while (pid <= 0 || children.containsKey(pid));
+            ChildProcess child = new ChildProcess(pid, random.nextInt(), replication, stream);
+            children.put(pid, child);
+            return child;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** FATAL 53300 "too many connections for role" past the role's CONNECTION LIMIT (superusers exempt). */
+    void checkRoleConnectionLimit(SqlEngine.Role role, ChildProcess self) {
+        if (role.connectionLimit() < 0 || role.superuser()) {
+            return;
+        }
+        lock.lock();
+        try {
+            long same = children.values().stream()
+                    .filter(c -> c != self && !c.replication && role.name().equals(c.userName)).count();
+            if (same >= role.connectionLimit()) {
+                throw PgException.fatal(SqlState.TOO_MANY_CONNECTIONS,
+                        "too many connections for role \"" + role.name() + "\"");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void unregister(ChildProcess child) {
+        lock.lock();
+        try {
+            children.remove(child.pid);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** processCancelRequest: cancels the running statement of the backend with that pid and key. */
+    void processCancelRequest(int pid, int secretKey) {
+        ChildProcess target;
+        lock.lock();
+        try {
+            target = children.get(pid);
+        } finally {
+            lock.unlock();
+        }
+        if (target != null && target.secretKey == secretKey) {
+            log.info("cancel request for backend {}", pid);
+            target.cancel();
+        } else {
+            log.info("wrong key in cancel request for process {}", pid);
+        }
+    }
+
+    /** Normal (non-replication) connections in the table. */
+    public int backendCount() {
+        lock.lock();
+        try {
+            return (int) children.values().stream().filter(c -> !c.replication).count();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ reload, signals
+
+    /** SIGHUP: re-read the configuration files and pg_hba.conf; a broken pg_hba.conf is not loaded. */
+    public void reload() {
+        log.info("received SIGHUP, reloading configuration files");
+        settings.reload();
+        try {
+            hba = HbaFile.load(ServerConfig.hbaFile(settings, dataDir));
+        } catch (PgException e) {
+            log.warn("{} ({}); pg_hba.conf was not reloaded", e.getMessage(), e.detail());
+        }
+    }
+
+    /** Installs TERM → smart, INT → fast, USR2 → immediate, HUP → reload, USR1 → promote handler. */
+    public void installSignalHandlers() {
+        SignalHandling.install(this);
+    }
+
+    /** What SIGUSR1 runs (pg_ctl promote writes promote.signal, then signals). */
+    public void setPromoteHandler(Runnable handler) {
+        this.promoteHandler = handler;
+    }
+
+    void promoteSignal() {
+        Runnable h = promoteHandler;
+        if (h != null) {
+            h.run();
+        }
+    }
+
+    /** A task for the shutdown sequence after the backends have gone (the shutdown checkpoint). */
+    public void addShutdownTask(Runnable task) {
+        lock.lock();
+        try {
+            shutdownTasks.add(task);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /** Starts (or escalates) a shutdown and returns at once. */
+    public void requestShutdown(ShutdownMode mode) {
+        lock.lock();
+        try {
+            if (state == PmState.STOPPED) {
+                return;
+            }
+            if (shutdownMode != null && shutdownMode.compareTo(mode) >= 0) {
+                return;
+            }
+            shutdownMode = mode;
+            if (state == PmState.RUNNING || state == PmState.STARTING) {
+                state = PmState.STOPPING;
+                shutdownThread = Thread.ofPlatform().name("postmaster-shutdown").daemon(false)
+                        .start(this::runShutdown);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Shuts down and waits for the end; false if it did not finish within {@code timeoutMs}. */
+    public boolean stop(ShutdownMode mode, long timeoutMs) throws InterruptedException {
+        requestShutdown(mode);
+        return awaitTermination(timeoutMs);
+    }
+
+    /** Waits until STOPPED. */
+    public boolean awaitTermination(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        lock.lock();
+        try {
+            while (state != PmState.STOPPED) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isFastShutdownRequested() {
+        ShutdownMode m = shutdownMode;
+        return m != null && m != ShutdownMode.SMART;
+    }
+
+    private void runShutdown() {
+        try {
+            PostmasterPidFile.setStatus(dataDir, PostmasterPidFile.STATUS_STOPPING);
+        } catch (RuntimeException e) {
+            log.warn("could not mark postmaster.pid stopping: {}", e.getMessage());
+        }
+        ShutdownMode mode = shutdownMode;
+        log.info("received {} shutdown request", mode.name().toLowerCase());
+        try {
+            waitForBackends();
+            if (shutdownMode != ShutdownMode.IMMEDIATE) {
+                runShutdownTasks();
+                stopWalSenders();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeAll();
+            closeListeners();
+            for (Path f : socketFiles) {
+                PostmasterPidFile.remove(f);
+            }
+            PostmasterPidFile.remove(dataDir.resolve(PostmasterPidFile.FILE_NAME));
+            setState(PmState.STOPPED);
+            log.info("database system is shut down");
+        }
+    }
+
+    /** Smart: wait for the backends to leave; fast: terminate them; immediate: close them. Escalation is honoured. */
+    private void waitForBackends() throws InterruptedException {
+        boolean terminated = false;
+        long fastDeadline = 0;
+        lock.lock();
+        try {
+            while (true) {
+                List<ChildProcess> backends = children.values().stream().filter(c -> !c.replication).toList();
+                if (backends.isEmpty() || shutdownMode == ShutdownMode.IMMEDIATE) {
+                    return;
+                }
+                if (shutdownMode == ShutdownMode.FAST) {
+                    if (!terminated) {
+                        backends.forEach(ChildProcess::terminate);
+                        terminated = true;
+                        fastDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHILD_EXIT_WAIT_MS);
+                    } else if (System.nanoTime() - fastDeadline > 0) {
+                        log.warn("{} backends did not exit in time; closing their connections", backends.size());
+                        backends.forEach(c -> c.stream.close());
+                        return;
+                    }
+                }
+                changed.await(100, TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void runShutdownTasks() {
+        List<Runnable> tasks;
+        lock.lock();
+        try {
+            tasks = List.copyOf(shutdownTasks);
+        } finally {
+            lock.unlock();
+        }
+        for (Runnable t : tasks) {
+            try {
+                t.run();
+            } catch (RuntimeException e) {
+                log.error("shutdown task failed", e);
+            }
+        }
+    }
+
+    private void stopWalSenders() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHILD_EXIT_WAIT_MS);
+        lock.lock();
+        try {
+            for (ChildProcess c : children.values()) {
+                if (c.replication) {
+                    if (c.walSender != null) {
+                        c.walSender.requestShutdown();
+                    } else {
+                        c.stream.close();
+                    }
+                }
+            }
+            while (children.values().stream().anyMatch(c -> c.replication)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    log.warn("walsenders did not exit in time; closing their connections");
+                    return;
+                }
+                changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes every remaining connection (immediate shutdown, or stragglers). */
+    private void closeAll() {
+        List<ChildProcess> all;
+        lock.lock();
+        try {
+            all = List.copyOf(children.values());
+        } finally {
+            lock.unlock();
+        }
+        for (ChildProcess c : all) {
+            if (shutdownMode == ShutdownMode.IMMEDIATE && !c.replication) {
+                try {
+                    c.stream.sendAndFlush(org.walden.protocol.BackendMessages.noticeResponse(
+                            new org.walden.protocol.ErrorFields("WARNING", SqlState.ADMIN_SHUTDOWN.code(),
+                                    "terminating connection due to immediate shutdown command", null, null, 0)));
+                } catch (IOException | RuntimeException ignored) {
+                    // closing anyway
+                }
+            }
+            c.stream.close();
+        }
+    }
+
+    private void closeListeners() {
+        for (ServerSocketChannel l : listeners) {
+            try {
+                l.close();
+            } catch (IOException e) {
+                log.debug("closing listener: {}", e.getMessage());
+            }
+        }
+    }
+
+    private void setState(PmState s) {
+        lock.lock();
+        try {
+            state = s;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    public PmState state() {
+        return state;
+    }
+
+    /** The TCP port (the bound one when the setting was 0). */
+    public int port() {
+        return port;
+    }
+
+    /** The Unix sockets (and their lock files) created. */
+    public List<Path> socketFiles() {
+        return List.copyOf(socketFiles);
+    }
+
+    public Path dataDirectory() {
+        return dataDir;
+    }
+
+    HbaFile hba() {
+        return hba;
+    }
+
+    SqlEngine engine() {
+        return engine;
+    }
+
+    ServerSettings settings() {
+        return settings;
+    }
+
+    ReplicationHandler replicationHandler() {
+        return replicationHandler;
+    }
+
+    Random random() {
+        return random;
+    }
+}

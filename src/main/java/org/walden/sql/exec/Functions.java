@@ -1,0 +1,202 @@
+package org.walden.sql.exec;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.sql.parse.SyntaxError;
+import org.walden.sql.types.PgType;
+import org.walden.sql.types.Values;
+import org.walden.wal.Lsn;
+
+/** The built-in scalar functions: server and replication status, time, session identity, a few string helpers. */
+final class Functions {
+
+    /** version()'s text; starts with "PostgreSQL 15." as tools that parse it expect. */
+    static final String VERSION = "PostgreSQL 15.0 (Walden 0.1) on x86_64-pc-linux-gnu, compiled by javac, 64-bit";
+
+    private Functions() {
+    }
+
+    static PgException noSuchFunction(String name, List<Node> args, int position) {
+        StringBuilder sig = new StringBuilder(name).append('(');
+        for (int i = 0; i < args.size(); i++) {
+            sig.append(i > 0 ? ", " : "").append(args.get(i).type.sqlName);
+        }
+        sig.append(')');
+        return new SyntaxError(SqlState.UNDEFINED_FUNCTION, "function " + sig + " does not exist", position)
+                .withHint("No function matches the given name and argument types. You might need to add explicit "
+                        + "type casts.");
+    }
+
+    static BigDecimal lsnDiff(Object a, Object b) {
+        BigInteger x = new BigInteger(Long.toUnsignedString(((Lsn) a).value()));
+        BigInteger y = new BigInteger(Long.toUnsignedString(((Lsn) b).value()));
+        return new BigDecimal(x.subtract(y));
+    }
+
+    private static Node fn(PgType type, Function<EvalContext, Object> f) {
+        return new Node.Fn(type, true, f);
+    }
+
+    /** Resolves {@code name(args)}; 42883 when no such function (or argument types) exists. */
+    static Node resolve(ExprAnalyzer a, String name, List<Node> args, int position) {
+        int n = args.size();
+        Node found = n == 0 ? noArgs(name) : withArgs(a, name, args);
+        if (found == null) {
+            throw noSuchFunction(name, args, position);
+        }
+        return found;
+    }
+
+    private static Node noArgs(String name) {
+        return switch (name) {
+            case "version" -> fn(PgType.TEXT, ctx -> VERSION);
+            case "pg_is_in_recovery" -> fn(PgType.BOOL, ctx -> ctx.env.serverStatus().inRecovery());
+            case "pg_current_wal_lsn", "pg_current_wal_insert_lsn", "pg_current_wal_flush_lsn" ->
+                    fn(PgType.PG_LSN, ctx -> {
+                        if (ctx.env.serverStatus().inRecovery()) {
+                            throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                                    "recovery is in progress")
+                                    .withHint("WAL control functions cannot be executed during recovery.");
+                        }
+                        return ctx.env.serverStatus().currentWalLsn();
+                    });
+            case "pg_last_wal_receive_lsn" -> fn(PgType.PG_LSN, ctx -> ctx.env.serverStatus().lastWalReceiveLsn());
+            case "pg_last_wal_replay_lsn" -> fn(PgType.PG_LSN, ctx -> ctx.env.serverStatus().lastWalReplayLsn());
+            case "pg_backend_pid" -> fn(PgType.INT4, ctx -> ctx.env.backendPid());
+            case "now", "current_timestamp", "transaction_timestamp" ->
+                    fn(PgType.TIMESTAMPTZ, ctx -> ctx.env.transactionStart());
+            case "statement_timestamp" -> fn(PgType.TIMESTAMPTZ, ctx -> ctx.env.statementStart());
+            case "clock_timestamp" -> fn(PgType.TIMESTAMPTZ, ctx -> Instant.now());
+            case "localtimestamp" -> fn(PgType.TIMESTAMP,
+                    ctx -> LocalDateTime.ofInstant(ctx.env.transactionStart(), ctx.env.zone()));
+            case "current_user" -> fn(PgType.NAME, ctx -> ctx.env.currentUser());
+            case "session_user" -> fn(PgType.NAME, ctx -> ctx.env.sessionUser());
+            case "current_database" -> fn(PgType.NAME, ctx -> ctx.env.databaseName());
+            case "current_schema" -> fn(PgType.NAME, ctx -> "public");
+            case "pg_reload_conf" -> fn(PgType.BOOL, ctx -> ctx.env.serverStatus().reloadConfiguration());
+            case "pg_postmaster_start_time" -> fn(PgType.TIMESTAMPTZ, ctx -> ctx.env.serverStatus().postmasterStartTime());
+            case "random" -> new Node.Fn(PgType.FLOAT8, false, ctx -> Math.random());
+            default -> null;
+        };
+    }
+
+    private static Node withArgs(ExprAnalyzer a, String name, List<Node> args) {
+        int n = args.size();
+        switch (name) {
+            case "pg_wal_lsn_diff":
+                if (n == 2) {
+                    Node x = a.castTo(args.get(0), PgType.PG_LSN, -1);
+                    Node y = a.castTo(args.get(1), PgType.PG_LSN, -1);
+                    return strict(PgType.NUMERIC, List.of(x, y), v -> lsnDiff(v[0], v[1]));
+                }
+                return null;
+            case "current_setting":
+                if (n == 1 || n == 2) {
+                    Node setting = a.castTo(args.get(0), PgType.TEXT, -1);
+                    Node missingOk = n == 2 ? a.castTo(args.get(1), PgType.BOOL, -1) : null;
+                    return new Node.Fn(PgType.TEXT, false, ctx -> {
+                        Object s = setting.eval(ctx);
+                        if (s == null) {
+                            return null;
+                        }
+                        try {
+                            return ctx.env.settings().show((String) s);
+                        } catch (PgException e) {
+                            if (missingOk != null && Boolean.TRUE.equals(missingOk.eval(ctx))) {
+                                return null;
+                            }
+                            throw e;
+                        }
+                    });
+                }
+                return null;
+            case "coalesce":
+                return coalesce(a, args);
+            case "nullif":
+                if (n == 2) {
+                    Node l = args.get(0);
+                    Node r = a.resolveUnknown(args.get(1), l.type);
+                    Node cmp = a.comparison("=", a.resolveUnknown(l, r.type), r, 0);
+                    Node left = a.resolveUnknown(l, r.type);
+                    return new Node.Fn(left.type, false, ctx -> Boolean.TRUE.equals(cmp.eval(ctx)) ? null : left.eval(ctx));
+                }
+                return null;
+            case "lower", "upper", "length", "char_length", "btrim", "trim":
+                if (n == 1) {
+                    Node s = a.resolveUnknown(args.get(0), PgType.TEXT);
+                    if (!s.type.isString()) {
+                        return null;
+                    }
+                    boolean bp = s.type == PgType.BPCHAR;
+                    return switch (name) {
+                        case "lower" -> strict(PgType.TEXT, List.of(s), v -> ((String) v[0]).toLowerCase(Locale.ROOT));
+                        case "upper" -> strict(PgType.TEXT, List.of(s), v -> ((String) v[0]).toUpperCase(Locale.ROOT));
+                        case "btrim", "trim" -> strict(PgType.TEXT, List.of(s), v -> ((String) v[0]).strip());
+                        default -> strict(PgType.INT4, List.of(s), v -> {
+                            String str = bp ? Values.stripTrailingSpaces((String) v[0]) : (String) v[0];
+                            return str.codePointCount(0, str.length());
+                        });
+                    };
+                }
+                return null;
+            case "abs":
+                if (n == 1) {
+                    Node x = a.resolveUnknown(args.get(0), PgType.NUMERIC);
+                    if (!x.type.isNumeric()) {
+                        return null;
+                    }
+                    PgType t = x.type;
+                    return strict(t, List.of(x), v -> Values.compare(v[0], 0) < 0 ? Operators.negate(t, v[0]) : v[0]);
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static Node coalesce(ExprAnalyzer a, List<Node> args) {
+        PgType type = PgType.UNKNOWN;
+        for (Node x : args) {
+            if (x.type != PgType.UNKNOWN) {
+                type = type == PgType.UNKNOWN ? x.type
+                        : (type.isNumeric() && x.type.isNumeric() ? Operators.arithmeticType(type, x.type) : type);
+            }
+        }
+        if (type == PgType.UNKNOWN) {
+            type = PgType.TEXT;
+        }
+        PgType t = type;
+        List<Node> cast = args.stream().map(x -> x.type == t ? x : a.castTo(x, t, -1)).toList();
+        return new Node.Fn(t, false, ctx -> {
+            for (Node x : cast) {
+                Object v = x.eval(ctx);
+                if (v != null) {
+                    return v;
+                }
+            }
+            return null;
+        });
+    }
+
+    /** A function that returns NULL on any NULL argument. */
+    private static Node strict(PgType type, List<Node> args, Function<Object[], Object> f) {
+        boolean independent = args.stream().allMatch(Node::rowIndependent);
+        return new Node.Fn(type, independent, ctx -> {
+            Object[] v = new Object[args.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = args.get(i).eval(ctx);
+                if (v[i] == null) {
+                    return null;
+                }
+            }
+            return f.apply(v);
+        });
+    }
+}

@@ -1,0 +1,34 @@
+package org.walden.sql.exec;
+
+import java.util.List;
+import org.walden.sql.catalog.TableDef;
+import org.walden.sql.parse.Ast;
+
+/** An analyzed statement, ready to execute with bound parameters. */
+public sealed interface Plan {
+
+    /** Rows come from a stored table (by primary key when {@code pointKey} is set), a system view, or nowhere. */
+    record Source(TableDef table, Node[] pointKey) {
+    }
+
+    record SortKey(Node expr, boolean descending, boolean nullsFirst) {
+    }
+
+    record Select(Source source, Node filter, List<Node> targets, List<Node> groupBy, List<AggSpec> aggregates,
+                  boolean aggregated, Node having, List<SortKey> sort, boolean distinct, Node limit, Node offset)
+            implements Plan {
+    }
+
+    record Insert(TableDef table, List<Node[]> rows, List<Node> returning) implements Plan {
+    }
+
+    record Update(Source source, Node filter, int[] columns, Node[] values, List<Node> returning) implements Plan {
+    }
+
+    record Delete(Source source, Node filter, List<Node> returning) implements Plan {
+    }
+
+    /** DDL, transaction control and utility statements run straight from their parse tree. */
+    record Utility(Ast.Stmt stmt) implements Plan {
+    }
+}

@@ -1,0 +1,34 @@
+package org.walden.sql.parse;
+
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+
+/**
+ * A 42601 (or lexical 22xxx) error that knows where in the query text it happened: the
+ * backend sends {@link #position()} as the ErrorResponse 'P' field.
+ */
+public final class SyntaxError extends PgException {
+
+    private final int position;
+
+    public SyntaxError(SqlState state, String message, int position) {
+        super(state, message);
+        this.position = position;
+    }
+
+    /** 1-based character offset into the statement text, 0 when unknown. */
+    public int position() {
+        return position;
+    }
+
+    static SyntaxError atOrNear(Token token) {
+        if (token.kind() == Token.Kind.EOF) {
+            return new SyntaxError(SqlState.SYNTAX_ERROR, "syntax error at end of input", token.position());
+        }
+        String shown = token.kind() == Token.Kind.PARAM ? "$" + token.text() : token.text();
+        if (token.kind() == Token.Kind.STRING) {
+            shown = "'" + token.text() + "'";
+        }
+        return new SyntaxError(SqlState.SYNTAX_ERROR, "syntax error at or near \"" + shown + "\"", token.position());
+    }
+}

@@ -1,0 +1,339 @@
+package org.walden.storage;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.walden.common.Invariants;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.wal.CheckPoint;
+import org.walden.wal.ControlFile;
+import org.walden.wal.DbState;
+import org.walden.wal.Lsn;
+import org.walden.wal.Wal;
+import org.walden.wal.WalSegments;
+
+/**
+ * The checkpointer (PostgreSQL's checkpointer.c and CreateCheckPoint/CreateRestartPoint):
+ * bounds crash recovery by making everything committed before a redo LSN durable in storage
+ * and recording that LSN in pg_control.
+ *
+ * <p><b>Who starts it, who it talks to.</b> The engine creates it at open and starts its
+ * thread once recovery has finished (primary) or the redo loop runs (standby). It talks to the
+ * {@link Store} (flush), the {@link Wal} (checkpoint record, segment removal) and the
+ * {@link ControlFile}. Backends reach it through {@link #requestCheckpoint()} (the CHECKPOINT
+ * command); the startup process calls {@link #performCheckpoint} directly for the
+ * end-of-recovery checkpoint.
+ *
+ * <p><b>What it does.</b> A checkpoint: take the redo LSN from the redo-point supplier (the
+ * earliest first-record LSN among transactions logged but not yet applied to storage, else the
+ * insert position), flush RocksDB, insert and flush a checkpoint record, write pg_control,
+ * remove old segments. On a standby the same is a restartpoint: no WAL record; the redo point
+ * comes from the replay position, and pg_control's minRecoveryPoint moves to the replay end.
+ * Triggers: checkpoint_timeout, max_wal_size of WAL since the last redo LSN, an explicit
+ * request, shutdown.
+ *
+ * <p><b>State.</b> {@code lock} guards the request and completion counters, the stop flag and
+ * the mode hooks; {@code checkpointLock} makes checkpoints one at a time.
+ *
+ * <p><b>How it ends.</b> {@link #shutdown()} sets the stop flag, wakes and joins the thread,
+ * then performs the shutdown checkpoint (primary: state "shut down"; standby: restartpoint,
+ * state "shut down in recovery"). In an emergency (engine crash simulation, PANIC) the thread
+ * is stopped by {@link #stopWithoutCheckpoint()} or dies with the process; recovery repairs.
+ */
+public final class Checkpointer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
+    private static final long POLL_MS = 1000;
+    private static final long REQUEST_WAIT_MS = 10 * 60 * 1000;
+
+    /** What started a checkpoint; PostgreSQL's log words. */
+    public enum Kind {
+        TIME("time"), WAL("wal"), REQUESTED("immediate force wait"), SHUTDOWN("shutdown immediate"),
+        END_OF_RECOVERY("end-of-recovery immediate wait");
+
+        final String words;
+
+        Kind(String words) {
+            this.words = words;
+        }
+    }
+
+    /** Settings and collaborators fixed at start. */
+    public record Config(Store store, ControlFile controlFile, Path walDir, long walSegmentSizeBytes, Clock clock,
+                         long checkpointTimeoutMs, long maxWalSizeBytes, long walKeepSizeBytes, long walKeepSegments) {
+    }
+
+    private final Config config;
+    private final ReentrantLock checkpointLock = new ReentrantLock();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wakeup = lock.newCondition();
+    private final Condition done = lock.newCondition();
+    // guarded by lock
+    private long requested;
+    private long completed;
+    private RuntimeException lastFailure;
+    private boolean stopping;
+    private Wal wal;
+    private Supplier<Lsn> redoPointSupplier;
+    private Supplier<Lsn> replayEndSupplier;
+    private Supplier<Lsn> currentPositionSupplier;
+    private IntSupplier nextXidSupplier;
+    private volatile Supplier<Lsn> minKeepLsnSupplier = () -> Lsn.INVALID;
+    private Thread thread;
+    /** Read by tests and monitoring. */
+    private volatile long checkpointsDone;
+    private volatile long lastCheckpointNanos = System.nanoTime();
+    /** The position right after the last checkpoint (its record's end, or the replay end). */
+    private volatile Lsn lastCheckpointEnd = Lsn.INVALID;
+
+    public Checkpointer(Config config) {
+        this.config = config;
+    }
+
+    /** Primary mode: checkpoints write a WAL record (also the promotion seam). */
+    public void setPrimary(Wal primaryWal, Supplier<Lsn> redoPoint, IntSupplier nextXid) {
+        lock.lock();
+        try {
+            this.wal = primaryWal;
+            this.redoPointSupplier = redoPoint;
+            this.replayEndSupplier = null;
+            this.currentPositionSupplier = primaryWal::insertPosition;
+            this.nextXidSupplier = nextXid;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Standby mode: restartpoints, redo point and replay end from the startup process. */
+    public void setStandby(Supplier<Lsn> redoPoint, Supplier<Lsn> replayEnd, Supplier<Lsn> receivedUpTo,
+                           IntSupplier nextXid) {
+        lock.lock();
+        try {
+            this.wal = null;
+            this.redoPointSupplier = redoPoint;
+            this.replayEndSupplier = replayEnd;
+            this.currentPositionSupplier = receivedUpTo;
+            this.nextXidSupplier = nextXid;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Replication slots (later) keep the WAL they need. */
+    public void setMinKeepLsnSupplier(Supplier<Lsn> supplier) {
+        this.minKeepLsnSupplier = supplier;
+    }
+
+    public long checkpointsDone() {
+        return checkpointsDone;
+    }
+
+    public void start() {
+        thread = Thread.ofVirtual().name("checkpointer").start(this::checkpointerMain);
+    }
+
+    private void checkpointerMain() {
+        while (true) {
+            Kind kind;
+            long servingRequest;
+            lock.lock();
+            try {
+                kind = null;
+                while (!stopping && kind == null) {
+                    kind = due();
+                    if (kind == null) {
+                        wakeup.await(Math.min(POLL_MS, config.checkpointTimeoutMs()), TimeUnit.MILLISECONDS);
+                    }
+                }
+                if (stopping) {
+                    return;
+                }
+                servingRequest = requested;
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+            RuntimeException failure = null;
+            try {
+                performCheckpoint(kind);
+            } catch (RuntimeException e) {
+                LOG.error("checkpoint failed: {}", e.getMessage(), e);
+                failure = e;
+            }
+            finish(servingRequest, failure);
+        }
+    }
+
+    /** Why a checkpoint is due now, or null. Caller holds lock. */
+    private Kind due() {
+        if (requested > completed) {
+            return Kind.REQUESTED;
+        }
+        if (redoPointSupplier == null) {
+            return null;
+        }
+        long sinceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastCheckpointNanos);
+        if (sinceMs >= config.checkpointTimeoutMs()) {
+            if (currentPositionSupplier != null && currentPositionSupplier.get().equals(lastCheckpointEnd)) {
+                // nothing happened since the last checkpoint: skip it, as PostgreSQL does
+                lastCheckpointNanos = System.nanoTime();
+                return null;
+            }
+            return Kind.TIME;
+        }
+        Lsn redo = config.controlFile().get().redo();
+        if (currentPositionSupplier != null && config.maxWalSizeBytes() > 0
+                && currentPositionSupplier.get().minus(redo) >= config.maxWalSizeBytes()) {
+            return Kind.WAL;
+        }
+        return null;
+    }
+
+    private void finish(long servingRequest, RuntimeException failure) {
+        lock.lock();
+        try {
+            completed = Math.max(completed, servingRequest);
+            lastFailure = failure;
+            done.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The CHECKPOINT command: asks for an immediate checkpoint and waits until it is done. */
+    public void requestCheckpoint() {
+        lock.lock();
+        try {
+            if (stopping || thread == null) {
+                throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "checkpointer is not running");
+            }
+            long mine = ++requested;
+            wakeup.signalAll();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REQUEST_WAIT_MS);
+            while (completed < mine) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || stopping) {
+                    throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "checkpoint request failed");
+                }
+                done.awaitNanos(left);
+            }
+            if (lastFailure != null) {
+                throw new PgException(SqlState.INTERNAL_ERROR, "checkpoint request failed")
+                        .withHint("Consult recent messages in the server log for details.");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Performs a checkpoint (primary) or restartpoint (standby) now, in the calling thread.
+     * Returns the redo LSN it recorded.
+     */
+    public Lsn performCheckpoint(Kind kind) {
+        checkpointLock.lock();
+        try {
+            Wal w;
+            lock.lock();
+            try {
+                w = wal;
+            } finally {
+                lock.unlock();
+            }
+            Invariants.check(redoPointSupplier != null, "checkpointer has a mode");
+            Lsn redo = w != null ? createCheckPoint(w, kind) : createRestartPoint(kind);
+            lastCheckpointNanos = System.nanoTime();
+            checkpointsDone++;
+            return redo;
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    private Lsn createCheckPoint(Wal w, Kind kind) {
+        LOG.info("checkpoint starting: {}", kind.words);
+        boolean shutdown = kind == Kind.SHUTDOWN || kind == Kind.END_OF_RECOVERY;
+        Lsn redo = redoPointSupplier.get();
+        config.store().flush();
+        ControlFile.Data cf = config.controlFile().get();
+        CheckPoint cp = new CheckPoint(redo, w.timeline(), cf.prevTimeline(), nextXidSupplier.getAsInt(),
+                config.clock().instant().getEpochSecond());
+        Wal.Inserted rec = w.insert(cp.toRecord(shutdown));
+        w.flush(rec.endLsn());
+        lastCheckpointEnd = rec.endLsn();
+        DbState state = kind == Kind.SHUTDOWN ? DbState.SHUTDOWNED : DbState.IN_PRODUCTION;
+        config.controlFile().update(d -> d.withCheckPoint(rec.firstLsn(), cp).withState(state));
+        w.setMinKeepLsnSupplier(minKeepLsnSupplier);
+        int removed = w.removeOldSegments(redo);
+        LOG.info("checkpoint complete: lsn={}, redo lsn={}; {} WAL file(s) removed", rec.firstLsn(), redo, removed);
+        return redo;
+    }
+
+    private Lsn createRestartPoint(Kind kind) {
+        LOG.info("restartpoint starting: {}", kind.words);
+        Lsn redo = redoPointSupplier.get();
+        Lsn replayEnd = replayEndSupplier.get();
+        config.store().flush();
+        ControlFile.Data cf = config.controlFile().get();
+        CheckPoint cp = new CheckPoint(redo, cf.timeline(), cf.prevTimeline(), nextXidSupplier.getAsInt(),
+                config.clock().instant().getEpochSecond());
+        DbState state = kind == Kind.SHUTDOWN ? DbState.SHUTDOWNED_IN_RECOVERY : DbState.IN_ARCHIVE_RECOVERY;
+        config.controlFile().update(d -> {
+            ControlFile.Data next = d.withCheckPoint(redo, cp).withState(state);
+            return replayEnd.isAfter(d.minRecoveryPoint()) ? next.withMinRecoveryPoint(replayEnd, cf.timeline()) : next;
+        });
+        long cutoff = Wal.removalCutoff(redo, currentPositionSupplier.get(), config.walKeepSizeBytes(),
+                config.walKeepSegments(), minKeepLsnSupplier.get(), config.walSegmentSizeBytes());
+        int removed = WalSegments.removeOlderThan(config.walDir(), cutoff, config.walSegmentSizeBytes());
+        lastCheckpointEnd = currentPositionSupplier.get();
+        LOG.info("restartpoint complete: {} WAL file(s) removed", removed);
+        LOG.info("recovery restart point at {}", redo);
+        return redo;
+    }
+
+    /** Stops the loop and performs the shutdown checkpoint or restartpoint. */
+    public void shutdown() {
+        stopThread();
+        performCheckpoint(Kind.SHUTDOWN);
+    }
+
+    /** Stops the loop without a final checkpoint (crash simulation, emergency stop). */
+    public void stopWithoutCheckpoint() {
+        stopThread();
+    }
+
+    private void stopThread() {
+        lock.lock();
+        try {
+            stopping = true;
+            wakeup.signalAll();
+            done.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (thread != null) {
+            try {
+                thread.join(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "Checkpointer[%d done]", checkpointsDone);
+    }
+}

@@ -1,0 +1,175 @@
+package org.walden.storage;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.rocksdb.AbstractEventListener;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.FlushJobInfo;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.walden.common.Invariants;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.wal.KvChange;
+
+/**
+ * The ordered key-value space of committed rows, held in RocksDB under {@code DATA/base/} with
+ * RocksDB's own WAL off: Walden's WAL is the one log of truth, and what RocksDB loses in a
+ * crash (its memtables) is replayed from the redo LSN of the last checkpoint.
+ *
+ * <p>Readers take a {@link StoreSnapshot} (one per statement) and never block writers.
+ * Writers are the commit path and redo: each applies one atomic batch. RocksDB is
+ * thread-safe; this class adds no locks. A failed RocksDB write is a PANIC, as its state would
+ * no longer match the WAL.
+ */
+public final class Store implements AutoCloseable {
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final Path dir;
+    private final Options options;
+    private final RocksDB db;
+    private final WriteOptions writeOptions;
+    private final AbstractEventListener listener;
+
+    private Store(Path dir, Options options, RocksDB db, AbstractEventListener listener) {
+        this.dir = dir;
+        this.options = options;
+        this.db = db;
+        this.listener = listener;
+        this.writeOptions = new WriteOptions().setDisableWAL(true);
+    }
+
+    /** Opens (creating when missing) the RocksDB database in {@code baseDir}. */
+    public static Store open(Path baseDir) {
+        return open(baseDir, () -> { });
+    }
+
+    /**
+     * Opens the database; {@code beforeMemtableFlush} runs in RocksDB's flush thread before any
+     * memtable is written to an SST file, however the flush was triggered. That is where
+     * PostgreSQL's WAL-before-data rule is kept: on a primary it flushes the WAL (so no change
+     * reaches storage files before its commit record is durable, even with
+     * synchronous_commit=off); on a standby it advances minRecoveryPoint past what is being
+     * written. It must not wait for anything that waits for a RocksDB flush.
+     */
+    public static Store open(Path baseDir, Runnable beforeMemtableFlush) {
+        AbstractEventListener listener = new AbstractEventListener(
+                AbstractEventListener.EnabledEventCallback.ON_FLUSH_BEGIN) {
+            @Override
+            public void onFlushBegin(RocksDB db, FlushJobInfo info) {
+                beforeMemtableFlush.run();
+            }
+        };
+        Options options = new Options()
+                .setListeners(List.of(listener))
+                .setCreateIfMissing(true)
+                // memtables are flushed by checkpoints, never implicitly at close: a close without
+                // a checkpoint then behaves like a crash, which recovery repairs from the WAL
+                .setAvoidFlushDuringShutdown(true)
+                .setMaxOpenFiles(256)
+                .setKeepLogFileNum(2);
+        try {
+            Files.createDirectories(baseDir);
+            return new Store(baseDir, options, RocksDB.open(options, baseDir.toString()), listener);
+        } catch (RocksDBException | java.io.IOException e) {
+            options.close();
+            listener.close();
+            throw new PgException(SqlState.IO_ERROR, "could not open storage in \"" + baseDir + "\": " + e.getMessage(), e);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** A consistent view of every commit applied so far; close it when the statement ends. */
+    public StoreSnapshot snapshot() {
+        Snapshot s = db.getSnapshot();
+        return new StoreSnapshot(db, s, new ReadOptions().setSnapshot(s));
+    }
+
+    /** The value under {@code key} in {@code snapshot}, or null. */
+    public byte[] get(StoreSnapshot snapshot, byte[] key) {
+        try {
+            return db.get(snapshot.readOptions(), key);
+        } catch (RocksDBException e) {
+            throw new PgException(SqlState.IO_ERROR, "could not read from storage: " + e.getMessage(), e);
+        }
+    }
+
+    /** The latest committed value under {@code key} (no snapshot), or null. */
+    public byte[] getLatest(byte[] key) {
+        try {
+            return db.get(key);
+        } catch (RocksDBException e) {
+            throw new PgException(SqlState.IO_ERROR, "could not read from storage: " + e.getMessage(), e);
+        }
+    }
+
+    /** Keys in [from, to) in unsigned byte order under {@code snapshot}; {@code to} null = to the end. */
+    public StoreIterator scan(StoreSnapshot snapshot, byte[] fromInclusive, byte[] toExclusive) {
+        RocksIterator it = db.newIterator(snapshot.readOptions());
+        it.seek(fromInclusive);
+        return new StoreIterator(it, toExclusive);
+    }
+
+    /** Applies puts (after != null) and deletes atomically; before-images are ignored here. */
+    public void apply(List<KvChange> changes) {
+        try (WriteBatch batch = new WriteBatch()) {
+            for (KvChange c : changes) {
+                if (c.isDelete()) {
+                    batch.delete(c.key());
+                } else {
+                    batch.put(c.key(), c.after());
+                }
+            }
+            db.write(writeOptions, batch);
+        } catch (RocksDBException e) {
+            Invariants.panic("could not apply a committed batch to storage: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the memtables to SST files and waits: everything applied so far survives a crash. */
+    public void flush() {
+        try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(fo);
+        } catch (RocksDBException e) {
+            Invariants.panic("could not flush storage: " + e.getMessage(), e);
+        }
+    }
+
+    /** A RocksDB checkpoint (hard links where possible) into {@code target}, which must not exist. */
+    public void createCheckpoint(Path target) {
+        try (Checkpoint cp = Checkpoint.create(db)) {
+            cp.createCheckpoint(target.toString());
+        } catch (RocksDBException e) {
+            throw new PgException(SqlState.IO_ERROR,
+                    "could not create storage checkpoint in \"" + target + "\": " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes without flushing memtables (a checkpoint flushes first when it matters). */
+    @Override
+    public void close() {
+        writeOptions.close();
+        db.close();
+        options.close();
+        listener.close();
+    }
+
+    static boolean before(byte[] key, byte[] limit) {
+        return limit == null || Arrays.compareUnsigned(key, limit) < 0;
+    }
+}

@@ -1,0 +1,168 @@
+package org.walden.txn;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.walden.common.Invariants;
+import org.walden.storage.Store;
+import org.walden.wal.Lsn;
+import org.walden.wal.Wal;
+import org.walden.wal.WalRecord;
+
+/**
+ * The {@link TransactionManager} over the {@link Store} and the {@link Wal}: owns the row-lock
+ * table, the xid counter, the catalog version and the commit path.
+ *
+ * <p>Commit order (what makes a commit visible only once durable): the transaction's KV records
+ * and its COMMIT record are inserted contiguously; the WAL is flushed as synchronous_commit asks;
+ * the {@link CommitWaiter} waits for standbys; only then is the batch applied to storage
+ * atomically, the catalog version bumped, and the row locks released.
+ *
+ * <p>{@code commitLock} guards {@code unapplied} (transactions whose records are in the WAL but
+ * not yet in storage, with their first record's LSN) and is held around the WAL insertion, so
+ * that {@link #redoPoint()} sees either the insertion and its registration or neither: the
+ * checkpointer's redo LSN never skips a transaction whose changes are not in storage yet.
+ */
+public final class KvTransactionManager implements TransactionManager {
+
+    /** PostgreSQL's FirstNormalTransactionId. */
+    public static final int FIRST_NORMAL_XID = 3;
+
+    private final Store store;
+    private final Clock clock;
+    private final RowLockTable lockTable = new RowLockTable();
+    private final AtomicInteger nextXid;
+    private final AtomicLong nextLocalId = new AtomicLong(1);
+    private final AtomicLong catalogVersion = new AtomicLong(1);
+    private final ReentrantLock commitLock = new ReentrantLock();
+    private final Map<Long, Lsn> unapplied = new HashMap<>();
+    /** Null while in recovery; set once by {@link #endRecovery}. Read by every transaction. */
+    private volatile Wal wal;
+    private volatile CommitWaiter commitWaiter = CommitWaiter.NONE;
+    private volatile Supplier<Lsn> recoveryLsnSupplier = () -> Lsn.INVALID;
+
+    /** A primary's manager when {@code wal} is non-null; a standby's (read-only) when null. */
+    public KvTransactionManager(Store store, Wal wal, Clock clock, int nextXid) {
+        this.store = store;
+        this.wal = wal;
+        this.clock = clock;
+        this.nextXid = new AtomicInteger(Math.max(nextXid, FIRST_NORMAL_XID));
+    }
+
+    @Override
+    public Transaction begin() {
+        return new KvTransaction(this, nextLocalId.getAndIncrement());
+    }
+
+    @Override
+    public boolean inRecovery() {
+        return wal == null;
+    }
+
+    /** Recovery ended (promotion): transactions may write from now on. */
+    public void endRecovery(Wal primaryWal, int newNextXid) {
+        nextXid.accumulateAndGet(newNextXid, Math::max);
+        this.wal = primaryWal;
+    }
+
+    @Override
+    public long catalogVersion() {
+        return catalogVersion.get();
+    }
+
+    /** Redo calls this when it replays catalog changes. */
+    public void bumpCatalogVersion() {
+        catalogVersion.incrementAndGet();
+    }
+
+    @Override
+    public Lsn currentWalLsn() {
+        Wal w = wal;
+        return w != null ? w.insertPosition() : recoveryLsnSupplier.get();
+    }
+
+    /** What {@link #currentWalLsn()} reports during recovery (the replay position). */
+    public void setRecoveryLsnSupplier(Supplier<Lsn> supplier) {
+        this.recoveryLsnSupplier = supplier;
+    }
+
+    public void setCommitWaiter(CommitWaiter waiter) {
+        this.commitWaiter = waiter == null ? CommitWaiter.NONE : waiter;
+    }
+
+    /** The xid the next writing transaction gets (checkpoints record it). */
+    public int nextXid() {
+        return nextXid.get();
+    }
+
+    /**
+     * The checkpoint's redo LSN: the first record of the earliest transaction logged but not yet
+     * applied to storage, else the WAL insert position.
+     */
+    public Lsn redoPoint() {
+        commitLock.lock();
+        try {
+            Lsn redo = wal.insertPosition();
+            for (Lsn first : unapplied.values()) {
+                redo = Lsn.min(redo, first);
+            }
+            return redo;
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    // ---- used by KvTransaction ----
+
+    Store store() {
+        return store;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    RowLockTable lockTable() {
+        return lockTable;
+    }
+
+    CommitWaiter commitWaiter() {
+        return commitWaiter;
+    }
+
+    Wal wal() {
+        return wal;
+    }
+
+    int assignXid() {
+        return nextXid.getAndIncrement();
+    }
+
+    /** Inserts a transaction's records contiguously and registers it as not yet applied. */
+    Wal.Inserted logCommit(long localId, List<WalRecord> records) {
+        commitLock.lock();
+        try {
+            Wal.Inserted ins = wal.insertAll(records);
+            Lsn previous = unapplied.put(localId, ins.firstLsn());
+            Invariants.check(previous == null, "a transaction commits once");
+            return ins;
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** The transaction's batch is in storage: it no longer holds back the redo point. */
+    void applied(long localId) {
+        commitLock.lock();
+        try {
+            unapplied.remove(localId);
+        } finally {
+            commitLock.unlock();
+        }
+    }
+}

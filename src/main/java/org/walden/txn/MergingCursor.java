@@ -1,0 +1,81 @@
+package org.walden.txn;
+
+import java.util.List;
+import java.util.Map;
+import org.walden.storage.StoreIterator;
+
+/**
+ * A snapshot's range merged with the transaction's own writes in key order: an own write
+ * replaces the stored row with the same key, an own delete hides it.
+ */
+final class MergingCursor implements KvCursor {
+
+    private final StoreIterator stored;
+    private final List<Map.Entry<ByteKey, byte[]>> own;
+    private final byte[] deleted;
+    private int ownPos;
+    private boolean storedValid;
+    private boolean started;
+    private byte[] key;
+    private byte[] value;
+
+    MergingCursor(StoreIterator stored, List<Map.Entry<ByteKey, byte[]>> own, byte[] deleted) {
+        this.stored = stored;
+        this.own = own;
+        this.deleted = deleted;
+    }
+
+    @Override
+    public boolean next() {
+        if (!started) {
+            started = true;
+            storedValid = stored.next();
+        }
+        while (true) {
+            boolean ownValid = ownPos < own.size();
+            if (!storedValid && !ownValid) {
+                key = null;
+                value = null;
+                return false;
+            }
+            int cmp;
+            if (!ownValid) {
+                cmp = -1;
+            } else if (!storedValid) {
+                cmp = 1;
+            } else {
+                cmp = java.util.Arrays.compareUnsigned(stored.key(), own.get(ownPos).getKey().bytes());
+            }
+            if (cmp < 0) {
+                key = stored.key();
+                value = stored.value();
+                storedValid = stored.next();
+                return true;
+            }
+            Map.Entry<ByteKey, byte[]> w = own.get(ownPos++);
+            if (cmp == 0) {
+                storedValid = stored.next();
+            }
+            if (w.getValue() != deleted) {
+                key = w.getKey().bytes();
+                value = w.getValue();
+                return true;
+            }
+        }
+    }
+
+    @Override
+    public byte[] key() {
+        return key;
+    }
+
+    @Override
+    public byte[] value() {
+        return value;
+    }
+
+    @Override
+    public void close() {
+        stored.close();
+    }
+}

@@ -1,0 +1,57 @@
+package org.walden.wal;
+
+/**
+ * Resource managers, as PostgreSQL's rmgr table: each owns a family of WAL records and has
+ * exactly one redo function (registered by {@code recovery}). The id is the byte stored in
+ * every record header; never renumber.
+ */
+public enum RmgrId {
+    /** Checkpoints, WAL switch, no-op, backup end: the log's own bookkeeping. */
+    XLOG(0, "XLOG"),
+    /** Transaction commit and abort. */
+    XACT(1, "Transaction"),
+    /** Row-level key-value changes with after- and before-images (tables and catalogs alike). */
+    KV(2, "KV");
+
+    // XLOG info codes
+    public static final byte XLOG_CHECKPOINT_SHUTDOWN = 0x00;
+    public static final byte XLOG_CHECKPOINT_ONLINE = 0x10;
+    public static final byte XLOG_NOOP = 0x20;
+    public static final byte XLOG_SWITCH = 0x40;
+    public static final byte XLOG_BACKUP_END = 0x50;
+
+    // XACT info codes
+    public static final byte XACT_COMMIT = 0x00;
+    public static final byte XACT_ABORT = 0x20;
+
+    // KV info codes
+    public static final byte KV_PUT = 0x00;
+    public static final byte KV_DELETE = 0x10;
+
+    private final int id;
+    private final String displayName;
+
+    RmgrId(int id, String displayName) {
+        this.id = id;
+        this.displayName = displayName;
+    }
+
+    public byte id() {
+        return (byte) id;
+    }
+
+    /** The name pg_waldump prints in its {@code rmgr:} column. */
+    public String displayName() {
+        return displayName;
+    }
+
+    /** The resource manager with this id, or null when the byte names none. */
+    public static RmgrId fromId(int id) {
+        for (RmgrId r : values()) {
+            if (r.id == id) {
+                return r;
+            }
+        }
+        return null;
+    }
+}

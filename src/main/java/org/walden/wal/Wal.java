@@ -1,0 +1,404 @@
+package org.walden.wal;
+
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.walden.common.Invariants;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+
+/**
+ * The primary's write-ahead log: insertion (LSN assignment into an in-memory buffer) and
+ * flushing (write + fdatasync of the segment files), kept apart as PostgreSQL's
+ * XLogInsertRecord and XLogFlush are, so that one fdatasync serves many commits.
+ *
+ * <p>Group commit: a committer calls {@link #flush(Lsn)}. The first to take the flush lock
+ * becomes the leader: it takes everything inserted so far out of the buffer, writes it,
+ * fdatasyncs once and publishes the new flushed position; committers that queued behind it
+ * find their LSN already flushed and return without any I/O of their own.
+ *
+ * <p>Locks and what they guard (taken in this order, never the reverse):
+ * <ul>
+ *   <li>{@code flushLock}: the segment files' write side and {@code spare}; held by the flush
+ *       leader for one write+fsync.</li>
+ *   <li>{@code insertLock}: {@code insertPos}, {@code prevRecordLsn}, {@code active},
+ *       {@code activeUsed}, {@code activeStart}; held only to copy records into the buffer or
+ *       to swap the buffer out.</li>
+ *   <li>{@code progressLock}: pairs with {@code flushedCond}, signalled after each flush.</li>
+ * </ul>
+ * {@code flushedPos} is volatile: read by committers, walsenders, the checkpointer.
+ *
+ * <p>A failed write or fsync is a PANIC (never retried): crash recovery repairs.
+ */
+public final class Wal {
+
+    public static final int DEFAULT_WAL_BUFFERS_BYTES = 4 * 1024 * 1024;
+
+    /** Options fixed when the WAL is opened. */
+    public record Options(boolean fsync, int walBuffersBytes, long walKeepSizeBytes, long walKeepSegments) {
+        public static Options defaults() {
+            return new Options(true, DEFAULT_WAL_BUFFERS_BYTES, 0, 0);
+        }
+    }
+
+    /** Where an insertion of one or more contiguous records landed. */
+    public record Inserted(Lsn firstLsn, Lsn lastLsn, Lsn endLsn) {
+    }
+
+    private final Path walDir;
+    private final long segmentSizeBytes;
+    private final Options options;
+    private final SegmentFiles files;
+
+    private final ReentrantLock flushLock = new ReentrantLock();
+    private byte[] spare;
+
+    private final ReentrantLock insertLock = new ReentrantLock();
+    private long insertPos;
+    private Lsn prevRecordLsn;
+    private byte[] active;
+    private int activeUsed;
+    private long activeStart;
+
+    private final ReentrantLock progressLock = new ReentrantLock();
+    private final Condition flushedCond = progressLock.newCondition();
+    private volatile long flushedPos;
+    private volatile Supplier<Lsn> minKeepLsnSupplier = () -> Lsn.INVALID;
+
+    /**
+     * Opens the WAL for insertion at {@code insertAt} (just past the last valid record, whose
+     * LSN is {@code prevRecordLsn}); everything before {@code insertAt} counts as flushed.
+     */
+    public Wal(Path walDir, long segmentSizeBytes, TimelineId timeline, Lsn insertAt, Lsn prevRecordLsn,
+               Options options) {
+        Invariants.check(WalSegments.isValidSegmentSize(segmentSizeBytes), "valid segment size");
+        Invariants.check(insertAt.value() % WalRecord.ALIGNMENT == 0, "aligned insert position");
+        this.walDir = walDir;
+        this.segmentSizeBytes = segmentSizeBytes;
+        this.options = options;
+        this.files = new SegmentFiles(walDir, segmentSizeBytes, timeline, options.fsync());
+        this.insertPos = insertAt.value();
+        this.activeStart = insertAt.value();
+        this.flushedPos = insertAt.value();
+        this.prevRecordLsn = prevRecordLsn;
+        this.active = new byte[Math.min(options.walBuffersBytes(), 64 * 1024)];
+        this.spare = new byte[active.length];
+    }
+
+    public Path walDir() {
+        return walDir;
+    }
+
+    public long segmentSizeBytes() {
+        return segmentSizeBytes;
+    }
+
+    public TimelineId timeline() {
+        return files.timeline();
+    }
+
+    /** Inserts one record; returns where it landed. */
+    public Inserted insert(WalRecord record) {
+        return insertAll(List.of(record));
+    }
+
+    /**
+     * Inserts records contiguously (no other record between them), assigning LSNs and
+     * prev-links. Does not wait for a flush, unless the buffer is full.
+     */
+    public Inserted insertAll(List<WalRecord> records) {
+        Invariants.check(!records.isEmpty(), "insert at least one record");
+        long need = 0;
+        for (WalRecord r : records) {
+            need += WalRecord.align(r.totalLength());
+        }
+        while (true) {
+            long mustFlushTo;
+            insertLock.lock();
+            try {
+                if (activeUsed == 0 || activeUsed + need <= options.walBuffersBytes()) {
+                    return copyIntoBuffer(records, (int) need);
+                }
+                mustFlushTo = insertPos;
+            } finally {
+                insertLock.unlock();
+            }
+            flush(new Lsn(mustFlushTo));
+        }
+    }
+
+    private Inserted copyIntoBuffer(List<WalRecord> records, int need) {
+        ensureActiveCapacity(activeUsed + need);
+        Lsn first = null;
+        Lsn last = null;
+        for (WalRecord r : records) {
+            Lsn lsn = new Lsn(insertPos);
+            int at = activeUsed;
+            int len = r.encode(prevRecordLsn, active, at);
+            int aligned = (int) WalRecord.align(len);
+            java.util.Arrays.fill(active, at + len, at + aligned, (byte) 0);
+            // the CRC is checked right before the bytes leave for the file
+            Invariants.check(WalRecord.crc(active, at, len) == WalRecord.Header.parse(active, at).crc(),
+                    "CRC of a record just encoded");
+            activeUsed += aligned;
+            insertPos += aligned;
+            prevRecordLsn = lsn;
+            if (first == null) {
+                first = lsn;
+            }
+            last = lsn;
+        }
+        return new Inserted(first, last, new Lsn(insertPos));
+    }
+
+    private void ensureActiveCapacity(int bytes) {
+        if (active.length < bytes) {
+            active = java.util.Arrays.copyOf(active, Math.max(bytes, Math.min(active.length * 2,
+                    Math.max(bytes, options.walBuffersBytes()))));
+        }
+    }
+
+    /** Where the next record will be inserted (pg_current_wal_insert_lsn). */
+    public Lsn insertPosition() {
+        insertLock.lock();
+        try {
+            return new Lsn(insertPos);
+        } finally {
+            insertLock.unlock();
+        }
+    }
+
+    /** The LSN of the last record inserted. */
+    public Lsn lastRecordLsn() {
+        insertLock.lock();
+        try {
+            return prevRecordLsn;
+        } finally {
+            insertLock.unlock();
+        }
+    }
+
+    /** Everything before this position is on disk (pg_current_wal_flush_lsn). */
+    public Lsn flushedLsn() {
+        return new Lsn(flushedPos);
+    }
+
+    /** How many times the WAL was fdatasync'ed (group commit makes this lower than commits). */
+    public long fsyncCount() {
+        return files.fsyncCount();
+    }
+
+    /**
+     * Makes everything up to {@code upTo} durable: PostgreSQL's XLogFlush. Returns at once when
+     * that is already so; otherwise becomes (or waits behind) the flush leader.
+     */
+    public void flush(Lsn upTo) {
+        if (Long.compareUnsigned(flushedPos, upTo.value()) >= 0) {
+            return;
+        }
+        flushLock.lock();
+        try {
+            if (Long.compareUnsigned(flushedPos, upTo.value()) >= 0) {
+                return;
+            }
+            byte[] chunk;
+            int len;
+            long start;
+            insertLock.lock();
+            try {
+                chunk = active;
+                len = activeUsed;
+                start = activeStart;
+                active = spare;
+                activeUsed = 0;
+                activeStart = start + len;
+            } finally {
+                insertLock.unlock();
+            }
+            if (len > 0) {
+                files.write(start, chunk, 0, len);
+                files.sync();
+            }
+            spare = chunk;
+            publishFlushed(start + len);
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /** Flushes everything inserted so far. */
+    public void flushAll() {
+        flush(insertPosition());
+    }
+
+    private void publishFlushed(long pos) {
+        progressLock.lock();
+        try {
+            if (Long.compareUnsigned(pos, flushedPos) > 0) {
+                flushedPos = pos;
+            }
+            flushedCond.signalAll();
+        } finally {
+            progressLock.unlock();
+        }
+    }
+
+    /**
+     * Waits until the flushed position passes {@code beyond} (a walsender waiting for more WAL)
+     * or the timeout ends; returns the flushed position then.
+     */
+    public Lsn waitForFlushBeyond(Lsn beyond, long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        progressLock.lock();
+        try {
+            while (Long.compareUnsigned(flushedPos, beyond.value()) <= 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                flushedCond.awaitNanos(left);
+            }
+            return new Lsn(flushedPos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Lsn(flushedPos);
+        } finally {
+            progressLock.unlock();
+        }
+    }
+
+    /**
+     * Copies flushed WAL bytes starting at {@code from} into {@code dst}; returns how many (0
+     * when nothing past {@code from} is flushed yet). Raises 58P01 when the segment is gone.
+     */
+    public int readRaw(Lsn from, byte[] dst, int offset, int length) {
+        return readRaw(null, from, dst, offset, length);
+    }
+
+    /**
+     * As {@link #readRaw(Lsn, byte[], int, int)}, from the segment files of {@code tli} only
+     * (a walsender streaming a timeline this server left); null means the current timeline's
+     * files, falling back to older timelines' for segments before the switch.
+     */
+    public int readRaw(TimelineId tli, Lsn from, byte[] dst, int offset, int length) {
+        long available = flushedPos - from.value();
+        int n = (int) Math.min(length, Math.max(0, available));
+        if (n == 0) {
+            return 0;
+        }
+        try {
+            return files.read(tli, from.value(), dst, offset, n);
+        } catch (NoSuchFileException e) {
+            throw new PgException(SqlState.UNDEFINED_FILE,
+                    String.format("requested WAL segment %s has already been removed", e.getFile()));
+        }
+    }
+
+    /**
+     * pg_switch_wal: inserts a SWITCH record and moves the insert position to the next segment's
+     * start, so the current segment is finished (for archiving). Returns the end of the SWITCH
+     * record, or the insert position unchanged when it is already at a segment start.
+     */
+    public Lsn switchSegment() {
+        flushLock.lock();
+        try {
+            long boundary;
+            Inserted ins;
+            insertLock.lock();
+            try {
+                if (insertPos % segmentSizeBytes == 0) {
+                    return new Lsn(insertPos);
+                }
+                ins = copyIntoBuffer(List.of(XactRecords.switchRecord()),
+                        (int) WalRecord.align(WalRecord.HEADER_SIZE));
+                // rare: the buffer is written under the insert lock so that positions stay contiguous
+                files.write(activeStart, active, 0, activeUsed);
+                files.sync();
+                boundary = nextSegmentStart(ins.lastLsn().value() + WalRecord.HEADER_SIZE);
+                insertPos = boundary;
+                activeStart = boundary;
+                activeUsed = 0;
+            } finally {
+                insertLock.unlock();
+            }
+            publishFlushed(boundary);
+            return ins.lastLsn().plus(WalRecord.HEADER_SIZE);
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    private long nextSegmentStart(long position) {
+        return (position + segmentSizeBytes - 1) / segmentSizeBytes * segmentSizeBytes;
+    }
+
+    /** Replication slots (later) tell the WAL what they still need. */
+    public void setMinKeepLsnSupplier(Supplier<Lsn> supplier) {
+        this.minKeepLsnSupplier = supplier;
+    }
+
+    /**
+     * Removes segments no longer needed: those before the checkpoint's redo segment, minus
+     * wal_keep_size/wal_keep_segments behind the insert position, minus what the min-keep
+     * supplier (slots) still needs. Returns the number of files removed.
+     */
+    public int removeOldSegments(Lsn redoLsn) {
+        long cutoff = removalCutoff(redoLsn, insertPosition(), options.walKeepSizeBytes(), options.walKeepSegments(),
+                minKeepLsnSupplier.get(), segmentSizeBytes);
+        return WalSegments.removeOlderThan(walDir, cutoff, segmentSizeBytes);
+    }
+
+    /** The first segment number to keep (PostgreSQL's KeepLogSeg). */
+    public static long removalCutoff(Lsn redoLsn, Lsn currentLsn, long keepSizeBytes, long keepSegments,
+                                     Lsn minKeepLsn, long segmentSizeBytes) {
+        long cutoff = redoLsn.segmentNo(segmentSizeBytes);
+        long current = currentLsn.segmentNo(segmentSizeBytes);
+        long keep = Math.max(keepSegments, (keepSizeBytes + segmentSizeBytes - 1) / segmentSizeBytes);
+        cutoff = Math.min(cutoff, Math.max(0, current - keep));
+        if (minKeepLsn != null && minKeepLsn.isValid()) {
+            cutoff = Math.min(cutoff, minKeepLsn.segmentNo(segmentSizeBytes));
+        }
+        return cutoff;
+    }
+
+    /** New segments go to this timeline from now on (promotion; later issue). */
+    public void setTimeline(TimelineId timeline) {
+        flushLock.lock();
+        try {
+            files.setTimeline(timeline);
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /**
+     * Closes the segment files. With {@code flushFirst} false, records inserted but not flushed
+     * are dropped, as a crash would lose them (tests simulate kill -9 that way).
+     */
+    public void close(boolean flushFirst) {
+        if (flushFirst) {
+            flushAll();
+        }
+        flushLock.lock();
+        try {
+            files.closeAll();
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /** Zeroes the WAL after the end of valid records and deletes later segments (end of crash recovery). */
+    public static void truncateAfter(Path walDir, long segmentSizeBytes, TimelineId timeline, Lsn endOfValidWal,
+                                     boolean fsync) {
+        SegmentFiles f = new SegmentFiles(walDir, segmentSizeBytes, timeline, fsync);
+        try {
+            f.truncateAfter(endOfValidWal.value());
+        } finally {
+            f.closeAll();
+        }
+    }
+}

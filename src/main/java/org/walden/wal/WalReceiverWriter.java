@@ -1,0 +1,126 @@
+package org.walden.wal;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The standby's side of the WAL: writes WAL bytes received from the primary at their LSN into
+ * the segment files (creating them as needed) and flushes them, as PostgreSQL's XLogWalRcvWrite
+ * and XLogWalRcvFlush do. The startup process waits on {@link #awaitFlushedBeyond} and replays
+ * what is flushed.
+ *
+ * <p>One writer thread (the walreceiver) calls {@link #write} and {@link #flush}; any thread
+ * reads the positions. {@code lock} guards the segment files' write side and pairs with
+ * {@code flushedCond}, signalled after each flush. The positions are volatile: read by the
+ * startup process and by the walreceiver's status replies.
+ */
+public final class WalReceiverWriter {
+
+    private final SegmentFiles files;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition flushedCond = lock.newCondition();
+    private volatile long writtenPos;
+    private volatile long flushedPos;
+
+    /** Ready to receive at {@code startAt}; everything before it counts as flushed already. */
+    public WalReceiverWriter(Path walDir, long segmentSizeBytes, TimelineId timeline, Lsn startAt, boolean fsync) {
+        this.files = new SegmentFiles(walDir, segmentSizeBytes, timeline, fsync);
+        this.writtenPos = startAt.value();
+        this.flushedPos = startAt.value();
+    }
+
+    /** Writes received bytes at {@code at} (streaming may restart from an earlier segment start). */
+    public void write(Lsn at, byte[] data, int offset, int length) {
+        lock.lock();
+        try {
+            files.write(at.value(), data, offset, length);
+            writtenPos = at.value() + length;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** fdatasyncs what was written and wakes the startup process. */
+    public void flush() {
+        lock.lock();
+        try {
+            files.sync();
+            flushedPos = writtenPos;
+            flushedCond.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The end of the WAL written (not necessarily flushed): the reply's write position. */
+    public Lsn writtenLsn() {
+        return new Lsn(writtenPos);
+    }
+
+    /** The end of the WAL flushed: the reply's flush position, the startup process's limit. */
+    public Lsn flushedLsn() {
+        return new Lsn(flushedPos);
+    }
+
+    public long fsyncCount() {
+        return files.fsyncCount();
+    }
+
+    /** Waits until the flushed position passes {@code beyond} or the timeout ends; returns it then. */
+    public Lsn awaitFlushedBeyond(Lsn beyond, long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        lock.lock();
+        try {
+            while (Long.compareUnsigned(flushedPos, beyond.value()) <= 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                flushedCond.awaitNanos(left);
+            }
+            return new Lsn(flushedPos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Lsn(flushedPos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes anyone waiting (shutdown). */
+    public void wakeup() {
+        lock.lock();
+        try {
+            flushedCond.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public TimelineId timeline() {
+        return files.timeline();
+    }
+
+    /** Received WAL is written to this timeline's segment files from now on. */
+    public void setTimeline(TimelineId timeline) {
+        lock.lock();
+        try {
+            files.sync();
+            files.setTimeline(timeline);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void close() {
+        lock.lock();
+        try {
+            files.sync();
+            files.closeAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.walden.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetSocketAddress;
+import java.net.UnixDomainSocketAddress;
+import org.junit.jupiter.api.Test;
+import org.walden.common.PgException;
+
+class ConnInfoTest {
+
+    @Test
+    void keyValueAsInPrimaryConninfo() {
+        ConnInfo c = ConnInfo.parse("host=localhost port=5438 user=repuser password=repuser application_name=s1");
+        assertThat(c.get("host")).isEqualTo("localhost");
+        assertThat(c.get("port")).isEqualTo("5438");
+        assertThat(c.get("password")).isEqualTo("repuser");
+        assertThat(c.toDisplayString())
+                .isEqualTo("host=localhost port=5438 user=repuser password=******** application_name=s1");
+    }
+
+    @Test
+    void quotesAndEscapes() {
+        ConnInfo c = ConnInfo.parse("  user = 'o\\'brien'  password='a b\\\\c' dbname=x\\ y options=''");
+        assertThat(c.get("user")).isEqualTo("o'brien");
+        assertThat(c.get("password")).isEqualTo("a b\\c");
+        assertThat(c.get("dbname")).isEqualTo("x y");
+        assertThat(c.get("options")).isEmpty();
+        assertThat(ConnInfo.parse(c.toConnString()).values()).isEqualTo(c.values());
+        assertThatThrownBy(() -> ConnInfo.parse("user='x")).isInstanceOf(PgException.class)
+                .hasMessage("unterminated quoted string in connection info string");
+        assertThatThrownBy(() -> ConnInfo.parse("user x")).isInstanceOf(PgException.class)
+                .hasMessage("missing \"=\" after \"user\" in connection info string");
+    }
+
+    @Test
+    void uris() {
+        ConnInfo c = ConnInfo.parse("postgresql://rep%40user:s%3Acret@db.example:5439/postgres?application_name=s1"
+                + "&replication=true");
+        assertThat(c.get("user")).isEqualTo("rep@user");
+        assertThat(c.get("password")).isEqualTo("s:cret");
+        assertThat(c.get("host")).isEqualTo("db.example");
+        assertThat(c.get("port")).isEqualTo("5439");
+        assertThat(c.get("dbname")).isEqualTo("postgres");
+        assertThat(c.get("application_name")).isEqualTo("s1");
+        ConnInfo v6 = ConnInfo.parse("postgres://[::1]:5432");
+        assertThat(v6.get("host")).isEqualTo("::1");
+        ConnInfo sock = ConnInfo.parse("postgresql://%2Ftmp%2Fsock/db");
+        assertThat(sock.get("host")).isEqualTo("/tmp/sock");
+        assertThat(ConnInfo.parse("postgresql://").values()).isEmpty();
+    }
+
+    @Test
+    void addressesAndStartupParameters() {
+        assertThat(PgClient.addresses(ConnInfo.parse("host=/tmp/x port=5999")))
+                .containsExactly(UnixDomainSocketAddress.of("/tmp/x/.s.PGSQL.5999"));
+        assertThat(PgClient.addresses(ConnInfo.parse("host=127.0.0.1 port=5438")))
+                .containsExactly(new InetSocketAddress("127.0.0.1", 5438));
+        assertThat(PgClient.startupParameters(ConnInfo.parse(
+                "host=h user=repuser password=p replication=true application_name=s1")))
+                .containsExactly(java.util.Map.entry("user", "repuser"), java.util.Map.entry("database", "replication"),
+                        java.util.Map.entry("replication", "true"), java.util.Map.entry("application_name", "s1"));
+        assertThat(PgClient.startupParameters(ConnInfo.parse("user=a")).get("database")).isEqualTo("a");
+    }
+}

@@ -1,0 +1,256 @@
+package org.walden.recovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.txn.SynchronousCommit;
+import org.walden.txn.Transaction;
+import org.walden.txn.TransactionManager;
+import org.walden.wal.ControlFile;
+import org.walden.wal.DbState;
+import org.walden.wal.KvChange;
+import org.walden.wal.Lsn;
+import org.walden.wal.WalReceiverWriter;
+import org.walden.wal.WalSegments;
+import org.walden.wal.XactRecords;
+
+class EngineTest {
+
+    static final long SEG = 1L << 20;
+
+    @TempDir
+    Path tmp;
+
+    static EngineOptions opts() {
+        return EngineOptions.defaults().withFsync(false).withWalWriterDelayMs(20);
+    }
+
+    static byte[] key(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] k = new byte[b.length + 1];
+        k[0] = Transaction.DATA_KEYSPACE;
+        System.arraycopy(b, 0, k, 1, b.length);
+        return k;
+    }
+
+    static void put(TransactionManager tm, String k, String v, SynchronousCommit level) {
+        Transaction t = tm.begin();
+        t.lockForUpdate(key(k), 1000);
+        t.put(key(k), v.getBytes(StandardCharsets.UTF_8));
+        t.commit(level);
+    }
+
+    static String get(TransactionManager tm, String k) {
+        Transaction t = tm.begin();
+        t.newStatementSnapshot();
+        byte[] v = t.get(key(k));
+        t.rollback();
+        return v == null ? null : new String(v, StandardCharsets.UTF_8);
+    }
+
+    static void await(BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!cond.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within 10s").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void initdbThenCleanShutdownAndRestart() {
+        Path data = tmp.resolve("data");
+        Engine.initialize(data, SEG);
+        assertThat(data.resolve("pg_wal/000000010000000000000001")).exists();
+        ControlFile.Data init = ControlFile.read(data.resolve(ControlFile.RELATIVE_PATH));
+        assertThat(init.state()).isEqualTo(DbState.SHUTDOWNED);
+        assertThat(init.walSegmentSizeBytes()).isEqualTo(SEG);
+
+        Engine e = Engine.open(data, opts());
+        assertThat(e.controlFile().state()).isEqualTo(DbState.IN_PRODUCTION);
+        assertThat(e.systemIdentifier()).isEqualTo(init.systemIdentifier());
+        put(e.transactionManager(), "a", "1", SynchronousCommit.ON);
+        e.shutdown();
+        assertThat(ControlFile.read(data.resolve(ControlFile.RELATIVE_PATH)).state()).isEqualTo(DbState.SHUTDOWNED);
+
+        Engine again = Engine.open(data, opts());
+        assertThat(get(again.transactionManager(), "a")).isEqualTo("1");
+        again.shutdown();
+        assertThatThrownBy(() -> Engine.initialize(tmp.resolve("bad"), 3L << 20)).isInstanceOf(PgException.class);
+    }
+
+    @Test
+    void crashRecoveryKeepsCommittedAndDropsUncommitted() {
+        Path data = tmp.resolve("data");
+        Engine.initialize(data, SEG);
+        Engine e = Engine.open(data, opts());
+        TransactionManager tm = e.transactionManager();
+        for (int i = 0; i < 200; i++) {
+            put(tm, "k" + i, "v" + i, SynchronousCommit.LOCAL);
+        }
+        put(tm, "k5", "updated", SynchronousCommit.LOCAL);
+        Transaction del = tm.begin();
+        del.delete(key("k6"));
+        del.commit(SynchronousCommit.LOCAL);
+        // a transaction whose changes reached the WAL but whose commit never did
+        e.wal().insert(new KvChange(key("ghost"), "boo".getBytes(StandardCharsets.UTF_8), null).toRecord(99_999));
+        e.wal().flushAll();
+        int xidBefore = tm.begin().xid();
+        assertThat(xidBefore).isZero();
+        e.simulateCrash();
+
+        assertThat(ControlFile.read(data.resolve(ControlFile.RELATIVE_PATH)).state()).isEqualTo(DbState.IN_PRODUCTION);
+        Engine r = Engine.open(data, opts());
+        TransactionManager rtm = r.transactionManager();
+        assertThat(get(rtm, "k0")).isEqualTo("v0");
+        assertThat(get(rtm, "k199")).isEqualTo("v199");
+        assertThat(get(rtm, "k5")).isEqualTo("updated");
+        assertThat(get(rtm, "k6")).isNull();
+        assertThat(get(rtm, "ghost")).isNull();
+        assertThat(r.controlFile().state()).isEqualTo(DbState.IN_PRODUCTION);
+        // new WAL continues after the last valid record; xids continue past those replayed
+        Transaction t = rtm.begin();
+        t.put(key("after"), new byte[] {1});
+        assertThat(t.xid()).isGreaterThan(99_999);
+        t.commit(SynchronousCommit.LOCAL);
+        r.simulateCrash();
+        Engine r2 = Engine.open(data, opts());
+        assertThat(get(r2.transactionManager(), "after")).isNotNull();
+        assertThat(get(r2.transactionManager(), "k199")).isEqualTo("v199");
+        r2.shutdown();
+    }
+
+    @Test
+    void checkpointRemovesOldSegmentsButKeepsWalKeepSize() {
+        Path data = tmp.resolve("data");
+        Engine.initialize(data, SEG);
+        Engine e = Engine.open(data, opts().withWalKeep(2 * SEG, 0));
+        TransactionManager tm = e.transactionManager();
+        String big = "x".repeat(2000);
+        for (int i = 0; i < 3000; i++) { // ~6MB of WAL
+            put(tm, "k" + (i % 50), big, SynchronousCommit.OFF);
+        }
+        e.wal().flushAll();
+        long current = e.wal().insertPosition().segmentNo(SEG);
+        assertThat(current).isGreaterThanOrEqualTo(6);
+        assertThat(WalSegments.list(data.resolve("pg_wal"))).hasSizeGreaterThan(5);
+        e.requestCheckpoint();
+        List<Long> segs = WalSegments.list(data.resolve("pg_wal")).stream()
+                .map(p -> WalSegments.segmentNo(p.getFileName().toString(), SEG)).toList();
+        assertThat(segs).containsExactly(current - 2, current - 1, current);
+        assertThat(e.controlFile().redo().segmentNo(SEG)).isEqualTo(current);
+        e.simulateCrash();
+        Engine r = Engine.open(data, opts());
+        assertThat(get(r.transactionManager(), "k49")).isEqualTo(big);
+        r.shutdown();
+    }
+
+    @Test
+    void standbyReplaysWalCopiedThroughTheReceiverWriter() throws Exception {
+        Path primaryDir = tmp.resolve("primary");
+        Engine.initialize(primaryDir, SEG);
+        Engine primary = Engine.open(primaryDir, opts());
+        put(primary.transactionManager(), "before-backup", "1", SynchronousCommit.LOCAL);
+
+        // a base backup, as BASE_BACKUP will make it
+        Path standbyDir = tmp.resolve("standby");
+        Files.createDirectories(standbyDir.resolve("global"));
+        Files.createDirectories(standbyDir.resolve("pg_wal"));
+        Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
+        Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
+        put(primary.transactionManager(), "during-backup", "2", SynchronousCommit.LOCAL);
+        Lsn backupEnd = primary.finishBackup(start);
+        Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
+                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "test")
+                        .format(SEG));
+
+        Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
+        assertThat(standby.inRecovery()).isTrue();
+        assertThat(standby.isConsistent()).isFalse();
+        WalReceiverWriter rw = standby.receiverWriter();
+        assertThat(rw.flushedLsn()).isEqualTo(start.startLsn());
+
+        Lsn sent = stream(primary, rw, rw.flushedLsn());
+        await(() -> standby.lastReplayLsn().compareTo(backupEnd) >= 0);
+        await(standby::isConsistent);
+        TransactionManager stm = standby.transactionManager();
+        assertThat(get(stm, "before-backup")).isEqualTo("1");
+        assertThat(get(stm, "during-backup")).isEqualTo("2");
+        assertThatThrownBy(() -> put(stm, "x", "y", SynchronousCommit.LOCAL))
+                .isInstanceOf(PgException.class)
+                .satisfies(ex -> assertThat(((PgException) ex).sqlState()).isEqualTo(SqlState.READ_ONLY_SQL_TRANSACTION));
+
+        put(primary.transactionManager(), "streamed", "3", SynchronousCommit.LOCAL);
+        sent = stream(primary, rw, sent);
+        await(() -> "3".equals(get(stm, "streamed")));
+        assertThat(standby.lastReplayLsn()).isEqualTo(primary.wal().flushedLsn());
+        assertThat(standby.lastReplayedCommitTime()).isNotNull();
+
+        // a restartpoint, then a clean stop in recovery, then a restart that goes on streaming
+        standby.requestCheckpoint();
+        standby.shutdown();
+        assertThat(ControlFile.read(standbyDir.resolve(ControlFile.RELATIVE_PATH)).state())
+                .isEqualTo(DbState.SHUTDOWNED_IN_RECOVERY);
+        Engine again = Engine.open(standbyDir, opts().withStandbyMode(true));
+        await(again::isConsistent);
+        assertThat(get(again.transactionManager(), "streamed")).isEqualTo("3");
+        put(primary.transactionManager(), "after-restart", "4", SynchronousCommit.LOCAL);
+        stream(primary, again.receiverWriter(), again.receiverWriter().flushedLsn());
+        await(() -> "4".equals(get(again.transactionManager(), "after-restart")));
+        again.shutdown();
+        primary.shutdown();
+    }
+
+    /** What a walsender and walreceiver do between them: copy flushed WAL bytes. */
+    private static Lsn stream(Engine primary, WalReceiverWriter rw, Lsn from) {
+        byte[] buf = new byte[8192];
+        Lsn pos = from;
+        primary.wal().flushAll();
+        while (pos.isBefore(primary.wal().flushedLsn())) {
+            int n = primary.wal().readRaw(pos, buf, 0, buf.length);
+            rw.write(pos, buf, 0, n);
+            pos = pos.plus(n);
+        }
+        rw.flush();
+        return pos;
+    }
+
+    @Test
+    void recoveryStopsAtTheFirstInvalidRecord() throws Exception {
+        Path data = tmp.resolve("data");
+        Engine.initialize(data, SEG);
+        Engine e = Engine.open(data, opts());
+        put(e.transactionManager(), "good", "1", SynchronousCommit.LOCAL);
+        Lsn badStart = e.wal().insertPosition();
+        put(e.transactionManager(), "bad", "2", SynchronousCommit.LOCAL);
+        put(e.transactionManager(), "later", "3", SynchronousCommit.LOCAL);
+        e.wal().insert(XactRecords.noop());
+        e.simulateCrash();
+        // flip a bit in the first record of the "bad" transaction
+        Path seg = data.resolve("pg_wal").resolve(WalSegments.fileName(e.timeline(), badStart.segmentNo(SEG), SEG));
+        byte[] bytes = Files.readAllBytes(seg);
+        bytes[(int) badStart.segmentOffset(SEG) + 30] ^= 1;
+        Files.write(seg, bytes);
+        Engine r = Engine.open(data, opts());
+        assertThat(get(r.transactionManager(), "good")).isEqualTo("1");
+        assertThat(get(r.transactionManager(), "bad")).isNull();
+        assertThat(get(r.transactionManager(), "later")).as("after the end of valid WAL").isNull();
+        // new WAL went in where the bad record was
+        assertThat(r.wal().insertPosition().compareTo(badStart)).isGreaterThanOrEqualTo(0);
+        put(r.transactionManager(), "new", "4", SynchronousCommit.LOCAL);
+        r.simulateCrash();
+        Engine r2 = Engine.open(data, opts());
+        assertThat(get(r2.transactionManager(), "new")).isEqualTo("4");
+        assertThat(get(r2.transactionManager(), "later")).isNull();
+        r2.shutdown();
+    }
+}

@@ -1,0 +1,127 @@
+package org.walden.replication;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import org.walden.wal.Lsn;
+import org.walden.wal.TimelineId;
+
+/** A ReceivedWalSink in memory: WAL from {@code base} on; "replays" everything flushed. */
+final class MemoryWalSink implements ReceivedWalSink {
+
+    private final long systemId;
+    private final long segmentSizeBytes;
+    private final long base;
+    private final ReentrantLock lock = new ReentrantLock();
+    private byte[] bytes = new byte[1 << 20];
+    private long written;
+    private volatile Lsn flushed;
+    private volatile Lsn endOfWal;
+    private volatile TimelineId timeline = TimelineId.FIRST;
+    final Map<Integer, String> histories = new HashMap<>();
+    volatile int flushes;
+
+    MemoryWalSink(long systemId, long segmentSizeBytes, Lsn base) {
+        this.systemId = systemId;
+        this.segmentSizeBytes = segmentSizeBytes;
+        this.base = base.value();
+        this.written = base.value();
+        this.flushed = base;
+        this.endOfWal = base;
+    }
+
+    byte[] copy(Lsn from, int n) {
+        lock.lock();
+        try {
+            byte[] out = new byte[n];
+            System.arraycopy(bytes, (int) (from.value() - base), out, 0, n);
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long systemIdentifier() {
+        return systemId;
+    }
+
+    @Override
+    public TimelineId timeline() {
+        return timeline;
+    }
+
+    @Override
+    public void setTimeline(TimelineId tli) {
+        timeline = tli;
+    }
+
+    @Override
+    public long walSegmentSizeBytes() {
+        return segmentSizeBytes;
+    }
+
+    @Override
+    public Lsn endOfWal() {
+        return flushed.isAfter(endOfWal) ? flushed : endOfWal;
+    }
+
+    @Override
+    public void write(Lsn at, byte[] data, int offset, int length) {
+        lock.lock();
+        try {
+            int pos = (int) (at.value() - base);
+            if (pos < 0) {
+                throw new IllegalStateException("write before base: " + at);
+            }
+            while (pos + length > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, bytes.length * 2);
+            }
+            System.arraycopy(data, offset, bytes, pos, length);
+            written = Math.max(written, at.value() + length);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void flush() {
+        lock.lock();
+        try {
+            flushed = new Lsn(written);
+            flushes++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Lsn writtenLsn() {
+        lock.lock();
+        try {
+            return new Lsn(written);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Lsn flushedLsn() {
+        return flushed;
+    }
+
+    @Override
+    public Lsn replayLsn() {
+        return flushed;
+    }
+
+    @Override
+    public void writeTimelineHistory(TimelineId tli, String content) {
+        lock.lock();
+        try {
+            histories.put(tli.value(), content);
+        } finally {
+            lock.unlock();
+        }
+    }
+}

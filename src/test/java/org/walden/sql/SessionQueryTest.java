@@ -1,0 +1,170 @@
+package org.walden.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.sql.testing.Client;
+import org.walden.sql.testing.MemoryTransactionManager;
+
+/** Statements through Session with the simple protocol: results, tags, errors with SQLSTATEs. */
+class SessionQueryTest {
+
+    private MemoryTransactionManager tm;
+    private WaldenSqlEngine engine;
+    private Client c;
+
+    @BeforeEach
+    void setUp() {
+        tm = new MemoryTransactionManager();
+        engine = Client.engine(tm, null);
+        c = Client.connect(engine, "postgres");
+    }
+
+    @AfterEach
+    void tearDown() {
+        c.close();
+    }
+
+    private static void assertError(Runnable r, SqlState state, String message) {
+        assertThatThrownBy(r::run).isInstanceOf(PgException.class)
+                .hasMessage(message)
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(state));
+    }
+
+    @Test
+    void selectWithoutFrom() {
+        Client.Result r = c.q("SELECT 1, 'a' || 'b' AS ab, 2 + 3 * 4, 7 / 2, 7 % 3, -5::int, 1.50 + 1, true, null");
+        assertThat(r.tag()).isEqualTo("SELECT 1");
+        assertThat(r.rows()).containsExactly(java.util.Arrays.asList("1", "ab", "14", "3", "1", "-5", "2.50", "t",
+                null));
+        assertThat(r.columns().get(0).name()).isEqualTo("?column?");
+        assertThat(r.columns().get(1).name()).isEqualTo("ab");
+        assertThat(r.columns().get(0).typeOid()).isEqualTo(23);
+        assertThat(r.columns().get(6).typeOid()).isEqualTo(1700);
+        assertThat(r.columns().get(8).typeOid()).isEqualTo(25);
+        assertThat(c.q("select version()").value()).startsWith("PostgreSQL 15.");
+        assertThat(c.q("select version()").columns().get(0).name()).isEqualTo("version");
+    }
+
+    @Test
+    void createInsertSelectUpdateDelete() {
+        assertThat(c.q("CREATE TABLE t (id int PRIMARY KEY, name varchar(10) NOT NULL, score numeric(6,2), "
+                + "flag boolean, code char(3))").tag()).isEqualTo("CREATE TABLE");
+        assertThat(c.q("INSERT INTO t VALUES (1, 'one', 1.5, true, 'a'), (2, 'two', 2.25, false, 'bb')").tag())
+                .isEqualTo("INSERT 0 2");
+        assertThat(c.q("insert into t (id, name) values (3, 'three')").tag()).isEqualTo("INSERT 0 1");
+        Client.Result r = c.q("SELECT * FROM t ORDER BY id");
+        assertThat(r.tag()).isEqualTo("SELECT 3");
+        assertThat(r.rows()).containsExactly(
+                List.of("1", "one", "1.50", "t", "a  "),
+                List.of("2", "two", "2.25", "f", "bb "),
+                java.util.Arrays.asList("3", "three", null, null, null));
+        assertThat(r.columns().get(0).tableOid()).isGreaterThanOrEqualTo(16384);
+        assertThat(r.columns().get(1).columnNumber()).isEqualTo((short) 2);
+        assertThat(r.columns().get(1).typeModifier()).isEqualTo(14);
+        assertThat(c.q("UPDATE t SET score = score * 2 WHERE id <= 2").tag()).isEqualTo("UPDATE 2");
+        assertThat(c.q("SELECT score FROM t WHERE id = 2").value()).isEqualTo("4.50");
+        assertThat(c.q("select name from t where code = 'bb'").value()).isEqualTo("two");
+        assertThat(c.q("DELETE FROM t WHERE name = 'one'").tag()).isEqualTo("DELETE 1");
+        assertThat(c.q("SELECT count(*), sum(id), min(name), max(score), avg(id) FROM t").rows())
+                .containsExactly(List.of("2", "5", "three", "4.50", "2.5000000000000000"));
+        assertThat(c.q("SELECT id FROM t ORDER BY id DESC LIMIT 1 OFFSET 1").value()).isEqualTo("2");
+        assertThat(c.q("DELETE FROM t").tag()).isEqualTo("DELETE 2");
+        assertThat(c.q("SELECT count(*) FROM t").value()).isEqualTo("0");
+    }
+
+    @Test
+    void tablesWithoutPrimaryKeyUseRowIds() {
+        c.q("create table h (a int, b text)");
+        c.q("insert into h values (1, 'x'), (1, 'x'), (2, null)");
+        assertThat(c.q("select count(*) from h where a = 1").value()).isEqualTo("2");
+        assertThat(c.q("select distinct a from h order by a").rows()).containsExactly(List.of("1"), List.of("2"));
+        assertThat(c.q("select a, count(*) from h group by a order by a").rows())
+                .containsExactly(List.of("1", "2"), List.of("2", "1"));
+        assertThat(c.q("select b from h where b is null").rows()).hasSize(1);
+        assertThat(c.q("update h set b = 'y' where b is null").tag()).isEqualTo("UPDATE 1");
+        assertThat(c.q("select count(*) from h where a in (1, 2) and b between 'a' and 'z'").value()).isEqualTo("3");
+    }
+
+    @Test
+    void errorsCarryPostgresCodesAndWording() {
+        c.q("create table t (id int primary key, v varchar(5) not null)");
+        c.q("insert into t values (1, 'a')");
+        assertError(() -> c.q("insert into t values (1, 'b')"), SqlState.UNIQUE_VIOLATION,
+                "duplicate key value violates unique constraint \"t_pkey\"");
+        try {
+            c.q("insert into t values (1, 'b')");
+        } catch (PgException e) {
+            assertThat(e.detail()).isEqualTo("Key (id)=(1) already exists.");
+        }
+        assertError(() -> c.q("insert into t values (2, null)"), SqlState.NOT_NULL_VIOLATION,
+                "null value in column \"v\" of relation \"t\" violates not-null constraint");
+        assertError(() -> c.q("insert into t values (2, 'toolong')"), SqlState.STRING_DATA_RIGHT_TRUNCATION,
+                "value too long for type character varying(5)");
+        assertError(() -> c.q("insert into t values (3000000000, 'x')"), SqlState.NUMERIC_VALUE_OUT_OF_RANGE,
+                "integer out of range");
+        assertError(() -> c.q("select 2147483647 + 1"), SqlState.NUMERIC_VALUE_OUT_OF_RANGE, "integer out of range");
+        assertError(() -> c.q("selec 1"), SqlState.SYNTAX_ERROR, "syntax error at or near \"selec\"");
+        assertError(() -> c.q("select * from nope"), SqlState.UNDEFINED_TABLE, "relation \"nope\" does not exist");
+        assertError(() -> c.q("select nope from t"), SqlState.UNDEFINED_COLUMN, "column \"nope\" does not exist");
+        assertError(() -> c.q("select f(1)"), SqlState.UNDEFINED_FUNCTION, "function f(integer) does not exist");
+        assertError(() -> c.q("create table t (a int)"), SqlState.DUPLICATE_TABLE, "relation \"t\" already exists");
+        assertError(() -> c.q("select 'x'::int"), SqlState.INVALID_TEXT_REPRESENTATION,
+                "invalid input syntax for type integer: \"x\"");
+        assertError(() -> c.q("select 1/0"), SqlState.DIVISION_BY_ZERO, "division by zero");
+        assertError(() -> c.q("select 1.0/0"), SqlState.DIVISION_BY_ZERO, "division by zero");
+        assertError(() -> c.q("drop table nope"), SqlState.UNDEFINED_TABLE, "table \"nope\" does not exist");
+        assertThat(c.q("select count(*) from t").value()).isEqualTo("1");
+    }
+
+    @Test
+    void ifExistsAndIfNotExistsGiveNotices() {
+        assertThat(c.q("drop table if exists a, b").tag()).isEqualTo("DROP TABLE");
+        assertThat(c.notices).extracting(Throwable::getMessage)
+                .containsExactly("table \"a\" does not exist, skipping", "table \"b\" does not exist, skipping");
+        c.q("create table a (x int)");
+        c.q("create table if not exists a (x int)");
+        assertThat(c.notices.get(2).getMessage()).isEqualTo("relation \"a\" already exists, skipping");
+        c.q("drop table a");
+        assertError(() -> c.q("select * from a"), SqlState.UNDEFINED_TABLE, "relation \"a\" does not exist");
+    }
+
+    @Test
+    void pgbenchInitStatements() {
+        c.q("drop table if exists pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers");
+        c.q("create table pgbench_history(tid int,bid int,aid    int,delta int,mtime timestamp,filler char(22))");
+        c.q("create table pgbench_tellers(tid int not null,bid int,tbalance int,filler char(84)) with (fillfactor=100)");
+        c.q("create table pgbench_accounts(aid    int not null,bid int,abalance int,filler char(84)) "
+                + "with (fillfactor=100)");
+        c.q("create table pgbench_branches(bid int not null,bbalance int,filler char(88)) with (fillfactor=100)");
+        c.q("begin");
+        c.q("truncate table pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers");
+        c.q("insert into pgbench_branches(bid,bbalance) values(1,0)");
+        for (int i = 1; i <= 10; i++) {
+            c.q("insert into pgbench_tellers(tid,bid,tbalance) values (" + i + ",1,0)");
+        }
+        for (int i = 1; i <= 20; i++) {
+            c.q("insert into pgbench_accounts(aid,bid,abalance) values (" + i + ",1,0)");
+        }
+        assertThat(c.q("commit").tag()).isEqualTo("COMMIT");
+        assertThat(c.q("vacuum analyze pgbench_branches").tag()).isEqualTo("VACUUM");
+        assertThat(c.q("alter table pgbench_accounts add primary key (aid)").tag()).isEqualTo("ALTER TABLE");
+        c.q("alter table pgbench_branches add primary key (bid)");
+        assertThat(c.q("select count(*) from pgbench_branches").value()).isEqualTo("1");
+        assertThat(c.q("select aid from pgbench_accounts where aid = 7").value()).isEqualTo("7");
+        assertError(() -> c.q("insert into pgbench_accounts(aid,bid,abalance) values (7,1,0)"),
+                SqlState.UNIQUE_VIOLATION, "duplicate key value violates unique constraint \"pgbench_accounts_pkey\"");
+        c.q("UPDATE pgbench_accounts SET abalance = abalance + -17 WHERE aid = 7");
+        assertThat(c.q("SELECT abalance FROM pgbench_accounts WHERE aid = 7").value()).isEqualTo("-17");
+        c.q("INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, 7, -17, CURRENT_TIMESTAMP)");
+        assertThat(c.q("select filler, mtime is not null from pgbench_history").rows())
+                .containsExactly(java.util.Arrays.asList(null, "t"));
+        assertThat(c.q("END").tag()).isEqualTo("COMMIT");
+    }
+}

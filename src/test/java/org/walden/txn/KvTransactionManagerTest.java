@@ -1,0 +1,238 @@
+package org.walden.txn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.storage.Store;
+import org.walden.wal.Lsn;
+import org.walden.wal.TimelineId;
+import org.walden.wal.Wal;
+
+class KvTransactionManagerTest {
+
+    static final long SEG = 1L << 20;
+
+    @TempDir
+    Path dir;
+    Store store;
+    Wal wal;
+    KvTransactionManager tm;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = Store.open(dir.resolve("base"));
+        java.nio.file.Files.createDirectories(dir.resolve("pg_wal"));
+        wal = new Wal(dir.resolve("pg_wal"), SEG, TimelineId.FIRST, new Lsn(SEG), Lsn.INVALID,
+                new Wal.Options(false, 1 << 20, 0, 0));
+        tm = new KvTransactionManager(store, wal, Clock.systemUTC(), 3);
+    }
+
+    @AfterEach
+    void tearDown() {
+        wal.close(true);
+        store.close();
+    }
+
+    static byte[] key(String s) {
+        byte[] b = s.getBytes();
+        byte[] k = new byte[b.length + 1];
+        k[0] = Transaction.DATA_KEYSPACE;
+        System.arraycopy(b, 0, k, 1, b.length);
+        return k;
+    }
+
+    static byte[] v(long n) {
+        return ByteBuffer.allocate(8).putLong(n).array();
+    }
+
+    static long n(byte[] b) {
+        return ByteBuffer.wrap(b).getLong();
+    }
+
+    private List<String> scanKeys(Transaction t) {
+        List<String> out = new ArrayList<>();
+        try (KvCursor c = t.scan(key(""), key("~"))) {
+            while (c.next()) {
+                out.add(new String(c.key(), 1, c.key().length - 1) + "=" + n(c.value()));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void readsOwnWritesOverTheSnapshotAndOthersOnlyAfterCommit() {
+        Transaction t1 = tm.begin();
+        t1.lockForUpdate(key("b"), 1000);
+        t1.put(key("b"), v(2));
+        t1.put(key("d"), v(4));
+        assertThat(t1.xid()).isGreaterThanOrEqualTo(3);
+        Lsn end = t1.commit(SynchronousCommit.ON);
+        assertThat(wal.flushedLsn().compareTo(end)).isGreaterThanOrEqualTo(0);
+
+        Transaction t2 = tm.begin();
+        t2.newStatementSnapshot();
+        t2.put(key("a"), v(1));
+        t2.put(key("c"), v(3));
+        t2.delete(key("d"));
+        t2.put(key("b"), v(20));
+        assertThat(scanKeys(t2)).containsExactly("a=1", "b=20", "c=3");
+        assertThat(t2.get(key("d"))).isNull();
+
+        Transaction other = tm.begin();
+        other.newStatementSnapshot();
+        assertThat(scanKeys(other)).containsExactly("b=2", "d=4");
+        t2.commit(SynchronousCommit.LOCAL);
+        assertThat(scanKeys(other)).as("old statement snapshot").containsExactly("b=2", "d=4");
+        other.newStatementSnapshot();
+        assertThat(scanKeys(other)).containsExactly("a=1", "b=20", "c=3");
+        other.rollback();
+        other.rollback();
+    }
+
+    @Test
+    void concurrentIncrementsLoseNoUpdate() throws Exception {
+        Transaction init = tm.begin();
+        init.put(key("counter"), v(0));
+        init.commit(SynchronousCommit.OFF);
+        int threads = 4;
+        int perThread = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            fs.add(pool.submit(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    Transaction tx = tm.begin();
+                    tx.newStatementSnapshot();
+                    byte[] cur = tx.lockForUpdate(key("counter"), 10_000);
+                    tx.put(key("counter"), v(n(cur) + 1));
+                    tx.commit(SynchronousCommit.LOCAL);
+                }
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        Transaction check = tm.begin();
+        assertThat(n(check.get(key("counter")))).isEqualTo((long) threads * perThread);
+        assertThat(tm.lockTable().heldCount()).isZero();
+    }
+
+    @Test
+    void lockWaitTimesOutWith55P03AndWakesOnRelease() throws Exception {
+        Transaction holder = tm.begin();
+        holder.lockForUpdate(key("x"), 100);
+        Transaction waiter = tm.begin();
+        assertThatThrownBy(() -> waiter.lockForUpdate(key("x"), 50))
+                .isInstanceOf(PgException.class)
+                .hasMessageStartingWith("could not obtain lock on row")
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.LOCK_NOT_AVAILABLE));
+        CountDownLatch waiting = new CountDownLatch(1);
+        Future<byte[]> f = Executors.newSingleThreadExecutor().submit(() -> {
+            waiting.countDown();
+            return waiter.lockForUpdate(key("x"), 10_000);
+        });
+        waiting.await();
+        Thread.sleep(50);
+        holder.put(key("x"), v(7));
+        holder.commit(SynchronousCommit.LOCAL);
+        assertThat(n(f.get(10, TimeUnit.SECONDS))).as("the latest committed value, not the snapshot's").isEqualTo(7);
+        waiter.rollback();
+    }
+
+    @Test
+    void waitCycleRaisesDeadlockDetected() throws Exception {
+        Transaction a = tm.begin();
+        Transaction b = tm.begin();
+        a.lockForUpdate(key("1"), 100);
+        b.lockForUpdate(key("2"), 100);
+        Future<?> aWaits = Executors.newSingleThreadExecutor().submit(() -> a.lockForUpdate(key("2"), 10_000));
+        Thread.sleep(100);
+        assertThatThrownBy(() -> b.lockForUpdate(key("1"), 10_000))
+                .isInstanceOf(PgException.class).hasMessage("deadlock detected")
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.DEADLOCK_DETECTED));
+        b.rollback();
+        aWaits.get(10, TimeUnit.SECONDS);
+        a.rollback();
+    }
+
+    @Test
+    void catalogWritesBumpTheCatalogVersionAndRedoPointTracksUnapplied() {
+        long before = tm.catalogVersion();
+        Transaction t = tm.begin();
+        t.put(new byte[] {Transaction.CATALOG_KEYSPACE, 1}, v(1));
+        t.commit(SynchronousCommit.LOCAL);
+        assertThat(tm.catalogVersion()).isGreaterThan(before);
+        assertThat(tm.redoPoint()).isEqualTo(wal.insertPosition());
+    }
+
+    @Test
+    void aStandbysTransactionsRefuseWrites() {
+        KvTransactionManager standby = new KvTransactionManager(store, null, Clock.systemUTC(), 3);
+        assertThat(standby.inRecovery()).isTrue();
+        Transaction t = standby.begin();
+        assertThatThrownBy(() -> t.put(key("a"), v(1)))
+                .isInstanceOf(PgException.class)
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.READ_ONLY_SQL_TRANSACTION));
+        assertThat(t.get(key("a"))).isNull();
+        t.rollback();
+    }
+
+    @Test
+    void groupCommitOneFsyncServesManyTransactions() throws Exception {
+        long fsyncsBefore = wal.fsyncCount();
+        int threads = 8;
+        int perThread = 20;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int tt = t;
+            fs.add(pool.submit(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    Transaction tx = tm.begin();
+                    tx.put(key("t" + tt + "-" + i), v(i));
+                    Lsn end = tx.commit(SynchronousCommit.LOCAL);
+                    assertThat(wal.flushedLsn().compareTo(end)).isGreaterThanOrEqualTo(0);
+                }
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertThat(wal.fsyncCount() - fsyncsBefore).isLessThan((long) threads * perThread);
+    }
+
+    @Test
+    void commitWaiterRunsForRemoteLevelsBeforeTheCommitIsVisible() {
+        List<String> seen = new ArrayList<>();
+        tm.setCommitWaiter((end, level) -> {
+            Transaction reader = tm.begin();
+            seen.add(level + ":" + (reader.get(key("w")) == null ? "invisible" : "visible"));
+            reader.rollback();
+        });
+        Transaction t = tm.begin();
+        t.put(key("w"), v(1));
+        t.commit(SynchronousCommit.REMOTE_APPLY);
+        Transaction t2 = tm.begin();
+        t2.put(key("w2"), v(1));
+        t2.commit(SynchronousCommit.LOCAL);
+        assertThat(seen).containsExactly("REMOTE_APPLY:invisible");
+    }
+}
