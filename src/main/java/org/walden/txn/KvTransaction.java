@@ -76,8 +76,12 @@ final class KvTransaction implements Transaction {
         ByteKey from = new ByteKey(fromInclusive);
         Map<ByteKey, byte[]> own = toExclusive == null ? writes.tailMap(from, true)
                 : writes.subMap(from, true, new ByteKey(toExclusive), false);
-        return new MergingCursor(manager.store().scan(snapshot(), fromInclusive, toExclusive),
-                new ArrayList<>(own.entrySet()), DELETED);
+        // a copy: rows this statement writes while scanning are not seen again (Halloween problem)
+        List<Map.Entry<ByteKey, byte[]>> ownCopy = new ArrayList<>(own.size());
+        for (Map.Entry<ByteKey, byte[]> e : own.entrySet()) {
+            ownCopy.add(Map.entry(e.getKey(), e.getValue()));
+        }
+        return new MergingCursor(manager.store().scan(snapshot(), fromInclusive, toExclusive), ownCopy, DELETED);
     }
 
     @Override
