@@ -150,10 +150,17 @@ final class KvTransaction implements Transaction {
         records.add(XactRecords.commit(xid, nowMicros));
         Wal wal = manager.wal();
         Wal.Inserted ins = manager.logCommit(localId, records);
-        try {
-            if (level != SynchronousCommit.OFF) {
+        if (level != SynchronousCommit.OFF) {
+            try {
                 wal.flush(ins.endLsn());
+            } catch (RuntimeException e) {
+                // the WAL was closed under us (shutdown): the commit is not durable, so not applied
+                manager.applied(localId);
+                finish();
+                throw e;
             }
+        }
+        try {
             if (level == SynchronousCommit.REMOTE_WRITE || level == SynchronousCommit.ON
                     || level == SynchronousCommit.REMOTE_APPLY) {
                 manager.commitWaiter().waitForCommit(ins.endLsn(), level);
