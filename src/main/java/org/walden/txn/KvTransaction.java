@@ -149,7 +149,13 @@ final class KvTransaction implements Transaction {
         long nowMicros = TimeUnit.MILLISECONDS.toMicros(manager.clock().millis());
         records.add(XactRecords.commit(xid, nowMicros));
         Wal wal = manager.wal();
-        Wal.Inserted ins = manager.logCommit(localId, records);
+        Wal.Inserted ins;
+        try {
+            ins = manager.logCommit(localId, records);
+        } catch (RuntimeException e) {
+            finish(); // nothing was logged: as a rollback
+            throw e;
+        }
         if (level != SynchronousCommit.OFF) {
             try {
                 wal.flush(ins.endLsn());
