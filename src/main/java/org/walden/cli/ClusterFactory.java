@@ -8,18 +8,15 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
-import org.walden.common.PgException;
-import org.walden.common.SqlState;
 import org.walden.common.guc.GucServerSettings;
 import org.walden.protocol.ScramSha256;
 import org.walden.server.config.RecoveryMode;
-import org.walden.wal.CheckPoint;
+import org.walden.recovery.Engine;
+import org.walden.recovery.EngineOptions;
+import org.walden.replication.BaseBackupClient;
+import org.walden.sql.WaldenSqlEngine;
 import org.walden.wal.ControlFile;
-import org.walden.wal.DbState;
 import org.walden.wal.Lsn;
-import org.walden.wal.TimelineId;
-import org.walden.wal.Wal;
-import org.walden.wal.WalRecord;
 
 /**
  * THE INTEGRATION SEAM between the command-line tools and the engine, SQL, server and
@@ -35,15 +32,15 @@ public final class ClusterFactory {
     /** How a running server is stopped: pg_ctl's -m. */
     public enum ShutdownMode { SMART, FAST, IMMEDIATE }
 
-    /** A postmaster running in this JVM, as the {@code postgres} command drives it from signals. */
+    /** A server running in this JVM (the postmaster installs its own signal handlers). */
     public interface RunningServer {
-        /** SIGTERM (smart), SIGINT (fast); immediate is SIGKILL from ctl and never reaches here. */
+        /** Smart, fast or immediate shutdown (SIGTERM, SIGINT, SIGUSR2 reach the postmaster directly). */
         void requestShutdown(ShutdownMode mode);
 
         /** SIGHUP: re-read the configuration files (and pg_hba.conf). */
         void reload();
 
-        /** SIGUSR2 after promote.signal was written: leave recovery. */
+        /** Leave recovery (SIGUSR1 after promote.signal was written). */
         void promote();
 
         /** Blocks until the server has stopped; returns the process exit code. */
@@ -51,38 +48,18 @@ public final class ClusterFactory {
     }
 
     /**
-     * initdb's storage step (PostgreSQL's BootStrapXLOG): pg_wal/ with its first segment holding
-     * a shutdown checkpoint record at the start of segment 1, global/pg_control pointing at it
-     * (state "shut down", timeline 1, a new system identifier), base/ for the storage engine.
-     *
-     * <p>Calls today: the engine branch's {@link Wal}, {@link CheckPoint} and {@link ControlFile}
-     * (merged). TODO(integrator): if the engine branch adds its own initializer
-     * (org.walden.recovery.Engine.initialize or similar, e.g. to create the RocksDB store
-     * eagerly), call it here instead.
+     * initdb's storage step (PostgreSQL's BootStrapXLOG): pg_control with a new system
+     * identifier, pg_wal/ whose first segment holds a shutdown checkpoint, an empty RocksDB in
+     * base/. Calls the engine branch's {@link Engine#initialize}.
      */
     public static ControlFile.Data initializeStorage(Path dataDir, long walSegmentSizeBytes, Clock clock) {
         try {
-            Files.createDirectories(dataDir.resolve("pg_wal/archive_status"));
-            Files.createDirectories(dataDir.resolve("base"));
-            Files.createDirectories(dataDir.resolve("global"));
             Files.createDirectories(dataDir.resolve("pg_replslot"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        TimelineId tli = new TimelineId(1);
-        Lsn start = new Lsn(walSegmentSizeBytes);
-        Wal wal = new Wal(dataDir.resolve("pg_wal"), walSegmentSizeBytes, tli, start, Lsn.INVALID,
-                Wal.Options.defaults());
-        long now = clock.instant().getEpochSecond();
-        CheckPoint checkPoint = new CheckPoint(start, tli, tli, 3, now);
-        WalRecord record = checkPoint.toRecord(true);
-        Wal.Inserted at = wal.insert(record);
-        wal.flushAll();
-        wal.close(true);
-        ControlFile.Data data = new ControlFile.Data(ControlFile.newSystemIdentifier(clock), DbState.SHUTDOWNED,
-                now, at.firstLsn(), start, tli, tli, 3, now, Lsn.INVALID, tli, Lsn.INVALID, Lsn.INVALID, false,
-                walSegmentSizeBytes);
-        return ControlFile.create(dataDir, data, clock).get();
+        Engine.initialize(dataDir, walSegmentSizeBytes, clock);
+        return readControlFile(dataDir);
     }
 
     /** A SCRAM-SHA-256 verifier for the superuser's password, as pg_authid stores it. */
@@ -93,32 +70,29 @@ public final class ClusterFactory {
     }
 
     /**
-     * initdb's SQL step (PostgreSQL's bootstrap and post-bootstrap): the catalogs, the
-     * databases postgres/template0/template1 and the superuser role with the password verifier.
-     *
-     * <p>NOT WIRED YET: the sql branch has no bootstrap entry point as of this commit.
-     * TODO(integrator): call the SqlEngine bootstrap here (e.g.
-     * {@code SqlBootstrap.bootstrap(dataDir, superuser, passwordVerifier)}). Until then this
-     * says so loudly and the cluster has no SQL catalog.
+     * initdb's SQL step (PostgreSQL's bootstrap and post-bootstrap): opens the new cluster's
+     * engine, lets the sql branch's {@link WaldenSqlEngine#bootstrap} create the catalogs, the
+     * databases and the superuser role with its password verifier, and stops the engine with a
+     * shutdown checkpoint.
      */
     public static void bootstrapSql(Path dataDir, String superuser, String passwordVerifier, PrintStream err) {
-        err.println("initdb: warning: the SQL bootstrap is not wired in yet (ClusterFactory.bootstrapSql); "
-                + "role \"" + superuser + "\" was not created");
+        Engine engine = Engine.open(dataDir, EngineOptions.defaults());
+        try {
+            WaldenSqlEngine.bootstrap(engine.transactionManager(), superuser, passwordVerifier);
+        } finally {
+            engine.shutdown();
+        }
     }
 
     /**
-     * Starts the postmaster for {@code dataDir} with these settings and returns once it runs
-     * (it writes postmaster.pid's "ready"/"standby" status itself when it accepts connections;
-     * see {@link org.walden.server.config.PostmasterPidFile}).
-     *
-     * <p>NOT WIRED YET: org.walden.server.Postmaster does not exist on the protocol branch as of
-     * this commit. TODO(integrator): {@code new Postmaster(dataDir, settings, mode, clock).start()}
-     * adapted to {@link RunningServer}.
+     * Starts the server for {@code dataDir} with these settings and returns once it accepts
+     * connections: {@link ServerAssembly} wires the engine, the SQL engine, the walsenders, the
+     * walreceiver (standby) and the protocol branch's {@code org.walden.server.Postmaster},
+     * which owns postmaster.pid and the signal handlers.
      */
     public static RunningServer startPostmaster(Path dataDir, GucServerSettings settings, RecoveryMode mode,
                                                 Clock clock) {
-        throw PgException.fatal(SqlState.FEATURE_NOT_SUPPORTED,
-                "the postmaster is not wired in yet (ClusterFactory.startPostmaster)");
+        return ServerAssembly.start(dataDir, settings, mode, clock);
     }
 
     /** pg_basebackup's options, as {@code walden basebackup} parsed them. */
@@ -131,14 +105,17 @@ public final class ClusterFactory {
     /**
      * pg_basebackup: connects with replication=true, runs BASE_BACKUP, writes the target
      * directory, streams WAL (-X stream), writes standby.signal and primary_conninfo (-R).
-     *
-     * <p>NOT WIRED YET: the replication branch has no base-backup client as of this commit.
-     * TODO(integrator): call it here, e.g. {@code BaseBackupClient.run(options, out, err)}.
-     * The real pg_basebackup 15 also works against a Walden primary once BASE_BACKUP is served.
+     * Calls the replication branch's {@link BaseBackupClient}.
      */
-    public static int baseBackup(BaseBackupOptions options, PrintStream out, PrintStream err) {
-        err.println("pg_basebackup: error: walden basebackup is not wired in yet (ClusterFactory.baseBackup)");
-        return 1;
+    public static int baseBackup(BaseBackupOptions o, PrintStream out, PrintStream err) {
+        BaseBackupClient.WalMethod wal = switch (o.walMethod()) {
+            case "none" -> BaseBackupClient.WalMethod.NONE;
+            case "fetch" -> BaseBackupClient.WalMethod.FETCH;
+            default -> BaseBackupClient.WalMethod.STREAM;
+        };
+        return new BaseBackupClient(err).run(new BaseBackupClient.Options(o.host(), o.port(), o.user(), o.password(),
+                o.targetDir(), o.format().equals("tar"), wal, o.writeRecoveryConf(), o.createSlot(), o.slot(),
+                o.progress(), o.verbose(), o.checkpoint().equals("fast"), o.label(), true, null));
     }
 
     /** Reads pg_control (for controldata, ctl and demo). */

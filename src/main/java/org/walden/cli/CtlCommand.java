@@ -18,7 +18,10 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code walden ctl}: pg_ctl's start, stop, restart, reload, status and promote, with its
- * messages and exit codes (status: 0 running, 3 not running, 4 no data directory).
+ * messages and exit codes (status: 0 running, 3 not running, 4 no data directory). Signals, as
+ * the postmaster handles them: stop -m smart SIGTERM, fast SIGINT, immediate SIGUSR2 (where
+ * pg_ctl sends SIGQUIT, which the JVM keeps for itself); reload SIGHUP; promote writes
+ * promote.signal and sends SIGUSR1, as pg_ctl does.
  */
 @Command(name = "ctl", description = "initialize, start, stop, or control a Walden server", sortOptions = false)
 final class CtlCommand implements Callable<Integer> {
@@ -105,7 +108,7 @@ final class CtlCommand implements Callable<Integer> {
             return "TERM";
         }
         if ("immediate".startsWith(m)) {
-            return "KILL";
+            return "USR2";
         }
         return "INT";
     }
@@ -203,7 +206,7 @@ final class CtlCommand implements Callable<Integer> {
         }
         out.print("waiting for server to shut down...");
         out.flush();
-        if (!waitForStop(p, sig.equals("KILL"))) {
+        if (!waitForStop(p)) {
             out.println(" failed");
             err.println("pg_ctl: server does not shut down");
             return 1;
@@ -213,8 +216,8 @@ final class CtlCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Until postmaster.pid is gone (or, after SIGKILL, the process is: then the stale file is removed). */
-    private boolean waitForStop(long pid, boolean killed) throws InterruptedException {
+    /** Until postmaster.pid is gone (or the process is: then the stale file is removed). */
+    private boolean waitForStop(long pid) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         long nextDot = System.nanoTime() + 1_000_000_000L;
         while (System.nanoTime() < deadline) {
@@ -313,7 +316,7 @@ final class CtlCommand implements Callable<Integer> {
             return 1;
         }
         Files.writeString(dataDir.resolve(RecoveryMode.PROMOTE_SIGNAL), "");
-        if (!ServerLauncher.signal(pid.get().pid(), "USR2")) {
+        if (!ServerLauncher.signal(pid.get().pid(), "USR1")) {
             err.printf("pg_ctl: could not send promote signal (PID: %d)%n", pid.get().pid());
             Files.deleteIfExists(dataDir.resolve(RecoveryMode.PROMOTE_SIGNAL));
             return 1;

@@ -156,7 +156,9 @@ final class InitdbCommand implements Callable<Integer> {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         out.println("ok");
         out.print("creating subdirectories ... ");
-        for (String sub : List.of("global", "base", "pg_wal", "pg_wal/archive_status", "pg_replslot", "log")) {
+        for (String sub : List.of("global", "base", "pg_wal", "pg_wal/archive_status", "pg_replslot", "pg_tblspc",
+                "pg_stat", "pg_stat_tmp", "pg_logical", "pg_snapshots", "pg_twophase", "pg_notify", "pg_serial",
+                "pg_subtrans", "pg_commit_ts", "pg_multixact", "pg_xact", "pg_dynshmem", "log")) {
             Files.createDirectories(dir.resolve(sub));
         }
         out.println("ok");

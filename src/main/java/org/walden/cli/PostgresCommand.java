@@ -10,11 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import org.walden.common.PgException;
 import org.walden.common.guc.GucServerSettings;
-import org.walden.common.guc.GucValues;
 import org.walden.server.config.PostmasterPidFile;
 import org.walden.server.config.RecoveryMode;
+import org.walden.server.logging.PgLevel;
 import org.walden.server.logging.PgLog;
 import org.walden.server.logging.PgLogging;
 import picocli.CommandLine.Command;
@@ -24,10 +25,10 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code walden postgres -D DIR [-c name=value] [-p PORT]} (also {@code walden server}): the
  * server in the foreground, as PostgreSQL's postgres program. Reads the settings (refusing to
- * start on a broken file), sets up the log, takes postmaster.pid (refusing if a live server
- * holds it), writes postmaster.opts, starts the postmaster through {@link ClusterFactory}, and
- * turns signals into its requests: SIGTERM smart shutdown, SIGINT fast shutdown, SIGHUP reload,
- * SIGUSR2 promote. (SIGQUIT belongs to the JVM; ctl's immediate mode sends SIGKILL.)
+ * start on a broken file), sets up the log, checks postmaster.pid (refusing if a live server
+ * holds it), writes postmaster.opts, and starts the server through {@link ClusterFactory}. The
+ * postmaster owns postmaster.pid and the signals: SIGTERM smart shutdown, SIGINT fast, SIGUSR2
+ * immediate (the JVM keeps SIGQUIT), SIGHUP reload, SIGUSR1 promote.
  */
 @Command(name = "postgres", aliases = "server", description = "run the Walden server in the foreground")
 final class PostgresCommand implements Callable<Integer> {
@@ -79,15 +80,11 @@ final class PostgresCommand implements Callable<Integer> {
         Clock clock = Clock.systemUTC();
         PgLogging.configure(settings, dir, clock);
         settings.addReloadListener(() -> PgLogging.configure(settings, dir, clock));
-        if (!takeLockFile(dir, settings, clock)) {
+        if (!checkLockFile(dir)) {
             return 1;
         }
         writeOpts(dir);
-        try {
-            return runServer(dir, settings, clock);
-        } finally {
-            removeOwnLockFile(dir);
-        }
+        return runServer(dir, settings, clock);
     }
 
     /** -c name=value, -p, -k, -h as settings; null (after a message) for a malformed -c. */
@@ -120,39 +117,31 @@ final class PostgresCommand implements Callable<Integer> {
         } catch (PgException e) {
             PgLog.report(e, null);
             return 1;
+        } catch (RuntimeException e) {
+            PgLog.at(PgLevel.FATAL).message("could not start the server: %s", String.valueOf(e.getMessage())).log();
+            LoggerFactory.getLogger(PostgresCommand.class).error("start-up failure", e);
+            return 1;
         }
-        Signals.install(server);
         return server.awaitTermination();
     }
 
     /**
-     * PostgreSQL's CreateLockFile: a postmaster.pid naming a live process refuses the start;
-     * a stale one is replaced. Writes status "starting"; the postmaster sets "ready" later.
+     * PostgreSQL's CreateLockFile check, before anything touches the data directory: a
+     * postmaster.pid naming another live process refuses the start (the postmaster itself
+     * writes the file).
      */
-    private static boolean takeLockFile(Path dir, GucServerSettings settings, Clock clock) {
+    private static boolean checkLockFile(Path dir) {
         Optional<PostmasterPidFile> existing = PostmasterPidFile.read(dir);
         long me = ProcessHandle.current().pid();
         if (existing.isPresent() && existing.get().pid() != me
                 && ProcessHandle.of(existing.get().pid()).map(ProcessHandle::isAlive).orElse(false)) {
-            PgLog.at(org.walden.server.logging.PgLevel.FATAL)
+            PgLog.at(PgLevel.FATAL)
                     .message("lock file \"%s\" already exists", PostmasterPidFile.FILE_NAME)
                     .hint("Is another postmaster (PID " + existing.get().pid() + ") running in data directory \""
                             + dir + "\"?").log();
             return false;
         }
-        List<String> sockets = GucValues.splitList(settings.getString("unix_socket_directories"));
-        List<String> listen = GucValues.splitList(settings.getString("listen_addresses"));
-        new PostmasterPidFile(me, dir, clock.instant().getEpochSecond(), settings.getInt("port"),
-                sockets.isEmpty() ? "" : settings.getString("unix_socket_directories").split(",")[0].trim(),
-                listen.isEmpty() ? "" : listen.get(0), PostmasterPidFile.STARTING).write();
         return true;
-    }
-
-    private static void removeOwnLockFile(Path dir) {
-        Optional<PostmasterPidFile> pid = PostmasterPidFile.read(dir);
-        if (pid.isPresent() && pid.get().pid() == ProcessHandle.current().pid()) {
-            PostmasterPidFile.remove(dir);
-        }
     }
 
     /** DATA/postmaster.opts: the command line, which {@code ctl status} prints and {@code ctl restart} reuses. */

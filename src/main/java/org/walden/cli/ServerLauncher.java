@@ -34,6 +34,7 @@ final class ServerLauncher {
             cmd.add("/bin/setsid");
         }
         cmd.add(javaExecutable());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
         String jvmOptions = System.getenv("WALDEN_SERVER_JVM_OPTS");
         if (jvmOptions != null && !jvmOptions.isBlank()) {
             cmd.addAll(CtlCommand.splitOptions(jvmOptions));

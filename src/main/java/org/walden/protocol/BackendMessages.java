@@ -84,6 +84,20 @@ public final class BackendMessages {
         return MessageBuilder.typed(B_READY_FOR_QUERY).int8(transactionStatus).build();
     }
 
+    /**
+     * NegotiateProtocolVersion: Byte1('v') Int32(len) Int32(newest minor version supported)
+     * Int32(number of unrecognized protocol options) { String(option name) }*. Sent when a
+     * client asks for 3.x, x &gt; 0, or sends "_pq_." options.
+     */
+    public static byte[] negotiateProtocolVersion(int newestMinorVersion, List<String> unrecognizedOptions) {
+        MessageBuilder b = MessageBuilder.typed(B_NEGOTIATE_PROTOCOL_VERSION).int32(newestMinorVersion)
+                .int32(unrecognizedOptions.size());
+        for (String o : unrecognizedOptions) {
+            b.cstring(o);
+        }
+        return b.build();
+    }
+
     // ------------------------------------------------------------------ query results
 
     /**

@@ -4,9 +4,11 @@ import static org.walden.protocol.PgProtocol.*;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -90,11 +92,26 @@ public final class PgClient implements AutoCloseable {
 
     // ------------------------------------------------------------------ connecting
 
-    /** Connects and authenticates; PgServerError for the server's FATAL, IOException if unreachable. */
+    /**
+     * Connects and authenticates as libpq would: missing keys come from the PG* environment
+     * variables, a missing password from the password file (~/.pgpass). PgServerError for the
+     * server's FATAL, IOException if unreachable.
+     */
     public static PgClient connect(ConnInfo info) throws IOException {
-        return connect(info, new SecureRandom());
+        Map<String, String> env = System.getenv();
+        ConnInfo full = PgPassFile.withEnvironment(info, env);
+        if (full.get("password") == null) {
+            Map<String, String> startup = startupParameters(full);
+            String pw = PgPassFile.lookup(PgPassFile.fileFor(full, env), full.get("host"),
+                    full.getOrDefault("port", "5432"), startup.get("database"), startup.get("user"));
+            if (pw != null) {
+                full = full.with("password", pw);
+            }
+        }
+        return connect(full, new SecureRandom());
     }
 
+    /** Connects with exactly this conninfo (no environment, no password file). */
     public static PgClient connect(ConnInfo info, Random random) throws IOException {
         long connectTimeoutMs = connectTimeoutMs(info);
         IOException last = null;
@@ -136,8 +153,18 @@ public final class PgClient implements AutoCloseable {
                 throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "invalid integer value \"" + portText
                         + "\" for connection option \"port\"");
             }
-            out.add(host.startsWith("/") ? UnixDomainSocketAddress.of(host + "/.s.PGSQL." + port)
-                    : new InetSocketAddress(host, port));
+            if (host.startsWith("/")) {
+                out.add(UnixDomainSocketAddress.of(host + "/.s.PGSQL." + port));
+                continue;
+            }
+            // As libpq: every address of a host name is tried in turn (localhost: ::1 and 127.0.0.1).
+            try {
+                for (InetAddress a : InetAddress.getAllByName(host)) {
+                    out.add(new InetSocketAddress(a, port));
+                }
+            } catch (UnknownHostException e) {
+                out.add(InetSocketAddress.createUnresolved(host, port));
+            }
         }
         return out;
     }
@@ -202,7 +229,7 @@ public final class PgClient implements AutoCloseable {
                     transactionStatus = (char) m.reader().int8();
                     return;
                 }
-                case 'v' -> { /* NegotiateProtocolVersion: we asked for 3.0, nothing to adjust */ }
+                case B_NEGOTIATE_PROTOCOL_VERSION -> { /* we asked for 3.0: nothing to adjust */ }
                 default -> throw unexpected(m, "during startup");
             }
         }
@@ -342,7 +369,14 @@ public final class PgClient implements AutoCloseable {
                     rows = new ArrayList<>();
                 }
                 case B_EMPTY_QUERY_RESPONSE -> results.add(new QueryResult(List.of(), List.of(), ""));
-                case B_ERROR_RESPONSE -> error = BackendMessages.decodeError(m);
+                case B_ERROR_RESPONSE -> {
+                    error = BackendMessages.decodeError(m);
+                    if (isFatal(error)) {
+                        stream.close();
+                        mode = Mode.CLOSED;
+                        throw error;
+                    }
+                }
                 case B_COPY_BOTH_RESPONSE, B_COPY_OUT_RESPONSE, B_COPY_IN_RESPONSE -> {
                     if (stopAtCopy) {
                         copyKind = m.type();
@@ -392,6 +426,11 @@ public final class PgClient implements AutoCloseable {
                 return m;
             }
         }
+    }
+
+    /** A FATAL (or PANIC) ErrorResponse: the server closes the connection after it. */
+    private static boolean isFatal(PgServerError e) {
+        return e.severity() == PgException.Severity.FATAL || e.severity() == PgException.Severity.PANIC;
     }
 
     private static String[] textValues(byte[][] raw) {
@@ -458,7 +497,11 @@ public final class PgClient implements AutoCloseable {
                 case B_ERROR_RESPONSE:
                     mode = Mode.QUERY_IDLE;
                     PgServerError error = BackendMessages.decodeError(m);
-                    collectResults(new ArrayList<>(), false);
+                    if (isFatal(error)) {
+                        close();
+                    } else {
+                        collectResults(new ArrayList<>(), false);
+                    }
                     throw error;
                 default:
                     throw unexpected(m, "during COPY");
@@ -507,7 +550,9 @@ public final class PgClient implements AutoCloseable {
                 List<QueryResult> results = new ArrayList<>();
                 if (m.type() == B_ERROR_RESPONSE) {
                     PgServerError error = BackendMessages.decodeError(m);
-                    collectResults(results, false);
+                    if (!isFatal(error)) {
+                        collectResults(results, false);
+                    }
                     throw error;
                 }
                 if (m.type() == B_COMMAND_COMPLETE) {

@@ -74,6 +74,7 @@ public final class PgProtocol {
     public static final char B_ERROR_RESPONSE = 'E';
     public static final char B_NO_DATA = 'n';
     public static final char B_NOTICE_RESPONSE = 'N';
+    public static final char B_NEGOTIATE_PROTOCOL_VERSION = 'v';
     public static final char B_NOTIFICATION_RESPONSE = 'A';
     public static final char B_PARAMETER_DESCRIPTION = 't';
     public static final char B_PARAMETER_STATUS = 'S';

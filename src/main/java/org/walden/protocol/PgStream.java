@@ -3,16 +3,23 @@ package org.walden.protocol;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntUnaryOperator;
 import java.util.concurrent.locks.ReentrantLock;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
@@ -85,6 +92,10 @@ public final class PgStream implements Closeable {
             }
             // Re-register with fresh selectors (the connect selector is closed).
             return new PgStream(ch);
+        } catch (UnresolvedAddressException e) {
+            ch.close();
+            throw new UnknownHostException("could not translate host name \"" + address
+                    + "\" to address");
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -122,10 +133,19 @@ public final class PgStream implements Closeable {
         if (fill() != 0) {
             return true;
         }
-        readSelector.selectedKeys().clear();
-        readSelector.select(Math.max(1, timeoutMs));
-        readSelector.selectedKeys().clear();
+        select(readSelector, Math.max(1, timeoutMs));
         return fill() != 0;
+    }
+
+    /** Waits on a selector; a selector closed by {@link #close()} reads as a closed channel. */
+    private static void select(Selector selector, long timeoutMs) throws IOException {
+        try {
+            selector.selectedKeys().clear();
+            selector.select(timeoutMs);
+            selector.selectedKeys().clear();
+        } catch (ClosedSelectorException e) {
+            throw new ClosedChannelException();
+        }
     }
 
     /** Makes a pending or the next {@link #awaitReadable} return at once. Any thread. */
@@ -157,8 +177,7 @@ public final class PgStream implements Closeable {
                 } else if (now - deadline >= 0) {
                     throw new SocketTimeoutException("timeout reading from " + remoteAddress);
                 }
-                readSelector.selectedKeys().clear();
-                readSelector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
+                select(readSelector, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
             } else {
                 deadline = 0;
             }
@@ -219,7 +238,7 @@ public final class PgStream implements Closeable {
      * Reads one typed message whose length limit depends on its type (PostgreSQL's
      * SocketBackend: large limits for Query, Parse, Bind, CopyData; small ones for the rest).
      */
-    public Message readMessage(java.util.function.IntUnaryOperator maxLengthForType) throws IOException {
+    public Message readMessage(IntUnaryOperator maxLengthForType) throws IOException {
         char type = (char) readByte();
         int length = readInt32();
         int maxLength = maxLengthForType.applyAsInt(type);
@@ -236,8 +255,8 @@ public final class PgStream implements Closeable {
      * read() waits until data, EOF or {@link #close()}, in slices, without a time limit of its
      * own; the caller's protocol timeouts (wal_sender_timeout) bound the wait.
      */
-    public java.io.InputStream inputStream() {
-        return new java.io.InputStream() {
+    public InputStream inputStream() {
+        return new InputStream() {
             @Override
             public int read() throws IOException {
                 byte[] one = new byte[1];
@@ -251,15 +270,14 @@ public final class PgStream implements Closeable {
                 }
                 while (!inBuf.hasRemaining()) {
                     if (!channel.isOpen()) {
-                        throw new java.nio.channels.ClosedChannelException();
+                        throw new ClosedChannelException();
                     }
                     int got = fill();
                     if (got < 0) {
                         return -1;
                     }
                     if (got == 0) {
-                        readSelector.selectedKeys().clear();
-                        readSelector.select(1000);
+                        select(readSelector, 1000);
                     }
                 }
                 int n = Math.min(len, inBuf.remaining());
@@ -275,8 +293,8 @@ public final class PgStream implements Closeable {
     }
 
     /** The write side as an OutputStream; writes are queued like {@link #send}, flush() writes out. */
-    public java.io.OutputStream outputStream() {
-        return new java.io.OutputStream() {
+    public OutputStream outputStream() {
+        return new OutputStream() {
             @Override
             public void write(int b) throws IOException {
                 send(new byte[] {(byte) b});
@@ -284,7 +302,7 @@ public final class PgStream implements Closeable {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                send(java.util.Arrays.copyOfRange(b, off, off + len));
+                send(b, off, len);
             }
 
             @Override
@@ -303,15 +321,20 @@ public final class PgStream implements Closeable {
 
     /** Queues one or more whole frames; large frames go out at once. */
     public void send(byte[] frame) throws IOException {
+        send(frame, 0, frame.length);
+    }
+
+    /** Queues {@code length} bytes of {@code data} from {@code offset}. */
+    public void send(byte[] data, int offset, int length) throws IOException {
         writeLock.lock();
         try {
-            if (frame.length > outBuf.remaining()) {
+            if (length > outBuf.remaining()) {
                 flushLocked();
             }
-            if (frame.length > outBuf.capacity()) {
-                writeFully(ByteBuffer.wrap(frame));
+            if (length > outBuf.capacity()) {
+                writeFully(ByteBuffer.wrap(data, offset, length));
             } else {
-                outBuf.put(frame);
+                outBuf.put(data, offset, length);
             }
         } finally {
             writeLock.unlock();
@@ -362,8 +385,7 @@ public final class PgStream implements Closeable {
             } else if (now - deadline >= 0) {
                 throw new SocketTimeoutException("timeout writing to " + remoteAddress);
             }
-            writeSelector.selectedKeys().clear();
-            writeSelector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
+            select(writeSelector, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
         }
     }
 

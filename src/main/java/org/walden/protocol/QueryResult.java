@@ -1,5 +1,6 @@
 package org.walden.protocol;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -31,7 +32,7 @@ public record QueryResult(List<FieldDescription> fields, List<String[]> rows, St
 
     /** Row {@code row} as column name → value, for logging and tests. */
     public Map<String, String> rowAsMap(int row) {
-        java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
+        Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i < fields.size(); i++) {
             m.put(fields.get(i).name(), rows.get(row)[i]);
         }

@@ -13,6 +13,7 @@ import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.protocol.ConnInfo;
 import org.walden.protocol.PgClient;
+import org.walden.protocol.PgServerError;
 import org.walden.protocol.QueryResult;
 import org.walden.wal.Lsn;
 import org.walden.wal.TimelineId;
@@ -222,7 +223,8 @@ public final class WalReceiver implements Runnable {
         } catch (PgException e) {
             logLine(e.severity() == PgException.Severity.FATAL ? "FATAL:  " + e.getMessage()
                     + (e.detail() == null ? "" : "  DETAIL:  " + e.detail())
-                    : "could not receive data from WAL stream: " + e.getMessage());
+                    : "could not receive data from WAL stream: "
+                            + (e instanceof PgServerError ? e.severity() + ":  " : "") + e.getMessage());
         } catch (IOException | RuntimeException e) {
             logLine("could not receive data from WAL stream: " + e.getMessage());
         } finally {

@@ -105,6 +105,12 @@ public final class WalSender implements Runnable {
     private volatile boolean clientCopyDone;
     /** Set by the reply reader on Terminate, EOF or a protocol error. */
     private volatile boolean clientGone;
+    /** Set by the walsender thread when streaming failed with an ERROR already sent; read by the reader. */
+    private volatile boolean streamFailed;
+    /** The first non-COPY message the reader saw after a failed stream, for the command loop. */
+    private volatile PgWire.Message pendingMessage;
+    /** The command already ended with ErrorResponse + ReadyForQuery (a failed stream). */
+    private boolean readyForQuerySent;
     private final ReentrantLock streamLock = new ReentrantLock();
     /** Signalled by the reply reader when clientCopyDone or clientGone becomes true. */
     private final Condition clientEnded = streamLock.newCondition();
@@ -158,17 +164,25 @@ public final class WalSender implements Runnable {
         out.readyForQuery();
         out.flush();
         while (!shutdownRequested) {
-            PgWire.Message m = PgWire.readMessage(in);
+            PgWire.Message m = pendingMessage;
+            pendingMessage = null;
+            if (m == null) {
+                m = PgWire.readMessage(in);
+            }
             if (m == null || m.type() == 'X') {
                 return;
             }
             switch (m.type()) {
                 case 'Q' -> {
+                    readyForQuerySent = false;
                     boolean goOn = execReplicationCommandReportingErrors(m.cstring());
                     if (!goOn) {
+                        out.flush();
                         return;
                     }
-                    out.readyForQuery();
+                    if (!readyForQuerySent) {
+                        out.readyForQuery();
+                    }
                 }
                 case 'P', 'B', 'E', 'D', 'C', 'H' -> out.errorResponse(new PgException(SqlState.PROTOCOL_VIOLATION,
                         "extended query protocol not supported in a replication connection"));
@@ -204,7 +218,25 @@ public final class WalSender implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        } catch (java.io.UncheckedIOException e) {
+            log.warn("walsender {}: I/O error: {}", pid, e.getMessage());
+            out.errorResponse(new PgException(SqlState.IO_ERROR, e.getMessage()));
+            return resetAfterError();
+        } catch (RuntimeException e) {
+            log.error("walsender " + pid + ": internal error", e);
+            out.errorResponse(new PgException(SqlState.INTERNAL_ERROR, String.valueOf(e.getMessage())));
+            return resetAfterError();
         }
+    }
+
+    private boolean resetAfterError() {
+        if (entry.state == WalSndState.STOPPING) {
+            return false;
+        }
+        if (entry.state != WalSndState.STARTUP) {
+            entry.state = entry.state.moveTo(WalSndState.STARTUP);
+        }
+        return true;
     }
 
     /** exec_replication_command. Returns false when the session must end (client gone while streaming). */
@@ -352,6 +384,10 @@ public final class WalSender implements Runnable {
                 if (end == StreamEnd.CLIENT_GONE) {
                     return false;
                 }
+                if (end == StreamEnd.FAILED) {
+                    readyForQuerySent = true;
+                    return true;
+                }
                 timelineEnded = end == StreamEnd.TIMELINE_END;
             }
             if (validUpto != null) {
@@ -371,7 +407,8 @@ public final class WalSender implements Runnable {
         }
     }
 
-    private enum StreamEnd { CLIENT_DONE, TIMELINE_END, CLIENT_GONE }
+    /** Why streaming ended: the client's CopyDone, a historic timeline's end, the client gone, an ERROR sent. */
+    private enum StreamEnd { CLIENT_DONE, TIMELINE_END, CLIENT_GONE, FAILED }
 
     /** CopyBoth mode: WalSndLoop with its reply reader; returns why it ended. */
     private StreamEnd streamWal(TimelineId tli, Lsn start, Lsn validUpto) throws IOException, InterruptedException {
@@ -383,6 +420,8 @@ public final class WalSender implements Runnable {
         entry.state = entry.state.moveTo(WalSndState.CATCHUP);
         clientCopyDone = false;
         clientGone = false;
+        streamFailed = false;
+        pendingMessage = null;
         waitingForPingResponse = false;
         lastReplyMillis = ctx.clock().millis();
         Thread reader = Thread.ofVirtual().name("walsender-" + pid + "-replies").start(this::processRepliesLoop);
@@ -399,9 +438,15 @@ public final class WalSender implements Runnable {
             reader.join(java.time.Duration.ofMillis(timeoutOrDefaultMs()));
             return end;
         } catch (PgException e) {
+            // As PostgreSQL: the ERROR ends COPY; ReadyForQuery follows, and the session goes on
+            // once the reader has handed back the client's next command.
+            log.info("walsender {}: {}", pid, e.getMessage());
+            streamFailed = true;
             out.errorResponse(e);
+            out.readyForQuery();
             out.flush();
-            return StreamEnd.CLIENT_GONE;
+            reader.join(java.time.Duration.ofMillis(timeoutOrDefaultMs()));
+            return reader.isAlive() || clientGone ? StreamEnd.CLIENT_GONE : StreamEnd.FAILED;
         } finally {
             entry.state = entry.state == WalSndState.STOPPING ? WalSndState.STOPPING
                     : entry.state.moveTo(WalSndState.STARTUP);
@@ -547,6 +592,13 @@ public final class WalSender implements Runnable {
                 }
                 lastReplyMillis = ctx.clock().millis();
                 waitingForPingResponse = false;
+                if (streamFailed) {
+                    if (m.type() != 'd' && m.type() != 'c') {
+                        pendingMessage = m;
+                        return;
+                    }
+                    continue; // COPY messages after the ERROR are ignored, as outside COPY
+                }
                 switch (m.type()) {
                     case 'd' -> processStandbyMessage(m.body());
                     case 'c' -> {

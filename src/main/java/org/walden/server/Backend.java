@@ -216,7 +216,9 @@ public final class Backend {
         statements.remove("");
         portals.remove("");
         try {
-            List<Prepared> parsed = session.parseSimple(sql);
+            // As PostgreSQL's raw parser: empty statements between semicolons vanish; only a
+            // string with no statement at all gets EmptyQueryResponse.
+            List<Prepared> parsed = session.parseSimple(sql).stream().filter(p -> !p.isEmpty()).toList();
             if (parsed.isEmpty()) {
                 stream.send(BackendMessages.emptyQueryResponse());
             }
@@ -239,17 +241,12 @@ public final class Backend {
     }
 
     private void runSimpleStatement(Prepared p) throws IOException {
-        if (p.isEmpty()) {
-            stream.send(BackendMessages.emptyQueryResponse());
-            return;
-        }
         Portal portal = session.bind(p, new byte[0][], new short[0], new short[0]);
         List<ColumnDesc> columns = portal.columns();
         if (columns != null) {
             stream.send(BackendMessages.rowDescription(fields(columns)));
         }
         Portal.Completion done = portal.execute(0, this::sendDataRow);
-        reportParameterChanges();
         stream.send(BackendMessages.commandComplete(done.commandTag()));
     }
 
@@ -273,7 +270,11 @@ public final class Backend {
         }
     }
 
-    /** ParameterStatus for every GUC_REPORT value that changed since last sent. */
+    /**
+     * ParameterStatus for every GUC_REPORT value that changed since last sent. As PostgreSQL
+     * 14+ (ReportChangedGUCOptions), this runs just before ReadyForQuery, so a SET's
+     * ParameterStatus follows its CommandComplete.
+     */
     private void reportParameterChanges() throws IOException {
         for (Map.Entry<String, String> e : session.settings().reportedValues().entrySet()) {
             String before = reportedSent.get(e.getKey());
@@ -371,7 +372,6 @@ public final class Backend {
             return;
         }
         Portal.Completion done = portal.execute(Math.max(0, e.maxRows()), this::sendDataRow);
-        reportParameterChanges();
         stream.send(done.suspended() ? BackendMessages.portalSuspended()
                 : BackendMessages.commandComplete(done.commandTag()));
     }

@@ -3,6 +3,7 @@ package org.walden.server;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +41,11 @@ final class BackendStartup implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(BackendStartup.class);
     /** PostgreSQL's authentication_timeout default: the whole startup must finish within it. */
     static final long AUTHENTICATION_TIMEOUT_MS = 60_000;
+    /**
+     * A backend's limit for a stalled write (a client that stops reading a large result) or a
+     * message cut off midway; idle time between messages is not limited.
+     */
+    static final long BACKEND_IO_TIMEOUT_MS = 600_000;
     /** SSLRequest then GSSENCRequest, at most: more is a protocol violation. */
     private static final int MAX_ENCRYPTION_REQUESTS = 2;
 
@@ -100,7 +106,7 @@ final class BackendStartup implements Runnable {
         if (startup == null) {
             return;
         }
-        Map<String, String> params = startup.parameters();
+        Map<String, String> params = negotiateProtocol(startup);
         String user = params.get("user");
         if (user == null || user.isEmpty()) {
             throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
@@ -129,15 +135,37 @@ final class BackendStartup implements Runnable {
         SessionSettings settings = postmaster.settings().newSession();
         settings.setSessionAuthorization(user, r.superuser());
         applyStartupOptions(settings, params);
-        stream.setIoTimeoutMs(PgStream.DEFAULT_IO_TIMEOUT_MS);
         if (replication == HbaFile.Replication.NONE) {
+            stream.setIoTimeoutMs(BACKEND_IO_TIMEOUT_MS);
             startBackend(engine, user, database, settings);
         } else {
+            stream.setIoTimeoutMs(PgStream.DEFAULT_IO_TIMEOUT_MS);
             startWalSender(params, client, replication, database, settings);
         }
     }
 
-    /** Reads packets until a StartupMessage; null after a CancelRequest (handled) . */
+    /**
+     * PostgreSQL's SendNegotiateProtocolVersion: a 3.x client (x &gt; 0) or "_pq_." options get
+     * NegotiateProtocolVersion (3.0, the options not understood) and go on with 3.0.
+     * Returns the parameters without the "_pq_." options.
+     */
+    private Map<String, String> negotiateProtocol(StartupPacket.StartupMessage startup) throws IOException {
+        Map<String, String> params = new LinkedHashMap<>();
+        List<String> unrecognized = new ArrayList<>();
+        startup.parameters().forEach((k, v) -> {
+            if (k.startsWith("_pq_.")) {
+                unrecognized.add(k);
+            } else {
+                params.put(k, v);
+            }
+        });
+        if (startup.minorVersion() > 0 || !unrecognized.isEmpty()) {
+            stream.send(BackendMessages.negotiateProtocolVersion(0, unrecognized));
+        }
+        return params;
+    }
+
+    /** Reads packets until a StartupMessage; null after a CancelRequest (handled). */
     private StartupPacket.StartupMessage readStartupMessage() throws IOException {
         for (int requests = 0; ; requests++) {
             StartupPacket p = stream.readStartupPacket();
@@ -256,7 +284,7 @@ final class BackendStartup implements Runnable {
     }
 
     private static List<String> splitOptions(String options) {
-        List<String> words = new java.util.ArrayList<>();
+        List<String> words = new ArrayList<>();
         StringBuilder w = new StringBuilder();
         for (int i = 0; i < options.length(); i++) {
             char c = options.charAt(i);

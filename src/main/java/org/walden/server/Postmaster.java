@@ -1,9 +1,11 @@
 package org.walden.server;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -25,6 +27,8 @@ import org.slf4j.LoggerFactory;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.common.guc.ServerSettings;
+import org.walden.protocol.BackendMessages;
+import org.walden.protocol.ErrorFields;
 import org.walden.protocol.PgStream;
 import org.walden.sql.SqlEngine;
 
@@ -122,6 +126,11 @@ public final class Postmaster {
     public void start() throws IOException {
         startTimeEpochSeconds = clock.instant().getEpochSecond();
         port = settings.getInt("port");
+        if (reservedConnections() >= settings.getInt("max_connections")) {
+            throw PgException.fatal(SqlState.INVALID_PARAMETER_VALUE, "superuser_reserved_connections ("
+                    + reservedConnections() + ") must be less than max_connections ("
+                    + settings.getInt("max_connections") + ")");
+        }
         List<String> socketDirs = ServerConfig.socketDirectories(settings);
         List<String> listenAddresses = ServerConfig.listenAddresses(settings);
         PostmasterPidFile.create(dataDir, startTimeEpochSeconds, port, socketDirs.isEmpty() ? "" : socketDirs.get(0),
@@ -164,7 +173,7 @@ public final class Postmaster {
         for (InetSocketAddress bind : binds) {
             ServerSocketChannel ch = ServerSocketChannel.open();
             try {
-                ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+                ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 ch.bind(port == 0 ? new InetSocketAddress(bind.getAddress(), 0) : bind, 128);
             } catch (IOException e) {
                 ch.close();
@@ -176,7 +185,7 @@ public final class Postmaster {
                 port = ((InetSocketAddress) ch.getLocalAddress()).getPort();
             }
             listeners.add(ch);
-            log.info("listening on {} address \"{}\", port {}", bind.getAddress() instanceof java.net.Inet6Address
+            log.info("listening on {} address \"{}\", port {}", bind.getAddress() instanceof Inet6Address
                     ? "IPv6" : "IPv4", bind.getAddress().getHostAddress(), port);
         }
         if (!binds.isEmpty() && listeners.isEmpty()) {
@@ -283,13 +292,24 @@ public final class Postmaster {
         }
     }
 
-    /** FATAL 53300 "too many connections for role" past the role's CONNECTION LIMIT (superusers exempt). */
+    /**
+     * InitPostgres's checks once the role is known (superusers exempt): the last
+     * superuser_reserved_connections slots, then the role's CONNECTION LIMIT. Both FATAL 53300.
+     */
     void checkRoleConnectionLimit(SqlEngine.Role role, ChildProcess self) {
-        if (role.connectionLimit() < 0 || role.superuser()) {
+        if (role.superuser() || self.replication) {
             return;
         }
         lock.lock();
         try {
+            long normal = children.values().stream().filter(c -> !c.replication).count();
+            if (settings.getInt("max_connections") - normal < reservedConnections()) {
+                throw PgException.fatal(SqlState.TOO_MANY_CONNECTIONS,
+                        "remaining connection slots are reserved for non-replication superuser connections");
+            }
+            if (role.connectionLimit() < 0) {
+                return;
+            }
             long same = children.values().stream()
                     .filter(c -> c != self && !c.replication && role.name().equals(c.userName)).count();
             if (same >= role.connectionLimit()) {
@@ -298,6 +318,14 @@ public final class Postmaster {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    private int reservedConnections() {
+        try {
+            return settings.getInt("superuser_reserved_connections");
+        } catch (PgException e) {
+            return 0;
         }
     }
 
@@ -543,8 +571,8 @@ public final class Postmaster {
         for (ChildProcess c : all) {
             if (shutdownMode == ShutdownMode.IMMEDIATE && !c.replication) {
                 try {
-                    c.stream.sendAndFlush(org.walden.protocol.BackendMessages.noticeResponse(
-                            new org.walden.protocol.ErrorFields("WARNING", SqlState.ADMIN_SHUTDOWN.code(),
+                    c.stream.sendAndFlush(BackendMessages.noticeResponse(
+                            new ErrorFields("WARNING", SqlState.ADMIN_SHUTDOWN.code(),
                                     "terminating connection due to immediate shutdown command", null, null, 0)));
                 } catch (IOException | RuntimeException ignored) {
                     // closing anyway

@@ -14,6 +14,15 @@ public interface Portal {
      */
     Completion execute(int maxRows, RowSink sink);
 
+    /**
+     * Non-null when this portal is COPY ... FROM STDIN: the backend starts it with this
+     * instead of {@link #execute} (see {@link CopyIn}). Added by the sql layer; null for
+     * every other statement.
+     */
+    default CopyIn copyIn() {
+        return null;
+    }
+
     /** The outcome of one Execute: the CommandComplete tag, or suspended (PortalSuspended). */
     record Completion(String commandTag, boolean suspended) {
     }

@@ -53,8 +53,24 @@ final class PortalImpl implements Portal {
         return columns;
     }
 
+    private CopyIn copyIn;
+
+    @Override
+    public CopyIn copyIn() {
+        if (!(prepared.stmt instanceof org.walden.sql.parse.Ast.Copy)) {
+            return null;
+        }
+        if (copyIn == null) {
+            copyIn = session.startCopy(this);
+        }
+        return copyIn;
+    }
+
     @Override
     public Completion execute(int maxRows, RowSink sink) {
+        if (prepared.stmt instanceof org.walden.sql.parse.Ast.Copy) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY FROM STDIN must be run through Portal.copyIn()");
+        }
         if (result == null) {
             result = session.run(this);
             columns = withFormats(prepared.columns());
@@ -62,13 +78,19 @@ final class PortalImpl implements Portal {
         ZoneId zone = session.zone();
         List<Object[]> rows = result.rows();
         int end = maxRows <= 0 ? rows.size() : Math.min(rows.size(), sent + maxRows);
+        int batch = end - sent;
         for (; sent < end; sent++) {
             sink.row(encode(rows.get(sent), zone));
         }
-        if (sent < rows.size()) {
+        // as PortalRunSelect: a batch that filled maxRows suspends, even when nothing is left
+        if (maxRows > 0 && batch == maxRows) {
             return new Completion(null, true);
         }
-        return new Completion(result.tag(), false);
+        String tag = result.tag();
+        if (tag.startsWith("SELECT ")) {
+            tag = "SELECT " + batch; // the rows of this Execute, as PostgreSQL counts them
+        }
+        return new Completion(tag, false);
     }
 
     private byte[][] encode(Object[] row, ZoneId zone) {

@@ -15,6 +15,8 @@ import org.walden.sql.catalog.Catalog;
 import org.walden.sql.catalog.CatalogStore;
 import org.walden.sql.catalog.RoleDef;
 import org.walden.sql.exec.Analyzed;
+import org.walden.sql.exec.ClientQueries;
+import org.walden.sql.exec.CopyFromText;
 import org.walden.sql.exec.Ddl;
 import org.walden.sql.exec.ExecEnv;
 import org.walden.sql.exec.Executor;
@@ -80,14 +82,16 @@ final class WaldenSession implements Session, ExecEnv {
     @Override
     public List<Prepared> parseSimple(String sql) {
         return guard(() -> {
-            List<String> pieces = Lexer.splitStatements(sql);
+            List<int[]> ranges = Lexer.statementRanges(sql);
             List<Prepared> out = new ArrayList<>();
-            if (pieces.isEmpty()) {
+            if (ranges.isEmpty()) {
                 out.add(new PreparedImpl(sql, null, null));
                 return out;
             }
-            for (String piece : pieces) {
-                out.add(new PreparedImpl(piece, Parser.parse(piece), null));
+            for (int[] r : ranges) {
+                // parsed with its offset as blanks, so error positions count from the message's start
+                String piece = sql.substring(r[0], r[1]);
+                out.add(new PreparedImpl(piece, parse(" ".repeat(r[0]) + piece), null));
             }
             return out;
         });
@@ -103,11 +107,16 @@ final class WaldenSession implements Session, ExecEnv {
             if (pieces.size() > 1) {
                 throw new PgException(SqlState.SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement");
             }
-            PreparedImpl p = new PreparedImpl(sql, Parser.parse(pieces.get(0)), paramTypeOids);
+            PreparedImpl p = new PreparedImpl(sql, parse(pieces.get(0)), paramTypeOids);
             checkNotFailed(p);
             analyze(p);
             return p;
         });
+    }
+
+    private static Ast.Stmt parse(String statement) {
+        Ast.Stmt known = ClientQueries.recognise(statement);
+        return known != null ? known : Parser.parse(statement);
     }
 
     @Override
@@ -343,6 +352,87 @@ final class WaldenSession implements Session, ExecEnv {
         });
     }
 
+    /** Starts COPY ... FROM STDIN for a portal (see {@link CopyIn}). */
+    CopyIn startCopy(PortalImpl portal) {
+        return guard(() -> {
+            PreparedImpl p = portal.prepared;
+            Ast.Copy copy = (Ast.Copy) p.stmt;
+            cancelRequested = false;
+            checkNotFailed(p);
+            ensureTransaction();
+            txn.newStatementSnapshot();
+            stmtStart = engine.clock().instant();
+            checkWritable(copy);
+            String format = copy.options().getOrDefault("format", "text");
+            if (!format.equals("text")) {
+                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY format \"" + format
+                        + "\" is not supported");
+            }
+            String delimiter = copy.options().getOrDefault("delimiter", "\t");
+            if (delimiter.length() != 1) {
+                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY delimiter must be a single one-byte character");
+            }
+            Planner planner = new Planner(currentCatalog(), zone);
+            org.walden.sql.catalog.TableDef table = planner.relation(
+                    new Ast.TableRef(null, copy.table(), null, copy.position()));
+            if (table.virtual()) {
+                throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot copy to view \"" + table.name() + "\"");
+            }
+            int[] columns;
+            if (copy.columns() == null) {
+                columns = java.util.stream.IntStream.range(0, table.columns().size()).toArray();
+            } else {
+                columns = new int[copy.columns().size()];
+                for (int i = 0; i < columns.length; i++) {
+                    columns[i] = table.columnIndex(copy.columns().get(i));
+                    if (columns[i] < 0) {
+                        throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + copy.columns().get(i)
+                                + "\" of relation \"" + table.name() + "\" does not exist");
+                    }
+                }
+            }
+            CopyFromText parser = new CopyFromText(table, columns, planner.columnDefaults(table), delimiter.charAt(0),
+                    copy.options().getOrDefault("null", "\\N"), zone, executor(), this);
+            return new SessionCopyIn(parser, columns.length);
+        });
+    }
+
+    /** The CopyIn of one COPY FROM STDIN; every step runs under {@link #guard}. */
+    private final class SessionCopyIn implements CopyIn {
+        private final CopyFromText parser;
+        private final int columnCount;
+
+        SessionCopyIn(CopyFromText parser, int columnCount) {
+            this.parser = parser;
+            this.columnCount = columnCount;
+        }
+
+        @Override
+        public int columnCount() {
+            return columnCount;
+        }
+
+        @Override
+        public void data(byte[] chunk) {
+            guard(() -> {
+                parser.feed(chunk);
+                return null;
+            });
+        }
+
+        @Override
+        public String done() {
+            return guard(() -> "COPY " + parser.finish());
+        }
+
+        @Override
+        public void fail(String message) {
+            guard(() -> {
+                throw new PgException(SqlState.QUERY_CANCELED, "COPY from stdin failed: " + message);
+            });
+        }
+    }
+
     private long lockTimeoutMs() {
         return parseMillis(settingOr("lock_timeout", "0"));
     }
@@ -385,6 +475,7 @@ final class WaldenSession implements Session, ExecEnv {
             case Ast.AlterTableAddPk a -> "ALTER TABLE";
             case Ast.RoleStmt r -> r.create() ? "CREATE ROLE" : "ALTER ROLE";
             case Ast.DropRole d -> "DROP ROLE";
+            case Ast.Copy c -> "COPY";
             default -> null;
         };
         if (command != null && engine.transactionManager().inRecovery()) {
@@ -485,6 +576,9 @@ final class WaldenSession implements Session, ExecEnv {
                 tag = "CHECKPOINT";
             }
             case Ast.NoOp n -> tag = n.tag();
+            case Ast.KnownClientQuery k -> {
+                return ClientQueries.run(k, currentCatalog());
+            }
             case Ast.CreateTable c -> tag = ddlDone(ddl.createTable(c));
             case Ast.DropTable d -> tag = ddlDone(ddl.dropTable(d));
             case Ast.Truncate t -> tag = ddlDone(ddl.truncate(t));

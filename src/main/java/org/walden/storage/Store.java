@@ -4,6 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.AbstractEventListener;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.FlushJobInfo;
@@ -33,6 +36,8 @@ import org.walden.wal.KvChange;
  */
 public final class Store implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Store.class);
+
     static {
         RocksDB.loadLibrary();
     }
@@ -42,6 +47,11 @@ public final class Store implements AutoCloseable {
     private final RocksDB db;
     private final WriteOptions writeOptions;
     private final AbstractEventListener listener;
+    private final ReentrantReadWriteLock openLock = new ReentrantReadWriteLock();
+    /** Guarded by openLock's write side for the final sweep; concurrent for registration. */
+    private final Set<AutoCloseable> openResources = ConcurrentHashMap.newKeySet();
+    /** Written under openLock's write side; read under its read side. */
+    private boolean closed;
 
     private Store(Path dir, Options options, RocksDB db, AbstractEventListener listener) {
         this.dir = dir;
@@ -69,7 +79,12 @@ public final class Store implements AutoCloseable {
                 AbstractEventListener.EnabledEventCallback.ON_FLUSH_BEGIN) {
             @Override
             public void onFlushBegin(RocksDB db, FlushJobInfo info) {
-                beforeMemtableFlush.run();
+                try {
+                    beforeMemtableFlush.run();
+                } catch (RuntimeException e) {
+                    // a native callback must not throw; the only expected case is a WAL closed by a crash
+                    LOG.warn("before-flush hook failed: {}", e.getMessage());
+                }
             }
         };
         Options options = new Options()
@@ -96,37 +111,58 @@ public final class Store implements AutoCloseable {
 
     /** A consistent view of every commit applied so far; close it when the statement ends. */
     public StoreSnapshot snapshot() {
-        Snapshot s = db.getSnapshot();
-        return new StoreSnapshot(db, s, new ReadOptions().setSnapshot(s));
+        lockOpen();
+        try {
+            Snapshot s = db.getSnapshot();
+            StoreSnapshot snap = new StoreSnapshot(this, s, new ReadOptions().setSnapshot(s));
+            openResources.add(snap);
+            return snap;
+        } finally {
+            openLock.readLock().unlock();
+        }
     }
 
     /** The value under {@code key} in {@code snapshot}, or null. */
     public byte[] get(StoreSnapshot snapshot, byte[] key) {
+        lockOpen();
         try {
             return db.get(snapshot.readOptions(), key);
         } catch (RocksDBException e) {
             throw new PgException(SqlState.IO_ERROR, "could not read from storage: " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
         }
     }
 
     /** The latest committed value under {@code key} (no snapshot), or null. */
     public byte[] getLatest(byte[] key) {
+        lockOpen();
         try {
             return db.get(key);
         } catch (RocksDBException e) {
             throw new PgException(SqlState.IO_ERROR, "could not read from storage: " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
         }
     }
 
     /** Keys in [from, to) in unsigned byte order under {@code snapshot}; {@code to} null = to the end. */
     public StoreIterator scan(StoreSnapshot snapshot, byte[] fromInclusive, byte[] toExclusive) {
-        RocksIterator it = db.newIterator(snapshot.readOptions());
-        it.seek(fromInclusive);
-        return new StoreIterator(it, toExclusive);
+        lockOpen();
+        try {
+            RocksIterator it = db.newIterator(snapshot.readOptions());
+            it.seek(fromInclusive);
+            StoreIterator si = new StoreIterator(this, it, toExclusive);
+            openResources.add(si);
+            return si;
+        } finally {
+            openLock.readLock().unlock();
+        }
     }
 
     /** Applies puts (after != null) and deletes atomically; before-images are ignored here. */
     public void apply(List<KvChange> changes) {
+        lockOpen();
         try (WriteBatch batch = new WriteBatch()) {
             for (KvChange c : changes) {
                 if (c.isDelete()) {
@@ -138,35 +174,89 @@ public final class Store implements AutoCloseable {
             db.write(writeOptions, batch);
         } catch (RocksDBException e) {
             Invariants.panic("could not apply a committed batch to storage: " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
         }
     }
 
     /** Writes the memtables to SST files and waits: everything applied so far survives a crash. */
     public void flush() {
+        lockOpen();
         try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
             db.flush(fo);
         } catch (RocksDBException e) {
             Invariants.panic("could not flush storage: " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
         }
     }
 
     /** A RocksDB checkpoint (hard links where possible) into {@code target}, which must not exist. */
     public void createCheckpoint(Path target) {
+        lockOpen();
         try (Checkpoint cp = Checkpoint.create(db)) {
             cp.createCheckpoint(target.toString());
         } catch (RocksDBException e) {
             throw new PgException(SqlState.IO_ERROR,
                     "could not create storage checkpoint in \"" + target + "\": " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
         }
     }
 
-    /** Closes without flushing memtables (a checkpoint flushes first when it matters). */
+    /**
+     * Closes without flushing memtables (a checkpoint flushes first when it matters). Snapshots
+     * and iterators still open are released; using them afterwards raises 57P01.
+     */
     @Override
     public void close() {
-        writeOptions.close();
-        db.close();
-        options.close();
-        listener.close();
+        openLock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (AutoCloseable r : openResources) {
+                try {
+                    r.close();
+                } catch (Exception ignored) {
+                    // releasing native handles of a closing database: nothing left to report
+                }
+            }
+            openResources.clear();
+            writeOptions.close();
+            db.close();
+            options.close();
+            listener.close();
+        } finally {
+            openLock.writeLock().unlock();
+        }
+    }
+
+    /** Takes openLock's read side; 57P01 once the store is closed. Callers unlock in finally. */
+    void lockOpen() {
+        openLock.readLock().lock();
+        if (closed) {
+            openLock.readLock().unlock();
+            throw new PgException(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command");
+        }
+    }
+
+    /** The read side without the closed check: for releasing a handle (also from close() itself). */
+    void lockForRelease() {
+        openLock.readLock().lock();
+    }
+
+    void unlockOpen() {
+        openLock.readLock().unlock();
+    }
+
+    RocksDB db() {
+        return db;
+    }
+
+    void forget(AutoCloseable resource) {
+        openResources.remove(resource);
     }
 
     static boolean before(byte[] key, byte[] limit) {

@@ -1,19 +1,22 @@
 package org.walden.storage;
 
 import org.rocksdb.ReadOptions;
-import org.rocksdb.RocksDB;
 import org.rocksdb.Snapshot;
 
-/** A RocksDB snapshot and the read options that use it; close it when the statement ends. */
+/**
+ * A RocksDB snapshot and the read options that use it; close it when the statement ends.
+ * Closed by its owner, or by {@link Store#close()} if still open then; closing twice is harmless.
+ */
 public final class StoreSnapshot implements AutoCloseable {
 
-    private final RocksDB db;
+    private final Store store;
     private final Snapshot snapshot;
     private final ReadOptions readOptions;
-    private boolean closed;
+    /** Guarded by the store's openLock (read side for the owner, write side at store close) plus this flag's own atomicity. */
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    StoreSnapshot(RocksDB db, Snapshot snapshot, ReadOptions readOptions) {
-        this.db = db;
+    StoreSnapshot(Store store, Snapshot snapshot, ReadOptions readOptions) {
+        this.store = store;
         this.snapshot = snapshot;
         this.readOptions = readOptions;
     }
@@ -24,10 +27,15 @@ public final class StoreSnapshot implements AutoCloseable {
 
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            readOptions.close();
-            db.releaseSnapshot(snapshot);
+        if (closed.compareAndSet(false, true)) {
+            store.lockForRelease();
+            try {
+                readOptions.close();
+                store.db().releaseSnapshot(snapshot);
+                store.forget(this);
+            } finally {
+                store.unlockOpen();
+            }
         }
     }
 }

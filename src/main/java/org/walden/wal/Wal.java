@@ -68,6 +68,12 @@ public final class Wal {
     private final Condition flushedCond = progressLock.newCondition();
     private volatile long flushedPos;
     private volatile Supplier<Lsn> minKeepLsnSupplier = () -> Lsn.INVALID;
+    /** Called by the flush leader with each segment number once the segment is complete and durable. */
+    private volatile java.util.function.LongConsumer segmentFinishedListener = segNo -> { };
+    /** Segments below this one were reported finished; guarded by flushLock. */
+    private long nextUnfinishedSegNo;
+    /** Set by {@link #close}; read by inserters and flushers. */
+    private volatile boolean closed;
 
     /**
      * Opens the WAL for insertion at {@code insertAt} (just past the last valid record, whose
@@ -87,6 +93,7 @@ public final class Wal {
         this.prevRecordLsn = prevRecordLsn;
         this.active = new byte[Math.min(options.walBuffersBytes(), 64 * 1024)];
         this.spare = new byte[active.length];
+        this.nextUnfinishedSegNo = insertAt.segmentNo(segmentSizeBytes);
     }
 
     public Path walDir() {
@@ -120,6 +127,10 @@ public final class Wal {
             long mustFlushTo;
             insertLock.lock();
             try {
+                if (closed) {
+                    throw new PgException(SqlState.ADMIN_SHUTDOWN,
+                            "terminating connection due to administrator command");
+                }
                 if (activeUsed == 0 || activeUsed + need <= options.walBuffersBytes()) {
                     return copyIntoBuffer(records, (int) need);
                 }
@@ -205,6 +216,10 @@ public final class Wal {
             if (Long.compareUnsigned(flushedPos, upTo.value()) >= 0) {
                 return;
             }
+            if (closed) {
+                // closed without flushing (a crash): what was asked for will never be durable
+                throw new PgException(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command");
+            }
             byte[] chunk;
             int len;
             long start;
@@ -225,14 +240,34 @@ public final class Wal {
             }
             spare = chunk;
             publishFlushed(start + len);
+            notifyFinishedSegments(start + len);
         } finally {
             flushLock.unlock();
         }
     }
 
-    /** Flushes everything inserted so far. */
+    /**
+     * Archiving (PostgreSQL's XLogArchiveNotifySeg): {@code listener} gets each segment number
+     * once everything in that segment is flushed and the WAL has moved on to the next one.
+     * Called by the flush leader, under the flush lock: keep it short (create a .ready file).
+     */
+    public void setSegmentFinishedListener(java.util.function.LongConsumer listener) {
+        this.segmentFinishedListener = listener;
+    }
+
+    /** Caller holds flushLock. */
+    private void notifyFinishedSegments(long flushedUpTo) {
+        long firstUnfinished = flushedUpTo / segmentSizeBytes;
+        while (nextUnfinishedSegNo < firstUnfinished) {
+            segmentFinishedListener.accept(nextUnfinishedSegNo++);
+        }
+    }
+
+    /** Flushes everything inserted so far (nothing once closed). */
     public void flushAll() {
-        flush(insertPosition());
+        if (!closed) {
+            flush(insertPosition());
+        }
     }
 
     private void publishFlushed(long pos) {
@@ -310,7 +345,7 @@ public final class Wal {
             Inserted ins;
             insertLock.lock();
             try {
-                if (insertPos % segmentSizeBytes == 0) {
+                if (closed || insertPos % segmentSizeBytes == 0) {
                     return new Lsn(insertPos);
                 }
                 ins = copyIntoBuffer(List.of(XactRecords.switchRecord()),
@@ -326,6 +361,7 @@ public final class Wal {
                 insertLock.unlock();
             }
             publishFlushed(boundary);
+            notifyFinishedSegments(boundary);
             return ins.lastLsn().plus(WalRecord.HEADER_SIZE);
         } finally {
             flushLock.unlock();
@@ -385,9 +421,22 @@ public final class Wal {
         }
         flushLock.lock();
         try {
+            insertLock.lock();
+            try {
+                closed = true;
+                activeUsed = 0; // what was not flushed is lost, as in a crash
+            } finally {
+                insertLock.unlock();
+            }
             files.closeAll();
         } finally {
             flushLock.unlock();
+        }
+        progressLock.lock();
+        try {
+            flushedCond.signalAll();
+        } finally {
+            progressLock.unlock();
         }
     }
 

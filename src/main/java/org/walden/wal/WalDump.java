@@ -28,10 +28,19 @@ public final class WalDump {
     }
 
     /**
-     * Prints the records from {@code start} (the first valid record at or after it) up to
-     * {@code end} (exclusive; null for the end of valid WAL).
+     * Prints the records from {@code start} (the first valid record at or after it; null for the
+     * start of the oldest segment in the directory) up to {@code end} (exclusive; null for the
+     * end of valid WAL).
      */
     public static Result dump(Path walDir, long segmentSizeBytes, Lsn start, Lsn end, PrintStream out) {
+        if (start == null) {
+            java.util.List<Path> segs = WalSegments.list(walDir);
+            if (segs.isEmpty()) {
+                return new Result(0, Lsn.INVALID, "no WAL segment files found in \"" + walDir + "\"");
+            }
+            start = WalSegments.segmentStart(WalSegments.segmentNo(segs.get(0).getFileName().toString(),
+                    segmentSizeBytes), segmentSizeBytes);
+        }
         TimelineId tli = newestTimelineFor(walDir, start.segmentNo(segmentSizeBytes), segmentSizeBytes);
         WalReader reader = new WalReader(walDir, segmentSizeBytes, tli);
         Lsn first = findFirstRecord(reader, start);

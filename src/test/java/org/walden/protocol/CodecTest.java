@@ -103,6 +103,12 @@ class CodecTest {
     }
 
     @Test
+    void negotiateProtocolVersion() {
+        assertThat(hex(BackendMessages.negotiateProtocolVersion(0, List.of("_pq_.x"))))
+                .isEqualTo("76" + "00000013" + "00000000" + "00000001" + hexOf("_pq_.x") + "00");
+    }
+
+    @Test
     void copyMessages() {
         // bb1 capture: CopyOutResponse overallfmt=0 ncols=0
         assertThat(hex(BackendMessages.copyOutResponse(0, new short[0]))).isEqualTo("48" + "00000007" + "00" + "0000");

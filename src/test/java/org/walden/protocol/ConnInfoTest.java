@@ -63,4 +63,26 @@ class ConnInfoTest {
                         java.util.Map.entry("replication", "true"), java.util.Map.entry("application_name", "s1"));
         assertThat(PgClient.startupParameters(ConnInfo.parse("user=a")).get("database")).isEqualTo("a");
     }
+
+    @Test
+    void environmentDefaultsAndPasswordFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ConnInfo c = PgPassFile.withEnvironment(ConnInfo.parse("host=h1"),
+                java.util.Map.of("PGHOST", "ignored", "PGPORT", "5439", "PGUSER", "bob"));
+        assertThat(c.values()).containsEntry("host", "h1").containsEntry("port", "5439").containsEntry("user", "bob");
+
+        java.nio.file.Path pass = dir.resolve("pgpass");
+        java.nio.file.Files.writeString(pass, """
+                # comment
+                db.example:5432:*:rep:first\\:pw
+                localhost:5439:replication:rep:sock:pw
+                *:*:*:*:fallback
+                """);
+        java.nio.file.Files.setPosixFilePermissions(pass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(PgPassFile.lookup(pass, "db.example", "5432", "postgres", "rep")).isEqualTo("first:pw");
+        assertThat(PgPassFile.lookup(pass, "/tmp", "5439", "replication", "rep")).isEqualTo("sock:pw");
+        assertThat(PgPassFile.lookup(pass, "other", "1", "d", "u")).isEqualTo("fallback");
+        java.nio.file.Files.setPosixFilePermissions(pass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(PgPassFile.lookup(pass, "other", "1", "d", "u")).isNull();
+        assertThat(PgPassFile.fileFor(ConnInfo.parse("passfile=/x/y"), java.util.Map.of()).toString()).isEqualTo("/x/y");
+    }
 }

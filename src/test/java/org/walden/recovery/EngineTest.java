@@ -253,4 +253,100 @@ class EngineTest {
         assertThat(get(r2.transactionManager(), "later")).isNull();
         r2.shutdown();
     }
+
+    @Test
+    void standbyWaitsForRecordsThatArriveInPiecesAndKeepsPendingTransactionsAcrossRestartpoints() throws Exception {
+        Path primaryDir = tmp.resolve("primary");
+        Engine.initialize(primaryDir, SEG);
+        Engine primary = Engine.open(primaryDir, opts());
+        Path standbyDir = tmp.resolve("standby");
+        Files.createDirectories(standbyDir.resolve("global"));
+        Files.createDirectories(standbyDir.resolve("pg_wal"));
+        Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
+        Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
+        Lsn backupEnd = primary.finishBackup(start);
+        Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
+                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "t").format(SEG));
+        Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
+        WalReceiverWriter rw = standby.receiverWriter();
+
+        Transaction big = primary.transactionManager().begin();
+        for (int i = 0; i < 20; i++) {
+            big.put(key("big" + i), ("value" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        Lsn commitEnd = big.commit(SynchronousCommit.LOCAL);
+        assertThat(commitEnd.isAfter(backupEnd)).isTrue();
+
+        // stream up to the middle of the big transaction: its first records replay, nothing is visible
+        Lsn middle = backupEnd.plus(commitEnd.minus(backupEnd) / 2 + 3);
+        Lsn pos = start.startLsn();
+        byte[] buf = new byte[7];
+        while (pos.isBefore(middle)) {
+            int n = primary.wal().readRaw(pos, buf, 0, (int) Math.min(buf.length, middle.minus(pos)));
+            rw.write(pos, buf, 0, n);
+            rw.flush();
+            pos = pos.plus(n);
+        }
+        await(standby::isConsistent);
+        Thread.sleep(100);
+        assertThat(get(standby.transactionManager(), "big0")).isNull();
+        standby.requestCheckpoint(); // a restartpoint must not skip the pending transaction's records
+        assertThat(standby.controlFile().redo().compareTo(backupEnd)).isLessThanOrEqualTo(0);
+        standby.shutdown();
+
+        Engine again = Engine.open(standbyDir, opts().withStandbyMode(true));
+        assertThat(again.receiverWriter().flushedLsn().compareTo(middle)).isLessThanOrEqualTo(0);
+        stream(primary, again.receiverWriter(), again.receiverWriter().flushedLsn());
+        await(() -> "value19".equals(get(again.transactionManager(), "big19")));
+        assertThat(get(again.transactionManager(), "big0")).isEqualTo("value0");
+        assertThat(again.lastReplayLsn()).isEqualTo(commitEnd);
+        again.shutdown();
+        primary.shutdown();
+    }
+
+    @Test
+    void maxWalSizeTriggersACheckpoint() throws Exception {
+        Path data = tmp.resolve("data");
+        Engine.initialize(data, SEG);
+        Engine e = Engine.open(data, opts().withCheckpoints(3_600_000L, SEG));
+        long before = e.checkpointsDone();
+        String big = "y".repeat(4000);
+        for (int i = 0; i < 400; i++) { // ~1.6MB of WAL
+            put(e.transactionManager(), "k" + (i % 10), big, SynchronousCommit.OFF);
+        }
+        await(() -> e.checkpointsDone() > before);
+        assertThat(e.controlFile().redo().segmentNo(SEG)).isGreaterThan(1);
+        e.shutdown();
+    }
+
+    @Test
+    void restartpointRemovesReplayedSegmentsOnTheStandby() throws Exception {
+        Path primaryDir = tmp.resolve("primary");
+        Engine.initialize(primaryDir, SEG);
+        Engine primary = Engine.open(primaryDir, opts());
+        Path standbyDir = tmp.resolve("standby");
+        Files.createDirectories(standbyDir.resolve("global"));
+        Files.createDirectories(standbyDir.resolve("pg_wal"));
+        Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
+        Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
+        primary.finishBackup(start);
+        Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
+                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "t").format(SEG));
+        Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true).withWalKeep(SEG, 0));
+        String big = "z".repeat(3000);
+        for (int i = 0; i < 1500; i++) { // ~4.5MB
+            put(primary.transactionManager(), "k" + (i % 20), big, SynchronousCommit.OFF);
+        }
+        stream(primary, standby.receiverWriter(), standby.receiverWriter().flushedLsn());
+        await(() -> standby.lastReplayLsn().equals(primary.wal().flushedLsn()));
+        Path standbyWal = standbyDir.resolve("pg_wal");
+        assertThat(WalSegments.list(standbyWal)).hasSizeGreaterThanOrEqualTo(4);
+        standby.requestCheckpoint();
+        long current = standby.lastReplayLsn().segmentNo(SEG);
+        assertThat(WalSegments.list(standbyWal)).extracting(p -> WalSegments.segmentNo(p.getFileName().toString(), SEG))
+                .containsExactly(current - 1, current);
+        assertThat(standby.controlFile().minRecoveryPoint()).isEqualTo(standby.lastReplayLsn());
+        standby.shutdown();
+        primary.shutdown();
+    }
 }

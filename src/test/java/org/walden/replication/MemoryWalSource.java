@@ -154,6 +154,9 @@ final class MemoryWalSource implements WalSource {
             }
             int start = (int) (from.value() - base);
             int count = Math.max(0, Math.min(n, length - start));
+            if (count == 0) {
+                return 0;
+            }
             System.arraycopy(bytes, start, buffer, offset, count);
             return count;
         } finally {

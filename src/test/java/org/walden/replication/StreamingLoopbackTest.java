@@ -297,4 +297,60 @@ class StreamingLoopbackTest {
             t.join(5000);
         }
     }
+
+    @Test
+    void shutdownEndsStreamingWithCopyDone() throws Exception {
+        MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
+        wal.appendPattern(5000);
+        try (TestReplicationServer server = new TestReplicationServer(wal, null, new TestSettings());
+             PgClient c = connect(server.port())) {
+            c.startCopy("START_REPLICATION 0/1000000 TIMELINE 1");
+            assertThat(c.readCopyData(5000)).isInstanceOf(PgClient.CopyEvent.Data.class);
+            waitUntil("streaming", () -> server.ctx.registry().entries().size() == 1
+                    && server.ctx.registry().entries().get(0).state() == WalSndState.STREAMING);
+            server.senders.get(0).requestShutdown();
+            PgClient.CopyEvent ev;
+            do {
+                ev = c.readCopyData(5000);
+            } while (ev instanceof PgClient.CopyEvent.Data);
+            assertThat(ev).isInstanceOf(PgClient.CopyEvent.Done.class);
+            // the walsender exits after the shutdown, as PostgreSQL's does: no ReadyForQuery follows
+            assertThatThrownBy(c::finishCopy).isInstanceOf(java.io.IOException.class);
+            waitUntil("walsender gone", () -> server.ctx.registry().entries().isEmpty());
+        }
+    }
+
+    @Test
+    void removedWalIsAnErrorAndTheSessionGoesOn() throws Exception {
+        MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
+        wal.appendPattern((int) (2 * SEG));
+        wal.removeBefore(Lsn.parse("0/1100000"));
+        try (TestReplicationServer server = new TestReplicationServer(wal, null, new TestSettings());
+             PgClient c = connect(server.port())) {
+            c.startCopy("START_REPLICATION 0/1000000 TIMELINE 1");
+            assertThatThrownBy(() -> c.readCopyData(5000)).isInstanceOfSatisfying(PgServerError.class, e -> {
+                assertThat(e).hasMessage("requested WAL segment 000000010000000000000010 has already been removed");
+                assertThat(e.code()).isEqualTo("58P01");
+            });
+            assertThat(c.simpleQuery("IDENTIFY_SYSTEM").rows()).hasSize(1);
+            assertThat(server.ctx.registry().entries().get(0).state()).isEqualTo(WalSndState.STARTUP);
+            c.startCopy("START_REPLICATION 0/1100000 TIMELINE 1");
+            var w = (StreamingMessages.XLogData) StreamingMessages.decode(
+                    ((PgClient.CopyEvent.Data) c.readCopyData(5000)).payload());
+            assertThat(w.dataStart()).isEqualTo(Lsn.parse("0/1100000"));
+            assertThat(c.finishCopy()).extracting(QueryResult::commandTag)
+                    .containsExactly("START_STREAMING", "START_REPLICATION");
+            // a walreceiver that needs the removed segment says so, and keeps retrying
+            MemoryWalSink sink = new MemoryWalSink(SYSID, SEG, BASE);
+            WalReceiver rcv = receiver(server.port(), sink, 10_000, 60_000, 100, null);
+            List<String> lines = new CopyOnWriteArrayList<>();
+            rcv.setLogListener(lines::add);
+            Thread t = Thread.ofVirtual().start(rcv);
+            waitUntil("error logged", () -> lines.size() >= 2);
+            assertThat(lines.get(1)).isEqualTo("could not receive data from WAL stream: ERROR:  requested WAL segment "
+                    + "000000010000000000000010 has already been removed");
+            rcv.requestShutdown();
+            t.join(5000);
+        }
+    }
 }

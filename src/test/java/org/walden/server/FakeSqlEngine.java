@@ -25,7 +25,7 @@ import org.walden.sql.SqlEngine;
 /**
  * A test double for the SQL layer: fixed roles and databases, and sessions that understand a
  * tiny language: {@code select current_user}, {@code select $1}, {@code select <word>},
- * {@code generate N} (N rows), {@code sleep} (blocks until cancelled), {@code fail} (42601),
+ * {@code generate N} (N rows), {@code sleep} (blocks until cancelled), {@code fail} (42601 at parse), {@code boom} (22012 when run),
  * {@code set name = value}, {@code begin}/{@code commit}/{@code rollback}, {@code notice}.
  * Statements are split on ';'.
  */
@@ -80,14 +80,10 @@ final class FakeSqlEngine implements SqlEngine {
 
         @Override
         public List<Prepared> parseSimple(String sql) {
+            // Blank pieces become empty statements: the backend must drop them as PostgreSQL does.
             List<Prepared> out = new ArrayList<>();
             for (String part : sql.split(";", -1)) {
-                if (!part.isBlank() || sql.isBlank()) {
-                    out.add(prepare(part, new int[0]));
-                }
-            }
-            if (sql.isBlank()) {
-                return List.of();
+                out.add(prepare(part, new int[0]));
             }
             return out;
         }
@@ -239,6 +235,7 @@ final class FakeSqlEngine implements SqlEngine {
                 return produced < n ? new Completion(null, true) : new Completion("SELECT " + n, false);
             }
             switch (s) {
+                case "boom" -> throw new PgException(SqlState.DIVISION_BY_ZERO, "division by zero");
                 case "sleep" -> {
                     session.sleepUntilCancelled();
                     return new Completion("SELECT 0", false);

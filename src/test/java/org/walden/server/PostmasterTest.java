@@ -55,7 +55,7 @@ class PostmasterTest {
             host    all             u_scram         127.0.0.1/32            scram-sha-256
             host    all             u_md5           127.0.0.1 255.255.255.255  md5
             host    all             u_clear         127.0.0.1/32            password
-            host    postgres        u_trust,nolog,norepl,limited  127.0.0.1/32  trust
+            host    postgres        u_trust,nolog,norepl,limited,admin  127.0.0.1/32  trust
             host    "nodb"          u_trust         127.0.0.1/32            trust
             host    replication     rep,norepl      127.0.0.1/32            trust
             host    all             all             ::1/128                 trust
@@ -79,14 +79,16 @@ class PostmasterTest {
                 .role("nolog", false, false, false, -1, null)
                 .role("norepl", false, true, false, -1, null)
                 .role("rep", false, true, true, -1, null)
-                .role("limited", false, true, false, 1, null);
-        startPostmaster(3);
+                .role("limited", false, true, false, 1, null)
+                .role("admin", true, true, false, -1, null);
+        startPostmaster(4);
     }
 
     private void startPostmaster(int maxConnections) throws IOException {
         GucServerSettings settings = GucServerSettings.defaults(Map.of("port", Integer.toString(port),
                 "listen_addresses", "127.0.0.1", "unix_socket_directories", socketDir.toString(),
-                "max_connections", Integer.toString(maxConnections), "server_version", "15.0 (Walden)"));
+                "max_connections", Integer.toString(maxConnections), "superuser_reserved_connections", "1",
+                "server_version", "15.0 (Walden)"));
         pm = new Postmaster(dataDir, settings, engine, c -> {
             replicationConnections.add(c);
             return new ReplicationHandler.ReplicationSession() {
@@ -182,6 +184,11 @@ class PostmasterTest {
                 open.add(jdbc("u_trust", null, "postgres"));
             }
             assertThatThrownBy(() -> jdbc("u_trust", null, "postgres"))
+                    .hasMessageContaining("remaining connection slots are reserved for non-replication superuser"
+                            + " connections")
+                    .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("53300");
+            open.add(jdbc("admin", null, "postgres")); // the reserved slot
+            assertThatThrownBy(() -> jdbc("admin", null, "postgres"))
                     .hasMessageContaining("sorry, too many clients already")
                     .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("53300");
         } finally {
@@ -286,6 +293,39 @@ class PostmasterTest {
     }
 
     @Test
+    void encryptionRequestsAreAnsweredNAndCancelNeedsTheKey() throws Exception {
+        try (org.walden.protocol.PgStream s = org.walden.protocol.PgStream.connect(
+                new java.net.InetSocketAddress("127.0.0.1", port), 5000)) {
+            s.sendAndFlush(org.walden.protocol.FrontendMessages.gssEncRequest());
+            assertThat(s.readByte()).isEqualTo('N');
+            s.sendAndFlush(org.walden.protocol.FrontendMessages.sslRequest());
+            assertThat(s.readByte()).isEqualTo('N');
+            s.sendAndFlush(org.walden.protocol.FrontendMessages.startupMessage(Map.of("user", "u_trust",
+                    "database", "postgres")));
+            org.walden.protocol.Message m;
+            int pid = 0;
+            int key = 0;
+            do {
+                m = s.readMessage(1 << 20);
+                if (m.type() == 'K') {
+                    org.walden.protocol.Message.Reader r = m.reader();
+                    pid = r.int32();
+                    key = r.int32();
+                }
+            } while (m.type() != 'Z');
+            s.sendAndFlush(org.walden.protocol.FrontendMessages.query("sleep"));
+            waitFor(() -> engine.sessions.stream().anyMatch(x -> x.sleeping));
+            ConnInfo info = ConnInfo.parse("host=127.0.0.1 port=" + port);
+            PgClient.cancelRequest(info, pid, key + 1); // wrong key: ignored
+            Thread.sleep(200);
+            assertThat(engine.sessions.get(0).sleeping).isTrue();
+            PgClient.cancelRequest(info, pid, key);
+            m = s.readMessage(1 << 20);
+            assertThat(org.walden.protocol.BackendMessages.decodeErrorFields(m)).containsEntry('C', "57014");
+        }
+    }
+
+    @Test
     void protocolViolationIsFatal08P01() throws Exception {
         try (org.walden.protocol.PgStream s = org.walden.protocol.PgStream.connect(
                 java.net.UnixDomainSocketAddress.of(socketDir.resolve(".s.PGSQL." + port)), 5000)) {
@@ -339,6 +379,45 @@ class PostmasterTest {
     }
 
     @Test
+    void fastShutdownInterruptsARunningStatement() throws Exception {
+        PgClient c = PgClient.connect(ConnInfo.parse("host=" + socketDir + " port=" + port + " user=u_trust"
+                + " dbname=postgres"));
+        CompletableFuture<Throwable> running = CompletableFuture.supplyAsync(() -> {
+            try {
+                c.simpleQuery("sleep");
+                return null;
+            } catch (Exception e) {
+                return e;
+            }
+        });
+        waitFor(() -> engine.sessions.stream().anyMatch(x -> x.sleeping));
+        assertThat(pm.stop(Postmaster.ShutdownMode.FAST, 10_000)).isTrue();
+        Throwable t = running.get(10, TimeUnit.SECONDS);
+        assertThat(t).isInstanceOf(PgServerError.class)
+                .hasMessage("terminating connection due to administrator command");
+        assertThat(((PgServerError) t).code()).isEqualTo("57P01");
+        assertThat(((PgServerError) t).severity()).isEqualTo(PgException.Severity.FATAL);
+        c.close();
+        pm = null;
+    }
+
+    @Test
+    void reloadReplacesPgHbaConfUnlessBroken() throws Exception {
+        assertThatThrownBy(() -> jdbc("stranger", null, "postgres")).hasMessageContaining("no pg_hba.conf entry");
+        Files.writeString(dataDir.resolve("pg_hba.conf"), HBA + "host all stranger 127.0.0.1/32 trust\n");
+        engine.role("stranger", false, true, false, -1, null);
+        pm.reload();
+        try (Connection c = jdbc("stranger", null, "postgres")) {
+            assertThat(query(c, "select current_user")).isEqualTo("stranger");
+        }
+        Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 127.0.0.1/32 ident\n");
+        pm.reload(); // logged and ignored: the previous rules stay
+        try (Connection c = jdbc("stranger", null, "postgres")) {
+            assertThat(query(c, "select current_user")).isEqualTo("stranger");
+        }
+    }
+
+    @Test
     void smartShutdownWaitsForClientsAndRefusesNewOnes() throws Exception {
         Connection c = jdbc("u_trust", null, "postgres");
         pm.requestShutdown(Postmaster.ShutdownMode.SMART);
@@ -358,7 +437,7 @@ class PostmasterTest {
         Process sleeper = new ProcessBuilder("sleep", "30").start();
         try {
             Files.writeString(dataDir.resolve("postmaster.pid"), sleeper.pid() + "\n" + dataDir + "\n");
-            assertThatThrownBy(() -> startPostmaster(3)).isInstanceOf(PgException.class)
+            assertThatThrownBy(() -> startPostmaster(4)).isInstanceOf(PgException.class)
                     .hasMessage("lock file \"postmaster.pid\" already exists")
                     .extracting(e -> ((PgException) e).hint())
                     .isEqualTo("Is another postmaster (PID " + sleeper.pid() + ") running in data directory \""
@@ -368,7 +447,7 @@ class PostmasterTest {
             sleeper.destroy();
         }
         sleeper.waitFor();
-        startPostmaster(3); // a stale pid file is overwritten
+        startPostmaster(4); // a stale pid file is overwritten
         assertThat(pm.state()).isEqualTo(Postmaster.PmState.RUNNING);
     }
 
@@ -390,6 +469,24 @@ class PostmasterTest {
             String out = new String(p.getInputStream().readAllBytes()).strip();
             assertThat(out).isEqualTo(args[3]);
         }
+    }
+
+    @Test
+    void pgIsReadyWhenInstalled() throws Exception {
+        Path isready = Path.of("/usr/lib/postgresql/15/bin/pg_isready");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(isready));
+        List<String> cmd = List.of(isready.toString(), "-h", "127.0.0.1", "-p", Integer.toString(port));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero(); // accepting
+        Connection c = jdbc("u_trust", null, "postgres");
+        pm.requestShutdown(Postmaster.ShutdownMode.SMART);
+        Process p2 = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertThat(p2.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(p2.exitValue()).isEqualTo(1); // rejecting connections (57P03)
+        c.close();
+        assertThat(pm.awaitTermination(10_000)).isTrue();
+        pm = null;
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {

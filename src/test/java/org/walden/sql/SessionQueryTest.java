@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.sql.ColumnDesc;
 import org.walden.sql.testing.Client;
 import org.walden.sql.testing.MemoryTransactionManager;
 
@@ -166,5 +167,59 @@ class SessionQueryTest {
         assertThat(c.q("select filler, mtime is not null from pgbench_history").rows())
                 .containsExactly(java.util.Arrays.asList(null, "t"));
         assertThat(c.q("END").tag()).isEqualTo("COMMIT");
+    }
+
+    @Test
+    void copyFromStdinTextFormat() {
+        c.q("create table pgbench_accounts(aid int not null,bid int,abalance int,filler char(84))");
+        c.q("begin");
+        StringBuilder data = new StringBuilder();
+        for (int i = 1; i <= 1000; i++) {
+            data.append(i).append("\t1\t0\t\n");
+        }
+        String all = data.toString();
+        assertThat(c.copy("copy pgbench_accounts from stdin with (freeze on)", all.substring(0, 5000),
+                all.substring(5000), "\\.\n")).isEqualTo("COPY 1000");
+        c.q("commit");
+        assertThat(c.q("select count(*), sum(aid) from pgbench_accounts").rows())
+                .containsExactly(List.of("1000", "500500"));
+        assertThat(c.q("select filler from pgbench_accounts where aid = 5").value()).isEqualTo(" ".repeat(84));
+        c.q("create table t (a int, b text, c text default 'dflt')");
+        assertThat(c.copy("COPY t (a, b) FROM STDIN", "1\t\\N\n2\tx\\ty\n")).isEqualTo("COPY 2");
+        assertThat(c.q("select a, b, c from t order by a").rows())
+                .containsExactly(java.util.Arrays.asList("1", null, "dflt"), List.of("2", "x\ty", "dflt"));
+        assertThatThrownBy(() -> c.copy("copy t from stdin", "1\tx\n")).hasMessage("missing data for column \"c\"");
+        assertThatThrownBy(() -> c.copy("copy t from stdin", "z\tx\ty\n"))
+                .hasMessage("invalid input syntax for type integer: \"z\"");
+        assertThat(c.q("select count(*) from t").value()).isEqualTo("2");
+    }
+
+    @Test
+    void pgbenchPartitionCheckBeforeARun() {
+        String q = "select o.n, p.partstrat, pg_catalog.count(i.inhparent) from pg_catalog.pg_class as c join "
+                + "pg_catalog.pg_namespace as n on (n.oid = c.relnamespace) cross join lateral (select "
+                + "pg_catalog.array_position(pg_catalog.current_schemas(true), n.nspname)) as o(n) left join "
+                + "pg_catalog.pg_partitioned_table as p on (p.partrelid = c.oid) left join pg_catalog.pg_inherits as i "
+                + "on (c.oid = i.inhparent) where c.relname = 'pgbench_accounts' and o.n is not null group by 1, 2 "
+                + "order by 1 asc limit 1";
+        assertThat(c.q(q).rows()).isEmpty();
+        c.q("create table pgbench_accounts (aid int)");
+        Client.Result r = c.q(q);
+        assertThat(r.rows()).containsExactly(java.util.Arrays.asList("2", null, "0"));
+        assertThat(r.columns()).extracting(ColumnDesc::typeOid).containsExactly(23, 18, 20);
+        assertThat(r.tag()).isEqualTo("SELECT 1");
+        assertThat(c.q("BEGIN;").tag()).isEqualTo("BEGIN");
+        assertThat(c.q("truncate pgbench_accounts").tag()).isEqualTo("TRUNCATE TABLE");
+        assertThat(c.q("END;").tag()).isEqualTo("COMMIT");
+    }
+
+    @Test
+    void syntaxErrorPositionCountsFromTheStartOfTheQueryMessage() {
+        assertThatThrownBy(() -> c.query("select 1; select * frm t"))
+                .isInstanceOf(org.walden.sql.parse.SyntaxError.class)
+                .hasMessage("syntax error at or near \"frm\"")
+                .satisfies(e -> assertThat(((org.walden.sql.parse.SyntaxError) e).position()).isEqualTo(20));
+        assertThatThrownBy(() -> c.query("select 1;\nselect * from nope"))
+                .satisfies(e -> assertThat(((org.walden.sql.parse.SyntaxError) e).position()).isEqualTo(25));
     }
 }

@@ -75,4 +75,21 @@ class StoreTest {
             assertThat(calls.get()).isEqualTo(1);
         }
     }
+
+    @Test
+    void closingReleasesOpenSnapshotsAndLateUseIsRefused() {
+        Store store = Store.open(dir.resolve("base"));
+        store.apply(List.of(new KvChange(k(2, 1), k(1), null)));
+        StoreSnapshot snap = store.snapshot();
+        StoreIterator it = store.scan(snap, k(2), k(3));
+        store.close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(it::next)
+                .isInstanceOf(org.walden.common.PgException.class)
+                .hasMessage("terminating connection due to administrator command");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.get(snap, k(2, 1)))
+                .isInstanceOf(org.walden.common.PgException.class);
+        it.close();
+        snap.close();
+        store.close();
+    }
 }

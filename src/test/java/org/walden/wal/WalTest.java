@@ -286,4 +286,31 @@ class WalTest {
         assertThat(wal.flushedLsn()).isEqualTo(wal.insertPosition());
         wal.close(true);
     }
+
+    @Test
+    void finishedSegmentsAreReportedOnceEachForArchiving() {
+        Wal wal = newWal();
+        List<Long> finished = new java.util.concurrent.CopyOnWriteArrayList<>();
+        wal.setSegmentFinishedListener(finished::add);
+        wal.insert(put(3, 1));
+        wal.flushAll();
+        assertThat(finished).isEmpty();
+        wal.switchSegment();
+        assertThat(finished).containsExactly(1L);
+        for (int i = 0; i < 20_000; i++) { // ~2.6MB: finishes segments 2 and 3
+            wal.insert(put(3, i));
+        }
+        wal.flushAll();
+        assertThat(finished).containsExactly(1L, 2L, 3L);
+        wal.close(true);
+    }
+
+    @Test
+    void historyFilesRoundTrip() {
+        assertThat(HistoryFiles.read(dir, new TimelineId(2))).isNull();
+        HistoryFiles.write(dir, new TimelineId(2), "1\t0/3000158\tno recovery target specified\n");
+        assertThat(HistoryFiles.read(dir, new TimelineId(2))).isEqualTo("1\t0/3000158\tno recovery target specified\n");
+        assertThat(dir.resolve("00000002.history")).exists();
+        assertThat(WalSegments.list(dir)).isEmpty();
+    }
 }

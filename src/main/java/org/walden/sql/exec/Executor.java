@@ -323,6 +323,17 @@ public final class Executor {
         return new Result(returned, "INSERT 0 " + ins.rows().size());
     }
 
+    /** Inserts one complete row (COPY FROM): not-null check, key, row lock, duplicate check, put. */
+    public void insertRow(TableDef table, Object[] row) {
+        checkNotNull(table, row);
+        byte[] key = table.hasPrimaryKey() ? KeyCodec.primaryKey(table, row)
+                : KeyCodec.rowIdKey(table.oid(), rowIds.next(table, txn));
+        if (lockRow(key) != null) {
+            throw duplicateKey(table, row);
+        }
+        txn.put(key, RowCodec.encode(table.columns(), row));
+    }
+
     static PgException duplicateKey(TableDef table, Object[] row) {
         StringBuilder cols = new StringBuilder();
         StringBuilder vals = new StringBuilder();

@@ -129,23 +129,7 @@ final class Functions {
                 }
                 return null;
             case "lower", "upper", "length", "char_length", "btrim", "trim":
-                if (n == 1) {
-                    Node s = a.resolveUnknown(args.get(0), PgType.TEXT);
-                    if (!s.type.isString()) {
-                        return null;
-                    }
-                    boolean bp = s.type == PgType.BPCHAR;
-                    return switch (name) {
-                        case "lower" -> strict(PgType.TEXT, List.of(s), v -> ((String) v[0]).toLowerCase(Locale.ROOT));
-                        case "upper" -> strict(PgType.TEXT, List.of(s), v -> ((String) v[0]).toUpperCase(Locale.ROOT));
-                        case "btrim", "trim" -> strict(PgType.TEXT, List.of(s), v -> ((String) v[0]).strip());
-                        default -> strict(PgType.INT4, List.of(s), v -> {
-                            String str = bp ? Values.stripTrailingSpaces((String) v[0]) : (String) v[0];
-                            return str.codePointCount(0, str.length());
-                        });
-                    };
-                }
-                return null;
+                return n == 1 ? stringFunction(a, name, args.get(0)) : null;
             case "abs":
                 if (n == 1) {
                     Node x = a.resolveUnknown(args.get(0), PgType.NUMERIC);
@@ -159,6 +143,23 @@ final class Functions {
             default:
                 return null;
         }
+    }
+
+    private static Node stringFunction(ExprAnalyzer a, String name, Node arg) {
+        Node s = a.resolveUnknown(arg, PgType.TEXT);
+        if (!s.type.isString()) {
+            return null;
+        }
+        boolean bp = s.type == PgType.BPCHAR;
+        return switch (name) {
+            case "lower" -> strict(PgType.TEXT, List.of(s), v -> ((String) v[0]).toLowerCase(Locale.ROOT));
+            case "upper" -> strict(PgType.TEXT, List.of(s), v -> ((String) v[0]).toUpperCase(Locale.ROOT));
+            case "btrim", "trim" -> strict(PgType.TEXT, List.of(s), v -> ((String) v[0]).strip());
+            default -> strict(PgType.INT4, List.of(s), v -> {
+                String str = bp ? Values.stripTrailingSpaces((String) v[0]) : (String) v[0];
+                return str.codePointCount(0, str.length());
+            });
+        };
     }
 
     private static Node coalesce(ExprAnalyzer a, List<Node> args) {

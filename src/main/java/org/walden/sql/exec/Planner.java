@@ -62,6 +62,10 @@ public final class Planner {
                         ? List.of(textColumn("name"), textColumn("setting"), textColumn("description"))
                         : List.of(textColumn(show.name()));
             }
+            case Ast.KnownClientQuery k -> {
+                plan = new Plan.Utility(stmt);
+                columns = ClientQueries.columns(k);
+            }
             default -> plan = new Plan.Utility(stmt);
         }
         int[] oids = params.finish();
@@ -110,32 +114,7 @@ public final class Planner {
         a.aggregates = aggs;
         List<Node> targets = new ArrayList<>();
         List<Ast.Expr> targetAsts = new ArrayList<>();
-        for (Ast.Target t : s.targets()) {
-            if (t.expr() instanceof Ast.Star star) {
-                if (table == null) {
-                    throw new SyntaxError(SqlState.SYNTAX_ERROR, "SELECT * with no tables specified is not valid",
-                            star.position());
-                }
-                for (int i = 0; i < table.columns().size(); i++) {
-                    Column c = table.columns().get(i);
-                    targets.add(new Node.ColumnRef(i, c.name(), c.type(), c.typmod()));
-                    targetAsts.add(new Ast.ColumnRef(null, c.name(), star.position()));
-                    columns.add(describe(c.name(), targets.getLast(), table, i));
-                }
-                continue;
-            }
-            Node n = a.analyze(t.expr());
-            if (n.type == PgType.UNKNOWN) {
-                n = a.resolveUnknown(n, PgType.TEXT);
-                if (n.type == PgType.UNKNOWN) {
-                    n = a.castTo(n, PgType.TEXT, -1);
-                }
-            }
-            targets.add(n);
-            targetAsts.add(t.expr());
-            String name = t.alias() != null ? t.alias() : figureColname(t.expr(), n);
-            columns.add(describe(name, n, table, n instanceof Node.ColumnRef c ? c.index : -1));
-        }
+        analyzeTargets(s, table, a, targets, targetAsts, columns);
         List<Node> groupBy = new ArrayList<>();
         a.aggregates = null;
         for (Ast.Expr g : s.groupBy()) {
@@ -168,6 +147,37 @@ public final class Planner {
         Node offset = s.offset() == null ? null : a.castTo(a.analyze(s.offset()), PgType.INT8, -1);
         return new Plan.Select(source, filter, targets, groupBy, a.aggregates, aggregated, having, sort, s.distinct(),
                 limit, offset);
+    }
+
+    /** The target list, with * expanded; unknown-typed outputs become text. */
+    private void analyzeTargets(Ast.Select s, TableDef table, ExprAnalyzer a, List<Node> targets,
+                                List<Ast.Expr> targetAsts, List<ColumnDesc> columns) {
+        for (Ast.Target t : s.targets()) {
+            if (t.expr() instanceof Ast.Star star) {
+                if (table == null) {
+                    throw new SyntaxError(SqlState.SYNTAX_ERROR, "SELECT * with no tables specified is not valid",
+                            star.position());
+                }
+                for (int i = 0; i < table.columns().size(); i++) {
+                    Column c = table.columns().get(i);
+                    targets.add(new Node.ColumnRef(i, c.name(), c.type(), c.typmod()));
+                    targetAsts.add(new Ast.ColumnRef(null, c.name(), star.position()));
+                    columns.add(describe(c.name(), targets.getLast(), table, i));
+                }
+                continue;
+            }
+            Node n = a.analyze(t.expr());
+            if (n.type == PgType.UNKNOWN) {
+                n = a.resolveUnknown(n, PgType.TEXT);
+                if (n.type == PgType.UNKNOWN) {
+                    n = a.castTo(n, PgType.TEXT, -1);
+                }
+            }
+            targets.add(n);
+            targetAsts.add(t.expr());
+            String name = t.alias() != null ? t.alias() : figureColname(t.expr(), n);
+            columns.add(describe(name, n, table, n instanceof Node.ColumnRef c ? c.index : -1));
+        }
     }
 
     static boolean containsAggregate(Ast.Expr e) {
@@ -421,6 +431,16 @@ public final class Planner {
             rows.add(row);
         }
         return new Plan.Insert(table, rows, returning(ins.returning(), table, a, columns));
+    }
+
+    /** Each column's DEFAULT (or NULL) as a row-independent node, for COPY FROM. */
+    public Node[] columnDefaults(TableDef table) {
+        ExprAnalyzer noScope = new ExprAnalyzer(null, null, new ParamTypes(null), zone);
+        Node[] out = new Node[table.columns().size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = defaultValue(table.columns().get(i), noScope);
+        }
+        return out;
     }
 
     private Node defaultValue(Column c, ExprAnalyzer noScope) {

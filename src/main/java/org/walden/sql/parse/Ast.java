@@ -79,7 +79,7 @@ public final class Ast {
 
     /** A statement as parsed. */
     public sealed interface Stmt permits Select, Insert, Update, Delete, CreateTable, DropTable, Truncate,
-            TransactionStmt, Show, SetStmt, Reset, Checkpoint, RoleStmt, DropRole, NoOp, AlterTableAddPk {
+            TransactionStmt, Show, SetStmt, Reset, Checkpoint, RoleStmt, DropRole, NoOp, AlterTableAddPk, Copy, KnownClientQuery {
     }
 
     public record Target(Expr expr, String alias) {
@@ -158,6 +158,21 @@ public final class Ast {
     }
 
     public record DropRole(List<String> names, boolean ifExists) implements Stmt {
+    }
+
+    /**
+     * COPY table [(columns)] FROM STDIN [WITH (options)]: text format only; options hold
+     * format, delimiter, null (lower-case names, string values).
+     */
+    public record Copy(String table, List<String> columns, java.util.Map<String, String> options, int position)
+            implements Stmt {
+    }
+
+    /**
+     * A catalog query a known client sends verbatim, recognised by {@code ClientQueries}
+     * before parsing because it uses SQL Walden does not run yet (joins, LATERAL).
+     */
+    public record KnownClientQuery(String kind, String argument) implements Stmt {
     }
 
     /** A statement accepted and ignored (VACUUM, ANALYZE): answers only its tag. */

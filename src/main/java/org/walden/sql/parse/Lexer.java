@@ -359,9 +359,19 @@ public final class Lexer {
      */
     public static List<String> splitStatements(String sql) {
         List<String> out = new ArrayList<>();
+        for (int[] r : statementRanges(sql)) {
+            out.add(sql.substring(r[0], r[1]));
+        }
+        return out;
+    }
+
+    /** The [begin, end) character ranges of the statements {@link #splitStatements} returns. */
+    public static List<int[]> statementRanges(String sql) {
+        List<int[]> out = new ArrayList<>();
         List<Token> tokens = tokenize(sql);
         int begin = 0;
         int parenDepth = 0;
+        boolean any = false;
         for (Token t : tokens) {
             if (t.isOp("(")) {
                 parenDepth++;
@@ -370,11 +380,13 @@ public final class Lexer {
             }
             if ((t.isOp(";") && parenDepth <= 0) || t.kind() == Token.Kind.EOF) {
                 int end = t.kind() == Token.Kind.EOF ? sql.length() : t.position() - 1;
-                String piece = sql.substring(begin, end);
-                if (!tokenize(piece).get(0).kind().equals(Token.Kind.EOF)) {
-                    out.add(piece);
+                if (any) {
+                    out.add(new int[] {begin, end});
                 }
                 begin = Math.min(sql.length(), end + 1);
+                any = false;
+            } else {
+                any = true;
             }
         }
         return out;

@@ -181,6 +181,8 @@ public final class Parser {
             case "checkpoint":
                 advance();
                 return new Checkpoint();
+            case "copy":
+                return copy();
             case "vacuum":
             case "analyze":
             case "analyse":
@@ -301,6 +303,52 @@ public final class Parser {
             default:
                 throw SyntaxError.atOrNear(t);
         }
+    }
+
+    private Stmt copy() {
+        int pos = advance().position();
+        String table = qualifiedName()[1];
+        List<String> columns = null;
+        if (peek().isOp("(")) {
+            columns = parenNames();
+        }
+        if (!acceptWord("from")) {
+            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "only COPY ... FROM STDIN is supported",
+                    peek().position());
+        }
+        if (!acceptWord("stdin")) {
+            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "COPY FROM a file is not supported; use STDIN",
+                    peek().position());
+        }
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        boolean with = acceptWord("with");
+        if (acceptOp("(")) {
+            do {
+                String name = identifierOrKeyword();
+                String value = "true";
+                if (!peek().isOp(",") && !peek().isOp(")")) {
+                    value = advance().text();
+                }
+                options.put(name, value);
+            } while (acceptOp(","));
+            expectOp(")");
+        } else {
+            while (peek().kind() == Token.Kind.IDENT) { // PostgreSQL 9.0 style: [WITH] DELIMITER 'x' NULL 'y' CSV
+                String name = advance().text();
+                if (name.equals("delimiter") || name.equals("null")) {
+                    acceptWord("as");
+                    options.put(name, advance().text());
+                } else if (name.equals("csv") || name.equals("binary")) {
+                    options.put("format", name);
+                } else {
+                    options.put(name, "true");
+                }
+            }
+        }
+        if (!with && options.isEmpty() && peek().kind() != Token.Kind.EOF && !peek().isOp(";")) {
+            throw SyntaxError.atOrNear(peek());
+        }
+        return new Copy(table, columns, options, pos);
     }
 
     private Stmt truncate() {
@@ -591,7 +639,7 @@ public final class Parser {
                 expectWord("key");
                 primaryKey = true;
             } else if (acceptWord("default")) {
-                defaultExpr = unaryLevel();
+                defaultExpr = comparison();
             } else if (acceptWord("unique")) {
                 // accepted, not enforced (no secondary indexes yet)
             } else {

@@ -12,6 +12,8 @@ import org.walden.common.SqlState;
  */
 public enum PgType {
     BOOL(16, 1, "bool", "boolean"),
+    /** The one-byte "char" type of the catalogs (relkind, partstrat). */
+    CHAR(18, 1, "char", "\"char\""),
     NAME(19, 64, "name", "name"),
     INT8(20, 8, "int8", "bigint"),
     INT2(21, 2, "int2", "smallint"),
@@ -77,7 +79,7 @@ public enum PgType {
     }
 
     public boolean isString() {
-        return this == TEXT || this == VARCHAR || this == BPCHAR || this == NAME || this == UNKNOWN;
+        return this == TEXT || this == VARCHAR || this == BPCHAR || this == NAME || this == UNKNOWN || this == CHAR;
     }
 
     /** format_type(oid, typmod): "character varying(5)", "numeric(10,2)", "integer". */

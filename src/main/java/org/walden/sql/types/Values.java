@@ -52,6 +52,7 @@ public final class Values {
                 case FLOAT8 -> Double.parseDouble(floatText(s));
                 case NUMERIC -> new BigDecimal(s.trim());
                 case TEXT, VARCHAR, BPCHAR, UNKNOWN, INET -> s;
+                case CHAR -> s.isEmpty() ? s : s.substring(0, 1);
                 case NAME -> s.length() > 63 ? s.substring(0, 63) : s;
                 case TIMESTAMP -> parseTimestamp(s, zone);
                 case TIMESTAMPTZ -> parseTimestampTz(s, zone);

@@ -96,6 +96,21 @@ public final class Client implements AutoCloseable {
         return new Result(portal.columns(), rows, c.commandTag());
     }
 
+    /** A simple-Query COPY ... FROM STDIN fed with {@code chunks}, then CopyDone and the implicit Sync. */
+    public String copy(String sql, String... chunks) {
+        try {
+            Prepared p = session.parseSimple(sql).get(0);
+            Portal portal = session.bind(p, new byte[0][], new short[0], new short[0]);
+            org.walden.sql.CopyIn in = portal.copyIn();
+            for (String chunk : chunks) {
+                in.data(chunk.getBytes(StandardCharsets.UTF_8));
+            }
+            return in.done();
+        } finally {
+            session.sync();
+        }
+    }
+
     @Override
     public void close() {
         session.close();

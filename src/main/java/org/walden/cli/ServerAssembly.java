@@ -1,0 +1,381 @@
+package org.walden.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.common.guc.GucServerSettings;
+import org.walden.recovery.Engine;
+import org.walden.recovery.EngineOptions;
+import org.walden.replication.BackupSource;
+import org.walden.replication.ReceivedWalSink;
+import org.walden.replication.ReplicationSlots;
+import org.walden.replication.WalReceiver;
+import org.walden.replication.WalSender;
+import org.walden.replication.WalSenderContext;
+import org.walden.replication.WalSenderRegistry;
+import org.walden.replication.WalSenderStat;
+import org.walden.replication.WalSource;
+import org.walden.server.Postmaster;
+import org.walden.server.ReplicationHandler;
+import org.walden.server.config.RecoveryMode;
+import org.walden.server.logging.PgLog;
+import org.walden.sql.ServerStatus;
+import org.walden.sql.WaldenSqlEngine;
+import org.walden.wal.Lsn;
+import org.walden.wal.TimelineId;
+import org.walden.wal.Wal;
+
+/**
+ * Wires one server from the layers, for {@link ClusterFactory#startPostmaster}: the engine
+ * (crash recovery or the standby's redo loop), the SQL engine over its transactions, the
+ * walsenders' context (WAL source, BASE_BACKUP source, slots, registry), the postmaster, and on
+ * a standby with primary_conninfo the walreceiver. The adapters below are the glue the
+ * replication package's interfaces ask "the integrator" for.
+ *
+ * <p>Shutdown: the postmaster's shutdown task stops the walreceiver, then the engine (shutdown
+ * checkpoint or restartpoint); the postmaster then removes its files and terminates.
+ */
+final class ServerAssembly implements ClusterFactory.RunningServer {
+
+    private static final long WALRECEIVER_STOP_TIMEOUT_MS = 10_000;
+
+    private final Postmaster postmaster;
+    private final Engine engine;
+    private final Thread walReceiverThread;
+    private final WalReceiver walReceiver;
+
+    private ServerAssembly(Postmaster postmaster, Engine engine, WalReceiver walReceiver, Thread walReceiverThread) {
+        this.postmaster = postmaster;
+        this.engine = engine;
+        this.walReceiver = walReceiver;
+        this.walReceiverThread = walReceiverThread;
+    }
+
+    static EngineOptions engineOptions(GucServerSettings s, boolean standby, Clock clock) {
+        long walBuffers = s.getBytes("wal_buffers");
+        return new EngineOptions(standby, s.getBytes("wal_keep_size"), s.getInt("wal_keep_segments"),
+                s.getMillis("checkpoint_timeout"), s.getBytes("max_wal_size"), s.getMillis("wal_writer_delay"),
+                s.getBool("fsync"), walBuffers <= 0 ? Wal.DEFAULT_WAL_BUFFERS_BYTES : (int) walBuffers, clock);
+    }
+
+    static ServerAssembly start(Path dataDir, GucServerSettings settings, RecoveryMode mode, Clock clock) {
+        boolean standby = mode != RecoveryMode.NONE;
+        Engine engine = Engine.open(dataDir, engineOptions(settings, standby, clock));
+        try {
+            settings.setInternal("wal_segment_size", Long.toString(engine.walSegmentSizeBytes()));
+            settings.setInternal("in_hot_standby", standby ? "on" : "off");
+            ReplicationSlots slots = new ReplicationSlots(dataDir.resolve("pg_replslot"),
+                    settings.getInt("max_replication_slots"));
+            slots.startupReplicationSlots();
+            engine.setMinKeepLsnSupplier(slots::minimumLsnToKeep);
+            WalSenderRegistry registry = new WalSenderRegistry();
+            WalSenderContext ctx = new WalSenderContext(new EngineWalSource(engine),
+                    standby ? null : new EngineBackupSource(engine), slots, registry, settings, clock);
+            WalReceiver receiver = null;
+            if (standby && !settings.getString("primary_conninfo").isBlank()) {
+                receiver = new WalReceiver(new WalReceiver.Config(settings.getString("primary_conninfo"),
+                        settings.getString("primary_slot_name"), settings.getString("cluster_name"),
+                        settings.getMillis("wal_receiver_timeout"), settings.getMillis("wal_receiver_status_interval"),
+                        settings.getMillis("wal_retrieve_retry_interval")), new EngineWalSink(engine, dataDir), clock);
+            }
+            Status status = new Status(engine, registry, receiver, settings, clock.instant());
+            WaldenSqlEngine sql = new WaldenSqlEngine(engine.transactionManager(), status, clock);
+            ReplicationHandler handler = conn -> {
+                WalSender ws = new WalSender(ctx, conn.in(), conn.out(), conn.userName(), conn.applicationName(),
+                        conn.clientAddress(), conn.backendPid());
+                return new ReplicationHandler.ReplicationSession() {
+                    @Override
+                    public void run() throws IOException {
+                        ws.run();
+                    }
+
+                    @Override
+                    public void requestShutdown() {
+                        ws.requestShutdown();
+                    }
+                };
+            };
+            Postmaster pm = new Postmaster(dataDir, settings, sql, handler, clock);
+            status.postmaster = pm;
+            Thread receiverThread = receiver == null ? null
+                    : Thread.ofPlatform().name("walreceiver").daemon(true).unstarted(receiver::run);
+            ServerAssembly server = new ServerAssembly(pm, engine, receiver, receiverThread);
+            pm.addShutdownTask(server::shutdownEngine);
+            pm.setPromoteHandler(() -> PgLog.warning("promotion is not implemented yet; promote request ignored"));
+            pm.installSignalHandlers();
+            pm.start();
+            if (receiverThread != null) {
+                receiverThread.start();
+            }
+            return server;
+        } catch (IOException e) {
+            engine.shutdown();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            engine.shutdown();
+            throw e;
+        }
+    }
+
+    private void shutdownEngine() {
+        if (walReceiver != null) {
+            walReceiver.requestShutdown();
+            try {
+                walReceiverThread.join(WALRECEIVER_STOP_TIMEOUT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        engine.shutdown();
+    }
+
+    @Override
+    public void requestShutdown(ClusterFactory.ShutdownMode mode) {
+        postmaster.requestShutdown(Postmaster.ShutdownMode.valueOf(mode.name()));
+    }
+
+    @Override
+    public void reload() {
+        postmaster.reload();
+    }
+
+    @Override
+    public void promote() {
+        PgLog.warning("promotion is not implemented yet; promote request ignored");
+    }
+
+    @Override
+    public int awaitTermination() throws InterruptedException {
+        while (!postmaster.awaitTermination(60_000)) {
+            // keep waiting: the server runs until a shutdown request
+        }
+        return 0;
+    }
+
+    /** The engine's WAL as walsenders read it (primary only; a standby does not cascade yet). */
+    private record EngineWalSource(Engine engine) implements WalSource {
+        @Override
+        public long systemIdentifier() {
+            return engine.systemIdentifier();
+        }
+
+        @Override
+        public TimelineId timeline() {
+            return engine.timeline();
+        }
+
+        @Override
+        public long walSegmentSizeBytes() {
+            return engine.walSegmentSizeBytes();
+        }
+
+        @Override
+        public Lsn flushedLsn() {
+            return engine.wal() != null ? engine.wal().flushedLsn() : engine.receiverWriter().flushedLsn();
+        }
+
+        @Override
+        public Lsn redoLsn() {
+            return engine.controlFile().redo();
+        }
+
+        @Override
+        public Lsn awaitFlushBeyond(Lsn after, long timeoutMs) {
+            return engine.wal() != null ? engine.wal().waitForFlushBeyond(after, timeoutMs)
+                    : engine.receiverWriter().awaitFlushedBeyond(after, timeoutMs);
+        }
+
+        @Override
+        public int readWal(TimelineId timeline, Lsn from, byte[] buffer, int offset, int length) {
+            if (engine.wal() == null) {
+                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cascading replication is not supported yet");
+            }
+            return engine.wal().readRaw(timeline, from, buffer, offset, length);
+        }
+
+        @Override
+        public String timelineHistory(TimelineId timeline) {
+            Path file = engine.dataDir().resolve(Engine.WAL_DIR).resolve(String.format("%08X.history",
+                    timeline.value()));
+            try {
+                return Files.exists(file) ? Files.readString(file) : null;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** BASE_BACKUP over the engine's backup checkpoint and RocksDB checkpoint. */
+    private static final class EngineBackupSource implements BackupSource {
+        private final Engine engine;
+        private final AtomicInteger counter = new AtomicInteger();
+        private final Map<Path, Engine.BackupStart> started = new ConcurrentHashMap<>();
+
+        EngineBackupSource(Engine engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public Path dataDirectory() {
+            return engine.dataDir();
+        }
+
+        @Override
+        public StartedBackup startBackup(String label, boolean fast) {
+            // "pgsql_tmp" names are left out of base backups, as in PostgreSQL.
+            Path target = engine.dataDir().resolve("pgsql_tmp_basebackup_" + ProcessHandle.current().pid() + "_"
+                    + counter.incrementAndGet());
+            Engine.BackupStart b = engine.createBackupCheckpoint(target);
+            started.put(target, b);
+            return new StartedBackup(b.startLsn(), b.checkPointLsn(), b.timeline(), b.startTime(), target,
+                    Engine.BASE_DIR);
+        }
+
+        @Override
+        public Lsn stopBackup(StartedBackup backup) throws IOException {
+            Engine.BackupStart b = started.remove(backup.storageSnapshotDir());
+            try {
+                return engine.finishBackup(b);
+            } finally {
+                DemoCommand.deleteRecursively(backup.storageSnapshotDir());
+            }
+        }
+    }
+
+    /** The standby's side: received WAL into the engine's receiver writer; replay progress from its startup process. */
+    private record EngineWalSink(Engine engine, Path dataDir) implements ReceivedWalSink {
+        @Override
+        public long systemIdentifier() {
+            return engine.systemIdentifier();
+        }
+
+        @Override
+        public TimelineId timeline() {
+            return engine.receiverWriter().timeline();
+        }
+
+        @Override
+        public void setTimeline(TimelineId timeline) {
+            engine.receiverWriter().setTimeline(timeline);
+        }
+
+        @Override
+        public long walSegmentSizeBytes() {
+            return engine.walSegmentSizeBytes();
+        }
+
+        @Override
+        public Lsn endOfWal() {
+            return Lsn.max(engine.receiverWriter().writtenLsn(), engine.lastReplayLsn());
+        }
+
+        @Override
+        public void write(Lsn at, byte[] data, int offset, int length) {
+            engine.receiverWriter().write(at, data, offset, length);
+        }
+
+        @Override
+        public void flush() {
+            engine.receiverWriter().flush();
+        }
+
+        @Override
+        public Lsn writtenLsn() {
+            return engine.receiverWriter().writtenLsn();
+        }
+
+        @Override
+        public Lsn flushedLsn() {
+            return engine.receiverWriter().flushedLsn();
+        }
+
+        @Override
+        public Lsn replayLsn() {
+            return engine.lastReplayLsn();
+        }
+
+        @Override
+        public void writeTimelineHistory(TimelineId timeline, String content) {
+            try {
+                Files.writeString(dataDir.resolve(Engine.WAL_DIR).resolve(String.format("%08X.history",
+                        timeline.value())), content);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** What SQL functions and views ask of the server. */
+    private static final class Status implements ServerStatus {
+        private final Engine engine;
+        private final WalSenderRegistry registry;
+        private final WalReceiver receiver;
+        private final GucServerSettings settings;
+        private final Instant startTime;
+        /** Set once, before the postmaster starts accepting connections. */
+        private volatile Postmaster postmaster;
+
+        Status(Engine engine, WalSenderRegistry registry, WalReceiver receiver, GucServerSettings settings,
+               Instant startTime) {
+            this.engine = engine;
+            this.registry = registry;
+            this.receiver = receiver;
+            this.settings = settings;
+            this.startTime = startTime;
+        }
+
+        @Override
+        public boolean inRecovery() {
+            return engine.inRecovery();
+        }
+
+        @Override
+        public Lsn currentWalLsn() {
+            return engine.wal() != null ? engine.wal().flushedLsn() : Lsn.INVALID;
+        }
+
+        @Override
+        public Lsn lastWalReceiveLsn() {
+            return receiver == null ? null : receiver.lastReceiveLsn();
+        }
+
+        @Override
+        public Lsn lastWalReplayLsn() {
+            return engine.inRecovery() ? engine.lastReplayLsn() : null;
+        }
+
+        @Override
+        public List<WalSenderStat> walSenders() {
+            return registry.stats();
+        }
+
+        @Override
+        public Instant postmasterStartTime() {
+            return startTime;
+        }
+
+        @Override
+        public void requestCheckpoint() {
+            engine.requestCheckpoint();
+        }
+
+        @Override
+        public boolean reloadConfiguration() {
+            Postmaster pm = postmaster;
+            if (pm != null) {
+                pm.reload();
+                return true;
+            }
+            return settings.reload();
+        }
+    }
+}

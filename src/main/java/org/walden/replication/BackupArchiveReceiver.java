@@ -1,0 +1,262 @@
+package org.walden.replication;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.function.LongConsumer;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.protocol.PgClient;
+
+/**
+ * The client side of BASE_BACKUP's CopyOut stream (pg_basebackup's astreamer chain, in one
+ * class): 'n' starts an archive, 'd' carries its bytes (or, after 'm', the manifest's), 'p'
+ * reports progress. Plain format extracts the ustar members under the target directory
+ * (refusing names that climb out of it); tar format re-writes them into base.tar, holding
+ * postgresql.auto.conf back so that -R can append to it, and ends the file with the trailer.
+ */
+final class BackupArchiveReceiver {
+
+    private final Path pgdata;
+    private final boolean tarFormat;
+    private final LongConsumer progress;
+    private final boolean reportProgress;
+    private OutputStream manifestOut;
+    private boolean manifestSeen;
+    private OutputStream tarOut;
+    private byte[] heldAutoConf;
+    private long heldAutoConfMtime;
+    private String recoveryConf;
+    private long bytesReceived;
+
+    BackupArchiveReceiver(Path pgdata, boolean tarFormat, LongConsumer progress, boolean reportProgress) {
+        this.pgdata = pgdata;
+        this.tarFormat = tarFormat;
+        this.progress = progress;
+        this.reportProgress = reportProgress;
+    }
+
+    boolean hasManifest() {
+        return manifestSeen;
+    }
+
+    /** Reads CopyData until the server's CopyDone. */
+    void receive(PgClient conn) throws IOException {
+        Ustar.Reader reader = null;
+        while (true) {
+            PgClient.CopyEvent ev = conn.readCopyData(600_000);
+            if (ev instanceof PgClient.CopyEvent.Done) {
+                break;
+            }
+            if (ev instanceof PgClient.CopyEvent.Timeout) {
+                throw new IOException("timed out waiting for the base backup stream");
+            }
+            byte[] p = ((PgClient.CopyEvent.Data) ev).payload();
+            switch (p[0]) {
+                case 'n' -> {
+                    String location = archiveLocation(p);
+                    if (!location.isEmpty()) {
+                        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                                "tablespaces are not supported yet (location \"" + location + "\")");
+                    }
+                    reader = new Ustar.Reader(tarFormat ? new TarRewriter() : new Extractor());
+                    if (tarFormat) {
+                        tarOut = new BufferedOutputStream(Files.newOutputStream(pgdata.resolve("base.tar")), 1 << 16);
+                    }
+                }
+                case 'd' -> {
+                    if (manifestOut != null) {
+                        manifestOut.write(p, 1, p.length - 1);
+                    } else if (reader == null) {
+                        throw new PgException(SqlState.PROTOCOL_VIOLATION, "archive data before an archive started");
+                    } else {
+                        reader.feed(p, 1, p.length - 1);
+                        bytesReceived += p.length - 1;
+                        if (reportProgress) {
+                            progress.accept(bytesReceived);
+                        }
+                    }
+                }
+                case 'p' -> {
+                    if (reportProgress) {
+                        progress.accept(ByteBuffer.wrap(p, 1, 8).getLong());
+                    }
+                }
+                case 'm' -> {
+                    manifestSeen = true;
+                    manifestOut = new BufferedOutputStream(Files.newOutputStream(pgdata.resolve("backup_manifest.tmp")));
+                }
+                default -> throw new PgException(SqlState.PROTOCOL_VIOLATION,
+                        "unrecognized archive stream message type " + (char) p[0]);
+            }
+        }
+        if (manifestOut != null) {
+            manifestOut.close();
+            manifestOut = null;
+        }
+    }
+
+    private static String archiveLocation(byte[] p) {
+        int i = 1;
+        while (i < p.length && p[i] != 0) {
+            i++;
+        }
+        int start = i + 1;
+        int end = start;
+        while (end < p.length && p[end] != 0) {
+            end++;
+        }
+        return start >= p.length ? "" : new String(p, start, end - start, StandardCharsets.UTF_8);
+    }
+
+    void renameManifest() throws IOException {
+        Files.move(pgdata.resolve("backup_manifest.tmp"), pgdata.resolve("backup_manifest"),
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** -R: standby.signal and the primary_conninfo lines (injected into base.tar for tar format). */
+    void writeRecoveryConf(String contents, boolean tar) throws IOException {
+        if (tar) {
+            recoveryConf = contents;
+            return;
+        }
+        BaseBackupClient.writeFile(pgdata.resolve("postgresql.auto.conf"), BaseBackupClient.utf8(contents), true);
+        BaseBackupClient.writeFile(pgdata.resolve("standby.signal"), new byte[0], false);
+    }
+
+    /** Tar format: pg_wal.tar from the streamed segment files. */
+    void writeWalTar(List<Path> segments, String name) throws IOException {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(pgdata.resolve(name)), 1 << 16)) {
+            long now = System.currentTimeMillis() / 1000;
+            for (Path seg : segments) {
+                long size = Files.size(seg);
+                out.write(Ustar.header(seg.getFileName().toString(), 0600, size, now, Ustar.TYPE_FILE, null));
+                Files.copy(seg, out);
+                out.write(new byte[Ustar.paddingBytes(size)]);
+            }
+            out.write(Ustar.header("archive_status", 0700, 0, now, Ustar.TYPE_DIRECTORY, null));
+            out.write(new byte[2 * Ustar.BLOCK_BYTES]);
+        }
+    }
+
+    /** Ends base.tar (tar format): the held postgresql.auto.conf (+ -R lines), standby.signal, trailer. */
+    void finish() throws IOException {
+        if (tarOut == null) {
+            return;
+        }
+        long now = System.currentTimeMillis() / 1000;
+        if (heldAutoConf != null || recoveryConf != null) {
+            ByteArrayOutputStream conf = new ByteArrayOutputStream();
+            if (heldAutoConf != null) {
+                conf.writeBytes(heldAutoConf);
+            }
+            if (recoveryConf != null) {
+                conf.writeBytes(BaseBackupClient.utf8(recoveryConf));
+            }
+            writeTarMember("postgresql.auto.conf", conf.toByteArray(), heldAutoConf != null ? heldAutoConfMtime : now);
+        }
+        if (recoveryConf != null) {
+            writeTarMember("standby.signal", new byte[0], now);
+        }
+        tarOut.write(new byte[2 * Ustar.BLOCK_BYTES]);
+        tarOut.close();
+        tarOut = null;
+    }
+
+    private void writeTarMember(String name, byte[] data, long mtime) throws IOException {
+        tarOut.write(Ustar.header(name, 0600, data.length, mtime, Ustar.TYPE_FILE, null));
+        tarOut.write(data);
+        tarOut.write(new byte[Ustar.paddingBytes(data.length)]);
+    }
+
+    /** Plain format: each member becomes a file, directory or symlink under pgdata. */
+    private final class Extractor implements Ustar.MemberHandler {
+        private OutputStream file;
+        private Path path;
+        private long mtime;
+
+        @Override
+        public void begin(Ustar.Entry e) throws IOException {
+            path = safeResolve(e.name());
+            mtime = e.mtimeSeconds();
+            switch (e.typeflag()) {
+                case Ustar.TYPE_DIRECTORY -> Files.createDirectories(path);
+                case Ustar.TYPE_SYMLINK -> Files.createSymbolicLink(path, Path.of(e.linkName()));
+                default -> {
+                    Files.createDirectories(path.getParent());
+                    file = new BufferedOutputStream(Files.newOutputStream(path), 1 << 16);
+                }
+            }
+        }
+
+        @Override
+        public void data(byte[] bytes, int offset, int length) throws IOException {
+            file.write(bytes, offset, length);
+        }
+
+        @Override
+        public void end() throws IOException {
+            if (file != null) {
+                file.close();
+                file = null;
+                Files.setLastModifiedTime(path, FileTime.fromMillis(mtime * 1000));
+            }
+        }
+
+        private Path safeResolve(String name) {
+            String trimmed = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
+            Path p = pgdata.resolve(trimmed).normalize();
+            if (!p.startsWith(pgdata.normalize())) {
+                throw new PgException(SqlState.PROTOCOL_VIOLATION, "archive member \"" + name
+                        + "\" lies outside the target directory");
+            }
+            return p;
+        }
+    }
+
+    /** Tar format: members are written again as they come, except postgresql.auto.conf (held for -R). */
+    private final class TarRewriter implements Ustar.MemberHandler {
+        private ByteArrayOutputStream held;
+        private long size;
+
+        @Override
+        public void begin(Ustar.Entry e) throws IOException {
+            if (e.name().equals("postgresql.auto.conf")) {
+                held = new ByteArrayOutputStream();
+                heldAutoConfMtime = e.mtimeSeconds();
+                return;
+            }
+            size = e.size();
+            tarOut.write(Ustar.header(e.name(), e.mode(), e.size(), e.mtimeSeconds(), e.typeflag(),
+                    e.linkName().isEmpty() ? null : e.linkName()));
+        }
+
+        @Override
+        public void data(byte[] bytes, int offset, int length) throws IOException {
+            if (held != null) {
+                held.write(bytes, offset, length);
+            } else {
+                tarOut.write(bytes, offset, length);
+            }
+        }
+
+        @Override
+        public void end() throws IOException {
+            if (held != null) {
+                heldAutoConf = held.toByteArray();
+                held = null;
+                return;
+            }
+            tarOut.write(new byte[Ustar.paddingBytes(size)]);
+            size = 0;
+        }
+    }
+}

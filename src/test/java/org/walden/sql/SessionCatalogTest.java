@@ -1,0 +1,235 @@
+package org.walden.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.replication.WalSenderStat;
+import org.walden.sql.testing.Client;
+import org.walden.sql.testing.MemoryTransactionManager;
+import org.walden.wal.Lsn;
+
+/** Roles and passwords, server functions, system views, CHECKPOINT. */
+class SessionCatalogTest {
+
+    private final AtomicInteger checkpoints = new AtomicInteger();
+    private boolean recovery;
+    private MemoryTransactionManager tm;
+    private WaldenSqlEngine engine;
+    private Client c;
+
+    private final ServerStatus status = new ServerStatus() {
+        @Override
+        public boolean inRecovery() {
+            return recovery;
+        }
+
+        @Override
+        public Lsn currentWalLsn() {
+            return Lsn.parse("0/3000148");
+        }
+
+        @Override
+        public Lsn lastWalReceiveLsn() {
+            return recovery ? Lsn.parse("0/3000100") : null;
+        }
+
+        @Override
+        public Lsn lastWalReplayLsn() {
+            return recovery ? Lsn.parse("0/3000100") : null;
+        }
+
+        @Override
+        public List<WalSenderStat> walSenders() {
+            return List.of(new WalSenderStat(777, "repuser", "walreceiver", InetAddress.getLoopbackAddress(), 51234,
+                    Instant.parse("2026-11-21T19:55:01Z"), "streaming", Lsn.parse("0/3000148"),
+                    Lsn.parse("0/3000148"), Lsn.parse("0/3000148"), Lsn.parse("0/3000100"), 1500L, 2500L, null, 1,
+                    "sync", Instant.parse("2026-11-21T19:56:00.25Z")));
+        }
+
+        @Override
+        public Instant postmasterStartTime() {
+            return Instant.parse("2026-11-21T19:00:00Z");
+        }
+
+        @Override
+        public void requestCheckpoint() {
+            checkpoints.incrementAndGet();
+        }
+
+        @Override
+        public boolean reloadConfiguration() {
+            return true;
+        }
+    };
+
+    @BeforeEach
+    void setUp() {
+        tm = new MemoryTransactionManager();
+        engine = Client.engine(tm, status);
+        c = Client.connect(engine, "postgres");
+    }
+
+    @AfterEach
+    void tearDown() {
+        c.close();
+    }
+
+    @Test
+    void bootstrapCreatesSuperuserAndDatabases() {
+        assertThat(engine.databaseExists("postgres")).isTrue();
+        assertThat(engine.databaseExists("template1")).isTrue();
+        assertThat(engine.databaseExists("nope")).isFalse();
+        SqlEngine.Role su = engine.findRole("postgres").orElseThrow();
+        assertThat(su.oid()).isEqualTo(10);
+        assertThat(su.superuser()).isTrue();
+        assertThat(su.canLogin()).isTrue();
+        assertThat(su.replication()).isTrue();
+    }
+
+    @Test
+    void createAlterDropRoles() {
+        assertThat(c.q("CREATE USER repuser WITH REPLICATION ENCRYPTED PASSWORD 'secret' CONNECTION LIMIT 5").tag())
+                .isEqualTo("CREATE ROLE");
+        SqlEngine.Role r = engine.findRole("repuser").orElseThrow();
+        assertThat(r.canLogin()).isTrue();
+        assertThat(r.replication()).isTrue();
+        assertThat(r.superuser()).isFalse();
+        assertThat(r.connectionLimit()).isEqualTo(5);
+        assertThat(r.oid()).isGreaterThanOrEqualTo(16384);
+        assertThat(r.passwordVerifier()).startsWith("SCRAM-SHA-256$4096:");
+        String verifier = "SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$"
+                + "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=";
+        assertThat(c.q("ALTER USER repuser PASSWORD '" + verifier + "'").tag()).isEqualTo("ALTER ROLE");
+        assertThat(engine.findRole("repuser").orElseThrow().passwordVerifier()).isEqualTo(verifier);
+        c.q("set password_encryption = 'md5'");
+        c.q("alter role repuser with nologin password 'pw'");
+        assertThat(engine.findRole("repuser").orElseThrow().passwordVerifier())
+                .isEqualTo(PasswordVerifiers.md5Verifier("pw", "repuser"));
+        assertThat(engine.findRole("repuser").orElseThrow().canLogin()).isFalse();
+        c.q("create role plain");
+        assertThat(engine.findRole("plain").orElseThrow().canLogin()).isFalse();
+        c.q("alter role plain password null");
+        assertThat(engine.findRole("plain").orElseThrow().passwordVerifier()).isNull();
+        assertThatThrownBy(() -> c.q("create role plain")).isInstanceOf(PgException.class)
+                .hasMessage("role \"plain\" already exists");
+        assertThat(c.q("select rolname, rolcanlogin, rolreplication from pg_roles order by oid").rows())
+                .containsExactly(List.of("postgres", "t", "t"), List.of("repuser", "f", "t"), List.of("plain", "f", "f"));
+        assertThat(c.q("DROP ROLE plain").tag()).isEqualTo("DROP ROLE");
+        c.q("drop user if exists plain");
+        assertThat(c.notices.get(c.notices.size() - 1).getMessage()).isEqualTo("role \"plain\" does not exist, skipping");
+        assertThatThrownBy(() -> c.q("drop role plain")).hasMessage("role \"plain\" does not exist")
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.UNDEFINED_OBJECT));
+        assertThatThrownBy(() -> c.q("alter role ghost login")).hasMessage("role \"ghost\" does not exist");
+    }
+
+    @Test
+    void nonSuperuserCannotCreateRoles() {
+        c.q("create user bob password 'x'");
+        try (Client bob = Client.connect(engine, "bob")) {
+            assertThatThrownBy(() -> bob.q("create role eve")).hasMessage("permission denied to create role")
+                    .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.INSUFFICIENT_PRIVILEGE));
+            assertThat(bob.q("alter user bob password 'y'").tag()).isEqualTo("ALTER ROLE");
+            assertThatThrownBy(() -> bob.q("checkpoint")).hasMessage("must be superuser to do CHECKPOINT");
+        }
+    }
+
+    @Test
+    void serverFunctions() {
+        assertThat(c.q("select pg_is_in_recovery()").value()).isEqualTo("f");
+        Client.Result lsn = c.q("select pg_current_wal_lsn()");
+        assertThat(lsn.value()).isEqualTo("0/3000148");
+        assertThat(lsn.columns().get(0).typeOid()).isEqualTo(3220);
+        Client.Result diff = c.q("select pg_wal_lsn_diff('0/3000148', '0/3000100')");
+        assertThat(diff.value()).isEqualTo("72");
+        assertThat(diff.columns().get(0).typeOid()).isEqualTo(1700);
+        assertThat(c.q("select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') > 0").value()).isEqualTo("t");
+        assertThat(c.q("select pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()").rows().get(0))
+                .containsExactly(null, null);
+        assertThat(c.q("select pg_backend_pid()").value()).isEqualTo("4242");
+        assertThat(c.q("select current_user, session_user, current_database()").rows())
+                .containsExactly(List.of("postgres", "postgres", "postgres"));
+        assertThat(c.q("select current_user").columns().get(0).name()).isEqualTo("current_user");
+        assertThat(c.q("select current_setting('synchronous_commit')").value()).isEqualTo("on");
+        assertThat(c.q("select pg_reload_conf()").value()).isEqualTo("t");
+        Client.Result now = c.q("select now(), CURRENT_TIMESTAMP");
+        assertThat(now.columns().get(0).typeOid()).isEqualTo(1184);
+        assertThat(now.columns().get(1).name()).isEqualTo("current_timestamp");
+        assertThat(now.rows().get(0).get(0)).isEqualTo(now.rows().get(0).get(1)).endsWith("+00");
+        recovery = true;
+        assertThat(c.q("select pg_last_wal_replay_lsn()").value()).isEqualTo("0/3000100");
+        assertThatThrownBy(() -> c.q("select pg_current_wal_lsn()")).hasMessage("recovery is in progress")
+                .satisfies(e -> assertThat(((PgException) e).sqlState())
+                        .isEqualTo(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE));
+    }
+
+    @Test
+    void pgStatReplicationHasPostgres15Columns() {
+        c.q("create user repuser replication");
+        Client.Result r = c.q("select * from pg_stat_replication");
+        assertThat(r.columns()).extracting(ColumnDesc::name).containsExactly("pid", "usesysid", "usename",
+                "application_name", "client_addr", "client_hostname", "client_port", "backend_start", "backend_xmin",
+                "state", "sent_lsn", "write_lsn", "flush_lsn", "replay_lsn", "write_lag", "flush_lag", "replay_lag",
+                "sync_priority", "sync_state", "reply_time");
+        assertThat(r.columns().get(4).typeOid()).isEqualTo(869);
+        assertThat(r.columns().get(14).typeOid()).isEqualTo(1186);
+        List<String> row = r.rows().get(0);
+        assertThat(row.get(0)).isEqualTo("777");
+        assertThat(row.get(2)).isEqualTo("repuser");
+        assertThat(row.get(4)).isEqualTo("127.0.0.1");
+        assertThat(row.get(9)).isEqualTo("streaming");
+        assertThat(row.get(13)).isEqualTo("0/3000100");
+        assertThat(row.get(14)).isEqualTo("00:00:00.0015");
+        assertThat(row.get(16)).isNull();
+        assertThat(row.get(18)).isEqualTo("sync");
+        assertThat(row.get(19)).isEqualTo("2026-11-21 19:56:00.25+00");
+        assertThat(c.q("select application_name, pg_wal_lsn_diff(sent_lsn, replay_lsn) from pg_stat_replication "
+                + "where state = 'streaming'").rows()).containsExactly(List.of("walreceiver", "72"));
+        assertThat(c.q("select count(*) from pg_catalog.pg_stat_replication").value()).isEqualTo("1");
+    }
+
+    @Test
+    void settingsViewsAndShowAll() {
+        assertThat(c.q("select setting from pg_settings where name = 'wal_level'").value()).isEqualTo("replica");
+        Client.Result all = c.q("show all");
+        assertThat(all.columns()).extracting(ColumnDesc::name).containsExactly("name", "setting", "description");
+        assertThat(all.rows()).isNotEmpty();
+        assertThat(c.q("SET application_name = 'PostgreSQL JDBC Driver'").tag()).isEqualTo("SET");
+        assertThat(c.q("show application_name").value()).isEqualTo("PostgreSQL JDBC Driver");
+        c.q("set local lock_timeout = '1s'");
+        assertThat(c.notices.get(0).getMessage()).isEqualTo("SET LOCAL can only be used in transaction blocks");
+        assertThatThrownBy(() -> c.q("show nope")).isInstanceOf(PgException.class)
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.UNDEFINED_OBJECT));
+    }
+
+    @Test
+    void checkpointGoesToTheServer() {
+        assertThat(c.q("CHECKPOINT").tag()).isEqualTo("CHECKPOINT");
+        assertThat(checkpoints.get()).isEqualTo(1);
+    }
+
+    @Test
+    void groupingErrorsAndDefaults() {
+        c.q("create table g (a int, b int default 7, c text default 'x' || 'y', d timestamptz default now())");
+        c.q("insert into g (a) values (1), (1)");
+        assertThat(c.q("select b, c, d is not null from g limit 1").rows()).containsExactly(List.of("7", "xy", "t"));
+        assertThatThrownBy(() -> c.q("select a, b from g group by a"))
+                .hasMessage("column \"g.b\" must appear in the GROUP BY clause or be used in an aggregate function")
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.GROUPING_ERROR));
+        assertThat(c.q("select a, sum(b) from g group by a having count(*) > 1").rows())
+                .containsExactly(List.of("1", "14"));
+        assertThat(c.q("insert into g values (2, default) returning a, b").rows()).containsExactly(List.of("2", "7"));
+        assertThat(c.q("update g set b = b + 1 where a = 2 returning b").value()).isEqualTo("8");
+        assertThat(c.q("select cast(a as text) || '-' || b::text as ab from g where a = 2").value()).isEqualTo("2-8");
+        assertThat(c.q("select case when a = 1 then 'one' else 'other' end from g order by a desc limit 1").value())
+                .isEqualTo("other");
+    }
+}
