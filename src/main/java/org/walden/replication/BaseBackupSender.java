@@ -76,6 +76,8 @@ final class BaseBackupSender {
     private long lastProgressBytes;
     private BaseBackupOptions options;
     private long throttleStartNanos;
+    /** The storage snapshot of the backup being sent (never archived as itself). */
+    private Path snapshotDir;
 
     BaseBackupSender(WalSenderContext ctx, PgWire.Writer out, int pid) {
         this.ctx = ctx;
@@ -174,6 +176,7 @@ final class BaseBackupSender {
     private List<Member> collectMembers(Path dataDir, BackupSource.StartedBackup backup) throws IOException {
         List<Member> members = new ArrayList<>();
         String storage = backup.storageRelativePath();
+        snapshotDir = backup.storageSnapshotDir() == null ? null : backup.storageSnapshotDir().toAbsolutePath().normalize();
         walkDir(dataDir, "", members, storage);
         if (backup.storageSnapshotDir() != null) {
             members.add(dirMember(storage, backup.storageSnapshotDir()));
@@ -195,6 +198,9 @@ final class BaseBackupSender {
             }
             if (EXCLUDE_FILES.contains(name) || name.startsWith("pgsql_tmp") || name.startsWith("pg_internal.init")) {
                 continue;
+            }
+            if (snapshotDir != null && p.toAbsolutePath().normalize().equals(snapshotDir)) {
+                continue; // the backup's own storage snapshot, when the engine keeps it inside the data directory
             }
             BasicFileAttributes attrs;
             try {

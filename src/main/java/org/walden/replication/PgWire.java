@@ -2,22 +2,23 @@ package org.walden.replication;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.protocol.BackendMessages;
+import org.walden.protocol.FieldDescription;
 
 /**
- * The few v3 protocol messages replication needs, both directions (PostgreSQL's protocol
- * message formats). A message is {@code Byte1 type, Int32 length (self included), body};
- * the startup packet has no type byte. Kept here rather than in {@code protocol} while that
- * codec is written; the layouts are the documented ones.
+ * The walsender's side of the v3 protocol over plain streams: reading framed messages
+ * ({@code Byte1 type, Int32 length (self included), body}) and writing them through the
+ * shared encoders of {@code org.walden.protocol}, one whole message at a time. The server
+ * hands a walsender InputStream/OutputStream, which the protocol package's PgStream (a
+ * SocketChannel) does not wrap; so framing on the read side lives here.
  */
 final class PgWire {
 
@@ -29,7 +30,6 @@ final class PgWire {
     static final Column.Type INT8_VARLEN = new Column.Type(20, -1);
     static final Column.Type OID = new Column.Type(26, 4);
 
-    static final int PROTOCOL_VERSION_3 = 196608;
     static final int SSL_REQUEST_CODE = 80877103;
 
     /** The largest message accepted from a peer (a CopyData of WAL is ≤ 128 KiB + header). */
@@ -66,48 +66,10 @@ final class PgWire {
         return new Message((byte) type, body);
     }
 
-    static Message readMessageOrThrow(DataInputStream in) throws IOException {
-        Message m = readMessage(in);
-        if (m == null) {
-            throw new EOFException("server closed the connection unexpectedly");
-        }
-        return m;
-    }
-
-    /** Parses an ErrorResponse/NoticeResponse body into field code → value. */
-    static Map<Character, String> errorFields(byte[] body) {
-        Map<Character, String> fields = new java.util.LinkedHashMap<>();
-        int i = 0;
-        while (i < body.length && body[i] != 0) {
-            char code = (char) body[i++];
-            int end = i;
-            while (end < body.length && body[end] != 0) {
-                end++;
-            }
-            fields.put(code, new String(body, i, end - i, StandardCharsets.UTF_8));
-            i = end + 1;
-        }
-        return fields;
-    }
-
-    /** Parses a DataRow body: each value as a string, null for SQL NULL. */
-    static String[] dataRow(byte[] body) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(body);
-        int n = b.getShort();
-        String[] values = new String[n];
-        for (int k = 0; k < n; k++) {
-            int len = b.getInt();
-            if (len >= 0) {
-                values[k] = new String(body, b.position(), len, StandardCharsets.UTF_8);
-                b.position(b.position() + len);
-            }
-        }
-        return values;
-    }
-
     /**
-     * Writes messages to one stream; its lock makes each message atomic when a reader thread
-     * and a sending thread share the stream. flush() pushes them out.
+     * Writes messages to one stream, encoded by the shared codec
+     * ({@link org.walden.protocol.BackendMessages}); its lock makes each message atomic when a
+     * reader thread and a sending thread share the stream. flush() pushes them out.
      */
     static final class Writer {
         private final OutputStream out;
@@ -118,15 +80,26 @@ final class PgWire {
             this.out = out;
         }
 
-        void message(char type, byte[] body) throws IOException {
+        /** Writes one whole frame (type byte, length, body). */
+        void frame(byte[] frame) throws IOException {
             lock.lock();
             try {
-                out.write(type);
-                writeInt(body.length + 4);
-                out.write(body);
+                out.write(frame);
             } finally {
                 lock.unlock();
             }
+        }
+
+        void message(char type, byte[] body) throws IOException {
+            byte[] frame = new byte[5 + body.length];
+            frame[0] = (byte) type;
+            int len = body.length + 4;
+            frame[1] = (byte) (len >>> 24);
+            frame[2] = (byte) (len >>> 16);
+            frame[3] = (byte) (len >>> 8);
+            frame[4] = (byte) len;
+            System.arraycopy(body, 0, frame, 5, body.length);
+            frame(frame);
         }
 
         void flush() throws IOException {
@@ -138,49 +111,22 @@ final class PgWire {
             }
         }
 
-        private void writeInt(int v) throws IOException {
-            out.write(v >>> 24);
-            out.write(v >>> 16);
-            out.write(v >>> 8);
-            out.write(v);
-        }
-
-        /** StartupMessage: Int32 length, Int32 196608, (name\0 value\0)*, \0. No type byte. */
-        void startupMessage(Map<String, String> params) throws IOException {
-            Body b = new Body().int32(PROTOCOL_VERSION_3);
-            params.forEach((k, v) -> b.cstring(k).cstring(v));
-            b.byte1(0);
-            byte[] body = b.bytes();
-            lock.lock();
-            try {
-                writeInt(body.length + 4);
-                out.write(body);
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** RowDescription 'T': Int16 n, per field name\0 Int32 table 0 Int16 attnum 0 Int32 type Int16 typlen Int32 typmod -1 Int16 format 0. */
+        /** RowDescription 'T' (table 0, attnum 0, typmod -1, text format). */
         void rowDescription(List<Column> columns) throws IOException {
-            Body b = new Body().int16(columns.size());
+            List<FieldDescription> fields = new java.util.ArrayList<>();
             for (Column c : columns) {
-                b.cstring(c.name()).int32(0).int16(0).int32(c.type().oid()).int16(c.type().typlen()).int32(-1).int16(0);
+                fields.add(FieldDescription.text(c.name(), c.type().oid(), (short) c.type().typlen()));
             }
-            message('T', b.bytes());
+            frame(BackendMessages.rowDescription(fields));
         }
 
-        /** DataRow 'D': Int16 n, per value Int32 length (-1 = NULL) and the text bytes. */
+        /** DataRow 'D' of text values (null = SQL NULL). */
         void dataRow(String... values) throws IOException {
-            Body b = new Body().int16(values.length);
-            for (String v : values) {
-                if (v == null) {
-                    b.int32(-1);
-                } else {
-                    byte[] bytes = v.getBytes(StandardCharsets.UTF_8);
-                    b.int32(bytes.length).raw(bytes);
-                }
+            byte[][] raw = new byte[values.length][];
+            for (int i = 0; i < values.length; i++) {
+                raw[i] = values[i] == null ? null : values[i].getBytes(StandardCharsets.UTF_8);
             }
-            message('D', b.bytes());
+            frame(BackendMessages.dataRow(raw));
         }
 
         /** A one-row result set: RowDescription, DataRow, CommandComplete "SELECT" (no row count, as walsender sends). */
@@ -191,49 +137,30 @@ final class PgWire {
         }
 
         void commandComplete(String tag) throws IOException {
-            message('C', new Body().cstring(tag).bytes());
+            frame(BackendMessages.commandComplete(tag));
         }
 
         void readyForQuery() throws IOException {
-            message('Z', new byte[] {'I'});
+            frame(BackendMessages.readyForQuery('I'));
         }
 
-        /** ErrorResponse 'E' (or NoticeResponse 'N'): (code byte, value\0)*, \0 — S, V, C, M, D, H. */
+        /** ErrorResponse 'E': S, V, C, M, D, H. */
         void errorResponse(PgException e) throws IOException {
-            String severity = e.severity().name();
-            Body b = new Body();
-            b.byte1('S').cstring(severity).byte1('V').cstring(severity);
-            b.byte1('C').cstring(e.sqlState().code());
-            b.byte1('M').cstring(e.getMessage() == null ? "" : e.getMessage());
-            if (e.detail() != null) {
-                b.byte1('D').cstring(e.detail());
-            }
-            if (e.hint() != null) {
-                b.byte1('H').cstring(e.hint());
-            }
-            b.byte1(0);
-            message('E', b.bytes());
+            frame(BackendMessages.errorResponse(e));
         }
 
-        /** CopyBothResponse 'W' / CopyOutResponse 'H': Int8 format 0, Int16 0 columns. */
+        /** CopyBothResponse 'W' / CopyOutResponse 'H': format 0, 0 columns. */
         void copyResponse(char type) throws IOException {
-            message(type, new byte[] {0, 0, 0});
+            frame(type == 'W' ? BackendMessages.copyBothResponse(0, new short[0])
+                    : BackendMessages.copyOutResponse(0, new short[0]));
         }
 
         void copyData(byte[] payload) throws IOException {
-            message('d', payload);
+            frame(BackendMessages.copyData(payload));
         }
 
         void copyDone() throws IOException {
-            message('c', new byte[0]);
-        }
-
-        void query(String sql) throws IOException {
-            message('Q', new Body().cstring(sql).bytes());
-        }
-
-        void terminate() throws IOException {
-            message('X', new byte[0]);
+            frame(BackendMessages.copyDone());
         }
     }
 

@@ -2,6 +2,7 @@ package org.walden.replication;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -13,6 +14,7 @@ import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.protocol.ConnInfo;
 import org.walden.protocol.PgClient;
+import org.walden.protocol.PgServerError;
 import org.walden.protocol.QueryResult;
 import org.walden.wal.Lsn;
 import org.walden.wal.TimelineId;
@@ -98,6 +100,18 @@ public final class WalReceiver implements Runnable {
     private Lsn lastReportedApply = Lsn.INVALID;
     private volatile Consumer<String> logListener = s -> { };
 
+    // pg_stat_wal_receiver: written by the walreceiver thread, read by anyone.
+    private volatile int pid;
+    private volatile Lsn receiveStartLsn;
+    private volatile TimelineId receiveStartTli;
+    private volatile Lsn writtenLsnShown = Lsn.INVALID;
+    private volatile Instant lastMsgSendTime;
+    private volatile Instant lastMsgReceiptTime;
+    private volatile Lsn latestEndLsn = Lsn.INVALID;
+    private volatile Instant latestEndTime;
+    private volatile String senderHost;
+    private volatile Integer senderPort;
+
     public WalReceiver(Config config, ReceivedWalSink sink, Clock clock) {
         this.config = config;
         this.sink = sink;
@@ -116,6 +130,30 @@ public final class WalReceiver implements Runnable {
     /** The timeline being received, or null before the first connection. */
     public TimelineId receivingTimeline() {
         return receivingTimeline;
+    }
+
+    /** The pid pg_stat_wal_receiver shows (the postmaster assigns one to each role thread). */
+    public void setPid(int pid) {
+        this.pid = pid;
+    }
+
+    /** pg_stat_wal_receiver's row, or null when no walreceiver runs (STOPPED). */
+    public WalReceiverStat stat() {
+        WalRcvState s = state;
+        if (s == WalRcvState.STOPPED) {
+            return null;
+        }
+        TimelineId tli = receivingTimeline;
+        TimelineId startTli = receiveStartTli;
+        String slot = config.primarySlotName();
+        return new WalReceiverStat(pid, s.viewName(), receiveStartLsn, startTli == null ? null : startTli.value(),
+                orNull(writtenLsnShown), orNull(lastReceiveLsn), tli == null ? null : tli.value(), lastMsgSendTime,
+                lastMsgReceiptTime, orNull(latestEndLsn), latestEndTime, slot == null || slot.isEmpty() ? null : slot,
+                senderHost, senderPort, connInfo().toDisplayString());
+    }
+
+    private static Lsn orNull(Lsn lsn) {
+        return lsn == null || !lsn.isValid() ? null : lsn;
     }
 
     /** Also receives every line the walreceiver logs at LOG level or above (tests, the server log). */
@@ -204,6 +242,13 @@ public final class WalReceiver implements Runnable {
             return;
         }
         try (conn) {
+            if (conn.remoteAddress() instanceof java.net.InetSocketAddress a) {
+                senderHost = a.getHostString();
+                senderPort = a.getPort();
+            } else {
+                senderHost = String.valueOf(conn.remoteAddress());
+                senderPort = null;
+            }
             TimelineId tli = identifyAndFetchHistories(conn);
             Lsn start = segmentStart(sink.endOfWal());
             while (!shutdownRequested) {
@@ -222,7 +267,8 @@ public final class WalReceiver implements Runnable {
         } catch (PgException e) {
             logLine(e.severity() == PgException.Severity.FATAL ? "FATAL:  " + e.getMessage()
                     + (e.detail() == null ? "" : "  DETAIL:  " + e.detail())
-                    : "could not receive data from WAL stream: " + e.getMessage());
+                    : "could not receive data from WAL stream: "
+                            + (e instanceof PgServerError ? e.severity() + ":  " : "") + e.getMessage());
         } catch (IOException | RuntimeException e) {
             logLine("could not receive data from WAL stream: " + e.getMessage());
         } finally {
@@ -294,6 +340,8 @@ public final class WalReceiver implements Runnable {
         }
         receivingTimeline = tli;
         writtenUpto = start;
+        receiveStartLsn = start;
+        receiveStartTli = tli;
         setState(WalRcvState.STREAMING);
         logLine("started streaming WAL from primary at " + start + " on timeline " + tli);
         lastMessageMillis = clock.millis();
@@ -346,8 +394,11 @@ public final class WalReceiver implements Runnable {
             Lsn end = w.dataStart().plus(w.length());
             if (end.isAfter(writtenUpto)) {
                 writtenUpto = end;
+                writtenLsnShown = end;
             }
+            processWalSndrMessage(w.walEnd(), w.sendTimeMicros());
         } else if (msg instanceof StreamingMessages.PrimaryKeepalive k) {
+            processWalSndrMessage(k.walEnd(), k.sendTimeMicros());
             if (k.replyRequested()) {
                 xlogWalRcvSendReply(conn, true, false);
             }
@@ -355,6 +406,17 @@ public final class WalReceiver implements Runnable {
             throw new PgException(SqlState.PROTOCOL_VIOLATION,
                     "invalid replication message type " + (char) payload[0]);
         }
+    }
+
+    /** ProcessWalSndrMessage: the primary's clock and WAL end, for pg_stat_wal_receiver. */
+    private void processWalSndrMessage(Lsn walEnd, long sendTimeMicros) {
+        Instant sent = StreamingMessages.fromPgTimestampMicros(sendTimeMicros);
+        lastMsgSendTime = sent;
+        lastMsgReceiptTime = clock.instant();
+        if (walEnd.isAfter(latestEndLsn)) {
+            latestEndTime = sent;
+        }
+        latestEndLsn = walEnd;
     }
 
     /** XLogWalRcvFlush: fsync what was written, publish it, report it. */

@@ -105,6 +105,16 @@ public final class WalSender implements Runnable {
     private volatile boolean clientCopyDone;
     /** Set by the reply reader on Terminate, EOF or a protocol error. */
     private volatile boolean clientGone;
+    /** Set by the walsender thread when streaming failed with an ERROR already sent; read by the reader. */
+    private volatile boolean streamFailed;
+    /** The first non-COPY message the reader saw after a failed stream, for the command loop. */
+    private volatile PgWire.Message pendingMessage;
+    /** The command already ended with ErrorResponse + ReadyForQuery (a failed stream). */
+    private boolean readyForQuerySent;
+    /** Sent-time samples for pg_stat_replication's lags; one per streaming session. */
+    private volatile LagTracker lagTracker = new LagTracker();
+    /** Reply reader only: the previous reply said everything sent was applied. */
+    private boolean fullyAppliedLastTime;
     private final ReentrantLock streamLock = new ReentrantLock();
     /** Signalled by the reply reader when clientCopyDone or clientGone becomes true. */
     private final Condition clientEnded = streamLock.newCondition();
@@ -158,17 +168,25 @@ public final class WalSender implements Runnable {
         out.readyForQuery();
         out.flush();
         while (!shutdownRequested) {
-            PgWire.Message m = PgWire.readMessage(in);
+            PgWire.Message m = pendingMessage;
+            pendingMessage = null;
+            if (m == null) {
+                m = PgWire.readMessage(in);
+            }
             if (m == null || m.type() == 'X') {
                 return;
             }
             switch (m.type()) {
                 case 'Q' -> {
+                    readyForQuerySent = false;
                     boolean goOn = execReplicationCommandReportingErrors(m.cstring());
                     if (!goOn) {
+                        out.flush();
                         return;
                     }
-                    out.readyForQuery();
+                    if (!readyForQuerySent) {
+                        out.readyForQuery();
+                    }
                 }
                 case 'P', 'B', 'E', 'D', 'C', 'H' -> out.errorResponse(new PgException(SqlState.PROTOCOL_VIOLATION,
                         "extended query protocol not supported in a replication connection"));
@@ -370,6 +388,10 @@ public final class WalSender implements Runnable {
                 if (end == StreamEnd.CLIENT_GONE) {
                     return false;
                 }
+                if (end == StreamEnd.FAILED) {
+                    readyForQuerySent = true;
+                    return true;
+                }
                 timelineEnded = end == StreamEnd.TIMELINE_END;
             }
             if (validUpto != null) {
@@ -389,7 +411,8 @@ public final class WalSender implements Runnable {
         }
     }
 
-    private enum StreamEnd { CLIENT_DONE, TIMELINE_END, CLIENT_GONE }
+    /** Why streaming ended: the client's CopyDone, a historic timeline's end, the client gone, an ERROR sent. */
+    private enum StreamEnd { CLIENT_DONE, TIMELINE_END, CLIENT_GONE, FAILED }
 
     /** CopyBoth mode: WalSndLoop with its reply reader; returns why it ended. */
     private StreamEnd streamWal(TimelineId tli, Lsn start, Lsn validUpto) throws IOException, InterruptedException {
@@ -401,6 +424,10 @@ public final class WalSender implements Runnable {
         entry.state = entry.state.moveTo(WalSndState.CATCHUP);
         clientCopyDone = false;
         clientGone = false;
+        streamFailed = false;
+        pendingMessage = null;
+        lagTracker = new LagTracker();
+        fullyAppliedLastTime = false;
         waitingForPingResponse = false;
         lastReplyMillis = ctx.clock().millis();
         Thread reader = Thread.ofVirtual().name("walsender-" + pid + "-replies").start(this::processRepliesLoop);
@@ -416,10 +443,19 @@ public final class WalSender implements Runnable {
             }
             reader.join(java.time.Duration.ofMillis(timeoutOrDefaultMs()));
             return end;
-        } catch (PgException e) {
+        } catch (RuntimeException failure) {
+            // As PostgreSQL: the ERROR ends COPY; ReadyForQuery follows, and the session goes on
+            // once the reader has handed back the client's next command.
+            PgException e = failure instanceof PgException p ? p
+                    : new PgException(failure instanceof java.io.UncheckedIOException ? SqlState.IO_ERROR
+                            : SqlState.INTERNAL_ERROR, String.valueOf(failure.getMessage()), failure);
+            log.info("walsender {}: {}", pid, e.getMessage());
+            streamFailed = true;
             out.errorResponse(e);
+            out.readyForQuery();
             out.flush();
-            return StreamEnd.CLIENT_GONE;
+            reader.join(java.time.Duration.ofMillis(timeoutOrDefaultMs()));
+            return reader.isAlive() || clientGone ? StreamEnd.CLIENT_GONE : StreamEnd.FAILED;
         } finally {
             entry.state = entry.state == WalSndState.STOPPING ? WalSndState.STOPPING
                     : entry.state.moveTo(WalSndState.STARTUP);
@@ -511,6 +547,7 @@ public final class WalSender implements Runnable {
         out.copyData(new StreamingMessages.XLogData(sentPtr, sendUpto, now, buffer, 0, n).encode());
         sentPtr = sentPtr.plus(n);
         entry.sentLsn = sentPtr;
+        lagTracker.write(sentPtr, now);
     }
 
     private long napMs() {
@@ -565,6 +602,13 @@ public final class WalSender implements Runnable {
                 }
                 lastReplyMillis = ctx.clock().millis();
                 waitingForPingResponse = false;
+                if (streamFailed) {
+                    if (m.type() != 'd' && m.type() != 'c') {
+                        pendingMessage = m;
+                        return;
+                    }
+                    continue; // COPY messages after the ERROR are ignored, as outside COPY
+                }
                 switch (m.type()) {
                     case 'd' -> processStandbyMessage(m.body());
                     case 'c' -> {
@@ -611,12 +655,41 @@ public final class WalSender implements Runnable {
         }
     }
 
+    /**
+     * The lag part of ProcessStandbyReplyMessage: a lag is updated when the reply passed a sent
+     * sample; two replies in a row with everything applied clear them (an idle standby shows NULL).
+     */
+    private void updateLags(StreamingMessages.StandbyStatusUpdate r) {
+        long now = StreamingMessages.toPgTimestampMicros(ctx.clock().instant());
+        LagTracker tracker = lagTracker;
+        long writeLag = tracker.read(LagTracker.Head.WRITE, r.writeLsn(), now);
+        long flushLag = tracker.read(LagTracker.Head.FLUSH, r.flushLsn(), now);
+        long applyLag = tracker.read(LagTracker.Head.APPLY, r.applyLsn(), now);
+        boolean clear = false;
+        if (r.applyLsn().equals(entry.sentLsn)) {
+            clear = fullyAppliedLastTime;
+            fullyAppliedLastTime = true;
+        } else {
+            fullyAppliedLastTime = false;
+        }
+        if (writeLag != -1 || clear) {
+            entry.writeLagMicros = writeLag;
+        }
+        if (flushLag != -1 || clear) {
+            entry.flushLagMicros = flushLag;
+        }
+        if (applyLag != -1 || clear) {
+            entry.replayLagMicros = applyLag;
+        }
+    }
+
     /** ProcessStandbyReplyMessage: publish write/flush/apply; a slot's restart_lsn follows the flush. */
     private void processStandbyReplyMessage(StreamingMessages.StandbyStatusUpdate r) {
         entry.writeLsn = r.writeLsn();
         entry.flushLsn = r.flushLsn();
         entry.replayLsn = r.applyLsn();
         entry.replyTime = StreamingMessages.fromPgTimestampMicros(r.clientTimeMicros());
+        updateLags(r);
         if (r.replyRequested()) {
             // answered at once from this thread, as ProcessStandbyReplyMessage does
             try {

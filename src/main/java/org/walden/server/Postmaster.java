@@ -126,17 +126,22 @@ public final class Postmaster {
     public void start() throws IOException {
         startTimeEpochSeconds = clock.instant().getEpochSecond();
         port = settings.getInt("port");
-        if (reservedConnections() >= settings.getInt("max_connections")) {
-            throw PgException.fatal(SqlState.INVALID_PARAMETER_VALUE, "superuser_reserved_connections ("
-                    + reservedConnections() + ") must be less than max_connections ("
-                    + settings.getInt("max_connections") + ")");
-        }
         List<String> socketDirs = ServerConfig.socketDirectories(settings);
         List<String> listenAddresses = ServerConfig.listenAddresses(settings);
-        PostmasterPidFile.create(dataDir, startTimeEpochSeconds, port, socketDirs.isEmpty() ? "" : socketDirs.get(0),
-                listenAddresses.isEmpty() ? "" : listenAddresses.get(0));
         try {
-            hba = HbaFile.load(ServerConfig.hbaFile(settings, dataDir));
+            if (reservedConnections() >= settings.getInt("max_connections")) {
+                throw PgException.fatal(SqlState.INVALID_PARAMETER_VALUE, "superuser_reserved_connections ("
+                        + reservedConnections() + ") must be less than max_connections ("
+                        + settings.getInt("max_connections") + ")");
+            }
+            PostmasterPidFile.create(dataDir, startTimeEpochSeconds, port, socketDirs.isEmpty() ? ""
+                    : socketDirs.get(0), listenAddresses.isEmpty() ? "" : listenAddresses.get(0));
+        } catch (RuntimeException e) {
+            setState(PmState.STOPPED);
+            throw e;
+        }
+        try {
+            hba = loadHbaAtStart();
             openTcpListeners(listenAddresses);
             openUnixListeners(socketDirs);
             if (listeners.isEmpty()) {
@@ -148,15 +153,39 @@ public final class Postmaster {
             }
         } catch (IOException | RuntimeException e) {
             closeListeners();
+            for (Path f : socketFiles) {
+                PostmasterPidFile.remove(f);
+            }
             PostmasterPidFile.remove(dataDir.resolve(PostmasterPidFile.FILE_NAME));
+            setState(PmState.STOPPED);
             throw e;
         }
         PostmasterPidFile.setStatus(dataDir, PostmasterPidFile.STATUS_READY);
-        setState(PmState.RUNNING);
         for (ServerSocketChannel l : listeners) {
             Thread.ofVirtual().name("postmaster-accept-" + l.getLocalAddress()).start(() -> serverLoop(l));
         }
+        lock.lock();
+        try {
+            state = PmState.RUNNING;
+            changed.signalAll();
+            if (shutdownMode != null) {
+                beginShutdownLocked(); // a signal arrived while starting
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
         log.info("database system is ready to accept connections");
+    }
+
+    /** pg_hba.conf at start: an error is logged with its line, then FATAL "could not load pg_hba.conf". */
+    private HbaFile loadHbaAtStart() {
+        try {
+            return HbaFile.load(ServerConfig.hbaFile(settings, dataDir));
+        } catch (PgException e) {
+            log.error("{} ({})", e.getMessage(), e.detail());
+            throw PgException.fatal(SqlState.CONFIG_FILE_ERROR, "could not load pg_hba.conf");
+        }
     }
 
     private void openTcpListeners(List<String> addresses) throws IOException {
@@ -419,15 +448,21 @@ public final class Postmaster {
                 return;
             }
             shutdownMode = mode;
-            if (state == PmState.RUNNING || state == PmState.STARTING) {
-                state = PmState.STOPPING;
-                shutdownThread = Thread.ofPlatform().name("postmaster-shutdown").daemon(false)
-                        .start(this::runShutdown);
+            if (state == PmState.RUNNING) {
+                beginShutdownLocked();
             }
+            // While STARTING, start() begins the shutdown once its sockets are open.
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** RUNNING → STOPPING, and the thread that runs the sequence. Caller holds lock. */
+    private void beginShutdownLocked() {
+        state = PmState.STOPPING;
+        shutdownThread = Thread.ofPlatform().name("postmaster-shutdown").daemon(false).start(this::runShutdown);
+        changed.signalAll();
     }
 
     /** Shuts down and waits for the end; false if it did not finish within {@code timeoutMs}. */

@@ -90,12 +90,14 @@ public final class Checkpointer {
     private Thread thread;
     /** Read by tests and monitoring. */
     private volatile long checkpointsDone;
-    private volatile long lastCheckpointNanos = System.nanoTime();
+    /** When the last checkpoint finished, by the injected clock (checkpoint_timeout counts from it). */
+    private volatile long lastCheckpointMs;
     /** The position right after the last checkpoint (its record's end, or the replay end). */
     private volatile Lsn lastCheckpointEnd = Lsn.INVALID;
 
     public Checkpointer(Config config) {
         this.config = config;
+        this.lastCheckpointMs = config.clock().millis();
     }
 
     /** Primary mode: checkpoints write a WAL record (also the promotion seam). */
@@ -181,11 +183,11 @@ public final class Checkpointer {
         if (redoPointSupplier == null) {
             return null;
         }
-        long sinceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastCheckpointNanos);
+        long sinceMs = config.clock().millis() - lastCheckpointMs;
         if (sinceMs >= config.checkpointTimeoutMs()) {
             if (currentPositionSupplier != null && currentPositionSupplier.get().equals(lastCheckpointEnd)) {
                 // nothing happened since the last checkpoint: skip it, as PostgreSQL does
-                lastCheckpointNanos = System.nanoTime();
+                lastCheckpointMs = config.clock().millis();
                 return null;
             }
             return Kind.TIME;
@@ -254,7 +256,7 @@ public final class Checkpointer {
             }
             Invariants.check(redoPointSupplier != null, "checkpointer has a mode");
             Lsn redo = w != null ? createCheckPoint(w, kind) : createRestartPoint(kind);
-            lastCheckpointNanos = System.nanoTime();
+            lastCheckpointMs = config.clock().millis();
             checkpointsDone++;
             return redo;
         } finally {

@@ -36,6 +36,8 @@ import org.walden.wal.KvChange;
  */
 public final class Store implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Store.class);
+
     static {
         RocksDB.loadLibrary();
     }
@@ -77,7 +79,12 @@ public final class Store implements AutoCloseable {
                 AbstractEventListener.EnabledEventCallback.ON_FLUSH_BEGIN) {
             @Override
             public void onFlushBegin(RocksDB db, FlushJobInfo info) {
-                beforeMemtableFlush.run();
+                try {
+                    beforeMemtableFlush.run();
+                } catch (RuntimeException e) {
+                    // a native callback must not throw; the only expected case is a WAL closed by a crash
+                    LOG.warn("before-flush hook failed: {}", e.getMessage());
+                }
             }
         };
         Options options = new Options()

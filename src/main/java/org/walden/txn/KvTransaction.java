@@ -76,8 +76,12 @@ final class KvTransaction implements Transaction {
         ByteKey from = new ByteKey(fromInclusive);
         Map<ByteKey, byte[]> own = toExclusive == null ? writes.tailMap(from, true)
                 : writes.subMap(from, true, new ByteKey(toExclusive), false);
-        return new MergingCursor(manager.store().scan(snapshot(), fromInclusive, toExclusive),
-                new ArrayList<>(own.entrySet()), DELETED);
+        // a copy: rows this statement writes while scanning are not seen again (Halloween problem)
+        List<Map.Entry<ByteKey, byte[]>> ownCopy = new ArrayList<>(own.size());
+        for (Map.Entry<ByteKey, byte[]> e : own.entrySet()) {
+            ownCopy.add(Map.entry(e.getKey(), e.getValue()));
+        }
+        return new MergingCursor(manager.store().scan(snapshot(), fromInclusive, toExclusive), ownCopy, DELETED);
     }
 
     @Override
@@ -145,11 +149,24 @@ final class KvTransaction implements Transaction {
         long nowMicros = TimeUnit.MILLISECONDS.toMicros(manager.clock().millis());
         records.add(XactRecords.commit(xid, nowMicros));
         Wal wal = manager.wal();
-        Wal.Inserted ins = manager.logCommit(localId, records);
+        Wal.Inserted ins;
         try {
-            if (level != SynchronousCommit.OFF) {
+            ins = manager.logCommit(localId, records);
+        } catch (RuntimeException e) {
+            finish(); // nothing was logged: as a rollback
+            throw e;
+        }
+        if (level != SynchronousCommit.OFF) {
+            try {
                 wal.flush(ins.endLsn());
+            } catch (RuntimeException e) {
+                // the WAL was closed under us (shutdown): the commit is not durable, so not applied
+                manager.applied(localId);
+                finish();
+                throw e;
             }
+        }
+        try {
             if (level == SynchronousCommit.REMOTE_WRITE || level == SynchronousCommit.ON
                     || level == SynchronousCommit.REMOTE_APPLY) {
                 manager.commitWaiter().waitForCommit(ins.endLsn(), level);

@@ -225,6 +225,11 @@ public final class ControlFile {
                 || prevTli <= 0 || minRecoveryTli <= 0) {
             throw new PgException(SqlState.DATA_CORRUPTED, "incorrect checksum in control file");
         }
+        if (!WalSegments.isValidSegmentSize(segSize)) {
+            throw new PgException(SqlState.DATA_CORRUPTED,
+                    "WAL segment size must be a power of two between 1 MB and 1 GB")
+                    .withDetail("The WAL segment size in the control file is " + segSize + " bytes.");
+        }
         return new Data(sysId, DbState.values()[state], time, checkPoint, redo, new TimelineId(tli),
                 new TimelineId(prevTli), nextXid, cpTime, minRecovery, new TimelineId(minRecoveryTli), backupStart,
                 backupEnd, backupEndRequired, segSize);

@@ -213,8 +213,12 @@ public final class Wal {
         }
         flushLock.lock();
         try {
-            if (closed || Long.compareUnsigned(flushedPos, upTo.value()) >= 0) {
+            if (Long.compareUnsigned(flushedPos, upTo.value()) >= 0) {
                 return;
+            }
+            if (closed) {
+                // closed without flushing (a crash): what was asked for will never be durable
+                throw new PgException(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command");
             }
             byte[] chunk;
             int len;
@@ -259,9 +263,11 @@ public final class Wal {
         }
     }
 
-    /** Flushes everything inserted so far. */
+    /** Flushes everything inserted so far (nothing once closed). */
     public void flushAll() {
-        flush(insertPosition());
+        if (!closed) {
+            flush(insertPosition());
+        }
     }
 
     private void publishFlushed(long pos) {

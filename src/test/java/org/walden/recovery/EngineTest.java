@@ -318,4 +318,35 @@ class EngineTest {
         assertThat(e.controlFile().redo().segmentNo(SEG)).isGreaterThan(1);
         e.shutdown();
     }
+
+    @Test
+    void restartpointRemovesReplayedSegmentsOnTheStandby() throws Exception {
+        Path primaryDir = tmp.resolve("primary");
+        Engine.initialize(primaryDir, SEG);
+        Engine primary = Engine.open(primaryDir, opts());
+        Path standbyDir = tmp.resolve("standby");
+        Files.createDirectories(standbyDir.resolve("global"));
+        Files.createDirectories(standbyDir.resolve("pg_wal"));
+        Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
+        Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
+        primary.finishBackup(start);
+        Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
+                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "t").format(SEG));
+        Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true).withWalKeep(SEG, 0));
+        String big = "z".repeat(3000);
+        for (int i = 0; i < 1500; i++) { // ~4.5MB
+            put(primary.transactionManager(), "k" + (i % 20), big, SynchronousCommit.OFF);
+        }
+        stream(primary, standby.receiverWriter(), standby.receiverWriter().flushedLsn());
+        await(() -> standby.lastReplayLsn().equals(primary.wal().flushedLsn()));
+        Path standbyWal = standbyDir.resolve("pg_wal");
+        assertThat(WalSegments.list(standbyWal)).hasSizeGreaterThanOrEqualTo(4);
+        standby.requestCheckpoint();
+        long current = standby.lastReplayLsn().segmentNo(SEG);
+        assertThat(WalSegments.list(standbyWal)).extracting(p -> WalSegments.segmentNo(p.getFileName().toString(), SEG))
+                .containsExactly(current - 1, current);
+        assertThat(standby.controlFile().minRecoveryPoint()).isEqualTo(standby.lastReplayLsn());
+        standby.shutdown();
+        primary.shutdown();
+    }
 }

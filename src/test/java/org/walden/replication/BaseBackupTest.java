@@ -107,6 +107,7 @@ class BaseBackupTest {
                     "pg_wal/000000010000000000000001", "pg_replslot/s1/", "pg_replslot/s1/state", "log/",
                     "log/server.log", "pg_stat_tmp/x.tmp", "base/LIVE-ONLY");
             assertThat(members.get("base/000010.sst")).isEqualTo("70000");
+            assertThat(members.keySet()).noneMatch(k -> k.startsWith("pg_backup_snapshot"));
             assertThat(label.toString(StandardCharsets.UTF_8)).isEqualTo(
                     "START WAL LOCATION: 0/1000028 (file 000000010000000000000010)\n"
                             + "CHECKPOINT LOCATION: 0/1000060\n"
@@ -165,6 +166,46 @@ class BaseBackupTest {
                 walFiles = s.map(f -> f.getFileName().toString()).sorted().toList();
             }
             assertThat(walFiles).contains("000000010000000000000002", "archive_status");
+        }
+    }
+
+    @Test
+    void postgresql15PgBasebackupTarFormatAndFetch(@TempDir Path dir) throws Exception {
+        Path bin = PgReceivewalTest.BIN.resolve("pg_basebackup");
+        assumeTrue(Files.isExecutable(bin));
+        MemoryWalSource wal = new MemoryWalSource(7710706162245624204L, 16 * SEG, Lsn.parse("0/2000000"));
+        TestBackupSource backup = new TestBackupSource(dir.resolve("data"), wal);
+        try (TestReplicationServer server = new TestReplicationServer(wal, backup, new TestSettings())) {
+            for (String[] mode : new String[][] {{"t", "stream"}, {"t", "fetch"}, {"p", "fetch"}, {"p", "none"}}) {
+                Path target = dir.resolve("copy-" + mode[0] + "-" + mode[1]);
+                Process p = new ProcessBuilder(bin.toString(), "-h", "127.0.0.1", "-p",
+                        Integer.toString(server.port()), "-U", "postgres", "-D", target.toString(), "-F", mode[0],
+                        "-X", mode[1], "-w").redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile())
+                        .start();
+                boolean done = p.waitFor(60, TimeUnit.SECONDS);
+                String log = Files.readString(dir.resolve("log"));
+                if (!done) {
+                    p.destroy();
+                }
+                assertThat(done).as(mode[0] + mode[1] + log).isTrue();
+                assertThat(p.exitValue()).as(mode[0] + mode[1] + log).isZero();
+                if (mode[0].equals("t")) {
+                    assertThat(target.resolve("base.tar")).exists();
+                    Process t = new ProcessBuilder("tar", "-tf", target.resolve("base.tar").toString()).start();
+                    String list = new String(t.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertThat(t.waitFor()).isZero();
+                    assertThat(list).contains("backup_label", "base/000010.sst");
+                    if (mode[1].equals("fetch")) {
+                        assertThat(list).contains("pg_wal/000000010000000000000002");
+                    } else {
+                        assertThat(target.resolve("pg_wal.tar")).exists();
+                    }
+                } else {
+                    assertThat(target.resolve("base/000010.sst")).exists();
+                    assertThat(target.resolve("pg_wal/000000010000000000000002").toFile().exists())
+                            .isEqualTo(mode[1].equals("fetch"));
+                }
+            }
         }
     }
 }

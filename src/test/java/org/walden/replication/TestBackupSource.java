@@ -16,6 +16,7 @@ final class TestBackupSource implements BackupSource {
     final Path dataDir;
     final MemoryWalSource wal;
     volatile int stops;
+    private int snapshots;
 
     TestBackupSource(Path dataDir, MemoryWalSource wal) throws IOException {
         this.dataDir = dataDir;
@@ -51,7 +52,9 @@ final class TestBackupSource implements BackupSource {
         Lsn redo = wal.appendPattern(0x28);
         Lsn checkpoint = wal.appendPattern(0x38);
         wal.appendPattern(0x100);
-        Path snap = Files.createTempDirectory("walden-backup");
+        // inside the data directory, as an engine may keep it: it must not be archived as itself
+        Path snap = dataDir.resolve("pg_backup_snapshot_" + (++snapshots));
+        Files.createDirectories(snap);
         Files.write(snap.resolve("000010.sst"), new byte[70_000]);
         Files.writeString(snap.resolve("CURRENT"), "MANIFEST-000005\n");
         Files.createDirectories(snap.resolve("sub"));

@@ -503,6 +503,19 @@ class PostmasterTest {
     }
 
     @Test
+    void brokenPgHbaConfRefusesTheStart() throws Exception {
+        pm.stop(Postmaster.ShutdownMode.FAST, 10_000);
+        pm = null;
+        Files.writeString(dataDir.resolve("pg_hba.conf"), "local all all trust\nlocal all all peer\n");
+        assertThatThrownBy(() -> startPostmaster(4)).isInstanceOf(PgException.class)
+                .hasMessage("could not load pg_hba.conf");
+        assertThat(pm.state()).isEqualTo(Postmaster.PmState.STOPPED);
+        assertThat(pm.awaitTermination(1000)).isTrue();
+        assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
+        pm = null;
+    }
+
+    @Test
     void psqlWhenInstalled() throws Exception {
         Path psql = Path.of("/usr/lib/postgresql/15/bin/psql");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(psql));

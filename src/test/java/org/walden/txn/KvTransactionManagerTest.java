@@ -241,4 +241,28 @@ class KvTransactionManagerTest {
         t2.commit(SynchronousCommit.LOCAL);
         assertThat(seen).containsExactly("REMOTE_APPLY:invisible");
     }
+
+    @Test
+    void aScanDoesNotSeeRowsWrittenWhileItRuns() {
+        Transaction t = tm.begin();
+        t.put(key("a"), v(1));
+        t.put(key("b"), v(2));
+        t.commit(SynchronousCommit.LOCAL);
+        Transaction u = tm.begin();
+        u.newStatementSnapshot();
+        u.put(key("a"), v(10));
+        u.put(key("c"), v(30));
+        List<String> seen = new ArrayList<>();
+        try (KvCursor c = u.scan(key(""), key("~"))) {
+            while (c.next()) {
+                seen.add(new String(c.key(), 1, c.key().length - 1) + "=" + n(c.value()));
+                u.put(c.key(), v(n(c.value()) + 100)); // UPDATE ... SET v = v + 100
+                u.put(key("z"), v(0)); // a row inserted ahead of the cursor
+                u.put(key("c"), v(999)); // an own row ahead of the cursor, changed again
+            }
+        }
+        assertThat(seen).containsExactly("a=10", "b=2", "c=30");
+        assertThat(n(u.get(key("a")))).isEqualTo(110);
+        u.rollback();
+    }
 }

@@ -304,4 +304,13 @@ class WalTest {
         assertThat(finished).containsExactly(1L, 2L, 3L);
         wal.close(true);
     }
+
+    @Test
+    void historyFilesRoundTrip() {
+        assertThat(HistoryFiles.read(dir, new TimelineId(2))).isNull();
+        HistoryFiles.write(dir, new TimelineId(2), "1\t0/3000158\tno recovery target specified\n");
+        assertThat(HistoryFiles.read(dir, new TimelineId(2))).isEqualTo("1\t0/3000158\tno recovery target specified\n");
+        assertThat(dir.resolve("00000002.history")).exists();
+        assertThat(WalSegments.list(dir)).isEmpty();
+    }
 }
