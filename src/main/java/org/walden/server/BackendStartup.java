@@ -134,7 +134,7 @@ final class BackendStartup implements Runnable {
         if (database.isEmpty()) {
             database = user;
         }
-        postmaster.checkCanAcceptConnections();
+        postmaster.checkCanAcceptConnections(replication != HbaFile.Replication.NONE);
         child = postmaster.register(replication != HbaFile.Replication.NONE, stream);
 
         InetSocketAddress client = stream.remoteAddress() instanceof InetSocketAddress isa ? isa : null;

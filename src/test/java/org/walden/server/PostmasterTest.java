@@ -469,6 +469,43 @@ class PostmasterTest {
     }
 
     @Test
+    void connectionGateRefusesNormalConnectionsOnly() throws Exception {
+        pm.setNormalConnectionGate(() -> new PgException(PgException.Severity.FATAL,
+                org.walden.common.SqlState.CANNOT_CONNECT_NOW, "the database system is not yet accepting connections",
+                "Consistent recovery state has not been yet reached.", null, null));
+        assertThatThrownBy(() -> jdbc("u_trust", null, "postgres"))
+                .hasMessageContaining("the database system is not yet accepting connections")
+                .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("57P03");
+        try (PgClient c = PgClient.connect(ConnInfo.parse("host=127.0.0.1 port=" + port
+                + " user=rep replication=true"))) {
+            assertThat(c.backendPid()).isPositive();
+        }
+        pm.setNormalConnectionGate(() -> null);
+        jdbc("u_trust", null, "postgres").close();
+    }
+
+    @Test
+    void immediateShutdownWarnsAndCloses() throws Exception {
+        try (org.walden.protocol.PgStream s = org.walden.protocol.PgStream.connect(
+                java.net.UnixDomainSocketAddress.of(socketDir.resolve(".s.PGSQL." + port)), 5000)) {
+            s.sendAndFlush(org.walden.protocol.FrontendMessages.startupMessage(Map.of("user", "u_trust",
+                    "database", "postgres")));
+            while (s.readMessage(1 << 20).type() != 'Z') {
+                // session start
+            }
+            assertThat(pm.stop(Postmaster.ShutdownMode.IMMEDIATE, 10_000)).isTrue();
+            org.walden.protocol.Message m = s.readMessage(1 << 20);
+            assertThat(m.type()).isEqualTo('N');
+            assertThat(org.walden.protocol.BackendMessages.decodeErrorFields(m)).containsEntry('S', "WARNING")
+                    .containsEntry('C', "57P01")
+                    .containsEntry('M', "terminating connection due to immediate shutdown command");
+            assertThatThrownBy(() -> s.readMessage(1 << 20)).isInstanceOf(IOException.class);
+        }
+        assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
+        pm = null;
+    }
+
+    @Test
     void smartShutdownWaitsForClientsAndRefusesNewOnes() throws Exception {
         Connection c = jdbc("u_trust", null, "postgres");
         pm.requestShutdown(Postmaster.ShutdownMode.SMART);
