@@ -174,7 +174,7 @@ final class BackendStartup implements Runnable {
         HbaFile hba = postmaster.hba();
         AuthMethod method = hba.authMethodFor(request);
         try {
-            new ServerAuthentication(stream, postmaster.random())
+            new ServerAuthentication(stream, postmaster.random(), postmaster.mockAuthNonce())
                     .authenticate(method, request.user(), role.map(SqlEngine.Role::passwordVerifier).orElse(null));
         } catch (PgException e) {
             HbaFile.Line line = hba.match(request);

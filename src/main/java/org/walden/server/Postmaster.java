@@ -91,6 +91,7 @@ public final class Postmaster {
     private final Clock clock;
     private final Random random = new SecureRandom();
     private final AtomicInteger nextPid;
+    private final byte[] mockAuthNonce = new byte[32];
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when a child leaves, the state changes or the shutdown mode escalates. */
@@ -121,6 +122,7 @@ public final class Postmaster {
         this.replicationHandler = replicationHandler;
         this.clock = clock;
         this.nextPid = new AtomicInteger(1000 + random.nextInt(30_000));
+        random.nextBytes(mockAuthNonce);
     }
 
     // ------------------------------------------------------------------ start
@@ -700,5 +702,10 @@ public final class Postmaster {
 
     Random random() {
         return random;
+    }
+
+    /** A per-run secret for stable mock SCRAM salts (PostgreSQL keeps one in pg_control). */
+    byte[] mockAuthNonce() {
+        return mockAuthNonce;
     }
 }
