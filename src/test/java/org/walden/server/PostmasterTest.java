@@ -180,14 +180,18 @@ class PostmasterTest {
     void logConnectionsAndFailedPasswordDetail() throws Exception {
         ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
                 BackendStartup.class);
+        ch.qos.logback.classic.Logger backendLogger = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(Backend.class);
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
                 new ch.qos.logback.core.read.ListAppender<>();
         appender.start();
         logger.addAppender(appender);
+        backendLogger.addAppender(appender);
         try {
             GucServerSettings settings = (GucServerSettings) pm.settings();
             settings.setInternal("log_connections", "on");
             settings.setInternal("log_disconnections", "on");
+            settings.setInternal("log_statement", "all");
             try (Connection c = jdbc("u_trust", null, "postgres")) {
                 assertThat(query(c, "select 1")).isEqualTo("1");
             }
@@ -197,12 +201,14 @@ class PostmasterTest {
                     .toList();
             assertThat(lines).anyMatch(l -> l.matches("connection received: host=127\\.0\\.0\\.1 port=\\d+"));
             assertThat(lines).contains("connection authorized: user=u_trust database=postgres application_name=");
+            assertThat(lines).contains("execute <unnamed>: select 1");
             assertThat(lines).anyMatch(l -> l.matches("disconnection: session time: 0:00:\\d\\d\\.\\d{3} "
                     + "user=u_trust database=postgres host=127\\.0\\.0\\.1 port=\\d+"));
             assertThat(lines).contains("DETAIL:  Connection matched pg_hba.conf line 6: "
                     + "\"host    all             u_md5           127.0.0.1 255.255.255.255  md5\"");
         } finally {
             logger.detachAppender(appender);
+            backendLogger.detachAppender(appender);
         }
     }
 
