@@ -242,6 +242,10 @@ public final class WalReceiver implements Runnable {
             return;
         }
         try (conn) {
+            if (config.walReceiverTimeoutMs() > 0) {
+                // a primary that stops answering commands is given up on like a silent stream
+                conn.setIoTimeoutMs(Math.max(config.walReceiverTimeoutMs(), 1000));
+            }
             if (conn.remoteAddress() instanceof java.net.InetSocketAddress a) {
                 senderHost = a.getHostString();
                 senderPort = a.getPort();
@@ -350,7 +354,8 @@ public final class WalReceiver implements Runnable {
         xlogWalRcvSendReply(conn, true, false);
         while (true) {
             if (shutdownRequested) {
-                conn.finishCopy();
+                // as libpqrcv_disconnect: say we are done, then hang up without waiting for the primary
+                conn.sendCopyDone();
                 return null;
             }
             PgClient.CopyEvent ev = conn.readCopyData(NAP_MS);

@@ -65,6 +65,8 @@ public final class WalSender implements Runnable {
     private static final long MAX_NAP_MS = 100;
     /** How long DROP_REPLICATION_SLOT ... WAIT waits for the slot's user to go. */
     private static final long DROP_SLOT_WAIT_MS = 60_000;
+    /** The pause when the WAL source said "flushed" but gave no bytes (a race with its reader). */
+    private static final long NO_PROGRESS_NAP_MS = 10;
     /** Messages sent between two flushes of the output while catching up. */
     private static final int MESSAGES_PER_FLUSH = 16;
 
@@ -503,10 +505,16 @@ public final class WalSender implements Runnable {
             }
             Lsn sendUpto = validUpto != null ? validUpto : wal.flushedLsn();
             if (sentPtr.isBefore(sendUpto)) {
-                xlogSendPhysical(tli, sendUpto, buffer);
+                if (!xlogSendPhysical(tli, sendUpto, buffer)) {
+                    wal.awaitFlushBeyond(sendUpto, NO_PROGRESS_NAP_MS); // flushed but not readable yet
+                }
                 if (++sinceFlush >= MESSAGES_PER_FLUSH || !sentPtr.isBefore(sendUpto)) {
                     out.flush();
                     sinceFlush = 0;
+                    if (walSndCheckTimeOut()) {
+                        return StreamEnd.CLIENT_GONE;
+                    }
+                    walSndKeepaliveIfNecessary();
                 }
                 if (entry.state == WalSndState.CATCHUP && !sentPtr.isBefore(sendUpto)) {
                     entry.state = entry.state.moveTo(WalSndState.STREAMING);
@@ -532,15 +540,18 @@ public final class WalSender implements Runnable {
         }
     }
 
-    /** XLogSendPhysical: one XLogData of at most 128 KiB, not crossing a segment boundary. */
-    private void xlogSendPhysical(TimelineId tli, Lsn sendUpto, byte[] buffer) throws IOException {
+    /**
+     * XLogSendPhysical: one XLogData of at most 128 KiB, not crossing a segment boundary.
+     * Returns false when the WAL source had nothing to give yet.
+     */
+    private boolean xlogSendPhysical(TimelineId tli, Lsn sendUpto, byte[] buffer) throws IOException {
         long segmentSize = ctx.walSource().walSegmentSizeBytes();
         long toSegmentEnd = segmentSize - sentPtr.segmentOffset(segmentSize);
         int n = (int) Math.min(Math.min(StreamingMessages.MAX_SEND_SIZE_BYTES, sendUpto.minus(sentPtr)),
                 toSegmentEnd);
         int read = ctx.walSource().readWal(tli, sentPtr, buffer, 0, n);
         if (read <= 0) {
-            return;
+            return false;
         }
         n = read;
         long now = StreamingMessages.toPgTimestampMicros(ctx.clock().instant());
@@ -548,6 +559,7 @@ public final class WalSender implements Runnable {
         sentPtr = sentPtr.plus(n);
         entry.sentLsn = sentPtr;
         lagTracker.write(sentPtr, now);
+        return true;
     }
 
     private long napMs() {

@@ -139,6 +139,15 @@ public final class Backend {
         return PgException.fatal(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command");
     }
 
+    /** log_statement = 'all' (the 'ddl' and 'mod' levels need statement kinds the protocol layer does not know). */
+    private boolean logStatementAll() {
+        try {
+            return "all".equals(session.settings().show("log_statement"));
+        } catch (PgException e) {
+            return false;
+        }
+    }
+
     /** Dispatches one message; false when the connection ends (Terminate). */
     private boolean processMessage(Message m) throws IOException {
         char type = m.type();
@@ -213,6 +222,9 @@ public final class Backend {
 
     /** PostgreSQL's exec_simple_query: every statement in turn; an error stops the rest. */
     private void execSimpleQuery(String sql) throws IOException {
+        if (logStatementAll()) {
+            log.info("statement: {}", sql);
+        }
         ignoreTillSync = false;
         statements.remove("");
         portals.remove("");
@@ -412,6 +424,9 @@ public final class Backend {
     private void execExecute(FrontendMessages.Execute e) throws IOException {
         Portal portal = portal(e.portalName());
         Prepared p = portalStatements.get(e.portalName());
+        if (p != null && logStatementAll()) {
+            log.info("execute {}: {}", e.portalName().isEmpty() ? "<unnamed>" : e.portalName(), p.sql());
+        }
         if (p != null && p.isEmpty()) {
             stream.send(BackendMessages.emptyQueryResponse());
             return;

@@ -134,7 +134,7 @@ final class BackendStartup implements Runnable {
         if (database.isEmpty()) {
             database = user;
         }
-        postmaster.checkCanAcceptConnections();
+        postmaster.checkCanAcceptConnections(replication != HbaFile.Replication.NONE);
         child = postmaster.register(replication != HbaFile.Replication.NONE, stream);
 
         InetSocketAddress client = stream.remoteAddress() instanceof InetSocketAddress isa ? isa : null;
@@ -174,7 +174,7 @@ final class BackendStartup implements Runnable {
         HbaFile hba = postmaster.hba();
         AuthMethod method = hba.authMethodFor(request);
         try {
-            new ServerAuthentication(stream, postmaster.random())
+            new ServerAuthentication(stream, postmaster.random(), postmaster.mockAuthNonce())
                     .authenticate(method, request.user(), role.map(SqlEngine.Role::passwordVerifier).orElse(null));
         } catch (PgException e) {
             HbaFile.Line line = hba.match(request);

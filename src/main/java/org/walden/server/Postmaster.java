@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.walden.common.PgException;
@@ -90,6 +91,7 @@ public final class Postmaster {
     private final Clock clock;
     private final Random random = new SecureRandom();
     private final AtomicInteger nextPid;
+    private final byte[] mockAuthNonce = new byte[32];
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when a child leaves, the state changes or the shutdown mode escalates. */
@@ -109,6 +111,8 @@ public final class Postmaster {
     private long startTimeEpochSeconds;
     private Thread shutdownThread;
     private volatile Runnable promoteHandler;
+    /** Read by connection threads; set by the integrator. */
+    private volatile Supplier<PgException> normalConnectionGate;
 
     public Postmaster(Path dataDir, ServerSettings settings, SqlEngine engine, ReplicationHandler replicationHandler,
                       Clock clock) {
@@ -118,6 +122,7 @@ public final class Postmaster {
         this.replicationHandler = replicationHandler;
         this.clock = clock;
         this.nextPid = new AtomicInteger(1000 + random.nextInt(30_000));
+        random.nextBytes(mockAuthNonce);
     }
 
     // ------------------------------------------------------------------ start
@@ -283,6 +288,28 @@ public final class Postmaster {
     }
 
     // ------------------------------------------------------------------ children
+
+    /**
+     * Who may connect besides the postmaster's own state: the integrator installs a check for
+     * recovery (a standby not yet consistent answers 57P03 "the database system is not yet
+     * accepting connections"). Returns null to admit, or the FATAL to send. Not asked for
+     * replication connections.
+     */
+    public void setNormalConnectionGate(Supplier<PgException> gate) {
+        this.normalConnectionGate = gate;
+    }
+
+    /** 57P03 while shutting down or starting, then the gate for normal connections (canAcceptConnections). */
+    void checkCanAcceptConnections(boolean replication) {
+        checkCanAcceptConnections();
+        Supplier<PgException> gate = normalConnectionGate;
+        if (!replication && gate != null) {
+            PgException refusal = gate.get();
+            if (refusal != null) {
+                throw refusal;
+            }
+        }
+    }
 
     /** 57P03 while shutting down or starting (PostgreSQL's canAcceptConnections). */
     void checkCanAcceptConnections() {
@@ -675,5 +702,10 @@ public final class Postmaster {
 
     Random random() {
         return random;
+    }
+
+    /** A per-run secret for stable mock SCRAM salts (PostgreSQL keeps one in pg_control). */
+    byte[] mockAuthNonce() {
+        return mockAuthNonce;
     }
 }

@@ -180,14 +180,18 @@ class PostmasterTest {
     void logConnectionsAndFailedPasswordDetail() throws Exception {
         ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
                 BackendStartup.class);
+        ch.qos.logback.classic.Logger backendLogger = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(Backend.class);
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
                 new ch.qos.logback.core.read.ListAppender<>();
         appender.start();
         logger.addAppender(appender);
+        backendLogger.addAppender(appender);
         try {
             GucServerSettings settings = (GucServerSettings) pm.settings();
             settings.setInternal("log_connections", "on");
             settings.setInternal("log_disconnections", "on");
+            settings.setInternal("log_statement", "all");
             try (Connection c = jdbc("u_trust", null, "postgres")) {
                 assertThat(query(c, "select 1")).isEqualTo("1");
             }
@@ -197,12 +201,14 @@ class PostmasterTest {
                     .toList();
             assertThat(lines).anyMatch(l -> l.matches("connection received: host=127\\.0\\.0\\.1 port=\\d+"));
             assertThat(lines).contains("connection authorized: user=u_trust database=postgres application_name=");
+            assertThat(lines).contains("execute <unnamed>: select 1");
             assertThat(lines).anyMatch(l -> l.matches("disconnection: session time: 0:00:\\d\\d\\.\\d{3} "
                     + "user=u_trust database=postgres host=127\\.0\\.0\\.1 port=\\d+"));
             assertThat(lines).contains("DETAIL:  Connection matched pg_hba.conf line 6: "
                     + "\"host    all             u_md5           127.0.0.1 255.255.255.255  md5\"");
         } finally {
             logger.detachAppender(appender);
+            backendLogger.detachAppender(appender);
         }
     }
 
@@ -466,6 +472,43 @@ class PostmasterTest {
         try (Connection c = jdbc("stranger", null, "postgres")) {
             assertThat(query(c, "select current_user")).isEqualTo("stranger");
         }
+    }
+
+    @Test
+    void connectionGateRefusesNormalConnectionsOnly() throws Exception {
+        pm.setNormalConnectionGate(() -> new PgException(PgException.Severity.FATAL,
+                org.walden.common.SqlState.CANNOT_CONNECT_NOW, "the database system is not yet accepting connections",
+                "Consistent recovery state has not been yet reached.", null, null));
+        assertThatThrownBy(() -> jdbc("u_trust", null, "postgres"))
+                .hasMessageContaining("the database system is not yet accepting connections")
+                .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("57P03");
+        try (PgClient c = PgClient.connect(ConnInfo.parse("host=127.0.0.1 port=" + port
+                + " user=rep replication=true"))) {
+            assertThat(c.backendPid()).isPositive();
+        }
+        pm.setNormalConnectionGate(() -> null);
+        jdbc("u_trust", null, "postgres").close();
+    }
+
+    @Test
+    void immediateShutdownWarnsAndCloses() throws Exception {
+        try (org.walden.protocol.PgStream s = org.walden.protocol.PgStream.connect(
+                java.net.UnixDomainSocketAddress.of(socketDir.resolve(".s.PGSQL." + port)), 5000)) {
+            s.sendAndFlush(org.walden.protocol.FrontendMessages.startupMessage(Map.of("user", "u_trust",
+                    "database", "postgres")));
+            while (s.readMessage(1 << 20).type() != 'Z') {
+                // session start
+            }
+            assertThat(pm.stop(Postmaster.ShutdownMode.IMMEDIATE, 10_000)).isTrue();
+            org.walden.protocol.Message m = s.readMessage(1 << 20);
+            assertThat(m.type()).isEqualTo('N');
+            assertThat(org.walden.protocol.BackendMessages.decodeErrorFields(m)).containsEntry('S', "WARNING")
+                    .containsEntry('C', "57P01")
+                    .containsEntry('M', "terminating connection due to immediate shutdown command");
+            assertThatThrownBy(() -> s.readMessage(1 << 20)).isInstanceOf(IOException.class);
+        }
+        assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
+        pm = null;
     }
 
     @Test
