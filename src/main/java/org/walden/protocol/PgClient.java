@@ -49,9 +49,28 @@ public final class PgClient implements AutoCloseable {
     public static final long DEFAULT_IO_TIMEOUT_MS = 600_000;
     /** libpq's default socket directory on Debian. */
     public static final String DEFAULT_SOCKET_DIR = "/var/run/postgresql";
-    private static final Set<String> NOT_STARTUP_KEYS = Set.of("host", "hostaddr", "port", "password", "dbname",
-            "user", "replication", "application_name", "connect_timeout", "sslmode", "passfile",
-            "target_session_attrs", "gssencmode", "channel_binding", "keepalives", "sslcompression");
+    /**
+     * Every libpq connection keyword (PostgreSQL 15's PQconninfoOptions, plus the ones later
+     * releases and older ones write into a primary_conninfo): these configure the client and are
+     * never sent as StartupMessage parameters. user, dbname, replication, options,
+     * application_name, fallback_application_name and client_encoding are listed too because
+     * {@link #startupParameters} sends them under their own rules.
+     */
+    static final Set<String> LIBPQ_KEYWORDS = Set.of(
+            // PostgreSQL 15
+            "service", "user", "password", "passfile", "channel_binding", "connect_timeout", "dbname",
+            "host", "hostaddr", "port", "client_encoding", "options", "application_name",
+            "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+            "keepalives_count", "tcp_user_timeout", "sslmode", "sslcompression", "sslcert", "sslkey",
+            "sslpassword", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer",
+            "ssl_min_protocol_version", "ssl_max_protocol_version", "gssencmode", "krbsrvname", "gsslib",
+            "replication", "target_session_attrs",
+            // removed in 14, still found in old conninfo strings
+            "authtype", "tty",
+            // added in 16 and later
+            "sslcertmode", "require_auth", "load_balance_hosts", "gssdelegation", "sslnegotiation",
+            "sslkeylogfile", "min_protocol_version", "max_protocol_version", "scram_client_key",
+            "scram_server_key", "oauth_issuer", "oauth_client_id", "oauth_client_secret", "oauth_scope");
 
     /** What {@link #readCopyData} returns. */
     public sealed interface CopyEvent {
@@ -190,12 +209,23 @@ public final class PgClient implements AutoCloseable {
         if (replication != null) {
             p.put("replication", replication);
         }
+        String options = info.get("options");
+        if (options != null && !options.isEmpty()) {
+            p.put("options", options);
+        }
         String app = info.get("application_name");
-        if (app != null) {
+        if (app == null || app.isEmpty()) {
+            app = info.get("fallback_application_name");
+        }
+        if (app != null && !app.isEmpty()) {
             p.put("application_name", app);
         }
+        String encoding = info.get("client_encoding");
+        if (encoding != null && !encoding.isEmpty() && !encoding.equalsIgnoreCase("auto")) {
+            p.put("client_encoding", encoding);
+        }
         info.values().forEach((k, v) -> {
-            if (!NOT_STARTUP_KEYS.contains(k)) {
+            if (!LIBPQ_KEYWORDS.contains(k)) {
                 p.put(k, v);
             }
         });

@@ -65,6 +65,24 @@ class ConnInfoTest {
     }
 
     @Test
+    void libpqKeywordsOfABasebackupPrimaryConninfoStayClientSide() {
+        // primary_conninfo as PostgreSQL 15's pg_basebackup -R writes it
+        String conninfo = "user=rep passfile='/home/rep/.pgpass' channel_binding=prefer host=127.0.0.1 port=5438"
+                + " sslmode=prefer sslcompression=0 sslcertmode=allow sslsni=1 ssl_min_protocol_version=TLSv1.2"
+                + " gssencmode=prefer krbsrvname=postgres gssdelegation=0 target_session_attrs=any"
+                + " load_balance_hosts=disable keepalives=1 keepalives_idle=5 tcp_user_timeout=0"
+                + " sslrootcert=/x requirepeer=postgres gsslib=gssapi service=s connect_timeout=10"
+                + " fallback_application_name=walreceiver options='-c work_mem=1MB' application_name=s1"
+                + " replication=true";
+        assertThat(PgClient.startupParameters(ConnInfo.parse(conninfo))).containsExactly(
+                java.util.Map.entry("user", "rep"), java.util.Map.entry("database", "replication"),
+                java.util.Map.entry("replication", "true"), java.util.Map.entry("options", "-c work_mem=1MB"),
+                java.util.Map.entry("application_name", "s1"));
+        assertThat(PgClient.startupParameters(ConnInfo.parse("user=a fallback_application_name=walreceiver")))
+                .containsEntry("application_name", "walreceiver").doesNotContainKey("fallback_application_name");
+    }
+
+    @Test
     void environmentDefaultsAndPasswordFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         ConnInfo c = PgPassFile.withEnvironment(ConnInfo.parse("host=h1"),
                 java.util.Map.of("PGHOST", "ignored", "PGPORT", "5439", "PGUSER", "bob"));
