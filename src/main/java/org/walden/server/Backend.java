@@ -18,6 +18,8 @@ import org.walden.protocol.FieldDescription;
 import org.walden.protocol.FrontendMessages;
 import org.walden.protocol.Message;
 import org.walden.protocol.PgStream;
+import org.walden.server.logging.PgLog;
+import org.walden.server.logging.PgLogContext;
 import org.walden.sql.ColumnDesc;
 import org.walden.sql.CopyIn;
 import org.walden.sql.Portal;
@@ -205,7 +207,7 @@ public final class Backend {
     }
 
     private void sendFatal(PgException e) throws IOException {
-        log.info("backend {}: FATAL: {}", backendPid, e.getMessage());
+        PgLog.reportFatal(e, null);
         stream.sendAndFlush(BackendMessages.errorResponse(
                 new ErrorFields("FATAL", e.sqlState().code(), e.getMessage(), e.detail(), e.hint(), 0)));
     }
@@ -299,6 +301,9 @@ public final class Backend {
             if (!e.getValue().equals(before)) {
                 reportedSent.put(e.getKey(), e.getValue());
                 stream.send(BackendMessages.parameterStatus(e.getKey(), e.getValue()));
+                if (e.getKey().equals("application_name")) {
+                    PgLogContext.setApplicationName(e.getValue()); // %a follows SET application_name
+                }
             }
         }
     }

@@ -24,6 +24,8 @@ import org.walden.protocol.PgStream;
 import org.walden.protocol.ServerAuthentication;
 import org.walden.protocol.StartupPacket;
 import org.walden.server.ReplicationHandler.ReplicationSession;
+import org.walden.server.logging.PgLog;
+import org.walden.server.logging.PgLogContext;
 import org.walden.sql.Session;
 import org.walden.sql.SqlEngine;
 
@@ -54,6 +56,8 @@ final class BackendStartup implements Runnable {
     private ChildProcess child;
     /** The database asked for, once the startup packet is read (for the disconnection log line). */
     private String database;
+    /** A DETAIL only the server log sees (errdetail_log), for the FATAL that ends the connection. */
+    private String fatalLogDetail;
 
     BackendStartup(Postmaster postmaster, PgStream stream) {
         this.postmaster = postmaster;
@@ -90,6 +94,7 @@ final class BackendStartup implements Runnable {
                 }
             }
             stream.close();
+            PgLogContext.clear();
         }
     }
 
@@ -108,7 +113,7 @@ final class BackendStartup implements Runnable {
         } catch (IOException | RuntimeException ignored) {
             // the client is gone
         }
-        log.info("FATAL:  {}", e.getMessage());
+        PgLog.reportFatal(e, fatalLogDetail);
     }
 
     private void serve() throws IOException {
@@ -138,6 +143,7 @@ final class BackendStartup implements Runnable {
         child = postmaster.register(replication != HbaFile.Replication.NONE, stream);
 
         InetSocketAddress client = stream.remoteAddress() instanceof InetSocketAddress isa ? isa : null;
+        bindLogContext(user, params.getOrDefault("application_name", ""), client, replication);
         HbaFile.Request request = new HbaFile.Request(client == null ? null : client.getAddress(), database, user,
                 replication);
         SqlEngine engine = postmaster.engine();
@@ -179,9 +185,24 @@ final class BackendStartup implements Runnable {
         } catch (PgException e) {
             HbaFile.Line line = hba.match(request);
             if (e.sqlState() == SqlState.INVALID_PASSWORD && line != null) {
-                log.info("DETAIL:  Connection matched pg_hba.conf line {}: \"{}\"", line.lineNumber(), line.rawLine());
+                fatalLogDetail = "Connection matched pg_hba.conf line " + line.lineNumber() + ": \""
+                        + line.rawLine() + "\"";
             }
             throw e;
+        }
+    }
+
+    /**
+     * Fills log_line_prefix's %u %d %a %r %h %p %c %b for every line this connection's thread
+     * writes from here on (the FATAL of a failed authentication included); run() clears them.
+     */
+    private void bindLogContext(String user, String applicationName, InetSocketAddress client,
+                                HbaFile.Replication replication) {
+        PgLogContext.bindSession(child.pid, user, database, applicationName,
+                client == null ? "[local]" : client.getAddress().getHostAddress(),
+                client == null ? -1 : client.getPort(), postmaster.clock().instant().getEpochSecond());
+        if (replication != HbaFile.Replication.NONE) {
+            PgLogContext.bindProcess(child.pid, "walsender");
         }
     }
 

@@ -704,6 +704,10 @@ public final class Postmaster {
         return random;
     }
 
+    Clock clock() {
+        return clock;
+    }
+
     /** A per-run secret for stable mock SCRAM salts (PostgreSQL keeps one in pg_control). */
     byte[] mockAuthNonce() {
         return mockAuthNonce;

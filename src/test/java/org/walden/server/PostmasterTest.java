@@ -46,6 +46,8 @@ class PostmasterTest {
     FakeSqlEngine engine;
     Postmaster pm;
     final List<ReplicationHandler.ReplicationConnection> replicationConnections = new CopyOnWriteArrayList<>();
+    /** The walsender thread's log context (MDC) when the handler took the connection over. */
+    final List<Map<String, String>> replicationLogContexts = new CopyOnWriteArrayList<>();
 
     static final String HBA = """
             # TYPE  DATABASE        USER            ADDRESS                 METHOD
@@ -90,6 +92,7 @@ class PostmasterTest {
                 "max_connections", Integer.toString(maxConnections), "superuser_reserved_connections", "1",
                 "server_version", "15.0 (Walden)"));
         pm = new Postmaster(dataDir, settings, engine, c -> {
+            replicationLogContexts.add(org.slf4j.MDC.getCopyOfContextMap());
             replicationConnections.add(c);
             return new ReplicationHandler.ReplicationSession() {
                 @Override
@@ -178,15 +181,19 @@ class PostmasterTest {
 
     @Test
     void logConnectionsAndFailedPasswordDetail() throws Exception {
+        // "org.walden.server" is PgLog's logger and the parent of Backend's and BackendStartup's.
         ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                BackendStartup.class);
-        ch.qos.logback.classic.Logger backendLogger = (ch.qos.logback.classic.Logger)
-                org.slf4j.LoggerFactory.getLogger(Backend.class);
+                "org.walden.server");
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
-                new ch.qos.logback.core.read.ListAppender<>();
+                new ch.qos.logback.core.read.ListAppender<>() {
+                    @Override
+                    protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+                        e.prepareForDeferredProcessing(); // take the MDC of the thread that logged
+                        super.append(e);
+                    }
+                };
         appender.start();
         logger.addAppender(appender);
-        backendLogger.addAppender(appender);
         try {
             GucServerSettings settings = (GucServerSettings) pm.settings();
             settings.setInternal("log_connections", "on");
@@ -204,11 +211,21 @@ class PostmasterTest {
             assertThat(lines).contains("execute <unnamed>: select 1");
             assertThat(lines).anyMatch(l -> l.matches("disconnection: session time: 0:00:\\d\\d\\.\\d{3} "
                     + "user=u_trust database=postgres host=127\\.0\\.0\\.1 port=\\d+"));
-            assertThat(lines).contains("DETAIL:  Connection matched pg_hba.conf line 6: "
-                    + "\"host    all             u_md5           127.0.0.1 255.255.255.255  md5\"");
+            // As PostgreSQL writes them: the session's %u %d %a %r %h, FATAL (not "LOG:  FATAL:"),
+            // and the log-only DETAIL on a line of its own.
+            org.walden.server.logging.PgLayout layout = new org.walden.server.logging.PgLayout(
+                    "%u|%d|%a|%r|%h|", java.time.ZoneId.of("UTC"), 1);
+            List<String> formatted = appender.list.stream().map(layout::doLayout).toList();
+            assertThat(formatted).anyMatch(l -> l.matches("u_trust\\|postgres\\|PostgreSQL JDBC Driver\\|"
+                    + "127\\.0\\.0\\.1\\(\\d+\\)\\|127\\.0\\.0\\.1\\|LOG:  execute <unnamed>: select 1\n"));
+            assertThat(formatted).anyMatch(l -> l.matches("u_md5\\|postgres\\|[^|]*\\|127\\.0\\.0\\.1\\(\\d+\\)\\|"
+                    + "127\\.0\\.0\\.1\\|FATAL:  password authentication failed for user \"u_md5\"\n"
+                    + "u_md5\\|postgres\\|[^|]*\\|127\\.0\\.0\\.1\\(\\d+\\)\\|127\\.0\\.0\\.1\\|"
+                    + "DETAIL:  Connection matched pg_hba.conf line 6: "
+                    + "\"host    all             u_md5           127.0.0.1 255.255.255.255  md5\"\n"));
+            assertThat(formatted).noneMatch(l -> l.contains("LOG:  FATAL"));
         } finally {
             logger.detachAppender(appender);
-            backendLogger.detachAppender(appender);
         }
     }
 
@@ -337,6 +354,12 @@ class PostmasterTest {
             assertThat(rc.backendPid()).isEqualTo(c.backendPid());
             assertThat(rc.clientAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
             assertThat(rc.database()).isNull();
+            assertThat(replicationLogContexts.get(0))
+                    .containsEntry(org.walden.server.logging.PgLogContext.USER, "rep")
+                    .containsEntry(org.walden.server.logging.PgLogContext.APPLICATION, "s1")
+                    .containsEntry(org.walden.server.logging.PgLogContext.REMOTE_HOST, "127.0.0.1")
+                    .containsEntry(org.walden.server.logging.PgLogContext.BACKEND_TYPE, "walsender")
+                    .containsEntry(org.walden.server.logging.PgLogContext.PID, Integer.toString(c.backendPid()));
         }
         assertThatThrownBy(() -> PgClient.connect(ConnInfo.parse("host=127.0.0.1 port=" + port
                 + " user=norepl replication=true")))

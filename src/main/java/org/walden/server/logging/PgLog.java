@@ -67,6 +67,17 @@ public final class PgLog {
                 .sqlState(e.sqlState().code()).log();
     }
 
+    /**
+     * Logs an error that ends the connection at FATAL, whatever its own severity (PostgreSQL
+     * promotes any error before the session is ready to FATAL), with its HINT and DETAIL; a
+     * {@code logDetail} (errdetail_log: only the server log sees it) replaces the DETAIL.
+     */
+    public static void reportFatal(PgException e, String logDetail) {
+        at(e.severity() == PgException.Severity.PANIC ? PgLevel.PANIC : PgLevel.FATAL).message(e.getMessage())
+                .detail(logDetail != null ? logDetail : e.detail()).hint(e.hint()).sqlState(e.sqlState().code())
+                .log();
+    }
+
     public static Entry at(PgLevel level) {
         return new Entry(level);
     }

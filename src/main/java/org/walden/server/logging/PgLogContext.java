@@ -60,6 +60,11 @@ public final class PgLogContext {
         MDC.put(BACKEND_TYPE, backendType);
     }
 
+    /** %a after a SET application_name (the backend reports the change with ParameterStatus). */
+    public static void setApplicationName(String applicationName) {
+        MDC.put(APPLICATION, applicationName == null ? "" : applicationName);
+    }
+
     public static void setTransactionId(long xid) {
         MDC.put(XID, Long.toString(xid));
     }
