@@ -122,8 +122,8 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             pm.start();
             if (standby) {
                 // pg_ctl reads "standby" as ready: a hot standby accepting read-only connections
-                org.walden.server.PostmasterPidFile.setStatus(dataDir,
-                        org.walden.server.PostmasterPidFile.STATUS_STANDBY);
+                org.walden.server.config.PostmasterPidFile.setStatus(dataDir,
+                        org.walden.server.config.PostmasterPidFile.STANDBY);
             }
             return server;
         } catch (IOException e) {

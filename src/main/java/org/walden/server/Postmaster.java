@@ -31,6 +31,7 @@ import org.walden.common.guc.ServerSettings;
 import org.walden.protocol.BackendMessages;
 import org.walden.protocol.ErrorFields;
 import org.walden.protocol.PgStream;
+import org.walden.server.config.PostmasterPidFile;
 import org.walden.sql.SqlEngine;
 
 /**
@@ -159,13 +160,13 @@ public final class Postmaster {
         } catch (IOException | RuntimeException e) {
             closeListeners();
             for (Path f : socketFiles) {
-                PostmasterPidFile.remove(f);
+                PostmasterPidFile.removeLockFile(f);
             }
-            PostmasterPidFile.remove(dataDir.resolve(PostmasterPidFile.FILE_NAME));
+            PostmasterPidFile.removeLockFile(dataDir.resolve(PostmasterPidFile.FILE_NAME));
             setState(PmState.STOPPED);
             throw e;
         }
-        PostmasterPidFile.setStatus(dataDir, PostmasterPidFile.STATUS_READY);
+        PostmasterPidFile.setStatus(dataDir, PostmasterPidFile.READY);
         for (ServerSocketChannel l : listeners) {
             Thread.ofVirtual().name("postmaster-accept-" + l.getLocalAddress()).start(() -> serverLoop(l));
         }
@@ -245,7 +246,7 @@ public final class Postmaster {
                 ch.bind(UnixDomainSocketAddress.of(socket), 128);
             } catch (IOException e) {
                 ch.close();
-                PostmasterPidFile.remove(lockFile);
+                PostmasterPidFile.removeLockFile(lockFile);
                 log.warn("could not create Unix-domain socket in directory \"{}\": {}", dir, e.getMessage());
                 continue;
             }
@@ -523,7 +524,7 @@ public final class Postmaster {
 
     private void runShutdown() {
         try {
-            PostmasterPidFile.setStatus(dataDir, PostmasterPidFile.STATUS_STOPPING);
+            PostmasterPidFile.setStatus(dataDir, PostmasterPidFile.STOPPING);
         } catch (RuntimeException e) {
             log.warn("could not mark postmaster.pid stopping: {}", e.getMessage());
         }
@@ -541,9 +542,9 @@ public final class Postmaster {
             closeAll();
             closeListeners();
             for (Path f : socketFiles) {
-                PostmasterPidFile.remove(f);
+                PostmasterPidFile.removeLockFile(f);
             }
-            PostmasterPidFile.remove(dataDir.resolve(PostmasterPidFile.FILE_NAME));
+            PostmasterPidFile.removeLockFile(dataDir.resolve(PostmasterPidFile.FILE_NAME));
             setState(PmState.STOPPED);
             log.info("database system is shut down");
         }

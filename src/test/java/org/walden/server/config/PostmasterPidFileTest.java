@@ -1,4 +1,4 @@
-package org.walden.server;
+package org.walden.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,9 +21,22 @@ class PostmasterPidFileTest {
         List<String> lines = Files.readAllLines(dir.resolve("postmaster.pid"));
         assertThat(lines).containsExactly(Long.toString(ProcessHandle.current().pid()), dir.toAbsolutePath().toString(),
                 "1700000000", "5438", "/var/run/postgresql", "*", "        0         0", "starting");
-        PostmasterPidFile.setStatus(dir, PostmasterPidFile.STATUS_STANDBY);
+        PostmasterPidFile.setStatus(dir, PostmasterPidFile.STANDBY);
         assertThat(Files.readAllLines(dir.resolve("postmaster.pid")).get(7)).isEqualTo("standby ");
         assertThat(PostmasterPidFile.readPid(dir.resolve("postmaster.pid"))).contains(ProcessHandle.current().pid());
+    }
+
+    @Test
+    void whatThePostmasterWritesCtlReads() {
+        PostmasterPidFile.create(dir, 1_700_000_000L, 5438, "/var/run/postgresql", "*");
+        assertThat(PostmasterPidFile.read(dir).orElseThrow().acceptingConnections()).isFalse();
+        PostmasterPidFile.setStatus(dir, PostmasterPidFile.READY);
+        PostmasterPidFile read = PostmasterPidFile.read(dir).orElseThrow();
+        assertThat(read).isEqualTo(new PostmasterPidFile(ProcessHandle.current().pid(), dir.toAbsolutePath(),
+                1_700_000_000L, 5438, "/var/run/postgresql", "*", PostmasterPidFile.READY));
+        assertThat(read.acceptingConnections()).isTrue();
+        PostmasterPidFile.remove(dir);
+        assertThat(PostmasterPidFile.read(dir)).isEmpty();
     }
 
     @Test
