@@ -5,11 +5,10 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
+import org.walden.common.auth.ScramSha256;
 import org.walden.common.guc.GucServerSettings;
-import org.walden.protocol.ScramSha256;
 import org.walden.server.config.RecoveryMode;
 import org.walden.recovery.Engine;
 import org.walden.recovery.EngineOptions;
@@ -64,9 +63,7 @@ public final class ClusterFactory {
 
     /** A SCRAM-SHA-256 verifier for the superuser's password, as pg_authid stores it. */
     public static String scramVerifier(String password) {
-        byte[] salt = new byte[ScramSha256.DEFAULT_SALT_BYTES];
-        new SecureRandom().nextBytes(salt);
-        return ScramSha256.buildVerifier(password, salt, ScramSha256.DEFAULT_ITERATIONS).encode();
+        return ScramSha256.newVerifierText(password);
     }
 
     /**

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.auth.Md5Password;
 
 /**
  * A client connection speaking the v3 protocol, as libpq does for a walreceiver and for

@@ -6,6 +6,7 @@ import java.util.Base64;
 import java.util.Random;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.auth.ScramSha256;
 
 /**
  * The client side of one SCRAM-SHA-256 exchange, as libpq runs it (fe-auth-scram.c), without

@@ -6,6 +6,7 @@ import java.util.Base64;
 import java.util.Random;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.auth.ScramSha256;
 
 /**
  * The server side of one SCRAM-SHA-256 exchange (PostgreSQL's auth-scram.c), without I/O:

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Random;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.auth.Md5Password;
+import org.walden.common.auth.ScramSha256;
 
 /**
  * The server side of the authentication exchange (PostgreSQL's auth.c ClientAuthentication

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.auth.Md5Password;
+import org.walden.common.auth.ScramSha256;
 
 /**
  * PgClient against a minimal server built from this package's pieces (PgStream,

@@ -8,6 +8,8 @@ import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.auth.Md5Password;
+import org.walden.common.auth.ScramSha256;
 
 /** SCRAM-SHA-256 against the exchange PostgreSQL 15 recorded in pg15-captures/auth/conn001.log (password "pw"). */
 class ScramTest {

@@ -27,13 +27,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.util.PSQLException;
 import org.walden.common.PgException;
+import org.walden.common.auth.Md5Password;
+import org.walden.common.auth.ScramSha256;
 import org.walden.common.guc.GucServerSettings;
 import org.walden.protocol.ConnInfo;
-import org.walden.protocol.Md5Password;
 import org.walden.protocol.PgClient;
 import org.walden.protocol.PgServerError;
 import org.walden.protocol.QueryResult;
-import org.walden.protocol.ScramSha256;
 
 /** A real Postmaster on 127.0.0.1 and a Unix socket, driven by pgjdbc and PgClient, with a fake SQL engine. */
 class PostmasterTest {

@@ -139,7 +139,7 @@ class SessionCatalogTest {
         c.q("set password_encryption = 'md5'");
         c.q("alter role repuser with nologin password 'pw'");
         assertThat(engine.findRole("repuser").orElseThrow().passwordVerifier())
-                .isEqualTo(PasswordVerifiers.md5Verifier("pw", "repuser"));
+                .isEqualTo(org.walden.common.auth.Md5Password.verifier("pw", "repuser"));
         assertThat(engine.findRole("repuser").orElseThrow().canLogin()).isFalse();
         c.q("create role plain");
         assertThat(engine.findRole("plain").orElseThrow().canLogin()).isFalse();

@@ -8,7 +8,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
-import org.walden.sql.PasswordVerifiers;
+import org.walden.common.auth.Md5Password;
+import org.walden.common.auth.ScramSha256;
 import org.walden.sql.catalog.Catalog;
 import org.walden.sql.catalog.CatalogStore;
 import org.walden.sql.catalog.Column;
@@ -337,7 +338,7 @@ public final class Ddl {
      * hashed as password_encryption says (scram-sha-256 by default, or md5).
      */
     String verifierFor(String password, String roleName) {
-        if (PasswordVerifiers.isScramVerifier(password) || PasswordVerifiers.isMd5Verifier(password)) {
+        if (ScramSha256.parseVerifier(password) != null || Md5Password.isMd5Verifier(password)) {
             return password;
         }
         if (password.isEmpty()) {
@@ -351,9 +352,9 @@ public final class Ddl {
             method = "scram-sha-256";
         }
         if (method.equalsIgnoreCase("md5")) {
-            return PasswordVerifiers.md5Verifier(password, roleName);
+            return Md5Password.verifier(password, roleName);
         }
-        return PasswordVerifiers.scramSha256Verifier(password);
+        return ScramSha256.newVerifierText(password);
     }
 
     public String dropRole(Ast.DropRole d) {

@@ -1,10 +1,12 @@
-package org.walden.protocol;
+package org.walden.common.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.text.Normalizer;
+import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Random;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -44,7 +46,22 @@ public final class ScramSha256 {
         }
     }
 
-    /** Builds the verifier for a password (CREATE ROLE ... PASSWORD, tests). */
+    /**
+     * A new verifier with a random {@link #DEFAULT_SALT_BYTES}-byte salt and
+     * {@link #DEFAULT_ITERATIONS} iterations (CREATE ROLE ... PASSWORD, initdb).
+     */
+    public static Verifier buildVerifier(String password, Random random) {
+        byte[] salt = new byte[DEFAULT_SALT_BYTES];
+        random.nextBytes(salt);
+        return buildVerifier(password, salt, DEFAULT_ITERATIONS);
+    }
+
+    /** {@link #buildVerifier(String, Random)} with a SecureRandom salt, in pg_authid's text form. */
+    public static String newVerifierText(String password) {
+        return buildVerifier(password, new SecureRandom()).encode();
+    }
+
+    /** Builds the verifier for a password and salt (CREATE ROLE ... PASSWORD, tests). */
     public static Verifier buildVerifier(String password, byte[] salt, int iterations) {
         byte[] salted = saltedPassword(password, salt, iterations);
         return new Verifier(iterations, salt.clone(), sha256(hmac(salted, "Client Key")), hmac(salted, "Server Key"));
@@ -134,7 +151,7 @@ public final class ScramSha256 {
         }
     }
 
-    static byte[] xor(byte[] a, byte[] b) {
+    public static byte[] xor(byte[] a, byte[] b) {
         byte[] out = new byte[a.length];
         for (int i = 0; i < a.length; i++) {
             out[i] = (byte) (a[i] ^ b[i]);

@@ -1,4 +1,4 @@
-package org.walden.protocol;
+package org.walden.common.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
