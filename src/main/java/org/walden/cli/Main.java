@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
+import org.walden.common.ServerVersion;
 import org.walden.server.logging.PgLogging;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Command;
  * {@code walden <tool>}: PostgreSQL's programs as subcommands, with their flags and messages
  * (initdb, postgres, pg_ctl, pg_controldata, pg_waldump, pg_basebackup) plus {@code demo}.
  */
-@Command(name = "walden", mixinStandardHelpOptions = true, version = "walden 0.1.0 (PostgreSQL 15 compatible)",
+@Command(name = "walden", mixinStandardHelpOptions = true,
+        version = "walden " + ServerVersion.WALDEN_VERSION + " (PostgreSQL " + ServerVersion.PG_VERSION + " compatible)",
         description = "A replicated PostgreSQL-compatible database server.",
         subcommands = {InitdbCommand.class, PostgresCommand.class, CtlCommand.class, ControldataCommand.class,
             WaldumpCommand.class, BasebackupCommand.class, DemoCommand.class})

@@ -28,8 +28,8 @@ import java.util.Set;
 public final class GucCatalog {
 
     /** What Walden reports as server_version: the major must be 15 for pg_basebackup. */
-    public static final String SERVER_VERSION = "15.18 (Walden 0.1.0)";
-    public static final String SERVER_VERSION_NUM = "150018";
+    public static final String SERVER_VERSION = org.walden.common.ServerVersion.SERVER_VERSION;
+    public static final String SERVER_VERSION_NUM = Integer.toString(org.walden.common.ServerVersion.PG_VERSION_NUM);
 
     /** The parameters sent as ParameterStatus (GUC_REPORT), in PostgreSQL's spelling. */
     public static final List<String> REPORTED = List.of("application_name", "client_encoding", "DateStyle",

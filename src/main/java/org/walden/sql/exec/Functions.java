@@ -18,7 +18,7 @@ import org.walden.wal.Lsn;
 final class Functions {
 
     /** version()'s text; starts with "PostgreSQL 15." as tools that parse it expect. */
-    static final String VERSION = "PostgreSQL 15.0 (Walden 0.1) on x86_64-pc-linux-gnu, compiled by javac, 64-bit";
+    static final String VERSION = org.walden.common.ServerVersion.VERSION_STRING;
 
     private Functions() {
     }
