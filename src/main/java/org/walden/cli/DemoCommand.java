@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.walden.protocol.PgClient;
 import org.walden.server.config.PostmasterPidFile;
 import org.walden.wal.Lsn;
 import picocli.CommandLine.Command;
@@ -91,13 +92,12 @@ final class DemoCommand implements Callable<Integer> {
                 # walden demo: the seeds' primary settings
                 listen_addresses = 'localhost'
                 port = %d
-                unix_socket_directories = '%s'
                 wal_level = replica
                 max_wal_senders = 10
                 wal_keep_size = 1GB
                 hot_standby = on
                 synchronous_commit = on
-                """.formatted(PRIMARY_PORT, base), java.nio.file.StandardOpenOption.APPEND);
+                """.formatted(PRIMARY_PORT), java.nio.file.StandardOpenOption.APPEND);
         out.println("== start the primary on port " + PRIMARY_PORT);
         code = walden("ctl", "-D", primary.toString(), "-l", base.resolve("primary.log").toString(), "start");
         if (code != 0) {
@@ -167,11 +167,25 @@ final class DemoCommand implements Callable<Integer> {
             out.println("standby: select count(*) from accounts; -> " + queryOne(s, "SELECT count(*) FROM accounts"));
         }
         out.println();
-        out.println("Connect:   psql -h localhost -p " + PRIMARY_PORT + " -U postgres postgres    (primary)");
-        out.println("           psql -h localhost -p " + STANDBY_PORT + " -U postgres postgres    (hot standby, read-only)");
+        connectLines(Path.of(PgClient.DEFAULT_SOCKET_DIR)).forEach(out::println);
         out.println("Stop:      bin/walden ctl -D " + standby + " stop && bin/walden ctl -D " + primary + " stop");
         out.println("Logs:      " + base.resolve("primary.log") + "  " + base.resolve("standby.log"));
         return 0;
+    }
+
+    /**
+     * The "Connect:" lines. Both servers use the default unix_socket_directories
+     * (/var/run/postgresql, where Debian's psql looks), so plain {@code psql -p PORT} finds them;
+     * where a socket could not be created there, the line names localhost instead.
+     */
+    static List<String> connectLines(Path socketDir) {
+        return List.of("Connect:   " + psqlCommand(socketDir, PRIMARY_PORT) + "    (primary)",
+                "           " + psqlCommand(socketDir, STANDBY_PORT) + "    (hot standby, read-only)");
+    }
+
+    private static String psqlCommand(Path socketDir, int port) {
+        boolean socket = Files.exists(socketDir.resolve(".s.PGSQL." + port));
+        return "psql " + (socket ? "" : "-h localhost ") + "-p " + port + " -U postgres postgres";
     }
 
     private int walden(String... args) {

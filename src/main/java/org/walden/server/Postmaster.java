@@ -32,6 +32,8 @@ import org.walden.protocol.BackendMessages;
 import org.walden.protocol.ErrorFields;
 import org.walden.protocol.PgStream;
 import org.walden.server.config.PostmasterPidFile;
+import org.walden.server.logging.PgLevel;
+import org.walden.server.logging.PgLog;
 import org.walden.sql.SqlEngine;
 
 /**
@@ -228,18 +230,42 @@ public final class Postmaster {
         }
     }
 
+    /** strerror-like words for a failed directory creation. */
+    private static String ioReason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "Permission denied";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "File exists";
+        }
+        return e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : e.toString();
+    }
+
+    /**
+     * One listener per unix_socket_directories entry. A directory that is missing is created
+     * (Debian's packaging creates /var/run/postgresql; Walden may run without it); one that
+     * cannot be created, or whose lock file cannot be written, is skipped with PostgreSQL's
+     * WARNING "could not create Unix-domain socket in directory" and the start goes on.
+     * A lock file held by another live postmaster is still FATAL.
+     */
     private void openUnixListeners(List<String> dirs) throws IOException {
         for (String dir : dirs) {
             Path d = Path.of(dir);
-            try {
-                Files.createDirectories(d);
-            } catch (IOException e) {
-                log.warn("could not create Unix-domain socket directory \"{}\": {}", dir, e.getMessage());
-                continue;
-            }
             Path socket = d.resolve(".s.PGSQL." + port);
             Path lockFile = d.resolve(".s.PGSQL." + port + ".lock");
-            PostmasterPidFile.createSocketLock(lockFile, socket, dataDir, startTimeEpochSeconds, port);
+            try {
+                Files.createDirectories(d);
+                PostmasterPidFile.createSocketLock(lockFile, socket, dataDir, startTimeEpochSeconds, port);
+            } catch (IOException | PgException e) {
+                if (e instanceof PgException pe && pe.sqlState() != SqlState.IO_ERROR) {
+                    throw pe; // another postmaster's lock file
+                }
+                PgLog.at(PgLevel.WARNING).message("could not create Unix-domain socket in directory \"%s\"", dir)
+                        .detail(e instanceof PgException ? e.getMessage()
+                                : "could not create directory \"" + dir + "\": " + ioReason((IOException) e))
+                        .log();
+                continue;
+            }
             Files.deleteIfExists(socket);
             ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             try {

@@ -87,8 +87,12 @@ class PostmasterTest {
     }
 
     private void startPostmaster(int maxConnections) throws IOException {
+        startPostmaster(maxConnections, socketDir.toString());
+    }
+
+    private void startPostmaster(int maxConnections, String unixSocketDirectories) throws IOException {
         GucServerSettings settings = GucServerSettings.defaults(Map.of("port", Integer.toString(port),
-                "listen_addresses", "127.0.0.1", "unix_socket_directories", socketDir.toString(),
+                "listen_addresses", "127.0.0.1", "unix_socket_directories", unixSocketDirectories,
                 "max_connections", Integer.toString(maxConnections), "superuser_reserved_connections", "1",
                 "server_version", "15.0 (Walden)"));
         pm = new Postmaster(dataDir, settings, engine, c -> {
@@ -325,6 +329,36 @@ class PostmasterTest {
             assertThat(t).isInstanceOf(SQLException.class).hasMessageContaining("canceling statement due to user request");
             assertThat(((SQLException) t).getSQLState()).isEqualTo("57014");
             assertThat(query(c, "select ok")).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void aSocketDirectoryThatCannotBeCreatedIsSkippedWithAWarning() throws Exception {
+        assertThat(pm.stop(Postmaster.ShutdownMode.IMMEDIATE, 10_000)).isTrue();
+        pm = null;
+        Path blocker = Files.writeString(tmp.resolve("a-file"), "");
+        Path missing = tmp.resolve("missing/sock"); // created at start
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                "org.walden.server");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            startPostmaster(4, blocker.resolve("sub") + "," + missing);
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(missing.resolve(".s.PGSQL." + port)).exists();
+        assertThat(blocker.resolveSibling("sub")).doesNotExist();
+        org.walden.server.logging.PgLayout layout = new org.walden.server.logging.PgLayout("", java.time.ZoneId.of("UTC"),
+                1);
+        assertThat(appender.list.stream().map(layout::doLayout)).contains(
+                "WARNING:  could not create Unix-domain socket in directory \"" + blocker.resolve("sub") + "\"\n"
+                        + "DETAIL:  could not create directory \"" + blocker.resolve("sub") + "\": Not a directory\n");
+        try (PgClient c = PgClient.connect(ConnInfo.parse("host=" + missing + " port=" + port + " user=u_trust"
+                + " dbname=postgres"))) {
+            assertThat(c.simpleQuery("select 1").rows().get(0)[0]).isEqualTo("1");
         }
     }
 

@@ -48,7 +48,8 @@ public final class GucCatalog {
             Map.entry("server_version_num", SERVER_VERSION_NUM),
             Map.entry("server_encoding", "UTF8"),
             Map.entry("client_encoding", "UTF8"),
-            Map.entry("unix_socket_directories", "/tmp"),
+            // Debian's DEFAULT_PGSOCKET_DIR: where Debian's psql looks when no -h is given
+            Map.entry("unix_socket_directories", "/var/run/postgresql"),
             Map.entry("krb_server_keyfile", ""),
             Map.entry("ssl_library", ""),
             Map.entry("jit", "off"),

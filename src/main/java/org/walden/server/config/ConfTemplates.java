@@ -36,7 +36,7 @@ public final class ConfTemplates {
                 					# (change requires restart)
                 port = %d				# (change requires restart)
                 max_connections = %d			# (change requires restart)
-                #unix_socket_directories = '/tmp'	# comma-separated list of directories
+                #unix_socket_directories = '/var/run/postgresql'	# comma-separated list of directories
                 					# (change requires restart)
                 #password_encryption = scram-sha-256	# scram-sha-256 or md5
 
