@@ -196,33 +196,82 @@ class KvTransactionManagerTest {
 
     @Test
     void groupCommitOneFsyncServesManyTransactions() throws Exception {
-        // real fdatasyncs: while the leader syncs, the other committers queue up behind it
+        // A controlled interleaving, not timing: something holds the WAL's flush lock (here
+        // pg_switch_wal, whose segment-finished callback runs under it and is made to wait) while
+        // every committer inserts its records and queues in Wal.flush. Once it lets go, one
+        // committer leads a single write + fdatasync that covers all of them; the others find
+        // their commit already flushed. Real fdatasyncs.
         java.nio.file.Files.createDirectories(dir.resolve("pg_wal_sync"));
         Wal wal = new Wal(dir.resolve("pg_wal_sync"), SEG, TimelineId.FIRST, new Lsn(SEG), Lsn.INVALID,
                 new Wal.Options(true, 1 << 20, 0, 0));
         KvTransactionManager tm = new KvTransactionManager(store, wal, Clock.systemUTC(), 3);
+        Transaction first = tm.begin();
+        first.put(key("first"), v(0));
+        first.commit(SynchronousCommit.LOCAL); // mid-segment now, so pg_switch_wal has work to do
+
+        CountDownLatch flushLockHeld = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        wal.setSegmentFinishedListener(segNo -> {
+            if (once.compareAndSet(false, true)) {
+                flushLockHeld.countDown();
+                try {
+                    letGo.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Thread holder = Thread.ofPlatform().name("flush-lock-holder").start(wal::switchSegment);
+        assertThat(flushLockHeld.await(60, TimeUnit.SECONDS)).isTrue();
         long fsyncsBefore = wal.fsyncCount();
-        int threads = 8;
-        int perThread = 20;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        List<Future<?>> fs = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
+
+        int committers = 8;
+        List<Thread> threads = new ArrayList<>();
+        Lsn[] ends = new Lsn[committers];
+        Throwable[] failures = new Throwable[committers];
+        for (int t = 0; t < committers; t++) {
             int tt = t;
-            fs.add(pool.submit(() -> {
-                for (int i = 0; i < perThread; i++) {
+            threads.add(Thread.ofPlatform().name("committer-" + t).start(() -> {
+                try {
                     Transaction tx = tm.begin();
-                    tx.put(key("t" + tt + "-" + i), v(i));
-                    Lsn end = tx.commit(SynchronousCommit.LOCAL);
-                    assertThat(wal.flushedLsn().compareTo(end)).isGreaterThanOrEqualTo(0);
+                    tx.put(key("t" + tt), v(tt));
+                    ends[tt] = tx.commit(SynchronousCommit.LOCAL);
+                } catch (Throwable e) {
+                    failures[tt] = e;
                 }
             }));
         }
-        for (Future<?> f : fs) {
-            f.get(60, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!threads.stream().allMatch(KvTransactionManagerTest::parkedInWalFlush)) {
+            assertThat(System.nanoTime()).as("all committers queue in Wal.flush").isLessThan(deadline);
+            Thread.sleep(5);
         }
-        pool.shutdown();
-        assertThat(wal.fsyncCount() - fsyncsBefore).isLessThan((long) threads * perThread);
+        assertThat(wal.fsyncCount()).as("no committer synced while the flush lock was held").isEqualTo(fsyncsBefore);
+
+        letGo.countDown();
+        holder.join(60_000);
+        for (Thread t : threads) {
+            t.join(60_000);
+            assertThat(t.isAlive()).isFalse();
+        }
+        assertThat(failures).containsOnlyNulls();
+        assertThat(wal.fsyncCount() - fsyncsBefore).as("one fdatasync for all the queued commits").isEqualTo(1);
+        for (Lsn end : ends) {
+            assertThat(wal.flushedLsn().compareTo(end)).isGreaterThanOrEqualTo(0);
+        }
+        Transaction reader = tm.begin();
+        for (int t = 0; t < committers; t++) {
+            assertThat(n(reader.get(key("t" + t)))).isEqualTo(t);
+        }
+        reader.rollback();
         wal.close(true);
+    }
+
+    /** True once {@code t} waits for the WAL's flush lock inside Wal.flush. */
+    private static boolean parkedInWalFlush(Thread t) {
+        return t.getState() == Thread.State.WAITING && java.util.Arrays.stream(t.getStackTrace())
+                .anyMatch(f -> f.getClassName().equals(Wal.class.getName()) && f.getMethodName().equals("flush"));
     }
 
     @Test
