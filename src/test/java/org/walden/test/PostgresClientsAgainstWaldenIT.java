@@ -42,7 +42,7 @@ class PostgresClientsAgainstWaldenIT {
             primary.psql("INSERT INTO r VALUES (1, 'x')");
             Path root = cluster.root();
             String port = Integer.toString(primary.port());
-            Path copy = root.resolve("pgbb");
+            Path copy = primary.backupDir("pgbb");
             String log = run(root.resolve("pgbb.log"), BIN.resolve("pg_basebackup").toString(), "-h", "127.0.0.1",
                     "-p", port, "-U", "postgres", "-D", copy.toString(), "-X", "stream", "-c", "fast", "-P", "-v",
                     "-R", "-w");
@@ -52,6 +52,16 @@ class PostgresClientsAgainstWaldenIT {
             String verify = run(root.resolve("verify.log"), BIN.resolve("pg_verifybackup").toString(), "-n",
                     copy.toString());
             assertThat(verify).contains("backup successfully verified");
+
+            // The copy as a Walden standby: its primary_conninfo is pg_basebackup's, full of
+            // libpq-only keywords (sslsni, gssencmode, ...) the walreceiver must not send.
+            assertThat(Files.readString(copy.resolve("postgresql.auto.conf"))).contains("sslsni=", "gssencmode=");
+            TestCluster.Node standby = cluster.initFromBackup(primary, "pgbb", "pgbb-standby", false);
+            standby.start();
+            primary.psql("INSERT INTO r VALUES (10, 'streamed')");
+            primary.waitForCatchup(standby);
+            assertThat(standby.psql("SELECT v FROM r WHERE id = 10")).isEqualTo("streamed");
+            assertThat(standby.logContains("unrecognized configuration parameter")).isFalse();
 
             Path wal = root.resolve("recv");
             Files.createDirectories(wal);
