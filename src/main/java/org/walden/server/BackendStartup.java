@@ -117,6 +117,11 @@ final class BackendStartup implements Runnable {
     }
 
     private void serve() throws IOException {
+        if (stream.remoteAddress() instanceof InetSocketAddress peer) {
+            PgLogContext.bindRemote(peer.getAddress().getHostAddress(), peer.getPort());
+        } else {
+            PgLogContext.bindRemote("[local]", -1);
+        }
         if (setting("log_connections")) {
             log.info("connection received: {}", hostAndPort());
         }

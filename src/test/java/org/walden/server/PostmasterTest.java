@@ -228,6 +228,8 @@ class PostmasterTest {
                     + "DETAIL:  Connection matched pg_hba.conf line 6: "
                     + "\"host    all             u_md5           127.0.0.1 255.255.255.255  md5\"\n"));
             assertThat(formatted).noneMatch(l -> l.contains("LOG:  FATAL"));
+            assertThat(formatted).anyMatch(l -> l.matches("\\|\\|\\|127\\.0\\.0\\.1\\(\\d+\\)\\|127\\.0\\.0\\.1\\|"
+                    + "LOG:  connection received: host=127\\.0\\.0\\.1 port=\\d+\n"));
         } finally {
             logger.detachAppender(appender);
         }

@@ -46,12 +46,20 @@ public final class PgLogContext {
         MDC.put(USER, user);
         MDC.put(DATABASE, database);
         MDC.put(APPLICATION, applicationName == null ? "" : applicationName);
+        bindRemote(remoteHost, remotePort);
+        MDC.put(SESSION_ID, Long.toHexString(sessionStartEpochSeconds) + "." + Integer.toHexString(pid));
+        MDC.put(BACKEND_TYPE, "client backend");
+    }
+
+    /**
+     * %h and %r alone, as soon as a connection is accepted (before its startup packet names
+     * the user); "[local]" and a negative port for a Unix socket.
+     */
+    public static void bindRemote(String remoteHost, int remotePort) {
         if (remoteHost != null) {
             MDC.put(REMOTE_HOST, remoteHost);
             MDC.put(REMOTE_PORT, remotePort < 0 ? "" : Integer.toString(remotePort));
         }
-        MDC.put(SESSION_ID, Long.toHexString(sessionStartEpochSeconds) + "." + Integer.toHexString(pid));
-        MDC.put(BACKEND_TYPE, "client backend");
     }
 
     /** Binds a background role (walsender, checkpointer...): %b and %p. */
