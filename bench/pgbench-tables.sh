@@ -16,7 +16,7 @@ awk -v scale="$scale" 'BEGIN {
   n = 100000 * scale; batch = 1000;
   for (a = 1; a <= n; a += batch) {
     printf "insert into pgbench_accounts(aid,bid,abalance,filler) values ";
-    for (i = a; i < a + batch && i <= n; i++) printf "%s(%d,%d,0,'')", (i == a ? "" : ","), i, int((i - 1) / 100000) + 1;
+    for (i = a; i < a + batch && i <= n; i++) printf "%s(%d,%d,0,\047\047)", (i == a ? "" : ","), i, int((i - 1) / 100000) + 1;
     printf ";\n";
   }
 }'
