@@ -159,6 +159,11 @@ class SessionCatalogTest {
                 .containsExactly(List.of("postgres", "postgres", "postgres"));
         assertThat(c.q("select current_user").columns().get(0).name()).isEqualTo("current_user");
         assertThat(c.q("select current_setting('synchronous_commit')").value()).isEqualTo("on");
+        assertThat(c.q("SELECT pg_catalog.set_config('application_name', 'x', false)").value()).isEqualTo("x");
+        assertThat(c.q("show application_name").value()).isEqualTo("x");
+        assertThat(c.q("select set_config('lock_timeout', '5', false)").value()).isEqualTo("5");
+        assertThat(c.q("select current_setting('lock_timeout')").value()).isEqualTo("5");
+        assertThat(c.q("select set_config('lock_timeout', null, false)").value()).isEqualTo("0");
         assertThat(c.q("select pg_reload_conf()").value()).isEqualTo("t");
         Client.Result now = c.q("select now(), CURRENT_TIMESTAMP");
         assertThat(now.columns().get(0).typeOid()).isEqualTo(1184);
