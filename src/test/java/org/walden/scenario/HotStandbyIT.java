@@ -87,6 +87,41 @@ class HotStandbyIT {
         }
     }
 
+    /** The standby killed with -9 in the middle of a write load restarts, catches up, and matches. */
+    @Test
+    void aStandbyKilledDuringALoadCatchesUpAndMatchesThePrimary() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node primary = cluster.initPrimary("primary");
+            primary.start();
+            primary.psql("CREATE TABLE h (id integer PRIMARY KEY, client integer, v text)");
+            primary.backup("b1");
+            TestCluster.Node standby = cluster.initFromBackup(primary, "b1", "standby", true);
+            standby.start();
+            primary.waitForCatchup(standby);
+            ExecutorService loader = Executors.newSingleThreadExecutor();
+            try {
+                Future<?> load = loader.submit(() -> {
+                    writeLoad(primary, 3, 200);
+                    return null;
+                });
+                Thread.sleep(1500);
+                standby.kill9();
+                Thread.sleep(500);
+                standby.start();
+                load.get(120, TimeUnit.SECONDS);
+            } finally {
+                loader.shutdownNow();
+            }
+            primary.waitForCatchup(standby);
+            String query = "SELECT id, client, v FROM h ORDER BY id";
+            String onPrimary = primary.psql(query);
+            assertThat(onPrimary.lines().count()).isEqualTo(3 * 200);
+            assertThat(standby.psql(query)).isEqualTo(onPrimary);
+            assertThat(standby.logContains("database system was interrupted while in recovery")
+                    || standby.logContains("database system was interrupted")).isTrue();
+        }
+    }
+
     /** {@code clients} pgjdbc sessions each insert {@code rows} rows and update a few of them. */
     private static void writeLoad(TestCluster.Node primary, int clients, int rows) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
