@@ -50,6 +50,8 @@ class SessionQueryTest {
         assertThat(r.columns().get(6).typeOid()).isEqualTo(1700);
         assertThat(r.columns().get(8).typeOid()).isEqualTo(25);
         assertThat(c.q("select version()").value()).startsWith("PostgreSQL 15.");
+        assertThat(c.q("select 'n=' || 6 * 7, 42 || ' is n', 'x' || 1.5 || true").rows())
+                .containsExactly(List.of("n=42", "42 is n", "x1.5true"));
         assertThat(c.q("select version()").columns().get(0).name()).isEqualTo("version");
     }
 
