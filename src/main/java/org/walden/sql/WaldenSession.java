@@ -58,6 +58,8 @@ final class WaldenSession implements Session, ExecEnv {
 
     /** Set by cancel() from any thread; read and cleared by the backend thread. */
     private volatile boolean cancelRequested;
+    /** When the running statement exceeds statement_timeout (clock millis; 0: no timeout). */
+    private long statementDeadlineMs;
 
     private TxState state = TxState.IDLE;
     private Transaction txn;
@@ -340,6 +342,7 @@ final class WaldenSession implements Session, ExecEnv {
             ensureTransaction();
             txn.newStatementSnapshot();
             stmtStart = engine.clock().instant();
+            startStatementTimeout();
             if (p.analyzed == null || p.analyzed.catalog() != currentCatalog()) {
                 analyze(p);
             }
@@ -362,6 +365,7 @@ final class WaldenSession implements Session, ExecEnv {
             ensureTransaction();
             txn.newStatementSnapshot();
             stmtStart = engine.clock().instant();
+            startStatementTimeout();
             checkWritable(copy);
             String format = copy.options().getOrDefault("format", "text");
             if (!format.equals("text")) {
@@ -431,6 +435,12 @@ final class WaldenSession implements Session, ExecEnv {
                 throw new PgException(SqlState.QUERY_CANCELED, "COPY from stdin failed: " + message);
             });
         }
+    }
+
+    /** Arms statement_timeout for the statement starting now (checked where cancels are). */
+    private void startStatementTimeout() {
+        long timeoutMs = parseMillis(settingOr("statement_timeout", "0"));
+        statementDeadlineMs = timeoutMs > 0 ? stmtStart.toEpochMilli() + timeoutMs : 0;
     }
 
     private long lockTimeoutMs() {
@@ -665,6 +675,10 @@ final class WaldenSession implements Session, ExecEnv {
         if (cancelRequested) {
             cancelRequested = false;
             throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
+        }
+        if (statementDeadlineMs > 0 && engine.clock().millis() >= statementDeadlineMs) {
+            statementDeadlineMs = 0;
+            throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to statement timeout");
         }
     }
 }

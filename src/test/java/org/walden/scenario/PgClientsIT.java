@@ -189,6 +189,39 @@ class PgClientsIT {
     }
 
     @Test
+    void statementTimeoutAndLockTimeoutEndALockWait() throws Exception {
+        try (Connection holder = node.connect(); Connection waiter = node.connect();
+             Statement hs = holder.createStatement(); Statement ws = waiter.createStatement()) {
+            hs.execute("CREATE TABLE tmo (id integer PRIMARY KEY, n integer)");
+            hs.execute("INSERT INTO tmo VALUES (1, 0)");
+            holder.setAutoCommit(false);
+            hs.executeUpdate("UPDATE tmo SET n = n + 1 WHERE id = 1");
+
+            ws.execute("SET statement_timeout = '400ms'");
+            long t0 = System.nanoTime();
+            SQLException st = catchThrowableOfType(SQLException.class,
+                    () -> ws.executeUpdate("UPDATE tmo SET n = n + 10 WHERE id = 1"));
+            long waitedMs = (System.nanoTime() - t0) / 1_000_000;
+            assertThat((Object) st).as("statement_timeout ends the wait").isNotNull();
+            assertThat(st.getSQLState()).isEqualTo("57014");
+            assertThat(st.getMessage()).contains("canceling statement due to statement timeout");
+            assertThat(waitedMs).isBetween(350L, 10_000L);
+            ws.execute("SET statement_timeout = 0");
+
+            ws.execute("SET lock_timeout = '300ms'");
+            SQLException lt = catchThrowableOfType(SQLException.class,
+                    () -> ws.executeUpdate("UPDATE tmo SET n = n + 100 WHERE id = 1"));
+            assertThat(lt.getSQLState()).isEqualTo("55P03");
+            assertThat(lt.getMessage()).contains("canceling statement due to lock timeout");
+            ws.execute("SET lock_timeout = 0");
+
+            holder.commit();
+            assertThat(ws.executeUpdate("UPDATE tmo SET n = n + 1000 WHERE id = 1")).isEqualTo(1);
+            assertThat(node.psql("SELECT n FROM tmo")).isEqualTo("1001");
+        }
+    }
+
+    @Test
     void concurrentIncrementsOfOneRowLoseNothing() throws Exception {
         node.psql("CREATE TABLE inc (id integer PRIMARY KEY, n integer); INSERT INTO inc VALUES (1, 0)");
         int perSession = 300;
