@@ -58,6 +58,8 @@ final class WaldenSession implements Session, ExecEnv {
 
     /** Set by cancel() from any thread; read and cleared by the backend thread. */
     private volatile boolean cancelRequested;
+    /** statement_timeout's deadline for the running statement (epoch ms), or Long.MAX_VALUE. */
+    private long statementDeadlineMs = Long.MAX_VALUE;
 
     private TxState state = TxState.IDLE;
     private Transaction txn;
@@ -339,7 +341,7 @@ final class WaldenSession implements Session, ExecEnv {
             checkNotFailed(p);
             ensureTransaction();
             txn.newStatementSnapshot();
-            stmtStart = engine.clock().instant();
+            startStatementClock();
             if (p.analyzed == null || p.analyzed.catalog() != currentCatalog()) {
                 analyze(p);
             }
@@ -361,7 +363,7 @@ final class WaldenSession implements Session, ExecEnv {
             checkNotFailed(p);
             ensureTransaction();
             txn.newStatementSnapshot();
-            stmtStart = engine.clock().instant();
+            startStatementClock();
             checkWritable(copy);
             String format = copy.options().getOrDefault("format", "text");
             if (!format.equals("text")) {
@@ -431,6 +433,12 @@ final class WaldenSession implements Session, ExecEnv {
                 throw new PgException(SqlState.QUERY_CANCELED, "COPY from stdin failed: " + message);
             });
         }
+    }
+
+    private void startStatementClock() {
+        stmtStart = engine.clock().instant();
+        long timeoutMs = parseMillis(settingOr("statement_timeout", "0"));
+        statementDeadlineMs = timeoutMs > 0 ? stmtStart.toEpochMilli() + timeoutMs : Long.MAX_VALUE;
     }
 
     private long lockTimeoutMs() {
@@ -693,6 +701,10 @@ final class WaldenSession implements Session, ExecEnv {
         if (cancelRequested) {
             cancelRequested = false;
             throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
+        }
+        if (statementDeadlineMs != Long.MAX_VALUE && engine.clock().millis() >= statementDeadlineMs) {
+            statementDeadlineMs = Long.MAX_VALUE;
+            throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to statement timeout");
         }
     }
 }

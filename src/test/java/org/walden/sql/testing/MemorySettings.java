@@ -24,6 +24,7 @@ public final class MemorySettings implements SessionSettings {
         defaults.put("datestyle", "ISO, MDY");
         defaults.put("password_encryption", "scram-sha-256");
         defaults.put("lock_timeout", "0");
+        defaults.put("statement_timeout", "0");
         defaults.put("server_version", "15.0");
         defaults.put("max_wal_senders", "10");
         defaults.put("wal_level", "replica");
