@@ -485,6 +485,8 @@ final class WaldenSession implements Session, ExecEnv {
             case Ast.RoleStmt r -> r.create() ? "CREATE ROLE" : "ALTER ROLE";
             case Ast.DropRole d -> "DROP ROLE";
             case Ast.Copy c -> "COPY";
+            case Ast.CreateDatabase c -> "CREATE DATABASE";
+            case Ast.DropDatabase d -> "DROP DATABASE";
             default -> null;
         };
         if (command != null && engine.transactionManager().inRecovery()) {
@@ -585,6 +587,26 @@ final class WaldenSession implements Session, ExecEnv {
                 tag = "CHECKPOINT";
             }
             case Ast.NoOp n -> tag = n.tag();
+            case Ast.AlterSystem a -> {
+                preventInTransactionBlock("ALTER SYSTEM");
+                try {
+                    settings.alterSystem(a.name(), a.value());
+                } catch (UnsupportedOperationException e) {
+                    throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "ALTER SYSTEM is not supported by this server");
+                }
+                tag = "ALTER SYSTEM";
+            }
+            case Ast.CreateDatabase c -> {
+                preventInTransactionBlock("CREATE DATABASE");
+                tag = ddlDone(ddl.createDatabase(c));
+            }
+            case Ast.DropDatabase d -> {
+                preventInTransactionBlock("DROP DATABASE");
+                if (d.name().equals(databaseName)) {
+                    throw new PgException(SqlState.OBJECT_IN_USE, "cannot drop the currently open database");
+                }
+                tag = ddlDone(ddl.dropDatabase(d));
+            }
             case Ast.KnownClientQuery k -> {
                 return ClientQueries.run(k, currentCatalog());
             }
@@ -597,6 +619,13 @@ final class WaldenSession implements Session, ExecEnv {
             default -> throw new IllegalStateException(stmt.toString());
         }
         return new Executor.Result(List.of(), tag);
+    }
+
+    /** PostgreSQL's PreventInTransactionBlock, for statements that cannot be rolled back. */
+    private void preventInTransactionBlock(String command) {
+        if (state == TxState.BLOCK) {
+            throw new PgException(SqlState.ACTIVE_SQL_TRANSACTION, command + " cannot run inside a transaction block");
+        }
     }
 
     private String ddlDone(String tag) {

@@ -317,4 +317,28 @@ class SessionCatalogTest {
         assertThat(dbs.rows()).extracting(r -> r.get(0)).containsExactly("postgres", "template1");
         assertThat(dbs.rows().get(1).get(7)).isEqualTo("=c/postgres\npostgres=CTc/postgres");
     }
+
+    @Test
+    void alterSystemAndDatabases() {
+        assertThat(c.q("ALTER SYSTEM SET listen_addresses TO '*';").tag()).isEqualTo("ALTER SYSTEM");
+        c.q("alter system reset synchronous_standby_names");
+        assertThat(((org.walden.sql.testing.MemorySettings) c.session.settings()).alteredSystem)
+                .containsExactly("listen_addresses=*", "synchronous_standby_names");
+        c.q("begin");
+        assertThatThrownBy(() -> c.q("alter system set wal_level = replica"))
+                .hasMessage("ALTER SYSTEM cannot run inside a transaction block")
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.ACTIVE_SQL_TRANSACTION));
+        c.q("rollback");
+        assertThat(c.q("CREATE DATABASE replica_demo;").tag()).isEqualTo("CREATE DATABASE");
+        assertThat(engine.databaseExists("replica_demo")).isTrue();
+        assertThatThrownBy(() -> c.q("create database replica_demo"))
+                .hasMessage("database \"replica_demo\" already exists")
+                .satisfies(e -> assertThat(((PgException) e).sqlState().code()).isEqualTo("42P04"));
+        assertThatThrownBy(() -> c.q("drop database postgres")).hasMessage("cannot drop the currently open database");
+        assertThat(c.q("drop database replica_demo").tag()).isEqualTo("DROP DATABASE");
+        assertThat(engine.databaseExists("replica_demo")).isFalse();
+        assertThatThrownBy(() -> c.q("drop database replica_demo"))
+                .hasMessage("database \"replica_demo\" does not exist")
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.INVALID_CATALOG_NAME));
+    }
 }

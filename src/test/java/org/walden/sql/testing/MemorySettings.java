@@ -81,6 +81,14 @@ public final class MemorySettings implements SessionSettings {
         return out;
     }
 
+    /** ALTER SYSTEM calls seen: "name=value" or "name" for RESET. */
+    public final List<String> alteredSystem = new ArrayList<>();
+
+    @Override
+    public void alterSystem(String name, String value) {
+        alteredSystem.add(value == null ? name : name + "=" + value);
+    }
+
     @Override
     public Map<String, String> reportedValues() {
         return Map.of("application_name", show("application_name"));
