@@ -348,7 +348,7 @@ final class WaldenSession implements Session, ExecEnv {
             checkWritable(p.stmt);
             Plan plan = p.analyzed.plan();
             if (plan instanceof Plan.Utility u) {
-                return utility(u.stmt());
+                return utility(u.stmt(), portal.params);
             }
             return executor().run(plan, portal.params);
         });
@@ -543,7 +543,7 @@ final class WaldenSession implements Session, ExecEnv {
         }
     }
 
-    private Executor.Result utility(Ast.Stmt stmt) {
+    private Executor.Result utility(Ast.Stmt stmt, Object[] params) {
         Ddl ddl = new Ddl(txn, currentCatalog(), executor(), lockTimeoutMs(), noticeSink, this);
         String tag;
         switch (stmt) {
@@ -608,7 +608,7 @@ final class WaldenSession implements Session, ExecEnv {
                 tag = ddlDone(ddl.dropDatabase(d));
             }
             case Ast.KnownClientQuery k -> {
-                return ClientQueries.run(k, currentCatalog());
+                return ClientQueries.run(k, currentCatalog(), params);
             }
             case Ast.CreateTable c -> tag = ddlDone(ddl.createTable(c));
             case Ast.DropTable d -> tag = ddlDone(ddl.dropTable(d));

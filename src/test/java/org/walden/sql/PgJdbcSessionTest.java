@@ -114,6 +114,12 @@ class PgJdbcSessionTest {
                 assertThat(rs.getLong(2)).isEqualTo(36);
                 assertThat(rs.getString(3)).startsWith("PostgreSQL 15.");
             }
+            try (ResultSet rs = st.executeQuery("select pg_current_wal_lsn(), pg_is_in_recovery()")) {
+                rs.next();
+                assertThat(rs.getMetaData().getColumnTypeName(1)).isEqualTo("pg_lsn"); // TypeInfoCache look-up
+                assertThat(rs.getObject(1).toString()).matches("[0-9A-F]+/[0-9A-F]+");
+                assertThat(rs.getBoolean(2)).isFalse();
+            }
         }
     }
 }

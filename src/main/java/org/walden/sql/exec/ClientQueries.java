@@ -65,6 +65,17 @@ public final class ClientQueries {
                     + "AND n\\.nspname !~ '\\^pg_toast' AND n\\.nspname <> 'information_schema' "
                     + "AND pg_catalog\\.pg_table_is_visible\\(c\\.oid\\) ORDER BY 1,2 ?;?");
 
+    /** pgjdbc's TypeInfoCache look-up of a type it does not know, by OID ($1 int4). */
+    private static final String PGJDBC_TYPE_BY_OID = "SELECT n.nspname = ANY(current_schemas(true)), n.nspname, "
+            + "t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid "
+            + "WHERE t.oid = $1";
+
+    /** pgjdbc's TypeInfoCache look-up of a type's array-ness and kind, by OID ($1 int8). */
+    private static final Pattern PGJDBC_TYPE_INFO_BY_OID = Pattern.compile(
+            "SELECT typinput='pg_catalog\\.array_in'::regproc as is_array, typtype, typname, pg_type\\.oid "
+                    + "FROM pg_catalog\\.pg_type LEFT JOIN .* WHERE pg_type\\.oid = \\$1 ORDER BY sp\\.r, "
+                    + "pg_type\\.oid DESC");
+
     private ClientQueries() {
     }
 
@@ -84,6 +95,12 @@ public final class ClientQueries {
         }
         if (text.equals(PSQL_LIST_ROLES) || text.equals(PSQL_LIST_ROLES.replaceAll(";$", ""))) {
             return new Ast.KnownClientQuery("psql_list_roles", null);
+        }
+        if (PGJDBC_TYPE_INFO_BY_OID.matcher(text).matches()) {
+            return new Ast.KnownClientQuery("pgjdbc_type_info_by_oid", null);
+        }
+        if (text.equals(PGJDBC_TYPE_BY_OID)) {
+            return new Ast.KnownClientQuery("pgjdbc_type_by_oid", null);
         }
         m = PSQL_LIST_TABLES.matcher(text);
         if (m.matches() && m.group(2).contains("'r'")) {
@@ -111,12 +128,26 @@ public final class ClientQueries {
                     col("rolreplication", PgType.BOOL), col("rolbypassrls", PgType.BOOL));
             case "psql_list_tables" -> List.of(col("Schema", PgType.NAME), col("Name", PgType.NAME),
                     col("Type", PgType.TEXT), col("Owner", PgType.NAME));
+            case "pgjdbc_type_by_oid" -> List.of(col("?column?", PgType.BOOL), col("nspname", PgType.NAME),
+                    col("typname", PgType.NAME));
+            case "pgjdbc_type_info_by_oid" -> List.of(col("is_array", PgType.BOOL), col("typtype", PgType.CHAR),
+                    col("typname", PgType.NAME), col("oid", PgType.OID));
             default -> throw new IllegalStateException(q.kind());
         };
     }
 
-    /** Answers a recognised query from the catalog. */
-    public static Executor.Result run(Ast.KnownClientQuery q, Catalog catalog) {
+    /** The parameters a recognised query takes (declared ones win): pgjdbc's type look-up takes an int4. */
+    static void declareParams(Ast.KnownClientQuery q, ParamTypes params) {
+        if (q.kind().startsWith("pgjdbc_type")) {
+            Node.ParamRef p = params.reference(1);
+            if (params.isUnresolved(p)) {
+                params.resolve(p, q.kind().equals("pgjdbc_type_by_oid") ? PgType.INT4 : PgType.INT8);
+            }
+        }
+    }
+
+    /** Answers a recognised query from the catalog (and its bound parameters). */
+    public static Executor.Result run(Ast.KnownClientQuery q, Catalog catalog, Object[] params) {
         List<Object[]> rows = new ArrayList<>();
         RoleDef bootstrap = catalog.roleByOid(CatalogStore.BOOTSTRAP_SUPERUSER_OID);
         String owner = bootstrap == null ? null : bootstrap.name();
@@ -146,6 +177,21 @@ public final class ClientQueries {
                                 r.canLogin(), r.connectionLimit(), r.validUntil(), List.of(), r.replication(),
                                 r.bypassRls()});
                     }
+                }
+            }
+            case "pgjdbc_type_by_oid" -> {
+                Object oid = params.length > 0 ? params[0] : null;
+                PgType t = oid == null ? null : PgType.byOid(((Number) oid).intValue());
+                if (t != null) {
+                    rows.add(new Object[] {true, "pg_catalog", t.typname});
+                }
+            }
+            case "pgjdbc_type_info_by_oid" -> {
+                Object oid = params.length > 0 ? params[0] : null;
+                PgType t = oid == null ? null : PgType.byOid(((Number) oid).intValue());
+                if (t != null) {
+                    rows.add(new Object[] {t == PgType.NAME_ARRAY, t == PgType.UNKNOWN ? "p" : "b", t.typname,
+                            (long) t.oid});
                 }
             }
             case "psql_list_tables" -> {
