@@ -18,9 +18,10 @@ import org.walden.sql.types.PgType;
  * Catalog queries that known clients send word for word and that need SQL Walden's executor
  * does not have yet (joins, LATERAL, ARRAY subqueries, pg_class). Each is recognised by its
  * text (whitespace-insensitive) and answered from the catalog with the columns and rows
- * PostgreSQL 15 gives (PG_CLIENTS.md §2-3, pg15-captures): pgbench's partition check before a
- * run, and psql's {@code \l}, {@code \du}, {@code \dt} and {@code \d} (the list, without a
- * pattern). Everything else goes to the parser.
+ * PostgreSQL 15 gives (PG_CLIENTS.md §2-4, pg15-captures): pgbench's partition check before a
+ * run; psql's {@code \l}, {@code \du}, the {@code \dt} / {@code \d} lists and the nine
+ * queries of {@code \d NAME}; pgjdbc's TypeInfoCache look-ups by OID. Everything else goes to
+ * the parser. This is a bridge until pg_class and joins exist, not a general mechanism.
  */
 public final class ClientQueries {
 
