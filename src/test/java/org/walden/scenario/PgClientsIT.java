@@ -57,7 +57,7 @@ class PgClientsIT {
     }
 
     @Test
-    void psqlOverTcpAndOverTheUnixSocket() {
+    void psqlOverTcpAndOverTheUnixSocket() throws Exception {
         PgPrograms.Result tcp = PgPrograms.run(withArgs(psqlCommand("127.0.0.1"), "-c", "\\conninfo", "-c",
                 "SELECT 'tcp', 6 * 7")).check("psql over TCP");
         assertThat(tcp.out()).contains("You are connected to database \"postgres\" as user \"postgres\" on host"
@@ -67,6 +67,12 @@ class PgClientsIT {
                 "SELECT 'unix', 6 * 7")).check("psql over the Unix socket");
         assertThat(unix.out()).contains("You are connected to database \"postgres\" as user \"postgres\" via socket"
                 + " in \"" + socketDir + "\" at port \"" + node.port() + "\".").contains("unix|42");
+        Path tsv = cluster.root().resolve("psql-copy.tsv");
+        java.nio.file.Files.writeString(tsv, "1\tone\n2\ttwo\n");
+        PgPrograms.Result copy = PgPrograms.run(withArgs(psqlCommand("127.0.0.1"), "-c",
+                "CREATE TABLE psql_copy (a integer, b text)", "-c", "\\copy psql_copy from '" + tsv + "'",
+                "-c", "\\dt", "-c", "SELECT b FROM psql_copy ORDER BY a")).check("psql \\copy");
+        assertThat(copy.out()).contains("COPY 2").contains("public|psql_copy|table|postgres").contains("one\ntwo");
         PgPrograms.Result error = PgPrograms.run(withArgs(psqlCommand(socketDir.toString()), "-c",
                 "SELECT * FROM no_such_table"));
         assertThat(error.code()).isEqualTo(1);
@@ -106,6 +112,24 @@ class PgClientsIT {
         assertThat(parts[2]).as("branches = accounts").isEqualTo(parts[0]);
         assertThat(parts[3]).as("history = accounts").isEqualTo(parts[0]);
         assertThat(Long.parseLong(parts[4])).isPositive();
+    }
+
+    @Test
+    void pgbenchInitialisesItsOwnTablesAndRunsTheBuiltinScript() throws Exception {
+        String pgbench = PgPrograms.require("pgbench");
+        List<String> base = List.of(pgbench, "-h", "127.0.0.1", "-p", Integer.toString(node.port()), "-U",
+                "postgres");
+        PgPrograms.Result init = PgPrograms.run(withArgs(base, "-i", "-s", "1", "-q",
+                "postgres"), Map.of(), null, 180);
+        System.out.println("PgClientsIT pgbench -i:\n" + init.err());
+        init.check("pgbench -i -s 1");
+        assertThat(init.err()).contains("creating primary keys...").contains("done in");
+        assertThat(node.psql("SELECT count(*) FROM pgbench_accounts")).isEqualTo("100000");
+        PgPrograms.Result run = PgPrograms.run(withArgs(base, "-c", "2", "-j", "2", "-T", "2", "postgres"),
+                Map.of(), null, 120);
+        run.check("pgbench builtin tpcb-like");
+        assertThat(run.out()).contains("transaction type: <builtin: TPC-B (sort of)>")
+                .contains("number of failed transactions: 0 (0.000%)");
     }
 
     @Test
