@@ -122,6 +122,45 @@ class HotStandbyIT {
         }
     }
 
+    /**
+     * The primary killed with -9 in the middle of a write load: after it restarts, the standby
+     * (which reconnects by itself) holds exactly the primary's rows, and more writes follow.
+     */
+    @Test
+    void afterThePrimaryIsKilledDuringALoadTheStandbyMatchesTheRecoveredPrimary() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node primary = cluster.initPrimary("primary");
+            primary.start();
+            primary.psql("CREATE TABLE h (id integer PRIMARY KEY, client integer, v text)");
+            primary.backup("b1");
+            TestCluster.Node standby = cluster.initFromBackup(primary, "b1", "standby", true);
+            standby.start();
+            primary.waitForCatchup(standby);
+            ExecutorService loader = Executors.newSingleThreadExecutor();
+            try {
+                Future<?> load = loader.submit(() -> {
+                    writeLoad(primary, 3, 100_000);
+                    return null;
+                });
+                Thread.sleep(2000);
+                primary.kill9();
+                java.util.concurrent.ExecutionException e = catchThrowableOfType(
+                        java.util.concurrent.ExecutionException.class, () -> load.get(60, TimeUnit.SECONDS));
+                assertThat(e).as("the load ends with the primary").isNotNull();
+            } finally {
+                loader.shutdownNow();
+            }
+            primary.start();
+            primary.psql("INSERT INTO h VALUES (1, 0, 'after the crash')");
+            primary.waitForCatchup(standby);
+            String query = "SELECT id, client, v FROM h ORDER BY id";
+            String onPrimary = primary.psql(query);
+            System.out.println("HotStandbyIT: rows after the primary's crash: " + onPrimary.lines().count());
+            assertThat(onPrimary.lines().count()).isGreaterThan(1);
+            assertThat(standby.psql(query)).isEqualTo(onPrimary);
+        }
+    }
+
     /** {@code clients} pgjdbc sessions each insert {@code rows} rows and update a few of them. */
     private static void writeLoad(TestCluster.Node primary, int clients, int rows) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
