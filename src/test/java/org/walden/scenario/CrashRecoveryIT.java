@@ -66,6 +66,68 @@ class CrashRecoveryIT {
         }
     }
 
+    /**
+     * Big transactions (about 600 kB each) on 1 MB WAL segments, so that their records span
+     * segment files, killed in flight twice: each is found whole or not at all.
+     */
+    @Test
+    void bigTransactionsSpanningSegmentsAreAllOrNothingAfterKill9() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node node = cluster.initPrimary("bigtx", List.of("--auth", "trust", "--wal-segsize", "1"));
+            node.start();
+            node.psql("CREATE TABLE bulk (txn integer, n integer, pad text, PRIMARY KEY (txn, n))");
+            Set<Integer> acked = ConcurrentHashMap.newKeySet();
+            AtomicLong nextTxn = new AtomicLong(1);
+            String pad = "p".repeat(2000);
+            for (int cycle = 1; cycle <= 2; cycle++) {
+                AtomicBoolean stop = new AtomicBoolean();
+                List<Thread> threads = new ArrayList<>();
+                for (int c = 0; c < 2; c++) {
+                    Connection conn = node.connect();
+                    Thread t = new Thread(() -> {
+                        try (conn; PreparedStatement ins = conn.prepareStatement("INSERT INTO bulk VALUES (?, ?, ?)")) {
+                            conn.setAutoCommit(false);
+                            while (!stop.get()) {
+                                int txn = (int) nextTxn.getAndIncrement();
+                                for (int n = 0; n < 300; n++) {
+                                    ins.setInt(1, txn);
+                                    ins.setInt(2, n);
+                                    ins.setString(3, pad);
+                                    ins.addBatch();
+                                }
+                                ins.executeBatch();
+                                conn.commit();
+                                acked.add(txn);
+                            }
+                        } catch (SQLException e) {
+                            // killed
+                        }
+                    }, "bulk-client-" + c);
+                    threads.add(t);
+                    t.start();
+                }
+                Thread.sleep(2500);
+                node.kill9();
+                stop.set(true);
+                for (Thread t : threads) {
+                    t.join(60_000);
+                }
+                node.start();
+                String counts = node.psql("SELECT txn, count(*) FROM bulk GROUP BY txn ORDER BY txn");
+                Set<Integer> present = new HashSet<>();
+                for (String line : counts.lines().toList()) {
+                    String[] f = line.split("\\|");
+                    assertThat(f[1]).as("rows of transaction " + f[0]).isEqualTo("300");
+                    present.add(Integer.parseInt(f[0]));
+                }
+                assertThat(present).containsAll(acked);
+                System.out.printf("CrashRecoveryIT big transactions cycle %d: acknowledged %d, present %d, WAL at %s%n",
+                        cycle, acked.size(), present.size(), node.psql("SELECT pg_current_wal_lsn()"));
+                assertThat(acked).isNotEmpty();
+            }
+        }
+    }
+
     private void runLoadThenKill(TestCluster.Node node, long loadMs) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> threads = new ArrayList<>();

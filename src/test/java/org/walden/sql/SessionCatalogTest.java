@@ -188,6 +188,11 @@ class SessionCatalogTest {
                 .containsExactly(List.of("postgres", "postgres", "postgres"));
         assertThat(c.q("select current_user").columns().get(0).name()).isEqualTo("current_user");
         assertThat(c.q("select current_setting('synchronous_commit')").value()).isEqualTo("on");
+        assertThat(c.q("SELECT pg_catalog.set_config('application_name', 'x', false)").value()).isEqualTo("x");
+        assertThat(c.q("show application_name").value()).isEqualTo("x");
+        assertThat(c.q("select set_config('lock_timeout', '5', false)").value()).isEqualTo("5");
+        assertThat(c.q("select current_setting('lock_timeout')").value()).isEqualTo("5");
+        assertThat(c.q("select set_config('lock_timeout', null, false)").value()).isEqualTo("0");
         assertThat(c.q("select pg_reload_conf()").value()).isEqualTo("t");
         Client.Result now = c.q("select now(), CURRENT_TIMESTAMP");
         assertThat(now.columns().get(0).typeOid()).isEqualTo(1184);
@@ -316,5 +321,57 @@ class SessionCatalogTest {
         Client.Result dbs = c.q(l);
         assertThat(dbs.rows()).extracting(r -> r.get(0)).containsExactly("postgres", "template1");
         assertThat(dbs.rows().get(1).get(7)).isEqualTo("=c/postgres\npostgres=CTc/postgres");
+    }
+
+    @Test
+    void alterSystemAndDatabases() {
+        assertThat(c.q("ALTER SYSTEM SET listen_addresses TO '*';").tag()).isEqualTo("ALTER SYSTEM");
+        c.q("alter system reset synchronous_standby_names");
+        assertThat(((org.walden.sql.testing.MemorySettings) c.session.settings()).alteredSystem)
+                .containsExactly("listen_addresses=*", "synchronous_standby_names");
+        c.q("begin");
+        assertThatThrownBy(() -> c.q("alter system set wal_level = replica"))
+                .hasMessage("ALTER SYSTEM cannot run inside a transaction block")
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.ACTIVE_SQL_TRANSACTION));
+        c.q("rollback");
+        assertThat(c.q("CREATE DATABASE replica_demo;").tag()).isEqualTo("CREATE DATABASE");
+        assertThat(engine.databaseExists("replica_demo")).isTrue();
+        assertThatThrownBy(() -> c.q("create database replica_demo"))
+                .hasMessage("database \"replica_demo\" already exists")
+                .satisfies(e -> assertThat(((PgException) e).sqlState().code()).isEqualTo("42P04"));
+        assertThatThrownBy(() -> c.q("drop database postgres")).hasMessage("cannot drop the currently open database");
+        assertThat(c.q("drop database replica_demo").tag()).isEqualTo("DROP DATABASE");
+        assertThat(engine.databaseExists("replica_demo")).isFalse();
+        assertThatThrownBy(() -> c.q("drop database replica_demo"))
+                .hasMessage("database \"replica_demo\" does not exist")
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.INVALID_CATALOG_NAME));
+    }
+
+    @Test
+    void psqlDescribeTableQueries() {
+        c.q("create table t1 (id int primary key, name varchar(5) default 'x')");
+        Client.Result lookup = c.q("SELECT c.oid,\n  n.nspname,\n  c.relname\nFROM pg_catalog.pg_class c\n     LEFT JOIN "
+                + "pg_catalog.pg_namespace n ON n.oid = c.relnamespace\nWHERE c.relname OPERATOR(pg_catalog.~) '^(t1)$' "
+                + "COLLATE pg_catalog.default\n  AND pg_catalog.pg_table_is_visible(c.oid)\nORDER BY 2, 3;");
+        assertThat(lookup.rows()).hasSize(1);
+        String oid = lookup.value();
+        assertThat(lookup.rows().get(0).subList(1, 3)).containsExactly("public", "t1");
+        Client.Result cols = c.q("SELECT a.attname,\n  pg_catalog.format_type(a.atttypid, a.atttypmod),\n  (SELECT "
+                + "pg_catalog.pg_get_expr(d.adbin, d.adrelid, true)\n   FROM pg_catalog.pg_attrdef d\n   WHERE "
+                + "d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.atthasdef),\n  a.attnotnull,\n  (SELECT "
+                + "c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t\n   WHERE c.oid = a.attcollation AND "
+                + "t.oid = a.atttypid AND a.attcollation <> t.typcollation) AS attcollation,\n  a.attidentity,\n  "
+                + "a.attgenerated\nFROM pg_catalog.pg_attribute a\nWHERE a.attrelid = '" + oid + "' AND a.attnum > 0 AND "
+                + "NOT a.attisdropped\nORDER BY a.attnum;");
+        assertThat(cols.rows()).containsExactly(java.util.Arrays.asList("id", "integer", null, "t", null, "", ""),
+                java.util.Arrays.asList("name", "character varying(5)", "'x'", "f", null, "", ""));
+        Client.Result idx = c.q("SELECT c2.relname, i.indisprimary, i.indisunique, i.indisclustered, i.indisvalid, "
+                + "pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),\n  pg_catalog.pg_get_constraintdef(con.oid, true), "
+                + "contype, condeferrable, condeferred, i.indisreplident, c2.reltablespace\nFROM pg_catalog.pg_class c, "
+                + "pg_catalog.pg_class c2, pg_catalog.pg_index i\n  LEFT JOIN pg_catalog.pg_constraint con ON (conrelid = "
+                + "i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x'))\nWHERE c.oid = '" + oid
+                + "' AND c.oid = i.indrelid AND i.indexrelid = c2.oid\nORDER BY i.indisprimary DESC, c2.relname;");
+        assertThat(idx.rows().get(0).subList(5, 8)).containsExactly(
+                "CREATE UNIQUE INDEX t1_pkey ON t1 USING btree (id)", "PRIMARY KEY (id)", "p");
     }
 }

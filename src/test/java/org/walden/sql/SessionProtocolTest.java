@@ -331,4 +331,23 @@ class SessionProtocolTest {
         assertThat(c.q("show transaction_read_only").value()).isEqualTo("off");
         assertThat(c.q("set transaction isolation level read committed").tag()).isEqualTo("SET");
     }
+
+    @Test
+    void statementAndLockTimeoutsEndLockWaits() {
+        try (Client other = Client.connect(engine, "postgres")) {
+            c.q("begin");
+            c.q("update pgbench_accounts set abalance = 10 where aid = 1");
+            other.q("set statement_timeout = '300ms'");
+            assertThatThrownBy(() -> other.q("update pgbench_accounts set abalance = 11 where aid = 1"))
+                    .hasMessage("canceling statement due to statement timeout")
+                    .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.QUERY_CANCELED));
+            other.q("set statement_timeout = 0");
+            other.q("set lock_timeout = '250ms'");
+            assertThatThrownBy(() -> other.q("delete from pgbench_accounts where aid = 1"))
+                    .hasMessage("canceling statement due to lock timeout")
+                    .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.LOCK_NOT_AVAILABLE));
+            c.q("commit");
+            assertThat(other.q("delete from pgbench_accounts where aid = 1").tag()).isEqualTo("DELETE 1");
+        }
+    }
 }

@@ -51,6 +51,8 @@ class SessionQueryTest {
         assertThat(r.columns().get(8).typeOid()).isEqualTo(25);
         assertThat(c.q("select version()").value()).isEqualTo("PostgreSQL " + c.q("show server_version").value()
                 + " on x86_64-pc-linux-gnu, compiled by javac 21, 64-bit").startsWith("PostgreSQL 15.18 (Walden ");
+        assertThat(c.q("select 'n=' || 6 * 7, 42 || ' is n', 'x' || 1.5 || true").rows())
+                .containsExactly(List.of("n=42", "42 is n", "x1.5true"));
         assertThat(c.q("select version()").columns().get(0).name()).isEqualTo("version");
     }
 

@@ -143,9 +143,19 @@ public final class TestCluster implements AutoCloseable {
 
     /** initdb, then the settings a test node needs: its port, 127.0.0.1, a private socket dir, replication. */
     public Node initPrimary(String name) {
+        return initPrimary(name, List.of("--auth", "trust"));
+    }
+
+    /**
+     * As {@link #initPrimary(String)} with {@code authArgs} (e.g. {@code --auth scram-sha-256
+     * --pwfile FILE}) in place of {@code --auth trust}. Without trust, {@link Node#psql} and
+     * {@link Node#connect} cannot log in: such tests connect with a password themselves.
+     */
+    public Node initPrimary(String name, List<String> authArgs) {
         Node node = new Node(name, root.resolve(name), freePort());
-        walden("initdb", "-D", node.dataDir.toString(), "-U", "postgres", "--auth", "trust")
-                .check("initdb of " + name);
+        List<String> args = new ArrayList<>(List.of("initdb", "-D", node.dataDir.toString(), "-U", "postgres"));
+        args.addAll(authArgs);
+        walden(args.toArray(String[]::new)).check("initdb of " + name);
         node.appendConf("""
                 # TestCluster
                 listen_addresses = '127.0.0.1'

@@ -233,8 +233,12 @@ final class ExprAnalyzer {
         }
         Node l = analyze(b.left());
         Node r = analyze(b.right());
-        // an unknown side takes the other side's type (aid = $1 → int4)
-        if (isUnknown(l) && !isUnknown(r)) {
+        // an unknown side takes the other side's type (aid = $1 → int4); but for || beside a
+        // non-string it is text, as PostgreSQL picks text || anynonarray ('n=' || 42 → n=42)
+        if (b.op().equals("||") && isUnknown(l) != isUnknown(r) && !(isUnknown(l) ? r : l).type.isString()) {
+            l = resolveUnknown(l, PgType.TEXT);
+            r = resolveUnknown(r, PgType.TEXT);
+        } else if (isUnknown(l) && !isUnknown(r)) {
             l = resolveUnknown(l, r.type);
         } else if (isUnknown(r) && !isUnknown(l)) {
             r = resolveUnknown(r, l.type);
@@ -376,10 +380,19 @@ final class ExprAnalyzer {
             if (x == null || y == null) {
                 return null;
             }
-            String xs = lt == PgType.BPCHAR ? Values.stripTrailingSpaces((String) x) : Values.toText(lt, x, zone);
-            String ys = rt == PgType.BPCHAR ? Values.stripTrailingSpaces((String) y) : Values.toText(rt, y, zone);
-            return xs + ys;
+            return concatOperand(lt, x) + concatOperand(rt, y);
         });
+    }
+
+    /** An operand of || as its cast to text gives it (bpchar loses trailing blanks, boolean is 'true'). */
+    private String concatOperand(PgType t, Object v) {
+        if (t == PgType.BPCHAR) {
+            return Values.stripTrailingSpaces((String) v);
+        }
+        if (t == PgType.BOOL) {
+            return (Boolean) v ? "true" : "false";
+        }
+        return Values.toText(t, v, zone);
     }
 
     private Node like(String op, Node l, Node r, int position) {

@@ -135,6 +135,8 @@ final class Functions {
                     });
                 }
                 return null;
+            case "set_config":
+                return n == 3 ? setConfig(a, args) : null;
             case "coalesce":
                 return coalesce(a, args);
             case "nullif":
@@ -161,6 +163,30 @@ final class Functions {
             default:
                 return null;
         }
+    }
+
+    /**
+     * set_config(name, value, is_local): SET [LOCAL] name = value (a null value resets it) and
+     * returns the new value as SHOW prints it. libpq programs (createuser, pg_dump...) send
+     * {@code SELECT pg_catalog.set_config('search_path', '', false)} right after connecting.
+     */
+    private static Node setConfig(ExprAnalyzer a, List<Node> args) {
+        Node name = a.castTo(args.get(0), PgType.TEXT, -1);
+        Node value = a.castTo(args.get(1), PgType.TEXT, -1);
+        Node local = a.castTo(args.get(2), PgType.BOOL, -1);
+        return new Node.Fn(PgType.TEXT, false, ctx -> {
+            Object setting = name.eval(ctx);
+            if (setting == null) {
+                throw new PgException(SqlState.INTERNAL_ERROR, "SET requires parameter name");
+            }
+            Object v = value.eval(ctx);
+            if (v == null) {
+                ctx.env.settings().reset((String) setting);
+            } else {
+                ctx.env.settings().set((String) setting, (String) v, Boolean.TRUE.equals(local.eval(ctx)));
+            }
+            return ctx.env.settings().show((String) setting);
+        });
     }
 
     private static Node stringFunction(ExprAnalyzer a, String name, Node arg) {

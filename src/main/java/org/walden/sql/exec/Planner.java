@@ -65,6 +65,7 @@ public final class Planner {
             case Ast.KnownClientQuery k -> {
                 plan = new Plan.Utility(stmt);
                 columns = ClientQueries.columns(k);
+                ClientQueries.declareParams(k, params);
             }
             default -> plan = new Plan.Utility(stmt);
         }

@@ -79,7 +79,8 @@ public final class Ast {
 
     /** A statement as parsed. */
     public sealed interface Stmt permits Select, Insert, Update, Delete, CreateTable, DropTable, Truncate,
-            TransactionStmt, Show, SetStmt, Reset, Checkpoint, RoleStmt, DropRole, NoOp, AlterTableAddPk, Copy, KnownClientQuery {
+            TransactionStmt, Show, SetStmt, Reset, Checkpoint, RoleStmt, DropRole, NoOp, AlterTableAddPk, Copy, KnownClientQuery,
+            AlterSystem, CreateDatabase, DropDatabase {
     }
 
     public record Target(Expr expr, String alias) {
@@ -175,6 +176,17 @@ public final class Ast {
      * before parsing because it uses SQL Walden does not run yet (joins, LATERAL).
      */
     public record KnownClientQuery(String kind, String argument) implements Stmt {
+    }
+
+    /** ALTER SYSTEM SET name = value, or RESET name (value null). */
+    public record AlterSystem(String name, String value) implements Stmt {
+    }
+
+    /** CREATE DATABASE name [options, accepted and ignored]. */
+    public record CreateDatabase(String name) implements Stmt {
+    }
+
+    public record DropDatabase(String name, boolean ifExists) implements Stmt {
     }
 
     /** A statement accepted and ignored (VACUUM, ANALYZE): answers only its tag. */
