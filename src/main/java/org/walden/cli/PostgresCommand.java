@@ -77,12 +77,12 @@ final class PostgresCommand implements Callable<Integer> {
             PgLog.report(e, null);
             return 1;
         }
-        Clock clock = Clock.systemUTC();
-        PgLogging.configure(settings, dir, clock);
-        settings.addReloadListener(() -> PgLogging.configure(settings, dir, clock));
         if (!checkLockFile(dir)) {
             return 1;
         }
+        Clock clock = Clock.systemUTC();
+        PgLogging.configure(settings, dir, clock);
+        settings.addReloadListener(() -> PgLogging.configure(settings, dir, clock));
         writeOpts(dir);
         return runServer(dir, settings, clock);
     }

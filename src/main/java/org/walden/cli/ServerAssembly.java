@@ -47,6 +47,7 @@ import org.walden.wal.Wal;
 final class ServerAssembly implements ClusterFactory.RunningServer {
 
     private static final long WALRECEIVER_STOP_TIMEOUT_MS = 10_000;
+    private static final long CONSISTENCY_POLL_MS = 100;
 
     private final Postmaster postmaster;
     private final Engine engine;
@@ -111,10 +112,18 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             ServerAssembly server = new ServerAssembly(pm, engine, receiver, receiverThread);
             pm.addShutdownTask(server::shutdownEngine);
             pm.setPromoteHandler(() -> PgLog.warning("promotion is not implemented yet; promote request ignored"));
-            pm.installSignalHandlers();
-            pm.start();
             if (receiverThread != null) {
                 receiverThread.start();
+            }
+            if (standby) {
+                awaitConsistency(engine, settings);
+            }
+            pm.installSignalHandlers();
+            pm.start();
+            if (standby) {
+                // pg_ctl reads "standby" as ready: a hot standby accepting read-only connections
+                org.walden.server.PostmasterPidFile.setStatus(dataDir,
+                        org.walden.server.PostmasterPidFile.STATUS_STANDBY);
             }
             return server;
         } catch (IOException e) {
@@ -123,6 +132,27 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         } catch (RuntimeException e) {
             engine.shutdown();
             throw e;
+        }
+    }
+
+    /**
+     * A hot standby admits connections only once redo has reached a consistent state (the
+     * backup's end or the minimum recovery point), as PostgreSQL's postmaster waits for
+     * PMSIGNAL_BEGIN_HOT_STANDBY; until then it does not listen, and ctl start keeps waiting.
+     */
+    private static void awaitConsistency(Engine engine, GucServerSettings settings) {
+        if (engine.isConsistent()) {
+            return;
+        }
+        PgLog.log("waiting for a consistent recovery state before accepting read-only connections");
+        while (!engine.isConsistent()) {
+            try {
+                Thread.sleep(CONSISTENCY_POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PgException(PgException.Severity.FATAL, SqlState.ADMIN_SHUTDOWN,
+                        "interrupted while waiting for a consistent recovery state", null, null, e);
+            }
         }
     }
 

@@ -463,7 +463,8 @@ public final class PgClient implements AutoCloseable {
     }
 
     /**
-     * Waits up to {@code timeoutMs} for the server's next CopyData. Returns {@link CopyEvent.Timeout}
+     * Waits up to {@code timeoutMs} for the server's next CopyData ({@code 0}: only what has
+     * already arrived, without waiting). Returns {@link CopyEvent.Timeout}
      * when nothing came, {@link CopyEvent.Done} when the server ended its side of the copy.
      * An ErrorResponse (the server ended the copy with an error) is thrown after ReadyForQuery.
      */
@@ -475,8 +476,9 @@ public final class PgClient implements AutoCloseable {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         while (true) {
             long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
-            if (!stream.hasBufferedInput() && (leftMs <= 0 || !stream.awaitReadable(leftMs))) {
-                if (System.nanoTime() - deadline >= 0) {
+            boolean ready = leftMs <= 0 ? stream.pollReadable() : stream.awaitReadable(leftMs);
+            if (!ready) {
+                if (leftMs <= 0 || System.nanoTime() - deadline >= 0) {
                     return new CopyEvent.Timeout();
                 }
                 continue;

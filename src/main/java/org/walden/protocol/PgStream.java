@@ -137,6 +137,11 @@ public final class PgStream implements Closeable {
         return fill() != 0;
     }
 
+    /** True if input is buffered or readable right now (or the peer closed); never waits. */
+    public boolean pollReadable() throws IOException {
+        return inBuf.hasRemaining() || fill() != 0;
+    }
+
     /** Waits on a selector; a selector closed by {@link #close()} reads as a closed channel. */
     private static void select(Selector selector, long timeoutMs) throws IOException {
         try {

@@ -37,13 +37,26 @@ public final class ScramServer {
     private String serverFirst;
     private String nonce;
 
-    /** {@code verifier} null: a mock exchange that always fails. */
+    /** {@code verifier} null: a mock exchange (random salt) that always fails. */
     public ScramServer(ScramSha256.Verifier verifier, Random random) {
+        this(verifier, random, null);
+    }
+
+    /**
+     * {@code verifier} null: a mock exchange that always fails, with {@code mockSalt} (PostgreSQL's
+     * scram_mock_salt: the same salt for the same user name every time, so probing does not
+     * reveal which roles exist), or a random salt when that is null.
+     */
+    public ScramServer(ScramSha256.Verifier verifier, Random random, byte[] mockSalt) {
         this.random = random;
         this.mock = verifier == null;
         if (verifier == null) {
             byte[] salt = new byte[ScramSha256.DEFAULT_SALT_BYTES];
-            random.nextBytes(salt);
+            if (mockSalt != null) {
+                System.arraycopy(mockSalt, 0, salt, 0, Math.min(salt.length, mockSalt.length));
+            } else {
+                random.nextBytes(salt);
+            }
             byte[] key = new byte[32];
             random.nextBytes(key);
             this.verifier = new ScramSha256.Verifier(ScramSha256.DEFAULT_ITERATIONS, salt, key, key);

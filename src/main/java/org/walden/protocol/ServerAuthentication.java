@@ -28,11 +28,21 @@ public final class ServerAuthentication {
 
     private final PgStream stream;
     private final Random random;
+    private final byte[] mockAuthNonce;
 
-    /** {@code random} should be a SecureRandom outside tests. */
+    /** {@code random} should be a SecureRandom outside tests. Mock SCRAM salts are random. */
     public ServerAuthentication(PgStream stream, Random random) {
+        this(stream, random, null);
+    }
+
+    /**
+     * {@code mockAuthNonce}: a per-server secret (PostgreSQL's mock_auth_nonce in pg_control)
+     * from which a role without a SCRAM verifier gets a stable mock salt.
+     */
+    public ServerAuthentication(PgStream stream, Random random, byte[] mockAuthNonce) {
         this.stream = stream;
         this.random = random;
+        this.mockAuthNonce = mockAuthNonce;
     }
 
     /**
@@ -46,9 +56,9 @@ public final class ServerAuthentication {
             case REJECT -> throw new IllegalArgumentException("reject is decided by the caller");
             case PASSWORD -> checkCleartext(userName, storedVerifier, readCleartext());
             case MD5 -> ScramSha256.parseVerifier(storedVerifier) != null
-                    ? runScram(storedVerifier)
+                    ? runScram(userName, storedVerifier)
                     : runMd5(userName, storedVerifier);
-            case SCRAM_SHA_256 -> runScram(storedVerifier);
+            case SCRAM_SHA_256 -> runScram(userName, storedVerifier);
         };
         if (!ok) {
             throw passwordFailed(userName);
@@ -93,7 +103,7 @@ public final class ServerAuthentication {
         return Md5Password.saltedResponse(verifier, salt).equals(answer);
     }
 
-    private boolean runScram(String stored) throws IOException {
+    private boolean runScram(String userName, String stored) throws IOException {
         ScramSha256.Verifier verifier = ScramSha256.parseVerifier(stored);
         if (verifier == null && stored != null && !Md5Password.isMd5Verifier(stored)) {
             // A plaintext password: derive a verifier for this exchange.
@@ -101,7 +111,7 @@ public final class ServerAuthentication {
             random.nextBytes(salt);
             verifier = ScramSha256.buildVerifier(stored, salt, ScramSha256.DEFAULT_ITERATIONS);
         }
-        ScramServer scram = new ScramServer(verifier, random);
+        ScramServer scram = new ScramServer(verifier, random, mockSalt(userName));
         stream.sendAndFlush(BackendMessages.authenticationSasl(List.of(PgProtocol.SCRAM_SHA_256)));
 
         // SASLInitialResponse: String(mechanism) Int32(length or -1) Byten(client-first-message)
@@ -123,6 +133,22 @@ public final class ServerAuthentication {
         }
         stream.send(BackendMessages.authenticationSaslFinal(serverFinal));
         return true;
+    }
+
+    /** sha256(user name || mock nonce), as PostgreSQL's scram_mock_salt; null without a nonce. */
+    private byte[] mockSalt(String userName) {
+        return mockSalt(mockAuthNonce, userName);
+    }
+
+    static byte[] mockSalt(byte[] mockAuthNonce, String userName) {
+        if (mockAuthNonce == null) {
+            return null;
+        }
+        byte[] name = userName.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] input = new byte[name.length + mockAuthNonce.length];
+        System.arraycopy(name, 0, input, 0, name.length);
+        System.arraycopy(mockAuthNonce, 0, input, name.length, mockAuthNonce.length);
+        return ScramSha256.sha256(input);
     }
 
     private Message readPasswordMessage() throws IOException {

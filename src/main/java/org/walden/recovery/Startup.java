@@ -213,6 +213,9 @@ public final class Startup {
             WalRecord r;
             replayLock.lock();
             try {
+                if (!receiver.timeline().equals(reader.timeline())) {
+                    reader.setTimeline(receiver.timeline()); // the walreceiver follows a new timeline
+                }
                 r = reader.readNext(limit);
                 if (r != null) {
                     replayOne(r);

@@ -122,7 +122,21 @@ public final class BaseBackupClient {
         }
     }
 
+    /** pg_basebackup's option checks that depend on each other. */
+    static void checkOptions(Options o) {
+        if (o.createSlot() && o.slot() == null) {
+            throw new IllegalArgumentException("--create-slot needs a slot to be specified using --slot");
+        }
+        if (o.slot() != null && o.walMethod() != WalMethod.STREAM) {
+            throw new IllegalArgumentException("replication slots can only be used with WAL streaming");
+        }
+        if (o.pgdata() == null) {
+            throw new IllegalArgumentException("no target directory specified");
+        }
+    }
+
     private void baseBackup(Options o) throws IOException, InterruptedException {
+        checkOptions(o);
         prepareTargetDirectory(o.pgdata());
         try (PgClient conn = PgClient.connect(connInfo(o))) {
             conn.simpleQuery("SHOW data_directory_mode");

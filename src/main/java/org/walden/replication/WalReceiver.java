@@ -2,6 +2,7 @@ package org.walden.replication;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -99,6 +100,18 @@ public final class WalReceiver implements Runnable {
     private Lsn lastReportedApply = Lsn.INVALID;
     private volatile Consumer<String> logListener = s -> { };
 
+    // pg_stat_wal_receiver: written by the walreceiver thread, read by anyone.
+    private volatile int pid;
+    private volatile Lsn receiveStartLsn;
+    private volatile TimelineId receiveStartTli;
+    private volatile Lsn writtenLsnShown = Lsn.INVALID;
+    private volatile Instant lastMsgSendTime;
+    private volatile Instant lastMsgReceiptTime;
+    private volatile Lsn latestEndLsn = Lsn.INVALID;
+    private volatile Instant latestEndTime;
+    private volatile String senderHost;
+    private volatile Integer senderPort;
+
     public WalReceiver(Config config, ReceivedWalSink sink, Clock clock) {
         this.config = config;
         this.sink = sink;
@@ -117,6 +130,30 @@ public final class WalReceiver implements Runnable {
     /** The timeline being received, or null before the first connection. */
     public TimelineId receivingTimeline() {
         return receivingTimeline;
+    }
+
+    /** The pid pg_stat_wal_receiver shows (the postmaster assigns one to each role thread). */
+    public void setPid(int pid) {
+        this.pid = pid;
+    }
+
+    /** pg_stat_wal_receiver's row, or null when no walreceiver runs (STOPPED). */
+    public WalReceiverStat stat() {
+        WalRcvState s = state;
+        if (s == WalRcvState.STOPPED) {
+            return null;
+        }
+        TimelineId tli = receivingTimeline;
+        TimelineId startTli = receiveStartTli;
+        String slot = config.primarySlotName();
+        return new WalReceiverStat(pid, s.viewName(), receiveStartLsn, startTli == null ? null : startTli.value(),
+                orNull(writtenLsnShown), orNull(lastReceiveLsn), tli == null ? null : tli.value(), lastMsgSendTime,
+                lastMsgReceiptTime, orNull(latestEndLsn), latestEndTime, slot == null || slot.isEmpty() ? null : slot,
+                senderHost, senderPort, connInfo().toDisplayString());
+    }
+
+    private static Lsn orNull(Lsn lsn) {
+        return lsn == null || !lsn.isValid() ? null : lsn;
     }
 
     /** Also receives every line the walreceiver logs at LOG level or above (tests, the server log). */
@@ -205,6 +242,17 @@ public final class WalReceiver implements Runnable {
             return;
         }
         try (conn) {
+            if (config.walReceiverTimeoutMs() > 0) {
+                // a primary that stops answering commands is given up on like a silent stream
+                conn.setIoTimeoutMs(Math.max(config.walReceiverTimeoutMs(), 1000));
+            }
+            if (conn.remoteAddress() instanceof java.net.InetSocketAddress a) {
+                senderHost = a.getHostString();
+                senderPort = a.getPort();
+            } else {
+                senderHost = String.valueOf(conn.remoteAddress());
+                senderPort = null;
+            }
             TimelineId tli = identifyAndFetchHistories(conn);
             Lsn start = segmentStart(sink.endOfWal());
             while (!shutdownRequested) {
@@ -296,6 +344,8 @@ public final class WalReceiver implements Runnable {
         }
         receivingTimeline = tli;
         writtenUpto = start;
+        receiveStartLsn = start;
+        receiveStartTli = tli;
         setState(WalRcvState.STREAMING);
         logLine("started streaming WAL from primary at " + start + " on timeline " + tli);
         lastMessageMillis = clock.millis();
@@ -304,7 +354,8 @@ public final class WalReceiver implements Runnable {
         xlogWalRcvSendReply(conn, true, false);
         while (true) {
             if (shutdownRequested) {
-                conn.finishCopy();
+                // as libpqrcv_disconnect: say we are done, then hang up without waiting for the primary
+                conn.sendCopyDone();
                 return null;
             }
             PgClient.CopyEvent ev = conn.readCopyData(NAP_MS);
@@ -348,8 +399,11 @@ public final class WalReceiver implements Runnable {
             Lsn end = w.dataStart().plus(w.length());
             if (end.isAfter(writtenUpto)) {
                 writtenUpto = end;
+                writtenLsnShown = end;
             }
+            processWalSndrMessage(w.walEnd(), w.sendTimeMicros());
         } else if (msg instanceof StreamingMessages.PrimaryKeepalive k) {
+            processWalSndrMessage(k.walEnd(), k.sendTimeMicros());
             if (k.replyRequested()) {
                 xlogWalRcvSendReply(conn, true, false);
             }
@@ -357,6 +411,17 @@ public final class WalReceiver implements Runnable {
             throw new PgException(SqlState.PROTOCOL_VIOLATION,
                     "invalid replication message type " + (char) payload[0]);
         }
+    }
+
+    /** ProcessWalSndrMessage: the primary's clock and WAL end, for pg_stat_wal_receiver. */
+    private void processWalSndrMessage(Lsn walEnd, long sendTimeMicros) {
+        Instant sent = StreamingMessages.fromPgTimestampMicros(sendTimeMicros);
+        lastMsgSendTime = sent;
+        lastMsgReceiptTime = clock.instant();
+        if (walEnd.isAfter(latestEndLsn)) {
+            latestEndTime = sent;
+        }
+        latestEndLsn = walEnd;
     }
 
     /** XLogWalRcvFlush: fsync what was written, publish it, report it. */

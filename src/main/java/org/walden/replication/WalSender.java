@@ -65,6 +65,8 @@ public final class WalSender implements Runnable {
     private static final long MAX_NAP_MS = 100;
     /** How long DROP_REPLICATION_SLOT ... WAIT waits for the slot's user to go. */
     private static final long DROP_SLOT_WAIT_MS = 60_000;
+    /** The pause when the WAL source said "flushed" but gave no bytes (a race with its reader). */
+    private static final long NO_PROGRESS_NAP_MS = 10;
     /** Messages sent between two flushes of the output while catching up. */
     private static final int MESSAGES_PER_FLUSH = 16;
 
@@ -111,6 +113,10 @@ public final class WalSender implements Runnable {
     private volatile PgWire.Message pendingMessage;
     /** The command already ended with ErrorResponse + ReadyForQuery (a failed stream). */
     private boolean readyForQuerySent;
+    /** Sent-time samples for pg_stat_replication's lags; one per streaming session. */
+    private volatile LagTracker lagTracker = new LagTracker();
+    /** Reply reader only: the previous reply said everything sent was applied. */
+    private boolean fullyAppliedLastTime;
     private final ReentrantLock streamLock = new ReentrantLock();
     /** Signalled by the reply reader when clientCopyDone or clientGone becomes true. */
     private final Condition clientEnded = streamLock.newCondition();
@@ -422,6 +428,8 @@ public final class WalSender implements Runnable {
         clientGone = false;
         streamFailed = false;
         pendingMessage = null;
+        lagTracker = new LagTracker();
+        fullyAppliedLastTime = false;
         waitingForPingResponse = false;
         lastReplyMillis = ctx.clock().millis();
         Thread reader = Thread.ofVirtual().name("walsender-" + pid + "-replies").start(this::processRepliesLoop);
@@ -437,9 +445,12 @@ public final class WalSender implements Runnable {
             }
             reader.join(java.time.Duration.ofMillis(timeoutOrDefaultMs()));
             return end;
-        } catch (PgException e) {
+        } catch (RuntimeException failure) {
             // As PostgreSQL: the ERROR ends COPY; ReadyForQuery follows, and the session goes on
             // once the reader has handed back the client's next command.
+            PgException e = failure instanceof PgException p ? p
+                    : new PgException(failure instanceof java.io.UncheckedIOException ? SqlState.IO_ERROR
+                            : SqlState.INTERNAL_ERROR, String.valueOf(failure.getMessage()), failure);
             log.info("walsender {}: {}", pid, e.getMessage());
             streamFailed = true;
             out.errorResponse(e);
@@ -494,10 +505,16 @@ public final class WalSender implements Runnable {
             }
             Lsn sendUpto = validUpto != null ? validUpto : wal.flushedLsn();
             if (sentPtr.isBefore(sendUpto)) {
-                xlogSendPhysical(tli, sendUpto, buffer);
+                if (!xlogSendPhysical(tli, sendUpto, buffer)) {
+                    wal.awaitFlushBeyond(sendUpto, NO_PROGRESS_NAP_MS); // flushed but not readable yet
+                }
                 if (++sinceFlush >= MESSAGES_PER_FLUSH || !sentPtr.isBefore(sendUpto)) {
                     out.flush();
                     sinceFlush = 0;
+                    if (walSndCheckTimeOut()) {
+                        return StreamEnd.CLIENT_GONE;
+                    }
+                    walSndKeepaliveIfNecessary();
                 }
                 if (entry.state == WalSndState.CATCHUP && !sentPtr.isBefore(sendUpto)) {
                     entry.state = entry.state.moveTo(WalSndState.STREAMING);
@@ -523,21 +540,26 @@ public final class WalSender implements Runnable {
         }
     }
 
-    /** XLogSendPhysical: one XLogData of at most 128 KiB, not crossing a segment boundary. */
-    private void xlogSendPhysical(TimelineId tli, Lsn sendUpto, byte[] buffer) throws IOException {
+    /**
+     * XLogSendPhysical: one XLogData of at most 128 KiB, not crossing a segment boundary.
+     * Returns false when the WAL source had nothing to give yet.
+     */
+    private boolean xlogSendPhysical(TimelineId tli, Lsn sendUpto, byte[] buffer) throws IOException {
         long segmentSize = ctx.walSource().walSegmentSizeBytes();
         long toSegmentEnd = segmentSize - sentPtr.segmentOffset(segmentSize);
         int n = (int) Math.min(Math.min(StreamingMessages.MAX_SEND_SIZE_BYTES, sendUpto.minus(sentPtr)),
                 toSegmentEnd);
         int read = ctx.walSource().readWal(tli, sentPtr, buffer, 0, n);
         if (read <= 0) {
-            return;
+            return false;
         }
         n = read;
         long now = StreamingMessages.toPgTimestampMicros(ctx.clock().instant());
         out.copyData(new StreamingMessages.XLogData(sentPtr, sendUpto, now, buffer, 0, n).encode());
         sentPtr = sentPtr.plus(n);
         entry.sentLsn = sentPtr;
+        lagTracker.write(sentPtr, now);
+        return true;
     }
 
     private long napMs() {
@@ -645,12 +667,41 @@ public final class WalSender implements Runnable {
         }
     }
 
+    /**
+     * The lag part of ProcessStandbyReplyMessage: a lag is updated when the reply passed a sent
+     * sample; two replies in a row with everything applied clear them (an idle standby shows NULL).
+     */
+    private void updateLags(StreamingMessages.StandbyStatusUpdate r) {
+        long now = StreamingMessages.toPgTimestampMicros(ctx.clock().instant());
+        LagTracker tracker = lagTracker;
+        long writeLag = tracker.read(LagTracker.Head.WRITE, r.writeLsn(), now);
+        long flushLag = tracker.read(LagTracker.Head.FLUSH, r.flushLsn(), now);
+        long applyLag = tracker.read(LagTracker.Head.APPLY, r.applyLsn(), now);
+        boolean clear = false;
+        if (r.applyLsn().equals(entry.sentLsn)) {
+            clear = fullyAppliedLastTime;
+            fullyAppliedLastTime = true;
+        } else {
+            fullyAppliedLastTime = false;
+        }
+        if (writeLag != -1 || clear) {
+            entry.writeLagMicros = writeLag;
+        }
+        if (flushLag != -1 || clear) {
+            entry.flushLagMicros = flushLag;
+        }
+        if (applyLag != -1 || clear) {
+            entry.replayLagMicros = applyLag;
+        }
+    }
+
     /** ProcessStandbyReplyMessage: publish write/flush/apply; a slot's restart_lsn follows the flush. */
     private void processStandbyReplyMessage(StreamingMessages.StandbyStatusUpdate r) {
         entry.writeLsn = r.writeLsn();
         entry.flushLsn = r.flushLsn();
         entry.replayLsn = r.applyLsn();
         entry.replyTime = StreamingMessages.fromPgTimestampMicros(r.clientTimeMicros());
+        updateLags(r);
         if (r.replyRequested()) {
             // answered at once from this thread, as ProcessStandbyReplyMessage does
             try {

@@ -34,6 +34,10 @@ public final class WalSenderRegistry {
         volatile Lsn flushLsn = Lsn.INVALID;
         volatile Lsn replayLsn = Lsn.INVALID;
         volatile Instant replyTime;
+        /** Lags in microseconds, -1 when unknown; written by the reply reader. */
+        volatile long writeLagMicros = -1;
+        volatile long flushLagMicros = -1;
+        volatile long replayLagMicros = -1;
         /** True once streaming started (pg_stat_replication shows only streaming-capable senders' LSNs). */
         volatile boolean streamingStarted;
 
@@ -74,7 +78,12 @@ public final class WalSenderRegistry {
             return new WalSenderStat(pid, userName, applicationName,
                     client == null ? null : client.getAddress(), client == null ? -1 : client.getPort(),
                     backendStart, state.viewName(), started ? sentLsn : null, orNull(writeLsn), orNull(flushLsn),
-                    orNull(replayLsn), null, null, null, 0, "async", replyTime);
+                    orNull(replayLsn), lag(writeLagMicros), lag(flushLagMicros), lag(replayLagMicros), 0, "async",
+                    replyTime);
+        }
+
+        private static Long lag(long micros) {
+            return micros < 0 ? null : micros;
         }
 
         private static Lsn orNull(Lsn lsn) {

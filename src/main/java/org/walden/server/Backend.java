@@ -19,6 +19,7 @@ import org.walden.protocol.FrontendMessages;
 import org.walden.protocol.Message;
 import org.walden.protocol.PgStream;
 import org.walden.sql.ColumnDesc;
+import org.walden.sql.CopyIn;
 import org.walden.sql.Portal;
 import org.walden.sql.Prepared;
 import org.walden.sql.Session;
@@ -138,6 +139,15 @@ public final class Backend {
         return PgException.fatal(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command");
     }
 
+    /** log_statement = 'all' (the 'ddl' and 'mod' levels need statement kinds the protocol layer does not know). */
+    private boolean logStatementAll() {
+        try {
+            return "all".equals(session.settings().show("log_statement"));
+        } catch (PgException e) {
+            return false;
+        }
+    }
+
     /** Dispatches one message; false when the connection ends (Terminate). */
     private boolean processMessage(Message m) throws IOException {
         char type = m.type();
@@ -212,6 +222,9 @@ public final class Backend {
 
     /** PostgreSQL's exec_simple_query: every statement in turn; an error stops the rest. */
     private void execSimpleQuery(String sql) throws IOException {
+        if (logStatementAll()) {
+            log.info("statement: {}", sql);
+        }
         ignoreTillSync = false;
         statements.remove("");
         portals.remove("");
@@ -242,6 +255,11 @@ public final class Backend {
 
     private void runSimpleStatement(Prepared p) throws IOException {
         Portal portal = session.bind(p, new byte[0][], new short[0], new short[0]);
+        CopyIn copy = portal.copyIn();
+        if (copy != null) {
+            stream.send(BackendMessages.commandComplete(runCopyIn(copy)));
+            return;
+        }
         List<ColumnDesc> columns = portal.columns();
         if (columns != null) {
             stream.send(BackendMessages.rowDescription(fields(columns)));
@@ -292,6 +310,45 @@ public final class Backend {
                     c.typeModifier(), c.format()));
         }
         return out;
+    }
+
+    // ------------------------------------------------------------------ COPY FROM STDIN
+
+    /**
+     * COPY ... FROM STDIN (PostgreSQL's CopyGetData loop): CopyInResponse, then CopyData into
+     * the {@link CopyIn} until CopyDone (returns the tag) or CopyFail (57014). Flush and Sync
+     * are ignored meanwhile, as the protocol says; any other message is an error. An error
+     * ends the copy at once: the ErrorResponse goes out, and the CopyData still arriving is
+     * dropped by the main loop, as PostgreSQL drops it.
+     */
+    private String runCopyIn(CopyIn copy) throws IOException {
+        stream.sendAndFlush(BackendMessages.copyInResponse(0, new short[copy.columnCount()]));
+        while (true) {
+            awaitCopyMessage();
+            Message m = stream.readMessage(Backend::maxLengthFor);
+            switch (m.type()) {
+                case F_COPY_DATA -> copy.data(m.body());
+                case F_COPY_DONE -> {
+                    return copy.done();
+                }
+                case F_COPY_FAIL -> {
+                    copy.fail(FrontendMessages.decodeQuery(m));
+                    throw new PgException(SqlState.QUERY_CANCELED, "COPY from stdin failed: "
+                            + FrontendMessages.decodeQuery(m));
+                }
+                case F_FLUSH, F_SYNC -> { }
+                default -> throw new PgException(SqlState.PROTOCOL_VIOLATION, String.format(
+                        "unexpected message type 0x%02X during COPY from stdin", (int) m.type()));
+            }
+        }
+    }
+
+    private void awaitCopyMessage() throws IOException {
+        while (!stream.awaitReadable(IDLE_POLL_MS)) {
+            if (terminateRequested) {
+                throw adminShutdown();
+            }
+        }
     }
 
     // ------------------------------------------------------------------ extended query
@@ -367,8 +424,16 @@ public final class Backend {
     private void execExecute(FrontendMessages.Execute e) throws IOException {
         Portal portal = portal(e.portalName());
         Prepared p = portalStatements.get(e.portalName());
+        if (p != null && logStatementAll()) {
+            log.info("execute {}: {}", e.portalName().isEmpty() ? "<unnamed>" : e.portalName(), p.sql());
+        }
         if (p != null && p.isEmpty()) {
             stream.send(BackendMessages.emptyQueryResponse());
+            return;
+        }
+        CopyIn copy = portal.copyIn();
+        if (copy != null) {
+            stream.send(BackendMessages.commandComplete(runCopyIn(copy)));
             return;
         }
         Portal.Completion done = portal.execute(Math.max(0, e.maxRows()), this::sendDataRow);

@@ -52,6 +52,8 @@ final class BackendStartup implements Runnable {
     private final Postmaster postmaster;
     private final PgStream stream;
     private ChildProcess child;
+    /** The database asked for, once the startup packet is read (for the disconnection log line). */
+    private String database;
 
     BackendStartup(Postmaster postmaster, PgStream stream) {
         this.postmaster = postmaster;
@@ -60,6 +62,7 @@ final class BackendStartup implements Runnable {
 
     @Override
     public void run() {
+        long startNanos = System.nanoTime();
         try {
             serve();
         } catch (PgException e) {
@@ -82,9 +85,20 @@ final class BackendStartup implements Runnable {
                     }
                 }
                 postmaster.unregister(child);
+                if (child.userName != null && setting("log_disconnections")) {
+                    logDisconnection(System.nanoTime() - startNanos);
+                }
             }
             stream.close();
         }
+    }
+
+    /** "disconnection: session time: 0:00:01.234 user=u database=d host=[local]", as log_disconnections writes it. */
+    private void logDisconnection(long elapsedNanos) {
+        long ms = elapsedNanos / 1_000_000;
+        log.info(String.format("disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s %s",
+                ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000, child.userName, database,
+                hostAndPort()));
     }
 
     private void sendFatal(PgException e) {
@@ -98,6 +112,9 @@ final class BackendStartup implements Runnable {
     }
 
     private void serve() throws IOException {
+        if (setting("log_connections")) {
+            log.info("connection received: {}", hostAndPort());
+        }
         stream.setIoTimeoutMs(AUTHENTICATION_TIMEOUT_MS);
         if (!stream.awaitReadable(AUTHENTICATION_TIMEOUT_MS)) {
             return; // PostgreSQL: a connection that sends nothing is closed silently
@@ -113,23 +130,28 @@ final class BackendStartup implements Runnable {
                     "no PostgreSQL user name specified in startup packet");
         }
         HbaFile.Replication replication = replicationKind(params.get("replication"));
-        String database = params.getOrDefault("database", "");
+        database = params.getOrDefault("database", "");
         if (database.isEmpty()) {
             database = user;
         }
-        postmaster.checkCanAcceptConnections();
+        postmaster.checkCanAcceptConnections(replication != HbaFile.Replication.NONE);
         child = postmaster.register(replication != HbaFile.Replication.NONE, stream);
 
         InetSocketAddress client = stream.remoteAddress() instanceof InetSocketAddress isa ? isa : null;
         HbaFile.Request request = new HbaFile.Request(client == null ? null : client.getAddress(), database, user,
                 replication);
-        AuthMethod method = postmaster.hba().authMethodFor(request);
         SqlEngine engine = postmaster.engine();
         Optional<SqlEngine.Role> role = engine.findRole(user);
-        new ServerAuthentication(stream, postmaster.random())
-                .authenticate(method, user, role.map(SqlEngine.Role::passwordVerifier).orElse(null));
+        clientAuthentication(request, role);
         SqlEngine.Role r = checkRole(role, user, replication, database);
         child.userName = user;
+        if (setting("log_connections")) {
+            log.info(replication == HbaFile.Replication.NONE
+                    ? "connection authorized: user=" + user + " database=" + database + " application_name="
+                            + params.getOrDefault("application_name", "")
+                    : "replication connection authorized: user=" + user + " application_name="
+                            + params.getOrDefault("application_name", ""));
+        }
         postmaster.checkRoleConnectionLimit(r, child);
 
         SessionSettings settings = postmaster.settings().newSession();
@@ -142,6 +164,41 @@ final class BackendStartup implements Runnable {
             stream.setIoTimeoutMs(PgStream.DEFAULT_IO_TIMEOUT_MS);
             startWalSender(params, client, replication, database, settings);
         }
+    }
+
+    /**
+     * PostgreSQL's ClientAuthentication: the pg_hba.conf rule decides the method, the exchange
+     * runs; a failed password is logged with the matching rule (only the log sees the DETAIL).
+     */
+    private void clientAuthentication(HbaFile.Request request, Optional<SqlEngine.Role> role) throws IOException {
+        HbaFile hba = postmaster.hba();
+        AuthMethod method = hba.authMethodFor(request);
+        try {
+            new ServerAuthentication(stream, postmaster.random(), postmaster.mockAuthNonce())
+                    .authenticate(method, request.user(), role.map(SqlEngine.Role::passwordVerifier).orElse(null));
+        } catch (PgException e) {
+            HbaFile.Line line = hba.match(request);
+            if (e.sqlState() == SqlState.INVALID_PASSWORD && line != null) {
+                log.info("DETAIL:  Connection matched pg_hba.conf line {}: \"{}\"", line.lineNumber(), line.rawLine());
+            }
+            throw e;
+        }
+    }
+
+    /** A boolean setting, false where the configuration does not define it. */
+    private boolean setting(String name) {
+        try {
+            return postmaster.settings().getBool(name);
+        } catch (PgException e) {
+            return false;
+        }
+    }
+
+    /** "host=127.0.0.1 port=53712" or "host=[local]", as PostgreSQL's log lines write the peer. */
+    private String hostAndPort() {
+        return stream.remoteAddress() instanceof InetSocketAddress isa
+                ? "host=" + isa.getAddress().getHostAddress() + " port=" + isa.getPort()
+                : "host=[local]";
     }
 
     /**

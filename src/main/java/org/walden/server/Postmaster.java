@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.walden.common.PgException;
@@ -95,6 +96,7 @@ public final class Postmaster {
     private final Clock clock;
     private final Random random = new SecureRandom();
     private final AtomicInteger nextPid;
+    private final byte[] mockAuthNonce = new byte[32];
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when a child leaves, the state changes or the shutdown mode escalates. */
@@ -114,6 +116,8 @@ public final class Postmaster {
     private long startTimeEpochSeconds;
     private Thread shutdownThread;
     private volatile Runnable promoteHandler;
+    /** Read by connection threads; set by the integrator. */
+    private volatile Supplier<PgException> normalConnectionGate;
 
     public Postmaster(Path dataDir, ServerSettings settings, SqlEngine engine, ReplicationHandler replicationHandler,
                       Clock clock) {
@@ -123,6 +127,7 @@ public final class Postmaster {
         this.replicationHandler = replicationHandler;
         this.clock = clock;
         this.nextPid = new AtomicInteger(1000 + random.nextInt(30_000));
+        random.nextBytes(mockAuthNonce);
     }
 
     // ------------------------------------------------------------------ start
@@ -131,17 +136,22 @@ public final class Postmaster {
     public void start() throws IOException {
         startTimeEpochSeconds = clock.instant().getEpochSecond();
         port = settings.getInt("port");
-        if (reservedConnections() >= settings.getInt("max_connections")) {
-            throw PgException.fatal(SqlState.INVALID_PARAMETER_VALUE, "superuser_reserved_connections ("
-                    + reservedConnections() + ") must be less than max_connections ("
-                    + settings.getInt("max_connections") + ")");
-        }
         List<String> socketDirs = ServerConfig.socketDirectories(settings);
         List<String> listenAddresses = ServerConfig.listenAddresses(settings);
-        PostmasterPidFile.create(dataDir, startTimeEpochSeconds, port, socketDirs.isEmpty() ? "" : socketDirs.get(0),
-                listenAddresses.isEmpty() ? "" : listenAddresses.get(0));
         try {
-            hba = HbaFile.load(ServerConfig.hbaFile(settings, dataDir));
+            if (reservedConnections() >= settings.getInt("max_connections")) {
+                throw PgException.fatal(SqlState.INVALID_PARAMETER_VALUE, "superuser_reserved_connections ("
+                        + reservedConnections() + ") must be less than max_connections ("
+                        + settings.getInt("max_connections") + ")");
+            }
+            PostmasterPidFile.create(dataDir, startTimeEpochSeconds, port, socketDirs.isEmpty() ? ""
+                    : socketDirs.get(0), listenAddresses.isEmpty() ? "" : listenAddresses.get(0));
+        } catch (RuntimeException e) {
+            setState(PmState.STOPPED);
+            throw e;
+        }
+        try {
+            hba = loadHbaAtStart();
             openTcpListeners(listenAddresses);
             openUnixListeners(socketDirs);
             if (listeners.isEmpty()) {
@@ -153,15 +163,39 @@ public final class Postmaster {
             }
         } catch (IOException | RuntimeException e) {
             closeListeners();
+            for (Path f : socketFiles) {
+                PostmasterPidFile.remove(f);
+            }
             PostmasterPidFile.remove(dataDir.resolve(PostmasterPidFile.FILE_NAME));
+            setState(PmState.STOPPED);
             throw e;
         }
         PostmasterPidFile.setStatus(dataDir, PostmasterPidFile.STATUS_READY);
-        setState(PmState.RUNNING);
         for (ServerSocketChannel l : listeners) {
             Thread.ofVirtual().name("postmaster-accept-" + l.getLocalAddress()).start(() -> serverLoop(l));
         }
-        log.info("database system is ready to accept connections (port {})", port);
+        lock.lock();
+        try {
+            state = PmState.RUNNING;
+            changed.signalAll();
+            if (shutdownMode != null) {
+                beginShutdownLocked(); // a signal arrived while starting
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        log.info("database system is ready to accept connections");
+    }
+
+    /** pg_hba.conf at start: an error is logged with its line, then FATAL "could not load pg_hba.conf". */
+    private HbaFile loadHbaAtStart() {
+        try {
+            return HbaFile.load(ServerConfig.hbaFile(settings, dataDir));
+        } catch (PgException e) {
+            log.error("{} ({})", e.getMessage(), e.detail());
+            throw PgException.fatal(SqlState.CONFIG_FILE_ERROR, "could not load pg_hba.conf");
+        }
     }
 
     private void openTcpListeners(List<String> addresses) throws IOException {
@@ -259,6 +293,28 @@ public final class Postmaster {
     }
 
     // ------------------------------------------------------------------ children
+
+    /**
+     * Who may connect besides the postmaster's own state: the integrator installs a check for
+     * recovery (a standby not yet consistent answers 57P03 "the database system is not yet
+     * accepting connections"). Returns null to admit, or the FATAL to send. Not asked for
+     * replication connections.
+     */
+    public void setNormalConnectionGate(Supplier<PgException> gate) {
+        this.normalConnectionGate = gate;
+    }
+
+    /** 57P03 while shutting down or starting, then the gate for normal connections (canAcceptConnections). */
+    void checkCanAcceptConnections(boolean replication) {
+        checkCanAcceptConnections();
+        Supplier<PgException> gate = normalConnectionGate;
+        if (!replication && gate != null) {
+            PgException refusal = gate.get();
+            if (refusal != null) {
+                throw refusal;
+            }
+        }
+    }
 
     /** 57P03 while shutting down or starting (PostgreSQL's canAcceptConnections). */
     void checkCanAcceptConnections() {
@@ -424,15 +480,21 @@ public final class Postmaster {
                 return;
             }
             shutdownMode = mode;
-            if (state == PmState.RUNNING || state == PmState.STARTING) {
-                state = PmState.STOPPING;
-                shutdownThread = Thread.ofPlatform().name("postmaster-shutdown").daemon(false)
-                        .start(this::runShutdown);
+            if (state == PmState.RUNNING) {
+                beginShutdownLocked();
             }
+            // While STARTING, start() begins the shutdown once its sockets are open.
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** RUNNING → STOPPING, and the thread that runs the sequence. Caller holds lock. */
+    private void beginShutdownLocked() {
+        state = PmState.STOPPING;
+        shutdownThread = Thread.ofPlatform().name("postmaster-shutdown").daemon(false).start(this::runShutdown);
+        changed.signalAll();
     }
 
     /** Shuts down and waits for the end; false if it did not finish within {@code timeoutMs}. */
@@ -645,5 +707,10 @@ public final class Postmaster {
 
     Random random() {
         return random;
+    }
+
+    /** A per-run secret for stable mock SCRAM salts (PostgreSQL keeps one in pg_control). */
+    byte[] mockAuthNonce() {
+        return mockAuthNonce;
     }
 }

@@ -33,4 +33,51 @@ public interface ServerStatus {
 
     /** pg_reload_conf(): re-reads the configuration files. */
     boolean reloadConfiguration();
+
+    // The methods below were added by the sql layer with defaults (no row, no backend), so that
+    // the server can fill in pg_stat_wal_receiver, pg_replication_slots, pg_stat_activity and
+    // pg_terminate_backend / pg_cancel_backend when it has the information.
+
+    /** pg_stat_wal_receiver's one row on a standby with a running walreceiver; null otherwise. */
+    default WalReceiverStatus walReceiver() {
+        return null;
+    }
+
+    /** pg_replication_slots: one row per slot. */
+    default List<ReplicationSlotStatus> replicationSlots() {
+        return List.of();
+    }
+
+    /** pg_stat_activity: one row per backend (client backends and walsenders). */
+    default List<BackendActivity> activity() {
+        return List.of();
+    }
+
+    /**
+     * pg_terminate_backend(pid) ({@code terminate}) or pg_cancel_backend(pid): signals the
+     * backend; false when no backend has that pid.
+     */
+    default boolean signalBackend(int pid, boolean terminate) {
+        return false;
+    }
+
+    /** A walreceiver as pg_stat_wal_receiver shows it (PostgreSQL 15's columns); null fields are NULL. */
+    record WalReceiverStatus(int pid, String status, Lsn receiveStartLsn, int receiveStartTli, Lsn writtenLsn,
+                             Lsn flushedLsn, int receivedTli, Instant lastMsgSendTime, Instant lastMsgReceiptTime,
+                             Lsn latestEndLsn, Instant latestEndTime, String slotName, String senderHost,
+                             int senderPort, String conninfo) {
+    }
+
+    /** A replication slot as pg_replication_slots shows it (physical slots: no plugin, no database). */
+    record ReplicationSlotStatus(String slotName, String slotType, boolean temporary, boolean active,
+                                 Integer activePid, Long xmin, Lsn restartLsn, String walStatus,
+                                 Long safeWalSizeBytes) {
+    }
+
+    /** A backend as pg_stat_activity shows it; {@code backendType} "client backend", "walsender", ... */
+    record BackendActivity(int pid, String databaseName, String userName, String applicationName,
+                           java.net.InetAddress clientAddr, int clientPort, Instant backendStart, Instant xactStart,
+                           Instant queryStart, Instant stateChange, String state, String query,
+                           String backendType) {
+    }
 }

@@ -58,6 +58,8 @@ final class WaldenSession implements Session, ExecEnv {
 
     /** Set by cancel() from any thread; read and cleared by the backend thread. */
     private volatile boolean cancelRequested;
+    /** statement_timeout's deadline for the running statement (epoch ms), or Long.MAX_VALUE. */
+    private long statementDeadlineMs = Long.MAX_VALUE;
 
     private TxState state = TxState.IDLE;
     private Transaction txn;
@@ -339,14 +341,14 @@ final class WaldenSession implements Session, ExecEnv {
             checkNotFailed(p);
             ensureTransaction();
             txn.newStatementSnapshot();
-            stmtStart = engine.clock().instant();
+            startStatementClock();
             if (p.analyzed == null || p.analyzed.catalog() != currentCatalog()) {
                 analyze(p);
             }
             checkWritable(p.stmt);
             Plan plan = p.analyzed.plan();
             if (plan instanceof Plan.Utility u) {
-                return utility(u.stmt());
+                return utility(u.stmt(), portal.params);
             }
             return executor().run(plan, portal.params);
         });
@@ -361,7 +363,7 @@ final class WaldenSession implements Session, ExecEnv {
             checkNotFailed(p);
             ensureTransaction();
             txn.newStatementSnapshot();
-            stmtStart = engine.clock().instant();
+            startStatementClock();
             checkWritable(copy);
             String format = copy.options().getOrDefault("format", "text");
             if (!format.equals("text")) {
@@ -433,6 +435,12 @@ final class WaldenSession implements Session, ExecEnv {
         }
     }
 
+    private void startStatementClock() {
+        stmtStart = engine.clock().instant();
+        long timeoutMs = parseMillis(settingOr("statement_timeout", "0"));
+        statementDeadlineMs = timeoutMs > 0 ? stmtStart.toEpochMilli() + timeoutMs : Long.MAX_VALUE;
+    }
+
     private long lockTimeoutMs() {
         return parseMillis(settingOr("lock_timeout", "0"));
     }
@@ -466,6 +474,7 @@ final class WaldenSession implements Session, ExecEnv {
 
     private void checkWritable(Ast.Stmt stmt) {
         String command = switch (stmt) {
+            case Ast.Select s when s.forUpdate() -> "SELECT FOR UPDATE";
             case Ast.Insert i -> "INSERT";
             case Ast.Update u -> "UPDATE";
             case Ast.Delete d -> "DELETE";
@@ -476,6 +485,8 @@ final class WaldenSession implements Session, ExecEnv {
             case Ast.RoleStmt r -> r.create() ? "CREATE ROLE" : "ALTER ROLE";
             case Ast.DropRole d -> "DROP ROLE";
             case Ast.Copy c -> "COPY";
+            case Ast.CreateDatabase c -> "CREATE DATABASE";
+            case Ast.DropDatabase d -> "DROP DATABASE";
             default -> null;
         };
         if (command != null && engine.transactionManager().inRecovery()) {
@@ -532,7 +543,7 @@ final class WaldenSession implements Session, ExecEnv {
         }
     }
 
-    private Executor.Result utility(Ast.Stmt stmt) {
+    private Executor.Result utility(Ast.Stmt stmt, Object[] params) {
         Ddl ddl = new Ddl(txn, currentCatalog(), executor(), lockTimeoutMs(), noticeSink, this);
         String tag;
         switch (stmt) {
@@ -576,8 +587,28 @@ final class WaldenSession implements Session, ExecEnv {
                 tag = "CHECKPOINT";
             }
             case Ast.NoOp n -> tag = n.tag();
+            case Ast.AlterSystem a -> {
+                preventInTransactionBlock("ALTER SYSTEM");
+                try {
+                    settings.alterSystem(a.name(), a.value());
+                } catch (UnsupportedOperationException e) {
+                    throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "ALTER SYSTEM is not supported by this server");
+                }
+                tag = "ALTER SYSTEM";
+            }
+            case Ast.CreateDatabase c -> {
+                preventInTransactionBlock("CREATE DATABASE");
+                tag = ddlDone(ddl.createDatabase(c));
+            }
+            case Ast.DropDatabase d -> {
+                preventInTransactionBlock("DROP DATABASE");
+                if (d.name().equals(databaseName)) {
+                    throw new PgException(SqlState.OBJECT_IN_USE, "cannot drop the currently open database");
+                }
+                tag = ddlDone(ddl.dropDatabase(d));
+            }
             case Ast.KnownClientQuery k -> {
-                return ClientQueries.run(k, currentCatalog());
+                return ClientQueries.run(k, currentCatalog(), params);
             }
             case Ast.CreateTable c -> tag = ddlDone(ddl.createTable(c));
             case Ast.DropTable d -> tag = ddlDone(ddl.dropTable(d));
@@ -588,6 +619,13 @@ final class WaldenSession implements Session, ExecEnv {
             default -> throw new IllegalStateException(stmt.toString());
         }
         return new Executor.Result(List.of(), tag);
+    }
+
+    /** PostgreSQL's PreventInTransactionBlock, for statements that cannot be rolled back. */
+    private void preventInTransactionBlock(String command) {
+        if (state == TxState.BLOCK) {
+            throw new PgException(SqlState.ACTIVE_SQL_TRANSACTION, command + " cannot run inside a transaction block");
+        }
     }
 
     private String ddlDone(String tag) {
@@ -603,9 +641,31 @@ final class WaldenSession implements Session, ExecEnv {
                 rows.add(new Object[] {s[0], s[1], s.length > 2 ? s[2] : null});
             }
         } else {
-            rows.add(new Object[] {settings.show(name)});
+            rows.add(new Object[] {showSetting(name)});
         }
         return new Executor.Result(rows, "SHOW");
+    }
+
+    /** SHOW name; the transaction characteristics are the sql layer's own when the settings lack them. */
+    private String showSetting(String name) {
+        try {
+            return settings.show(name);
+        } catch (PgException e) {
+            String fixed = switch (name.toLowerCase(Locale.ROOT)) {
+                case "transaction_isolation", "default_transaction_isolation" -> "read committed";
+                case "transaction_read_only" -> engine.transactionManager().inRecovery() ? "on" : "off";
+                case "transaction_deferrable", "default_transaction_deferrable" -> "off";
+                case "is_superuser" -> {
+                    RoleDef me = currentCatalog().role(sessionUser);
+                    yield me != null && me.superuser() ? "on" : "off";
+                }
+                default -> null;
+            };
+            if (fixed == null) {
+                throw e;
+            }
+            return fixed;
+        }
     }
 
     // ---------------------------------------------------------------- ExecEnv
@@ -661,10 +721,19 @@ final class WaldenSession implements Session, ExecEnv {
     }
 
     @Override
+    public void notice(PgException n) {
+        noticeSink.accept(n);
+    }
+
+    @Override
     public void checkCancel() {
         if (cancelRequested) {
             cancelRequested = false;
             throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
+        }
+        if (statementDeadlineMs != Long.MAX_VALUE && engine.clock().millis() >= statementDeadlineMs) {
+            statementDeadlineMs = Long.MAX_VALUE;
+            throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to statement timeout");
         }
     }
 }

@@ -49,6 +49,18 @@ public final class WalReader {
         this.endReason = null;
     }
 
+    /**
+     * Reads segment files of {@code tli} from now on, falling back to older timelines' files
+     * for segments that have none on it (a standby following a new timeline).
+     */
+    public void setTimeline(TimelineId tli) {
+        files.setTimeline(tli);
+    }
+
+    public TimelineId timeline() {
+        return files.timeline();
+    }
+
     /** Where the next record is expected (just past the last valid record read). */
     public Lsn nextLsn() {
         return nextLsn;

@@ -66,6 +66,22 @@ class CtlCommandTest {
     }
 
     @Test
+    void aLiveServersPidFileRefusesASecondStart() throws Exception {
+        Path data = cluster();
+        long me = ProcessHandle.current().pid();
+        new PostmasterPidFile(me, data, 0, 5432, "/tmp", "localhost", PostmasterPidFile.READY).write();
+        Path log = tmp.resolve("second.log");
+        CliRun r = CliRun.of("ctl", "-D", data.toString(), "-l", log.toString(), "start");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("pg_ctl: another server might be running; trying to start server anyway\n"
+                + "pg_ctl: could not start server\nExamine the log output.\n")
+                .contains("FATAL:  lock file \"postmaster.pid\" already exists");
+        assertThat(Files.readString(log)).contains("HINT:  Is another postmaster (PID " + me
+                + ") running in data directory \"" + data + "\"?");
+        assertThat(PostmasterPidFile.read(data).orElseThrow().pid()).isEqualTo(me);
+    }
+
+    @Test
     void optionsSplitLikeAShell() {
         assertThat(CtlCommand.splitOptions("-p 5433 -c 'log_line_prefix=%m [%p] ' -c \"a=b c\""))
                 .containsExactly("-p", "5433", "-c", "log_line_prefix=%m [%p] ", "-c", "a=b c");

@@ -156,6 +156,7 @@ class ClientServerRoundTripTest {
             s.sendAndFlush(BackendMessages.copyData("w-1".getBytes()));
             Message reply = s.readMessage(PgProtocol.MAX_MESSAGE_LENGTH);
             assertThat(new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo("r-1");
+            s.sendAndFlush(BackendMessages.copyData("w-2".getBytes()));
             s.sendAndFlush(BackendMessages.copyDone());
             assertThat(s.readMessage(PgProtocol.MAX_MESSAGE_LENGTH).type()).isEqualTo('c');
             s.send(BackendMessages.rowDescription(List.of(FieldDescription.text("next_tli", 20, (short) 8),
@@ -172,12 +173,21 @@ class ClientServerRoundTripTest {
             PgClient.CopyEvent e = c.readCopyData(5000);
             assertThat(e).isInstanceOf(PgClient.CopyEvent.Data.class);
             assertThat(new String(((PgClient.CopyEvent.Data) e).payload())).isEqualTo("w-1");
+            assertThat(c.readCopyData(0)).isInstanceOf(PgClient.CopyEvent.Timeout.class);
             long t0 = System.nanoTime();
             assertThat(c.readCopyData(50)).isInstanceOf(PgClient.CopyEvent.Timeout.class);
             assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(40_000_000L);
             c.sendCopyData("r-1".getBytes());
             c.flush();
-            assertThat(c.readCopyData(5000)).isInstanceOf(PgClient.CopyEvent.Done.class);
+            PgClient.CopyEvent second = c.readCopyData(5000);
+            assertThat(new String(((PgClient.CopyEvent.Data) second).payload())).isEqualTo("w-2");
+            // The CopyDone sent right after is picked up by a zero-timeout poll once it has arrived.
+            long until = System.nanoTime() + 5_000_000_000L;
+            PgClient.CopyEvent polled;
+            do {
+                polled = c.readCopyData(0);
+            } while (polled instanceof PgClient.CopyEvent.Timeout && System.nanoTime() < until);
+            assertThat(polled).isInstanceOf(PgClient.CopyEvent.Done.class);
             List<QueryResult> after = c.finishCopy();
             assertThat(after).extracting(QueryResult::commandTag)
                     .containsExactly("START_STREAMING", "START_REPLICATION");

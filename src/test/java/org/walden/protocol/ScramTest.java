@@ -75,6 +75,21 @@ class ScramTest {
     }
 
     @Test
+    void mockSaltIsStablePerUserName() {
+        byte[] nonce = new byte[32];
+        nonce[0] = 7;
+        byte[] a1 = ServerAuthentication.mockSalt(nonce, "ghost");
+        assertThat(ServerAuthentication.mockSalt(nonce, "ghost")).isEqualTo(a1);
+        assertThat(ServerAuthentication.mockSalt(nonce, "other")).isNotEqualTo(a1);
+        ScramServer s1 = new ScramServer(null, new FixedRandom(), a1);
+        ScramServer s2 = new ScramServer(null, new FixedRandom(), a1);
+        String f1 = str(s1.handleClientFirst(bytes("n,,n=,r=abc")));
+        String f2 = str(s2.handleClientFirst(bytes("n,,n=,r=abc")));
+        assertThat(f1.substring(f1.indexOf(",s="))).isEqualTo(f2.substring(f2.indexOf(",s=")))
+                .contains(",s=" + Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(a1, 16)) + ",");
+    }
+
+    @Test
     void malformedMessagesAreProtocolViolations() {
         ScramServer server = new ScramServer(capturedVerifier(), new FixedRandom());
         assertThatThrownBy(() -> server.handleClientFirst(bytes("x,,n=,r=abc")))

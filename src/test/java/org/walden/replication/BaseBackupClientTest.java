@@ -120,6 +120,41 @@ class BaseBackupClientTest {
     }
 
     @Test
+    void createSlotMakesAPersistentSlotThatFollowsTheStream(@TempDir Path dir) throws Exception {
+        MemoryWalSource wal = new MemoryWalSource(7710706162245624204L, SEG, BASE);
+        TestBackupSource source = new TestBackupSource(dir.resolve("data"), wal);
+        try (TestReplicationServer server = new TestReplicationServer(wal, source, new TestSettings())) {
+            Path target = dir.resolve("copy");
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            BaseBackupClient.Options o = new BaseBackupClient.Options("127.0.0.1", server.port(), "postgres", null,
+                    target, false, BaseBackupClient.WalMethod.STREAM, true, true, "bbslot", false, true, false,
+                    "l", true, null);
+            int rc = new BaseBackupClient(new PrintStream(err, true, StandardCharsets.UTF_8)).run(o);
+            assertThat(rc).as(err.toString()).isZero();
+            assertThat(err.toString()).contains("pg_basebackup: created replication slot \"bbslot\"");
+            StreamingLoopbackTest.waitUntil("slot released", () -> !server.ctx.slots().read("bbslot").active());
+            assertThat(server.ctx.slots().read("bbslot").restartLsn()).isEqualTo(wal.flushedLsn());
+            assertThat(Files.readString(target.resolve("postgresql.auto.conf")))
+                    .endsWith("primary_slot_name = 'bbslot'\n");
+        }
+    }
+
+    @Test
+    void dependentOptionsAreChecked(@TempDir Path dir) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        BaseBackupClient c = new BaseBackupClient(new PrintStream(err, true, StandardCharsets.UTF_8));
+        BaseBackupClient.Options o = new BaseBackupClient.Options("h", 1, "u", null, dir.resolve("a"), false,
+                BaseBackupClient.WalMethod.STREAM, false, true, null, false, false, false, "l", true, null);
+        assertThat(c.run(o)).isEqualTo(1);
+        BaseBackupClient.Options f = new BaseBackupClient.Options("h", 1, "u", null, dir.resolve("a"), false,
+                BaseBackupClient.WalMethod.FETCH, false, false, "s", false, false, false, "l", true, null);
+        assertThat(c.run(f)).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo(
+                "pg_basebackup: error: --create-slot needs a slot to be specified using --slot\n"
+                        + "pg_basebackup: error: replication slots can only be used with WAL streaming\n");
+    }
+
+    @Test
     void recoveryConfQuotesAsLibpqAndGucsDo() {
         BaseBackupClient c = new BaseBackupClient(new PrintStream(new ByteArrayOutputStream()));
         BaseBackupClient.Options o = new BaseBackupClient.Options("db1", 5433, "rep", "it's", Path.of("/x"), false,

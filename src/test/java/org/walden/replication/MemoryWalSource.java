@@ -60,6 +60,9 @@ final class MemoryWalSource implements WalSource {
         return append(d);
     }
 
+    /** When set, readWal fails with this I/O error (a broken disk, as the engine reports it). */
+    volatile java.io.UncheckedIOException readFailure;
+
     void removeBefore(Lsn lsn) {
         removedBefore = lsn.value();
     }
@@ -143,6 +146,9 @@ final class MemoryWalSource implements WalSource {
 
     @Override
     public int readWal(TimelineId tli, Lsn from, byte[] buffer, int offset, int n) {
+        if (readFailure != null) {
+            throw readFailure;
+        }
         lock.lock();
         try {
             if (from.value() < removedBefore || from.value() < base) {

@@ -34,7 +34,7 @@ class PgReceivewalTest {
                     Integer.toString(server.port()), "-U", "postgres", "-D", out.toString(), "-S", "rs1",
                     "--endpos=" + endpos, "-n", "-w", "-v", "-s", "1")
                     .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
-            Thread.sleep(300);
+            Thread.sleep(2500); // long enough for a status report (-s 1) after segment 0x10 was fsynced
             wal.appendPattern((int) (endpos.value() - wal.flushedLsn().value()) + 100);
             boolean done = p.waitFor(30, TimeUnit.SECONDS);
             String log = Files.readString(dir.resolve("log"), StandardCharsets.UTF_8);
@@ -57,6 +57,9 @@ class PgReceivewalTest {
             int got = (int) (endpos.value() - 0x1200000);
             assertThat(java.util.Arrays.copyOf(partial, got)).isEqualTo(wal.copy(Lsn.parse("0/1200000"), got));
             assertThat(log).contains("starting log streaming at 0/1000000 (timeline 1)");
+            // with a slot, pg_receivewal reports what it fsynced, and the slot follows
+            StreamingLoopbackTest.waitUntil("slot released", () -> !server.ctx.slots().read("rs1").active());
+            assertThat(server.ctx.slots().read("rs1").restartLsn()).isGreaterThanOrEqualTo(Lsn.parse("0/1100000"));
         }
     }
 }

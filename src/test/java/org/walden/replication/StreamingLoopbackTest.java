@@ -74,10 +74,52 @@ class StreamingLoopbackTest {
             assertThat(s.syncState()).isEqualTo("async");
             assertThat(s.replyTime()).isNotNull();
             assertThat(s.clientAddr().isLoopbackAddress()).isTrue();
+            rcv.setPid(77);
+            WalReceiverStat r = rcv.stat();
+            assertThat(r.pid()).isEqualTo(77);
+            assertThat(r.status()).isEqualTo("streaming");
+            assertThat(r.receiveStartLsn()).isEqualTo(BASE);
+            assertThat(r.receiveStartTli()).isEqualTo(1);
+            assertThat(r.writtenLsn()).isEqualTo(end);
+            assertThat(r.flushedLsn()).isEqualTo(end);
+            assertThat(r.receivedTli()).isEqualTo(1);
+            assertThat(r.latestEndLsn()).isEqualTo(end);
+            assertThat(r.lastMsgReceiptTime()).isNotNull();
+            assertThat(r.slotName()).isNull();
+            assertThat(r.senderHost()).isEqualTo("127.0.0.1");
+            assertThat(r.senderPort()).isEqualTo(server.port());
+            assertThat(r.conninfo()).contains("application_name=standby1", "replication=true");
             rcv.requestShutdown();
             t.join(5000);
             assertThat(rcv.state()).isEqualTo(WalRcvState.STOPPED);
             waitUntil("walsender gone", () -> server.ctx.registry().stats().isEmpty());
+        }
+    }
+
+    @Test
+    void lagsAreMeasuredWhileWalFlowsAndClearedWhenIdle() throws Exception {
+        MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
+        wal.appendPattern(1000);
+        try (TestReplicationServer server = new TestReplicationServer(wal, null, new TestSettings())) {
+            MemoryWalSink sink = new MemoryWalSink(SYSID, SEG, BASE);
+            WalReceiver rcv = receiver(server.port(), sink, 300, 60_000, 200, null);
+            Thread t = Thread.ofVirtual().start(rcv);
+            try {
+                waitUntil("streaming", () -> rcv.lastReceiveLsn().equals(wal.flushedLsn()));
+                Lsn end = wal.appendPattern(100_000);
+                waitUntil("lags measured", () -> {
+                    List<WalSenderStat> s = server.ctx.registry().stats();
+                    return s.size() == 1 && end.equals(s.get(0).replayLsn()) && s.get(0).flushLagMicros() != null;
+                });
+                WalSenderStat s = server.ctx.registry().stats().get(0);
+                assertThat(s.writeLagMicros()).isNotNull().isNotNegative();
+                assertThat(s.replayLagMicros()).isNotNull().isLessThan(10_000_000L);
+                waitUntil("lags cleared when idle", () -> server.ctx.registry().stats().get(0).replayLagMicros() == null);
+                assertThat(server.ctx.registry().stats().get(0).writeLagMicros()).isNull();
+            } finally {
+                rcv.requestShutdown();
+                t.join(5000);
+            }
         }
     }
 
@@ -351,6 +393,89 @@ class StreamingLoopbackTest {
                     + "000000010000000000000010 has already been removed");
             rcv.requestShutdown();
             t.join(5000);
+        }
+    }
+
+    @Test
+    void anIoErrorWhileStreamingIsReportedAndTheSessionGoesOn() throws Exception {
+        MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
+        wal.appendPattern(1000);
+        wal.readFailure = new java.io.UncheckedIOException(new java.io.IOException("Input/output error"));
+        try (TestReplicationServer server = new TestReplicationServer(wal, null, new TestSettings());
+             PgClient c = connect(server.port())) {
+            c.startCopy("START_REPLICATION 0/1000000 TIMELINE 1");
+            assertThatThrownBy(() -> c.readCopyData(5000)).isInstanceOfSatisfying(PgServerError.class,
+                    e -> assertThat(e.code()).isEqualTo("58030"));
+            wal.readFailure = null;
+            assertThat(c.simpleQuery("IDENTIFY_SYSTEM").rows()).hasSize(1);
+        }
+    }
+
+    /** A primary that starts streaming and then never says anything again. */
+    @Test
+    void receiverGivesUpOnASilentPrimaryAndRetries() throws Exception {
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+            Thread.ofVirtual().start(() -> {
+                while (!ss.isClosed()) {
+                    try {
+                        java.net.Socket sock = ss.accept();
+                        connections.incrementAndGet();
+                        Thread.ofVirtual().start(() -> silentPrimary(sock));
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            MemoryWalSink sink = new MemoryWalSink(SYSID, SEG, BASE);
+            WalReceiver rcv = receiver(ss.getLocalPort(), sink, 0, 600, 100, null);
+            List<String> lines = new CopyOnWriteArrayList<>();
+            rcv.setLogListener(lines::add);
+            Thread t = Thread.ofVirtual().start(rcv);
+            waitUntil("timeout logged twice", () -> lines.stream()
+                    .filter(l -> l.equals("could not receive data from WAL stream: terminating walreceiver due to "
+                            + "timeout")).count() >= 2);
+            assertThat(connections.get()).isGreaterThanOrEqualTo(2);
+            rcv.requestShutdown();
+            t.join(5000);
+            assertThat(rcv.state()).isEqualTo(WalRcvState.STOPPED);
+        }
+    }
+
+    private static void silentPrimary(java.net.Socket sock) {
+        try (sock) {
+            var in = new java.io.DataInputStream(sock.getInputStream());
+            var out = new java.io.BufferedOutputStream(sock.getOutputStream());
+            PgWire.Writer w = new PgWire.Writer(out);
+            int len = in.readInt();
+            in.readFully(new byte[len - 4]);
+            w.message('R', new PgWire.Body().int32(0).bytes());
+            w.message('S', new PgWire.Body().cstring("integer_datetimes").cstring("on").bytes());
+            w.message('K', new PgWire.Body().int32(1).int32(2).bytes());
+            w.readyForQuery();
+            w.flush();
+            while (true) {
+                PgWire.Message m = PgWire.readMessage(in);
+                if (m == null || m.type() == 'X') {
+                    return;
+                }
+                if (m.type() != 'Q') {
+                    continue; // replies go unanswered
+                }
+                if (m.cstring().startsWith("IDENTIFY_SYSTEM")) {
+                    w.rowDescription(List.of(new PgWire.Column("systemid", PgWire.TEXT),
+                            new PgWire.Column("timeline", PgWire.INT4), new PgWire.Column("xlogpos", PgWire.TEXT),
+                            new PgWire.Column("dbname", PgWire.TEXT)));
+                    w.dataRow(Long.toString(SYSID), "1", "0/1000000", null);
+                    w.commandComplete("IDENTIFY_SYSTEM");
+                    w.readyForQuery();
+                } else {
+                    w.copyResponse('W');
+                }
+                w.flush();
+            }
+        } catch (java.io.IOException e) {
+            // the walreceiver hung up
         }
     }
 }

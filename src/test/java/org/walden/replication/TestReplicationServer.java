@@ -2,7 +2,6 @@ package org.walden.replication;
 
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -142,9 +141,5 @@ final class TestReplicationServer implements AutoCloseable {
         closed = true;
         server.close();
         dropConnections();
-    }
-
-    static InputStream unused() {
-        return InputStream.nullInputStream();
     }
 }

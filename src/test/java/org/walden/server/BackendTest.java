@@ -194,6 +194,42 @@ class BackendTest {
     }
 
     @Test
+    void copyFromStdin() throws IOException {
+        s.sendAndFlush(FrontendMessages.query("copy t from stdin"));
+        Message g = s.readMessage(1 << 20);
+        assertThat(g.type()).isEqualTo('G');
+        Message.Reader r = g.reader();
+        assertThat(r.int8()).isZero();
+        assertThat(r.int16()).isEqualTo((short) 2);
+        s.send(FrontendMessages.copyData("1\ta\n2\t".getBytes()));
+        s.send(FrontendMessages.flush()); // ignored during COPY
+        s.send(FrontendMessages.copyData("b\n\\.\n".getBytes()));
+        s.sendAndFlush(FrontendMessages.copyDone());
+        List<Message> done = untilReady();
+        assertThat(types(done)).isEqualTo("CZ");
+        assertThat(BackendMessages.decodeCommandComplete(done.get(0))).isEqualTo("COPY 2");
+
+        // An error ends the COPY at once; the CopyData still coming is dropped.
+        s.sendAndFlush(FrontendMessages.query("copy t from stdin"));
+        assertThat(s.readMessage(1 << 20).type()).isEqualTo('G');
+        s.sendAndFlush(FrontendMessages.copyData("bad\n".getBytes()));
+        List<Message> failed = untilReady();
+        assertThat(types(failed)).isEqualTo("EZ");
+        assertThat(sqlState(failed.get(0))).isEqualTo("22P02");
+        s.send(FrontendMessages.copyData("more\n".getBytes()));
+        s.send(FrontendMessages.copyDone());
+        s.sendAndFlush(FrontendMessages.query("select ok"));
+        assertThat(types(untilReady())).isEqualTo("TDCZ");
+
+        s.sendAndFlush(FrontendMessages.query("copy t from stdin"));
+        assertThat(s.readMessage(1 << 20).type()).isEqualTo('G');
+        s.sendAndFlush(FrontendMessages.copyFail("user gave up"));
+        List<Message> cancelled = untilReady();
+        assertThat(BackendMessages.decodeErrorFields(cancelled.get(0))).containsEntry('C', "57014")
+                .containsEntry('M', "COPY from stdin failed: user gave up");
+    }
+
+    @Test
     void flushSendsWithoutSync() throws IOException {
         s.send(FrontendMessages.parse("", "select 1", new int[0]));
         s.sendAndFlush(FrontendMessages.flush());

@@ -72,6 +72,7 @@ final class FakeSqlEngine implements SqlEngine {
         char status = 'I';
         boolean failedInBlock;
         Consumer<PgException> notices = n -> { };
+        final List<String> copied = new CopyOnWriteArrayList<>();
 
         FakeSession(String user, SessionSettings settings) {
             this.user = user;
@@ -197,6 +198,48 @@ final class FakeSqlEngine implements SqlEngine {
         @Override
         public List<ColumnDesc> columns() {
             return p.columns();
+        }
+
+        /** "copy": COPY FROM STDIN of two-column text rows into {@link FakeSession#copied}; "bad" in the data fails. */
+        @Override
+        public org.walden.sql.CopyIn copyIn() {
+            if (!p.lower().startsWith("copy")) {
+                return null;
+            }
+            StringBuilder text = new StringBuilder();
+            return new org.walden.sql.CopyIn() {
+                @Override
+                public int columnCount() {
+                    return 2;
+                }
+
+                @Override
+                public void data(byte[] chunk) {
+                    text.append(new String(chunk, StandardCharsets.UTF_8));
+                    if (text.indexOf("bad") >= 0) {
+                        throw new PgException(SqlState.INVALID_TEXT_REPRESENTATION,
+                                "invalid input syntax for type integer: \"bad\"");
+                    }
+                }
+
+                @Override
+                public String done() {
+                    String[] lines = text.toString().split("\n");
+                    int n = 0;
+                    for (String line : lines) {
+                        if (!line.isEmpty() && !line.equals("\\.")) {
+                            session.copied.add(line);
+                            n++;
+                        }
+                    }
+                    return "COPY " + n;
+                }
+
+                @Override
+                public void fail(String message) {
+                    throw new PgException(SqlState.QUERY_CANCELED, "COPY from stdin failed: " + message);
+                }
+            };
         }
 
         @Override

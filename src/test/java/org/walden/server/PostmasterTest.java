@@ -177,6 +177,42 @@ class PostmasterTest {
     }
 
     @Test
+    void logConnectionsAndFailedPasswordDetail() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                BackendStartup.class);
+        ch.qos.logback.classic.Logger backendLogger = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(Backend.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        backendLogger.addAppender(appender);
+        try {
+            GucServerSettings settings = (GucServerSettings) pm.settings();
+            settings.setInternal("log_connections", "on");
+            settings.setInternal("log_disconnections", "on");
+            settings.setInternal("log_statement", "all");
+            try (Connection c = jdbc("u_trust", null, "postgres")) {
+                assertThat(query(c, "select 1")).isEqualTo("1");
+            }
+            assertThatThrownBy(() -> jdbc("u_md5", "bad", "postgres")).isInstanceOf(SQLException.class);
+            waitFor(() -> appender.list.stream().anyMatch(e -> e.getFormattedMessage().startsWith("disconnection")));
+            List<String> lines = appender.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .toList();
+            assertThat(lines).anyMatch(l -> l.matches("connection received: host=127\\.0\\.0\\.1 port=\\d+"));
+            assertThat(lines).contains("connection authorized: user=u_trust database=postgres application_name=");
+            assertThat(lines).contains("execute <unnamed>: select 1");
+            assertThat(lines).anyMatch(l -> l.matches("disconnection: session time: 0:00:\\d\\d\\.\\d{3} "
+                    + "user=u_trust database=postgres host=127\\.0\\.0\\.1 port=\\d+"));
+            assertThat(lines).contains("DETAIL:  Connection matched pg_hba.conf line 6: "
+                    + "\"host    all             u_md5           127.0.0.1 255.255.255.255  md5\"");
+        } finally {
+            logger.detachAppender(appender);
+            backendLogger.detachAppender(appender);
+        }
+    }
+
+    @Test
     void maxConnections() throws Exception {
         List<Connection> open = new ArrayList<>();
         try {
@@ -231,6 +267,27 @@ class PostmasterTest {
             assertThatThrownBy(() -> query(c, "fail")).hasMessageContaining("syntax error at or near \"fail\"");
             assertThat(query(c, "select again")).isEqualTo("again"); // the error did not break the connection
             assertThat(c.isValid(5)).isTrue(); // empty query → EmptyQueryResponse
+        }
+    }
+
+    @Test
+    void copyFromStdinWithPgjdbcAndPsql() throws Exception {
+        try (Connection c = jdbc("u_trust", null, "postgres")) {
+            org.postgresql.copy.CopyManager cm = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+            long n = cm.copyIn("copy t from stdin", new java.io.StringReader("1\tx\n2\ty\n3\tz\n"));
+            assertThat(n).isEqualTo(3);
+        }
+        assertThat(engine.sessions.get(0).copied).containsExactly("1\tx", "2\ty", "3\tz");
+        Path psql = Path.of("/usr/lib/postgresql/15/bin/psql");
+        if (Files.isExecutable(psql)) {
+            Process p = new ProcessBuilder(psql.toString(), "-X", "-h", socketDir.toString(), "-p",
+                    Integer.toString(port), "-U", "u_trust", "-d", "postgres", "-c", "copy t from stdin")
+                    .redirectErrorStream(true).start();
+            p.getOutputStream().write("7\tseven\n8\teight\n\\.\n".getBytes());
+            p.getOutputStream().close();
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(new String(p.getInputStream().readAllBytes()).strip()).isEqualTo("COPY 2");
+            assertThat(engine.sessions.get(1).copied).containsExactly("7\tseven", "8\teight");
         }
     }
 
@@ -418,6 +475,43 @@ class PostmasterTest {
     }
 
     @Test
+    void connectionGateRefusesNormalConnectionsOnly() throws Exception {
+        pm.setNormalConnectionGate(() -> new PgException(PgException.Severity.FATAL,
+                org.walden.common.SqlState.CANNOT_CONNECT_NOW, "the database system is not yet accepting connections",
+                "Consistent recovery state has not been yet reached.", null, null));
+        assertThatThrownBy(() -> jdbc("u_trust", null, "postgres"))
+                .hasMessageContaining("the database system is not yet accepting connections")
+                .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("57P03");
+        try (PgClient c = PgClient.connect(ConnInfo.parse("host=127.0.0.1 port=" + port
+                + " user=rep replication=true"))) {
+            assertThat(c.backendPid()).isPositive();
+        }
+        pm.setNormalConnectionGate(() -> null);
+        jdbc("u_trust", null, "postgres").close();
+    }
+
+    @Test
+    void immediateShutdownWarnsAndCloses() throws Exception {
+        try (org.walden.protocol.PgStream s = org.walden.protocol.PgStream.connect(
+                java.net.UnixDomainSocketAddress.of(socketDir.resolve(".s.PGSQL." + port)), 5000)) {
+            s.sendAndFlush(org.walden.protocol.FrontendMessages.startupMessage(Map.of("user", "u_trust",
+                    "database", "postgres")));
+            while (s.readMessage(1 << 20).type() != 'Z') {
+                // session start
+            }
+            assertThat(pm.stop(Postmaster.ShutdownMode.IMMEDIATE, 10_000)).isTrue();
+            org.walden.protocol.Message m = s.readMessage(1 << 20);
+            assertThat(m.type()).isEqualTo('N');
+            assertThat(org.walden.protocol.BackendMessages.decodeErrorFields(m)).containsEntry('S', "WARNING")
+                    .containsEntry('C', "57P01")
+                    .containsEntry('M', "terminating connection due to immediate shutdown command");
+            assertThatThrownBy(() -> s.readMessage(1 << 20)).isInstanceOf(IOException.class);
+        }
+        assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
+        pm = null;
+    }
+
+    @Test
     void smartShutdownWaitsForClientsAndRefusesNewOnes() throws Exception {
         Connection c = jdbc("u_trust", null, "postgres");
         pm.requestShutdown(Postmaster.ShutdownMode.SMART);
@@ -449,6 +543,19 @@ class PostmasterTest {
         sleeper.waitFor();
         startPostmaster(4); // a stale pid file is overwritten
         assertThat(pm.state()).isEqualTo(Postmaster.PmState.RUNNING);
+    }
+
+    @Test
+    void brokenPgHbaConfRefusesTheStart() throws Exception {
+        pm.stop(Postmaster.ShutdownMode.FAST, 10_000);
+        pm = null;
+        Files.writeString(dataDir.resolve("pg_hba.conf"), "local all all trust\nlocal all all peer\n");
+        assertThatThrownBy(() -> startPostmaster(4)).isInstanceOf(PgException.class)
+                .hasMessage("could not load pg_hba.conf");
+        assertThat(pm.state()).isEqualTo(Postmaster.PmState.STOPPED);
+        assertThat(pm.awaitTermination(1000)).isTrue();
+        assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
+        pm = null;
     }
 
     @Test

@@ -69,7 +69,33 @@ class SessionCatalogTest {
         public boolean reloadConfiguration() {
             return true;
         }
+
+        @Override
+        public WalReceiverStatus walReceiver() {
+            return recovery ? new WalReceiverStatus(555, "streaming", Lsn.parse("0/3000000"), 1,
+                    Lsn.parse("0/3000100"), Lsn.parse("0/3000100"), 1, null, null, Lsn.parse("0/3000100"), null,
+                    "slot1", "10.0.0.1", 5432, "host=10.0.0.1 port=5432 user=repuser") : null;
+        }
+
+        @Override
+        public List<ReplicationSlotStatus> replicationSlots() {
+            return List.of(new ReplicationSlotStatus("slot1", "physical", false, true, 777, null,
+                    Lsn.parse("0/3000000"), "reserved", null));
+        }
+
+        @Override
+        public List<BackendActivity> activity() {
+            return List.of(new BackendActivity(4242, "postgres", "postgres", "psql", null, 0,
+                    Instant.parse("2026-11-21T19:55:00Z"), null, null, null, "active", "select 1", "client backend"));
+        }
+
+        @Override
+        public boolean signalBackend(int pid, boolean terminate) {
+            signalled.add((terminate ? "terminate " : "cancel ") + pid);
+            return pid == 4242;
+        }
     };
+    private final List<String> signalled = new java.util.ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -139,6 +165,9 @@ class SessionCatalogTest {
                     .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.INSUFFICIENT_PRIVILEGE));
             assertThat(bob.q("alter user bob password 'y'").tag()).isEqualTo("ALTER ROLE");
             assertThatThrownBy(() -> bob.q("checkpoint")).hasMessage("must be superuser to do CHECKPOINT");
+            assertThatThrownBy(() -> bob.q("select rolpassword from pg_authid"))
+                    .hasMessage("permission denied for table pg_authid");
+            assertThat(bob.q("select rolpassword from pg_roles where rolname = 'bob'").value()).isEqualTo("********");
         }
     }
 
@@ -231,5 +260,113 @@ class SessionCatalogTest {
         assertThat(c.q("select cast(a as text) || '-' || b::text as ab from g where a = 2").value()).isEqualTo("2-8");
         assertThat(c.q("select case when a = 1 then 'one' else 'other' end from g order by a desc limit 1").value())
                 .isEqualTo("other");
+    }
+
+    @Test
+    void receiverSlotsActivityViewsAndSignals() {
+        assertThat(c.q("select * from pg_stat_wal_receiver").rows()).isEmpty();
+        recovery = true;
+        Client.Result r = c.q("select status, flushed_lsn, slot_name, sender_port from pg_stat_wal_receiver");
+        assertThat(r.rows()).containsExactly(List.of("streaming", "0/3000100", "slot1", "5432"));
+        assertThat(c.q("select slot_name, slot_type, active, restart_lsn, xmin from pg_replication_slots").rows())
+                .containsExactly(java.util.Arrays.asList("slot1", "physical", "t", "0/3000000", null));
+        assertThat(c.q("select pid, datname, usename, state, query, backend_type from pg_stat_activity "
+                + "where pid = pg_backend_pid()").rows())
+                .containsExactly(List.of("4242", "postgres", "postgres", "active", "select 1", "client backend"));
+        assertThat(c.q("select pg_terminate_backend(4242)").value()).isEqualTo("t");
+        assertThat(c.q("select pg_cancel_backend(99)").value()).isEqualTo("f");
+        assertThat(c.notices.get(0).getMessage()).isEqualTo("PID 99 is not a PostgreSQL backend process");
+        assertThat(signalled).containsExactly("terminate 4242", "cancel 99");
+    }
+
+    private static final String PSQL_DU = "SELECT r.rolname, r.rolsuper, r.rolinherit,\n  r.rolcreaterole, "
+            + "r.rolcreatedb, r.rolcanlogin,\n  r.rolconnlimit, r.rolvaliduntil,\n  ARRAY(SELECT b.rolname\n"
+            + "        FROM pg_catalog.pg_auth_members m\n        JOIN pg_catalog.pg_roles b ON (m.roleid = b.oid)\n"
+            + "        WHERE m.member = r.oid) as memberof\n, r.rolreplication\n, r.rolbypassrls\n"
+            + "FROM pg_catalog.pg_roles r\nWHERE r.rolname !~ '^pg_'\nORDER BY 1;";
+
+    private static final String PSQL_DT = "SELECT n.nspname as \"Schema\",\n  c.relname as \"Name\",\n  CASE "
+            + "c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN "
+            + "'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' "
+            + "THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as \"Type\",\n  "
+            + "pg_catalog.pg_get_userbyid(c.relowner) as \"Owner\"\nFROM pg_catalog.pg_class c\n     LEFT JOIN "
+            + "pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n     LEFT JOIN pg_catalog.pg_am am ON am.oid = "
+            + "c.relam\nWHERE c.relkind IN ('r','p','')\n      AND n.nspname <> 'pg_catalog'\n      AND n.nspname "
+            + "!~ '^pg_toast'\n      AND n.nspname <> 'information_schema'\n  AND pg_catalog.pg_table_is_visible(c.oid)"
+            + "\nORDER BY 1,2;";
+
+    @Test
+    void psqlListCommandsAreAnswered() {
+        Client.Result du = c.q(PSQL_DU);
+        assertThat(du.columns()).extracting(ColumnDesc::typeOid)
+                .containsExactly(19, 16, 16, 16, 16, 16, 23, 1184, 1003, 16, 16);
+        assertThat(du.rows()).containsExactly(java.util.Arrays.asList("postgres", "t", "t", "t", "t", "t", "-1", null,
+                "{}", "t", "t"));
+        assertThat(c.q(PSQL_DT).rows()).isEmpty();
+        c.q("create table t1 (id int primary key, name text)");
+        Client.Result dt = c.q(PSQL_DT);
+        assertThat(dt.columns()).extracting(ColumnDesc::name).containsExactly("Schema", "Name", "Type", "Owner");
+        assertThat(dt.rows()).containsExactly(List.of("public", "t1", "table", "postgres"));
+        String l = "SELECT d.datname as \"Name\",\n       pg_catalog.pg_get_userbyid(d.datdba) as \"Owner\",\n"
+                + "       pg_catalog.pg_encoding_to_char(d.encoding) as \"Encoding\",\n       d.datcollate as "
+                + "\"Collate\",\n       d.datctype as \"Ctype\",\n       d.daticulocale as \"ICU Locale\",\n       "
+                + "CASE d.datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' END AS \"Locale Provider\",\n       "
+                + "pg_catalog.array_to_string(d.datacl, E'\\n') AS \"Access privileges\"\nFROM pg_catalog.pg_database d"
+                + "\nORDER BY 1;";
+        Client.Result dbs = c.q(l);
+        assertThat(dbs.rows()).extracting(r -> r.get(0)).containsExactly("postgres", "template1");
+        assertThat(dbs.rows().get(1).get(7)).isEqualTo("=c/postgres\npostgres=CTc/postgres");
+    }
+
+    @Test
+    void alterSystemAndDatabases() {
+        assertThat(c.q("ALTER SYSTEM SET listen_addresses TO '*';").tag()).isEqualTo("ALTER SYSTEM");
+        c.q("alter system reset synchronous_standby_names");
+        assertThat(((org.walden.sql.testing.MemorySettings) c.session.settings()).alteredSystem)
+                .containsExactly("listen_addresses=*", "synchronous_standby_names");
+        c.q("begin");
+        assertThatThrownBy(() -> c.q("alter system set wal_level = replica"))
+                .hasMessage("ALTER SYSTEM cannot run inside a transaction block")
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.ACTIVE_SQL_TRANSACTION));
+        c.q("rollback");
+        assertThat(c.q("CREATE DATABASE replica_demo;").tag()).isEqualTo("CREATE DATABASE");
+        assertThat(engine.databaseExists("replica_demo")).isTrue();
+        assertThatThrownBy(() -> c.q("create database replica_demo"))
+                .hasMessage("database \"replica_demo\" already exists")
+                .satisfies(e -> assertThat(((PgException) e).sqlState().code()).isEqualTo("42P04"));
+        assertThatThrownBy(() -> c.q("drop database postgres")).hasMessage("cannot drop the currently open database");
+        assertThat(c.q("drop database replica_demo").tag()).isEqualTo("DROP DATABASE");
+        assertThat(engine.databaseExists("replica_demo")).isFalse();
+        assertThatThrownBy(() -> c.q("drop database replica_demo"))
+                .hasMessage("database \"replica_demo\" does not exist")
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.INVALID_CATALOG_NAME));
+    }
+
+    @Test
+    void psqlDescribeTableQueries() {
+        c.q("create table t1 (id int primary key, name varchar(5) default 'x')");
+        Client.Result lookup = c.q("SELECT c.oid,\n  n.nspname,\n  c.relname\nFROM pg_catalog.pg_class c\n     LEFT JOIN "
+                + "pg_catalog.pg_namespace n ON n.oid = c.relnamespace\nWHERE c.relname OPERATOR(pg_catalog.~) '^(t1)$' "
+                + "COLLATE pg_catalog.default\n  AND pg_catalog.pg_table_is_visible(c.oid)\nORDER BY 2, 3;");
+        assertThat(lookup.rows()).hasSize(1);
+        String oid = lookup.value();
+        assertThat(lookup.rows().get(0).subList(1, 3)).containsExactly("public", "t1");
+        Client.Result cols = c.q("SELECT a.attname,\n  pg_catalog.format_type(a.atttypid, a.atttypmod),\n  (SELECT "
+                + "pg_catalog.pg_get_expr(d.adbin, d.adrelid, true)\n   FROM pg_catalog.pg_attrdef d\n   WHERE "
+                + "d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.atthasdef),\n  a.attnotnull,\n  (SELECT "
+                + "c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t\n   WHERE c.oid = a.attcollation AND "
+                + "t.oid = a.atttypid AND a.attcollation <> t.typcollation) AS attcollation,\n  a.attidentity,\n  "
+                + "a.attgenerated\nFROM pg_catalog.pg_attribute a\nWHERE a.attrelid = '" + oid + "' AND a.attnum > 0 AND "
+                + "NOT a.attisdropped\nORDER BY a.attnum;");
+        assertThat(cols.rows()).containsExactly(java.util.Arrays.asList("id", "integer", null, "t", null, "", ""),
+                java.util.Arrays.asList("name", "character varying(5)", "'x'", "f", null, "", ""));
+        Client.Result idx = c.q("SELECT c2.relname, i.indisprimary, i.indisunique, i.indisclustered, i.indisvalid, "
+                + "pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),\n  pg_catalog.pg_get_constraintdef(con.oid, true), "
+                + "contype, condeferrable, condeferred, i.indisreplident, c2.reltablespace\nFROM pg_catalog.pg_class c, "
+                + "pg_catalog.pg_class c2, pg_catalog.pg_index i\n  LEFT JOIN pg_catalog.pg_constraint con ON (conrelid = "
+                + "i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x'))\nWHERE c.oid = '" + oid
+                + "' AND c.oid = i.indrelid AND i.indexrelid = c2.oid\nORDER BY i.indisprimary DESC, c2.relname;");
+        assertThat(idx.rows().get(0).subList(5, 8)).containsExactly(
+                "CREATE UNIQUE INDEX t1_pkey ON t1 USING btree (id)", "PRIMARY KEY (id)", "p");
     }
 }

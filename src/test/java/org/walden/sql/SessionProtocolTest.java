@@ -300,4 +300,54 @@ class SessionProtocolTest {
         assertThat(c.session.prepare("", new int[0]).isEmpty()).isTrue();
         c.session.sync();
     }
+
+    @Test
+    void selectForUpdateLocksAndRechecks() throws Exception {
+        try (Client other = Client.connect(engine, "postgres")) {
+            c.q("begin");
+            assertThat(c.q("select aid from pgbench_accounts where abalance = 0 order by aid for update").rows())
+                    .containsExactly(List.of("1"), List.of("2"));
+            CountDownLatch done = new CountDownLatch(1);
+            AtomicReference<String> tag = new AtomicReference<>();
+            Thread th = new Thread(() -> {
+                tag.set(other.q("update pgbench_accounts set abalance = 5 where aid = 2").tag());
+                done.countDown();
+            });
+            th.start();
+            assertThat(done.await(300, TimeUnit.MILLISECONDS)).isFalse();
+            c.q("commit");
+            assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(tag.get()).isEqualTo("UPDATE 1");
+            assertThat(c.q("select aid from pgbench_accounts where abalance = 0 for no key update").rows())
+                    .containsExactly(List.of("1"));
+            assertThatThrownBy(() -> c.q("select count(*) from pgbench_accounts for update"))
+                    .hasMessage("FOR UPDATE is not allowed with aggregate functions");
+        }
+    }
+
+    @Test
+    void transactionCharacteristicsShow() {
+        assertThat(c.q("show transaction isolation level").value()).isEqualTo("read committed");
+        assertThat(c.q("show transaction_read_only").value()).isEqualTo("off");
+        assertThat(c.q("set transaction isolation level read committed").tag()).isEqualTo("SET");
+    }
+
+    @Test
+    void statementAndLockTimeoutsEndLockWaits() {
+        try (Client other = Client.connect(engine, "postgres")) {
+            c.q("begin");
+            c.q("update pgbench_accounts set abalance = 10 where aid = 1");
+            other.q("set statement_timeout = '300ms'");
+            assertThatThrownBy(() -> other.q("update pgbench_accounts set abalance = 11 where aid = 1"))
+                    .hasMessage("canceling statement due to statement timeout")
+                    .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.QUERY_CANCELED));
+            other.q("set statement_timeout = 0");
+            other.q("set lock_timeout = '250ms'");
+            assertThatThrownBy(() -> other.q("delete from pgbench_accounts where aid = 1"))
+                    .hasMessage("canceling statement due to lock timeout")
+                    .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.LOCK_NOT_AVAILABLE));
+            c.q("commit");
+            assertThat(other.q("delete from pgbench_accounts where aid = 1").tag()).isEqualTo("DELETE 1");
+        }
+    }
 }

@@ -91,4 +91,36 @@ class ClusterLifecycleIT {
             assertThat(node.psql("SELECT count(*) FROM c")).isEqualTo("3");
         }
     }
+
+    @Test
+    void theSeedsLoggingSettingsWriteACsvLogInLogDirectory() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node node = cluster.initPrimary("csv");
+            node.appendConf("""
+                    wal_keep_segments = 1000 # in logfile segments, 16MB each; 0 disables
+                    log_destination = 'csvlog' # Valid values are combinations of
+                    logging_collector = on # Enable capturing of stderr and csvlog
+                    log_directory = 'log' # directory where log files are written,
+                    log_min_duration_statement = 1000 # -1 is disabled, 0 logs all statements
+                    log_checkpoints = on
+                    log_connections = on
+                    log_disconnections = on
+                    log_duration = on
+                    log_line_prefix = '%m %a %r %d %u %p %x' # special values:
+                    log_statement = 'all' # none, ddl, mod, all
+                    log_timezone = 'PRC'
+                    """);
+            node.start();
+            assertThat(node.logContains("LOG:  redirecting log output to logging collector process")).isTrue();
+            assertThat(node.psql("SHOW log_destination")).isEqualTo("csvlog");
+            node.stop();
+            java.util.List<java.nio.file.Path> csv;
+            try (var files = Files.list(node.dataDir().resolve("log"))) {
+                csv = files.filter(f -> f.toString().endsWith(".csv")).toList();
+            }
+            assertThat(csv).hasSize(1);
+            String text = Files.readString(csv.get(0));
+            assertThat(text).contains(" CST,").contains(",LOG,00000,\"database system is ready to accept connections");
+        }
+    }
 }

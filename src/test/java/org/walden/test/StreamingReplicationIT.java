@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class StreamingReplicationIT {
 
     @Test
-    void aStandbyFromABaseBackupReplaysThePrimarysChanges() {
+    void aStandbyFromABaseBackupReplaysThePrimarysChanges() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
             TestCluster.Node primary = cluster.initPrimary("primary");
             primary.start();
@@ -26,6 +26,13 @@ class StreamingReplicationIT {
             assertThat(standby.psql("SELECT pg_is_in_recovery()")).isEqualTo("t");
             assertThat(primary.pollQueryUntil(
                     "SELECT application_name, state FROM pg_stat_replication", "standby|streaming")).isTrue();
+            assertThat(java.nio.file.Files.readAllLines(standby.dataDir().resolve("postmaster.pid")).get(7))
+                    .isEqualTo("standby ");
+
+            standby.restart();
+            primary.psql("INSERT INTO r VALUES (3, 'after restart')");
+            primary.waitForCatchup(standby);
+            assertThat(standby.psql("SELECT count(*) FROM r")).isEqualTo("3");
         }
     }
 

@@ -97,6 +97,17 @@ public final class GucSessionSettings implements SessionSettings {
     }
 
     @Override
+    public void setAtConnectionStart(String name, String value) {
+        GucDefinition def = definition(name, true);
+        boolean backendContext = def.context() == GucContext.BACKEND
+                || (def.context() == GucContext.SUPERUSER_BACKEND && superuser);
+        if (!backendContext) {
+            checkCanSet(def);
+        }
+        sessionValues.put(key(def), GucValues.parse(def, value));
+    }
+
+    @Override
     public void reset(String name) {
         GucDefinition def = definition(name, false);
         checkCanSet(def);

@@ -41,4 +41,13 @@ public interface SessionSettings {
     default void alterSystem(String name, String value) {
         throw new UnsupportedOperationException("ALTER SYSTEM");
     }
+
+    /**
+     * A setting from the startup packet (or its {@code options=-c name=value}), applied as
+     * PostgreSQL's process_startup_options does: like SET, but backend-context parameters
+     * (ignore_system_indexes, log_connections for superusers) are allowed too. (Added by ops.)
+     */
+    default void setAtConnectionStart(String name, String value) {
+        set(name, value, false);
+    }
 }

@@ -129,6 +129,9 @@ final class LinePrefix {
             }
         }
         PgLevel level = PgLayout.levelOf(event);
+        if (level == PgLevel.WARNING) {
+            return "01000";
+        }
         return level.ordinal() >= PgLevel.ERROR.ordinal() && level != PgLevel.LOG ? "XX000" : "00000";
     }
 

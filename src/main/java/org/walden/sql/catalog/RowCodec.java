@@ -58,7 +58,7 @@ public final class RowCodec {
             case BOOL -> out.writeByte(((Boolean) v) ? 1 : 0);
             case INT2 -> out.writeShort(((Number) v).shortValue());
             case INT4 -> out.writeInt(((Number) v).intValue());
-            case INT8, OID -> out.writeLong(((Number) v).longValue());
+            case INT8, OID, XID -> out.writeLong(((Number) v).longValue());
             case FLOAT4 -> out.writeFloat(((Number) v).floatValue());
             case FLOAT8 -> out.writeDouble(((Number) v).doubleValue());
             case TIMESTAMP -> out.writeLong(Values.timestampToPgMicros((LocalDateTime) v));
@@ -112,7 +112,7 @@ public final class RowCodec {
             case BOOL -> in.get() != 0;
             case INT2 -> in.getShort();
             case INT4 -> in.getInt();
-            case INT8, OID -> in.getLong();
+            case INT8, OID, XID -> in.getLong();
             case FLOAT4 -> in.getFloat();
             case FLOAT8 -> in.getDouble();
             case TIMESTAMP -> Values.pgMicrosToTimestamp(in.getLong());

@@ -251,6 +251,45 @@ public final class Ddl {
         return "ALTER TABLE";
     }
 
+    // ---------------------------------------------------------------- databases
+
+    /**
+     * CREATE DATABASE: a pg_database row. Walden keeps one set of tables per server, so a
+     * database is a name to connect to, not a separate namespace.
+     */
+    public String createDatabase(Ast.CreateDatabase c) {
+        RoleDef me = catalog.role(env.currentUser());
+        if (me == null || !(me.superuser() || me.createDb())) {
+            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "permission denied to create database");
+        }
+        byte[] key = CatalogStore.databaseKey(c.name());
+        if (rowLocker.lockRow(key) != null) {
+            throw new PgException(SqlState.DUPLICATE_DATABASE, "database \"" + c.name() + "\" already exists");
+        }
+        int oid = CatalogStore.allocateOid(txn, lockTimeoutMs);
+        txn.put(key, CatalogStore.encodeDatabase(new org.walden.sql.catalog.DatabaseDef(oid, c.name(), me.oid())));
+        return "CREATE DATABASE";
+    }
+
+    public String dropDatabase(Ast.DropDatabase d) {
+        byte[] key = CatalogStore.databaseKey(d.name());
+        if (rowLocker.lockRow(key) == null) {
+            if (d.ifExists()) {
+                notices.accept(notice(SqlState.INVALID_CATALOG_NAME, "database \"" + d.name()
+                        + "\" does not exist, skipping"));
+                return "DROP DATABASE";
+            }
+            throw new PgException(SqlState.INVALID_CATALOG_NAME, "database \"" + d.name() + "\" does not exist");
+        }
+        RoleDef me = catalog.role(env.currentUser());
+        org.walden.sql.catalog.DatabaseDef db = catalog.databases().get(d.name());
+        if (me == null || !(me.superuser() || (db != null && db.ownerOid() == me.oid()))) {
+            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "must be owner of database " + d.name());
+        }
+        txn.delete(key);
+        return "DROP DATABASE";
+    }
+
     // ---------------------------------------------------------------- roles
 
     private void requireCreateRole(String what) {

@@ -34,6 +34,9 @@ public interface ExecEnv {
 
     Catalog catalog();
 
+    /** Sends a NOTICE or WARNING to the client. */
+    void notice(org.walden.common.PgException notice);
+
     /** Raises 57014 if the client asked to cancel the running statement. */
     void checkCancel();
 }

@@ -119,7 +119,18 @@ public final class Executor {
         if (s.source() == null) {
             input = matches(s.filter(), ctx, new Object[0]) ? List.<Object[]>of(new Object[0]) : List.of();
         } else {
-            input = candidates(s.source(), s.filter(), ctx).stream().map(KeyedRow::row).toList();
+            List<KeyedRow> found = candidates(s.source(), s.filter(), ctx);
+            if (s.lockRows()) {
+                input = new ArrayList<>();
+                for (KeyedRow cand : found) {
+                    Object[] row = recheck(cand, s.source().table(), s.filter(), ctx);
+                    if (row != null) {
+                        input.add(row);
+                    }
+                }
+            } else {
+                input = found.stream().map(KeyedRow::row).toList();
+            }
         }
         List<Object[]> outputs = new ArrayList<>();
         List<Object[]> sortKeys = new ArrayList<>();

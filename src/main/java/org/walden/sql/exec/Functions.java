@@ -97,6 +97,24 @@ final class Functions {
                     return strict(PgType.NUMERIC, List.of(x, y), v -> lsnDiff(v[0], v[1]));
                 }
                 return null;
+            case "pg_terminate_backend", "pg_cancel_backend":
+                if (n == 1 || (n == 2 && name.equals("pg_terminate_backend"))) {
+                    Node pid = a.castTo(args.get(0), PgType.INT4, -1);
+                    boolean terminate = name.equals("pg_terminate_backend");
+                    return new Node.Fn(PgType.BOOL, false, ctx -> {
+                        Object p = pid.eval(ctx);
+                        if (p == null) {
+                            return null;
+                        }
+                        boolean done = ctx.env.serverStatus().signalBackend((Integer) p, terminate);
+                        if (!done) {
+                            ctx.env.notice(new PgException(PgException.Severity.WARNING, SqlState.WARNING,
+                                    "PID " + p + " is not a PostgreSQL backend process", null, null, null));
+                        }
+                        return done;
+                    });
+                }
+                return null;
             case "current_setting":
                 if (n == 1 || n == 2) {
                     Node setting = a.castTo(args.get(0), PgType.TEXT, -1);

@@ -14,8 +14,10 @@ public sealed interface Plan {
     record SortKey(Node expr, boolean descending, boolean nullsFirst) {
     }
 
+    /** {@code lockRows}: SELECT ... FOR UPDATE, which locks and re-checks each row as UPDATE does. */
     record Select(Source source, Node filter, List<Node> targets, List<Node> groupBy, List<AggSpec> aggregates,
-                  boolean aggregated, Node having, List<SortKey> sort, boolean distinct, Node limit, Node offset)
+                  boolean aggregated, Node having, List<SortKey> sort, boolean distinct, Node limit, Node offset,
+                  boolean lockRows)
             implements Plan {
     }
 

@@ -65,6 +65,7 @@ public final class Planner {
             case Ast.KnownClientQuery k -> {
                 plan = new Plan.Utility(stmt);
                 columns = ClientQueries.columns(k);
+                ClientQueries.declareParams(k, params);
             }
             default -> plan = new Plan.Utility(stmt);
         }
@@ -145,8 +146,17 @@ public final class Planner {
         }
         Node limit = s.limit() == null ? null : a.castTo(a.analyze(s.limit()), PgType.INT8, -1);
         Node offset = s.offset() == null ? null : a.castTo(a.analyze(s.offset()), PgType.INT8, -1);
+        if (s.forUpdate() && (aggregated || s.distinct())) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "FOR UPDATE is not allowed with "
+                    + (aggregated ? "aggregate functions" : "DISTINCT clause"));
+        }
+        if (s.forUpdate() && (table == null || table.virtual())) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, table == null
+                    ? "FOR UPDATE must specify unqualified relation names" : "cannot lock rows in view \""
+                    + table.name() + "\"");
+        }
         return new Plan.Select(source, filter, targets, groupBy, a.aggregates, aggregated, having, sort, s.distinct(),
-                limit, offset);
+                limit, offset, s.forUpdate());
     }
 
     /** The target list, with * expanded; unknown-typed outputs become text. */

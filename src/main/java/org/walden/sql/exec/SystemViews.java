@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.walden.replication.WalSenderStat;
+import org.walden.sql.ServerStatus;
 import org.walden.sql.catalog.Catalog;
 import org.walden.sql.catalog.Column;
 import org.walden.sql.catalog.DatabaseDef;
@@ -20,7 +21,29 @@ import org.walden.sql.types.PgType;
  */
 final class SystemViews {
 
-    private static final Map<String, TableDef> VIEWS = Map.of(
+    private static final Map<String, TableDef> VIEWS = Map.ofEntries(Map.entry(
+            "pg_stat_wal_receiver", view(12003, "pg_stat_wal_receiver",
+                    "pid", PgType.INT4, "status", PgType.TEXT, "receive_start_lsn", PgType.PG_LSN,
+                    "receive_start_tli", PgType.INT4, "written_lsn", PgType.PG_LSN, "flushed_lsn", PgType.PG_LSN,
+                    "received_tli", PgType.INT4, "last_msg_send_time", PgType.TIMESTAMPTZ,
+                    "last_msg_receipt_time", PgType.TIMESTAMPTZ, "latest_end_lsn", PgType.PG_LSN,
+                    "latest_end_time", PgType.TIMESTAMPTZ, "slot_name", PgType.TEXT, "sender_host", PgType.TEXT,
+                    "sender_port", PgType.INT4, "conninfo", PgType.TEXT)), Map.entry(
+            "pg_replication_slots", view(12004, "pg_replication_slots",
+                    "slot_name", PgType.NAME, "plugin", PgType.NAME, "slot_type", PgType.TEXT, "datoid", PgType.OID,
+                    "database", PgType.NAME, "temporary", PgType.BOOL, "active", PgType.BOOL,
+                    "active_pid", PgType.INT4, "xmin", PgType.XID, "catalog_xmin", PgType.XID,
+                    "restart_lsn", PgType.PG_LSN, "confirmed_flush_lsn", PgType.PG_LSN, "wal_status", PgType.TEXT,
+                    "safe_wal_size", PgType.INT8, "two_phase", PgType.BOOL)), Map.entry(
+            "pg_stat_activity", view(12005, "pg_stat_activity",
+                    "datid", PgType.OID, "datname", PgType.NAME, "pid", PgType.INT4, "leader_pid", PgType.INT4,
+                    "usesysid", PgType.OID, "usename", PgType.NAME, "application_name", PgType.TEXT,
+                    "client_addr", PgType.INET, "client_hostname", PgType.TEXT, "client_port", PgType.INT4,
+                    "backend_start", PgType.TIMESTAMPTZ, "xact_start", PgType.TIMESTAMPTZ,
+                    "query_start", PgType.TIMESTAMPTZ, "state_change", PgType.TIMESTAMPTZ,
+                    "wait_event_type", PgType.TEXT, "wait_event", PgType.TEXT, "state", PgType.TEXT,
+                    "backend_xid", PgType.XID, "backend_xmin", PgType.XID, "query_id", PgType.INT8,
+                    "query", PgType.TEXT, "backend_type", PgType.TEXT)), Map.entry(
             "pg_stat_replication", view(12000, "pg_stat_replication",
                     "pid", PgType.INT4, "usesysid", PgType.OID, "usename", PgType.NAME,
                     "application_name", PgType.TEXT, "client_addr", PgType.INET, "client_hostname", PgType.TEXT,
@@ -28,21 +51,21 @@ final class SystemViews {
                     "state", PgType.TEXT, "sent_lsn", PgType.PG_LSN, "write_lsn", PgType.PG_LSN,
                     "flush_lsn", PgType.PG_LSN, "replay_lsn", PgType.PG_LSN, "write_lag", PgType.INTERVAL,
                     "flush_lag", PgType.INTERVAL, "replay_lag", PgType.INTERVAL, "sync_priority", PgType.INT4,
-                    "sync_state", PgType.TEXT, "reply_time", PgType.TIMESTAMPTZ),
+                    "sync_state", PgType.TEXT, "reply_time", PgType.TIMESTAMPTZ)), Map.entry(
             "pg_settings", view(12001, "pg_settings",
-                    "name", PgType.TEXT, "setting", PgType.TEXT, "unit", PgType.TEXT, "short_desc", PgType.TEXT),
+                    "name", PgType.TEXT, "setting", PgType.TEXT, "unit", PgType.TEXT, "short_desc", PgType.TEXT)), Map.entry(
             "pg_roles", view(12002, "pg_roles",
                     "rolname", PgType.NAME, "rolsuper", PgType.BOOL, "rolinherit", PgType.BOOL,
                     "rolcreaterole", PgType.BOOL, "rolcreatedb", PgType.BOOL, "rolcanlogin", PgType.BOOL,
                     "rolreplication", PgType.BOOL, "rolconnlimit", PgType.INT4, "rolpassword", PgType.TEXT,
-                    "rolvaliduntil", PgType.TIMESTAMPTZ, "rolbypassrls", PgType.BOOL, "oid", PgType.OID),
+                    "rolvaliduntil", PgType.TIMESTAMPTZ, "rolbypassrls", PgType.BOOL, "oid", PgType.OID)), Map.entry(
             "pg_authid", view(1260, "pg_authid",
                     "oid", PgType.OID, "rolname", PgType.NAME, "rolsuper", PgType.BOOL, "rolinherit", PgType.BOOL,
                     "rolcreaterole", PgType.BOOL, "rolcreatedb", PgType.BOOL, "rolcanlogin", PgType.BOOL,
                     "rolreplication", PgType.BOOL, "rolbypassrls", PgType.BOOL, "rolconnlimit", PgType.INT4,
-                    "rolpassword", PgType.TEXT, "rolvaliduntil", PgType.TIMESTAMPTZ),
+                    "rolpassword", PgType.TEXT, "rolvaliduntil", PgType.TIMESTAMPTZ)), Map.entry(
             "pg_database", view(1262, "pg_database",
-                    "oid", PgType.OID, "datname", PgType.NAME, "datdba", PgType.OID));
+                    "oid", PgType.OID, "datname", PgType.NAME, "datdba", PgType.OID)));
 
     private SystemViews() {
     }
@@ -73,12 +96,44 @@ final class SystemViews {
                             w.syncPriority(), w.syncState(), w.replyTime()});
                 }
             }
+            case "pg_stat_wal_receiver" -> {
+                ServerStatus.WalReceiverStatus w = env.serverStatus().walReceiver();
+                if (w != null) {
+                    rows.add(new Object[] {w.pid(), w.status(), w.receiveStartLsn(), w.receiveStartTli(),
+                            w.writtenLsn(), w.flushedLsn(), w.receivedTli(), w.lastMsgSendTime(),
+                            w.lastMsgReceiptTime(), w.latestEndLsn(), w.latestEndTime(), w.slotName(),
+                            w.senderHost(), w.senderPort(), w.conninfo()});
+                }
+            }
+            case "pg_replication_slots" -> {
+                for (ServerStatus.ReplicationSlotStatus s : env.serverStatus().replicationSlots()) {
+                    rows.add(new Object[] {s.slotName(), null, s.slotType(), null, null, s.temporary(), s.active(),
+                            s.activePid(), s.xmin(), null, s.restartLsn(), null, s.walStatus(),
+                            s.safeWalSizeBytes(), false});
+                }
+            }
+            case "pg_stat_activity" -> {
+                for (ServerStatus.BackendActivity a : env.serverStatus().activity()) {
+                    RoleDef role = a.userName() == null ? null : catalog.role(a.userName());
+                    DatabaseDef db = a.databaseName() == null ? null : catalog.databases().get(a.databaseName());
+                    rows.add(new Object[] {db == null ? null : (long) db.oid(), a.databaseName(), a.pid(), null,
+                            role == null ? null : (long) role.oid(), a.userName(), a.applicationName(),
+                            a.clientAddr(), null, a.clientAddr() == null ? null : a.clientPort(), a.backendStart(),
+                            a.xactStart(), a.queryStart(), a.stateChange(), null, null, a.state(), null, null, null,
+                            a.query(), a.backendType()});
+                }
+            }
             case "pg_settings" -> {
                 for (String[] s : env.settings().showAll()) {
                     rows.add(new Object[] {s[0], s[1], null, s.length > 2 ? s[2] : null});
                 }
             }
             case "pg_roles", "pg_authid" -> {
+                RoleDef me = catalog.role(env.currentUser());
+                if (view.name().equals("pg_authid") && (me == null || !me.superuser())) {
+                    throw new org.walden.common.PgException(org.walden.common.SqlState.INSUFFICIENT_PRIVILEGE,
+                            "permission denied for table pg_authid");
+                }
                 List<RoleDef> roles = new ArrayList<>(catalog.allRoles());
                 roles.sort(Comparator.comparingInt(RoleDef::oid));
                 for (RoleDef r : roles) {

@@ -79,7 +79,8 @@ public final class Ast {
 
     /** A statement as parsed. */
     public sealed interface Stmt permits Select, Insert, Update, Delete, CreateTable, DropTable, Truncate,
-            TransactionStmt, Show, SetStmt, Reset, Checkpoint, RoleStmt, DropRole, NoOp, AlterTableAddPk, Copy, KnownClientQuery {
+            TransactionStmt, Show, SetStmt, Reset, Checkpoint, RoleStmt, DropRole, NoOp, AlterTableAddPk, Copy, KnownClientQuery,
+            AlterSystem, CreateDatabase, DropDatabase {
     }
 
     public record Target(Expr expr, String alias) {
@@ -92,8 +93,10 @@ public final class Ast {
     public record TableRef(String schema, String name, String alias, int position) {
     }
 
+    /** {@code forUpdate}: FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE (all lock rows exclusively). */
     public record Select(boolean distinct, List<Target> targets, TableRef from, Expr where, List<Expr> groupBy,
-                         Expr having, List<OrderItem> orderBy, Expr limit, Expr offset) implements Stmt {
+                         Expr having, List<OrderItem> orderBy, Expr limit, Expr offset, boolean forUpdate)
+            implements Stmt {
     }
 
     public record Insert(TableRef table, List<String> columns, List<List<Expr>> rows, List<Target> returning)
@@ -173,6 +176,17 @@ public final class Ast {
      * before parsing because it uses SQL Walden does not run yet (joins, LATERAL).
      */
     public record KnownClientQuery(String kind, String argument) implements Stmt {
+    }
+
+    /** ALTER SYSTEM SET name = value, or RESET name (value null). */
+    public record AlterSystem(String name, String value) implements Stmt {
+    }
+
+    /** CREATE DATABASE name [options, accepted and ignored]. */
+    public record CreateDatabase(String name) implements Stmt {
+    }
+
+    public record DropDatabase(String name, boolean ifExists) implements Stmt {
     }
 
     /** A statement accepted and ignored (VACUUM, ANALYZE): answers only its tag. */

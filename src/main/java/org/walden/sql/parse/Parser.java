@@ -408,10 +408,23 @@ public final class Parser {
                 }
             }
         }
-        if (acceptWord("for")) { // FOR UPDATE / FOR SHARE: rows are locked by UPDATE itself
-            skipToEnd();
+        boolean forUpdate = false;
+        if (acceptWord("for")) {
+            if (acceptWord("no")) {
+                expectWord("key");
+                expectWord("update");
+            } else if (acceptWord("key")) {
+                expectWord("share");
+            } else if (!acceptWord("update")) {
+                expectWord("share");
+            }
+            forUpdate = true;
+            if (peek().isWord("nowait") || peek().isWord("skip")) {
+                throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "NOWAIT and SKIP LOCKED are not supported",
+                        peek().position());
+            }
         }
-        return new Select(distinct, targets, from, where, groupBy, having, orderBy, limit, offset);
+        return new Select(distinct, targets, from, where, groupBy, having, orderBy, limit, offset, forUpdate);
     }
 
     private List<OrderItem> orderBy() {
@@ -561,6 +574,11 @@ public final class Parser {
         }
         if (acceptWord("unlogged") || acceptWord("temporary") || acceptWord("temp")) {
             // accepted; Walden's tables are all logged
+        }
+        if (acceptWord("database")) {
+            String name = identifier();
+            skipToEnd(); // WITH OWNER/TEMPLATE/ENCODING...: accepted
+            return new CreateDatabase(name);
         }
         if (!peek().isWord("table")) {
             throw SyntaxError.atOrNear(peek());
@@ -721,6 +739,16 @@ public final class Parser {
 
     private Stmt drop() {
         expectWord("drop");
+        if (acceptWord("database")) {
+            boolean ifExists = false;
+            if (acceptWord("if")) {
+                expectWord("exists");
+                ifExists = true;
+            }
+            String name = identifier();
+            skipToEnd();
+            return new DropDatabase(name, ifExists);
+        }
         boolean role = acceptWord("role") || acceptWord("user");
         if (!role) {
             expectWord("table");
@@ -744,6 +772,28 @@ public final class Parser {
         }
         if (acceptWord("user")) {
             return roleStmt(false, true);
+        }
+        if (acceptWord("system")) {
+            if (acceptWord("reset")) {
+                if (peek().isWord("all")) {
+                    throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "ALTER SYSTEM RESET ALL is not supported",
+                            peek().position());
+                }
+                return new AlterSystem(settingName(), null);
+            }
+            expectWord("set");
+            String name = settingName();
+            if (!acceptWord("to") && !acceptOp("=")) {
+                throw SyntaxError.atOrNear(peek());
+            }
+            if (acceptWord("default")) {
+                return new AlterSystem(name, null);
+            }
+            StringBuilder value = new StringBuilder(settingValue());
+            while (acceptOp(",")) {
+                value.append(", ").append(settingValue());
+            }
+            return new AlterSystem(name, value.toString());
         }
         expectWord("table");
         acceptWord("only");

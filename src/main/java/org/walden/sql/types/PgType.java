@@ -20,6 +20,8 @@ public enum PgType {
     INT4(23, 4, "int4", "integer"),
     TEXT(25, -1, "text", "text"),
     OID(26, 4, "oid", "oid"),
+    /** Transaction ids (pg_replication_slots.xmin); Long values. */
+    XID(28, 4, "xid", "xid"),
     FLOAT4(700, 4, "float4", "real"),
     FLOAT8(701, 8, "float8", "double precision"),
     UNKNOWN(705, -2, "unknown", "unknown"),
@@ -30,7 +32,9 @@ public enum PgType {
     TIMESTAMPTZ(1184, 8, "timestamptz", "timestamp with time zone"),
     INTERVAL(1186, 16, "interval", "interval"),
     NUMERIC(1700, -1, "numeric", "numeric"),
-    PG_LSN(3220, 8, "pg_lsn", "pg_lsn");
+    PG_LSN(3220, 8, "pg_lsn", "pg_lsn"),
+    /** name[] (psql's \\du memberof); values are List&lt;String&gt;. */
+    NAME_ARRAY(1003, -1, "_name", "name[]");
 
     /** Only NULL literals and unresolved parameters have no better type than this. */
     public final int oid;

@@ -47,7 +47,7 @@ public final class Values {
                 case INT2 -> (short) checkRange(parseInteger(s, type), Short.MIN_VALUE, Short.MAX_VALUE, s, type);
                 case INT4 -> (int) checkRange(parseInteger(s, type), Integer.MIN_VALUE, Integer.MAX_VALUE, s, type);
                 case INT8 -> parseInteger(s, type);
-                case OID -> checkRange(parseInteger(s, type), 0, 0xFFFFFFFFL, s, type);
+                case OID, XID -> checkRange(parseInteger(s, type), 0, 0xFFFFFFFFL, s, type);
                 case FLOAT4 -> Float.parseFloat(floatText(s));
                 case FLOAT8 -> Double.parseDouble(floatText(s));
                 case NUMERIC -> new BigDecimal(s.trim());
@@ -58,6 +58,7 @@ public final class Values {
                 case TIMESTAMPTZ -> parseTimestampTz(s, zone);
                 case INTERVAL -> parseInterval(s);
                 case PG_LSN -> Lsn.parse(s.trim());
+                case NAME_ARRAY -> throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "array input is not supported");
             };
         } catch (NumberFormatException | DateTimeParseException e) {
             throw invalidInput(type, text);
@@ -272,8 +273,39 @@ public final class Values {
             case TIMESTAMP -> formatTimestamp((LocalDateTime) v);
             case TIMESTAMPTZ -> formatTimestampTz((Instant) v, zone);
             case INET -> v instanceof InetAddress a ? a.getHostAddress() : v.toString();
+            case NAME_ARRAY -> arrayText((java.util.List<?>) v);
             default -> v.toString();
         };
+    }
+
+    /** array_out for a one-dimensional array of strings: {a,"b c"}. */
+    private static String arrayText(java.util.List<?> items) {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < items.size(); i++) {
+            String s = String.valueOf(items.get(i));
+            boolean quote = s.isEmpty() || s.equalsIgnoreCase("null")
+                    || s.chars().anyMatch(c -> "{},\"\\ ".indexOf(c) >= 0);
+            sb.append(i > 0 ? "," : "");
+            sb.append(quote ? "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : s);
+        }
+        return sb.append('}').toString();
+    }
+
+    /** array_send: ndim, has-null flag, element type, then per dimension size and lower bound, then elements. */
+    private static byte[] arrayBinary(java.util.List<?> items, PgType element) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteBuffer head = ByteBuffer.allocate(items.isEmpty() ? 12 : 20);
+        head.putInt(items.isEmpty() ? 0 : 1).putInt(0).putInt(element.oid);
+        if (!items.isEmpty()) {
+            head.putInt(items.size()).putInt(1);
+        }
+        out.writeBytes(head.array());
+        for (Object item : items) {
+            byte[] b = String.valueOf(item).getBytes(StandardCharsets.UTF_8);
+            out.writeBytes(ByteBuffer.allocate(4).putInt(b.length).array());
+            out.writeBytes(b);
+        }
+        return out.toByteArray();
     }
 
     public static String formatTimestamp(LocalDateTime t) {
@@ -362,7 +394,7 @@ public final class Values {
             case BOOL -> new byte[] {(byte) (((Boolean) v) ? 1 : 0)};
             case INT2 -> ByteBuffer.allocate(2).putShort(((Number) v).shortValue()).array();
             case INT4 -> ByteBuffer.allocate(4).putInt(((Number) v).intValue()).array();
-            case OID -> ByteBuffer.allocate(4).putInt((int) ((Number) v).longValue()).array();
+            case OID, XID -> ByteBuffer.allocate(4).putInt((int) ((Number) v).longValue()).array();
             case INT8 -> ByteBuffer.allocate(8).putLong(((Number) v).longValue()).array();
             case FLOAT4 -> ByteBuffer.allocate(4).putFloat(((Number) v).floatValue()).array();
             case FLOAT8 -> ByteBuffer.allocate(8).putDouble(((Number) v).doubleValue()).array();
@@ -375,6 +407,7 @@ public final class Values {
             }
             case PG_LSN -> ByteBuffer.allocate(8).putLong(((Lsn) v).value()).array();
             case INET -> inetBinary(v);
+            case NAME_ARRAY -> arrayBinary((java.util.List<?>) v, PgType.NAME);
             default -> v.toString().getBytes(StandardCharsets.UTF_8);
         };
     }
@@ -399,7 +432,7 @@ public final class Values {
                 case BOOL -> expectLength(b, 1, type) && b[0] != 0;
                 case INT2 -> expectLength(b, 2, type) ? buf.getShort() : null;
                 case INT4 -> expectLength(b, 4, type) ? buf.getInt() : null;
-                case OID -> expectLength(b, 4, type) ? buf.getInt() & 0xFFFFFFFFL : null;
+                case OID, XID -> expectLength(b, 4, type) ? buf.getInt() & 0xFFFFFFFFL : null;
                 case INT8 -> expectLength(b, 8, type) ? buf.getLong() : null;
                 case FLOAT4 -> expectLength(b, 4, type) ? buf.getFloat() : null;
                 case FLOAT8 -> expectLength(b, 8, type) ? buf.getDouble() : null;

@@ -67,6 +67,18 @@ class GucSessionSettingsTest {
     }
 
     @Test
+    void backendContextParametersMaySetAtConnectionStartOnly() {
+        session.setAtConnectionStart("ignore_system_indexes", "on");
+        assertThat(session.show("ignore_system_indexes")).isEqualTo("on");
+        session.setAtConnectionStart("application_name", "pgbench");
+        assertThat(session.show("application_name")).isEqualTo("pgbench");
+        assertState(() -> session.set("ignore_system_indexes", "off", false), SqlState.CANT_CHANGE_RUNTIME_PARAM,
+                "parameter \"ignore_system_indexes\" cannot be set after connection start");
+        assertState(() -> session.setAtConnectionStart("max_connections", "5"), SqlState.CANT_CHANGE_RUNTIME_PARAM,
+                "parameter \"max_connections\" cannot be changed without restarting the server");
+    }
+
+    @Test
     void customPlaceholdersMayBeSet() {
         session.set("myapp.tenant", "42", false);
         assertThat(session.show("myapp.tenant")).isEqualTo("42");

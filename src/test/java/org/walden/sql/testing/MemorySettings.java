@@ -24,6 +24,7 @@ public final class MemorySettings implements SessionSettings {
         defaults.put("datestyle", "ISO, MDY");
         defaults.put("password_encryption", "scram-sha-256");
         defaults.put("lock_timeout", "0");
+        defaults.put("statement_timeout", "0");
         defaults.put("server_version", "15.0");
         defaults.put("max_wal_senders", "10");
         defaults.put("wal_level", "replica");
@@ -78,6 +79,14 @@ public final class MemorySettings implements SessionSettings {
             out.add(new String[] {k, show(k), "test setting " + k});
         }
         return out;
+    }
+
+    /** ALTER SYSTEM calls seen: "name=value" or "name" for RESET. */
+    public final List<String> alteredSystem = new ArrayList<>();
+
+    @Override
+    public void alterSystem(String name, String value) {
+        alteredSystem.add(value == null ? name : name + "=" + value);
     }
 
     @Override

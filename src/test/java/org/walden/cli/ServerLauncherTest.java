@@ -1,0 +1,39 @@
+package org.walden.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ServerLauncherTest {
+
+    @Test
+    void theServerRunsInANewSessionWithThisJvmAndClassPath() {
+        List<String> cmd = ServerLauncher.postgresCommand(Path.of("/data"), List.of("-p", "5433"));
+        assertThat(cmd.get(0)).endsWith("setsid");
+        assertThat(cmd).contains(ServerLauncher.javaExecutable(), "-cp", System.getProperty("java.class.path"));
+        assertThat(cmd.subList(cmd.indexOf("org.walden.cli.Main"), cmd.size()))
+                .containsExactly("org.walden.cli.Main", "postgres", "-D", "/data", "-p", "5433");
+    }
+
+    @Test
+    void signalsGoToLiveProcessesOnly() {
+        assertThat(ServerLauncher.isAlive(ProcessHandle.current().pid())).isTrue();
+        assertThat(ServerLauncher.isAlive(Integer.MAX_VALUE - 1)).isFalse();
+        assertThat(ServerLauncher.signal(Integer.MAX_VALUE - 1, "HUP")).isFalse();
+    }
+
+    @Test
+    void helpListsTheTools() {
+        CliRun r = CliRun.of("--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("initdb", "postgres, server", "ctl", "controldata", "waldump", "basebackup",
+                "demo");
+        assertThat(CliRun.of().code()).isEqualTo(1);
+        assertThat(CliRun.of("basebackup", "-D", "/tmp/x", "-X", "bogus").err())
+                .contains("invalid wal-method option \"bogus\", must be \"fetch\", \"stream\", or \"none\"");
+        assertThat(CliRun.of("basebackup", "-D", "/tmp/x", "-C").err())
+                .contains("--create-slot needs a slot to be specified using --slot");
+    }
+}

@@ -1,0 +1,125 @@
+package org.walden.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.walden.common.guc.GucServerSettings;
+import org.walden.server.Postmaster;
+import org.walden.sql.testing.MemoryTransactionManager;
+
+/** The real pgjdbc driver against the protocol branch's Postmaster over this SQL engine. */
+class PgJdbcSessionTest {
+
+    @TempDir
+    Path tmp;
+    private Postmaster pm;
+    private int port;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        Path dataDir = Files.createDirectories(tmp.resolve("data"));
+        Path socketDir = Files.createDirectories(tmp.resolve("sock"));
+        Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 127.0.0.1/32 trust\n");
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        GucServerSettings settings = GucServerSettings.defaults(Map.of("port", Integer.toString(port),
+                "listen_addresses", "127.0.0.1", "unix_socket_directories", socketDir.toString()));
+        MemoryTransactionManager tm = new MemoryTransactionManager();
+        WaldenSqlEngine.bootstrap(tm, "postgres", null);
+        WaldenSqlEngine sql = new WaldenSqlEngine(tm, null, Clock.systemUTC());
+        pm = new Postmaster(dataDir, settings, sql, c -> {
+            throw new IllegalStateException("no replication in this test");
+        }, Clock.systemUTC());
+        pm.start();
+    }
+
+    @AfterEach
+    void tearDown() {
+        pm.requestShutdown(Postmaster.ShutdownMode.FAST);
+    }
+
+    private Connection connect() throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+    }
+
+    @Test
+    void preparedStatementsTransactionsAndErrors() throws Exception {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            assertThat(c.isValid(5)).isTrue();
+            st.execute("create table jt (id int primary key, t text, n numeric(10,2), b boolean, "
+                    + "ts timestamp default now())");
+            try (PreparedStatement ins = c.prepareStatement("insert into jt (id, t, n, b) values (?, ?, ?, ?)")) {
+                for (int i = 1; i <= 8; i++) { // past prepareThreshold: named statements, binary results
+                    ins.setInt(1, i);
+                    ins.setString(2, "row" + i);
+                    ins.setBigDecimal(3, new BigDecimal(i + ".25"));
+                    ins.setBoolean(4, i % 2 == 0);
+                    assertThat(ins.executeUpdate()).isEqualTo(1);
+                }
+            }
+            try (PreparedStatement sel = c.prepareStatement("select id, t, n, b, ts, now() as now from jt where id = ?")) {
+                for (int i = 1; i <= 8; i++) {
+                    sel.setInt(1, i);
+                    try (ResultSet rs = sel.executeQuery()) {
+                        assertThat(rs.next()).isTrue();
+                        assertThat(rs.getInt(1)).isEqualTo(i);
+                        assertThat(rs.getString(2)).isEqualTo("row" + i);
+                        assertThat(rs.getBigDecimal(3)).isEqualByComparingTo(i + ".25");
+                        assertThat(rs.getBoolean(4)).isEqualTo(i % 2 == 0);
+                        assertThat(rs.getTimestamp(5)).isInstanceOf(Timestamp.class);
+                        assertThat(rs.getTimestamp("now")).isNotNull();
+                        assertThat(rs.next()).isFalse();
+                    }
+                }
+            }
+            c.setAutoCommit(false);
+            st.executeUpdate("update jt set n = n + 1 where id = 1");
+            c.rollback();
+            st.executeUpdate("update jt set n = n * 2 where id = 2");
+            c.commit();
+            c.setAutoCommit(true);
+            try (ResultSet rs = st.executeQuery("select n from jt where id in (1, 2) order by id")) {
+                rs.next();
+                assertThat(rs.getBigDecimal(1)).isEqualByComparingTo("1.25");
+                rs.next();
+                assertThat(rs.getBigDecimal(1)).isEqualByComparingTo("4.50");
+            }
+            assertThatThrownBy(() -> st.execute("insert into jt (id) values (1)"))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23505"));
+            assertThatThrownBy(() -> st.execute("select nope from jt"))
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42703"));
+            try (ResultSet rs = st.executeQuery("select count(*), sum(id), version() from jt")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(8);
+                assertThat(rs.getLong(2)).isEqualTo(36);
+                assertThat(rs.getString(3)).startsWith("PostgreSQL 15.");
+            }
+            try (ResultSet rs = st.executeQuery("select pg_current_wal_lsn(), pg_is_in_recovery()")) {
+                rs.next();
+                assertThat(rs.getMetaData().getColumnTypeName(1)).isEqualTo("pg_lsn"); // TypeInfoCache look-up
+                assertThat(rs.getObject(1).toString()).matches("[0-9A-F]+/[0-9A-F]+");
+                assertThat(rs.getBoolean(2)).isFalse();
+            }
+        }
+    }
+}
