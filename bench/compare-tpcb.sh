@@ -18,7 +18,7 @@ while getopts "c:j:T:M:" opt; do
   esac
 done
 work=$(mktemp -d /tmp/walden-bench.XXXXXX)
-chmod 755 "$work"
+chmod 777 "$work"   # initdb runs as postgres and creates its directories here
 pg_port=55438 pg_sport=55439 wd_port=56438 wd_sport=56439
 
 cleanup() {

@@ -48,8 +48,13 @@ import org.walden.sql.SqlEngine;
  * process), loads pg_hba.conf, listens on TCP ({@code listen_addresses}, {@code port}) and
  * on a Unix socket {@code DIR/.s.PGSQL.PORT} (with its {@code .lock} file) in every
  * {@code unix_socket_directories} entry, and marks the pid file "ready". One virtual thread
- * per listener accepts; each connection gets its own virtual thread running
- * {@link BackendStartup}, which becomes a {@link Backend} or a walsender.
+ * per listener accepts; each connection gets its own platform thread (daemon) running
+ * {@link BackendStartup}, which becomes a {@link Backend} or a walsender. Platform, not
+ * virtual, as PostgreSQL's process per connection: a backend spends its life waking up for a
+ * message, doing a little work and sleeping again, and on a virtual thread every such wake-up
+ * (socket readiness, a row lock handed over, a flush finished) goes through the scheduler's
+ * carrier hand-off, which cost about twice the CPU per pgbench transaction and halved the TPS
+ * on a 2-core machine.
  *
  * <p><b>State it owns.</b> The listeners, the table of child connections (pid → secret key,
  * Backend, Session, walsender) guarded by {@code lock}, the pg_hba.conf rules (replaced whole
@@ -302,7 +307,7 @@ public final class Postmaster {
                     ch.socket().setKeepAlive(true);
                 }
                 PgStream stream = new PgStream(ch);
-                Thread.ofVirtual().name("backend-startup").start(new BackendStartup(this, stream));
+                Thread.ofPlatform().name("backend-startup").daemon(true).start(new BackendStartup(this, stream));
             } catch (IOException e) {
                 log.warn("could not set up connection: {}", e.getMessage());
                 try {

@@ -32,6 +32,12 @@ final class KvTransaction implements Transaction {
     private final long localId;
     private final NavigableMap<ByteKey, byte[]> writes = new TreeMap<>();
     private final Set<ByteKey> heldLocks = new LinkedHashSet<>();
+    /**
+     * The latest committed value of each row read by {@link #lockForUpdate} (DELETED for none):
+     * while the lock is held no one else can commit that row, so it is still the before-image
+     * at commit, and commit need not read it from storage again.
+     */
+    private final Map<ByteKey, byte[]> lockedLatest = new java.util.HashMap<>();
     private StoreSnapshot snapshot;
     private int xid;
     private boolean finished;
@@ -95,7 +101,12 @@ final class KvTransaction implements Transaction {
         if (own != null) {
             return own == DELETED ? null : own;
         }
-        return manager.store().getLatest(key);
+        byte[] latest = lockedLatest.get(k);
+        if (latest == null) {
+            latest = manager.store().getLatest(key);
+            lockedLatest.put(k, latest == null ? DELETED : latest);
+        }
+        return latest == DELETED ? null : latest;
     }
 
     @Override
@@ -140,7 +151,12 @@ final class KvTransaction implements Transaction {
         for (Map.Entry<ByteKey, byte[]> w : writes.entrySet()) {
             byte[] key = w.getKey().bytes();
             // we hold the row lock: the latest committed value is the before-image
-            byte[] before = manager.store().getLatest(key);
+            byte[] before = lockedLatest.get(w.getKey());
+            if (before == null) {
+                before = manager.store().getLatest(key);
+            } else if (before == DELETED) {
+                before = null;
+            }
             KvChange c = new KvChange(key, w.getValue() == DELETED ? null : w.getValue(), before);
             changes.add(c);
             records.add(c.toRecord(xid));
@@ -192,6 +208,7 @@ final class KvTransaction implements Transaction {
     private void finish() {
         finished = true;
         writes.clear();
+        lockedLatest.clear();
         manager.lockTable().releaseAll(localId, heldLocks);
         heldLocks.clear();
         closeSnapshot();

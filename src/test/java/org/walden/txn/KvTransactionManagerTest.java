@@ -105,6 +105,51 @@ class KvTransactionManagerTest {
         other.rollback();
     }
 
+    /** Every KV record of the transaction that ends at {@code end}, from the WAL on disk. */
+    private List<org.walden.wal.KvChange> loggedChanges(Lsn start, Lsn end) {
+        org.walden.wal.WalReader r = new org.walden.wal.WalReader(dir.resolve("pg_wal"), SEG, TimelineId.FIRST);
+        r.beginRead(start, Lsn.INVALID);
+        List<org.walden.wal.KvChange> out = new ArrayList<>();
+        for (org.walden.wal.WalRecord rec = r.readNext(end); rec != null; rec = r.readNext(end)) {
+            if (rec.rmgr() == org.walden.wal.RmgrId.KV) {
+                out.add(org.walden.wal.KvChange.decode(rec));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void theBeforeImageLoggedAtCommitIsTheRowReadUnderTheLock() {
+        Transaction t0 = tm.begin();
+        t0.put(key("r"), v(1));
+        t0.put(key("gone"), v(9));
+        Lsn start = t0.commit(SynchronousCommit.ON);
+
+        Transaction t1 = tm.begin();
+        assertThat(n(t1.lockForUpdate(key("r"), 1000))).isEqualTo(1);
+        assertThat(t1.lockForUpdate(key("absent"), 1000)).isNull();
+        assertThat(n(t1.lockForUpdate(key("gone"), 1000))).isEqualTo(9);
+        t1.put(key("r"), v(2));
+        assertThat(n(t1.lockForUpdate(key("r"), 1000))).as("own write after the lock").isEqualTo(2);
+        t1.put(key("r"), v(3));
+        t1.put(key("absent"), v(4));
+        t1.delete(key("gone"));
+        t1.put(key("unlocked"), v(5));
+        Lsn end = t1.commit(SynchronousCommit.ON);
+
+        List<String> logged = new ArrayList<>();
+        for (org.walden.wal.KvChange c : loggedChanges(start, end)) {
+            logged.add(new String(c.key(), 1, c.key().length - 1)
+                    + ":" + (c.before() == null ? "-" : n(c.before()))
+                    + ">" + (c.after() == null ? "-" : n(c.after())));
+        }
+        assertThat(logged).containsExactly("absent:->4", "gone:9>-", "r:1>3", "unlocked:->5");
+
+        Transaction t2 = tm.begin();
+        assertThat(n(t2.lockForUpdate(key("r"), 1000))).as("the cache ends with the transaction").isEqualTo(3);
+        t2.rollback();
+    }
+
     @Test
     void concurrentIncrementsLoseNoUpdate() throws Exception {
         Transaction init = tm.begin();

@@ -1,0 +1,95 @@
+package org.walden.txn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+
+class RowLockTableTest {
+
+    static final ByteKey K = new ByteKey(new byte[] {1, 2});
+
+    @Test
+    void waitersQueuedOnAHotRowEachGetItInTurn() throws Exception {
+        RowLockTable t = new RowLockTable();
+        t.acquire(1, K, 1000);
+        int n = 5;
+        List<Long> order = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch started = new CountDownLatch(n);
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (long txn = 2; txn < 2 + n; txn++) {
+                long me = txn;
+                fs.add(pool.submit(() -> {
+                    started.countDown();
+                    t.acquire(me, K, 30_000);
+                    assertThat(t.isHeldBy(me, K)).isTrue();
+                    order.add(me);
+                    t.releaseAll(me, Set.of(K));
+                    return null;
+                }));
+            }
+            started.await(10, TimeUnit.SECONDS);
+            Thread.sleep(100); // let them queue (the test holds either way)
+            t.releaseAll(1, Set.of(K));
+            for (Future<?> f : fs) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(order).containsExactlyInAnyOrder(2L, 3L, 4L, 5L, 6L);
+        assertThat(t.heldCount()).isZero();
+        t.acquire(99, K, 0);
+        assertThat(t.isHeldBy(99, K)).as("a fresh taker finds the row free").isTrue();
+    }
+
+    @Test
+    void aWaiterThatGivesUpDoesNotStrandTheOthers() throws Exception {
+        RowLockTable t = new RowLockTable();
+        t.acquire(1, K, 1000);
+        assertThatThrownBy(() -> t.acquire(2, K, 50))
+                .isInstanceOfSatisfying(PgException.class,
+                        e -> assertThat(e.sqlState()).isEqualTo(SqlState.LOCK_NOT_AVAILABLE));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> waiter = pool.submit(() -> {
+                t.acquire(3, K, 30_000);
+                return null;
+            });
+            Thread.sleep(50);
+            t.releaseAll(1, Set.of(K));
+            waiter.get(30, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(t.isHeldBy(3, K)).isTrue();
+        t.releaseAll(3, Set.of(K));
+        assertThat(t.heldCount()).isZero();
+    }
+
+    @Test
+    void aReleaseWithNobodyWaitingForgetsTheRow() {
+        RowLockTable t = new RowLockTable();
+        t.acquire(1, K, 0);
+        t.acquire(1, K, 0);
+        assertThat(t.heldCount()).isEqualTo(1);
+        t.releaseAll(2, Set.of(K));
+        assertThat(t.isHeldBy(1, K)).as("only the owner releases").isTrue();
+        t.releaseAll(1, Set.of(K));
+        assertThat(t.heldCount()).isZero();
+        assertThat(t.isHeldBy(1, K)).isFalse();
+    }
+}
