@@ -21,6 +21,7 @@ import org.walden.replication.ReplicationSlots;
 import org.walden.replication.WalReceiver;
 import org.walden.replication.WalSender;
 import org.walden.replication.WalSenderContext;
+import org.walden.replication.SyncRep;
 import org.walden.replication.WalSenderRegistry;
 import org.walden.replication.WalSenderStat;
 import org.walden.replication.WalSource;
@@ -79,6 +80,12 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             slots.startupReplicationSlots();
             engine.setMinKeepLsnSupplier(slots::minimumLsnToKeep);
             WalSenderRegistry registry = new WalSenderRegistry();
+            SyncRep syncRep = standby ? null
+                    : new SyncRep(registry, () -> settings.getString("synchronous_standby_names"), clock);
+            if (syncRep != null) {
+                engine.setCommitWaiter(syncRep);
+                settings.addReloadListener(syncRep::reloadConfig);
+            }
             WalSenderContext ctx = new WalSenderContext(new EngineWalSource(engine),
                     standby ? null : new EngineBackupSource(engine), slots, registry, settings, clock);
             WalReceiver receiver = null;
@@ -110,6 +117,9 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             Thread receiverThread = receiver == null ? null
                     : Thread.ofPlatform().name("walreceiver").daemon(true).unstarted(receiver::run);
             ServerAssembly server = new ServerAssembly(pm, engine, receiver, receiverThread);
+            if (syncRep != null) {
+                pm.addShutdownTask(syncRep::shutdown); // waiting commits leave before storage closes
+            }
             pm.addShutdownTask(server::shutdownEngine);
             pm.setPromoteHandler(() -> PgLog.warning("promotion is not implemented yet; promote request ignored"));
             if (receiverThread != null) {

@@ -701,6 +701,7 @@ public final class WalSender implements Runnable {
         entry.flushLsn = r.flushLsn();
         entry.replayLsn = r.applyLsn();
         entry.replyTime = StreamingMessages.fromPgTimestampMicros(r.clientTimeMicros());
+        ctx.registry().standbyReplied(entry);
         updateLags(r);
         if (r.replyRequested()) {
             // answered at once from this thread, as ProcessStandbyReplyMessage does

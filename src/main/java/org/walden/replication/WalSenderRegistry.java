@@ -73,12 +73,12 @@ public final class WalSenderRegistry {
             return replayLsn;
         }
 
-        WalSenderStat stat() {
+        WalSenderStat stat(SyncRep.SyncInfo sync) {
             boolean started = streamingStarted;
             return new WalSenderStat(pid, userName, applicationName,
                     client == null ? null : client.getAddress(), client == null ? -1 : client.getPort(),
                     backendStart, state.viewName(), started ? sentLsn : null, orNull(writeLsn), orNull(flushLsn),
-                    orNull(replayLsn), lag(writeLagMicros), lag(flushLagMicros), lag(replayLagMicros), 0, "async",
+                    orNull(replayLsn), lag(writeLagMicros), lag(flushLagMicros), lag(replayLagMicros), sync.priority(), sync.state(),
                     replyTime);
         }
 
@@ -91,8 +91,28 @@ public final class WalSenderRegistry {
         }
     }
 
+    private static final SyncRep.SyncInfo ASYNC = new SyncRep.SyncInfo(0, "async");
+
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Entry> senders = new ArrayList<>();
+    /** Synchronous replication on a primary (null on a standby: its walsenders cascade, all async). */
+    private volatile SyncRep syncRep;
+
+    /** Called by {@link SyncRep}'s constructor: replies now release its waiters. */
+    void attachSyncRep(SyncRep rep) {
+        this.syncRep = rep;
+    }
+
+    /**
+     * A walsender processed a standby's 'r' reply (its positions are in its entry): wakes the
+     * commits the synchronous standbys now guarantee (SyncRepReleaseWaiters).
+     */
+    void standbyReplied(Entry entry) {
+        SyncRep rep = syncRep;
+        if (rep != null) {
+            rep.releaseWaiters();
+        }
+    }
 
     /**
      * InitWalSenderSlot: takes a free slot, or FATAL 53300 when max_wal_senders are running.
@@ -136,8 +156,11 @@ public final class WalSenderRegistry {
     /** pg_stat_replication's rows. */
     public List<WalSenderStat> stats() {
         List<WalSenderStat> out = new ArrayList<>();
-        for (Entry e : entries()) {
-            out.add(e.stat());
+        List<Entry> all = entries();
+        SyncRep rep = syncRep;
+        java.util.Map<Entry, SyncRep.SyncInfo> sync = rep == null ? java.util.Map.of() : rep.syncStates(all);
+        for (Entry e : all) {
+            out.add(e.stat(sync.getOrDefault(e, ASYNC)));
         }
         return out;
     }

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.common.guc.SessionSettings;
+import org.walden.replication.SyncRep;
 import org.walden.sql.catalog.Catalog;
 import org.walden.sql.catalog.CatalogStore;
 import org.walden.sql.catalog.RoleDef;
@@ -257,7 +258,8 @@ final class WaldenSession implements Session, ExecEnv {
         }
         boolean committed = false;
         try {
-            t.commit(SynchronousCommit.parse(settingOr("synchronous_commit", "on")));
+            SynchronousCommit level = SynchronousCommit.parse(settingOr("synchronous_commit", "on"));
+            SyncRep.withInterrupts(syncRepInterrupts, () -> t.commit(level));
             committed = true;
         } finally {
             if (!committed) {
@@ -284,6 +286,27 @@ final class WaldenSession implements Session, ExecEnv {
         txnChangedCatalog = false;
         txnCatalog = null;
     }
+
+    /**
+     * A synchronous-replication wait sees this session's cancel request and statement timeout
+     * (they do not end the wait: see org.walden.replication's README) and sends its WARNING here.
+     */
+    private final SyncRep.WaitInterrupts syncRepInterrupts = new SyncRep.WaitInterrupts() {
+        @Override
+        public boolean consumeInterrupt() {
+            try {
+                checkCancel();
+                return false;
+            } catch (PgException e) {
+                return true;
+            }
+        }
+
+        @Override
+        public void warning(PgException warning) {
+            noticeSink.accept(warning);
+        }
+    };
 
     private String settingOr(String name, String fallback) {
         try {

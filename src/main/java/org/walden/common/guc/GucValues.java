@@ -241,6 +241,10 @@ public final class GucValues {
             case "DateStyle" -> {
                 return normalizeDateStyle(def, text);
             }
+            case "synchronous_standby_names" -> {
+                SyncStandbyNames.parse(text);
+                return text;
+            }
             case "log_destination" -> {
                 for (String word : text.split(",")) {
                     if (!LOG_DESTINATIONS.contains(word.trim().toLowerCase(Locale.ROOT))) {
