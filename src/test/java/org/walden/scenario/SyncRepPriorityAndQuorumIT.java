@@ -1,0 +1,172 @@
+package org.walden.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.walden.test.TestCluster;
+import org.walden.wal.Lsn;
+
+/**
+ * Synchronous replication as PostgreSQL's src/test/recovery/t/007_sync_rep.pl checks it, plus
+ * Walden's rule that a commit whose wait was cancelled stays invisible until replicated:
+ * synchronous_standby_names changed by ALTER SYSTEM + pg_reload_conf() gives each standby the
+ * sync_priority / sync_state PostgreSQL computes; a commit blocks while its synchronous standby
+ * is stopped (a cancel does not end the wait, other sessions do not see the row) and returns
+ * once the standby is back; synchronous_commit local / SET LOCAL off do not wait;
+ * pg_receivewal --synchronous is a synchronous standby.
+ */
+class SyncRepPriorityAndQuorumIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final String STATES = "SELECT application_name, sync_priority, sync_state FROM pg_stat_replication"
+            + " ORDER BY application_name";
+
+    private static void setNames(TestCluster.Node primary, String value) {
+        primary.psql("ALTER SYSTEM SET synchronous_standby_names = '" + value + "'");
+        primary.psql("SELECT pg_reload_conf()");
+    }
+
+    private static void expectStates(TestCluster.Node primary, String names, String expected) {
+        setNames(primary, names);
+        assertThat(primary.pollQueryUntil(STATES, expected, TIMEOUT))
+                .as("sync states for '%s': %s", names, primary.psql(STATES)).isTrue();
+    }
+
+    @Test
+    void syncStandbysPriorityQuorumBlockingAndPgReceivewal() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node primary = cluster.initPrimary("primary");
+            primary.start();
+            primary.psql("CREATE TABLE t (id integer PRIMARY KEY, v text)");
+            primary.backup("b1");
+            TestCluster.Node standby1 = cluster.initFromBackup(primary, "b1", "standby1", true);
+            TestCluster.Node standby2 = cluster.initFromBackup(primary, "b1", "standby2", true);
+            standby1.start();
+            standby2.start();
+            assertThat(primary.pollQueryUntil("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'",
+                    "2", TIMEOUT)).isTrue();
+
+            // 007_sync_rep.pl's settings, with two standbys
+            expectStates(primary, "", "standby1|0|async\nstandby2|0|async");
+            expectStates(primary, "standby1,standby2", "standby1|1|sync\nstandby2|2|potential");
+            expectStates(primary, "\"STANDBY2\", standby1", "standby1|2|potential\nstandby2|1|sync");
+            expectStates(primary, "2(standby1,standby2)", "standby1|1|sync\nstandby2|2|sync");
+            expectStates(primary, "FIRST 1 (standby2, *)", "standby1|2|potential\nstandby2|1|sync");
+            expectStates(primary, "ANY 2(standby1, standby2)", "standby1|1|quorum\nstandby2|1|quorum");
+            expectStates(primary, "ANY 1 (standby2)", "standby1|0|async\nstandby2|1|quorum");
+            expectStates(primary, "*", "standby1|1|sync\nstandby2|1|potential");
+
+            try (Connection c = primary.connect(); Statement s = c.createStatement()) {
+                SQLException e = catchThrowableOfType(SQLException.class,
+                        () -> s.execute("ALTER SYSTEM SET synchronous_standby_names = 'FIRST 2 ('"));
+                assertThat(e.getSQLState()).isEqualTo("42601");
+                assertThat(e.getMessage()).contains(
+                        "invalid value for parameter \"synchronous_standby_names\": \"FIRST 2 (\"");
+            }
+
+            commitBlocksWhileTheSyncStandbyIsStopped(primary, standby1);
+            pgReceivewalSynchronous(cluster, primary);
+        }
+    }
+
+    private static void commitBlocksWhileTheSyncStandbyIsStopped(TestCluster.Node primary, TestCluster.Node standby1)
+            throws Exception {
+        expectStates(primary, "standby1", "standby1|1|sync\nstandby2|0|async");
+        primary.psql("INSERT INTO t VALUES (1, 'replicated at once')");
+        standby1.stop();
+        assertThat(primary.pollQueryUntil(STATES, "standby2|0|async", TIMEOUT)).isTrue();
+
+        try (Connection writer = primary.connect(); Statement w = writer.createStatement()) {
+            CompletableFuture<Integer> commit = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return w.executeUpdate("INSERT INTO t VALUES (2, 'waits for standby1')");
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(1500);
+            assertThat(commit).as("the commit waits for standby1").isNotDone();
+            assertThat(primary.psql("SELECT count(*) FROM t WHERE id = 2")).isEqualTo("0");
+
+            // a cancel does not end the wait, and the row stays invisible (beyond PostgreSQL)
+            w.cancel();
+            Thread.sleep(1000);
+            assertThat(commit).as("a cancelled wait goes on").isNotDone();
+            assertThat(primary.psql("SELECT count(*) FROM t WHERE id = 2")).isEqualTo("0");
+
+            // other levels do not wait: per session and per transaction
+            primary.psql("SET synchronous_commit = local; INSERT INTO t VALUES (3, 'local')");
+            primary.psql("BEGIN; SET LOCAL synchronous_commit = off; INSERT INTO t VALUES (4, 'off'); COMMIT");
+            assertThat(primary.psql("SELECT count(*) FROM t WHERE id IN (3, 4)")).isEqualTo("2");
+
+            standby1.start();
+            assertThat(commit.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(primary.psql("SELECT v FROM t WHERE id = 2")).isEqualTo("waits for standby1");
+            SQLWarning warning = w.getWarnings();
+            assertThat(warning != null).as("the cancel's WARNING").isTrue();
+            assertThat(warning.getMessage())
+                    .contains("canceling wait for synchronous replication due to user request");
+        }
+        assertThat(standby1.psql("SELECT v FROM t WHERE id = 2")).isEqualTo("waits for standby1");
+    }
+
+    private static void pgReceivewalSynchronous(TestCluster cluster, TestCluster.Node primary) throws Exception {
+        String receivewal = PgPrograms.require("pg_receivewal");
+        setNames(primary, "pg_receivewal");
+        Path dir = cluster.root().resolve("receivewal");
+        Files.createDirectories(dir);
+        Path log = cluster.root().resolve("pg_receivewal.log");
+        Process p = new ProcessBuilder(receivewal, "-h", "127.0.0.1", "-p", Integer.toString(primary.port()), "-U",
+                "postgres", "-D", dir.toString(), "--synchronous", "-n", "-v")
+                .redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        try {
+            assertThat(primary.pollQueryUntil("SELECT application_name, sync_priority, sync_state"
+                    + " FROM pg_stat_replication WHERE application_name = 'pg_receivewal'",
+                    "pg_receivewal|1|sync", TIMEOUT)).as(() -> Files.exists(log) ? read(log) : "").isTrue();
+            // the commit returns only once pg_receivewal reported it flushed
+            primary.psql("INSERT INTO t VALUES (10, 'flushed by pg_receivewal')");
+            Lsn commitEnd = Lsn.parse(primary.psql("SELECT pg_current_wal_lsn()"));
+            Lsn flushed = Lsn.parse(primary.psql("SELECT flush_lsn FROM pg_stat_replication"
+                    + " WHERE application_name = 'pg_receivewal'"));
+            assertThat(flushed).isGreaterThanOrEqualTo(commitEnd);
+
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+            try (Connection writer = primary.connect(); Statement w = writer.createStatement()) {
+                CompletableFuture<Integer> commit = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return w.executeUpdate("INSERT INTO t VALUES (11, 'waits for pg_receivewal')");
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(1000);
+                assertThat(commit).as("without pg_receivewal the commit waits").isNotDone();
+                setNames(primary, ""); // no synchronous standbys: the waiters are released
+                assertThat(commit.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(1);
+            }
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+}
