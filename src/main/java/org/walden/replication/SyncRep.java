@@ -401,6 +401,8 @@ public final class SyncRep implements CommitWaiter {
                 }
                 drained.await(Math.min(left, POLL_MS), TimeUnit.MILLISECONDS);
             }
+            // the woken backends apply their commits right after leaving the queue: let them
+            drained.await(POLL_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

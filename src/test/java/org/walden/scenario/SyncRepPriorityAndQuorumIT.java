@@ -77,6 +77,7 @@ class SyncRepPriorityAndQuorumIT {
 
             commitBlocksWhileTheSyncStandbyIsStopped(primary, standby1);
             pgReceivewalSynchronous(cluster, primary);
+            aFastShutdownEndsAWaitingCommit(primary);
         }
     }
 
@@ -159,6 +160,25 @@ class SyncRepPriorityAndQuorumIT {
             }
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    private static void aFastShutdownEndsAWaitingCommit(TestCluster.Node primary) throws Exception {
+        setNames(primary, "nobody");
+        try (Connection writer = primary.connect(); Statement w = writer.createStatement()) {
+            CompletableFuture<Integer> commit = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return w.executeUpdate("INSERT INTO t VALUES (20, 'waiting at shutdown')");
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertThat(commit.isDone()).isFalse();
+            primary.stop(); // fast: must not hang on the waiting commit
+            Throwable t = catchThrowableOfType(java.util.concurrent.ExecutionException.class,
+                    () -> commit.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            assertThat(t).isNotNull();
         }
     }
 
