@@ -33,8 +33,9 @@ import org.walden.wal.Lsn;
  *
  * <p>Rules, as PostgreSQL 15: synchronous_standby_names names the candidates; a walsender's
  * priority is its application_name's 1-based position in the list (case-insensitive, "*"
- * matches all), 1 for every listed standby under ANY, 0 (async) when not listed. Only
- * streaming walsenders with a valid flush position count. FIRST n: the n highest-priority
+ * matches all), 1 for every listed standby under ANY, 0 (async) when not listed, not yet
+ * streaming or without a flush position. Only streaming (or stopping) walsenders with a
+ * priority count. FIRST n: the n highest-priority
  * ones are 'sync' (ties by age), the commit waits for the oldest of their positions; ANY n:
  * all are 'quorum', the commit waits for the n-th largest position. Waiters sit in one
  * LSN-ordered queue per wait mode (remote_write → write, on → flush, remote_apply → apply).
@@ -334,8 +335,8 @@ public final class SyncRep implements CommitWaiter {
     static List<WalSenderRegistry.Entry> syncStandbys(SyncStandbyNames cfg, List<WalSenderRegistry.Entry> entries) {
         List<WalSenderRegistry.Entry> candidates = new ArrayList<>();
         for (WalSenderRegistry.Entry e : entries) {
-            if (e.state() == WalSndState.STREAMING && standbyPriority(cfg, e.applicationName()) > 0
-                    && e.flushLsn().isValid()) {
+            boolean streaming = e.state() == WalSndState.STREAMING || e.state() == WalSndState.STOPPING;
+            if (streaming && shownPriority(cfg, e) > 0) {
                 candidates.add(e);
             }
         }
@@ -343,8 +344,20 @@ public final class SyncRep implements CommitWaiter {
             return candidates;
         }
         List<WalSenderRegistry.Entry> sorted = new ArrayList<>(candidates);
-        sorted.sort(Comparator.comparingInt(e -> standbyPriority(cfg, e.applicationName()))); // stable
+        sorted.sort(Comparator.comparingInt(e -> shownPriority(cfg, e))); // stable: older walsender first
         return sorted.subList(0, cfg.numSync());
+    }
+
+    /**
+     * A walsender's priority as pg_stat_replication shows it: 0 before START_REPLICATION (the
+     * walsender computes its priority when streaming starts) and while the standby reports no
+     * flush position (pg_basebackup's WAL stream is async).
+     */
+    static int shownPriority(SyncStandbyNames cfg, WalSenderRegistry.Entry e) {
+        if (!e.streamingStarted || !e.flushLsn().isValid()) {
+            return 0;
+        }
+        return standbyPriority(cfg, e.applicationName());
     }
 
     /** pg_stat_replication's sync_priority and sync_state for a walsender. */
@@ -357,7 +370,7 @@ public final class SyncRep implements CommitWaiter {
         Map<WalSenderRegistry.Entry, SyncInfo> out = new IdentityHashMap<>();
         List<WalSenderRegistry.Entry> sync = cfg == null ? List.of() : syncStandbys(cfg, entries);
         for (WalSenderRegistry.Entry e : entries) {
-            int priority = standbyPriority(cfg, e.applicationName());
+            int priority = shownPriority(cfg, e);
             String state;
             if (priority == 0) {
                 state = "async";

@@ -28,6 +28,7 @@ class SyncRepTest {
         WalSenderRegistry.Entry e = registry.register(10, 100 + registry.entries().size(), "postgres", app, null,
                 Instant.EPOCH);
         e.state = state;
+        e.streamingStarted = true;
         e.writeLsn = new Lsn(write);
         e.flushLsn = new Lsn(flush);
         e.replayLsn = new Lsn(apply);
@@ -70,11 +71,16 @@ class SyncRepTest {
     }
 
     @Test
-    void aStandbyWithoutAFlushPositionIsNotACandidate() {
+    void aStandbyWithoutAFlushPositionOrNotYetStreamingIsAsync() {
         standby("s1", WalSndState.STREAMING, 0, 0, 0);
         standby("s2", WalSndState.STREAMING, 5, 5, 5);
-        set("s1, s2");
-        assertThat(states()).containsExactly("s1:1:potential", "s2:2:sync");
+        WalSenderRegistry.Entry backup = standby("s3", WalSndState.BACKUP, 0, 0, 0);
+        backup.streamingStarted = false;
+        standby("s4", WalSndState.STOPPING, 7, 7, 7);
+        set("s1, s2, s3, s4");
+        assertThat(states()).containsExactly("s1:0:async", "s2:2:sync", "s3:0:async", "s4:4:potential");
+        set("ANY 3 (s1, s2, s3, s4)");
+        assertThat(states()).containsExactly("s1:0:async", "s2:1:quorum", "s3:0:async", "s4:1:quorum");
     }
 
     @Test
