@@ -23,7 +23,8 @@ import org.walden.wal.Lsn;
  * synchronous_standby_names changed by ALTER SYSTEM + pg_reload_conf() gives each standby the
  * sync_priority / sync_state PostgreSQL computes; a commit blocks while its synchronous standby
  * is stopped (a cancel does not end the wait, other sessions do not see the row) and returns
- * once the standby is back; synchronous_commit local / SET LOCAL off do not wait;
+ * once the standby is back (so does one whose connection dropped); synchronous_commit local /
+ * SET LOCAL off do not wait, remote_apply makes the row visible on the standby at COMMIT;
  * pg_receivewal --synchronous is a synchronous standby.
  */
 class SyncRepPriorityAndQuorumIT {
@@ -88,6 +89,16 @@ class SyncRepPriorityAndQuorumIT {
         standby1.stop();
         assertThat(primary.pollQueryUntil(STATES, "standby2|0|async", TIMEOUT)).isTrue();
 
+        // a commit whose connection drops keeps waiting too, invisible until standby1 has it
+        Connection dropped = primary.connect();
+        Statement d = dropped.createStatement();
+        CompletableFuture<Integer> droppedCommit = CompletableFuture.supplyAsync(() -> {
+            try {
+                return d.executeUpdate("INSERT INTO t VALUES (5, 'connection dropped')");
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
         try (Connection writer = primary.connect(); Statement w = writer.createStatement()) {
             CompletableFuture<Integer> commit = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -99,6 +110,10 @@ class SyncRepPriorityAndQuorumIT {
             Thread.sleep(1500);
             assertThat(commit).as("the commit waits for standby1").isNotDone();
             assertThat(primary.psql("SELECT count(*) FROM t WHERE id = 2")).isEqualTo("0");
+            assertThat(droppedCommit.isDone()).isFalse();
+            dropped.abort(Runnable::run);
+            droppedCommit.handle((r, e) -> r).get(10, TimeUnit.SECONDS);
+            assertThat(primary.psql("SELECT count(*) FROM t WHERE id = 5")).isEqualTo("0");
 
             // a cancel does not end the wait, and the row stays invisible (beyond PostgreSQL)
             w.cancel();
@@ -114,12 +129,27 @@ class SyncRepPriorityAndQuorumIT {
             standby1.start();
             assertThat(commit.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(1);
             assertThat(primary.psql("SELECT v FROM t WHERE id = 2")).isEqualTo("waits for standby1");
+            assertThat(primary.pollQueryUntil("SELECT v FROM t WHERE id = 5", "connection dropped", TIMEOUT))
+                    .isTrue();
             SQLWarning warning = w.getWarnings();
             assertThat(warning != null).as("the cancel's WARNING").isTrue();
             assertThat(warning.getMessage())
                     .contains("canceling wait for synchronous replication due to user request");
         }
         assertThat(standby1.psql("SELECT v FROM t WHERE id = 2")).isEqualTo("waits for standby1");
+
+        // remote_apply: once COMMIT returns, the synchronous standby's queries see the row
+        assertThat(primary.pollQueryUntil(STATES, "standby1|1|sync\nstandby2|0|async", TIMEOUT)).isTrue();
+        for (int i = 0; i < 5; i++) {
+            primary.psql("SET synchronous_commit = remote_apply; INSERT INTO t VALUES (" + (100 + i) + ", 'applied')");
+            assertThat(standby1.psql("SELECT count(*) FROM t WHERE id = " + (100 + i))).isEqualTo("1");
+        }
+
+        // ctl reload (SIGHUP) applies a postgresql.conf change as pg_reload_conf() does
+        primary.psql("ALTER SYSTEM RESET synchronous_standby_names");
+        primary.appendConf("synchronous_standby_names = 'ANY 1 (standby1, standby2)'");
+        primary.reload();
+        assertThat(primary.pollQueryUntil(STATES, "standby1|1|quorum\nstandby2|1|quorum", TIMEOUT)).isTrue();
     }
 
     private static void pgReceivewalSynchronous(TestCluster cluster, TestCluster.Node primary) throws Exception {
