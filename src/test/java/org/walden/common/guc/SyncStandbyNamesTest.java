@@ -3,9 +3,12 @@ package org.walden.common.guc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 
@@ -74,5 +77,19 @@ class SyncStandbyNamesTest {
         assertThat(e.sqlState()).isEqualTo(SqlState.SYNTAX_ERROR);
         s.setInternal("synchronous_standby_names", "ANY 1 (a, b)");
         assertThat(s.getString("synchronous_standby_names")).isEqualTo("ANY 1 (a, b)");
+    }
+
+    @Test
+    void aReloadWithBadSyntaxKeepsTheOldValue(@TempDir Path dataDir) throws Exception {
+        Path conf = dataDir.resolve(GucServerSettings.CONFIG_FILE_NAME);
+        Files.writeString(conf, "synchronous_standby_names = 'FIRST 1 (s1, s2)'\n");
+        GucServerSettings s = GucServerSettings.load(dataDir, Map.of());
+        assertThat(s.getString("synchronous_standby_names")).isEqualTo("FIRST 1 (s1, s2)");
+        Files.writeString(conf, "synchronous_standby_names = 'FIRST 1 (s1,'\n");
+        s.reload();
+        assertThat(s.getString("synchronous_standby_names")).isEqualTo("FIRST 1 (s1, s2)");
+        Files.writeString(conf, "synchronous_standby_names = 'ANY 2 (s1, s2)'\n");
+        s.reload();
+        assertThat(s.getString("synchronous_standby_names")).isEqualTo("ANY 2 (s1, s2)");
     }
 }
