@@ -228,7 +228,7 @@ public final class Archiver implements Runnable {
             boolean allArchived = archiveAllReady();
             checkArchiveTimeout();
             long waitMs = allArchived ? idleWaitMs() : config.failedWaitMs();
-            sleep(waitMs);
+            sleep(waitMs, true);
         }
         LOG.debug("archiver shut down");
     }
@@ -238,19 +238,25 @@ public final class Archiver implements Runnable {
         return timeoutMs > 0 ? Math.min(config.failedWaitMs(), Math.max(10, timeoutMs / 4)) : config.failedWaitMs();
     }
 
-    /** Waits up to {@code ms}, or less when notified or asked to shut down. */
-    private void sleep(long ms) {
+    /**
+     * Waits up to {@code ms}, or less when asked to shut down or, with {@code wakeOnNotify}, when
+     * notified (a new .ready file or a reload); the retry pause between attempts leaves the
+     * notification for the idle wait that follows, so a reload during a failing round is not lost.
+     */
+    private void sleep(long ms, boolean wakeOnNotify) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
         lock.lock();
         try {
-            while (!notified && !shutdownRequested) {
+            while (!(wakeOnNotify && notified) && !shutdownRequested) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
                 }
                 wakeup.awaitNanos(left);
             }
-            notified = false;
+            if (wakeOnNotify) {
+                notified = false;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdownRequested = true;
@@ -264,19 +270,19 @@ public final class Archiver implements Runnable {
      * {@link #NUM_ARCHIVE_RETRIES} times in a row (the caller then waits before the next round).
      */
     boolean archiveAllReady() {
-        Config c = config;
-        if (c.archiveCommand() == null || c.archiveCommand().isBlank()) {
+        if (config.archiveCommand() == null || config.archiveCommand().isBlank()) {
             return true;
         }
         for (String name : readyFiles()) {
             boolean archived = false;
             for (int attempt = 1; attempt <= NUM_ARCHIVE_RETRIES && !archived; attempt++) {
-                if (shuttingDown()) {
+                Config c = config; // each attempt runs the command as configured now (reloads)
+                if (shuttingDown() || c.archiveCommand() == null || c.archiveCommand().isBlank()) {
                     return true;
                 }
                 archived = archiveOne(c, name);
                 if (!archived && attempt < NUM_ARCHIVE_RETRIES) {
-                    sleep(c.retryDelayMs());
+                    sleep(c.retryDelayMs(), false);
                 }
             }
             if (!archived) {

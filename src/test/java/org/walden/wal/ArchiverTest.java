@@ -194,4 +194,28 @@ class ArchiverTest {
         assertThat(walDir.resolve(first)).doesNotExist();
         wal.close(true);
     }
+
+    @Test
+    void aFixedCommandAfterFailedRoundsIsPickedUpWithoutTheLongWait() throws Exception {
+        Files.createDirectories(dataDir.resolve("pg_wal"));
+        // the wait after a failed round is a minute: only a wakeup from setConfig can finish in time
+        Archiver a = new Archiver(dataDir, SEG, new Archiver.Config("exit 1", 0, 50, 60_000, 10_000),
+                Clock.systemUTC(), null);
+        segment(9);
+        a.notifySegmentFinished(TLI1, 9);
+        Thread t = Thread.ofPlatform().name("archiver").start(a);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (a.stats().failedCount() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        a.setConfig(new Archiver.Config("cp %p " + archiveDir + "/%f", 0, 50, 60_000, 10_000));
+        while (a.stats().archivedCount() < 1 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(a.stats().archivedCount()).isEqualTo(1);
+        assertThat(archiveDir.resolve(WalSegments.fileName(TLI1, 9, SEG))).exists();
+        a.requestShutdown();
+        t.join(5_000);
+        assertThat(t.isAlive()).isFalse();
+    }
 }

@@ -67,6 +67,13 @@ final class Functions {
                         }
                         return ctx.env.serverStatus().currentWalLsn();
                     });
+            case "pg_switch_wal" -> fn(PgType.PG_LSN, ctx -> {
+                if (ctx.env.serverStatus().inRecovery()) {
+                    throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "recovery is in progress")
+                            .withHint("WAL control functions cannot be executed during recovery.");
+                }
+                return ctx.env.serverStatus().switchWal();
+            });
             case "pg_last_wal_receive_lsn" -> fn(PgType.PG_LSN, ctx -> ctx.env.serverStatus().lastWalReceiveLsn());
             case "pg_last_wal_replay_lsn" -> fn(PgType.PG_LSN, ctx -> ctx.env.serverStatus().lastWalReplayLsn());
             case "pg_backend_pid" -> fn(PgType.INT4, ctx -> ctx.env.backendPid());

@@ -1,0 +1,82 @@
+package org.walden.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.walden.test.TestCluster;
+import org.walden.wal.Lsn;
+import org.walden.wal.TimelineId;
+import org.walden.wal.WalSegments;
+
+/**
+ * WAL archiving as PostgreSQL's src/test/recovery/t/020_archive_status.pl tries it: a failing
+ * archive_command leaves the segment's {@code .ready} file, counts failures in
+ * pg_stat_archiver and keeps the segment through a checkpoint; once archive_command is fixed
+ * (reload) the segment is copied to the archive, {@code .ready} becomes {@code .done} and
+ * pg_stat_archiver counts it. Segments are 1 MB (initdb --wal-segsize 1).
+ */
+class ArchiveStatusIT {
+
+    private static final long SEG = 1024 * 1024;
+
+    private static String segmentOf(Lsn switchEnd) {
+        // pg_switch_wal() returns the end of the SWITCH record: the segment it finished holds the byte before
+        return WalSegments.fileName(new TimelineId(1), new Lsn(switchEnd.value() - 1).segmentNo(SEG), SEG);
+    }
+
+    @Test
+    void aFailingArchiveCommandKeepsReadyAndAFixedOneArchives() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node primary = cluster.initPrimary("primary",
+                    List.of("--auth", "trust", "--wal-segsize", "1"));
+            Path archive = cluster.root().resolve("archive");
+            Files.createDirectories(archive);
+            primary.appendConf("""
+                    archive_mode = on
+                    archive_command = 'false'
+                    wal_keep_size = 0
+                    """);
+            primary.start();
+            primary.psql("CREATE TABLE mine (x integer)");
+            primary.psql("INSERT INTO mine VALUES (1), (2), (3)");
+            Lsn switched = Lsn.parse(primary.psql("SELECT pg_switch_wal()"));
+            String segment = segmentOf(switched);
+            Path status = primary.dataDir().resolve("pg_wal/archive_status");
+
+            assertThat(primary.pollQueryUntil("SELECT failed_count > 0, last_failed_wal = '" + segment
+                    + "', archived_count FROM pg_stat_archiver", "t|t|0", Duration.ofSeconds(30))).isTrue();
+            assertThat(status.resolve(segment + ".ready")).exists();
+            assertThat(primary.logContains("archive command failed with exit code 1")).isTrue();
+            assertThat(primary.logContains("The failed archive command was: false")).isTrue();
+
+            // a checkpoint does not remove a segment that is not archived yet
+            primary.psql("INSERT INTO mine VALUES (11), (12)");
+            primary.psql("SELECT pg_switch_wal()");
+            primary.psql("CHECKPOINT");
+            assertThat(primary.dataDir().resolve("pg_wal").resolve(segment)).exists();
+
+            primary.appendConf("archive_command = 'cp %p " + archive + "/%f'\n");
+            primary.reload();
+            assertThat(primary.pollQueryUntil("SELECT archived_count >= 1, last_failed_wal = '" + segment
+                    + "' FROM pg_stat_archiver", "t|t", Duration.ofSeconds(30))).isTrue();
+            assertThat(status.resolve(segment + ".done")).exists();
+            assertThat(status.resolve(segment + ".ready")).doesNotExist();
+            assertThat(archive.resolve(segment)).exists().hasSize(SEG);
+
+            // pg_switch_wal on an idle server: the next finished segment is archived as well
+            primary.psql("INSERT INTO mine VALUES (21), (22)");
+            String next = segmentOf(Lsn.parse(primary.psql("SELECT pg_switch_wal()")));
+            assertThat(primary.pollQueryUntil("SELECT last_archived_wal FROM pg_stat_archiver", next,
+                    Duration.ofSeconds(30))).isTrue();
+            assertThat(archive.resolve(next)).exists();
+            assertThat(status.resolve(next + ".done")).exists();
+            // archived segments may go: a checkpoint now removes the first one
+            primary.psql("CHECKPOINT");
+            assertThat(primary.dataDir().resolve("pg_wal").resolve(segment)).doesNotExist();
+        }
+    }
+}
