@@ -94,6 +94,11 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                         settings.getMillis("wal_receiver_timeout"), settings.getMillis("wal_receiver_status_interval"),
                         settings.getMillis("wal_retrieve_retry_interval")), new EngineWalSink(engine, dataDir, archiver), clock);
             }
+            if (standby) {
+                configureRestoreCommand(engine, settings, receiver);
+                WalReceiver r = receiver;
+                settings.addReloadListener(() -> configureRestoreCommand(engine, settings, r));
+            }
             Status status = new Status(engine, registry, receiver, settings, clock.instant());
             WaldenSqlEngine sql = new WaldenSqlEngine(engine.transactionManager(), status, clock);
             ReplicationHandler handler = conn -> {
@@ -213,6 +218,23 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                     segNo -> archiver.notifySegmentFinished(engine.receiverWriter().timeline(), segNo));
         }
         return archiver;
+    }
+
+    /**
+     * restore_command (postgresql.conf or recovery.conf) on a standby: the startup process fetches
+     * from the archive what the walreceiver cannot get, while the walreceiver is not streaming.
+     */
+    private static void configureRestoreCommand(Engine engine, GucServerSettings settings, WalReceiver receiver) {
+        String command = settings.getString("restore_command");
+        if (command == null || command.isBlank()) {
+            engine.setArchiveSource(null);
+            return;
+        }
+        engine.setArchiveSource(new org.walden.recovery.Startup.ArchiveSource(
+                new org.walden.wal.RestoreCommand(engine.dataDir(), command, engine.walSegmentSizeBytes(),
+                        Archiver.DEFAULT_COMMAND_TIMEOUT_MS),
+                () -> receiver != null && receiver.state() == org.walden.replication.WalRcvState.STREAMING,
+                settings.getMillis("wal_retrieve_retry_interval")));
     }
 
     private static Archiver.Config archiverConfig(GucServerSettings settings) {

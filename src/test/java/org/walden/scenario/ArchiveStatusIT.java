@@ -79,4 +79,57 @@ class ArchiveStatusIT {
             assertThat(primary.dataDir().resolve("pg_wal").resolve(segment)).doesNotExist();
         }
     }
+
+    /**
+     * A standby stopped while the primary wrote several segments, archived them and removed them
+     * with checkpoints (wal_keep_size 0, no slot): started again, its walreceiver is told "requested
+     * WAL segment ... has already been removed", the startup process restores the missing segments
+     * with restore_command, and then the standby streams again.
+     */
+    @Test
+    void aStandbyBehindThePrimarysRetentionCatchesUpFromTheArchiveThenStreams() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node primary = cluster.initPrimary("primary",
+                    List.of("--auth", "trust", "--wal-segsize", "1"));
+            Path archive = cluster.root().resolve("archive");
+            Files.createDirectories(archive);
+            primary.appendConf("archive_mode = on\narchive_command = 'cp %p " + archive + "/%f'\n"
+                    + "wal_keep_size = 0\n");
+            primary.start();
+            primary.psql("CREATE TABLE t (id integer PRIMARY KEY, v text)");
+            primary.psql("INSERT INTO t VALUES (1, 'before the backup')");
+            primary.backup("b1");
+            TestCluster.Node standby = cluster.initFromBackup(primary, "b1", "standby", true);
+            standby.appendConf("restore_command = 'cp " + archive + "/%f %p'\nwal_retrieve_retry_interval = 200ms\n");
+            standby.start();
+            primary.waitForCatchup(standby);
+            Lsn standbyAt = Lsn.parse(standby.psql("SELECT pg_last_wal_replay_lsn()"));
+            standby.stop();
+
+            String last = null;
+            for (int i = 0; i < 4; i++) {
+                primary.psql("INSERT INTO t VALUES (" + (10 + i) + ", 'while the standby was down')");
+                last = segmentOf(Lsn.parse(primary.psql("SELECT pg_switch_wal()")));
+            }
+            assertThat(primary.pollQueryUntil("SELECT last_archived_wal FROM pg_stat_archiver", last,
+                    Duration.ofSeconds(30))).isTrue();
+            primary.psql("CHECKPOINT");
+            String needed = WalSegments.fileName(new TimelineId(1), standbyAt.segmentNo(SEG), SEG);
+            assertThat(primary.dataDir().resolve("pg_wal").resolve(needed)).as("removed on the primary")
+                    .doesNotExist();
+            assertThat(archive.resolve(needed)).exists();
+
+            standby.start();
+            assertThat(standby.pollQueryUntil("SELECT count(*) FROM t", "5", Duration.ofSeconds(45))).isTrue();
+            assertThat(standby.logContains("restored log file")).isTrue();
+            assertThat(standby.logContains("has already been removed")).isTrue();
+
+            // and streaming resumes
+            assertThat(primary.pollQueryUntil("SELECT state FROM pg_stat_replication", "streaming",
+                    Duration.ofSeconds(30))).isTrue();
+            primary.psql("INSERT INTO t VALUES (100, 'streamed')");
+            primary.waitForCatchup(standby);
+            assertThat(standby.psql("SELECT v FROM t WHERE id = 100")).isEqualTo("streamed");
+        }
+    }
 }
