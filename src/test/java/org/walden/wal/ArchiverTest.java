@@ -218,4 +218,23 @@ class ArchiverTest {
         t.join(5_000);
         assertThat(t.isAlive()).isFalse();
     }
+
+    @Test
+    void aStandbysReceivedSegmentsAreReportedOnceFlushedToTheirEnd() throws Exception {
+        Path walDir = dataDir.resolve("pg_wal");
+        Files.createDirectories(walDir);
+        WalReceiverWriter w = new WalReceiverWriter(walDir, SEG, TLI1, WalSegments.segmentStart(1, SEG), false);
+        List<Long> finished = new ArrayList<>();
+        w.setSegmentFinishedListener(finished::add);
+        byte[] chunk = new byte[(int) (SEG / 2)];
+        w.write(WalSegments.segmentStart(1, SEG), chunk, 0, chunk.length);
+        w.flush();
+        assertThat(finished).isEmpty();
+        w.write(WalSegments.segmentStart(1, SEG).plus(SEG / 2), chunk, 0, chunk.length);
+        w.write(WalSegments.segmentStart(2, SEG), chunk, 0, 10);
+        assertThat(finished).as("written, not flushed yet").isEmpty();
+        w.flush();
+        assertThat(finished).containsExactly(1L);
+        w.close();
+    }
 }
