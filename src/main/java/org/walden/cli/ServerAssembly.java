@@ -502,6 +502,12 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         }
 
         @Override
+        public String walFileName(Lsn lsn) {
+            long segNo = lsn.value() == 0 ? 0 : (lsn.value() - 1) / engine.walSegmentSizeBytes(); // XLByteToPrevSeg
+            return org.walden.wal.WalSegments.fileName(engine.timeline(), segNo, engine.walSegmentSizeBytes());
+        }
+
+        @Override
         public Archiver.Stats archiverStats() {
             Archiver a = archiver;
             return a == null ? ServerStatus.super.archiverStats() : a.stats();

@@ -44,6 +44,15 @@ public interface ServerStatus {
                 "pg_switch_wal() is not supported by this server");
     }
 
+    /**
+     * pg_walfile_name(lsn): the name of the WAL segment file on the current timeline holding the
+     * byte before {@code lsn} (PostgreSQL's XLByteToPrevSeg).
+     */
+    default String walFileName(Lsn lsn) {
+        throw new org.walden.common.PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED,
+                "pg_walfile_name() is not supported by this server");
+    }
+
     /** pg_stat_archiver's one row; all zero / NULL when archive_mode is off. */
     default org.walden.wal.Archiver.Stats archiverStats() {
         return new org.walden.wal.Archiver.Stats(0, null, null, 0, null, null, postmasterStartTime());

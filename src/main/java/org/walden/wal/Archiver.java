@@ -270,10 +270,15 @@ public final class Archiver implements Runnable {
      * {@link #NUM_ARCHIVE_RETRIES} times in a row (the caller then waits before the next round).
      */
     boolean archiveAllReady() {
+        List<String> ready = readyFiles();
         if (config.archiveCommand() == null || config.archiveCommand().isBlank()) {
-            return true;
+            if (ready.isEmpty()) {
+                return true;
+            }
+            LOG.warn("archive_mode enabled, yet archiving is not configured");
+            return false;
         }
-        for (String name : readyFiles()) {
+        for (String name : ready) {
             boolean archived = false;
             for (int attempt = 1; attempt <= NUM_ARCHIVE_RETRIES && !archived; attempt++) {
                 Config c = config; // each attempt runs the command as configured now (reloads)
@@ -312,7 +317,8 @@ public final class Archiver implements Runnable {
             lock.unlock();
         }
         if (exit != 0) {
-            LOG.atWarn().setMessage(exit < 0 ? "archive command was terminated by a timeout"
+            // PostgreSQL reports an exit status at LOG, a command killed by a signal at FATAL
+            LOG.atInfo().setMessage(exit < 0 ? "archive command was terminated by a timeout"
                             : "archive command failed with exit code " + exit)
                     .addKeyValue("detail", "The failed archive command was: " + command).log();
             return false;

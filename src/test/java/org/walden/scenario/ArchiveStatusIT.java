@@ -43,8 +43,9 @@ class ArchiveStatusIT {
             primary.start();
             primary.psql("CREATE TABLE mine (x integer)");
             primary.psql("INSERT INTO mine VALUES (1), (2), (3)");
-            Lsn switched = Lsn.parse(primary.psql("SELECT pg_switch_wal()"));
-            String segment = segmentOf(switched);
+            String switched = primary.psql("SELECT pg_switch_wal()");
+            String segment = primary.psql("SELECT pg_walfile_name('" + switched + "')");
+            assertThat(segment).isEqualTo(segmentOf(Lsn.parse(switched)));
             Path status = primary.dataDir().resolve("pg_wal/archive_status");
 
             assertThat(primary.pollQueryUntil("SELECT failed_count > 0, last_failed_wal = '" + segment
@@ -130,6 +131,45 @@ class ArchiveStatusIT {
             primary.psql("INSERT INTO t VALUES (100, 'streamed')");
             primary.waitForCatchup(standby);
             assertThat(standby.psql("SELECT v FROM t WHERE id = 100")).isEqualTo("streamed");
+        }
+    }
+
+    /**
+     * archive_timeout forces a segment switch on a primary that wrote WAL but did not fill the
+     * segment, and a standby with archive_mode = always archives what it receives into its own
+     * archive.
+     */
+    @Test
+    void archiveTimeoutSwitchesAndAStandbyWithAlwaysArchivesToo() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node primary = cluster.initPrimary("primary",
+                    List.of("--auth", "trust", "--wal-segsize", "1"));
+            Path archive = cluster.root().resolve("archive");
+            Path standbyArchive = cluster.root().resolve("standby_archive");
+            Files.createDirectories(archive);
+            Files.createDirectories(standbyArchive);
+            primary.appendConf("archive_mode = on\narchive_command = 'cp %p " + archive + "/%f'\n");
+            primary.start();
+            primary.psql("CREATE TABLE t (id integer)");
+            primary.backup("b1");
+            TestCluster.Node standby = cluster.initFromBackup(primary, "b1", "standby", true);
+            standby.appendConf("archive_mode = always\narchive_command = 'cp %p " + standbyArchive + "/%f'\n");
+            standby.start();
+
+            long before = Long.parseLong(primary.psql("SELECT archived_count FROM pg_stat_archiver"));
+            primary.appendConf("archive_timeout = 1\n");
+            primary.reload();
+            primary.psql("INSERT INTO t VALUES (1)");
+            assertThat(primary.pollQueryUntil("SELECT archived_count > " + before + " FROM pg_stat_archiver", "t",
+                    Duration.ofSeconds(20))).as("archived without pg_switch_wal").isTrue();
+            String archived = primary.psql("SELECT last_archived_wal FROM pg_stat_archiver");
+            assertThat(archive.resolve(archived)).exists();
+
+            primary.waitForCatchup(standby);
+            assertThat(standby.pollQueryUntil("SELECT archived_count > 0 FROM pg_stat_archiver", "t",
+                    Duration.ofSeconds(20))).as("the standby archives what it received").isTrue();
+            String standbyLast = standby.psql("SELECT last_archived_wal FROM pg_stat_archiver");
+            assertThat(standbyArchive.resolve(standbyLast)).exists().hasSize(SEG);
         }
     }
 }

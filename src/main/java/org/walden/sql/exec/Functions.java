@@ -104,6 +104,19 @@ final class Functions {
                     return strict(PgType.NUMERIC, List.of(x, y), v -> lsnDiff(v[0], v[1]));
                 }
                 return null;
+            case "pg_walfile_name":
+                if (n == 1) {
+                    Node lsn = a.castTo(args.get(0), PgType.PG_LSN, -1);
+                    return new Node.Fn(PgType.TEXT, false, ctx -> {
+                        if (ctx.env.serverStatus().inRecovery()) {
+                            throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "recovery is in progress")
+                                    .withHint("pg_walfile_name() cannot be executed during recovery.");
+                        }
+                        Object v = lsn.eval(ctx);
+                        return v == null ? null : ctx.env.serverStatus().walFileName((org.walden.wal.Lsn) v);
+                    });
+                }
+                return null;
             case "pg_terminate_backend", "pg_cancel_backend":
                 if (n == 1 || (n == 2 && name.equals("pg_terminate_backend"))) {
                     Node pid = a.castTo(args.get(0), PgType.INT4, -1);
