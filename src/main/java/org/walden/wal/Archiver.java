@@ -45,10 +45,12 @@ import org.slf4j.LoggerFactory;
  * {@code wakeup} (signalled on a new {@code .ready} and on shutdown). The archive_status
  * directory itself is the queue; it is bounded by the WAL on disk.
  *
- * <p>Shutdown handshake: {@link #requestShutdown} sets the flag and signals; {@link #run}
- * finishes the command it is running (a command running longer than {@code commandTimeoutMs}
- * is destroyed and counted as failed), then returns; the caller joins the thread. As in
- * PostgreSQL, what is still {@code .ready} is archived after the next start.
+ * <p>Shutdown handshake: the server stops it after the engine's shutdown checkpoint;
+ * {@link #requestShutdown} sets the flag and signals; {@link #run} finishes the command it is
+ * running (a command running longer than {@code commandTimeoutMs} is destroyed and counted as
+ * failed), makes one last pass over the {@code .ready} files (one attempt each, as
+ * PostgreSQL's last cycle), then returns; the caller joins the thread (bounded). What is still
+ * {@code .ready} then is archived after the next start.
  */
 public final class Archiver implements Runnable {
 
@@ -230,12 +232,30 @@ public final class Archiver implements Runnable {
             long waitMs = allArchived ? idleWaitMs() : config.failedWaitMs();
             sleep(waitMs, true);
         }
+        finalPass();
         LOG.debug("archiver shut down");
     }
 
     private long idleWaitMs() {
         long timeoutMs = config.archiveTimeoutMs();
         return timeoutMs > 0 ? Math.min(config.failedWaitMs(), Math.max(10, timeoutMs / 4)) : config.failedWaitMs();
+    }
+
+    /**
+     * As PostgreSQL's archiver does one last cycle when the postmaster stops it: each file
+     * still .ready gets one attempt (no retry, no wait), stopping at the first failure; what
+     * remains is archived after the next start.
+     */
+    void finalPass() {
+        Config c = config;
+        if (c.archiveCommand() == null || c.archiveCommand().isBlank()) {
+            return;
+        }
+        for (String name : readyFiles()) {
+            if (!archiveOne(c, name)) {
+                return;
+            }
+        }
     }
 
     /**

@@ -237,4 +237,22 @@ class ArchiverTest {
         assertThat(finished).containsExactly(1L);
         w.close();
     }
+
+    @Test
+    void aShutdownArchivesWhatIsStillReadyOnceAndStopsAtAFailure() throws Exception {
+        Archiver a = archiver("cp %p " + archiveDir + "/%f", 0, Clock.systemUTC(), null);
+        segment(11);
+        a.notifySegmentFinished(TLI1, 11);
+        a.finalPass();
+        assertThat(archiveDir.resolve(WalSegments.fileName(TLI1, 11, SEG))).exists();
+
+        a.setConfig(new Archiver.Config("exit 1", 0, 5, 20, 10_000));
+        segment(12);
+        segment(13);
+        a.notifySegmentFinished(TLI1, 12);
+        a.notifySegmentFinished(TLI1, 13);
+        a.finalPass();
+        assertThat(a.stats().failedCount()).as("one attempt, then stop").isEqualTo(1);
+        assertThat(a.readyFiles()).hasSize(2);
+    }
 }
