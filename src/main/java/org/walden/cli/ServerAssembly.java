@@ -81,9 +81,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             ReplicationSlots slots = new ReplicationSlots(dataDir.resolve("pg_replslot"),
                     settings.getInt("max_replication_slots"));
             slots.startupReplicationSlots();
-            Archiver archiver = createArchiver(dataDir, settings, engine, standby, clock);
-            engine.setMinKeepLsnSupplier(archiver == null ? slots::minimumLsnToKeep
-                    : () -> oldestToKeep(slots.minimumLsnToKeep(), archiver.minKeepLsn()));
+            Archiver archiver = createArchiver(dataDir, settings, engine, standby, clock, slots);
             WalSenderRegistry registry = new WalSenderRegistry();
             WalSenderContext ctx = new WalSenderContext(new EngineWalSource(engine),
                     standby ? null : new EngineBackupSource(engine), slots, registry, settings, clock);
@@ -95,9 +93,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                         settings.getMillis("wal_retrieve_retry_interval")), new EngineWalSink(engine, dataDir, archiver), clock);
             }
             if (standby) {
-                configureRestoreCommand(engine, settings, receiver);
-                WalReceiver r = receiver;
-                settings.addReloadListener(() -> configureRestoreCommand(engine, settings, r));
+                setUpRestoreCommand(engine, settings, receiver);
             }
             Status status = new Status(engine, registry, receiver, settings, clock.instant());
             WaldenSqlEngine sql = new WaldenSqlEngine(engine.transactionManager(), status, clock);
@@ -123,10 +119,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                     : Thread.ofPlatform().name("walreceiver").daemon(true).unstarted(receiver::run);
             ServerAssembly server = new ServerAssembly(pm, engine, receiver, receiverThread);
             pm.addShutdownTask(server::shutdownEngine);
-            if (archiver != null) {
-                server.archiver = archiver;
-                server.archiverThread = Thread.ofPlatform().name("archiver").daemon(true).start(archiver);
-            }
+            server.startArchiver(archiver);
             pm.setPromoteHandler(() -> PgLog.warning("promotion is not implemented yet; promote request ignored"));
             if (receiverThread != null) {
                 receiverThread.start();
@@ -188,12 +181,14 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
     /**
      * archive_mode: on archives the primary's finished segments, always also a standby's received
      * ones (PostgreSQL's XLogArchivingActive / XLogArchivingAlways). A standby with "on" archives
-     * nothing. archive_command and archive_timeout follow reloads.
+     * nothing. archive_command and archive_timeout follow reloads. Also installs the engine's
+     * min-keep LSN (slots, and with archiving the oldest segment not archived yet).
      */
     private static Archiver createArchiver(Path dataDir, GucServerSettings settings, Engine engine, boolean standby,
-                                           Clock clock) {
+                                           Clock clock, ReplicationSlots slots) {
         String mode = settings.getString("archive_mode");
         if (mode.equals("off") || (standby && !mode.equals("always"))) {
+            engine.setMinKeepLsnSupplier(slots::minimumLsnToKeep);
             return null;
         }
         Wal wal = engine.wal();
@@ -211,6 +206,8 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         Archiver archiver = new Archiver(dataDir, engine.walSegmentSizeBytes(), archiverConfig(settings), clock,
                 switcher);
         settings.addReloadListener(() -> archiver.setConfig(archiverConfig(settings)));
+        // checkpoints keep what slots need and what is not archived yet
+        engine.setMinKeepLsnSupplier(() -> oldestToKeep(slots.minimumLsnToKeep(), archiver.minKeepLsn()));
         if (wal != null) {
             wal.setSegmentFinishedListener(segNo -> archiver.notifySegmentFinished(wal.timeline(), segNo));
         } else {
@@ -218,6 +215,18 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                     segNo -> archiver.notifySegmentFinished(engine.receiverWriter().timeline(), segNo));
         }
         return archiver;
+    }
+
+    private void startArchiver(Archiver a) {
+        if (a != null) {
+            archiver = a;
+            archiverThread = Thread.ofPlatform().name("archiver").daemon(true).start(a);
+        }
+    }
+
+    private static void setUpRestoreCommand(Engine engine, GucServerSettings settings, WalReceiver receiver) {
+        configureRestoreCommand(engine, settings, receiver);
+        settings.addReloadListener(() -> configureRestoreCommand(engine, settings, receiver));
     }
 
     /**
