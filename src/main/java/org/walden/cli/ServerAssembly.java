@@ -31,6 +31,7 @@ import org.walden.server.config.RecoveryMode;
 import org.walden.server.logging.PgLog;
 import org.walden.sql.ServerStatus;
 import org.walden.sql.WaldenSqlEngine;
+import org.walden.wal.Archiver;
 import org.walden.wal.Lsn;
 import org.walden.wal.TimelineId;
 import org.walden.wal.Wal;
@@ -54,6 +55,9 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
     private final Engine engine;
     private final Thread walReceiverThread;
     private final WalReceiver walReceiver;
+    /** The archiver and its thread when archive_mode is on (always on a standby); set before start. */
+    private volatile Archiver archiver;
+    private volatile Thread archiverThread;
 
     private ServerAssembly(Postmaster postmaster, Engine engine, WalReceiver walReceiver, Thread walReceiverThread) {
         this.postmaster = postmaster;
@@ -78,7 +82,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             ReplicationSlots slots = new ReplicationSlots(dataDir.resolve("pg_replslot"),
                     settings.getInt("max_replication_slots"));
             slots.startupReplicationSlots();
-            engine.setMinKeepLsnSupplier(slots::minimumLsnToKeep);
+            Archiver archiver = createArchiver(dataDir, settings, engine, standby, clock, slots);
             WalSenderRegistry registry = new WalSenderRegistry();
             SyncRep syncRep = standby ? null
                     : new SyncRep(registry, () -> settings.getString("synchronous_standby_names"), clock);
@@ -93,7 +97,10 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                 receiver = new WalReceiver(new WalReceiver.Config(settings.getString("primary_conninfo"),
                         settings.getString("primary_slot_name"), settings.getString("cluster_name"),
                         settings.getMillis("wal_receiver_timeout"), settings.getMillis("wal_receiver_status_interval"),
-                        settings.getMillis("wal_retrieve_retry_interval")), new EngineWalSink(engine, dataDir), clock);
+                        settings.getMillis("wal_retrieve_retry_interval")), new EngineWalSink(engine, dataDir, archiver), clock);
+            }
+            if (standby) {
+                setUpRestoreCommand(engine, settings, receiver);
             }
             Status status = new Status(engine, registry, receiver, settings, clock.instant());
             WaldenSqlEngine sql = new WaldenSqlEngine(engine.transactionManager(), status, clock);
@@ -114,6 +121,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             };
             Postmaster pm = new Postmaster(dataDir, settings, sql, handler, clock);
             status.postmaster = pm;
+            status.archiver = archiver;
             Thread receiverThread = receiver == null ? null
                     : Thread.ofPlatform().name("walreceiver").daemon(true).unstarted(receiver::run);
             ServerAssembly server = new ServerAssembly(pm, engine, receiver, receiverThread);
@@ -121,6 +129,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                 pm.addShutdownTask(syncRep::shutdown); // waiting commits leave before storage closes
             }
             pm.addShutdownTask(server::shutdownEngine);
+            server.startArchiver(archiver);
             pm.setPromoteHandler(() -> PgLog.warning("promotion is not implemented yet; promote request ignored"));
             if (receiverThread != null) {
                 receiverThread.start();
@@ -176,6 +185,99 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             }
         }
         engine.shutdown();
+        stopArchiver();
+    }
+
+    /**
+     * archive_mode: on archives the primary's finished segments, always also a standby's received
+     * ones (PostgreSQL's XLogArchivingActive / XLogArchivingAlways). A standby with "on" archives
+     * nothing. archive_command and archive_timeout follow reloads. Also installs the engine's
+     * min-keep LSN (slots, and with archiving the oldest segment not archived yet).
+     */
+    private static Archiver createArchiver(Path dataDir, GucServerSettings settings, Engine engine, boolean standby,
+                                           Clock clock, ReplicationSlots slots) {
+        String mode = settings.getString("archive_mode");
+        if (mode.equals("off") || (standby && !mode.equals("always"))) {
+            engine.setMinKeepLsnSupplier(slots::minimumLsnToKeep);
+            return null;
+        }
+        Wal wal = engine.wal();
+        Archiver.SegmentSwitcher switcher = wal == null ? null : new Archiver.SegmentSwitcher() {
+            @Override
+            public Lsn insertPosition() {
+                return wal.insertPosition();
+            }
+
+            @Override
+            public Lsn switchSegment() {
+                return wal.switchSegment();
+            }
+        };
+        Archiver archiver = new Archiver(dataDir, engine.walSegmentSizeBytes(), archiverConfig(settings), clock,
+                switcher);
+        settings.addReloadListener(() -> archiver.setConfig(archiverConfig(settings)));
+        // checkpoints keep what slots need and what is not archived yet
+        engine.setMinKeepLsnSupplier(() -> oldestToKeep(slots.minimumLsnToKeep(), archiver.minKeepLsn()));
+        if (wal != null) {
+            wal.setSegmentFinishedListener(segNo -> archiver.notifySegmentFinished(wal.timeline(), segNo));
+        } else {
+            engine.receiverWriter().setSegmentFinishedListener(
+                    segNo -> archiver.notifySegmentFinished(engine.receiverWriter().timeline(), segNo));
+        }
+        return archiver;
+    }
+
+    private void startArchiver(Archiver a) {
+        if (a != null) {
+            archiver = a;
+            archiverThread = Thread.ofPlatform().name("archiver").daemon(true).start(a);
+        }
+    }
+
+    private static void setUpRestoreCommand(Engine engine, GucServerSettings settings, WalReceiver receiver) {
+        configureRestoreCommand(engine, settings, receiver);
+        settings.addReloadListener(() -> configureRestoreCommand(engine, settings, receiver));
+    }
+
+    /**
+     * restore_command (postgresql.conf or recovery.conf) on a standby: the startup process fetches
+     * from the archive what the walreceiver cannot get, while the walreceiver is not streaming.
+     */
+    private static void configureRestoreCommand(Engine engine, GucServerSettings settings, WalReceiver receiver) {
+        String command = settings.getString("restore_command");
+        if (command == null || command.isBlank()) {
+            engine.setArchiveSource(null);
+            return;
+        }
+        engine.setArchiveSource(new org.walden.recovery.Startup.ArchiveSource(
+                new org.walden.wal.RestoreCommand(engine.dataDir(), command, engine.walSegmentSizeBytes(),
+                        Archiver.DEFAULT_COMMAND_TIMEOUT_MS),
+                () -> receiver != null && receiver.state() == org.walden.replication.WalRcvState.STREAMING,
+                settings.getMillis("wal_retrieve_retry_interval")));
+    }
+
+    private static Archiver.Config archiverConfig(GucServerSettings settings) {
+        return Archiver.Config.of(settings.getString("archive_command"), settings.getMillis("archive_timeout"));
+    }
+
+    /** The older of two keep positions, an invalid one meaning "nothing to keep". */
+    static Lsn oldestToKeep(Lsn a, Lsn b) {
+        if (a == null || !a.isValid()) {
+            return b;
+        }
+        return b == null || !b.isValid() ? a : Lsn.min(a, b);
+    }
+
+    private void stopArchiver() {
+        Archiver a = archiver;
+        if (a != null) {
+            a.requestShutdown();
+            try {
+                archiverThread.join(WALRECEIVER_STOP_TIMEOUT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override
@@ -292,7 +394,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
     }
 
     /** The standby's side: received WAL into the engine's receiver writer; replay progress from its startup process. */
-    private record EngineWalSink(Engine engine, Path dataDir) implements ReceivedWalSink {
+    private record EngineWalSink(Engine engine, Path dataDir, Archiver archiver) implements ReceivedWalSink {
         @Override
         public long systemIdentifier() {
             return engine.systemIdentifier();
@@ -346,8 +448,11 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         @Override
         public void writeTimelineHistory(TimelineId timeline, String content) {
             try {
-                Files.writeString(dataDir.resolve(Engine.WAL_DIR).resolve(String.format("%08X.history",
-                        timeline.value())), content);
+                String name = String.format("%08X.history", timeline.value());
+                Files.writeString(dataDir.resolve(Engine.WAL_DIR).resolve(name), content);
+                if (archiver != null) {
+                    archiver.notifyReady(name); // archive_mode = always: history files are archived too
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -363,6 +468,8 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         private final Instant startTime;
         /** Set once, before the postmaster starts accepting connections. */
         private volatile Postmaster postmaster;
+        /** Null when archive_mode is off; set with the postmaster. */
+        private volatile Archiver archiver;
 
         Status(Engine engine, WalSenderRegistry registry, WalReceiver receiver, GucServerSettings settings,
                Instant startTime) {
@@ -406,6 +513,23 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         @Override
         public void requestCheckpoint() {
             engine.requestCheckpoint();
+        }
+
+        @Override
+        public Lsn switchWal() {
+            return engine.wal().switchSegment();
+        }
+
+        @Override
+        public String walFileName(Lsn lsn) {
+            long segNo = lsn.value() == 0 ? 0 : (lsn.value() - 1) / engine.walSegmentSizeBytes(); // XLByteToPrevSeg
+            return org.walden.wal.WalSegments.fileName(engine.timeline(), segNo, engine.walSegmentSizeBytes());
+        }
+
+        @Override
+        public Archiver.Stats archiverStats() {
+            Archiver a = archiver;
+            return a == null ? ServerStatus.super.archiverStats() : a.stats();
         }
 
         @Override

@@ -234,6 +234,11 @@ public final class Engine {
         transactions.setCommitWaiter(waiter);
     }
 
+    /** restore_command for the standby's redo loop (null: stream only); no effect on a primary. */
+    public void setArchiveSource(Startup.ArchiveSource source) {
+        startup.setArchiveSource(source);
+    }
+
     /** Replication slots' oldest needed LSN: segments from it on are kept. */
     public void setMinKeepLsnSupplier(Supplier<Lsn> supplier) {
         checkpointer.setMinKeepLsnSupplier(supplier);

@@ -19,7 +19,9 @@ import org.walden.wal.DbState;
 import org.walden.wal.Lsn;
 import org.walden.wal.WalReader;
 import org.walden.wal.WalReceiverWriter;
+import org.walden.wal.RestoreCommand;
 import org.walden.wal.WalRecord;
+import org.walden.wal.WalSegments;
 
 /**
  * The startup process (PostgreSQL's StartupXLOG and its redo loop).
@@ -40,7 +42,15 @@ import org.walden.wal.WalRecord;
  * <p><b>How it ends.</b> Crash recovery ends at the first invalid record ("redo done at");
  * the engine then opens the WAL for insertion right after it. The standby loop ends at
  * {@link #shutdown()}: the stop flag is set, the receiver's condition is signalled, the thread
- * is joined (bounded); the engine then has the checkpointer write a restartpoint. Promotion
+ * is joined (bounded); the engine then has the checkpointer write a restartpoint.
+ *
+ * <p><b>Archive and stream.</b> With restore_command set ({@link #setArchiveSource}), the loop
+ * alternates as PostgreSQL's WaitForWALToBecomeAvailable does: when it has replayed everything
+ * the walreceiver flushed and the walreceiver is not streaming (e.g. the primary answered
+ * "requested WAL segment ... has already been removed"), it asks the archive for the segment it
+ * needs next, replays it, asks for the following one, and so on; when the archive has nothing
+ * (failed attempts are repeated at most every retry interval) it waits for the stream again, and
+ * the walreceiver, which restarts from the end of what was replayed, resumes streaming. Promotion
  * (a later issue) will end the loop the same way and continue like crash recovery's end.
  */
 public final class Startup {
@@ -71,6 +81,20 @@ public final class Startup {
     private Thread thread;
     private WalReceiverWriter receiver;
     private Lsn localEnd = Lsn.INVALID;
+    /** restore_command, or null; set by the server before or while the loop runs. */
+    private volatile ArchiveSource archiveSource;
+    /** Everything before this was restored from the archive (standby loop only). */
+    private Lsn restoredEnd = Lsn.INVALID;
+    private long lastFailedRestoreSegNo = -1;
+    private long lastFailedRestoreNanos;
+
+    /**
+     * Where the standby loop finds WAL the stream cannot give: restore_command, and whether the
+     * walreceiver is streaming now (then the archive is not asked).
+     */
+    public record ArchiveSource(RestoreCommand restoreCommand, java.util.function.BooleanSupplier streaming,
+                                long retryIntervalMs) {
+    }
 
     public Startup(Path dataDir, ControlFile controlFile, Store store, KvTransactionManager transactions) {
         this.dataDir = dataDir;
@@ -209,7 +233,7 @@ public final class Startup {
     private void standbyMain() {
         Lsn reportedInvalidAt = Lsn.INVALID;
         while (!stopping) {
-            Lsn limit = Lsn.max(localEnd, receiver.flushedLsn());
+            Lsn limit = Lsn.max(Lsn.max(localEnd, receiver.flushedLsn()), restoredEnd);
             WalRecord r;
             replayLock.lock();
             try {
@@ -230,9 +254,48 @@ public final class Startup {
                 reportedInvalidAt = reader.nextLsn();
                 LOG.info("{}", reader.endReason());
             }
+            if (restoreNextFromArchive()) {
+                continue;
+            }
             receiver.awaitFlushedBeyond(limit, STANDBY_WAIT_MS);
         }
         LOG.debug("startup redo loop exiting at {}", replayEnd);
+    }
+
+    /** restore_command for the standby loop (null: stream only). */
+    public void setArchiveSource(ArchiveSource source) {
+        this.archiveSource = source;
+    }
+
+    /**
+     * The archive half of the standby loop: when the walreceiver is not streaming and nothing it
+     * flushed is left to replay, restores the segment holding the next record to read; true when
+     * one was restored (replay goes on from it).
+     */
+    private boolean restoreNextFromArchive() {
+        ArchiveSource src = archiveSource;
+        Lsn next = reader.nextLsn();
+        if (src == null || stopping || src.streaming().getAsBoolean() || receiver.flushedLsn().isAfter(next)) {
+            return false;
+        }
+        long segNo = next.segmentNo(walSegmentSizeBytes);
+        if (restoredEnd.isAfter(next)) {
+            segNo = restoredEnd.segmentNo(walSegmentSizeBytes); // the record goes on into the next segment
+        }
+        if (segNo == lastFailedRestoreSegNo
+                && System.nanoTime() - lastFailedRestoreNanos < src.retryIntervalMs() * 1_000_000L) {
+            return false;
+        }
+        String fileName = WalSegments.fileName(reader.timeline(), segNo, walSegmentSizeBytes);
+        String restartFile = WalSegments.fileName(controlFile.get().timeline(),
+                controlFile.get().redo().segmentNo(walSegmentSizeBytes), walSegmentSizeBytes);
+        if (!src.restoreCommand().restoreSegment(fileName, restartFile)) {
+            lastFailedRestoreSegNo = segNo;
+            lastFailedRestoreNanos = System.nanoTime();
+            return false;
+        }
+        restoredEnd = WalSegments.segmentStart(segNo + 1, walSegmentSizeBytes);
+        return true;
     }
 
     /** Stops the standby's redo loop (bounded wait). */

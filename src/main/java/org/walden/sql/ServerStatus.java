@@ -34,6 +34,30 @@ public interface ServerStatus {
     /** pg_reload_conf(): re-reads the configuration files. */
     boolean reloadConfiguration();
 
+    /**
+     * pg_switch_wal(): finishes the current WAL segment (for archiving); returns the end of the
+     * switch record, or the insert position when the segment had nothing written yet. Called on a
+     * primary only (the function refuses in recovery first).
+     */
+    default Lsn switchWal() {
+        throw new org.walden.common.PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED,
+                "pg_switch_wal() is not supported by this server");
+    }
+
+    /**
+     * pg_walfile_name(lsn): the name of the WAL segment file on the current timeline holding the
+     * byte before {@code lsn} (PostgreSQL's XLByteToPrevSeg).
+     */
+    default String walFileName(Lsn lsn) {
+        throw new org.walden.common.PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED,
+                "pg_walfile_name() is not supported by this server");
+    }
+
+    /** pg_stat_archiver's one row; all zero / NULL when archive_mode is off. */
+    default org.walden.wal.Archiver.Stats archiverStats() {
+        return new org.walden.wal.Archiver.Stats(0, null, null, 0, null, null, postmasterStartTime());
+    }
+
     // The methods below were added by the sql layer with defaults (no row, no backend), so that
     // the server can fill in pg_stat_wal_receiver, pg_replication_slots, pg_stat_activity and
     // pg_terminate_backend / pg_cancel_backend when it has the information.

@@ -23,12 +23,27 @@ public final class WalReceiverWriter {
     private final Condition flushedCond = lock.newCondition();
     private volatile long writtenPos;
     private volatile long flushedPos;
+    /** archive_mode = always: gets each segment number once it is received and flushed completely. */
+    private volatile java.util.function.LongConsumer segmentFinishedListener = segNo -> { };
+    /** Segments below this one were reported finished; guarded by lock. */
+    private long nextUnfinishedSegNo;
+    private final long segmentSizeBytes;
 
     /** Ready to receive at {@code startAt}; everything before it counts as flushed already. */
     public WalReceiverWriter(Path walDir, long segmentSizeBytes, TimelineId timeline, Lsn startAt, boolean fsync) {
         this.files = new SegmentFiles(walDir, segmentSizeBytes, timeline, fsync);
         this.writtenPos = startAt.value();
         this.flushedPos = startAt.value();
+        this.segmentSizeBytes = segmentSizeBytes;
+        this.nextUnfinishedSegNo = startAt.segmentNo(segmentSizeBytes);
+    }
+
+    /**
+     * Archiving on a standby (archive_mode = always): {@code listener} gets each segment number
+     * once the segment was received and flushed to its end. Called under this writer's lock.
+     */
+    public void setSegmentFinishedListener(java.util.function.LongConsumer listener) {
+        this.segmentFinishedListener = listener;
     }
 
     /** Writes received bytes at {@code at} (streaming may restart from an earlier segment start). */
@@ -49,6 +64,13 @@ public final class WalReceiverWriter {
             files.sync();
             flushedPos = writtenPos;
             flushedCond.signalAll();
+            long firstUnfinished = flushedPos / segmentSizeBytes;
+            if (firstUnfinished < nextUnfinishedSegNo) {
+                nextUnfinishedSegNo = firstUnfinished; // streaming restarted from an earlier segment
+            }
+            while (nextUnfinishedSegNo < firstUnfinished) {
+                segmentFinishedListener.accept(nextUnfinishedSegNo++);
+            }
         } finally {
             lock.unlock();
         }

@@ -67,6 +67,13 @@ final class Functions {
                         }
                         return ctx.env.serverStatus().currentWalLsn();
                     });
+            case "pg_switch_wal" -> fn(PgType.PG_LSN, ctx -> {
+                if (ctx.env.serverStatus().inRecovery()) {
+                    throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "recovery is in progress")
+                            .withHint("WAL control functions cannot be executed during recovery.");
+                }
+                return ctx.env.serverStatus().switchWal();
+            });
             case "pg_last_wal_receive_lsn" -> fn(PgType.PG_LSN, ctx -> ctx.env.serverStatus().lastWalReceiveLsn());
             case "pg_last_wal_replay_lsn" -> fn(PgType.PG_LSN, ctx -> ctx.env.serverStatus().lastWalReplayLsn());
             case "pg_backend_pid" -> fn(PgType.INT4, ctx -> ctx.env.backendPid());
@@ -95,6 +102,19 @@ final class Functions {
                     Node x = a.castTo(args.get(0), PgType.PG_LSN, -1);
                     Node y = a.castTo(args.get(1), PgType.PG_LSN, -1);
                     return strict(PgType.NUMERIC, List.of(x, y), v -> lsnDiff(v[0], v[1]));
+                }
+                return null;
+            case "pg_walfile_name":
+                if (n == 1) {
+                    Node lsn = a.castTo(args.get(0), PgType.PG_LSN, -1);
+                    return new Node.Fn(PgType.TEXT, false, ctx -> {
+                        if (ctx.env.serverStatus().inRecovery()) {
+                            throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "recovery is in progress")
+                                    .withHint("pg_walfile_name() cannot be executed during recovery.");
+                        }
+                        Object v = lsn.eval(ctx);
+                        return v == null ? null : ctx.env.serverStatus().walFileName((org.walden.wal.Lsn) v);
+                    });
                 }
                 return null;
             case "pg_terminate_backend", "pg_cancel_backend":

@@ -44,6 +44,11 @@ final class SystemViews {
                     "wait_event_type", PgType.TEXT, "wait_event", PgType.TEXT, "state", PgType.TEXT,
                     "backend_xid", PgType.XID, "backend_xmin", PgType.XID, "query_id", PgType.INT8,
                     "query", PgType.TEXT, "backend_type", PgType.TEXT)), Map.entry(
+            "pg_stat_archiver", view(12006, "pg_stat_archiver",
+                    "archived_count", PgType.INT8, "last_archived_wal", PgType.TEXT,
+                    "last_archived_time", PgType.TIMESTAMPTZ, "failed_count", PgType.INT8,
+                    "last_failed_wal", PgType.TEXT, "last_failed_time", PgType.TIMESTAMPTZ,
+                    "stats_reset", PgType.TIMESTAMPTZ)), Map.entry(
             "pg_stat_replication", view(12000, "pg_stat_replication",
                     "pid", PgType.INT4, "usesysid", PgType.OID, "usename", PgType.NAME,
                     "application_name", PgType.TEXT, "client_addr", PgType.INET, "client_hostname", PgType.TEXT,
@@ -95,6 +100,11 @@ final class SystemViews {
                             lag(w.writeLagMicros()), lag(w.flushLagMicros()), lag(w.replayLagMicros()),
                             w.syncPriority(), w.syncState(), w.replyTime()});
                 }
+            }
+            case "pg_stat_archiver" -> {
+                org.walden.wal.Archiver.Stats a = env.serverStatus().archiverStats();
+                rows.add(new Object[] {a.archivedCount(), a.lastArchivedWal(), a.lastArchivedTime(),
+                        a.failedCount(), a.lastFailedWal(), a.lastFailedTime(), a.statsReset()});
             }
             case "pg_stat_wal_receiver" -> {
                 ServerStatus.WalReceiverStatus w = env.serverStatus().walReceiver();
