@@ -19,6 +19,7 @@ import org.walden.replication.BackupSource;
 import org.walden.replication.ReceivedWalSink;
 import org.walden.replication.ReplicationSlots;
 import org.walden.replication.WalReceiver;
+import org.walden.replication.WalReceiverStat;
 import org.walden.replication.WalSender;
 import org.walden.replication.WalSenderContext;
 import org.walden.replication.WalSenderRegistry;
@@ -107,6 +108,12 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             };
             Postmaster pm = new Postmaster(dataDir, settings, sql, handler, clock);
             status.postmaster = pm;
+            if (receiver != null) {
+                receiver.setPid(Status.WALRECEIVER_PID);
+            }
+            if (standby) {
+                pm.setNormalConnectionGate(() -> hotStandbyGate(engine, settings));
+            }
             Thread receiverThread = receiver == null ? null
                     : Thread.ofPlatform().name("walreceiver").daemon(true).unstarted(receiver::run);
             ServerAssembly server = new ServerAssembly(pm, engine, receiver, receiverThread);
@@ -156,6 +163,18 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         }
     }
 
+    /**
+     * hot_standby = off: while in recovery a standby refuses normal connections (PostgreSQL 15's
+     * words); replication connections, for cascading standbys, are still accepted.
+     */
+    static PgException hotStandbyGate(Engine engine, GucServerSettings settings) {
+        if (!engine.inRecovery() || settings.getBool("hot_standby")) {
+            return null;
+        }
+        return PgException.fatal(SqlState.CANNOT_CONNECT_NOW, "the database system is not accepting connections")
+                .withDetail("Hot standby mode is disabled.");
+    }
+
     private void shutdownEngine() {
         if (walReceiver != null) {
             walReceiver.requestShutdown();
@@ -191,7 +210,12 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         return 0;
     }
 
-    /** The engine's WAL as walsenders read it (primary only; a standby does not cascade yet). */
+    /**
+     * The engine's WAL as walsenders read it: the primary's flushed WAL, or on a standby
+     * (cascading replication) the WAL its walreceiver has flushed, as PostgreSQL's walsender on a
+     * cascading standby sends up to GetStandbyFlushRecPtr. IDENTIFY_SYSTEM's xlogpos is that
+     * flushed position too.
+     */
     private record EngineWalSource(Engine engine) implements WalSource {
         @Override
         public long systemIdentifier() {
@@ -227,7 +251,8 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         @Override
         public int readWal(TimelineId timeline, Lsn from, byte[] buffer, int offset, int length) {
             if (engine.wal() == null) {
-                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cascading replication is not supported yet");
+                // cascading: a standby's walsender streams what its walreceiver has flushed
+                return engine.receiverWriter().readRaw(timeline, from, buffer, offset, length);
             }
             return engine.wal().readRaw(timeline, from, buffer, offset, length);
         }
@@ -346,6 +371,11 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
 
     /** What SQL functions and views ask of the server. */
     private static final class Status implements ServerStatus {
+        /** Auxiliary processes' pids, below the postmaster's backend pids (1000 and up). */
+        static final int STARTUP_PID = 101;
+        static final int WALRECEIVER_PID = 102;
+        static final int CHECKPOINTER_PID = 103;
+        static final int WALWRITER_PID = 104;
         private final Engine engine;
         private final WalSenderRegistry registry;
         private final WalReceiver receiver;
@@ -396,6 +426,46 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         @Override
         public void requestCheckpoint() {
             engine.requestCheckpoint();
+        }
+
+        @Override
+        public Instant lastXactReplayTimestamp() {
+            return engine.inRecovery() ? engine.lastReplayedCommitTime() : null;
+        }
+
+        @Override
+        public void setWalReplayPaused(boolean paused) {
+            if (paused) {
+                engine.replayControl().requestPause();
+            } else {
+                engine.replayControl().resume();
+            }
+        }
+
+        @Override
+        public String walReplayPauseState() {
+            return engine.replayControl().pauseState().sqlName();
+        }
+
+        @Override
+        public boolean awaitWalReplay(Lsn lsn, long timeoutMs) {
+            return engine.replayControl().awaitReplayed(lsn, timeoutMs);
+        }
+
+        @Override
+        public WalReceiverStatus walReceiver() {
+            WalReceiverStat w = receiver == null ? null : receiver.stat();
+            if (w == null) {
+                return null;
+            }
+            return new WalReceiverStatus(w.pid(), w.status(), w.receiveStartLsn(), orZero(w.receiveStartTli()),
+                    w.writtenLsn(), w.flushedLsn(), orZero(w.receivedTli()), w.lastMsgSendTime(),
+                    w.lastMsgReceiptTime(), w.latestEndLsn(), w.latestEndTime(), w.slotName(), w.senderHost(),
+                    orZero(w.senderPort()), w.conninfo());
+        }
+
+        private static int orZero(Integer i) {
+            return i == null ? 0 : i;
         }
 
         @Override

@@ -215,6 +215,11 @@ public final class Engine {
         return startup.lastReplayedCommitTime();
     }
 
+    /** pg_wal_replay_pause / resume / pg_wal_replay_wait (meaningful on a standby only). */
+    public ReplayControl replayControl() {
+        return startup.replayControl();
+    }
+
     /** True once a standby may admit hot-standby connections (always true on a primary). */
     public boolean isConsistent() {
         return !inRecovery() || startup.isConsistent();

@@ -71,6 +71,8 @@ public final class Startup {
     private Thread thread;
     private WalReceiverWriter receiver;
     private Lsn localEnd = Lsn.INVALID;
+    /** pg_wal_replay_pause / resume and pg_wal_replay_wait's position; shared with backends. */
+    private final ReplayControl replayControl = new ReplayControl();
 
     public Startup(Path dataDir, ControlFile controlFile, Store store, KvTransactionManager transactions) {
         this.dataDir = dataDir;
@@ -173,6 +175,7 @@ public final class Startup {
         rmgr.redo(r);
         lastReplayedRecordLsn = r.lsn();
         replayEnd = reader.nextLsn();
+        replayControl.advance(replayEnd);
         if (!consistent) {
             checkConsistency();
         }
@@ -209,6 +212,9 @@ public final class Startup {
     private void standbyMain() {
         Lsn reportedInvalidAt = Lsn.INVALID;
         while (!stopping) {
+            if (pausedHere()) {
+                continue;
+            }
             Lsn limit = Lsn.max(localEnd, receiver.flushedLsn());
             WalRecord r;
             replayLock.lock();
@@ -235,9 +241,30 @@ public final class Startup {
         LOG.debug("startup redo loop exiting at {}", replayEnd);
     }
 
+    /**
+     * recoveryPausesHere: while a pause is requested the loop sleeps here in bounded slices
+     * (the walreceiver keeps receiving); logs once when the pause begins.
+     */
+    private boolean pausedHere() {
+        boolean wasPaused = replayControl.pauseState() == ReplayControl.PauseState.PAUSED;
+        if (!replayControl.pauseHere(STANDBY_WAIT_MS)) {
+            return false;
+        }
+        if (!wasPaused) {
+            LOG.info("recovery has paused at {}; execute pg_wal_replay_resume() to continue", replayEnd);
+        }
+        return true;
+    }
+
+    /** The replay pause state and the replay position waiters sleep on. */
+    public ReplayControl replayControl() {
+        return replayControl;
+    }
+
     /** Stops the standby's redo loop (bounded wait). */
     public void shutdown() {
         stopping = true;
+        replayControl.resume();
         if (receiver != null) {
             receiver.wakeup();
         }
