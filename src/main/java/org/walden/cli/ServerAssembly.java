@@ -464,6 +464,42 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                     orZero(w.senderPort()), w.conninfo());
         }
 
+        /**
+         * pg_stat_activity: the auxiliary processes a DBA sees in ps (startup and walreceiver on a
+         * standby, walwriter on a primary, the checkpointer on both), then the client backends and
+         * walsenders. Walden does not track a backend's current query: state and query are NULL.
+         */
+        @Override
+        public List<BackendActivity> activity() {
+            List<BackendActivity> rows = new java.util.ArrayList<>();
+            boolean recovery = engine.inRecovery();
+            if (recovery) {
+                rows.add(auxiliary(STARTUP_PID, "startup"));
+                if (receiver != null && receiver.stat() != null) {
+                    rows.add(auxiliary(WALRECEIVER_PID, "walreceiver"));
+                }
+            }
+            rows.add(auxiliary(CHECKPOINTER_PID, "checkpointer"));
+            if (!recovery) {
+                rows.add(auxiliary(WALWRITER_PID, "walwriter"));
+            }
+            Postmaster pm = postmaster;
+            if (pm != null) {
+                for (Postmaster.BackendEntry b : pm.backends()) {
+                    rows.add(new BackendActivity(b.pid(), b.databaseName(), b.userName(), b.applicationName(),
+                            b.client() == null ? null : b.client().getAddress(),
+                            b.client() == null ? -1 : b.client().getPort(), b.backendStart(), null, null, null,
+                            null, null, b.replication() ? "walsender" : "client backend"));
+                }
+            }
+            return rows;
+        }
+
+        private BackendActivity auxiliary(int pid, String backendType) {
+            return new BackendActivity(pid, null, null, "", null, 0, startTime, null, null, null, null, "",
+                    backendType);
+        }
+
         private static int orZero(Integer i) {
             return i == null ? 0 : i;
         }
