@@ -110,6 +110,8 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             status.postmaster = pm;
             if (receiver != null) {
                 receiver.setPid(Status.WALRECEIVER_PID);
+                receiver.setHotStandbyFeedback(() -> settings.getBool("hot_standby_feedback"),
+                        engine::standbyFeedbackXmin);
             }
             if (standby) {
                 pm.setNormalConnectionGate(() -> hotStandbyGate(engine, settings));

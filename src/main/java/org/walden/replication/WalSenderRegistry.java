@@ -38,6 +38,8 @@ public final class WalSenderRegistry {
         volatile long writeLagMicros = -1;
         volatile long flushLagMicros = -1;
         volatile long replayLagMicros = -1;
+        /** The xmin of the last hot standby feedback, 0 (InvalidTransactionId) without; written by the reply reader. */
+        volatile long feedbackXmin;
         /** True once streaming started (pg_stat_replication shows only streaming-capable senders' LSNs). */
         volatile boolean streamingStarted;
 
@@ -79,7 +81,7 @@ public final class WalSenderRegistry {
                     client == null ? null : client.getAddress(), client == null ? -1 : client.getPort(),
                     backendStart, state.viewName(), started ? sentLsn : null, orNull(writeLsn), orNull(flushLsn),
                     orNull(replayLsn), lag(writeLagMicros), lag(flushLagMicros), lag(replayLagMicros), 0, "async",
-                    replyTime);
+                    replyTime, feedbackXmin == 0 ? null : feedbackXmin);
         }
 
         private static Long lag(long micros) {

@@ -45,6 +45,10 @@ class CascadingReplicationIT {
             assertThat(standby1.pollQueryUntil("SELECT application_name, state, sync_state FROM pg_stat_replication",
                     "standby2|streaming|async", Duration.ofSeconds(30))).isTrue();
             assertThat(primary.psql("SELECT application_name FROM pg_stat_replication")).isEqualTo("standby1");
+            // the middle standby runs both roles
+            assertThat(standby1.psql("SELECT backend_type FROM pg_stat_activity WHERE backend_type IN"
+                    + " ('startup', 'walreceiver', 'walsender') ORDER BY backend_type"))
+                    .isEqualTo("startup\nwalreceiver\nwalsender");
             assertThat(standby2.psql("SELECT status, sender_port = " + standby1.port() + " FROM pg_stat_wal_receiver"))
                     .isEqualTo("streaming|t");
 

@@ -105,6 +105,24 @@ class StandbyFunctionsIT {
             assertThat(row).startsWith("t|streaming|t|1|t|1|t|t|t|127.0.0.1|" + primary.port() + "|");
             assertThat(row).contains("password=********").doesNotContain("secret");
             assertThat(primary.psql("SELECT count(*) FROM pg_stat_wal_receiver")).isEqualTo("0");
+
+            // hot_standby_feedback = on: the primary shows the standby's xmin
+            assertThat(primary.pollQueryUntil("SELECT backend_xmin IS NOT NULL FROM pg_stat_replication", "t"))
+                    .isTrue();
+
+            // pg_stat_activity names the roles, as ps does
+            String standbyTypes = standby.psql("SELECT backend_type FROM pg_stat_activity ORDER BY backend_type");
+            assertThat(standbyTypes.lines()).contains("startup", "walreceiver", "checkpointer", "client backend")
+                    .doesNotContain("walwriter");
+            assertThat(standby.psql("SELECT pid = pg_backend_pid(), datname, usename FROM pg_stat_activity"
+                    + " WHERE backend_type = 'client backend'")).isEqualTo("t|postgres|postgres");
+            assertThat(standby.psql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'walreceiver'"))
+                    .isEqualTo(standby.psql("SELECT pid FROM pg_stat_wal_receiver"));
+            assertThat(primary.psql("SELECT backend_type, usename, application_name FROM pg_stat_activity"
+                    + " WHERE backend_type IN ('walsender', 'walwriter', 'checkpointer') ORDER BY backend_type"))
+                    .isEqualTo("checkpointer||\nwalsender|postgres|standby\nwalwriter||");
+            assertThat(primary.psql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'walsender'"))
+                    .isEqualTo(primary.psql("SELECT pid FROM pg_stat_replication"));
         }
     }
 
