@@ -35,7 +35,10 @@ import org.walden.wal.WalRecord;
  * {@code replayEnd} (just past the last replayed record: pg_last_wal_replay_lsn), the last
  * replayed commit time, whether a consistent state was reached. {@code replayLock} guards them
  * against the checkpointer, which asks for the restartpoint's redo point; the volatile copies
- * are read by anyone (monitoring, the walreceiver's replies).
+ * are read by anyone (monitoring, the walreceiver's replies). Its {@link ReplayControl} is
+ * shared with backends: pg_wal_replay_pause() makes the redo loop stop before its next record
+ * and sleep (bounded slices) until pg_wal_replay_resume(), while the walreceiver keeps
+ * receiving; each replayed record wakes pg_wal_replay_wait() callers.
  *
  * <p><b>How it ends.</b> Crash recovery ends at the first invalid record ("redo done at");
  * the engine then opens the WAL for insertion right after it. The standby loop ends at

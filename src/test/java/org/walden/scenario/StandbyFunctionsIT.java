@@ -95,6 +95,13 @@ class StandbyFunctionsIT {
                 PSQLException e = catchThrowableOfType(PSQLException.class,
                         () -> ss.executeQuery("SELECT pg_wal_replay_wait('0/1', -1)"));
                 assertThat(e.getSQLState()).isEqualTo("22023");
+                // statement_timeout ends a wait for a position that never comes
+                ss.execute("SET statement_timeout = 300");
+                e = catchThrowableOfType(PSQLException.class,
+                        () -> ss.executeQuery("SELECT pg_wal_replay_wait('FF/0', 60000)"));
+                assertThat(e.getSQLState()).isEqualTo("57014");
+                ss.execute("RESET statement_timeout");
+                assertThat(single(ss, "SELECT pg_wal_replay_wait('FF/0', 0)")).isEqualTo("f");
             }
 
             // pg_stat_wal_receiver: one row on the standby, none on the primary; password masked
