@@ -19,7 +19,6 @@ import org.walden.replication.BackupSource;
 import org.walden.replication.ReceivedWalSink;
 import org.walden.replication.ReplicationSlots;
 import org.walden.replication.WalReceiver;
-import org.walden.replication.WalReceiverStat;
 import org.walden.replication.WalSender;
 import org.walden.replication.WalSenderContext;
 import org.walden.replication.WalSenderRegistry;
@@ -108,14 +107,6 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             };
             Postmaster pm = new Postmaster(dataDir, settings, sql, handler, clock);
             status.postmaster = pm;
-            if (receiver != null) {
-                receiver.setPid(Status.WALRECEIVER_PID);
-                receiver.setHotStandbyFeedback(() -> settings.getBool("hot_standby_feedback"),
-                        engine::standbyFeedbackXmin);
-            }
-            if (standby) {
-                pm.setNormalConnectionGate(() -> hotStandbyGate(engine, settings));
-            }
             Thread receiverThread = receiver == null ? null
                     : Thread.ofPlatform().name("walreceiver").daemon(true).unstarted(receiver::run);
             ServerAssembly server = new ServerAssembly(pm, engine, receiver, receiverThread);
@@ -126,6 +117,14 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             }
             if (standby) {
                 awaitConsistency(engine, settings);
+            }
+            if (receiver != null) {
+                receiver.setPid(Status.WALRECEIVER_PID);
+                receiver.setHotStandbyFeedback(() -> settings.getBool("hot_standby_feedback"),
+                        engine::standbyFeedbackXmin);
+            }
+            if (standby) {
+                pm.setNormalConnectionGate(() -> hotStandbyGate(engine, settings));
             }
             pm.installSignalHandlers();
             pm.start();
@@ -401,36 +400,6 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         }
 
         @Override
-        public Lsn currentWalLsn() {
-            return engine.wal() != null ? engine.wal().flushedLsn() : Lsn.INVALID;
-        }
-
-        @Override
-        public Lsn lastWalReceiveLsn() {
-            return receiver == null ? null : receiver.lastReceiveLsn();
-        }
-
-        @Override
-        public Lsn lastWalReplayLsn() {
-            return engine.inRecovery() ? engine.lastReplayLsn() : null;
-        }
-
-        @Override
-        public List<WalSenderStat> walSenders() {
-            return registry.stats();
-        }
-
-        @Override
-        public Instant postmasterStartTime() {
-            return startTime;
-        }
-
-        @Override
-        public void requestCheckpoint() {
-            engine.requestCheckpoint();
-        }
-
-        @Override
         public Instant lastXactReplayTimestamp() {
             return engine.inRecovery() ? engine.lastReplayedCommitTime() : null;
         }
@@ -456,7 +425,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
 
         @Override
         public WalReceiverStatus walReceiver() {
-            WalReceiverStat w = receiver == null ? null : receiver.stat();
+            org.walden.replication.WalReceiverStat w = receiver == null ? null : receiver.stat();
             if (w == null) {
                 return null;
             }
@@ -502,8 +471,50 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                     backendType);
         }
 
+        /** pg_stat_replication's rows with each walsender's hot standby feedback xmin as backend_xmin. */
+        private static List<WalSenderStat> withBackendXmin(WalSenderRegistry registry) {
+            Map<Integer, Long> xmins = new java.util.HashMap<>();
+            for (WalSenderRegistry.Entry e : registry.entries()) {
+                if (e.backendXmin() != null) {
+                    xmins.put(e.pid(), e.backendXmin());
+                }
+            }
+            return registry.stats().stream()
+                    .map(w -> xmins.containsKey(w.pid()) ? w.withBackendXmin(xmins.get(w.pid())) : w).toList();
+        }
+
         private static int orZero(Integer i) {
             return i == null ? 0 : i;
+        }
+
+        @Override
+        public Lsn currentWalLsn() {
+            return engine.wal() != null ? engine.wal().flushedLsn() : Lsn.INVALID;
+        }
+
+        @Override
+        public Lsn lastWalReceiveLsn() {
+            return receiver == null ? null : receiver.lastReceiveLsn();
+        }
+
+        @Override
+        public Lsn lastWalReplayLsn() {
+            return engine.inRecovery() ? engine.lastReplayLsn() : null;
+        }
+
+        @Override
+        public List<WalSenderStat> walSenders() {
+            return withBackendXmin(registry);
+        }
+
+        @Override
+        public Instant postmasterStartTime() {
+            return startTime;
+        }
+
+        @Override
+        public void requestCheckpoint() {
+            engine.requestCheckpoint();
         }
 
         @Override

@@ -70,12 +70,12 @@ public final class Startup {
     /** Set before a record is applied: storage holds nothing from beyond it. Read by the flush hook. */
     private volatile Lsn replayingUpTo = Lsn.INVALID;
     private volatile boolean consistent;
+    /** pg_wal_replay_pause / resume and pg_wal_replay_wait's position; shared with backends. */
+    private final ReplayControl replayControl = new ReplayControl();
     private volatile boolean stopping;
     private Thread thread;
     private WalReceiverWriter receiver;
     private Lsn localEnd = Lsn.INVALID;
-    /** pg_wal_replay_pause / resume and pg_wal_replay_wait's position; shared with backends. */
-    private final ReplayControl replayControl = new ReplayControl();
 
     public Startup(Path dataDir, ControlFile controlFile, Store store, KvTransactionManager transactions) {
         this.dataDir = dataDir;
@@ -215,11 +215,11 @@ public final class Startup {
     private void standbyMain() {
         Lsn reportedInvalidAt = Lsn.INVALID;
         while (!stopping) {
+            Lsn limit = Lsn.max(localEnd, receiver.flushedLsn());
+            WalRecord r;
             if (pausedHere()) {
                 continue;
             }
-            Lsn limit = Lsn.max(localEnd, receiver.flushedLsn());
-            WalRecord r;
             replayLock.lock();
             try {
                 if (!receiver.timeline().equals(reader.timeline())) {
@@ -242,26 +242,6 @@ public final class Startup {
             receiver.awaitFlushedBeyond(limit, STANDBY_WAIT_MS);
         }
         LOG.debug("startup redo loop exiting at {}", replayEnd);
-    }
-
-    /**
-     * recoveryPausesHere: while a pause is requested the loop sleeps here in bounded slices
-     * (the walreceiver keeps receiving); logs once when the pause begins.
-     */
-    private boolean pausedHere() {
-        boolean wasPaused = replayControl.pauseState() == ReplayControl.PauseState.PAUSED;
-        if (!replayControl.pauseHere(STANDBY_WAIT_MS)) {
-            return false;
-        }
-        if (!wasPaused) {
-            LOG.info("recovery has paused at {}; execute pg_wal_replay_resume() to continue", replayEnd);
-        }
-        return true;
-    }
-
-    /** The replay pause state and the replay position waiters sleep on. */
-    public ReplayControl replayControl() {
-        return replayControl;
     }
 
     /** Stops the standby's redo loop (bounded wait). */
@@ -320,6 +300,26 @@ public final class Startup {
 
     public boolean isConsistent() {
         return consistent;
+    }
+
+    /**
+     * recoveryPausesHere: while a pause is requested the loop sleeps here in bounded slices
+     * (the walreceiver keeps receiving); logs once when the pause begins.
+     */
+    private boolean pausedHere() {
+        boolean wasPaused = replayControl.pauseState() == ReplayControl.PauseState.PAUSED;
+        if (!replayControl.pauseHere(STANDBY_WAIT_MS)) {
+            return false;
+        }
+        if (!wasPaused) {
+            LOG.info("recovery has paused at {}; execute pg_wal_replay_resume() to continue", replayEnd);
+        }
+        return true;
+    }
+
+    /** The replay pause state and the replay position waiters sleep on. */
+    public ReplayControl replayControl() {
+        return replayControl;
     }
 
     /** pg_last_xact_replay_timestamp, or null before any commit was replayed. */

@@ -51,6 +51,12 @@ public final class WalSenderRegistry {
             this.backendStart = backendStart;
         }
 
+        /** pg_stat_replication.backend_xmin: the last hot standby feedback's xmin, null without. */
+        public Long backendXmin() {
+            long x = feedbackXmin;
+            return x == 0 ? null : x;
+        }
+
         public int pid() {
             return pid;
         }
@@ -81,7 +87,7 @@ public final class WalSenderRegistry {
                     client == null ? null : client.getAddress(), client == null ? -1 : client.getPort(),
                     backendStart, state.viewName(), started ? sentLsn : null, orNull(writeLsn), orNull(flushLsn),
                     orNull(replayLsn), lag(writeLagMicros), lag(flushLagMicros), lag(replayLagMicros), 0, "async",
-                    replyTime, feedbackXmin == 0 ? null : feedbackXmin);
+                    replyTime);
         }
 
         private static Long lag(long micros) {

@@ -15,6 +15,13 @@ public record WalSenderStat(int pid, String userName, String applicationName, In
                             Long replayLagMicros, int syncPriority, String syncState, Instant replyTime,
                             Long backendXmin) {
 
+    /** This row with {@code xmin} as backend_xmin. */
+    public WalSenderStat withBackendXmin(Long xmin) {
+        return new WalSenderStat(pid, userName, applicationName, clientAddr, clientPort, backendStart, state, sentLsn,
+                writeLsn, flushLsn, replayLsn, writeLagMicros, flushLagMicros, replayLagMicros, syncPriority, syncState,
+                replyTime, xmin);
+    }
+
     /** The original shape, without hot standby feedback (backendXmin null). */
     public WalSenderStat(int pid, String userName, String applicationName, InetAddress clientAddr, int clientPort,
                          Instant backendStart, String state, Lsn sentLsn, Lsn writeLsn, Lsn flushLsn, Lsn replayLsn,

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * hot_standby_feedback: with it on the walreceiver follows its replies with 'h' messages and
- * the walsender shows their xmin as pg_stat_replication.backend_xmin; a new xmin is sent when it
+ * the walsender keeps their xmin in its registry entry (pg_stat_replication.backend_xmin); a new xmin is sent when it
  * moves; turning it off sends an invalid xmin, which clears the column. Off from the start,
  * no 'h' is sent.
  */
@@ -29,17 +29,17 @@ class HotStandbyFeedbackTest {
             AtomicInteger xmin = new AtomicInteger(741);
             rcv.setHotStandbyFeedback(on::get, xmin::get);
             Thread t = Thread.ofVirtual().start(rcv);
-            waitUntil("xmin 741 shown", () -> server.ctx.registry().stats().size() == 1
-                    && Long.valueOf(741).equals(server.ctx.registry().stats().get(0).backendXmin()));
+            waitUntil("xmin 741 shown", () -> server.ctx.registry().entries().size() == 1
+                    && Long.valueOf(741).equals(server.ctx.registry().entries().get(0).backendXmin()));
 
             xmin.set(900);
             wal.appendPattern(50_000); // a reply follows the new WAL, and the new xmin with it
             waitUntil("xmin 900 shown",
-                    () -> Long.valueOf(900).equals(server.ctx.registry().stats().get(0).backendXmin()));
+                    () -> Long.valueOf(900).equals(server.ctx.registry().entries().get(0).backendXmin()));
 
             on.set(false);
             wal.appendPattern(50_000);
-            waitUntil("xmin cleared", () -> server.ctx.registry().stats().get(0).backendXmin() == null);
+            waitUntil("xmin cleared", () -> server.ctx.registry().entries().get(0).backendXmin() == null);
             rcv.requestShutdown();
             t.join(5000);
         }
@@ -58,7 +58,7 @@ class HotStandbyFeedbackTest {
             waitUntil("reply", () -> server.ctx.registry().stats().size() == 1
                     && wal.flushedLsn().equals(server.ctx.registry().stats().get(0).flushLsn()));
             Thread.sleep(300);
-            assertThat(server.ctx.registry().stats().get(0).backendXmin()).isNull();
+            assertThat(server.ctx.registry().entries().get(0).backendXmin()).isNull();
             rcv.requestShutdown();
             t.join(5000);
         }
