@@ -84,7 +84,7 @@ class StandbyFunctionsIT {
             try (Connection p = primary.connect(); Connection s = standby.connect();
                  PreparedStatement insert = p.prepareStatement("INSERT INTO r VALUES (?, ?)");
                  Statement ps = p.createStatement(); Statement ss = s.createStatement()) {
-                for (int id = 100; id < 120; id++) {
+                for (int id = 100; id < 110; id++) {
                     insert.setInt(1, id);
                     insert.setString(2, "ryw " + id);
                     insert.executeUpdate();
