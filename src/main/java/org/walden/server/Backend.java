@@ -67,6 +67,8 @@ public final class Backend {
     private final Map<String, Prepared> portalStatements = new HashMap<>();
     private final Map<String, String> reportedSent = new LinkedHashMap<>();
     private boolean ignoreTillSync;
+    /** The text of the statement the extended-protocol messages are working on, for the log's STATEMENT line. */
+    private String currentStatementText;
     /** Set by the postmaster's thread (fast shutdown), read by this backend's loop. */
     private volatile boolean terminateRequested;
 
@@ -197,6 +199,7 @@ public final class Backend {
             sendFatal(e);
             return false;
         }
+        PgLog.report(e, isExtended(type) ? currentStatementText : null);
         stream.send(BackendMessages.errorResponse(e));
         if (isExtended(type)) {
             ignoreTillSync = true;
@@ -244,6 +247,7 @@ public final class Backend {
             if (terminateRequested || e.severity() == PgException.Severity.FATAL) {
                 throw e;
             }
+            PgLog.report(e, sql); // log_min_error_statement = error: the ERROR and its STATEMENT
             stream.send(BackendMessages.errorResponse(e));
         } catch (RuntimeException e) {
             log.error("backend {}: internal error in query", backendPid, e);
@@ -359,6 +363,7 @@ public final class Backend {
     // ------------------------------------------------------------------ extended query
 
     private void execParse(FrontendMessages.Parse p) throws IOException {
+        currentStatementText = p.query();
         String name = p.statementName();
         if (!name.isEmpty() && statements.containsKey(name)) {
             throw new PgException(SqlState.DUPLICATE_PREPARED_STATEMENT,
@@ -383,6 +388,7 @@ public final class Backend {
 
     private void execBind(FrontendMessages.Bind b) throws IOException {
         Prepared p = statement(b.statementName());
+        currentStatementText = p.sql();
         int formats = b.paramFormats().length;
         int params = b.params().length;
         if (formats > 1 && formats != params) {

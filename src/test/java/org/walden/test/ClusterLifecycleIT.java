@@ -1,6 +1,7 @@
 package org.walden.test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -34,6 +35,12 @@ class ClusterLifecycleIT {
             node.psql("INSERT INTO t VALUES (1, 'one'), (2, 'two')");
             assertThat(node.psql("SELECT count(*) FROM t")).isEqualTo("2");
             assertThat(node.psql("SHOW port")).isEqualTo(Integer.toString(node.port()));
+            try (Connection c = node.connect(); Statement s = c.createStatement()) {
+                assertThatThrownBy(() -> s.executeQuery("SELECT * FROM no_such_table"))
+                        .hasMessageContaining("relation \"no_such_table\" does not exist");
+            }
+            assertThat(node.pollLogContains("ERROR:  relation \"no_such_table\" does not exist")).isTrue();
+            assertThat(node.logContains("STATEMENT:  SELECT * FROM no_such_table")).isTrue();
             try (Connection c = node.connect(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SHOW server_version")) {
                 assertThat(rs.next()).isTrue();

@@ -440,6 +440,18 @@ public final class TestCluster implements AutoCloseable {
             }
         }
 
+        /** Waits up to 10 s for the server log to contain {@code text} (log lines are written asynchronously). */
+        public boolean pollLogContains(String text) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!logContains(text)) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                sleep(50);
+            }
+            return true;
+        }
+
         private static void sleep(long ms) {
             try {
                 Thread.sleep(ms);
