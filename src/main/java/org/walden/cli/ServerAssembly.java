@@ -137,6 +137,14 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             if (standby) {
                 awaitConsistency(engine, settings);
             }
+            if (receiver != null) {
+                receiver.setPid(Status.WALRECEIVER_PID);
+                receiver.setHotStandbyFeedback(() -> settings.getBool("hot_standby_feedback"),
+                        engine::standbyFeedbackXmin);
+            }
+            if (standby) {
+                pm.setNormalConnectionGate(() -> hotStandbyGate(engine, settings));
+            }
             pm.installSignalHandlers();
             pm.start();
             if (standby) {
@@ -173,6 +181,18 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                         "interrupted while waiting for a consistent recovery state", null, null, e);
             }
         }
+    }
+
+    /**
+     * hot_standby = off: while in recovery a standby refuses normal connections (PostgreSQL 15's
+     * words); replication connections, for cascading standbys, are still accepted.
+     */
+    static PgException hotStandbyGate(Engine engine, GucServerSettings settings) {
+        if (!engine.inRecovery() || settings.getBool("hot_standby")) {
+            return null;
+        }
+        return PgException.fatal(SqlState.CANNOT_CONNECT_NOW, "the database system is not accepting connections")
+                .withDetail("Hot standby mode is disabled.");
     }
 
     private void shutdownEngine() {
@@ -303,7 +323,12 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         return 0;
     }
 
-    /** The engine's WAL as walsenders read it (primary only; a standby does not cascade yet). */
+    /**
+     * The engine's WAL as walsenders read it: the primary's flushed WAL, or on a standby
+     * (cascading replication) the WAL its walreceiver has flushed, as PostgreSQL's walsender on a
+     * cascading standby sends up to GetStandbyFlushRecPtr. IDENTIFY_SYSTEM's xlogpos is that
+     * flushed position too.
+     */
     private record EngineWalSource(Engine engine) implements WalSource {
         @Override
         public long systemIdentifier() {
@@ -339,7 +364,8 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         @Override
         public int readWal(TimelineId timeline, Lsn from, byte[] buffer, int offset, int length) {
             if (engine.wal() == null) {
-                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cascading replication is not supported yet");
+                // cascading: a standby's walsender streams what its walreceiver has flushed
+                return engine.receiverWriter().readRaw(timeline, from, buffer, offset, length);
             }
             return engine.wal().readRaw(timeline, from, buffer, offset, length);
         }
@@ -461,6 +487,11 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
 
     /** What SQL functions and views ask of the server. */
     private static final class Status implements ServerStatus {
+        /** Auxiliary processes' pids, below the postmaster's backend pids (1000 and up). */
+        static final int STARTUP_PID = 101;
+        static final int WALRECEIVER_PID = 102;
+        static final int CHECKPOINTER_PID = 103;
+        static final int WALWRITER_PID = 104;
         private final Engine engine;
         private final WalSenderRegistry registry;
         private final WalReceiver receiver;
@@ -486,6 +517,94 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         }
 
         @Override
+        public Instant lastXactReplayTimestamp() {
+            return engine.inRecovery() ? engine.lastReplayedCommitTime() : null;
+        }
+
+        @Override
+        public void setWalReplayPaused(boolean paused) {
+            if (paused) {
+                engine.replayControl().requestPause();
+            } else {
+                engine.replayControl().resume();
+            }
+        }
+
+        @Override
+        public String walReplayPauseState() {
+            return engine.replayControl().pauseState().sqlName();
+        }
+
+        @Override
+        public boolean awaitWalReplay(Lsn lsn, long timeoutMs) {
+            return engine.replayControl().awaitReplayed(lsn, timeoutMs);
+        }
+
+        @Override
+        public WalReceiverStatus walReceiver() {
+            org.walden.replication.WalReceiverStat w = receiver == null ? null : receiver.stat();
+            if (w == null) {
+                return null;
+            }
+            return new WalReceiverStatus(w.pid(), w.status(), w.receiveStartLsn(), orZero(w.receiveStartTli()),
+                    w.writtenLsn(), w.flushedLsn(), orZero(w.receivedTli()), w.lastMsgSendTime(),
+                    w.lastMsgReceiptTime(), w.latestEndLsn(), w.latestEndTime(), w.slotName(), w.senderHost(),
+                    orZero(w.senderPort()), w.conninfo());
+        }
+
+        /**
+         * pg_stat_activity: the auxiliary processes a DBA sees in ps (startup and walreceiver on a
+         * standby, walwriter on a primary, the checkpointer on both), then the client backends and
+         * walsenders. Walden does not track a backend's current query: state and query are NULL.
+         */
+        @Override
+        public List<BackendActivity> activity() {
+            List<BackendActivity> rows = new java.util.ArrayList<>();
+            boolean recovery = engine.inRecovery();
+            if (recovery) {
+                rows.add(auxiliary(STARTUP_PID, "startup"));
+                if (receiver != null && receiver.stat() != null) {
+                    rows.add(auxiliary(WALRECEIVER_PID, "walreceiver"));
+                }
+            }
+            rows.add(auxiliary(CHECKPOINTER_PID, "checkpointer"));
+            if (!recovery) {
+                rows.add(auxiliary(WALWRITER_PID, "walwriter"));
+            }
+            Postmaster pm = postmaster;
+            if (pm != null) {
+                for (Postmaster.BackendEntry b : pm.backends()) {
+                    rows.add(new BackendActivity(b.pid(), b.databaseName(), b.userName(), b.applicationName(),
+                            b.client() == null ? null : b.client().getAddress(),
+                            b.client() == null ? -1 : b.client().getPort(), b.backendStart(), null, null, null,
+                            null, null, b.replication() ? "walsender" : "client backend"));
+                }
+            }
+            return rows;
+        }
+
+        private BackendActivity auxiliary(int pid, String backendType) {
+            return new BackendActivity(pid, null, null, "", null, 0, startTime, null, null, null, null, "",
+                    backendType);
+        }
+
+        /** pg_stat_replication's rows with each walsender's hot standby feedback xmin as backend_xmin. */
+        private static List<WalSenderStat> withBackendXmin(WalSenderRegistry registry) {
+            Map<Integer, Long> xmins = new java.util.HashMap<>();
+            for (WalSenderRegistry.Entry e : registry.entries()) {
+                if (e.backendXmin() != null) {
+                    xmins.put(e.pid(), e.backendXmin());
+                }
+            }
+            return registry.stats().stream()
+                    .map(w -> xmins.containsKey(w.pid()) ? w.withBackendXmin(xmins.get(w.pid())) : w).toList();
+        }
+
+        private static int orZero(Integer i) {
+            return i == null ? 0 : i;
+        }
+
+        @Override
         public Lsn currentWalLsn() {
             return engine.wal() != null ? engine.wal().flushedLsn() : Lsn.INVALID;
         }
@@ -502,7 +621,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
 
         @Override
         public List<WalSenderStat> walSenders() {
-            return registry.stats();
+            return withBackendXmin(registry);
         }
 
         @Override

@@ -215,6 +215,20 @@ public final class Engine {
         return startup.lastReplayedCommitTime();
     }
 
+    /**
+     * The xmin a standby reports in hot standby feedback: the next xid after replay (every
+     * transaction before it is finished on this standby). Walden's standby snapshots need
+     * nothing held back on the primary; the value is shown there as backend_xmin.
+     */
+    public int standbyFeedbackXmin() {
+        return startup.nextXid();
+    }
+
+    /** pg_wal_replay_pause / resume / pg_wal_replay_wait (meaningful on a standby only). */
+    public ReplayControl replayControl() {
+        return startup.replayControl();
+    }
+
     /** True once a standby may admit hot-standby connections (always true on a primary). */
     public boolean isConsistent() {
         return !inRecovery() || startup.isConsistent();

@@ -37,7 +37,10 @@ import org.walden.wal.WalSegments;
  * {@code replayEnd} (just past the last replayed record: pg_last_wal_replay_lsn), the last
  * replayed commit time, whether a consistent state was reached. {@code replayLock} guards them
  * against the checkpointer, which asks for the restartpoint's redo point; the volatile copies
- * are read by anyone (monitoring, the walreceiver's replies).
+ * are read by anyone (monitoring, the walreceiver's replies). Its {@link ReplayControl} is
+ * shared with backends: pg_wal_replay_pause() makes the redo loop stop before its next record
+ * and sleep (bounded slices) until pg_wal_replay_resume(), while the walreceiver keeps
+ * receiving; each replayed record wakes pg_wal_replay_wait() callers.
  *
  * <p><b>How it ends.</b> Crash recovery ends at the first invalid record ("redo done at");
  * the engine then opens the WAL for insertion right after it. The standby loop ends at
@@ -77,6 +80,8 @@ public final class Startup {
     /** Set before a record is applied: storage holds nothing from beyond it. Read by the flush hook. */
     private volatile Lsn replayingUpTo = Lsn.INVALID;
     private volatile boolean consistent;
+    /** pg_wal_replay_pause / resume and pg_wal_replay_wait's position; shared with backends. */
+    private final ReplayControl replayControl = new ReplayControl();
     private volatile boolean stopping;
     private Thread thread;
     private WalReceiverWriter receiver;
@@ -197,6 +202,7 @@ public final class Startup {
         rmgr.redo(r);
         lastReplayedRecordLsn = r.lsn();
         replayEnd = reader.nextLsn();
+        replayControl.advance(replayEnd);
         if (!consistent) {
             checkConsistency();
         }
@@ -235,6 +241,9 @@ public final class Startup {
         while (!stopping) {
             Lsn limit = Lsn.max(Lsn.max(localEnd, receiver.flushedLsn()), restoredEnd);
             WalRecord r;
+            if (pausedHere()) {
+                continue;
+            }
             replayLock.lock();
             try {
                 if (!receiver.timeline().equals(reader.timeline())) {
@@ -301,6 +310,7 @@ public final class Startup {
     /** Stops the standby's redo loop (bounded wait). */
     public void shutdown() {
         stopping = true;
+        replayControl.resume();
         if (receiver != null) {
             receiver.wakeup();
         }
@@ -353,6 +363,26 @@ public final class Startup {
 
     public boolean isConsistent() {
         return consistent;
+    }
+
+    /**
+     * recoveryPausesHere: while a pause is requested the loop sleeps here in bounded slices
+     * (the walreceiver keeps receiving); logs once when the pause begins.
+     */
+    private boolean pausedHere() {
+        boolean wasPaused = replayControl.pauseState() == ReplayControl.PauseState.PAUSED;
+        if (!replayControl.pauseHere(STANDBY_WAIT_MS)) {
+            return false;
+        }
+        if (!wasPaused) {
+            LOG.info("recovery has paused at {}; execute pg_wal_replay_resume() to continue", replayEnd);
+        }
+        return true;
+    }
+
+    /** The replay pause state and the replay position waiters sleep on. */
+    public ReplayControl replayControl() {
+        return replayControl;
     }
 
     /** pg_last_xact_replay_timestamp, or null before any commit was replayed. */

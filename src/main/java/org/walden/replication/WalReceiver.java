@@ -99,6 +99,11 @@ public final class WalReceiver implements Runnable {
     private Lsn lastReportedFlush = Lsn.INVALID;
     private Lsn lastReportedApply = Lsn.INVALID;
     private volatile Consumer<String> logListener = s -> { };
+    /** hot_standby_feedback (sighup: read at each reply) and the xmin to report; set by the server. */
+    private volatile java.util.function.BooleanSupplier hotStandbyFeedback = () -> false;
+    private volatile java.util.function.IntSupplier feedbackXmin = () -> 0;
+    /** The xmin of the last 'h' sent; -1 before any. Walreceiver thread only. */
+    private long lastFeedbackXmin = -1;
 
     // pg_stat_wal_receiver: written by the walreceiver thread, read by anyone.
     private volatile int pid;
@@ -154,6 +159,16 @@ public final class WalReceiver implements Runnable {
 
     private static Lsn orNull(Lsn lsn) {
         return lsn == null || !lsn.isValid() ? null : lsn;
+    }
+
+    /**
+     * hot_standby_feedback: when {@code enabled} says so, each status reply is followed by an
+     * 'h' message carrying {@code xmin} whenever it changed; turning it off sends one with an
+     * invalid xmin (0), as PostgreSQL's XLogWalRcvSendHSFeedback does.
+     */
+    public void setHotStandbyFeedback(java.util.function.BooleanSupplier enabled, java.util.function.IntSupplier xmin) {
+        this.hotStandbyFeedback = enabled;
+        this.feedbackXmin = xmin;
     }
 
     /** Also receives every line the walreceiver logs at LOG level or above (tests, the server log). */
@@ -351,6 +366,7 @@ public final class WalReceiver implements Runnable {
         lastMessageMillis = clock.millis();
         lastReplyMillis = 0;
         pingSent = false;
+        lastFeedbackXmin = -1;
         xlogWalRcvSendReply(conn, true, false);
         while (true) {
             if (shutdownRequested) {
@@ -478,6 +494,21 @@ public final class WalReceiver implements Runnable {
         lastReplyMillis = now;
         long ts = StreamingMessages.toPgTimestampMicros(clock.instant());
         conn.sendCopyData(new StreamingMessages.StandbyStatusUpdate(write, flush, apply, ts, requestReply).encode());
+        xlogWalRcvSendHSFeedback(conn, ts, force);
         conn.flush();
+    }
+
+    /** XLogWalRcvSendHSFeedback: 'h' when hot_standby_feedback is on and xmin moved (or forced). */
+    private void xlogWalRcvSendHSFeedback(PgClient conn, long nowMicros, boolean force) throws IOException {
+        boolean on = hotStandbyFeedback.getAsBoolean();
+        if (!on && lastFeedbackXmin <= 0) {
+            return; // never sent, or the invalid xmin was sent when it was turned off
+        }
+        long xmin = on ? Integer.toUnsignedLong(feedbackXmin.getAsInt()) : 0;
+        if (!force && xmin == lastFeedbackXmin) {
+            return;
+        }
+        lastFeedbackXmin = xmin;
+        conn.sendCopyData(new StreamingMessages.HotStandbyFeedback(nowMicros, (int) xmin, 0, 0, 0).encode());
     }
 }

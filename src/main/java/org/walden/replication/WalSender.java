@@ -660,8 +660,9 @@ public final class WalSender implements Runnable {
             processStandbyReplyMessage(r);
         } else if (msg instanceof StreamingMessages.HotStandbyFeedback h) {
             // Walden's reads use storage snapshots and redo never conflicts with them, so
-            // there is no xmin to hold back; the feedback is only noted.
+            // there is no xmin to hold back; the feedback is only shown (backend_xmin).
             log.trace("walsender {}: hot standby feedback xmin {}", pid, h.xmin());
+            entry.feedbackXmin = Integer.toUnsignedLong(h.xmin());
         } else {
             throw new PgException(SqlState.PROTOCOL_VIOLATION, "unexpected message type \"" + (char) payload[0] + "\"");
         }

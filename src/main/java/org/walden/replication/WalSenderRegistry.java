@@ -38,6 +38,8 @@ public final class WalSenderRegistry {
         volatile long writeLagMicros = -1;
         volatile long flushLagMicros = -1;
         volatile long replayLagMicros = -1;
+        /** The xmin of the last hot standby feedback, 0 (InvalidTransactionId) without; written by the reply reader. */
+        volatile long feedbackXmin;
         /** True once streaming started (pg_stat_replication shows only streaming-capable senders' LSNs). */
         volatile boolean streamingStarted;
 
@@ -47,6 +49,12 @@ public final class WalSenderRegistry {
             this.applicationName = applicationName;
             this.client = client;
             this.backendStart = backendStart;
+        }
+
+        /** pg_stat_replication.backend_xmin: the last hot standby feedback's xmin, null without. */
+        public Long backendXmin() {
+            long x = feedbackXmin;
+            return x == 0 ? null : x;
         }
 
         public int pid() {

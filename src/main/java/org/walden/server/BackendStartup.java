@@ -155,6 +155,9 @@ final class BackendStartup implements Runnable {
         Optional<SqlEngine.Role> role = engine.findRole(user);
         clientAuthentication(request, role);
         SqlEngine.Role r = checkRole(role, user, replication, database);
+        child.databaseName = replication == HbaFile.Replication.PHYSICAL ? null : database;
+        child.applicationName = params.getOrDefault("application_name", "");
+        child.client = client;
         child.userName = user;
         if (setting("log_connections")) {
             log.info(replication == HbaFile.Replication.NONE

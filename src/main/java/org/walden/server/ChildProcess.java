@@ -16,13 +16,20 @@ final class ChildProcess {
     final int secretKey;
     final boolean replication;
     final PgStream stream;
+    /** When the postmaster registered it (pg_stat_activity.backend_start). */
+    final java.time.Instant backendStart;
     /** Set after authentication. */
     volatile String userName;
+    /** Set after authentication, for pg_stat_activity (null database on a physical walsender). */
+    volatile String databaseName;
+    volatile String applicationName;
+    volatile java.net.InetSocketAddress client;
     volatile Session session;
     volatile Backend backend;
     volatile ReplicationSession walSender;
 
-    ChildProcess(int pid, int secretKey, boolean replication, PgStream stream) {
+    ChildProcess(int pid, int secretKey, boolean replication, PgStream stream, java.time.Instant backendStart) {
+        this.backendStart = backendStart;
         this.pid = pid;
         this.secretKey = secretKey;
         this.replication = replication;

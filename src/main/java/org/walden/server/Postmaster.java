@@ -372,7 +372,7 @@ public final class Postmaster {
                     nextPid.set(1000);
                 }
             } while (pid <= 0 || children.containsKey(pid));
-            ChildProcess child = new ChildProcess(pid, random.nextInt(), replication, stream);
+            ChildProcess child = new ChildProcess(pid, random.nextInt(), replication, stream, clock.instant());
             children.put(pid, child);
             return child;
         } finally {
@@ -441,6 +441,25 @@ public final class Postmaster {
             target.cancel();
         } else {
             log.info("wrong key in cancel request for process {}", pid);
+        }
+    }
+
+    /** An authenticated connection as pg_stat_activity shows it; {@code client} null on a Unix socket. */
+    public record BackendEntry(int pid, boolean replication, String userName, String databaseName,
+                               String applicationName, java.net.InetSocketAddress client,
+                               java.time.Instant backendStart) {
+    }
+
+    /** The authenticated connections (client backends and walsenders), in pid-registration order. */
+    public List<BackendEntry> backends() {
+        lock.lock();
+        try {
+            return children.values().stream().filter(c -> c.userName != null)
+                    .map(c -> new BackendEntry(c.pid, c.replication, c.userName, c.databaseName, c.applicationName,
+                            c.client, c.backendStart))
+                    .toList();
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -85,6 +85,29 @@ public interface ServerStatus {
         return false;
     }
 
+    /** pg_last_xact_replay_timestamp(): the commit time of the last replayed transaction; null if none. */
+    default Instant lastXactReplayTimestamp() {
+        return null;
+    }
+
+    /** pg_wal_replay_pause() ({@code true}) / pg_wal_replay_resume(); callers check inRecovery() first. */
+    default void setWalReplayPaused(boolean paused) {
+        throw new UnsupportedOperationException("replay control is not available");
+    }
+
+    /** pg_get_wal_replay_pause_state(): "not paused", "pause requested" or "paused". */
+    default String walReplayPauseState() {
+        return "not paused";
+    }
+
+    /**
+     * pg_wal_replay_wait(): waits until replay has passed {@code lsn} or {@code timeoutMs}
+     * passes (at most; callers wait in slices to check for cancels); true when replayed.
+     */
+    default boolean awaitWalReplay(Lsn lsn, long timeoutMs) {
+        return false;
+    }
+
     /** A walreceiver as pg_stat_wal_receiver shows it (PostgreSQL 15's columns); null fields are NULL. */
     record WalReceiverStatus(int pid, String status, Lsn receiveStartLsn, int receiveStartTli, Lsn writtenLsn,
                              Lsn flushedLsn, int receivedTli, Instant lastMsgSendTime, Instant lastMsgReceiptTime,

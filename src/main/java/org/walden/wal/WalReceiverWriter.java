@@ -111,6 +111,25 @@ public final class WalReceiverWriter {
         }
     }
 
+    /**
+     * Reads flushed WAL for a cascading walsender: up to {@code length} bytes from {@code from},
+     * never past the flushed position; 0 when nothing more is flushed. A removed segment raises
+     * 58P01 "requested WAL segment ... has already been removed", as on a primary.
+     */
+    public int readRaw(TimelineId tli, Lsn from, byte[] dst, int offset, int length) {
+        long available = flushedPos - from.value();
+        int n = (int) Math.min(length, Math.max(0, available));
+        if (n == 0) {
+            return 0;
+        }
+        try {
+            return files.read(tli, from.value(), dst, offset, n);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new org.walden.common.PgException(org.walden.common.SqlState.UNDEFINED_FILE,
+                    String.format("requested WAL segment %s has already been removed", e.getFile()));
+        }
+    }
+
     /** Wakes anyone waiting (shutdown). */
     public void wakeup() {
         lock.lock();

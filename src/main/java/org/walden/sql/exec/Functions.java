@@ -20,6 +20,9 @@ final class Functions {
     /** version()'s text; starts with "PostgreSQL 15." as tools that parse it expect. */
     static final String VERSION = org.walden.common.ServerVersion.VERSION_STRING;
 
+    /** pg_wal_replay_wait checks for a cancel at least this often. */
+    private static final long REPLAY_WAIT_SLICE_MS = 100;
+
     private Functions() {
     }
 
@@ -76,6 +79,21 @@ final class Functions {
             });
             case "pg_last_wal_receive_lsn" -> fn(PgType.PG_LSN, ctx -> ctx.env.serverStatus().lastWalReceiveLsn());
             case "pg_last_wal_replay_lsn" -> fn(PgType.PG_LSN, ctx -> ctx.env.serverStatus().lastWalReplayLsn());
+            case "pg_last_xact_replay_timestamp" ->
+                    new Node.Fn(PgType.TIMESTAMPTZ, false, ctx -> ctx.env.serverStatus().lastXactReplayTimestamp());
+            case "pg_wal_replay_pause", "pg_wal_replay_resume" -> new Node.Fn(PgType.TEXT, false, ctx -> {
+                requireRecovery(ctx);
+                ctx.env.serverStatus().setWalReplayPaused(name.equals("pg_wal_replay_pause"));
+                return "";
+            });
+            case "pg_is_wal_replay_paused" -> new Node.Fn(PgType.BOOL, false, ctx -> {
+                requireRecovery(ctx);
+                return !ctx.env.serverStatus().walReplayPauseState().equals("not paused");
+            });
+            case "pg_get_wal_replay_pause_state" -> new Node.Fn(PgType.TEXT, false, ctx -> {
+                requireRecovery(ctx);
+                return ctx.env.serverStatus().walReplayPauseState();
+            });
             case "pg_backend_pid" -> fn(PgType.INT4, ctx -> ctx.env.backendPid());
             case "now", "current_timestamp", "transaction_timestamp" ->
                     fn(PgType.TIMESTAMPTZ, ctx -> ctx.env.transactionStart());
@@ -97,6 +115,13 @@ final class Functions {
     private static Node withArgs(ExprAnalyzer a, String name, List<Node> args) {
         int n = args.size();
         switch (name) {
+            case "pg_wal_replay_wait":
+                if (n == 2) {
+                    Node lsn = a.castTo(args.get(0), PgType.PG_LSN, -1);
+                    Node timeout = a.castTo(args.get(1), PgType.INT8, -1);
+                    return new Node.Fn(PgType.BOOL, false, ctx -> walReplayWait(ctx, lsn.eval(ctx), timeout.eval(ctx)));
+                }
+                return null;
             case "pg_wal_lsn_diff":
                 if (n == 2) {
                     Node x = a.castTo(args.get(0), PgType.PG_LSN, -1);
@@ -248,6 +273,45 @@ final class Functions {
             }
             return null;
         });
+    }
+
+    /** PostgreSQL's recovery control functions refuse to run on a primary. */
+    private static void requireRecovery(EvalContext ctx) {
+        if (!ctx.env.serverStatus().inRecovery()) {
+            throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "recovery is not in progress")
+                    .withHint("Recovery control functions can only be executed during recovery.");
+        }
+    }
+
+    /**
+     * pg_wal_replay_wait(lsn, timeout_ms), beyond PostgreSQL: true once replay on this standby
+     * has passed {@code lsn} (a new snapshot sees every transaction committed before it), false
+     * when {@code timeout_ms} passes first (0: just check). Waits in slices so that a cancel or
+     * statement_timeout ends it. On a primary: 55000, as the recovery control functions.
+     */
+    private static Object walReplayWait(EvalContext ctx, Object lsn, Object timeoutMs) {
+        if (lsn == null || timeoutMs == null) {
+            return null;
+        }
+        long timeout = (Long) timeoutMs;
+        if (timeout < 0) {
+            throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "\"timeout_ms\" must not be negative");
+        }
+        if (!ctx.env.serverStatus().inRecovery()) {
+            throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "recovery is not in progress")
+                    .withHint("Waiting for a replay position can only be executed during recovery.");
+        }
+        long deadline = System.nanoTime() + timeout * 1_000_000L;
+        while (true) {
+            long leftMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+            if (ctx.env.serverStatus().awaitWalReplay((Lsn) lsn, Math.min(leftMs, REPLAY_WAIT_SLICE_MS))) {
+                return true;
+            }
+            if (leftMs == 0) {
+                return false;
+            }
+            ctx.env.checkCancel();
+        }
     }
 
     /** A function that returns NULL on any NULL argument. */

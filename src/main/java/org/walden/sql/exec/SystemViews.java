@@ -52,7 +52,7 @@ final class SystemViews {
             "pg_stat_replication", view(12000, "pg_stat_replication",
                     "pid", PgType.INT4, "usesysid", PgType.OID, "usename", PgType.NAME,
                     "application_name", PgType.TEXT, "client_addr", PgType.INET, "client_hostname", PgType.TEXT,
-                    "client_port", PgType.INT4, "backend_start", PgType.TIMESTAMPTZ, "backend_xmin", PgType.TEXT,
+                    "client_port", PgType.INT4, "backend_start", PgType.TIMESTAMPTZ, "backend_xmin", PgType.XID,
                     "state", PgType.TEXT, "sent_lsn", PgType.PG_LSN, "write_lsn", PgType.PG_LSN,
                     "flush_lsn", PgType.PG_LSN, "replay_lsn", PgType.PG_LSN, "write_lag", PgType.INTERVAL,
                     "flush_lag", PgType.INTERVAL, "replay_lag", PgType.INTERVAL, "sync_priority", PgType.INT4,
@@ -96,7 +96,7 @@ final class SystemViews {
                     RoleDef role = catalog.role(w.userName());
                     rows.add(new Object[] {w.pid(), role == null ? null : (long) role.oid(), w.userName(),
                             w.applicationName(), w.clientAddr(), null, w.clientAddr() == null ? null : w.clientPort(),
-                            w.backendStart(), null, w.state(), w.sentLsn(), w.writeLsn(), w.flushLsn(), w.replayLsn(),
+                            w.backendStart(), w.backendXmin(), w.state(), w.sentLsn(), w.writeLsn(), w.flushLsn(), w.replayLsn(),
                             lag(w.writeLagMicros()), lag(w.flushLagMicros()), lag(w.replayLagMicros()),
                             w.syncPriority(), w.syncState(), w.replyTime()});
                 }
