@@ -161,8 +161,24 @@ public final class WalSender implements Runnable {
             }
         } catch (EOFException | SocketException e) {
             log.debug("walsender {}: connection closed: {}", pid, e.getMessage());
+        } catch (PgException e) {
+            terminateOnProtocolError(e);
         } catch (IOException e) {
             log.info("walsender {}: could not send data to client: {}", pid, e.getMessage());
+        }
+    }
+
+    /**
+     * A message the client framed wrongly (a length over the limit, below 4): as PostgreSQL's
+     * pq_getmessage, FATAL to the client and the connection ends; the server serves on.
+     */
+    private void terminateOnProtocolError(PgException e) {
+        log.info("walsender {}: terminating connection: {}", pid, e.getMessage());
+        try {
+            out.errorResponse(PgException.fatal(e.sqlState(), e.getMessage()));
+            out.flush();
+        } catch (RuntimeException | IOException ignored) {
+            // the client may be gone already
         }
     }
 
