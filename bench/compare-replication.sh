@@ -17,7 +17,7 @@
 #                BB_SCALE (scale for the base backup, 70), CLIENTS (8), THREADS (2),
 #                WARMUP (seconds of uncounted async pgbench first, 10: Walden's JIT warms up),
 #                LAG_SKIP (seconds into the async run before lag sampling starts, 1.5),
-#                KEEP=1 keeps the work directory (logs) after the run.
+#                WALDEN (bin/walden of this tree), KEEP=1 keeps the work directory (logs).
 #
 # Quick check: T=5 SCALE=1 BB_SCALE=2 bench/compare-replication.sh -b
 # PostgreSQL runs as the postgres OS user (initdb refuses root); Walden as the caller.
@@ -27,7 +27,7 @@ shopt -s inherit_errexit
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 pgbin=/usr/lib/postgresql/15/bin
-walden="$top/bin/walden"
+walden=${WALDEN:-$top/bin/walden}   # WALDEN=/other/tree/bin/walden compares another build
 seconds=${T:-30} scale=${SCALE:-10} bb_scale=${BB_SCALE:-70}
 clients=${CLIENTS:-8} threads=${THREADS:-2} warmup=${WARMUP:-10} lag_skip=${LAG_SKIP:-1.5}
 do_bb=0 only=both
@@ -35,7 +35,7 @@ while getopts "bo:" opt; do
   case $opt in
     b) do_bb=1 ;;
     o) only=$OPTARG ;;
-    *) sed -n '2,22s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2 ;;
   esac
 done
 case $only in pg|walden|both) ;; *) echo "-o takes pg, walden or both" >&2; exit 2 ;; esac
