@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# Compares PostgreSQL 15 and Walden as replicated servers on this machine, one after the
+# other in the same run: each is a primary plus one streaming standby (application_name s1).
+#
+#   1. TPS of the tpcb-like transaction (bench/tpcb.sql, pgbench -n -c 8 -j 2 -M prepared)
+#      in three modes, switched with ALTER SYSTEM + pg_reload_conf() on the same servers:
+#        async         synchronous_standby_names = ''
+#        sync          synchronous_standby_names = '*', synchronous_commit = on
+#        remote_apply  synchronous_standby_names = '*', synchronous_commit = remote_apply
+#   2. write_lag, flush_lag and replay_lag (median and max, ms) during the async run, sampled
+#      from pg_stat_replication about every 100 ms by one background psql session.
+#   3. With -b: pg_basebackup -Fp -X stream -c fast of the primary after pgbench -i -s BB_SCALE
+#      (70 makes about 1 GB in PostgreSQL): seconds and MB/s (backup directory size / seconds).
+#
+#   bench/compare-replication.sh [-b] [-o pg|walden|both]
+#   environment: T (seconds per pgbench run, 30), SCALE (pgbench -i scale for TPS, 10),
+#                BB_SCALE (scale for the base backup, 70), CLIENTS (8), THREADS (2),
+#                WARMUP (seconds of uncounted async pgbench first, 10: Walden's JIT warms up),
+#                LAG_SKIP (seconds into the async run before lag sampling starts, 1.5),
+#                WALDEN (bin/walden of this tree), KEEP=1 keeps the work directory (logs).
+#
+# Quick check: T=5 SCALE=1 BB_SCALE=2 bench/compare-replication.sh -b
+# PostgreSQL runs as the postgres OS user (initdb refuses root); Walden as the caller.
+# Ports 57438..57441 are used; all servers are stopped and the work directory is removed on exit.
+set -euo pipefail
+shopt -s inherit_errexit
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+pgbin=/usr/lib/postgresql/15/bin
+walden=${WALDEN:-$top/bin/walden}   # WALDEN=/other/tree/bin/walden compares another build
+seconds=${T:-30} scale=${SCALE:-10} bb_scale=${BB_SCALE:-70}
+clients=${CLIENTS:-8} threads=${THREADS:-2} warmup=${WARMUP:-10} lag_skip=${LAG_SKIP:-1.5}
+do_bb=0 only=both
+while getopts "bo:" opt; do
+  case $opt in
+    b) do_bb=1 ;;
+    o) only=$OPTARG ;;
+    *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2 ;;
+  esac
+done
+case $only in pg|walden|both) ;; *) echo "-o takes pg, walden or both" >&2; exit 2 ;; esac
+
+work=$(mktemp -d /tmp/walden-repbench.XXXXXX)
+chmod 777 "$work"   # initdb runs as postgres and creates its directories here
+declare -A port=([pg_primary]=57438 [pg_standby]=57439 [wd_primary]=57440 [wd_standby]=57441)
+declare -A result=()
+step="setting up"
+
+stop_all() {
+  su postgres -c "$pgbin/pg_ctl -D $work/pg_standby -m immediate stop" >/dev/null 2>&1 || true
+  su postgres -c "$pgbin/pg_ctl -D $work/pg_primary -m immediate stop" >/dev/null 2>&1 || true
+  "$walden" ctl -D "$work/wd_standby" -m immediate stop >/dev/null 2>&1 || true
+  "$walden" ctl -D "$work/wd_primary" -m immediate stop >/dev/null 2>&1 || true
+}
+cleanup() {
+  local rc=$?
+  touch "$work/stop-sampler" 2>/dev/null || true
+  if [ "$rc" -ne 0 ]; then
+    echo >&2
+    echo "FAILED (exit $rc) while: $step" >&2
+    for log in "$work"/*.log "$work"/*.out; do
+      [ -s "$log" ] || continue
+      echo "---- last lines of $(basename "$log")" >&2
+      tail -n 25 "$log" >&2
+    done
+  fi
+  stop_all
+  if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+say() { echo "== $*" >&2; }
+# psql against one port, unaligned tuples only, errors fatal.
+sql() { # port sql...
+  local p=$1; shift
+  local args=()
+  for s in "$@"; do args+=(-c "$s"); done
+  "$pgbin/psql" -X -q -At -h 127.0.0.1 -p "$p" -U postgres -v ON_ERROR_STOP=1 "${args[@]}" postgres
+}
+lsn_num() { # X/Y -> decimal
+  local hi=${1%/*} lo=${1#*/}
+  echo $(( (16#$hi << 32) + 16#$lo ))
+}
+
+# --- server control, per system (pg or wd)
+make_primary() { # sys
+  local sys=$1 dir=$work/$1_primary
+  if [ "$sys" = pg ]; then
+    su postgres -c "$pgbin/initdb -D $dir -U postgres --auth=trust" >"$work/pg_initdb.out" 2>&1
+  else
+    "$walden" initdb -D "$dir" -U postgres --auth trust >"$work/wd_initdb.out" 2>&1
+  fi
+  cat >> "$dir/postgresql.conf" <<CONF
+port = ${port[${sys}_primary]}
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$work'
+wal_level = replica
+hot_standby = on
+max_wal_senders = 10
+CONF
+  start_server "$sys" primary
+}
+start_server() { # sys role
+  local name=$1_$2
+  if [ "$1" = pg ]; then
+    su postgres -c "$pgbin/pg_ctl -D $work/$name -l $work/$name.log -w -t 120 start" >/dev/null
+  else
+    "$walden" ctl -D "$work/$name" -l "$work/$name.log" start >/dev/null
+  fi
+}
+make_standby() { # sys
+  local sys=$1 dir=$work/$1_standby pport=${port[$1_primary]}
+  if [ "$sys" = pg ]; then
+    su postgres -c "$pgbin/pg_basebackup -h 127.0.0.1 -p $pport -U postgres -D $dir -R -X stream" \
+      >"$work/pg_standby_clone.out" 2>&1
+  else
+    "$walden" basebackup -h 127.0.0.1 -p "$pport" -U postgres -D "$dir" -R -X stream \
+      >"$work/wd_standby_clone.out" 2>&1
+  fi
+  echo "port = ${port[${sys}_standby]}" >> "$dir/postgresql.conf"
+  # the later line wins: the standby introduces itself as s1 (synchronous_standby_names)
+  echo "primary_conninfo = 'host=127.0.0.1 port=$pport user=postgres application_name=s1'" \
+    >> "$dir/postgresql.auto.conf"
+  start_server "$sys" standby
+}
+wait_streaming() { # primary-port
+  local i state
+  for i in $(seq 1 120); do
+    state=$(sql "$1" "select state from pg_stat_replication where application_name = 's1'" || true)
+    [ "$state" = streaming ] && return 0
+    sleep 0.5
+  done
+  echo "standby s1 is not streaming from port $1 after 60 s (state: '${state:-none}')" >&2
+  return 1
+}
+wait_caught_up() { # primary-port: standby s1 has replayed everything written so far
+  local target i replay
+  target=$(lsn_num "$(sql "$1" "select pg_current_wal_lsn()")")
+  for i in $(seq 1 600); do
+    replay=$(sql "$1" "select replay_lsn from pg_stat_replication where application_name = 's1'" || true)
+    if [ -n "$replay" ] && [ "$(lsn_num "$replay")" -ge "$target" ]; then return 0; fi
+    sleep 0.5
+  done
+  echo "standby s1 did not replay up to the primary's LSN within 300 s (replay_lsn '$replay')" >&2
+  return 1
+}
+
+set_mode() { # port mode
+  local ssn=$'\'*\'' sc=on
+  case $2 in
+    async) ssn="''" ;;
+    sync) ;;
+    remote_apply) sc=remote_apply ;;
+  esac
+  sql "$1" "alter system set synchronous_standby_names = $ssn" \
+           "alter system set synchronous_commit = $sc" "select pg_reload_conf()" >/dev/null
+  local i got want
+  want="$( [ "$2" = async ] && echo "" || echo "*")|$sc"
+  for i in $(seq 1 50); do   # the reload is asynchronous: wait until a new session sees it
+    got=$(sql "$1" "show synchronous_standby_names" "show synchronous_commit" | paste -sd'|')
+    [ "$got" = "$want" ] && break
+    sleep 0.2
+  done
+  [ "$got" = "$want" ] || { echo "mode $2 not in effect after reload: got '$got', want '$want'" >&2; return 1; }
+  sleep 1   # let the walsender recompute sync_state
+  sql "$1" "select sync_state from pg_stat_replication where application_name = 's1'"
+}
+
+run_pgbench() { # port label -> tps on stdout
+  "$pgbin/pgbench" -h 127.0.0.1 -p "$1" -U postgres -n -f "$here/tpcb.sql" -D scale="$scale" \
+    -c "$clients" -j "$threads" -T "$seconds" -M prepared postgres >"$work/$2.out" 2>&1
+  local tps
+  tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$work/$2.out" | tail -1)
+  [ -n "$tps" ] || { echo "pgbench printed no tps (see $2.out)" >&2; return 1; }
+  local failed
+  failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$work/$2.out")
+  [ "${failed:-0}" = 0 ] || echo "warning: $2: $failed failed transactions" >&2
+  printf '%.1f\n' "$tps"
+}
+
+# One psql session fed a query every ~100 ms; stops when $work/stop-sampler exists. It starts
+# LAG_SKIP seconds late: until the first reply under load, both servers still show the lag of
+# the previous WAL burst (cleared only after two fully-applied replies, wal_receiver_status_interval).
+start_sampler() { # port file
+  rm -f "$work/stop-sampler"
+  (
+    sleep "$lag_skip"
+    while [ ! -e "$work/stop-sampler" ]; do
+      echo "select write_lag, flush_lag, replay_lag from pg_stat_replication where application_name = 's1';"
+      sleep 0.1
+    done | "$pgbin/psql" -X -q -At -F'|' -h 127.0.0.1 -p "$1" -U postgres postgres >"$2" 2>&1
+  ) &
+  sampler_pid=$!
+}
+stop_sampler() {
+  touch "$work/stop-sampler"
+  wait "$sampler_pid" || true
+}
+# interval text (HH:MM:SS[.ffffff], optionally "N day(s)" first) in column $2 -> "median max n"
+lag_stats() { # file column
+  awk -F'|' -v c="$2" '
+    { v = $c; days = 0
+      if (match(v, /^-?[0-9]+ days? /)) { days = substr(v, 1, RLENGTH) + 0; v = substr(v, RLENGTH + 1) }
+      if (split(v, t, ":") != 3) next
+      print ((days * 24 + t[1]) * 3600 + t[2] * 60 + t[3]) * 1000 }' "$1" | sort -g |
+    awk '{ a[NR] = $1 } END {
+      if (NR == 0) { print "- - 0"; exit }
+      m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+      printf "%.2f %.2f %d\n", m, a[NR], NR }'
+}
+
+base_backup() { # sys
+  local sys=$1 p=${port[$1_primary]} dir=$work/$1_bb t0 t1 dbmb mb secs
+  say "$sys: pgbench -i -s $bb_scale for the base backup"
+  step="$sys: pgbench -i -s $bb_scale (base backup data)"
+  "$pgbin/pgbench" -i -s "$bb_scale" -h 127.0.0.1 -p "$p" -U postgres postgres >"$work/${sys}_bb_init.out" 2>&1
+  sql "$p" "checkpoint" >/dev/null
+  dbmb=$(sql "$p" "select pg_database_size('postgres')" 2>/dev/null | awk '{ printf "%.0f", $1 / 1048576 }' || true)
+  [ -n "$dbmb" ] || dbmb="$(du -sm "$work/${sys}_primary/base" | cut -f1)(du)"   # Walden lacks pg_database_size
+  step="$sys: pg_basebackup -Fp -X stream -c fast"
+  say "$step (database ${dbmb} MB)"
+  t0=$(date +%s.%N)
+  "$pgbin/pg_basebackup" -h 127.0.0.1 -p "$p" -U postgres -D "$dir" -Fp -X stream -c fast \
+    >"$work/${sys}_bb.out" 2>&1
+  t1=$(date +%s.%N)
+  mb=$(du -sb "$dir" | awk '{ printf "%.1f", $1 / 1048576 }')
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  result[$sys,bb_db_mb]=$dbmb result[$sys,bb_mb]=$mb result[$sys,bb_s]=$secs
+  result[$sys,bb_mbs]=$(awk -v m="$mb" -v s="$secs" 'BEGIN { printf "%.1f", m / s }')
+  rm -rf "$dir"
+}
+
+run_system() { # sys label
+  local sys=$1 p=${port[$1_primary]} mode stats
+  say "$2: primary on ${port[${sys}_primary]}, standby s1 on ${port[${sys}_standby]}"
+  step="$sys: initdb and start primary"; make_primary "$sys"
+  step="$sys: clone and start standby"; make_standby "$sys"
+  step="$sys: wait for standby s1 to stream"; wait_streaming "$p"
+  step="$sys: pgbench -i -s $scale"
+  "$pgbin/pgbench" -i -s "$scale" -h 127.0.0.1 -p "$p" -U postgres postgres >"$work/${sys}_init.out" 2>&1
+  step="$sys: wait for standby s1 to replay pgbench -i"; wait_caught_up "$p"
+  if [ "$warmup" -gt 0 ]; then
+    step="$sys: warm-up pgbench"
+    say "$2: warm-up pgbench (async, not counted) for $warmup s"
+    seconds=$warmup run_pgbench "$p" "${sys}_warmup" >/dev/null
+  fi
+  for mode in async sync remote_apply; do
+    step="$sys: switch to $mode"
+    result[$sys,state_$mode]=$(set_mode "$p" "$mode")
+    step="$sys: pgbench $mode"
+    say "$2: pgbench $mode (standby sync_state: ${result[$sys,state_$mode]}) for $seconds s"
+    [ "$mode" = async ] && start_sampler "$p" "$work/${sys}_lag.samples"
+    result[$sys,tps_$mode]=$(run_pgbench "$p" "${sys}_$mode")
+    if [ "$mode" = async ]; then
+      stop_sampler
+      for col in 1:write 2:flush 3:replay; do
+        stats=($(lag_stats "$work/${sys}_lag.samples" "${col%%:*}"))
+        result[$sys,${col#*:}_med]=${stats[0]} result[$sys,${col#*:}_max]=${stats[1]}
+        result[$sys,lag_n]=${stats[2]}
+      done
+    fi
+  done
+  step="$sys: back to async"; set_mode "$p" async >/dev/null
+  [ "$do_bb" = 1 ] && base_backup "$sys"
+  step="$sys: stop servers"
+  stop_all
+}
+
+[ "$only" = walden ] || run_system pg "PostgreSQL 15"
+[ "$only" = pg ] || run_system wd "Walden"
+step="printing results"
+
+row() { # label key
+  local a=${result[pg,$2]:--} b=${result[wd,$2]:--}
+  printf '%-34s %14s %14s %12s\n' "$1" "$a" "$b" \
+    "$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + 0 > 0 && b ~ /^[0-9.]+$/) printf "%.2f", b / a; else print "-" }')"
+}
+echo
+echo "pgbench -n -f bench/tpcb.sql -c $clients -j $threads -T $seconds -M prepared, scale $scale;"
+echo "primary + one streaming standby (s1) each, same machine ($(nproc) cores), same run"
+printf '%-34s %14s %14s %12s\n' "" "PostgreSQL 15" "Walden" "Walden/PG"
+row "TPS async" tps_async
+row "TPS sync (on)" tps_sync
+row "TPS remote_apply" tps_remote_apply
+row "write_lag median ms (async)" write_med
+row "write_lag max ms (async)" write_max
+row "flush_lag median ms (async)" flush_med
+row "flush_lag max ms (async)" flush_max
+row "replay_lag median ms (async)" replay_med
+row "replay_lag max ms (async)" replay_max
+row "lag samples (non-null)" lag_n
+if [ "$do_bb" = 1 ]; then
+  row "base backup: database MB" bb_db_mb
+  row "base backup: directory MB" bb_mb
+  row "base backup: seconds" bb_s
+  row "base backup: MB/s" bb_mbs
+fi
+for mode in async sync remote_apply; do
+  printf 'sync_state of s1 in %-12s PostgreSQL: %-8s Walden: %s\n' "$mode" \
+    "${result[pg,state_$mode]:--}" "${result[wd,state_$mode]:--}"
+done
+for sys in pg wd; do
+  for mode in sync remote_apply; do
+    state=${result[$sys,state_$mode]:-}
+    if [ -n "$state" ] && [ "$state" != sync ]; then
+      echo "note: $( [ $sys = pg ] && echo PostgreSQL || echo Walden ) did not list s1 as 'sync' in $mode mode:" \
+        "its TPS there is not a synchronous-commit figure"
+    fi
+  done
+done
