@@ -98,6 +98,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                         settings.getString("primary_slot_name"), settings.getString("cluster_name"),
                         settings.getMillis("wal_receiver_timeout"), settings.getMillis("wal_receiver_status_interval"),
                         settings.getMillis("wal_retrieve_retry_interval")), new EngineWalSink(engine, dataDir, archiver), clock);
+                engine.setReplayCaughtUpListener(receiver::forceReply);
             }
             if (standby) {
                 setUpRestoreCommand(engine, settings, receiver);

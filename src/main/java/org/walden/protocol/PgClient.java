@@ -103,6 +103,8 @@ public final class PgClient implements AutoCloseable {
     private char copyKind;
     private int copyFormat;
     private boolean serverCopyDone;
+    /** Set by {@link #wakeup()} (any thread), read and cleared by the reading thread. */
+    private volatile boolean wakeupRequested;
     private boolean clientCopyDone;
     private Consumer<PgServerError> noticeListener = n -> { };
 
@@ -509,7 +511,8 @@ public final class PgClient implements AutoCloseable {
             long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
             boolean ready = leftMs <= 0 ? stream.pollReadable() : stream.awaitReadable(leftMs);
             if (!ready) {
-                if (leftMs <= 0 || System.nanoTime() - deadline >= 0) {
+                if (leftMs <= 0 || System.nanoTime() - deadline >= 0 || wakeupRequested) {
+                    wakeupRequested = false;
                     return new CopyEvent.Timeout();
                 }
                 continue;
@@ -540,6 +543,15 @@ public final class PgClient implements AutoCloseable {
                     throw unexpected(m, "during COPY");
             }
         }
+    }
+
+    /**
+     * Ends a {@link #readCopyData} wait early with {@link CopyEvent.Timeout}, so the thread
+     * reading can do something else now (a walreceiver's forced reply). Any thread.
+     */
+    public void wakeup() {
+        wakeupRequested = true;
+        stream.wakeup();
     }
 
     /** Queues one CopyData (call {@link #flush} to send). Any thread. */

@@ -248,6 +248,11 @@ public final class Engine {
         transactions.setCommitWaiter(waiter);
     }
 
+    /** Runs whenever the standby's redo loop has replayed all it has (see Startup.setCaughtUpListener). */
+    public void setReplayCaughtUpListener(Runnable listener) {
+        startup.setCaughtUpListener(listener);
+    }
+
     /** restore_command for the standby's redo loop (null: stream only); no effect on a primary. */
     public void setArchiveSource(Startup.ArchiveSource source) {
         startup.setArchiveSource(source);

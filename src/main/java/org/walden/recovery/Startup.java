@@ -83,6 +83,10 @@ public final class Startup {
     /** pg_wal_replay_pause / resume and pg_wal_replay_wait's position; shared with backends. */
     private final ReplayControl replayControl = new ReplayControl();
     private volatile boolean stopping;
+    /** Set by {@link #setCaughtUpListener} before or during the loop; read by the loop. */
+    private volatile Runnable caughtUpListener;
+    /** Loop-thread only: something was replayed since the listener last ran. */
+    private boolean replayedSinceCaughtUp;
     private Thread thread;
     private WalReceiverWriter receiver;
     private Lsn localEnd = Lsn.INVALID;
@@ -257,7 +261,15 @@ public final class Startup {
                 replayLock.unlock();
             }
             if (r != null) {
+                replayedSinceCaughtUp = true;
                 continue;
+            }
+            if (replayedSinceCaughtUp) {
+                replayedSinceCaughtUp = false;
+                Runnable listener = caughtUpListener;
+                if (listener != null) {
+                    listener.run();
+                }
             }
             if (reader.status() == WalReader.Status.INVALID && !reader.nextLsn().equals(reportedInvalidAt)) {
                 reportedInvalidAt = reader.nextLsn();
@@ -269,6 +281,15 @@ public final class Startup {
             receiver.awaitFlushedBeyond(limit, STANDBY_WAIT_MS);
         }
         LOG.debug("startup redo loop exiting at {}", replayEnd);
+    }
+
+    /**
+     * Called by the redo loop each time it has replayed everything available (after replaying
+     * something): the walreceiver's forced reply, so the primary learns the apply position at
+     * once (PostgreSQL's XLogRequestWalReceiverReply after a commit).
+     */
+    public void setCaughtUpListener(Runnable listener) {
+        this.caughtUpListener = listener;
     }
 
     /** restore_command for the standby loop (null: stream only). */

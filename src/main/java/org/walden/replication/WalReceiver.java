@@ -82,6 +82,10 @@ public final class WalReceiver implements Runnable {
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled by requestShutdown, to end a WAITING sleep early. */
     private final Condition wakeup = lock.newCondition();
+    /** Set by {@link #forceReply()} (any thread); read and cleared by the streaming loop. */
+    private volatile boolean forceReplyRequested;
+    /** The connection while streaming (read by {@link #forceReply()} to wake the loop); may be stale. */
+    private volatile PgClient streamingConnection;
     /** Guarded by lock for writes; read by anyone (pg_stat_wal_receiver). */
     private volatile WalRcvState state = WalRcvState.STOPPED;
     /** Written by requestShutdown (any thread), read by the walreceiver loop. */
@@ -177,6 +181,19 @@ public final class WalReceiver implements Runnable {
     }
 
     /** Asks the walreceiver to stop (postmaster shutdown, promotion). */
+    /**
+     * PostgreSQL's WalRcvForceReply: the startup process replayed what was flushed, so the
+     * primary should hear the new apply position now (remote_apply commits wait for it), not at
+     * the next wal_receiver_status_interval. Any thread.
+     */
+    public void forceReply() {
+        forceReplyRequested = true;
+        PgClient conn = streamingConnection;
+        if (conn != null) {
+            conn.wakeup();
+        }
+    }
+
     public void requestShutdown() {
         lock.lock();
         try {
@@ -368,6 +385,7 @@ public final class WalReceiver implements Runnable {
         pingSent = false;
         lastFeedbackXmin = -1;
         xlogWalRcvSendReply(conn, true, false);
+        streamingConnection = conn;
         while (true) {
             if (shutdownRequested) {
                 // as libpqrcv_disconnect: say we are done, then hang up without waiting for the primary
@@ -386,6 +404,10 @@ public final class WalReceiver implements Runnable {
             }
             if (ev instanceof PgClient.CopyEvent.Done) {
                 return endOfTimeline(conn);
+            }
+            if (forceReplyRequested) {
+                forceReplyRequested = false;
+                xlogWalRcvSendReply(conn, true, false);
             }
             checkTimeoutAndReply(conn);
         }

@@ -20,6 +20,7 @@ final class MemoryWalSink implements ReceivedWalSink {
     private volatile TimelineId timeline = TimelineId.FIRST;
     final Map<Integer, String> histories = new HashMap<>();
     volatile int flushes;
+    private volatile Lsn replayedOverride;
 
     MemoryWalSink(long systemId, long segmentSizeBytes, Lsn base) {
         this.systemId = systemId;
@@ -112,7 +113,13 @@ final class MemoryWalSink implements ReceivedWalSink {
 
     @Override
     public Lsn replayLsn() {
-        return flushed;
+        Lsn replayed = replayedOverride;
+        return replayed != null ? replayed : flushed;
+    }
+
+    /** Makes replay lag behind the flush position (null: replay follows flush at once). */
+    void setReplayed(Lsn replayed) {
+        this.replayedOverride = replayed;
     }
 
     @Override

@@ -97,6 +97,33 @@ class StreamingLoopbackTest {
     }
 
     @Test
+    void replayProgressIsReportedWithoutNewWalOrTheStatusInterval() throws Exception {
+        MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
+        Lsn end = wal.appendPattern(100_000);
+        try (TestReplicationServer server = new TestReplicationServer(wal, null, new TestSettings())) {
+            MemoryWalSink sink = new MemoryWalSink(SYSID, SEG, BASE);
+            sink.setReplayed(BASE);
+            // a status interval of an hour and no new WAL: the reply must come from the replay's
+            // progress itself (forceReply makes it immediate: bench/compare-replication.sh, remote_apply)
+            WalReceiver rcv = receiver(server.port(), sink, 3_600_000, 3_600_000, 60_000, null);
+            Thread t = Thread.ofVirtual().start(rcv);
+            try {
+                waitUntil("flush reported", () -> {
+                    List<WalSenderStat> stats = server.ctx.registry().stats();
+                    return stats.size() == 1 && end.equals(stats.get(0).flushLsn());
+                });
+                assertThat(server.ctx.registry().stats().get(0).replayLsn()).isNotEqualTo(end);
+                sink.setReplayed(end);
+                rcv.forceReply();
+                waitUntil("replay reported", () -> end.equals(server.ctx.registry().stats().get(0).replayLsn()));
+            } finally {
+                rcv.requestShutdown();
+                t.join(5000);
+            }
+        }
+    }
+
+    @Test
     void lagsAreMeasuredWhileWalFlowsAndClearedWhenIdle() throws Exception {
         MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
         wal.appendPattern(1000);
