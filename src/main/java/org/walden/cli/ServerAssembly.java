@@ -77,7 +77,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             ReplicationSlots slots = new ReplicationSlots(dataDir.resolve("pg_replslot"),
                     settings.getInt("max_replication_slots"));
             slots.startupReplicationSlots();
-            engine.setMinKeepLsnSupplier(slots::minimumLsnToKeep);
+            engine.setSlotRetention(new SlotsRetention(slots, settings));
             WalSenderRegistry registry = new WalSenderRegistry();
             WalSenderContext ctx = new WalSenderContext(new EngineWalSource(engine),
                     standby ? null : new EngineBackupSource(engine), slots, registry, settings, clock);
@@ -89,6 +89,14 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                         settings.getMillis("wal_retrieve_retry_interval")), new EngineWalSink(engine, dataDir), clock);
             }
             Status status = new Status(engine, registry, receiver, settings, clock.instant());
+            status.slots = slots;
+            Map<Integer, WalSender> walSenders = new ConcurrentHashMap<>();
+            slots.setProcessTerminator(pid -> {
+                WalSender ws = walSenders.get(pid);
+                if (ws != null) {
+                    ws.requestShutdown();
+                }
+            });
             WaldenSqlEngine sql = new WaldenSqlEngine(engine.transactionManager(), status, clock);
             ReplicationHandler handler = conn -> {
                 WalSender ws = new WalSender(ctx, conn.in(), conn.out(), conn.userName(), conn.applicationName(),
@@ -96,7 +104,12 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                 return new ReplicationHandler.ReplicationSession() {
                     @Override
                     public void run() throws IOException {
-                        ws.run();
+                        walSenders.put(conn.backendPid(), ws);
+                        try {
+                            ws.run();
+                        } finally {
+                            walSenders.remove(conn.backendPid(), ws);
+                        }
                     }
 
                     @Override
@@ -344,6 +357,43 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         }
     }
 
+    /** The checkpointer's view of the slots; max_slot_wal_keep_size is read at each checkpoint (SIGHUP). */
+    private record SlotsRetention(ReplicationSlots slots, GucServerSettings settings)
+            implements org.walden.storage.SlotRetention {
+        @Override
+        public Lsn minimumLsnToKeep() {
+            return slots.minimumLsnToKeep();
+        }
+
+        @Override
+        public long maxSlotWalKeepSizeBytes() {
+            return maxSlotWalKeepSizeBytes(settings);
+        }
+
+        static long maxSlotWalKeepSizeBytes(GucServerSettings settings) {
+            long mb = settings.getInt("max_slot_wal_keep_size");
+            return mb < 0 ? -1 : mb * 1024 * 1024;
+        }
+
+        @Override
+        public boolean invalidateObsoleteReplicationSlots(Lsn oldestLsnToKeep) {
+            try {
+                return slots.invalidateObsoleteReplicationSlots(oldestLsnToKeep);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void checkPointReplicationSlots() {
+            try {
+                slots.checkPointReplicationSlots();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
     /** What SQL functions and views ask of the server. */
     private static final class Status implements ServerStatus {
         private final Engine engine;
@@ -353,6 +403,8 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         private final Instant startTime;
         /** Set once, before the postmaster starts accepting connections. */
         private volatile Postmaster postmaster;
+        /** Set once, before the postmaster starts accepting connections. */
+        private volatile ReplicationSlots slots;
 
         Status(Engine engine, WalSenderRegistry registry, WalReceiver receiver, GucServerSettings settings,
                Instant startTime) {
@@ -386,6 +438,68 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         @Override
         public List<WalSenderStat> walSenders() {
             return registry.stats();
+        }
+
+        @Override
+        public List<ReplicationSlotStatus> replicationSlots() {
+            long seg = engine.walSegmentSizeBytes();
+            Lsn current = engine.wal() != null ? engine.wal().insertPosition()
+                    : engine.receiverWriter().writtenLsn();
+            long oldestOnDisk = Long.MAX_VALUE;
+            for (Path p : org.walden.wal.WalSegments.list(engine.dataDir().resolve(Engine.WAL_DIR))) {
+                oldestOnDisk = Math.min(oldestOnDisk,
+                        org.walden.wal.WalSegments.segmentNo(p.getFileName().toString(), seg));
+            }
+            org.walden.replication.WalAvailability.Horizon h = new org.walden.replication.WalAvailability.Horizon(
+                    current, slots.minimumLsnToKeep(), oldestOnDisk, seg, settings.getBytes("max_wal_size"),
+                    settings.getBytes("wal_keep_size"), settings.getInt("wal_keep_segments"),
+                    SlotsRetention.maxSlotWalKeepSizeBytes(settings));
+            List<ReplicationSlotStatus> out = new java.util.ArrayList<>();
+            for (ReplicationSlots.SlotInfo s : slots.list()) {
+                org.walden.replication.WalAvailability a = org.walden.replication.WalAvailability.of(s, h);
+                out.add(new ReplicationSlotStatus(s.slotName(), "physical", s.temporary(), s.active(),
+                        s.active() ? s.activePid() : null, null, s.restartLsn().isValid() ? s.restartLsn() : null,
+                        a.walStatus(), a.safeWalSizeBytes()));
+            }
+            return out;
+        }
+
+        @Override
+        public Lsn createPhysicalReplicationSlot(String name, boolean immediatelyReserve, boolean temporary,
+                                                 int backendPid) {
+            if (settings.getInt("max_replication_slots") == 0) {
+                throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "replication slots can only be used if max_replication_slots > 0");
+            }
+            // ReplicationSlotReserveWal: a physical slot starts at the last redo pointer
+            Lsn restart = immediatelyReserve ? engine.controlFile().redo() : Lsn.INVALID;
+            try {
+                slots.create(name, temporary, restart, backendPid);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return immediatelyReserve ? restart : null;
+        }
+
+        @Override
+        public void dropReplicationSlot(String name, int backendPid) {
+            try {
+                slots.drop(name, backendPid, false, 0);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
+            }
+        }
+
+        @Override
+        public void sessionEnded(int backendPid) {
+            try {
+                slots.cleanupSession(backendPid);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         @Override

@@ -1,0 +1,24 @@
+package org.walden.storage;
+
+import org.walden.wal.Lsn;
+
+/**
+ * What the checkpointer asks of replication slots (implemented above storage, by the
+ * replication package's ReplicationSlots, wired in by the server): PostgreSQL's
+ * CheckPointReplicationSlots, XLogGetReplicationSlotMinimumLSN, max_slot_wal_keep_size and
+ * InvalidateObsoleteReplicationSlots.
+ */
+public interface SlotRetention {
+
+    /** The oldest restart_lsn any slot (or running base backup) needs; {@link Lsn#INVALID} when none. */
+    Lsn minimumLsnToKeep();
+
+    /** max_slot_wal_keep_size in bytes; -1 when slots may keep any amount of WAL. Read at each checkpoint. */
+    long maxSlotWalKeepSizeBytes();
+
+    /** Slots whose restart_lsn lies before {@code oldestLsnToKeep} lose it; true when any did. */
+    boolean invalidateObsoleteReplicationSlots(Lsn oldestLsnToKeep);
+
+    /** Writes the slots' state to disk (pg_replslot/NAME/state) as part of the checkpoint. */
+    void checkPointReplicationSlots();
+}
