@@ -69,6 +69,8 @@ public final class ReplicationSlots {
             this.temporary = temporary;
             this.restartLsn = restartLsn;
             this.ownerPid = ownerPid;
+            // a temporary slot stays acquired by the session that made it, as in PostgreSQL
+            this.activePid = temporary ? ownerPid : 0;
         }
 
         public String name() {
@@ -211,7 +213,7 @@ public final class ReplicationSlots {
     public void release(Slot slot) throws IOException {
         lock.lock();
         try {
-            slot.activePid = 0;
+            slot.activePid = slot.temporary ? slot.ownerPid : 0;
             if (!slot.temporary && slot.dirty && slots.get(slot.name) == slot) {
                 saveSlot(slot);
             }

@@ -138,4 +138,18 @@ class ReplicationSlotsTest {
         assertThatThrownBy(() -> slots.drop("s", 8, false, 0)).isInstanceOf(PgException.class)
                 .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.OBJECT_IN_USE));
     }
+
+    @Test
+    void aTemporarySlotStaysActiveForItsSession() throws Exception {
+        ReplicationSlots slots = new ReplicationSlots(null, 10);
+        slots.create("t", true, Lsn.parse("0/1000000"), 5);
+        assertThat(slots.read("t").active()).isTrue();
+        assertThat(slots.read("t").activePid()).isEqualTo(5);
+        assertThatThrownBy(() -> slots.drop("t", 6, false, 0)).hasMessage("replication slot \"t\" is active for PID 5");
+        ReplicationSlots.Slot s = slots.acquire("t", 5);
+        slots.release(s);
+        assertThat(slots.read("t").activePid()).isEqualTo(5);
+        slots.cleanupSession(5);
+        assertThat(slots.read("t")).isNull();
+    }
 }

@@ -137,8 +137,11 @@ class ReplicationSlotLimitIT {
                 var rs = s.executeQuery("SELECT pg_create_physical_replication_slot('tmp', true, true)");
                 rs.next();
                 assertThat(rs.getString(1)).startsWith("(tmp,").doesNotEndWith(",)");
-                assertThat(primary.psql("SELECT slot_name, temporary, wal_status FROM pg_replication_slots"))
-                        .isEqualTo("tmp|t|reserved");
+                assertThat(primary.psql("SELECT slot_name, temporary, active, wal_status FROM pg_replication_slots"))
+                        .isEqualTo("tmp|t|t|reserved");
+                rs = s.executeQuery("SELECT active_pid = pg_backend_pid() FROM pg_replication_slots");
+                rs.next();
+                assertThat(rs.getBoolean(1)).isTrue();
                 assertThat(primary.dataDir().resolve("pg_replslot").resolve("tmp")).doesNotExist();
             }
             assertThat(primary.pollQueryUntil("SELECT count(*) FROM pg_replication_slots", "0",
@@ -147,6 +150,17 @@ class ReplicationSlotLimitIT {
             primary.restart();
             assertThat(primary.psql("SELECT slot_name, temporary, restart_lsn IS NOT NULL FROM pg_replication_slots"))
                     .isEqualTo("keep|f|t");
+            primary.psql("SELECT pg_drop_replication_slot('keep')");
+
+            // wal_keep_size does the same in megabytes
+            primary.appendConf("wal_keep_segments = 0\nwal_keep_size = 2MB\n");
+            primary.restart();
+            advanceWal(primary, 4);
+            primary.psql("CHECKPOINT");
+            current = Lsn.parse(primary.psql("SELECT pg_current_wal_lsn()")).segmentNo(SEG);
+            onDisk = WalSegments.list(primary.dataDir().resolve("pg_wal")).stream()
+                    .mapToLong(p -> WalSegments.segmentNo(p.getFileName().toString(), SEG)).sorted().toArray();
+            assertThat(onDisk[0]).isEqualTo(current - 2);
         }
     }
 
