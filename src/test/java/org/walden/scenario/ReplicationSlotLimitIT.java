@@ -150,7 +150,16 @@ class ReplicationSlotLimitIT {
             primary.restart();
             assertThat(primary.psql("SELECT slot_name, temporary, restart_lsn IS NOT NULL FROM pg_replication_slots"))
                     .isEqualTo("keep|f|t");
+            assertSqlError(primary, "postgres", "SELECT pg_create_physical_replication_slot('keep')", "42710",
+                    "replication slot \"keep\" already exists");
             primary.psql("SELECT pg_drop_replication_slot('keep')");
+            assertSqlError(primary, "postgres", "SELECT pg_drop_replication_slot('keep')", "42704",
+                    "replication slot \"keep\" does not exist");
+            assertSqlError(primary, "postgres", "SELECT pg_create_physical_replication_slot('Keep')", "42602",
+                    "replication slot name \"Keep\" contains invalid character");
+            primary.psql("CREATE ROLE plain LOGIN");
+            assertSqlError(primary, "plain", "SELECT pg_create_physical_replication_slot('p')", "42501",
+                    "must be superuser or replication role to use replication slots");
 
             // wal_keep_size does the same in megabytes
             primary.appendConf("wal_keep_segments = 0\nwal_keep_size = 2MB\n");
@@ -161,6 +170,18 @@ class ReplicationSlotLimitIT {
             onDisk = WalSegments.list(primary.dataDir().resolve("pg_wal")).stream()
                     .mapToLong(p -> WalSegments.segmentNo(p.getFileName().toString(), SEG)).sorted().toArray();
             assertThat(onDisk[0]).isEqualTo(current - 2);
+        }
+    }
+
+    private static void assertSqlError(TestCluster.Node node, String user, String sql, String sqlState,
+                                       String message) throws Exception {
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.port()
+                + "/postgres?user=" + user); var s = c.createStatement()) {
+            java.sql.SQLException e = org.assertj.core.api.Assertions.catchThrowableOfType(java.sql.SQLException.class,
+                    () -> s.execute(sql));
+            assertThat((Object) e).as(sql).isNotNull();
+            assertThat(e.getSQLState()).isEqualTo(sqlState);
+            assertThat(e.getMessage()).contains(message);
         }
     }
 

@@ -126,6 +126,7 @@ final class Functions {
                         if (v == null) {
                             return null;
                         }
+                        checkSlotPermissions(ctx);
                         ctx.env.serverStatus().dropReplicationSlot((String) v, ctx.env.backendPid());
                         return "";
                     });
@@ -198,10 +199,20 @@ final class Functions {
             if (slot == null || r == null || t == null) {
                 return null;
             }
+            checkSlotPermissions(ctx);
             Lsn lsn = ctx.env.serverStatus().createPhysicalReplicationSlot((String) slot, (Boolean) r, (Boolean) t,
                     ctx.env.backendPid());
             return "(" + slot + "," + (lsn == null ? "" : lsn.toString()) + ")";
         });
+    }
+
+    /** CheckSlotPermissions: the slot functions need superuser or REPLICATION (42501). */
+    private static void checkSlotPermissions(EvalContext ctx) {
+        org.walden.sql.catalog.RoleDef role = ctx.env.catalog().role(ctx.env.currentUser());
+        if (role == null || !(role.superuser() || role.replication())) {
+            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE,
+                    "must be superuser or replication role to use replication slots");
+        }
     }
 
     /**
