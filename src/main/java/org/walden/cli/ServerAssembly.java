@@ -370,6 +370,16 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             return maxSlotWalKeepSizeBytes(settings);
         }
 
+        @Override
+        public long walKeepSizeBytes() {
+            return settings.getBytes("wal_keep_size");
+        }
+
+        @Override
+        public long walKeepSegments() {
+            return settings.getInt("wal_keep_segments");
+        }
+
         static long maxSlotWalKeepSizeBytes(GucServerSettings settings) {
             long mb = settings.getInt("max_slot_wal_keep_size");
             return mb < 0 ? -1 : mb * 1024 * 1024;

@@ -342,8 +342,10 @@ public final class Checkpointer {
     private long keepFrom(Lsn redo, Lsn current) {
         SlotRetention r = slotRetention;
         long seg = config.walSegmentSizeBytes();
+        long keepBytes = r == null || r.walKeepSizeBytes() < 0 ? config.walKeepSizeBytes() : r.walKeepSizeBytes();
+        long keepSegs = r == null || r.walKeepSegments() < 0 ? config.walKeepSegments() : r.walKeepSegments();
         return Wal.keepLogSeg(redo.segmentNo(seg), current, minKeepLsnSupplier.get(),
-                r == null ? -1 : r.maxSlotWalKeepSizeBytes(), config.walKeepSizeBytes(), config.walKeepSegments(), seg);
+                r == null ? -1 : r.maxSlotWalKeepSizeBytes(), keepBytes, keepSegs, seg);
     }
 
     /** Stops the loop and performs the shutdown checkpoint or restartpoint. */

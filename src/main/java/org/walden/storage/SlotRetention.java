@@ -16,6 +16,16 @@ public interface SlotRetention {
     /** max_slot_wal_keep_size in bytes; -1 when slots may keep any amount of WAL. Read at each checkpoint. */
     long maxSlotWalKeepSizeBytes();
 
+    /** wal_keep_size in bytes as now configured (SIGHUP); -1: the value the checkpointer started with. */
+    default long walKeepSizeBytes() {
+        return -1;
+    }
+
+    /** wal_keep_segments as now configured (SIGHUP); -1: the value the checkpointer started with. */
+    default long walKeepSegments() {
+        return -1;
+    }
+
     /** Slots whose restart_lsn lies before {@code oldestLsnToKeep} lose it; true when any did. */
     boolean invalidateObsoleteReplicationSlots(Lsn oldestLsnToKeep);
 

@@ -161,9 +161,10 @@ class ReplicationSlotLimitIT {
             assertSqlError(primary, "plain", "SELECT pg_create_physical_replication_slot('p')", "42501",
                     "must be superuser or replication role to use replication slots");
 
-            // wal_keep_size does the same in megabytes
+            // wal_keep_size does the same in megabytes, changed by a reload
             primary.appendConf("wal_keep_segments = 0\nwal_keep_size = 2MB\n");
-            primary.restart();
+            primary.psql("SELECT pg_reload_conf()");
+            assertThat(primary.pollQueryUntil("SHOW wal_keep_size", "2MB", Duration.ofSeconds(10))).isTrue();
             advanceWal(primary, 4);
             primary.psql("CHECKPOINT");
             current = Lsn.parse(primary.psql("SELECT pg_current_wal_lsn()")).segmentNo(SEG);
@@ -188,14 +189,22 @@ class ReplicationSlotLimitIT {
     /** Writes WAL until the insert position has crossed {@code segments} segment boundaries. */
     private static void advanceWal(TestCluster.Node node, int segments) throws Exception {
         String value = "x".repeat(128 * 1024);
-        long target = Lsn.parse(node.psql("SELECT pg_current_wal_lsn()")).segmentNo(SEG) + segments;
-        try (Connection c = node.connect(); PreparedStatement ps = c.prepareStatement("INSERT INTO big VALUES (?, ?)")) {
+        try (Connection c = node.connect(); PreparedStatement ps = c.prepareStatement("INSERT INTO big VALUES (?, ?)");
+             PreparedStatement lsn = c.prepareStatement("SELECT pg_current_wal_lsn()")) {
+            long target = currentSegment(lsn) + segments;
             int i = 0;
-            while (Lsn.parse(node.psql("SELECT pg_current_wal_lsn()")).segmentNo(SEG) < target) {
+            while (currentSegment(lsn) < target) {
                 ps.setInt(1, i++);
                 ps.setString(2, value);
                 ps.executeUpdate();
             }
+        }
+    }
+
+    private static long currentSegment(PreparedStatement lsn) throws Exception {
+        try (var rs = lsn.executeQuery()) {
+            rs.next();
+            return Lsn.parse(rs.getString(1)).segmentNo(SEG);
         }
     }
 }
