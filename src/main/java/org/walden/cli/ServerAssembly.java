@@ -77,7 +77,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             ReplicationSlots slots = new ReplicationSlots(dataDir.resolve("pg_replslot"),
                     settings.getInt("max_replication_slots"));
             slots.startupReplicationSlots();
-            engine.setSlotRetention(new SlotsRetention(slots, settings));
+            engine.setMinKeepLsnSupplier(slots::minimumLsnToKeep);
             WalSenderRegistry registry = new WalSenderRegistry();
             WalSenderContext ctx = new WalSenderContext(new EngineWalSource(engine),
                     standby ? null : new EngineBackupSource(engine), slots, registry, settings, clock);
@@ -90,6 +90,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             }
             Status status = new Status(engine, registry, receiver, settings, clock.instant());
             status.slots = slots;
+            engine.setSlotRetention(new SlotsRetention(slots, settings));
             Map<Integer, WalSender> walSenders = new ConcurrentHashMap<>();
             slots.setProcessTerminator(pid -> {
                 WalSender ws = walSenders.get(pid);
@@ -361,8 +362,8 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
     private record SlotsRetention(ReplicationSlots slots, GucServerSettings settings)
             implements org.walden.storage.SlotRetention {
         @Override
-        public Lsn minimumLsnToKeep() {
-            return slots.minimumLsnToKeep();
+        public Lsn replicationSlotMinimumLsn() {
+            return slots.replicationSlotMinimumLsn();
         }
 
         @Override
@@ -408,13 +409,13 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
     private static final class Status implements ServerStatus {
         private final Engine engine;
         private final WalSenderRegistry registry;
+        /** The replication slots; set once, before the postmaster starts accepting connections. */
+        private volatile ReplicationSlots slots;
         private final WalReceiver receiver;
         private final GucServerSettings settings;
         private final Instant startTime;
         /** Set once, before the postmaster starts accepting connections. */
         private volatile Postmaster postmaster;
-        /** Set once, before the postmaster starts accepting connections. */
-        private volatile ReplicationSlots slots;
 
         Status(Engine engine, WalSenderRegistry registry, WalReceiver receiver, GucServerSettings settings,
                Instant startTime) {
@@ -461,7 +462,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                         org.walden.wal.WalSegments.segmentNo(p.getFileName().toString(), seg));
             }
             org.walden.replication.WalAvailability.Horizon h = new org.walden.replication.WalAvailability.Horizon(
-                    current, slots.minimumLsnToKeep(), oldestOnDisk, seg, settings.getBytes("max_wal_size"),
+                    current, slots.replicationSlotMinimumLsn(), oldestOnDisk, seg, settings.getBytes("max_wal_size"),
                     settings.getBytes("wal_keep_size"), settings.getInt("wal_keep_segments"),
                     SlotsRetention.maxSlotWalKeepSizeBytes(settings));
             List<ReplicationSlotStatus> out = new java.util.ArrayList<>();

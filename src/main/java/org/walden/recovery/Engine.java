@@ -238,7 +238,6 @@ public final class Engine {
     /** Replication slots for the checkpointer: saved at checkpoints, WAL kept, max_slot_wal_keep_size applied. */
     public void setSlotRetention(org.walden.storage.SlotRetention retention) {
         checkpointer.setSlotRetention(retention);
-        setMinKeepLsnSupplier(retention::minimumLsnToKeep);
     }
 
     public void setMinKeepLsnSupplier(Supplier<Lsn> supplier) {

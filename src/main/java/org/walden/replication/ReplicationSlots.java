@@ -320,6 +320,22 @@ public final class ReplicationSlots {
         }
     }
 
+    /** XLogGetReplicationSlotMinimumLSN: the least valid restart_lsn of the slots alone (not backups). */
+    public Lsn replicationSlotMinimumLsn() {
+        lock.lock();
+        try {
+            Lsn min = Lsn.INVALID;
+            for (Slot s : slots.values()) {
+                if (s.restartLsn.isValid() && (!min.isValid() || s.restartLsn.isBefore(min))) {
+                    min = s.restartLsn;
+                }
+            }
+            return min;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * The oldest WAL position anyone still needs (ReplicationSlotsComputeRequiredLSN plus
      * running backups), or {@link Lsn#INVALID} when nothing holds WAL back.

@@ -139,11 +139,10 @@ public final class Checkpointer {
     /**
      * Replication slots: each checkpoint and restartpoint saves them
      * (CheckPointReplicationSlots), keeps the WAL they need, and invalidates those further
-     * behind than max_slot_wal_keep_size. Replaces the min-keep supplier.
+     * behind than max_slot_wal_keep_size. The min-keep supplier still holds what else needs WAL.
      */
     public void setSlotRetention(SlotRetention retention) {
         this.slotRetention = retention;
-        this.minKeepLsnSupplier = retention::minimumLsnToKeep;
     }
 
     public long checkpointsDone() {
@@ -330,13 +329,18 @@ public final class Checkpointer {
      * invalidated first (InvalidateObsoleteReplicationSlots), then the horizon is recomputed.
      */
     private int removeOldSegments(Lsn redo, Lsn current) {
+        long seg = config.walSegmentSizeBytes();
         long cutoff = keepFrom(redo, current);
         SlotRetention r = slotRetention;
-        if (r != null && r.invalidateObsoleteReplicationSlots(
-                WalSegments.segmentStart(cutoff, config.walSegmentSizeBytes()))) {
+        if (r != null && r.invalidateObsoleteReplicationSlots(WalSegments.segmentStart(cutoff, seg))) {
             cutoff = keepFrom(redo, current);
         }
-        return WalSegments.removeOlderThan(config.walDir(), cutoff, config.walSegmentSizeBytes());
+        // other holds (base backups, the archiver; and the slots again, valid ones only by now)
+        Lsn held = minKeepLsnSupplier.get();
+        if (held != null && held.isValid()) {
+            cutoff = Math.min(cutoff, held.segmentNo(seg));
+        }
+        return WalSegments.removeOlderThan(config.walDir(), cutoff, seg);
     }
 
     private long keepFrom(Lsn redo, Lsn current) {
@@ -344,7 +348,7 @@ public final class Checkpointer {
         long seg = config.walSegmentSizeBytes();
         long keepBytes = r == null || r.walKeepSizeBytes() < 0 ? config.walKeepSizeBytes() : r.walKeepSizeBytes();
         long keepSegs = r == null || r.walKeepSegments() < 0 ? config.walKeepSegments() : r.walKeepSegments();
-        return Wal.keepLogSeg(redo.segmentNo(seg), current, minKeepLsnSupplier.get(),
+        return Wal.keepLogSeg(redo.segmentNo(seg), current, r == null ? Lsn.INVALID : r.replicationSlotMinimumLsn(),
                 r == null ? -1 : r.maxSlotWalKeepSizeBytes(), keepBytes, keepSegs, seg);
     }
 

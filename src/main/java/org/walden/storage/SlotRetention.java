@@ -10,8 +10,12 @@ import org.walden.wal.Lsn;
  */
 public interface SlotRetention {
 
-    /** The oldest restart_lsn any slot (or running base backup) needs; {@link Lsn#INVALID} when none. */
-    Lsn minimumLsnToKeep();
+    /**
+     * The oldest restart_lsn of the slots alone ({@link Lsn#INVALID} when none): what
+     * max_slot_wal_keep_size caps. Other holds (running base backups, the archiver) come through
+     * the checkpointer's min-keep supplier and are never capped.
+     */
+    Lsn replicationSlotMinimumLsn();
 
     /** max_slot_wal_keep_size in bytes; -1 when slots may keep any amount of WAL. Read at each checkpoint. */
     long maxSlotWalKeepSizeBytes();

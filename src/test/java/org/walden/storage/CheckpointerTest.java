@@ -96,7 +96,7 @@ class CheckpointerTest {
         }
 
         @Override
-        public Lsn minimumLsnToKeep() {
+        public Lsn replicationSlotMinimumLsn() {
             return restartLsn;
         }
 
@@ -127,6 +127,9 @@ class CheckpointerTest {
                 .toArray();
     }
 
+    /** Another hold (a running base backup) the test may set; never capped by max_slot_wal_keep_size. */
+    private Lsn backupHold = Lsn.INVALID;
+
     /** A primary whose WAL runs from segment 1 into segment 8, and a checkpointer over it with {@code slots}. */
     private void checkpointWithSlots(FakeSlots slots, java.util.function.Consumer<long[]> check) throws Exception {
         ManualClock clock = new ManualClock();
@@ -142,6 +145,7 @@ class CheckpointerTest {
                     3_600_000, 1L << 30, 0, 0));
             cp.setPrimary(wal, wal::insertPosition, () -> 7);
             cp.setSlotRetention(slots);
+            cp.setMinKeepLsnSupplier(() -> slots.restartLsn.isValid() ? slots.restartLsn : backupHold);
             for (int i = 0; i < 7; i++) {
                 wal.insert(XactRecords.noop());
                 wal.switchSegment();
@@ -170,6 +174,14 @@ class CheckpointerTest {
         checkpointWithSlots(slots, segs -> assertThat(segs).containsExactly(8));
         assertThat(slots.invalidatedBefore).isEqualTo(new Lsn(6 * SEG));
         assertThat(slots.restartLsn).isEqualTo(Lsn.INVALID);
+    }
+
+    @Test
+    void otherHoldsAreNotCappedByMaxSlotWalKeepSize() throws Exception {
+        backupHold = new Lsn(2 * SEG);
+        FakeSlots slots = new FakeSlots(new Lsn(3 * SEG + 100), 2 * SEG);
+        checkpointWithSlots(slots, segs -> assertThat(segs).containsExactly(2, 3, 4, 5, 6, 7, 8));
+        assertThat(slots.restartLsn).as("the slot is lost all the same").isEqualTo(Lsn.INVALID);
     }
 
     @Test
