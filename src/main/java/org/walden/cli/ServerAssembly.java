@@ -104,6 +104,15 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                 setUpRestoreCommand(engine, settings, receiver);
             }
             Status status = new Status(engine, registry, receiver, settings, clock.instant());
+            status.slots = slots;
+            engine.setSlotRetention(new SlotsRetention(slots, settings));
+            Map<Integer, WalSender> walSenders = new ConcurrentHashMap<>();
+            slots.setProcessTerminator(pid -> {
+                WalSender ws = walSenders.get(pid);
+                if (ws != null) {
+                    ws.requestShutdown();
+                }
+            });
             WaldenSqlEngine sql = new WaldenSqlEngine(engine.transactionManager(), status, clock);
             ReplicationHandler handler = conn -> {
                 WalSender ws = new WalSender(ctx, conn.in(), conn.out(), conn.userName(), conn.applicationName(),
@@ -111,7 +120,12 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                 return new ReplicationHandler.ReplicationSession() {
                     @Override
                     public void run() throws IOException {
-                        ws.run();
+                        walSenders.put(conn.backendPid(), ws);
+                        try {
+                            ws.run();
+                        } finally {
+                            walSenders.remove(conn.backendPid(), ws);
+                        }
                     }
 
                     @Override
@@ -486,6 +500,53 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         }
     }
 
+    /** The checkpointer's view of the slots; max_slot_wal_keep_size is read at each checkpoint (SIGHUP). */
+    private record SlotsRetention(ReplicationSlots slots, GucServerSettings settings)
+            implements org.walden.storage.SlotRetention {
+        @Override
+        public Lsn replicationSlotMinimumLsn() {
+            return slots.replicationSlotMinimumLsn();
+        }
+
+        @Override
+        public long maxSlotWalKeepSizeBytes() {
+            return maxSlotWalKeepSizeBytes(settings);
+        }
+
+        @Override
+        public long walKeepSizeBytes() {
+            return settings.getBytes("wal_keep_size");
+        }
+
+        @Override
+        public long walKeepSegments() {
+            return settings.getInt("wal_keep_segments");
+        }
+
+        static long maxSlotWalKeepSizeBytes(GucServerSettings settings) {
+            long mb = settings.getInt("max_slot_wal_keep_size");
+            return mb < 0 ? -1 : mb * 1024 * 1024;
+        }
+
+        @Override
+        public boolean invalidateObsoleteReplicationSlots(Lsn oldestLsnToKeep) {
+            try {
+                return slots.invalidateObsoleteReplicationSlots(oldestLsnToKeep);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void checkPointReplicationSlots() {
+            try {
+                slots.checkPointReplicationSlots();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
     /** What SQL functions and views ask of the server. */
     private static final class Status implements ServerStatus {
         /** Auxiliary processes' pids, below the postmaster's backend pids (1000 and up). */
@@ -495,6 +556,8 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         static final int WALWRITER_PID = 104;
         private final Engine engine;
         private final WalSenderRegistry registry;
+        /** The replication slots; set once, before the postmaster starts accepting connections. */
+        private volatile ReplicationSlots slots;
         private final WalReceiver receiver;
         private final GucServerSettings settings;
         private final Instant startTime;
@@ -623,6 +686,68 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         @Override
         public List<WalSenderStat> walSenders() {
             return withBackendXmin(registry);
+        }
+
+        @Override
+        public List<ReplicationSlotStatus> replicationSlots() {
+            long seg = engine.walSegmentSizeBytes();
+            Lsn current = engine.wal() != null ? engine.wal().insertPosition()
+                    : engine.receiverWriter().writtenLsn();
+            long oldestOnDisk = Long.MAX_VALUE;
+            for (Path p : org.walden.wal.WalSegments.list(engine.dataDir().resolve(Engine.WAL_DIR))) {
+                oldestOnDisk = Math.min(oldestOnDisk,
+                        org.walden.wal.WalSegments.segmentNo(p.getFileName().toString(), seg));
+            }
+            org.walden.replication.WalAvailability.Horizon h = new org.walden.replication.WalAvailability.Horizon(
+                    current, slots.replicationSlotMinimumLsn(), oldestOnDisk, seg, settings.getBytes("max_wal_size"),
+                    settings.getBytes("wal_keep_size"), settings.getInt("wal_keep_segments"),
+                    SlotsRetention.maxSlotWalKeepSizeBytes(settings));
+            List<ReplicationSlotStatus> out = new java.util.ArrayList<>();
+            for (ReplicationSlots.SlotInfo s : slots.list()) {
+                org.walden.replication.WalAvailability a = org.walden.replication.WalAvailability.of(s, h);
+                out.add(new ReplicationSlotStatus(s.slotName(), "physical", s.temporary(), s.active(),
+                        s.active() ? s.activePid() : null, null, s.restartLsn().isValid() ? s.restartLsn() : null,
+                        a.walStatus(), a.safeWalSizeBytes()));
+            }
+            return out;
+        }
+
+        @Override
+        public Lsn createPhysicalReplicationSlot(String name, boolean immediatelyReserve, boolean temporary,
+                                                 int backendPid) {
+            if (settings.getInt("max_replication_slots") == 0) {
+                throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "replication slots can only be used if max_replication_slots > 0");
+            }
+            // ReplicationSlotReserveWal: a physical slot starts at the last redo pointer
+            Lsn restart = immediatelyReserve ? engine.controlFile().redo() : Lsn.INVALID;
+            try {
+                slots.create(name, temporary, restart, backendPid);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return immediatelyReserve ? restart : null;
+        }
+
+        @Override
+        public void dropReplicationSlot(String name, int backendPid) {
+            try {
+                slots.drop(name, backendPid, false, 0);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
+            }
+        }
+
+        @Override
+        public void sessionEnded(int backendPid) {
+            try {
+                slots.cleanupSession(backendPid);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         @Override

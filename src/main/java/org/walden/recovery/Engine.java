@@ -259,6 +259,11 @@ public final class Engine {
     }
 
     /** Replication slots' oldest needed LSN: segments from it on are kept. */
+    /** Replication slots for the checkpointer: saved at checkpoints, WAL kept, max_slot_wal_keep_size applied. */
+    public void setSlotRetention(org.walden.storage.SlotRetention retention) {
+        checkpointer.setSlotRetention(retention);
+    }
+
     public void setMinKeepLsnSupplier(Supplier<Lsn> supplier) {
         checkpointer.setMinKeepLsnSupplier(supplier);
         Wal w = wal;

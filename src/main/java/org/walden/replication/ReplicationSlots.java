@@ -36,9 +36,19 @@ import org.walden.wal.Lsn;
 public final class ReplicationSlots {
 
     private static final int NAMEDATALEN = 64;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ReplicationSlots.class);
 
-    /** A slot as pg_replication_slots shows it. */
-    public record SlotInfo(String slotName, boolean temporary, boolean active, int activePid, Lsn restartLsn) {
+    /**
+     * A slot as pg_replication_slots shows it; {@code invalidatedAt} is the restart_lsn it had
+     * when max_slot_wal_keep_size invalidated it ({@link Lsn#INVALID} while it is valid).
+     */
+    public record SlotInfo(String slotName, boolean temporary, boolean active, int activePid, Lsn restartLsn,
+                           Lsn invalidatedAt) {
+
+        /** The slot lost its WAL to max_slot_wal_keep_size (wal_status 'lost'). */
+        public boolean invalidated() {
+            return !restartLsn.isValid() && invalidatedAt.isValid();
+        }
     }
 
     /** One slot; fields guarded by the owning ReplicationSlots' lock. */
@@ -46,6 +56,8 @@ public final class ReplicationSlots {
         private final String name;
         private final boolean temporary;
         private Lsn restartLsn;
+        /** The restart_lsn it had when invalidated; INVALID while valid. */
+        private Lsn invalidatedAt = Lsn.INVALID;
         /** The walsender pid using it, 0 when none. */
         private int activePid;
         /** The session that created a temporary slot (it dies with it). */
@@ -57,6 +69,8 @@ public final class ReplicationSlots {
             this.temporary = temporary;
             this.restartLsn = restartLsn;
             this.ownerPid = ownerPid;
+            // a temporary slot stays acquired by the session that made it, as in PostgreSQL
+            this.activePid = temporary ? ownerPid : 0;
         }
 
         public String name() {
@@ -72,6 +86,7 @@ public final class ReplicationSlots {
     /** Start LSNs of running base backups, by an id the backup holds. */
     private final Map<Long, Lsn> backupHolds = new HashMap<>();
     private long nextBackupHoldId = 1;
+    private volatile java.util.function.IntConsumer processTerminator = pid -> { };
 
     /** {@code replslotDir} null keeps every slot in memory (tests). */
     public ReplicationSlots(Path replslotDir, int maxReplicationSlots) {
@@ -96,7 +111,9 @@ public final class ReplicationSlots {
                 String name = p.getProperty("name");
                 String restart = p.getProperty("restart_lsn", "0/0");
                 if (name != null) {
-                    slots.put(name, new Slot(name, false, Lsn.parse(restart), 0));
+                    Slot slot = new Slot(name, false, Lsn.parse(restart), 0);
+                    slot.invalidatedAt = Lsn.parse(p.getProperty("invalidated_at", "0/0"));
+                    slots.put(name, slot);
                 }
             }
         } finally {
@@ -170,7 +187,7 @@ public final class ReplicationSlots {
     }
 
     private static SlotInfo info(Slot s) {
-        return new SlotInfo(s.name, s.temporary, s.activePid != 0, s.activePid, s.restartLsn);
+        return new SlotInfo(s.name, s.temporary, s.activePid != 0, s.activePid, s.restartLsn, s.invalidatedAt);
     }
 
     /** ReplicationSlotAcquire: 42704 when missing, 55000 when another walsender holds it. */
@@ -182,7 +199,7 @@ public final class ReplicationSlots {
                 throw new PgException(SqlState.UNDEFINED_OBJECT, "replication slot \"" + name + "\" does not exist");
             }
             if (s.activePid != 0 && s.activePid != pid) {
-                throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                throw new PgException(SqlState.OBJECT_IN_USE,
                         "replication slot \"" + name + "\" is active for PID " + s.activePid);
             }
             s.activePid = pid;
@@ -196,7 +213,7 @@ public final class ReplicationSlots {
     public void release(Slot slot) throws IOException {
         lock.lock();
         try {
-            slot.activePid = 0;
+            slot.activePid = slot.temporary ? slot.ownerPid : 0;
             if (!slot.temporary && slot.dirty && slots.get(slot.name) == slot) {
                 saveSlot(slot);
             }
@@ -210,7 +227,8 @@ public final class ReplicationSlots {
     public void confirmReceivedLocation(Slot slot, Lsn flushLsn) {
         lock.lock();
         try {
-            if (flushLsn.isValid() && !flushLsn.equals(slot.restartLsn)) {
+            // an invalidated slot stays lost (PostgreSQL 16's rule; 15 would quietly revive it)
+            if (flushLsn.isValid() && !flushLsn.equals(slot.restartLsn) && !slot.invalidatedAt.isValid()) {
                 slot.restartLsn = flushLsn;
                 slot.dirty = true;
             }
@@ -253,7 +271,7 @@ public final class ReplicationSlots {
                 }
                 long left = deadline - System.nanoTime();
                 if (!waitForRelease || left <= 0) {
-                    throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    throw new PgException(SqlState.OBJECT_IN_USE,
                             "replication slot \"" + name + "\" is active for PID " + s.activePid);
                 }
                 released.awaitNanos(left);
@@ -302,6 +320,22 @@ public final class ReplicationSlots {
         }
     }
 
+    /** XLogGetReplicationSlotMinimumLSN: the least valid restart_lsn of the slots alone (not backups). */
+    public Lsn replicationSlotMinimumLsn() {
+        lock.lock();
+        try {
+            Lsn min = Lsn.INVALID;
+            for (Slot s : slots.values()) {
+                if (s.restartLsn.isValid() && (!min.isValid() || s.restartLsn.isBefore(min))) {
+                    min = s.restartLsn;
+                }
+            }
+            return min;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * The oldest WAL position anyone still needs (ReplicationSlotsComputeRequiredLSN plus
      * running backups), or {@link Lsn#INVALID} when nothing holds WAL back.
@@ -324,6 +358,51 @@ public final class ReplicationSlots {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * InvalidateObsoleteReplicationSlots: every slot whose restart_lsn lies before
+     * {@code oldestLsnToKeep} (the start of the oldest segment the checkpoint keeps) loses it;
+     * its restart_lsn becomes invalid and pg_replication_slots shows wal_status 'lost'. A
+     * walsender still using such a slot is asked to stop through the terminator given to
+     * {@link #setProcessTerminator}. Returns true when any slot was invalidated.
+     */
+    public boolean invalidateObsoleteReplicationSlots(Lsn oldestLsnToKeep) throws IOException {
+        List<Integer> toTerminate = new ArrayList<>();
+        boolean any = false;
+        lock.lock();
+        try {
+            for (Slot s : slots.values()) {
+                if (!s.restartLsn.isValid() || !s.restartLsn.isBefore(oldestLsnToKeep)) {
+                    continue;
+                }
+                if (s.activePid != 0) {
+                    log.info("terminating process {} to release replication slot \"{}\"", s.activePid, s.name);
+                    toTerminate.add(s.activePid);
+                }
+                log.info("invalidating slot \"{}\" because its restart_lsn {} exceeds max_slot_wal_keep_size",
+                        s.name, s.restartLsn);
+                s.invalidatedAt = s.restartLsn;
+                s.restartLsn = Lsn.INVALID;
+                s.dirty = true;
+                if (!s.temporary) {
+                    saveSlot(s);
+                }
+                any = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        java.util.function.IntConsumer terminator = processTerminator;
+        for (int pid : toTerminate) {
+            terminator.accept(pid);
+        }
+        return any;
+    }
+
+    /** How invalidation stops a walsender that still uses a lost slot (the server wires pg_terminate_backend). */
+    public void setProcessTerminator(java.util.function.IntConsumer terminator) {
+        this.processTerminator = terminator;
     }
 
     /** CheckPointReplicationSlots: writes every dirty persistent slot. */
@@ -349,7 +428,7 @@ public final class ReplicationSlots {
         Files.createDirectories(dir);
         Path tmp = dir.resolve("state.tmp");
         String text = "# walden physical replication slot\nname=" + slot.name + "\nplugin=\ndatabase=0\n"
-                + "restart_lsn=" + slot.restartLsn + "\n";
+                + "restart_lsn=" + slot.restartLsn + "\n" + "invalidated_at=" + slot.invalidatedAt + "\n";
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));

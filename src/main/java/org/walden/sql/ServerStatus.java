@@ -72,6 +72,27 @@ public interface ServerStatus {
         return List.of();
     }
 
+    /**
+     * pg_create_physical_replication_slot(name, immediately_reserve, temporary): creates the
+     * slot (a temporary one belongs to {@code backendPid} and goes with its session); returns
+     * the restart_lsn reserved, or null when no WAL was reserved.
+     */
+    default Lsn createPhysicalReplicationSlot(String name, boolean immediatelyReserve, boolean temporary,
+                                              int backendPid) {
+        throw new org.walden.common.PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED,
+                "replication slots are not available on this server");
+    }
+
+    /** pg_drop_replication_slot(name): 42704 when there is none, 55006 when a process uses it. */
+    default void dropReplicationSlot(String name, int backendPid) {
+        throw new org.walden.common.PgException(org.walden.common.SqlState.UNDEFINED_OBJECT,
+                "replication slot \"" + name + "\" does not exist");
+    }
+
+    /** A session ends: its temporary replication slots are dropped (ReplicationSlotCleanup). */
+    default void sessionEnded(int backendPid) {
+    }
+
     /** pg_stat_activity: one row per backend (client backends and walsenders). */
     default List<BackendActivity> activity() {
         return List.of();

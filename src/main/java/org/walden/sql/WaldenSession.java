@@ -197,6 +197,7 @@ final class WaldenSession implements Session, ExecEnv {
             txn = null;
         }
         state = TxState.IDLE;
+        engine.serverStatus().sessionEnded(backendPid);
     }
 
     // ---------------------------------------------------------------- errors and states

@@ -87,6 +87,8 @@ public final class Checkpointer {
     private Supplier<Lsn> currentPositionSupplier;
     private IntSupplier nextXidSupplier;
     private volatile Supplier<Lsn> minKeepLsnSupplier = () -> Lsn.INVALID;
+    /** Replication slots, when the server has them: saved, and limited, at each checkpoint. */
+    private volatile SlotRetention slotRetention;
     private Thread thread;
     /** Read by tests and monitoring. */
     private volatile long checkpointsDone;
@@ -132,6 +134,15 @@ public final class Checkpointer {
     /** Replication slots (later) keep the WAL they need. */
     public void setMinKeepLsnSupplier(Supplier<Lsn> supplier) {
         this.minKeepLsnSupplier = supplier;
+    }
+
+    /**
+     * Replication slots: each checkpoint and restartpoint saves them
+     * (CheckPointReplicationSlots), keeps the WAL they need, and invalidates those further
+     * behind than max_slot_wal_keep_size. The min-keep supplier still holds what else needs WAL.
+     */
+    public void setSlotRetention(SlotRetention retention) {
+        this.slotRetention = retention;
     }
 
     public long checkpointsDone() {
@@ -269,6 +280,7 @@ public final class Checkpointer {
         boolean shutdown = kind == Kind.SHUTDOWN || kind == Kind.END_OF_RECOVERY;
         Lsn redo = redoPointSupplier.get();
         config.store().flush();
+        checkPointSlots();
         ControlFile.Data cf = config.controlFile().get();
         CheckPoint cp = new CheckPoint(redo, w.timeline(), cf.prevTimeline(), nextXidSupplier.getAsInt(),
                 config.clock().instant().getEpochSecond());
@@ -278,7 +290,7 @@ public final class Checkpointer {
         DbState state = kind == Kind.SHUTDOWN ? DbState.SHUTDOWNED : DbState.IN_PRODUCTION;
         config.controlFile().update(d -> d.withCheckPoint(rec.firstLsn(), cp).withState(state));
         w.setMinKeepLsnSupplier(minKeepLsnSupplier);
-        int removed = w.removeOldSegments(redo);
+        int removed = removeOldSegments(redo, rec.endLsn());
         LOG.info("checkpoint complete: lsn={}, redo lsn={}; {} WAL file(s) removed", rec.firstLsn(), redo, removed);
         return redo;
     }
@@ -288,6 +300,7 @@ public final class Checkpointer {
         Lsn redo = redoPointSupplier.get();
         Lsn replayEnd = replayEndSupplier.get();
         config.store().flush();
+        checkPointSlots();
         ControlFile.Data cf = config.controlFile().get();
         CheckPoint cp = new CheckPoint(redo, cf.timeline(), cf.prevTimeline(), nextXidSupplier.getAsInt(),
                 config.clock().instant().getEpochSecond());
@@ -296,13 +309,47 @@ public final class Checkpointer {
             ControlFile.Data next = d.withCheckPoint(redo, cp).withState(state);
             return replayEnd.isAfter(d.minRecoveryPoint()) ? next.withMinRecoveryPoint(replayEnd, cf.timeline()) : next;
         });
-        long cutoff = Wal.removalCutoff(redo, currentPositionSupplier.get(), config.walKeepSizeBytes(),
-                config.walKeepSegments(), minKeepLsnSupplier.get(), config.walSegmentSizeBytes());
-        int removed = WalSegments.removeOlderThan(config.walDir(), cutoff, config.walSegmentSizeBytes());
+        int removed = removeOldSegments(redo, currentPositionSupplier.get());
         lastCheckpointEnd = currentPositionSupplier.get();
         LOG.info("restartpoint complete: {} WAL file(s) removed", removed);
         LOG.info("recovery restart point at {}", redo);
         return redo;
+    }
+
+    private void checkPointSlots() {
+        SlotRetention r = slotRetention;
+        if (r != null) {
+            r.checkPointReplicationSlots();
+        }
+    }
+
+    /**
+     * RemoveOldXlogFiles after KeepLogSeg: segments before the redo segment go, except what
+     * wal_keep_size and the slots keep; slots further behind than max_slot_wal_keep_size are
+     * invalidated first (InvalidateObsoleteReplicationSlots), then the horizon is recomputed.
+     */
+    private int removeOldSegments(Lsn redo, Lsn current) {
+        long seg = config.walSegmentSizeBytes();
+        long cutoff = keepFrom(redo, current);
+        SlotRetention r = slotRetention;
+        if (r != null && r.invalidateObsoleteReplicationSlots(WalSegments.segmentStart(cutoff, seg))) {
+            cutoff = keepFrom(redo, current);
+        }
+        // other holds (base backups, the archiver; and the slots again, valid ones only by now)
+        Lsn held = minKeepLsnSupplier.get();
+        if (held != null && held.isValid()) {
+            cutoff = Math.min(cutoff, held.segmentNo(seg));
+        }
+        return WalSegments.removeOlderThan(config.walDir(), cutoff, seg);
+    }
+
+    private long keepFrom(Lsn redo, Lsn current) {
+        SlotRetention r = slotRetention;
+        long seg = config.walSegmentSizeBytes();
+        long keepBytes = r == null || r.walKeepSizeBytes() < 0 ? config.walKeepSizeBytes() : r.walKeepSizeBytes();
+        long keepSegs = r == null || r.walKeepSegments() < 0 ? config.walKeepSegments() : r.walKeepSegments();
+        return Wal.keepLogSeg(redo.segmentNo(seg), current, r == null ? Lsn.INVALID : r.replicationSlotMinimumLsn(),
+                r == null ? -1 : r.maxSlotWalKeepSizeBytes(), keepBytes, keepSegs, seg);
     }
 
     /** Stops the loop and performs the shutdown checkpoint or restartpoint. */

@@ -401,6 +401,33 @@ public final class Wal {
         return cutoff;
     }
 
+    /**
+     * PostgreSQL's KeepLogSeg: lowers {@code segNo} (the first segment a checkpoint would keep)
+     * to what slots and wal_keep_size still need, with {@code recptr} the current position.
+     * Slots keep back to {@code slotMinLsn}'s segment, but no more than
+     * {@code maxSlotWalKeepSizeBytes} behind (-1: no cap); wal_keep_size / wal_keep_segments keep
+     * at least that many segments behind {@code recptr} (never below segment 1).
+     */
+    public static long keepLogSeg(long segNo, Lsn recptr, Lsn slotMinLsn, long maxSlotWalKeepSizeBytes,
+                                  long walKeepSizeBytes, long walKeepSegments, long segmentSizeBytes) {
+        long currSegNo = recptr.segmentNo(segmentSizeBytes);
+        long keepFrom = currSegNo;
+        if (slotMinLsn != null && slotMinLsn.isValid() && slotMinLsn.isBefore(recptr)) {
+            keepFrom = slotMinLsn.segmentNo(segmentSizeBytes);
+            if (maxSlotWalKeepSizeBytes >= 0) {
+                long slotKeepSegs = maxSlotWalKeepSizeBytes / segmentSizeBytes;
+                if (currSegNo - keepFrom > slotKeepSegs) {
+                    keepFrom = currSegNo - slotKeepSegs;
+                }
+            }
+        }
+        long keepSegs = Math.max(walKeepSegments, walKeepSizeBytes / segmentSizeBytes);
+        if (keepSegs > 0 && currSegNo - keepFrom < keepSegs) {
+            keepFrom = currSegNo <= keepSegs ? 1 : currSegNo - keepSegs;
+        }
+        return Math.min(segNo, keepFrom);
+    }
+
     /** New segments go to this timeline from now on (promotion; later issue). */
     public void setTimeline(TimelineId timeline) {
         flushLock.lock();

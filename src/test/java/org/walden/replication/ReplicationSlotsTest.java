@@ -97,4 +97,59 @@ class ReplicationSlotsTest {
         assertThatThrownBy(() -> WalRcvState.STOPPED.moveTo(WalRcvState.STREAMING))
                 .isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void invalidationLosesTheRestartLsnForGoodAndStopsTheWalsender(@TempDir Path dir) throws Exception {
+        Path replslot = dir.resolve("pg_replslot");
+        ReplicationSlots slots = new ReplicationSlots(replslot, 10);
+        java.util.List<Integer> terminated = new java.util.ArrayList<>();
+        slots.setProcessTerminator(terminated::add);
+        slots.create("behind", false, Lsn.parse("0/3000000"), 1);
+        slots.create("ahead", false, Lsn.parse("0/9000000"), 1);
+        ReplicationSlots.Slot s = slots.acquire("behind", 77);
+
+        assertThat(slots.invalidateObsoleteReplicationSlots(Lsn.parse("0/2000000"))).isFalse();
+        assertThat(slots.invalidateObsoleteReplicationSlots(Lsn.parse("0/6000000"))).isTrue();
+        assertThat(terminated).containsExactly(77);
+        ReplicationSlots.SlotInfo lost = slots.read("behind");
+        assertThat(lost.invalidated()).isTrue();
+        assertThat(lost.restartLsn()).isEqualTo(Lsn.INVALID);
+        assertThat(lost.invalidatedAt()).isEqualTo(Lsn.parse("0/3000000"));
+        assertThat(slots.read("ahead").invalidated()).isFalse();
+        assertThat(slots.minimumLsnToKeep()).isEqualTo(Lsn.parse("0/9000000"));
+
+        // the standby's later flush reports do not revive it
+        slots.confirmReceivedLocation(s, Lsn.parse("0/7000000"));
+        assertThat(slots.read("behind").restartLsn()).isEqualTo(Lsn.INVALID);
+        slots.release(s);
+
+        ReplicationSlots again = new ReplicationSlots(replslot, 10);
+        again.startupReplicationSlots();
+        assertThat(again.read("behind").invalidated()).isTrue();
+        assertThat(again.read("ahead").restartLsn()).isEqualTo(Lsn.parse("0/9000000"));
+        assertThat(again.read("ahead").invalidated()).isFalse();
+    }
+
+    @Test
+    void aSlotInUseIsRefusedWithObjectInUse() throws Exception {
+        ReplicationSlots slots = new ReplicationSlots(null, 10);
+        slots.create("s", false, Lsn.INVALID, 1);
+        slots.acquire("s", 7);
+        assertThatThrownBy(() -> slots.drop("s", 8, false, 0)).isInstanceOf(PgException.class)
+                .satisfies(e -> assertThat(((PgException) e).sqlState()).isEqualTo(SqlState.OBJECT_IN_USE));
+    }
+
+    @Test
+    void aTemporarySlotStaysActiveForItsSession() throws Exception {
+        ReplicationSlots slots = new ReplicationSlots(null, 10);
+        slots.create("t", true, Lsn.parse("0/1000000"), 5);
+        assertThat(slots.read("t").active()).isTrue();
+        assertThat(slots.read("t").activePid()).isEqualTo(5);
+        assertThatThrownBy(() -> slots.drop("t", 6, false, 0)).hasMessage("replication slot \"t\" is active for PID 5");
+        ReplicationSlots.Slot s = slots.acquire("t", 5);
+        slots.release(s);
+        assertThat(slots.read("t").activePid()).isEqualTo(5);
+        slots.cleanupSession(5);
+        assertThat(slots.read("t")).isNull();
+    }
 }

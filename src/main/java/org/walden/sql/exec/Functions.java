@@ -160,6 +160,23 @@ final class Functions {
                     });
                 }
                 return null;
+            case "pg_create_physical_replication_slot":
+                return n <= 3 ? createPhysicalReplicationSlot(a, args) : null;
+            case "pg_drop_replication_slot":
+                if (n == 1) {
+                    Node slot = a.castTo(args.get(0), PgType.NAME, -1);
+                    // returns void: no void type here, so an empty text as void's output reads
+                    return new Node.Fn(PgType.TEXT, false, ctx -> {
+                        Object v = slot.eval(ctx);
+                        if (v == null) {
+                            return null;
+                        }
+                        checkSlotPermissions(ctx);
+                        ctx.env.serverStatus().dropReplicationSlot((String) v, ctx.env.backendPid());
+                        return "";
+                    });
+                }
+                return null;
             case "current_setting":
                 if (n == 1 || n == 2) {
                     Node setting = a.castTo(args.get(0), PgType.TEXT, -1);
@@ -207,6 +224,39 @@ final class Functions {
                 return null;
             default:
                 return null;
+        }
+    }
+
+    /**
+     * pg_create_physical_replication_slot(slot_name name, immediately_reserve boolean DEFAULT
+     * false, temporary boolean DEFAULT false) RETURNS record (slot_name, lsn). Walden has no
+     * record type or functions in FROM yet: the record comes back as its text form, as psql
+     * prints it ({@code (s,0/1000028)}, the lsn empty when not reserved).
+     */
+    private static Node createPhysicalReplicationSlot(ExprAnalyzer a, List<Node> args) {
+        Node name = a.castTo(args.get(0), PgType.NAME, -1);
+        Node reserve = args.size() > 1 ? a.castTo(args.get(1), PgType.BOOL, -1) : null;
+        Node temporary = args.size() > 2 ? a.castTo(args.get(2), PgType.BOOL, -1) : null;
+        return new Node.Fn(PgType.TEXT, false, ctx -> {
+            Object slot = name.eval(ctx);
+            Object r = reserve == null ? Boolean.FALSE : reserve.eval(ctx);
+            Object t = temporary == null ? Boolean.FALSE : temporary.eval(ctx);
+            if (slot == null || r == null || t == null) {
+                return null;
+            }
+            checkSlotPermissions(ctx);
+            Lsn lsn = ctx.env.serverStatus().createPhysicalReplicationSlot((String) slot, (Boolean) r, (Boolean) t,
+                    ctx.env.backendPid());
+            return "(" + slot + "," + (lsn == null ? "" : lsn.toString()) + ")";
+        });
+    }
+
+    /** CheckSlotPermissions: the slot functions need superuser or REPLICATION (42501). */
+    private static void checkSlotPermissions(EvalContext ctx) {
+        org.walden.sql.catalog.RoleDef role = ctx.env.catalog().role(ctx.env.currentUser());
+        if (role == null || !(role.superuser() || role.replication())) {
+            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE,
+                    "must be superuser or replication role to use replication slots");
         }
     }
 
