@@ -152,7 +152,7 @@ public final class Startup {
         }
         localEnd = reader.nextLsn();
         if (!standbyMode) {
-            endCrashRecovery(replayed);
+            endCrashRecovery(replayed, clean);
         }
         return new ReplayResult(reader.nextLsn(), reader.lastRecordLsn(), nextXid(), clean);
     }
@@ -173,22 +173,21 @@ public final class Startup {
             if (r == null) {
                 break;
             }
-            if (replayed++ == 0) {
+            if (++replayed == 2) { // the checkpoint record was first: something to redo after it
                 LOG.info("redo starts at {}", redo);
             }
         }
         return replayed;
     }
 
-    private void endCrashRecovery(int replayed) {
-        if (reader.endReason() != null) {
-            LOG.info("{}", reader.endReason());
-        }
-        // the first record replayed is the checkpoint record itself after a clean shutdown
-        if (replayed > 1 || rmgr.pendingCount() > 0) {
-            LOG.info("redo done at {}", reader.lastRecordLsn());
-        } else {
-            LOG.info("redo is not required");
+    private void endCrashRecovery(int replayed, boolean clean) {
+        // the first record replayed is the checkpoint record itself
+        boolean redone = replayed > 1 || rmgr.pendingCount() > 0;
+        if (!clean || redone) { // after a clean shutdown with nothing to redo PostgreSQL says nothing
+            if (reader.endReason() != null) {
+                LOG.info("{}", reader.endReason());
+            }
+            LOG.info(redone ? "redo done at " + reader.lastRecordLsn() : "redo is not required");
         }
         if (rmgr.lastCommitTimeMicros() != 0) {
             LOG.info("last completed transaction was at log time {}", TIME.format(commitTime()));

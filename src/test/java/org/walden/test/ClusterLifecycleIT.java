@@ -25,6 +25,7 @@ class ClusterLifecycleIT {
 
             node.start();
             assertThat(node.logContains("database system is ready to accept connections")).isTrue();
+            assertThat(node.logContains("redo")).as("no redo after a clean shutdown").isFalse();
             TestCluster.ToolResult status = node.ctl("status");
             assertThat(status.code()).isZero();
             assertThat(status.out()).startsWith("pg_ctl: server is running (PID: " + node.pid().orElseThrow() + ")");
@@ -96,6 +97,10 @@ class ClusterLifecycleIT {
             assertThat(node.ctl("status").code()).isEqualTo(3);
             node.start();
             assertThat(node.psql("SELECT count(*) FROM c")).isEqualTo("3");
+            assertThat(node.logContains("database system was not properly shut down; automatic recovery in progress"))
+                    .isTrue();
+            assertThat(node.logContains("LOG:  redo starts at")).isTrue();
+            assertThat(node.logContains("LOG:  redo done at")).isTrue();
         }
     }
 
