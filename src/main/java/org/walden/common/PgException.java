@@ -61,4 +61,9 @@ public class PgException extends RuntimeException {
     public String hint() {
         return hint;
     }
+
+    /** The ErrorResponse 'P' field: 1-based character position in the query text, 0 when none. */
+    public int position() {
+        return 0;
+    }
 }

@@ -13,7 +13,7 @@ public record ErrorFields(String severity, String sqlState, String message, Stri
     /** The fields of an exception as PostgreSQL reports them. */
     public static ErrorFields of(PgException e) {
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return new ErrorFields(e.severity().name(), e.sqlState().code(), msg, e.detail(), e.hint(), 0);
+        return new ErrorFields(e.severity().name(), e.sqlState().code(), msg, e.detail(), e.hint(), e.position());
     }
 
     public ErrorFields withPosition(int newPosition) {

@@ -38,9 +38,12 @@ class ClusterLifecycleIT {
             assertThat(node.psql("SHOW port")).isEqualTo(Integer.toString(node.port()));
             try (Connection c = node.connect(); Statement s = c.createStatement()) {
                 assertThatThrownBy(() -> s.executeQuery("SELECT * FROM no_such_table"))
-                        .hasMessageContaining("relation \"no_such_table\" does not exist");
+                        .hasMessageContaining("relation \"no_such_table\" does not exist")
+                        .satisfies(e -> assertThat(((org.postgresql.util.PSQLException) e).getServerErrorMessage()
+                                .getPosition()).isEqualTo(15));
             }
-            assertThat(node.pollLogContains("ERROR:  relation \"no_such_table\" does not exist")).isTrue();
+            assertThat(node.pollLogContains("ERROR:  relation \"no_such_table\" does not exist at character 15"))
+                    .isTrue();
             assertThat(node.logContains("STATEMENT:  SELECT * FROM no_such_table")).isTrue();
             try (Connection c = node.connect(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SHOW server_version")) {

@@ -63,7 +63,8 @@ public final class PgLog {
             case NOTICE -> PgLevel.NOTICE;
             case ERROR -> PgLevel.ERROR;
         };
-        at(level).message(e.getMessage()).detail(e.detail()).hint(e.hint()).statement(statement)
+        String message = e.position() > 0 ? e.getMessage() + " at character " + e.position() : e.getMessage();
+        at(level).message(message).detail(e.detail()).hint(e.hint()).statement(statement)
                 .sqlState(e.sqlState().code()).log();
     }
 

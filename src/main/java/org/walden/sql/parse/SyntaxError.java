@@ -17,6 +17,7 @@ public final class SyntaxError extends PgException {
     }
 
     /** 1-based character offset into the statement text, 0 when unknown. */
+    @Override
     public int position() {
         return position;
     }
