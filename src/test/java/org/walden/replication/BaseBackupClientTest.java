@@ -153,6 +153,8 @@ class BaseBackupClientTest {
         Files.createDirectory(dir.resolve("a-dir"));
         assertThatThrownBy(() -> BackupArchiveReceiver.createFile(dir.resolve("a-dir")))
                 .hasMessage("could not create file \"" + dir.resolve("a-dir") + "\": Is a directory");
+        assertThat(BaseBackupClient.errorText(new java.nio.file.NoSuchFileException("/x/y")))
+                .isEqualTo("/x/y: No such file or directory");
     }
 
     @Test
