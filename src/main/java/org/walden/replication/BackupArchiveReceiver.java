@@ -48,8 +48,19 @@ final class BackupArchiveReceiver {
         return manifestSeen;
     }
 
-    /** Reads CopyData until the server's CopyDone. */
+    /**
+     * Reads CopyData until the server's CopyDone. The manifest file is closed on every way out
+     * (a failure included), so no half-written backup_manifest.tmp stays open.
+     */
     void receive(PgClient conn) throws IOException {
+        try {
+            receiveMessages(conn);
+        } finally {
+            closeManifest();
+        }
+    }
+
+    private void receiveMessages(PgClient conn) throws IOException {
         Ustar.Reader reader = null;
         while (true) {
             PgClient.CopyEvent ev = conn.readCopyData(600_000);
@@ -74,7 +85,7 @@ final class BackupArchiveReceiver {
                 }
                 case 'd' -> {
                     if (manifestOut != null) {
-                        manifestOut.write(p, 1, p.length - 1);
+                        writeManifest(p);
                     } else if (reader == null) {
                         throw new PgException(SqlState.PROTOCOL_VIOLATION, "archive data before an archive started");
                     } else {
@@ -91,17 +102,77 @@ final class BackupArchiveReceiver {
                     }
                 }
                 case 'm' -> {
+                    if (manifestSeen) {
+                        throw new PgException(SqlState.PROTOCOL_VIOLATION, "received more than one backup manifest");
+                    }
                     manifestSeen = true;
-                    manifestOut = new BufferedOutputStream(Files.newOutputStream(pgdata.resolve("backup_manifest.tmp")));
+                    manifestOut = new BufferedOutputStream(createFile(manifestTmpPath()));
                 }
                 default -> throw new PgException(SqlState.PROTOCOL_VIOLATION,
                         "unrecognized archive stream message type " + (char) p[0]);
             }
         }
-        if (manifestOut != null) {
-            manifestOut.close();
-            manifestOut = null;
+    }
+
+    private Path manifestTmpPath() {
+        return pgdata.resolve("backup_manifest.tmp");
+    }
+
+    private void writeManifest(byte[] p) throws IOException {
+        try {
+            manifestOut.write(p, 1, p.length - 1);
+        } catch (IOException e) {
+            throw new IOException("could not write to file \"" + manifestTmpPath() + "\": " + osReason(e), e);
         }
+    }
+
+    private void closeManifest() throws IOException {
+        OutputStream out = manifestOut;
+        if (out == null) {
+            return;
+        }
+        manifestOut = null;
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new IOException("could not close file \"" + manifestTmpPath() + "\": " + osReason(e), e);
+        }
+    }
+
+    /** Opens a new file for writing (truncating one left there); pg_basebackup's words when it cannot. */
+    static OutputStream createFile(Path path) throws IOException {
+        try {
+            return Files.newOutputStream(path);
+        } catch (IOException e) {
+            throw new IOException("could not create file \"" + path + "\": " + osReason(e), e);
+        }
+    }
+
+    /**
+     * The strerror text (%m) of a failed file operation. Java's FileSystemException messages
+     * are the bare path for the common errno values (NoSuchFileException says only the path),
+     * which made a failed backup report a file name and no reason.
+     */
+    static String osReason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "No such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "Permission denied";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "File exists";
+        }
+        if (e instanceof java.nio.file.NotDirectoryException) {
+            return "Not a directory";
+        }
+        if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+            return "Directory not empty";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     private static String archiveLocation(byte[] p) {
@@ -117,9 +188,15 @@ final class BackupArchiveReceiver {
         return start >= p.length ? "" : new String(p, start, end - start, StandardCharsets.UTF_8);
     }
 
+    /** backup_manifest.tmp becomes backup_manifest once the backup is complete (durable_rename). */
     void renameManifest() throws IOException {
-        Files.move(pgdata.resolve("backup_manifest.tmp"), pgdata.resolve("backup_manifest"),
-                StandardCopyOption.REPLACE_EXISTING);
+        Path from = manifestTmpPath();
+        Path to = pgdata.resolve("backup_manifest");
+        try {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IOException("could not rename file \"" + from + "\" to \"" + to + "\": " + osReason(e), e);
+        }
     }
 
     /** -R: standby.signal and the primary_conninfo lines (injected into base.tar for tar format). */
@@ -192,7 +269,7 @@ final class BackupArchiveReceiver {
                 case Ustar.TYPE_SYMLINK -> Files.createSymbolicLink(path, Path.of(e.linkName()));
                 default -> {
                     Files.createDirectories(path.getParent());
-                    file = new BufferedOutputStream(Files.newOutputStream(path), 1 << 16);
+                    file = new BufferedOutputStream(createFile(path), 1 << 16);
                 }
             }
         }

@@ -93,9 +93,17 @@ public final class BaseBackupClient {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            err.println(progname + ": error: " + e.getMessage());
+            err.println(progname + ": error: " + errorText(e));
             return 1;
         }
+    }
+
+    /** The message, with the OS reason added where Java's file exception carries only the path. */
+    static String errorText(Exception e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() == null) {
+            return f.getMessage() + ": " + BackupArchiveReceiver.osReason(f);
+        }
+        return e.getMessage();
     }
 
     ConnInfo connInfo(Options o) {

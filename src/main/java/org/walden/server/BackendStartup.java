@@ -106,14 +106,18 @@ final class BackendStartup implements Runnable {
                 hostAndPort()));
     }
 
+    /**
+     * EmitErrorReport's order: the server log first, then the client. A client that has seen
+     * the FATAL may rely on the log line being written already.
+     */
     private void sendFatal(PgException e) {
+        PgLog.reportFatal(e, fatalLogDetail);
         try {
             stream.sendAndFlush(BackendMessages.errorResponse(
                     new ErrorFields("FATAL", e.sqlState().code(), e.getMessage(), e.detail(), e.hint(), 0)));
         } catch (IOException | RuntimeException ignored) {
             // the client is gone
         }
-        PgLog.reportFatal(e, fatalLogDetail);
     }
 
     private void serve() throws IOException {

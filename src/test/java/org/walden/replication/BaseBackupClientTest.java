@@ -1,6 +1,7 @@
 package org.walden.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -137,6 +138,23 @@ class BaseBackupClientTest {
             assertThat(Files.readString(target.resolve("postgresql.auto.conf")))
                     .endsWith("primary_slot_name = 'bbslot'\n");
         }
+    }
+
+    /** A file that cannot be created is reported as pg_basebackup does: path and reason, not the bare path. */
+    @Test
+    void fileErrorsCarryPostgresWordingAndTheReason(@TempDir Path dir) throws Exception {
+        Path manifest = dir.resolve("gone/backup_manifest.tmp");
+        assertThatThrownBy(() -> BackupArchiveReceiver.createFile(manifest))
+                .hasMessage("could not create file \"" + manifest + "\": No such file or directory");
+        BackupArchiveReceiver receiver = new BackupArchiveReceiver(dir, false, n -> { }, false);
+        assertThatThrownBy(receiver::renameManifest).hasMessage("could not rename file \""
+                + dir.resolve("backup_manifest.tmp") + "\" to \"" + dir.resolve("backup_manifest")
+                + "\": No such file or directory");
+        Files.createDirectory(dir.resolve("a-dir"));
+        assertThatThrownBy(() -> BackupArchiveReceiver.createFile(dir.resolve("a-dir")))
+                .hasMessage("could not create file \"" + dir.resolve("a-dir") + "\": Is a directory");
+        assertThat(BaseBackupClient.errorText(new java.nio.file.NoSuchFileException("/x/y")))
+                .isEqualTo("/x/y: No such file or directory");
     }
 
     @Test

@@ -188,12 +188,14 @@ class PostmasterTest {
         // "org.walden.server" is PgLog's logger and the parent of Backend's and BackendStartup's.
         ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
                 "org.walden.server");
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
-                new ch.qos.logback.core.read.ListAppender<>() {
+        // Backend threads append while this thread reads: a thread-safe list, not ListAppender's ArrayList.
+        List<ch.qos.logback.classic.spi.ILoggingEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.AppenderBase<>() {
                     @Override
                     protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
                         e.prepareForDeferredProcessing(); // take the MDC of the thread that logged
-                        super.append(e);
+                        events.add(e);
                     }
                 };
         appender.start();
@@ -207,8 +209,8 @@ class PostmasterTest {
                 assertThat(query(c, "select 1")).isEqualTo("1");
             }
             assertThatThrownBy(() -> jdbc("u_md5", "bad", "postgres")).isInstanceOf(SQLException.class);
-            waitFor(() -> appender.list.stream().anyMatch(e -> e.getFormattedMessage().startsWith("disconnection")));
-            List<String> lines = appender.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+            waitFor(() -> events.stream().anyMatch(e -> e.getFormattedMessage().startsWith("disconnection")));
+            List<String> lines = events.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
                     .toList();
             assertThat(lines).anyMatch(l -> l.matches("connection received: host=127\\.0\\.0\\.1 port=\\d+"));
             assertThat(lines).contains("connection authorized: user=u_trust database=postgres application_name=");
@@ -219,7 +221,7 @@ class PostmasterTest {
             // and the log-only DETAIL on a line of its own.
             org.walden.server.logging.PgLayout layout = new org.walden.server.logging.PgLayout(
                     "%u|%d|%a|%r|%h|", java.time.ZoneId.of("UTC"), 1);
-            List<String> formatted = appender.list.stream().map(layout::doLayout).toList();
+            List<String> formatted = events.stream().map(layout::doLayout).toList();
             assertThat(formatted).anyMatch(l -> l.matches("u_trust\\|postgres\\|PostgreSQL JDBC Driver\\|"
                     + "127\\.0\\.0\\.1\\(\\d+\\)\\|127\\.0\\.0\\.1\\|LOG:  execute <unnamed>: select 1\n"));
             assertThat(formatted).anyMatch(l -> l.matches("u_md5\\|postgres\\|[^|]*\\|127\\.0\\.0\\.1\\(\\d+\\)\\|"
