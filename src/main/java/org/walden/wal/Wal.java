@@ -3,7 +3,6 @@ package org.walden.wal;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -287,23 +286,7 @@ public final class Wal {
      * or the timeout ends; returns the flushed position then.
      */
     public Lsn waitForFlushBeyond(Lsn beyond, long timeoutMs) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        progressLock.lock();
-        try {
-            while (Long.compareUnsigned(flushedPos, beyond.value()) <= 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                flushedCond.awaitNanos(left);
-            }
-            return new Lsn(flushedPos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Lsn(flushedPos);
-        } finally {
-            progressLock.unlock();
-        }
+        return FlushWait.awaitBeyond(progressLock, flushedCond, () -> flushedPos, beyond, timeoutMs);
     }
 
     /**

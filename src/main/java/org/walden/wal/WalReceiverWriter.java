@@ -1,7 +1,6 @@
 package org.walden.wal;
 
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -92,23 +91,7 @@ public final class WalReceiverWriter {
 
     /** Waits until the flushed position passes {@code beyond} or the timeout ends; returns it then. */
     public Lsn awaitFlushedBeyond(Lsn beyond, long timeoutMs) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        lock.lock();
-        try {
-            while (Long.compareUnsigned(flushedPos, beyond.value()) <= 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                flushedCond.awaitNanos(left);
-            }
-            return new Lsn(flushedPos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Lsn(flushedPos);
-        } finally {
-            lock.unlock();
-        }
+        return FlushWait.awaitBeyond(lock, flushedCond, () -> flushedPos, beyond, timeoutMs);
     }
 
     /**

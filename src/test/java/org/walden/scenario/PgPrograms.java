@@ -2,16 +2,10 @@ package org.walden.scenario;
 
 import static org.assertj.core.api.Assertions.fail;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.walden.test.TestCluster;
 
@@ -50,34 +44,8 @@ final class PgPrograms {
 
     /** Runs {@code cmd} with extra environment {@code env} and {@code stdin} (null: /dev/null). */
     static Result run(List<String> cmd, Map<String, String> env, String stdin, long timeoutSeconds) {
-        try {
-            Path out = Files.createTempFile("walden-scenario", ".out");
-            Path err = Files.createTempFile("walden-scenario", ".err");
-            ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(cmd)).redirectOutput(out.toFile())
-                    .redirectError(err.toFile());
-            pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
-            pb.environment().putAll(env);
-            pb.redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
-                    : ProcessBuilder.Redirect.PIPE);
-            Process p = pb.start();
-            if (stdin != null) {
-                p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-                p.getOutputStream().close();
-            }
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("timed out: " + String.join(" ", cmd));
-            }
-            Result r = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-            return r;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        TestCluster.ToolResult r = TestCluster.runProcess(cmd, env, stdin, timeoutSeconds);
+        return new Result(r.code(), r.out(), r.err());
     }
 
     static Result run(List<String> cmd) {

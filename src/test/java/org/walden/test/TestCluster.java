@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -89,10 +90,22 @@ public final class TestCluster implements AutoCloseable {
     }
 
     static ToolResult run(List<String> cmd, String stdin) {
+        return runProcess(cmd, Map.of(), stdin, TOOL_TIMEOUT_SECONDS);
+    }
+
+    /**
+     * Runs {@code cmd} with the PG* variables of this JVM's environment removed (tests pass
+     * connection settings explicitly) and {@code env} added, feeding it {@code stdin} (null:
+     * /dev/null); returns its exit code and output. Fails after {@code timeoutSeconds}.
+     */
+    public static ToolResult runProcess(List<String> cmd, Map<String, String> env, String stdin,
+                                        long timeoutSeconds) {
         try {
             Path out = Files.createTempFile("walden-tool", ".out");
             Path err = Files.createTempFile("walden-tool", ".err");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+            pb.environment().putAll(env);
             pb.redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
                     : ProcessBuilder.Redirect.PIPE);
             Process p = pb.start();
@@ -100,7 +113,7 @@ public final class TestCluster implements AutoCloseable {
                 p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
                 p.getOutputStream().close();
             }
-            if (!p.waitFor(TOOL_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IllegalStateException("timed out: " + String.join(" ", cmd));
             }
