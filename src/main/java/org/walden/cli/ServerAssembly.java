@@ -23,6 +23,7 @@ import org.walden.replication.WalSender;
 import org.walden.replication.WalSenderContext;
 import org.walden.replication.SyncRep;
 import org.walden.replication.WalSenderRegistry;
+import org.walden.replication.WalSndState;
 import org.walden.replication.WalSenderStat;
 import org.walden.replication.WalSource;
 import org.walden.server.Postmaster;
@@ -91,7 +92,7 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                 settings.addReloadListener(syncRep::reloadConfig);
             }
             WalSenderContext ctx = new WalSenderContext(new EngineWalSource(engine),
-                    standby ? null : new EngineBackupSource(engine), slots, registry, settings, clock);
+                    new EngineBackupSource(engine), slots, registry, settings, clock);
             WalReceiver receiver = null;
             if (standby && !settings.getString("primary_conninfo").isBlank()) {
                 receiver = new WalReceiver(new WalReceiver.Config(settings.getString("primary_conninfo"),
@@ -420,14 +421,15 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             Engine.BackupStart b = engine.createBackupCheckpoint(target);
             started.put(target, b);
             return new StartedBackup(b.startLsn(), b.checkPointLsn(), b.timeline(), b.startTime(), target,
-                    Engine.BASE_DIR);
+                    Engine.BASE_DIR, b.fromStandby());
         }
 
         @Override
-        public Lsn stopBackup(StartedBackup backup) throws IOException {
+        public StoppedBackup stopBackup(StartedBackup backup) throws IOException {
             Engine.BackupStart b = started.remove(backup.storageSnapshotDir());
             try {
-                return engine.finishBackup(b);
+                Engine.BackupEnd end = engine.finishBackup(b);
+                return new StoppedBackup(end.endLsn(), end.controlFile());
             } finally {
                 DemoCommand.deleteRecursively(backup.storageSnapshotDir());
             }
@@ -619,7 +621,10 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         /**
          * pg_stat_activity: the auxiliary processes a DBA sees in ps (startup and walreceiver on a
          * standby, walwriter on a primary, the checkpointer on both), then the client backends and
-         * walsenders. Walden does not track a backend's current query: state and query are NULL.
+         * walsenders. A walsender shows its replication command as query, "active" while it runs
+         * (a backup, streaming) and "idle" between commands — what PostgreSQL's process title
+         * shows in ps. Walden does not track a client backend's current query: there state and
+         * query are NULL.
          */
         @Override
         public List<BackendActivity> activity() {
@@ -637,11 +642,19 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             }
             Postmaster pm = postmaster;
             if (pm != null) {
+                Map<Integer, WalSenderRegistry.Entry> walsenders = new java.util.HashMap<>();
+                for (WalSenderRegistry.Entry e : registry.entries()) {
+                    walsenders.put(e.pid(), e);
+                }
                 for (Postmaster.BackendEntry b : pm.backends()) {
+                    WalSenderRegistry.Entry w = b.replication() ? walsenders.get(b.pid()) : null;
+                    String state = w == null || w.command() == null ? null
+                            : w.state() == WalSndState.STARTUP ? "idle" : "active";
                     rows.add(new BackendActivity(b.pid(), b.databaseName(), b.userName(), b.applicationName(),
                             b.client() == null ? null : b.client().getAddress(),
-                            b.client() == null ? -1 : b.client().getPort(), b.backendStart(), null, null, null,
-                            null, null, b.replication() ? "walsender" : "client backend"));
+                            b.client() == null ? -1 : b.client().getPort(), b.backendStart(), null,
+                            w == null ? null : w.commandStart(), null, state, w == null ? null : w.command(),
+                            b.replication() ? "walsender" : "client backend"));
                 }
             }
             return rows;

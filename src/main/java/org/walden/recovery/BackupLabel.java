@@ -27,9 +27,11 @@ import org.walden.wal.WalSegments;
  * START TIMELINE: 1
  * </pre>
  * A server starting with it replays from START WAL LOCATION and is consistent only after
- * replaying the backup's end record.
+ * replaying the backup's end record — or, for a backup taken from a standby ("BACKUP FROM:
+ * standby"), after replaying up to the minRecoveryPoint of the pg_control it came with.
  */
-public record BackupLabel(Lsn startLsn, Lsn checkPointLsn, TimelineId timeline, Instant startTime, String label) {
+public record BackupLabel(Lsn startLsn, Lsn checkPointLsn, TimelineId timeline, Instant startTime, String label,
+                          boolean fromStandby) {
 
     public static final String FILE_NAME = "backup_label";
     private static final DateTimeFormatter TIME =
@@ -38,13 +40,14 @@ public record BackupLabel(Lsn startLsn, Lsn checkPointLsn, TimelineId timeline, 
     private static final Pattern CHECKPOINT = Pattern.compile("^CHECKPOINT LOCATION: ([0-9A-Fa-f]+/[0-9A-Fa-f]+)", Pattern.MULTILINE);
     private static final Pattern TLI = Pattern.compile("^START TIMELINE: (\\d+)", Pattern.MULTILINE);
     private static final Pattern LABEL = Pattern.compile("^LABEL: (.*)$", Pattern.MULTILINE);
+    private static final Pattern FROM = Pattern.compile("^BACKUP FROM: (\\w+)", Pattern.MULTILINE);
 
     public String format(long walSegmentSizeBytes) {
         return "START WAL LOCATION: " + startLsn + " (file "
                 + WalSegments.fileName(timeline, startLsn.segmentNo(walSegmentSizeBytes), walSegmentSizeBytes) + ")\n"
                 + "CHECKPOINT LOCATION: " + checkPointLsn + "\n"
                 + "BACKUP METHOD: streamed\n"
-                + "BACKUP FROM: primary\n"
+                + "BACKUP FROM: " + (fromStandby ? "standby" : "primary") + "\n"
                 + "START TIME: " + TIME.format(startTime) + "\n"
                 + "LABEL: " + label + "\n"
                 + "START TIMELINE: " + timeline + "\n";
@@ -58,9 +61,10 @@ public record BackupLabel(Lsn startLsn, Lsn checkPointLsn, TimelineId timeline, 
         }
         Matcher t = TLI.matcher(text);
         Matcher l = LABEL.matcher(text);
+        Matcher f = FROM.matcher(text);
         return new BackupLabel(Lsn.parse(s.group(1)), Lsn.parse(c.group(1)),
                 t.find() ? new TimelineId(Integer.parseInt(t.group(1))) : TimelineId.FIRST, Instant.EPOCH,
-                l.find() ? l.group(1) : "");
+                l.find() ? l.group(1) : "", f.find() && f.group(1).equals("standby"));
     }
 
     /** Reads {@code DATA/backup_label}, or null when there is none. */

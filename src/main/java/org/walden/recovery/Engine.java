@@ -38,8 +38,16 @@ public final class Engine {
     public static final String BASE_DIR = "base";
     public static final String GLOBAL_DIR = "global";
 
-    /** What BASE_BACKUP needs: the backup_label's START WAL LOCATION and CHECKPOINT LOCATION. */
-    public record BackupStart(Lsn startLsn, Lsn checkPointLsn, TimelineId timeline, Instant startTime) {
+    /**
+     * What BASE_BACKUP needs: the backup_label's START WAL LOCATION and CHECKPOINT LOCATION,
+     * and whether it was taken in recovery (from a standby).
+     */
+    public record BackupStart(Lsn startLsn, Lsn checkPointLsn, TimelineId timeline, Instant startTime,
+                              boolean fromStandby) {
+    }
+
+    /** BASE_BACKUP's end: the end LSN and pg_control as the copy must hold it. */
+    public record BackupEnd(Lsn endLsn, byte[] controlFile) {
     }
 
     private final Path dataDir;
@@ -273,26 +281,48 @@ public final class Engine {
     }
 
     /**
-     * BASE_BACKUP's start: a checkpoint, then a RocksDB checkpoint (hard links) into
-     * {@code target} (which must not exist). The backup needs the WAL from the returned start LSN
-     * up to {@link #finishBackup}'s end LSN.
+     * BASE_BACKUP's start: a checkpoint (a restartpoint on a standby), then a RocksDB checkpoint
+     * (hard links) into {@code target} (which must not exist). The backup needs the WAL from the
+     * returned start LSN up to {@link #finishBackup}'s end LSN. On a standby the snapshot is
+     * taken between two replayed records, so that every change in it is at or before the
+     * replay position the backup ends at.
      */
     public BackupStart createBackupCheckpoint(Path target) {
-        if (inRecovery()) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "base backups from a standby are not supported yet");
-        }
         Instant startTime = options.clock().instant();
+        boolean fromStandby = inRecovery();
         checkpointer.performCheckpoint(Checkpointer.Kind.REQUESTED);
         ControlFile.Data cf = controlFile.get();
-        store.createCheckpoint(target);
-        return new BackupStart(cf.redo(), cf.checkPoint(), cf.timeline(), startTime);
+        if (fromStandby) {
+            startup.betweenRecords(() -> store.createCheckpoint(target));
+        } else {
+            store.createCheckpoint(target);
+        }
+        return new BackupStart(cf.redo(), cf.checkPoint(), cf.timeline(), startTime, fromStandby);
     }
 
-    /** BASE_BACKUP's end: logs the backup-end record and returns the backup's end LSN. */
-    public Lsn finishBackup(BackupStart start) {
+    /**
+     * BASE_BACKUP's end. A primary logs the backup-end record and the end is past it; a standby
+     * cannot write WAL, so the end is its replay position and the copy learns it from its
+     * pg_control's minRecoveryPoint (do_pg_backup_stop in recovery). A standby promoted while
+     * the backup ran cannot vouch for it.
+     */
+    public BackupEnd finishBackup(BackupStart start) {
+        ControlFile.Data cf = controlFile.get();
+        if (start.fromStandby()) {
+            if (!inRecovery()) {
+                throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "the standby was promoted during online backup")
+                        .withHint("This means that the backup being taken is corrupt and should not be used. "
+                                + "Try taking another online backup.");
+            }
+            Lsn end = startup.replayEndLsn();
+            ControlFile.Data copy = end.isAfter(cf.minRecoveryPoint())
+                    ? cf.withMinRecoveryPoint(end, cf.timeline()) : cf;
+            return new BackupEnd(Lsn.max(end, cf.minRecoveryPoint()), ControlFile.encode(copy));
+        }
         Wal.Inserted ins = wal.insert(XactRecords.backupEnd(start.startLsn()));
         wal.flush(ins.endLsn());
-        return ins.endLsn();
+        return new BackupEnd(ins.endLsn(), ControlFile.encode(controlFile.get()));
     }
 
     /** Clean stop: shutdown checkpoint (primary) or restartpoint (standby), pg_control updated. */

@@ -129,7 +129,18 @@ public final class Startup {
                     label.startLsn(), label.checkPointLsn(), label.timeline());
             redo = label.startLsn();
             Lsn start = label.startLsn();
-            controlFile.update(d -> d.withBackup(start, Lsn.INVALID, true));
+            if (label.fromStandby()) {
+                // the standby's backup ends where its pg_control's minRecoveryPoint says
+                if (cf.state() != DbState.IN_ARCHIVE_RECOVERY && cf.state() != DbState.SHUTDOWNED_IN_RECOVERY) {
+                    throw PgException.fatal(SqlState.DATA_CORRUPTED,
+                            "backup_label contains data inconsistent with control file")
+                            .withHint("This means that the backup is corrupted and you will have to use another "
+                                    + "backup for recovery.");
+                }
+                controlFile.update(d -> d.withBackup(start, d.minRecoveryPoint(), true));
+            } else {
+                controlFile.update(d -> d.withBackup(start, Lsn.INVALID, true));
+            }
             moveAsideBackupLabel();
             clean = false;
         }
@@ -160,24 +171,20 @@ public final class Startup {
     private int replayAvailable(Lsn redo) {
         int replayed = 0;
         while (true) {
-            WalRecord r;
             replayLock.lock();
             try {
-                r = reader.readNext();
-                if (r != null) {
-                    replayOne(r);
+                WalRecord r = reader.readNext();
+                if (r == null) {
+                    return replayed;
                 }
+                if (++replayed == 2) { // the checkpoint record was first: something to redo after it
+                    LOG.info("redo starts at {}", redo);
+                }
+                replayOne(r);
             } finally {
                 replayLock.unlock();
             }
-            if (r == null) {
-                break;
-            }
-            if (++replayed == 2) { // the checkpoint record was first: something to redo after it
-                LOG.info("redo starts at {}", redo);
-            }
         }
-        return replayed;
     }
 
     private void endCrashRecovery(int replayed, boolean clean) {
@@ -213,6 +220,10 @@ public final class Startup {
 
     private void checkConsistency() {
         ControlFile.Data cf = controlFile.get();
+        if (cf.backupEndRequired() && cf.backupEndPoint().isValid() && !replayEnd.isBefore(cf.backupEndPoint())) {
+            backupEndReached(cf.backupStartPoint(), replayEnd);
+            cf = controlFile.get();
+        }
         if (consistent || cf.backupEndRequired() || replayEnd.isBefore(cf.minRecoveryPoint())) {
             return;
         }
@@ -231,6 +242,19 @@ public final class Startup {
         controlFile.update(d -> d.withBackup(Lsn.INVALID, Lsn.INVALID, false)
                 .withMinRecoveryPoint(minRecovery, d.timeline()));
         LOG.info("end of backup reached at {}", backupEnd);
+    }
+
+    /**
+     * Runs {@code action} between two replayed records (a standby's base backup snapshots its
+     * storage so: every change in the snapshot is at or before the replay position).
+     */
+    public void betweenRecords(Runnable action) {
+        replayLock.lock();
+        try {
+            action.run();
+        } finally {
+            replayLock.unlock();
+        }
     }
 
     /** Starts the standby's redo loop over what {@code walReceiver} flushes. */

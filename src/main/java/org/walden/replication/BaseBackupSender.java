@@ -32,7 +32,8 @@ import org.walden.wal.TimelineId;
  *  result set (spcoid oid, spclocation text, size int8)   one row: NULL, NULL, size in kB
  *  CopyOutResponse
  *    CopyData 'n' "base.tar\0" "\0"              a new archive
- *    CopyData 'd' ...                            ustar bytes: backup_label first, then the files
+ *    CopyData 'd' ...                            ustar bytes: backup_label first, then the files,
+ *                                                pg_control once the backup has ended, the WAL
  *    CopyData 'p' int64                          bytes done so far (with PROGRESS)
  *    CopyData 'm', then 'd' ...                  the backup_manifest (with MANIFEST 'yes')
  *  CopyDone
@@ -63,6 +64,8 @@ final class BaseBackupSender {
     /** Top-level directories never sent. */
     private static final Set<String> EXCLUDE_TOP_DIRS = Set.of("log");
 
+    /** pg_control's size, for the progress estimate before its image exists. */
+    private static final int CONTROL_FILE_BYTES = 8192;
     /** CopyData payloads carry at most this much archive data (PostgreSQL uses 32 kB blocks too). */
     private static final int CHUNK_BYTES = 32 * 1024;
 
@@ -102,7 +105,7 @@ final class BaseBackupSender {
             List<Member> members = collectMembers(source.dataDirectory(), backup);
             String label = backupLabel(backup, opts.label(), ctx.walSource().walSegmentSizeBytes());
             byte[] labelBytes = label.getBytes(StandardCharsets.UTF_8);
-            long totalBytes = labelBytes.length + 512;
+            long totalBytes = labelBytes.length + 512 + 512 + CONTROL_FILE_BYTES;
             for (Member m : members) {
                 totalBytes += 512 + m.size() + Ustar.paddingBytes(m.size());
             }
@@ -125,8 +128,10 @@ final class BaseBackupSender {
                     sendFile(m, manifest);
                 }
             }
-            Lsn endLsn = source.stopBackup(backup);
+            BackupSource.StoppedBackup stop = source.stopBackup(backup);
             stopped = true;
+            Lsn endLsn = stop.endLsn();
+            sendFileWithContent(BackupSource.CONTROL_FILE, stop.controlFile(), ctx.clock().instant(), manifest);
             if (opts.includeWal()) {
                 sendWal(backup.timeline(), backup.startLsn(), endLsn);
             }
@@ -159,7 +164,7 @@ final class BaseBackupSender {
                 + ")\n"
                 + "CHECKPOINT LOCATION: " + b.checkpointLsn() + "\n"
                 + "BACKUP METHOD: streamed\n"
-                + "BACKUP FROM: primary\n"
+                + "BACKUP FROM: " + (b.fromStandby() ? "standby" : "primary") + "\n"
                 + "START TIME: " + LABEL_TIME.format(b.startTime()) + "\n"
                 + "LABEL: " + label + "\n"
                 + "START TIMELINE: " + b.timeline().value() + "\n";
@@ -198,6 +203,9 @@ final class BaseBackupSender {
             }
             if (EXCLUDE_FILES.contains(name) || name.startsWith("pgsql_tmp") || name.startsWith("pg_internal.init")) {
                 continue;
+            }
+            if (rel.equals(BackupSource.CONTROL_FILE)) {
+                continue; // sent last, as the backup ended
             }
             if (snapshotDir != null && p.toAbsolutePath().normalize().equals(snapshotDir)) {
                 continue; // the backup's own storage snapshot, when the engine keeps it inside the data directory

@@ -204,12 +204,21 @@ public final class WalReceiver implements Runnable {
         }
     }
 
+    /**
+     * Moves to {@code next}; a change is logged as PostgreSQL's process title would show it
+     * ("walreceiver streaming X/Y"), since this walreceiver is a thread, not a process.
+     */
     private void setState(WalRcvState next) {
+        WalRcvState was;
         lock.lock();
         try {
+            was = state;
             state = state.moveTo(next);
         } finally {
             lock.unlock();
+        }
+        if (was != next) {
+            log.info("walreceiver: {} -> {} at {}", was.viewName(), next.viewName(), sink.flushedLsn());
         }
     }
 

@@ -234,7 +234,7 @@ public final class WalSender implements Runnable {
                 return false;
             }
             if (entry.state != WalSndState.STARTUP) {
-                entry.state = entry.state.moveTo(WalSndState.STARTUP);
+                setState(WalSndState.STARTUP);
             }
             return true;
         } catch (InterruptedException e) {
@@ -256,14 +256,33 @@ public final class WalSender implements Runnable {
             return false;
         }
         if (entry.state != WalSndState.STARTUP) {
-            entry.state = entry.state.moveTo(WalSndState.STARTUP);
+            setState(WalSndState.STARTUP);
         }
         return true;
+    }
+
+    /**
+     * Moves to {@code next} and, when that is a change, says so in the log as PostgreSQL's
+     * process title would show it ("walsender USER HOST(PORT) streaming X/Y"): this server's
+     * walsenders share one process, so the log and pg_stat_activity are where a DBA sees them.
+     */
+    private void setState(WalSndState next) {
+        WalSndState was = entry.state;
+        entry.state = was.moveTo(next);
+        if (was != next) {
+            String host = entry.client == null ? "[local]"
+                    : entry.client.getAddress().getHostAddress() + "(" + entry.client.getPort() + ")";
+            log.info("walsender {}: {} {} application \"{}\": {} -> {} at {}", pid, entry.userName, host,
+                    entry.applicationName, was.viewName(), next.viewName(),
+                    sentPtr.isValid() ? sentPtr : ctx.walSource().flushedLsn());
+        }
     }
 
     /** exec_replication_command. Returns false when the session must end (client gone while streaming). */
     boolean execReplicationCommand(String text) throws IOException, InterruptedException {
         log.debug("walsender {}: received replication command: {}", pid, text);
+        entry.command = text;
+        entry.commandStart = ctx.clock().instant();
         ReplicationCommand command = ReplicationCommandParser.parse(text);
         if (command == null) {
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
@@ -291,9 +310,9 @@ public final class WalSender implements Runnable {
                 if (ctx.backupSource() == null) {
                     throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "base backups are not available here");
                 }
-                entry.state = entry.state.moveTo(WalSndState.BACKUP);
+                setState(WalSndState.BACKUP);
                 new BaseBackupSender(ctx, out, pid).sendBaseBackup(BaseBackupOptions.parse(c.options()));
-                entry.state = entry.state.moveTo(WalSndState.STARTUP);
+                setState(WalSndState.STARTUP);
                 out.commandComplete("BASE_BACKUP");
             }
         }
@@ -439,7 +458,7 @@ public final class WalSender implements Runnable {
         sentPtr = start;
         entry.sentLsn = start;
         entry.streamingStarted = true;
-        entry.state = entry.state.moveTo(WalSndState.CATCHUP);
+        setState(WalSndState.CATCHUP);
         clientCopyDone = false;
         clientGone = false;
         streamFailed = false;
@@ -475,8 +494,9 @@ public final class WalSender implements Runnable {
             reader.join(java.time.Duration.ofMillis(timeoutOrDefaultMs()));
             return reader.isAlive() || clientGone ? StreamEnd.CLIENT_GONE : StreamEnd.FAILED;
         } finally {
-            entry.state = entry.state == WalSndState.STOPPING ? WalSndState.STOPPING
-                    : entry.state.moveTo(WalSndState.STARTUP);
+            if (entry.state != WalSndState.STOPPING) {
+                setState(WalSndState.STARTUP);
+            }
             if (reader.isAlive() && (clientGone || shutdownRequested)) {
                 reader.interrupt();
             }
@@ -533,7 +553,7 @@ public final class WalSender implements Runnable {
                     walSndKeepaliveIfNecessary();
                 }
                 if (entry.state == WalSndState.CATCHUP && !sentPtr.isBefore(sendUpto)) {
-                    entry.state = entry.state.moveTo(WalSndState.STREAMING);
+                    setState(WalSndState.STREAMING);
                 }
                 continue;
             }
@@ -541,11 +561,11 @@ public final class WalSender implements Runnable {
                 return StreamEnd.TIMELINE_END;
             }
             if (shutdownRequested) {
-                entry.state = entry.state.moveTo(WalSndState.STOPPING);
+                setState(WalSndState.STOPPING);
                 return StreamEnd.CLIENT_DONE;
             }
             if (entry.state == WalSndState.CATCHUP) {
-                entry.state = entry.state.moveTo(WalSndState.STREAMING);
+                setState(WalSndState.STREAMING);
             }
             if (walSndCheckTimeOut()) {
                 return StreamEnd.CLIENT_GONE;

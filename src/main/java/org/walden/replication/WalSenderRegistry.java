@@ -42,6 +42,9 @@ public final class WalSenderRegistry {
         volatile long feedbackXmin;
         /** True once streaming started (pg_stat_replication shows only streaming-capable senders' LSNs). */
         volatile boolean streamingStarted;
+        /** The replication command running or last run, and when it started (pg_stat_activity's query, query_start). */
+        volatile String command;
+        volatile Instant commandStart;
 
         Entry(int pid, String userName, String applicationName, InetSocketAddress client, Instant backendStart) {
             this.pid = pid;
@@ -55,6 +58,15 @@ public final class WalSenderRegistry {
         public Long backendXmin() {
             long x = feedbackXmin;
             return x == 0 ? null : x;
+        }
+
+        /** pg_stat_activity.query: the replication command running or last run (null before the first). */
+        public String command() {
+            return command;
+        }
+
+        public Instant commandStart() {
+            return commandStart;
         }
 
         public int pid() {

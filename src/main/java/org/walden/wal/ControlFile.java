@@ -165,7 +165,8 @@ public final class ControlFile {
         }
     }
 
-    static byte[] encode(Data d) {
+    /** The file's bytes for {@code d} (a base backup sends pg_control from this image). */
+    public static byte[] encode(Data d) {
         ByteBuffer b = ByteBuffer.allocate(FILE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(MAGIC).putInt(VERSION);
         b.putLong(d.systemIdentifier()).putInt(d.state().ordinal()).putLong(d.timeEpochSeconds());

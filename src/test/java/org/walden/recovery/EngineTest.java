@@ -168,9 +168,9 @@ class EngineTest {
         Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
         Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
         put(primary.transactionManager(), "during-backup", "2", SynchronousCommit.LOCAL);
-        Lsn backupEnd = primary.finishBackup(start);
+        Lsn backupEnd = primary.finishBackup(start).endLsn();
         Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
-                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "test")
+                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "test", false)
                         .format(SEG));
 
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
@@ -208,6 +208,91 @@ class EngineTest {
         await(() -> "4".equals(get(again.transactionManager(), "after-restart")));
         again.shutdown();
         primary.shutdown();
+    }
+
+    @Test
+    void backupTakenFromAStandbyEndsAtItsReplayPositionAndKeepsTransactionsPendingAtItsStart() throws Exception {
+        Path primaryDir = tmp.resolve("primary");
+        Engine.initialize(primaryDir, SEG);
+        Engine primary = Engine.open(primaryDir, opts());
+        put(primary.transactionManager(), "before", "1", SynchronousCommit.LOCAL);
+        Engine standby = openStandbyCopy(primary, primaryDir, tmp.resolve("standby"));
+        put(primary.transactionManager(), "committed", "2", SynchronousCommit.LOCAL);
+        Lsn bigStart = primary.wal().insertPosition();
+        Transaction big = primary.transactionManager().begin();
+        for (int i = 0; i < 10; i++) {
+            big.put(key("big" + i), ("v" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        Lsn commit = big.commit(SynchronousCommit.LOCAL);
+        // the standby has the big transaction's first records, not its commit: pending at the backup's start
+        Lsn middle = bigStart.plus(commit.minus(bigStart) / 2);
+        streamUpTo(primary, standby.receiverWriter(), standby.receiverWriter().flushedLsn(), middle);
+        await(() -> "2".equals(get(standby.transactionManager(), "committed")));
+        await(() -> standby.lastReplayLsn().isAfter(bigStart));
+
+        Path copyDir = tmp.resolve("copy");
+        Files.createDirectories(copyDir.resolve("global"));
+        Files.createDirectories(copyDir.resolve("pg_wal"));
+        Engine.BackupStart start = standby.createBackupCheckpoint(copyDir.resolve("base"));
+        assertThat(start.fromStandby()).isTrue();
+        assertThat(start.startLsn()).as("redo point at or before the pending transaction's first record")
+                .isLessThanOrEqualTo(bigStart);
+        put(primary.transactionManager(), "during", "3", SynchronousCommit.LOCAL);
+        stream(primary, standby.receiverWriter(), middle);
+        await(() -> "3".equals(get(standby.transactionManager(), "during")));
+        Engine.BackupEnd end = standby.finishBackup(start);
+        assertThat(end.endLsn()).isEqualTo(standby.lastReplayLsn()).isGreaterThan(commit);
+        Files.write(copyDir.resolve(ControlFile.RELATIVE_PATH), end.controlFile());
+        Files.writeString(copyDir.resolve(BackupLabel.FILE_NAME), new BackupLabel(start.startLsn(),
+                start.checkPointLsn(), start.timeline(), Instant.now(), "from standby", true).format(SEG));
+        put(primary.transactionManager(), "after", "4", SynchronousCommit.LOCAL);
+
+        Engine copy = Engine.open(copyDir, opts().withStandbyMode(true));
+        assertThat(copy.isConsistent()).as("not before replay reaches the backup's end").isFalse();
+        WalReceiverWriter rw = copy.receiverWriter();
+        // the copy streams from the primary: up to just before the backup's end, then on
+        Lsn shortOfEnd = new Lsn(end.endLsn().value() - 1);
+        streamUpTo(primary, rw, rw.flushedLsn(), shortOfEnd);
+        Thread.sleep(200);
+        assertThat(copy.isConsistent()).isFalse();
+        stream(primary, rw, shortOfEnd);
+        await(copy::isConsistent);
+        await(() -> "4".equals(get(copy.transactionManager(), "after")));
+        for (String k : List.of("before", "committed", "during")) {
+            assertThat(get(copy.transactionManager(), k)).isNotNull();
+        }
+        assertThat(get(copy.transactionManager(), "big9")).isEqualTo("v9");
+        assertThat(copy.controlFile().backupEndRequired()).isFalse();
+        copy.shutdown();
+        standby.shutdown();
+        primary.shutdown();
+    }
+
+    /** A standby cloned from {@code primary} by a base backup, streamed up to date. */
+    private static Engine openStandbyCopy(Engine primary, Path primaryDir, Path standbyDir) throws Exception {
+        Files.createDirectories(standbyDir.resolve("global"));
+        Files.createDirectories(standbyDir.resolve("pg_wal"));
+        Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
+        Files.write(standbyDir.resolve(ControlFile.RELATIVE_PATH), primary.finishBackup(start).controlFile());
+        Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME), new BackupLabel(start.startLsn(),
+                start.checkPointLsn(), start.timeline(), Instant.now(), "t", false).format(SEG));
+        Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
+        stream(primary, standby.receiverWriter(), standby.receiverWriter().flushedLsn());
+        await(standby::isConsistent);
+        return standby;
+    }
+
+    /** Streams WAL bytes {@code [from, upTo)}, in small pieces, and flushes them. */
+    private static void streamUpTo(Engine primary, WalReceiverWriter rw, Lsn from, Lsn upTo) {
+        primary.wal().flushAll();
+        byte[] buf = new byte[100];
+        Lsn pos = from;
+        while (pos.isBefore(upTo)) {
+            int n = primary.wal().readRaw(pos, buf, 0, (int) Math.min(buf.length, upTo.minus(pos)));
+            rw.write(pos, buf, 0, n);
+            pos = pos.plus(n);
+        }
+        rw.flush();
     }
 
     /** What a walsender and walreceiver do between them: copy flushed WAL bytes. */
@@ -264,9 +349,9 @@ class EngineTest {
         Files.createDirectories(standbyDir.resolve("pg_wal"));
         Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
         Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
-        Lsn backupEnd = primary.finishBackup(start);
+        Lsn backupEnd = primary.finishBackup(start).endLsn();
         Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
-                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "t").format(SEG));
+                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "t", false).format(SEG));
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
         WalReceiverWriter rw = standby.receiverWriter();
 
@@ -331,7 +416,7 @@ class EngineTest {
         Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
         primary.finishBackup(start);
         Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
-                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "t").format(SEG));
+                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "t", false).format(SEG));
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true).withWalKeep(SEG, 0));
         String big = "z".repeat(3000);
         for (int i = 0; i < 1500; i++) { // ~4.5MB

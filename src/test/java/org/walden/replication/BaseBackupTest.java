@@ -100,6 +100,8 @@ class BaseBackupTest {
             reader.feed(tar.toByteArray(), 0, tar.size());
             assertThat(reader.ended()).isTrue();
             assertThat(members.keySet().iterator().next()).isEqualTo("backup_label");
+            assertThat(List.copyOf(members.keySet())).as("pg_control once the backup has ended (no WAL asked for)")
+                    .last().isEqualTo("global/pg_control");
             assertThat(members).containsKeys("PG_VERSION", "postgresql.conf", "postgresql.auto.conf",
                     "global/", "global/pg_control", "pg_wal/", "pg_wal/archive_status/", "pg_replslot/",
                     "pg_stat_tmp/", "base/", "base/000010.sst", "base/CURRENT", "base/sub/", "base/sub/OPTIONS");

@@ -59,11 +59,11 @@ final class TestBackupSource implements BackupSource {
         Files.writeString(snap.resolve("CURRENT"), "MANIFEST-000005\n");
         Files.createDirectories(snap.resolve("sub"));
         Files.writeString(snap.resolve("sub/OPTIONS"), "[DBOptions]\n");
-        return new StartedBackup(redo, checkpoint, wal.timeline(), Instant.parse("2026-11-21T19:58:14Z"), snap, "base");
+        return new StartedBackup(redo, checkpoint, wal.timeline(), Instant.parse("2026-11-21T19:58:14Z"), snap, "base", false);
     }
 
     @Override
-    public Lsn stopBackup(StartedBackup backup) throws IOException {
+    public StoppedBackup stopBackup(StartedBackup backup) throws IOException {
         stops++;
         Lsn end = wal.appendPattern(0x60);
         try (var s = Files.walk(backup.storageSnapshotDir())) {
@@ -71,6 +71,6 @@ final class TestBackupSource implements BackupSource {
                 Files.deleteIfExists(p);
             }
         }
-        return end;
+        return new StoppedBackup(end, Files.readAllBytes(dataDir.resolve(CONTROL_FILE)));
     }
 }

@@ -10,7 +10,8 @@ import org.walden.test.TestCluster;
  * Cascading replication (issue 3 part 7), as PostgreSQL's 001_stream_rep sets it up: primary →
  * standby1 → standby2. standby2 streams from standby1's walsender, which sends what standby1's
  * walreceiver has flushed; rows written on the primary appear on standby2, and
- * pg_stat_replication on standby1 lists standby2.
+ * pg_stat_replication on standby1 lists standby2; its pg_stat_activity and log show both of its
+ * replication roles at work.
  */
 class CascadingReplicationIT {
 
@@ -51,6 +52,11 @@ class CascadingReplicationIT {
                     .isEqualTo("startup\nwalreceiver\nwalsender");
             assertThat(standby2.psql("SELECT status, sender_port = " + standby1.port() + " FROM pg_stat_wal_receiver"))
                     .isEqualTo("streaming|t");
+            // what PostgreSQL's process titles show in ps: here in pg_stat_activity and the log
+            assertThat(standby1.psql("SELECT state, query FROM pg_stat_activity WHERE backend_type = 'walsender'"))
+                    .startsWith("active|START_REPLICATION ");
+            assertThat(standby1.pollLogContains("application \"standby2\": catchup -> streaming at ")).isTrue();
+            assertThat(standby1.logContains("walreceiver: starting -> streaming at ")).isTrue();
 
             // more writes keep flowing through the middle standby
             primary.psql("UPDATE c SET v = 'updated' WHERE id <= 10");
