@@ -45,6 +45,10 @@ final class BasebackupCommand implements Callable<Integer> {
     @Option(names = {"-c", "--checkpoint"}, defaultValue = "fast", description = "set fast or spread checkpointing")
     String checkpoint;
 
+    @Option(names = {"-r", "--max-rate"}, paramLabel = "RATE",
+            description = "maximum transfer rate to transfer data directory (in kB/s, or use suffix \"k\" or \"M\")")
+    String maxRate;
+
     @Option(names = {"-l", "--label"}, defaultValue = "pg_basebackup base backup", description = "set backup label")
     String label;
 
@@ -93,13 +97,55 @@ final class BasebackupCommand implements Callable<Integer> {
             main.err.println("pg_basebackup: error: --create-slot needs a slot to be specified using --slot");
             return 1;
         }
+        int maxRateKb = 0;
+        if (maxRate != null) {
+            try {
+                maxRateKb = parseMaxRate(maxRate);
+            } catch (IllegalArgumentException e) {
+                main.err.println("pg_basebackup: error: " + e.getMessage());
+                return 1;
+            }
+        }
         String password = askPassword ? readPassword() : System.getenv("PGPASSWORD");
         String h = host != null ? host : env("PGHOST", "localhost");
         int p = port != null ? port : Integer.parseInt(env("PGPORT", "5432"));
         String u = user != null ? user : env("PGUSER", System.getProperty("user.name"));
         return ClusterFactory.baseBackup(new ClusterFactory.BaseBackupOptions(h, p, u, password,
                 targetDir.toAbsolutePath().normalize(), fmt, wal, writeRecoveryConf, createSlot, slot, progress,
-                verbose, checkpoint, label), main.out, main.err);
+                verbose, checkpoint, label, maxRateKb), main.out, main.err);
+    }
+
+    /** The server's MAX_RATE bounds, in kB/s (basebackup_throttle's MAX_RATE_LOWER/UPPER). */
+    static final int MAX_RATE_LOWER_KB = 32;
+    static final int MAX_RATE_UPPER_KB = 1024 * 1024;
+
+    /**
+     * --max-rate as pg_basebackup reads it: a number of kB/s, optionally followed by "k" (the
+     * default unit) or "M"; IllegalArgumentException with pg_basebackup's message otherwise.
+     */
+    static int parseMaxRate(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("\\s*([+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?)\\s*(.*?)\\s*").matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("transfer rate \"" + text + "\" is not a valid value");
+        }
+        double kb = Double.parseDouble(m.group(1));
+        if (kb <= 0) {
+            throw new IllegalArgumentException("transfer rate must be greater than zero");
+        }
+        String suffix = m.group(2);
+        if (suffix.equals("M")) {
+            kb *= 1024;
+        } else if (!suffix.isEmpty() && !suffix.equals("k")) {
+            throw new IllegalArgumentException("invalid --max-rate unit: \"" + suffix + "\"");
+        }
+        if (kb >= 0x1_0000_0000L) {
+            throw new IllegalArgumentException("transfer rate \"" + text + "\" exceeds integer range");
+        }
+        if (kb < MAX_RATE_LOWER_KB || kb > MAX_RATE_UPPER_KB) {
+            throw new IllegalArgumentException("transfer rate \"" + text + "\" is out of range");
+        }
+        return (int) kb;
     }
 
     private static String normalize(String value, String... allowed) {

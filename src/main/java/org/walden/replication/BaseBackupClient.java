@@ -57,11 +57,20 @@ public final class BaseBackupClient {
      * @param label           -l
      * @param manifest        false with --no-manifest
      * @param applicationName put into primary_conninfo when not null
+     * @param maxRateKb       -r/--max-rate in kB/s (0: unlimited); the server throttles
      */
     public record Options(String host, int port, String user, String password, Path pgdata, boolean tarFormat,
                           WalMethod walMethod, boolean writeRecoveryConf, boolean createSlot, String slot,
                           boolean progress, boolean verbose, boolean fastCheckpoint, String label, boolean manifest,
-                          String applicationName) {
+                          String applicationName, int maxRateKb) {
+        public Options(String host, int port, String user, String password, Path pgdata, boolean tarFormat,
+                       WalMethod walMethod, boolean writeRecoveryConf, boolean createSlot, String slot,
+                       boolean progress, boolean verbose, boolean fastCheckpoint, String label, boolean manifest,
+                       String applicationName) {
+            this(host, port, user, password, pgdata, tarFormat, walMethod, writeRecoveryConf, createSlot, slot,
+                    progress, verbose, fastCheckpoint, label, manifest, applicationName, 0);
+        }
+
         /** pg_basebackup's defaults for a target directory. */
         public static Options defaults(Path pgdata) {
             return new Options(null, 5432, null, null, pgdata, false, WalMethod.STREAM, false, false, null, false,
@@ -225,6 +234,9 @@ public final class BaseBackupClient {
             b.append(",  CHECKPOINT 'fast'");
         }
         b.append(",  WAIT 0");
+        if (o.maxRateKb() > 0) {
+            b.append(",  MAX_RATE ").append(o.maxRateKb());
+        }
         b.append(o.manifest() ? ",  MANIFEST 'yes'" : "");
         b.append(",  TARGET 'client')");
         return b.toString();

@@ -184,5 +184,12 @@ class BaseBackupClientTest {
         assertThat(BaseBackupClient.parseSegmentSize("1GB")).isEqualTo(1024L * 1024 * 1024);
         assertThat(BaseBackupClient.baseBackupCommand(BaseBackupClient.Options.defaults(Path.of("/x"))))
                 .isEqualTo("BASE_BACKUP ( LABEL 'pg_basebackup base backup',  WAIT 0,  MANIFEST 'yes',  TARGET 'client')");
+        BaseBackupClient.Options d = BaseBackupClient.Options.defaults(Path.of("/x"));
+        BaseBackupClient.Options throttled = new BaseBackupClient.Options(d.host(), d.port(), d.user(), d.password(),
+                d.pgdata(), true, BaseBackupClient.WalMethod.FETCH, false, false, null, true, false, true, d.label(),
+                true, null, 1024);
+        assertThat(BaseBackupClient.baseBackupCommand(throttled)).isEqualTo("BASE_BACKUP ( LABEL "
+                + "'pg_basebackup base backup',  PROGRESS,  WAL,  CHECKPOINT 'fast',  WAIT 0,  MAX_RATE 1024,  "
+                + "MANIFEST 'yes',  TARGET 'client')");
     }
 }
