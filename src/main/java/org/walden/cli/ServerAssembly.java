@@ -150,23 +150,18 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
             if (receiverThread != null) {
                 receiverThread.start();
             }
-            if (standby) {
-                awaitConsistency(engine, settings);
-            }
             if (receiver != null) {
                 receiver.setPid(Status.WALRECEIVER_PID);
                 receiver.setHotStandbyFeedback(() -> settings.getBool("hot_standby_feedback"),
                         engine::standbyFeedbackXmin);
             }
-            if (standby) {
-                pm.setNormalConnectionGate(() -> hotStandbyGate(engine, settings));
-            }
             pm.installSignalHandlers();
-            pm.start();
             if (standby) {
-                // pg_ctl reads "standby" as ready: a hot standby accepting read-only connections
-                org.walden.server.config.PostmasterPidFile.setStatus(dataDir,
-                        org.walden.server.config.PostmasterPidFile.STANDBY);
+                pm.setConnectionGate(replication -> recoveryGate(engine, settings, replication));
+                pm.startAsStandby();
+                Thread.ofVirtual().name("hot-standby-begins").start(() -> announceHotStandby(engine, settings, pm));
+            } else {
+                pm.start();
             }
             return server;
         } catch (IOException e) {
@@ -179,36 +174,44 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
     }
 
     /**
-     * A hot standby admits connections only once redo has reached a consistent state (the
-     * backup's end or the minimum recovery point), as PostgreSQL's postmaster waits for
-     * PMSIGNAL_BEGIN_HOT_STANDBY; until then it does not listen, and ctl start keeps waiting.
+     * canAcceptConnections in recovery: until redo is consistent (the backup's end or the
+     * minimum recovery point) nobody is admitted, replication connections included; after that,
+     * with hot_standby off, normal connections are refused while recovery lasts (PostgreSQL 15's
+     * words); replication connections, for cascading standbys, are accepted.
      */
-    private static void awaitConsistency(Engine engine, GucServerSettings settings) {
-        if (engine.isConsistent()) {
-            return;
+    static PgException recoveryGate(Engine engine, GucServerSettings settings, boolean replication) {
+        if (!engine.inRecovery()) {
+            return null;
         }
-        PgLog.log("waiting for a consistent recovery state before accepting read-only connections");
-        while (!engine.isConsistent()) {
-            try {
-                Thread.sleep(CONSISTENCY_POLL_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new PgException(PgException.Severity.FATAL, SqlState.ADMIN_SHUTDOWN,
-                        "interrupted while waiting for a consistent recovery state", null, null, e);
-            }
+        if (!engine.isConsistent()) {
+            return PgException.fatal(SqlState.CANNOT_CONNECT_NOW, "the database system is not yet accepting connections")
+                    .withDetail("Consistent recovery state has not been yet reached.");
         }
-    }
-
-    /**
-     * hot_standby = off: while in recovery a standby refuses normal connections (PostgreSQL 15's
-     * words); replication connections, for cascading standbys, are still accepted.
-     */
-    static PgException hotStandbyGate(Engine engine, GucServerSettings settings) {
-        if (!engine.inRecovery() || settings.getBool("hot_standby")) {
+        if (replication || settings.getBool("hot_standby")) {
             return null;
         }
         return PgException.fatal(SqlState.CANNOT_CONNECT_NOW, "the database system is not accepting connections")
                 .withDetail("Hot standby mode is disabled.");
+    }
+
+    /**
+     * PMSIGNAL_BEGIN_HOT_STANDBY: once redo is consistent, a hot standby says it admits
+     * read-only queries. Gives up when recovery or the server ends first.
+     */
+    private static void announceHotStandby(Engine engine, GucServerSettings settings, Postmaster pm) {
+        try {
+            while (!engine.isConsistent()) {
+                if (!engine.inRecovery() || pm.state().compareTo(Postmaster.PmState.RUNNING) > 0) {
+                    return;
+                }
+                Thread.sleep(CONSISTENCY_POLL_MS);
+            }
+        } catch (InterruptedException e) {
+            return;
+        }
+        if (settings.getBool("hot_standby") && engine.inRecovery()) {
+            pm.hotStandbyBegins();
+        }
     }
 
     private void shutdownEngine() {

@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.walden.common.PgException;
@@ -120,7 +119,8 @@ public final class Postmaster {
     private Thread shutdownThread;
     private volatile Runnable promoteHandler;
     /** Read by connection threads; set by the integrator. */
-    private volatile Supplier<PgException> normalConnectionGate;
+    private volatile ConnectionGate connectionGate;
+    private volatile boolean standby;
 
     public Postmaster(Path dataDir, ServerSettings settings, SqlEngine engine, ReplicationHandler replicationHandler,
                       Clock clock) {
@@ -173,7 +173,7 @@ public final class Postmaster {
             setState(PmState.STOPPED);
             throw e;
         }
-        PostmasterPidFile.setStatus(dataDir, PostmasterPidFile.READY);
+        PostmasterPidFile.setStatus(dataDir, standby ? PostmasterPidFile.STANDBY : PostmasterPidFile.READY);
         for (ServerSocketChannel l : listeners) {
             Thread.ofVirtual().name("postmaster-accept-" + l.getLocalAddress()).start(() -> serverLoop(l));
         }
@@ -188,7 +188,9 @@ public final class Postmaster {
         } finally {
             lock.unlock();
         }
-        log.info("database system is ready to accept connections");
+        if (!standby) {
+            log.info("database system is ready to accept connections");
+        }
     }
 
     /** pg_hba.conf at start: an error is logged with its line, then FATAL "could not load pg_hba.conf". */
@@ -321,22 +323,42 @@ public final class Postmaster {
 
     // ------------------------------------------------------------------ children
 
-    /**
-     * Who may connect besides the postmaster's own state: the integrator installs a check for
-     * recovery (a standby not yet consistent answers 57P03 "the database system is not yet
-     * accepting connections"). Returns null to admit, or the FATAL to send. Not asked for
-     * replication connections.
-     */
-    public void setNormalConnectionGate(Supplier<PgException> gate) {
-        this.normalConnectionGate = gate;
+    /** Who may connect, asked after the postmaster's own state checks (canAcceptConnections). */
+    @FunctionalInterface
+    public interface ConnectionGate {
+        /** Null to admit the connection, or the FATAL to send. */
+        PgException refusal(boolean replication);
     }
 
-    /** 57P03 while shutting down or starting, then the gate for normal connections (canAcceptConnections). */
+    /**
+     * The integrator's check for recovery: a standby not yet consistent refuses everyone with
+     * 57P03 "the database system is not yet accepting connections"; with hot_standby off it
+     * refuses normal connections only.
+     */
+    public void setConnectionGate(ConnectionGate gate) {
+        this.connectionGate = gate;
+    }
+
+    /**
+     * A standby: {@link #start} writes "standby" into postmaster.pid (pg_ctl takes it as started)
+     * and logs no "ready" line; {@link #hotStandbyBegins} logs it once queries are admitted.
+     */
+    public void startAsStandby() throws IOException {
+        this.standby = true;
+        start();
+    }
+
+    /** PMSIGNAL_BEGIN_HOT_STANDBY: redo is consistent and read-only queries are admitted. */
+    public void hotStandbyBegins() {
+        log.info("database system is ready to accept read-only connections");
+    }
+
+    /** 57P03 while shutting down or starting, then the connection gate (canAcceptConnections). */
     void checkCanAcceptConnections(boolean replication) {
         checkCanAcceptConnections();
-        Supplier<PgException> gate = normalConnectionGate;
-        if (!replication && gate != null) {
-            PgException refusal = gate.get();
+        ConnectionGate gate = connectionGate;
+        if (gate != null) {
+            PgException refusal = gate.refusal(replication);
             if (refusal != null) {
                 throw refusal;
             }

@@ -1,10 +1,13 @@
 package org.walden.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -90,6 +93,46 @@ class BaseBackupFromStandbyIT {
             // pg_basebackup -R writes no application_name: the walreceiver's default name shows
             assertThat(standby.psql("SELECT application_name, state FROM pg_stat_replication"))
                     .isEqualTo("walreceiver|streaming");
+        }
+    }
+
+    /**
+     * A copy without its WAL (-X none) whose upstream is unreachable cannot become consistent:
+     * it runs (pg_ctl start returns) but refuses every connection, replication ones included,
+     * with PostgreSQL's 57P03; pointed at the primary it replays past the backup's end and
+     * admits read-only queries.
+     */
+    @Test
+    void aCopyRefusesConnectionsUntilItHasReplayedPastTheBackupsEnd() throws Exception {
+        String pgBasebackup = PgPrograms.require("pg_basebackup");
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node primary = cluster.initPrimary("primary");
+            primary.start();
+            primary.psql("CREATE TABLE t (id integer PRIMARY KEY)");
+            primary.psql("INSERT INTO t VALUES (1), (2), (3)");
+            Path copyDir = cluster.root().resolve("backups/nowal");
+            PgPrograms.run(List.of(pgBasebackup, "-h", "127.0.0.1", "-p", Integer.toString(primary.port()), "-U",
+                    "postgres", "-D", copyDir.toString(), "-X", "none", "-c", "fast")).check("pg_basebackup -X none");
+            TestCluster.Node copy = cluster.initFromBackup(primary, "nowal", "copy", true);
+            copy.appendConf("primary_conninfo = 'host=127.0.0.1 port=1 user=postgres'\n");
+            copy.start();
+            for (String replication : List.of("false", "true")) {
+                assertThatThrownBy(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + copy.port()
+                        + "/postgres?user=postgres&replication=" + replication + "&assumeMinServerVersion=9.4"
+                        + "&preferQueryMode=simple").close())
+                        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("57P03"))
+                        .hasMessageContaining("the database system is not yet accepting connections");
+            }
+            assertThat(copy.logContains("Consistent recovery state has not been yet reached.")).isTrue();
+
+            copy.stop();
+            copy.appendConf("primary_conninfo = 'host=127.0.0.1 port=" + primary.port() + " user=postgres'\n");
+            copy.start();
+            assertThat(copy.pollLogContains("database system is ready to accept read-only connections")).isTrue();
+            assertThat(copy.psql("SELECT count(*) FROM t")).isEqualTo("3");
+            String log = Files.readString(copy.logFile());
+            assertThat(log.indexOf("consistent recovery state reached"))
+                    .isPositive().isLessThan(log.indexOf("database system is ready to accept read-only connections"));
         }
     }
 }

@@ -537,7 +537,7 @@ class PostmasterTest {
 
     @Test
     void connectionGateRefusesNormalConnectionsOnly() throws Exception {
-        pm.setNormalConnectionGate(() -> new PgException(PgException.Severity.FATAL,
+        pm.setConnectionGate(replication -> replication ? null : new PgException(PgException.Severity.FATAL,
                 org.walden.common.SqlState.CANNOT_CONNECT_NOW, "the database system is not yet accepting connections",
                 "Consistent recovery state has not been yet reached.", null, null));
         assertThatThrownBy(() -> jdbc("u_trust", null, "postgres"))
@@ -547,7 +547,7 @@ class PostmasterTest {
                 + " user=rep replication=true"))) {
             assertThat(c.backendPid()).isPositive();
         }
-        pm.setNormalConnectionGate(() -> null);
+        pm.setConnectionGate(replication -> null);
         jdbc("u_trust", null, "postgres").close();
     }
 
