@@ -163,15 +163,10 @@ class EngineTest {
 
         // a base backup, as BASE_BACKUP will make it
         Path standbyDir = tmp.resolve("standby");
-        Files.createDirectories(standbyDir.resolve("global"));
-        Files.createDirectories(standbyDir.resolve("pg_wal"));
-        Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
-        Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
-        put(primary.transactionManager(), "during-backup", "2", SynchronousCommit.LOCAL);
-        Lsn backupEnd = primary.finishBackup(start).endLsn();
-        Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
-                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "test", false)
-                        .format(SEG));
+        BackupMade backup = takeBackup(primary, standbyDir,
+                () -> put(primary.transactionManager(), "during-backup", "2", SynchronousCommit.LOCAL));
+        Engine.BackupStart start = backup.start();
+        Lsn backupEnd = backup.endLsn();
 
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
         assertThat(standby.inRecovery()).isTrue();
@@ -216,7 +211,7 @@ class EngineTest {
         Engine.initialize(primaryDir, SEG);
         Engine primary = Engine.open(primaryDir, opts());
         put(primary.transactionManager(), "before", "1", SynchronousCommit.LOCAL);
-        Engine standby = openStandbyCopy(primary, primaryDir, tmp.resolve("standby"));
+        Engine standby = openStandbyCopy(primary, tmp.resolve("standby"));
         put(primary.transactionManager(), "committed", "2", SynchronousCommit.LOCAL);
         Lsn bigStart = primary.wal().insertPosition();
         Transaction big = primary.transactionManager().begin();
@@ -231,27 +226,22 @@ class EngineTest {
         await(() -> standby.lastReplayLsn().isAfter(bigStart));
 
         Path copyDir = tmp.resolve("copy");
-        Files.createDirectories(copyDir.resolve("global"));
-        Files.createDirectories(copyDir.resolve("pg_wal"));
-        Engine.BackupStart start = standby.createBackupCheckpoint(copyDir.resolve("base"));
-        assertThat(start.fromStandby()).isTrue();
-        assertThat(start.startLsn()).as("redo point at or before the pending transaction's first record")
+        BackupMade backup = takeBackup(standby, copyDir, () -> {
+            put(primary.transactionManager(), "during", "3", SynchronousCommit.LOCAL);
+            stream(primary, standby.receiverWriter(), middle);
+            await(() -> "3".equals(get(standby.transactionManager(), "during")));
+        });
+        assertThat(backup.start().fromStandby()).isTrue();
+        assertThat(backup.start().startLsn()).as("redo point at or before the pending transaction's first record")
                 .isLessThanOrEqualTo(bigStart);
-        put(primary.transactionManager(), "during", "3", SynchronousCommit.LOCAL);
-        stream(primary, standby.receiverWriter(), middle);
-        await(() -> "3".equals(get(standby.transactionManager(), "during")));
-        Engine.BackupEnd end = standby.finishBackup(start);
-        assertThat(end.endLsn()).isEqualTo(standby.lastReplayLsn()).isGreaterThan(commit);
-        Files.write(copyDir.resolve(ControlFile.RELATIVE_PATH), end.controlFile());
-        Files.writeString(copyDir.resolve(BackupLabel.FILE_NAME), new BackupLabel(start.startLsn(),
-                start.checkPointLsn(), start.timeline(), Instant.now(), "from standby", true).format(SEG));
+        assertThat(backup.endLsn()).isEqualTo(standby.lastReplayLsn()).isGreaterThan(commit);
         put(primary.transactionManager(), "after", "4", SynchronousCommit.LOCAL);
 
         Engine copy = Engine.open(copyDir, opts().withStandbyMode(true));
         assertThat(copy.isConsistent()).as("not before replay reaches the backup's end").isFalse();
         WalReceiverWriter rw = copy.receiverWriter();
         // the copy streams from the primary: up to just before the backup's end, then on
-        Lsn shortOfEnd = new Lsn(end.endLsn().value() - 1);
+        Lsn shortOfEnd = new Lsn(backup.endLsn().value() - 1);
         streamUpTo(primary, rw, rw.flushedLsn(), shortOfEnd);
         Thread.sleep(200);
         assertThat(copy.isConsistent()).isFalse();
@@ -268,14 +258,34 @@ class EngineTest {
         primary.shutdown();
     }
 
+    /** What happens while a backup runs (between its start and end). */
+    interface Step {
+        void run() throws Exception;
+    }
+
+    record BackupMade(Engine.BackupStart start, Lsn endLsn) {
+    }
+
+    /**
+     * A base backup of {@code source} (primary or standby) into {@code dir}, as BASE_BACKUP makes
+     * it: storage snapshot, then {@code during}, then pg_control from the backup's end and the
+     * backup_label.
+     */
+    private static BackupMade takeBackup(Engine source, Path dir, Step during) throws Exception {
+        Files.createDirectories(dir.resolve("global"));
+        Files.createDirectories(dir.resolve("pg_wal"));
+        Engine.BackupStart start = source.createBackupCheckpoint(dir.resolve("base"));
+        during.run();
+        Engine.BackupEnd end = source.finishBackup(start);
+        Files.write(dir.resolve(ControlFile.RELATIVE_PATH), end.controlFile());
+        Files.writeString(dir.resolve(BackupLabel.FILE_NAME), new BackupLabel(start.startLsn(),
+                start.checkPointLsn(), start.timeline(), Instant.now(), "test", start.fromStandby()).format(SEG));
+        return new BackupMade(start, end.endLsn());
+    }
+
     /** A standby cloned from {@code primary} by a base backup, streamed up to date. */
-    private static Engine openStandbyCopy(Engine primary, Path primaryDir, Path standbyDir) throws Exception {
-        Files.createDirectories(standbyDir.resolve("global"));
-        Files.createDirectories(standbyDir.resolve("pg_wal"));
-        Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
-        Files.write(standbyDir.resolve(ControlFile.RELATIVE_PATH), primary.finishBackup(start).controlFile());
-        Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME), new BackupLabel(start.startLsn(),
-                start.checkPointLsn(), start.timeline(), Instant.now(), "t", false).format(SEG));
+    private static Engine openStandbyCopy(Engine primary, Path standbyDir) throws Exception {
+        takeBackup(primary, standbyDir, () -> { });
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
         stream(primary, standby.receiverWriter(), standby.receiverWriter().flushedLsn());
         await(standby::isConsistent);
@@ -345,13 +355,9 @@ class EngineTest {
         Engine.initialize(primaryDir, SEG);
         Engine primary = Engine.open(primaryDir, opts());
         Path standbyDir = tmp.resolve("standby");
-        Files.createDirectories(standbyDir.resolve("global"));
-        Files.createDirectories(standbyDir.resolve("pg_wal"));
-        Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
-        Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
-        Lsn backupEnd = primary.finishBackup(start).endLsn();
-        Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
-                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "t", false).format(SEG));
+        BackupMade backup = takeBackup(primary, standbyDir, () -> { });
+        Engine.BackupStart start = backup.start();
+        Lsn backupEnd = backup.endLsn();
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
         WalReceiverWriter rw = standby.receiverWriter();
 
@@ -410,13 +416,7 @@ class EngineTest {
         Engine.initialize(primaryDir, SEG);
         Engine primary = Engine.open(primaryDir, opts());
         Path standbyDir = tmp.resolve("standby");
-        Files.createDirectories(standbyDir.resolve("global"));
-        Files.createDirectories(standbyDir.resolve("pg_wal"));
-        Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
-        Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
-        primary.finishBackup(start);
-        Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
-                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "t", false).format(SEG));
+        takeBackup(primary, standbyDir, () -> { });
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true).withWalKeep(SEG, 0));
         String big = "z".repeat(3000);
         for (int i = 0; i < 1500; i++) { // ~4.5MB
