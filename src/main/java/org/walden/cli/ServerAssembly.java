@@ -142,7 +142,8 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                     : Thread.ofPlatform().name("walreceiver").daemon(true).unstarted(receiver::run);
             ServerAssembly server = new ServerAssembly(pm, engine, receiver, receiverThread);
             if (syncRep != null) {
-                pm.addShutdownTask(syncRep::shutdown); // waiting commits leave before storage closes
+                pm.addTerminationHook(syncRep::beginShutdown); // fast shutdown: waiting commits leave at once
+                pm.addShutdownTask(syncRep::shutdown); // and before storage closes
             }
             pm.addShutdownTask(server::shutdownEngine);
             server.startArchiver(archiver);

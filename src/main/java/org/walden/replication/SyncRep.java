@@ -395,17 +395,30 @@ public final class SyncRep implements CommitWaiter {
     }
 
     /**
-     * The postmaster's shutdown: every waiter leaves with FATAL 57P01 (its commit is applied
-     * locally by the transaction layer, as PostgreSQL's is already in its WAL); waits up to
-     * {@link #SHUTDOWN_DRAIN_MS} for them to leave, so storage is not closed under them.
+     * A fast shutdown terminates the backends: the waiters, which outlast a terminate while the
+     * server runs, leave now with FATAL 57P01 instead of holding the shutdown up. Returns at once.
      */
-    public void shutdown() {
+    public void beginShutdown() {
         lock.lock();
         try {
             shuttingDown = true;
             for (TreeSet<Waiter> q : queues.values()) {
                 q.forEach(w -> w.released.signal());
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The postmaster's shutdown: every waiter leaves with FATAL 57P01 (its commit is applied
+     * locally by the transaction layer, as PostgreSQL's is already in its WAL); waits up to
+     * {@link #SHUTDOWN_DRAIN_MS} for them to leave, so storage is not closed under them.
+     */
+    public void shutdown() {
+        beginShutdown();
+        lock.lock();
+        try {
             long deadline = clock.millis() + SHUTDOWN_DRAIN_MS;
             while (queues.values().stream().anyMatch(q -> !q.isEmpty())) {
                 long left = deadline - clock.millis();

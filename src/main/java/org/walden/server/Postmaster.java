@@ -110,6 +110,7 @@ public final class Postmaster {
     /** Guarded by lock; null until a shutdown is requested. */
     private volatile ShutdownMode shutdownMode;
     private final List<Runnable> shutdownTasks = new ArrayList<>();
+    private final List<Runnable> terminationHooks = new ArrayList<>();
 
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private final List<Path> socketFiles = new ArrayList<>();
@@ -525,6 +526,20 @@ public final class Postmaster {
         }
     }
 
+    /**
+     * A task run when a fast shutdown terminates the backends, before waiting for them (e.g.
+     * ending the synchronous replication waits, which outlast a terminate otherwise). Must not
+     * block: it runs under the postmaster's lock.
+     */
+    public void addTerminationHook(Runnable hook) {
+        lock.lock();
+        try {
+            terminationHooks.add(hook);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A task for the shutdown sequence after the backends have gone (the shutdown checkpoint). */
     public void addShutdownTask(Runnable task) {
         lock.lock();
@@ -636,6 +651,7 @@ public final class Postmaster {
                 if (shutdownMode == ShutdownMode.FAST) {
                     if (!terminated) {
                         backends.forEach(ChildProcess::terminate);
+                        terminationHooks.forEach(Runnable::run);
                         terminated = true;
                         fastDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHILD_EXIT_WAIT_MS);
                     } else if (System.nanoTime() - fastDeadline > 0) {

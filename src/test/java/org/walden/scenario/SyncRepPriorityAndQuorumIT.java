@@ -205,11 +205,19 @@ class SyncRepPriorityAndQuorumIT {
             });
             Thread.sleep(500);
             assertThat(commit.isDone()).isFalse();
-            primary.stop(); // fast: must not hang on the waiting commit
+            primary.stop(); // fast: the waiting commit is ended as the backends are terminated
             Throwable t = catchThrowableOfType(java.util.concurrent.ExecutionException.class,
                     () -> commit.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-            assertThat(t).isNotNull();
+            assertThat(t).hasRootCauseInstanceOf(SQLException.class);
+            SQLException e = (SQLException) t.getCause().getCause();
+            assertThat(e.getSQLState()).as("terminated, not cut off after the postmaster's grace").isEqualTo("57P01");
+            assertThat(e.getMessage()).contains("terminating connection due to administrator command");
         }
+        assertThat(primary.logContains("backends did not exit in time")).isFalse();
+        // as in PostgreSQL, the commit was in the WAL: after the restart it is there
+        primary.appendConf("synchronous_standby_names = ''\n");
+        primary.start();
+        assertThat(primary.psql("SELECT v FROM t WHERE id = 20")).isEqualTo("waiting at shutdown");
     }
 
     private static String read(Path p) {
