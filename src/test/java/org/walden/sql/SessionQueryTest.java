@@ -57,6 +57,26 @@ class SessionQueryTest {
     }
 
     @Test
+    void functionsInFrom() {
+        Client.Result r = c.q("SELECT * FROM generate_series(1, 5) AS i WHERE i % 2 = 1 ORDER BY i DESC");
+        assertThat(r.columns().get(0).name()).isEqualTo("i");
+        assertThat(r.columns().get(0).typeOid()).isEqualTo(23);
+        assertThat(r.rows()).containsExactly(List.of("5"), List.of("3"), List.of("1"));
+        assertThat(c.q("SELECT count(*), sum(generate_series) FROM generate_series(10, 1, -3)").rows())
+                .containsExactly(List.of("4", "22"));
+        assertThat(c.q("SELECT * FROM generate_series(1, 2::bigint)").columns().get(0).typeOid()).isEqualTo(20);
+        assertThat(c.q("SELECT * FROM generate_series(1, NULL)").rows()).isEmpty();
+        assertThat(c.q("SELECT v FROM upper('abc') AS v").rows()).containsExactly(List.of("ABC"));
+        assertError(() -> c.q("SELECT * FROM generate_series(1, 3, 0)"), SqlState.INVALID_PARAMETER_VALUE,
+                "step size cannot equal zero");
+        assertError(() -> c.q("SELECT * FROM no_such_function(1)"), SqlState.UNDEFINED_FUNCTION,
+                "function no_such_function(integer) does not exist");
+        c.q("create table t (id int primary key)");
+        assertError(() -> c.q("DELETE FROM generate_series(1, 2)"), SqlState.SYNTAX_ERROR,
+                "syntax error at or near \"(\"");
+    }
+
+    @Test
     void createInsertSelectUpdateDelete() {
         assertThat(c.q("CREATE TABLE t (id int PRIMARY KEY, name varchar(10) NOT NULL, score numeric(6,2), "
                 + "flag boolean, code char(3))").tag()).isEqualTo("CREATE TABLE");

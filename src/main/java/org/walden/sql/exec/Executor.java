@@ -70,7 +70,9 @@ public final class Executor {
         TableDef table = source.table();
         List<KeyedRow> out = new ArrayList<>();
         if (table.virtual()) {
-            for (Object[] row : SystemViews.rows(table, env)) {
+            List<Object[]> rows = source.functionRows() != null ? source.functionRows().apply(ctx)
+                    : SystemViews.rows(table, env);
+            for (Object[] row : rows) {
                 if (matches(filter, ctx, row)) {
                     out.add(new KeyedRow(null, null, row));
                 }

@@ -229,15 +229,24 @@ final class Functions {
 
     /**
      * pg_create_physical_replication_slot(slot_name name, immediately_reserve boolean DEFAULT
-     * false, temporary boolean DEFAULT false) RETURNS record (slot_name, lsn). Walden has no
-     * record type or functions in FROM yet: the record comes back as its text form, as psql
-     * prints it ({@code (s,0/1000028)}, the lsn empty when not reserved).
+     * false, temporary boolean DEFAULT false) RETURNS record (slot_name, lsn). In a target list
+     * the record comes back as its text form, as psql prints it ({@code (s,0/1000028)}, the lsn
+     * empty when not reserved); in FROM ({@link TableFunctions}) as its two columns.
      */
     private static Node createPhysicalReplicationSlot(ExprAnalyzer a, List<Node> args) {
+        Function<EvalContext, Object[]> create = createPhysicalReplicationSlotRow(a, args);
+        return new Node.Fn(PgType.TEXT, false, ctx -> {
+            Object[] row = create.apply(ctx);
+            return row == null ? null : "(" + row[0] + "," + (row[1] == null ? "" : row[1].toString()) + ")";
+        });
+    }
+
+    /** Creates the slot and returns its (slot_name, lsn); null when an argument is NULL (the function is strict). */
+    static Function<EvalContext, Object[]> createPhysicalReplicationSlotRow(ExprAnalyzer a, List<Node> args) {
         Node name = a.castTo(args.get(0), PgType.NAME, -1);
         Node reserve = args.size() > 1 ? a.castTo(args.get(1), PgType.BOOL, -1) : null;
         Node temporary = args.size() > 2 ? a.castTo(args.get(2), PgType.BOOL, -1) : null;
-        return new Node.Fn(PgType.TEXT, false, ctx -> {
+        return ctx -> {
             Object slot = name.eval(ctx);
             Object r = reserve == null ? Boolean.FALSE : reserve.eval(ctx);
             Object t = temporary == null ? Boolean.FALSE : temporary.eval(ctx);
@@ -247,8 +256,8 @@ final class Functions {
             checkSlotPermissions(ctx);
             Lsn lsn = ctx.env.serverStatus().createPhysicalReplicationSlot((String) slot, (Boolean) r, (Boolean) t,
                     ctx.env.backendPid());
-            return "(" + slot + "," + (lsn == null ? "" : lsn.toString()) + ")";
-        });
+            return new Object[] {slot, lsn};
+        };
     }
 
     /** CheckSlotPermissions: the slot functions need superuser or REPLICATION (42501). */

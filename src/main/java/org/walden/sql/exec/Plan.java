@@ -8,7 +8,14 @@ import org.walden.sql.parse.Ast;
 public sealed interface Plan {
 
     /** Rows come from a stored table (by primary key when {@code pointKey} is set), a system view, or nowhere. */
-    record Source(TableDef table, Node[] pointKey) {
+    /**
+     * Where rows come from: a table (by {@code pointKey} when the WHERE clause fixes the primary
+     * key) or a system view; or, with {@code functionRows}, a function in FROM.
+     */
+    record Source(TableDef table, Node[] pointKey, java.util.function.Function<EvalContext, List<Object[]>> functionRows) {
+        Source(TableDef table, Node[] pointKey) {
+            this(table, pointKey, null);
+        }
     }
 
     record SortKey(Node expr, boolean descending, boolean nullsFirst) {

@@ -101,11 +101,21 @@ public final class Planner {
     // ---------------------------------------------------------------- SELECT
 
     private Plan select(Ast.Select s, ParamTypes params, List<ColumnDesc> columns) {
-        TableDef table = s.from() == null ? null : relation(s.from());
+        TableFunctions.Scan functionScan = null;
+        TableDef table = null;
+        if (s.from() != null && s.from().functionArgs() != null) {
+            functionScan = TableFunctions.resolve(new ExprAnalyzer(null, null, params, zone), s.from());
+            table = functionScan.shape();
+        } else if (s.from() != null) {
+            table = relation(s.from());
+        }
         ExprAnalyzer a = new ExprAnalyzer(table, s.from() == null ? null : aliasOf(s.from()), params, zone);
         Node filter = null;
         Plan.Source source = null;
-        if (table != null) {
+        if (functionScan != null) {
+            filter = s.where() == null ? null : a.condition(s.where(), "WHERE");
+            source = new Plan.Source(table, null, functionScan.rows());
+        } else if (table != null) {
             filter = s.where() == null ? null : a.condition(s.where(), "WHERE");
             source = new Plan.Source(table, pointKey(table, s.where(), a));
         } else if (s.where() != null) {

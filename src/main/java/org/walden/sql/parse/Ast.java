@@ -89,8 +89,14 @@ public final class Ast {
     public record OrderItem(Expr expr, boolean descending, Boolean nullsFirst) {
     }
 
-    /** FROM: one relation, optionally schema-qualified and aliased. */
-    public record TableRef(String schema, String name, String alias, int position) {
+    /**
+     * FROM: one relation, optionally schema-qualified and aliased; or a function call
+     * ({@code functionArgs} not null: {@code FROM generate_series(1, 3) AS i}).
+     */
+    public record TableRef(String schema, String name, String alias, int position, List<Expr> functionArgs) {
+        public TableRef(String schema, String name, String alias, int position) {
+            this(schema, name, alias, position, null);
+        }
     }
 
     /** {@code forUpdate}: FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE (all lock rows exclusively). */

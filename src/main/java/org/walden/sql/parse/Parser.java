@@ -379,7 +379,7 @@ public final class Parser {
         }
         TableRef from = null;
         if (acceptWord("from")) {
-            from = tableRef();
+            from = tableRef(true);
             if (peek().isOp(",") || peek().isWord("join") || peek().isWord("cross") || peek().isWord("left")
                     || peek().isWord("inner")) {
                 throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "joins are not supported yet",
@@ -454,9 +454,14 @@ public final class Parser {
         return items;
     }
 
-    private TableRef tableRef() {
+    /** A relation name with its alias; in a SELECT's FROM ({@code functionAllowed}) also a function call. */
+    private TableRef tableRef(boolean functionAllowed) {
         int pos = peek().position();
         String[] name = qualifiedName();
+        List<Expr> functionArgs = null;
+        if (functionAllowed && peek().isOp("(")) {
+            functionArgs = ((FuncCall) functionCall(name[0], name[1], pos)).args();
+        }
         String alias = null;
         if (acceptWord("as")) {
             alias = identifier();
@@ -465,7 +470,7 @@ public final class Parser {
                 && !peek().isWord("inner")) {
             alias = identifier();
         }
-        return new TableRef(name[0], name[1], alias, pos);
+        return new TableRef(name[0], name[1], alias, pos, functionArgs);
     }
 
     private List<Target> targetList() {
@@ -504,7 +509,7 @@ public final class Parser {
     private Insert insert() {
         expectWord("insert");
         expectWord("into");
-        TableRef table = tableRef();
+        TableRef table = tableRef(false);
         List<String> columns = null;
         if (acceptOp("(")) {
             columns = new ArrayList<>();
@@ -539,7 +544,7 @@ public final class Parser {
     private Update update() {
         expectWord("update");
         acceptWord("only");
-        TableRef table = tableRef();
+        TableRef table = tableRef(false);
         expectWord("set");
         List<Assignment> assignments = new ArrayList<>();
         do {
@@ -557,7 +562,7 @@ public final class Parser {
         expectWord("delete");
         expectWord("from");
         acceptWord("only");
-        TableRef table = tableRef();
+        TableRef table = tableRef(false);
         Expr where = acceptWord("where") ? expr() : null;
         return new Delete(table, where, returning());
     }
