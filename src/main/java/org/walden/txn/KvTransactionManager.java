@@ -148,9 +148,34 @@ public final class KvTransactionManager implements TransactionManager {
         commitLock.lock();
         try {
             Wal.Inserted ins = wal.insertAll(records);
-            Lsn previous = unapplied.put(localId, ins.firstLsn());
-            Invariants.check(previous == null, "a transaction commits once");
+            // a transaction that logged bulk records is registered since its first one
+            unapplied.putIfAbsent(localId, ins.firstLsn());
             return ins;
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /**
+     * Inserts a NEW_RANGE or ROWS record of a transaction still running: its changes reach
+     * storage before the commit, so the transaction holds back the redo point from its first
+     * such record until it ends (a crash then replays them and undoes them without a commit).
+     */
+    void logBulk(long localId, WalRecord record) {
+        commitLock.lock();
+        try {
+            Wal.Inserted ins = wal.insertAll(List.of(record));
+            unapplied.putIfAbsent(localId, ins.firstLsn());
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** Inserts the ABORT record of a transaction that logged bulk records. */
+    void logAbort(long localId, WalRecord abort) {
+        commitLock.lock();
+        try {
+            wal.insertAll(List.of(abort));
         } finally {
             commitLock.unlock();
         }

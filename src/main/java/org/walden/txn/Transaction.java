@@ -50,6 +50,19 @@ public interface Transaction {
     /** Deletes a row; the caller holds its row lock. */
     void delete(byte[] key);
 
+    /**
+     * Declares [from, to) a fresh key range of this transaction (PostgreSQL's new relfilenode:
+     * a table created, truncated or rewritten here). It is emptied now; no other transaction
+     * may read or write it until this one commits (the caller guarantees that, e.g. because only
+     * an uncommitted catalog row names it). Its rows take no row locks and skip the private
+     * write set: they are logged in batches (ROWS records) and reach storage before the commit;
+     * a rollback, or a crash before the commit, empties the range again.
+     */
+    void createRange(byte[] fromInclusive, byte[] toExclusive);
+
+    /** Empties [from, to) atomically with this transaction's commit (DROP TABLE, TRUNCATE). */
+    void deleteRange(byte[] fromInclusive, byte[] toExclusive);
+
     /** True once this transaction has written something. */
     boolean hasWrites();
 

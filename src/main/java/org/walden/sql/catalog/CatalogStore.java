@@ -120,6 +120,7 @@ public final class CatalogStore {
             for (int i : t.primaryKey()) {
                 out.writeShort(i);
             }
+            out.writeInt(t.relfilenode());
         });
     }
 
@@ -138,7 +139,9 @@ public final class CatalogStore {
             for (int i = 0; i < pk.length; i++) {
                 pk[i] = in.readShort();
             }
-            return new TableDef(oid, name, List.copyOf(columns), pk, false);
+            // rows written before relfilenodes existed end here: their rows are under the OID
+            int relfilenode = in.available() >= 4 ? in.readInt() : oid;
+            return new TableDef(oid, name, List.copyOf(columns), pk, false, relfilenode);
         });
     }
 

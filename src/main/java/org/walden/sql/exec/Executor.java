@@ -96,7 +96,7 @@ public final class Executor {
             return out;
         }
         long n = 0;
-        try (KvCursor c = txn.scan(KeyCodec.tablePrefix(table.oid()), KeyCodec.tableEnd(table.oid()))) {
+        try (KvCursor c = txn.scan(KeyCodec.tablePrefix(table), KeyCodec.tableEnd(table))) {
             while (c.next()) {
                 if ((++n & 255) == 0) {
                     env.checkCancel();
@@ -322,7 +322,7 @@ public final class Executor {
             }
             checkNotNull(table, row);
             byte[] key = table.hasPrimaryKey() ? KeyCodec.primaryKey(table, row)
-                    : KeyCodec.rowIdKey(table.oid(), rowIds.next(table, txn));
+                    : KeyCodec.rowIdKey(table.relfilenode(), rowIds.next(table, txn));
             if (lockRow(key) != null) {
                 throw duplicateKey(table, row);
             }
@@ -338,7 +338,7 @@ public final class Executor {
     public void insertRow(TableDef table, Object[] row) {
         checkNotNull(table, row);
         byte[] key = table.hasPrimaryKey() ? KeyCodec.primaryKey(table, row)
-                : KeyCodec.rowIdKey(table.oid(), rowIds.next(table, txn));
+                : KeyCodec.rowIdKey(table.relfilenode(), rowIds.next(table, txn));
         if (lockRow(key) != null) {
             throw duplicateKey(table, row);
         }
