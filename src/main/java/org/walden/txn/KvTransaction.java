@@ -47,6 +47,14 @@ final class KvTransaction implements Transaction {
      * storage in batches, each logged first as one ROWS record.
      */
     private final List<KvBulk.Range> newRanges = new ArrayList<>(2);
+    /**
+     * Per new range (same index), the greatest key this transaction wrote there: a greater key
+     * cannot be in storage (the range was emptied when created), so reading it needs no lookup —
+     * the duplicate check of rows inserted in key order (COPY, hidden row ids) costs nothing.
+     */
+    private final List<byte[]> newRangeMaxKeys = new ArrayList<>(2);
+    /** One ROWS record's payload at a time, reused. */
+    private KvBulk.RowsBuilder rowsBuilder;
     /** Ranges emptied at commit ({@link #deleteRange}). */
     private final List<KvBulk.Range> rangeDeletes = new ArrayList<>(2);
     /** Rows of new ranges not yet logged and applied (DELETED for a delete); at most about BULK_BATCH_BYTES. */
@@ -187,6 +195,7 @@ final class KvTransaction implements Transaction {
         manager.store().deleteRange(r.from(), r.to());
         ownWritesIn(r).clear();
         newRanges.add(r);
+        newRangeMaxKeys.add(null);
     }
 
     @Override
@@ -209,12 +218,16 @@ final class KvTransaction implements Transaction {
     }
 
     private boolean inNewRange(byte[] key) {
-        for (KvBulk.Range r : newRanges) {
-            if (inRange(key, r)) {
-                return true;
+        return newRangeIndex(key) >= 0;
+    }
+
+    private int newRangeIndex(byte[] key) {
+        for (int i = 0; i < newRanges.size(); i++) {
+            if (inRange(key, newRanges.get(i))) {
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     private boolean overlapsNewRange(byte[] fromInclusive, byte[] toExclusive) {
@@ -233,11 +246,20 @@ final class KvTransaction implements Transaction {
         if (pending != null) {
             return pending == DELETED ? null : pending;
         }
+        byte[] max = newRangeMaxKeys.get(newRangeIndex(key));
+        if (max == null || java.util.Arrays.compareUnsigned(key, max) > 0) {
+            return null;
+        }
         return manager.store().getLatest(key);
     }
 
     private void writeBulk(ByteKey k, byte[] value) {
         assignXidIfNone();
+        int range = newRangeIndex(k.bytes());
+        byte[] max = newRangeMaxKeys.get(range);
+        if (max == null || java.util.Arrays.compareUnsigned(k.bytes(), max) > 0) {
+            newRangeMaxKeys.set(range, k.bytes());
+        }
         byte[] previous = bulkPending.put(k, value);
         bulkPendingBytes += k.bytes().length + value.length + 8L - (previous == null ? 0 : previous.length);
         if (bulkPendingBytes >= BULK_BATCH_BYTES) {
@@ -250,7 +272,11 @@ final class KvTransaction implements Transaction {
         if (bulkPending.isEmpty()) {
             return;
         }
-        KvBulk.RowsBuilder rows = new KvBulk.RowsBuilder();
+        if (rowsBuilder == null) {
+            rowsBuilder = new KvBulk.RowsBuilder(BULK_BATCH_BYTES + BULK_BATCH_BYTES / 4);
+        }
+        KvBulk.RowsBuilder rows = rowsBuilder;
+        rows.reset();
         for (Map.Entry<ByteKey, byte[]> e : bulkPending.entrySet()) {
             rows.add(e.getKey().bytes(), e.getValue() == DELETED ? null : e.getValue());
         }
@@ -368,6 +394,8 @@ final class KvTransaction implements Transaction {
         writes.clear();
         bulkPending.clear();
         newRanges.clear();
+        newRangeMaxKeys.clear();
+        rowsBuilder = null;
         rangeDeletes.clear();
         for (StoreSnapshot s : retiredSnapshots) {
             s.close();

@@ -58,9 +58,18 @@ public final class KvBulk {
 
     /** Builds one ROWS record's payload row by row. */
     public static final class RowsBuilder {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+        private final ByteArrayOutputStream out;
         private final ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
         private int count;
+
+        public RowsBuilder() {
+            this(64 * 1024);
+        }
+
+        /** A builder whose buffer starts at {@code initialBytes} (it grows past them when needed). */
+        public RowsBuilder(int initialBytes) {
+            out = new ByteArrayOutputStream(initialBytes);
+        }
 
         public void add(byte[] key, byte[] valueOrNull) {
             writeInt(key.length);
