@@ -219,23 +219,16 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Applies the rows of a KV ROWS record (see {@link KvBulk}) as one batch. */
+    /**
+     * Applies the rows of a KV ROWS record (see {@link KvBulk}) as one batch, handed to RocksDB
+     * in its serialized WriteBatch form (one native call for the whole record).
+     */
     public void applyRows(WalRecord rows) {
+        byte[] serialized = WriteBatchFormat.fromRows(rows);
         lockOpen();
-        try (WriteBatch batch = new WriteBatch()) {
-            KvBulk.decodeRows(rows, (key, value) -> {
-                try {
-                    if (value == null) {
-                        batch.delete(key);
-                    } else {
-                        batch.put(key, value);
-                    }
-                } catch (RocksDBException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+        try (WriteBatch batch = new WriteBatch(serialized)) {
             db.write(writeOptions, batch);
-        } catch (RocksDBException | IllegalStateException e) {
+        } catch (RocksDBException e) {
             Invariants.panic("could not apply a batch of rows to storage: " + e.getMessage(), e);
         } finally {
             openLock.readLock().unlock();

@@ -202,6 +202,10 @@ public final class Ddl {
         // as PostgreSQL's index build: the table is rewritten into a new relfilenode keyed by
         // the primary key, which no one sees until this commits; the old one is dropped at commit
         txn.createRange(KeyCodec.tablePrefix(keyed), KeyCodec.tableEnd(keyed));
+        int decodedColumns = 0;
+        for (int k : pk) {
+            decodedColumns = Math.max(decodedColumns, k + 1);
+        }
         long rows = 0;
         boolean ascending = true;
         byte[] previous = null;
@@ -211,7 +215,7 @@ public final class Ddl {
                     env.checkCancel();
                 }
                 byte[] value = c.value();
-                byte[] key = keyOf(t, keyed, RowCodec.decode(t.columns(), value));
+                byte[] key = keyOf(t, keyed, RowCodec.decodePrefix(t.columns(), value, decodedColumns));
                 ascending &= previous == null || java.util.Arrays.compareUnsigned(previous, key) < 0;
                 previous = key;
                 txn.put(key, value); // the row encoding does not depend on NOT NULL
