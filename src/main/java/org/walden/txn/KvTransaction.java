@@ -64,6 +64,12 @@ final class KvTransaction implements Transaction {
     private boolean bulkLogged;
     /** Statement snapshots replaced mid-statement (a scan of a new range): closed when the transaction ends. */
     private final List<StoreSnapshot> retiredSnapshots = new ArrayList<>(0);
+    /** Relation locks held: relation OID to true when exclusive. */
+    private final Map<Integer, Boolean> heldRelations = new java.util.HashMap<>(4);
+    /** The catalog version when the current statement's snapshot was taken. */
+    private long statementCatalogVersion;
+    /** The catalog version after this transaction's commit changed the catalog (0 otherwise). */
+    private long committedCatalogVersion;
     private StoreSnapshot snapshot;
     private int xid;
     private boolean finished;
@@ -71,6 +77,7 @@ final class KvTransaction implements Transaction {
     KvTransaction(KvTransactionManager manager, long localId) {
         this.manager = manager;
         this.localId = localId;
+        this.statementCatalogVersion = manager.catalogVersion();
     }
 
     @Override
@@ -82,7 +89,20 @@ final class KvTransaction implements Transaction {
     public void newStatementSnapshot() {
         checkActive();
         closeSnapshot();
+        statementCatalogVersion = manager.catalogVersion();
         snapshot = manager.store().snapshot();
+    }
+
+    @Override
+    public boolean lockRelation(int relationOid, boolean exclusive, long timeoutMs) {
+        checkActive();
+        Boolean held = heldRelations.get(relationOid);
+        if (held != null && (held || !exclusive)) {
+            return false;
+        }
+        long changedAt = manager.lockTable().acquireRelation(localId, relationOid, exclusive, timeoutMs);
+        heldRelations.put(relationOid, exclusive);
+        return held == null && changedAt > statementCatalogVersion;
     }
 
     private StoreSnapshot snapshot() {
@@ -354,6 +374,7 @@ final class KvTransaction implements Transaction {
             manager.store().apply(changes, rangeDeletes);
             if (catalog) {
                 manager.bumpCatalogVersion();
+                committedCatalogVersion = manager.catalogVersion();
             }
             manager.applied(localId);
             finish();
@@ -404,6 +425,10 @@ final class KvTransaction implements Transaction {
         lockedLatest.clear();
         manager.lockTable().releaseAll(localId, heldLocks);
         heldLocks.clear();
+        if (!heldRelations.isEmpty()) {
+            manager.lockTable().releaseRelations(localId, heldRelations.keySet(), committedCatalogVersion);
+            heldRelations.clear();
+        }
         closeSnapshot();
     }
 

@@ -63,6 +63,16 @@ public interface Transaction {
     /** Empties [from, to) atomically with this transaction's commit (DROP TABLE, TRUNCATE). */
     void deleteRange(byte[] fromInclusive, byte[] toExclusive);
 
+    /**
+     * Takes a relation lock until commit or rollback: shared (PostgreSQL's ROW EXCLUSIVE, for
+     * INSERT/UPDATE/DELETE/COPY/SELECT FOR UPDATE) or exclusive (ACCESS EXCLUSIVE, for DROP
+     * TABLE, TRUNCATE, ALTER TABLE, which replace or drop the table's key range). Waits up to
+     * {@code timeoutMs} (then 55P03; a wait cycle raises 40P01). Returns true when this call
+     * took a lock that an exclusive holder had released after committing since the current
+     * statement's snapshot: the caller's table definition may then name a dropped key range.
+     */
+    boolean lockRelation(int relationOid, boolean exclusive, long timeoutMs);
+
     /** True once this transaction has written something. */
     boolean hasWrites();
 

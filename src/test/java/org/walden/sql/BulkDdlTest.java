@@ -156,6 +156,55 @@ class BulkDdlTest {
     }
 
     @Test
+    void truncateWaitsForRunningDmlAndDmlThatWaitedForTruncateRetries() throws Exception {
+        try (Client a = connect(); Client b = connect()) {
+            a.q("create table t (a int primary key, b int)");
+            a.q("insert into t values (1, 1), (2, 2)");
+            // DML holds the relation lock: TRUNCATE waits for its commit, then sees its row
+            a.q("begin");
+            a.q("insert into t values (3, 3)");
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread truncate = new Thread(() -> {
+                try {
+                    b.q("truncate t");
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            truncate.start();
+            truncate.join(300);
+            assertThat(truncate.isAlive()).as("TRUNCATE waits for the inserting transaction").isTrue();
+            a.q("commit");
+            truncate.join(10_000);
+            assertThat(failure.get()).isNull();
+            assertThat(a.q("select count(*) from t").value()).isEqualTo("0");
+
+            // an UPDATE that waited for a TRUNCATE which then committed: its table is gone, retry
+            a.q("insert into t values (1, 1)");
+            b.q("begin");
+            b.q("truncate t");
+            Thread update = new Thread(() -> {
+                try {
+                    a.q("update t set b = 5 where a = 1");
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            update.start();
+            update.join(300);
+            assertThat(update.isAlive()).as("UPDATE waits for the truncating transaction").isTrue();
+            b.q("insert into t values (7, 7)");
+            b.q("commit");
+            update.join(10_000);
+            assertThat(failure.get()).isInstanceOfSatisfying(PgException.class,
+                    e -> assertThat(e.sqlState()).isEqualTo(SqlState.SERIALIZATION_FAILURE));
+            assertThat(a.q("select a, b from t").rows()).containsExactly(List.of("7", "7"));
+            a.q("update t set b = 8 where a = 7");
+            assertThat(b.q("select b from t where a = 7").value()).isEqualTo("8");
+        }
+    }
+
+    @Test
     void crashAfterTheLoadKeepsTheKeyedTableAndOnlyIt() {
         try (Client c = connect()) {
             createAccounts(c);

@@ -124,6 +124,11 @@ public final class CatalogStore {
         });
     }
 
+    /** A table's catalog row as stored under {@link #tableKey}. */
+    public static TableDef decodeTableRow(String name, byte[] value) {
+        return decodeTable(name, value);
+    }
+
     private static TableDef decodeTable(String name, byte[] value) {
         return read(value, in -> {
             int oid = in.readInt();

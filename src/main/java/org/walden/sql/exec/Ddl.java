@@ -122,6 +122,12 @@ public final class Ddl {
         return -1;
     }
 
+    /**
+     * Locks a table for DDL that replaces or drops its rows: its catalog row (serialising DDL)
+     * and its relation lock in exclusive mode (waiting for running DML, as PostgreSQL's ACCESS
+     * EXCLUSIVE lock). Returns the definition as last committed (or as this transaction wrote
+     * it), null when there is no such table.
+     */
     private TableDef lockTable(String name) {
         byte[] current = rowLocker.lockRow(CatalogStore.tableKey(name));
         if (current == null) {
@@ -133,7 +139,9 @@ public final class Ddl {
             throw new PgException(SqlState.SERIALIZATION_FAILURE, "table \"" + name
                     + "\" was changed concurrently; retry");
         }
-        return t;
+        rowLocker.lockRelation(t, true);
+        // another DDL may have committed a new relfilenode after our catalog snapshot
+        return CatalogStore.decodeTableRow(name, current);
     }
 
     public String dropTable(Ast.DropTable d) {

@@ -119,6 +119,9 @@ public final class Executor {
         if (s.source() == null) {
             input = matches(s.filter(), ctx, new Object[0]) ? List.<Object[]>of(new Object[0]) : List.of();
         } else {
+            if (s.lockRows()) {
+                lockRelation(s.source().table(), false);
+            }
             List<KeyedRow> found = candidates(s.source(), s.filter(), ctx);
             if (s.lockRows()) {
                 input = new ArrayList<>();
@@ -289,6 +292,37 @@ public final class Executor {
     // ---------------------------------------------------------------- writing
 
     /**
+     * Takes the table's relation lock (shared for DML, exclusive for DDL that replaces or drops
+     * its rows), in slices so that a cancel request and lock_timeout are noticed. A DML
+     * statement whose table was rewritten or dropped by a transaction that committed after this
+     * statement's snapshot raises 40001: its table definition names rows that are gone.
+     */
+    public void lockRelation(TableDef table, boolean exclusive) {
+        long deadline = lockTimeoutMs > 0 ? clockMs.getAsLong() + lockTimeoutMs : Long.MAX_VALUE;
+        while (true) {
+            env.checkCancel();
+            long remaining = deadline - clockMs.getAsLong();
+            boolean changed;
+            try {
+                changed = txn.lockRelation(table.oid(), exclusive, Math.max(1, Math.min(LOCK_WAIT_SLICE_MS, remaining)));
+            } catch (PgException e) {
+                if (e.sqlState() != SqlState.LOCK_NOT_AVAILABLE) {
+                    throw e;
+                }
+                if (clockMs.getAsLong() >= deadline) {
+                    throw new PgException(SqlState.LOCK_NOT_AVAILABLE, "canceling statement due to lock timeout");
+                }
+                continue;
+            }
+            if (changed && !exclusive) {
+                throw new PgException(SqlState.SERIALIZATION_FAILURE, "table \"" + table.name()
+                        + "\" was changed concurrently; retry");
+            }
+            return;
+        }
+    }
+
+    /**
      * Takes a row lock, in slices so that a cancel request and lock_timeout are noticed.
      * Returns the latest version of the row (null if absent).
      */
@@ -312,6 +346,7 @@ public final class Executor {
 
     private Result insert(Plan.Insert ins, EvalContext ctx) {
         TableDef table = ins.table();
+        lockRelation(table, false);
         List<Object[]> returned = new ArrayList<>();
         for (Node[] nodes : ins.rows()) {
             env.checkCancel();
@@ -336,6 +371,7 @@ public final class Executor {
 
     /** Inserts one complete row (COPY FROM): not-null check, key, row lock, duplicate check, put. */
     public void insertRow(TableDef table, Object[] row) {
+        lockRelation(table, false); // held after the first row: a map lookup
         checkNotNull(table, row);
         byte[] key = table.hasPrimaryKey() ? KeyCodec.primaryKey(table, row)
                 : KeyCodec.rowIdKey(table.relfilenode(), rowIds.next(table, txn));
@@ -402,6 +438,7 @@ public final class Executor {
 
     private Result update(Plan.Update u, EvalContext ctx) {
         TableDef table = u.source().table();
+        lockRelation(table, false);
         List<Object[]> returned = new ArrayList<>();
         long count = 0;
         for (KeyedRow cand : candidates(u.source(), u.filter(), ctx)) {
@@ -434,6 +471,7 @@ public final class Executor {
 
     private Result delete(Plan.Delete d, EvalContext ctx) {
         TableDef table = d.source().table();
+        lockRelation(table, false);
         List<Object[]> returned = new ArrayList<>();
         long count = 0;
         for (KeyedRow cand : candidates(d.source(), d.filter(), ctx)) {

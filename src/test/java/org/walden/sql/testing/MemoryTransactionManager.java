@@ -222,6 +222,11 @@ public final class MemoryTransactionManager implements TransactionManager {
         }
 
         @Override
+        public boolean lockRelation(int relationOid, boolean exclusive, long timeoutMs) {
+            return false; // sessions over this manager do not run DDL and DML on one table concurrently
+        }
+
+        @Override
         public void createRange(byte[] from, byte[] to) {
             checkWrite(null);
             newRanges.add(new byte[][] {from.clone(), to.clone()});
