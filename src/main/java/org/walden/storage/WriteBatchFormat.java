@@ -23,11 +23,11 @@ final class WriteBatchFormat {
     static byte[] fromRows(WalRecord rows) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(rows.payload().length + HEADER_BYTES + 64);
         out.write(new byte[HEADER_BYTES], 0, HEADER_BYTES);
-        int count = KvBulk.decodeRows(rows, (key, value) -> {
-            out.write(value == null ? TYPE_DELETION : TYPE_VALUE);
-            writeSlice(out, key);
-            if (value != null) {
-                writeSlice(out, value);
+        int count = KvBulk.forEachRowSlice(rows, (p, keyOff, keyLen, valueOff, valueLen) -> {
+            out.write(valueOff < 0 ? TYPE_DELETION : TYPE_VALUE);
+            writeSlice(out, p, keyOff, keyLen);
+            if (valueOff >= 0) {
+                writeSlice(out, p, valueOff, valueLen);
             }
         });
         byte[] rep = out.toByteArray();
@@ -39,13 +39,13 @@ final class WriteBatchFormat {
         return rep;
     }
 
-    private static void writeSlice(ByteArrayOutputStream out, byte[] bytes) {
-        int v = bytes.length;
+    private static void writeSlice(ByteArrayOutputStream out, byte[] bytes, int offset, int length) {
+        int v = length;
         while ((v & ~0x7F) != 0) {
             out.write((v & 0x7F) | 0x80);
             v >>>= 7;
         }
         out.write(v);
-        out.write(bytes, 0, bytes.length);
+        out.write(bytes, offset, length);
     }
 }

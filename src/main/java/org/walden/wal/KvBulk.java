@@ -69,6 +69,7 @@ public final class KvBulk {
         /** A builder whose buffer starts at {@code initialBytes} (it grows past them when needed). */
         public RowsBuilder(int initialBytes) {
             out = new ByteArrayOutputStream(initialBytes);
+            writeInt(0); // the count, filled in by toRecord
         }
 
         public void add(byte[] key, byte[] valueOrNull) {
@@ -89,19 +90,19 @@ public final class KvBulk {
 
         /** The payload bytes so far. */
         public int sizeBytes() {
-            return out.size() + 4;
+            return out.size();
         }
 
         public WalRecord toRecord(int xid) {
-            byte[] body = out.toByteArray();
-            byte[] payload = ByteBuffer.allocate(4 + body.length).order(ByteOrder.LITTLE_ENDIAN)
-                    .putInt(count).put(body).array();
+            byte[] payload = out.toByteArray();
+            ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).putInt(0, count);
             return WalRecord.of(xid, RmgrId.KV, RmgrId.KV_ROWS, payload);
         }
 
         public void reset() {
             out.reset();
             count = 0;
+            writeInt(0);
         }
 
         private void writeInt(int v) {
@@ -109,6 +110,34 @@ public final class KvBulk {
             len.putInt(v);
             out.write(len.array(), 0, 4);
         }
+    }
+
+    /**
+     * Receives the rows of a ROWS record as slices of its payload, without copying:
+     * {@code valueOffset} is -1 for a delete.
+     */
+    @FunctionalInterface
+    public interface RowSliceSink {
+        void row(byte[] payload, int keyOffset, int keyLength, int valueOffset, int valueLength);
+    }
+
+    /** Hands each row of a ROWS record to {@code sink} as payload slices, in record order. Returns the row count. */
+    public static int forEachRowSlice(WalRecord r, RowSliceSink sink) {
+        byte[] p = r.payload();
+        ByteBuffer b = ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN);
+        int count = b.getInt();
+        for (int i = 0; i < count; i++) {
+            int keyLen = b.getInt();
+            int keyOff = b.position();
+            b.position(keyOff + keyLen);
+            int valueLen = b.getInt();
+            int valueOff = valueLen < 0 ? -1 : b.position();
+            if (valueLen > 0) {
+                b.position(valueOff + valueLen);
+            }
+            sink.row(p, keyOff, keyLen, valueOff, Math.max(valueLen, 0));
+        }
+        return count;
     }
 
     /** Hands each row of a ROWS record to {@code sink}, in record order. Returns the row count. */

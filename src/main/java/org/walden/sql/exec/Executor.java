@@ -43,6 +43,8 @@ public final class Executor {
     private final ExecEnv env;
     private final long lockTimeoutMs;
     private final RowIds rowIds;
+    /** The table whose relation lock insertRow last took (COPY: one lock, not one per row). */
+    private TableDef copyLockedTable;
     private final LongSupplier clockMs;
 
     public Executor(Transaction txn, ExecEnv env, long lockTimeoutMs, RowIds rowIds, LongSupplier clockMs) {
@@ -371,7 +373,10 @@ public final class Executor {
 
     /** Inserts one complete row (COPY FROM): not-null check, key, row lock, duplicate check, put. */
     public void insertRow(TableDef table, Object[] row) {
-        lockRelation(table, false); // held after the first row: a map lookup
+        if (table != copyLockedTable) {
+            lockRelation(table, false); // held until the transaction ends: once per COPY
+            copyLockedTable = table;
+        }
         checkNotNull(table, row);
         byte[] key = table.hasPrimaryKey() ? KeyCodec.primaryKey(table, row)
                 : KeyCodec.rowIdKey(table.relfilenode(), rowIds.next(table, txn));
