@@ -22,7 +22,9 @@ import org.walden.wal.XactRecords;
  * The resource-manager table (PostgreSQL's RmgrTable): one redo function per resource manager,
  * and the redo state they share. KV changes are buffered per xid and applied to storage
  * atomically when their COMMIT is replayed (puts and deletes of whole rows: idempotent);
- * ABORT, or the end of WAL without a commit, drops them.
+ * ABORT, or the end of WAL without a commit, drops them. Rows of fresh key ranges (KV
+ * NEW_RANGE and ROWS, see {@link KvBulk}) are applied at once, as on the primary; ABORT or the
+ * end of recovery empties those ranges again, and DELETE_RANGE records apply with the COMMIT.
  *
  * <p>Used by one thread (the startup process); {@link Startup} guards reads from other threads
  * (restartpoints) with its replay lock.

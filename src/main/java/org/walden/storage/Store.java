@@ -36,7 +36,8 @@ import org.walden.wal.WalRecord;
  * crash (its memtables) is replayed from the redo LSN of the last checkpoint.
  *
  * <p>Readers take a {@link StoreSnapshot} (one per statement) and never block writers.
- * Writers are the commit path and redo: each applies one atomic batch. RocksDB is
+ * Writers are the commit path and redo: each applies one atomic batch (a commit's rows and
+ * range deletes, or one KV ROWS record of a fresh key range, see {@link KvBulk}). RocksDB is
  * thread-safe; this class adds no locks. A failed RocksDB write is a PANIC, as its state would
  * no longer match the WAL.
  */

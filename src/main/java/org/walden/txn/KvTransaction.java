@@ -20,7 +20,15 @@ import org.walden.wal.XactRecords;
 
 /**
  * One READ COMMITTED transaction (see {@link Transaction}): a statement snapshot, a private
- * write set laid over it, and the row locks it holds. Used by one thread.
+ * write set laid over it, and the row and relation locks it holds. Used by one thread.
+ *
+ * <p>Rows of the key ranges it created ({@link #createRange}: a table created, truncated or
+ * re-keyed here) bypass the write set: they are gathered in {@code bulkPending} up to
+ * {@link #BULK_BATCH_BYTES}, then logged as one KV ROWS record and applied to storage at once,
+ * so a COPY of millions of rows holds about one batch in memory, not the table. From its first
+ * such record until it ends the transaction holds back the checkpoint's redo point (see
+ * {@link KvTransactionManager#redoPoint()}), so that a crash before the commit replays the
+ * NEW_RANGE record and the end of recovery empties the range again.
  */
 final class KvTransaction implements Transaction {
 

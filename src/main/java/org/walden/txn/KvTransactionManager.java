@@ -24,7 +24,9 @@ import org.walden.wal.WalRecord;
  * atomically, the catalog version bumped, and the row locks released.
  *
  * <p>{@code commitLock} guards {@code unapplied} (transactions whose records are in the WAL but
- * not yet in storage, with their first record's LSN) and is held around the WAL insertion, so
+ * not yet in storage, with their first record's LSN; a transaction that wrote a fresh key range
+ * stays there from its NEW_RANGE record until it ends, as its rows reach storage before its
+ * commit and a crash must replay that record to undo them) and is held around the WAL insertion, so
  * that {@link #redoPoint()} sees either the insertion and its registration or neither: the
  * checkpointer's redo LSN never skips a transaction whose changes are not in storage yet.
  */
