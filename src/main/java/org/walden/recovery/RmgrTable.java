@@ -11,6 +11,7 @@ import org.walden.storage.Store;
 import org.walden.txn.KvTransactionManager;
 import org.walden.txn.Transaction;
 import org.walden.wal.CheckPoint;
+import org.walden.wal.KvBulk;
 import org.walden.wal.KvChange;
 import org.walden.wal.Lsn;
 import org.walden.wal.RmgrId;
@@ -21,7 +22,9 @@ import org.walden.wal.XactRecords;
  * The resource-manager table (PostgreSQL's RmgrTable): one redo function per resource manager,
  * and the redo state they share. KV changes are buffered per xid and applied to storage
  * atomically when their COMMIT is replayed (puts and deletes of whole rows: idempotent);
- * ABORT, or the end of WAL without a commit, drops them.
+ * ABORT, or the end of WAL without a commit, drops them. Rows of fresh key ranges (KV
+ * NEW_RANGE and ROWS, see {@link KvBulk}) are applied at once, as on the primary; ABORT or the
+ * end of recovery empties those ranges again, and DELETE_RANGE records apply with the COMMIT.
  *
  * <p>Used by one thread (the startup process); {@link Startup} guards reads from other threads
  * (restartpoints) with its replay lock.
@@ -34,7 +37,16 @@ public final class RmgrTable {
         void redo(WalRecord record);
     }
 
-    private record PendingXact(Lsn firstLsn, List<KvChange> changes) {
+    /**
+     * A transaction replayed but not yet committed: its row changes (applied at COMMIT), the
+     * ranges it empties at COMMIT, and the fresh ranges whose rows were applied at once (emptied
+     * again at ABORT or at the end of recovery).
+     */
+    private record PendingXact(Lsn firstLsn, List<KvChange> changes, List<KvBulk.Range> rangeDeletes,
+                               List<KvBulk.Range> newRanges) {
+        PendingXact(Lsn firstLsn) {
+            this(firstLsn, new ArrayList<>(), new ArrayList<>(0), new ArrayList<>(0));
+        }
     }
 
     private final Store store;
@@ -81,13 +93,16 @@ public final class RmgrTable {
     private void xactRedo(WalRecord r) {
         PendingXact p = pending.remove(r.xid());
         if (r.info() != RmgrId.XACT_COMMIT) {
-            return; // ABORT: drop the buffered changes
+            if (p != null) {
+                emptyNewRanges(p); // ABORT: drop the buffered changes, empty the fresh ranges
+            }
+            return;
         }
         lastCommitTimeMicros = XactRecords.commitTimeMicros(r);
         if (p == null) {
             return;
         }
-        store.apply(p.changes());
+        store.apply(p.changes(), p.rangeDeletes());
         for (KvChange c : p.changes()) {
             if (c.key().length > 0 && c.key()[0] == Transaction.CATALOG_KEYSPACE) {
                 transactions.bumpCatalogVersion();
@@ -97,8 +112,27 @@ public final class RmgrTable {
     }
 
     private void kvRedo(WalRecord r) {
-        pending.computeIfAbsent(r.xid(), x -> new PendingXact(r.lsn(), new ArrayList<>())).changes()
-                .add(KvChange.decode(r));
+        PendingXact p = pending.computeIfAbsent(r.xid(), x -> new PendingXact(r.lsn()));
+        switch (r.info()) {
+            case RmgrId.KV_NEW_RANGE -> {
+                KvBulk.Range range = KvBulk.decodeRange(r);
+                // a transaction that never ended (its primary crashed) no longer owns the range
+                for (PendingXact other : pending.values()) {
+                    other.newRanges().removeIf(o -> java.util.Arrays.equals(o.from(), range.from()));
+                }
+                store.deleteRange(range.from(), range.to());
+                p.newRanges().add(range);
+            }
+            case RmgrId.KV_ROWS -> store.applyRows(r);
+            case RmgrId.KV_DELETE_RANGE -> p.rangeDeletes().add(KvBulk.decodeRange(r));
+            default -> p.changes().add(KvChange.decode(r));
+        }
+    }
+
+    private void emptyNewRanges(PendingXact p) {
+        for (KvBulk.Range range : p.newRanges()) {
+            store.deleteRange(range.from(), range.to());
+        }
     }
 
     /** The first record of the oldest transaction replayed but not yet committed, or null. */
@@ -116,6 +150,9 @@ public final class RmgrTable {
     }
 
     public void dropPending() {
+        for (PendingXact p : pending.values()) {
+            emptyNewRanges(p);
+        }
         pending.clear();
     }
 

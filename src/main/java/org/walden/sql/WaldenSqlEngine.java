@@ -131,7 +131,7 @@ public final class WaldenSqlEngine implements SqlEngine, RowIds {
 
     @Override
     public long next(TableDef table, Transaction txn) {
-        AtomicLong counter = rowIdCounters.computeIfAbsent(table.oid(), oid -> new AtomicLong(largestRowId(oid, txn)));
+        AtomicLong counter = rowIdCounters.computeIfAbsent(table.relfilenode(), oid -> new AtomicLong(largestRowId(oid, txn)));
         return counter.incrementAndGet();
     }
 

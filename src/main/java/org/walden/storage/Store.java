@@ -26,7 +26,9 @@ import org.rocksdb.WriteOptions;
 import org.walden.common.Invariants;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.wal.KvBulk;
 import org.walden.wal.KvChange;
+import org.walden.wal.WalRecord;
 
 /**
  * The ordered key-value space of committed rows, held in RocksDB under {@code DATA/base/} with
@@ -34,7 +36,8 @@ import org.walden.wal.KvChange;
  * crash (its memtables) is replayed from the redo LSN of the last checkpoint.
  *
  * <p>Readers take a {@link StoreSnapshot} (one per statement) and never block writers.
- * Writers are the commit path and redo: each applies one atomic batch. RocksDB is
+ * Writers are the commit path and redo: each applies one atomic batch (a commit's rows and
+ * range deletes, or one KV ROWS record of a fresh key range, see {@link KvBulk}). RocksDB is
  * thread-safe; this class adds no locks. A failed RocksDB write is a PANIC, as its state would
  * no longer match the WAL.
  */
@@ -189,8 +192,19 @@ public final class Store implements AutoCloseable {
 
     /** Applies puts (after != null) and deletes atomically; before-images are ignored here. */
     public void apply(List<KvChange> changes) {
+        apply(changes, List.of());
+    }
+
+    /**
+     * Empties the {@code rangeDeletes} and then applies {@code changes}, all in one atomic batch
+     * (a commit that drops or truncates tables).
+     */
+    public void apply(List<KvChange> changes, List<KvBulk.Range> rangeDeletes) {
         lockOpen();
         try (WriteBatch batch = new WriteBatch()) {
+            for (KvBulk.Range r : rangeDeletes) {
+                batch.deleteRange(r.from(), r.to());
+            }
             for (KvChange c : changes) {
                 if (c.isDelete()) {
                     batch.delete(c.key());
@@ -201,6 +215,34 @@ public final class Store implements AutoCloseable {
             db.write(writeOptions, batch);
         } catch (RocksDBException e) {
             Invariants.panic("could not apply a committed batch to storage: " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Applies the rows of a KV ROWS record (see {@link KvBulk}) as one batch, handed to RocksDB
+     * in its serialized WriteBatch form (one native call for the whole record).
+     */
+    public void applyRows(WalRecord rows) {
+        byte[] serialized = WriteBatchFormat.fromRows(rows);
+        lockOpen();
+        try (WriteBatch batch = new WriteBatch(serialized)) {
+            db.write(writeOptions, batch);
+        } catch (RocksDBException e) {
+            Invariants.panic("could not apply a batch of rows to storage: " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** Empties the key range [from, to) at once (a RocksDB range tombstone). */
+    public void deleteRange(byte[] fromInclusive, byte[] toExclusive) {
+        lockOpen();
+        try {
+            db.deleteRange(writeOptions, fromInclusive, toExclusive);
+        } catch (RocksDBException e) {
+            Invariants.panic("could not delete a key range in storage: " + e.getMessage(), e);
         } finally {
             openLock.readLock().unlock();
         }

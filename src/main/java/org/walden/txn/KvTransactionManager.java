@@ -24,7 +24,9 @@ import org.walden.wal.WalRecord;
  * atomically, the catalog version bumped, and the row locks released.
  *
  * <p>{@code commitLock} guards {@code unapplied} (transactions whose records are in the WAL but
- * not yet in storage, with their first record's LSN) and is held around the WAL insertion, so
+ * not yet in storage, with their first record's LSN; a transaction that wrote a fresh key range
+ * stays there from its NEW_RANGE record until it ends, as its rows reach storage before its
+ * commit and a crash must replay that record to undo them) and is held around the WAL insertion, so
  * that {@link #redoPoint()} sees either the insertion and its registration or neither: the
  * checkpointer's redo LSN never skips a transaction whose changes are not in storage yet.
  */
@@ -148,9 +150,34 @@ public final class KvTransactionManager implements TransactionManager {
         commitLock.lock();
         try {
             Wal.Inserted ins = wal.insertAll(records);
-            Lsn previous = unapplied.put(localId, ins.firstLsn());
-            Invariants.check(previous == null, "a transaction commits once");
+            // a transaction that logged bulk records is registered since its first one
+            unapplied.putIfAbsent(localId, ins.firstLsn());
             return ins;
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /**
+     * Inserts a NEW_RANGE or ROWS record of a transaction still running: its changes reach
+     * storage before the commit, so the transaction holds back the redo point from its first
+     * such record until it ends (a crash then replays them and undoes them without a commit).
+     */
+    void logBulk(long localId, WalRecord record) {
+        commitLock.lock();
+        try {
+            Wal.Inserted ins = wal.insertAll(List.of(record));
+            unapplied.putIfAbsent(localId, ins.firstLsn());
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** Inserts the ABORT record of a transaction that logged bulk records. */
+    void logAbort(long localId, WalRecord abort) {
+        commitLock.lock();
+        try {
+            wal.insertAll(List.of(abort));
         } finally {
             commitLock.unlock();
         }

@@ -50,6 +50,29 @@ public interface Transaction {
     /** Deletes a row; the caller holds its row lock. */
     void delete(byte[] key);
 
+    /**
+     * Declares [from, to) a fresh key range of this transaction (PostgreSQL's new relfilenode:
+     * a table created, truncated or rewritten here). It is emptied now; no other transaction
+     * may read or write it until this one commits (the caller guarantees that, e.g. because only
+     * an uncommitted catalog row names it). Its rows take no row locks and skip the private
+     * write set: they are logged in batches (ROWS records) and reach storage before the commit;
+     * a rollback, or a crash before the commit, empties the range again.
+     */
+    void createRange(byte[] fromInclusive, byte[] toExclusive);
+
+    /** Empties [from, to) atomically with this transaction's commit (DROP TABLE, TRUNCATE). */
+    void deleteRange(byte[] fromInclusive, byte[] toExclusive);
+
+    /**
+     * Takes a relation lock until commit or rollback: shared (PostgreSQL's ROW EXCLUSIVE, for
+     * INSERT/UPDATE/DELETE/COPY/SELECT FOR UPDATE) or exclusive (ACCESS EXCLUSIVE, for DROP
+     * TABLE, TRUNCATE, ALTER TABLE, which replace or drop the table's key range). Waits up to
+     * {@code timeoutMs} (then 55P03; a wait cycle raises 40P01). Returns true when this call
+     * took a lock that an exclusive holder had released after committing since the current
+     * statement's snapshot: the caller's table definition may then name a dropped key range.
+     */
+    boolean lockRelation(int relationOid, boolean exclusive, long timeoutMs);
+
     /** True once this transaction has written something. */
     boolean hasWrites();
 

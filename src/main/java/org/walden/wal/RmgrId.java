@@ -27,6 +27,12 @@ public enum RmgrId {
     // KV info codes
     public static final byte KV_PUT = 0x00;
     public static final byte KV_DELETE = 0x10;
+    /** A fresh key range of the transaction, empty from here (see {@link KvBulk}). */
+    public static final byte KV_NEW_RANGE = 0x20;
+    /** Many rows of a fresh key range, applied at once by redo (see {@link KvBulk}). */
+    public static final byte KV_ROWS = 0x30;
+    /** A key range emptied when the transaction commits (see {@link KvBulk}). */
+    public static final byte KV_DELETE_RANGE = 0x40;
 
     private final int id;
     private final String displayName;

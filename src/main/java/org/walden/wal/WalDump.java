@@ -109,6 +109,9 @@ public final class WalDump {
                     ? "COMMIT " + TS.format(micros(XactRecords.commitTimeMicros(r)))
                     : "ABORT";
             case KV -> {
+                if (KvBulk.isBulk(r)) {
+                    yield KvBulk.describe(r);
+                }
                 KvChange c = KvChange.decode(r);
                 String key = hex(c.key());
                 yield c.isDelete()

@@ -24,6 +24,33 @@ class StoreTest {
     }
 
     @Test
+    void rowsRecordsAndRangeDeletesApplyAsRocksDbBatches() {
+        try (Store store = Store.open(dir.resolve("base"))) {
+            store.apply(List.of(new KvChange(k(2, 9), k(1), null), new KvChange(k(3, 1), k(2), null)));
+            org.walden.wal.KvBulk.RowsBuilder rows = new org.walden.wal.KvBulk.RowsBuilder();
+            byte[] big = new byte[70_000]; // a varint length of three bytes
+            java.util.Arrays.fill(big, (byte) 7);
+            rows.add(k(2, 1), big);
+            rows.add(k(2, 2), new byte[0]);
+            rows.add(k(2, 9), null);
+            rows.add(new byte[200], k(5)); // a key of a two-byte varint length
+            store.applyRows(rows.toRecord(42));
+            assertThat(store.getLatest(k(2, 1))).isEqualTo(big);
+            assertThat(store.getLatest(k(2, 2))).isEmpty();
+            assertThat(store.getLatest(k(2, 9))).isNull();
+            assertThat(store.getLatest(new byte[200])).containsExactly(5);
+            // a commit that empties a range and writes in the same batch
+            store.apply(List.of(new KvChange(k(2, 3), k(9), null)),
+                    List.of(new org.walden.wal.KvBulk.Range(k(2), k(3))));
+            assertThat(store.getLatest(k(2, 1))).isNull();
+            assertThat(store.getLatest(k(2, 3))).containsExactly(9);
+            assertThat(store.getLatest(k(3, 1))).containsExactly(2);
+            store.deleteRange(k(3), k(4));
+            assertThat(store.getLatest(k(3, 1))).isNull();
+        }
+    }
+
+    @Test
     void snapshotsSeeOnlyEarlierBatchesAndScanInUnsignedOrder() {
         try (Store store = Store.open(dir.resolve("base"))) {
             store.apply(List.of(new KvChange(k(2, 1), k(10), null), new KvChange(k(2, 0xF0), k(11), null)));

@@ -120,7 +120,13 @@ public final class CatalogStore {
             for (int i : t.primaryKey()) {
                 out.writeShort(i);
             }
+            out.writeInt(t.relfilenode());
         });
+    }
+
+    /** A table's catalog row as stored under {@link #tableKey}. */
+    public static TableDef decodeTableRow(String name, byte[] value) {
+        return decodeTable(name, value);
     }
 
     private static TableDef decodeTable(String name, byte[] value) {
@@ -138,7 +144,9 @@ public final class CatalogStore {
             for (int i = 0; i < pk.length; i++) {
                 pk[i] = in.readShort();
             }
-            return new TableDef(oid, name, List.copyOf(columns), pk, false);
+            // rows written before relfilenodes existed end here: their rows are under the OID
+            int relfilenode = in.available() >= 4 ? in.readInt() : oid;
+            return new TableDef(oid, name, List.copyOf(columns), pk, false, relfilenode);
         });
     }
 

@@ -11,7 +11,7 @@ import org.walden.sql.types.Values;
 import org.walden.txn.Transaction;
 
 /**
- * Table row keys: {@code DATA_KEYSPACE, table OID (4 bytes big-endian), primary key}. The
+ * Table row keys: {@code DATA_KEYSPACE, relfilenode (4 bytes big-endian), primary key}. The
  * primary key is an order-preserving concatenation of its columns: integers of every width
  * as 8 bytes with the sign bit flipped, booleans as one byte, timestamps as flipped int64
  * microseconds, floats in the order-preserving IEEE layout, strings as UTF-8 with 0x00
@@ -22,6 +22,16 @@ import org.walden.txn.Transaction;
 public final class KeyCodec {
 
     private KeyCodec() {
+    }
+
+    /** The first key of the table's rows. */
+    public static byte[] tablePrefix(TableDef table) {
+        return tablePrefix(table.relfilenode());
+    }
+
+    /** The first key after every row of the table. */
+    public static byte[] tableEnd(TableDef table) {
+        return tableEnd(table.relfilenode());
     }
 
     public static byte[] tablePrefix(int tableOid) {
@@ -45,7 +55,7 @@ public final class KeyCodec {
     /** The key of a row, from its values (primary key columns must be non-null and of the column's type). */
     public static byte[] primaryKey(TableDef table, Object[] row) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(32);
-        out.writeBytes(tablePrefix(table.oid()));
+        out.writeBytes(tablePrefix(table.relfilenode()));
         for (int col : table.primaryKey()) {
             encodeValue(out, table.columns().get(col).type(), row[col]);
         }
@@ -55,7 +65,7 @@ public final class KeyCodec {
     /** The key of a row from the primary key values alone, in key column order. */
     public static byte[] primaryKeyOf(TableDef table, Object[] keyValues) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(32);
-        out.writeBytes(tablePrefix(table.oid()));
+        out.writeBytes(tablePrefix(table.relfilenode()));
         for (int i = 0; i < keyValues.length; i++) {
             encodeValue(out, table.columns().get(table.primaryKey()[i]).type(), keyValues[i]);
         }

@@ -94,12 +94,21 @@ public final class RowCodec {
     }
 
     public static Object[] decode(List<Column> columns, byte[] bytes) {
+        return decodePrefix(columns, bytes, columns.size());
+    }
+
+    /**
+     * Decodes only the first {@code columnCount} columns (the rest stay null): re-keying a
+     * table by a leading column need not build every row's strings.
+     */
+    public static Object[] decodePrefix(List<Column> columns, byte[] bytes, int columnCount) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         int stored = in.getShort();
         byte[] nulls = new byte[(stored + 7) / 8];
         in.get(nulls);
         Object[] row = new Object[columns.size()];
-        for (int i = 0; i < stored && i < row.length; i++) {
+        int limit = Math.min(columnCount, row.length);
+        for (int i = 0; i < stored && i < limit; i++) {
             if ((nulls[i / 8] & (1 << (i % 8))) == 0) {
                 row[i] = readValue(in, columns.get(i).type());
             }

@@ -108,6 +108,8 @@ public final class Ddl {
             }
         }
         txn.put(key, CatalogStore.encodeTable(def));
+        // a fresh range: rows this transaction adds go to storage in batches (CREATE TABLE + COPY)
+        txn.createRange(KeyCodec.tablePrefix(def), KeyCodec.tableEnd(def));
         return "CREATE TABLE";
     }
 
@@ -120,6 +122,12 @@ public final class Ddl {
         return -1;
     }
 
+    /**
+     * Locks a table for DDL that replaces or drops its rows: its catalog row (serialising DDL)
+     * and its relation lock in exclusive mode (waiting for running DML, as PostgreSQL's ACCESS
+     * EXCLUSIVE lock). Returns the definition as last committed (or as this transaction wrote
+     * it), null when there is no such table.
+     */
     private TableDef lockTable(String name) {
         byte[] current = rowLocker.lockRow(CatalogStore.tableKey(name));
         if (current == null) {
@@ -131,7 +139,9 @@ public final class Ddl {
             throw new PgException(SqlState.SERIALIZATION_FAILURE, "table \"" + name
                     + "\" was changed concurrently; retry");
         }
-        return t;
+        rowLocker.lockRelation(t, true);
+        // another DDL may have committed a new relfilenode after our catalog snapshot
+        return CatalogStore.decodeTableRow(name, current);
     }
 
     public String dropTable(Ast.DropTable d) {
@@ -149,7 +159,7 @@ public final class Ddl {
                 }
                 throw new PgException(SqlState.UNDEFINED_TABLE, "table \"" + name + "\" does not exist");
             }
-            deleteAllRows(t);
+            txn.deleteRange(KeyCodec.tablePrefix(t), KeyCodec.tableEnd(t));
             txn.delete(CatalogStore.tableKey(name));
         }
         return "DROP TABLE";
@@ -165,31 +175,13 @@ public final class Ddl {
             tables.add(t);
         }
         for (TableDef t : tables) {
-            deleteAllRows(t);
+            // as PostgreSQL: a new relfilenode, the old one dropped at commit (no row is touched)
+            TableDef fresh = t.withRelfilenode(CatalogStore.allocateOid(txn, lockTimeoutMs));
+            txn.createRange(KeyCodec.tablePrefix(fresh), KeyCodec.tableEnd(fresh));
+            txn.deleteRange(KeyCodec.tablePrefix(t), KeyCodec.tableEnd(t));
+            txn.put(CatalogStore.tableKey(t.name()), CatalogStore.encodeTable(fresh));
         }
         return "TRUNCATE TABLE";
-    }
-
-    private List<byte[]> allKeys(TableDef t) {
-        List<byte[]> keys = new ArrayList<>();
-        try (KvCursor c = txn.scan(KeyCodec.tablePrefix(t.oid()), KeyCodec.tableEnd(t.oid()))) {
-            while (c.next()) {
-                keys.add(c.key());
-            }
-        }
-        return keys;
-    }
-
-    private void deleteAllRows(TableDef t) {
-        long n = 0;
-        for (byte[] key : allKeys(t)) {
-            if ((++n & 255) == 0) {
-                env.checkCancel();
-            }
-            if (rowLocker.lockRow(key) != null) {
-                txn.delete(key);
-            }
-        }
     }
 
     /** ALTER TABLE t ADD PRIMARY KEY (cols): re-keys every row by the new key (pgbench -i's last step). */
@@ -213,43 +205,77 @@ public final class Ddl {
             Column c = columns.get(pk[i]);
             columns.set(pk[i], new Column(c.name(), c.type(), c.typmod(), true, c.defaultSql()));
         }
-        TableDef keyed = new TableDef(t.oid(), t.name(), List.copyOf(columns), pk, false);
-        List<Object[]> rows = new ArrayList<>();
-        List<byte[]> oldKeys = new ArrayList<>();
-        try (KvCursor c = txn.scan(KeyCodec.tablePrefix(t.oid()), KeyCodec.tableEnd(t.oid()))) {
+        TableDef keyed = new TableDef(t.oid(), t.name(), List.copyOf(columns), pk, false,
+                CatalogStore.allocateOid(txn, lockTimeoutMs));
+        // as PostgreSQL's index build: the table is rewritten into a new relfilenode keyed by
+        // the primary key, which no one sees until this commits; the old one is dropped at commit
+        txn.createRange(KeyCodec.tablePrefix(keyed), KeyCodec.tableEnd(keyed));
+        int decodedColumns = 0;
+        for (int k : pk) {
+            decodedColumns = Math.max(decodedColumns, k + 1);
+        }
+        long rows = 0;
+        boolean ascending = true;
+        byte[] previous = null;
+        try (KvCursor c = txn.scan(KeyCodec.tablePrefix(t), KeyCodec.tableEnd(t))) {
             while (c.next()) {
-                oldKeys.add(c.key());
-                rows.add(RowCodec.decode(t.columns(), c.value()));
-            }
-        }
-        Set<String> seen = new HashSet<>();
-        List<byte[]> newKeys = new ArrayList<>();
-        for (Object[] row : rows) {
-            for (int k : pk) {
-                if (row[k] == null) {
-                    throw new PgException(SqlState.NOT_NULL_VIOLATION, "column \"" + t.columns().get(k).name()
-                            + "\" of relation \"" + t.name() + "\" contains null values");
+                if ((++rows & 1023) == 0) {
+                    env.checkCancel();
                 }
+                byte[] value = c.value();
+                byte[] key = keyOf(t, keyed, RowCodec.decodePrefix(t.columns(), value, decodedColumns));
+                ascending &= previous == null || java.util.Arrays.compareUnsigned(previous, key) < 0;
+                previous = key;
+                txn.put(key, value); // the row encoding does not depend on NOT NULL
             }
-            byte[] key = KeyCodec.primaryKey(keyed, row);
-            if (!seen.add(java.util.HexFormat.of().formatHex(key))) {
-                PgException dup = Executor.duplicateKey(keyed, row);
-                throw new PgException(SqlState.UNIQUE_VIOLATION, "could not create unique index \""
-                        + keyed.primaryKeyName() + "\"").withDetail(dup.detail().replace("already exists", "is duplicated"));
-            }
-            newKeys.add(key);
         }
-        for (int i = 0; i < rows.size(); i++) {
-            env.checkCancel();
-            rowLocker.lockRow(oldKeys.get(i));
-            txn.delete(oldKeys.get(i));
+        // keys in strictly ascending order cannot repeat; otherwise a repeated key overwrote a row
+        if (!ascending && countRows(keyed) != rows) {
+            throw duplicateInNewKey(t, keyed);
         }
-        for (int i = 0; i < rows.size(); i++) {
-            rowLocker.lockRow(newKeys.get(i));
-            txn.put(newKeys.get(i), RowCodec.encode(keyed.columns(), rows.get(i)));
-        }
+        txn.deleteRange(KeyCodec.tablePrefix(t), KeyCodec.tableEnd(t));
         txn.put(CatalogStore.tableKey(t.name()), CatalogStore.encodeTable(keyed));
         return "ALTER TABLE";
+    }
+
+    /** The new primary key of a row; 23502 when a key column is null. */
+    private static byte[] keyOf(TableDef t, TableDef keyed, Object[] row) {
+        for (int k : keyed.primaryKey()) {
+            if (row[k] == null) {
+                throw new PgException(SqlState.NOT_NULL_VIOLATION, "column \"" + t.columns().get(k).name()
+                        + "\" of relation \"" + t.name() + "\" contains null values");
+            }
+        }
+        return KeyCodec.primaryKey(keyed, row);
+    }
+
+    private long countRows(TableDef t) {
+        long n = 0;
+        try (KvCursor c = txn.scan(KeyCodec.tablePrefix(t), KeyCodec.tableEnd(t))) {
+            while (c.next()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * 23505 for the first row (in the table's old order) whose new key an earlier row has:
+     * only reached when the new keys are known to repeat, so holding the keys seen is brief.
+     */
+    private PgException duplicateInNewKey(TableDef t, TableDef keyed) {
+        Set<java.nio.ByteBuffer> seen = new HashSet<>();
+        try (KvCursor c = txn.scan(KeyCodec.tablePrefix(t), KeyCodec.tableEnd(t))) {
+            while (c.next()) {
+                Object[] row = RowCodec.decode(t.columns(), c.value());
+                if (!seen.add(java.nio.ByteBuffer.wrap(keyOf(t, keyed, row)))) {
+                    PgException dup = Executor.duplicateKey(keyed, row);
+                    return new PgException(SqlState.UNIQUE_VIOLATION, "could not create unique index \""
+                            + keyed.primaryKeyName() + "\"").withDetail(dup.detail().replace("already exists", "is duplicated"));
+                }
+            }
+        }
+        throw new IllegalStateException("rows were lost re-keying table " + t.name());
     }
 
     // ---------------------------------------------------------------- databases

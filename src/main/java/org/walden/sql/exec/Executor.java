@@ -43,6 +43,8 @@ public final class Executor {
     private final ExecEnv env;
     private final long lockTimeoutMs;
     private final RowIds rowIds;
+    /** The table whose relation lock insertRow last took (COPY: one lock, not one per row). */
+    private TableDef copyLockedTable;
     private final LongSupplier clockMs;
 
     public Executor(Transaction txn, ExecEnv env, long lockTimeoutMs, RowIds rowIds, LongSupplier clockMs) {
@@ -98,7 +100,7 @@ public final class Executor {
             return out;
         }
         long n = 0;
-        try (KvCursor c = txn.scan(KeyCodec.tablePrefix(table.oid()), KeyCodec.tableEnd(table.oid()))) {
+        try (KvCursor c = txn.scan(KeyCodec.tablePrefix(table), KeyCodec.tableEnd(table))) {
             while (c.next()) {
                 if ((++n & 255) == 0) {
                     env.checkCancel();
@@ -121,6 +123,9 @@ public final class Executor {
         if (s.source() == null) {
             input = matches(s.filter(), ctx, new Object[0]) ? List.<Object[]>of(new Object[0]) : List.of();
         } else {
+            if (s.lockRows()) {
+                lockRelation(s.source().table(), false);
+            }
             List<KeyedRow> found = candidates(s.source(), s.filter(), ctx);
             if (s.lockRows()) {
                 input = new ArrayList<>();
@@ -291,6 +296,37 @@ public final class Executor {
     // ---------------------------------------------------------------- writing
 
     /**
+     * Takes the table's relation lock (shared for DML, exclusive for DDL that replaces or drops
+     * its rows), in slices so that a cancel request and lock_timeout are noticed. A DML
+     * statement whose table was rewritten or dropped by a transaction that committed after this
+     * statement's snapshot raises 40001: its table definition names rows that are gone.
+     */
+    public void lockRelation(TableDef table, boolean exclusive) {
+        long deadline = lockTimeoutMs > 0 ? clockMs.getAsLong() + lockTimeoutMs : Long.MAX_VALUE;
+        while (true) {
+            env.checkCancel();
+            long remaining = deadline - clockMs.getAsLong();
+            boolean changed;
+            try {
+                changed = txn.lockRelation(table.oid(), exclusive, Math.max(1, Math.min(LOCK_WAIT_SLICE_MS, remaining)));
+            } catch (PgException e) {
+                if (e.sqlState() != SqlState.LOCK_NOT_AVAILABLE) {
+                    throw e;
+                }
+                if (clockMs.getAsLong() >= deadline) {
+                    throw new PgException(SqlState.LOCK_NOT_AVAILABLE, "canceling statement due to lock timeout");
+                }
+                continue;
+            }
+            if (changed && !exclusive) {
+                throw new PgException(SqlState.SERIALIZATION_FAILURE, "table \"" + table.name()
+                        + "\" was changed concurrently; retry");
+            }
+            return;
+        }
+    }
+
+    /**
      * Takes a row lock, in slices so that a cancel request and lock_timeout are noticed.
      * Returns the latest version of the row (null if absent).
      */
@@ -314,6 +350,7 @@ public final class Executor {
 
     private Result insert(Plan.Insert ins, EvalContext ctx) {
         TableDef table = ins.table();
+        lockRelation(table, false);
         List<Object[]> returned = new ArrayList<>();
         for (Node[] nodes : ins.rows()) {
             env.checkCancel();
@@ -324,7 +361,7 @@ public final class Executor {
             }
             checkNotNull(table, row);
             byte[] key = table.hasPrimaryKey() ? KeyCodec.primaryKey(table, row)
-                    : KeyCodec.rowIdKey(table.oid(), rowIds.next(table, txn));
+                    : KeyCodec.rowIdKey(table.relfilenode(), rowIds.next(table, txn));
             if (lockRow(key) != null) {
                 throw duplicateKey(table, row);
             }
@@ -338,9 +375,13 @@ public final class Executor {
 
     /** Inserts one complete row (COPY FROM): not-null check, key, row lock, duplicate check, put. */
     public void insertRow(TableDef table, Object[] row) {
+        if (table != copyLockedTable) {
+            lockRelation(table, false); // held until the transaction ends: once per COPY
+            copyLockedTable = table;
+        }
         checkNotNull(table, row);
         byte[] key = table.hasPrimaryKey() ? KeyCodec.primaryKey(table, row)
-                : KeyCodec.rowIdKey(table.oid(), rowIds.next(table, txn));
+                : KeyCodec.rowIdKey(table.relfilenode(), rowIds.next(table, txn));
         if (lockRow(key) != null) {
             throw duplicateKey(table, row);
         }
@@ -404,6 +445,7 @@ public final class Executor {
 
     private Result update(Plan.Update u, EvalContext ctx) {
         TableDef table = u.source().table();
+        lockRelation(table, false);
         List<Object[]> returned = new ArrayList<>();
         long count = 0;
         for (KeyedRow cand : candidates(u.source(), u.filter(), ctx)) {
@@ -436,6 +478,7 @@ public final class Executor {
 
     private Result delete(Plan.Delete d, EvalContext ctx) {
         TableDef table = d.source().table();
+        lockRelation(table, false);
         List<Object[]> returned = new ArrayList<>();
         long count = 0;
         for (KeyedRow cand : candidates(d.source(), d.filter(), ctx)) {

@@ -210,13 +210,53 @@ public final class MemoryTransactionManager implements TransactionManager {
             }
         }
 
+        private final List<byte[][]> newRanges = new ArrayList<>();
+
+        private boolean inNewRange(byte[] key) {
+            for (byte[][] r : newRanges) {
+                if (Arrays.compareUnsigned(key, r[0]) >= 0 && Arrays.compareUnsigned(key, r[1]) < 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public boolean lockRelation(int relationOid, boolean exclusive, long timeoutMs) {
+            return false; // sessions over this manager do not run DDL and DML on one table concurrently
+        }
+
+        @Override
+        public void createRange(byte[] from, byte[] to) {
+            checkWrite(null);
+            newRanges.add(new byte[][] {from.clone(), to.clone()});
+        }
+
+        @Override
+        public void deleteRange(byte[] from, byte[] to) {
+            checkWrite(null);
+            lock.lock();
+            try {
+                for (byte[] key : data.subMap(from, true, to, false).keySet()) {
+                    if (committedAt(key, commitSeq) != null) {
+                        writes.put(key.clone(), TOMBSTONE);
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            for (Map.Entry<byte[], byte[]> e : writes.subMap(from, true, to, false).entrySet()) {
+                e.setValue(TOMBSTONE);
+            }
+        }
+
         private void checkWrite(byte[] key) {
             if (inRecovery) {
                 throw new PgException(SqlState.READ_ONLY_SQL_TRANSACTION, "cannot write in a read-only transaction");
             }
             lock.lock();
             try {
-                if (rowLocks.get(hex(key)) != this) {
+                if (key != null && !inNewRange(key) && rowLocks.get(hex(key)) != this) {
                     throw new AssertionError("write without the row lock");
                 }
             } finally {

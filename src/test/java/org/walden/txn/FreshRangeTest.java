@@ -1,0 +1,242 @@
+package org.walden.txn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.walden.recovery.BackupLabel;
+import org.walden.recovery.Engine;
+import org.walden.recovery.EngineOptions;
+import org.walden.wal.ControlFile;
+import org.walden.wal.Lsn;
+import org.walden.wal.WalReceiverWriter;
+
+/**
+ * Fresh key ranges ({@link Transaction#createRange}) and range deletes: rows that reach storage
+ * before the commit vanish on rollback and on a crash before the
+ * commit (also across a checkpoint taken meanwhile), survive a crash after it, and a standby
+ * replays all of it the same way.
+ */
+class FreshRangeTest {
+
+    static final long SEG = 1L << 20;
+    /** Enough rows for several ROWS records (each about {@link KvTransaction#BULK_BATCH_BYTES}). */
+    static final int MANY = 30_000;
+
+    @TempDir
+    Path tmp;
+
+    static EngineOptions opts() {
+        return EngineOptions.defaults().withFsync(false).withWalWriterDelayMs(20);
+    }
+
+    /** The range of "table" n: DATA_KEYSPACE, n (4 bytes). */
+    static byte[] prefix(int n) {
+        return ByteBuffer.allocate(5).put(Transaction.DATA_KEYSPACE).putInt(n).array();
+    }
+
+    static byte[] key(int n, int row) {
+        return ByteBuffer.allocate(9).put(Transaction.DATA_KEYSPACE).putInt(n).putInt(row).array();
+    }
+
+    static byte[] value(int row) {
+        return ("row-" + row + "-" + "x".repeat(60)).getBytes();
+    }
+
+    static long count(TransactionManager tm, int n) {
+        Transaction t = tm.begin();
+        t.newStatementSnapshot();
+        long c = 0;
+        try (KvCursor cur = t.scan(prefix(n), prefix(n + 1))) {
+            while (cur.next()) {
+                c++;
+            }
+        }
+        t.rollback();
+        return c;
+    }
+
+    static void fill(Transaction t, int n, int rows) {
+        for (int i = 0; i < rows; i++) {
+            t.put(key(n, i), value(i));
+        }
+    }
+
+    /** "Table" 1 with rows 0..99 committed the ordinary way (row locks, write set). */
+    static void committedOldRows(TransactionManager tm) {
+        Transaction t = tm.begin();
+        for (int i = 0; i < 100; i++) {
+            t.lockForUpdate(key(1, i), 1000);
+            t.put(key(1, i), value(i));
+        }
+        t.commit(SynchronousCommit.LOCAL);
+    }
+
+    @Test
+    void freshRangeRowsAreInvisibleUntilCommitAndTheOldRangeGoesAtCommit() {
+        Path data = tmp.resolve("data");
+        Engine.initialize(data, SEG);
+        Engine e = Engine.open(data, opts());
+        TransactionManager tm = e.transactionManager();
+        committedOldRows(tm);
+
+        Transaction t = tm.begin();
+        t.createRange(prefix(2), prefix(3));
+        fill(t, 2, MANY);
+        t.deleteRange(prefix(1), prefix(2));
+        // the new rows are in storage already (only an uncommitted catalog row would name the
+        // range, so no one else looks there); the old range is still whole for others
+        assertThat(count(tm, 1)).isEqualTo(100);
+        // the transaction itself reads its new rows, pending or applied
+        assertThat(t.get(key(2, 0))).isEqualTo(value(0));
+        assertThat(t.get(key(2, MANY - 1))).isEqualTo(value(MANY - 1));
+        assertThat(t.lockForUpdate(key(2, MANY), 1000)).isNull();
+        t.delete(key(2, 7));
+        assertThat(t.get(key(2, 7))).isNull();
+        assertThat(t.hasWrites()).isTrue();
+        t.commit(SynchronousCommit.LOCAL);
+
+        assertThat(count(tm, 2)).isEqualTo(MANY - 1);
+        assertThat(count(tm, 1)).isZero();
+        e.shutdown();
+    }
+
+    @Test
+    void rollbackEmptiesTheFreshRangeAndKeepsTheOldOne() {
+        Path data = tmp.resolve("data");
+        Engine.initialize(data, SEG);
+        Engine e = Engine.open(data, opts());
+        TransactionManager tm = e.transactionManager();
+        committedOldRows(tm);
+        Transaction t = tm.begin();
+        t.createRange(prefix(2), prefix(3));
+        fill(t, 2, MANY);
+        t.deleteRange(prefix(1), prefix(2));
+        t.rollback();
+        assertThat(count(tm, 2)).isZero();
+        assertThat(count(tm, 1)).isEqualTo(100);
+        e.shutdown();
+    }
+
+    @Test
+    void crashBeforeCommitEmptiesTheFreshRangeEvenAfterACheckpointMeanwhile() throws Exception {
+        Path data = tmp.resolve("data");
+        Engine.initialize(data, SEG);
+        Engine e = Engine.open(data, opts());
+        TransactionManager tm = e.transactionManager();
+        committedOldRows(tm);
+        Transaction t = tm.begin();
+        t.createRange(prefix(2), prefix(3));
+        fill(t, 2, MANY / 2);
+        // a checkpoint flushes storage (with the new rows) but must keep its redo point at or
+        // before the NEW_RANGE record, so that recovery still sees the range and empties it
+        long before = e.checkpointsDone();
+        e.requestCheckpoint();
+        await(() -> e.checkpointsDone() > before);
+        fill(t, 2, MANY);
+        t.deleteRange(prefix(1), prefix(2));
+        e.wal().flushAll();
+        e.simulateCrash();
+
+        Engine r = Engine.open(data, opts());
+        assertThat(count(r.transactionManager(), 2)).isZero();
+        assertThat(count(r.transactionManager(), 1)).isEqualTo(100);
+        // the same range created again (an OID handed out again after the crash) starts empty
+        Transaction again = r.transactionManager().begin();
+        again.createRange(prefix(2), prefix(3));
+        again.put(key(2, 5), value(5));
+        again.commit(SynchronousCommit.LOCAL);
+        assertThat(count(r.transactionManager(), 2)).isEqualTo(1);
+        r.shutdown();
+    }
+
+    @Test
+    void crashAfterCommitKeepsTheFreshRowsAndTheRangeDelete() {
+        Path data = tmp.resolve("data");
+        Engine.initialize(data, SEG);
+        Engine e = Engine.open(data, opts());
+        TransactionManager tm = e.transactionManager();
+        committedOldRows(tm);
+        Transaction t = tm.begin();
+        t.createRange(prefix(2), prefix(3));
+        fill(t, 2, MANY);
+        t.deleteRange(prefix(1), prefix(2));
+        t.commit(SynchronousCommit.LOCAL);
+        e.simulateCrash();
+
+        Engine r = Engine.open(data, opts());
+        assertThat(count(r.transactionManager(), 2)).isEqualTo(MANY);
+        assertThat(count(r.transactionManager(), 1)).isZero();
+        r.shutdown();
+    }
+
+    @Test
+    void standbyReplaysFreshRangesRangeDeletesAndAborts() throws Exception {
+        Path primaryDir = tmp.resolve("primary");
+        Engine.initialize(primaryDir, SEG);
+        Engine primary = Engine.open(primaryDir, opts());
+        TransactionManager tm = primary.transactionManager();
+        committedOldRows(tm);
+
+        Path standbyDir = tmp.resolve("standby");
+        Files.createDirectories(standbyDir.resolve("global"));
+        Files.createDirectories(standbyDir.resolve("pg_wal"));
+        Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
+        Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
+        primary.finishBackup(start);
+        Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
+                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "test")
+                        .format(SEG));
+        Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
+        WalReceiverWriter rw = standby.receiverWriter();
+        Lsn sent = stream(primary, rw, rw.flushedLsn());
+        await(standby::isConsistent);
+        TransactionManager stm = standby.transactionManager();
+        assertThat(count(stm, 1)).isEqualTo(100);
+
+        // aborted: the standby applied the rows as they came and empties the range at ABORT
+        Transaction aborted = tm.begin();
+        aborted.createRange(prefix(3), prefix(4));
+        fill(aborted, 3, MANY);
+        aborted.rollback();
+        // committed: rows in a fresh range, the old range emptied at COMMIT
+        Transaction t = tm.begin();
+        t.createRange(prefix(2), prefix(3));
+        fill(t, 2, MANY);
+        t.deleteRange(prefix(1), prefix(2));
+        Lsn commitEnd = t.commit(SynchronousCommit.LOCAL);
+        sent = stream(primary, rw, sent);
+        await(() -> standby.lastReplayLsn().compareTo(commitEnd) >= 0);
+        assertThat(count(stm, 2)).isEqualTo(MANY);
+        assertThat(count(stm, 1)).isZero();
+        assertThat(count(stm, 3)).isZero();
+        standby.shutdown();
+        primary.shutdown();
+    }
+
+    private static Lsn stream(Engine primary, WalReceiverWriter rw, Lsn from) {
+        byte[] buf = new byte[8192];
+        Lsn pos = from;
+        primary.wal().flushAll();
+        while (pos.isBefore(primary.wal().flushedLsn())) {
+            int n = primary.wal().readRaw(pos, buf, 0, buf.length);
+            rw.write(pos, buf, 0, n);
+            pos = pos.plus(n);
+        }
+        rw.flush();
+        return pos;
+    }
+
+    static void await(BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!cond.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within 20s").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+}
