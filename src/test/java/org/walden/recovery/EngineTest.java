@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -163,7 +162,7 @@ class EngineTest {
 
         // a base backup, as BASE_BACKUP will make it
         Path standbyDir = tmp.resolve("standby");
-        BackupMade backup = takeBackup(primary, standbyDir,
+        TestBackups.Made backup = TestBackups.take(SEG, primary, standbyDir,
                 () -> put(primary.transactionManager(), "during-backup", "2", SynchronousCommit.LOCAL));
         Engine.BackupStart start = backup.start();
         Lsn backupEnd = backup.endLsn();
@@ -226,7 +225,7 @@ class EngineTest {
         await(() -> standby.lastReplayLsn().isAfter(bigStart));
 
         Path copyDir = tmp.resolve("copy");
-        BackupMade backup = takeBackup(standby, copyDir, () -> {
+        TestBackups.Made backup = TestBackups.take(SEG, standby, copyDir, () -> {
             put(primary.transactionManager(), "during", "3", SynchronousCommit.LOCAL);
             stream(primary, standby.receiverWriter(), middle);
             await(() -> "3".equals(get(standby.transactionManager(), "during")));
@@ -258,34 +257,9 @@ class EngineTest {
         primary.shutdown();
     }
 
-    /** What happens while a backup runs (between its start and end). */
-    interface Step {
-        void run() throws Exception;
-    }
-
-    record BackupMade(Engine.BackupStart start, Lsn endLsn) {
-    }
-
-    /**
-     * A base backup of {@code source} (primary or standby) into {@code dir}, as BASE_BACKUP makes
-     * it: storage snapshot, then {@code during}, then pg_control from the backup's end and the
-     * backup_label.
-     */
-    private static BackupMade takeBackup(Engine source, Path dir, Step during) throws Exception {
-        Files.createDirectories(dir.resolve("global"));
-        Files.createDirectories(dir.resolve("pg_wal"));
-        Engine.BackupStart start = source.createBackupCheckpoint(dir.resolve("base"));
-        during.run();
-        Engine.BackupEnd end = source.finishBackup(start);
-        Files.write(dir.resolve(ControlFile.RELATIVE_PATH), end.controlFile());
-        Files.writeString(dir.resolve(BackupLabel.FILE_NAME), new BackupLabel(start.startLsn(),
-                start.checkPointLsn(), start.timeline(), Instant.now(), "test", start.fromStandby()).format(SEG));
-        return new BackupMade(start, end.endLsn());
-    }
-
     /** A standby cloned from {@code primary} by a base backup, streamed up to date. */
     private static Engine openStandbyCopy(Engine primary, Path standbyDir) throws Exception {
-        takeBackup(primary, standbyDir, () -> { });
+        TestBackups.take(SEG, primary, standbyDir);
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
         stream(primary, standby.receiverWriter(), standby.receiverWriter().flushedLsn());
         await(standby::isConsistent);
@@ -355,7 +329,7 @@ class EngineTest {
         Engine.initialize(primaryDir, SEG);
         Engine primary = Engine.open(primaryDir, opts());
         Path standbyDir = tmp.resolve("standby");
-        BackupMade backup = takeBackup(primary, standbyDir, () -> { });
+        TestBackups.Made backup = TestBackups.take(SEG, primary, standbyDir);
         Engine.BackupStart start = backup.start();
         Lsn backupEnd = backup.endLsn();
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
@@ -416,7 +390,7 @@ class EngineTest {
         Engine.initialize(primaryDir, SEG);
         Engine primary = Engine.open(primaryDir, opts());
         Path standbyDir = tmp.resolve("standby");
-        takeBackup(primary, standbyDir, () -> { });
+        TestBackups.take(SEG, primary, standbyDir);
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true).withWalKeep(SEG, 0));
         String big = "z".repeat(3000);
         for (int i = 0; i < 1500; i++) { // ~4.5MB

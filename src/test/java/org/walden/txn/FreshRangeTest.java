@@ -3,16 +3,13 @@ package org.walden.txn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.walden.recovery.BackupLabel;
+import org.walden.recovery.TestBackups;
 import org.walden.recovery.Engine;
 import org.walden.recovery.EngineOptions;
-import org.walden.wal.ControlFile;
 import org.walden.wal.Lsn;
 import org.walden.wal.WalReceiverWriter;
 
@@ -184,14 +181,7 @@ class FreshRangeTest {
         committedOldRows(tm);
 
         Path standbyDir = tmp.resolve("standby");
-        Files.createDirectories(standbyDir.resolve("global"));
-        Files.createDirectories(standbyDir.resolve("pg_wal"));
-        Engine.BackupStart start = primary.createBackupCheckpoint(standbyDir.resolve("base"));
-        Files.copy(primaryDir.resolve(ControlFile.RELATIVE_PATH), standbyDir.resolve(ControlFile.RELATIVE_PATH));
-        primary.finishBackup(start);
-        Files.writeString(standbyDir.resolve(BackupLabel.FILE_NAME),
-                new BackupLabel(start.startLsn(), start.checkPointLsn(), start.timeline(), Instant.now(), "test")
-                        .format(SEG));
+        TestBackups.take(SEG, primary, standbyDir);
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
         WalReceiverWriter rw = standby.receiverWriter();
         Lsn sent = stream(primary, rw, rw.flushedLsn());
