@@ -12,7 +12,7 @@
 #   3. With -b: pg_basebackup -Fp -X stream -c fast of the primary after pgbench -i -s BB_SCALE
 #      (70 makes about 1 GB in PostgreSQL): seconds and MB/s (backup directory size / seconds).
 #
-#   bench/compare-replication.sh [-b] [-o pg|walden|both]
+#   bench/compare-replication.sh [-b | -B] [-o pg|walden|both]      (-B: the base backup only)
 #   environment: T (seconds per pgbench run, 30), SCALE (pgbench -i scale for TPS, 10),
 #                BB_SCALE (scale for the base backup, 70), CLIENTS (8), THREADS (2),
 #                WARMUP (seconds of uncounted async pgbench first, 10: Walden's JIT warms up),
@@ -30,10 +30,11 @@ pgbin=/usr/lib/postgresql/15/bin
 walden=${WALDEN:-$top/bin/walden}   # WALDEN=/other/tree/bin/walden compares another build
 seconds=${T:-30} scale=${SCALE:-10} bb_scale=${BB_SCALE:-70}
 clients=${CLIENTS:-8} threads=${THREADS:-2} warmup=${WARMUP:-10} lag_skip=${LAG_SKIP:-1.5}
-do_bb=0 only=both
-while getopts "bo:" opt; do
+do_bb=0 only=both tps=1
+while getopts "bBo:" opt; do
   case $opt in
     b) do_bb=1 ;;
+    B) do_bb=1 tps=0 ;;
     o) only=$OPTARG ;;
     *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2 ;;
   esac
@@ -236,6 +237,12 @@ run_system() { # sys label
   step="$sys: initdb and start primary"; make_primary "$sys"
   step="$sys: clone and start standby"; make_standby "$sys"
   step="$sys: wait for standby s1 to stream"; wait_streaming "$p"
+  if [ "$tps" = 0 ]; then
+    base_backup "$sys"
+    step="$sys: stop servers"
+    stop_all
+    return
+  fi
   step="$sys: pgbench -i -s $scale"
   "$pgbin/pgbench" -i -s "$scale" -h 127.0.0.1 -p "$p" -U postgres postgres >"$work/${sys}_init.out" 2>&1
   step="$sys: wait for standby s1 to replay pgbench -i"; wait_caught_up "$p"
@@ -276,35 +283,40 @@ row() { # label key
     "$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + 0 > 0 && b ~ /^[0-9.]+$/) printf "%.2f", b / a; else print "-" }')"
 }
 echo
-echo "pgbench -n -f bench/tpcb.sql -c $clients -j $threads -T $seconds -M prepared, scale $scale;"
+[ "$tps" = 1 ] && echo "pgbench -n -f bench/tpcb.sql -c $clients -j $threads -T $seconds -M prepared, scale $scale;"
 echo "primary + one streaming standby (s1) each, same machine ($(nproc) cores), same run"
 printf '%-34s %14s %14s %12s\n' "" "PostgreSQL 15" "Walden" "Walden/PG"
-row "TPS async" tps_async
-row "TPS sync (on)" tps_sync
-row "TPS remote_apply" tps_remote_apply
-row "write_lag median ms (async)" write_med
-row "write_lag max ms (async)" write_max
-row "flush_lag median ms (async)" flush_med
-row "flush_lag max ms (async)" flush_max
-row "replay_lag median ms (async)" replay_med
-row "replay_lag max ms (async)" replay_max
-row "lag samples (non-null)" lag_n
+if [ "$tps" = 1 ]; then
+  row "TPS async" tps_async
+  row "TPS sync (on)" tps_sync
+  row "TPS remote_apply" tps_remote_apply
+  row "write_lag median ms (async)" write_med
+  row "write_lag max ms (async)" write_max
+  row "flush_lag median ms (async)" flush_med
+  row "flush_lag max ms (async)" flush_max
+  row "replay_lag median ms (async)" replay_med
+  row "replay_lag max ms (async)" replay_max
+  row "lag samples (non-null)" lag_n
+fi
 if [ "$do_bb" = 1 ]; then
+  echo "base backup after pgbench -i -s $bb_scale:"
   row "base backup: database MB" bb_db_mb
   row "base backup: directory MB" bb_mb
   row "base backup: seconds" bb_s
   row "base backup: MB/s" bb_mbs
 fi
-for mode in async sync remote_apply; do
-  printf 'sync_state of s1 in %-12s PostgreSQL: %-8s Walden: %s\n' "$mode" \
-    "${result[pg,state_$mode]:--}" "${result[wd,state_$mode]:--}"
-done
-for sys in pg wd; do
-  for mode in sync remote_apply; do
-    state=${result[$sys,state_$mode]:-}
-    if [ -n "$state" ] && [ "$state" != sync ]; then
-      echo "note: $( [ $sys = pg ] && echo PostgreSQL || echo Walden ) did not list s1 as 'sync' in $mode mode:" \
-        "its TPS there is not a synchronous-commit figure"
-    fi
+if [ "$tps" = 1 ]; then
+  for mode in async sync remote_apply; do
+    printf 'sync_state of s1 in %-12s PostgreSQL: %-8s Walden: %s\n' "$mode" \
+      "${result[pg,state_$mode]:--}" "${result[wd,state_$mode]:--}"
   done
-done
+  for sys in pg wd; do
+    for mode in sync remote_apply; do
+      state=${result[$sys,state_$mode]:-}
+      if [ -n "$state" ] && [ "$state" != sync ]; then
+        echo "note: $( [ $sys = pg ] && echo PostgreSQL || echo Walden ) did not list s1 as 'sync' in $mode mode:" \
+          "its TPS there is not a synchronous-commit figure"
+      fi
+    done
+  done
+fi
