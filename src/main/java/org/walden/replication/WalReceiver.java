@@ -409,6 +409,9 @@ public final class WalReceiver implements Runnable {
                 ev = conn.readCopyData(0);
             }
             if (received) {
+                // as PostgreSQL: tell the primary what was written (remote_write waits for that
+                // alone), then fsync and tell it what was flushed
+                xlogWalRcvSendReply(conn, false, false);
                 xlogWalRcvFlush(conn);
             }
             if (ev instanceof PgClient.CopyEvent.Done) {

@@ -85,8 +85,19 @@ final class MemoryWalSink implements ReceivedWalSink {
         }
     }
 
+    /** While set, flush() waits (up to 20 s) until it is cleared: a slow fsync. */
+    volatile java.util.concurrent.CountDownLatch flushGate;
+
     @Override
     public void flush() {
+        java.util.concurrent.CountDownLatch gate = flushGate;
+        if (gate != null) {
+            try {
+                gate.await(20, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         lock.lock();
         try {
             flushed = new Lsn(written);

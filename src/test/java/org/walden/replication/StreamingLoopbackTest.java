@@ -97,6 +97,35 @@ class StreamingLoopbackTest {
     }
 
     @Test
+    void theWritePositionIsReportedBeforeTheFsync() throws Exception {
+        MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
+        Lsn start = wal.appendPattern(10_000);
+        try (TestReplicationServer server = new TestReplicationServer(wal, null, new TestSettings())) {
+            MemoryWalSink sink = new MemoryWalSink(SYSID, SEG, BASE);
+            WalReceiver rcv = receiver(server.port(), sink, 3_600_000, 3_600_000, 60_000, null);
+            Thread t = Thread.ofVirtual().start(rcv);
+            try {
+                waitUntil("caught up", () -> {
+                    List<WalSenderStat> stats = server.ctx.registry().stats();
+                    return stats.size() == 1 && start.equals(stats.get(0).flushLsn());
+                });
+                java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+                sink.flushGate = gate;
+                Lsn end = wal.appendPattern(50_000);
+                // remote_write commits are released by this reply, before the standby's fsync ends
+                waitUntil("write reported", () -> end.equals(server.ctx.registry().stats().get(0).writeLsn()));
+                assertThat(server.ctx.registry().stats().get(0).flushLsn()).isEqualTo(start);
+                sink.flushGate = null;
+                gate.countDown();
+                waitUntil("flush reported", () -> end.equals(server.ctx.registry().stats().get(0).flushLsn()));
+            } finally {
+                rcv.requestShutdown();
+                t.join(5000);
+            }
+        }
+    }
+
+    @Test
     void replayProgressIsReportedWithoutNewWalOrTheStatusInterval() throws Exception {
         MemoryWalSource wal = new MemoryWalSource(SYSID, SEG, BASE);
         Lsn end = wal.appendPattern(100_000);
