@@ -1,6 +1,8 @@
 package org.walden.recovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.walden.recovery.EngineReplicationSupport.stream;
+import static org.walden.recovery.EngineReplicationSupport.streamUpTo;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
@@ -162,7 +164,7 @@ class EngineTest {
 
         // a base backup, as BASE_BACKUP will make it
         Path standbyDir = tmp.resolve("standby");
-        TestBackups.Made backup = TestBackups.take(SEG, primary, standbyDir,
+        EngineReplicationSupport.Made backup = EngineReplicationSupport.take(SEG, primary, standbyDir,
                 () -> put(primary.transactionManager(), "during-backup", "2", SynchronousCommit.LOCAL));
         Engine.BackupStart start = backup.start();
         Lsn backupEnd = backup.endLsn();
@@ -225,7 +227,7 @@ class EngineTest {
         await(() -> standby.lastReplayLsn().isAfter(bigStart));
 
         Path copyDir = tmp.resolve("copy");
-        TestBackups.Made backup = TestBackups.take(SEG, standby, copyDir, () -> {
+        EngineReplicationSupport.Made backup = EngineReplicationSupport.take(SEG, standby, copyDir, () -> {
             put(primary.transactionManager(), "during", "3", SynchronousCommit.LOCAL);
             stream(primary, standby.receiverWriter(), middle);
             await(() -> "3".equals(get(standby.transactionManager(), "during")));
@@ -259,38 +261,11 @@ class EngineTest {
 
     /** A standby cloned from {@code primary} by a base backup, streamed up to date. */
     private static Engine openStandbyCopy(Engine primary, Path standbyDir) throws Exception {
-        TestBackups.take(SEG, primary, standbyDir);
+        EngineReplicationSupport.take(SEG, primary, standbyDir);
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
         stream(primary, standby.receiverWriter(), standby.receiverWriter().flushedLsn());
         await(standby::isConsistent);
         return standby;
-    }
-
-    /** Streams WAL bytes {@code [from, upTo)}, in small pieces, and flushes them. */
-    private static void streamUpTo(Engine primary, WalReceiverWriter rw, Lsn from, Lsn upTo) {
-        primary.wal().flushAll();
-        byte[] buf = new byte[100];
-        Lsn pos = from;
-        while (pos.isBefore(upTo)) {
-            int n = primary.wal().readRaw(pos, buf, 0, (int) Math.min(buf.length, upTo.minus(pos)));
-            rw.write(pos, buf, 0, n);
-            pos = pos.plus(n);
-        }
-        rw.flush();
-    }
-
-    /** What a walsender and walreceiver do between them: copy flushed WAL bytes. */
-    private static Lsn stream(Engine primary, WalReceiverWriter rw, Lsn from) {
-        byte[] buf = new byte[8192];
-        Lsn pos = from;
-        primary.wal().flushAll();
-        while (pos.isBefore(primary.wal().flushedLsn())) {
-            int n = primary.wal().readRaw(pos, buf, 0, buf.length);
-            rw.write(pos, buf, 0, n);
-            pos = pos.plus(n);
-        }
-        rw.flush();
-        return pos;
     }
 
     @Test
@@ -329,7 +304,7 @@ class EngineTest {
         Engine.initialize(primaryDir, SEG);
         Engine primary = Engine.open(primaryDir, opts());
         Path standbyDir = tmp.resolve("standby");
-        TestBackups.Made backup = TestBackups.take(SEG, primary, standbyDir);
+        EngineReplicationSupport.Made backup = EngineReplicationSupport.take(SEG, primary, standbyDir);
         Engine.BackupStart start = backup.start();
         Lsn backupEnd = backup.endLsn();
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
@@ -390,7 +365,7 @@ class EngineTest {
         Engine.initialize(primaryDir, SEG);
         Engine primary = Engine.open(primaryDir, opts());
         Path standbyDir = tmp.resolve("standby");
-        TestBackups.take(SEG, primary, standbyDir);
+        EngineReplicationSupport.take(SEG, primary, standbyDir);
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true).withWalKeep(SEG, 0));
         String big = "z".repeat(3000);
         for (int i = 0; i < 1500; i++) { // ~4.5MB

@@ -1,13 +1,14 @@
 package org.walden.txn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.walden.recovery.EngineReplicationSupport.stream;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.walden.recovery.TestBackups;
+import org.walden.recovery.EngineReplicationSupport;
 import org.walden.recovery.Engine;
 import org.walden.recovery.EngineOptions;
 import org.walden.wal.Lsn;
@@ -181,7 +182,7 @@ class FreshRangeTest {
         committedOldRows(tm);
 
         Path standbyDir = tmp.resolve("standby");
-        TestBackups.take(SEG, primary, standbyDir);
+        EngineReplicationSupport.take(SEG, primary, standbyDir);
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
         WalReceiverWriter rw = standby.receiverWriter();
         Lsn sent = stream(primary, rw, rw.flushedLsn());
@@ -207,19 +208,6 @@ class FreshRangeTest {
         assertThat(count(stm, 3)).isZero();
         standby.shutdown();
         primary.shutdown();
-    }
-
-    private static Lsn stream(Engine primary, WalReceiverWriter rw, Lsn from) {
-        byte[] buf = new byte[8192];
-        Lsn pos = from;
-        primary.wal().flushAll();
-        while (pos.isBefore(primary.wal().flushedLsn())) {
-            int n = primary.wal().readRaw(pos, buf, 0, buf.length);
-            rw.write(pos, buf, 0, n);
-            pos = pos.plus(n);
-        }
-        rw.flush();
-        return pos;
     }
 
     static void await(BooleanSupplier cond) throws InterruptedException {

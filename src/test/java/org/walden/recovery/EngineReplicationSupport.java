@@ -5,9 +5,13 @@ import java.nio.file.Path;
 import java.time.Instant;
 import org.walden.wal.ControlFile;
 import org.walden.wal.Lsn;
+import org.walden.wal.WalReceiverWriter;
 
-/** Base backups for engine-level tests, as BASE_BACKUP makes them, without the wire. */
-public final class TestBackups {
+/**
+ * Engine-level replication for tests, without the wire: base backups as BASE_BACKUP makes them,
+ * and WAL copied from a primary into a standby's receiver writer as a walsender and walreceiver do.
+ */
+public final class EngineReplicationSupport {
 
     /** What happens while a backup runs (between its start and end). */
     public interface Step {
@@ -17,7 +21,7 @@ public final class TestBackups {
     public record Made(Engine.BackupStart start, Lsn endLsn) {
     }
 
-    private TestBackups() {
+    private EngineReplicationSupport() {
     }
 
     /**
@@ -40,5 +44,25 @@ public final class TestBackups {
     /** {@link #take} with nothing happening during the backup. */
     public static Made take(long walSegmentSizeBytes, Engine source, Path dir) throws Exception {
         return take(walSegmentSizeBytes, source, dir, () -> { });
+    }
+
+    /** Copies the primary's flushed WAL from {@code from} into {@code rw} and flushes; returns the end. */
+    public static Lsn stream(Engine primary, WalReceiverWriter rw, Lsn from) {
+        primary.wal().flushAll();
+        return streamUpTo(primary, rw, from, primary.wal().flushedLsn());
+    }
+
+    /** Copies WAL bytes {@code [from, upTo)}, in small pieces, and flushes them; returns {@code upTo}. */
+    public static Lsn streamUpTo(Engine primary, WalReceiverWriter rw, Lsn from, Lsn upTo) {
+        primary.wal().flushAll();
+        byte[] buf = new byte[8192];
+        Lsn pos = from;
+        while (pos.isBefore(upTo)) {
+            int n = primary.wal().readRaw(pos, buf, 0, (int) Math.min(buf.length, upTo.minus(pos)));
+            rw.write(pos, buf, 0, n);
+            pos = pos.plus(n);
+        }
+        rw.flush();
+        return pos;
     }
 }
