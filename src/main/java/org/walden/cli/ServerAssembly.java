@@ -2,6 +2,8 @@ package org.walden.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,6 +28,7 @@ import org.walden.replication.WalSenderRegistry;
 import org.walden.replication.WalSndState;
 import org.walden.replication.WalSenderStat;
 import org.walden.replication.WalSource;
+import org.walden.server.Backend;
 import org.walden.server.Postmaster;
 import org.walden.server.ReplicationHandler;
 import org.walden.server.config.RecoveryMode;
@@ -625,10 +628,10 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         /**
          * pg_stat_activity: the auxiliary processes a DBA sees in ps (startup and walreceiver on a
          * standby, walwriter on a primary, the checkpointer on both), then the client backends and
-         * walsenders. A walsender shows its replication command as query, "active" while it runs
-         * (a backup, streaming) and "idle" between commands — what PostgreSQL's process title
-         * shows in ps. Walden does not track a client backend's current query: there state and
-         * query are NULL.
+         * walsenders. A client backend shows its state ('active', 'idle', 'idle in transaction',
+         * ...), its running or last statement, query_start, xact_start and state_change. A
+         * walsender shows its replication command as query, "active" while it runs (a backup,
+         * streaming) and "idle" between commands — what PostgreSQL's process title shows in ps.
          */
         @Override
         public List<BackendActivity> activity() {
@@ -651,14 +654,22 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
                     walsenders.put(e.pid(), e);
                 }
                 for (Postmaster.BackendEntry b : pm.backends()) {
+                    InetSocketAddress client = b.client();
+                    InetAddress addr = client == null ? null : client.getAddress();
+                    int port = client == null ? -1 : client.getPort();
+                    Backend.Activity a = b.activity();
                     WalSenderRegistry.Entry w = b.replication() ? walsenders.get(b.pid()) : null;
-                    String state = w == null || w.command() == null ? null
-                            : w.state() == WalSndState.STARTUP ? "idle" : "active";
-                    rows.add(new BackendActivity(b.pid(), b.databaseName(), b.userName(), b.applicationName(),
-                            b.client() == null ? null : b.client().getAddress(),
-                            b.client() == null ? -1 : b.client().getPort(), b.backendStart(), null,
-                            w == null ? null : w.commandStart(), null, state, w == null ? null : w.command(),
-                            b.replication() ? "walsender" : "client backend"));
+                    if (a != null) {
+                        rows.add(new BackendActivity(b.pid(), b.databaseName(), b.userName(), b.applicationName(),
+                                addr, port, b.backendStart(), a.xactStart(), a.queryStart(), a.stateChange(),
+                                a.state(), a.query() == null ? "" : a.query(), "client backend"));
+                    } else {
+                        String state = w == null || w.command() == null ? null
+                                : w.state() == WalSndState.STARTUP ? "idle" : "active";
+                        rows.add(new BackendActivity(b.pid(), b.databaseName(), b.userName(), b.applicationName(),
+                                addr, port, b.backendStart(), null, w == null ? null : w.commandStart(), null, state,
+                                w == null ? null : w.command(), b.replication() ? "walsender" : "client backend"));
+                    }
                 }
             }
             return rows;

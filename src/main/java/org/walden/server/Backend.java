@@ -42,7 +42,7 @@ import org.walden.sql.Session;
  * <p><b>State it owns.</b> The prepared statements and portals of the extended protocol
  * (unnamed ones under ""), whether it is skipping messages until Sync after an error, and the
  * GUC_REPORT values last sent as ParameterStatus. Used by this backend's thread only, except
- * {@code terminateRequested}.
+ * {@code terminateRequested} and the {@link Activity} pg_stat_activity reads.
  *
  * <p><b>How it ends.</b> Terminate or EOF from the client; a FATAL error (sent first); a
  * protocol violation (FATAL 08P01, e.g. "invalid frontend message type 120"). In every case
@@ -71,9 +71,23 @@ public final class Backend {
     private String currentStatementText;
     /** Set by the postmaster's thread (fast shutdown), read by this backend's loop. */
     private volatile boolean terminateRequested;
+    /** What pg_stat_activity shows of this backend; replaced whole, read by any thread. */
+    private volatile Activity activity = new Activity("idle", null, null, null, null);
+    private final java.time.Clock clock;
 
-    public Backend(PgStream stream, Session session, int backendPid, Map<String, String> reportedAlreadySent) {
+    /**
+     * pg_stat_activity's state ('active', 'idle', 'idle in transaction', 'idle in transaction
+     * (aborted)'), query (the running statement, else the last one), query_start, xact_start
+     * and state_change.
+     */
+    public record Activity(String state, String query, java.time.Instant queryStart,
+                           java.time.Instant xactStart, java.time.Instant stateChange) {
+    }
+
+    public Backend(PgStream stream, Session session, int backendPid, Map<String, String> reportedAlreadySent,
+                   java.time.Clock clock) {
         this.stream = stream;
+        this.clock = clock;
         this.session = session;
         this.backendPid = backendPid;
         this.reportedSent.putAll(reportedAlreadySent);
@@ -81,6 +95,34 @@ public final class Backend {
 
     public int backendPid() {
         return backendPid;
+    }
+
+    public Activity activity() {
+        return activity;
+    }
+
+    /** pgstat_report_activity(STATE_RUNNING): a statement starts; an idle session starts a transaction too. */
+    private void reportActive(String query) {
+        java.time.Instant now = clock.instant();
+        Activity a = activity;
+        java.time.Instant xactStart = a.xactStart() != null ? a.xactStart() : now;
+        activity = new Activity("active", query, now, xactStart, now);
+    }
+
+    /** ReadyForQuery with the session's transaction status, and pg_stat_activity's idle state for it. */
+    private void sendReadyForQuery() throws IOException {
+        char status = session.transactionStatus();
+        Activity a = activity;
+        String state = switch (status) {
+            case 'T' -> "idle in transaction";
+            case 'E' -> "idle in transaction (aborted)";
+            default -> "idle";
+        };
+        if (!state.equals(a.state())) {
+            activity = new Activity(state, a.query(), a.queryStart(), status == TX_IDLE ? null : a.xactStart(),
+                    clock.instant());
+        }
+        stream.send(BackendMessages.readyForQuery(status));
     }
 
     /** Fast shutdown: end the connection with FATAL 57P01 at the next chance. Any thread. */
@@ -93,7 +135,8 @@ public final class Backend {
     /** The message loop; returns when the connection is to be closed. */
     public void run() throws IOException {
         session.setNoticeSink(this::sendNotice);
-        stream.sendAndFlush(BackendMessages.readyForQuery(session.transactionStatus()));
+        sendReadyForQuery();
+        stream.flush();
         while (true) {
             if (!awaitCommand()) {
                 return;
@@ -204,7 +247,7 @@ public final class Backend {
         if (isExtended(type)) {
             ignoreTillSync = true;
         } else {
-            stream.send(BackendMessages.readyForQuery(session.transactionStatus()));
+            sendReadyForQuery();
         }
         return true;
     }
@@ -227,6 +270,7 @@ public final class Backend {
 
     /** PostgreSQL's exec_simple_query: every statement in turn; an error stops the rest. */
     private void execSimpleQuery(String sql) throws IOException {
+        reportActive(sql);
         if (logStatementAll()) {
             log.info("statement: {}", sql);
         }
@@ -255,7 +299,7 @@ public final class Backend {
         }
         syncSession();
         reportParameterChanges();
-        stream.send(BackendMessages.readyForQuery(session.transactionStatus()));
+        sendReadyForQuery();
         ignoreTillSync = false;
     }
 
@@ -435,6 +479,9 @@ public final class Backend {
     private void execExecute(FrontendMessages.Execute e) throws IOException {
         Portal portal = portal(e.portalName());
         Prepared p = portalStatements.get(e.portalName());
+        if (p != null) {
+            reportActive(p.sql());
+        }
         if (p != null && logStatementAll()) {
             log.info("execute {}: {}", e.portalName().isEmpty() ? "<unnamed>" : e.portalName(), p.sql());
         }
@@ -473,6 +520,6 @@ public final class Backend {
             portalStatements.clear();
         }
         reportParameterChanges();
-        stream.send(BackendMessages.readyForQuery(session.transactionStatus()));
+        sendReadyForQuery();
     }
 }

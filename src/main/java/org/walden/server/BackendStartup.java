@@ -411,7 +411,7 @@ final class BackendStartup implements Runnable {
         Session session = engine.newSession(user, database, child.pid, settings);
         child.session = session;
         Map<String, String> reported = sendSessionStart(settings);
-        Backend backend = new Backend(stream, session, child.pid, reported);
+        Backend backend = new Backend(stream, session, child.pid, reported, postmaster.clock());
         child.backend = backend;
         if (postmaster.isFastShutdownRequested()) {
             backend.terminate();

@@ -470,7 +470,7 @@ public final class Postmaster {
     /** An authenticated connection as pg_stat_activity shows it; {@code client} null on a Unix socket. */
     public record BackendEntry(int pid, boolean replication, String userName, String databaseName,
                                String applicationName, java.net.InetSocketAddress client,
-                               java.time.Instant backendStart) {
+                               java.time.Instant backendStart, Backend.Activity activity) {
     }
 
     /** The authenticated connections (client backends and walsenders), in pid-registration order. */
@@ -479,7 +479,7 @@ public final class Postmaster {
         try {
             return children.values().stream().filter(c -> c.userName != null)
                     .map(c -> new BackendEntry(c.pid, c.replication, c.userName, c.databaseName, c.applicationName,
-                            c.client, c.backendStart))
+                            c.client, c.backendStart, c.backend == null ? null : c.backend.activity()))
                     .toList();
         } finally {
             lock.unlock();

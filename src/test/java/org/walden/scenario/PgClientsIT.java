@@ -176,12 +176,21 @@ class PgClientsIT {
         }
     }
 
+    private static int backendPid(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     @Test
     void cancellingAStatementWaitingOnARowLockGives57014() throws Exception {
         try (Connection holder = node.connect(); Connection waiter = node.connect();
              Statement hs = holder.createStatement(); Statement ws = waiter.createStatement()) {
             hs.execute("CREATE TABLE lk (id integer PRIMARY KEY, n integer)");
             hs.execute("INSERT INTO lk VALUES (1, 0)");
+            int waiterPid = backendPid(ws);
+            int holderPid = backendPid(hs);
             holder.setAutoCommit(false);
             hs.executeUpdate("UPDATE lk SET n = n + 1 WHERE id = 1");
             ExecutorService pool = Executors.newSingleThreadExecutor();
@@ -192,7 +201,11 @@ class PgClientsIT {
                     return ws.executeUpdate("UPDATE lk SET n = n + 10 WHERE id = 1");
                 });
                 started.await(10, TimeUnit.SECONDS);
-                Thread.sleep(1500); // no pg_stat_activity to watch the lock wait in: give it time to block
+                // pg_stat_activity shows the waiter running its UPDATE and the holder idle in its transaction
+                assertThat(node.pollQueryUntil("SELECT state, query FROM pg_stat_activity WHERE pid = " + waiterPid,
+                        "active|UPDATE lk SET n = n + 10 WHERE id = 1")).isTrue();
+                assertThat(node.psql("SELECT state, query, xact_start IS NOT NULL FROM pg_stat_activity WHERE pid = "
+                        + holderPid)).isEqualTo("idle in transaction|UPDATE lk SET n = n + 1 WHERE id = 1|t");
                 assertThat(blocked.isDone()).as("the second UPDATE waits on the row lock").isFalse();
                 ws.cancel();
                 java.util.concurrent.ExecutionException e = catchThrowableOfType(
