@@ -217,7 +217,7 @@ base_backup() { # sys
   "$pgbin/pgbench" -i -s "$bb_scale" -h 127.0.0.1 -p "$p" -U postgres postgres >"$work/${sys}_bb_init.out" 2>&1
   sql "$p" "checkpoint" >/dev/null
   dbmb=$(sql "$p" "select pg_database_size('postgres')" 2>/dev/null | awk '{ printf "%.0f", $1 / 1048576 }' || true)
-  [ -n "$dbmb" ] || dbmb="$(du -sm "$work/${sys}_primary/base" | cut -f1)(du)"   # Walden lacks pg_database_size
+  [ -n "$dbmb" ] || dbmb="$(du -sm "$work/${sys}_primary/base" | cut -f1)(du)"   # a server without pg_database_size
   step="$sys: pg_basebackup -Fp -X stream -c fast"
   say "$step (database ${dbmb} MB)"
   t0=$(date +%s.%N)

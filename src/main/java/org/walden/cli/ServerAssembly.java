@@ -697,6 +697,22 @@ final class ServerAssembly implements ClusterFactory.RunningServer {
         }
 
         @Override
+        public long databaseSizeBytes() {
+            try (java.util.stream.Stream<Path> files = Files.walk(engine.dataDir().resolve(Engine.BASE_DIR))) {
+                return files.filter(Files::isRegularFile).mapToLong(f -> {
+                    try {
+                        return Files.size(f);
+                    } catch (IOException e) {
+                        return 0; // removed by a compaction meanwhile
+                    }
+                }).sum();
+            } catch (IOException | UncheckedIOException e) {
+                throw new PgException(SqlState.IO_ERROR, "could not read directory \""
+                        + engine.dataDir().resolve(Engine.BASE_DIR) + "\": " + e.getMessage());
+            }
+        }
+
+        @Override
         public Lsn currentWalLsn() {
             return engine.wal() != null ? engine.wal().flushedLsn() : Lsn.INVALID;
         }

@@ -1,6 +1,8 @@
 package org.walden.sql;
 
 import java.time.Instant;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
 import java.util.List;
 import org.walden.replication.WalSenderStat;
 import org.walden.wal.Lsn;
@@ -27,6 +29,14 @@ public interface ServerStatus {
     List<WalSenderStat> walSenders();
 
     Instant postmasterStartTime();
+
+    /**
+     * pg_database_size(): the bytes of the storage engine's files. Walden's databases share one
+     * table space, so every database reports the same size.
+     */
+    default long databaseSizeBytes() {
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "database sizes are not available here");
+    }
 
     /** The CHECKPOINT command: runs an immediate checkpoint and returns when it is done. */
     void requestCheckpoint();

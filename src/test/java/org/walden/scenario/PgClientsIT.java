@@ -77,6 +77,9 @@ class PgClientsIT {
                 "SELECT * FROM no_such_table"));
         assertThat(error.code()).isEqualTo(1);
         assertThat(error.err()).contains("ERROR:  relation \"no_such_table\" does not exist");
+        // the sizes a DBA asks for: the storage files exist, so the database has a size
+        assertThat(node.psql("SELECT pg_database_size('postgres') > 0, "
+                + "pg_size_pretty(pg_database_size('postgres')) IS NOT NULL")).isEqualTo("t|t");
     }
 
     @Test

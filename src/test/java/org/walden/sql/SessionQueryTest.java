@@ -57,6 +57,20 @@ class SessionQueryTest {
     }
 
     @Test
+    void sizesAsPostgresPrintsThem() {
+        // PostgreSQL's dbsize regression test values, both signs
+        long[] sizes = {10, 1000, 10239, 10240, 1000000, 1000000000, 1000000000000L, 1000000000000000L};
+        String[] shown = {"10 bytes", "1000 bytes", "10239 bytes", "10 kB", "977 kB", "954 MB", "931 GB", "909 TB"};
+        for (int i = 0; i < sizes.length; i++) {
+            assertThat(c.q("SELECT pg_size_pretty(" + sizes[i] + "::bigint), pg_size_pretty(" + -sizes[i]
+                    + "::bigint)").rows()).containsExactly(List.of(shown[i], "-" + shown[i]));
+        }
+        assertError(() -> c.q("SELECT pg_database_size('nosuchdb')"), SqlState.INVALID_CATALOG_NAME,
+                "database \"nosuchdb\" does not exist");
+        assertThat(c.q("SELECT pg_database_size(123456)").rows()).containsExactly(java.util.Arrays.asList((String) null));
+    }
+
+    @Test
     void functionsInFrom() {
         Client.Result r = c.q("SELECT * FROM generate_series(1, 5) AS i WHERE i % 2 = 1 ORDER BY i DESC");
         assertThat(r.columns().get(0).name()).isEqualTo("i");

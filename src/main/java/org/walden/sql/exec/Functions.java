@@ -122,6 +122,22 @@ final class Functions {
                     return new Node.Fn(PgType.BOOL, false, ctx -> walReplayWait(ctx, lsn.eval(ctx), timeout.eval(ctx)));
                 }
                 return null;
+            case "pg_database_size":
+                if (n == 1) {
+                    Node db = args.get(0).type.isInteger() ? a.castTo(args.get(0), PgType.OID, -1)
+                            : a.castTo(args.get(0), PgType.NAME, -1);
+                    return new Node.Fn(PgType.INT8, false, ctx -> databaseSize(ctx, db.eval(ctx)));
+                }
+                return null;
+            case "pg_size_pretty":
+                if (n == 1) {
+                    Node size = a.castTo(args.get(0), PgType.INT8, -1);
+                    return new Node.Fn(PgType.TEXT, false, ctx -> {
+                        Object v = size.eval(ctx);
+                        return v == null ? null : sizePretty((Long) v);
+                    });
+                }
+                return null;
             case "pg_wal_lsn_diff":
                 if (n == 2) {
                     Node x = a.castTo(args.get(0), PgType.PG_LSN, -1);
@@ -258,6 +274,48 @@ final class Functions {
                     ctx.env.backendPid());
             return new Object[] {slot, lsn};
         };
+    }
+
+    /** pg_database_size(name | oid): 3D000 for an unknown name; NULL for an unknown oid, as PostgreSQL. */
+    private static Object databaseSize(EvalContext ctx, Object db) {
+        if (db == null) {
+            return null;
+        }
+        boolean exists = db instanceof String name ? ctx.env.catalog().databases().containsKey(name)
+                : ctx.env.catalog().databases().values().stream()
+                        .anyMatch(d -> d.oid() == ((Number) db).longValue());
+        if (!exists) {
+            if (db instanceof String name) {
+                throw new PgException(SqlState.INVALID_CATALOG_NAME, "database \"" + name + "\" does not exist");
+            }
+            return null;
+        }
+        return ctx.env.serverStatus().databaseSizeBytes();
+    }
+
+    /** One unit of pg_size_pretty: below {@code limit} this unit is used; {@code round}: half-rounded. */
+    private record SizeUnit(String name, long limit, boolean round, int unitBits) {
+    }
+
+    private static final List<SizeUnit> SIZE_UNITS = List.of(new SizeUnit("bytes", 10 * 1024, false, 0),
+            new SizeUnit("kB", 20 * 1024 - 1, true, 10), new SizeUnit("MB", 20 * 1024 - 1, true, 20),
+            new SizeUnit("GB", 20 * 1024 - 1, true, 30), new SizeUnit("TB", 20 * 1024 - 1, true, 40),
+            new SizeUnit("PB", 20 * 1024 - 1, true, 50));
+
+    /** pg_size_pretty(bigint), with PostgreSQL 15's units, limits and half rounding. */
+    static String sizePretty(long size) {
+        for (int i = 0; i < SIZE_UNITS.size(); i++) {
+            SizeUnit u = SIZE_UNITS.get(i);
+            boolean last = i == SIZE_UNITS.size() - 1;
+            if (last || Math.abs(size) < u.limit()) {
+                long shown = u.round() ? (size + (size < 0 ? -1 : 1)) / 2 : size;
+                return shown + " " + u.name();
+            }
+            SizeUnit next = SIZE_UNITS.get(i + 1);
+            int bits = next.unitBits() - u.unitBits() - (next.round() ? 1 : 0) + (u.round() ? 1 : 0);
+            size /= 1L << bits;
+        }
+        throw new IllegalStateException("unreachable");
     }
 
     /** CheckSlotPermissions: the slot functions need superuser or REPLICATION (42501). */
