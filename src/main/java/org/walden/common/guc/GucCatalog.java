@@ -73,6 +73,10 @@ public final class GucCatalog {
 
     /** The definition of {@code name} (case-insensitive, old names mapped), or null if unknown. */
     public GucDefinition find(String name) {
+        GucDefinition exact = byLowerName.get(name); // callers mostly pass the lower-case name
+        if (exact != null) {
+            return exact;
+        }
         String lower = name.toLowerCase(Locale.ROOT);
         GucDefinition def = byLowerName.get(lower);
         if (def == null && ALIASES.containsKey(lower)) {

@@ -148,6 +148,14 @@ public final class GucServerSettings implements ServerSettings {
         return dataDir != null && Files.exists(dataDir.resolve(RECOVERY_CONF_FILE_NAME));
     }
 
+    /**
+     * The current values, as one object that is replaced whenever any value changes (a reload,
+     * {@link #setInternal}): a session's cached GUC_REPORT values are stale once it differs.
+     */
+    Object valuesVersion() {
+        return settings;
+    }
+
     @Override
     public boolean reload() {
         boolean ok = processConfigFile(false);

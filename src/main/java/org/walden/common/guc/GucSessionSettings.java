@@ -29,6 +29,15 @@ public final class GucSessionSettings implements SessionSettings {
     private final Map<String, Optional<Object>> savedAtTransactionStart = new HashMap<>();
     /** Definitions of custom placeholders ("myapp.x") SET in this session. */
     private final Map<String, GucDefinition> placeholders = new HashMap<>();
+    /**
+     * GUC_REPORT values as last computed, valid while no session value changed ({@code changes})
+     * and the server's values are the same: a backend asks for them at every ReadyForQuery.
+     */
+    private Map<String, String> reportedCache;
+    private long reportedCacheChanges = -1;
+    private Object reportedCacheServerValues;
+    /** Bumped by every change of a session or local value. */
+    private long changes;
     /** Null until the backend calls {@link #setSessionAuthorization}; then SET checks superuser. */
     private String sessionUser;
     private boolean superuser = true;
@@ -39,6 +48,7 @@ public final class GucSessionSettings implements SessionSettings {
 
     @Override
     public void setSessionAuthorization(String userName, boolean isSuperuser) {
+        changes++;
         this.sessionUser = userName;
         this.superuser = isSuperuser;
         sessionValues.put("session_authorization", userName);
@@ -83,6 +93,7 @@ public final class GucSessionSettings implements SessionSettings {
 
     @Override
     public void set(String name, String value, boolean local) {
+        changes++;
         GucDefinition def = definition(name, true);
         checkCanSet(def);
         Object parsed = GucValues.parse(def, value);
@@ -98,6 +109,7 @@ public final class GucSessionSettings implements SessionSettings {
 
     @Override
     public void setAtConnectionStart(String name, String value) {
+        changes++;
         GucDefinition def = definition(name, true);
         boolean backendContext = def.context() == GucContext.BACKEND
                 || (def.context() == GucContext.SUPERUSER_BACKEND && superuser);
@@ -109,6 +121,7 @@ public final class GucSessionSettings implements SessionSettings {
 
     @Override
     public void reset(String name) {
+        changes++;
         GucDefinition def = definition(name, false);
         checkCanSet(def);
         String key = key(def);
@@ -119,6 +132,7 @@ public final class GucSessionSettings implements SessionSettings {
 
     /** RESET ALL: every user-settable parameter back to its server-wide value. */
     public void resetAll() {
+        changes++;
         for (String key : new ArrayList<>(sessionValues.keySet())) {
             if (!key.equals("session_authorization") && !key.equals("is_superuser")) {
                 saveBeforeChange(key);
@@ -130,6 +144,9 @@ public final class GucSessionSettings implements SessionSettings {
 
     @Override
     public void endTransaction(boolean committed) {
+        if (!localValues.isEmpty() || (!committed && !savedAtTransactionStart.isEmpty())) {
+            changes++;
+        }
         if (!committed) {
             savedAtTransactionStart.forEach((key, before) -> {
                 if (before.isPresent()) {
@@ -163,11 +180,17 @@ public final class GucSessionSettings implements SessionSettings {
 
     @Override
     public Map<String, String> reportedValues() {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (String name : GucCatalog.REPORTED) {
-            values.put(name, show(name));
+        Object serverValues = server.valuesVersion();
+        if (reportedCache == null || reportedCacheChanges != changes || reportedCacheServerValues != serverValues) {
+            Map<String, String> values = new LinkedHashMap<>();
+            for (String name : GucCatalog.REPORTED) {
+                values.put(name, show(name));
+            }
+            reportedCache = java.util.Collections.unmodifiableMap(values);
+            reportedCacheChanges = changes;
+            reportedCacheServerValues = serverValues;
         }
-        return values;
+        return reportedCache;
     }
 
     @Override

@@ -104,6 +104,27 @@ class GucSessionSettingsTest {
     }
 
     @Test
+    void reportedValuesFollowEveryChangeThoughTheyAreComputedOnce() {
+        session.setSessionAuthorization("postgres", true);
+        Map<String, String> first = session.reportedValues();
+        assertThat(session.reportedValues()).isSameAs(first);
+        session.endTransaction(true); // a transaction that changed nothing keeps them
+        assertThat(session.reportedValues()).isSameAs(first);
+        session.set("application_name", "in txn", true); // SET LOCAL
+        assertThat(session.reportedValues()).containsEntry("application_name", "in txn");
+        session.endTransaction(true);
+        assertThat(session.reportedValues()).containsEntry("application_name", "");
+        session.set("TimeZone", "Europe/Paris", false);
+        assertThat(session.reportedValues()).containsEntry("TimeZone", "Europe/Paris");
+        session.endTransaction(false); // rolled back
+        assertThat(session.reportedValues()).containsEntry("TimeZone", "Etc/UTC");
+        session.set("DateStyle", "German", false);
+        session.endTransaction(true);
+        session.reset("DateStyle");
+        assertThat(session.reportedValues()).containsEntry("DateStyle", "ISO, MDY");
+    }
+
+    @Test
     void showAllListsVisibleParametersSortedWithDescriptions() {
         List<String[]> all = session.showAll();
         assertThat(all).hasSizeGreaterThan(340);
