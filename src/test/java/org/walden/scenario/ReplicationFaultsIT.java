@@ -2,22 +2,11 @@ package org.walden.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.walden.test.RawPgClient;
 import org.walden.test.TestCluster;
 
 /**
@@ -48,7 +37,7 @@ class ReplicationFaultsIT {
             primary.start();
             primary.psql("CREATE TABLE f (id integer PRIMARY KEY); INSERT INTO f VALUES " + rows(100));
 
-            try (Raw r = Raw.replication(primary.port())) {
+            try (RawPgClient r = RawPgClient.replication(primary.port())) {
                 assertThat(r.queryError("SELECT 1")).isEqualTo(
                         "ERROR 0A000 cannot execute SQL commands in WAL sender for physical replication");
                 assertThat(r.queryError("FOO BAR")).startsWith("ERROR 0A000 ");
@@ -66,9 +55,9 @@ class ReplicationFaultsIT {
                 assertThat(r.identifySystem()).hasSize(4);
 
                 // max_wal_senders = 2: this one and one more; a third is FATAL 53300
-                try (Raw second = Raw.replication(primary.port())) {
+                try (RawPgClient second = RawPgClient.replication(primary.port())) {
                     assertThat(second.identifySystem()).hasSize(4);
-                    assertThat(Raw.startupError(primary.port(), true)).isEqualTo("FATAL 53300 number of requested"
+                    assertThat(RawPgClient.startupError(primary.port(), true)).isEqualTo("FATAL 53300 number of requested"
                             + " standby connections exceeds max_wal_senders (currently 2)");
                     assertThat(primary.psql("SELECT count(*) FROM f")).isEqualTo("100");
                 }
@@ -76,14 +65,14 @@ class ReplicationFaultsIT {
             }
 
             // a truncated message: the length says 1000 bytes, 10 come, then the socket closes
-            try (Raw t = Raw.replication(primary.port())) {
+            try (RawPgClient t = RawPgClient.replication(primary.port())) {
                 t.out.writeByte('Q');
                 t.out.writeInt(1000);
                 t.out.write("IDENTIFY_S".getBytes(StandardCharsets.US_ASCII));
                 t.out.flush();
             }
             // an oversized message: FATAL 08P01 and the connection ends
-            try (Raw o = Raw.replication(primary.port())) {
+            try (RawPgClient o = RawPgClient.replication(primary.port())) {
                 o.out.writeByte('Q');
                 o.out.writeInt(0x7fff0000);
                 o.out.write(new byte[64]);
@@ -91,7 +80,7 @@ class ReplicationFaultsIT {
                 assertThat(o.readUntilEnd()).contains("FATAL 08P01 invalid message length");
             }
             // the same on a normal (SQL) connection
-            try (Raw o = Raw.connect(primary.port(), false)) {
+            try (RawPgClient o = RawPgClient.connect(primary.port(), false)) {
                 o.readUntilReady();
                 o.out.writeByte('Q');
                 o.out.writeInt(0x7fff0000);
@@ -103,7 +92,7 @@ class ReplicationFaultsIT {
             // the server serves on: both slots are free again, SQL answers, nothing is lost
             assertThat(primary.pollQueryUntil("SELECT count(*) FROM pg_stat_replication", "0",
                     Duration.ofSeconds(10))).isTrue();
-            try (Raw a = Raw.replication(primary.port()); Raw b = Raw.replication(primary.port())) {
+            try (RawPgClient a = RawPgClient.replication(primary.port()); RawPgClient b = RawPgClient.replication(primary.port())) {
                 assertThat(a.identifySystem()).hasSize(4);
                 assertThat(b.identifySystem()).hasSize(4);
             }
@@ -111,10 +100,10 @@ class ReplicationFaultsIT {
             assertThat(primary.psql("SELECT count(*), sum(id) FROM f")).isEqualTo("101|5151");
 
             // a client that starts streaming and then never replies: ended after wal_sender_timeout
-            try (Raw silent = Raw.replication(primary.port())) {
+            try (RawPgClient silent = RawPgClient.replication(primary.port())) {
                 String xlogpos = silent.identifySystem().get(2);
                 silent.query("START_REPLICATION PHYSICAL " + xlogpos);
-                assertThat(silent.read().type).isEqualTo('W');
+                assertThat(silent.read().type()).isEqualTo('W');
                 assertThat(primary.pollQueryUntil("SELECT count(*) FROM pg_stat_replication", "1",
                         Duration.ofSeconds(5))).isTrue();
                 assertThat(silent.readUntilEnd()).doesNotContain("ERROR");
@@ -186,167 +175,5 @@ class ReplicationFaultsIT {
         Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start();
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isZero();
-    }
-
-    /** One backend message. */
-    record Msg(char type, byte[] body) {
-    }
-
-    /** A raw protocol-3 client, to send what no driver sends. */
-    static final class Raw implements AutoCloseable {
-        final Socket socket;
-        final DataInputStream in;
-        final DataOutputStream out;
-
-        private Raw(Socket socket) throws IOException {
-            this.socket = socket;
-            this.in = new DataInputStream(socket.getInputStream());
-            this.out = new DataOutputStream(socket.getOutputStream());
-        }
-
-        /** Connects as postgres (trust) and sends the startup packet; replication=true when asked. */
-        static Raw connect(int port, boolean replication) throws IOException {
-            Socket s = new Socket("127.0.0.1", port);
-            s.setSoTimeout(20_000);
-            Raw r = new Raw(s);
-            ByteArrayOutputStream params = new ByteArrayOutputStream();
-            for (String p : replication
-                    ? List.of("user", "postgres", "database", "postgres", "replication", "true")
-                    : List.of("user", "postgres", "database", "postgres")) {
-                params.writeBytes(p.getBytes(StandardCharsets.UTF_8));
-                params.write(0);
-            }
-            params.write(0);
-            r.out.writeInt(8 + params.size());
-            r.out.writeInt(196608);
-            r.out.write(params.toByteArray());
-            r.out.flush();
-            return r;
-        }
-
-        static Raw replication(int port) throws IOException {
-            Raw r = connect(port, true);
-            r.readUntilReady();
-            return r;
-        }
-
-        /** The error a startup ends with ("SEVERITY CODE message"), or fails if it succeeds. */
-        static String startupError(int port, boolean replication) throws IOException {
-            try (Raw r = connect(port, replication)) {
-                String end = r.readUntilEnd();
-                assertThat(end).doesNotContain("READY");
-                return end.strip();
-            }
-        }
-
-        Msg read() throws IOException {
-            char type = (char) in.readUnsignedByte();
-            int len = in.readInt();
-            byte[] body = new byte[len - 4];
-            in.readFully(body);
-            return new Msg(type, body);
-        }
-
-        void send(char type, byte[] body) throws IOException {
-            out.writeByte(type);
-            out.writeInt(body.length + 4);
-            out.write(body);
-            out.flush();
-        }
-
-        void query(String sql) throws IOException {
-            byte[] b = sql.getBytes(StandardCharsets.UTF_8);
-            byte[] body = new byte[b.length + 1];
-            System.arraycopy(b, 0, body, 0, b.length);
-            send('Q', body);
-        }
-
-        /** Reads up to ReadyForQuery; fails on an ErrorResponse. */
-        void readUntilReady() throws IOException {
-            for (Msg m = read(); m.type != 'Z'; m = read()) {
-                assertThat(m.type).as(describe(m)).isNotEqualTo('E');
-            }
-        }
-
-        /** Sends {@code sql}, expects one ErrorResponse then ReadyForQuery; returns "SEVERITY CODE message". */
-        String queryError(String sql) throws IOException {
-            query(sql);
-            String error = null;
-            for (Msg m = read(); m.type != 'Z'; m = read()) {
-                if (m.type == 'E') {
-                    error = describe(m);
-                }
-            }
-            assertThat(error).as("an error for " + sql).isNotNull();
-            return error;
-        }
-
-        /** IDENTIFY_SYSTEM's one row: systemid, timeline, xlogpos, dbname. */
-        List<String> identifySystem() throws IOException {
-            query("IDENTIFY_SYSTEM");
-            List<String> row = new ArrayList<>();
-            for (Msg m = read(); m.type != 'Z'; m = read()) {
-                assertThat(m.type).as(describe(m)).isNotEqualTo('E');
-                if (m.type == 'D') {
-                    DataInputStream d = new DataInputStream(new java.io.ByteArrayInputStream(m.body));
-                    int n = d.readShort();
-                    for (int i = 0; i < n; i++) {
-                        int len = d.readInt();
-                        if (len < 0) {
-                            row.add(null);
-                        } else {
-                            byte[] v = new byte[len];
-                            d.readFully(v);
-                            row.add(new String(v, StandardCharsets.UTF_8));
-                        }
-                    }
-                }
-            }
-            return row;
-        }
-
-        /** Reads until the server closes; the errors seen, one a line, and READY for each ReadyForQuery. */
-        String readUntilEnd() throws IOException {
-            StringBuilder seen = new StringBuilder();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < deadline) {
-                try {
-                    Msg m = read();
-                    if (m.type == 'E') {
-                        seen.append(describe(m)).append('\n');
-                    } else if (m.type == 'Z') {
-                        seen.append("READY\n");
-                    }
-                } catch (EOFException | SocketException e) {
-                    return seen.toString();
-                } catch (SocketTimeoutException e) {
-                    throw new AssertionError("the server did not close the connection; seen: " + seen, e);
-                }
-            }
-            throw new AssertionError("the server did not close the connection; seen: " + seen);
-        }
-
-        static String describe(Msg m) {
-            if (m.type != 'E') {
-                return "message " + m.type;
-            }
-            Map<Character, String> fields = new HashMap<>();
-            int i = 0;
-            while (i < m.body.length && m.body[i] != 0) {
-                char f = (char) m.body[i++];
-                int start = i;
-                while (m.body[i] != 0) {
-                    i++;
-                }
-                fields.put(f, new String(m.body, start, i - start, StandardCharsets.UTF_8));
-                i++;
-            }
-            return fields.get('S') + " " + fields.get('C') + " " + fields.get('M');
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
     }
 }
