@@ -39,9 +39,7 @@ class BaseBackupFromStandbyIT {
             }
             primary.psql(insert.toString());
             primary.backup("b1");
-            TestCluster.Node standby = cluster.initFromBackup(primary, "b1", "standby", true);
-            standby.start();
-            primary.waitForCatchup(standby);
+            TestCluster.Node standby = cluster.startStandby(primary, "b1", "standby");
 
             AtomicBoolean writing = new AtomicBoolean(true);
             AtomicInteger nextId = new AtomicInteger(1000);

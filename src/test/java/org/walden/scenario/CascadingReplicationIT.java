@@ -23,9 +23,7 @@ class CascadingReplicationIT {
             primary.psql("CREATE TABLE c (id integer PRIMARY KEY, v text)");
             primary.psql("INSERT INTO c VALUES (1, 'before the backup')");
             primary.backup("b1");
-            TestCluster.Node standby1 = cluster.initFromBackup(primary, "b1", "standby1", true);
-            standby1.start();
-            primary.waitForCatchup(standby1);
+            TestCluster.Node standby1 = cluster.startStandby(primary, "b1", "standby1");
 
             // standby2 restores the same backup but streams from standby1 (a later line wins)
             TestCluster.Node standby2 = cluster.initFromBackup(primary, "b1", "standby2", true);

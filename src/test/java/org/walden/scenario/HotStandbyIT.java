@@ -35,9 +35,7 @@ class HotStandbyIT {
             primary.start();
             primary.psql("CREATE TABLE h (id integer PRIMARY KEY, client integer, v text)");
             primary.backup("b1");
-            TestCluster.Node standby = cluster.initFromBackup(primary, "b1", "standby", true);
-            standby.start();
-            primary.waitForCatchup(standby);
+            TestCluster.Node standby = cluster.startStandby(primary, "b1", "standby");
 
             assertThat(standby.psql("SELECT pg_is_in_recovery()")).isEqualTo("t");
             try (Connection c = standby.connect(); Statement s = c.createStatement()) {
@@ -95,9 +93,7 @@ class HotStandbyIT {
             primary.start();
             primary.psql("CREATE TABLE h (id integer PRIMARY KEY, client integer, v text)");
             primary.backup("b1");
-            TestCluster.Node standby = cluster.initFromBackup(primary, "b1", "standby", true);
-            standby.start();
-            primary.waitForCatchup(standby);
+            TestCluster.Node standby = cluster.startStandby(primary, "b1", "standby");
             ExecutorService loader = Executors.newSingleThreadExecutor();
             try {
                 Future<?> load = loader.submit(() -> {
@@ -133,9 +129,7 @@ class HotStandbyIT {
             primary.start();
             primary.psql("CREATE TABLE h (id integer PRIMARY KEY, client integer, v text)");
             primary.backup("b1");
-            TestCluster.Node standby = cluster.initFromBackup(primary, "b1", "standby", true);
-            standby.start();
-            primary.waitForCatchup(standby);
+            TestCluster.Node standby = cluster.startStandby(primary, "b1", "standby");
             ExecutorService loader = Executors.newSingleThreadExecutor();
             try {
                 Future<?> load = loader.submit(() -> {

@@ -41,8 +41,7 @@ import org.walden.wal.Lsn;
  *     TestCluster.Node primary = cluster.initPrimary("primary");
  *     primary.start();
  *     primary.backup("b1");
- *     TestCluster.Node standby = cluster.initFromBackup(primary, "b1", "standby", true);
- *     standby.start();
+ *     TestCluster.Node standby = cluster.startStandby(primary, "b1", "standby");
  *     primary.psql("create table t (a int primary key)");
  *     primary.waitForCatchup(standby);
  * }
@@ -200,6 +199,14 @@ public final class TestCluster implements AutoCloseable {
         }
         nodes.add(node);
         return node;
+    }
+
+    /** A standby of {@code primary} from its backup {@code backupName}, started and caught up. */
+    public Node startStandby(Node primary, String backupName, String name) {
+        Node standby = initFromBackup(primary, backupName, name, true);
+        standby.start();
+        primary.waitForCatchup(standby);
+        return standby;
     }
 
     @Override
