@@ -48,11 +48,8 @@ class CheckpointerTest {
     @Test
     void checkpointTimeoutFollowsTheInjectedClockAndIdleCheckpointsAreSkipped() throws Exception {
         ManualClock clock = new ManualClock();
-        Files.createDirectories(dir.resolve("pg_wal"));
         Lsn start = new Lsn(SEG);
-        ControlFile cf = ControlFile.create(dir, new ControlFile.Data(1, DbState.IN_PRODUCTION, 0, start, start,
-                TimelineId.FIRST, TimelineId.FIRST, 3, 0, Lsn.INVALID, TimelineId.FIRST, Lsn.INVALID, Lsn.INVALID,
-                false, SEG), clock);
+        ControlFile cf = newPrimaryControlFile(start, clock);
         try (Store store = Store.open(dir.resolve("base"))) {
             Wal wal = new Wal(dir.resolve("pg_wal"), SEG, TimelineId.FIRST, start, Lsn.INVALID,
                     new Wal.Options(false, 1 << 16, 0, 0));
@@ -127,17 +124,22 @@ class CheckpointerTest {
                 .toArray();
     }
 
+    /** pg_wal and a pg_control of a primary in production whose redo and checkpoint are at {@code start}. */
+    private ControlFile newPrimaryControlFile(Lsn start, ManualClock clock) throws java.io.IOException {
+        Files.createDirectories(dir.resolve("pg_wal"));
+        return ControlFile.create(dir, new ControlFile.Data(1, DbState.IN_PRODUCTION, 0, start, start,
+                TimelineId.FIRST, TimelineId.FIRST, 3, 0, Lsn.INVALID, TimelineId.FIRST, Lsn.INVALID, Lsn.INVALID,
+                false, SEG), clock);
+    }
+
     /** Another hold (a running base backup) the test may set; never capped by max_slot_wal_keep_size. */
     private Lsn backupHold = Lsn.INVALID;
 
     /** A primary whose WAL runs from segment 1 into segment 8, and a checkpointer over it with {@code slots}. */
     private void checkpointWithSlots(FakeSlots slots, java.util.function.Consumer<long[]> check) throws Exception {
         ManualClock clock = new ManualClock();
-        Files.createDirectories(dir.resolve("pg_wal"));
         Lsn start = new Lsn(SEG);
-        ControlFile cf = ControlFile.create(dir, new ControlFile.Data(1, DbState.IN_PRODUCTION, 0, start, start,
-                TimelineId.FIRST, TimelineId.FIRST, 3, 0, Lsn.INVALID, TimelineId.FIRST, Lsn.INVALID, Lsn.INVALID,
-                false, SEG), clock);
+        ControlFile cf = newPrimaryControlFile(start, clock);
         try (Store store = Store.open(dir.resolve("base"))) {
             Wal wal = new Wal(dir.resolve("pg_wal"), SEG, TimelineId.FIRST, start, Lsn.INVALID,
                     new Wal.Options(false, 1 << 16, 0, 0));
