@@ -324,16 +324,20 @@ public final class ReplicationSlots {
     public Lsn replicationSlotMinimumLsn() {
         lock.lock();
         try {
-            Lsn min = Lsn.INVALID;
-            for (Slot s : slots.values()) {
-                if (s.restartLsn.isValid() && (!min.isValid() || s.restartLsn.isBefore(min))) {
-                    min = s.restartLsn;
-                }
-            }
-            return min;
+            return slotMinimumLsnLocked();
         } finally {
             lock.unlock();
         }
+    }
+
+    private Lsn slotMinimumLsnLocked() {
+        Lsn min = Lsn.INVALID;
+        for (Slot s : slots.values()) {
+            if (s.restartLsn.isValid() && (!min.isValid() || s.restartLsn.isBefore(min))) {
+                min = s.restartLsn;
+            }
+        }
+        return min;
     }
 
     /**
@@ -343,12 +347,7 @@ public final class ReplicationSlots {
     public Lsn minimumLsnToKeep() {
         lock.lock();
         try {
-            Lsn min = Lsn.INVALID;
-            for (Slot s : slots.values()) {
-                if (s.restartLsn.isValid() && (!min.isValid() || s.restartLsn.isBefore(min))) {
-                    min = s.restartLsn;
-                }
-            }
+            Lsn min = slotMinimumLsnLocked();
             for (Lsn hold : backupHolds.values()) {
                 if (!min.isValid() || hold.isBefore(min)) {
                     min = hold;

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 
@@ -84,29 +85,42 @@ final class RowLockTable {
                 if (e.owner == txn) {
                     return;
                 }
-                waitsFor.put(txn, e.owner);
-                try {
-                    if (closesCycle(txn)) {
-                        throw new PgException(SqlState.DEADLOCK_DETECTED, "deadlock detected")
-                                .withDetail(String.format("Process %d waits for ExclusiveLock on tuple; blocked by process %d.",
-                                        txn, e.owner))
-                                .withHint("See server log for query details.");
-                    }
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        throw new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on row")
-                                .withDetail("Row key " + key + " is locked by another transaction.");
-                    }
-                    e.released.awaitNanos(left);
-                } finally {
-                    waitsFor.remove(txn);
-                }
+                long owner = e.owner;
+                awaitRelease(txn, owner, e.released, deadline, () -> String.format(
+                        "Process %d waits for ExclusiveLock on tuple; blocked by process %d.", txn, owner),
+                        () -> new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on row")
+                                .withDetail("Row key " + key + " is locked by another transaction."));
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
             throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * One wait of {@code txn} for {@code blocker} (row and relation locks share the wait graph):
+     * 40P01 when the wait closes a cycle, {@code timeout}'s error once {@code deadline} passed,
+     * else waits on {@code released} until woken or the deadline. Called with {@link #lock} held.
+     */
+    private void awaitRelease(long txn, long blocker, Condition released, long deadline,
+                              Supplier<String> deadlockDetail, Supplier<PgException> timeout)
+            throws InterruptedException {
+        waitsFor.put(txn, blocker);
+        try {
+            if (closesCycle(txn)) {
+                throw new PgException(SqlState.DEADLOCK_DETECTED, "deadlock detected")
+                        .withDetail(deadlockDetail.get())
+                        .withHint("See server log for query details.");
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw timeout.get();
+            }
+            released.awaitNanos(left);
+        } finally {
+            waitsFor.remove(txn);
         }
     }
 
@@ -131,23 +145,11 @@ final class RowLockTable {
                     }
                     return e.changedAtCatalogVersion;
                 }
-                waitsFor.put(txn, blocker);
-                try {
-                    if (closesCycle(txn)) {
-                        throw new PgException(SqlState.DEADLOCK_DETECTED, "deadlock detected")
-                                .withDetail(String.format("Process %d waits for %s on relation %d; blocked by process %d.",
-                                        txn, exclusive ? "AccessExclusiveLock" : "RowExclusiveLock", relation, blocker))
-                                .withHint("See server log for query details.");
-                    }
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        throw new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on relation "
-                                + relation);
-                    }
-                    e.released.awaitNanos(left);
-                } finally {
-                    waitsFor.remove(txn);
-                }
+                awaitRelease(txn, blocker, e.released, deadline, () -> String.format(
+                        "Process %d waits for %s on relation %d; blocked by process %d.", txn,
+                        exclusive ? "AccessExclusiveLock" : "RowExclusiveLock", relation, blocker),
+                        () -> new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on relation "
+                                + relation));
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
