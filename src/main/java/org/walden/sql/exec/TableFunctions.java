@@ -52,11 +52,7 @@ final class TableFunctions {
         // any other function returns one row of one column: SELECT * FROM pg_current_wal_lsn()
         Node value = Functions.resolve(a, ref.name(), args, ref.position());
         TableDef shape = shape(ref.name(), ref.alias() != null ? ref.alias() : ref.name(), value.type);
-        return new Scan(shape, ctx -> {
-            List<Object[]> rows = new ArrayList<>(1);
-            rows.add(new Object[] {value.eval(ctx)});
-            return rows;
-        });
+        return new Scan(shape, ctx -> List.<Object[]>of(new Object[] {value.eval(ctx)}));
     }
 
     private static Scan slotScan(ExprAnalyzer a, List<Node> args) {
@@ -64,23 +60,17 @@ final class TableFunctions {
         TableDef shape = shape("pg_create_physical_replication_slot", "slot_name", PgType.NAME, "lsn", PgType.PG_LSN);
         return new Scan(shape, ctx -> {
             Object[] row = create.apply(ctx);
-            List<Object[]> rows = new ArrayList<>(1);
-            rows.add(row == null ? new Object[2] : row);
-            return rows;
+            return List.<Object[]>of(row == null ? new Object[2] : row);
         });
     }
 
     /** generate_series(start, stop [, step]) over integers: int4 unless an argument is int8. */
     private static Scan seriesScan(ExprAnalyzer a, Ast.TableRef ref, List<Node> args) {
-        boolean wide = false;
-        for (Node n : args) {
-            if (n.type != PgType.UNKNOWN && !n.type.isInteger()) {
-                return null;
-            }
-            wide |= n.type == PgType.INT8;
+        if (args.stream().anyMatch(n -> n.type != PgType.UNKNOWN && !n.type.isInteger())) {
+            return null;
         }
-        boolean int8 = wide;
-        PgType type = wide ? PgType.INT8 : PgType.INT4;
+        boolean int8 = args.stream().anyMatch(n -> n.type == PgType.INT8);
+        PgType type = int8 ? PgType.INT8 : PgType.INT4;
         List<Node> cast = new ArrayList<>();
         for (Node n : args) {
             cast.add(a.castTo(n, type, -1));
