@@ -9,19 +9,28 @@
 #        remote_apply  synchronous_standby_names = '*', synchronous_commit = remote_apply
 #   2. write_lag, flush_lag and replay_lag (median and max, ms) during the async run, sampled
 #      from pg_stat_replication about every 100 ms by one background psql session.
-#   3. With -b: pg_basebackup -Fp -X stream -c fast of the primary after pgbench -i -s BB_SCALE
+#   3. With -C (catch-up): the standby is stopped (fast), the primary runs TXNS tpcb-like
+#      transactions (pgbench -t), the standby is started again; from its first answer to its
+#      pg_last_wal_replay_lsn() reaching the primary's LSN (bench/CatchUpTime.java, 2 ms polls):
+#      seconds, transactions replayed per second, the standby's CPU per transaction (its
+#      processes, between the two moments) and the WAL replayed. Then only the async run (lags).
+#   4. With -b: pg_basebackup -Fp -X stream -c fast of the primary after pgbench -i -s BB_SCALE
 #      (70 makes about 1 GB in PostgreSQL): seconds and MB/s (backup directory size / seconds).
 #
-#   bench/compare-replication.sh [-b | -B] [-o pg|walden|both]      (-B: the base backup only)
+#   bench/compare-replication.sh [-b | -B | -C] [-o pg|walden|both]      (-B: the base backup only)
 #   environment: T (seconds per pgbench run, 30), SCALE (pgbench -i scale for TPS, 10),
 #                BB_SCALE (scale for the base backup, 70), CLIENTS (8), THREADS (2),
 #                WARMUP (seconds of uncounted async pgbench first, 10: Walden's JIT warms up),
 #                LAG_SKIP (seconds into the async run before lag sampling starts, 1.5),
-#                WALDEN (bin/walden of this tree), KEEP=1 keeps the work directory (logs).
+#                WALDEN (bin/walden of this tree), KEEP=1 keeps the work directory (logs),
+#                TXNS (transactions the stopped standby misses with -C, 100000),
+#                PORT_BASE (first of the six ports, 57438), STANDBY_JAVA_OPTS (JVM options
+#                of the Walden standby's restart with -C, e.g. -XX:StartFlightRecording=...),
+#                WALDEN_BEFORE (bin/walden of another build, measured too: a column "Walden before").
 #
 # Quick check: T=5 SCALE=1 BB_SCALE=2 bench/compare-replication.sh -b
 # PostgreSQL runs as the postgres OS user (initdb refuses root); Walden as the caller.
-# Ports 57438..57441 are used; all servers are stopped and the work directory is removed on exit.
+# Ports PORT_BASE..PORT_BASE+5 are used; all servers are stopped and the work directory is removed on exit.
 set -euo pipefail
 shopt -s inherit_errexit
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,11 +39,13 @@ pgbin=/usr/lib/postgresql/15/bin
 walden=${WALDEN:-$top/bin/walden}   # WALDEN=/other/tree/bin/walden compares another build
 seconds=${T:-30} scale=${SCALE:-10} bb_scale=${BB_SCALE:-70}
 clients=${CLIENTS:-8} threads=${THREADS:-2} warmup=${WARMUP:-10} lag_skip=${LAG_SKIP:-1.5}
-do_bb=0 only=both tps=1
-while getopts "bBo:" opt; do
+txns=${TXNS:-100000} port_base=${PORT_BASE:-57438}
+do_bb=0 only=both tps=1 catchup=0
+while getopts "bBCo:" opt; do
   case $opt in
     b) do_bb=1 ;;
     B) do_bb=1 tps=0 ;;
+    C) catchup=1 ;;
     o) only=$OPTARG ;;
     *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2 ;;
   esac
@@ -43,15 +54,32 @@ case $only in pg|walden|both) ;; *) echo "-o takes pg, walden or both" >&2; exit
 
 work=$(mktemp -d /tmp/walden-repbench.XXXXXX)
 chmod 777 "$work"   # initdb runs as postgres and creates its directories here
-declare -A port=([pg_primary]=57438 [pg_standby]=57439 [wd_primary]=57440 [wd_standby]=57441)
+declare -A port=([pg_primary]=$port_base [pg_standby]=$((port_base + 1))
+                 [wd_primary]=$((port_base + 2)) [wd_standby]=$((port_base + 3))
+                 [wb_primary]=$((port_base + 4)) [wb_standby]=$((port_base + 5)))
+walden_before=${WALDEN_BEFORE:-}
+bin_of() { # sys -> the walden command of that system (wb: WALDEN_BEFORE)
+  if [ "$1" = wb ]; then echo "$walden_before"; else echo "$walden"; fi
+}
 declare -A result=()
 step="setting up"
 
 stop_all() {
   su postgres -c "$pgbin/pg_ctl -D $work/pg_standby -m immediate stop" >/dev/null 2>&1 || true
   su postgres -c "$pgbin/pg_ctl -D $work/pg_primary -m immediate stop" >/dev/null 2>&1 || true
-  "$walden" ctl -D "$work/wd_standby" -m immediate stop >/dev/null 2>&1 || true
-  "$walden" ctl -D "$work/wd_primary" -m immediate stop >/dev/null 2>&1 || true
+  local sys
+  for sys in wd wb; do
+    [ -d "$work/${sys}_primary" ] || continue
+    "$(bin_of $sys)" ctl -D "$work/${sys}_standby" -m immediate stop >/dev/null 2>&1 || true
+    "$(bin_of $sys)" ctl -D "$work/${sys}_primary" -m immediate stop >/dev/null 2>&1 || true
+  done
+}
+stop_server() { # sys role (fast shutdown, waits)
+  if [ "$1" = pg ]; then
+    su postgres -c "$pgbin/pg_ctl -D $work/$1_$2 -m fast -w stop" >/dev/null
+  else
+    "$(bin_of "$1")" ctl -D "$work/$1_$2" -m fast stop >/dev/null
+  fi
 }
 cleanup() {
   local rc=$?
@@ -89,7 +117,7 @@ make_primary() { # sys
   if [ "$sys" = pg ]; then
     su postgres -c "$pgbin/initdb -D $dir -U postgres --auth=trust" >"$work/pg_initdb.out" 2>&1
   else
-    "$walden" initdb -D "$dir" -U postgres --auth trust >"$work/wd_initdb.out" 2>&1
+    "$(bin_of "$sys")" initdb -D "$dir" -U postgres --auth trust >"$work/${sys}_initdb.out" 2>&1
   fi
   cat >> "$dir/postgresql.conf" <<CONF
 port = ${port[${sys}_primary]}
@@ -98,15 +126,17 @@ unix_socket_directories = '$work'
 wal_level = replica
 hot_standby = on
 max_wal_senders = 10
+wal_keep_size = '4GB'
 CONF
   start_server "$sys" primary
 }
-start_server() { # sys role
-  local name=$1_$2
+start_server() { # sys role [nowait]
+  local name=$1_$2 wait=-w
+  [ "${3:-}" = nowait ] && wait=-W
   if [ "$1" = pg ]; then
-    su postgres -c "$pgbin/pg_ctl -D $work/$name -l $work/$name.log -w -t 120 start" >/dev/null
+    su postgres -c "$pgbin/pg_ctl -D $work/$name -l $work/$name.log $wait -t 120 start" >/dev/null
   else
-    "$walden" ctl -D "$work/$name" -l "$work/$name.log" start >/dev/null
+    "$(bin_of "$1")" ctl -D "$work/$name" -l "$work/$name.log" $wait start >/dev/null
   fi
 }
 make_standby() { # sys
@@ -115,8 +145,8 @@ make_standby() { # sys
     su postgres -c "$pgbin/pg_basebackup -h 127.0.0.1 -p $pport -U postgres -D $dir -R -X stream" \
       >"$work/pg_standby_clone.out" 2>&1
   else
-    "$walden" basebackup -h 127.0.0.1 -p "$pport" -U postgres -D "$dir" -R -X stream \
-      >"$work/wd_standby_clone.out" 2>&1
+    "$(bin_of "$sys")" basebackup -h 127.0.0.1 -p "$pport" -U postgres -D "$dir" -R -X stream \
+      >"$work/${sys}_standby_clone.out" 2>&1
   fi
   echo "port = ${port[${sys}_standby]}" >> "$dir/postgresql.conf"
   # the later line wins: the standby introduces itself as s1 (synchronous_standby_names)
@@ -210,6 +240,42 @@ lag_stats() { # file column
       printf "%.2f %.2f %d\n", m, a[NR], NR }'
 }
 
+# The stopped standby misses TXNS transactions; from its first answer after its start to its
+# replay of all of them: seconds, transactions per second, its CPU per transaction, WAL MB.
+catch_up() { # sys
+  local sys=$1 p=${port[$1_primary]} start_lsn end_lsn out jdbc
+  jdbc=$(ls "$top"/target/lib/postgresql-*.jar | head -1)
+  step="$sys: stop the standby for the catch-up"; stop_server "$sys" standby
+  start_lsn=$(sql "$p" "select pg_current_wal_lsn()")
+  step="$sys: pgbench -t for the catch-up"
+  say "$sys: $txns transactions while the standby is stopped"
+  "$pgbin/pgbench" -h 127.0.0.1 -p "$p" -U postgres -n -f "$here/tpcb.sql" -D scale="$scale" \
+    -c "$clients" -j "$threads" -t $((txns / clients)) -M prepared postgres >"$work/${sys}_catchup.out" 2>&1
+  end_lsn=$(sql "$p" "select pg_current_wal_lsn()")
+  step="$sys: standby catch-up"
+  # STANDBY_JAVA_OPTS: JVM options for the Walden standby's restart (a profiler agent, say)
+  local started timer i
+  rm -f "$work/timer-ready"
+  "${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" -cp "$jdbc" "$here/CatchUpTime.java" \
+    "${port[${sys}_standby]}" "$end_lsn" "$work/${sys}_standby" "$work/timer-ready" \
+    >"$work/${sys}_catchup.time" 2>"$work/${sys}_catchup.err" &
+  timer=$!
+  for i in $(seq 1 600); do [ -e "$work/timer-ready" ] && break; sleep 0.1; done
+  [ -e "$work/timer-ready" ] || { echo "CatchUpTime did not start within 60 s" >&2; return 1; }
+  started=$(date +%s.%N)
+  WALDEN_SERVER_JVM_OPTS=$( [ "$sys" != pg ] && echo "${STANDBY_JAVA_OPTS:-}" ) start_server "$sys" standby nowait
+  wait "$timer"
+  out=($(cat "$work/${sys}_catchup.time"))
+  local done_txns=$(( txns / clients * clients ))
+  result[$sys,cu_s]=${out[0]}
+  result[$sys,cu_tps]=$(awk -v n="$done_txns" -v s="${out[0]}" 'BEGIN { printf "%.0f", n / s }')
+  result[$sys,cu_cpu]=$(awk -v n="$done_txns" -v c="${out[1]}" 'BEGIN { printf "%.4f", c * 1000 / n }')
+  result[$sys,cu_from_start]=$(awk -v a="$started" -v b="${out[3]}" 'BEGIN { printf "%.3f", b - a }')
+  result[$sys,cu_cpu_total]=${out[2]}
+  result[$sys,cu_mb]=$(awk -v a="$(lsn_num "$start_lsn")" -v b="$(lsn_num "$end_lsn")" 'BEGIN { printf "%.1f", (b - a) / 1048576 }')
+  say "$sys: caught up in ${out[0]} s"
+}
+
 base_backup() { # sys
   local sys=$1 p=${port[$1_primary]} dir=$work/$1_bb t0 t1 dbmb mb secs
   say "$sys: pgbench -i -s $bb_scale for the base backup"
@@ -251,7 +317,10 @@ run_system() { # sys label
     say "$2: warm-up pgbench (async, not counted) for $warmup s"
     seconds=$warmup run_pgbench "$p" "${sys}_warmup" >/dev/null
   fi
-  for mode in async sync remote_apply; do
+  [ "$catchup" = 1 ] && catch_up "$sys"
+  local modes=(async sync remote_apply)
+  [ "$catchup" = 1 ] && modes=(async)
+  for mode in "${modes[@]}"; do
     step="$sys: switch to $mode"
     result[$sys,state_$mode]=$(set_mode "$p" "$mode")
     step="$sys: pgbench $mode"
@@ -270,22 +339,40 @@ run_system() { # sys label
   step="$sys: back to async"; set_mode "$p" async >/dev/null
   [ "$do_bb" = 1 ] && base_backup "$sys"
   step="$sys: stop servers"
+  stop_server "$sys" standby   # fast: a profiler in the standby writes its output at exit
   stop_all
 }
 
 [ "$only" = walden ] || run_system pg "PostgreSQL 15"
+[ "$only" = pg ] || [ -z "$walden_before" ] || run_system wb "Walden (before)"
 [ "$only" = pg ] || run_system wd "Walden"
 step="printing results"
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b ~ /^[0-9.]+$/) printf "%.2f", b / a; else print "-" }'; }
 row() { # label key
-  local a=${result[pg,$2]:--} b=${result[wd,$2]:--}
-  printf '%-34s %14s %14s %12s\n' "$1" "$a" "$b" \
-    "$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + 0 > 0 && b ~ /^[0-9.]+$/) printf "%.2f", b / a; else print "-" }')"
+  local a=${result[pg,$2]:--} b=${result[wd,$2]:--} c=${result[wb,$2]:--}
+  if [ -n "$walden_before" ]; then
+    printf '%-34s %14s %14s %14s %10s %10s\n' "$1" "$a" "$c" "$b" "$(ratio "$a" "$c")" "$(ratio "$a" "$b")"
+  else
+    printf '%-34s %14s %14s %12s\n' "$1" "$a" "$b" "$(ratio "$a" "$b")"
+  fi
 }
 echo
 [ "$tps" = 1 ] && echo "pgbench -n -f bench/tpcb.sql -c $clients -j $threads -T $seconds -M prepared, scale $scale;"
 echo "primary + one streaming standby (s1) each, same machine ($(nproc) cores), same run"
-printf '%-34s %14s %14s %12s\n' "" "PostgreSQL 15" "Walden" "Walden/PG"
+if [ -n "$walden_before" ]; then
+  printf '%-34s %14s %14s %14s %10s %10s\n' "" "PostgreSQL 15" "Walden before" "Walden" "before/PG" "Walden/PG"
+else
+  printf '%-34s %14s %14s %12s\n' "" "PostgreSQL 15" "Walden" "Walden/PG"
+fi
+if [ "$catchup" = 1 ]; then
+  row "catch-up of $txns txns: seconds" cu_s
+  row "catch-up: transactions/s" cu_tps
+  row "catch-up: seconds from start cmd" cu_from_start
+  row "catch-up: standby CPU ms/txn" cu_cpu
+  row "catch-up: standby CPU s since start" cu_cpu_total
+  row "catch-up: WAL MB" cu_mb
+fi
 if [ "$tps" = 1 ]; then
   row "TPS async" tps_async
   row "TPS sync (on)" tps_sync
@@ -307,6 +394,7 @@ if [ "$do_bb" = 1 ]; then
 fi
 if [ "$tps" = 1 ]; then
   for mode in async sync remote_apply; do
+    [ "$catchup" = 1 ] && [ "$mode" != async ] && continue
     printf 'sync_state of s1 in %-12s PostgreSQL: %-8s Walden: %s\n' "$mode" \
       "${result[pg,state_$mode]:--}" "${result[wd,state_$mode]:--}"
   done

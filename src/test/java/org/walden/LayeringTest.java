@@ -15,19 +15,20 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
 
     private static final List<String> LAYERS =
-            List.of("common", "protocol", "wal", "storage", "txn", "recovery", "replication", "sql", "server", "cli");
+            List.of("common", "protocol", "wal", "storage", "txn", "recovery", "replication", "sql", "server", "ha", "cli");
 
-    private static final Map<String, Set<String>> MAY_IMPORT = Map.of(
-            "common", Set.of(),
-            "protocol", Set.of("common"),
-            "wal", Set.of("common"),
-            "storage", Set.of("common", "wal"),
-            "txn", Set.of("common", "wal", "storage"),
-            "recovery", Set.of("common", "wal", "storage", "txn"),
-            "replication", Set.of("common", "protocol", "wal", "storage", "txn", "recovery"),
-            "sql", Set.of("common", "wal", "txn", "replication"),
-            "server", Set.of("common", "protocol", "wal", "storage", "txn", "recovery", "replication", "sql"),
-            "cli", Set.copyOf(LAYERS));
+    private static final Map<String, Set<String>> MAY_IMPORT = Map.ofEntries(
+            Map.entry("common", Set.of()),
+            Map.entry("protocol", Set.of("common")),
+            Map.entry("wal", Set.of("common")),
+            Map.entry("storage", Set.of("common", "wal")),
+            Map.entry("txn", Set.of("common", "wal", "storage")),
+            Map.entry("recovery", Set.of("common", "wal", "storage", "txn")),
+            Map.entry("replication", Set.of("common", "protocol", "wal", "storage", "txn", "recovery")),
+            Map.entry("sql", Set.of("common", "wal", "txn", "replication")),
+            Map.entry("server", Set.of("common", "protocol", "wal", "storage", "txn", "recovery", "replication", "sql")),
+            Map.entry("ha", Set.of("common", "protocol", "wal", "storage", "txn", "recovery", "replication", "server")),
+            Map.entry("cli", Set.copyOf(LAYERS)));
 
     @Test
     void packagesImportOnlyDownTheirArrows() {
@@ -49,5 +50,16 @@ class LayeringTest {
                     .allowEmptyShould(true)
                     .check(classes);
         }
+    }
+
+    /** ZooKeeper and Curator are automatic failover's: no other package talks to the coordinator. */
+    @Test
+    void onlyHaTalksToTheCoordinator() {
+        JavaClasses classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("org.walden");
+        noClasses().that().resideOutsideOfPackage("org.walden.ha..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.zookeeper..", "org.apache.curator..")
+                .check(classes);
     }
 }

@@ -3,6 +3,7 @@ package org.walden.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -10,9 +11,12 @@ import picocli.CommandLine.ParentCommand;
  * {@code walden basebackup}: pg_basebackup's flags; the work is done by the replication
  * layer, called through {@link ClusterFactory#baseBackup}.
  */
-@Command(name = "basebackup", description = "take a base backup of a running Walden server",
+@Command(versionProvider = ToolOptions.Version.class, name = "basebackup", description = "take a base backup of a running Walden server",
         mixinStandardHelpOptions = false, sortOptions = false)
 final class BasebackupCommand implements Callable<Integer> {
+
+    @Mixin
+    ToolOptions toolOptions;
 
     @ParentCommand
     Main main;
@@ -67,8 +71,6 @@ final class BasebackupCommand implements Callable<Integer> {
     @Option(names = {"-w", "--no-password"}, description = "never prompt for password")
     boolean noPassword;
 
-    @Option(names = {"-?", "--help"}, usageHelp = true, description = "show this help, then exit")
-    boolean help;
 
     @Override
     public Integer call() {
@@ -106,7 +108,16 @@ final class BasebackupCommand implements Callable<Integer> {
                 return 1;
             }
         }
-        String password = askPassword ? readPassword() : System.getenv("PGPASSWORD");
+        if (askPassword && noPassword) {
+            main.err.println("pg_basebackup: error: -w and -W cannot be used together");
+            return 1;
+        }
+        java.util.function.Supplier<String> prompt = PasswordPrompt.once(main.err);
+        String password = askPassword ? prompt.get() : System.getenv("PGPASSWORD");
+        if (!noPassword) {
+            // as pg_basebackup: asked only when the server wants a password that nothing else supplied
+            org.walden.protocol.PgClient.setPasswordPrompt(prompt);
+        }
         String h = host != null ? host : env("PGHOST", "localhost");
         int p = port != null ? port : Integer.parseInt(env("PGPORT", "5432"));
         String u = user != null ? user : env("PGUSER", System.getProperty("user.name"));
@@ -155,15 +166,6 @@ final class BasebackupCommand implements Callable<Integer> {
             }
         }
         return null;
-    }
-
-    private String readPassword() {
-        java.io.Console console = System.console();
-        if (console == null) {
-            return System.getenv("PGPASSWORD");
-        }
-        char[] pw = console.readPassword("Password: ");
-        return pw == null ? null : new String(pw);
     }
 
     private static String env(String name, String fallback) {

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.List;
 import org.walden.common.auth.ScramSha256;
 import org.walden.common.guc.GucServerSettings;
+import org.walden.server.Supervisor;
 import org.walden.server.config.RecoveryMode;
 import org.walden.recovery.Engine;
 import org.walden.recovery.EngineOptions;
@@ -26,24 +27,6 @@ import org.walden.wal.Lsn;
 public final class ClusterFactory {
 
     private ClusterFactory() {
-    }
-
-    /** How a running server is stopped: pg_ctl's -m. */
-    public enum ShutdownMode { SMART, FAST, IMMEDIATE }
-
-    /** A server running in this JVM (the postmaster installs its own signal handlers). */
-    public interface RunningServer {
-        /** Smart, fast or immediate shutdown (SIGTERM, SIGINT, SIGUSR2 reach the postmaster directly). */
-        void requestShutdown(ShutdownMode mode);
-
-        /** SIGHUP: re-read the configuration files (and pg_hba.conf). */
-        void reload();
-
-        /** Leave recovery (SIGUSR1 after promote.signal was written). */
-        void promote();
-
-        /** Blocks until the server has stopped; returns the process exit code. */
-        int awaitTermination() throws InterruptedException;
     }
 
     /**
@@ -83,13 +66,13 @@ public final class ClusterFactory {
 
     /**
      * Starts the server for {@code dataDir} with these settings and returns once it accepts
-     * connections: {@link ServerAssembly} wires the engine, the SQL engine, the walsenders, the
-     * walreceiver (standby) and the protocol branch's {@code org.walden.server.Postmaster},
-     * which owns postmaster.pid and the signal handlers.
+     * connections: the server layer's {@link Supervisor} wires the engine, the SQL engine, the
+     * walsenders, the walreceiver (standby) and the {@code Postmaster}, which owns postmaster.pid
+     * and the signal handlers.
      */
-    public static RunningServer startPostmaster(Path dataDir, GucServerSettings settings, RecoveryMode mode,
+    public static Supervisor startPostmaster(Path dataDir, GucServerSettings settings, RecoveryMode mode,
                                                 Clock clock) {
-        return ServerAssembly.start(dataDir, settings, mode, clock);
+        return Supervisor.start(dataDir, settings, mode, clock);
     }
 
     /** pg_basebackup's options, as {@code walden basebackup} parsed them. */

@@ -10,8 +10,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.walden.server.config.PostmasterPidFile;
+import org.walden.wal.DbState;
 import org.walden.server.config.RecoveryMode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -21,20 +23,30 @@ import picocli.CommandLine.ParentCommand;
  * messages and exit codes (status: 0 running, 3 not running, 4 no data directory). Signals, as
  * the postmaster handles them: stop -m smart SIGTERM, fast SIGINT, immediate SIGUSR2 (where
  * pg_ctl sends SIGQUIT, which the JVM keeps for itself); reload SIGHUP; promote writes
- * promote.signal and sends SIGUSR1, as pg_ctl does.
+ * promote.signal and sends SIGUSR1, as pg_ctl does; logrotate writes DATA/logrotate and sends
+ * SIGUSR1; {@code kill SIGNALNAME PID} signals any process (QUIT is sent as USR2).
  */
-@Command(name = "ctl", description = "initialize, start, stop, or control a Walden server", sortOptions = false)
+@Command(versionProvider = ToolOptions.Version.class, name = "ctl", description = "initialize, start, stop, or control a Walden server", sortOptions = false)
 final class CtlCommand implements Callable<Integer> {
+
+    @Mixin
+    ToolOptions toolOptions;
 
     /** pg_ctl's default -t. */
     static final int DEFAULT_WAIT_SECONDS = 60;
     static final long POLL_INTERVAL_MS = 100;
+    /** pg_ctl promote polls pg_control this often (a promotion takes tens of milliseconds). */
+    static final long PROMOTE_POLL_INTERVAL_MS = 5;
 
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", description = "start, stop, restart, reload, status or promote")
+    @Parameters(index = "0", description = "start, stop, restart, reload, status, promote, logrotate or kill")
     String action;
+
+    /** kill's SIGNALNAME and PID. */
+    @Parameters(index = "1..*", arity = "0..*", hidden = true)
+    List<String> actionArgs = new ArrayList<>();
 
     @Option(names = {"-D", "--pgdata"}, description = "location of the database storage area")
     Path dataDir;
@@ -67,6 +79,9 @@ final class CtlCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         out = silent ? new PrintStream(PrintStream.nullOutputStream()) : main.out;
         err = main.err;
+        if (action.equals("kill")) {
+            return kill();
+        }
         if (dataDir == null) {
             String env = System.getenv("PGDATA");
             if (env == null) {
@@ -90,6 +105,7 @@ final class CtlCommand implements Callable<Integer> {
             case "reload" -> reload();
             case "status" -> status();
             case "promote" -> promote();
+            case "logrotate" -> logrotate();
             default -> {
                 err.printf("pg_ctl: unrecognized operation mode \"%s\"%n", action);
                 err.println("Try \"walden ctl --help\" for more information.");
@@ -258,8 +274,12 @@ final class CtlCommand implements Callable<Integer> {
         return start();
     }
 
-    /** The options of the last start, from postmaster.opts (everything after -D DIR). */
     private List<String> previousOptions() throws IOException {
+        return previousOptions(dataDir);
+    }
+
+    /** The options of the last start, from postmaster.opts (everything after -D DIR). */
+    static List<String> previousOptions(Path dataDir) throws IOException {
         Path opts = dataDir.resolve("postmaster.opts");
         if (!Files.exists(opts)) {
             return new ArrayList<>();
@@ -303,6 +323,15 @@ final class CtlCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The cluster state pg_control holds now (null when it cannot be read). */
+    private DbState controlState() {
+        try {
+            return ClusterFactory.readControlFile(dataDir).state();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     int promote() throws IOException, InterruptedException {
         Optional<PostmasterPidFile> pid = runningServer();
         if (pid.isEmpty()) {
@@ -310,8 +339,7 @@ final class CtlCommand implements Callable<Integer> {
             err.println("Is server running?");
             return 1;
         }
-        if (!Files.exists(dataDir.resolve(RecoveryMode.STANDBY_SIGNAL))
-                && !Files.exists(dataDir.resolve("recovery.conf"))) {
+        if (controlState() != DbState.IN_ARCHIVE_RECOVERY) {
             err.println("pg_ctl: cannot promote server; server is not in standby mode");
             return 1;
         }
@@ -328,20 +356,81 @@ final class CtlCommand implements Callable<Integer> {
         out.print("waiting for server to promote...");
         out.flush();
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        long nextDot = System.nanoTime() + 1_000_000_000L;
         while (System.nanoTime() < deadline) {
+            // pg_control says "in production" and postmaster.pid "ready" once writes are accepted
             Optional<PostmasterPidFile> now = PostmasterPidFile.read(dataDir);
-            if (now.isPresent() && now.get().status().trim().equals(PostmasterPidFile.READY.trim())
-                    && !Files.exists(dataDir.resolve(RecoveryMode.PROMOTE_SIGNAL))) {
+            if (controlState() == DbState.IN_PRODUCTION && now.isPresent()
+                    && now.get().status().trim().equals(PostmasterPidFile.READY.trim())) {
                 out.println(" done");
                 out.println("server promoted");
                 return 0;
             }
-            Thread.sleep(POLL_INTERVAL_MS);
+            if (System.nanoTime() - nextDot >= 0) {
+                out.print(".");
+                out.flush();
+                nextDot += 1_000_000_000L;
+            }
+            Thread.sleep(PROMOTE_POLL_INTERVAL_MS);
         }
         out.println(" stopped waiting");
         err.println("pg_ctl: server did not promote in time");
         return 1;
     }
+
+    /** pg_ctl's signal names; QUIT is sent as USR2 (the JVM keeps SIGQUIT; the server's immediate shutdown). */
+    private static final List<String> KILL_SIGNALS = List.of("ABRT", "HUP", "INT", "KILL", "QUIT", "TERM", "USR1",
+            "USR2");
+
+    /** pg_ctl kill SIGNALNAME PID: sends the signal to any process, no data directory needed. */
+    int kill() {
+        if (actionArgs.size() != 2) {
+            err.println(actionArgs.isEmpty() ? "pg_ctl: missing arguments for kill mode"
+                    : "pg_ctl: too many command-line arguments (first is \"" + actionArgs.get(0) + "\")");
+            err.println("Try \"walden ctl --help\" for more information.");
+            return 1;
+        }
+        String name = actionArgs.get(0).toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
+        if (!KILL_SIGNALS.contains(name)) {
+            err.printf("pg_ctl: unrecognized signal name \"%s\"%n", actionArgs.get(0));
+            err.println("Try \"walden ctl --help\" for more information.");
+            return 1;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(actionArgs.get(1));
+        } catch (NumberFormatException e) {
+            err.printf("pg_ctl: invalid process ID \"%s\"%n", actionArgs.get(1));
+            return 1;
+        }
+        if (!ServerLauncher.signal(pid, name.equals("QUIT") ? "USR2" : name)) {
+            err.printf("pg_ctl: could not send signal %s (PID: %d): No such process%n", actionArgs.get(0), pid);
+            return 1;
+        }
+        return 0;
+    }
+
+    /** pg_ctl logrotate: DATA/logrotate, then SIGUSR1; the server's logging collector starts a new file. */
+    int logrotate() throws IOException {
+        Optional<PostmasterPidFile> pid = runningServer();
+        if (pid.isEmpty()) {
+            err.printf("pg_ctl: PID file \"%s\" does not exist%n", dataDir.resolve(PostmasterPidFile.FILE_NAME));
+            err.println("Is server running?");
+            return 1;
+        }
+        Path signalFile = dataDir.resolve(LOGROTATE_SIGNAL);
+        Files.writeString(signalFile, "");
+        if (!ServerLauncher.signal(pid.get().pid(), "USR1")) {
+            err.printf("pg_ctl: could not send log rotation signal (PID: %d)%n", pid.get().pid());
+            Files.deleteIfExists(signalFile);
+            return 1;
+        }
+        out.println("server signaled to rotate log file");
+        return 0;
+    }
+
+    /** The file pg_ctl logrotate leaves for the postmaster (PostgreSQL's LOGROTATE_SIGNAL_FILE). */
+    static final String LOGROTATE_SIGNAL = "logrotate";
 
     private static List<String> splitAll(List<String> optionStrings) {
         List<String> all = new ArrayList<>();

@@ -21,6 +21,7 @@ import org.walden.protocol.PgClient;
 import org.walden.server.config.PostmasterPidFile;
 import org.walden.wal.Lsn;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -32,8 +33,11 @@ import picocli.CommandLine.ParentCommand;
  * pg_stat_replication, pg_last_wal_replay_lsn(), and how to connect and stop. Run again, it
  * reuses both servers if they answer; otherwise it stops what is left and starts over.
  */
-@Command(name = "demo", description = "build a primary and a hot standby on this machine and show them replicating")
+@Command(versionProvider = ToolOptions.Version.class, name = "demo", description = "build a primary and a hot standby on this machine and show them replicating")
 final class DemoCommand implements Callable<Integer> {
+
+    @Mixin
+    ToolOptions toolOptions;
 
     static final int PRIMARY_PORT = 5438;
     static final int STANDBY_PORT = 5439;

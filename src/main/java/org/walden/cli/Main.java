@@ -11,13 +11,14 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code walden <tool>}: PostgreSQL's programs as subcommands, with their flags and messages
- * (initdb, postgres, pg_ctl, pg_controldata, pg_waldump, pg_basebackup) plus {@code demo}.
+ * (initdb, postgres, pg_ctl, pg_controldata, pg_waldump, pg_basebackup, pg_rewind, pg_resetwal) plus {@code demo}.
  */
 @Command(name = "walden", mixinStandardHelpOptions = true,
         version = "walden " + ServerVersion.WALDEN_VERSION + " (PostgreSQL " + ServerVersion.PG_VERSION + " compatible)",
         description = "A replicated PostgreSQL-compatible database server.",
         subcommands = {InitdbCommand.class, PostgresCommand.class, CtlCommand.class, ControldataCommand.class,
-            WaldumpCommand.class, BasebackupCommand.class, DemoCommand.class})
+            WaldumpCommand.class, BasebackupCommand.class, RewindCommand.class, ResetwalCommand.class,
+            SwitchoverCommand.class, CoordinatorCommand.class, HaCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     final PrintStream out;
@@ -48,6 +49,8 @@ public final class Main implements Callable<Integer> {
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // pg_resetwal's options are parsed by the command itself, as getopt_long parses them
+        cl.getSubcommands().get("resetwal").setUnmatchedOptionsArePositionalParams(true).setExpandAtFiles(false);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             err.println("walden " + cmd.getCommandName() + ": error: " + ex.getMessage());
             return 1;

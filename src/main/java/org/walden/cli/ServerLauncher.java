@@ -7,14 +7,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.walden.storage.RocksDbLibrary;
 
 /**
  * Starting a server process detached from the caller, as pg_ctl start does: a new session
  * (setsid, so the terminal's signals do not reach it), stdin from /dev/null, stdout and stderr
  * appended to the log file (or /dev/null). The child runs this same JVM's java with this same
- * class path: {@code java -cp ... org.walden.cli.Main postgres -D DIR ...}.
+ * class path: {@code java -cp ... org.walden.cli.Main postgres -D DIR ...}, started through
+ * {@code env --default-signal=...} so that signals the caller ignores (nohup, a shell's
+ * background job) do not stay ignored in the server.
  */
 final class ServerLauncher {
+
+    /** coreutils' env, which resets signal dispositions before it execs (--default-signal, 8.31+). */
+    static final String ENV = "/usr/bin/env";
+    /** The signals the postmaster handles, reset to their defaults before the server's JVM starts. */
+    static final String DEFAULT_SIGNALS = "--default-signal=HUP,INT,TERM,USR1,USR2";
 
     private ServerLauncher() {
     }
@@ -33,8 +41,24 @@ final class ServerLauncher {
         } else if (Files.isExecutable(Path.of("/bin/setsid"))) {
             cmd.add("/bin/setsid");
         }
+        if (Files.isExecutable(Path.of(ENV))) {
+            // Signals the caller ignores (nohup, a background job) would stay ignored through exec,
+            // and the JVM would not install the server's handlers for them: reset them first.
+            cmd.add(ENV);
+            cmd.add(DEFAULT_SIGNALS);
+        }
         cmd.add(javaExecutable());
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        String cacheDir = System.getenv("WALDEN_CACHE_DIR");
+        if (cacheDir != null && !cacheDir.isBlank() && Files.isWritable(Path.of(cacheDir))) {
+            // bin/walden's class data sharing, with an archive of the server's own classes
+            cmd.addAll(List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + Path.of(cacheDir,
+                    "walden-server.jsa"), "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+        }
+        String nativeDir = System.getProperty(RocksDbLibrary.DIR_PROPERTY);
+        if (nativeDir != null && !nativeDir.isBlank()) {
+            cmd.addAll(List.of("-D" + RocksDbLibrary.DIR_PROPERTY + "=" + nativeDir, "-Djava.library.path=" + nativeDir));
+        }
         String jvmOptions = System.getenv("WALDEN_SERVER_JVM_OPTS");
         if (jvmOptions != null && !jvmOptions.isBlank()) {
             cmd.addAll(CtlCommand.splitOptions(jvmOptions));

@@ -8,6 +8,7 @@ import org.walden.common.PgException;
 import org.walden.wal.Lsn;
 import org.walden.wal.WalSegments;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -16,8 +17,11 @@ import picocli.CommandLine.ParentCommand;
  * Without -s it starts at the oldest segment in pg_wal; without -e it goes to the end of
  * valid WAL.
  */
-@Command(name = "waldump", description = "decode and display Walden write-ahead logs for debugging")
+@Command(versionProvider = ToolOptions.Version.class, name = "waldump", description = "decode and display Walden write-ahead logs for debugging")
 final class WaldumpCommand implements Callable<Integer> {
+
+    @Mixin
+    ToolOptions toolOptions;
 
     @ParentCommand
     Main main;

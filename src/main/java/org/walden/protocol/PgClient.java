@@ -106,6 +106,8 @@ public final class PgClient implements AutoCloseable {
     /** Set by {@link #wakeup()} (any thread), read and cleared by the reading thread. */
     private volatile boolean wakeupRequested;
     private boolean clientCopyDone;
+    /** channel_binding of the conninfo: disable, prefer or require. */
+    private String channelBinding = "prefer";
     private Consumer<PgServerError> noticeListener = n -> { };
 
     private PgClient(PgStream stream) {
@@ -133,40 +135,132 @@ public final class PgClient implements AutoCloseable {
         return connect(full, new SecureRandom());
     }
 
-    /** Connects with exactly this conninfo (no environment, no password file). */
+    /**
+     * Connects with exactly this conninfo (no environment, no password file), trying each
+     * address in turn; TLS as the conninfo's sslmode says ({@link ClientTls}).
+     */
     public static PgClient connect(ConnInfo info, Random random) throws IOException {
         long connectTimeoutMs = connectTimeoutMs(info);
+        ClientTls tls = new ClientTls(info);
         IOException last = null;
-        for (SocketAddress address : addresses(info)) {
-            PgStream stream;
+        for (Target target : targets(info)) {
             try {
-                stream = PgStream.connect(address, connectTimeoutMs);
-            } catch (IOException e) {
-                last = new IOException("connection to server at " + address + " failed: " + e.getMessage(), e);
-                continue;
-            }
-            PgClient client = new PgClient(stream);
-            try {
-                stream.setIoTimeoutMs(connectTimeoutMs);
-                client.startup(info, random);
-                stream.setIoTimeoutMs(DEFAULT_IO_TIMEOUT_MS);
-                return client;
-            } catch (IOException | RuntimeException e) {
-                stream.close();
-                throw e;
+                try {
+                    return connectTo(target, info, random, tls, tls.mode() != ClientTls.SslMode.ALLOW,
+                            connectTimeoutMs);
+                } catch (PgServerError e) {
+                    if (tls.mode() != ClientTls.SslMode.ALLOW || target.address() instanceof UnixDomainSocketAddress) {
+                        throw e;
+                    }
+                    // sslmode=allow: the server refused the plaintext connection; try again with TLS
+                    return connectTo(target, info, random, tls, true, connectTimeoutMs);
+                }
+            } catch (ConnectFailed e) {
+                last = e.cause;
             }
         }
         throw last != null ? last : new IOException("no host to connect to");
     }
 
+    /** A failure to reach an address (the next one is tried), as opposed to the server's refusal. */
+    private static final class ConnectFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+        final IOException cause;
+
+        ConnectFailed(IOException cause) {
+            super(cause);
+            this.cause = cause;
+        }
+    }
+
+    private static PgClient connectTo(Target target, ConnInfo info, Random random, ClientTls tls, boolean tryTls,
+                                      long connectTimeoutMs) throws IOException, ConnectFailed {
+        PgStream stream;
+        try {
+            stream = PgStream.connect(target.address(), connectTimeoutMs);
+        } catch (IOException e) {
+            throw new ConnectFailed(new IOException("connection to server at " + target.address() + " failed: "
+                    + e.getMessage(), e));
+        }
+        PgClient client = new PgClient(stream);
+        try {
+            stream.setIoTimeoutMs(connectTimeoutMs);
+            // libpq: TLS is never tried over a Unix socket (sslmode is ignored there)
+            if (tryTls && tls.mode() != ClientTls.SslMode.DISABLE && !stream.isUnixSocket()) {
+                client.negotiateTls(tls, target);
+            }
+            client.startup(info, random);
+            stream.setIoTimeoutMs(DEFAULT_IO_TIMEOUT_MS);
+            return client;
+        } catch (IOException | RuntimeException e) {
+            stream.close();
+            throw e;
+        }
+    }
+
+    /**
+     * SSLRequest, then the handshake on 'S' (verify-full then checks the host name), or on to
+     * plaintext on 'N' unless sslmode requires TLS. Bytes after the server's 'S' that arrived
+     * before the handshake are refused (libpq's CVE-2021-23222 check).
+     */
+    private void negotiateTls(ClientTls tls, Target target) throws IOException {
+        stream.sendAndFlush(FrontendMessages.sslRequest());
+        int answer = stream.readByte();
+        if (answer == 'N') {
+            if (tls.mode().requiresTls()) {
+                throw new PgException(SqlState.CONNECTION_FAILURE, "server does not support SSL, but SSL was required");
+            }
+            return;
+        }
+        if (answer != ENCRYPTION_ACCEPTED) {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION,
+                    "received invalid response to SSL negotiation: " + (char) answer);
+        }
+        if (stream.hasBufferedInput()) {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION, "received unencrypted data after SSL response");
+        }
+        try {
+            stream.startTls(tls.newEngine(target.host(), target.port()));
+            tls.checkHostName((java.security.cert.X509Certificate) stream.tlsSession().getPeerCertificates()[0],
+                    target.host());
+        } catch (javax.net.ssl.SSLException e) {
+            throw new PgException(SqlState.CONNECTION_FAILURE, "SSL error: " + sslReason(e));
+        }
+    }
+
+    /** libpq's words for the usual handshake failures. */
+    private static String sslReason(javax.net.ssl.SSLException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("PKIX") || m.contains("certificate_unknown") || m.contains("unable to find valid")
+                || m.contains("revoked")) {
+            return "certificate verify failed";
+        }
+        return m;
+    }
+
+    /** Whether this connection is encrypted. */
+    public boolean isTls() {
+        return stream.tlsSession() != null;
+    }
+
+    /** One address to try, with the host name and port as the conninfo spelled them. */
+    record Target(SocketAddress address, String host, int port) {
+    }
+
     /** The socket addresses for the conninfo's host(s) and port(s), as libpq resolves them. */
     public static List<SocketAddress> addresses(ConnInfo info) {
+        return targets(info).stream().map(Target::address).toList();
+    }
+
+    static List<Target> targets(ConnInfo info) {
         String hosts = info.getOrDefault("hostaddr", info.getOrDefault("host", DEFAULT_SOCKET_DIR));
         String[] hostList = hosts.split(",", -1);
+        String[] names = info.getOrDefault("host", hosts).split(",", -1);
         String[] portList = info.getOrDefault("port", "5432").split(",", -1);
-        List<SocketAddress> out = new ArrayList<>();
+        List<Target> out = new ArrayList<>();
         for (int i = 0; i < hostList.length; i++) {
             String host = hostList[i].isEmpty() ? DEFAULT_SOCKET_DIR : hostList[i];
+            String name = i < names.length && !names[i].isEmpty() ? names[i] : host;
             String portText = portList.length == 1 ? portList[0] : (i < portList.length ? portList[i] : "5432");
             int port;
             try {
@@ -176,16 +270,16 @@ public final class PgClient implements AutoCloseable {
                         + "\" for connection option \"port\"");
             }
             if (host.startsWith("/")) {
-                out.add(UnixDomainSocketAddress.of(host + "/.s.PGSQL." + port));
+                out.add(new Target(UnixDomainSocketAddress.of(host + "/.s.PGSQL." + port), name, port));
                 continue;
             }
             // As libpq: every address of a host name is tried in turn (localhost: ::1 and 127.0.0.1).
             try {
                 for (InetAddress a : InetAddress.getAllByName(host)) {
-                    out.add(new InetSocketAddress(a, port));
+                    out.add(new Target(new InetSocketAddress(a, port), name, port));
                 }
             } catch (UnknownHostException e) {
-                out.add(InetSocketAddress.createUnresolved(host, port));
+                out.add(new Target(InetSocketAddress.createUnresolved(host, port), name, port));
             }
         }
         return out;
@@ -245,6 +339,7 @@ public final class PgClient implements AutoCloseable {
         stream.sendAndFlush(FrontendMessages.startupMessage(params));
         String user = params.get("user");
         String password = info.get("password");
+        channelBinding = info.getOrDefault("channel_binding", "prefer");
         ScramClient scram = null;
         while (true) {
             Message m = stream.readMessage(MAX_MESSAGE_LENGTH);
@@ -274,6 +369,10 @@ public final class PgClient implements AutoCloseable {
         int code = r.int32();
         switch (code) {
             case AUTH_REQ_OK:
+                if (channelBinding.equals("require") && (scram == null || !scram.usedChannelBinding())) {
+                    throw new PgException(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                            "channel binding required, but server authenticated client without channel binding");
+                }
                 return scram;
             case AUTH_REQ_PASSWORD:
                 stream.sendAndFlush(FrontendMessages.passwordMessage(requirePassword(password)));
@@ -287,12 +386,21 @@ public final class PgClient implements AutoCloseable {
                 for (String mech = r.cstring(); !mech.isEmpty(); mech = r.cstring()) {
                     mechanisms.add(mech);
                 }
-                if (!mechanisms.contains(SCRAM_SHA_256)) {
+                byte[] cbind = channelBinding.equals("disable") ? null : serverEndPoint();
+                boolean plus = cbind != null && mechanisms.contains(SCRAM_SHA_256_PLUS);
+                if (channelBinding.equals("require") && !plus) {
+                    throw new PgException(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, cbind == null
+                            ? "channel binding is required, but SSL not in use"
+                            : "channel binding is required, but server did not offer an authentication method that"
+                                    + " supports channel binding");
+                }
+                if (!plus && !mechanisms.contains(SCRAM_SHA_256)) {
                     throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
                             "none of the server's SASL authentication mechanisms are supported");
                 }
-                ScramClient client = new ScramClient(requirePassword(password), random);
-                stream.sendAndFlush(FrontendMessages.saslInitialResponse(SCRAM_SHA_256, client.clientFirst()));
+                ScramClient client = new ScramClient(requirePassword(password), random, cbind, plus);
+                stream.sendAndFlush(FrontendMessages.saslInitialResponse(plus ? SCRAM_SHA_256_PLUS : SCRAM_SHA_256,
+                        client.clientFirst()));
                 return client;
             }
             case AUTH_REQ_SASL_CONTINUE:
@@ -309,7 +417,31 @@ public final class PgClient implements AutoCloseable {
         }
     }
 
+    /** The server certificate's tls-server-end-point hash on a TLS connection, else null. */
+    private byte[] serverEndPoint() throws IOException {
+        javax.net.ssl.SSLSession session = stream.tlsSession();
+        if (session == null) {
+            return null;
+        }
+        return TlsNames.serverEndPoint((java.security.cert.X509Certificate) session.getPeerCertificates()[0]);
+    }
+
+    /**
+     * What a command-line tool asks when the server wants a password and the conninfo, the
+     * environment and ~/.pgpass gave none (pg_basebackup's prompt); null: no prompt (a server's
+     * walreceiver, or -w). Process-wide; set once by the tool before it connects.
+     */
+    private static volatile java.util.function.Supplier<String> passwordPrompt;
+
+    public static void setPasswordPrompt(java.util.function.Supplier<String> prompt) {
+        passwordPrompt = prompt;
+    }
+
     private static String requirePassword(String password) {
+        java.util.function.Supplier<String> prompt = passwordPrompt;
+        if ((password == null || password.isEmpty()) && prompt != null) {
+            password = prompt.get();
+        }
         if (password == null || password.isEmpty()) {
             throw new PgException(SqlState.INVALID_PASSWORD, "fe_sendauth: no password supplied");
         }
@@ -482,12 +614,25 @@ public final class PgClient implements AutoCloseable {
      * preceded it. PgServerError if the server answers with an error instead.
      */
     public CopyStart startCopy(String sql) throws IOException {
+        CopyStart start = startCopyOrResults(sql);
+        if (start.kind() == 0) {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION, "server did not start COPY for: " + sql);
+        }
+        return start;
+    }
+
+    /**
+     * As {@link #startCopy}, but a command the server completes without COPY (START_REPLICATION
+     * at the very end of a historic timeline answers with the next timeline at once) gives a
+     * CopyStart of kind {@code 0} holding its results, the connection idle again.
+     */
+    public CopyStart startCopyOrResults(String sql) throws IOException {
         requireMode(Mode.QUERY_IDLE);
         stream.sendAndFlush(FrontendMessages.query(sql));
         copyKind = 0;
         List<QueryResult> before = collectResults(new ArrayList<>(), true);
         if (copyKind == 0) {
-            throw new PgException(SqlState.PROTOCOL_VIOLATION, "server did not start COPY for: " + sql);
+            return new CopyStart((char) 0, 0, before);
         }
         mode = Mode.IN_COPY;
         serverCopyDone = copyKind == B_COPY_IN_RESPONSE;

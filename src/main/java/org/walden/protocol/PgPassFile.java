@@ -22,10 +22,16 @@ public final class PgPassFile {
     }
 
     /** libpq's environment variables and the conninfo keys they supply when the conninfo lacks them. */
-    private static final Map<String, String> ENVIRONMENT = Map.of(
-            "PGHOST", "host", "PGHOSTADDR", "hostaddr", "PGPORT", "port", "PGDATABASE", "dbname",
-            "PGUSER", "user", "PGPASSWORD", "password", "PGPASSFILE", "passfile", "PGAPPNAME", "application_name",
-            "PGCONNECT_TIMEOUT", "connect_timeout", "PGOPTIONS", "options");
+    private static final Map<String, String> ENVIRONMENT = Map.ofEntries(
+            Map.entry("PGHOST", "host"), Map.entry("PGHOSTADDR", "hostaddr"), Map.entry("PGPORT", "port"),
+            Map.entry("PGDATABASE", "dbname"), Map.entry("PGUSER", "user"), Map.entry("PGPASSWORD", "password"),
+            Map.entry("PGPASSFILE", "passfile"), Map.entry("PGAPPNAME", "application_name"),
+            Map.entry("PGCONNECT_TIMEOUT", "connect_timeout"), Map.entry("PGOPTIONS", "options"),
+            Map.entry("PGSSLMODE", "sslmode"), Map.entry("PGSSLROOTCERT", "sslrootcert"),
+            Map.entry("PGSSLCERT", "sslcert"), Map.entry("PGSSLKEY", "sslkey"), Map.entry("PGSSLCRL", "sslcrl"),
+            Map.entry("PGSSLSNI", "sslsni"), Map.entry("PGCHANNELBINDING", "channel_binding"),
+            Map.entry("PGSSLMINPROTOCOLVERSION", "ssl_min_protocol_version"),
+            Map.entry("PGSSLMAXPROTOCOLVERSION", "ssl_max_protocol_version"));
 
     /** {@code info} with libpq's environment defaults filled in for missing keys. */
     public static ConnInfo withEnvironment(ConnInfo info, Map<String, String> env) {

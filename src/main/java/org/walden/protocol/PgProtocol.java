@@ -38,8 +38,12 @@ public final class PgProtocol {
     public static final int AUTH_REQ_SASL_CONTINUE = 11;
     public static final int AUTH_REQ_SASL_FINAL = 12;
 
-    /** The one SASL mechanism offered: no channel binding without TLS. */
+    /** The SASL mechanism offered on every connection. */
     public static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
+    /** SCRAM with tls-server-end-point channel binding, offered (first) on TLS connections. */
+    public static final String SCRAM_SHA_256_PLUS = "SCRAM-SHA-256-PLUS";
+    /** The answer to SSLRequest when TLS is offered: the handshake follows. */
+    public static final byte ENCRYPTION_ACCEPTED = 'S';
 
     // Frontend (client to server) message types.
     public static final char F_BIND = 'B';

@@ -21,6 +21,8 @@ import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntUnaryOperator;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 
@@ -54,6 +56,16 @@ public final class PgStream implements Closeable {
     private final SocketAddress remoteAddress;
     /** Read by the reading and the writing thread. */
     private volatile long ioTimeoutMs = DEFAULT_IO_TIMEOUT_MS;
+    /** Messages up to this size are read into a buffer of their full size at once. */
+    static final int SMALL_MESSAGE_BYTES = 64 * 1024;
+    /** A large message's buffer starts at this size and doubles as its bytes arrive. */
+    static final int FIRST_CHUNK_BYTES = 1024 * 1024;
+    /** Null: large messages are not budgeted (a client's connection); set once before reading. */
+    private volatile MessageBudget budget;
+    /** Reserved from the budget for the last large message; released at the next read or by close. */
+    private final java.util.concurrent.atomic.AtomicLong heldBytes = new java.util.concurrent.atomic.AtomicLong();
+    /** Null in plaintext; set once by {@link #startTls}, before any other thread uses the stream. */
+    private volatile TlsChannel tls;
 
     /** Wraps a connected channel (an accepted server connection or a connected client). */
     public PgStream(SocketChannel channel) throws IOException {
@@ -111,6 +123,33 @@ public final class PgStream implements Closeable {
         return remoteAddress instanceof UnixDomainSocketAddress || !(remoteAddress instanceof InetSocketAddress);
     }
 
+    /**
+     * Switches the connection to TLS: runs {@code engine}'s handshake (server or client mode,
+     * as the engine was made) within the I/O timeout, after which every byte read and written
+     * is encrypted. Call only with no plaintext input buffered ({@link #hasBufferedInput}: a
+     * peer that sent bytes after its SSLRequest before the answer is refused by the caller,
+     * as PostgreSQL refuses it). SSLException when the handshake fails.
+     */
+    public void startTls(SSLEngine engine) throws IOException {
+        if (inBuf.hasRemaining()) {
+            throw new IllegalStateException("plaintext input is buffered");
+        }
+        TlsChannel t = new TlsChannel(channel, engine);
+        t.handshake(readSelector, writeSelector, ioTimeoutMs);
+        tls = t;
+    }
+
+    /** Large incoming messages reserve their memory from {@code b} (a server's connections share one). */
+    public void setMessageBudget(MessageBudget b) {
+        this.budget = b;
+    }
+
+    /** The TLS session, or null on a plaintext connection. */
+    public SSLSession tlsSession() {
+        TlsChannel t = tls;
+        return t == null ? null : t.session();
+    }
+
     public void setIoTimeoutMs(long timeoutMs) {
         this.ioTimeoutMs = timeoutMs;
     }
@@ -162,7 +201,8 @@ public final class PgStream implements Closeable {
     private int fill() throws IOException {
         inBuf.compact();
         try {
-            return channel.read(inBuf);
+            TlsChannel t = tls;
+            return t == null ? channel.read(inBuf) : t.read(inBuf);
         } finally {
             inBuf.flip();
         }
@@ -229,14 +269,7 @@ public final class PgStream implements Closeable {
      * "invalid message length" without reading the body (the stream is then unusable).
      */
     public Message readMessage(int maxLength) throws IOException {
-        char type = (char) readByte();
-        int length = readInt32();
-        if (length < 4 || length - 4 > maxLength) {
-            throw PgException.fatal(SqlState.PROTOCOL_VIOLATION, "invalid message length");
-        }
-        byte[] body = new byte[length - 4];
-        readFully(body);
-        return new Message(type, body);
+        return readMessage(t -> maxLength);
     }
 
     /**
@@ -244,15 +277,85 @@ public final class PgStream implements Closeable {
      * SocketBackend: large limits for Query, Parse, Bind, CopyData; small ones for the rest).
      */
     public Message readMessage(IntUnaryOperator maxLengthForType) throws IOException {
+        return readMessage(maxLengthForType, maxLengthForType);
+    }
+
+    /**
+     * As {@link #readMessage(IntUnaryOperator)}, and a message over {@code acceptedLengthForType}
+     * (but within the protocol's limit) is read, dropped and refused with
+     * {@link OversizedMessageException} (ERROR 54000): the connection stays usable.
+     */
+    public Message readMessage(IntUnaryOperator maxLengthForType, IntUnaryOperator acceptedLengthForType)
+            throws IOException {
+        releaseHeld();
         char type = (char) readByte();
         int length = readInt32();
         int maxLength = maxLengthForType.applyAsInt(type);
         if (length < 4 || length - 4 > maxLength) {
             throw PgException.fatal(SqlState.PROTOCOL_VIOLATION, "invalid message length");
         }
-        byte[] body = new byte[length - 4];
-        readFully(body);
-        return new Message(type, body);
+        int accepted = acceptedLengthForType.applyAsInt(type);
+        if (length - 4 > accepted) {
+            skip(length - 4L);
+            throw new OversizedMessageException(type, length - 4L, accepted);
+        }
+        return new Message(type, readBody(length - 4));
+    }
+
+    /**
+     * A message body of {@code n} bytes. A large one grows as its bytes arrive, each doubling
+     * reserved from the budget first (and held until the next message is read); a reservation
+     * that does not fit is FATAL 53200 for this connection only.
+     */
+    private byte[] readBody(int n) throws IOException {
+        MessageBudget b = budget;
+        if (b == null || n <= SMALL_MESSAGE_BYTES) {
+            byte[] body = new byte[n];
+            readFully(body);
+            return body;
+        }
+        byte[] buf = new byte[0];
+        int filled = 0;
+        while (filled < n) {
+            int capacity = (int) Math.min(n, Math.max(FIRST_CHUNK_BYTES, 2L * buf.length));
+            if (!b.tryReserve(capacity - buf.length)) {
+                releaseHeld();
+                throw new PgException(PgException.Severity.FATAL, SqlState.OUT_OF_MEMORY, "out of memory",
+                        "Failed on request of size " + capacity + " in memory context \"MessageContext\".", null,
+                        null);
+            }
+            heldBytes.addAndGet(capacity - buf.length);
+            buf = java.util.Arrays.copyOf(buf, capacity);
+            while (filled < capacity) {
+                need(1);
+                int k = Math.min(inBuf.remaining(), capacity - filled);
+                inBuf.get(buf, filled, k);
+                filled += k;
+            }
+        }
+        return buf;
+    }
+
+    /**
+     * Reads and drops {@code n} bytes (the rest of a message refused for its size), holding no
+     * more memory than the read buffer.
+     */
+    public void skip(long n) throws IOException {
+        long left = n;
+        while (left > 0) {
+            need(1);
+            int k = (int) Math.min(inBuf.remaining(), left);
+            inBuf.position(inBuf.position() + k);
+            left -= k;
+        }
+    }
+
+    private void releaseHeld() {
+        long held = heldBytes.getAndSet(0);
+        MessageBudget b = budget;
+        if (held > 0 && b != null) {
+            b.release(held);
+        }
     }
 
     /**
@@ -317,9 +420,25 @@ public final class PgStream implements Closeable {
         };
     }
 
-    /** True if a whole message is already buffered (no read would block). */
+    /** True if input is already buffered (plaintext, or TLS records not yet decrypted). */
     public boolean hasBufferedInput() {
-        return inBuf.hasRemaining();
+        TlsChannel t = tls;
+        return inBuf.hasRemaining() || (t != null && t.hasBufferedInput());
+    }
+
+    /**
+     * The peer's operating-system user on a Unix-domain socket (SO_PEERCRED), for pg_hba.conf's
+     * {@code peer} method; null on TCP or where the platform cannot tell.
+     */
+    public String peerUserName() {
+        if (!isUnixSocket()) {
+            return null;
+        }
+        try {
+            return channel.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     // ---------------------------------------------------------------- writing
@@ -378,8 +497,12 @@ public final class PgStream implements Closeable {
 
     private void writeFully(ByteBuffer src) throws IOException {
         long deadline = 0;
-        while (src.hasRemaining()) {
-            int n = channel.write(src);
+        TlsChannel t = tls;
+        while (src.hasRemaining() || (t != null && t.hasPendingOutput())) {
+            int n = t == null ? channel.write(src) : t.write(src);
+            if (t != null && n == 0 && !t.hasPendingOutput() && !src.hasRemaining()) {
+                break;
+            }
             if (n > 0) {
                 deadline = 0;
                 continue;
@@ -398,9 +521,14 @@ public final class PgStream implements Closeable {
         return channel.isOpen();
     }
 
-    /** Closes the channel and both selectors; a blocked reader or writer then fails. */
+    /** Closes the channel and both selectors (a TLS connection sends close_notify first, best effort). */
     @Override
     public void close() {
+        releaseHeld();
+        TlsChannel t = tls;
+        if (t != null && channel.isOpen()) {
+            t.closeOutbound();
+        }
         try {
             channel.close();
         } catch (IOException ignored) {

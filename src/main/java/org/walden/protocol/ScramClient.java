@@ -18,18 +18,43 @@ public final class ScramClient {
 
     private enum State { NEW, FIRST_SENT, FINAL_SENT, VERIFIED }
 
-    private static final String GS2_HEADER = "n,,";
-
     private final String password;
     private final Random random;
+    private final String gs2Header;
+    /** gs2 header then the channel binding data: what c= carries, base64-encoded. */
+    private final byte[] cbindInput;
+    private final boolean plus;
     private State state = State.NEW;
     private String clientNonce;
     private String clientFirstBare;
     private byte[] expectedServerSignature;
 
     public ScramClient(String password, Random random) {
+        this(password, random, null, false);
+    }
+
+    /**
+     * {@code channelBindingData}: the server certificate's tls-server-end-point hash on a TLS
+     * connection (null otherwise); {@code plus}: SCRAM-SHA-256-PLUS was chosen.
+     */
+    public ScramClient(String password, Random random, byte[] channelBindingData, boolean plus) {
         this.password = password;
         this.random = random;
+        this.plus = plus;
+        this.gs2Header = plus ? "p=" + ScramServer.TLS_SERVER_END_POINT + ",," : channelBindingData != null ? "y,," : "n,,";
+        byte[] header = gs2Header.getBytes(StandardCharsets.UTF_8);
+        if (plus) {
+            cbindInput = new byte[header.length + channelBindingData.length];
+            System.arraycopy(header, 0, cbindInput, 0, header.length);
+            System.arraycopy(channelBindingData, 0, cbindInput, header.length, channelBindingData.length);
+        } else {
+            cbindInput = header;
+        }
+    }
+
+    /** True when this exchange bound itself to the TLS channel (SCRAM-SHA-256-PLUS). */
+    public boolean usedChannelBinding() {
+        return plus;
     }
 
     /** client-first-message: "n,,n=,r=" + base64(18 random bytes). */
@@ -39,7 +64,7 @@ public final class ScramClient {
         random.nextBytes(raw);
         clientNonce = Base64.getEncoder().encodeToString(raw);
         clientFirstBare = "n=,r=" + clientNonce;
-        return (GS2_HEADER + clientFirstBare).getBytes(StandardCharsets.UTF_8);
+        return (gs2Header + clientFirstBare).getBytes(StandardCharsets.UTF_8);
     }
 
     /** Takes server-first-message "r=,s=,i=", returns client-final-message. */
@@ -68,8 +93,7 @@ public final class ScramClient {
         if (!nonce.startsWith(clientNonce) || nonce.length() == clientNonce.length()) {
             throw invalid("invalid SCRAM response (nonce mismatch)");
         }
-        String withoutProof = "c=" + Base64.getEncoder().encodeToString(GS2_HEADER.getBytes(StandardCharsets.UTF_8))
-                + ",r=" + nonce;
+        String withoutProof = "c=" + Base64.getEncoder().encodeToString(cbindInput) + ",r=" + nonce;
         String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
         byte[] salted = ScramSha256.saltedPassword(password, salt, iterations);
         byte[] clientKey = ScramSha256.hmac(salted, "Client Key");

@@ -11,9 +11,10 @@ import org.walden.common.auth.ScramSha256;
 /**
  * The server side of one SCRAM-SHA-256 exchange (PostgreSQL's auth-scram.c), without I/O:
  * <pre>
- * client-first  "n,,n=&lt;ignored&gt;,r=&lt;client nonce&gt;"      (gs2 header "n" or "y"; no channel binding)
+ * client-first  "n,,n=&lt;ignored&gt;,r=&lt;client nonce&gt;"      (gs2 header "n", "y", or
+ *               "p=tls-server-end-point" with SCRAM-SHA-256-PLUS over TLS)
  * server-first  "r=&lt;client nonce + server nonce&gt;,s=&lt;salt&gt;,i=&lt;iterations&gt;"
- * client-final  "c=biws,r=&lt;nonce&gt;,p=&lt;ClientProof&gt;"
+ * client-final  "c=base64(gs2 header [+ channel binding data]),r=&lt;nonce&gt;,p=&lt;ClientProof&gt;"
  * server-final  "v=&lt;ServerSignature&gt;"
  * AuthMessage   = client-first-bare + "," + server-first + "," + client-final-without-proof
  * ClientProof   = ClientKey XOR HMAC(StoredKey, AuthMessage);  check H(ClientKey) == StoredKey
@@ -29,8 +30,16 @@ public final class ScramServer {
 
     private enum State { AWAIT_CLIENT_FIRST, AWAIT_CLIENT_FINAL, DONE }
 
+    /** The channel binding type PostgreSQL supports. */
+    public static final String TLS_SERVER_END_POINT = "tls-server-end-point";
+
     private final ScramSha256.Verifier verifier;
     private final boolean mock;
+    /** tls-server-end-point data when the connection is TLS, else null. */
+    private byte[] channelBindingData;
+    /** True when the client chose SCRAM-SHA-256-PLUS. */
+    private boolean plusSelected;
+    private byte[] expectedCbind;
     private final Random random;
     private State state = State.AWAIT_CLIENT_FIRST;
     private String gs2Header;
@@ -66,27 +75,43 @@ public final class ScramServer {
         }
     }
 
+    /**
+     * The connection's channel binding (TLS: the server certificate's tls-server-end-point hash;
+     * null without TLS) and whether the client chose SCRAM-SHA-256-PLUS. Call before the
+     * client-first message.
+     */
+    public void setChannelBinding(byte[] tlsServerEndPoint, boolean plus) {
+        this.channelBindingData = tlsServerEndPoint;
+        this.plusSelected = plus;
+    }
+
     /** Takes client-first-message, returns server-first-message. */
     public byte[] handleClientFirst(byte[] message) {
         transition(State.AWAIT_CLIENT_FIRST, State.AWAIT_CLIENT_FINAL);
         String text = new String(message, StandardCharsets.UTF_8);
         // gs2-header: cbind-flag "," [authzid] ","
-        if (text.startsWith("p=")) {
-            throw malformed("The client selected SCRAM-SHA-256-PLUS, but the SCRAM message does not include"
-                    + " channel binding data.");
+        int flagEnd = text.indexOf(',');
+        if (flagEnd < 0) {
+            throw malformed("Comma expected, but found end of string.");
         }
-        if (!text.startsWith("n,") && !text.startsWith("y,")) {
-            throw malformed("Unexpected channel-binding flag \"" + (text.isEmpty() ? "" : text.substring(0, 1)) + "\".");
-        }
-        int second = text.indexOf(',', 2);
+        checkChannelBindingFlag(text.substring(0, flagEnd));
+        int second = text.indexOf(',', flagEnd + 1);
         if (second < 0) {
             throw malformed("Comma expected, but found end of string.");
         }
-        if (second != 2) {
+        if (second != flagEnd + 1) {
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "client uses authorization identity, but it is"
                     + " not supported");
         }
         gs2Header = text.substring(0, second + 1);
+        byte[] header = gs2Header.getBytes(StandardCharsets.UTF_8);
+        if (plusSelected) {
+            expectedCbind = new byte[header.length + channelBindingData.length];
+            System.arraycopy(header, 0, expectedCbind, 0, header.length);
+            System.arraycopy(channelBindingData, 0, expectedCbind, header.length, channelBindingData.length);
+        } else {
+            expectedCbind = header;
+        }
         clientFirstBare = text.substring(second + 1);
         String[] attrs = clientFirstBare.split(",", -1);
         if (attrs.length < 2 || !attrs[0].startsWith("n=") || !attrs[1].startsWith("r=")) {
@@ -132,7 +157,7 @@ public final class ScramServer {
         } catch (IllegalArgumentException e) {
             throw malformed("Malformed proof in client-final-message.");
         }
-        if (!gs2Header.equals(new String(cbind, StandardCharsets.UTF_8))) {
+        if (!MessageDigest.isEqual(expectedCbind, cbind)) {
             throw new PgException(SqlState.PROTOCOL_VIOLATION,
                     "SCRAM channel binding check failed");
         }
@@ -150,6 +175,38 @@ public final class ScramServer {
         }
         byte[] serverSignature = ScramSha256.hmac(verifier.serverKey(), authMessage);
         return ("v=" + Base64.getEncoder().encodeToString(serverSignature)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** read_client_first_message's checks of the cbind-flag against the mechanism chosen, in PostgreSQL's words. */
+    private void checkChannelBindingFlag(String flag) {
+        if (flag.equals("n")) {
+            if (plusSelected) {
+                throw malformed("The client selected SCRAM-SHA-256-PLUS, but the SCRAM message does not include"
+                        + " channel binding data.");
+            }
+        } else if (flag.equals("y")) {
+            if (channelBindingData != null) {
+                throw new PgException(PgException.Severity.FATAL, SqlState.PROTOCOL_VIOLATION,
+                        "SCRAM channel binding negotiation error", "The client supports SCRAM channel binding but"
+                        + " thinks the server does not.  However, this server does support channel binding.",
+                        null, null);
+            }
+            if (plusSelected) {
+                throw malformed("The client selected SCRAM-SHA-256-PLUS, but the SCRAM message does not include"
+                        + " channel binding data.");
+            }
+        } else if (flag.startsWith("p=")) {
+            if (!plusSelected) {
+                throw malformed("The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message"
+                        + " includes channel binding data.");
+            }
+            if (!flag.substring(2).equals(TLS_SERVER_END_POINT)) {
+                throw new PgException(PgException.Severity.FATAL, SqlState.PROTOCOL_VIOLATION,
+                        "unsupported SCRAM channel-binding type \"" + flag.substring(2) + "\"", null, null, null);
+            }
+        } else {
+            throw malformed("Unexpected channel-binding flag \"" + (flag.isEmpty() ? "" : flag.substring(0, 1)) + "\".");
+        }
     }
 
     private void transition(State from, State to) {

@@ -31,6 +31,8 @@ public final class ServerAuthentication {
     private final PgStream stream;
     private final Random random;
     private final byte[] mockAuthNonce;
+    /** tls-server-end-point of this TLS connection (SCRAM-SHA-256-PLUS is offered), else null. */
+    private final byte[] channelBindingData;
 
     /** {@code random} should be a SecureRandom outside tests. Mock SCRAM salts are random. */
     public ServerAuthentication(PgStream stream, Random random) {
@@ -45,6 +47,16 @@ public final class ServerAuthentication {
         this.stream = stream;
         this.random = random;
         this.mockAuthNonce = mockAuthNonce;
+        this.channelBindingData = channelBindingData(stream);
+    }
+
+    /** The server certificate's tls-server-end-point hash on a TLS connection, else null. */
+    private static byte[] channelBindingData(PgStream stream) {
+        javax.net.ssl.SSLSession tls = stream.tlsSession();
+        if (tls == null || tls.getLocalCertificates() == null || tls.getLocalCertificates().length == 0) {
+            return null;
+        }
+        return TlsNames.serverEndPoint((java.security.cert.X509Certificate) tls.getLocalCertificates()[0]);
     }
 
     /**
@@ -53,9 +65,19 @@ public final class ServerAuthentication {
      * to prompt for a password, then reconnects).
      */
     public void authenticate(AuthMethod method, String userName, String storedVerifier) throws IOException {
+        authenticate(method, userName, storedVerifier, () -> { });
+    }
+
+    /**
+     * As {@link #authenticate(AuthMethod, String, String)}, running {@code beforeOk} (which may
+     * throw, e.g. clientcert=verify-full's CN check) after the exchange succeeded and before
+     * AuthenticationOk goes out, as PostgreSQL's ClientAuthentication orders them.
+     */
+    public void authenticate(AuthMethod method, String userName, String storedVerifier, Runnable beforeOk)
+            throws IOException {
         boolean ok = switch (method) {
             case TRUST -> true;
-            case REJECT -> throw new IllegalArgumentException("reject is decided by the caller");
+            case REJECT, CERT, PEER -> throw new IllegalArgumentException(method + " is decided by the caller");
             case PASSWORD -> checkCleartext(userName, storedVerifier, readCleartext());
             case MD5 -> ScramSha256.parseVerifier(storedVerifier) != null
                     ? runScram(userName, storedVerifier)
@@ -65,6 +87,7 @@ public final class ServerAuthentication {
         if (!ok) {
             throw passwordFailed(userName);
         }
+        beforeOk.run();
         stream.sendAndFlush(BackendMessages.authenticationOk());
     }
 
@@ -114,15 +137,18 @@ public final class ServerAuthentication {
             verifier = ScramSha256.buildVerifier(stored, salt, ScramSha256.DEFAULT_ITERATIONS);
         }
         ScramServer scram = new ScramServer(verifier, random, mockSalt(userName));
-        stream.sendAndFlush(BackendMessages.authenticationSasl(List.of(PgProtocol.SCRAM_SHA_256)));
+        stream.sendAndFlush(BackendMessages.authenticationSasl(channelBindingData != null
+                ? List.of(PgProtocol.SCRAM_SHA_256_PLUS, PgProtocol.SCRAM_SHA_256) : List.of(PgProtocol.SCRAM_SHA_256)));
 
         // SASLInitialResponse: String(mechanism) Int32(length or -1) Byten(client-first-message)
         Message.Reader r = readPasswordMessage().reader();
         String mechanism = r.cstring();
-        if (!PgProtocol.SCRAM_SHA_256.equals(mechanism)) {
+        boolean plus = channelBindingData != null && PgProtocol.SCRAM_SHA_256_PLUS.equals(mechanism);
+        if (!PgProtocol.SCRAM_SHA_256.equals(mechanism) && !plus) {
             throw PgException.fatal(SqlState.PROTOCOL_VIOLATION,
                     "client selected an invalid SASL authentication mechanism");
         }
+        scram.setChannelBinding(channelBindingData, plus);
         int length = r.int32();
         byte[] clientFirst = r.bytes(length);
         r.end();

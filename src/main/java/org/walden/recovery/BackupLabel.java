@@ -34,7 +34,7 @@ public record BackupLabel(Lsn startLsn, Lsn checkPointLsn, TimelineId timeline, 
                           boolean fromStandby) {
 
     public static final String FILE_NAME = "backup_label";
-    private static final DateTimeFormatter TIME =
+    static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
     private static final Pattern START = Pattern.compile("^START WAL LOCATION: ([0-9A-Fa-f]+/[0-9A-Fa-f]+)", Pattern.MULTILINE);
     private static final Pattern CHECKPOINT = Pattern.compile("^CHECKPOINT LOCATION: ([0-9A-Fa-f]+/[0-9A-Fa-f]+)", Pattern.MULTILINE);

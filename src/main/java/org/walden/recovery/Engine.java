@@ -55,12 +55,45 @@ public final class Engine {
     private final ControlFile controlFile;
     private final Store store;
     private final KvTransactionManager transactions;
+    private final Timelines timelines;
     private final Startup startup;
     private final Checkpointer checkpointer;
     private volatile Wal wal;
-    private WalWriter walWriter;
-    private WalReceiverWriter receiverWriter;
+    private volatile WalWriter walWriter;
+    private volatile WalReceiverWriter receiverWriter;
     private volatile boolean closed;
+    /** The server's side of recovery's end (walreceiver, promotion, failures); set before the loop starts. */
+    private volatile RecoveryListener recoveryListener = RecoveryListener.NONE;
+    /** Promotion and shutdown do not overlap. */
+    private final java.util.concurrent.locks.ReentrantLock lifecycleLock = new java.util.concurrent.locks.ReentrantLock();
+
+    /**
+     * What the server does around the end of recovery. Called on the startup thread, except
+     * where said otherwise.
+     */
+    public interface RecoveryListener {
+        RecoveryListener NONE = new RecoveryListener() { };
+
+        /** Stop the walreceiver and wait until it has flushed what it received (promotion, recovery target). */
+        default void stopWalReceiver() {
+        }
+
+        /** The new primary's WAL is open; writes are not yet enabled (install the commit waiter, the archiver). */
+        default void beforeWritesEnabled(Wal primaryWal) {
+        }
+
+        /** Promotion is complete: writes are enabled ("database system is ready to accept connections"). */
+        default void promoted(TimelineId newTimeline) {
+        }
+
+        /** recovery_target_action = shutdown reached its target: stop the server. */
+        default void shutdownAtRecoveryTarget() {
+        }
+
+        /** The startup process failed with a FATAL error: stop the server. */
+        default void startupFailed(PgException e) {
+        }
+    }
     /** What runs before RocksDB writes a memtable (see Store.open); set per mode. */
     private final FlushHook flushHook;
 
@@ -82,7 +115,8 @@ public final class Engine {
         this.store = store;
         ControlFile.Data cf = controlFile.get();
         this.transactions = new KvTransactionManager(store, null, options.clock(), cf.nextXid());
-        this.startup = new Startup(dataDir, controlFile, store, transactions);
+        this.timelines = new Timelines(dataDir.resolve(WAL_DIR));
+        this.startup = new Startup(dataDir, controlFile, store, transactions, timelines);
         this.checkpointer = new Checkpointer(new Checkpointer.Config(store, controlFile, dataDir.resolve(WAL_DIR),
                 cf.walSegmentSizeBytes(), options.clock(), options.checkpointTimeoutMs(), options.maxWalSizeBytes(),
                 options.walKeepSizeBytes(), options.walKeepSegments()));
@@ -120,15 +154,24 @@ public final class Engine {
                 TimelineId.FIRST, Lsn.INVALID, Lsn.INVALID, false, walSegmentSizeBytes), clock);
     }
 
-    /** Starts the engine: crash recovery then production, or the standby's redo loop. */
+    /**
+     * Starts the engine: crash recovery then production, or archive recovery (a standby's redo
+     * loop, or recovery.signal's) that ends in promotion.
+     */
     public static Engine open(Path dataDir, EngineOptions options) {
+        if (Files.exists(dataDir.resolve(Rewind.MARKER_FILE))) {
+            throw PgException.fatal(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                            "data directory \"" + dataDir + "\" is being rewound")
+                    .withDetail("A walden rewind of it was interrupted: its data mixes two histories.")
+                    .withHint("Run walden rewind again to complete it.");
+        }
         ControlFile cf = ControlFile.open(dataDir, options.fsync(), options.clock());
         FlushHook hook = new FlushHook();
         Store store = Store.open(dataDir.resolve(BASE_DIR), hook);
         Engine engine = new Engine(dataDir, options, cf, store, hook);
         try {
-            if (options.standbyMode()) {
-                engine.startStandby();
+            if (options.recovery().archiveRecoveryRequested()) {
+                engine.startArchiveRecovery();
             } else {
                 engine.startPrimary();
             }
@@ -140,42 +183,161 @@ public final class Engine {
     }
 
     private void startPrimary() {
-        Startup.ReplayResult r = startup.replayLocalWal(false);
+        Startup.ReplayResult r = startup.replayLocalWal(options.recovery());
         ControlFile.Data cf = controlFile.get();
-        Wal.truncateAfter(dataDir.resolve(WAL_DIR), cf.walSegmentSizeBytes(), cf.timeline(), r.endOfWal(),
-                options.fsync());
-        wal = new Wal(dataDir.resolve(WAL_DIR), cf.walSegmentSizeBytes(), cf.timeline(), r.endOfWal(),
-                r.lastRecordLsn(), new Wal.Options(options.fsync(), options.walBuffersBytes(),
-                options.walKeepSizeBytes(), options.walKeepSegments()));
-        Wal primaryWal = wal;
+        Wal.truncateAfter(dataDir.resolve(WAL_DIR), cf.walSegmentSizeBytes(), cf.timeline(), r.history(),
+                r.endOfWal(), options.fsync());
+        Wal primaryWal = new Wal(dataDir.resolve(WAL_DIR), cf.walSegmentSizeBytes(), cf.timeline(), r.endOfWal(),
+                r.lastRecordLsn(), walOptions());
+        primaryWal.setReadTimelines(r.history());
+        wal = primaryWal;
         flushHook.action = primaryWal::flushAll;
-        transactions.endRecovery(wal, r.nextXid());
-        checkpointer.setPrimary(wal, transactions::redoPoint, transactions::nextXid);
+        transactions.endRecovery(primaryWal, r.nextXid());
+        checkpointer.setPrimary(primaryWal, transactions::redoPoint, transactions::nextXid);
         if (r.wasCleanShutdown()) {
             controlFile.update(d -> d.withState(DbState.IN_PRODUCTION));
         } else {
             checkpointer.performCheckpoint(Checkpointer.Kind.END_OF_RECOVERY);
         }
-        walWriter = new WalWriter(wal, options.walWriterDelayMs());
-        walWriter.start();
+        startWalWriter(primaryWal);
         checkpointer.start();
     }
 
-    private void startStandby() {
+    private Wal.Options walOptions() {
+        return new Wal.Options(options.fsync(), options.walBuffersBytes(), options.walKeepSizeBytes(),
+                options.walKeepSegments());
+    }
+
+    private void startWalWriter(Wal w) {
+        WalWriter writer = new WalWriter(w, options.walWriterDelayMs());
+        walWriter = writer;
+        writer.start();
+    }
+
+    private void startArchiveRecovery() {
         flushHook.action = startup::updateMinRecoveryPoint;
-        Startup.ReplayResult r = startup.replayLocalWal(true);
+        RecoveryConfig r0 = options.recovery();
+        setRestoreCommand(r0.restoreCommand(), r0.retrieveRetryIntervalMs());
+        Startup.ReplayResult r = startup.replayLocalWal(options.recovery());
         ControlFile.Data cf = controlFile.get();
-        receiverWriter = new WalReceiverWriter(dataDir.resolve(WAL_DIR), cf.walSegmentSizeBytes(), cf.timeline(),
-                r.endOfWal(), options.fsync());
+        Timelines.History history = r.history();
+        WalReceiverWriter writer = new WalReceiverWriter(dataDir.resolve(WAL_DIR), cf.walSegmentSizeBytes(),
+                history.timelineOf(r.endOfWal()), r.endOfWal(), options.fsync());
+        writer.setReadTimelines(history);
+        receiverWriter = writer;
+        startup.setHistoryListener(writer::setReadTimelines);
         transactions.setRecoveryLsnSupplier(startup::replayEndLsn);
-        checkpointer.setStandby(startup::redoPoint, startup::replayEndLsn, receiverWriter::flushedLsn,
-                startup::nextXid);
-        startup.startStandbyLoop(receiverWriter);
+        checkpointer.setStandby(startup::restartPoint, startup::replayEndLsn, writer::flushedLsn, startup::nextXid);
+    }
+
+    /**
+     * Starts the redo loop of archive recovery (after the server has set the listener, the
+     * archive source and the walreceiver's streaming state) and the checkpointer's
+     * restartpoints. No effect on a primary.
+     */
+    public void startRecovery() {
+        if (receiverWriter == null || !inRecovery()) {
+            return;
+        }
+        startup.startRecoveryLoop(receiverWriter, new EndOfRecoveryHandler());
         checkpointer.start();
+    }
+
+    /** The startup process's end of recovery, wired to the server's {@link RecoveryListener}. */
+    private final class EndOfRecoveryHandler implements Startup.EndHandler {
+        @Override
+        public void stopWalReceiver() {
+            recoveryListener.stopWalReceiver();
+        }
+
+        @Override
+        public void promote(Startup.EndOfRecovery end) {
+            finishPromotion(end);
+        }
+
+        @Override
+        public void shutdownAtTarget() {
+            recoveryListener.shutdownAtRecoveryTarget();
+        }
+
+        @Override
+        public void failed(PgException e) {
+            recoveryListener.startupFailed(e);
+        }
+    }
+
+    /**
+     * The second half of promotion, after {@link Promotion#promote}: pending transactions of the
+     * old timeline are dropped, writes enabled, the checkpointer becomes a primary's, the
+     * walwriter starts, a checkpoint is requested; the server hears it on each side.
+     */
+    private void finishPromotion(Startup.EndOfRecovery end) {
+        Promotion.Promoted promoted;
+        lifecycleLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            promoted = Promotion.promote(end, new Promotion.Context(dataDir, controlFile, timelines, options));
+            timelines.setArchive(null); // archive recovery is over: history files are this server's own now
+            Wal primaryWal = promoted.wal();
+            startup.rmgr().dropPending();
+            receiverWriter.setReadTimelines(promoted.history()); // cascading walsenders read by it until they switch
+            receiverWriter.close();
+            if (promoted.switchSegment() != null) {
+                promoted.switchSegment().releaseOldName();
+            }
+            flushHook.action = primaryWal::flushAll;
+            checkpointer.setPrimary(primaryWal, transactions::redoPoint, transactions::nextXid);
+            wal = primaryWal;
+            recoveryListener.beforeWritesEnabled(primaryWal);
+            transactions.endRecovery(primaryWal, end.nextXid());
+            startWalWriter(primaryWal);
+        } finally {
+            lifecycleLock.unlock();
+        }
+        recoveryListener.promoted(wal.timeline());
+        checkpointer.requestCheckpointNoWait();
+        promoted.archivePartial();
+    }
+
+    /** The server's side of recovery's end; set before {@link #startRecovery}. */
+    public void setRecoveryListener(RecoveryListener listener) {
+        this.recoveryListener = listener == null ? RecoveryListener.NONE : listener;
+    }
+
+    /** A promote request (SIGUSR1 after promote.signal): acted on once what is available is replayed. */
+    public void requestPromote() {
+        startup.requestPromote();
+    }
+
+    /** Timeline history files, for walsenders and the walreceiver. */
+    public Timelines timelines() {
+        return timelines;
+    }
+
+    /** What the startup process asks the walreceiver to stream. */
+    public StreamRequests streamRequests() {
+        return startup.streamRequests();
+    }
+
+    /** Whether the walreceiver streams now (the redo loop neither restores nor re-requests then). */
+    public void setWalReceiverStreaming(java.util.function.BooleanSupplier streaming) {
+        startup.setWalReceiverStreaming(streaming);
     }
 
     public TransactionManager transactionManager() {
         return transactions;
+    }
+
+    /** Committed write transactions and their commit times. */
+    public org.walden.txn.CommitStats commitStats() {
+        return transactions.commitStats();
+    }
+
+    /** The writers, and the switchover's pause of new ones. */
+    public org.walden.txn.WriteGate writeGate() {
+        return transactions.writeGate();
     }
 
     /** The primary's WAL (walsenders read it); null on a standby. */
@@ -205,8 +367,23 @@ public final class Engine {
         return controlFile.get().systemIdentifier();
     }
 
+    /**
+     * The server's current timeline: the one the primary writes, or on a standby the one its
+     * walreceiver receives (what IDENTIFY_SYSTEM reports and cascading walsenders stream).
+     */
     public TimelineId timeline() {
-        return controlFile.get().timeline();
+        Wal w = wal;
+        if (w != null) {
+            return w.timeline();
+        }
+        WalReceiverWriter r = receiverWriter;
+        return r != null ? r.timeline() : controlFile.get().timeline();
+    }
+
+    /** The history of the server's current timeline (what its WAL readers follow). */
+    public Timelines.History history() {
+        Wal w = wal;
+        return w == null && receiverWriter != null ? startup.history() : timelines.history(timeline());
     }
 
     public long walSegmentSizeBytes() {
@@ -261,15 +438,27 @@ public final class Engine {
         startup.setCaughtUpListener(listener);
     }
 
-    /** restore_command for the standby's redo loop (null: stream only); no effect on a primary. */
-    public void setArchiveSource(Startup.ArchiveSource source) {
-        startup.setArchiveSource(source);
+    /**
+     * restore_command in archive recovery (blank: stream only; a reload may change it): WAL
+     * segments and timeline history files from the archive. No effect on a primary.
+     */
+    public void setRestoreCommand(String command, long retryIntervalMs) {
+        if (command == null || command.isBlank()) {
+            startup.setArchiveSource(null);
+            return;
+        }
+        startup.setArchiveSource(new Startup.ArchiveSource(new org.walden.wal.RestoreCommand(dataDir, command,
+                walSegmentSizeBytes(), org.walden.wal.Archiver.DEFAULT_COMMAND_TIMEOUT_MS), retryIntervalMs));
     }
 
-    /** Replication slots' oldest needed LSN: segments from it on are kept. */
     /** Replication slots for the checkpointer: saved at checkpoints, WAL kept, max_slot_wal_keep_size applied. */
     public void setSlotRetention(org.walden.storage.SlotRetention retention) {
         checkpointer.setSlotRetention(retention);
+    }
+
+    /** log_checkpoints and shared_buffers for the checkpointer's log lines. */
+    public void setCheckpointLogging(java.util.function.BooleanSupplier logCheckpoints, long sharedBuffersBytes) {
+        checkpointer.setCheckpointLogging(logCheckpoints, sharedBuffersBytes);
     }
 
     public void setMinKeepLsnSupplier(Supplier<Lsn> supplier) {
@@ -325,23 +514,55 @@ public final class Engine {
         return new BackupEnd(ins.endLsn(), ControlFile.encode(controlFile.get()));
     }
 
+    /**
+     * Every row with a key in [from, to) from one storage snapshot (READ_KEY_RANGE, for a rewind
+     * of another server), handed to {@code sink}; returns the WAL position the snapshot reflects:
+     * a primary's flush position after the snapshot (every commit in it is flushed below it), a
+     * standby's replay position at it.
+     */
+    public Lsn scanKeyRange(byte[] from, byte[] to, java.util.function.BiConsumer<byte[], byte[]> sink) {
+        org.walden.storage.StoreSnapshot[] snap = new org.walden.storage.StoreSnapshot[1];
+        Lsn at;
+        if (inRecovery()) {
+            Lsn[] replayed = new Lsn[1];
+            startup.betweenRecords(() -> {
+                snap[0] = store.snapshot();
+                replayed[0] = startup.replayEndLsn();
+            });
+            at = replayed[0];
+        } else {
+            snap[0] = store.snapshot();
+            at = wal.insertPosition();
+        }
+        try (org.walden.storage.StoreSnapshot s = snap[0];
+             org.walden.storage.StoreIterator it = store.scan(s, from, to)) {
+            while (it.next()) {
+                sink.accept(it.key(), it.value());
+            }
+        }
+        return at;
+    }
+
+    /**
+     * pg_create_restore_point(name): a RESTORE_POINT record recovery_target_name stops after,
+     * flushed; returns the end of the record ("restore point ... created at").
+     */
+    public Lsn createRestorePoint(String name) {
+        Wal w = wal;
+        if (w == null) {
+            throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "recovery is in progress")
+                    .withHint("WAL control functions cannot be executed during recovery.");
+        }
+        long nowMicros = java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(options.clock().millis());
+        Wal.Inserted ins = w.insert(XactRecords.restorePoint(name, nowMicros));
+        w.flush(ins.endLsn());
+        org.slf4j.LoggerFactory.getLogger(Engine.class).info("restore point \"{}\" created at {}", name, ins.endLsn());
+        return ins.endLsn();
+    }
+
     /** Clean stop: shutdown checkpoint (primary) or restartpoint (standby), pg_control updated. */
     public void shutdown() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (inRecovery()) {
-            startup.shutdown();
-            receiverWriter.close();
-            checkpointer.shutdown();
-        } else {
-            walWriter.shutdown(true);
-            controlFile.update(d -> d.withState(DbState.SHUTDOWNING));
-            checkpointer.shutdown();
-            wal.close(true);
-        }
-        store.close();
+        stop(true);
     }
 
     /**
@@ -349,18 +570,41 @@ public final class Engine {
      * and unflushed WAL lost. The next {@link #open} runs crash recovery.
      */
     public void simulateCrash() {
+        stop(false);
+    }
+
+    private void stop(boolean clean) {
         if (closed) {
             return;
         }
-        closed = true;
-        checkpointer.stopWithoutCheckpoint();
-        if (inRecovery()) {
-            startup.shutdown();
-            receiverWriter.close();
-        } else {
-            walWriter.shutdown(false);
-            wal.close(false);
+        startup.shutdown(); // ends the redo loop, or waits for a promotion under way
+        lifecycleLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (!clean) {
+                checkpointer.stopWithoutCheckpoint();
+            }
+            if (inRecovery()) {
+                if (receiverWriter != null) {
+                    receiverWriter.close();
+                }
+                if (clean) {
+                    checkpointer.shutdown();
+                }
+            } else {
+                walWriter.shutdown(clean);
+                if (clean) {
+                    controlFile.update(d -> d.withState(DbState.SHUTDOWNING));
+                    checkpointer.shutdown();
+                }
+                wal.close(clean);
+            }
+            store.close();
+        } finally {
+            lifecycleLock.unlock();
         }
-        store.close();
     }
 }

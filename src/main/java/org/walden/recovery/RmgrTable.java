@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import org.walden.common.Invariants;
 import org.walden.storage.Store;
+import org.walden.storage.WriteBatchFormat;
 import org.walden.txn.KvTransactionManager;
 import org.walden.txn.Transaction;
 import org.walden.wal.CheckPoint;
@@ -20,9 +21,12 @@ import org.walden.wal.XactRecords;
 
 /**
  * The resource-manager table (PostgreSQL's RmgrTable): one redo function per resource manager,
- * and the redo state they share. KV changes are buffered per xid and applied to storage
- * atomically when their COMMIT is replayed (puts and deletes of whole rows: idempotent);
- * ABORT, or the end of WAL without a commit, drops them. Rows of fresh key ranges (KV
+ * and the redo state they share. KV changes are buffered per xid and, when their COMMIT is
+ * replayed, appended to the batch of committed rows (puts and deletes of whole rows:
+ * idempotent), which {@link #applyBatch} writes to storage as one atomic RocksDB batch: readers
+ * of a hot standby see whole transactions, in commit order, a batch of commits at a time. The
+ * caller ({@link Startup}) applies the batch before it publishes the replay position and before
+ * it lets go of its replay lock. ABORT, or the end of WAL without a commit, drops the changes. Rows of fresh key ranges (KV
  * NEW_RANGE and ROWS, see {@link KvBulk}) are applied at once, as on the primary; ABORT or the
  * end of recovery empties those ranges again, and DELETE_RANGE records apply with the COMMIT.
  *
@@ -42,19 +46,27 @@ public final class RmgrTable {
      * ranges it empties at COMMIT, and the fresh ranges whose rows were applied at once (emptied
      * again at ABORT or at the end of recovery).
      */
-    private record PendingXact(Lsn firstLsn, List<KvChange> changes, List<KvBulk.Range> rangeDeletes,
-                               List<KvBulk.Range> newRanges) {
-        PendingXact(Lsn firstLsn) {
-            this(firstLsn, new ArrayList<>(), new ArrayList<>(0), new ArrayList<>(0));
+    private record PendingXact(Lsn firstLsn, Lsn recordBeforeFirst, List<WalRecord> changes,
+                               List<KvBulk.Range> rangeDeletes, List<KvBulk.Range> newRanges) {
+        PendingXact(Lsn firstLsn, Lsn recordBeforeFirst) {
+            this(firstLsn, recordBeforeFirst, new ArrayList<>(), new ArrayList<>(0), new ArrayList<>(0));
         }
+    }
+
+    /** The first record of the oldest pending transaction, and the record before it (its prev-link). */
+    public record OldestPending(Lsn firstLsn, Lsn recordBefore) {
     }
 
     private final Store store;
     private final KvTransactionManager transactions;
     private final EnumMap<RmgrId, RedoFunction> table = new EnumMap<>(RmgrId.class);
     private final Map<Integer, PendingXact> pending = new LinkedHashMap<>();
+    /** Rows of the commits replayed since the last {@link #applyBatch}, in commit order. */
+    private final WriteBatchFormat batch = new WriteBatchFormat();
+    private boolean batchChangesCatalog;
+    private long batchCommitTimeMicros;
     private int maxXidSeen;
-    private long lastCommitTimeMicros;
+    private volatile long lastCommitTimeMicros;
     private BiConsumer<Lsn, Lsn> backupEndListener = (start, end) -> { };
 
     public RmgrTable(Store store, KvTransactionManager transactions) {
@@ -98,23 +110,52 @@ public final class RmgrTable {
             }
             return;
         }
-        lastCommitTimeMicros = XactRecords.commitTimeMicros(r);
+        batchCommitTimeMicros = XactRecords.commitTimeMicros(r);
         if (p == null) {
             return;
         }
-        store.apply(p.changes(), p.rangeDeletes());
-        for (KvChange c : p.changes()) {
-            if (c.key().length > 0 && c.key()[0] == Transaction.CATALOG_KEYSPACE) {
-                transactions.bumpCatalogVersion();
+        if (p.rangeDeletes().isEmpty()) {
+            for (WalRecord change : p.changes()) {
+                KvChange.slices(change, batch::add);
+            }
+        } else { // DROP or TRUNCATE: rare, applied on its own after the commits before it
+            applyBatch();
+            store.apply(p.changes().stream().map(KvChange::decode).toList(), p.rangeDeletes());
+        }
+        for (WalRecord change : p.changes()) {
+            if (KvChange.keyspace(change) == Transaction.CATALOG_KEYSPACE) {
+                batchChangesCatalog = true;
                 break;
             }
         }
     }
 
+    /**
+     * Writes the rows of the commits replayed since the last call to storage as one atomic
+     * batch; then readers see them (and the catalog version moves when they changed the catalog).
+     */
+    public void applyBatch() {
+        store.write(batch);
+        batch.clear();
+        if (batchCommitTimeMicros != 0) {
+            lastCommitTimeMicros = batchCommitTimeMicros;
+        }
+        if (batchChangesCatalog) {
+            batchChangesCatalog = false;
+            transactions.bumpCatalogVersion();
+        }
+    }
+
+    /** Bytes of committed rows waiting for {@link #applyBatch}. */
+    public int batchBytes() {
+        return batch.bytes();
+    }
+
     private void kvRedo(WalRecord r) {
-        PendingXact p = pending.computeIfAbsent(r.xid(), x -> new PendingXact(r.lsn()));
+        PendingXact p = pending.computeIfAbsent(r.xid(), x -> new PendingXact(r.lsn(), r.prevLsn()));
         switch (r.info()) {
             case RmgrId.KV_NEW_RANGE -> {
+                applyBatch(); // written to storage at once: the commits before it first
                 KvBulk.Range range = KvBulk.decodeRange(r);
                 // a transaction that never ended (its primary crashed) no longer owns the range
                 for (PendingXact other : pending.values()) {
@@ -123,25 +164,31 @@ public final class RmgrTable {
                 store.deleteRange(range.from(), range.to());
                 p.newRanges().add(range);
             }
-            case RmgrId.KV_ROWS -> store.applyRows(r);
+            case RmgrId.KV_ROWS -> {
+                applyBatch();
+                store.applyRows(r);
+            }
             case RmgrId.KV_DELETE_RANGE -> p.rangeDeletes().add(KvBulk.decodeRange(r));
-            default -> p.changes().add(KvChange.decode(r));
+            default -> p.changes().add(r);
         }
     }
 
     private void emptyNewRanges(PendingXact p) {
+        applyBatch();
         for (KvBulk.Range range : p.newRanges()) {
             store.deleteRange(range.from(), range.to());
         }
     }
 
     /** The first record of the oldest transaction replayed but not yet committed, or null. */
-    public Lsn oldestPendingLsn() {
-        Lsn oldest = null;
+    public OldestPending oldestPending() {
+        PendingXact oldest = null;
         for (PendingXact p : pending.values()) {
-            oldest = oldest == null ? p.firstLsn() : Lsn.min(oldest, p.firstLsn());
+            if (oldest == null || p.firstLsn().isBefore(oldest.firstLsn())) {
+                oldest = p;
+            }
         }
-        return oldest;
+        return oldest == null ? null : new OldestPending(oldest.firstLsn(), oldest.recordBeforeFirst());
     }
 
     /** Transactions whose records were replayed without a commit (dropped at the end of redo). */

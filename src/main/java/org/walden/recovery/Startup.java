@@ -1,60 +1,77 @@
 package org.walden.recovery;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.walden.common.LogFields;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.storage.Checkpointer;
 import org.walden.storage.Store;
 import org.walden.txn.KvTransactionManager;
 import org.walden.wal.ControlFile;
 import org.walden.wal.DbState;
 import org.walden.wal.Lsn;
+import org.walden.wal.RestoreCommand;
+import org.walden.wal.TimelineId;
 import org.walden.wal.WalReader;
 import org.walden.wal.WalReceiverWriter;
-import org.walden.wal.RestoreCommand;
 import org.walden.wal.WalRecord;
 import org.walden.wal.WalSegments;
 
 /**
- * The startup process (PostgreSQL's StartupXLOG and its redo loop).
+ * The startup process (PostgreSQL's StartupXLOG, PerformWalRecovery and
+ * WaitForWALToBecomeAvailable).
  *
  * <p><b>Who starts it, who it talks to.</b> {@link Engine#open} creates it on every start.
- * It reads pg_control (and a {@code backup_label} left by a base backup), replays the WAL from
- * the redo LSN through the {@link RmgrTable} into the {@link Store}, and tells the engine where
- * valid WAL ends. On a standby it then runs as a thread: the endless redo loop that replays
- * what the walreceiver's {@link WalReceiverWriter} has flushed, waiting on its condition
- * (bounded) when there is nothing new.
+ * It reads pg_control (and a {@code backup_label} left by a base backup), decides the recovery
+ * target timeline and its history ({@link Timelines}), replays the WAL from the redo LSN through
+ * the {@link RmgrTable} into the {@link Store}, and tells the engine where valid WAL ends. In
+ * crash recovery that is all. In archive recovery (standby.signal or recovery.signal) it then
+ * runs as a thread, the redo loop, that replays what the walreceiver's {@link WalReceiverWriter}
+ * has flushed and what restore_command brings from the archive, and asks the walreceiver what to
+ * stream ({@link StreamRequests}).
  *
  * <p><b>State it owns.</b> The WAL reader's position, the redo state (pending transactions),
- * {@code replayEnd} (just past the last replayed record: pg_last_wal_replay_lsn), the last
- * replayed commit time, whether a consistent state was reached. {@code replayLock} guards them
- * against the checkpointer, which asks for the restartpoint's redo point; the volatile copies
- * are read by anyone (monitoring, the walreceiver's replies). Its {@link ReplayControl} is
- * shared with backends: pg_wal_replay_pause() makes the redo loop stop before its next record
- * and sleep (bounded slices) until pg_wal_replay_resume(), while the walreceiver keeps
- * receiving; each replayed record wakes pg_wal_replay_wait() callers.
+ * {@code replayEnd} (just past the last replayed record: pg_last_wal_replay_lsn), the recovery
+ * target timeline and its history, the last replayed commit time, whether a consistent state
+ * was reached. {@code replayLock} guards reader and redo state against the checkpointer (the
+ * restartpoint's redo point) and base backups; the volatile copies are read by anyone. Its
+ * {@link ReplayControl} is shared with backends (pg_wal_replay_pause / resume / wait).
  *
- * <p><b>How it ends.</b> Crash recovery ends at the first invalid record ("redo done at");
- * the engine then opens the WAL for insertion right after it. The standby loop ends at
- * {@link #shutdown()}: the stop flag is set, the receiver's condition is signalled, the thread
- * is joined (bounded); the engine then has the checkpointer write a restartpoint.
+ * <p><b>Batches.</b> Records are replayed in batches under the lock ({@link #replayBatch}): the
+ * commits' rows reach storage in one atomic write at the end of a batch, and only then does
+ * {@code replayEnd} move, so readers, remote_apply and restartpoints see whole batches.
  *
- * <p><b>Archive and stream.</b> With restore_command set ({@link #setArchiveSource}), the loop
- * alternates as PostgreSQL's WaitForWALToBecomeAvailable does: when it has replayed everything
- * the walreceiver flushed and the walreceiver is not streaming (e.g. the primary answered
- * "requested WAL segment ... has already been removed"), it asks the archive for the segment it
- * needs next, replays it, asks for the following one, and so on; when the archive has nothing
- * (failed attempts are repeated at most every retry interval) it waits for the stream again, and
- * the walreceiver, which restarts from the end of what was replayed, resumes streaming. Promotion
- * (a later issue) will end the loop the same way and continue like crash recovery's end.
+ * <p><b>Timelines.</b> The walreceiver reports when the primary ended a timeline and waits. When
+ * everything received is replayed and the walreceiver is not streaming, the loop looks for newer
+ * timelines (recovery_target_timeline 'latest', in pg_wal and the archive) and moves to one only
+ * if it forked off at or after the replay position (rescanLatestTimeLine); otherwise it says so
+ * in PostgreSQL's words and keeps its WAL untouched. Either way it asks the walreceiver to stream
+ * again, from the segment holding the next record, on that record's timeline, every
+ * wal_retrieve_retry_interval while nothing arrives.
+ *
+ * <p><b>How it ends.</b> Crash recovery ends at the first invalid record ("redo done at"); the
+ * engine then opens the WAL right after it. The redo loop ends in one of four ways: shutdown
+ * ({@link #shutdown()}: stop flag, wake, join; the engine then writes a restartpoint); a promote
+ * request ({@link #requestPromote}, promote.signal, the promote trigger file), acted upon once
+ * everything available is replayed — the walreceiver is stopped, the rest of pg_wal and the
+ * archive is replayed, and the engine promotes ({@link EndHandler#promote}); the recovery target
+ * (pause, promote or shutdown, as recovery_target_action says); or, in archive recovery without
+ * standby mode, the end of the archive. A FATAL error in the loop goes to
+ * {@link EndHandler#failed}, and the server stops.
  */
 public final class Startup {
 
@@ -62,129 +79,310 @@ public final class Startup {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
     private static final long STANDBY_WAIT_MS = 100;
+    /** At most this many records in one replay batch (see {@link #replayBatch}). */
+    private static final int BATCH_RECORDS = 8192;
+    /** A replay batch ends once this many bytes of committed rows wait to be written. */
+    private static final int BATCH_BYTES = 4 << 20;
 
     /** Where valid WAL ended after replaying what was found locally. */
-    public record ReplayResult(Lsn endOfWal, Lsn lastRecordLsn, int nextXid, boolean wasCleanShutdown) {
+    public record ReplayResult(Lsn endOfWal, Lsn lastRecordLsn, int nextXid, boolean wasCleanShutdown,
+                               Timelines.History history) {
+    }
+
+    /** Where archive recovery ended, for the promotion that follows. */
+    public record EndOfRecovery(Lsn endOfLog, Lsn lastRecordLsn, TimelineId recoveryTargetTli,
+                                Timelines.History history, String reason, int nextXid) {
+    }
+
+    /** The engine's side of the end of the redo loop. Called on the startup thread. */
+    public interface EndHandler {
+        /** Stop the walreceiver and wait until it has flushed what it received. */
+        void stopWalReceiver();
+
+        /** Recovery is over: promote onto a new timeline. */
+        void promote(EndOfRecovery end);
+
+        /** recovery_target_action = shutdown: the target is reached, the server stops. */
+        void shutdownAtTarget();
+
+        /** The startup process failed; the server must stop. */
+        void failed(PgException e);
+    }
+
+    /**
+     * Where the redo loop finds WAL the stream cannot give: restore_command, and how long to wait
+     * before asking again for a segment the archive did not have.
+     */
+    public record ArchiveSource(RestoreCommand restoreCommand, long retryIntervalMs) {
     }
 
     private final Path dataDir;
     private final ControlFile controlFile;
     private final RmgrTable rmgr;
+    private final Timelines timelines;
     private final long walSegmentSizeBytes;
-    /** True in standby mode: only archive recovery reports reaching consistency. */
-    private boolean archiveRecovery;
+    private final StreamRequests streamRequests;
+    private RecoveryConfig config = RecoveryConfig.crash();
     private final ReentrantLock replayLock = new ReentrantLock();
     private WalReader reader;
     private volatile Lsn replayEnd = Lsn.INVALID;
+    /** Just past the last record redone in the batch being replayed; becomes replayEnd once its rows are in storage. */
+    private Lsn batchEnd = Lsn.INVALID;
     private volatile Lsn lastReplayedRecordLsn = Lsn.INVALID;
     /** Set before a record is applied: storage holds nothing from beyond it. Read by the flush hook. */
     private volatile Lsn replayingUpTo = Lsn.INVALID;
     private volatile boolean consistent;
-    /** pg_wal_replay_pause / resume and pg_wal_replay_wait's position; shared with backends. */
+    /** The timeline recovery follows, and its history; changed by the loop only, read by anyone. */
+    private volatile TimelineId recoveryTargetTli;
+    private volatile Timelines.History expected;
+    /** Told about each new history the loop follows (the engine's readers pick files by it). */
+    private volatile Consumer<Timelines.History> historyListener = h -> { };
+    /** pg_wal_replay_pause / resume / wait; shared with backends. */
     private final ReplayControl replayControl = new ReplayControl();
     private volatile boolean stopping;
+    /** Set by {@link #requestPromote} (SIGUSR1, pg_promote); acted on by the loop. */
+    private volatile boolean promoteSignaled;
     /** Set by {@link #setCaughtUpListener} before or during the loop; read by the loop. */
     private volatile Runnable caughtUpListener;
-    /** Loop-thread only: something was replayed since the listener last ran. */
-    private boolean replayedSinceCaughtUp;
+    /** True while the walreceiver streams; set by the server. */
+    private volatile BooleanSupplier walReceiverStreaming = () -> false;
+    private volatile ArchiveSource archiveSource;
     private Thread thread;
     private WalReceiverWriter receiver;
+    private EndHandler endHandler;
+    // Loop-thread only:
+    private boolean replayedSinceCaughtUp;
     private Lsn localEnd = Lsn.INVALID;
-    /** restore_command, or null; set by the server before or while the loop runs. */
-    private volatile ArchiveSource archiveSource;
-    /** Everything before this was restored from the archive (standby loop only). */
+    /** Everything before this was restored from the archive. */
     private Lsn restoredEnd = Lsn.INVALID;
     private long lastFailedRestoreSegNo = -1;
     private long lastFailedRestoreNanos;
+    private long lastStreamRequestNanos;
+    private long titleSegNo = -1;
+    private Lsn lastRequestReplayEnd = Lsn.INVALID;
+    /** A target reached while replaying the local WAL at start: the loop ends recovery at once. */
+    private RecoveryTarget.Stop stopAtStart;
+    /** CPU and wall time of redo, for "redo done at ... system usage" (two threads take part). */
+    private long redoStartNanos;
+    private long redoCpuNanos;
+    private long redoUserNanos;
+    private long threadCpuMark;
+    private long threadUserMark;
 
-    /**
-     * Where the standby loop finds WAL the stream cannot give: restore_command, and whether the
-     * walreceiver is streaming now (then the archive is not asked).
-     */
-    public record ArchiveSource(RestoreCommand restoreCommand, java.util.function.BooleanSupplier streaming,
-                                long retryIntervalMs) {
-    }
-
-    public Startup(Path dataDir, ControlFile controlFile, Store store, KvTransactionManager transactions) {
+    public Startup(Path dataDir, ControlFile controlFile, Store store, KvTransactionManager transactions,
+                   Timelines timelines) {
         this.dataDir = dataDir;
         this.controlFile = controlFile;
+        this.timelines = timelines;
         this.walSegmentSizeBytes = controlFile.get().walSegmentSizeBytes();
         this.rmgr = new RmgrTable(store, transactions);
         this.rmgr.setBackupEndListener(this::backupEndReached);
+        this.streamRequests = new StreamRequests(walSegmentSizeBytes);
     }
 
     /**
-     * Replays the WAL found in pg_wal from the redo LSN to its end. In crash recovery the
-     * transactions left without a commit are dropped; in standby mode they stay pending for the
-     * redo loop.
+     * Replays the WAL found in pg_wal from the redo LSN to its end (and to a recovery target on
+     * the way). In crash recovery the transactions left without a commit are dropped; in archive
+     * recovery they stay pending for the redo loop.
      */
-    public ReplayResult replayLocalWal(boolean standbyMode) {
+    public ReplayResult replayLocalWal(RecoveryConfig recoveryConfig) {
+        this.config = recoveryConfig;
+        boolean archiveRecovery = recoveryConfig.archiveRecoveryRequested();
         ControlFile.Data cf = controlFile.get();
-        boolean clean = cf.state() == DbState.SHUTDOWNED || cf.state() == DbState.SHUTDOWNED_IN_RECOVERY;
+        boolean clean = cf.state() == DbState.SHUTDOWNED
+                || (archiveRecovery && cf.state() == DbState.SHUTDOWNED_IN_RECOVERY);
         logLastKnownState(cf);
         BackupLabel label = BackupLabel.read(dataDir);
-        Lsn redo = cf.redo();
-        if (label != null) {
-            LOG.info("starting backup recovery with redo LSN {}, checkpoint LSN {}, on timeline ID {}",
-                    label.startLsn(), label.checkPointLsn(), label.timeline());
-            redo = label.startLsn();
-            Lsn start = label.startLsn();
-            if (label.fromStandby()) {
-                // the standby's backup ends where its pg_control's minRecoveryPoint says
-                if (cf.state() != DbState.IN_ARCHIVE_RECOVERY && cf.state() != DbState.SHUTDOWNED_IN_RECOVERY) {
-                    throw PgException.fatal(SqlState.DATA_CORRUPTED,
-                            "backup_label contains data inconsistent with control file")
-                            .withHint("This means that the backup is corrupted and you will have to use another "
-                                    + "backup for recovery.");
-                }
-                controlFile.update(d -> d.withBackup(start, d.minRecoveryPoint(), true));
-            } else {
-                controlFile.update(d -> d.withBackup(start, Lsn.INVALID, true));
-            }
-            moveAsideBackupLabel();
-            clean = false;
+        Lsn redo = label != null ? applyBackupLabel(label, cf) : cf.redo();
+        clean &= label == null;
+        // a restartpoint's redo point may be the very end of the WAL: nothing to replay is fine
+        boolean fromRestartpoint = (label != null && label.fromStandby()) || (label == null
+                && (cf.state() == DbState.IN_ARCHIVE_RECOVERY || cf.state() == DbState.SHUTDOWNED_IN_RECOVERY));
+        if (archiveRecovery) {
+            LOG.info(recoveryConfig.mode() == RecoveryConfig.Mode.STANDBY ? "entering standby mode"
+                    : recoveryConfig.target().startLine());
         }
-        archiveRecovery = standbyMode;
-        if (standbyMode) {
-            LOG.info("entering standby mode");
+        chooseRecoveryTargetTimeline(label); // FATAL before pg_control changes when the history forbids it
+        if (archiveRecovery) {
             controlFile.update(d -> d.withState(DbState.IN_ARCHIVE_RECOVERY));
         } else if (!clean) {
             LOG.info("database system was not properly shut down; automatic recovery in progress");
             controlFile.update(d -> d.withState(DbState.IN_CRASH_RECOVERY));
         }
-        reader = new WalReader(dataDir.resolve("pg_wal"), walSegmentSizeBytes, cf.timeline());
-        reader.beginRead(redo, Lsn.INVALID);
+        reader = new WalReader(dataDir.resolve("pg_wal"), walSegmentSizeBytes, recoveryTargetTli);
+        reader.setReadTimelines(expected);
+        // after a restartpoint pg_control's checkpoint location is the record before the redo point
+        Lsn checkPoint = label != null ? label.checkPointLsn() : cf.checkPoint();
+        reader.beginRead(redo, fromRestartpoint && checkPoint.isBefore(redo) ? checkPoint : Lsn.INVALID);
         replayEnd = redo;
+        batchEnd = redo;
         checkConsistency();
-        int replayed = replayAvailable(redo);
-        if (reader.status() == WalReader.Status.INVALID && replayed == 0 && !standbyMode) {
+        startRedoClock();
+        int replayed = replayAvailable(redo, new Lsn(-1L));
+        if (reader.status() == WalReader.Status.INVALID && replayed == 0 && !fromRestartpoint
+                && !archiveRecovery) { // a standby waits for the checkpoint record to arrive
             throw PgException.fatal(SqlState.DATA_CORRUPTED, "could not locate a valid checkpoint record")
                     .withDetail(reader.endReason());
         }
         localEnd = reader.nextLsn();
-        if (!standbyMode) {
+        if (!archiveRecovery) {
             endCrashRecovery(replayed, clean);
+        } else {
+            pauseRedoClock(); // the redo loop's thread goes on counting
         }
-        return new ReplayResult(reader.nextLsn(), reader.lastRecordLsn(), nextXid(), clean);
+        return new ReplayResult(reader.nextLsn(), reader.lastRecordLsn(), nextXid(), clean, expected);
     }
 
-    private int replayAvailable(Lsn redo) {
+    /** A base backup's label: replay starts at its START WAL LOCATION; pg_control learns where the backup ends. */
+    private Lsn applyBackupLabel(BackupLabel label, ControlFile.Data cf) {
+        LOG.info("starting backup recovery with redo LSN {}, checkpoint LSN {}, on timeline ID {}",
+                label.startLsn(), label.checkPointLsn(), label.timeline());
+        Lsn start = label.startLsn();
+        if (label.fromStandby()) {
+            // the standby's backup ends where its pg_control's minRecoveryPoint says
+            if (cf.state() != DbState.IN_ARCHIVE_RECOVERY && cf.state() != DbState.SHUTDOWNED_IN_RECOVERY) {
+                throw PgException.fatal(SqlState.DATA_CORRUPTED,
+                                "backup_label contains data inconsistent with control file")
+                        .withHint("This means that the backup is corrupted and you will have to use another "
+                                + "backup for recovery.");
+            }
+            controlFile.update(d -> d.withBackup(start, d.minRecoveryPoint(), true));
+        } else {
+            controlFile.update(d -> d.withBackup(start, Lsn.INVALID, true));
+        }
+        moveAsideBackupLabel();
+        return start;
+    }
+
+    /**
+     * The recovery target timeline (recovery_target_timeline: 'latest' from pg_control's timeline
+     * over pg_wal and the archive, 'current', or a number that must exist) and its history; the
+     * latest checkpoint must lie on that history (PostgreSQL's checks and words).
+     */
+    private void chooseRecoveryTargetTimeline(BackupLabel label) {
+        ControlFile.Data cf = controlFile.get();
+        TimelineId current = label != null ? label.timeline() : cf.timeline();
+        TimelineId target = current;
+        if (config.archiveRecoveryRequested()) {
+            String goal = config.targetTimeline() == null ? "latest" : config.targetTimeline().trim();
+            if (goal.equalsIgnoreCase("latest")) {
+                target = timelines.findNewest(current);
+            } else if (!goal.equalsIgnoreCase("current")) {
+                target = parseTimeline(goal);
+                if (target.value() != 1 && !timelines.exists(target)) {
+                    throw PgException.fatal(SqlState.INVALID_PARAMETER_VALUE,
+                            "recovery target timeline " + target + " does not exist");
+                }
+            }
+        }
+        Timelines.History history = timelines.history(target);
+        Lsn checkPoint = label != null ? label.checkPointLsn() : cf.checkPoint();
+        Timelines.Entry onHistory = history.entry(current);
+        if (onHistory == null || (onHistory.end().isValid() && !checkPoint.isBefore(onHistory.end()))) {
+            Lsn switchPoint = history.switchPoint(current);
+            throw PgException.fatal(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                            "requested timeline " + target + " is not a child of this server's history")
+                    .withDetail("Latest checkpoint is at " + checkPoint + " on timeline " + current
+                            + ", but in the history of the requested timeline, the server forked off from that "
+                            + "timeline at " + (switchPoint == null ? Lsn.INVALID : switchPoint) + ".");
+        }
+        Lsn minRecovery = cf.minRecoveryPoint();
+        if (minRecovery.isValid() && !history.timelineOf(new Lsn(minRecovery.value() - 1))
+                .equals(cf.minRecoveryPointTimeline())) {
+            throw PgException.fatal(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "requested timeline " + target
+                    + " does not contain minimum recovery point " + minRecovery + " on timeline "
+                    + cf.minRecoveryPointTimeline());
+        }
+        recoveryTargetTli = target;
+        expected = history;
+    }
+
+    private static TimelineId parseTimeline(String text) {
+        try {
+            int v = Integer.parseUnsignedInt(text);
+            if (v == 0) {
+                throw new NumberFormatException();
+            }
+            return new TimelineId(v);
+        } catch (NumberFormatException e) {
+            throw PgException.fatal(SqlState.INVALID_PARAMETER_VALUE,
+                            "invalid value for parameter \"recovery_target_timeline\": \"" + text + "\"")
+                    .withDetail("recovery_target_timeline is not a valid number.");
+        }
+    }
+
+    /** Replays records up to {@code limit}; stops early at a recovery target (kept in {@code stopAtStart}). */
+    private int replayAvailable(Lsn redo, Lsn limit) {
         int replayed = 0;
-        while (true) {
+        while (stopAtStart == null) {
             replayLock.lock();
             try {
-                WalRecord r = reader.readNext();
-                if (r == null) {
+                Batch batch = replayBatch(limit);
+                if (batch.records() == 0) {
                     return replayed;
                 }
-                if (++replayed == 2) { // the checkpoint record was first: something to redo after it
+                if (replayed < 2 && replayed + batch.records() >= 2) { // the checkpoint record was first
                     LOG.info("redo starts at {}", redo);
                 }
-                replayOne(r);
+                replayed += batch.records();
+                stopAtStart = batch.stop();
             } finally {
                 replayLock.unlock();
             }
         }
+        return replayed;
+    }
+
+    /** Records read in one batch, and the recovery target's stop when one was reached. */
+    private record Batch(int records, RecoveryTarget.Stop stop) {
+    }
+
+    /**
+     * Replays the records available up to {@code limit} as one batch: their committed rows reach
+     * storage in one atomic write ({@link RmgrTable#applyBatch}), and only then does the replay
+     * position move past them (pg_last_wal_replay_lsn, the apply position the walreceiver
+     * reports, remote_apply, pg_wal_replay_wait). A batch ends when nothing more is available,
+     * at a recovery target's stop, or at {@link #BATCH_RECORDS} records or {@link #BATCH_BYTES}
+     * of rows; until replay is consistent it is one record, so consistency is reached exactly
+     * where it would be record by record. Caller holds replayLock (restartpoints and base
+     * backups see whole batches).
+     */
+    private Batch replayBatch(Lsn limit) {
+        int records = 0;
+        RecoveryTarget.Stop stop = null;
+        while (stop == null && (records == 0 || (consistent && records < BATCH_RECORDS
+                && rmgr.batchBytes() < BATCH_BYTES))) {
+            WalRecord r = reader.readNext(limit);
+            if (r == null) {
+                break;
+            }
+            records++;
+            stop = replayWithTargets(r);
+        }
+        rmgr.applyBatch();
+        if (!batchEnd.equals(replayEnd)) {
+            replayEnd = batchEnd;
+            replayControl.advance(replayEnd);
+            if (!consistent) {
+                checkConsistency();
+            }
+        }
+        return new Batch(records, stop);
+    }
+
+    /** One record with the recovery target checks around it; the stop when recovery must end. Caller holds replayLock. */
+    private RecoveryTarget.Stop replayWithTargets(WalRecord r) {
+        RecoveryTarget target = config.target();
+        if (target.isSet() && config.archiveRecoveryRequested()) {
+            RecoveryTarget.Stop stop = target.stopsBefore(r, consistent, LOG::info);
+            if (stop != null) {
+                return stop;
+            }
+            replayOne(r);
+            return target.stopsAfter(r, consistent, LOG::info);
+        }
+        replayOne(r);
+        return null;
     }
 
     private void endCrashRecovery(int replayed, boolean clean) {
@@ -194,11 +392,13 @@ public final class Startup {
             if (reader.endReason() != null) {
                 LOG.info("{}", reader.endReason());
             }
-            LOG.info(redone ? "redo done at " + reader.lastRecordLsn() : "redo is not required");
+            if (redone) {
+                logRedoDone();
+            } else {
+                LOG.info("redo is not required");
+            }
         }
-        if (rmgr.lastCommitTimeMicros() != 0) {
-            LOG.info("last completed transaction was at log time {}", TIME.format(commitTime()));
-        }
+        logLastCompletedTransaction();
         if (controlFile.get().backupEndRequired()) {
             throw PgException.fatal(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
                     "WAL ends before end of online backup")
@@ -207,15 +407,48 @@ public final class Startup {
         rmgr.dropPending();
     }
 
+    private void logRedoDone() {
+        pauseRedoClock();
+        double user = redoUserNanos / 1e9;
+        double system = Math.max(0, redoCpuNanos - redoUserNanos) / 1e9;
+        double elapsed = (System.nanoTime() - redoStartNanos) / 1e9;
+        LOG.info(String.format(Locale.ROOT, "redo done at %s system usage: CPU: user: %.2f s, system: %.2f s, "
+                + "elapsed: %.2f s", reader.lastRecordLsn(), user, system, elapsed));
+    }
+
+    private void startRedoClock() {
+        redoStartNanos = System.nanoTime();
+        resumeRedoClock();
+    }
+
+    /** Counts this thread's CPU from now on (the redo loop's thread after the opening thread's). */
+    private void resumeRedoClock() {
+        ThreadMXBean t = ManagementFactory.getThreadMXBean();
+        threadCpuMark = t.getCurrentThreadCpuTime();
+        threadUserMark = t.getCurrentThreadUserTime();
+    }
+
+    private void pauseRedoClock() {
+        ThreadMXBean t = ManagementFactory.getThreadMXBean();
+        redoCpuNanos += t.getCurrentThreadCpuTime() - threadCpuMark;
+        redoUserNanos += t.getCurrentThreadUserTime() - threadUserMark;
+        threadCpuMark = t.getCurrentThreadCpuTime();
+        threadUserMark = t.getCurrentThreadUserTime();
+    }
+
+    private void logLastCompletedTransaction() {
+        if (rmgr.lastCommitTimeMicros() != 0) {
+            LOG.info("last completed transaction was at log time {}",
+                    RecoveryTarget.formatTime(rmgr.lastCommitTimeMicros()));
+        }
+    }
+
+    /** Redo of one record; its rows reach storage with its batch (see {@link #replayBatch}). */
     private void replayOne(WalRecord r) {
         replayingUpTo = reader.nextLsn();
         rmgr.redo(r);
         lastReplayedRecordLsn = r.lsn();
-        replayEnd = reader.nextLsn();
-        replayControl.advance(replayEnd);
-        if (!consistent) {
-            checkConsistency();
-        }
+        batchEnd = reader.nextLsn();
     }
 
     private void checkConsistency() {
@@ -228,7 +461,7 @@ public final class Startup {
             return;
         }
         consistent = true;
-        if (archiveRecovery) {
+        if (config.archiveRecoveryRequested()) {
             LOG.info("consistent recovery state reached at {}", replayEnd);
         }
     }
@@ -240,7 +473,7 @@ public final class Startup {
         }
         Lsn minRecovery = Lsn.max(cf.minRecoveryPoint(), backupEnd);
         controlFile.update(d -> d.withBackup(Lsn.INVALID, Lsn.INVALID, false)
-                .withMinRecoveryPoint(minRecovery, d.timeline()));
+                .withMinRecoveryPoint(minRecovery, recoveryTargetTli));
         LOG.info("end of backup reached at {}", backupEnd);
     }
 
@@ -257,53 +490,276 @@ public final class Startup {
         }
     }
 
-    /** Starts the standby's redo loop over what {@code walReceiver} flushes. */
-    public void startStandbyLoop(WalReceiverWriter walReceiver) {
+    // ------------------------------------------------------------------ the redo loop
+
+    /**
+     * Starts the redo loop of archive recovery over what {@code walReceiver} flushes (a standby)
+     * and the archive; {@code handler} gets the end of recovery.
+     */
+    public void startRecoveryLoop(WalReceiverWriter walReceiver, EndHandler handler) {
         this.receiver = walReceiver;
-        thread = Thread.ofVirtual().name("startup").start(this::standbyMain);
+        this.endHandler = handler;
+        streamRequests.request(localEnd, expected.timelineOf(localEnd));
+        lastStreamRequestNanos = System.nanoTime();
+        thread = Thread.ofPlatform().name("startup").daemon(true).start(this::recoveryMain);
     }
 
-    private void standbyMain() {
+    private void recoveryMain() {
+        resumeRedoClock();
+        try {
+            RecoveryTarget.Stop stop = stopAtStart != null ? stopAtStart : replayUntilRecoveryEnds();
+            if (!stopping) {
+                endOfRecovery(stop);
+            }
+        } catch (PgException e) {
+            endHandler.failed(e);
+        } catch (RuntimeException e) {
+            LOG.error("startup process failed", e);
+            endHandler.failed(PgException.fatal(SqlState.INTERNAL_ERROR, String.valueOf(e.getMessage())));
+        }
+        LOG.debug("startup redo loop exiting at {}", replayEnd);
+    }
+
+    /**
+     * The main redo loop; returns the recovery target's stop, or null when recovery ends without
+     * one (promotion, the end of the archive) or the server shuts down.
+     */
+    private RecoveryTarget.Stop replayUntilRecoveryEnds() {
         Lsn reportedInvalidAt = Lsn.INVALID;
+        boolean promoting = false;
         while (!stopping) {
-            Lsn limit = Lsn.max(Lsn.max(localEnd, receiver.flushedLsn()), restoredEnd);
-            WalRecord r;
-            if (pausedHere()) {
+            if (!promoting && pausedHere()) {
                 continue;
             }
+            Lsn limit = promoting ? new Lsn(-1L) : Lsn.max(Lsn.max(localEnd, receiver.flushedLsn()), restoredEnd);
+            Batch batch;
             replayLock.lock();
             try {
-                if (!receiver.timeline().equals(reader.timeline())) {
-                    reader.setTimeline(receiver.timeline()); // the walreceiver follows a new timeline
-                }
-                r = reader.readNext(limit);
-                if (r != null) {
-                    replayOne(r);
-                }
+                batch = replayBatch(limit);
             } finally {
                 replayLock.unlock();
             }
-            if (r != null) {
+            if (batch.stop() != null) {
+                return batch.stop();
+            }
+            if (batch.records() > 0) {
                 replayedSinceCaughtUp = true;
+                showRecoveringSegment();
                 continue;
             }
-            if (replayedSinceCaughtUp) {
-                replayedSinceCaughtUp = false;
-                Runnable listener = caughtUpListener;
-                if (listener != null) {
-                    listener.run();
-                }
-            }
+            caughtUp();
             if (reader.status() == WalReader.Status.INVALID && !reader.nextLsn().equals(reportedInvalidAt)) {
                 reportedInvalidAt = reader.nextLsn();
                 LOG.info("{}", reader.endReason());
             }
-            if (restoreNextFromArchive()) {
+            if (restoreNextFromArchive(promoting)) {
                 continue;
             }
+            if (promoting || config.mode() == RecoveryConfig.Mode.ARCHIVE) {
+                return null; // everything there is was replayed: recovery ends here
+            }
+            if (checkForStandbyTrigger()) {
+                endHandler.stopWalReceiver();
+                promoting = true;
+                continue; // replay what the walreceiver flushed last, then the archive
+            }
+            followTimelinesWhenStreamingStopped();
             receiver.awaitFlushedBeyond(limit, STANDBY_WAIT_MS);
         }
-        LOG.debug("startup redo loop exiting at {}", replayEnd);
+        return null;
+    }
+
+    /**
+     * The end of the redo loop: the recovery target's action, then "redo done" and the
+     * promotion (PostgreSQL's end of PerformWalRecovery and the start of promotion in StartupXLOG).
+     */
+    private void endOfRecovery(RecoveryTarget.Stop stop) {
+        RecoveryTarget target = config.target();
+        if (stop != null) {
+            if (!consistent) {
+                throw PgException.fatal(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "requested recovery stop point is before consistent recovery point");
+            }
+            RecoveryTarget.Action action = target.action();
+            if (action == RecoveryTarget.Action.PAUSE && !config.hotStandby()) {
+                action = RecoveryTarget.Action.SHUTDOWN;
+            }
+            if (action == RecoveryTarget.Action.SHUTDOWN) {
+                endHandler.stopWalReceiver();
+                endHandler.shutdownAtTarget();
+                return;
+            }
+            endHandler.stopWalReceiver();
+            if (action == RecoveryTarget.Action.PAUSE && !pauseAtEndOfRecovery()) {
+                return; // shut down while paused
+            }
+        } else if (config.mode() == RecoveryConfig.Mode.ARCHIVE && target.isSet()) {
+            logRedoDone();
+            throw PgException.fatal(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "recovery ended before configured recovery target was reached");
+        }
+        logRedoDone();
+        logLastCompletedTransaction();
+        ControlFile.Data cf = controlFile.get();
+        if (cf.backupEndRequired() || replayEnd.isBefore(cf.minRecoveryPoint())) {
+            throw PgException.fatal(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    cf.backupEndRequired() ? "WAL ends before end of online backup" : "WAL ends before consistent recovery point")
+                    .withHint(cf.backupEndRequired()
+                            ? "All WAL generated while online backup was taken must be available at recovery." : null);
+        }
+        // replay stopped just past the last replayed record (a stop before a record leaves it unreplayed)
+        Lsn lastRecord = stop != null && !stop.after() ? lastReplayedRecordLsn : reader.lastRecordLsn();
+        endHandler.promote(new EndOfRecovery(replayEnd, lastRecord, recoveryTargetTli, expected,
+                target.stopReason(stop), nextXid()));
+    }
+
+    /**
+     * recovery_target_action = pause: "pausing at the end of recovery", sleeping until
+     * pg_wal_replay_resume() or a promote request; false when the server shuts down meanwhile.
+     */
+    private boolean pauseAtEndOfRecovery() {
+        LOG.atInfo().addKeyValue(LogFields.HINT, "Execute pg_wal_replay_resume() to promote.")
+                .log("pausing at the end of recovery");
+        replayControl.requestPause();
+        while (!stopping && !promoteSignaled) {
+            if (!replayControl.pauseHere(STANDBY_WAIT_MS)) {
+                return true;
+            }
+        }
+        replayControl.resume();
+        return !stopping;
+    }
+
+    /**
+     * When nothing is left to replay and the walreceiver is not streaming (the primary ended its
+     * timeline, or cannot be reached), every wal_retrieve_retry_interval: look for a newer
+     * timeline to follow, then ask the walreceiver to stream from the next record's segment on
+     * that record's timeline.
+     */
+    private void followTimelinesWhenStreamingStopped() {
+        boolean ended = streamRequests.currentStreamEnded();
+        if (!ended && (walReceiverStreaming.getAsBoolean()
+                || System.nanoTime() - lastStreamRequestNanos < config.retrieveRetryIntervalMs() * 1_000_000L)) {
+            return;
+        }
+        boolean switched = "latest".equalsIgnoreCase(config.targetTimeline()) && rescanLatestTimeLine();
+        Lsn next = reader.nextLsn();
+        TimelineId tli = expected.timelineOf(next);
+        if (!tli.equals(receiver.timeline())) {
+            receiver.setTimeline(tli);
+        }
+        if (!switched && !replayedSinceStreamRequest()) {
+            LOG.info("waiting for WAL to become available at {}", next);
+        }
+        streamRequests.request(next, tli);
+        lastStreamRequestNanos = System.nanoTime();
+        lastRequestReplayEnd = replayEnd;
+    }
+
+    private boolean replayedSinceStreamRequest() {
+        return !replayEnd.equals(lastRequestReplayEnd);
+    }
+
+    /**
+     * rescanLatestTimeLine: moves to the newest timeline found (pg_wal, archive) when the current
+     * one is in its history and it forked off at or after the replay position.
+     */
+    private boolean rescanLatestTimeLine() {
+        TimelineId newest = timelines.findNewest(recoveryTargetTli);
+        if (newest.equals(recoveryTargetTli)) {
+            return false;
+        }
+        Timelines.History history = timelines.history(newest);
+        TimelineId replayTli = expected.timelineOf(replayEnd.isValid() ? new Lsn(replayEnd.value() - 1) : replayEnd);
+        Timelines.Entry current = history.entry(recoveryTargetTli);
+        if (current == null) {
+            LOG.info("new timeline {} is not a child of database system timeline {}", newest, replayTli);
+            return false;
+        }
+        if (current.end().isValid() && current.end().isBefore(replayEnd)) {
+            LOG.info("new timeline {} forked off current database system timeline {} before current recovery point {}",
+                    newest, replayTli, replayEnd);
+            return false;
+        }
+        replayLock.lock();
+        try {
+            recoveryTargetTli = newest;
+            expected = history;
+            reader.setReadTimelines(history);
+        } finally {
+            replayLock.unlock();
+        }
+        historyListener.accept(history);
+        LOG.info("new target timeline is {}", newest);
+        return true;
+    }
+
+    /**
+     * PostgreSQL's process title "startup recovering SEGMENT": the startup thread's name says the
+     * segment being replayed (ps -T shows "startup", jcmd Thread.print the rest).
+     */
+    private void showRecoveringSegment() {
+        long segNo = reader.nextLsn().segmentNo(walSegmentSizeBytes);
+        if (segNo != titleSegNo) {
+            titleSegNo = segNo;
+            Thread.currentThread().setName("startup recovering "
+                    + WalSegments.fileName(expected.timelineOf(reader.nextLsn()), segNo, walSegmentSizeBytes));
+        }
+    }
+
+    /** The caught-up listener, once after each stretch of replayed records. */
+    private void caughtUp() {
+        if (replayedSinceCaughtUp) {
+            replayedSinceCaughtUp = false;
+            Runnable listener = caughtUpListener;
+            if (listener != null) {
+                listener.run();
+            }
+        }
+    }
+
+    /**
+     * CheckForStandbyTrigger: a promote request whose promote.signal is there ("received
+     * promote request"), or the promote trigger file ("promote trigger file found"); the file
+     * is removed.
+     */
+    private boolean checkForStandbyTrigger() {
+        if (promoteSignaled) {
+            Path signal = dataDir.resolve(PROMOTE_SIGNAL);
+            if (Files.exists(signal)) {
+                LOG.info("received promote request");
+                deleteQuietly(signal);
+                return true;
+            }
+            promoteSignaled = false; // a stray signal without the file: ignored, as PostgreSQL does
+        }
+        Path trigger = config.promoteTriggerFile();
+        if (trigger != null && Files.exists(trigger)) {
+            LOG.info("promote trigger file found: {}", trigger);
+            deleteQuietly(trigger);
+            return true;
+        }
+        return false;
+    }
+
+    /** The file pg_ctl promote and pg_promote() write before signalling. */
+    public static final String PROMOTE_SIGNAL = "promote.signal";
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.warn("could not remove file \"{}\": {}", p, e.getMessage());
+        }
+    }
+
+    /** SIGUSR1 after promote.signal was written (pg_ctl promote, pg_promote()): promote once caught up. */
+    public void requestPromote() {
+        promoteSignaled = true;
+        WalReceiverWriter r = receiver;
+        if (r != null) {
+            r.wakeup();
+        }
     }
 
     /**
@@ -315,50 +771,72 @@ public final class Startup {
         this.caughtUpListener = listener;
     }
 
-    /** restore_command for the standby loop (null: stream only). */
+    /** Whether the walreceiver is streaming now (the redo loop then neither restores nor re-requests). */
+    public void setWalReceiverStreaming(BooleanSupplier streaming) {
+        this.walReceiverStreaming = streaming;
+    }
+
+    /** Told the new history each time the loop follows a new timeline. */
+    public void setHistoryListener(Consumer<Timelines.History> listener) {
+        this.historyListener = listener;
+    }
+
+    /** restore_command for the redo loop (null: stream only). */
     public void setArchiveSource(ArchiveSource source) {
         this.archiveSource = source;
+        timelines.setArchive(source == null ? null : source.restoreCommand());
+    }
+
+    /** What the walreceiver is asked to stream. */
+    public StreamRequests streamRequests() {
+        return streamRequests;
     }
 
     /**
-     * The archive half of the standby loop: when the walreceiver is not streaming and nothing it
-     * flushed is left to replay, restores the segment holding the next record to read; true when
-     * one was restored (replay goes on from it).
+     * The archive half of the redo loop: when the walreceiver is not streaming and nothing it
+     * flushed is left to replay, restores the segment holding the next record, trying the
+     * timelines of the history newest first; true when one was restored. While promoting, asks
+     * once per segment without waiting for the retry interval.
      */
-    private boolean restoreNextFromArchive() {
+    private boolean restoreNextFromArchive(boolean promoting) {
         ArchiveSource src = archiveSource;
         Lsn next = reader.nextLsn();
-        if (src == null || stopping || src.streaming().getAsBoolean() || receiver.flushedLsn().isAfter(next)) {
+        if (src == null || stopping || (!promoting && walReceiverStreaming.getAsBoolean())
+                || (!promoting && receiver.flushedLsn().isAfter(next))) {
             return false;
         }
         long segNo = next.segmentNo(walSegmentSizeBytes);
         if (restoredEnd.isAfter(next)) {
             segNo = restoredEnd.segmentNo(walSegmentSizeBytes); // the record goes on into the next segment
         }
-        if (segNo == lastFailedRestoreSegNo
-                && System.nanoTime() - lastFailedRestoreNanos < src.retryIntervalMs() * 1_000_000L) {
+        if (segNo == lastFailedRestoreSegNo && (promoting
+                || System.nanoTime() - lastFailedRestoreNanos < src.retryIntervalMs() * 1_000_000L)) {
             return false;
         }
-        String fileName = WalSegments.fileName(reader.timeline(), segNo, walSegmentSizeBytes);
-        String restartFile = WalSegments.fileName(controlFile.get().timeline(),
-                controlFile.get().redo().segmentNo(walSegmentSizeBytes), walSegmentSizeBytes);
-        if (!src.restoreCommand().restoreSegment(fileName, restartFile)) {
-            lastFailedRestoreSegNo = segNo;
-            lastFailedRestoreNanos = System.nanoTime();
-            return false;
+        ControlFile.Data cf = controlFile.get();
+        String restartFile = WalSegments.fileName(cf.timeline(), cf.redo().segmentNo(walSegmentSizeBytes),
+                walSegmentSizeBytes);
+        Lsn at = Lsn.max(next, WalSegments.segmentStart(segNo, walSegmentSizeBytes));
+        for (TimelineId tli : expected.candidates(segNo, walSegmentSizeBytes, at)) {
+            String fileName = WalSegments.fileName(tli, segNo, walSegmentSizeBytes);
+            if (src.restoreCommand().restoreSegment(fileName, restartFile)) {
+                restoredEnd = WalSegments.segmentStart(segNo + 1, walSegmentSizeBytes);
+                return true;
+            }
         }
-        restoredEnd = WalSegments.segmentStart(segNo + 1, walSegmentSizeBytes);
-        return true;
+        lastFailedRestoreSegNo = segNo;
+        lastFailedRestoreNanos = System.nanoTime();
+        return false;
     }
 
-    /** Stops the standby's redo loop (bounded wait). */
+    /** Stops the redo loop (bounded wait). */
     public void shutdown() {
         stopping = true;
         replayControl.resume();
         if (receiver != null) {
             receiver.wakeup();
         }
-        if (thread != null) {
+        if (thread != null && thread != Thread.currentThread()) {
             try {
                 thread.join(30_000);
             } catch (InterruptedException e) {
@@ -368,14 +846,18 @@ public final class Startup {
     }
 
     /**
-     * The restartpoint's redo LSN: the first record of the oldest transaction replayed but not
-     * yet committed, else the next record to replay. Everything committed before it is in storage.
+     * The restartpoint: redo would start at the first record of the oldest transaction replayed
+     * but not yet committed, else at the next record to replay (everything committed before it
+     * is in storage); with the record before that point and the replay timeline.
      */
-    public Lsn redoPoint() {
+    public Checkpointer.RedoPoint restartPoint() {
         replayLock.lock();
         try {
-            Lsn oldest = rmgr.oldestPendingLsn();
-            return oldest == null ? replayEnd : Lsn.min(oldest, replayEnd);
+            RmgrTable.OldestPending oldest = rmgr.oldestPending();
+            if (oldest != null && oldest.firstLsn().isBefore(replayEnd)) {
+                return new Checkpointer.RedoPoint(oldest.firstLsn(), oldest.recordBefore(), replayTimeline());
+            }
+            return new Checkpointer.RedoPoint(replayEnd, reader.lastRecordLsn(), replayTimeline());
         } finally {
             replayLock.unlock();
         }
@@ -391,8 +873,29 @@ public final class Startup {
         Lsn upTo = replayingUpTo;
         ControlFile.Data cf = controlFile.get();
         if (upTo.isAfter(cf.minRecoveryPoint())) {
-            controlFile.update(d -> upTo.isAfter(d.minRecoveryPoint()) ? d.withMinRecoveryPoint(upTo, d.timeline()) : d);
+            TimelineId tli = replayTimeline();
+            controlFile.update(d -> upTo.isAfter(d.minRecoveryPoint()) ? d.withMinRecoveryPoint(upTo, tli) : d);
         }
+    }
+
+    /** The timeline of the last replayed record (replayEndTLI). */
+    public TimelineId replayTimeline() {
+        Timelines.History h = expected;
+        Lsn end = replayEnd;
+        if (h == null) {
+            return controlFile.get().timeline();
+        }
+        return h.timelineOf(end.isValid() ? new Lsn(end.value() - 1) : end);
+    }
+
+    /** The timeline recovery follows (recovery_target_timeline resolved). */
+    public TimelineId recoveryTargetTimeline() {
+        return recoveryTargetTli;
+    }
+
+    /** The history of the timeline recovery follows. */
+    public Timelines.History history() {
+        return expected;
     }
 
     /** Just past the last replayed record (pg_last_wal_replay_lsn). */
@@ -427,6 +930,11 @@ public final class Startup {
     /** The replay pause state and the replay position waiters sleep on. */
     public ReplayControl replayControl() {
         return replayControl;
+    }
+
+    /** The redo state, for the end of recovery (pending transactions are dropped there). */
+    RmgrTable rmgr() {
+        return rmgr;
     }
 
     /** pg_last_xact_replay_timestamp, or null before any commit was replayed. */

@@ -31,6 +31,21 @@ public interface BackupSource {
     record StoppedBackup(Lsn endLsn, byte[] controlFile) {
     }
 
+    /** Where READ_KEY_RANGE's rows go, key and value each. */
+    @FunctionalInterface
+    interface RowSink {
+        void row(byte[] key, byte[] value) throws IOException;
+    }
+
+    /**
+     * READ_KEY_RANGE: every row with a key in [from, to), from one storage snapshot; returns
+     * the WAL position that snapshot reflects (a server replaying up to it has all of it).
+     */
+    default Lsn readKeyRange(byte[] from, byte[] to, RowSink sink) throws IOException {
+        throw new org.walden.common.PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED,
+                "READ_KEY_RANGE is not available here");
+    }
+
     /** The data directory whose configuration, control and other files go into the archive. */
     Path dataDirectory();
 

@@ -156,7 +156,10 @@ public final class BaseBackupClient {
         checkOptions(o);
         prepareTargetDirectory(o.pgdata());
         try (PgClient conn = PgClient.connect(connInfo(o))) {
-            conn.simpleQuery("SHOW data_directory_mode");
+            // as pg_basebackup: the copy gets the source's modes (0700 / 0600, or 0750 / 0640)
+            String mode = conn.simpleQuery("SHOW data_directory_mode").rows().get(0)[0];
+            org.walden.common.DataDirectoryMode.setUmask(mode.equals("0750")
+                    ? org.walden.common.DataDirectoryMode.MASK_GROUP : org.walden.common.DataDirectoryMode.MASK_OWNER);
             long segmentSizeBytes = parseSegmentSize(conn.simpleQuery("SHOW wal_segment_size").rows().get(0)[0]);
             QueryResult id = conn.simpleQuery("IDENTIFY_SYSTEM");
             TimelineId tli = new TimelineId(Integer.parseInt(id.rows().get(0)[1]));
@@ -269,6 +272,13 @@ public final class BaseBackupClient {
         appendConnOption(conninfo, "host", o.host());
         appendConnOption(conninfo, "port", Integer.toString(o.port()));
         appendConnOption(conninfo, "application_name", o.applicationName());
+        // the TLS settings this backup connected with (PGSSLMODE, PGSSLROOTCERT, ...), so the
+        // standby's walreceiver connects as securely as the backup did
+        ConnInfo tls = org.walden.protocol.PgPassFile.withEnvironment(ConnInfo.of(Map.of()), System.getenv());
+        for (String key : List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "channel_binding",
+                "ssl_min_protocol_version", "ssl_max_protocol_version")) {
+            appendConnOption(conninfo, key, tls.get(key));
+        }
         StringBuilder out = new StringBuilder();
         out.append("primary_conninfo = '").append(escapeQuotes(conninfo.toString())).append("'\n");
         if (o.slot() != null) {

@@ -1,33 +1,31 @@
 package org.walden.replication;
 
+import org.walden.recovery.StreamRequests;
 import org.walden.wal.Lsn;
 import org.walden.wal.TimelineId;
 
 /**
- * Where a walreceiver puts the WAL it receives, on a standby (the integrator adapts the
- * engine's {@code wal.WalReceiverWriter} and the startup process to it). Writes go to pg_wal
- * segment files at their LSN; flush makes them durable and wakes the startup process, which
- * replays from there. I/O failures are unchecked (UncheckedIOException); a failed flush is
- * the engine's PANIC.
+ * Where a walreceiver puts the WAL it receives, on a standby, and where it learns what to
+ * stream (the integrator adapts the engine's {@code wal.WalReceiverWriter} and the startup
+ * process to it). Writes go to pg_wal segment files of the requested timeline at their LSN;
+ * flush makes them durable and wakes the startup process, which replays from there. I/O
+ * failures are unchecked (UncheckedIOException); a failed flush is the engine's PANIC.
  */
 public interface ReceivedWalSink {
 
     /** The standby's own system identifier (from pg_control). */
     long systemIdentifier();
 
-    /** The timeline to stream next (the standby's recovery target timeline as it stands now). */
-    TimelineId timeline();
-
-    /** Received WAL belongs to this timeline from now on (a timeline switch while streaming). */
-    void setTimeline(TimelineId timeline);
-
     long walSegmentSizeBytes();
 
     /**
-     * Where streaming should start: the end of the WAL this standby already has (received or
-     * replayed, whichever is further). The walreceiver rounds it down to a segment start.
+     * What the startup process asks to stream: a request newer than generation {@code after}
+     * (-1: the current one), waiting up to {@code timeoutMs}; null when none came.
      */
-    Lsn endOfWal();
+    StreamRequests.Request awaitStreamRequest(long after, long timeoutMs) throws InterruptedException;
+
+    /** The primary ended the timeline of request {@code generation}: the startup process decides what follows. */
+    void streamEnded(long generation);
 
     /** Writes received WAL at {@code at} (streaming may restart from an earlier segment start). */
     void write(Lsn at, byte[] data, int offset, int length);
@@ -43,6 +41,9 @@ public interface ReceivedWalSink {
 
     /** The startup process's replay position (pg_last_wal_replay_lsn), for the apply field of 'r'. */
     Lsn replayLsn();
+
+    /** True when pg_wal holds {@code timeline}'s history file (it is fetched otherwise). */
+    boolean hasTimelineHistory(TimelineId timeline);
 
     /** Stores a timeline history file fetched with TIMELINE_HISTORY. */
     void writeTimelineHistory(TimelineId timeline, String content);

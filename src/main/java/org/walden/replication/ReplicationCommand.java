@@ -52,6 +52,13 @@ public sealed interface ReplicationCommand {
             implements ReplicationCommand {
     }
 
+    /**
+     * {@code READ_KEY_RANGE 'from' 'to'} (Walden's, for walden rewind): the storage engine's
+     * rows with keys in [from, to), both hexadecimal, as the server holds them now.
+     */
+    record ReadKeyRange(byte[] from, byte[] to) implements ReplicationCommand {
+    }
+
     /** {@code BASE_BACKUP [( option [value], ... )]} or the legacy option words. */
     record BaseBackup(List<GenericOption> options) implements ReplicationCommand {
     }

@@ -22,7 +22,7 @@ public final class ReplicationCommandParser {
 
     private static final Set<String> COMMAND_KEYWORDS = Set.of("identify_system", "show", "timeline_history",
             "create_replication_slot", "read_replication_slot", "drop_replication_slot", "start_replication",
-            "base_backup");
+            "base_backup", "read_key_range");
 
     private enum Kind { WORD, QUOTED_IDENT, STRING, NUMBER, RECPTR, PUNCT, END }
 
@@ -220,6 +220,7 @@ public final class ReplicationCommandParser {
             }
             case "start_replication" -> startReplication();
             case "base_backup" -> baseBackup();
+            case "read_key_range" -> new ReplicationCommand.ReadKeyRange(hexLiteral(), hexLiteral());
             default -> throw syntaxError();
         };
     }
@@ -321,6 +322,16 @@ public final class ReplicationCommandParser {
 
     private static ReplicationCommand.GenericOption option(String name, String value) {
         return new ReplicationCommand.GenericOption(name, value);
+    }
+
+    /** A quoted string of hexadecimal digits, as bytes. */
+    private byte[] hexLiteral() {
+        String text = stringLiteral();
+        try {
+            return java.util.HexFormat.of().parseHex(text);
+        } catch (IllegalArgumentException e) {
+            throw syntaxError();
+        }
     }
 
     private String stringLiteral() {

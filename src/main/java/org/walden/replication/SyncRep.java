@@ -8,6 +8,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -122,6 +123,8 @@ public final class SyncRep implements CommitWaiter {
     /** WalSndCtl->lsn[mode]: the highest position released per mode. */
     private final Map<WaitMode, Lsn> releasedLsn = new EnumMap<>(WaitMode.class);
     private volatile SyncStandbyNames config;
+    /** Automatic failover: the synchronous set must be published in the coordinator before it releases a commit. */
+    private volatile SyncSetGuard guard;
     private long nextSeq;
     private boolean shuttingDown;
 
@@ -148,6 +151,31 @@ public final class SyncRep implements CommitWaiter {
         } catch (PgException e) {
             return null; // the GUC check rejects bad values before they are set; be safe anyway
         }
+    }
+
+    /**
+     * Where automatic failover keeps the synchronous set (Patroni's /sync key). A commit is
+     * released only once every standby of the published set has confirmed it (besides what
+     * synchronous_standby_names asks), so every member of the published set holds every
+     * acknowledged commit, and a failover to any live member of it loses none. The agent adds a
+     * standby to the set only once it has confirmed everything released so far, and removes one
+     * before it stops counting (it left the synchronous standbys, or died).
+     */
+    public interface SyncSetGuard {
+        /** The application names of the published set; empty: nothing may be released. */
+        Set<String> published();
+    }
+
+    public void setSyncSetGuard(SyncSetGuard guard) {
+        this.guard = guard;
+        releaseWaiters();
+    }
+
+    /** The application names of the standbys that are synchronous now (FIRST) or count for the quorum (ANY). */
+    public List<String> synchronousNames() {
+        SyncStandbyNames cfg = config;
+        return cfg == null ? List.of() : syncStandbys(cfg, registry.entries()).stream()
+                .map(WalSenderRegistry.Entry::applicationName).toList();
     }
 
     /** The parsed synchronous_standby_names; null when empty (no synchronous replication). */
@@ -260,7 +288,12 @@ public final class SyncRep implements CommitWaiter {
                 }
                 return;
             }
-            Lsn[] positions = syncRecPtr(cfg, registry.entries());
+            List<WalSenderRegistry.Entry> entries = registry.entries();
+            Lsn[] positions = syncRecPtr(cfg, entries);
+            SyncSetGuard g = guard;
+            if (positions != null && g != null) {
+                positions = confirmedByAll(positions, g.published(), entries);
+            }
             if (positions == null) {
                 return;
             }
@@ -277,6 +310,51 @@ public final class SyncRep implements CommitWaiter {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * {@code positions} lowered to what every standby of {@code published} has confirmed; null
+     * when the set is empty or one of them is not streaming (the agent removes it first).
+     */
+    static Lsn[] confirmedByAll(Lsn[] positions, Set<String> published, List<WalSenderRegistry.Entry> entries) {
+        if (published.isEmpty()) {
+            return null;
+        }
+        Lsn[] out = positions.clone();
+        for (String name : published) {
+            WalSenderRegistry.Entry e = entries.stream().filter(x -> name.equals(x.applicationName())
+                    && (x.state() == WalSndState.STREAMING || x.state() == WalSndState.STOPPING)
+                    && x.flushLsn().isValid()).findFirst().orElse(null);
+            if (e == null) {
+                return null;
+            }
+            out[0] = Lsn.min(out[0], e.writeLsn());
+            out[1] = Lsn.min(out[1], e.flushLsn());
+            out[2] = Lsn.min(out[2], e.replayLsn());
+        }
+        return out;
+    }
+
+    /** The highest position released to a waiting commit (any mode): what a newly published standby must have. */
+    public Lsn releasedUpTo() {
+        lock.lock();
+        try {
+            return releasedLsn.values().stream().max(Comparator.naturalOrder()).orElse(Lsn.INVALID);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The flushed position each streaming synchronous standby confirmed, by application name. */
+    public Map<String, Lsn> synchronousFlushed() {
+        SyncStandbyNames cfg = config;
+        Map<String, Lsn> out = new java.util.LinkedHashMap<>();
+        if (cfg != null) {
+            for (WalSenderRegistry.Entry e : syncStandbys(cfg, registry.entries())) {
+                out.put(e.applicationName(), e.flushLsn());
+            }
+        }
+        return out;
     }
 
     private void wake(Waiter w) {

@@ -10,12 +10,14 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.walden.common.LogFields;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.protocol.ConnInfo;
 import org.walden.protocol.PgClient;
 import org.walden.protocol.PgServerError;
 import org.walden.protocol.QueryResult;
+import org.walden.recovery.StreamRequests;
 import org.walden.wal.Lsn;
 import org.walden.wal.TimelineId;
 
@@ -31,8 +33,8 @@ import org.walden.wal.TimelineId;
  * ({@link PgClient}) with {@code replication=true}, {@code dbname=replication} and an
  * application_name from primary_conninfo, else cluster_name, else "walreceiver":
  * {@code IDENTIFY_SYSTEM} (the system identifiers must match), {@code TIMELINE_HISTORY} for
- * timelines it lacks, then {@code START_REPLICATION [SLOT "s"] X/0 TIMELINE n} from the start
- * of the segment holding the standby's end of WAL. Received {@code w} messages are written and
+ * timelines it lacks, then {@code START_REPLICATION [SLOT "s"] X/0 TIMELINE n} as the startup
+ * process asks ({@link StreamRequests}: a segment start and a timeline). Received {@code w} messages are written and
  * flushed into the {@link ReceivedWalSink}, which wakes the startup process; {@code r} replies
  * carry the write, flush and apply (replay) positions — at once when the primary asks, after
  * each flush, and every wal_receiver_status_interval otherwise.
@@ -46,8 +48,11 @@ import org.walden.wal.TimelineId;
  * line ("could not connect to the primary server: ...", "terminating walreceiver due to
  * timeout") and, after wal_retrieve_retry_interval in WAITING, connects again. A different
  * system identifier is logged as PostgreSQL's FATAL and retried likewise (the operator must
- * fix it). At the end of a timeline the walsender sends the next timeline; the walreceiver
- * stores its history and goes on streaming it on the same connection.
+ * fix it). At the end of a timeline ("replication terminated by primary server") the walreceiver
+ * fetches the next timeline's history, reports the end (state WAITING) and waits on the same
+ * connection for the startup process's next request: the startup process alone decides whether
+ * the new timeline may be followed (it forked off at or after the replay position), so a server
+ * whose WAL diverged from the primary's history is never overwritten.
  *
  * <p><b>How it ends / shutdown handshake.</b> {@link #requestShutdown()} (the postmaster, or
  * promotion) moves it to STOPPING: the current wait ends within 100 ms, it sends CopyDone
@@ -69,11 +74,21 @@ public final class WalReceiver implements Runnable {
      * @param walReceiverTimeoutMs         wal_receiver_timeout, 0 disables
      * @param walReceiverStatusIntervalMs  wal_receiver_status_interval, 0 disables periodic replies
      * @param walRetrieveRetryIntervalMs   wal_retrieve_retry_interval
+     * @param standbyAddress               where this standby accepts connections ("host:port"), sent to
+     *                                     the primary as walden.standby_address; null: not sent
      */
     public record Config(String primaryConninfo, String primarySlotName, String clusterName,
                          long walReceiverTimeoutMs, long walReceiverStatusIntervalMs,
-                         long walRetrieveRetryIntervalMs) {
+                         long walRetrieveRetryIntervalMs, String standbyAddress) {
+        public Config(String primaryConninfo, String primarySlotName, String clusterName, long walReceiverTimeoutMs,
+                      long walReceiverStatusIntervalMs, long walRetrieveRetryIntervalMs) {
+            this(primaryConninfo, primarySlotName, clusterName, walReceiverTimeoutMs, walReceiverStatusIntervalMs,
+                    walRetrieveRetryIntervalMs, null);
+        }
     }
+
+    /** The custom setting (a placeholder to PostgreSQL) a walreceiver tells its primary its address in. */
+    public static final String STANDBY_ADDRESS_SETTING = "walden.standby_address";
 
     private final Config config;
     private final ReceivedWalSink sink;
@@ -94,6 +109,10 @@ public final class WalReceiver implements Runnable {
     private volatile Lsn lastReceiveLsn = Lsn.INVALID;
     /** The timeline being received; read by anyone. */
     private volatile TimelineId receivingTimeline;
+    /** The generation of the stream request last streamed; walreceiver thread only. */
+    private long streamedGeneration = -1;
+    /** Streaming began on this connection ("restarted" from then on); walreceiver thread only. */
+    private boolean everStreamed;
     /** Last message time in ms (clock), for wal_receiver_timeout; walreceiver thread only. */
     private long lastMessageMillis;
     private long lastReplyMillis;
@@ -202,6 +221,10 @@ public final class WalReceiver implements Runnable {
         } finally {
             lock.unlock();
         }
+        PgClient conn = streamingConnection;
+        if (conn != null) {
+            conn.wakeup(); // promotion waits for this: do not let it sleep out its nap
+        }
     }
 
     /**
@@ -219,12 +242,20 @@ public final class WalReceiver implements Runnable {
         }
         if (was != next) {
             log.info("walreceiver: {} -> {} at {}", was.viewName(), next.viewName(), sink.flushedLsn());
+            // PostgreSQL's process title "walreceiver STATE LSN": the thread's name (ps -T, jcmd)
+            Thread.currentThread().setName("walreceiver " + next.viewName() + " " + sink.flushedLsn());
         }
     }
 
     private void logLine(String line) {
         log.info(line);
         logListener.accept(line);
+    }
+
+    /** A FATAL of the walreceiver, with its DETAIL (the walreceiver then starts over, as PostgreSQL's is restarted). */
+    private void logFatal(String message, String detail) {
+        log.atError().addMarker(LogFields.FATAL).addKeyValue(LogFields.DETAIL, detail).log(message);
+        logListener.accept("FATAL:  " + message + (detail == null ? "" : "  DETAIL:  " + detail));
     }
 
     @Override
@@ -236,21 +267,25 @@ public final class WalReceiver implements Runnable {
                 setState(WalRcvState.RESTARTING);
             }
             first = false;
+            long attemptStartedMs = clock.millis();
             walReceiverMain();
             if (shutdownRequested) {
                 break;
             }
             setState(WalRcvState.WAITING);
-            sleepRetryInterval();
+            // as PostgreSQL's startup process, wait out wal_retrieve_retry_interval since the last
+            // attempt began: a connection that streamed for long is retried at once
+            sleepRetryInterval(config.walRetrieveRetryIntervalMs() - (clock.millis() - attemptStartedMs));
         }
+        logFatal("terminating walreceiver process due to administrator command", null);
         setState(WalRcvState.STOPPING);
         setState(WalRcvState.STOPPED);
     }
 
-    private void sleepRetryInterval() {
+    private void sleepRetryInterval(long ms) {
         lock.lock();
         try {
-            long left = TimeUnit.MILLISECONDS.toNanos(config.walRetrieveRetryIntervalMs());
+            long left = TimeUnit.MILLISECONDS.toNanos(Math.max(0, ms));
             while (!shutdownRequested && left > 0) {
                 left = wakeup.awaitNanos(left);
             }
@@ -270,10 +305,19 @@ public final class WalReceiver implements Runnable {
             String cluster = config.clusterName();
             info = info.with("application_name", cluster != null && !cluster.isEmpty() ? cluster : "walreceiver");
         }
+        if (config.standbyAddress() != null) {
+            String options = info.get("options");
+            info = info.with("options", (options == null || options.isBlank() ? "" : options + " ") + "-c "
+                    + STANDBY_ADDRESS_SETTING + "=" + config.standbyAddress());
+        }
         return info;
     }
 
-    /** One connection's life: connect, identify, stream until it fails or shutdown. */
+    /**
+     * One connection's life: connect, identify, then stream what the startup process asks; at
+     * the end of a timeline, wait on the same connection for its next request (the walreceiver
+     * never moves to another timeline on its own). Ends when streaming fails or at shutdown.
+     */
     private void walReceiverMain() {
         PgClient conn;
         try {
@@ -294,26 +338,40 @@ public final class WalReceiver implements Runnable {
                 senderHost = String.valueOf(conn.remoteAddress());
                 senderPort = null;
             }
-            TimelineId tli = identifyAndFetchHistories(conn);
-            Lsn start = segmentStart(sink.endOfWal());
-            while (!shutdownRequested) {
-                StreamResult r = streamTimeline(conn, tli, start);
+            everStreamed = false; // as a new walreceiver process in PostgreSQL: "started streaming" first
+            TimelineId primaryTli = identifySystem(conn);
+            StreamRequests.Request request = awaitRequest(-1);
+            while (request != null && !shutdownRequested) {
+                if (primaryTli.compareTo(request.timeline()) < 0) {
+                    throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "highest timeline " + primaryTli
+                            + " of the primary is behind recovery timeline " + request.timeline());
+                }
+                fetchTimelineHistoryFiles(conn, request.timeline(), primaryTli);
+                Lsn start = startOf(request);
+                StreamResult r = streamTimeline(conn, request.timeline(), start);
+                streamedGeneration = request.generation();
                 if (r == null) {
                     return;
                 }
-                fetchTimelineHistory(conn, r.nextTli());
-                sink.setTimeline(r.nextTli());
-                logLine("end of timeline " + tli + " reached; next timeline " + r.nextTli() + " starts at "
-                        + r.nextStart());
-                tli = r.nextTli();
-                start = segmentStart(r.nextStart());
-                setState(WalRcvState.RESTARTING);
+                if (r.nextTli().compareTo(primaryTli) > 0) {
+                    primaryTli = r.nextTli();
+                }
+                fetchTimelineHistoryFiles(conn, request.timeline(), primaryTli);
+                flushReceived();
+                setState(WalRcvState.WAITING);
+                sink.streamEnded(request.generation());
+                request = awaitRequest(request.generation());
+                if (request != null) {
+                    setState(WalRcvState.RESTARTING);
+                }
             }
         } catch (PgException e) {
-            logLine(e.severity() == PgException.Severity.FATAL ? "FATAL:  " + e.getMessage()
-                    + (e.detail() == null ? "" : "  DETAIL:  " + e.detail())
-                    : "could not receive data from WAL stream: "
-                            + (e instanceof PgServerError ? e.severity() + ":  " : "") + e.getMessage());
+            if (e.severity() == PgException.Severity.FATAL) {
+                logFatal(e.getMessage(), e.detail());
+            } else {
+                logLine("could not receive data from WAL stream: "
+                        + (e instanceof PgServerError ? e.severity() + ":  " : "") + e.getMessage());
+            }
         } catch (IOException | RuntimeException e) {
             logLine("could not receive data from WAL stream: " + e.getMessage());
         } finally {
@@ -321,12 +379,41 @@ public final class WalReceiver implements Runnable {
         }
     }
 
+    /** Waits for the startup process's next request (above {@code after}); null at shutdown. */
+    private StreamRequests.Request awaitRequest(long after) {
+        try {
+            while (!shutdownRequested) {
+                StreamRequests.Request r = sink.awaitStreamRequest(after, NAP_MS);
+                if (r != null) {
+                    return r;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutdownRequested = true;
+        }
+        return null;
+    }
+
+    /**
+     * Where to start streaming for {@code request}: its start, or, when this request was
+     * streamed before and the connection broke, the segment holding what was received and
+     * replayed since (nothing already here is streamed again).
+     */
+    private Lsn startOf(StreamRequests.Request request) {
+        if (request.generation() != streamedGeneration) {
+            return request.start();
+        }
+        Lsn have = Lsn.max(sink.flushedLsn(), sink.replayLsn());
+        return Lsn.max(request.start(), segmentStart(have));
+    }
+
     private Lsn segmentStart(Lsn lsn) {
         return new Lsn(lsn.value() - lsn.segmentOffset(sink.walSegmentSizeBytes()));
     }
 
-    /** IDENTIFY_SYSTEM and the checks of WalReceiverMain; returns the timeline to stream. */
-    private TimelineId identifyAndFetchHistories(PgClient conn) throws IOException {
+    /** IDENTIFY_SYSTEM and the system identifier check of WalReceiverMain; returns the primary's timeline. */
+    private TimelineId identifySystem(PgClient conn) throws IOException {
         QueryResult id = conn.simpleQuery("IDENTIFY_SYSTEM");
         if (id.rows().size() != 1 || id.fields().size() < 3) {
             throw new PgException(SqlState.PROTOCOL_VIOLATION, "invalid response from primary server")
@@ -341,31 +428,28 @@ public final class WalReceiver implements Runnable {
                     "The primary's identifier is " + row[0] + ", the standby's identifier is " + standbyId + ".",
                     null, null);
         }
-        TimelineId primaryTli = new TimelineId(Integer.parseInt(row[1]));
-        TimelineId tli = sink.timeline();
-        if (primaryTli.compareTo(tli) < 0) {
-            throw new PgException(PgException.Severity.FATAL, SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    "highest timeline " + primaryTli + " of the primary is behind recovery timeline " + tli,
-                    null, null, null);
-        }
-        for (int t = Math.max(2, tli.value()); t <= primaryTli.value(); t++) {
-            fetchTimelineHistory(conn, new TimelineId(t));
-        }
-        return tli;
+        return new TimelineId(Integer.parseInt(row[1]));
     }
 
-    /** WalRcvFetchTimeLineHistoryFiles for one timeline. */
-    private void fetchTimelineHistory(PgClient conn, TimelineId tli) throws IOException {
-        if (tli.value() == 1) {
-            return;
+    /**
+     * WalRcvFetchTimeLineHistoryFiles: every history file from {@code first} to {@code last}
+     * that pg_wal lacks, so that a promotion here never picks a timeline ID already in use.
+     */
+    private void fetchTimelineHistoryFiles(PgClient conn, TimelineId first, TimelineId last) throws IOException {
+        for (int t = Math.max(2, first.value()); t <= last.value(); t++) {
+            TimelineId tli = new TimelineId(t);
+            if (sink.hasTimelineHistory(tli)) {
+                continue;
+            }
+            logLine("fetching timeline history file for timeline " + tli + " from primary server");
+            QueryResult h = conn.simpleQuery("TIMELINE_HISTORY " + tli.value());
+            if (h.rows().size() != 1 || h.fields().size() != 2) {
+                throw new PgException(SqlState.PROTOCOL_VIOLATION, "invalid response from primary server")
+                        .withDetail("Expected 1 tuple with 2 fields, got " + h.rows().size() + " tuples with "
+                                + h.fields().size() + " fields.");
+            }
+            sink.writeTimelineHistory(tli, h.rows().get(0)[1]);
         }
-        QueryResult h = conn.simpleQuery("TIMELINE_HISTORY " + tli.value());
-        if (h.rows().size() != 1 || h.fields().size() != 2) {
-            throw new PgException(SqlState.PROTOCOL_VIOLATION, "invalid response from primary server")
-                    .withDetail("Expected 1 tuple with 2 fields, got " + h.rows().size() + " tuples with "
-                            + h.fields().size() + " fields.");
-        }
-        sink.writeTimelineHistory(tli, h.rows().get(0)[1]);
     }
 
     private record StreamResult(TimelineId nextTli, Lsn nextStart) {
@@ -373,22 +457,33 @@ public final class WalReceiver implements Runnable {
 
     /**
      * START_REPLICATION and the receive loop. Returns the next timeline when the primary ended
-     * this one, null when streaming ended otherwise (shutdown); throws on failures.
+     * this one (or had no more WAL on it), null when streaming ended otherwise (shutdown);
+     * throws on failures.
      */
     private StreamResult streamTimeline(PgClient conn, TimelineId tli, Lsn start) throws IOException {
         String slot = config.primarySlotName();
         String cmd = "START_REPLICATION " + (slot != null && !slot.isEmpty() ? "SLOT \"" + slot + "\" " : "")
                 + start + " TIMELINE " + tli.value();
-        PgClient.CopyStart copy = conn.startCopy(cmd);
-        if (copy.kind() != 'W') {
-            throw new PgException(SqlState.PROTOCOL_VIOLATION, "unexpected result after START_REPLICATION");
+        PgClient.CopyStart copy;
+        try {
+            copy = conn.startCopyOrResults(cmd);
+        } catch (PgServerError e) {
+            throw new PgException(PgException.Severity.FATAL, SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "could not start WAL streaming: " + e.severity() + ":  " + e.getMessage(), e.detail(), null,
+                    null);
         }
         receivingTimeline = tli;
-        writtenUpto = start;
         receiveStartLsn = start;
         receiveStartTli = tli;
+        if (copy.kind() != 'W') {
+            logLine("primary server contains no more WAL on requested timeline " + tli);
+            return nextTimeline(copy.resultsBefore());
+        }
+        writtenUpto = start;
         setState(WalRcvState.STREAMING);
-        logLine("started streaming WAL from primary at " + start + " on timeline " + tli);
+        logLine((everStreamed ? "restarted WAL streaming at " : "started streaming WAL from primary at ") + start
+                + " on timeline " + tli);
+        everStreamed = true;
         lastMessageMillis = clock.millis();
         lastReplyMillis = 0;
         pingSent = false;
@@ -425,10 +520,22 @@ public final class WalReceiver implements Runnable {
         }
     }
 
-    /** The primary sent CopyDone: answer it and read next_tli / next_tli_startpos. */
+    /**
+     * The primary sent CopyDone: it ended the timeline ("replication terminated by primary
+     * server"); answer it and read next_tli / next_tli_startpos.
+     */
     private StreamResult endOfTimeline(PgClient conn) throws IOException {
         xlogWalRcvSendReply(conn, true, false);
-        List<QueryResult> results = conn.finishCopy();
+        flushReceived();
+        log.atInfo().addKeyValue(LogFields.DETAIL, "End of WAL reached on timeline " + receivingTimeline + " at "
+                + writtenUpto + ".").log("replication terminated by primary server");
+        logListener.accept("replication terminated by primary server");
+        streamingConnection = null;
+        return nextTimeline(conn.finishCopy());
+    }
+
+    /** The result set that follows a historic timeline: next_tli, next_tli_startpos. */
+    private StreamResult nextTimeline(List<QueryResult> results) {
         for (QueryResult r : results) {
             if (r.fields().size() == 2 && r.rows().size() == 1) {
                 String[] row = r.rows().get(0);

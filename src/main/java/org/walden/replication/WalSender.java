@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.recovery.Timelines;
 import org.walden.wal.Lsn;
 import org.walden.wal.TimelineId;
 
@@ -91,6 +92,7 @@ public final class WalSender implements Runnable {
     private final String applicationName;
     private final InetSocketAddress client;
     private final int pid;
+    private volatile String standbyAddress;
 
     private WalSenderRegistry.Entry entry;
     /** Written by the postmaster's thread, read by the walsender loop. */
@@ -99,6 +101,9 @@ public final class WalSender implements Runnable {
     // Streaming state: written by the walsender thread; the reply reader writes the volatile ones.
     private Lsn sentPtr = Lsn.INVALID;
     private ReplicationSlots.Slot streamingSlot;
+    /** Where the timeline being sent ends when it is historic (null while it is the current one), and what follows it. */
+    private Lsn sendTimeLineValidUpto;
+    private TimelineId sendTimeLineNextTli;
     /** Written by the reply reader (any message from the client), read by the loop. */
     private volatile long lastReplyMillis;
     /** Written by the loop when it pings, cleared by the reply reader. */
@@ -132,6 +137,11 @@ public final class WalSender implements Runnable {
         this.pid = pid;
     }
 
+    /** What the standby's walreceiver reported as its own address (walden.standby_address), or null. */
+    public void setStandbyAddress(String address) {
+        this.standbyAddress = address;
+    }
+
     /** Asks a running walsender to finish (the postmaster's shutdown; SIGUSR2 in PostgreSQL). */
     public void requestShutdown() {
         shutdownRequested = true;
@@ -148,6 +158,9 @@ public final class WalSender implements Runnable {
             try {
                 entry = ctx.registry().register(ctx.maxWalSenders(), pid, userName, applicationName, client,
                         ctx.clock().instant());
+                entry.standbyAddress = standbyAddress;
+                Thread.currentThread().setName("walsender " + userName + " " + (client == null ? "[local]"
+                        : client.getAddress().getHostAddress() + "(" + client.getPort() + ")") + " startup");
             } catch (PgException e) {
                 out.errorResponse(e);
                 out.flush();
@@ -272,15 +285,31 @@ public final class WalSender implements Runnable {
         if (was != next) {
             String host = entry.client == null ? "[local]"
                     : entry.client.getAddress().getHostAddress() + "(" + entry.client.getPort() + ")";
+            Lsn at = sentPtr.isValid() ? sentPtr : ctx.walSource().flushedLsn();
             log.info("walsender {}: {} {} application \"{}\": {} -> {} at {}", pid, entry.userName, host,
-                    entry.applicationName, was.viewName(), next.viewName(),
-                    sentPtr.isValid() ? sentPtr : ctx.walSource().flushedLsn());
+                    entry.applicationName, was.viewName(), next.viewName(), at);
+            // PostgreSQL's process title "walsender USER HOST(PORT) STATE LSN": the thread's name
+            // (ps -T and top -H show its first 15 characters, jcmd Thread.print all of it)
+            Thread.currentThread().setName("walsender " + entry.userName + " " + host + " " + next.viewName() + " " + at);
+        }
+    }
+
+    /** log_replication_commands: each command at LOG instead of DEBUG1. */
+    private boolean logReplicationCommands() {
+        try {
+            return "on".equals(ctx.show("log_replication_commands"));
+        } catch (PgException e) {
+            return false;
         }
     }
 
     /** exec_replication_command. Returns false when the session must end (client gone while streaming). */
     boolean execReplicationCommand(String text) throws IOException, InterruptedException {
-        log.debug("walsender {}: received replication command: {}", pid, text);
+        if (logReplicationCommands()) {
+            log.info("received replication command: {}", text);
+        } else {
+            log.debug("walsender {}: received replication command: {}", pid, text);
+        }
         entry.command = text;
         entry.commandStart = ctx.clock().instant();
         ReplicationCommand command = ReplicationCommandParser.parse(text);
@@ -306,6 +335,7 @@ public final class WalSender implements Runnable {
             case ReplicationCommand.StartReplication c -> {
                 return startReplication(c);
             }
+            case ReplicationCommand.ReadKeyRange c -> readKeyRange(c);
             case ReplicationCommand.BaseBackup c -> {
                 if (ctx.backupSource() == null) {
                     throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "base backups are not available here");
@@ -317,6 +347,31 @@ public final class WalSender implements Runnable {
             }
         }
         return true;
+    }
+
+    private static final List<PgWire.Column> KEY_RANGE_COLUMNS = List.of(
+            new PgWire.Column("key", PgWire.TEXT), new PgWire.Column("value", PgWire.TEXT));
+    private static final List<PgWire.Column> KEY_RANGE_END_COLUMNS = List.of(new PgWire.Column("lsn", PgWire.TEXT));
+
+    /**
+     * READ_KEY_RANGE: a result of (key, value) rows in hexadecimal, then one of the WAL position
+     * the rows reflect. Superuser or REPLICATION role, as every replication command.
+     */
+    private void readKeyRange(ReplicationCommand.ReadKeyRange c) throws IOException {
+        if (ctx.backupSource() == null) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "READ_KEY_RANGE is not available here");
+        }
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        out.rowDescription(KEY_RANGE_COLUMNS);
+        long[] rows = {0};
+        Lsn at = ctx.backupSource().readKeyRange(c.from(), c.to(), (k, v) -> {
+            out.dataRow(hex.formatHex(k), hex.formatHex(v));
+            rows[0]++;
+        });
+        out.commandComplete("SELECT " + rows[0]);
+        out.rowDescription(KEY_RANGE_END_COLUMNS);
+        out.dataRow(at.toString());
+        out.commandComplete("SELECT 1");
     }
 
     /** IDENTIFY_SYSTEM: systemid, timeline, xlogpos (the flush position), dbname (NULL). */
@@ -372,15 +427,57 @@ public final class WalSender implements Runnable {
     }
 
     /** tliOfPointInHistory: the timeline whose WAL holds {@code lsn}. */
-    private TimelineId timelineOfPoint(Lsn lsn) throws IOException {
+    private TimelineId timelineOfPoint(Lsn lsn) {
+        return currentHistory().timelineOf(lsn);
+    }
+
+    /** This server's history, from its current timeline's history file. */
+    private Timelines.History currentHistory() {
         TimelineId current = ctx.walSource().timeline();
-        TimelineHistory history = TimelineHistory.parse(ctx.walSource().timelineHistory(current));
-        for (TimelineHistory.Entry e : history.entries()) {
-            if (lsn.isBefore(e.switchPoint())) {
-                return e.timeline();
+        return Timelines.History.parse(current, ctx.walSource().timelineHistory(current));
+    }
+
+    /**
+     * The timeline being streamed as the current one is not current any more (this server was
+     * promoted, or as a cascading standby it followed a new timeline): it is sent up to its switch
+     * point, then streaming ends with the next timeline (XLogSendPhysical's becameHistoric).
+     */
+    private void becameHistoric(TimelineId tli) {
+        Timelines.History history = currentHistory();
+        Lsn switchPoint = history.switchPoint(tli);
+        if (switchPoint == null || !switchPoint.isValid()) {
+            return; // not known yet: the history file comes with the switch
+        }
+        sendTimeLineValidUpto = switchPoint;
+        sendTimeLineNextTli = history.successor(tli);
+        log.debug("walsender {}: timeline {} became historic at {}", pid, tli, switchPoint);
+    }
+
+    /**
+     * WalSndDone: at shutdown, once everything flushed is sent, waits (at most
+     * wal_sender_timeout, asking for a reply) until the client has written it too, so that a
+     * standby has the primary's shutdown checkpoint before the primary exits; then ends COPY.
+     */
+    private StreamEnd walSndDone() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutOrDefaultMs());
+        boolean asked = false;
+        while (!clientGone && !clientCopyDone && System.nanoTime() < deadline) {
+            Lsn replicated = entry.writeLsn != null && entry.writeLsn.isValid() ? entry.writeLsn : entry.flushLsn;
+            if (replicated != null && !replicated.isBefore(sentPtr)) {
+                break;
+            }
+            if (!asked) {
+                walSndKeepalive(true);
+                asked = true;
+            }
+            streamLock.lock();
+            try {
+                clientEnded.await(10, TimeUnit.MILLISECONDS);
+            } finally {
+                streamLock.unlock();
             }
         }
-        return current;
+        return clientGone ? StreamEnd.CLIENT_GONE : StreamEnd.CLIENT_DONE;
     }
 
     // ---------------------------------------------------------------- streaming
@@ -393,16 +490,17 @@ public final class WalSender implements Runnable {
         WalSource wal = ctx.walSource();
         TimelineId current = wal.timeline();
         TimelineId sendTli = cmd.timeline() == 0 ? current : new TimelineId(cmd.timeline());
-        Lsn validUpto = null;
-        TimelineId nextTli = null;
+        sendTimeLineValidUpto = null;
+        sendTimeLineNextTli = null;
         if (!sendTli.equals(current)) {
-            TimelineHistory history = TimelineHistory.parse(wal.timelineHistory(current));
-            validUpto = history.switchPointOf(sendTli);
-            if (validUpto == null) {
+            Timelines.History history = currentHistory();
+            Lsn validUpto = history.switchPoint(sendTli);
+            if (validUpto == null || !validUpto.isValid()) {
                 throw new PgException(SqlState.INTERNAL_ERROR,
                         "requested timeline " + sendTli + " is not in this server's history");
             }
-            nextTli = history.successorOf(sendTli, current);
+            sendTimeLineValidUpto = validUpto;
+            sendTimeLineNextTli = history.successor(sendTli);
             if (validUpto.isBefore(cmd.startPoint())) {
                 throw new PgException(SqlState.INTERNAL_ERROR, "requested starting point " + cmd.startPoint()
                         + " on timeline " + sendTli + " is not in this server's history")
@@ -420,8 +518,8 @@ public final class WalSender implements Runnable {
         }
         try {
             boolean timelineEnded = false;
-            if (validUpto == null || cmd.startPoint().isBefore(validUpto)) {
-                StreamEnd end = streamWal(sendTli, cmd.startPoint(), validUpto);
+            if (sendTimeLineValidUpto == null || cmd.startPoint().isBefore(sendTimeLineValidUpto)) {
+                StreamEnd end = streamWal(sendTli, cmd.startPoint());
                 if (end == StreamEnd.CLIENT_GONE) {
                     return false;
                 }
@@ -431,9 +529,10 @@ public final class WalSender implements Runnable {
                 }
                 timelineEnded = end == StreamEnd.TIMELINE_END;
             }
-            if (validUpto != null) {
+            if (sendTimeLineValidUpto != null) {
+                // the historic timeline was sent to its end: which timeline follows, and where
                 out.rowDescription(NEXT_TLI_COLUMNS);
-                out.dataRow(Integer.toString(nextTli.value()), validUpto.toString());
+                out.dataRow(Integer.toString(sendTimeLineNextTli.value()), sendTimeLineValidUpto.toString());
                 out.commandComplete("SELECT");
             }
             log.debug("walsender {}: streaming ended (timeline end: {})", pid, timelineEnded);
@@ -452,7 +551,7 @@ public final class WalSender implements Runnable {
     private enum StreamEnd { CLIENT_DONE, TIMELINE_END, CLIENT_GONE, FAILED }
 
     /** CopyBoth mode: WalSndLoop with its reply reader; returns why it ended. */
-    private StreamEnd streamWal(TimelineId tli, Lsn start, Lsn validUpto) throws IOException, InterruptedException {
+    private StreamEnd streamWal(TimelineId tli, Lsn start) throws IOException, InterruptedException {
         out.copyResponse('W');
         out.flush();
         sentPtr = start;
@@ -469,7 +568,7 @@ public final class WalSender implements Runnable {
         lastReplyMillis = ctx.clock().millis();
         Thread reader = Thread.ofVirtual().name("walsender-" + pid + "-replies").start(this::processRepliesLoop);
         try {
-            StreamEnd end = walSndLoop(tli, validUpto);
+            StreamEnd end = walSndLoop(tli);
             if (end == StreamEnd.CLIENT_GONE) {
                 return end;
             }
@@ -528,7 +627,7 @@ public final class WalSender implements Runnable {
     }
 
     /** WalSndLoop: send, ping, time out, wait. */
-    private StreamEnd walSndLoop(TimelineId tli, Lsn validUpto) throws IOException, InterruptedException {
+    private StreamEnd walSndLoop(TimelineId tli) throws IOException, InterruptedException {
         WalSource wal = ctx.walSource();
         byte[] buffer = new byte[StreamingMessages.MAX_SEND_SIZE_BYTES];
         int sinceFlush = 0;
@@ -539,6 +638,10 @@ public final class WalSender implements Runnable {
             if (clientCopyDone) {
                 return StreamEnd.CLIENT_DONE;
             }
+            if (sendTimeLineValidUpto == null && !wal.timeline().equals(tli)) {
+                becameHistoric(tli);
+            }
+            Lsn validUpto = sendTimeLineValidUpto;
             Lsn sendUpto = validUpto != null ? validUpto : wal.flushedLsn();
             if (sentPtr.isBefore(sendUpto)) {
                 if (!xlogSendPhysical(tli, sendUpto, buffer)) {
@@ -562,7 +665,7 @@ public final class WalSender implements Runnable {
             }
             if (shutdownRequested) {
                 setState(WalSndState.STOPPING);
-                return StreamEnd.CLIENT_DONE;
+                return walSndDone();
             }
             if (entry.state == WalSndState.CATCHUP) {
                 setState(WalSndState.STREAMING);

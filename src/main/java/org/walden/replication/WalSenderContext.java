@@ -37,10 +37,19 @@ public record WalSenderContext(WalSource walSource, BackupSource backupSource, R
     /** SHOW for the replication connection: the two settings every libpq client asks for, then the GUCs. */
     String show(String name) {
         return switch (name) {
-            case "data_directory_mode" -> "0700";
+            case "data_directory_mode" -> dataDirectoryMode();
             case "wal_segment_size" -> formatSegmentSize(walSource.walSegmentSizeBytes());
             default -> settings.show(name);
         };
+    }
+
+    /** The server's data_directory_mode (0700, or 0750 with group access); 0700 where the settings lack it. */
+    private String dataDirectoryMode() {
+        try {
+            return settings.show("data_directory_mode");
+        } catch (org.walden.common.PgException e) {
+            return "0700";
+        }
     }
 
     /** wal_segment_size as SHOW prints it: "16MB", "1GB". */

@@ -45,6 +45,8 @@ public final class WalSenderRegistry {
         /** The replication command running or last run, and when it started (pg_stat_activity's query, query_start). */
         volatile String command;
         volatile Instant commandStart;
+        /** Where the standby accepts connections, as its walreceiver reported it (walden.standby_address); or null. */
+        volatile String standbyAddress;
 
         Entry(int pid, String userName, String applicationName, InetSocketAddress client, Instant backendStart) {
             this.pid = pid;
@@ -52,6 +54,10 @@ public final class WalSenderRegistry {
             this.applicationName = applicationName;
             this.client = client;
             this.backendStart = backendStart;
+        }
+
+        public String standbyAddress() {
+            return standbyAddress;
         }
 
         /** pg_stat_replication.backend_xmin: the last hot standby feedback's xmin, null without. */

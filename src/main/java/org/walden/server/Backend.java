@@ -4,6 +4,7 @@ import static org.walden.protocol.PgProtocol.*;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,11 +18,13 @@ import org.walden.protocol.ErrorFields;
 import org.walden.protocol.FieldDescription;
 import org.walden.protocol.FrontendMessages;
 import org.walden.protocol.Message;
+import org.walden.protocol.OversizedMessageException;
 import org.walden.protocol.PgStream;
 import org.walden.server.logging.PgLog;
 import org.walden.server.logging.PgLogContext;
 import org.walden.sql.ColumnDesc;
 import org.walden.sql.CopyIn;
+import org.walden.sql.CopyOut;
 import org.walden.sql.Portal;
 import org.walden.sql.Prepared;
 import org.walden.sql.Session;
@@ -65,12 +68,19 @@ public final class Backend {
     private final Map<String, Portal> portals = new HashMap<>();
     /** The Prepared each portal came from (EmptyQueryResponse for an empty statement). */
     private final Map<String, Prepared> portalStatements = new HashMap<>();
+    /** The statement name each portal was bound from (for log_statement and the duration lines). */
+    private final Map<String, String> portalStatementNames = new HashMap<>();
+    private final StatementLogging statementLogging;
     private final Map<String, String> reportedSent = new LinkedHashMap<>();
     private boolean ignoreTillSync;
+    /** See {@link #setMaxStatementBytes}. */
+    private int maxStatementBytes = MAX_MESSAGE_LENGTH;
     /** The text of the statement the extended-protocol messages are working on, for the log's STATEMENT line. */
     private String currentStatementText;
     /** Set by the postmaster's thread (fast shutdown), read by this backend's loop. */
     private volatile boolean terminateRequested;
+    /** ReadyForQuery was the last message sent: the idle timeouts run until the next message arrives. */
+    private boolean readyForQuerySent;
     /** What pg_stat_activity shows of this backend; replaced whole, read by any thread. */
     private volatile Activity activity = new Activity("idle", null, null, null, null);
     private final java.time.Clock clock;
@@ -91,6 +101,7 @@ public final class Backend {
         this.session = session;
         this.backendPid = backendPid;
         this.reportedSent.putAll(reportedAlreadySent);
+        this.statementLogging = new StatementLogging(session.settings());
     }
 
     public int backendPid() {
@@ -123,6 +134,7 @@ public final class Backend {
                     clock.instant());
         }
         stream.send(BackendMessages.readyForQuery(status));
+        readyForQuerySent = true;
     }
 
     /** Fast shutdown: end the connection with FATAL 57P01 at the next chance. Any thread. */
@@ -143,7 +155,12 @@ public final class Backend {
             }
             Message m;
             try {
-                m = stream.readMessage(Backend::maxLengthFor);
+                m = stream.readMessage(Backend::maxLengthFor, this::acceptedLengthFor);
+            } catch (OversizedMessageException e) {
+                if (!handleError(e, e.type())) {
+                    return;
+                }
+                continue;
             } catch (PgException e) {
                 sendFatal(e);
                 return;
@@ -156,8 +173,45 @@ public final class Backend {
                 if (!handleError(e, m.type())) {
                     return;
                 }
+            } catch (StackOverflowError e) {
+                if (!handleError(stackDepthExceeded(), m.type())) {
+                    return;
+                }
+            } catch (OutOfMemoryError e) {
+                // this session gives its memory back by ending; the others go on
+                sendFatal(new PgException(PgException.Severity.FATAL, SqlState.OUT_OF_MEMORY, "out of memory",
+                        "Failed while processing a message of type " + typeName(m.type()) + ".", null, null));
+                return;
             }
         }
+    }
+
+    /**
+     * The largest statement (Query, Parse) this backend takes: a longer one is read, dropped and
+     * refused with ERROR 54000 "program limit exceeded", so its text never fills the heap.
+     */
+    public void setMaxStatementBytes(long bytes) {
+        this.maxStatementBytes = (int) Math.min(MAX_MESSAGE_LENGTH, bytes);
+    }
+
+    private int acceptedLengthFor(int type) {
+        return type == F_QUERY || type == F_PARSE ? maxStatementBytes : maxLengthFor(type);
+    }
+
+    /**
+     * 54001, as check_stack_depth reports it: a statement nested deeper than the backend's stack
+     * (a 100,000-term expression) fails alone; the session goes on.
+     */
+    private PgException stackDepthExceeded() {
+        String current;
+        try {
+            current = session.settings().show("max_stack_depth");
+        } catch (RuntimeException e) {
+            current = "2MB";
+        }
+        return new PgException(PgException.Severity.ERROR, SqlState.STATEMENT_TOO_COMPLEX, "stack depth limit exceeded",
+                null, "Increase the configuration parameter \"max_stack_depth\" (currently " + current + "), after "
+                        + "ensuring the platform's stack depth limit is adequate.", null);
     }
 
     /** PostgreSQL's SocketBackend limits: big messages only where statements and data travel. */
@@ -168,31 +222,68 @@ public final class Backend {
         };
     }
 
-    /** Flushes, then waits for the next message; false if the backend must exit (termination sent). */
+    /**
+     * Waits for the next message; false if the backend must exit (termination sent). Replies are
+     * flushed only before waiting: while the client's next messages are already here (a pipeline
+     * of Bind / Execute / Sync in one packet), they are answered into one buffer and go out in
+     * one write at the end, as PostgreSQL's replies go out at ReadyForQuery, so the client reads
+     * each batch's answer once. After ReadyForQuery, idle_in_transaction_session_timeout (in a
+     * transaction block) or idle_session_timeout (outside one) ends the connection with
+     * PostgreSQL's FATAL.
+     */
     private boolean awaitCommand() throws IOException {
-        stream.flush();
+        long idleStart = System.nanoTime();
+        PgException idleEnd = readyForQuerySent ? idleTimeoutError() : null;
+        long idleLimitMs = idleEnd == null ? 0 : idleTimeoutMs(session.transactionStatus());
         while (true) {
             if (terminateRequested) {
                 sendFatal(adminShutdown());
                 return false;
             }
-            if (stream.awaitReadable(IDLE_POLL_MS)) {
+            if (stream.hasBufferedInput()) {
+                readyForQuerySent = false;
+                return true;
+            }
+            stream.flush();
+            long waitMs = IDLE_POLL_MS;
+            if (idleEnd != null) {
+                long leftMs = idleLimitMs - (System.nanoTime() - idleStart) / 1_000_000;
+                if (leftMs <= 0) {
+                    sendFatal(idleEnd);
+                    return false;
+                }
+                waitMs = Math.min(waitMs, leftMs);
+            }
+            if (stream.awaitReadable(waitMs)) {
+                readyForQuerySent = false;
                 return true;
             }
         }
     }
 
-    private static PgException adminShutdown() {
-        return PgException.fatal(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command");
+    /** The FATAL an idle timeout ends this connection with, or null when the applicable timeout is off. */
+    private PgException idleTimeoutError() {
+        char status = session.transactionStatus();
+        if (idleTimeoutMs(status) <= 0) {
+            return null;
+        }
+        return status == TX_IDLE
+                ? PgException.fatal(SqlState.IDLE_SESSION_TIMEOUT, "terminating connection due to idle-session timeout")
+                : PgException.fatal(SqlState.IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+                        "terminating connection due to idle-in-transaction timeout");
     }
 
-    /** log_statement = 'all' (the 'ddl' and 'mod' levels need statement kinds the protocol layer does not know). */
-    private boolean logStatementAll() {
+    private long idleTimeoutMs(char status) {
         try {
-            return "all".equals(session.settings().show("log_statement"));
-        } catch (PgException e) {
-            return false;
+            return session.settings().getInt(status == TX_IDLE ? "idle_session_timeout"
+                    : "idle_in_transaction_session_timeout");
+        } catch (RuntimeException e) {
+            return 0; // a session without these settings (tests' fakes)
         }
+    }
+
+    private static PgException adminShutdown() {
+        return PgException.fatal(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command");
     }
 
     /** Dispatches one message; false when the connection ends (Terminate). */
@@ -270,10 +361,9 @@ public final class Backend {
 
     /** PostgreSQL's exec_simple_query: every statement in turn; an error stops the rest. */
     private void execSimpleQuery(String sql) throws IOException {
+        long startNanos = System.nanoTime();
         reportActive(sql);
-        if (logStatementAll()) {
-            log.info("statement: {}", sql);
-        }
+        boolean wasLogged = statementLogging.logStatement("statement: " + sql);
         ignoreTillSync = false;
         statements.remove("");
         portals.remove("");
@@ -293,11 +383,16 @@ public final class Backend {
             }
             PgLog.report(e, sql); // log_min_error_statement = error: the ERROR and its STATEMENT
             stream.send(BackendMessages.errorResponse(e));
+        } catch (StackOverflowError e) {
+            PgException deep = stackDepthExceeded();
+            PgLog.report(deep, sql);
+            stream.send(BackendMessages.errorResponse(deep));
         } catch (RuntimeException e) {
             log.error("backend {}: internal error in query", backendPid, e);
             stream.send(BackendMessages.errorResponse(new PgException(SqlState.INTERNAL_ERROR, e.toString())));
         }
         syncSession();
+        statementLogging.logDuration(startNanos, wasLogged, "statement: " + sql);
         reportParameterChanges();
         sendReadyForQuery();
         ignoreTillSync = false;
@@ -308,6 +403,11 @@ public final class Backend {
         CopyIn copy = portal.copyIn();
         if (copy != null) {
             stream.send(BackendMessages.commandComplete(runCopyIn(copy)));
+            return;
+        }
+        CopyOut copyOut = portal.copyOut();
+        if (copyOut != null) {
+            stream.send(BackendMessages.commandComplete(runCopyOut(copyOut)));
             return;
         }
         List<ColumnDesc> columns = portal.columns();
@@ -375,7 +475,10 @@ public final class Backend {
      * dropped by the main loop, as PostgreSQL drops it.
      */
     private String runCopyIn(CopyIn copy) throws IOException {
-        stream.sendAndFlush(BackendMessages.copyInResponse(0, new short[copy.columnCount()]));
+        short format = (short) (copy.binary() ? 1 : 0);
+        short[] formats = new short[copy.columnCount()];
+        Arrays.fill(formats, format);
+        stream.sendAndFlush(BackendMessages.copyInResponse(format, formats));
         while (true) {
             awaitCopyMessage();
             Message m = stream.readMessage(Backend::maxLengthFor);
@@ -396,6 +499,29 @@ public final class Backend {
         }
     }
 
+    /**
+     * COPY ... TO STDOUT (PostgreSQL's CopyTo with COPY_FRONTEND): CopyOutResponse, one CopyData
+     * per row as the query produces it (the stream flushes when its buffer fills, so a long copy
+     * holds one buffer), CopyDone; returns the tag. After an error the client gets ErrorResponse
+     * without CopyDone, as from PostgreSQL.
+     */
+    private String runCopyOut(CopyOut copy) throws IOException {
+        short format = (short) (copy.binary() ? 1 : 0);
+        short[] formats = new short[copy.columnCount()];
+        Arrays.fill(formats, format);
+        stream.send(BackendMessages.copyOutResponse(format, formats));
+        String tag = copy.run(data -> {
+            try {
+                stream.send(BackendMessages.copyData(data));
+            } catch (IOException e) {
+                throw new PgException(SqlState.CONNECTION_FAILURE, "could not send data to client: " + e.getMessage(),
+                        e);
+            }
+        });
+        stream.send(BackendMessages.copyDone());
+        return tag;
+    }
+
     private void awaitCopyMessage() throws IOException {
         while (!stream.awaitReadable(IDLE_POLL_MS)) {
             if (terminateRequested) {
@@ -407,6 +533,7 @@ public final class Backend {
     // ------------------------------------------------------------------ extended query
 
     private void execParse(FrontendMessages.Parse p) throws IOException {
+        long startNanos = System.nanoTime();
         currentStatementText = p.query();
         String name = p.statementName();
         if (!name.isEmpty() && statements.containsKey(name)) {
@@ -418,6 +545,8 @@ public final class Backend {
         }
         statements.put(name, session.prepare(p.query(), p.paramTypeOids()));
         stream.send(BackendMessages.parseComplete());
+        statementLogging.logDuration(startNanos, false, "parse " + (name.isEmpty() ? "<unnamed>" : name) + ": "
+                + p.query());
     }
 
     private Prepared statement(String name) {
@@ -431,6 +560,7 @@ public final class Backend {
     }
 
     private void execBind(FrontendMessages.Bind b) throws IOException {
+        long startNanos = System.nanoTime();
         Prepared p = statement(b.statementName());
         currentStatementText = p.sql();
         int formats = b.paramFormats().length;
@@ -451,7 +581,10 @@ public final class Backend {
         Portal portal = session.bind(p, b.params(), b.paramFormats(), b.resultFormats());
         portals.put(portalName, portal);
         portalStatements.put(portalName, p);
+        portalStatementNames.put(portalName, b.statementName());
         stream.send(BackendMessages.bindComplete());
+        statementLogging.logDuration(startNanos, false, "bind "
+                + StatementLogging.statementAndPortal(b.statementName(), portalName) + ": " + p.sql());
     }
 
     private Portal portal(String name) {
@@ -477,26 +610,34 @@ public final class Backend {
     }
 
     private void execExecute(FrontendMessages.Execute e) throws IOException {
+        long startNanos = System.nanoTime();
         Portal portal = portal(e.portalName());
         Prepared p = portalStatements.get(e.portalName());
+        String described = p == null ? null : "execute " + StatementLogging.statementAndPortal(
+                portalStatementNames.getOrDefault(e.portalName(), ""), e.portalName()) + ": " + p.sql();
+        boolean wasLogged = false;
         if (p != null) {
             reportActive(p.sql());
-        }
-        if (p != null && logStatementAll()) {
-            log.info("execute {}: {}", e.portalName().isEmpty() ? "<unnamed>" : e.portalName(), p.sql());
+            wasLogged = statementLogging.logStatement(described);
         }
         if (p != null && p.isEmpty()) {
             stream.send(BackendMessages.emptyQueryResponse());
             return;
         }
         CopyIn copy = portal.copyIn();
+        CopyOut copyOut = copy == null ? portal.copyOut() : null;
         if (copy != null) {
             stream.send(BackendMessages.commandComplete(runCopyIn(copy)));
-            return;
+        } else if (copyOut != null) {
+            stream.send(BackendMessages.commandComplete(runCopyOut(copyOut)));
+        } else {
+            Portal.Completion done = portal.execute(Math.max(0, e.maxRows()), this::sendDataRow);
+            stream.send(done.suspended() ? BackendMessages.portalSuspended()
+                    : BackendMessages.commandComplete(done.commandTag()));
         }
-        Portal.Completion done = portal.execute(Math.max(0, e.maxRows()), this::sendDataRow);
-        stream.send(done.suspended() ? BackendMessages.portalSuspended()
-                : BackendMessages.commandComplete(done.commandTag()));
+        if (described != null) {
+            statementLogging.logDuration(startNanos, wasLogged, described);
+        }
     }
 
     private void execClose(FrontendMessages.Target t) throws IOException {
@@ -505,6 +646,7 @@ public final class Backend {
         } else if (t.kind() == TARGET_PORTAL) {
             portals.remove(t.name());
             portalStatements.remove(t.name());
+            portalStatementNames.remove(t.name());
         } else {
             throw new PgException(SqlState.PROTOCOL_VIOLATION, "invalid CLOSE message subtype " + (int) t.kind());
         }
@@ -518,6 +660,7 @@ public final class Backend {
         if (session.transactionStatus() == TX_IDLE) {
             portals.clear();
             portalStatements.clear();
+            portalStatementNames.clear();
         }
         reportParameterChanges();
         sendReadyForQuery();

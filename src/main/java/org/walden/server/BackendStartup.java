@@ -32,17 +32,25 @@ import org.walden.sql.SqlEngine;
 /**
  * Everything between accept() and the first ReadyForQuery, on the connection's own virtual
  * thread (PostgreSQL's BackendStartup → BackendInitialize → ProcessStartupPacket →
- * ClientAuthentication → InitPostgres): the startup packet (SSLRequest and GSSENCRequest
- * answered 'N', CancelRequest passed to the postmaster), the connection limit, pg_hba.conf,
- * the password exchange, the role and database checks, the session's settings, then
+ * ClientAuthentication → InitPostgres): the startup packet (SSLRequest answered 'S' and the TLS
+ * handshake when ssl is on, else 'N'; GSSENCRequest 'N'; CancelRequest passed to the
+ * postmaster), the connection limit, pg_hba.conf, the client certificate and the method (cert,
+ * peer, the password exchange), all within authentication_timeout, the role and database
+ * checks, the session's settings, then
  * ParameterStatus and BackendKeyData, and the hand-over to a {@link Backend} or the
  * {@link ReplicationHandler}. Any FATAL is sent to the client before the socket closes.
  */
 final class BackendStartup implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(BackendStartup.class);
-    /** PostgreSQL's authentication_timeout default: the whole startup must finish within it. */
+    /** PostgreSQL's authentication_timeout default, where the settings lack it. */
     static final long AUTHENTICATION_TIMEOUT_MS = 60_000;
+    /** How much longer than authentication_timeout a stalled start-up read may wait (the timer acts first). */
+    private static final long AUTHENTICATION_TIMER_MARGIN_MS = 5_000;
+    /** Set once the startup packet is read: a timeout after it is logged (before it, silent). */
+    private volatile boolean startupPacketRead;
+    /** Set once the session is ready: the authentication timer then does nothing. */
+    private volatile boolean startupDone;
     /**
      * A backend's limit for a stalled write (a client that stops reading a large result) or a
      * message cut off midway; idle time between messages is not limited.
@@ -129,14 +137,52 @@ final class BackendStartup implements Runnable {
         if (setting("log_connections")) {
             log.info("connection received: {}", hostAndPort());
         }
-        stream.setIoTimeoutMs(AUTHENTICATION_TIMEOUT_MS);
-        if (!stream.awaitReadable(AUTHENTICATION_TIMEOUT_MS)) {
-            return; // PostgreSQL: a connection that sends nothing is closed silently
+        long timeoutMs = authenticationTimeoutMs();
+        // the timer below ends a slow start-up; a stalled read must not end it first and silently
+        stream.setIoTimeoutMs(timeoutMs + AUTHENTICATION_TIMER_MARGIN_MS);
+        java.util.concurrent.Future<?> timer = postmaster.schedule(this::authenticationTimedOut, timeoutMs);
+        try {
+            if (!stream.awaitReadable(timeoutMs)) {
+                return; // PostgreSQL: a connection that sends nothing is closed silently
+            }
+            StartupPacket.StartupMessage startup = readStartupMessage();
+            if (startup == null) {
+                return;
+            }
+            startupPacketRead = true;
+            authenticateAndStart(startup, timer);
+        } finally {
+            timer.cancel(false);
         }
-        StartupPacket.StartupMessage startup = readStartupMessage();
-        if (startup == null) {
+    }
+
+    /** authentication_timeout from the settings (1 s to 600 s; 60 s by default). */
+    private long authenticationTimeoutMs() {
+        try {
+            return postmaster.settings().getMillis("authentication_timeout");
+        } catch (PgException e) {
+            return AUTHENTICATION_TIMEOUT_MS;
+        }
+    }
+
+    /**
+     * authentication_timeout passed before the session was ready: PostgreSQL's
+     * StartupPacketTimeoutHandler (before the startup packet: the connection just closes) and
+     * "canceling authentication due to timeout" (after it: logged, not sent to the client).
+     */
+    private void authenticationTimedOut() {
+        if (startupDone) {
             return;
         }
+        if (startupPacketRead) {
+            PgLog.at(org.walden.server.logging.PgLevel.FATAL).message("canceling authentication due to timeout")
+                    .sqlState(SqlState.QUERY_CANCELED.code()).log();
+        }
+        stream.close();
+    }
+
+    private void authenticateAndStart(StartupPacket.StartupMessage startup,
+                                      java.util.concurrent.Future<?> timer) throws IOException {
         Map<String, String> params = negotiateProtocol(startup);
         String user = params.get("user");
         if (user == null || user.isEmpty()) {
@@ -154,7 +200,8 @@ final class BackendStartup implements Runnable {
         InetSocketAddress client = stream.remoteAddress() instanceof InetSocketAddress isa ? isa : null;
         bindLogContext(user, params.getOrDefault("application_name", ""), client, replication);
         HbaFile.Request request = new HbaFile.Request(client == null ? null : client.getAddress(), database, user,
-                replication);
+                replication, stream.tlsSession() != null);
+        child.ssl = SslStatus.of(stream.tlsSession());
         SqlEngine engine = postmaster.engine();
         Optional<SqlEngine.Role> role = engine.findRole(user);
         clientAuthentication(request, role);
@@ -175,6 +222,8 @@ final class BackendStartup implements Runnable {
         SessionSettings settings = postmaster.settings().newSession();
         settings.setSessionAuthorization(user, r.superuser());
         applyStartupOptions(settings, params);
+        startupDone = true;
+        timer.cancel(false);
         if (replication == HbaFile.Replication.NONE) {
             stream.setIoTimeoutMs(BACKEND_IO_TIMEOUT_MS);
             startBackend(engine, user, database, settings);
@@ -187,21 +236,84 @@ final class BackendStartup implements Runnable {
     /**
      * PostgreSQL's ClientAuthentication: the pg_hba.conf rule decides the method, the exchange
      * runs; a failed password is logged with the matching rule (only the log sees the DETAIL).
+     * clientcert=verify-ca|verify-full and the cert method need the client's certificate (the
+     * TLS handshake has verified it against ssl_ca_file); cert and verify-full compare its CN
+     * with the user through the line's pg_ident.conf map; peer does so with the Unix socket
+     * peer's operating-system user.
      */
     private void clientAuthentication(HbaFile.Request request, Optional<SqlEngine.Role> role) throws IOException {
-        HbaFile hba = postmaster.hba();
-        AuthMethod method = hba.authMethodFor(request);
+        HbaFile.Line line = postmaster.hba().matchOrRefuse(request);
+        String user = request.user();
+        if (line.clientCert() != HbaFile.ClientCert.OFF) {
+            ServerTls tls = postmaster.tls();
+            if (tls == null || !tls.requestsClientCertificate()) {
+                throw PgException.fatal(SqlState.CONFIG_FILE_ERROR,
+                        "client certificates can only be checked if a root certificate store is available");
+            }
+            if (child.ssl == null || child.ssl.clientCn() == null) {
+                throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                        "connection requires a valid client certificate");
+            }
+        }
+        switch (line.method()) {
+            case CERT -> {
+                if (!certificateNamesUser(line, user)) {
+                    throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                            "certificate authentication failed for user \"" + user + "\"");
+                }
+                stream.sendAndFlush(BackendMessages.authenticationOk());
+                return;
+            }
+            case PEER -> {
+                String peer = stream.peerUserName();
+                if (peer == null) {
+                    throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                            "could not get peer credentials: Operation not supported");
+                }
+                if (!postmaster.ident().permits(line.map(), user, peer)) {
+                    throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                            "Peer authentication failed for user \"" + user + "\"");
+                }
+                stream.sendAndFlush(BackendMessages.authenticationOk());
+                return;
+            }
+            default -> runPasswordMethod(line, request, role);
+        }
+    }
+
+    /** The password methods, then clientcert=verify-full's CN check. */
+    private void runPasswordMethod(HbaFile.Line line, HbaFile.Request request, Optional<SqlEngine.Role> role)
+            throws IOException {
         try {
-            new ServerAuthentication(stream, postmaster.random(), postmaster.mockAuthNonce())
-                    .authenticate(method, request.user(), role.map(SqlEngine.Role::passwordVerifier).orElse(null));
+            ServerAuthentication auth = new ServerAuthentication(stream, postmaster.random(), postmaster.mockAuthNonce());
+            auth.authenticate(line.method(), request.user(), role.map(SqlEngine.Role::passwordVerifier).orElse(null),
+                    line.clientCert() == HbaFile.ClientCert.VERIFY_FULL
+                            ? () -> checkVerifyFull(line, request.user()) : () -> { });
         } catch (PgException e) {
-            HbaFile.Line line = hba.match(request);
-            if (e.sqlState() == SqlState.INVALID_PASSWORD && line != null) {
+            if (e.sqlState() == SqlState.INVALID_PASSWORD) {
                 fatalLogDetail = "Connection matched pg_hba.conf line " + line.lineNumber() + ": \""
                         + line.rawLine() + "\"";
             }
             throw e;
         }
+    }
+
+    private void checkVerifyFull(HbaFile.Line line, String user) {
+        if (!certificateNamesUser(line, user)) {
+            throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,
+                    "certificate validation (clientcert=verify-full) failed for user \"" + user + "\": CN mismatch");
+        }
+    }
+
+    /** CheckCertAuth: the client certificate's CN, mapped by the line's map, is the user. */
+    private boolean certificateNamesUser(HbaFile.Line line, String user) {
+        String cn = child.ssl == null ? null : child.ssl.clientCn();
+        if (cn == null || cn.isEmpty()) {
+            PgLog.log("certificate authentication failed for user \"%s\": client certificate contains no user name",
+                    user);
+            return false;
+        }
+        return postmaster.ident().permits(line.map(), user, cn);
     }
 
     /**
@@ -255,12 +367,16 @@ final class BackendStartup implements Runnable {
         return params;
     }
 
-    /** Reads packets until a StartupMessage; null after a CancelRequest (handled). */
+    /** Reads packets until a StartupMessage; null after a CancelRequest (handled) or a failed TLS handshake. */
     private StartupPacket.StartupMessage readStartupMessage() throws IOException {
         for (int requests = 0; ; requests++) {
             StartupPacket p = stream.readStartupPacket();
             switch (p) {
-                case StartupPacket.SslRequest s -> refuseEncryption(requests);
+                case StartupPacket.SslRequest s -> {
+                    if (!negotiateTls(requests)) {
+                        return null;
+                    }
+                }
                 case StartupPacket.GssEncRequest g -> refuseEncryption(requests);
                 case StartupPacket.CancelRequest c -> {
                     postmaster.processCancelRequest(c.backendPid(), c.secretKey());
@@ -271,6 +387,37 @@ final class BackendStartup implements Runnable {
                 }
             }
         }
+    }
+
+    /**
+     * SSLRequest: 'N' when ssl is off, on a Unix socket or on a connection already encrypted;
+     * else 'S' and the TLS handshake. A client that sent more bytes before reading the answer
+     * is refused (PostgreSQL's CVE-2021-23214 check). False after a failed handshake, which is
+     * logged as PostgreSQL logs it ("could not accept SSL connection: ...").
+     */
+    private boolean negotiateTls(int requestsSoFar) throws IOException {
+        ServerTls tls = postmaster.tls();
+        if (tls == null || stream.isUnixSocket() || stream.tlsSession() != null) {
+            refuseEncryption(requestsSoFar);
+            return true;
+        }
+        if (requestsSoFar >= MAX_ENCRYPTION_REQUESTS) {
+            throw PgException.fatal(SqlState.PROTOCOL_VIOLATION, "incomplete startup packet");
+        }
+        stream.sendAndFlush(new byte[] {PgProtocol.ENCRYPTION_ACCEPTED});
+        if (stream.hasBufferedInput()) {
+            throw new PgException(PgException.Severity.FATAL, SqlState.PROTOCOL_VIOLATION,
+                    "received unencrypted data after SSL request", "This could be either a client-software bug or"
+                    + " evidence of an attempted man-in-the-middle attack.", null, null);
+        }
+        try {
+            stream.startTls(tls.newEngine());
+        } catch (javax.net.ssl.SSLException | EOFException e) {
+            PgLog.log("could not accept SSL connection: %s", e instanceof EOFException ? "EOF detected"
+                    : String.valueOf(e.getMessage()));
+            return false;
+        }
+        return true;
     }
 
     private void refuseEncryption(int requestsSoFar) throws IOException {
@@ -412,11 +559,19 @@ final class BackendStartup implements Runnable {
         child.session = session;
         Map<String, String> reported = sendSessionStart(settings);
         Backend backend = new Backend(stream, session, child.pid, reported, postmaster.clock());
+        backend.setMaxStatementBytes(postmaster.maxStatementBytes());
         child.backend = backend;
+        // as PostgreSQL's process title "postgres: USER DATABASE HOST(PORT)", for ps -T and jcmd
+        Thread.currentThread().setName("postgres " + user + " " + database + " " + hostAndPort(child.client));
         if (postmaster.isFastShutdownRequested()) {
             backend.terminate();
         }
         backend.run();
+    }
+
+    /** PostgreSQL's remote_host(remote_port) in process titles; "[local]" for a Unix socket. */
+    static String hostAndPort(InetSocketAddress client) {
+        return client == null ? "[local]" : client.getAddress().getHostAddress() + "(" + client.getPort() + ")";
     }
 
     private void startWalSender(Map<String, String> params, InetSocketAddress client,

@@ -24,6 +24,8 @@ final class ChildProcess {
     volatile String databaseName;
     volatile String applicationName;
     volatile java.net.InetSocketAddress client;
+    /** The connection's TLS (pg_stat_ssl), null in plaintext; set before authentication. */
+    volatile SslStatus ssl;
     volatile Session session;
     volatile Backend backend;
     volatile ReplicationSession walSender;

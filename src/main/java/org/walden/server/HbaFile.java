@@ -29,11 +29,14 @@ import org.walden.protocol.AuthMethod;
  * DATABASE: {@code all}, {@code sameuser}, {@code samerole} (taken as sameuser: no role
  * membership yet), {@code replication}, or names. USER: {@code all} or names. ADDRESS: CIDR
  * (IPv4 or IPv6), IP + mask, {@code all}, {@code samehost}, {@code samenet}, or a host name
- * (matched by forward lookup). METHOD: trust, reject, password, md5, scram-sha-256; any other
- * is an error at load naming the line. The first matching rule wins. A physical replication
- * connection matches only {@code replication} (not {@code all}); a logical one
- * (replication=database) matches by its database name. Without TLS and GSS encryption,
- * hostssl and hostgssenc rules never match. Immutable once loaded.
+ * (matched by forward lookup). METHOD: trust, reject, password, md5, scram-sha-256, cert
+ * (hostssl only), peer (local only); ident, gss, sspi, pam, ldap, radius and bsd are refused
+ * as "not supported by this build"; any other is an error at load naming the line. Options:
+ * {@code clientcert=verify-ca|verify-full} (hostssl only) and {@code map=NAME} (cert, peer:
+ * a pg_ident.conf map). The first matching rule wins. A physical replication connection
+ * matches only {@code replication} (not {@code all}); a logical one (replication=database)
+ * matches by its database name. hostssl matches TLS connections, hostnossl the others; without
+ * GSS encryption hostgssenc rules never match. Immutable once loaded.
  */
 public final class HbaFile {
 
@@ -41,17 +44,30 @@ public final class HbaFile {
     public enum Replication { NONE, PHYSICAL, LOGICAL }
 
     /** What a connection looks like to the rules; {@code clientAddress} null for a Unix socket. */
-    public record Request(InetAddress clientAddress, String database, String user, Replication replication) {
+    public record Request(InetAddress clientAddress, String database, String user, Replication replication,
+                          boolean ssl) {
+        public Request(InetAddress clientAddress, String database, String user, Replication replication) {
+            this(clientAddress, database, user, replication, false);
+        }
+
         public boolean isLocal() {
             return clientAddress == null;
         }
+
+        /** PostgreSQL's words for the connection's encryption in "no pg_hba.conf entry" messages. */
+        String encryptionState() {
+            return ssl ? "SSL encryption" : "no encryption";
+        }
     }
+
+    /** pg_hba.conf's clientcert option. */
+    public enum ClientCert { OFF, VERIFY_CA, VERIFY_FULL }
 
     enum ConnType { LOCAL, HOST, HOSTSSL, HOSTNOSSL, HOSTGSSENC, HOSTNOGSSENC }
 
-    /** One parsed rule; {@code lineNumber} is 1-based. */
+    /** One parsed rule; {@code lineNumber} is 1-based; {@code map} a pg_ident.conf map name or null. */
     record Line(int lineNumber, ConnType connType, List<Token> databases, List<Token> users, AddressMatch address,
-                AuthMethod method, String rawLine) {
+                AuthMethod method, String rawLine, ClientCert clientCert, String map) {
     }
 
     record Token(String text, boolean quoted) {
@@ -137,20 +153,62 @@ public final class HbaFile {
         }
         String methodName = single(fields, pos++, "end-of-line before authentication method", lineNumber, path);
         AuthMethod method = AuthMethod.fromHbaName(methodName);
+        if (method == null && AuthMethod.NOT_BUILT.contains(methodName)) {
+            throw error("invalid authentication method \"" + methodName + "\": not supported by this build",
+                    lineNumber, path);
+        }
         if (method == null) {
             throw error("invalid authentication method \"" + methodName + "\"", lineNumber, path);
         }
+        if (method == AuthMethod.PEER && type != ConnType.LOCAL) {
+            throw error("peer authentication is only supported on local sockets", lineNumber, path);
+        }
+        if (method == AuthMethod.CERT && type != ConnType.HOSTSSL) {
+            throw error("cert authentication is only supported on hostssl connections", lineNumber, path);
+        }
+        ClientCert clientCert = method == AuthMethod.CERT ? ClientCert.VERIFY_FULL : ClientCert.OFF;
+        String map = null;
         for (; pos < fields.size(); pos++) {
             String option = fields.get(pos).get(0).text();
-            if (!option.contains("=")) {
+            int eq = option.indexOf('=');
+            if (eq < 0) {
                 throw error("authentication option not in name=value format: " + option, lineNumber, path);
             }
-            throw error("unrecognized authentication option name: \"" + option.substring(0, option.indexOf('='))
-                    + "\"", lineNumber, path);
+            String name = option.substring(0, eq);
+            String value = option.substring(eq + 1);
+            switch (name) {
+                case "clientcert" -> clientCert = parseClientCert(value, type, method, lineNumber, path);
+                case "map" -> {
+                    if (method != AuthMethod.CERT && method != AuthMethod.PEER) {
+                        throw error("authentication option \"map\" is only valid for authentication methods "
+                                + "ident, peer, gssapi, sspi, and cert", lineNumber, path);
+                    }
+                    map = value;
+                }
+                default -> throw error("unrecognized authentication option name: \"" + name + "\"", lineNumber, path);
+            }
         }
         checkNames(databases, lineNumber, path);
         checkNames(users, lineNumber, path);
-        return new Line(lineNumber, type, databases, users, address, method, rawLine);
+        return new Line(lineNumber, type, databases, users, address, method, rawLine, clientCert, map);
+    }
+
+    private static ClientCert parseClientCert(String value, ConnType type, AuthMethod method, int lineNumber,
+                                              Path path) {
+        if (type != ConnType.HOSTSSL) {
+            throw error("clientcert can only be configured for \"hostssl\" rows", lineNumber, path);
+        }
+        return switch (value) {
+            case "verify-full" -> ClientCert.VERIFY_FULL;
+            case "verify-ca" -> {
+                if (method == AuthMethod.CERT) {
+                    throw error("clientcert only accepts \"verify-full\" when using \"cert\" authentication",
+                            lineNumber, path);
+                }
+                yield ClientCert.VERIFY_CA;
+            }
+            default -> throw error("invalid value for clientcert: \"" + value + "\"", lineNumber, path);
+        };
     }
 
     private static void checkNames(List<Token> tokens, int lineNumber, Path path) {
@@ -286,8 +344,8 @@ public final class HbaFile {
         return null;
     }
 
-    /** The method the first matching rule names; FATAL 28000 in PostgreSQL's words if none matches or it rejects. */
-    public AuthMethod authMethodFor(Request r) {
+    /** The first matching rule; FATAL 28000 in PostgreSQL's words if none matches or it rejects. */
+    public Line matchOrRefuse(Request r) {
         Line line = match(r);
         if (line == null) {
             throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, noEntryMessage(r));
@@ -295,34 +353,41 @@ public final class HbaFile {
         if (line.method() == AuthMethod.REJECT) {
             throw PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, rejectMessage(r));
         }
-        return line.method();
+        return line;
+    }
+
+    /** The method the first matching rule names; FATAL 28000 in PostgreSQL's words if none matches or it rejects. */
+    public AuthMethod authMethodFor(Request r) {
+        return matchOrRefuse(r).method();
     }
 
     static String noEntryMessage(Request r) {
         String host = r.isLocal() ? "[local]" : r.clientAddress().getHostAddress();
         if (r.replication() == Replication.PHYSICAL) {
             return "no pg_hba.conf entry for replication connection from host \"" + host + "\", user \"" + r.user()
-                    + "\", no encryption";
+                    + "\", " + r.encryptionState();
         }
         return "no pg_hba.conf entry for host \"" + host + "\", user \"" + r.user() + "\", database \"" + r.database()
-                + "\", no encryption";
+                + "\", " + r.encryptionState();
     }
 
     static String rejectMessage(Request r) {
         String host = r.isLocal() ? "[local]" : r.clientAddress().getHostAddress();
         if (r.replication() == Replication.PHYSICAL) {
             return "pg_hba.conf rejects replication connection for host \"" + host + "\", user \"" + r.user()
-                    + "\", no encryption";
+                    + "\", " + r.encryptionState();
         }
         return "pg_hba.conf rejects connection for host \"" + host + "\", user \"" + r.user() + "\", database \""
-                + r.database() + "\", no encryption";
+                + r.database() + "\", " + r.encryptionState();
     }
 
     private static boolean connTypeMatches(ConnType t, Request r) {
         return switch (t) {
             case LOCAL -> r.isLocal();
-            case HOST, HOSTNOSSL, HOSTNOGSSENC -> !r.isLocal();
-            case HOSTSSL, HOSTGSSENC -> false; // no TLS, no GSS encryption
+            case HOST, HOSTNOGSSENC -> !r.isLocal();
+            case HOSTSSL -> !r.isLocal() && r.ssl();
+            case HOSTNOSSL -> !r.isLocal() && !r.ssl();
+            case HOSTGSSENC -> false; // no GSS encryption
         };
     }
 

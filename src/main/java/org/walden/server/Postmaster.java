@@ -29,6 +29,7 @@ import org.walden.common.SqlState;
 import org.walden.common.guc.ServerSettings;
 import org.walden.protocol.BackendMessages;
 import org.walden.protocol.ErrorFields;
+import org.walden.protocol.MessageBudget;
 import org.walden.protocol.PgStream;
 import org.walden.server.config.PostmasterPidFile;
 import org.walden.server.logging.PgLevel;
@@ -68,7 +69,8 @@ import org.walden.sql.SqlEngine;
  * checkpoint, registered by the integrator), walsenders are asked to send what is flushed
  * and stop, the sockets close, and the socket, lock and pid files are removed. Immediate:
  * every connection is closed at once and no shutdown task runs (crash recovery follows).
- * SIGHUP reloads the configuration and pg_hba.conf (kept as it was if the new one fails).
+ * SIGHUP reloads the configuration, pg_hba.conf and the TLS keys and certificates (each kept as it
+ * was if the new one fails).
  */
 public final class Postmaster {
 
@@ -115,6 +117,16 @@ public final class Postmaster {
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private final List<Path> socketFiles = new ArrayList<>();
     private volatile HbaFile hba;
+    /** Timers of the connections' start-up (authentication_timeout); one virtual thread. */
+    private final java.util.concurrent.ScheduledExecutorService timers =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofVirtual().name("postmaster-timers").factory());
+    /** What all connections' incoming messages may hold at once (see {@link MessageBudget}). */
+    private final MessageBudget messageBudget = MessageBudget.quarterOfHeap();
+    /** pg_ident.conf's maps, loaded and reloaded with pg_hba.conf. */
+    private volatile IdentFile ident = IdentFile.EMPTY;
+    /** TLS as ssl_* say (null with ssl = off); replaced whole on reload, read by connection threads. */
+    private volatile ServerTls tls;
     private int port;
     private long startTimeEpochSeconds;
     private Thread shutdownThread;
@@ -156,6 +168,8 @@ public final class Postmaster {
         }
         try {
             hba = loadHbaAtStart();
+            ident = IdentFile.load(ServerConfig.identFile(settings, dataDir));
+            tls = ServerTls.load(settings, dataDir, true);
             openTcpListeners(listenAddresses);
             openUnixListeners(socketDirs);
             if (listeners.isEmpty()) {
@@ -284,7 +298,12 @@ public final class Postmaster {
                 log.warn("could not create Unix-domain socket in directory \"{}\": {}", dir, e.getMessage());
                 continue;
             }
-            socket.toFile().setWritable(true, false);
+            if (!ServerConfig.setSocketAccess(settings, socket)) {
+                ch.close();
+                Files.deleteIfExists(socket);
+                PostmasterPidFile.removeLockFile(lockFile);
+                continue;
+            }
             socketFiles.add(socket);
             socketFiles.add(lockFile);
             listeners.add(ch);
@@ -310,7 +329,9 @@ public final class Postmaster {
                     ch.socket().setKeepAlive(true);
                 }
                 PgStream stream = new PgStream(ch);
-                Thread.ofPlatform().name("backend-startup").daemon(true).start(new BackendStartup(this, stream));
+                stream.setMessageBudget(messageBudget);
+                Thread.ofPlatform().name("backend-startup").daemon(true).stackSize(backendStackBytes())
+                        .start(new BackendStartup(this, stream));
             } catch (IOException e) {
                 log.warn("could not set up connection: {}", e.getMessage());
                 try {
@@ -347,6 +368,16 @@ public final class Postmaster {
     public void startAsStandby() throws IOException {
         this.standby = true;
         start();
+    }
+
+    /**
+     * Recovery ended and the server accepts writes (promotion): postmaster.pid says "ready", as
+     * pg_ctl promote waits to see, and the log says so.
+     */
+    public void endOfRecovery() {
+        standby = false;
+        PostmasterPidFile.setStatus(dataDir, PostmasterPidFile.READY);
+        log.info("database system is ready to accept connections");
     }
 
     /** PMSIGNAL_BEGIN_HOT_STANDBY: redo is consistent and read-only queries are admitted. */
@@ -467,6 +498,95 @@ public final class Postmaster {
         }
     }
 
+    /**
+     * A backend thread's stack: twice max_stack_depth (Java frames are larger than C's), at
+     * least 1 MB. Deeper statements fail with 54001 in their session alone.
+     */
+    private long backendStackBytes() {
+        long kb;
+        try {
+            kb = settings.getInt("max_stack_depth");
+        } catch (PgException e) {
+            kb = 2048;
+        }
+        return Math.max(1L << 20, kb * 1024 * 2);
+    }
+
+    /** Runs {@code task} once after {@code delayMs} on the postmaster's timer thread. */
+    java.util.concurrent.Future<?> schedule(Runnable task, long delayMs) {
+        try {
+            return timers.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null); // shutting down
+        }
+    }
+
+    /** The longest statement a backend reads: a quarter of the message budget. */
+    long maxStatementBytes() {
+        return messageBudget.limitBytes() / 4;
+    }
+
+    /**
+     * pg_terminate_backend / pg_cancel_backend (PostgreSQL's kill of a backend with SIGTERM or
+     * SIGINT): a client backend's running statement is cancelled (57014), or the backend ends
+     * with FATAL 57P01 "terminating connection due to administrator command"; a walsender is
+     * disconnected. False when no authenticated connection has that pid.
+     */
+    public boolean signalBackend(int pid, boolean terminate) {
+        ChildProcess target;
+        lock.lock();
+        try {
+            target = children.get(pid);
+        } finally {
+            lock.unlock();
+        }
+        if (target == null || target.userName == null) {
+            return false;
+        }
+        if (!terminate) {
+            target.cancel();
+        } else if (target.replication) {
+            target.stream.close();
+        } else {
+            target.terminate();
+        }
+        return true;
+    }
+
+    /** Waits until the connection with that pid has gone; false after {@code timeoutMs}. */
+    public boolean awaitBackendExit(int pid, long timeoutMs) throws InterruptedException {
+        return awaitChange(() -> !children.containsKey(pid), timeoutMs);
+    }
+
+    /** Waits on {@code changed} until {@code done} (checked under the lock) or the timeout; returns done. */
+    private boolean awaitChange(java.util.function.BooleanSupplier done, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        lock.lock();
+        try {
+            while (!done.getAsBoolean()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The role an authenticated connection runs as, or null when there is none with that pid. */
+    public String backendUser(int pid) {
+        lock.lock();
+        try {
+            ChildProcess c = children.get(pid);
+            return c == null ? null : c.userName;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** An authenticated connection as pg_stat_activity shows it; {@code client} null on a Unix socket. */
     public record BackendEntry(int pid, boolean replication, String userName, String databaseName,
                                String applicationName, java.net.InetSocketAddress client,
@@ -481,6 +601,22 @@ public final class Postmaster {
                     .map(c -> new BackendEntry(c.pid, c.replication, c.userName, c.databaseName, c.applicationName,
                             c.client, c.backendStart, c.backend == null ? null : c.backend.activity()))
                     .toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** pg_stat_ssl's rows: each authenticated connection's pid and TLS status (null in plaintext). */
+    List<Map.Entry<Integer, SslStatus>> sslConnections() {
+        lock.lock();
+        try {
+            List<Map.Entry<Integer, SslStatus>> out = new ArrayList<>();
+            for (ChildProcess c : children.values()) {
+                if (c.userName != null) {
+                    out.add(new java.util.AbstractMap.SimpleImmutableEntry<>(c.pid, c.ssl));
+                }
+            }
+            return out;
         } finally {
             lock.unlock();
         }
@@ -507,6 +643,17 @@ public final class Postmaster {
         } catch (PgException e) {
             log.warn("{} ({}); pg_hba.conf was not reloaded", e.getMessage(), e.detail());
         }
+        try {
+            ident = IdentFile.load(ServerConfig.identFile(settings, dataDir));
+        } catch (PgException e) {
+            log.warn("{} ({}); pg_ident.conf was not reloaded", e.getMessage(), e.detail());
+        }
+        try {
+            tls = ServerTls.load(settings, dataDir, false);
+        } catch (PgException e) {
+            PgLog.at(PgLevel.LOG).message(e.getMessage()).detail(e.detail()).log();
+            PgLog.log("SSL configuration was not reloaded");
+        }
     }
 
     /** Installs TERM → smart, INT → fast, USR2 → immediate, HUP → reload, USR1 → promote handler. */
@@ -519,7 +666,23 @@ public final class Postmaster {
         this.promoteHandler = handler;
     }
 
+    /**
+     * SIGUSR1, as PostgreSQL's sigusr1_handler: DATA/logrotate (pg_ctl logrotate) rotates the
+     * collector's log files; otherwise it is a promote request (pg_ctl promote).
+     */
     void promoteSignal() {
+        java.nio.file.Path logrotate = dataDir.resolve("logrotate");
+        if (Files.exists(logrotate)) {
+            try {
+                Files.deleteIfExists(logrotate);
+            } catch (IOException e) {
+                log.warn("could not remove file \"{}\": {}", logrotate, e.getMessage());
+            }
+            if (!org.walden.server.logging.PgLogging.rotate()) {
+                PgLog.log("rotation not possible because log collection not active");
+            }
+            return;
+        }
         Runnable h = promoteHandler;
         if (h != null) {
             h.run();
@@ -588,20 +751,7 @@ public final class Postmaster {
 
     /** Waits until STOPPED. */
     public boolean awaitTermination(long timeoutMs) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        lock.lock();
-        try {
-            while (state != PmState.STOPPED) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                changed.awaitNanos(left);
-            }
-            return true;
-        } finally {
-            lock.unlock();
-        }
+        return awaitChange(() -> state == PmState.STOPPED, timeoutMs);
     }
 
     boolean isFastShutdownRequested() {
@@ -632,6 +782,7 @@ public final class Postmaster {
                 PostmasterPidFile.removeLockFile(f);
             }
             PostmasterPidFile.removeLockFile(dataDir.resolve(PostmasterPidFile.FILE_NAME));
+            timers.shutdownNow();
             setState(PmState.STOPPED);
             log.info("database system is shut down");
         }
@@ -775,6 +926,15 @@ public final class Postmaster {
 
     HbaFile hba() {
         return hba;
+    }
+
+    IdentFile ident() {
+        return ident;
+    }
+
+    /** The TLS configuration new connections use; null when ssl is off. */
+    ServerTls tls() {
+        return tls;
     }
 
     SqlEngine engine() {

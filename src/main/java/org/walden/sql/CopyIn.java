@@ -12,6 +12,11 @@ public interface CopyIn {
 
     int columnCount();
 
+    /** Whether the copy reads PostgreSQL's binary format (CopyInResponse's overall format 1). */
+    default boolean binary() {
+        return false;
+    }
+
     /** One CopyData payload: any slice of the text stream (rows may span payloads). */
     void data(byte[] chunk);
 

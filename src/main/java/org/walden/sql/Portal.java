@@ -23,6 +23,14 @@ public interface Portal {
         return null;
     }
 
+    /**
+     * Non-null when this portal is COPY ... TO STDOUT: the backend runs it with this instead of
+     * {@link #execute} (see {@link CopyOut}); null for every other statement.
+     */
+    default CopyOut copyOut() {
+        return null;
+    }
+
     /** The outcome of one Execute: the CommandComplete tag, or suspended (PortalSuspended). */
     record Completion(String commandTag, boolean suspended) {
     }

@@ -1,28 +1,42 @@
 package org.walden.sql;
 
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
-import org.walden.sql.exec.Executor;
 import org.walden.sql.types.PgType;
+import org.walden.sql.types.ValueContext;
 import org.walden.sql.types.Values;
 
 /**
- * A bound statement. The first Execute runs the statement to completion and keeps its rows;
- * Execute with a row limit then hands them out in batches (PortalSuspended in between).
+ * A bound statement. The first Execute starts it: a query's rows are then pulled from its plan
+ * as Execute asks for them (a row limit suspends the portal between batches, and LIMIT stops the
+ * plan early); a data change or utility command runs to completion and hands out its rows.
  */
 final class PortalImpl implements Portal {
+
+    /** A started statement: its rows one at a time, and its command tag. */
+    interface Execution {
+        /** The next row, or null at the end. */
+        Object[] next();
+
+        /** The CommandComplete tag once the rows are exhausted ({@code sent}: rows of the last Execute). */
+        String tag(long sent);
+
+        /** The result columns (text format), null when none. */
+        List<ColumnDesc> columns();
+
+        void close();
+    }
 
     private final WaldenSession session;
     final PreparedImpl prepared;
     final Object[] params;
     private final short[] resultFormats;
     private List<ColumnDesc> columns;
-    private Executor.Result result;
-    private int sent;
+    private Execution exec;
+    private boolean done;
 
     PortalImpl(WaldenSession session, PreparedImpl prepared, Object[] params, short[] resultFormats) {
         this.session = session;
@@ -57,7 +71,7 @@ final class PortalImpl implements Portal {
 
     @Override
     public CopyIn copyIn() {
-        if (!(prepared.stmt instanceof org.walden.sql.parse.Ast.Copy)) {
+        if (!session.isCopyFrom(prepared)) {
             return null;
         }
         if (copyIn == null) {
@@ -67,44 +81,66 @@ final class PortalImpl implements Portal {
     }
 
     @Override
-    public Completion execute(int maxRows, RowSink sink) {
-        if (prepared.stmt instanceof org.walden.sql.parse.Ast.Copy) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY FROM STDIN must be run through Portal.copyIn()");
-        }
-        if (result == null) {
-            result = session.run(this);
-            columns = withFormats(prepared.columns());
-        }
-        ZoneId zone = session.zone();
-        List<Object[]> rows = result.rows();
-        int end = maxRows <= 0 ? rows.size() : Math.min(rows.size(), sent + maxRows);
-        int batch = end - sent;
-        for (; sent < end; sent++) {
-            sink.row(encode(rows.get(sent), zone));
-        }
-        // as PortalRunSelect: a batch that filled maxRows suspends, even when nothing is left
-        if (maxRows > 0 && batch == maxRows) {
-            return new Completion(null, true);
-        }
-        String tag = result.tag();
-        if (tag.startsWith("SELECT ")) {
-            tag = "SELECT " + batch; // the rows of this Execute, as PostgreSQL counts them
-        }
-        return new Completion(tag, false);
+    public CopyOut copyOut() {
+        return session.isCopyToClient(prepared) ? session.startCopyOut(this) : null;
     }
 
-    private byte[][] encode(Object[] row, ZoneId zone) {
-        byte[][] out = new byte[row.length][];
-        for (int i = 0; i < row.length; i++) {
+    @Override
+    public Completion execute(int maxRows, RowSink sink) {
+        if (session.isCopyFrom(prepared) || session.isCopyToClient(prepared)) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY FROM STDIN and TO STDOUT must be run through "
+                    + "Portal.copyIn() and Portal.copyOut()");
+        }
+        if (exec == null) {
+            exec = session.start(this);
+            columns = withFormats(exec.columns());
+        }
+        if (done) {
+            return new Completion(exec.tag(0), false);
+        }
+        ValueContext values = session.values();
+        long batch = 0;
+        while (maxRows <= 0 || batch < maxRows) {
+            Object[] row = session.fetch(exec);
+            if (row == null) {
+                done = true;
+                break;
+            }
+            sink.row(encode(row, values));
+            batch++;
+        }
+        // as PortalRunSelect: a batch that filled maxRows suspends, even when nothing is left
+        if (!done) {
+            return new Completion(null, true);
+        }
+        exec.close();
+        return new Completion(exec.tag(batch), false);
+    }
+
+    /** Closes a started statement that will not be run further (the transaction ended, the portal was closed). */
+    void close() {
+        if (exec != null && !done) {
+            exec.close();
+            done = true;
+        }
+    }
+
+    private byte[][] encode(Object[] row, ValueContext values) {
+        int n = columns == null ? 0 : columns.size();
+        byte[][] out = new byte[n][];
+        for (int i = 0; i < n; i++) {
             if (row[i] == null) {
                 continue;
             }
             ColumnDesc c = columns.get(i);
             PgType type = PgType.byOid(c.typeOid());
+            if (type == null) {
+                type = PgType.TEXT;
+            }
             if (c.format() == 1) {
                 out[i] = Values.toBinary(type, row[i]);
             } else {
-                out[i] = Values.toText(type, row[i], zone).getBytes(StandardCharsets.UTF_8);
+                out[i] = Values.toText(type, row[i], values).getBytes(StandardCharsets.UTF_8);
             }
         }
         return out;

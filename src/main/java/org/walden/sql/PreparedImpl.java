@@ -1,25 +1,34 @@
 package org.walden.sql;
 
 import java.util.List;
-import org.walden.sql.exec.Analyzed;
-import org.walden.sql.parse.Ast;
+import org.walden.sql.analyze.Query;
+import org.walden.sql.parse.Tree;
+import org.walden.sql.plan.Planner;
 
 /**
- * A parsed statement. Analysis (names, types, parameter inference) happens at Parse for the
- * extended protocol and just before execution for the simple protocol — so that a CREATE
- * TABLE earlier in the same Query message is visible — and again whenever the catalog it was
- * analyzed against is out of date.
+ * A parsed statement. A query (SELECT, INSERT, UPDATE, DELETE) is analyzed at Parse for the
+ * extended protocol and just before execution for the simple protocol — so that a CREATE TABLE
+ * earlier in the same Query message is visible — and again whenever the catalog or search_path
+ * it was analyzed with has changed; its plan is kept (a generic plan, used by every Bind) until
+ * then too.
  */
 final class PreparedImpl implements Prepared {
 
     private final String sql;
     /** Null for an empty query. */
-    final Ast.Stmt stmt;
+    final Tree.Stmt stmt;
     final int[] declaredParamOids;
-    /** Set by the session thread; read by the same thread. */
-    Analyzed analyzed;
+    /** The analysis and plan, and what they were made with; set and read by the session thread. */
+    Query query;
+    int[] paramOids;
+    List<ColumnDesc> columns;
+    Object analyzedWith;
+    Planner.PlannedStmt plan;
+    Object plannedWith;
+    /** A simple-protocol query's shape, when it has one (see {@link StatementShape}). */
+    StatementShape shape;
 
-    PreparedImpl(String sql, Ast.Stmt stmt, int[] declaredParamOids) {
+    PreparedImpl(String sql, Tree.Stmt stmt, int[] declaredParamOids) {
         this.sql = sql;
         this.stmt = stmt;
         this.declaredParamOids = declaredParamOids;
@@ -32,13 +41,13 @@ final class PreparedImpl implements Prepared {
 
     @Override
     public int[] paramTypeOids() {
-        return analyzed == null ? (declaredParamOids == null ? new int[0] : declaredParamOids.clone())
-                : analyzed.paramTypeOids().clone();
+        return paramOids != null ? paramOids.clone() : declaredParamOids == null ? new int[0]
+                : declaredParamOids.clone();
     }
 
     @Override
     public List<ColumnDesc> columns() {
-        return analyzed == null ? null : analyzed.columns();
+        return columns;
     }
 
     @Override
@@ -47,6 +56,11 @@ final class PreparedImpl implements Prepared {
     }
 
     boolean isTransactionControl() {
-        return stmt instanceof Ast.TransactionStmt;
+        return stmt instanceof Tree.TransactionStmt;
+    }
+
+    boolean isQuery() {
+        return stmt instanceof Tree.SelectStmt || stmt instanceof Tree.InsertStmt || stmt instanceof Tree.UpdateStmt
+                || stmt instanceof Tree.DeleteStmt;
     }
 }

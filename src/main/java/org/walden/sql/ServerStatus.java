@@ -108,12 +108,33 @@ public interface ServerStatus {
         return List.of();
     }
 
+    /** The role a client backend or walsender runs as (pg_signal_backend's check), or null for no such backend. */
+    default String backendUser(int pid) {
+        return null;
+    }
+
     /**
-     * pg_terminate_backend(pid) ({@code terminate}) or pg_cancel_backend(pid): signals the
-     * backend; false when no backend has that pid.
+     * pg_terminate_backend(pid) ({@code terminate}: FATAL 57P01 for its client) or
+     * pg_cancel_backend(pid) (57014 for its running statement); false when it is gone.
      */
     default boolean signalBackend(int pid, boolean terminate) {
         return false;
+    }
+
+    /** pg_terminate_backend's timeout: waits until the backend has exited; false when it has not. */
+    default boolean awaitBackendExit(int pid, long timeoutMs) {
+        return false;
+    }
+
+    /** pg_promote(): writes promote.signal and signals the server (the caller checks recovery first). */
+    default void requestPromote() {
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "pg_promote() is not supported by this server");
+    }
+
+    /** pg_create_restore_point(name): logs the named point; returns the end of its record. */
+    default Lsn createRestorePoint(String name) {
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                "pg_create_restore_point() is not supported by this server");
     }
 
     /** pg_last_xact_replay_timestamp(): the commit time of the last replayed transaction; null if none. */
@@ -137,6 +158,40 @@ public interface ServerStatus {
      */
     default boolean awaitWalReplay(Lsn lsn, long timeoutMs) {
         return false;
+    }
+
+    /**
+     * walden_pause_writes(wait_seconds): new writers get 25006 from now on (until the session of
+     * {@code backendPid} resumes them or ends); waits up to {@code waitMs} for the running
+     * writers, then ends the sessions still in a transaction; returns the WAL insert position
+     * after the last writer. 55006 when writes are paused already.
+     */
+    default Lsn pauseWrites(int backendPid, long waitMs) {
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "walden_pause_writes() is not supported by this server");
+    }
+
+    /** walden_resume_writes(): lets writers in again; false when writes were not paused. */
+    default boolean resumeWrites() {
+        return false;
+    }
+
+    /**
+     * walden_standby_address(pid): where the standby served by walsender {@code pid} accepts
+     * connections ("host:port", or ":port" when it listens on every address), as its
+     * walreceiver reported it; null when it did not.
+     */
+    default String standbyAddress(int walSenderPid) {
+        return null;
+    }
+
+    /** pg_stat_ssl: one row per client backend and walsender (ssl false and NULLs in plaintext). */
+    default List<SslConnection> sslConnections() {
+        return List.of();
+    }
+
+    /** A connection as pg_stat_ssl shows it (PostgreSQL 15's columns); {@code clientSerial} numeric. */
+    record SslConnection(int pid, boolean ssl, String version, String cipher, Integer bits, String clientDn,
+                         java.math.BigDecimal clientSerial, String issuerDn) {
     }
 
     /** A walreceiver as pg_stat_wal_receiver shows it (PostgreSQL 15's columns); null fields are NULL. */

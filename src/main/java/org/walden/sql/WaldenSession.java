@@ -5,36 +5,46 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.common.guc.SessionSettings;
 import org.walden.replication.SyncRep;
-import org.walden.sql.catalog.Catalog;
+import org.walden.sql.analyze.Analyzer;
+import org.walden.sql.analyze.AnalyzerEnv;
+import org.walden.sql.analyze.ParamTypes;
+import org.walden.sql.analyze.Query;
+import org.walden.sql.catalog.CatalogLookup;
+import org.walden.sql.catalog.CatalogStorage;
 import org.walden.sql.catalog.CatalogStore;
-import org.walden.sql.catalog.RoleDef;
-import org.walden.sql.exec.Analyzed;
-import org.walden.sql.exec.ClientQueries;
-import org.walden.sql.exec.CopyFromText;
-import org.walden.sql.exec.Ddl;
-import org.walden.sql.exec.ExecEnv;
-import org.walden.sql.exec.Executor;
-import org.walden.sql.exec.Plan;
-import org.walden.sql.exec.Planner;
-import org.walden.sql.parse.Ast;
+import org.walden.sql.catalog.DatabaseDef;
+import org.walden.sql.catalog.DbCatalog;
+import org.walden.sql.catalog.Relation;
+import org.walden.sql.catalog.SharedCatalog;
+import org.walden.sql.command.AnalyzeCommand;
+import org.walden.sql.command.Commands;
+import org.walden.sql.exec.ExecNode;
+import org.walden.sql.exec.ExecState;
+import org.walden.sql.exec.ModifyTable;
 import org.walden.sql.parse.Lexer;
-import org.walden.sql.parse.Parser;
+import org.walden.sql.parse.SqlParser;
+import org.walden.sql.parse.Tree;
+import org.walden.sql.plan.Planner;
 import org.walden.sql.types.PgType;
+import org.walden.sql.types.ValueContext;
 import org.walden.sql.types.Values;
 import org.walden.txn.SynchronousCommit;
 import org.walden.txn.Transaction;
-import org.walden.txn.TransactionManager;
 
 /**
- * One client's SQL session: the transaction-block state machine, SET/SHOW, and the glue
- * from parsed statements to the planner and executor.
+ * One client's SQL session: the transaction-block state machine, and the path of each
+ * statement from text to rows — parsed ({@link SqlParser}), analyzed, planned ({@link Planner})
+ * and executed, or run as a utility command ({@link Utility}).
  *
  * <p>Transaction states (PostgreSQL's TBLOCK_* reduced to four):
  * <pre>
@@ -43,19 +53,31 @@ import org.walden.txn.TransactionManager;
  *                                      ─ BEGIN ─▶ BLOCK (the implicit work joins the block)
  *   BLOCK    BEGIN ... COMMIT          ─ COMMIT/ROLLBACK ─▶ IDLE;  error ─▶ FAILED
  *   FAILED   rolled back, awaiting end ─ COMMIT (answers ROLLBACK) / ROLLBACK ─▶ IDLE
+ *                                      ─ ROLLBACK TO a savepoint ─▶ BLOCK
  * </pre>
- * Used by its backend thread only, except {@link #cancel()} (volatile flag).
+ * Savepoints are subtransactions of the transaction ({@link Transaction#beginSubtransaction}):
+ * an error in a block with savepoints undoes the innermost one's work at once (PostgreSQL's
+ * AbortSubTransaction) and keeps the transaction, FAILED until ROLLBACK TO. The transaction's
+ * isolation level and access mode come from default_transaction_isolation and
+ * default_transaction_read_only, may change (BEGIN's modes, SET TRANSACTION) until its first
+ * statement takes a snapshot, and are fixed from then on; REPEATABLE READ keeps that first
+ * snapshot, SERIALIZABLE is refused (0A000) rather than run as something weaker.
+ * The catalog a statement sees is the engine's committed one, or, once this transaction has
+ * changed the catalog, the one read through the transaction (its own changes included). Used by
+ * its backend thread only, except {@link #cancel()} (volatile flag).
  */
-final class WaldenSession implements Session, ExecEnv {
+final class WaldenSession implements Session {
 
     private enum TxState { IDLE, IMPLICIT, BLOCK, FAILED }
 
-    private final WaldenSqlEngine engine;
-    private final String sessionUser;
-    private final String databaseName;
-    private final int backendPid;
-    private final SessionSettings settings;
+    final WaldenSqlEngine engine;
+    final String sessionUser;
+    final String databaseName;
+    final int backendPid;
+    final SessionSettings settings;
     private Consumer<PgException> noticeSink = n -> { };
+    final SessionEnv env;
+    private final Utility utility;
 
     /** Set by cancel() from any thread; read and cleared by the backend thread. */
     private volatile boolean cancelRequested;
@@ -63,12 +85,76 @@ final class WaldenSession implements Session, ExecEnv {
     private long statementDeadlineMs = Long.MAX_VALUE;
 
     private TxState state = TxState.IDLE;
-    private Transaction txn;
+    Transaction txn;
+    /** The open savepoints' names, outermost first: index i is the transaction's subtransaction i + 1. */
+    private final List<String> savepoints = new ArrayList<>();
+    /** The transaction's isolation level as SHOW transaction_isolation prints it. */
+    private String txnIsolation = "read committed";
+    /** The transaction is read-only (transaction_read_only; always on a standby). */
+    private boolean txnReadOnly;
+    /** The transaction's first statement took its snapshot (PostgreSQL's FirstSnapshotSet): its modes are fixed. */
+    private boolean txnSnapshotTaken;
     private boolean txnChangedCatalog;
-    private Catalog txnCatalog;
-    private Instant txnStart;
-    private Instant stmtStart;
-    private ZoneId zone = ZoneOffset.UTC;
+    private DbCatalog txnCatalog;
+    Instant txnStart;
+    Instant stmtStart;
+    ZoneId zone = ZoneOffset.UTC;
+    private final List<PortalImpl> openPortals = new ArrayList<>();
+    /** PREPARE'd statements (SQL level). */
+    final Map<String, PreparedImpl> sqlPrepared = new HashMap<>();
+
+    private CatalogLookup cachedLookup;
+    private DbCatalog cachedLookupCatalog;
+    private String cachedLookupPath;
+    private DbCatalog committedCatalog;
+    private long committedCatalogVersion = -1;
+
+    /** What the session derives from its settings, recomputed when {@link SessionSettings#valuesVersion()} moves. */
+    static final class SettingsCache {
+        Object version;
+        String searchPath;
+        long statementTimeoutMs;
+        long lockTimeoutMs;
+        String defaultIsolation;
+        boolean defaultReadOnly;
+        SynchronousCommit synchronousCommit;
+        ZoneId zone;
+        long workMemBytes;
+        double hashMemMultiplier;
+        Planner.CostModel costModel;
+    }
+
+    private SettingsCache settingsCache;
+
+    SettingsCache cachedSettings() {
+        Object v = settings.valuesVersion();
+        SettingsCache c = settingsCache;
+        if (c != null && v != null && c.version == v) {
+            return c;
+        }
+        c = new SettingsCache();
+        c.version = v;
+        c.searchPath = settingOr("search_path", "\"$user\", public");
+        c.statementTimeoutMs = parseMillis(settingOr("statement_timeout", "0"));
+        c.lockTimeoutMs = parseMillis(settingOr("lock_timeout", "0"));
+        c.defaultIsolation = settingOr("default_transaction_isolation", "read committed");
+        c.defaultReadOnly = settingOr("default_transaction_read_only", "off").equals("on");
+        c.synchronousCommit = SynchronousCommit.parse(settingOr("synchronous_commit", "on"));
+        try {
+            c.zone = ZoneId.of(settings.show("TimeZone"));
+        } catch (RuntimeException e) {
+            c.zone = ZoneOffset.UTC;
+        }
+        c.workMemBytes = SessionEnv.memory(settingOr("work_mem", "4MB"));
+        try {
+            c.hashMemMultiplier = Double.parseDouble(settingOr("hash_mem_multiplier", "2"));
+        } catch (NumberFormatException e) {
+            c.hashMemMultiplier = 2.0;
+        }
+        c.costModel = Planner.costModel(settings);
+        settingsCache = c;
+        return c;
+    }
 
     WaldenSession(WaldenSqlEngine engine, String userName, String databaseName, int backendPid,
                   SessionSettings settings) {
@@ -77,6 +163,8 @@ final class WaldenSession implements Session, ExecEnv {
         this.databaseName = databaseName;
         this.backendPid = backendPid;
         this.settings = settings;
+        this.env = new SessionEnv(this);
+        this.utility = new Utility(this);
         refreshZone();
     }
 
@@ -85,16 +173,17 @@ final class WaldenSession implements Session, ExecEnv {
     @Override
     public List<Prepared> parseSimple(String sql) {
         return guard(() -> {
-            List<int[]> ranges = Lexer.statementRanges(sql);
+            List<Lexer.Statement> statements = Lexer.statements(sql);
             List<Prepared> out = new ArrayList<>();
-            if (ranges.isEmpty()) {
+            if (statements.isEmpty()) {
                 out.add(new PreparedImpl(sql, null, null));
                 return out;
             }
-            for (int[] r : ranges) {
-                // parsed with its offset as blanks, so error positions count from the message's start
-                String piece = sql.substring(r[0], r[1]);
-                out.add(new PreparedImpl(piece, parse(" ".repeat(r[0]) + piece), null));
+            for (Lexer.Statement st : statements) {
+                // token positions count from the message's start, as error positions do
+                PreparedImpl p = new PreparedImpl(sql.substring(st.begin(), st.end()), SqlParser.parse(sql, st), null);
+                p.shape = StatementShape.of(st);
+                out.add(p);
             }
             return out;
         });
@@ -110,16 +199,23 @@ final class WaldenSession implements Session, ExecEnv {
             if (pieces.size() > 1) {
                 throw new PgException(SqlState.SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement");
             }
-            PreparedImpl p = new PreparedImpl(sql, parse(pieces.get(0)), paramTypeOids);
+            PreparedImpl p = new PreparedImpl(sql, SqlParser.parse(pieces.get(0)), paramTypeOids);
             checkNotFailed(p);
-            analyze(p);
+            describe(p);
             return p;
         });
     }
 
-    private static Ast.Stmt parse(String statement) {
-        Ast.Stmt known = ClientQueries.recognise(statement);
-        return known != null ? known : Parser.parse(statement);
+    /** Analyzes a query (parameter types, result columns) or works out a utility's result columns. */
+    void describe(PreparedImpl p) {
+        if (p.stmt == null) {
+            return;
+        }
+        if (p.isQuery()) {
+            analyze(p);
+        } else {
+            p.columns = utility.columns(p.stmt);
+        }
     }
 
     @Override
@@ -127,8 +223,19 @@ final class WaldenSession implements Session, ExecEnv {
         return guard(() -> {
             PreparedImpl p = (PreparedImpl) statement;
             checkNotFailed(p);
-            if (p.stmt != null && (p.analyzed == null || p.analyzed.catalog() != currentCatalog())) {
+            if (p.shape != null) {
+                PortalImpl reused = bindShape(p, resultFormats);
+                if (reused != null) {
+                    return reused;
+                }
+            }
+            if (p.isQuery() && p.analyzedWith != analysisKey()) {
                 analyze(p);
+                if (p.shape != null) {
+                    learnShape(p);
+                }
+            } else if (p.stmt != null && !p.isQuery() && p.columns == null) {
+                p.columns = utility.columns(p.stmt);
             }
             int[] types = p.paramTypeOids();
             byte[][] values = params == null ? new byte[0][] : params;
@@ -142,8 +249,96 @@ final class WaldenSession implements Session, ExecEnv {
                         : paramFormats.length == 1 ? paramFormats[0] : paramFormats[i];
                 bound[i] = bindParam(values[i], PgType.byOid(types[i]), f);
             }
-            return new PortalImpl(this, p, bound, resultFormats == null ? new short[0] : resultFormats);
+            PortalImpl portal = new PortalImpl(this, p, bound, resultFormats == null ? new short[0] : resultFormats);
+            return portal;
         });
+    }
+
+    // ---------------------------------------------------------------- simple queries of one shape
+
+    /** A shape's analysis and plan, once the shape has been sent twice and passed StatementShape's tests. */
+    private static final class ShapeEntry {
+        /** Null until the second time, or when the shape cannot be reused. */
+        PreparedImpl generic;
+        boolean rejected;
+        SettingsCache settings;
+    }
+
+    private static final int SHAPES_KEPT = 256;
+    /** How many simple queries ran as a kept shape (for tests). */
+    long shapeReuses;
+
+    /** The shapes of this session's recent simple queries, least recently used dropped first. */
+    private final Map<String, ShapeEntry> shapes = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ShapeEntry> eldest) {
+            return size() > SHAPES_KEPT;
+        }
+    };
+
+    /**
+     * Binds a simple query's constants to its shape's parameterized statement, when there is one
+     * still valid (same catalog, search path and settings); null to take the ordinary path.
+     */
+    private PortalImpl bindShape(PreparedImpl p, short[] resultFormats) {
+        ShapeEntry e = shapes.get(p.shape.key);
+        if (e == null || e.generic == null) {
+            return null;
+        }
+        PreparedImpl g = e.generic;
+        if (g.analyzedWith != analysisKey() || e.settings != cachedSettings()) {
+            shapes.remove(p.shape.key);
+            return null;
+        }
+        byte[][] texts = p.shape.values();
+        int[] types = g.paramOids;
+        Object[] bound = new Object[texts.length];
+        try {
+            for (int i = 0; i < texts.length; i++) {
+                bound[i] = bindParam(texts[i], PgType.byOid(types[i]), (short) 0);
+            }
+        } catch (PgException ex) {
+            return null; // the ordinary path reports it, with the constant's position
+        }
+        shapeReuses++;
+        return new PortalImpl(this, g, bound, resultFormats == null ? new short[0] : resultFormats);
+    }
+
+    /**
+     * After a simple query's ordinary analysis: the first time its shape is seen, remembers it;
+     * the second, analyzes and plans the parameterized statement and keeps it if reusing it is
+     * provably the same as analyzing and planning each statement.
+     */
+    private void learnShape(PreparedImpl p) {
+        ShapeEntry e = shapes.get(p.shape.key);
+        if (e == null) {
+            shapes.put(p.shape.key, new ShapeEntry());
+            return;
+        }
+        if (e.generic != null || e.rejected) {
+            return;
+        }
+        e.rejected = true;
+        Lexer.Statement st = p.shape.parameterized();
+        PreparedImpl g;
+        Object[] values;
+        try {
+            g = new PreparedImpl(p.sql(), SqlParser.parse(" ".repeat(st.begin()) + p.sql(), st), p.shape.paramOids());
+            analyze(g);
+            byte[][] texts = p.shape.values();
+            values = new Object[texts.length];
+            for (int i = 0; i < texts.length; i++) {
+                values[i] = bindParam(texts[i], PgType.byOid(g.paramOids[i]), (short) 0);
+            }
+        } catch (PgException ex) {
+            return;
+        }
+        if (!StatementShape.sameAnalysis(p.query, g.query, values) || !planFor(g).valueIndependent()) {
+            return;
+        }
+        e.generic = g;
+        e.rejected = false;
+        e.settings = cachedSettings();
     }
 
     private Object bindParam(byte[] value, PgType type, short format) {
@@ -156,7 +351,7 @@ final class WaldenSession implements Session, ExecEnv {
         if (format == 1) {
             return Values.fromBinary(type, value);
         }
-        return Values.parseText(type, new String(value, StandardCharsets.UTF_8), zone);
+        return Values.parseText(type, new String(value, StandardCharsets.UTF_8), values());
     }
 
     @Override
@@ -192,22 +387,24 @@ final class WaldenSession implements Session, ExecEnv {
 
     @Override
     public void close() {
+        closePortals();
         if (txn != null) {
             txn.rollback();
             txn = null;
         }
         state = TxState.IDLE;
+        engine.advisoryLocks().releaseSessionLocks(backendPid, true);
         engine.serverStatus().sessionEnded(backendPid);
     }
 
     // ---------------------------------------------------------------- errors and states
 
-    private interface Action<T> {
+    interface Action<T> {
         T run();
     }
 
     /** Runs a protocol step; any error aborts the transaction as PostgreSQL's AbortCurrentTransaction does. */
-    private <T> T guard(Action<T> action) {
+    <T> T guard(Action<T> action) {
         try {
             return action.run();
         } catch (RuntimeException e) {
@@ -223,11 +420,26 @@ final class WaldenSession implements Session, ExecEnv {
                 state = TxState.IDLE;
             }
             case BLOCK -> {
+                if (!savepoints.isEmpty() && txn != null && abortSubtransaction()) {
+                    state = TxState.FAILED;
+                    return;
+                }
                 rollbackTransaction();
                 state = TxState.FAILED;
             }
             default -> {
             }
+        }
+    }
+
+    /** An error inside a savepoint: undoes the innermost savepoint's work now; false when that failed too. */
+    private boolean abortSubtransaction() {
+        try {
+            txn.rollbackToSubtransaction(savepoints.size());
+            txnCatalog = null;
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -238,34 +450,54 @@ final class WaldenSession implements Session, ExecEnv {
         }
     }
 
-    private void ensureTransaction() {
+    boolean inTransactionBlock() {
+        return state == TxState.BLOCK;
+    }
+
+    void ensureTransaction() {
         if (txn == null) {
             txn = engine.transactionManager().begin();
             txnStart = engine.clock().instant();
             txnChangedCatalog = false;
             txnCatalog = null;
+            savepoints.clear();
+            txnSnapshotTaken = false;
+            SettingsCache defaults = cachedSettings();
+            txnIsolation = defaults.defaultIsolation;
+            txnReadOnly = defaults.defaultReadOnly || engine.transactionManager().inRecovery();
             if (state == TxState.IDLE) {
                 state = TxState.IMPLICIT;
             }
         }
     }
 
-    private void commitTransaction() {
+    private void closePortals() {
+        for (PortalImpl p : openPortals) {
+            p.close();
+        }
+        openPortals.clear();
+    }
+
+    void commitTransaction() {
+        closePortals();
         Transaction t = txn;
         txn = null;
+        savepoints.clear();
         state = TxState.IDLE;
         if (t == null) {
+            engine.advisoryLocks().releaseTransactionLocks(backendPid);
             return;
         }
         boolean committed = false;
         try {
-            SynchronousCommit level = SynchronousCommit.parse(settingOr("synchronous_commit", "on"));
+            SynchronousCommit level = cachedSettings().synchronousCommit;
             SyncRep.withInterrupts(syncRepInterrupts, () -> t.commit(level));
             committed = true;
         } finally {
             if (!committed) {
                 t.rollback();
             }
+            engine.advisoryLocks().releaseTransactionLocks(backendPid);
             settings.endTransaction(committed);
             refreshZone();
             if (txnChangedCatalog) {
@@ -276,12 +508,15 @@ final class WaldenSession implements Session, ExecEnv {
         }
     }
 
-    private void rollbackTransaction() {
+    void rollbackTransaction() {
+        closePortals();
         Transaction t = txn;
         txn = null;
+        savepoints.clear();
         if (t != null) {
             t.rollback();
         }
+        engine.advisoryLocks().releaseTransactionLocks(backendPid);
         settings.endTransaction(false);
         refreshZone();
         txnChangedCatalog = false;
@@ -309,7 +544,7 @@ final class WaldenSession implements Session, ExecEnv {
         }
     };
 
-    private String settingOr(String name, String fallback) {
+    String settingOr(String name, String fallback) {
         try {
             return settings.show(name);
         } catch (PgException e) {
@@ -317,156 +552,295 @@ final class WaldenSession implements Session, ExecEnv {
         }
     }
 
-    private void refreshZone() {
-        try {
-            zone = ZoneId.of(settings.show("TimeZone"));
-        } catch (RuntimeException e) {
-            zone = ZoneOffset.UTC;
+    void refreshZone() {
+        zone = cachedSettings().zone;
+    }
+
+    void notice(PgException n) {
+        noticeSink.accept(n);
+    }
+
+    void warn(SqlState state, String message) {
+        noticeSink.accept(new PgException(PgException.Severity.WARNING, state, message, null, null, null));
+    }
+
+    void checkCancel() {
+        if (cancelRequested) {
+            cancelRequested = false;
+            throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
+        }
+        if (statementDeadlineMs != Long.MAX_VALUE && engine.clock().millis() >= statementDeadlineMs) {
+            statementDeadlineMs = Long.MAX_VALUE;
+            throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to statement timeout");
         }
     }
 
-    private void notice(PgException.Severity severity, SqlState state, String message) {
-        noticeSink.accept(new PgException(severity, state, message, null, null, null));
-    }
+    // ---------------------------------------------------------------- catalog
 
-    // ---------------------------------------------------------------- analysis
-
-    /** The catalog this session sees: its own transaction's when it changed the catalog, else the shared one. */
-    private Catalog currentCatalog() {
+    /** The catalog this session sees: its transaction's when it changed the catalog, else the committed one. */
+    DbCatalog catalog() {
         if (txnChangedCatalog && txn != null) {
             if (txnCatalog == null) {
-                txnCatalog = CatalogStore.load(txn, -1);
+                SharedCatalog shared = CatalogStore.loadShared(txn);
+                DatabaseDef db = shared.database(databaseName);
+                if (db == null) {
+                    throw new PgException(SqlState.INVALID_CATALOG_NAME, "database \"" + databaseName
+                            + "\" does not exist");
+                }
+                txnCatalog = CatalogStorage.load(txn, -1, db, shared);
             }
             return txnCatalog;
         }
-        return engine.catalog();
-    }
-
-    private void analyze(PreparedImpl p) {
-        if (p.stmt == null) {
-            return;
+        long version = engine.transactionManager().catalogVersion();
+        if (committedCatalog != null && committedCatalogVersion == version) {
+            return committedCatalog;
         }
-        p.analyzed = new Planner(currentCatalog(), zone).analyze(p.stmt, p.declaredParamOids);
+        DbCatalog c = engine.catalog(databaseName);
+        if (c == null) {
+            throw new PgException(SqlState.INVALID_CATALOG_NAME, "database \"" + databaseName + "\" does not exist");
+        }
+        committedCatalog = c;
+        committedCatalogVersion = version;
+        return c;
     }
 
-    // ---------------------------------------------------------------- execution
+    /** Called by DDL after writing catalog records. */
+    void catalogChanged() {
+        txnChangedCatalog = true;
+        txnCatalog = null;
+    }
+
+    /** search_path as a list of schema names ("$user" replaced by the user's name). */
+    private List<String> searchPathNames() {
+        String path = cachedSettings().searchPath;
+        List<String> out = new ArrayList<>();
+        for (String part : path.split(",")) {
+            String t = part.trim();
+            if (t.isEmpty()) {
+                continue;
+            }
+            String name = t.startsWith("\"") && t.endsWith("\"") && t.length() >= 2
+                    ? t.substring(1, t.length() - 1).replace("\"\"", "\"") : t.toLowerCase(Locale.ROOT);
+            out.add(name.equals("$user") ? sessionUser : name);
+        }
+        return out;
+    }
+
+    CatalogLookup lookup() {
+        DbCatalog c = catalog();
+        String path = cachedSettings().searchPath;
+        if (cachedLookup == null || cachedLookupCatalog != c || !path.equals(cachedLookupPath)) {
+            cachedLookup = new CatalogLookup(c, searchPathNames(), sessionUser);
+            cachedLookupCatalog = c;
+            cachedLookupPath = path;
+        }
+        return cachedLookup;
+    }
+
+    ValueContext values() {
+        return new RegValues(zone, lookup());
+    }
+
+    /** What an analysis or plan depends on: the catalog object and the search path (the lookup caches both). */
+    private Object analysisKey() {
+        return lookup();
+    }
+
+    AnalyzerEnv analyzerEnv(ParamTypes params) {
+        return new AnalyzerEnv(lookup(), values(), params);
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    /** Analyzes a query: parameter types (declared or inferred), result columns. */
+    void analyze(PreparedImpl p) {
+        ParamTypes params = new ParamTypes(p.declaredParamOids);
+        Query q = new Analyzer(analyzerEnv(params)).analyze(p.stmt);
+        p.query = q;
+        p.paramOids = params.finish();
+        p.columns = columnsOf(q);
+        p.analyzedWith = analysisKey();
+        p.plan = null;
+    }
+
+    static List<ColumnDesc> columnsOf(Query q) {
+        List<Query.TargetEntry> targets = q.command == Query.Command.SELECT ? q.visibleTargets()
+                : q.returningList == null ? null : q.returningList;
+        if (targets == null) {
+            return null;
+        }
+        List<ColumnDesc> out = new ArrayList<>();
+        for (Query.TargetEntry t : targets) {
+            if (t.junk()) {
+                continue;
+            }
+            PgType type = t.expr().type() == PgType.UNKNOWN ? PgType.TEXT : t.expr().type();
+            out.add(new ColumnDesc(t.name(), t.originTable(), (short) t.originColumn(), type.oid, type.typlen,
+                    t.expr().typmod(), (short) 0));
+        }
+        return out;
+    }
+
+    Planner.PlannedStmt planFor(PreparedImpl p) {
+        if (p.plan == null || p.plannedWith != p.analyzedWith) {
+            p.plan = Planner.plan(p.query, env, cachedSettings().costModel, engine::relationBytes);
+            p.plannedWith = p.analyzedWith;
+        }
+        return p.plan;
+    }
 
     /** Runs a portal's statement (its first Execute). */
-    Executor.Result run(PortalImpl portal) {
+    PortalImpl.Execution start(PortalImpl portal) {
         return guard(() -> {
             PreparedImpl p = portal.prepared;
             cancelRequested = false;
             if (p.stmt == null) {
-                return new Executor.Result(List.of(), "");
+                return Utility.rows(null, List.of(), "");
             }
-            if (p.stmt instanceof Ast.TransactionStmt t) {
-                return new Executor.Result(List.of(), transactionControl(t.kind()));
+            if (p.stmt instanceof Tree.TransactionStmt t) {
+                return Utility.rows(null, List.of(), transactionControl(t));
             }
             checkNotFailed(p);
             ensureTransaction();
-            txn.newStatementSnapshot();
+            if (p.stmt instanceof Tree.VariableSetStmt || p.stmt instanceof Tree.VariableShowStmt) {
+                txn.newStatementSnapshot(); // takes no snapshot in PostgreSQL: the modes may still change
+            } else {
+                statementSnapshot();
+            }
             startStatementClock();
-            if (p.analyzed == null || p.analyzed.catalog() != currentCatalog()) {
-                analyze(p);
+            PortalImpl.Execution exec;
+            if (p.isQuery()) {
+                if (p.analyzedWith != analysisKey()) {
+                    analyze(p);
+                }
+                exec = runQuery(p, portal.params);
+            } else {
+                exec = utility.run(p, portal.params);
             }
-            checkWritable(p.stmt);
-            Plan plan = p.analyzed.plan();
-            if (plan instanceof Plan.Utility u) {
-                return utility(u.stmt(), portal.params);
-            }
-            return executor().run(plan, portal.params);
+            openPortals.add(portal);
+            return exec;
         });
     }
 
-    /** Starts COPY ... FROM STDIN for a portal (see {@link CopyIn}). */
-    CopyIn startCopy(PortalImpl portal) {
-        return guard(() -> {
-            PreparedImpl p = portal.prepared;
-            Ast.Copy copy = (Ast.Copy) p.stmt;
-            cancelRequested = false;
-            checkNotFailed(p);
-            ensureTransaction();
+    /** The next row of a started statement; an error aborts the transaction. */
+    Object[] fetch(PortalImpl.Execution exec) {
+        return guard(exec::next);
+    }
+
+    PortalImpl.Execution runQuery(PreparedImpl p, Object[] params) {
+        try {
+            return runQueryOnce(p, params);
+        } catch (ExecState.RelationChanged e) {
+            // DDL on a relation committed between this plan and its lock (an INSERT that waited for
+            // CREATE INDEX): nothing has run yet, so plan again with the catalog the lock holder left,
+            // as PostgreSQL, which takes a statement's locks before planning it
             txn.newStatementSnapshot();
-            startStatementClock();
-            checkWritable(copy);
-            String format = copy.options().getOrDefault("format", "text");
-            if (!format.equals("text")) {
-                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY format \"" + format
-                        + "\" is not supported");
+            analyze(p);
+            return runQueryOnce(p, params);
+        }
+    }
+
+    private PortalImpl.Execution runQueryOnce(PreparedImpl p, Object[] params) {
+        Planner.PlannedStmt plan = planFor(p);
+        if (!plan.isSelect() || plan.query().rowMark != null) {
+            checkWritable(plan.query().command == Query.Command.SELECT ? "SELECT FOR " + plan.query().rowMark.strength()
+                    : plan.query().command.name());
+        }
+        ExecState st = env.execState(plan, params);
+        List<ColumnDesc> cols = p.columns;
+        if (plan.isSelect()) {
+            ExecNode node;
+            try {
+                node = plan.root().open(st);
+            } catch (ExecState.RelationChanged e) {
+                st.finish();
+                throw e;
             }
-            String delimiter = copy.options().getOrDefault("delimiter", "\t");
-            if (delimiter.length() != 1) {
-                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY delimiter must be a single one-byte character");
+            return new Cursor(node, st, cols);
+        }
+        return runModify(plan, st, cols);
+    }
+
+    /** A data change runs to completion at once; its RETURNING rows are kept for Execute to send. */
+    private PortalImpl.Execution runModify(Planner.PlannedStmt plan, ExecState st, List<ColumnDesc> cols) {
+        List<Object[]> rows = new ArrayList<>();
+        long processed;
+        try {
+            ExecNode node = plan.root().open(st);
+            Object[] r;
+            while ((r = node.next()) != null) {
+                rows.add(r);
             }
-            Planner planner = new Planner(currentCatalog(), zone);
-            org.walden.sql.catalog.TableDef table = planner.relation(
-                    new Ast.TableRef(null, copy.table(), null, copy.position()));
-            if (table.virtual()) {
-                throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot copy to view \"" + table.name() + "\"");
+            processed = node instanceof ModifyTable.Exec m ? m.processed : rows.size();
+            node.close();
+        } finally {
+            st.finish();
+        }
+        String tag = switch (plan.query().command) {
+            case INSERT -> "INSERT 0 " + processed;
+            case UPDATE -> "UPDATE " + processed;
+            case DELETE -> "DELETE " + processed;
+            default -> "SELECT " + processed;
+        };
+        return Utility.rows(cols, rows, tag);
+    }
+
+    /** A running SELECT: rows pulled from its plan as Execute asks. */
+    private final class Cursor implements PortalImpl.Execution {
+        private final ExecNode node;
+        private final ExecState st;
+        private final List<ColumnDesc> columns;
+        private boolean closed;
+
+        Cursor(ExecNode node, ExecState st, List<ColumnDesc> columns) {
+            this.node = node;
+            this.st = st;
+            this.columns = columns;
+        }
+
+        @Override
+        public Object[] next() {
+            if (closed) {
+                return null;
             }
-            int[] columns;
-            if (copy.columns() == null) {
-                columns = java.util.stream.IntStream.range(0, table.columns().size()).toArray();
-            } else {
-                columns = new int[copy.columns().size()];
-                for (int i = 0; i < columns.length; i++) {
-                    columns[i] = table.columnIndex(copy.columns().get(i));
-                    if (columns[i] < 0) {
-                        throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + copy.columns().get(i)
-                                + "\" of relation \"" + table.name() + "\" does not exist");
-                    }
+            Object[] r = node.next();
+            if (r == null) {
+                close();
+            }
+            return r;
+        }
+
+        @Override
+        public String tag(long sent) {
+            return "SELECT " + sent;
+        }
+
+        @Override
+        public List<ColumnDesc> columns() {
+            return columns;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                try {
+                    node.close();
+                } finally {
+                    st.finish();
                 }
             }
-            CopyFromText parser = new CopyFromText(table, columns, planner.columnDefaults(table), delimiter.charAt(0),
-                    copy.options().getOrDefault("null", "\\N"), zone, executor(), this);
-            return new SessionCopyIn(parser, columns.length);
-        });
-    }
-
-    /** The CopyIn of one COPY FROM STDIN; every step runs under {@link #guard}. */
-    private final class SessionCopyIn implements CopyIn {
-        private final CopyFromText parser;
-        private final int columnCount;
-
-        SessionCopyIn(CopyFromText parser, int columnCount) {
-            this.parser = parser;
-            this.columnCount = columnCount;
-        }
-
-        @Override
-        public int columnCount() {
-            return columnCount;
-        }
-
-        @Override
-        public void data(byte[] chunk) {
-            guard(() -> {
-                parser.feed(chunk);
-                return null;
-            });
-        }
-
-        @Override
-        public String done() {
-            return guard(() -> "COPY " + parser.finish());
-        }
-
-        @Override
-        public void fail(String message) {
-            guard(() -> {
-                throw new PgException(SqlState.QUERY_CANCELED, "COPY from stdin failed: " + message);
-            });
         }
     }
 
-    private void startStatementClock() {
+    void startStatementClock() {
         stmtStart = engine.clock().instant();
-        long timeoutMs = parseMillis(settingOr("statement_timeout", "0"));
+        long timeoutMs = cachedSettings().statementTimeoutMs;
         statementDeadlineMs = timeoutMs > 0 ? stmtStart.toEpochMilli() + timeoutMs : Long.MAX_VALUE;
     }
 
-    private long lockTimeoutMs() {
-        return parseMillis(settingOr("lock_timeout", "0"));
+    long lockTimeoutMs() {
+        return cachedSettings().lockTimeoutMs;
     }
 
     static long parseMillis(String text) {
@@ -492,272 +866,318 @@ final class WaldenSession implements Session, ExecEnv {
         }
     }
 
-    private Executor executor() {
-        return new Executor(txn, this, lockTimeoutMs(), engine, () -> engine.clock().millis());
+    /**
+     * The background analyze pass's work in this internal session: ANALYZE of each of
+     * {@code tableOids} still a table, its statistics marked automatic, in one transaction.
+     */
+    void autoAnalyze(List<Integer> tableOids) {
+        guard(() -> {
+            ensureTransaction();
+            statementSnapshot();
+            AnalyzeCommand command = new AnalyzeCommand(env);
+            Commands.AnalyzeListener listener = engine.analyzeListener(catalog().database().oid());
+            for (int oid : tableOids) {
+                Relation t = catalog().relation(oid);
+                if (t != null && t.isTable()) {
+                    listener.analyzed(command.analyzeTable(t, true));
+                }
+            }
+            commitTransaction();
+            return null;
+        });
     }
 
-    private void checkWritable(Ast.Stmt stmt) {
-        String command = switch (stmt) {
-            case Ast.Select s when s.forUpdate() -> "SELECT FOR UPDATE";
-            case Ast.Insert i -> "INSERT";
-            case Ast.Update u -> "UPDATE";
-            case Ast.Delete d -> "DELETE";
-            case Ast.CreateTable c -> "CREATE TABLE";
-            case Ast.DropTable d -> "DROP TABLE";
-            case Ast.Truncate t -> "TRUNCATE TABLE";
-            case Ast.AlterTableAddPk a -> "ALTER TABLE";
-            case Ast.RoleStmt r -> r.create() ? "CREATE ROLE" : "ALTER ROLE";
-            case Ast.DropRole d -> "DROP ROLE";
-            case Ast.Copy c -> "COPY";
-            case Ast.CreateDatabase c -> "CREATE DATABASE";
-            case Ast.DropDatabase d -> "DROP DATABASE";
-            default -> null;
-        };
-        if (command != null && engine.transactionManager().inRecovery()) {
+    /**
+     * A statement's snapshot. The transaction's first fixes its isolation level: REPEATABLE READ
+     * keeps this snapshot to the end; SERIALIZABLE is refused here too, should the configuration
+     * file have made it the default.
+     */
+    void statementSnapshot() {
+        if (!txnSnapshotTaken) {
+            refuseSerializable(txnIsolation);
+            if (txnIsolation.equals("repeatable read")) {
+                txn.useTransactionSnapshot();
+            }
+            txnSnapshotTaken = true;
+        }
+        txn.newStatementSnapshot();
+    }
+
+    /** A statement that writes, on a standby or in a read-only transaction: 25006 as PostgreSQL says it. */
+    void checkWritable(String command) {
+        if (engine.transactionManager().inRecovery() || (txnReadOnly && txn != null)) {
             throw new PgException(SqlState.READ_ONLY_SQL_TRANSACTION, "cannot execute " + command
                     + " in a read-only transaction");
         }
     }
 
-    private String transactionControl(Ast.TxKind kind) {
-        switch (kind) {
-            case BEGIN -> {
-                if (state == TxState.FAILED) {
-                    throw new PgException(SqlState.IN_FAILED_SQL_TRANSACTION,
-                            "current transaction is aborted, commands ignored until end of transaction block");
-                }
-                if (state == TxState.BLOCK) {
-                    notice(PgException.Severity.WARNING, SqlState.ACTIVE_SQL_TRANSACTION,
-                            "there is already a transaction in progress");
-                    return "BEGIN";
-                }
-                ensureTransaction();
-                state = TxState.BLOCK;
-                return "BEGIN";
-            }
-            case COMMIT -> {
-                switch (state) {
-                    case FAILED -> {
-                        rollbackTransaction();
-                        state = TxState.IDLE;
-                        return "ROLLBACK";
-                    }
-                    case BLOCK -> {
-                        commitTransaction();
-                        return "COMMIT";
-                    }
-                    default -> {
-                        notice(PgException.Severity.WARNING, SqlState.NO_ACTIVE_SQL_TRANSACTION,
-                                "there is no transaction in progress");
-                        commitTransaction();
-                        return "COMMIT";
-                    }
-                }
-            }
+    // ---------------------------------------------------------------- transaction control
+
+    private String transactionControl(Tree.TransactionStmt t) {
+        return switch (t.kind()) {
+            case BEGIN -> t.name() != null ? setTransaction(t) : begin(t);
+            case COMMIT -> commitBlock();
             case ROLLBACK -> {
                 if (state == TxState.IDLE || state == TxState.IMPLICIT) {
-                    notice(PgException.Severity.WARNING, SqlState.NO_ACTIVE_SQL_TRANSACTION,
-                            "there is no transaction in progress");
+                    warn(SqlState.NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
                 }
+                rollbackTransaction();
+                state = TxState.IDLE;
+                yield "ROLLBACK";
+            }
+            case SAVEPOINT, RELEASE, ROLLBACK_TO -> savepointControl(t);
+            case PREPARE -> prepareTransaction();
+            case COMMIT_PREPARED, ROLLBACK_PREPARED -> {
+                checkNotFailedBlock();
+                if (state == TxState.BLOCK) {
+                    throw new PgException(SqlState.ACTIVE_SQL_TRANSACTION, (t.kind() == Tree.TxKind.COMMIT_PREPARED
+                            ? "COMMIT PREPARED" : "ROLLBACK PREPARED") + " cannot run inside a transaction block");
+                }
+                // no transaction can be prepared here (see prepareTransaction), so none exists
+                throw new PgException(SqlState.UNDEFINED_OBJECT, "prepared transaction with identifier \""
+                        + t.name() + "\" does not exist");
+            }
+        };
+    }
+
+    private String begin(Tree.TransactionStmt t) {
+        checkNotFailedBlock();
+        if (state == TxState.BLOCK) {
+            warn(SqlState.ACTIVE_SQL_TRANSACTION, "there is already a transaction in progress");
+            return "BEGIN";
+        }
+        ensureTransaction();
+        state = TxState.BLOCK;
+        applyTransactionModes(t.modes());
+        return "BEGIN";
+    }
+
+    /** COMMIT / END: a failed block answers ROLLBACK; outside a block it warns. */
+    private String commitBlock() {
+        switch (state) {
+            case FAILED -> {
                 rollbackTransaction();
                 state = TxState.IDLE;
                 return "ROLLBACK";
             }
-            default -> throw new IllegalStateException(kind.toString());
+            case BLOCK -> {
+                commitTransaction();
+                return "COMMIT";
+            }
+            default -> {
+                warn(SqlState.NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
+                commitTransaction();
+                return "COMMIT";
+            }
         }
     }
 
-    private Executor.Result utility(Ast.Stmt stmt, Object[] params) {
-        Ddl ddl = new Ddl(txn, currentCatalog(), executor(), lockTimeoutMs(), noticeSink, this);
-        String tag;
-        switch (stmt) {
-            case Ast.Show s -> {
-                return show(s.name());
+    /** SAVEPOINT, RELEASE [SAVEPOINT] and ROLLBACK TO [SAVEPOINT], in a transaction block only. */
+    private String savepointControl(Tree.TransactionStmt t) {
+        switch (t.kind()) {
+            case SAVEPOINT -> {
+                requireTransactionBlock("SAVEPOINT");
+                checkNotFailedBlock();
+                txn.beginSubtransaction();
+                savepoints.add(t.name());
+                return "SAVEPOINT";
             }
-            case Ast.SetStmt s -> {
-                if (s.local() && state != TxState.BLOCK) {
-                    notice(PgException.Severity.WARNING, SqlState.NO_ACTIVE_SQL_TRANSACTION,
-                            "SET LOCAL can only be used in transaction blocks");
-                }
-                if (s.value() == null) {
-                    settings.reset(s.name());
-                } else {
-                    settings.set(s.name(), s.value(), s.local());
-                }
-                refreshZone();
-                tag = "SET";
+            case RELEASE -> {
+                requireTransactionBlock("RELEASE SAVEPOINT");
+                checkNotFailedBlock();
+                int depth = savepointDepth(t.name());
+                txn.releaseSubtransaction(depth);
+                savepoints.subList(depth - 1, savepoints.size()).clear();
+                return "RELEASE";
             }
-            case Ast.Reset r -> {
-                if (r.name().equals("all")) {
-                    for (String[] row : settings.showAll()) {
-                        try {
-                            settings.reset(row[0]);
-                        } catch (PgException e) {
-                            // settings that cannot be reset in a session keep their value
-                        }
+            default -> {
+                requireTransactionBlock("ROLLBACK TO SAVEPOINT");
+                int depth = savepointDepth(t.name());
+                txn.rollbackToSubtransaction(depth); // portals stay open: pgjdbc's autosave keeps its cursors
+                savepoints.subList(depth, savepoints.size()).clear();
+                txnCatalog = null;
+                state = TxState.BLOCK;
+                return "ROLLBACK";
+            }
+        }
+    }
+
+    /**
+     * PREPARE TRANSACTION: as PostgreSQL with max_prepared_transactions = 0 (its default), the
+     * transaction is rolled back and the statement fails (55000); outside a block or in a failed
+     * one it answers ROLLBACK. Walden does not implement two-phase commit, so a nonzero setting
+     * gets 0A000 instead of a prepared transaction.
+     */
+    private String prepareTransaction() {
+        if (state != TxState.BLOCK) {
+            if (state != TxState.FAILED) {
+                warn(SqlState.NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
+            }
+            rollbackTransaction();
+            state = TxState.IDLE;
+            return "ROLLBACK";
+        }
+        rollbackTransaction();
+        state = TxState.IDLE;
+        if (parseMillis(settingOr("max_prepared_transactions", "0")) == 0) {
+            throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "prepared transactions are disabled")
+                    .withHint("Set max_prepared_transactions to a nonzero value.");
+        }
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "prepared transactions are not supported")
+                .withDetail("Walden does not implement two-phase commit; the transaction was rolled back.");
+    }
+
+    /** PostgreSQL's RequireTransactionBlock: 25P01 outside BEGIN ... COMMIT. */
+    private void requireTransactionBlock(String command) {
+        if (state != TxState.BLOCK && state != TxState.FAILED) {
+            throw new PgException(SqlState.NO_ACTIVE_SQL_TRANSACTION, command + " can only be used in transaction blocks");
+        }
+    }
+
+    private void checkNotFailedBlock() {
+        if (state == TxState.FAILED) {
+            throw new PgException(SqlState.IN_FAILED_SQL_TRANSACTION,
+                    "current transaction is aborted, commands ignored until end of transaction block");
+        }
+    }
+
+    /** The depth of the innermost open savepoint named {@code name}; 3B001 when there is none. */
+    private int savepointDepth(String name) {
+        int i = savepoints.lastIndexOf(name);
+        if (i < 0) {
+            throw new PgException(SqlState.INVALID_SAVEPOINT_SPECIFICATION, "savepoint \"" + name + "\" does not exist");
+        }
+        return i + 1;
+    }
+
+    /** SET TRANSACTION modes (this transaction) or SET SESSION CHARACTERISTICS AS TRANSACTION modes (the defaults). */
+    private String setTransaction(Tree.TransactionStmt t) {
+        checkNotFailedBlock();
+        if (t.name().equals("SET SESSION CHARACTERISTICS")) {
+            for (String mode : t.modes()) {
+                switch (mode) {
+                    case "read only", "read write" -> settings.set("default_transaction_read_only",
+                            mode.equals("read only") ? "on" : "off", false);
+                    case "deferrable", "not deferrable" -> {
                     }
-                } else {
-                    settings.reset(r.name());
+                    default -> setDefaultIsolation(mode);
                 }
-                refreshZone();
-                tag = "RESET";
             }
-            case Ast.Checkpoint c -> {
-                RoleDef me = currentCatalog().role(sessionUser);
-                if (me == null || !me.superuser()) {
-                    throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "must be superuser to do CHECKPOINT");
+            return "SET";
+        }
+        if (state != TxState.BLOCK) {
+            warn(SqlState.NO_ACTIVE_SQL_TRANSACTION, "SET TRANSACTION can only be used in transaction blocks");
+            return "SET";
+        }
+        applyTransactionModes(t.modes());
+        return "SET";
+    }
+
+    private void applyTransactionModes(List<String> modes) {
+        for (String mode : modes) {
+            switch (mode) {
+                case "read only" -> setTransactionReadOnly(true);
+                case "read write" -> setTransactionReadOnly(false);
+                case "deferrable", "not deferrable" -> {
                 }
-                engine.serverStatus().requestCheckpoint();
-                tag = "CHECKPOINT";
+                default -> setTransactionIsolation(mode);
             }
-            case Ast.NoOp n -> tag = n.tag();
-            case Ast.AlterSystem a -> {
-                preventInTransactionBlock("ALTER SYSTEM");
-                try {
-                    settings.alterSystem(a.name(), a.value());
-                } catch (UnsupportedOperationException e) {
-                    throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "ALTER SYSTEM is not supported by this server");
-                }
-                tag = "ALTER SYSTEM";
-            }
-            case Ast.CreateDatabase c -> {
-                preventInTransactionBlock("CREATE DATABASE");
-                tag = ddlDone(ddl.createDatabase(c));
-            }
-            case Ast.DropDatabase d -> {
-                preventInTransactionBlock("DROP DATABASE");
-                if (d.name().equals(databaseName)) {
-                    throw new PgException(SqlState.OBJECT_IN_USE, "cannot drop the currently open database");
-                }
-                tag = ddlDone(ddl.dropDatabase(d));
-            }
-            case Ast.KnownClientQuery k -> {
-                return ClientQueries.run(k, currentCatalog(), params);
-            }
-            case Ast.CreateTable c -> tag = ddlDone(ddl.createTable(c));
-            case Ast.DropTable d -> tag = ddlDone(ddl.dropTable(d));
-            case Ast.Truncate t -> tag = ddlDone(ddl.truncate(t));
-            case Ast.AlterTableAddPk a -> tag = ddlDone(ddl.addPrimaryKey(a));
-            case Ast.RoleStmt r -> tag = ddlDone(ddl.roleStmt(r));
-            case Ast.DropRole d -> tag = ddlDone(ddl.dropRole(d));
-            default -> throw new IllegalStateException(stmt.toString());
-        }
-        return new Executor.Result(List.of(), tag);
-    }
-
-    /** PostgreSQL's PreventInTransactionBlock, for statements that cannot be rolled back. */
-    private void preventInTransactionBlock(String command) {
-        if (state == TxState.BLOCK) {
-            throw new PgException(SqlState.ACTIVE_SQL_TRANSACTION, command + " cannot run inside a transaction block");
         }
     }
 
-    private String ddlDone(String tag) {
-        txnChangedCatalog = true;
-        txnCatalog = null;
-        return tag;
-    }
-
-    private Executor.Result show(String name) {
-        List<Object[]> rows = new ArrayList<>();
-        if (name.equals("all")) {
-            for (String[] s : settings.showAll()) {
-                rows.add(new Object[] {s[0], s[1], s.length > 2 ? s[2] : null});
+    /** SET TRANSACTION ISOLATION LEVEL / SET transaction_isolation, checked as PostgreSQL's check_XactIsoLevel. */
+    void setTransactionIsolation(String level) {
+        if (!level.equals(txnIsolation) && txn != null) {
+            if (txnSnapshotTaken) {
+                throw new PgException(SqlState.ACTIVE_SQL_TRANSACTION,
+                        "SET TRANSACTION ISOLATION LEVEL must be called before any query");
             }
-        } else {
-            rows.add(new Object[] {showSetting(name)});
-        }
-        return new Executor.Result(rows, "SHOW");
-    }
-
-    /** SHOW name; the transaction characteristics are the sql layer's own when the settings lack them. */
-    private String showSetting(String name) {
-        try {
-            return settings.show(name);
-        } catch (PgException e) {
-            String fixed = switch (name.toLowerCase(Locale.ROOT)) {
-                case "transaction_isolation", "default_transaction_isolation" -> "read committed";
-                case "transaction_read_only" -> engine.transactionManager().inRecovery() ? "on" : "off";
-                case "transaction_deferrable", "default_transaction_deferrable" -> "off";
-                case "is_superuser" -> {
-                    RoleDef me = currentCatalog().role(sessionUser);
-                    yield me != null && me.superuser() ? "on" : "off";
-                }
-                default -> null;
-            };
-            if (fixed == null) {
-                throw e;
+            if (!savepoints.isEmpty()) {
+                throw new PgException(SqlState.ACTIVE_SQL_TRANSACTION,
+                        "SET TRANSACTION ISOLATION LEVEL must not be called in a subtransaction");
             }
-            return fixed;
+        }
+        refuseSerializable(level);
+        txnIsolation = level;
+    }
+
+    /** SET TRANSACTION READ ONLY / READ WRITE / SET transaction_read_only, checked as PostgreSQL's check_transaction_read_only. */
+    void setTransactionReadOnly(boolean readOnly) {
+        if (!readOnly && txnReadOnly && txn != null) {
+            if (!savepoints.isEmpty()) {
+                throw new PgException(SqlState.ACTIVE_SQL_TRANSACTION,
+                        "cannot set transaction read-write mode inside a read-only transaction");
+            }
+            if (txnSnapshotTaken) {
+                throw new PgException(SqlState.ACTIVE_SQL_TRANSACTION,
+                        "transaction read-write mode must be set before any query");
+            }
+            if (engine.transactionManager().inRecovery()) {
+                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cannot set transaction read-write mode during recovery");
+            }
+        }
+        txnReadOnly = readOnly;
+    }
+
+    /** SET default_transaction_isolation / SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL. */
+    void setDefaultIsolation(String level) {
+        refuseSerializable(level);
+        settings.set("default_transaction_isolation", level, false);
+    }
+
+    /** SHOW transaction_isolation / transaction_read_only: the current transaction's. */
+    String transactionIsolation() {
+        return txn != null ? txnIsolation : cachedSettings().defaultIsolation;
+    }
+
+    boolean transactionReadOnly() {
+        return txn != null ? txnReadOnly : cachedSettings().defaultReadOnly || engine.transactionManager().inRecovery();
+    }
+
+    /**
+     * Walden does not implement serializable snapshot isolation: SERIALIZABLE is refused rather
+     * than silently run as a weaker level (an application would believe it had guarantees it has not).
+     */
+    static void refuseSerializable(String level) {
+        if (level.equals("serializable")) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "SERIALIZABLE isolation level is not supported")
+                    .withDetail("Walden does not implement serializable snapshot isolation and does not run "
+                            + "SERIALIZABLE transactions at a weaker level.")
+                    .withHint("Use REPEATABLE READ, and retry transactions that fail with SQLSTATE 40001.");
         }
     }
 
-    // ---------------------------------------------------------------- ExecEnv
+    // ---------------------------------------------------------------- COPY
 
-    @Override
-    public ZoneId zone() {
-        return zone;
+    boolean isCopyFrom(PreparedImpl p) {
+        return p.stmt instanceof Tree.CopyStmt c && c.from() && c.file() == null;
     }
 
-    @Override
-    public Instant transactionStart() {
-        return txnStart != null ? txnStart : engine.clock().instant();
+    boolean isCopyToClient(PreparedImpl p) {
+        return p.stmt instanceof Tree.CopyStmt c && !c.from() && c.file() == null;
     }
 
-    @Override
-    public Instant statementStart() {
-        return stmtStart != null ? stmtStart : engine.clock().instant();
+    CopyOut startCopyOut(PortalImpl portal) {
+        return guard(() -> {
+            startCopyStatement(portal.prepared);
+            return new CopyCommand(this).toClient((Tree.CopyStmt) portal.prepared.stmt);
+        });
     }
 
-    @Override
-    public String currentUser() {
-        return sessionUser;
+    CopyIn startCopy(PortalImpl portal) {
+        return guard(() -> {
+            startCopyStatement(portal.prepared);
+            checkWritable("COPY FROM");
+            return utility.copyFrom((Tree.CopyStmt) portal.prepared.stmt);
+        });
     }
 
-    @Override
-    public String sessionUser() {
-        return sessionUser;
-    }
-
-    @Override
-    public String databaseName() {
-        return databaseName;
-    }
-
-    @Override
-    public int backendPid() {
-        return backendPid;
-    }
-
-    @Override
-    public ServerStatus serverStatus() {
-        return engine.serverStatus();
-    }
-
-    @Override
-    public TransactionManager transactionManager() {
-        return engine.transactionManager();
-    }
-
-    @Override
-    public Catalog catalog() {
-        return currentCatalog();
-    }
-
-    @Override
-    public void notice(PgException n) {
-        noticeSink.accept(n);
-    }
-
-    @Override
-    public void checkCancel() {
-        if (cancelRequested) {
-            cancelRequested = false;
-            throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
-        }
-        if (statementDeadlineMs != Long.MAX_VALUE && engine.clock().millis() >= statementDeadlineMs) {
-            statementDeadlineMs = Long.MAX_VALUE;
-            throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to statement timeout");
-        }
+    /** What every statement's start does, for a COPY that the backend runs outside {@link #start}. */
+    private void startCopyStatement(PreparedImpl p) {
+        cancelRequested = false;
+        checkNotFailed(p);
+        ensureTransaction();
+        statementSnapshot();
+        startStatementClock();
     }
 }

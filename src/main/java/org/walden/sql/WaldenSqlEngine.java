@@ -1,5 +1,10 @@
 package org.walden.sql;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -8,15 +13,19 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.walden.common.guc.SessionSettings;
 import org.walden.replication.WalSenderStat;
-import org.walden.sql.catalog.Catalog;
+import org.walden.sql.catalog.CatalogStorage;
 import org.walden.sql.catalog.CatalogStore;
 import org.walden.sql.catalog.DatabaseDef;
-import org.walden.sql.catalog.KeyCodec;
+import org.walden.sql.catalog.DbCatalog;
+import org.walden.sql.catalog.Keys;
+import org.walden.sql.catalog.Namespace;
+import org.walden.sql.catalog.Relation;
 import org.walden.sql.catalog.RoleDef;
-import org.walden.sql.catalog.TableDef;
-import org.walden.sql.exec.RowIds;
+import org.walden.sql.catalog.SharedCatalog;
+import org.walden.sql.command.SequenceStore;
 import org.walden.txn.KvCursor;
 import org.walden.txn.SynchronousCommit;
 import org.walden.txn.Transaction;
@@ -25,34 +34,50 @@ import org.walden.wal.Lsn;
 
 /**
  * Walden's SQL engine: opens {@link WaldenSession}s over one {@link TransactionManager} and
- * keeps what sessions share — the catalog cache (reloaded whenever
- * {@link TransactionManager#catalogVersion()} moves) and the hidden row-id counters of
- * tables without a primary key.
+ * keeps what sessions share — the catalogs (the shared one of roles and databases, and each
+ * database's own, reloaded whenever {@link TransactionManager#catalogVersion()} moves), the
+ * hidden row-id counters of tables without a primary key, the sequences, the relations'
+ * activity counters, and the background ANALYZE pass ({@link AutoAnalyzer}).
  *
- * <p>Concurrency: {@link #catalogLock} serialises catalog reloads; {@link #cached} is
- * volatile, read by every session at statement start. Row-id counters are atomics in a
- * concurrent map, each initialised once from the largest existing key.
+ * <p>Concurrency: {@link #catalogLock} serialises catalog reloads; the cached catalogs are
+ * immutable and read without the lock. Row-id counters are atomics in a concurrent map, each
+ * initialised once from the largest existing key.
  */
-public final class WaldenSqlEngine implements SqlEngine, RowIds {
+public final class WaldenSqlEngine implements SqlEngine {
 
     private final TransactionManager tm;
     private final ServerStatus status;
     private final Clock clock;
     private final ReentrantLock catalogLock = new ReentrantLock();
-    /** The last loaded catalog; read by sessions without the lock. */
-    private volatile Catalog cached;
+    /** The last loaded shared catalog; read by sessions without the lock. */
+    private volatile SharedCatalog shared;
+    private volatile long sharedVersion = -1;
+    private final Map<Integer, DbCatalog> databases = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicLong> rowIdCounters = new ConcurrentHashMap<>();
+    private final SequenceStore sequences;
+    private final TableActivityStats activity = new TableActivityStats();
+    private final org.walden.txn.AdvisoryLockTable advisoryLocks = new org.walden.txn.AdvisoryLockTable();
+    private final Path tempDirectory;
+    private AutoAnalyzer autoAnalyzer;
 
     /** {@code status} may be null (tests, tools): then a stand-alone status answers from {@code tm}. */
     public WaldenSqlEngine(TransactionManager tm, ServerStatus status, Clock clock) {
         this.tm = tm;
         this.clock = clock;
         this.status = status != null ? status : new StandaloneStatus(tm, clock.instant());
+        this.sequences = new SequenceStore(tm);
+        try {
+            this.tempDirectory = Files.createTempDirectory("walden-pgsql_tmp");
+            this.tempDirectory.toFile().deleteOnExit();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
      * initdb's catalog: the bootstrap superuser (OID 10, with {@code passwordVerifierOrNull}
-     * stored as given), the databases template1 and postgres, and the OID counter at 16384.
+     * stored as given), the databases template1, template0 and postgres, each with its public
+     * schema (owned by pg_database_owner) and initdb's comments, and the OID counter at 16384.
      */
     public static void bootstrap(TransactionManager tm, String superuserName, String passwordVerifierOrNull) {
         Transaction txn = tm.begin();
@@ -62,19 +87,40 @@ public final class WaldenSqlEngine implements SqlEngine, RowIds {
                     true, true, -1, passwordVerifierOrNull, null);
             txn.lockForUpdate(CatalogStore.roleKey(superuserName), 10_000);
             txn.put(CatalogStore.roleKey(superuserName), CatalogStore.encodeRole(su));
-            for (DatabaseDef db : List.of(new DatabaseDef(CatalogStore.TEMPLATE1_DATABASE_OID, "template1", su.oid()),
-                    new DatabaseDef(CatalogStore.POSTGRES_DATABASE_OID, "postgres", su.oid()))) {
+            List<DatabaseDef> dbs = List.of(
+                    new DatabaseDef(CatalogStore.TEMPLATE1_DATABASE_OID, "template1", su.oid(), true, true, -1),
+                    new DatabaseDef(4, "template0", su.oid(), false, true, -1),
+                    new DatabaseDef(CatalogStore.POSTGRES_DATABASE_OID, "postgres", su.oid()));
+            for (DatabaseDef db : dbs) {
                 txn.lockForUpdate(CatalogStore.databaseKey(db.name()), 10_000);
                 txn.put(CatalogStore.databaseKey(db.name()), CatalogStore.encodeDatabase(db));
+                initialDatabaseCatalog(txn, db.oid());
             }
             txn.lockForUpdate(CatalogStore.nextOidKey(), 10_000);
-            txn.put(CatalogStore.nextOidKey(), java.nio.ByteBuffer.allocate(4)
-                    .putInt(CatalogStore.FIRST_NORMAL_OID).array());
+            txn.put(CatalogStore.nextOidKey(), ByteBuffer.allocate(4).putInt(CatalogStore.FIRST_NORMAL_OID).array());
             txn.commit(SynchronousCommit.LOCAL);
         } catch (RuntimeException e) {
             txn.rollback();
             throw e;
         }
+    }
+
+    private static void initialDatabaseCatalog(Transaction txn, int db) {
+        Namespace pub = new Namespace(Namespace.PUBLIC, "public", CatalogStore.DATABASE_OWNER_ROLE_OID);
+        put(txn, CatalogStorage.objectKey(db, CatalogStorage.NAMESPACE, pub.oid()), CatalogStorage.encodeNamespace(pub));
+        put(txn, CatalogStorage.namespaceNameKey(db, pub.name()), CatalogStorage.oidValue(pub.oid()));
+        put(txn, CatalogStorage.commentKey(db, 2615, Namespace.PUBLIC, 0),
+                CatalogStorage.encodeComment("standard public schema"));
+        put(txn, CatalogStorage.commentKey(db, 1262, CatalogStore.TEMPLATE1_DATABASE_OID, 0),
+                CatalogStorage.encodeComment("default template for new databases"));
+        put(txn, CatalogStorage.commentKey(db, 1262, 4, 0), CatalogStorage.encodeComment("unmodifiable empty database"));
+        put(txn, CatalogStorage.commentKey(db, 1262, CatalogStore.POSTGRES_DATABASE_OID, 0),
+                CatalogStorage.encodeComment("default administrative connection database"));
+    }
+
+    private static void put(Transaction txn, byte[] key, byte[] value) {
+        txn.lockForUpdate(key, 10_000);
+        txn.put(key, value);
     }
 
     @Override
@@ -84,7 +130,7 @@ public final class WaldenSqlEngine implements SqlEngine, RowIds {
 
     @Override
     public Optional<Role> findRole(String name) {
-        RoleDef r = catalog().role(name);
+        RoleDef r = shared().role(name);
         if (r == null) {
             return Optional.empty();
         }
@@ -94,57 +140,99 @@ public final class WaldenSqlEngine implements SqlEngine, RowIds {
 
     @Override
     public boolean databaseExists(String name) {
-        return catalog().databases().containsKey(name);
+        return shared().databases().containsKey(name);
     }
 
-    /** The committed catalog, reloaded when the transaction manager's catalog version has moved. */
-    public Catalog catalog() {
+    /** The committed roles and databases, reloaded when the catalog version has moved. */
+    public SharedCatalog shared() {
         long version = tm.catalogVersion();
-        Catalog c = cached;
-        if (c != null && c.version() == version) {
+        if (shared != null && sharedVersion == version) {
+            return shared;
+        }
+        catalogLock.lock();
+        try {
+            if (shared == null || sharedVersion != version) {
+                Transaction txn = tm.begin();
+                try {
+                    txn.newStatementSnapshot();
+                    shared = CatalogStore.loadShared(txn);
+                } finally {
+                    txn.rollback();
+                }
+                sharedVersion = version;
+                databases.clear();
+            }
+            return shared;
+        } finally {
+            catalogLock.unlock();
+        }
+    }
+
+    /** The committed catalog of database {@code name}, or null when there is no such database. */
+    public DbCatalog catalog(String name) {
+        SharedCatalog s = shared();
+        DatabaseDef db = s.database(name);
+        if (db == null) {
+            return null;
+        }
+        DbCatalog c = databases.get(db.oid());
+        if (c != null && c.version() == sharedVersion && c.shared() == s) {
             return c;
         }
         catalogLock.lock();
         try {
-            c = cached;
-            if (c != null && c.version() == version) {
+            c = databases.get(db.oid());
+            if (c != null && c.version() == sharedVersion && c.shared() == s) {
                 return c;
             }
             Transaction txn = tm.begin();
             try {
                 txn.newStatementSnapshot();
-                c = CatalogStore.load(txn, version);
+                c = CatalogStorage.load(txn, sharedVersion, db, s);
             } finally {
                 txn.rollback();
             }
-            cached = c;
+            databases.put(db.oid(), c);
             return c;
         } finally {
             catalogLock.unlock();
         }
     }
 
-    /** Forgets the cached catalog (after this engine's own DDL commits). */
+    /** Forgets the cached catalogs (after this engine's own DDL commits). */
     void invalidateCatalog() {
-        cached = null;
+        catalogLock.lock();
+        try {
+            shared = null;
+            sharedVersion = -1;
+            databases.clear();
+        } finally {
+            catalogLock.unlock();
+        }
     }
 
-    @Override
-    public long next(TableDef table, Transaction txn) {
-        AtomicLong counter = rowIdCounters.computeIfAbsent(table.relfilenode(), oid -> new AtomicLong(largestRowId(oid, txn)));
+    /** The next hidden row id of a table without a primary key. */
+    long nextRowId(Relation table, Transaction txn) {
+        AtomicLong counter = rowIdCounters.computeIfAbsent(table.relfilenode(),
+                rfn -> new AtomicLong(largestRowId(rfn, txn)));
         return counter.incrementAndGet();
     }
 
-    private static long largestRowId(int tableOid, Transaction txn) {
+    private static long largestRowId(int relfilenode, Transaction txn) {
         long max = 0;
-        try (KvCursor c = txn.scan(KeyCodec.tablePrefix(tableOid), KeyCodec.tableEnd(tableOid))) {
+        try (KvCursor c = txn.scan(Keys.prefix(relfilenode), Keys.end(relfilenode))) {
             while (c.next()) {
                 if (c.key().length == 13) {
-                    max = Math.max(max, KeyCodec.rowIdOf(c.key()));
+                    max = Math.max(max, Keys.rowIdOf(c.key()));
                 }
             }
         }
         return max;
+    }
+
+    long relationBytes(int relfilenode) {
+        long b = tm.approximateBytes(Keys.prefix(relfilenode), Keys.end(relfilenode));
+        return Math.max(0, b);
     }
 
     TransactionManager transactionManager() {
@@ -157,6 +245,62 @@ public final class WaldenSqlEngine implements SqlEngine, RowIds {
 
     Clock clock() {
         return clock;
+    }
+
+    /** pg_advisory_lock and friends: the locks of every session of this server. */
+    org.walden.txn.AdvisoryLockTable advisoryLocks() {
+        return advisoryLocks;
+    }
+
+    SequenceStore sequences() {
+        return sequences;
+    }
+
+    TableActivityStats activity() {
+        return activity;
+    }
+
+    Path tempDirectory() {
+        return tempDirectory;
+    }
+
+    /**
+     * Starts the background analyze pass (see {@link AutoAnalyzer}); {@code settings} gives the
+     * server's current settings each round. The server calls it once it runs, and
+     * {@link #stopAutoAnalyze} when it shuts down.
+     */
+    public synchronized void startAutoAnalyze(Supplier<SessionSettings> settings) {
+        if (autoAnalyzer == null) {
+            autoAnalyzer = new AutoAnalyzer(this, settings);
+            autoAnalyzer.start();
+        }
+    }
+
+    /** Runs {@link EngineWarmUp} once in the background; the server calls it when it starts. */
+    public void startWarmUp(Supplier<SessionSettings> settings) {
+        EngineWarmUp.start(this, settings);
+    }
+
+    public synchronized void stopAutoAnalyze() {
+        if (autoAnalyzer != null) {
+            autoAnalyzer.stop();
+            autoAnalyzer = null;
+        }
+    }
+
+    /** What ANALYZE and VACUUM tell the activity counters of database {@code dbOid}. */
+    org.walden.sql.command.Commands.AnalyzeListener analyzeListener(int dbOid) {
+        return new org.walden.sql.command.Commands.AnalyzeListener() {
+            @Override
+            public void analyzed(org.walden.sql.catalog.TableStats stats) {
+                activity.analyzed(dbOid, stats.tableOid(), stats.reltuples(), stats.auto(), clock.instant());
+            }
+
+            @Override
+            public void vacuumed(int tableOid) {
+                activity.vacuumed(dbOid, tableOid, clock.instant());
+            }
+        };
     }
 
     /** A ServerStatus for an engine run without a server (tests, tools): answers from the transaction manager. */

@@ -56,7 +56,7 @@ public final class Checkpointer {
 
     /** What started a checkpoint; PostgreSQL's log words. */
     public enum Kind {
-        TIME("time"), WAL("wal"), REQUESTED("immediate force wait"), SHUTDOWN("shutdown immediate"),
+        TIME("time"), WAL("wal"), REQUESTED("immediate force wait"), FORCE("force"), SHUTDOWN("shutdown immediate"),
         END_OF_RECOVERY("end-of-recovery immediate wait");
 
         final String words;
@@ -64,6 +64,14 @@ public final class Checkpointer {
         Kind(String words) {
             this.words = words;
         }
+    }
+
+    /**
+     * A standby's restartpoint: where redo would start ({@code redo}), the record just before it
+     * (pg_control's checkpoint location, so that a restart knows the prev-link of the next
+     * record), and the timeline replay is on.
+     */
+    public record RedoPoint(Lsn redo, Lsn recordBefore, org.walden.wal.TimelineId timeline) {
     }
 
     /** Settings and collaborators fixed at start. */
@@ -79,10 +87,13 @@ public final class Checkpointer {
     // guarded by lock
     private long requested;
     private long completed;
+    /** The pending request is a no-wait one ("force", after promotion). */
+    private boolean forceOnly;
     private RuntimeException lastFailure;
     private boolean stopping;
     private Wal wal;
     private Supplier<Lsn> redoPointSupplier;
+    private Supplier<RedoPoint> restartPointSupplier;
     private Supplier<Lsn> replayEndSupplier;
     private Supplier<Lsn> currentPositionSupplier;
     private IntSupplier nextXidSupplier;
@@ -94,6 +105,11 @@ public final class Checkpointer {
     private volatile long checkpointsDone;
     /** When the last checkpoint finished, by the injected clock (checkpoint_timeout counts from it). */
     private volatile long lastCheckpointMs;
+    private volatile java.util.function.BooleanSupplier logCheckpoints = () -> true;
+    private volatile long sharedBuffers = 16384;
+    /** Guarded by checkpointLock: the redo point of the previous checkpoint and the distance estimate. */
+    private Lsn previousRedo = Lsn.INVALID;
+    private long distanceEstimateBytes;
     /** The position right after the last checkpoint (its record's end, or the replay end). */
     private volatile Lsn lastCheckpointEnd = Lsn.INVALID;
 
@@ -108,6 +124,7 @@ public final class Checkpointer {
         try {
             this.wal = primaryWal;
             this.redoPointSupplier = redoPoint;
+            this.restartPointSupplier = null;
             this.replayEndSupplier = null;
             this.currentPositionSupplier = primaryWal::insertPosition;
             this.nextXidSupplier = nextXid;
@@ -117,18 +134,28 @@ public final class Checkpointer {
     }
 
     /** Standby mode: restartpoints, redo point and replay end from the startup process. */
-    public void setStandby(Supplier<Lsn> redoPoint, Supplier<Lsn> replayEnd, Supplier<Lsn> receivedUpTo,
+    public void setStandby(Supplier<RedoPoint> redoPoint, Supplier<Lsn> replayEnd, Supplier<Lsn> receivedUpTo,
                            IntSupplier nextXid) {
         lock.lock();
         try {
             this.wal = null;
-            this.redoPointSupplier = redoPoint;
+            this.restartPointSupplier = redoPoint;
+            this.redoPointSupplier = () -> redoPoint.get().redo();
             this.replayEndSupplier = replayEnd;
             this.currentPositionSupplier = receivedUpTo;
             this.nextXidSupplier = nextXid;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * log_checkpoints (read at each checkpoint; PostgreSQL 15's default is on) and
+     * shared_buffers, against which "wrote N buffers (P%)" is reckoned.
+     */
+    public void setCheckpointLogging(java.util.function.BooleanSupplier logCheckpoints, long sharedBuffersBytes) {
+        this.logCheckpoints = logCheckpoints;
+        this.sharedBuffers = Math.max(1, sharedBuffersBytes / CheckpointStats.BLOCK_BYTES);
     }
 
     /** Replication slots (later) keep the WAL they need. */
@@ -150,7 +177,8 @@ public final class Checkpointer {
     }
 
     public void start() {
-        thread = Thread.ofVirtual().name("checkpointer").start(this::checkpointerMain);
+        // a platform thread, so that ps -T and top -H show "checkpointer" (a virtual one runs on a carrier)
+        thread = Thread.ofPlatform().name("checkpointer").daemon(true).start(this::checkpointerMain);
     }
 
     private void checkpointerMain() {
@@ -189,7 +217,7 @@ public final class Checkpointer {
     /** Why a checkpoint is due now, or null. Caller holds lock. */
     private Kind due() {
         if (requested > completed) {
-            return Kind.REQUESTED;
+            return forceOnly ? Kind.FORCE : Kind.REQUESTED;
         }
         if (redoPointSupplier == null) {
             return null;
@@ -222,6 +250,23 @@ public final class Checkpointer {
         }
     }
 
+    /**
+     * Asks for a checkpoint without waiting (after promotion, as PostgreSQL's CHECKPOINT_FORCE
+     * request once the new primary accepts connections).
+     */
+    public void requestCheckpointNoWait() {
+        lock.lock();
+        try {
+            if (!stopping) {
+                forceOnly = requested == completed;
+                requested++;
+                wakeup.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The CHECKPOINT command: asks for an immediate checkpoint and waits until it is done. */
     public void requestCheckpoint() {
         lock.lock();
@@ -229,6 +274,7 @@ public final class Checkpointer {
             if (stopping || thread == null) {
                 throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "checkpointer is not running");
             }
+            forceOnly = false;
             long mine = ++requested;
             wakeup.signalAll();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REQUEST_WAIT_MS);
@@ -276,44 +322,76 @@ public final class Checkpointer {
     }
 
     private Lsn createCheckPoint(Wal w, Kind kind) {
-        LOG.info("checkpoint starting: {}", kind.words);
+        boolean logIt = logCheckpoints.getAsBoolean();
+        if (logIt) {
+            LOG.info("checkpoint starting: {}", kind.words);
+        }
+        CheckpointStats stats = new CheckpointStats();
         boolean shutdown = kind == Kind.SHUTDOWN || kind == Kind.END_OF_RECOVERY;
         Lsn redo = redoPointSupplier.get();
-        config.store().flush();
+        stats.wrote(config.store().flush());
         checkPointSlots();
         ControlFile.Data cf = config.controlFile().get();
         CheckPoint cp = new CheckPoint(redo, w.timeline(), cf.prevTimeline(), nextXidSupplier.getAsInt(),
                 config.clock().instant().getEpochSecond());
         Wal.Inserted rec = w.insert(cp.toRecord(shutdown));
         w.flush(rec.endLsn());
+        stats.synced();
         lastCheckpointEnd = rec.endLsn();
         DbState state = kind == Kind.SHUTDOWN ? DbState.SHUTDOWNED : DbState.IN_PRODUCTION;
         config.controlFile().update(d -> d.withCheckPoint(rec.firstLsn(), cp).withState(state));
+        stats.synced();
         w.setMinKeepLsnSupplier(minKeepLsnSupplier);
         int removed = removeOldSegments(redo, rec.endLsn());
-        LOG.info("checkpoint complete: lsn={}, redo lsn={}; {} WAL file(s) removed", rec.firstLsn(), redo, removed);
+        if (logIt) {
+            LOG.info("checkpoint complete: {}", completeLine(stats, removed, redo));
+        }
         return redo;
     }
 
     private Lsn createRestartPoint(Kind kind) {
-        LOG.info("restartpoint starting: {}", kind.words);
-        Lsn redo = redoPointSupplier.get();
+        boolean logIt = logCheckpoints.getAsBoolean();
+        if (logIt) {
+            LOG.info("restartpoint starting: {}", kind.words);
+        }
+        CheckpointStats stats = new CheckpointStats();
+        RedoPoint rp = restartPointSupplier.get();
+        Lsn redo = rp.redo();
         Lsn replayEnd = replayEndSupplier.get();
-        config.store().flush();
+        stats.wrote(config.store().flush());
         checkPointSlots();
         ControlFile.Data cf = config.controlFile().get();
-        CheckPoint cp = new CheckPoint(redo, cf.timeline(), cf.prevTimeline(), nextXidSupplier.getAsInt(),
+        CheckPoint cp = new CheckPoint(redo, rp.timeline(), cf.prevTimeline(), nextXidSupplier.getAsInt(),
                 config.clock().instant().getEpochSecond());
         DbState state = kind == Kind.SHUTDOWN ? DbState.SHUTDOWNED_IN_RECOVERY : DbState.IN_ARCHIVE_RECOVERY;
         config.controlFile().update(d -> {
-            ControlFile.Data next = d.withCheckPoint(redo, cp).withState(state);
-            return replayEnd.isAfter(d.minRecoveryPoint()) ? next.withMinRecoveryPoint(replayEnd, cf.timeline()) : next;
+            Lsn location = rp.recordBefore().isValid() ? rp.recordBefore() : d.checkPoint();
+            ControlFile.Data next = d.withCheckPoint(location, cp).withState(state);
+            return replayEnd.isAfter(d.minRecoveryPoint()) ? next.withMinRecoveryPoint(replayEnd, rp.timeline()) : next;
         });
+        stats.synced();
         int removed = removeOldSegments(redo, currentPositionSupplier.get());
         lastCheckpointEnd = currentPositionSupplier.get();
-        LOG.info("restartpoint complete: {} WAL file(s) removed", removed);
-        LOG.info("recovery restart point at {}", redo);
+        if (logIt) {
+            LOG.info("restartpoint complete: {}", completeLine(stats, removed, redo));
+            LOG.info("recovery restart point at {}", redo);
+        }
         return redo;
+    }
+
+    /**
+     * The rest of LogCheckpointEnd's line: "wrote N buffers (P%); A WAL file(s) added, R removed,
+     * C recycled; write=..., sync=..., total=... s; sync files=F, longest=..., average=... s;
+     * distance=D kB, estimate=E kB". Walden's "buffers" are the 8 kB blocks the storage engine's
+     * memtables held when flushed; WAL segments are never pre-allocated or recycled. Caller
+     * holds checkpointLock.
+     */
+    private String completeLine(CheckpointStats stats, int removed, Lsn redo) {
+        long distance = previousRedo.isValid() && redo.isAfter(previousRedo) ? redo.value() - previousRedo.value() : 0;
+        distanceEstimateBytes = distanceEstimateBytes < distance ? distance
+                : (long) (0.90 * distanceEstimateBytes + 0.10 * distance);
+        previousRedo = redo;
+        return stats.format(sharedBuffers, removed, distance, distanceEstimateBytes);
     }
 
     private void checkPointSlots() {

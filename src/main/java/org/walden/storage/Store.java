@@ -46,7 +46,7 @@ public final class Store implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Store.class);
 
     static {
-        RocksDB.loadLibrary();
+        RocksDbLibrary.load();
     }
 
     /** RocksDB's block cache: the pgbench scale-10 accounts table (about 150 MB) mostly fits. */
@@ -92,6 +92,15 @@ public final class Store implements AutoCloseable {
      * written. It must not wait for anything that waits for a RocksDB flush.
      */
     public static Store open(Path baseDir, Runnable beforeMemtableFlush) {
+        return open(baseDir, beforeMemtableFlush, false);
+    }
+
+    /** Opens a stopped server's storage for reading only (a rewind's source data directory). */
+    public static Store openReadOnly(Path baseDir) {
+        return open(baseDir, () -> { }, true);
+    }
+
+    private static Store open(Path baseDir, Runnable beforeMemtableFlush, boolean readOnly) {
         AbstractEventListener listener = new AbstractEventListener(
                 AbstractEventListener.EnabledEventCallback.ON_FLUSH_BEGIN) {
             @Override
@@ -124,8 +133,9 @@ public final class Store implements AutoCloseable {
                 .setKeepLogFileNum(2);
         try {
             Files.createDirectories(baseDir);
-            return new Store(baseDir, options, blockCache, bloomFilter, RocksDB.open(options, baseDir.toString()),
-                    listener);
+            RocksDB db = readOnly ? RocksDB.openReadOnly(options, baseDir.toString())
+                    : RocksDB.open(options, baseDir.toString());
+            return new Store(baseDir, options, blockCache, bloomFilter, db, listener);
         } catch (RocksDBException | java.io.IOException e) {
             options.close();
             blockCache.close();
@@ -225,12 +235,25 @@ public final class Store implements AutoCloseable {
      * in its serialized WriteBatch form (one native call for the whole record).
      */
     public void applyRows(WalRecord rows) {
-        byte[] serialized = WriteBatchFormat.fromRows(rows);
+        writeSerialized(WriteBatchFormat.fromRows(rows));
+    }
+
+    /**
+     * Applies a batch built in RocksDB's form (redo's batch of commits) atomically, in one native
+     * call; readers see all of it or none of it.
+     */
+    public void write(WriteBatchFormat batch) {
+        if (!batch.isEmpty()) {
+            writeSerialized(batch.serialized());
+        }
+    }
+
+    private void writeSerialized(byte[] serialized) {
         lockOpen();
         try (WriteBatch batch = new WriteBatch(serialized)) {
             db.write(writeOptions, batch);
         } catch (RocksDBException e) {
-            Invariants.panic("could not apply a batch of rows to storage: " + e.getMessage(), e);
+            Invariants.panic("could not apply a committed batch to storage: " + e.getMessage(), e);
         } finally {
             openLock.readLock().unlock();
         }
@@ -248,13 +271,36 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Writes the memtables to SST files and waits: everything applied so far survives a crash. */
-    public void flush() {
+    /**
+     * The approximate bytes stored under [from, to), memtables included (RocksDB's
+     * GetApproximateSizes): what pg_relation_size reports and the planner sizes a table by.
+     */
+    public long approximateBytes(byte[] fromInclusive, byte[] toExclusive) {
+        lockOpen();
+        try (org.rocksdb.Slice from = new org.rocksdb.Slice(fromInclusive);
+             org.rocksdb.Slice to = new org.rocksdb.Slice(toExclusive)) {
+            long[] sizes = db.getApproximateSizes(List.of(new org.rocksdb.Range(from, to)),
+                    org.rocksdb.SizeApproximationFlag.INCLUDE_FILES,
+                    org.rocksdb.SizeApproximationFlag.INCLUDE_MEMTABLES);
+            return sizes.length == 0 ? 0 : sizes[0];
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Writes the memtables to SST files and waits: everything applied so far survives a crash.
+     * Returns the bytes the memtables held before the flush (log_checkpoints' "wrote N buffers").
+     */
+    public long flush() {
         lockOpen();
         try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+            long memtableBytes = db.getLongProperty("rocksdb.cur-size-all-mem-tables");
             db.flush(fo);
+            return memtableBytes;
         } catch (RocksDBException e) {
             Invariants.panic("could not flush storage: " + e.getMessage(), e);
+            return 0;
         } finally {
             openLock.readLock().unlock();
         }

@@ -19,8 +19,15 @@ import org.walden.wal.WalRecord;
 import org.walden.wal.XactRecords;
 
 /**
- * One READ COMMITTED transaction (see {@link Transaction}): a statement snapshot, a private
- * write set laid over it, and the row and relation locks it holds. Used by one thread.
+ * One transaction (see {@link Transaction}): a statement snapshot (or, in REPEATABLE READ, one
+ * snapshot for the whole transaction), a private write set laid over it, and the row and
+ * relation locks it holds. Used by one thread.
+ *
+ * <p>Savepoints: while a subtransaction is open every write remembers what it replaced in an
+ * undo log (a write-set entry, a fresh range's row, a row lock taken); ROLLBACK TO walks the log
+ * back to the subtransaction's mark. Uncommitted writes never reach the WAL, so undoing the
+ * write set needs no record; rows of fresh ranges are in storage already and are written back
+ * as ROWS records, which a standby replays like any others.
  *
  * <p>Rows of the key ranges it created ({@link #createRange}: a table created, truncated or
  * re-keyed here) bypass the write set: they are gathered in {@code bulkPending} up to
@@ -70,17 +77,34 @@ final class KvTransaction implements Transaction {
     private long bulkPendingBytes;
     /** True once a NEW_RANGE or ROWS record of this transaction is in the WAL (its storage effects need undoing on abort). */
     private boolean bulkLogged;
+    /** ROLLBACK TO's log, kept while a subtransaction is open: each entry undoes one step. */
+    private final List<Undo> undo = new ArrayList<>();
+    /**
+     * Per open subtransaction, outermost first: the sizes of {@code undo}, {@code rangeDeletes}
+     * and {@code newRanges} when it began.
+     */
+    private final List<int[]> subtransactions = new ArrayList<>(2);
+    /** REPEATABLE READ: the first statement's snapshot serves the whole transaction. */
+    private boolean transactionSnapshot;
     /** Statement snapshots replaced mid-statement (a scan of a new range): closed when the transaction ends. */
     private final List<StoreSnapshot> retiredSnapshots = new ArrayList<>(0);
-    /** Relation locks held: relation OID to true when exclusive. */
-    private final Map<Integer, Boolean> heldRelations = new java.util.HashMap<>(4);
+    /** Relation locks held: relation OID to the mask of its modes held ({@link RelationLockMode#bit()}). */
+    private final Map<Integer, Integer> heldRelations = new java.util.HashMap<>(4);
     /** The catalog version when the current statement's snapshot was taken. */
     private long statementCatalogVersion;
     /** The catalog version after this transaction's commit changed the catalog (0 otherwise). */
     private long committedCatalogVersion;
     private StoreSnapshot snapshot;
     private int xid;
+    /** Set when finish() has told the write gate this writer is done (finish may run twice). */
+    private boolean leftWriteGate;
     private boolean finished;
+
+    /** One undone step: a write-set entry's previous value (null: absent), a fresh range's row's, or a row lock taken. */
+    private record Undo(UndoKind kind, ByteKey key, byte[] previous) {
+    }
+
+    private enum UndoKind { WRITE, BULK_ROW, ROW_LOCK }
 
     KvTransaction(KvTransactionManager manager, long localId) {
         this.manager = manager;
@@ -96,20 +120,24 @@ final class KvTransaction implements Transaction {
     @Override
     public void newStatementSnapshot() {
         checkActive();
+        if (transactionSnapshot && snapshot != null) {
+            statementCatalogVersion = manager.catalogVersion();
+            return;
+        }
         closeSnapshot();
         statementCatalogVersion = manager.catalogVersion();
         snapshot = manager.store().snapshot();
     }
 
     @Override
-    public boolean lockRelation(int relationOid, boolean exclusive, long timeoutMs) {
+    public boolean lockRelation(int relationOid, RelationLockMode mode, long timeoutMs) {
         checkActive();
-        Boolean held = heldRelations.get(relationOid);
-        if (held != null && (held || !exclusive)) {
+        Integer held = heldRelations.get(relationOid);
+        if (held != null && (held & (mode.bit() | RelationLockMode.ACCESS_EXCLUSIVE.bit())) != 0) {
             return false;
         }
-        long changedAt = manager.lockTable().acquireRelation(localId, relationOid, exclusive, timeoutMs);
-        heldRelations.put(relationOid, exclusive);
+        long changedAt = manager.lockTable().acquireRelation(localId, relationOid, mode, timeoutMs);
+        heldRelations.merge(relationOid, mode.bit(), (a, b) -> a | b);
         return held == null && changedAt > statementCatalogVersion;
     }
 
@@ -136,13 +164,23 @@ final class KvTransaction implements Transaction {
     @Override
     public KvCursor scan(byte[] fromInclusive, byte[] toExclusive) {
         checkActive();
+        StoreSnapshot view;
         if (overlapsNewRange(fromInclusive, toExclusive)) {
             // this transaction's rows there are in storage only once flushed, and after the snapshot
             flushBulk();
-            if (snapshot != null) {
-                retiredSnapshots.add(snapshot);
+            if (transactionSnapshot) {
+                // only this scan sees the newer state: no one else writes a fresh range
+                view = manager.store().snapshot();
+                retiredSnapshots.add(view);
+            } else {
+                if (snapshot != null) {
+                    retiredSnapshots.add(snapshot);
+                }
+                snapshot = manager.store().snapshot();
+                view = snapshot;
             }
-            snapshot = manager.store().snapshot();
+        } else {
+            view = snapshot();
         }
         ByteKey from = new ByteKey(fromInclusive);
         Map<ByteKey, byte[]> own = toExclusive == null ? writes.tailMap(from, true)
@@ -152,7 +190,7 @@ final class KvTransaction implements Transaction {
         for (Map.Entry<ByteKey, byte[]> e : own.entrySet()) {
             ownCopy.add(Map.entry(e.getKey(), e.getValue()));
         }
-        return new MergingCursor(manager.store().scan(snapshot(), fromInclusive, toExclusive), ownCopy, DELETED);
+        return new MergingCursor(manager.store().scan(view, fromInclusive, toExclusive), ownCopy, DELETED);
     }
 
     @Override
@@ -164,7 +202,7 @@ final class KvTransaction implements Transaction {
         }
         ByteKey k = new ByteKey(key);
         manager.lockTable().acquire(localId, k, timeoutMs);
-        heldLocks.add(k);
+        lockTaken(k);
         byte[] own = writes.get(k);
         if (own != null) {
             return own == DELETED ? null : own;
@@ -197,14 +235,32 @@ final class KvTransaction implements Transaction {
         ByteKey k = new ByteKey(key.clone());
         if (!heldLocks.contains(k)) {
             manager.lockTable().acquire(localId, k, IMPLICIT_LOCK_WAIT_MS);
-            heldLocks.add(k);
+            lockTaken(k);
         }
         assignXidIfNone();
-        writes.put(k, value);
+        byte[] previous = writes.put(k, value);
+        if (!subtransactions.isEmpty()) {
+            undo.add(new Undo(UndoKind.WRITE, k, previous));
+        }
+    }
+
+    private void lockTaken(ByteKey k) {
+        if (heldLocks.add(k) && !subtransactions.isEmpty()) {
+            undo.add(new Undo(UndoKind.ROW_LOCK, k, null));
+        }
+    }
+
+    @Override
+    public int assignXid() {
+        checkActive();
+        checkWritable();
+        assignXidIfNone();
+        return xid;
     }
 
     private void assignXidIfNone() {
         if (xid == 0) {
+            manager.writeGate().enter();
             xid = manager.assignXid();
         }
     }
@@ -221,7 +277,7 @@ final class KvTransaction implements Transaction {
         bulkLogged = true;
         // whatever a crashed, uncommitted transaction left there goes (a fresh OID can be reused after a crash)
         manager.store().deleteRange(r.from(), r.to());
-        ownWritesIn(r).clear();
+        clearOwnWrites(r);
         newRanges.add(r);
         newRangeMaxKeys.add(null);
     }
@@ -232,13 +288,23 @@ final class KvTransaction implements Transaction {
         checkWritable();
         KvBulk.Range r = new KvBulk.Range(fromInclusive.clone(), toExclusive.clone());
         assignXidIfNone();
-        ownWritesIn(r).clear();
+        clearOwnWrites(r);
+        if (!subtransactions.isEmpty()) {
+            flushBulk(); // a ROLLBACK TO keeps the range's rows: they must not be dropped from memory
+        }
         bulkPending.keySet().removeIf(k -> inRange(k.bytes(), r));
         rangeDeletes.add(r);
     }
 
-    private Map<ByteKey, byte[]> ownWritesIn(KvBulk.Range r) {
-        return writes.subMap(new ByteKey(r.from()), true, new ByteKey(r.to()), false);
+    /** Drops this transaction's writes in [from, to), remembering them while a subtransaction is open. */
+    private void clearOwnWrites(KvBulk.Range r) {
+        Map<ByteKey, byte[]> own = writes.subMap(new ByteKey(r.from()), true, new ByteKey(r.to()), false);
+        if (!subtransactions.isEmpty()) {
+            for (Map.Entry<ByteKey, byte[]> e : own.entrySet()) {
+                undo.add(new Undo(UndoKind.WRITE, e.getKey(), e.getValue()));
+            }
+        }
+        own.clear();
     }
 
     private static boolean inRange(byte[] key, KvBulk.Range r) {
@@ -283,6 +349,15 @@ final class KvTransaction implements Transaction {
 
     private void writeBulk(ByteKey k, byte[] value) {
         assignXidIfNone();
+        if (!subtransactions.isEmpty()
+                && newRangeIndex(k.bytes()) < subtransactions.get(subtransactions.size() - 1)[2]) {
+            // a range created since the innermost savepoint needs no row-by-row undo: it goes whole
+            undo.add(new Undo(UndoKind.BULK_ROW, k, latestInNewRange(k.bytes())));
+        }
+        putBulk(k, value);
+    }
+
+    private void putBulk(ByteKey k, byte[] value) {
         int range = newRangeIndex(k.bytes());
         byte[] max = newRangeMaxKeys.get(range);
         if (max == null || java.util.Arrays.compareUnsigned(k.bytes(), max) > 0) {
@@ -316,6 +391,76 @@ final class KvTransaction implements Transaction {
     }
 
     @Override
+    public void useTransactionSnapshot() {
+        checkActive();
+        transactionSnapshot = true;
+    }
+
+    @Override
+    public boolean usesTransactionSnapshot() {
+        return transactionSnapshot;
+    }
+
+    @Override
+    public int beginSubtransaction() {
+        checkActive();
+        subtransactions.add(new int[] {undo.size(), rangeDeletes.size(), newRanges.size()});
+        return subtransactions.size();
+    }
+
+    @Override
+    public void rollbackToSubtransaction(int depth) {
+        checkActive();
+        checkDepth(depth);
+        int[] mark = subtransactions.get(depth - 1);
+        subtransactions.subList(depth, subtransactions.size()).clear();
+        List<ByteKey> unlocked = new ArrayList<>();
+        for (int i = undo.size() - 1; i >= mark[0]; i--) {
+            Undo u = undo.get(i);
+            switch (u.kind()) {
+                case WRITE -> {
+                    if (u.previous() == null) {
+                        writes.remove(u.key());
+                    } else {
+                        writes.put(u.key(), u.previous());
+                    }
+                }
+                case BULK_ROW -> putBulk(u.key(), u.previous() == null ? DELETED : u.previous());
+                case ROW_LOCK -> {
+                    heldLocks.remove(u.key());
+                    lockedLatest.remove(u.key());
+                    unlocked.add(u.key());
+                }
+            }
+        }
+        undo.subList(mark[0], undo.size()).clear();
+        rangeDeletes.subList(mark[1], rangeDeletes.size()).clear();
+        // ranges created since the savepoint: no catalog row names them any more; emptied at commit
+        // (logged with it, so a standby empties them too) or, at a rollback, as every new range is
+        for (KvBulk.Range r : newRanges.subList(mark[2], newRanges.size())) {
+            bulkPending.keySet().removeIf(k -> inRange(k.bytes(), r));
+            rangeDeletes.add(r);
+        }
+        manager.lockTable().releaseAll(localId, unlocked);
+    }
+
+    @Override
+    public void releaseSubtransaction(int depth) {
+        checkActive();
+        checkDepth(depth);
+        subtransactions.subList(depth - 1, subtransactions.size()).clear();
+        if (subtransactions.isEmpty()) {
+            undo.clear();
+        }
+    }
+
+    private void checkDepth(int depth) {
+        if (depth < 1 || depth > subtransactions.size()) {
+            throw new IllegalArgumentException("no subtransaction at depth " + depth);
+        }
+    }
+
+    @Override
     public boolean hasWrites() {
         return !writes.isEmpty() || bulkLogged || !rangeDeletes.isEmpty();
     }
@@ -323,10 +468,12 @@ final class KvTransaction implements Transaction {
     @Override
     public Lsn commit(SynchronousCommit level) {
         checkActive();
-        if (!hasWrites()) {
+        if (!hasWrites() && xid == 0) {
+            // read-only: no xid, nothing to log (one that asked for its xid logs its commit)
             finish();
             return Lsn.INVALID;
         }
+        long commitStarted = System.nanoTime();
         try {
             flushBulk();
         } catch (RuntimeException e) {
@@ -378,6 +525,7 @@ final class KvTransaction implements Transaction {
                     || level == SynchronousCommit.REMOTE_APPLY) {
                 manager.commitWaiter().waitForCommit(ins.endLsn(), level);
             }
+            manager.writeGate().awaitLease();
         } finally {
             manager.store().apply(changes, rangeDeletes);
             if (catalog) {
@@ -387,6 +535,7 @@ final class KvTransaction implements Transaction {
             manager.applied(localId);
             finish();
         }
+        manager.commitStats().record(System.nanoTime() - commitStarted);
         return ins.endLsn();
     }
 
@@ -408,7 +557,8 @@ final class KvTransaction implements Transaction {
     private void undoNewRanges() {
         bulkPending.clear();
         try {
-            manager.logAbort(localId, XactRecords.abort(xid));
+            manager.logAbort(localId, XactRecords.abort(xid,
+                    TimeUnit.MILLISECONDS.toMicros(manager.clock().millis())));
             for (KvBulk.Range r : newRanges) {
                 manager.store().deleteRange(r.from(), r.to());
             }
@@ -420,7 +570,13 @@ final class KvTransaction implements Transaction {
 
     private void finish() {
         finished = true;
+        if (xid != 0 && !leftWriteGate) {
+            leftWriteGate = true;
+            manager.writeGate().leave();
+        }
         writes.clear();
+        undo.clear();
+        subtransactions.clear();
         bulkPending.clear();
         newRanges.clear();
         newRangeMaxKeys.clear();
@@ -457,6 +613,9 @@ final class KvTransaction implements Transaction {
         if (manager.inRecovery()) {
             throw new PgException(SqlState.READ_ONLY_SQL_TRANSACTION,
                     "cannot execute write operation in a read-only transaction");
+        }
+        if (xid == 0) {
+            manager.writeGate().refuseIfPaused();
         }
     }
 }

@@ -38,6 +38,8 @@ public final class KvTransactionManager implements TransactionManager {
     private final Store store;
     private final Clock clock;
     private final RowLockTable lockTable = new RowLockTable();
+    private final WriteGate writeGate = new WriteGate();
+    private final CommitStats commitStats = new CommitStats();
     private final AtomicInteger nextXid;
     private final AtomicLong nextLocalId = new AtomicLong(1);
     private final AtomicLong catalogVersion = new AtomicLong(1);
@@ -97,6 +99,15 @@ public final class KvTransactionManager implements TransactionManager {
         this.commitWaiter = waiter == null ? CommitWaiter.NONE : waiter;
     }
 
+    /** The writers, and the switchover's pause of new ones. */
+    public CommitStats commitStats() {
+        return commitStats;
+    }
+
+    public WriteGate writeGate() {
+        return writeGate;
+    }
+
     /** The xid the next writing transaction gets (checkpoints record it). */
     public int nextXid() {
         return nextXid.get();
@@ -121,12 +132,24 @@ public final class KvTransactionManager implements TransactionManager {
 
     // ---- used by KvTransaction ----
 
+    @Override
+    public long approximateBytes(byte[] fromInclusive, byte[] toExclusive) {
+        return store.approximateBytes(fromInclusive, toExclusive);
+    }
+
     Store store() {
         return store;
     }
 
     Clock clock() {
         return clock;
+    }
+
+    /** log_lock_waits and deadlock_timeout, read at each lock wait. */
+    @Override
+    public void setLockWaitLogging(java.util.function.BooleanSupplier logLockWaits,
+                                   java.util.function.LongSupplier deadlockTimeoutMs) {
+        lockTable.setLockWaitLogging(logLockWaits, deadlockTimeoutMs);
     }
 
     RowLockTable lockTable() {

@@ -12,15 +12,19 @@ import org.walden.common.SqlState;
 
 /**
  * Exclusive row locks keyed by row key, held until commit or rollback (PostgreSQL's tuple
- * locks plus the wait on the holder's transaction), and relation locks in two modes: shared
- * (PostgreSQL's ROW EXCLUSIVE, taken by INSERT/UPDATE/DELETE/COPY) and exclusive (ACCESS
- * EXCLUSIVE, taken by DROP TABLE, TRUNCATE and ALTER TABLE, which rewrite or drop the rows).
+ * locks plus the wait on the holder's transaction), and relation locks in PostgreSQL's eight
+ * modes ({@link RelationLockMode}: ROW EXCLUSIVE taken by INSERT/UPDATE/DELETE/COPY, ACCESS
+ * EXCLUSIVE by DROP TABLE, TRUNCATE and ALTER TABLE, which rewrite or drop the rows, any by
+ * LOCK TABLE).
  *
  * <p>{@code lock} guards {@code locks} and {@code waitsFor}; each held row has a Condition on
  * which its waiters sleep (with the caller's timeout). A waiter records whom it waits for;
  * whenever a wait edge is added the chain is walked, and a cycle back to the waiter raises
  * 40P01 in that waiter (PostgreSQL's DeadLockCheck, run at once instead of after
- * deadlock_timeout). Owners are transactions' local ids.
+ * deadlock_timeout). Owners are transactions' local ids. With log_lock_waits, a wait longer
+ * than deadlock_timeout is logged ("process N still waiting for ... after X ms", with the holder
+ * and the wait queue), and so is its end ("process N acquired ... after X ms"), as PostgreSQL's
+ * ProcSleep logs them; the "process" numbers are transactions' local ids.
  */
 final class RowLockTable {
 
@@ -34,10 +38,9 @@ final class RowLockTable {
         }
     }
 
-    /** A relation's holders: any number of shared ones, or one exclusive one (possibly also sharing). */
+    /** A relation's holders, each with the mask of the modes it holds ({@link RelationLockMode#bit()}). */
     private static final class RelationEntry {
-        final java.util.Set<Long> sharers = new java.util.HashSet<>(4);
-        long exclusiveOwner;
+        final Map<Long, Integer> holders = new HashMap<>(4);
         /** The catalog version after the last exclusive holder committed (0: never). */
         long changedAtCatalogVersion;
         final Condition released;
@@ -46,47 +49,76 @@ final class RowLockTable {
             this.released = released;
         }
 
-        /** A holder other than {@code txn} that {@code exclusive} mode conflicts with, or 0. */
-        long conflicting(long txn, boolean exclusive) {
-            if (exclusiveOwner != 0 && exclusiveOwner != txn) {
-                return exclusiveOwner;
-            }
-            if (exclusive) {
-                for (long s : sharers) {
-                    if (s != txn) {
-                        return s;
-                    }
+        /** A holder other than {@code txn} that {@code mode} conflicts with, or 0. */
+        long conflicting(long txn, RelationLockMode mode) {
+            int conflicts = mode.conflicts();
+            for (Map.Entry<Long, Integer> h : holders.entrySet()) {
+                if (h.getKey() != txn && (h.getValue() & conflicts) != 0) {
+                    return h.getKey();
                 }
             }
             return 0;
         }
 
         boolean unused() {
-            return exclusiveOwner == 0 && sharers.isEmpty() && changedAtCatalogVersion == 0;
+            return holders.isEmpty() && changedAtCatalogVersion == 0;
+        }
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RowLockTable.class);
+
+    /** log_lock_waits and deadlock_timeout, read at each wait (the server's settings; off by default). */
+    private volatile java.util.function.BooleanSupplier logLockWaits = () -> false;
+    private volatile java.util.function.LongSupplier deadlockTimeoutMs = () -> 1000;
+
+    /** One waiter's wait, across its wake-ups: when it began and whether it was reported. */
+    private static final class Wait {
+        final long startNanos = System.nanoTime();
+        final String what;
+        boolean reported;
+
+        Wait(String what) {
+            this.what = what;
         }
     }
 
     private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Guarded by lock: each waiting transaction's current wait, kept across the slices callers
+     * wait in (the executor waits 100 ms at a time to notice cancels), until it gets the lock
+     * or ends.
+     */
+    private final Map<Long, Wait> pendingWaits = new HashMap<>();
     private final Map<Integer, RelationEntry> relations = new HashMap<>();
     private final Map<ByteKey, Entry> locks = new HashMap<>();
     private final Map<Long, Long> waitsFor = new HashMap<>();
 
+    /** log_lock_waits: waits longer than deadlock_timeout are logged as PostgreSQL logs them. */
+    void setLockWaitLogging(java.util.function.BooleanSupplier logLockWaits,
+                            java.util.function.LongSupplier deadlockTimeoutMs) {
+        this.logLockWaits = logLockWaits;
+        this.deadlockTimeoutMs = deadlockTimeoutMs;
+    }
+
     /** Takes the row lock for {@code txn}, waiting up to {@code timeoutMs}. */
     void acquire(long txn, ByteKey key, long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMs));
+        Wait wait = null;
         lock.lock();
         try {
             while (true) {
                 Entry e = locks.get(key);
                 if (e == null) {
                     locks.put(key, new Entry(txn, lock.newCondition()));
+                    acquired(txn);
                     return;
                 }
                 if (e.owner == txn) {
                     return;
                 }
                 long owner = e.owner;
-                awaitRelease(txn, owner, e.released, deadline, () -> String.format(
+                wait = waitOf(txn, "ShareLock on transaction " + owner);
+                awaitRelease(txn, owner, e.released, deadline, wait, () -> String.format(
                         "Process %d waits for ExclusiveLock on tuple; blocked by process %d.", txn, owner),
                         () -> new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on row")
                                 .withDetail("Row key " + key + " is locked by another transaction."));
@@ -104,7 +136,7 @@ final class RowLockTable {
      * 40P01 when the wait closes a cycle, {@code timeout}'s error once {@code deadline} passed,
      * else waits on {@code released} until woken or the deadline. Called with {@link #lock} held.
      */
-    private void awaitRelease(long txn, long blocker, Condition released, long deadline,
+    private void awaitRelease(long txn, long blocker, Condition released, long deadline, Wait wait,
                               Supplier<String> deadlockDetail, Supplier<PgException> timeout)
             throws InterruptedException {
         waitsFor.put(txn, blocker);
@@ -114,9 +146,22 @@ final class RowLockTable {
                         .withDetail(deadlockDetail.get())
                         .withHint("See server log for query details.");
             }
-            long left = deadline - System.nanoTime();
+            long now = System.nanoTime();
+            long left = deadline - now;
             if (left <= 0) {
                 throw timeout.get();
+            }
+            if (!wait.reported && logLockWaits.getAsBoolean()) {
+                long reportAt = wait.startNanos + TimeUnit.MILLISECONDS.toNanos(deadlockTimeoutMs.getAsLong());
+                if (now - reportAt >= 0) {
+                    wait.reported = true;
+                    LOG.atInfo().setMessage("process {} still waiting for {} after {} ms").addArgument(txn)
+                            .addArgument(wait.what).addArgument(millis(now - wait.startNanos))
+                            .addKeyValue("detail", "Process holding the lock: " + blocker + ". Wait queue: "
+                                    + waitQueue(blocker) + ".").log();
+                } else {
+                    left = Math.min(left, reportAt - now);
+                }
             }
             released.awaitNanos(left);
         } finally {
@@ -124,30 +169,59 @@ final class RowLockTable {
         }
     }
 
+    /** The transaction's wait for {@code what}: the one going on, or a new one. Caller holds lock. */
+    private Wait waitOf(long txn, String what) {
+        Wait w = pendingWaits.get(txn);
+        if (w == null || !w.what.equals(what)) {
+            w = new Wait(what);
+            pendingWaits.put(txn, w);
+        }
+        return w;
+    }
+
+    /** A reported wait that ended in the lock: "process N acquired ... after X ms". Caller holds lock. */
+    private void acquired(long txn) {
+        Wait wait = pendingWaits.remove(txn);
+        if (wait != null && wait.reported) {
+            LOG.info("process {} acquired {} after {} ms", txn, wait.what, millis(System.nanoTime() - wait.startNanos));
+        }
+    }
+
+    /** The transactions waiting for {@code blocker}, as PostgreSQL's "Wait queue: 1234, 1235". Caller holds lock. */
+    private String waitQueue(long blocker) {
+        return waitsFor.entrySet().stream().filter(w -> w.getValue() == blocker).map(w -> Long.toString(w.getKey()))
+                .sorted().collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** "1000.123": milliseconds with microseconds, as PostgreSQL prints lock wait times. */
+    private static String millis(long nanos) {
+        long micros = nanos / 1000;
+        return String.format("%d.%03d", micros / 1000, micros % 1000);
+    }
+
     /**
-     * Takes relation {@code relation} in shared or exclusive mode for {@code txn}, waiting up to
+     * Takes relation {@code relation} in {@code mode} for {@code txn}, waiting up to
      * {@code timeoutMs} (then 55P03; a wait cycle, also through row locks, raises 40P01).
-     * Returns the catalog version after the last exclusive holder of the relation committed
-     * (0 when none did), so that the caller can tell whether its table definition is older.
+     * Returns the catalog version after the last ACCESS EXCLUSIVE holder of the relation
+     * committed (0 when none did), so that the caller can tell whether its table definition is older.
      */
-    long acquireRelation(long txn, int relation, boolean exclusive, long timeoutMs) {
+    long acquireRelation(long txn, int relation, RelationLockMode mode, long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMs));
+        Wait wait = null;
         lock.lock();
         try {
             RelationEntry e = relations.computeIfAbsent(relation, r -> new RelationEntry(lock.newCondition()));
             while (true) {
-                long blocker = e.conflicting(txn, exclusive);
+                long blocker = e.conflicting(txn, mode);
                 if (blocker == 0) {
-                    if (exclusive) {
-                        e.exclusiveOwner = txn;
-                    } else {
-                        e.sharers.add(txn);
-                    }
+                    e.holders.merge(txn, mode.bit(), (a, b) -> a | b);
+                    acquired(txn);
                     return e.changedAtCatalogVersion;
                 }
-                awaitRelease(txn, blocker, e.released, deadline, () -> String.format(
+                wait = waitOf(txn, mode.pgName + " on relation " + relation);
+                awaitRelease(txn, blocker, e.released, deadline, wait, () -> String.format(
                         "Process %d waits for %s on relation %d; blocked by process %d.", txn,
-                        exclusive ? "AccessExclusiveLock" : "RowExclusiveLock", relation, blocker),
+                        mode.pgName, relation, blocker),
                         () -> new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on relation "
                                 + relation));
             }
@@ -172,12 +246,10 @@ final class RowLockTable {
                 if (e == null) {
                     continue;
                 }
-                e.sharers.remove(txn);
-                if (e.exclusiveOwner == txn) {
-                    e.exclusiveOwner = 0;
-                    if (committedCatalogVersion != 0) {
-                        e.changedAtCatalogVersion = committedCatalogVersion;
-                    }
+                Integer modes = e.holders.remove(txn);
+                if (modes != null && (modes & RelationLockMode.ACCESS_EXCLUSIVE.bit()) != 0
+                        && committedCatalogVersion != 0) {
+                    e.changedAtCatalogVersion = committedCatalogVersion;
                 }
                 e.released.signalAll();
                 if (e.unused()) {
@@ -215,6 +287,7 @@ final class RowLockTable {
     void releaseAll(long txn, Collection<ByteKey> keys) {
         lock.lock();
         try {
+            pendingWaits.remove(txn); // a transaction that ends waits no more
             for (ByteKey k : keys) {
                 Entry e = locks.get(k);
                 if (e != null && e.owner == txn) {

@@ -26,6 +26,13 @@ public interface Transaction {
     /** The transaction id, assigned at the first write (0 before: PostgreSQL's virtual xid). */
     int xid();
 
+    /**
+     * txid_current(): this transaction's id, assigned now if it has none; its commit is then
+     * logged even without writes (recovery_target_xid can stop at it). The caller checks that
+     * the server is not in recovery.
+     */
+    int assignXid();
+
     /** READ COMMITTED: each statement starts by taking a fresh snapshot. */
     void newStatementSnapshot();
 
@@ -64,14 +71,43 @@ public interface Transaction {
     void deleteRange(byte[] fromInclusive, byte[] toExclusive);
 
     /**
-     * Takes a relation lock until commit or rollback: shared (PostgreSQL's ROW EXCLUSIVE, for
-     * INSERT/UPDATE/DELETE/COPY/SELECT FOR UPDATE) or exclusive (ACCESS EXCLUSIVE, for DROP
-     * TABLE, TRUNCATE, ALTER TABLE, which replace or drop the table's key range). Waits up to
-     * {@code timeoutMs} (then 55P03; a wait cycle raises 40P01). Returns true when this call
-     * took a lock that an exclusive holder had released after committing since the current
-     * statement's snapshot: the caller's table definition may then name a dropped key range.
+     * Takes a relation lock until commit or rollback, in one of PostgreSQL's modes: ROW
+     * EXCLUSIVE for INSERT/UPDATE/DELETE/COPY, ROW SHARE for SELECT FOR UPDATE, ACCESS EXCLUSIVE
+     * for DROP TABLE, TRUNCATE, ALTER TABLE (which replace or drop the table's key range), any
+     * for LOCK TABLE. Waits up to {@code timeoutMs} (then 55P03; a wait cycle raises 40P01).
+     * Returns true when this call took the transaction's first lock on the relation and an
+     * ACCESS EXCLUSIVE holder had released it after committing since the current statement's
+     * snapshot: the caller's table definition may then name a dropped key range.
      */
-    boolean lockRelation(int relationOid, boolean exclusive, long timeoutMs);
+    boolean lockRelation(int relationOid, RelationLockMode mode, long timeoutMs);
+
+    /**
+     * REPEATABLE READ (and SERIALIZABLE's snapshot): from now on the snapshot the next statement
+     * takes serves the whole transaction; {@link #newStatementSnapshot()} keeps it. Called before
+     * the first statement.
+     */
+    void useTransactionSnapshot();
+
+    /** True when one snapshot serves the whole transaction ({@link #useTransactionSnapshot()}). */
+    boolean usesTransactionSnapshot();
+
+    /**
+     * SAVEPOINT: starts a subtransaction nested in the current one and returns its depth (1 for
+     * the outermost). From here on writes remember what they replaced, so that
+     * {@link #rollbackToSubtransaction} can restore it.
+     */
+    int beginSubtransaction();
+
+    /**
+     * ROLLBACK TO SAVEPOINT: undoes the writes made since subtransaction {@code depth} began and
+     * releases the row locks taken since; the subtransaction at {@code depth} stays open, the
+     * deeper ones end. Rows of fresh key ranges already in storage are written back (logged as
+     * ROWS records, so that a standby ends with what the primary has).
+     */
+    void rollbackToSubtransaction(int depth);
+
+    /** RELEASE SAVEPOINT: ends the subtransactions at {@code depth} and deeper, keeping their work. */
+    void releaseSubtransaction(int depth);
 
     /** True once this transaction has written something. */
     boolean hasWrites();

@@ -8,6 +8,12 @@ import org.walden.wal.Lsn;
  */
 public interface TransactionManager {
 
+    /** log_lock_waits and deadlock_timeout (a manager without lock waits ignores them). */
+    default void setLockWaitLogging(java.util.function.BooleanSupplier logLockWaits,
+                                    java.util.function.LongSupplier deadlockTimeoutMs) {
+    }
+
+
     Transaction begin();
 
     /** True while the server is in recovery (a standby): writes raise 25006. */
@@ -18,4 +24,9 @@ public interface TransactionManager {
 
     /** The WAL insert position (pg_current_wal_lsn() on a primary). */
     Lsn currentWalLsn();
+
+    /** The approximate bytes stored under [from, to) (relation sizes); -1 when unknown. */
+    default long approximateBytes(byte[] fromInclusive, byte[] toExclusive) {
+        return -1;
+    }
 }

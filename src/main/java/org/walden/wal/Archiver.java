@@ -96,7 +96,8 @@ public final class Archiver implements Runnable {
     private final Path statusDir;
     private final long segmentSizeBytes;
     private final Clock clock;
-    private final SegmentSwitcher switcher;
+    /** The primary's WAL for archive_timeout; null on a standby. Set once the WAL is open for writing. */
+    private volatile SegmentSwitcher switcher;
     private volatile Config config;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -114,6 +115,11 @@ public final class Archiver implements Runnable {
     private Instant lastSwitchTime;
     /** The insert position right after that switch; guarded by lock. */
     private Lsn lastSwitchLsn = Lsn.INVALID;
+
+    /** A standby's archiver (archive_mode always), or a primary's before {@link #setSegmentSwitcher}. */
+    public Archiver(Path dataDir, long segmentSizeBytes, Config config, Clock clock) {
+        this(dataDir, segmentSizeBytes, config, clock, null);
+    }
 
     /**
      * @param switcher the WAL to switch on archive_timeout, or null (a standby with archive_mode
@@ -133,6 +139,11 @@ public final class Archiver implements Runnable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The WAL archive_timeout switches, once this server writes one (start as a primary, promotion). */
+    public void setSegmentSwitcher(SegmentSwitcher s) {
+        this.switcher = s;
     }
 
     /** archive_command or archive_timeout changed (SIGHUP). */
@@ -158,15 +169,38 @@ public final class Archiver implements Runnable {
 
     /** Marks {@code pg_wal/fileName} (a segment or a timeline history file) for archiving. */
     public void notifyReady(String fileName) {
-        Path ready = statusDir.resolve(fileName + READY);
+        markReady(statusDir.getParent(), fileName);
+        wake();
+    }
+
+    /**
+     * XLogArchiveNotify without a running archiver: {@code archive_status/NAME.ready} (unless it
+     * was archived already); an archiver started later finds it.
+     */
+    public static void markReady(Path walDir, String fileName) {
+        Path status = walDir.resolve("archive_status");
+        Path ready = status.resolve(fileName + READY);
         try {
-            if (!Files.exists(statusDir.resolve(fileName + DONE))) {
+            Files.createDirectories(status);
+            if (!Files.exists(status.resolve(fileName + DONE))) {
                 Files.write(ready, new byte[0]);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not create archive status file \"" + ready + "\"", e);
         }
-        wake();
+    }
+
+    /** XLogArchiveIsReadyOrDone: {@code fileName} is marked for archiving, or archived. */
+    public static boolean isReadyOrDone(Path walDir, String fileName) {
+        Path status = walDir.resolve("archive_status");
+        return Files.exists(status.resolve(fileName + READY)) || Files.exists(status.resolve(fileName + DONE));
+    }
+
+    /** XLogArchiveCleanup: forgets {@code fileName}'s archive status files. */
+    public static void cleanupStatus(Path walDir, String fileName) throws IOException {
+        Path status = walDir.resolve("archive_status");
+        Files.deleteIfExists(status.resolve(fileName + READY));
+        Files.deleteIfExists(status.resolve(fileName + DONE));
     }
 
     /**
@@ -425,6 +459,7 @@ public final class Archiver implements Runnable {
     /** archive_timeout: switch segments when WAL was written since the last switch and it has been that long. */
     void checkArchiveTimeout() {
         long timeoutMs = config.archiveTimeoutMs();
+        SegmentSwitcher switcher = this.switcher;
         if (timeoutMs <= 0 || switcher == null) {
             return;
         }

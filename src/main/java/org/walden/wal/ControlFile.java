@@ -21,8 +21,10 @@ import org.walden.common.SqlState;
 
 /**
  * {@code global/pg_control}: the few facts that must survive anything (PostgreSQL's
- * ControlFileData). Written durably: a temp file is written and fsynced, renamed over the old
- * one, and the directory fsynced. CRC-32C protected; a corrupt file is refused.
+ * ControlFileData). Created durably (a temp file written and fsynced, renamed, the directory
+ * fsynced), then updated in place with one write and one fsync as PostgreSQL's
+ * UpdateControlFile: the contents and their CRC fit the first 512-byte sector. CRC-32C
+ * protected; a corrupt file is refused.
  *
  * <p>Layout (little-endian, padded with zeros to {@link #FILE_SIZE} bytes as PostgreSQL pads
  * to PG_CONTROL_FILE_SIZE): magic, version, then {@link Data}'s fields in declaration order,
@@ -36,50 +38,120 @@ public final class ControlFile {
     public static final int FILE_SIZE = 8192;
     public static final String RELATIVE_PATH = "global/pg_control";
     private static final int MAGIC = 0x57414C44; // "WALD"
-    private static final int VERSION = 1;
+    /** Version 2 added {@link Counters}; version 1 files still read. */
+    private static final int VERSION = 2;
+    private static final int VERSION_WITHOUT_COUNTERS = 1;
+
+    /**
+     * The counters of PostgreSQL's CheckPoint that Walden has no use for, kept so that
+     * {@code walden resetwal} can set them and {@code walden controldata} shows them: the next
+     * xid's epoch (Walden's 32-bit xids carry none: nothing tracks wraparound), multixact ids and
+     * offsets (Walden locks rows in memory and has no multixacts), the oldest xid and its database
+     * (Walden does not freeze), and the commit timestamp range (no track_commit_timestamp).
+     * Checkpoints carry them forward unchanged.
+     */
+    public record Counters(int nextXidEpoch, int nextMulti, int nextMultiOffset, int oldestXid, int oldestXidDb,
+                           int oldestMulti, int oldestMultiDb, int oldestCommitTsXid, int newestCommitTsXid) {
+
+        /** What initdb records (PostgreSQL's BootStrapXLOG, template1 being database 1). */
+        public static final Counters INITIAL = new Counters(0, 1, 0, 3, 1, 1, 1, 0, 0);
+
+        public Counters withNextXidEpoch(int epoch) {
+            return new Counters(epoch, nextMulti, nextMultiOffset, oldestXid, oldestXidDb, oldestMulti,
+                    oldestMultiDb, oldestCommitTsXid, newestCommitTsXid);
+        }
+
+        public Counters withMultis(int next, int oldest, int oldestDb) {
+            return new Counters(nextXidEpoch, next, nextMultiOffset, oldestXid, oldestXidDb, oldest, oldestDb,
+                    oldestCommitTsXid, newestCommitTsXid);
+        }
+
+        public Counters withNextMultiOffset(int offset) {
+            return new Counters(nextXidEpoch, nextMulti, offset, oldestXid, oldestXidDb, oldestMulti, oldestMultiDb,
+                    oldestCommitTsXid, newestCommitTsXid);
+        }
+
+        public Counters withOldestXid(int xid, int db) {
+            return new Counters(nextXidEpoch, nextMulti, nextMultiOffset, xid, db, oldestMulti, oldestMultiDb,
+                    oldestCommitTsXid, newestCommitTsXid);
+        }
+
+        public Counters withCommitTsXids(int oldest, int newest) {
+            return new Counters(nextXidEpoch, nextMulti, nextMultiOffset, oldestXid, oldestXidDb, oldestMulti,
+                    oldestMultiDb, oldest, newest);
+        }
+    }
 
     /** The contents. Immutable; use the withers. */
     public record Data(long systemIdentifier, DbState state, long timeEpochSeconds, Lsn checkPoint, Lsn redo,
                        TimelineId timeline, TimelineId prevTimeline, int nextXid, long checkPointTimeEpochSeconds,
                        Lsn minRecoveryPoint, TimelineId minRecoveryPointTimeline, Lsn backupStartPoint,
-                       Lsn backupEndPoint, boolean backupEndRequired, long walSegmentSizeBytes) {
+                       Lsn backupEndPoint, boolean backupEndRequired, long walSegmentSizeBytes, Counters counters) {
+
+        /** Contents with the initial {@link Counters} (initdb). */
+        public Data(long systemIdentifier, DbState state, long timeEpochSeconds, Lsn checkPoint, Lsn redo,
+                    TimelineId timeline, TimelineId prevTimeline, int nextXid, long checkPointTimeEpochSeconds,
+                    Lsn minRecoveryPoint, TimelineId minRecoveryPointTimeline, Lsn backupStartPoint,
+                    Lsn backupEndPoint, boolean backupEndRequired, long walSegmentSizeBytes) {
+            this(systemIdentifier, state, timeEpochSeconds, checkPoint, redo, timeline, prevTimeline, nextXid,
+                    checkPointTimeEpochSeconds, minRecoveryPoint, minRecoveryPointTimeline, backupStartPoint,
+                    backupEndPoint, backupEndRequired, walSegmentSizeBytes, Counters.INITIAL);
+        }
 
         public Data withState(DbState s) {
             return new Data(systemIdentifier, s, timeEpochSeconds, checkPoint, redo, timeline, prevTimeline,
                     nextXid, checkPointTimeEpochSeconds, minRecoveryPoint, minRecoveryPointTimeline,
-                    backupStartPoint, backupEndPoint, backupEndRequired, walSegmentSizeBytes);
+                    backupStartPoint, backupEndPoint, backupEndRequired, walSegmentSizeBytes, counters);
         }
 
         public Data withTime(long epochSeconds) {
             return new Data(systemIdentifier, state, epochSeconds, checkPoint, redo, timeline, prevTimeline,
                     nextXid, checkPointTimeEpochSeconds, minRecoveryPoint, minRecoveryPointTimeline,
-                    backupStartPoint, backupEndPoint, backupEndRequired, walSegmentSizeBytes);
+                    backupStartPoint, backupEndPoint, backupEndRequired, walSegmentSizeBytes, counters);
         }
 
-        /** A new latest checkpoint (or restartpoint). */
+        /** A new latest checkpoint (or restartpoint); the {@link Counters} are carried forward. */
         public Data withCheckPoint(Lsn checkPointLsn, CheckPoint cp) {
             return new Data(systemIdentifier, state, timeEpochSeconds, checkPointLsn, cp.redo(), cp.timeline(),
                     cp.prevTimeline(), cp.nextXid(), cp.timeEpochSeconds(), minRecoveryPoint,
                     minRecoveryPointTimeline, backupStartPoint, backupEndPoint, backupEndRequired,
-                    walSegmentSizeBytes);
+                    walSegmentSizeBytes, counters);
         }
 
         public Data withMinRecoveryPoint(Lsn lsn, TimelineId tli) {
             return new Data(systemIdentifier, state, timeEpochSeconds, checkPoint, redo, timeline, prevTimeline,
                     nextXid, checkPointTimeEpochSeconds, lsn, tli, backupStartPoint, backupEndPoint,
-                    backupEndRequired, walSegmentSizeBytes);
+                    backupEndRequired, walSegmentSizeBytes, counters);
         }
 
         public Data withBackup(Lsn start, Lsn end, boolean endRequired) {
             return new Data(systemIdentifier, state, timeEpochSeconds, checkPoint, redo, timeline, prevTimeline,
                     nextXid, checkPointTimeEpochSeconds, minRecoveryPoint, minRecoveryPointTimeline, start, end,
-                    endRequired, walSegmentSizeBytes);
+                    endRequired, walSegmentSizeBytes, counters);
         }
 
         public Data withTimeline(TimelineId tli, TimelineId prev) {
             return new Data(systemIdentifier, state, timeEpochSeconds, checkPoint, redo, tli, prev,
                     nextXid, checkPointTimeEpochSeconds, minRecoveryPoint, minRecoveryPointTimeline,
-                    backupStartPoint, backupEndPoint, backupEndRequired, walSegmentSizeBytes);
+                    backupStartPoint, backupEndPoint, backupEndRequired, walSegmentSizeBytes, counters);
+        }
+
+        public Data withNextXid(int xid) {
+            return new Data(systemIdentifier, state, timeEpochSeconds, checkPoint, redo, timeline, prevTimeline,
+                    xid, checkPointTimeEpochSeconds, minRecoveryPoint, minRecoveryPointTimeline,
+                    backupStartPoint, backupEndPoint, backupEndRequired, walSegmentSizeBytes, counters);
+        }
+
+        public Data withWalSegmentSize(long bytes) {
+            return new Data(systemIdentifier, state, timeEpochSeconds, checkPoint, redo, timeline, prevTimeline,
+                    nextXid, checkPointTimeEpochSeconds, minRecoveryPoint, minRecoveryPointTimeline,
+                    backupStartPoint, backupEndPoint, backupEndRequired, bytes, counters);
+        }
+
+        public Data withCounters(Counters c) {
+            return new Data(systemIdentifier, state, timeEpochSeconds, checkPoint, redo, timeline, prevTimeline,
+                    nextXid, checkPointTimeEpochSeconds, minRecoveryPoint, minRecoveryPointTimeline,
+                    backupStartPoint, backupEndPoint, backupEndRequired, walSegmentSizeBytes, c);
         }
     }
 
@@ -132,7 +204,7 @@ public final class ControlFile {
         lock.lock();
         try {
             Data next = change.apply(current).withTime(clock.instant().getEpochSecond());
-            write(next);
+            writeInPlace(next);
             current = next;
             return next;
         } finally {
@@ -140,6 +212,26 @@ public final class ControlFile {
         }
     }
 
+    /**
+     * UpdateControlFile: one write over the existing file and one fsync, as PostgreSQL does; its
+     * contents (and their CRC) lie within the first 512-byte sector, which a disk writes whole.
+     */
+    private void writeInPlace(Data d) {
+        byte[] bytes = encode(d);
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b, b.position());
+            }
+            if (fsync) {
+                ch.force(false);
+            }
+        } catch (IOException e) {
+            Invariants.panic("could not write file \"" + path + "\": " + e.getMessage(), e);
+        }
+    }
+
+    /** A new pg_control (initdb): a temp file, fsync, rename, directory fsync. */
     private void write(Data d) {
         byte[] bytes = encode(d);
         Path tmp = path.resolveSibling("pg_control.tmp");
@@ -176,10 +268,15 @@ public final class ControlFile {
         b.putLong(d.minRecoveryPoint().value()).putInt(d.minRecoveryPointTimeline().value());
         b.putLong(d.backupStartPoint().value()).putLong(d.backupEndPoint().value());
         b.put((byte) (d.backupEndRequired() ? 1 : 0)).putLong(d.walSegmentSizeBytes());
+        Counters c = d.counters();
+        b.putInt(c.nextXidEpoch()).putInt(c.nextMulti()).putInt(c.nextMultiOffset()).putInt(c.oldestXid())
+                .putInt(c.oldestXidDb()).putInt(c.oldestMulti()).putInt(c.oldestMultiDb())
+                .putInt(c.oldestCommitTsXid()).putInt(c.newestCommitTsXid());
         int len = b.position();
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, len);
         b.putInt((int) crc.getValue());
+        Invariants.check(b.position() <= 512, "pg_control's contents fit one sector");
         return b.array();
     }
 
@@ -198,11 +295,61 @@ public final class ControlFile {
             throw new PgException(SqlState.DATA_CORRUPTED,
                     String.format("could not read file \"%s\": read %d of %d", p, bytes.length, FILE_SIZE));
         }
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        if (b.getInt() != MAGIC || b.getInt() != VERSION) {
+        Decoded decoded = decode(bytes);
+        if (decoded == null && !hasKnownVersion(bytes)) {
             throw new PgException(SqlState.DATA_CORRUPTED, "incorrect checksum in control file")
                     .withDetail("The file \"" + p + "\" is not a Walden control file of version " + VERSION + ".");
         }
+        if (decoded == null || !decoded.crcValid() || decoded.data() == null) {
+            throw new PgException(SqlState.DATA_CORRUPTED, "incorrect checksum in control file");
+        }
+        long segSize = decoded.data().walSegmentSizeBytes();
+        if (!WalSegments.isValidSegmentSize(segSize)) {
+            throw new PgException(SqlState.DATA_CORRUPTED,
+                    "WAL segment size must be a power of two between 1 MB and 1 GB")
+                    .withDetail("The WAL segment size in the control file is " + segSize + " bytes.");
+        }
+        return decoded.data();
+    }
+
+    /**
+     * A pg_control file's contents as its bytes say (null when a field is out of range: a state
+     * or timeline no {@link Data} can hold), whether their CRC matched, and the WAL segment size
+     * the bytes give.
+     */
+    public record Decoded(Data data, boolean crcValid, long walSegmentSizeBytes) {
+    }
+
+    private static boolean hasKnownVersion(byte[] bytes) {
+        if (bytes.length < 8) {
+            return false;
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int version = b.getInt(4);
+        return b.getInt(0) == MAGIC && (version == VERSION || version == VERSION_WITHOUT_COUNTERS);
+    }
+
+    /**
+     * Decodes a pg_control image without judging its CRC or its WAL segment size (pg_resetwal
+     * reads a damaged file so); null when it is not a Walden pg_control of a known version, or is
+     * cut short. Version 1 files (before {@link Counters}) read with the initial
+     * counters.
+     */
+    public static Decoded decode(byte[] bytes) {
+        if (!hasKnownVersion(bytes)) {
+            return null;
+        }
+        try {
+            return decodeKnownVersion(bytes);
+        } catch (java.nio.BufferUnderflowException e) {
+            return null; // cut short
+        }
+    }
+
+    private static Decoded decodeKnownVersion(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        boolean withCounters = b.getInt(4) == VERSION;
+        b.position(8);
         long sysId = b.getLong();
         int state = b.getInt();
         long time = b.getLong();
@@ -218,21 +365,19 @@ public final class ControlFile {
         Lsn backupEnd = new Lsn(b.getLong());
         boolean backupEndRequired = b.get() != 0;
         long segSize = b.getLong();
+        Counters counters = withCounters ? new Counters(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(),
+                b.getInt(), b.getInt(), b.getInt(), b.getInt()) : Counters.INITIAL;
         int len = b.position();
         int stored = b.getInt();
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, len);
-        if ((int) crc.getValue() != stored || state < 0 || state >= DbState.values().length || tli <= 0
-                || prevTli <= 0 || minRecoveryTli <= 0) {
-            throw new PgException(SqlState.DATA_CORRUPTED, "incorrect checksum in control file");
+        boolean crcValid = (int) crc.getValue() == stored;
+        if (state < 0 || state >= DbState.values().length || tli <= 0 || prevTli <= 0 || minRecoveryTli <= 0) {
+            return new Decoded(null, crcValid, segSize);
         }
-        if (!WalSegments.isValidSegmentSize(segSize)) {
-            throw new PgException(SqlState.DATA_CORRUPTED,
-                    "WAL segment size must be a power of two between 1 MB and 1 GB")
-                    .withDetail("The WAL segment size in the control file is " + segSize + " bytes.");
-        }
-        return new Data(sysId, DbState.values()[state], time, checkPoint, redo, new TimelineId(tli),
+        Data data = new Data(sysId, DbState.values()[state], time, checkPoint, redo, new TimelineId(tli),
                 new TimelineId(prevTli), nextXid, cpTime, minRecovery, new TimelineId(minRecoveryTli), backupStart,
-                backupEnd, backupEndRequired, segSize);
+                backupEnd, backupEndRequired, segSize, counters);
+        return new Decoded(data, crcValid, segSize);
     }
 }

@@ -43,6 +43,30 @@ public record KvChange(byte[] key, byte[] after, byte[] before) {
         return new KvChange(key, after, before);
     }
 
+    /**
+     * Hands the change in {@code r} (a KV PUT or DELETE record) to {@code sink} as slices of its
+     * payload, without copying: the key, and the new row ({@code valueOffset} -1 for a delete).
+     */
+    public static void slices(WalRecord r, KvBulk.RowSliceSink sink) {
+        byte[] p = r.payload();
+        int keyLength = intAt(p, 0);
+        if (r.info() == RmgrId.KV_PUT) {
+            int afterLengthAt = 4 + keyLength;
+            sink.row(p, 4, keyLength, afterLengthAt + 4, intAt(p, afterLengthAt));
+        } else {
+            sink.row(p, 4, keyLength, -1, 0);
+        }
+    }
+
+    /** The first byte of the change's key (its keyspace), or -1 for an empty key. */
+    public static int keyspace(WalRecord r) {
+        return intAt(r.payload(), 0) > 0 ? r.payload()[4] : -1;
+    }
+
+    private static int intAt(byte[] p, int at) {
+        return (p[at] & 0xFF) | (p[at + 1] & 0xFF) << 8 | (p[at + 2] & 0xFF) << 16 | (p[at + 3] & 0xFF) << 24;
+    }
+
     private static byte[] bytes(ByteBuffer b) {
         byte[] out = new byte[b.getInt()];
         b.get(out);

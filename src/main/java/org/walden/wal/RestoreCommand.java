@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
 public final class RestoreCommand {
 
     private static final Logger LOG = LoggerFactory.getLogger(RestoreCommand.class);
-    /** PostgreSQL restores into this name first ("RECOVERYXLOG"). */
+    /** PostgreSQL restores a segment into this name first ("RECOVERYXLOG"). */
     static final String TEMP_NAME = "RECOVERYXLOG";
+    /** And a timeline history file into this one. */
+    static final String HISTORY_TEMP_NAME = "RECOVERYHISTORY";
 
     private final Path dataDir;
     private final String command;
@@ -42,9 +44,21 @@ public final class RestoreCommand {
      * {@code restartFileName} is what {@code %r} becomes.
      */
     public boolean restoreSegment(String fileName, String restartFileName) {
+        return restore(fileName, restartFileName, TEMP_NAME, segmentSizeBytes);
+    }
+
+    /**
+     * Restores a timeline history file ({@code 00000002.history}) into pg_wal, replacing any
+     * copy there (the archive's is authoritative in archive recovery); true when it was found.
+     */
+    public boolean restoreFile(String fileName, String restartFileName) {
+        return restore(fileName, restartFileName, HISTORY_TEMP_NAME, -1);
+    }
+
+    private boolean restore(String fileName, String restartFileName, String tempName, long expectedSizeBytes) {
         Path walDir = dataDir.resolve("pg_wal");
-        Path temp = walDir.resolve(TEMP_NAME);
-        String cmd = Archiver.substitute(command, "pg_wal/" + TEMP_NAME, fileName, restartFileName);
+        Path temp = walDir.resolve(tempName);
+        String cmd = Archiver.substitute(command, "pg_wal/" + tempName, fileName, restartFileName);
         try {
             Files.deleteIfExists(temp);
             int exit = run(cmd);
@@ -55,8 +69,8 @@ public final class RestoreCommand {
                 return false;
             }
             long size = Files.size(temp);
-            if (size != segmentSizeBytes) {
-                LOG.warn("archive file \"{}\" has wrong size: {} instead of {}", fileName, size, segmentSizeBytes);
+            if (expectedSizeBytes >= 0 && size != expectedSizeBytes) {
+                LOG.warn("archive file \"{}\" has wrong size: {} instead of {}", fileName, size, expectedSizeBytes);
                 Files.deleteIfExists(temp);
                 return false;
             }

@@ -6,7 +6,7 @@ package org.walden.wal;
  * every record header; never renumber.
  */
 public enum RmgrId {
-    /** Checkpoints, WAL switch, no-op, backup end: the log's own bookkeeping. */
+    /** Checkpoints, WAL switch, no-op, backup end, restore points, end of recovery: the log's own bookkeeping. */
     XLOG(0, "XLOG"),
     /** Transaction commit and abort. */
     XACT(1, "Transaction"),
@@ -19,6 +19,10 @@ public enum RmgrId {
     public static final byte XLOG_NOOP = 0x20;
     public static final byte XLOG_SWITCH = 0x40;
     public static final byte XLOG_BACKUP_END = 0x50;
+    /** A named point recovery can stop at (pg_create_restore_point). */
+    public static final byte XLOG_RESTORE_POINT = 0x70;
+    /** The first record of a new timeline after promotion: the switch, and when. */
+    public static final byte XLOG_END_OF_RECOVERY = (byte) 0x90;
 
     // XACT info codes
     public static final byte XACT_COMMIT = 0x00;

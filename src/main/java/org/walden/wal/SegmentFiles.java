@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,6 +26,7 @@ import org.walden.common.Invariants;
 final class SegmentFiles {
 
     private static final int MAX_OPEN_FOR_WRITE = 4;
+    private static final int MAX_OPEN_FOR_READ = 4;
     private static final int ZERO_FILL_CHUNK_BYTES = 1 << 20;
 
     private final Path walDir;
@@ -34,6 +36,10 @@ final class SegmentFiles {
     private final Map<Long, FileChannel> openForWrite = new HashMap<>();
     private final Set<Long> dirty = new LinkedHashSet<>();
     private volatile TimelineId timeline;
+    /** Open read channels when {@link #cacheReadChannels} asked for them (least recently used first), else null. */
+    private java.util.Map<Path, FileChannel> readChannels;
+    /** How reads pick a segment's timeline; null: the current timeline, then older ones. */
+    private volatile SegmentTimelines readTimelines;
     /** Read by anyone (monitoring, tests). */
     private final AtomicLong fsyncCount = new AtomicLong();
 
@@ -52,6 +58,30 @@ final class SegmentFiles {
     void setTimeline(TimelineId tli) {
         closeAll();
         this.timeline = tli;
+    }
+
+    /**
+     * Many small reads all over a stretch of WAL (a rewind walking records backwards): keep the
+     * last few segment files open for reading instead of opening one per read. Single-threaded
+     * readers only; {@link #closeAll} closes them.
+     */
+    void cacheReadChannels() {
+        if (readChannels == null) {
+            readChannels = new java.util.LinkedHashMap<>(16, 0.75f, true);
+        }
+    }
+
+    private void keepForReads(Path p) throws IOException {
+        readChannels.put(p, FileChannel.open(p, StandardOpenOption.READ));
+        if (readChannels.size() > MAX_OPEN_FOR_READ) {
+            Path eldest = readChannels.keySet().iterator().next();
+            readChannels.remove(eldest).close();
+        }
+    }
+
+    /** Reads pick each segment's file by this server's timeline history from now on. */
+    void setReadTimelines(SegmentTimelines timelines) {
+        this.readTimelines = timelines;
     }
 
     long fsyncCount() {
@@ -120,14 +150,19 @@ final class SegmentFiles {
             long segNo = pos / segmentSizeBytes;
             long segOff = pos % segmentSizeBytes;
             int n = (int) Math.min(len - done, segmentSizeBytes - segOff);
-            Path p = tli == null ? findForRead(segNo) : existing(tli, segNo);
+            Path p = tli == null ? findForRead(segNo, pos) : existing(tli, segNo);
             if (p == null) {
                 if (done > 0) {
                     return done;
                 }
                 throw new NoSuchFileException(WalSegments.fileName(tli == null ? timeline : tli, segNo, segmentSizeBytes));
             }
-            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            FileChannel cached = readChannels == null ? null : readChannels.get(p);
+            try (FileChannel opened = cached != null ? null : FileChannel.open(p, StandardOpenOption.READ)) {
+                FileChannel ch = cached != null ? cached : opened;
+                if (readChannels != null && cached == null) {
+                    keepForReads(p);
+                }
                 ByteBuffer buf = ByteBuffer.wrap(dst, off + done, n);
                 long at = segOff;
                 while (buf.hasRemaining()) {
@@ -152,13 +187,29 @@ final class SegmentFiles {
         return done;
     }
 
-    /** Zeroes the rest of the segment holding {@code lsn} and deletes every later segment file. */
+    /**
+     * Ends this timeline's WAL at {@code lsn}: the current timeline's file for the segment holding
+     * it keeps exactly the WAL before {@code lsn} (copied from an older timeline's file when the
+     * read timelines find it there, as PostgreSQL's XLogFileCopy at a timeline switch) and zeros
+     * after; the current timeline's later segment files are deleted. Other timelines' files are
+     * left alone: they are not written by this server, and reads never reach beyond their ends.
+     */
     void truncateAfter(long lsn) {
         long segNo = lsn / segmentSizeBytes;
-        long segOff = lsn % segmentSizeBytes;
+        int segOff = (int) (lsn % segmentSizeBytes);
         if (segOff > 0) {
-            Path p = findForRead(segNo);
-            if (p != null) {
+            Path found = findForRead(segNo, lsn - 1);
+            if (found != null && !found.equals(segmentPath(segNo))) {
+                byte[] prefix = new byte[segOff];
+                try {
+                    read(WalSegments.timeline(found.getFileName().toString()), segNo * segmentSizeBytes, prefix, 0,
+                            segOff);
+                } catch (NoSuchFileException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                write(segNo * segmentSizeBytes, prefix, 0, segOff);
+            }
+            if (found != null) {
                 byte[] zeros = new byte[(int) Math.min(1 << 20, segmentSizeBytes - segOff)];
                 for (long at = lsn; at < (segNo + 1) * segmentSizeBytes; at += zeros.length) {
                     int n = (int) Math.min(zeros.length, (segNo + 1) * segmentSizeBytes - at);
@@ -168,8 +219,9 @@ final class SegmentFiles {
             }
         }
         for (Path p : WalSegments.list(walDir)) {
-            long no = WalSegments.segmentNo(p.getFileName().toString(), segmentSizeBytes);
-            if (no > segNo || (no == segNo && segOff == 0)) {
+            String name = p.getFileName().toString();
+            long no = WalSegments.segmentNo(name, segmentSizeBytes);
+            if ((no > segNo || (no == segNo && segOff == 0)) && WalSegments.timeline(name).equals(timeline)) {
                 try {
                     FileChannel ch = openForWrite.remove(no);
                     if (ch != null) {
@@ -192,10 +244,16 @@ final class SegmentFiles {
         return Files.exists(p) ? p : null;
     }
 
-    /** The file for a segment: on the current timeline, else the newest earlier timeline's. */
-    Path findForRead(long segNo) {
-        for (int tli = timeline.value(); tli >= 1; tli--) {
-            Path p = walDir.resolve(WalSegments.fileName(new TimelineId(tli), segNo, segmentSizeBytes));
+    /**
+     * The file to read segment {@code segNo} from at {@code pos}: the first that exists of the
+     * read timelines' candidates (by default the current timeline, else the newest older one).
+     */
+    Path findForRead(long segNo, long pos) {
+        SegmentTimelines t = readTimelines;
+        List<TimelineId> candidates = (t != null ? t : SegmentTimelines.newestFirst(timeline))
+                .candidates(segNo, segmentSizeBytes, new Lsn(pos));
+        for (TimelineId tli : candidates) {
+            Path p = walDir.resolve(WalSegments.fileName(tli, segNo, segmentSizeBytes));
             if (Files.exists(p)) {
                 return p;
             }
@@ -209,9 +267,13 @@ final class SegmentFiles {
             return ch;
         }
         Path p = segmentPath(segNo);
+        boolean created = !Files.exists(p);
         try {
-            boolean created = !Files.exists(p);
-            ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = WalFileChannels.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            Invariants.panic("could not create file \"" + p + "\": " + e.getMessage(), e);
+        }
+        try {
             if (created || ch.size() < segmentSizeBytes) {
                 zeroFill(ch, ch.size());
                 if (fsyncEnabled) {
@@ -220,7 +282,8 @@ final class SegmentFiles {
                 }
             }
         } catch (IOException e) {
-            Invariants.panic("could not create file \"" + p + "\": " + e.getMessage(), e);
+            // PostgreSQL's XLogFileInit: a full disk shows while the new segment is zero-filled
+            Invariants.panic("could not write to file \"" + p + "\": " + e.getMessage(), e);
         }
         openForWrite.put(segNo, ch);
         return ch;
@@ -263,6 +326,16 @@ final class SegmentFiles {
     }
 
     void closeAll() {
+        if (readChannels != null) {
+            for (FileChannel ch : readChannels.values()) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // read-only
+                }
+            }
+            readChannels.clear();
+        }
         for (FileChannel ch : openForWrite.values()) {
             try {
                 ch.close();

@@ -411,14 +411,9 @@ public final class Wal {
         return Math.min(segNo, keepFrom);
     }
 
-    /** New segments go to this timeline from now on (promotion; later issue). */
-    public void setTimeline(TimelineId timeline) {
-        flushLock.lock();
-        try {
-            files.setTimeline(timeline);
-        } finally {
-            flushLock.unlock();
-        }
+    /** Walsenders' reads ({@link #readRaw}) pick segment files by this history. */
+    public void setReadTimelines(SegmentTimelines history) {
+        files.setReadTimelines(history);
     }
 
     /**
@@ -450,10 +445,16 @@ public final class Wal {
         }
     }
 
-    /** Zeroes the WAL after the end of valid records and deletes later segments (end of crash recovery). */
-    public static void truncateAfter(Path walDir, long segmentSizeBytes, TimelineId timeline, Lsn endOfValidWal,
-                                     boolean fsync) {
+    /**
+     * Ends {@code timeline}'s WAL at the end of valid records before it is opened for insertion
+     * there (end of recovery): the segment holding {@code endOfValidWal} is made to exist on
+     * {@code timeline} with exactly the WAL before it (copied from the file {@code history}
+     * picks, at a timeline switch), later segments of {@code timeline} are deleted.
+     */
+    public static void truncateAfter(Path walDir, long segmentSizeBytes, TimelineId timeline,
+                                     SegmentTimelines history, Lsn endOfValidWal, boolean fsync) {
         SegmentFiles f = new SegmentFiles(walDir, segmentSizeBytes, timeline, fsync);
+        f.setReadTimelines(history);
         try {
             f.truncateAfter(endOfValidWal.value());
         } finally {

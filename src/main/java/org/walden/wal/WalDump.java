@@ -107,7 +107,8 @@ public final class WalDump {
             case XLOG -> describeXlog(r);
             case XACT -> r.info() == RmgrId.XACT_COMMIT
                     ? "COMMIT " + TS.format(micros(XactRecords.commitTimeMicros(r)))
-                    : "ABORT";
+                    : XactRecords.xactTimeMicros(r) == 0 ? "ABORT"
+                    : "ABORT " + TS.format(micros(XactRecords.xactTimeMicros(r)));
             case KV -> {
                 if (KvBulk.isBulk(r)) {
                     yield KvBulk.describe(r);
@@ -134,6 +135,12 @@ public final class WalDump {
             case RmgrId.XLOG_SWITCH -> "SWITCH";
             case RmgrId.XLOG_NOOP -> "NOOP";
             case RmgrId.XLOG_BACKUP_END -> "BACKUP_END " + XactRecords.backupEndStart(r);
+            case RmgrId.XLOG_RESTORE_POINT -> "RESTORE_POINT " + XactRecords.restorePointName(r);
+            case RmgrId.XLOG_END_OF_RECOVERY -> {
+                XactRecords.EndOfRecovery e = XactRecords.EndOfRecovery.decode(r);
+                yield String.format("END_OF_RECOVERY tli %s; prev tli %s; time %s", e.timeline(), e.prevTimeline(),
+                        TS.format(micros(e.timeMicros())));
+            }
             default -> String.format("UNKNOWN (%02X)", r.info());
         };
     }

@@ -12,6 +12,11 @@ import java.nio.file.Path;
  * <p>A stale record left from an earlier use of the same bytes cannot pass: its prev-link does
  * not point at the record just read (or, for the first record read, lies not below it).
  *
+ * <p>{@link #readNext} reads ahead: up to {@link #READ_AHEAD_BYTES} from the files at once, never
+ * past the limit it was given (the flushed position: bytes below it do not change), kept only
+ * while records read from them are valid; any other outcome, a new position or new timelines
+ * drop it. A record then costs no system call.
+ *
  * <p>Not thread-safe: one reader per consumer (startup process, waldump, a walsender).
  */
 public final class WalReader {
@@ -32,6 +37,13 @@ public final class WalReader {
     private Lsn expectedPrev;
     private Status status = Status.OK;
     private String endReason;
+    /** Read-ahead bytes of WAL from {@code aheadStart}; {@code aheadLength} 0 when there are none. */
+    private final byte[] ahead = new byte[READ_AHEAD_BYTES];
+    private long aheadStart;
+    private int aheadLength;
+
+    /** How much WAL {@link #readNext} reads from the files at once. */
+    static final int READ_AHEAD_BYTES = 256 * 1024;
 
     public WalReader(Path walDir, long segmentSizeBytes, TimelineId timeline) {
         this.files = new SegmentFiles(walDir, segmentSizeBytes, timeline, false);
@@ -47,18 +59,52 @@ public final class WalReader {
         this.expectedPrev = expectedPrev;
         this.status = Status.OK;
         this.endReason = null;
+        this.aheadLength = 0;
     }
 
     /**
-     * Reads segment files of {@code tli} from now on, falling back to older timelines' files
-     * for segments that have none on it (a standby following a new timeline).
+     * Picks each segment's file by {@code history} from now on: the history of the timeline
+     * recovery follows (a standby that moved to a new timeline reads the new one's files after
+     * the switch point, and never an older timeline's WAL beyond its end).
      */
-    public void setTimeline(TimelineId tli) {
-        files.setTimeline(tli);
+    public void setReadTimelines(SegmentTimelines history) {
+        files.setReadTimelines(history);
+        aheadLength = 0;
     }
 
-    public TimelineId timeline() {
-        return files.timeline();
+    /**
+     * The record that starts at {@code lsn}, checked as {@link #readNext} checks one (length,
+     * resource manager, CRC) but for its prev-link, which it returns: walking back from a
+     * record is following prev-links. Null when there is none (missing file, invalid bytes),
+     * with {@link #endReason()} saying why. Does not move the forward position.
+     */
+    public WalRecord readAt(Lsn lsn) {
+        byte[] header = new byte[WalRecord.HEADER_SIZE];
+        if (!readFully(lsn, header)) {
+            return null;
+        }
+        WalRecord.Header h = WalRecord.Header.parse(header, 0);
+        if (h.totalLength() < WalRecord.HEADER_SIZE || h.totalLength() > WalRecord.MAX_RECORD_BYTES
+                || RmgrId.fromId(h.rmgrId()) == null) {
+            return invalid("invalid record at %s", lsn);
+        }
+        byte[] whole = new byte[h.totalLength()];
+        if (!readFully(lsn, whole)) {
+            return null;
+        }
+        if (WalRecord.crc(whole, 0, whole.length) != h.crc()) {
+            return invalid("incorrect resource manager data checksum in record at %s", lsn);
+        }
+        return WalRecord.decode(lsn, whole, 0);
+    }
+
+    /** Keeps the last few segment files open between reads (for {@link #readAt} walks); {@link #close} them. */
+    public void cacheReadChannels() {
+        files.cacheReadChannels();
+    }
+
+    public void close() {
+        files.closeAll();
     }
 
     /** Where the next record is expected (just past the last valid record read). */
@@ -95,7 +141,7 @@ public final class WalReader {
             return notYet();
         }
         byte[] header = new byte[WalRecord.HEADER_SIZE];
-        if (!readFully(at, header)) {
+        if (!readAhead(at, header, limit)) {
             return null;
         }
         WalRecord.Header h = WalRecord.Header.parse(header, 0);
@@ -117,7 +163,7 @@ public final class WalReader {
             return notYet();
         }
         byte[] whole = new byte[h.totalLength()];
-        if (!readFully(at, whole)) {
+        if (!readAhead(at, whole, limit)) {
             return null;
         }
         if (WalRecord.crc(whole, 0, whole.length) != h.crc()) {
@@ -130,6 +176,36 @@ public final class WalReader {
         expectedPrev = at;
         status = Status.OK;
         return record;
+    }
+
+    /** As {@link #readFully}, through the read-ahead bytes; {@code at + dst.length} is within {@code limit}. */
+    private boolean readAhead(Lsn at, byte[] dst, Lsn limit) {
+        long from = at.value();
+        if (from < aheadStart || from + dst.length > aheadStart + aheadLength) {
+            if (dst.length > ahead.length) {
+                aheadLength = 0;
+                return readFully(at, dst);
+            }
+            long upToLimit = limit.value() - from; // unsigned: an unlimited read (-1) is huge
+            int want = Long.compareUnsigned(upToLimit, ahead.length) < 0 ? (int) upToLimit : ahead.length;
+            aheadStart = from;
+            aheadLength = 0;
+            try {
+                aheadLength = files.read(from, ahead, 0, want);
+            } catch (NoSuchFileException e) {
+                invalid("could not open file \"pg_wal/%s\": No such file or directory", e.getFile());
+                return false;
+            }
+            if (aheadLength < dst.length) {
+                invalid("could not read WAL at %s: segment file %s is missing", at.plus(aheadLength),
+                        WalSegments.fileName(files.timeline(), at.plus(aheadLength).segmentNo(segmentSize()),
+                                segmentSize()));
+                aheadLength = 0;
+                return false;
+            }
+        }
+        System.arraycopy(ahead, (int) (from - aheadStart), dst, 0, dst.length);
+        return true;
     }
 
     private boolean readFully(Lsn at, byte[] dst) {
@@ -152,12 +228,14 @@ public final class WalReader {
     }
 
     private WalRecord notYet() {
+        aheadLength = 0;
         status = Status.NOT_YET_AVAILABLE;
         endReason = null;
         return null;
     }
 
     private WalRecord invalid(String format, Object... args) {
+        aheadLength = 0;
         status = Status.INVALID;
         endReason = String.format(format, args);
         return null;

@@ -127,6 +127,11 @@ public final class WalReceiverWriter {
         return files.timeline();
     }
 
+    /** Cascading walsenders' reads ({@link #readRaw}) pick segment files by this history. */
+    public void setReadTimelines(SegmentTimelines history) {
+        files.setReadTimelines(history);
+    }
+
     /** Received WAL is written to this timeline's segment files from now on. */
     public void setTimeline(TimelineId timeline) {
         lock.lock();

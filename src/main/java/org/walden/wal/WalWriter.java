@@ -38,7 +38,8 @@ public final class WalWriter {
     }
 
     public void start() {
-        thread = Thread.ofVirtual().name("walwriter").start(this::walWriterMain);
+        // a platform thread, so that ps -T and top -H show "walwriter" (a virtual one runs on a carrier)
+        thread = Thread.ofPlatform().name("walwriter").daemon(true).start(this::walWriterMain);
     }
 
     private void walWriterMain() {

@@ -86,7 +86,7 @@ class CrashRecoveryRandomTest {
         e.shutdown();
     }
 
-    private static byte[] key(String s) {
+    static byte[] key(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         byte[] k = new byte[b.length + 1];
         k[0] = Transaction.DATA_KEYSPACE;
@@ -94,7 +94,7 @@ class CrashRecoveryRandomTest {
         return k;
     }
 
-    private static Map<String, String> contents(TransactionManager tm) {
+    static Map<String, String> contents(TransactionManager tm) {
         Map<String, String> out = new HashMap<>();
         Transaction t = tm.begin();
         t.newStatementSnapshot();

@@ -3,6 +3,7 @@ package org.walden.replication;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
+import org.walden.recovery.StreamRequests;
 import org.walden.wal.Lsn;
 import org.walden.wal.TimelineId;
 
@@ -16,8 +17,8 @@ final class MemoryWalSink implements ReceivedWalSink {
     private byte[] bytes = new byte[1 << 20];
     private long written;
     private volatile Lsn flushed;
-    private volatile Lsn endOfWal;
-    private volatile TimelineId timeline = TimelineId.FIRST;
+    /** What "the startup process" asks to stream: from base on timeline 1 at first. */
+    final StreamRequests requests;
     final Map<Integer, String> histories = new HashMap<>();
     volatile int flushes;
     private volatile Lsn replayedOverride;
@@ -28,7 +29,8 @@ final class MemoryWalSink implements ReceivedWalSink {
         this.base = base.value();
         this.written = base.value();
         this.flushed = base;
-        this.endOfWal = base;
+        this.requests = new StreamRequests(segmentSizeBytes);
+        requests.request(base, TimelineId.FIRST);
     }
 
     byte[] copy(Lsn from, int n) {
@@ -48,23 +50,28 @@ final class MemoryWalSink implements ReceivedWalSink {
     }
 
     @Override
-    public TimelineId timeline() {
-        return timeline;
+    public StreamRequests.Request awaitStreamRequest(long after, long timeoutMs) throws InterruptedException {
+        return requests.awaitAfter(after, timeoutMs);
     }
 
     @Override
-    public void setTimeline(TimelineId tli) {
-        timeline = tli;
+    public void streamEnded(long generation) {
+        requests.streamEnded(generation);
+    }
+
+    @Override
+    public boolean hasTimelineHistory(TimelineId tli) {
+        lock.lock();
+        try {
+            return histories.containsKey(tli.value());
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
     public long walSegmentSizeBytes() {
         return segmentSizeBytes;
-    }
-
-    @Override
-    public Lsn endOfWal() {
-        return flushed.isAfter(endOfWal) ? flushed : endOfWal;
     }
 
     @Override

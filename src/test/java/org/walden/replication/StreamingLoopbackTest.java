@@ -383,14 +383,18 @@ class StreamingLoopbackTest {
                                 "This server's history forked from timeline 1 at 0/1000EA0.");
                     });
         }
-        // and a walreceiver follows the switch by itself
+        // a walreceiver stops at the switch and waits: only the startup process moves it on
         try (TestReplicationServer server = new TestReplicationServer(wal, null, new TestSettings())) {
             WalReceiver rcv = receiver(server.port(), sink, 10_000, 60_000, 200, null);
             Thread t = Thread.ofVirtual().start(rcv);
+            waitUntil("timeline 1 received to its end", () -> rcv.state() == WalRcvState.WAITING
+                    && rcv.lastReceiveLsn().equals(Lsn.parse("0/1000EA0")));
+            assertThat(sink.histories).containsKey(2);
+            Thread.sleep(300);
+            assertThat(rcv.receivingTimeline().value()).as("still on timeline 1").isEqualTo(1);
+            sink.requests.request(Lsn.parse("0/1000EA0"), new org.walden.wal.TimelineId(2));
             waitUntil("caught up on timeline 2", () -> rcv.lastReceiveLsn().equals(wal.flushedLsn()));
             assertThat(rcv.receivingTimeline().value()).isEqualTo(2);
-            assertThat(sink.timeline().value()).isEqualTo(2);
-            assertThat(sink.histories).containsKey(2);
             rcv.requestShutdown();
             t.join(5000);
         }
@@ -407,10 +411,23 @@ class StreamingLoopbackTest {
             waitUntil("streaming", () -> server.ctx.registry().entries().size() == 1
                     && server.ctx.registry().entries().get(0).state() == WalSndState.STREAMING);
             server.senders.get(0).requestShutdown();
+            // WalSndDone: the walsender asks for a reply and ends COPY only once the standby has
+            // written everything it was sent
             PgClient.CopyEvent ev;
+            boolean replied = false;
             do {
                 ev = c.readCopyData(5000);
+                if (ev instanceof PgClient.CopyEvent.Data d
+                        && StreamingMessages.decode(d.payload()) instanceof StreamingMessages.PrimaryKeepalive k
+                        && k.replyRequested()) {
+                    assertThat(k.walEnd()).isEqualTo(wal.flushedLsn());
+                    c.sendCopyData(new StreamingMessages.StandbyStatusUpdate(k.walEnd(), k.walEnd(), Lsn.INVALID,
+                            0, false).encode());
+                    c.flush();
+                    replied = true;
+                }
             } while (ev instanceof PgClient.CopyEvent.Data);
+            assertThat(replied).isTrue();
             assertThat(ev).isInstanceOf(PgClient.CopyEvent.Done.class);
             // the walsender exits after the shutdown, as PostgreSQL's does: no ReadyForQuery follows
             assertThatThrownBy(c::finishCopy).isInstanceOf(java.io.IOException.class);
@@ -504,7 +521,14 @@ class StreamingLoopbackTest {
             var out = new java.io.BufferedOutputStream(sock.getOutputStream());
             PgWire.Writer w = new PgWire.Writer(out);
             int len = in.readInt();
-            in.readFully(new byte[len - 4]);
+            int code = in.readInt();
+            in.readFully(new byte[len - 8]);
+            if (code == org.walden.protocol.PgProtocol.SSL_REQUEST_CODE) { // as a server without TLS: 'N'
+                out.write('N');
+                out.flush();
+                len = in.readInt();
+                in.readFully(new byte[len - 4]);
+            }
             w.message('R', new PgWire.Body().int32(0).bytes());
             w.message('S', new PgWire.Body().cstring("integer_datetimes").cstring("on").bytes());
             w.message('K', new PgWire.Body().int32(1).int32(2).bytes());

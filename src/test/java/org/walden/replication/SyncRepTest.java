@@ -102,6 +102,34 @@ class SyncRepTest {
         assertThat(b.flushLsn()).isEqualTo(new Lsn(50));
     }
 
+    /**
+     * With the failover agent's guard, a commit is released only once every standby of the
+     * published set confirmed it, even when synchronous_standby_names is satisfied sooner; an
+     * empty published set releases nothing.
+     */
+    @Test
+    void theGuardReleasesACommitOnlyOnceEveryPublishedStandbyConfirmedIt() throws Exception {
+        WalSenderRegistry.Entry a = standby("a", WalSndState.STREAMING, 300, 300, 300);
+        WalSenderRegistry.Entry b = standby("b", WalSndState.STREAMING, 100, 100, 100);
+        AtomicReference<java.util.Set<String>> published = new AtomicReference<>(java.util.Set.of());
+        rep.setSyncSetGuard(published::get);
+        set("ANY 1 (a, b)");
+        CompletableFuture<Void> commit = CompletableFuture.runAsync(
+                () -> rep.waitForCommit(new Lsn(200), SynchronousCommit.ON));
+        Thread.sleep(200);
+        assertThat(commit).as("nothing is published").isNotDone();
+        published.set(java.util.Set.of("a", "b"));
+        rep.releaseWaiters();
+        Thread.sleep(200);
+        assertThat(commit).as("b has not confirmed 200").isNotDone();
+        assertThat(rep.synchronousFlushed()).containsEntry("a", new Lsn(300)).containsEntry("b", new Lsn(100));
+        b.writeLsn = new Lsn(250);
+        b.flushLsn = new Lsn(250);
+        registry.standbyReplied(b);
+        commit.get(5, TimeUnit.SECONDS);
+        assertThat(rep.releasedUpTo()).as("what every published standby wrote and flushed").isEqualTo(new Lsn(250));
+    }
+
     @Test
     void noStandbyNamesMeansNoWait() {
         rep.waitForCommit(new Lsn(1000), SynchronousCommit.ON);

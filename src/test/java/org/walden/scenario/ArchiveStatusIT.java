@@ -83,9 +83,10 @@ class ArchiveStatusIT {
 
     /**
      * A standby stopped while the primary wrote several segments, archived them and removed them
-     * with checkpoints (wal_keep_size 0, no slot): started again, its walreceiver is told "requested
-     * WAL segment ... has already been removed", the startup process restores the missing segments
-     * with restore_command, and then the standby streams again.
+     * with checkpoints (wal_keep_size 0, no slot): started again, the startup process restores the
+     * missing segments with restore_command (as PostgreSQL it tries the archive before streaming, so
+     * whether the walreceiver is first told "requested WAL segment ... has already been removed"
+     * depends on timing), and then the standby streams again.
      */
     @Test
     void aStandbyBehindThePrimarysRetentionCatchesUpFromTheArchiveThenStreams() throws Exception {
@@ -123,7 +124,6 @@ class ArchiveStatusIT {
             standby.start();
             assertThat(standby.pollQueryUntil("SELECT count(*) FROM t", "5", Duration.ofSeconds(45))).isTrue();
             assertThat(standby.logContains("restored log file")).isTrue();
-            assertThat(standby.logContains("has already been removed")).isTrue();
 
             // and streaming resumes
             assertThat(primary.pollQueryUntil("SELECT state FROM pg_stat_replication", "streaming",

@@ -86,10 +86,55 @@ class HbaFileTest {
     }
 
     @Test
+    void hostsslAndHostnosslFollowTheConnectionsEncryption() throws Exception {
+        HbaFile hba = HbaFile.parse("""
+                hostssl   all  u  127.0.0.1/32  scram-sha-256 clientcert=verify-full
+                hostnossl all  u  127.0.0.1/32  reject
+                hostssl   all  c  127.0.0.1/32  cert map=people
+                local     all  p                peer map=os
+                """, PATH);
+        HbaFile.Request tls = new HbaFile.Request(InetAddress.getByName("127.0.0.1"), "d", "u",
+                HbaFile.Replication.NONE, true);
+        HbaFile.Line line = hba.matchOrRefuse(tls);
+        assertThat(line.method()).isEqualTo(AuthMethod.SCRAM_SHA_256);
+        assertThat(line.clientCert()).isEqualTo(HbaFile.ClientCert.VERIFY_FULL);
+        assertThatThrownBy(() -> hba.matchOrRefuse(tcp("127.0.0.1", "d", "u", HbaFile.Replication.NONE)))
+                .hasMessage("pg_hba.conf rejects connection for host \"127.0.0.1\", user \"u\", database \"d\", "
+                        + "no encryption");
+        HbaFile.Line cert = hba.matchOrRefuse(new HbaFile.Request(InetAddress.getByName("127.0.0.1"), "d", "c",
+                HbaFile.Replication.NONE, true));
+        assertThat(cert.method()).isEqualTo(AuthMethod.CERT);
+        assertThat(cert.clientCert()).isEqualTo(HbaFile.ClientCert.VERIFY_FULL);
+        assertThat(cert.map()).isEqualTo("people");
+        assertThatThrownBy(() -> hba.matchOrRefuse(new HbaFile.Request(InetAddress.getByName("127.0.0.1"), "d", "x",
+                HbaFile.Replication.NONE, true))).hasMessage("no pg_hba.conf entry for host \"127.0.0.1\", user "
+                        + "\"x\", database \"d\", SSL encryption");
+        assertThat(hba.matchOrRefuse(local("d", "p", HbaFile.Replication.NONE)).method()).isEqualTo(AuthMethod.PEER);
+    }
+
+    @Test
+    void tlsOptionsAreCheckedAtLoadAsPostgresqlChecksThem() {
+        assertThatThrownBy(() -> HbaFile.parse("host all all 0.0.0.0/0 trust clientcert=verify-ca\n", PATH))
+                .hasMessage("clientcert can only be configured for \"hostssl\" rows");
+        assertThatThrownBy(() -> HbaFile.parse("hostssl all all 0.0.0.0/0 cert clientcert=verify-ca\n", PATH))
+                .hasMessage("clientcert only accepts \"verify-full\" when using \"cert\" authentication");
+        assertThatThrownBy(() -> HbaFile.parse("hostssl all all 0.0.0.0/0 trust clientcert=1\n", PATH))
+                .hasMessage("invalid value for clientcert: \"1\"");
+        assertThatThrownBy(() -> HbaFile.parse("host all all 0.0.0.0/0 cert\n", PATH))
+                .hasMessage("cert authentication is only supported on hostssl connections");
+        assertThatThrownBy(() -> HbaFile.parse("host all all 0.0.0.0/0 peer\n", PATH))
+                .hasMessage("peer authentication is only supported on local sockets");
+        assertThatThrownBy(() -> HbaFile.parse("host all all 0.0.0.0/0 md5 map=x\n", PATH))
+                .hasMessageStartingWith("authentication option \"map\" is only valid");
+        assertThatThrownBy(() -> HbaFile.parse("host all all 0.0.0.0/0 ldap\n", PATH))
+                .hasMessage("invalid authentication method \"ldap\": not supported by this build");
+    }
+
+    @Test
     void errorsNameTheLine() {
-        assertThatThrownBy(() -> HbaFile.parse("local all all trust\nlocal all all peer\n", PATH))
+        assertThatThrownBy(() -> HbaFile.parse("local all all trust\nlocal all all ident\n", PATH))
                 .isInstanceOf(PgException.class)
-                .hasMessage("invalid authentication method \"peer\"")
+                .hasMessage("invalid authentication method \"ident\": not supported by this build")
                 .extracting(e -> ((PgException) e).detail())
                 .isEqualTo("line 2 of configuration file \"/data/pg_hba.conf\"");
         assertThatThrownBy(() -> HbaFile.parse("hots all all 1.2.3.4/32 trust\n", PATH))
@@ -100,8 +145,8 @@ class HbaFileTest {
                 .hasMessage("invalid IP mask \"trust\"");
         assertThatThrownBy(() -> HbaFile.parse("host all all\n", PATH))
                 .hasMessage("end-of-line before IP address specification");
-        assertThatThrownBy(() -> HbaFile.parse("local all all md5 clientcert=verify-ca\n", PATH))
-                .hasMessage("unrecognized authentication option name: \"clientcert\"");
+        assertThatThrownBy(() -> HbaFile.parse("local all all md5 radiusserver=x\n", PATH))
+                .hasMessage("unrecognized authentication option name: \"radiusserver\"");
         assertThatThrownBy(() -> HbaFile.parse("local all \"x trust\n", PATH))
                 .hasMessage("unterminated quoted string");
     }

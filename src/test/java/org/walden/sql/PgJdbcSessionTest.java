@@ -122,4 +122,42 @@ class PgJdbcSessionTest {
             }
         }
     }
+
+    /**
+     * statement_timeout cancels a running statement (57014) and the session goes on;
+     * idle_in_transaction_session_timeout ends a session left idle in a transaction block with
+     * FATAL 25P03, and idle_session_timeout one left idle outside a block with FATAL 57P05.
+     */
+    @Test
+    void statementAndIdleTimeouts() throws Exception {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("set statement_timeout = 200");
+            SQLException timeout = org.assertj.core.api.Assertions.catchThrowableOfType(SQLException.class,
+                    () -> st.execute("select pg_sleep(5)"));
+            assertThat(timeout.getSQLState()).isEqualTo("57014");
+            assertThat(timeout.getMessage()).contains("canceling statement due to statement timeout");
+            st.execute("reset statement_timeout");
+            st.execute("set idle_in_transaction_session_timeout = 300");
+            // idle outside a transaction block: not this timeout
+            Thread.sleep(600);
+            c.setAutoCommit(false);
+            try (ResultSet rs = st.executeQuery("select 1")) {
+                assertThat(rs.next()).isTrue();
+            }
+            Thread.sleep(1000);
+            SQLException idle = org.assertj.core.api.Assertions.catchThrowableOfType(SQLException.class,
+                    () -> st.executeQuery("select 2"));
+            assertThat(idle.getSQLState()).isEqualTo("25P03");
+            assertThat(idle.getMessage()).contains("terminating connection due to idle-in-transaction timeout");
+            assertThat(c.isValid(1)).isFalse();
+        }
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("set idle_session_timeout = 300");
+            Thread.sleep(1000);
+            SQLException idle = org.assertj.core.api.Assertions.catchThrowableOfType(SQLException.class,
+                    () -> st.executeQuery("select 1"));
+            assertThat(idle.getSQLState()).isEqualTo("57P05");
+            assertThat(idle.getMessage()).contains("terminating connection due to idle-session timeout");
+        }
+    }
 }

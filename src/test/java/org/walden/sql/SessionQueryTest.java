@@ -259,4 +259,45 @@ class SessionQueryTest {
         assertThatThrownBy(() -> c.query("select 1;\nselect * from nope"))
                 .satisfies(e -> assertThat(((org.walden.sql.parse.SyntaxError) e).position()).isEqualTo(25));
     }
+
+    /**
+     * EXPLAIN ANALYZE says how the nodes that hold rows ran, in PostgreSQL's lines: a sort's method
+     * and space (in memory, top-N, or external on disk past work_mem), a hash join's buckets,
+     * batches and memory, a hash aggregation's batches and memory (and disk once it spilled). The
+     * figures are Walden's own estimates of its heap use, so the test reads their shape.
+     */
+    @Test
+    void explainAnalyzeShowsHowSortsAndHashesRan() {
+        c.q("create table big (id int primary key, grp int, label text)");
+        c.q("insert into big select g, g % 500, repeat('x', 20) || g from generate_series(1, 20000) g");
+        String opts = "explain (analyze, costs off, timing off, summary off) ";
+        assertThat(plan(opts + "select * from big order by label limit 3"))
+                .containsPattern("Sort Key: label\\n +Sort Method: top-N heapsort  Memory: [0-9]+kB\\n");
+        assertThat(plan(opts + "select * from big order by label"))
+                .containsPattern("Sort Method: quicksort  Memory: [0-9]+kB\\n");
+        assertThat(plan(opts + "select a.id from big a join big b on a.label = b.label"))
+                .containsPattern("->  Hash \\(actual rows=20000 loops=1\\)\\n +Buckets: 32768  Batches: 1  Memory Usage: "
+                        + "[0-9]+kB\\n");
+        assertThat(plan(opts + "select grp, count(*) from big group by grp"))
+                .containsPattern("Group Key: grp\\n +Batches: 1  Memory Usage: [0-9]+kB\\n");
+        c.q("set work_mem = '64kB'");
+        assertThat(plan(opts + "select * from big order by label"))
+                .containsPattern("Sort Method: external merge  Disk: [0-9]+kB\\n");
+        assertThat(plan(opts + "select a.id from big a join big b on a.label = b.label"))
+                .containsPattern("Buckets: [0-9]+  Batches: ([2-9]|[1-9][0-9]+)  Memory Usage: [0-9]+kB\\n");
+        assertThat(plan(opts + "select label, count(*) from big group by label"))
+                .containsPattern("Batches: ([2-9]|[1-9][0-9]+)  Memory Usage: [0-9]+kB  Disk Usage: [0-9]+kB\\n");
+        assertThat(plan("explain (analyze, costs off, timing off, summary off, format json) "
+                + "select * from big order by label"))
+                .containsPattern("\"Sort Method\": \"external merge\",\\s+\"Sort Space Used\": [0-9]+,\\s+"
+                        + "\"Sort Space Type\": \"Disk\"");
+    }
+
+    private String plan(String explain) {
+        StringBuilder sb = new StringBuilder();
+        for (List<String> row : c.q(explain).rows()) {
+            sb.append(row.get(0)).append('\n');
+        }
+        return sb.toString();
+    }
 }

@@ -82,10 +82,18 @@ public final class TestCluster implements AutoCloseable {
 
     /** Runs {@code walden ARGS...} in a child JVM; returns its exit code and output. */
     public static ToolResult walden(String... args) {
+        return run(waldenCommand(List.of(args)), null);
+    }
+
+    /** The command line of {@code walden ARGS...} in a child JVM (for {@link #runProcess} with an environment). */
+    public static List<String> waldenCommand(List<String> args) {
+        // RocksDB's library copied once into target/native, not into /tmp by every tool and server
+        Path nativeDir = Path.of("target", "native").toAbsolutePath();
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", toolClassPath(), "org.walden.cli.Main"));
-        cmd.addAll(List.of(args));
-        return run(cmd, null);
+                "--enable-native-access=ALL-UNNAMED", "-Dwalden.native.dir=" + nativeDir,
+                "-Djava.library.path=" + nativeDir, "-cp", toolClassPath(), "org.walden.cli.Main"));
+        cmd.addAll(args);
+        return cmd;
     }
 
     static ToolResult run(List<String> cmd, String stdin) {
@@ -139,7 +147,7 @@ public final class TestCluster implements AutoCloseable {
     }
 
     /** A free TCP port on 127.0.0.1, not handed out before by this cluster. */
-    int freePort() {
+    public int freePort() {
         for (int attempt = 0; attempt < 100; attempt++) {
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
                 int port = s.getLocalPort();
@@ -198,6 +206,21 @@ public final class TestCluster implements AutoCloseable {
                     + "application_name=" + name + "'\n");
         }
         nodes.add(node);
+        return node;
+    }
+
+    /**
+     * A node restoring {@code primary}'s backup from its archive only (PostgreSQL's has_restoring):
+     * restore_command, and standby.signal ({@code standbyMode}) or recovery.signal; not started.
+     */
+    public Node initFromBackupRestoring(Node primary, String backupName, String name, boolean standbyMode) {
+        Node node = initFromBackup(primary, backupName, name, false);
+        node.enableRestoring(primary);
+        try {
+            Files.writeString(node.dataDir.resolve(standbyMode ? "standby.signal" : "recovery.signal"), "");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return node;
     }
 
@@ -266,6 +289,11 @@ public final class TestCluster implements AutoCloseable {
             return name;
         }
 
+        /** Another free port of this cluster, for a service of this node (e.g. its HTTP endpoint). */
+        public int freePortForTests() {
+            return freePort();
+        }
+
         public Path dataDir() {
             return dataDir;
         }
@@ -319,9 +347,90 @@ public final class TestCluster implements AutoCloseable {
             ctl("reload").check("reload of " + name);
         }
 
-        /** pg_ctl promote (promotion itself is a later issue of the engine). */
+        /** pg_ctl promote, waiting until the server accepts writes. */
         public void promote() {
             ctl("-t", "120", "promote").check("promote of " + name);
+        }
+
+        /** A standby of {@code upstream} from now on (PostgreSQL's enable_streaming): standby.signal, primary_conninfo. */
+        public void enableStreaming(Node upstream) {
+            try {
+                Files.writeString(dataDir.resolve("standby.signal"), "");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            appendConf("primary_conninfo = 'host=127.0.0.1 port=" + upstream.port + " user=postgres "
+                    + "application_name=" + name + "'\n");
+        }
+
+        /** The directory this node archives into (enableArchiving). */
+        public Path archiveDir() {
+            return root.resolve("archives").resolve(name);
+        }
+
+        /** archive_mode = on, archive_command copying into {@link #archiveDir()} (PostgreSQL's has_archiving). */
+        public void enableArchiving() {
+            try {
+                Files.createDirectories(archiveDir());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            appendConf("archive_mode = on\narchive_command = 'cp \"%p\" \"" + archiveDir() + "/%f\"'\n");
+        }
+
+        /** restore_command copying from {@code from}'s archive (PostgreSQL's enable_restoring). */
+        public void enableRestoring(Node from) {
+            appendConf("restore_command = 'cp \"" + from.archiveDir() + "/%f\" \"%p\"'\n");
+        }
+
+        /** The server log's length now: {@link #logContainsSince} looks only after it (PostgreSQL's rotate_logfile). */
+        public long logPosition() {
+            try {
+                return Files.exists(logFile) ? Files.size(logFile) : 0;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** True if the server log, from {@code position} on, contains {@code text}. */
+        public boolean logContainsSince(long position, String text) {
+            try {
+                if (!Files.exists(logFile)) {
+                    return false;
+                }
+                byte[] all = Files.readAllBytes(logFile);
+                int from = (int) Math.min(position, all.length);
+                return new String(all, from, all.length - from, StandardCharsets.UTF_8).contains(text);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Waits up to {@code timeout} for the log, from {@code position} on, to contain {@code text}. */
+        public boolean pollLogContainsSince(long position, String text, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!logContainsSince(position, text)) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                sleep(50);
+            }
+            return true;
+        }
+
+        /** walden controldata's output for this node. */
+        public String controldata() {
+            return walden("controldata", "-D", dataDir.toString()).check("controldata of " + name).out();
+        }
+
+        /** The value of one controldata line, e.g. "Database cluster state". */
+        public String controldata(String field) {
+            for (String line : controldata().split("\n")) {
+                if (line.startsWith(field + ":")) {
+                    return line.substring(field.length() + 1).strip();
+                }
+            }
+            throw new IllegalStateException("no \"" + field + "\" in controldata of " + name);
         }
 
         /** The running server's pid, from postmaster.pid. */

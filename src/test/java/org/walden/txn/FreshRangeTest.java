@@ -184,6 +184,7 @@ class FreshRangeTest {
         Path standbyDir = tmp.resolve("standby");
         EngineReplicationSupport.take(SEG, primary, standbyDir);
         Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
+        standby.startRecovery();
         WalReceiverWriter rw = standby.receiverWriter();
         Lsn sent = stream(primary, rw, rw.flushedLsn());
         await(standby::isConsistent);

@@ -96,18 +96,18 @@ class RowLockTableTest {
     @Test
     void relationLocksShareAmongDmlAndExcludeDdlAndReportTheCommittedChange() throws Exception {
         RowLockTable t = new RowLockTable();
-        assertThat(t.acquireRelation(1, 500, false, 100)).isZero();
-        assertThat(t.acquireRelation(2, 500, false, 100)).isZero();
-        assertThatThrownBy(() -> t.acquireRelation(3, 500, true, 50))
+        assertThat(t.acquireRelation(1, 500, RelationLockMode.ROW_EXCLUSIVE, 100)).isZero();
+        assertThat(t.acquireRelation(2, 500, RelationLockMode.ROW_EXCLUSIVE, 100)).isZero();
+        assertThatThrownBy(() -> t.acquireRelation(3, 500, RelationLockMode.ACCESS_EXCLUSIVE, 50))
                 .isInstanceOfSatisfying(PgException.class,
                         e -> assertThat(e.sqlState()).isEqualTo(SqlState.LOCK_NOT_AVAILABLE));
         t.releaseRelations(1, Set.of(500), 0);
         t.releaseRelations(2, Set.of(500), 0);
         // the DDL gets it once DML is done; DML waiting meanwhile learns the catalog version it committed
-        assertThat(t.acquireRelation(3, 500, true, 100)).isZero();
+        assertThat(t.acquireRelation(3, 500, RelationLockMode.ACCESS_EXCLUSIVE, 100)).isZero();
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<Long> dml = pool.submit(() -> t.acquireRelation(4, 500, false, 10_000));
+            Future<Long> dml = pool.submit(() -> t.acquireRelation(4, 500, RelationLockMode.ROW_EXCLUSIVE, 10_000));
             Thread.sleep(100);
             assertThat(dml.isDone()).isFalse();
             t.releaseRelations(3, Set.of(500), 42);
@@ -116,17 +116,17 @@ class RowLockTableTest {
             pool.shutdownNow();
         }
         // an exclusive holder may also share; a sole sharer may upgrade
-        assertThat(t.acquireRelation(4, 500, true, 100)).isEqualTo(42L);
+        assertThat(t.acquireRelation(4, 500, RelationLockMode.ACCESS_EXCLUSIVE, 100)).isEqualTo(42L);
     }
 
     @Test
     void aWaitCycleThroughARowLockAndARelationLockIsADeadlock() throws Exception {
         RowLockTable t = new RowLockTable();
-        t.acquireRelation(1, 500, false, 100); // DML holds the table
+        t.acquireRelation(1, 500, RelationLockMode.ROW_EXCLUSIVE, 100); // DML holds the table
         t.acquire(2, K, 100);                  // DDL holds the catalog row
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<?> ddl = pool.submit(() -> t.acquireRelation(2, 500, true, 10_000));
+            Future<?> ddl = pool.submit(() -> t.acquireRelation(2, 500, RelationLockMode.ACCESS_EXCLUSIVE, 10_000));
             Thread.sleep(100);
             assertThatThrownBy(() -> t.acquire(1, K, 10_000))
                     .isInstanceOfSatisfying(PgException.class,

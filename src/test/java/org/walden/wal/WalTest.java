@@ -248,14 +248,19 @@ class WalTest {
     }
 
     @Test
-    void readRawFromAnOlderTimelinesFiles() throws Exception {
+    void readRawFollowsTheReadTimelines() throws Exception {
         Wal wal = newWal();
         Lsn end = wal.insert(put(3, 1)).endLsn();
         wal.flush(end);
-        wal.setTimeline(new TimelineId(2));
-        byte[] buf = new byte[64];
-        assertThat(wal.readRaw(TimelineId.FIRST, START, buf, 0, 24)).isEqualTo(24);
-        assertThat(wal.readRaw(START, buf, 0, 24)).as("falls back to timeline 1's file").isEqualTo(24);
+        byte[] onOne = new byte[24];
+        assertThat(wal.readRaw(START, onOne, 0, 24)).isEqualTo(24);
+        // a timeline 2 beginning in the next segment: this segment is read from timeline 1's file
+        Lsn next = WalSegments.segmentStart(START.segmentNo(SEG) + 1, SEG);
+        wal.setReadTimelines((segNo, size, at) -> at.isBefore(next) ? List.of(TimelineId.FIRST)
+                : List.of(new TimelineId(2), TimelineId.FIRST));
+        byte[] buf = new byte[24];
+        assertThat(wal.readRaw(START, buf, 0, 24)).isEqualTo(24);
+        assertThat(buf).isEqualTo(onOne);
         assertThatThrownBy(() -> wal.readRaw(new TimelineId(2), START, buf, 0, 24))
                 .hasMessage("requested WAL segment 000000020000000000000001 has already been removed");
         wal.close(true);
@@ -305,12 +310,4 @@ class WalTest {
         wal.close(true);
     }
 
-    @Test
-    void historyFilesRoundTrip() {
-        assertThat(HistoryFiles.read(dir, new TimelineId(2))).isNull();
-        HistoryFiles.write(dir, new TimelineId(2), "1\t0/3000158\tno recovery target specified\n");
-        assertThat(HistoryFiles.read(dir, new TimelineId(2))).isEqualTo("1\t0/3000158\tno recovery target specified\n");
-        assertThat(dir.resolve("00000002.history")).exists();
-        assertThat(WalSegments.list(dir)).isEmpty();
-    }
 }

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.walden.common.DataDirectoryMode;
 
 /**
  * postgresql.auto.conf, the file ALTER SYSTEM (and pg_basebackup -R) writes: PostgreSQL's
@@ -60,6 +61,7 @@ public final class AutoConfFile {
         Path tmp = dataDir.resolve(FILE_NAME + ".tmp");
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            DataDirectoryMode.restrict(tmp, dataDir); // 0600 (0640 with group access), as PostgreSQL
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }

@@ -53,6 +53,8 @@ public final class GucCatalog {
             Map.entry("krb_server_keyfile", ""),
             Map.entry("ssl_library", ""),
             Map.entry("jit", "off"),
+            // PostgreSQL raises the 100kB boot value to 2MB at start (InitializeGUCOptions)
+            Map.entry("max_stack_depth", "2048"),
             Map.entry("jit_provider", ""),
             Map.entry("dynamic_library_path", ""),
             Map.entry("shared_memory_size", "0"),
@@ -171,7 +173,47 @@ public final class GucCatalog {
         extras.add(new GucDefinition("wal_keep_segments", GucType.INT, GucUnit.NONE, GucContext.SIGHUP, "0", 0,
                 Integer.MAX_VALUE, List.of(), Map.of(), false, false, "Replication / Sending Servers",
                 "Removed in PostgreSQL 13 (use wal_keep_size); accepted as WAL segments to keep."));
+        extras.addAll(haSettings());
         return extras;
+    }
+
+    /**
+     * Automatic failover (org.walden.ha): custom settings under the "walden." prefix, as an
+     * extension's. The coordinator, the cluster and the node's name are read at server start; the
+     * failover rules (priority, lag limit) are re-read by the agent at each reload.
+     */
+    private static List<GucDefinition> haSettings() {
+        String category = "Replication / Automatic Failover";
+        return List.of(
+                new GucDefinition("walden.ha_coordinator", GucType.STRING, GucUnit.NONE, GucContext.POSTMASTER, "",
+                        Double.NaN, Double.NaN, List.of(), Map.of(), false, true, category,
+                        "ZooKeeper connect string with a chroot (host:port,...[/path]); empty: no automatic failover."),
+                new GucDefinition("walden.ha_cluster_name", GucType.STRING, GucUnit.NONE, GucContext.POSTMASTER,
+                        "walden", Double.NaN, Double.NaN, List.of(), Map.of(), false, true, category,
+                        "Name of the failover cluster: the path of its state under the coordinator's chroot."),
+                new GucDefinition("walden.ha_node_name", GucType.STRING, GucUnit.NONE, GucContext.POSTMASTER, "",
+                        Double.NaN, Double.NaN, List.of(), Map.of(), false, true, category,
+                        "Name of this node in the failover cluster, also its application_name as a standby."),
+                new GucDefinition("walden.ha_session_timeout", GucType.INT, GucUnit.MS, GucContext.POSTMASTER,
+                        "3000", 1000, 60000, List.of(), Map.of(), false, true, category,
+                        "ZooKeeper session timeout: how long a silent primary keeps the leader lease."),
+                new GucDefinition("walden.ha_failover_priority", GucType.INT, GucUnit.NONE, GucContext.SIGHUP, "1",
+                        0, 1000, List.of(), Map.of(), false, true, category,
+                        "Preference among equally advanced candidates (higher wins); 0 never becomes the primary."),
+                new GucDefinition("walden.ha_maximum_lag_on_failover", GucType.INT, GucUnit.BYTES, GucContext.SIGHUP,
+                        "1048576", 0, Integer.MAX_VALUE, List.of(), Map.of(), false, true, category,
+                        "Without synchronous replication, how far a standby may lag behind the primary's last "
+                                + "published position and still be promoted."),
+                new GucDefinition("walden.ha_synchronous_mode", GucType.BOOL, GucUnit.NONE, GucContext.SIGHUP,
+                        "off", Double.NaN, Double.NaN, List.of(), Map.of(), false, true, category,
+                        "The primary's agent sets synchronous_standby_names itself to healthy standbys (Patroni's "
+                                + "synchronous_mode)."),
+                new GucDefinition("walden.ha_synchronous_node_count", GucType.INT, GucUnit.NONE, GucContext.SIGHUP,
+                        "1", 1, 100, List.of(), Map.of(), false, true, category,
+                        "With walden.ha_synchronous_mode, how many synchronous standbys the primary's agent chooses."),
+                new GucDefinition("walden.ha_api_port", GucType.INT, GucUnit.NONE, GucContext.POSTMASTER, "0", 0,
+                        65535, List.of(), Map.of(), false, true, category,
+                        "TCP port of the node's HTTP status endpoint (/primary, /replica, /health, /metrics); 0: none."));
     }
 
     private static GucDefinition hidden(String name, GucType type, GucContext context, String boot,

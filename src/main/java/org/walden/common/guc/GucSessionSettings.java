@@ -178,6 +178,46 @@ public final class GucSessionSettings implements SessionSettings {
         return rows;
     }
 
+    private Object version;
+    private long versionChanges = -1;
+    private Object versionServerValues;
+
+    @Override
+    public Object valuesVersion() {
+        Object serverValues = server.valuesVersion();
+        if (version == null || versionChanges != changes || versionServerValues != serverValues) {
+            version = new Object();
+            versionChanges = changes;
+            versionServerValues = serverValues;
+        }
+        return version;
+    }
+
+    @Override
+    public List<SettingRow> settingRows() {
+        List<SettingRow> rows = new ArrayList<>();
+        for (GucServerSettings.Setting s : server.allSettings()) {
+            GucDefinition def = s.def();
+            if (!def.showAll()) {
+                continue;
+            }
+            String key = key(def);
+            boolean session = localValues.containsKey(key) || sessionValues.containsKey(key);
+            rows.add(new SettingRow(def, GucValues.formatRaw(def, effectiveValue(def)),
+                    session ? "session" : s.source().pgName(), GucValues.formatRaw(def, s.value()),
+                    s.sourceFile() == null ? null : s.sourceFile().toString(),
+                    s.sourceFile() == null ? null : s.sourceLine(), s.pendingRestart()));
+        }
+        for (GucDefinition def : placeholders.values()) {
+            if (server.setting(def.name()) == null) {
+                rows.add(new SettingRow(def, GucValues.formatRaw(def, effectiveValue(def)), "session", null, null,
+                        null, false));
+            }
+        }
+        rows.sort((a, b) -> a.def().name().compareToIgnoreCase(b.def().name()));
+        return rows;
+    }
+
     @Override
     public Map<String, String> reportedValues() {
         Object serverValues = server.valuesVersion();

@@ -296,6 +296,19 @@ public final class GucValues {
         };
     }
 
+    /** The value as pg_settings.setting shows it: a number in the parameter's base unit, without the unit. */
+    public static String formatRaw(GucDefinition def, Object value) {
+        if (value == null) {
+            return null;
+        }
+        return switch (def.type()) {
+            case BOOL -> ((Boolean) value) ? "on" : "off";
+            case INT -> def.octal() ? String.format("%04o", (Integer) value) : value.toString();
+            case REAL -> formatReal((Double) value);
+            case STRING, ENUM -> value.toString();
+        };
+    }
+
     private static String formatInt(GucDefinition def, int value) {
         if (def.octal()) {
             return String.format("%04o", value);

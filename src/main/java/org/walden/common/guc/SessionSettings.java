@@ -13,6 +13,16 @@ public interface SessionSettings {
     /** SHOW name: the value as PostgreSQL prints it (units included, e.g. "16MB", "60s"). 42704 if unknown. */
     String show(String name);
 
+    /** An integer parameter in its base unit (ms, kB, ...), as SHOW would give it without the unit. */
+    default int getInt(String name) {
+        return Integer.parseInt(show(name));
+    }
+
+    /** A boolean parameter. */
+    default boolean getBool(String name) {
+        return show(name).equals("on");
+    }
+
     /** SET [LOCAL] name = value. 42704 unknown, 22023 bad value, 55P02 cannot be changed now. */
     void set(String name, String value, boolean local);
 
@@ -22,8 +32,35 @@ public interface SessionSettings {
     /** At transaction end: drops SET LOCAL values. */
     void endTransaction(boolean committed);
 
+    /**
+     * An object that stays the same while no value this session sees changes (no SET, RESET,
+     * transaction end or configuration reload), so callers may cache what they derive from the
+     * values; null when the implementation cannot tell.
+     */
+    default Object valuesVersion() {
+        return null;
+    }
+
     /** SHOW ALL: name, setting, description. */
     List<String[]> showAll();
+
+    /** One pg_settings row: the value in its base unit as PostgreSQL's {@code setting} column shows it. */
+    record SettingRow(GucDefinition def, String setting, String source, String resetValue, String sourceFile,
+                      Integer sourceLine, boolean pendingRestart) {
+    }
+
+    /** The pg_settings rows this session sees, by name (here from SHOW ALL and the parameters' definitions). */
+    default List<SettingRow> settingRows() {
+        List<SettingRow> rows = new java.util.ArrayList<>();
+        GucCatalog catalog = GucCatalog.pg15();
+        for (String[] s : showAll()) {
+            GucDefinition def = catalog.find(s[0]);
+            if (def != null) {
+                rows.add(new SettingRow(def, s[1], "default", s[1], null, null, false));
+            }
+        }
+        return rows;
+    }
 
     /** The GUC_REPORT parameters (sent as ParameterStatus) and their current values. */
     Map<String, String> reportedValues();

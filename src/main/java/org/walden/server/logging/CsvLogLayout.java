@@ -17,9 +17,18 @@ import java.util.Map;
 public final class CsvLogLayout extends LayoutBase<ILoggingEvent> {
 
     private final LinePrefix times;
+    private final LogVerbosity verbosity;
+    private final PgLevel minErrorStatement;
 
     public CsvLogLayout(ZoneId logTimezone, long postmasterPid) {
+        this(logTimezone, postmasterPid, LogVerbosity.DEFAULT, PgLevel.ERROR);
+    }
+
+    /** {@code verbosity}: the location column is filled only when verbose; the query column follows log_min_error_statement. */
+    public CsvLogLayout(ZoneId logTimezone, long postmasterPid, LogVerbosity verbosity, PgLevel minErrorStatement) {
         this.times = new LinePrefix("", logTimezone, postmasterPid);
+        this.verbosity = verbosity;
+        this.minErrorStatement = minErrorStatement;
     }
 
     @Override
@@ -48,8 +57,9 @@ public final class CsvLogLayout extends LayoutBase<ILoggingEvent> {
             quote(PgLayout.keyValue(event, PgLog.HINT)),
             "", "",
             quote(PgLayout.keyValue(event, PgLog.CONTEXT)),
-            quote(PgLayout.keyValue(event, PgLog.STATEMENT)),
-            "", "",
+            PgLayout.levelOf(event).isLoggedAt(minErrorStatement) ? quote(PgLayout.keyValue(event, PgLog.STATEMENT)) : "",
+            "",
+            verbosity == LogVerbosity.VERBOSE ? quote(PgLayout.location(event)) : "",
             quote(mdc.get(PgLogContext.APPLICATION)),
             quote(mdc.getOrDefault(PgLogContext.BACKEND_TYPE, "postmaster")),
             "",

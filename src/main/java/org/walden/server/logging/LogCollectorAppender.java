@@ -33,6 +33,8 @@ final class LogCollectorAppender extends AppenderBase<ILoggingEvent> {
     private final String extension;
     private final ZoneId zone;
     private final long rotationAgeMs;
+    /** Guarded by lock: set by pg_ctl logrotate, cleared at the next message. */
+    private boolean rotationRequested;
     private final long rotationSizeBytes;
     private final boolean truncateOnRotation;
     private final int fileMode;
@@ -77,6 +79,16 @@ final class LogCollectorAppender extends AppenderBase<ILoggingEvent> {
         }
     }
 
+    /** pg_ctl logrotate: the next message goes to the file log_filename names now (a new one if the name changed). */
+    void requestRotation() {
+        lock.lock();
+        try {
+            rotationRequested = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     protected void append(ILoggingEvent event) {
         byte[] bytes = layout.doLayout(event).getBytes(StandardCharsets.UTF_8);
@@ -84,6 +96,9 @@ final class LogCollectorAppender extends AppenderBase<ILoggingEvent> {
         try {
             Instant now = clock.instant();
             if (out == null) {
+                open(now, false);
+            } else if (rotationRequested) {
+                rotationRequested = false;
                 open(now, false);
             } else if ((nextRotation != null && !now.isBefore(nextRotation))) {
                 open(now, truncateOnRotation);

@@ -19,10 +19,12 @@ import org.walden.common.PgException;
  */
 public final class PgLog {
 
-    public static final String DETAIL = "detail";
-    public static final String HINT = "hint";
+    public static final String DETAIL = org.walden.common.LogFields.DETAIL;
+    public static final String HINT = org.walden.common.LogFields.HINT;
     public static final String STATEMENT = "statement";
     public static final String CONTEXT = "context";
+    /** Where an exception was raised ("Class.method, File.java:line"), for log_error_verbosity = verbose. */
+    public static final String LOCATION = "location";
 
     private static final Logger LOG = LoggerFactory.getLogger("org.walden.server");
 
@@ -65,7 +67,24 @@ public final class PgLog {
         };
         String message = e.position() > 0 ? e.getMessage() + " at character " + e.position() : e.getMessage();
         at(level).message(message).detail(e.detail()).hint(e.hint()).statement(statement)
-                .sqlState(e.sqlState().code()).log();
+                .sqlState(e.sqlState().code()).location(raisedAt(e)).log();
+    }
+
+    /** The frame that raised {@code e}: the first one outside PgException's own factories. */
+    static String raisedAt(Throwable e) {
+        for (StackTraceElement frame : e.getStackTrace()) {
+            if (!frame.getClassName().equals(PgException.class.getName())) {
+                return location(frame);
+            }
+        }
+        return null;
+    }
+
+    /** "Class.method, File.java:line", PostgreSQL's "function, file.c:line" in Java's terms. */
+    static String location(StackTraceElement frame) {
+        String cls = frame.getClassName();
+        String simple = cls.substring(cls.lastIndexOf('.') + 1);
+        return simple + "." + frame.getMethodName() + ", " + frame.getFileName() + ":" + frame.getLineNumber();
     }
 
     /**
@@ -76,7 +95,7 @@ public final class PgLog {
     public static void reportFatal(PgException e, String logDetail) {
         at(e.severity() == PgException.Severity.PANIC ? PgLevel.PANIC : PgLevel.FATAL).message(e.getMessage())
                 .detail(logDetail != null ? logDetail : e.detail()).hint(e.hint()).sqlState(e.sqlState().code())
-                .log();
+                .location(raisedAt(e)).log();
     }
 
     public static Entry at(PgLevel level) {
@@ -92,6 +111,7 @@ public final class PgLog {
         private String statement;
         private String context;
         private String sqlState;
+        private String location;
 
         private Entry(PgLevel level) {
             this.level = level;
@@ -127,6 +147,11 @@ public final class PgLog {
             return this;
         }
 
+        public Entry location(String where) {
+            this.location = where;
+            return this;
+        }
+
         public void log() {
             LoggingEventBuilder b = LOG.atLevel(level.slf4jLevel()).addMarker(level.marker()).setMessage(message);
             if (detail != null) {
@@ -143,6 +168,9 @@ public final class PgLog {
             }
             if (sqlState != null) {
                 b = b.addKeyValue(PgLogContext.SQLSTATE, sqlState);
+            }
+            if (location != null) {
+                b = b.addKeyValue(LOCATION, location);
             }
             b.log();
         }

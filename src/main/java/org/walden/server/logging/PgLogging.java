@@ -26,12 +26,13 @@ import org.walden.common.guc.ServerSettings;
  *     its log file);</li>
  * <li>logging_collector = on: to log_directory (relative to the data directory) / log_filename,
  *     rotated by log_rotation_age and log_rotation_size; 'csvlog' adds a .csv file of the same
- *     name in csvlog's columns;</li>
- * <li>'csvlog' without logging_collector: PostgreSQL writes nothing for it; Walden says so once
- *     and logs to stderr.</li>
+ *     name in csvlog's columns, 'jsonlog' a .json file of PostgreSQL 15's JSON objects;</li>
+ * <li>'csvlog' or 'jsonlog' without logging_collector: PostgreSQL writes nothing for them;
+ *     Walden says so once and logs to stderr.</li>
  * </ul>
- * log_line_prefix, log_timezone and log_min_messages apply to every destination. Called at
- * start and again after each reload.
+ * log_line_prefix, log_timezone, log_min_messages, log_error_verbosity and
+ * log_min_error_statement apply to every destination. Called at start and again after each
+ * reload. syslog and eventlog are not offered (a destination naming them is ignored).
  */
 public final class PgLogging {
 
@@ -66,26 +67,33 @@ public final class PgLogging {
         List<String> destinations = GucValues.splitList(settings.getString("log_destination"));
         boolean collector = settings.getBool("logging_collector");
         PgLevel min = PgLevel.fromSetting(settings.getString("log_min_messages"));
+        LogVerbosity verbosity = LogVerbosity.fromSetting(settings.getString("log_error_verbosity"));
+        PgLevel minErrorStatement = PgLevel.fromSetting(settings.getString("log_min_error_statement"));
         long pid = pid();
         List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
         Path logDirectory = null;
         boolean csv = false;
-        boolean csvWithoutCollector = false;
+        boolean fileOnlyWithoutCollector = false;
+        PgLayout text = new PgLayout(prefix, zone, pid, verbosity, minErrorStatement);
         if (collector) {
             Path dir = dataDir.resolve(settings.getString("log_directory"));
             logDirectory = dir;
-            if (destinations.contains("stderr") || !destinations.contains("csvlog")) {
-                LogCollectorAppender text = collectorAppender(settings, dir, ".log", zone,
-                        new PgLayout(prefix, zone, pid), clock);
-                appenders.add(text);
+            if (destinations.contains("stderr") || !(destinations.contains("csvlog")
+                    || destinations.contains("jsonlog"))) {
+                appenders.add(collectorAppender(settings, dir, ".log", zone, text, clock));
             }
             if (destinations.contains("csvlog")) {
-                appenders.add(collectorAppender(settings, dir, ".csv", zone, new CsvLogLayout(zone, pid), clock));
+                appenders.add(collectorAppender(settings, dir, ".csv", zone,
+                        new CsvLogLayout(zone, pid, verbosity, minErrorStatement), clock));
                 csv = true;
             }
+            if (destinations.contains("jsonlog")) {
+                appenders.add(collectorAppender(settings, dir, ".json", zone,
+                        new JsonLogLayout(zone, pid, verbosity, minErrorStatement), clock));
+            }
         } else {
-            appenders.add(console(new PgLayout(prefix, zone, pid)));
-            csvWithoutCollector = destinations.contains("csvlog");
+            appenders.add(console(text));
+            fileOnlyWithoutCollector = destinations.contains("csvlog") || destinations.contains("jsonlog");
         }
         boolean wasCollecting = isCollecting();
         if (collector && !wasCollecting) {
@@ -94,8 +102,9 @@ public final class PgLogging {
                             + "\".").log();
         }
         install(appenders, min);
-        if (csvWithoutCollector) {
-            PgLog.log("log_destination \"csvlog\" requires logging_collector = on; logging to stderr instead");
+        if (fileOnlyWithoutCollector) {
+            PgLog.log("log_destination \"csvlog\" and \"jsonlog\" require logging_collector = on; "
+                    + "logging to stderr instead");
         }
         return new Outcome(collector, logDirectory, csv);
     }
@@ -110,9 +119,26 @@ public final class PgLogging {
         return a;
     }
 
+    /**
+     * pg_ctl logrotate (SIGUSR1 with DATA/logrotate): the collector's files start anew; false
+     * when the logging collector is not running (PostgreSQL then logs that rotation is not possible).
+     */
+    public static boolean rotate() {
+        Logger root = context().getLogger(Logger.ROOT_LOGGER_NAME);
+        boolean any = false;
+        for (String name : List.of("collector.log", "collector.csv", "collector.json")) {
+            if (root.getAppender(name) instanceof LogCollectorAppender a) {
+                a.requestRotation();
+                any = true;
+            }
+        }
+        return any;
+    }
+
     private static boolean isCollecting() {
         Logger root = context().getLogger(Logger.ROOT_LOGGER_NAME);
-        return root.getAppender("collector.log") != null || root.getAppender("collector.csv") != null;
+        return root.getAppender("collector.log") != null || root.getAppender("collector.csv") != null
+                || root.getAppender("collector.json") != null;
     }
 
     private static ConsoleAppender<ILoggingEvent> console(PgLayout layout) {
@@ -150,6 +176,9 @@ public final class PgLogging {
             appenders.forEach(root::addAppender);
             root.setLevel(min.ordinal() <= PgLevel.DEBUG4.ordinal() ? Level.TRACE
                     : min.ordinal() <= PgLevel.DEBUG1.ordinal() ? Level.DEBUG : Level.INFO);
+            // ZooKeeper's and Curator's clients (automatic failover) log each connection at INFO
+            ctx.getLogger("org.apache.zookeeper").setLevel(Level.WARN);
+            ctx.getLogger("org.apache.curator").setLevel(Level.WARN);
         } finally {
             LOCK.unlock();
         }

@@ -38,7 +38,6 @@ public final class CatalogStore {
 
     private static final byte DATABASE = 'd';
     private static final byte ROLE = 'r';
-    private static final byte TABLE = 't';
     private static final byte NEXT_OID = 'o';
     private static final int FORMAT = 1;
 
@@ -53,10 +52,6 @@ public final class CatalogStore {
         return key(ROLE, name);
     }
 
-    public static byte[] tableKey(String name) {
-        return key(TABLE, name);
-    }
-
     public static byte[] nextOidKey() {
         return new byte[] {Transaction.CATALOG_KEYSPACE, NEXT_OID};
     }
@@ -66,22 +61,16 @@ public final class CatalogStore {
         return ByteBuffer.allocate(2 + n.length).put(Transaction.CATALOG_KEYSPACE).put(kind).put(n).array();
     }
 
-    /** Reads the whole catalog as {@code txn} sees it. */
-    public static Catalog load(Transaction txn, long version) {
-        Map<String, TableDef> tables = new HashMap<>();
-        Map<String, RoleDef> roles = new HashMap<>();
-        Map<String, DatabaseDef> databases = new HashMap<>();
-        byte[] from = {Transaction.CATALOG_KEYSPACE};
-        byte[] to = {(byte) (Transaction.CATALOG_KEYSPACE + 1)};
+    /** Reads the roles and databases as {@code txn} sees them. */
+    private static void loadRolesAndDatabases(Transaction txn, Map<String, RoleDef> roles,
+                                              Map<String, DatabaseDef> databases) {
+        byte[] from = {Transaction.CATALOG_KEYSPACE, DATABASE};
+        byte[] to = {Transaction.CATALOG_KEYSPACE, ROLE + 1};
         try (KvCursor c = txn.scan(from, to)) {
             while (c.next()) {
                 byte[] k = c.key();
-                if (k.length < 2) {
-                    continue;
-                }
                 String name = new String(k, 2, k.length - 2, StandardCharsets.UTF_8);
                 switch (k[1]) {
-                    case TABLE -> tables.put(name, decodeTable(name, c.value()));
                     case ROLE -> roles.put(name, decodeRole(name, c.value()));
                     case DATABASE -> databases.put(name, decodeDatabase(name, c.value()));
                     default -> {
@@ -89,7 +78,6 @@ public final class CatalogStore {
                 }
             }
         }
-        return new Catalog(version, Map.copyOf(tables), Map.copyOf(roles), Map.copyOf(databases));
     }
 
     /**
@@ -104,51 +92,6 @@ public final class CatalogStore {
     }
 
     // ---------------------------------------------------------------- encoding
-
-    public static byte[] encodeTable(TableDef t) {
-        return write(out -> {
-            out.writeInt(t.oid());
-            out.writeShort(t.columns().size());
-            for (Column c : t.columns()) {
-                out.writeUTF(c.name());
-                out.writeInt(c.type().oid);
-                out.writeInt(c.typmod());
-                out.writeBoolean(c.notNull());
-                writeNullable(out, c.defaultSql());
-            }
-            out.writeShort(t.primaryKey().length);
-            for (int i : t.primaryKey()) {
-                out.writeShort(i);
-            }
-            out.writeInt(t.relfilenode());
-        });
-    }
-
-    /** A table's catalog row as stored under {@link #tableKey}. */
-    public static TableDef decodeTableRow(String name, byte[] value) {
-        return decodeTable(name, value);
-    }
-
-    private static TableDef decodeTable(String name, byte[] value) {
-        return read(value, in -> {
-            int oid = in.readInt();
-            int n = in.readShort();
-            List<Column> columns = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                String col = in.readUTF();
-                PgType type = PgType.byOid(in.readInt());
-                Invariants.check(type != null, "catalog column of unknown type in table " + name);
-                columns.add(new Column(col, type, in.readInt(), in.readBoolean(), readNullable(in)));
-            }
-            int[] pk = new int[in.readShort()];
-            for (int i = 0; i < pk.length; i++) {
-                pk[i] = in.readShort();
-            }
-            // rows written before relfilenodes existed end here: their rows are under the OID
-            int relfilenode = in.available() >= 4 ? in.readInt() : oid;
-            return new TableDef(oid, name, List.copyOf(columns), pk, false, relfilenode);
-        });
-    }
 
     public static byte[] encodeRole(RoleDef r) {
         return write(out -> {
@@ -180,11 +123,50 @@ public final class CatalogStore {
         return write(out -> {
             out.writeInt(d.oid());
             out.writeInt(d.ownerOid());
+            out.writeBoolean(d.allowConnections());
+            out.writeBoolean(d.template());
+            out.writeInt(d.connectionLimit());
         });
     }
 
     private static DatabaseDef decodeDatabase(String name, byte[] value) {
-        return read(value, in -> new DatabaseDef(in.readInt(), name, in.readInt()));
+        return read(value, in -> {
+            int oid = in.readInt();
+            int owner = in.readInt();
+            if (in.available() == 0) {
+                return new DatabaseDef(oid, name, owner);
+            }
+            return new DatabaseDef(oid, name, owner, in.readBoolean(), in.readBoolean(), in.readInt());
+        });
+    }
+
+    /**
+     * PostgreSQL 15's predefined roles (pg_database_owner, pg_monitor, ...): always present,
+     * never stored, not able to log in. The public schema belongs to pg_database_owner.
+     */
+    public static final List<RoleDef> PREDEFINED_ROLES = List.of(
+            predefined(6171, "pg_database_owner"), predefined(6181, "pg_read_all_data"),
+            predefined(6182, "pg_write_all_data"), predefined(3373, "pg_monitor"),
+            predefined(3374, "pg_read_all_settings"), predefined(3375, "pg_read_all_stats"),
+            predefined(3377, "pg_stat_scan_tables"), predefined(4569, "pg_read_server_files"),
+            predefined(4570, "pg_write_server_files"), predefined(4571, "pg_execute_server_program"),
+            predefined(4200, "pg_signal_backend"), predefined(4544, "pg_checkpoint"));
+
+    public static final int DATABASE_OWNER_ROLE_OID = 6171;
+
+    private static RoleDef predefined(int oid, String name) {
+        return new RoleDef(oid, name, false, true, false, false, false, false, false, -1, null, null);
+    }
+
+    /** Roles, databases and memberships as {@code txn} sees them (the predefined roles included). */
+    public static SharedCatalog loadShared(Transaction txn) {
+        Map<String, RoleDef> roles = new HashMap<>();
+        Map<String, DatabaseDef> databases = new HashMap<>();
+        loadRolesAndDatabases(txn, roles, databases);
+        for (RoleDef r : PREDEFINED_ROLES) {
+            roles.putIfAbsent(r.name(), r);
+        }
+        return new SharedCatalog(Map.copyOf(roles), Map.copyOf(databases), CatalogStorage.loadMemberships(txn));
     }
 
     private interface Writer {

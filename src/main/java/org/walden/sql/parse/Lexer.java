@@ -188,7 +188,17 @@ public final class Lexer {
                 if (i + 1 + len > sql.length()) {
                     throw new SyntaxError(SqlState.INVALID_ESCAPE_SEQUENCE, "invalid Unicode escape", i);
                 }
-                sb.appendCodePoint(Integer.parseInt(sql.substring(i + 1, i + 1 + len), 16));
+                String hex = sql.substring(i + 1, i + 1 + len);
+                if (!hex.chars().allMatch(h -> Character.digit(h, 16) >= 0)) {
+                    // found by the protocol fuzzer: E'\UPDATE ...' was a NumberFormatException (XX000)
+                    throw new SyntaxError(SqlState.INVALID_ESCAPE_SEQUENCE, "invalid Unicode escape", i);
+                }
+                long codePoint = Long.parseLong(hex, 16);
+                if (codePoint == 0 || codePoint > Character.MAX_CODE_POINT
+                        || (codePoint >= 0xD800 && codePoint <= 0xDFFF)) {
+                    throw new SyntaxError(SqlState.SYNTAX_ERROR, "invalid Unicode escape value", i);
+                }
+                sb.appendCodePoint((int) codePoint);
                 return i + 1 + len;
             }
             default -> {
@@ -312,6 +322,10 @@ public final class Lexer {
                 pos += 2;
                 return new Token(Token.Kind.OP, "::", false, start + 1);
             }
+            if (peek(1) == '=') {
+                pos += 2;
+                return new Token(Token.Kind.OP, ":=", false, start + 1);
+            }
             pos++;
             return new Token(Token.Kind.OP, ":", false, start + 1);
         }
@@ -368,25 +382,44 @@ public final class Lexer {
     /** The [begin, end) character ranges of the statements {@link #splitStatements} returns. */
     public static List<int[]> statementRanges(String sql) {
         List<int[]> out = new ArrayList<>();
+        for (Statement s : statements(sql)) {
+            out.add(new int[] {s.begin(), s.end()});
+        }
+        return out;
+    }
+
+    /**
+     * One statement of a multi-statement text: its [begin, end) characters and its tokens (with
+     * positions in the whole text), ended by an EOF token just after {@code end}.
+     */
+    public record Statement(int begin, int end, List<Token> tokens) {
+    }
+
+    /** The statements {@link #splitStatements} returns, each with its tokens: the text is scanned once. */
+    public static List<Statement> statements(String sql) {
+        List<Statement> out = new ArrayList<>();
         List<Token> tokens = tokenize(sql);
         int begin = 0;
+        int first = 0;
         int parenDepth = 0;
-        boolean any = false;
-        for (Token t : tokens) {
+        for (int i = 0; i < tokens.size(); i++) {
+            Token t = tokens.get(i);
             if (t.isOp("(")) {
                 parenDepth++;
             } else if (t.isOp(")")) {
                 parenDepth--;
             }
-            if ((t.isOp(";") && parenDepth <= 0) || t.kind() == Token.Kind.EOF) {
-                int end = t.kind() == Token.Kind.EOF ? sql.length() : t.position() - 1;
-                if (any) {
-                    out.add(new int[] {begin, end});
+            boolean eof = t.kind() == Token.Kind.EOF;
+            if ((t.isOp(";") && parenDepth <= 0) || eof) {
+                int end = eof ? sql.length() : t.position() - 1;
+                if (i > first) {
+                    List<Token> own = new ArrayList<>(i - first + 1);
+                    own.addAll(tokens.subList(first, i));
+                    own.add(new Token(Token.Kind.EOF, "", false, end + 1));
+                    out.add(new Statement(begin, end, own));
                 }
                 begin = Math.min(sql.length(), end + 1);
-                any = false;
-            } else {
-                any = true;
+                first = i + 1;
             }
         }
         return out;

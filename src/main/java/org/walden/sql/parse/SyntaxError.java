@@ -16,6 +16,27 @@ public final class SyntaxError extends PgException {
         this.position = position;
     }
 
+    /** The same error with the detail and hint of {@code other}. */
+    public SyntaxError withDetailOf(org.walden.common.PgException other) {
+        SyntaxError e = new SyntaxError(sqlState(), getMessage(), position, other.detail(), other.hint());
+        return e;
+    }
+
+    private SyntaxError(SqlState state, String message, int position, String detail, String hint) {
+        super(Severity.ERROR, state, message, detail, hint, null);
+        this.position = position;
+    }
+
+    @Override
+    public SyntaxError withDetail(String newDetail) {
+        return new SyntaxError(sqlState(), getMessage(), position, newDetail, hint());
+    }
+
+    @Override
+    public SyntaxError withHint(String newHint) {
+        return new SyntaxError(sqlState(), getMessage(), position, detail(), newHint);
+    }
+
     /** 1-based character offset into the statement text, 0 when unknown. */
     @Override
     public int position() {

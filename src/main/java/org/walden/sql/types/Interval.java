@@ -7,8 +7,8 @@ public record Interval(int months, int days, long micros) implements Comparable<
         return new Interval(0, 0, micros);
     }
 
-    /** A comparison key, with PostgreSQL's 30-day months and 24-hour days. */
-    long approxMicros() {
+    /** A comparison key, with PostgreSQL's 30-day months and 24-hour days ('1 day' = '24 hours'). */
+    public long approxMicros() {
         return micros + days * 86_400_000_000L + months * 30L * 86_400_000_000L;
     }
 
@@ -17,21 +17,19 @@ public record Interval(int months, int days, long micros) implements Comparable<
         return Long.compare(approxMicros(), o.approxMicros());
     }
 
-    /** Text output in IntervalStyle postgres: "1 year 2 mons 3 days 04:05:06.5". */
+    /**
+     * Text output in IntervalStyle postgres: "1 year 2 mons 3 days 04:05:06.5"; after a negative
+     * field, positive ones carry a "+" ("-1 days +02:00:00"), as EncodeInterval prints them.
+     */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
+        boolean[] negativeSeen = {false};
         int years = months / 12;
         int mons = months % 12;
-        if (years != 0) {
-            sb.append(years).append(Math.abs(years) == 1 ? " year" : " years");
-        }
-        if (mons != 0) {
-            sb.append(sb.isEmpty() ? "" : " ").append(mons).append(Math.abs(mons) == 1 ? " mon" : " mons");
-        }
-        if (days != 0) {
-            sb.append(sb.isEmpty() ? "" : " ").append(days).append(Math.abs(days) == 1 ? " day" : " days");
-        }
+        field(sb, years, "year", negativeSeen);
+        field(sb, mons, "mon", negativeSeen);
+        field(sb, days, "day", negativeSeen);
         if (micros != 0 || sb.isEmpty()) {
             if (!sb.isEmpty()) {
                 sb.append(' ');
@@ -39,6 +37,8 @@ public record Interval(int months, int days, long micros) implements Comparable<
             long abs = Math.abs(micros);
             if (micros < 0) {
                 sb.append('-');
+            } else if (negativeSeen[0] && micros > 0) {
+                sb.append('+');
             }
             long secs = abs / 1_000_000;
             long frac = abs % 1_000_000;
@@ -49,5 +49,17 @@ public record Interval(int months, int days, long micros) implements Comparable<
             }
         }
         return sb.toString();
+    }
+
+    private static void field(StringBuilder sb, int value, String unit, boolean[] negativeSeen) {
+        if (value == 0) {
+            return;
+        }
+        sb.append(sb.isEmpty() ? "" : " ");
+        if (value > 0 && negativeSeen[0]) {
+            sb.append('+');
+        }
+        sb.append(value).append(' ').append(unit).append(value == 1 ? "" : "s");
+        negativeSeen[0] |= value < 0;
     }
 }

@@ -1,10 +1,8 @@
 package org.walden.sql.types;
 
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.math.RoundingMode;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,21 +15,31 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.wal.Lsn;
 
 /**
- * Conversions of values: text input and output exactly as PostgreSQL prints them, binary
- * send/receive formats (network byte order; timestamps as int64 microseconds since
- * 2000-01-01; numeric as base-10000 digits), casts and comparisons.
+ * Conversions of values: text input and output exactly as PostgreSQL prints them (DateStyle
+ * ISO, IntervalStyle postgres, extra_float_digits 1), binary send/receive (see
+ * {@link BinaryValues}), typmod coercion, comparison and hashing keys.
  */
 public final class Values {
 
     /** PostgreSQL's epoch for binary timestamps: 2000-01-01 00:00:00 UTC. */
     public static final LocalDateTime PG_EPOCH = LocalDateTime.of(2000, 1, 1, 0, 0);
     private static final long PG_EPOCH_UNIX_SECONDS = 946_684_800L;
+    /** 'infinity' and '-infinity' for date, timestamp and timestamptz. */
+    public static final LocalDate DATE_INFINITY = LocalDate.MAX;
+    public static final LocalDate DATE_MINUS_INFINITY = LocalDate.MIN;
+    public static final LocalDateTime TIMESTAMP_INFINITY = LocalDateTime.MAX;
+    public static final LocalDateTime TIMESTAMP_MINUS_INFINITY = LocalDateTime.MIN;
+    public static final Instant TIMESTAMPTZ_INFINITY = Instant.MAX;
+    public static final Instant TIMESTAMPTZ_MINUS_INFINITY = Instant.MIN;
 
     private Values() {
     }
@@ -40,46 +48,113 @@ public final class Values {
 
     /** Parses text input for {@code type} (the typmod is applied by {@link #coerceToTypmod}). */
     public static Object parseText(PgType type, String text, ZoneId zone) {
+        return parseText(type, text, ValueContext.of(zone));
+    }
+
+    public static Object parseText(PgType type, String text, ValueContext ctx) {
         String s = text;
         try {
+            if (type.isListValued()) {
+                return type == PgType.INT2VECTOR || type == PgType.OIDVECTOR ? parseVector(type, s, ctx)
+                        : ArrayText.parse(s, type.elementType(), ctx);
+            }
+            if (type.isRegType()) {
+                String t = s.trim();
+                if (!t.isEmpty() && t.chars().allMatch(Character::isDigit)) {
+                    return checkRange(parseInteger(t, type), 0, 0xFFFFFFFFL, s, type);
+                }
+                return ctx.regIn(type, t);
+            }
             return switch (type) {
                 case BOOL -> parseBool(s);
                 case INT2 -> (short) checkRange(parseInteger(s, type), Short.MIN_VALUE, Short.MAX_VALUE, s, type);
                 case INT4 -> (int) checkRange(parseInteger(s, type), Integer.MIN_VALUE, Integer.MAX_VALUE, s, type);
                 case INT8 -> parseInteger(s, type);
-                case OID, XID -> checkRange(parseInteger(s, type), 0, 0xFFFFFFFFL, s, type);
-                case FLOAT4 -> Float.parseFloat(floatText(s));
+                case OID, XID, CID -> checkRange(parseInteger(s, type), 0, 0xFFFFFFFFL, s, type);
+                case FLOAT4 -> parseFloat4(s);
                 case FLOAT8 -> Double.parseDouble(floatText(s));
-                case NUMERIC -> new BigDecimal(s.trim());
-                case TEXT, VARCHAR, BPCHAR, UNKNOWN, INET -> s;
-                case CHAR -> s.isEmpty() ? s : s.substring(0, 1);
-                case NAME -> s.length() > 63 ? s.substring(0, 63) : s;
-                case TIMESTAMP -> parseTimestamp(s, zone);
-                case TIMESTAMPTZ -> parseTimestampTz(s, zone);
-                case INTERVAL -> parseInterval(s);
+                case NUMERIC -> parseNumeric(s);
+                case TEXT, VARCHAR, BPCHAR, UNKNOWN, INET, JSON, ACLITEM, PG_NODE_TREE, CSTRING, TID -> s;
+                case JSONB -> Json.normalize(s);
+                case CHAR -> s.isEmpty() ? s : s.substring(0, s.offsetByCodePoints(0, 1));
+                case NAME -> truncateName(s);
+                case BYTEA -> parseBytea(s);
+                case DATE -> parseDate(s, ctx.zone());
+                case TIME -> parseTime(s);
+                case TIMESTAMP -> parseTimestamp(s, ctx.zone());
+                case TIMESTAMPTZ -> parseTimestampTz(s, ctx.zone());
+                case INTERVAL -> IntervalText.parse(s);
                 case PG_LSN -> Lsn.parse(s.trim());
-                case NAME_ARRAY -> throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "array input is not supported");
+                case UUID -> parseUuid(s);
+                case VOID -> null;
+                case RECORD -> throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                        "input of anonymous composite types is not implemented");
+                default -> throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cannot accept a value of type "
+                        + type.typname);
             };
         } catch (NumberFormatException | DateTimeParseException e) {
             throw invalidInput(type, text);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ArithmeticException e) {
             throw invalidInput(type, text);
         }
     }
 
     public static PgException invalidInput(PgType type, String text) {
-        return new PgException(SqlState.INVALID_TEXT_REPRESENTATION, "invalid input syntax for type "
-                + type.sqlName + ": \"" + text + "\"");
+        SqlState state = type.category == 'D' || type == PgType.INTERVAL ? SqlState.INVALID_DATETIME_FORMAT
+                : SqlState.INVALID_TEXT_REPRESENTATION;
+        return new PgException(state, "invalid input syntax for type " + type.sqlName + ": \"" + text + "\"");
+    }
+
+    /** name input: at most 63 bytes (NAMEDATALEN - 1), cut at a character boundary. */
+    public static String truncateName(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length <= 63) {
+            return s;
+        }
+        int end = s.length();
+        while (s.substring(0, end).getBytes(StandardCharsets.UTF_8).length > 63) {
+            end = s.offsetByCodePoints(end, -1);
+        }
+        return s.substring(0, end);
+    }
+
+    private static List<Object> parseVector(PgType type, String s, ValueContext ctx) {
+        List<Object> out = new ArrayList<>();
+        for (String part : s.trim().split("\\s+")) {
+            if (!part.isEmpty()) {
+                out.add(parseText(type.elementType(), part, ctx));
+            }
+        }
+        return out;
+    }
+
+    private static BigDecimal parseNumeric(String s) {
+        String t = s.trim();
+        if (t.equalsIgnoreCase("nan") || t.toLowerCase(Locale.ROOT).contains("inf")) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "numeric " + t + " is not supported");
+        }
+        return new BigDecimal(t.startsWith("+") ? t.substring(1) : t);
+    }
+
+    private static Float parseFloat4(String s) {
+        String t = floatText(s);
+        double d = Double.parseDouble(t);
+        float f = (float) d;
+        if (Float.isInfinite(f) && !Double.isInfinite(d)) {
+            throw new PgException(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, "\"" + s.trim()
+                    + "\" is out of range for type real");
+        }
+        return f;
     }
 
     private static String floatText(String s) {
         String t = s.trim().toLowerCase(Locale.ROOT);
         return switch (t) {
             case "nan" -> "NaN";
-            case "infinity", "inf", "+infinity" -> "Infinity";
+            case "infinity", "inf", "+infinity", "+inf" -> "Infinity";
             case "-infinity", "-inf" -> "-Infinity";
             default -> {
-                if (t.endsWith("d") || t.endsWith("f")) {
+                if (t.endsWith("d") || t.endsWith("f") || t.isEmpty()) {
                     throw new NumberFormatException(s);
                 }
                 yield t;
@@ -126,76 +201,234 @@ public final class Values {
                 + "\" is out of range for type " + type.sqlName);
     }
 
-    private static LocalDateTime parseTimestamp(String s, ZoneId zone) {
+    private static byte[] parseBytea(String s) {
+        if (s.startsWith("\\x")) {
+            String hex = s.substring(2).replaceAll("\\s", "");
+            if (hex.length() % 2 != 0) {
+                throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "invalid hexadecimal data: odd number of digits");
+            }
+            try {
+                return HexFormat.of().parseHex(hex);
+            } catch (IllegalArgumentException e) {
+                throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "invalid hexadecimal digit");
+            }
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] != '\\') {
+                out.write(b[i]);
+            } else if (i + 1 < b.length && b[i + 1] == '\\') {
+                out.write('\\');
+                i++;
+            } else if (i + 3 < b.length && isOctal(b[i + 1]) && isOctal(b[i + 2]) && isOctal(b[i + 3])) {
+                out.write(((b[i + 1] - '0') << 6) | ((b[i + 2] - '0') << 3) | (b[i + 3] - '0'));
+                i += 3;
+            } else {
+                throw new PgException(SqlState.INVALID_TEXT_REPRESENTATION, "invalid input syntax for type bytea");
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static boolean isOctal(byte c) {
+        return c >= '0' && c <= '7';
+    }
+
+    private static java.util.UUID parseUuid(String s) {
         String t = s.trim();
-        if (t.equalsIgnoreCase("now")) {
-            return LocalDateTime.now(zone);
+        if (t.startsWith("{") && t.endsWith("}")) {
+            t = t.substring(1, t.length() - 1);
         }
-        if (t.equalsIgnoreCase("epoch")) {
-            return LocalDateTime.of(1970, 1, 1, 0, 0);
+        String hex = t.replace("-", "");
+        if (hex.length() != 32 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            throw invalidInput(PgType.UUID, s);
         }
-        Object[] parts = splitTimestamp(t, s, PgType.TIMESTAMP);
+        return new java.util.UUID(Long.parseUnsignedLong(hex.substring(0, 16), 16),
+                Long.parseUnsignedLong(hex.substring(16), 16));
+    }
+
+    private static LocalDate parseDate(String s, ZoneId zone) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        switch (t) {
+            case "infinity", "+infinity":
+                return DATE_INFINITY;
+            case "-infinity":
+                return DATE_MINUS_INFINITY;
+            case "epoch":
+                return LocalDate.of(1970, 1, 1);
+            case "today", "now":
+                return LocalDate.now(zone);
+            case "tomorrow":
+                return LocalDate.now(zone).plusDays(1);
+            case "yesterday":
+                return LocalDate.now(zone).minusDays(1);
+            default:
+                break;
+        }
+        boolean bc = t.endsWith(" bc");
+        if (bc) {
+            t = t.substring(0, t.length() - 3).trim();
+        }
+        int space = t.indexOf(' ');
+        if (space > 0) {
+            t = t.substring(0, space); // a time part is ignored, as date_in does
+        }
+        int tee = t.indexOf('t');
+        if (tee > 0) {
+            t = t.substring(0, tee);
+        }
+        LocalDate d = parseIsoDate(t, s, PgType.DATE);
+        return bc ? d.withYear(1 - d.getYear()) : d;
+    }
+
+    private static LocalDate parseIsoDate(String t, String original, PgType type) {
+        String[] parts = t.split("-");
+        try {
+            if (parts.length == 3) {
+                return LocalDate.of(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
+            }
+            if (t.length() == 8 && t.chars().allMatch(Character::isDigit)) {
+                return LocalDate.of(Integer.parseInt(t.substring(0, 4)), Integer.parseInt(t.substring(4, 6)),
+                        Integer.parseInt(t.substring(6)));
+            }
+            String[] slash = t.split("/");
+            if (slash.length == 3) { // DateStyle MDY
+                return LocalDate.of(Integer.parseInt(slash[2]), Integer.parseInt(slash[0]), Integer.parseInt(slash[1]));
+            }
+        } catch (java.time.DateTimeException e) {
+            throw new PgException(SqlState.DATETIME_FIELD_OVERFLOW, "date/time field value out of range: \""
+                    + original + "\"");
+        }
+        throw invalidInput(type, original);
+    }
+
+    private static LocalTime parseTime(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        if (t.equals("allballs")) {
+            return LocalTime.MIDNIGHT;
+        }
+        if (t.equals("now")) {
+            return LocalTime.now();
+        }
+        int zi = zoneStart(t);
+        if (zi > 0) {
+            t = t.substring(0, zi).trim();
+        }
+        try {
+            LocalTime time = LocalTime.parse(t.length() == 5 ? t + ":00" : t.length() == 4 ? "0" + t + ":00" : t);
+            return roundToMicros(time);
+        } catch (DateTimeParseException e) {
+            if (t.equals("24:00:00") || t.equals("24:00")) {
+                return LocalTime.MAX.truncatedTo(ChronoUnit.MICROS);
+            }
+            throw invalidInput(PgType.TIME, s);
+        }
+    }
+
+    private static LocalTime roundToMicros(LocalTime t) {
+        long micros = Math.round(t.getNano() / 1000.0);
+        return t.withNano(0).plus(micros, ChronoUnit.MICROS);
+    }
+
+    private static int zoneStart(String rest) {
+        for (int i = 1; i < rest.length(); i++) {
+            char c = rest.charAt(i);
+            if (c == '+' || c == '-' || c == 'z' || c == 'Z' || (c == ' ' && i + 1 < rest.length()
+                    && Character.isLetter(rest.charAt(i + 1)))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static LocalDateTime parseTimestamp(String s, ZoneId zone) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        switch (t) {
+            case "now":
+                return LocalDateTime.now(zone);
+            case "today":
+                return LocalDate.now(zone).atStartOfDay();
+            case "tomorrow":
+                return LocalDate.now(zone).plusDays(1).atStartOfDay();
+            case "yesterday":
+                return LocalDate.now(zone).minusDays(1).atStartOfDay();
+            case "epoch":
+                return LocalDateTime.of(1970, 1, 1, 0, 0);
+            case "infinity", "+infinity":
+                return TIMESTAMP_INFINITY;
+            case "-infinity":
+                return TIMESTAMP_MINUS_INFINITY;
+            default:
+                break;
+        }
+        Object[] parts = splitTimestamp(s.trim(), s, PgType.TIMESTAMP);
         return (LocalDateTime) parts[0];
     }
 
     private static Instant parseTimestampTz(String s, ZoneId zone) {
-        String t = s.trim();
-        if (t.equalsIgnoreCase("now")) {
-            return Instant.now();
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        switch (t) {
+            case "now":
+                return Instant.now();
+            case "epoch":
+                return Instant.EPOCH;
+            case "infinity", "+infinity":
+                return TIMESTAMPTZ_INFINITY;
+            case "-infinity":
+                return TIMESTAMPTZ_MINUS_INFINITY;
+            case "today", "tomorrow", "yesterday":
+                return parseTimestamp(s, zone).atZone(zone).toInstant();
+            default:
+                break;
         }
-        if (t.equalsIgnoreCase("epoch")) {
-            return Instant.EPOCH;
-        }
-        Object[] parts = splitTimestamp(t, s, PgType.TIMESTAMPTZ);
+        Object[] parts = splitTimestamp(s.trim(), s, PgType.TIMESTAMPTZ);
         LocalDateTime ldt = (LocalDateTime) parts[0];
         ZoneId z = parts[1] == null ? zone : (ZoneId) parts[1];
         return ldt.atZone(z).toInstant();
     }
 
-    /** "YYYY-MM-DD[ |T]HH:MM[:SS[.ffffff]][zone]" → {LocalDateTime, ZoneId or null}. */
+    /** "YYYY-MM-DD[ |T]HH:MM[:SS[.ffffff]][zone][ BC]" → {LocalDateTime, ZoneId or null}. */
     private static Object[] splitTimestamp(String t, String original, PgType type) {
+        boolean bc = t.toLowerCase(Locale.ROOT).endsWith(" bc");
+        if (bc) {
+            t = t.substring(0, t.length() - 3).trim();
+        }
         int sep = t.indexOf(' ') > 0 ? t.indexOf(' ') : t.indexOf('T');
         String datePart = sep > 0 ? t.substring(0, sep) : t;
         String rest = sep > 0 ? t.substring(sep + 1).trim() : "";
-        LocalDate date;
-        try {
-            date = LocalDate.parse(datePart);
-        } catch (DateTimeParseException e) {
-            throw new PgException(SqlState.INVALID_DATETIME_FORMAT, "invalid input syntax for type "
-                    + type.sqlName + ": \"" + original + "\"");
+        LocalDate date = parseIsoDate(datePart, original, type);
+        if (bc) {
+            date = date.withYear(1 - date.getYear());
         }
         ZoneId zone = null;
         String timePart = rest;
-        int zi = -1;
-        for (int i = 1; i < rest.length(); i++) {
-            char c = rest.charAt(i);
-            if (c == '+' || c == '-' || c == 'Z' || c == 'z' || c == ' ') {
-                zi = i;
-                break;
-            }
-        }
-        if (zi > 0) {
-            timePart = rest.substring(0, zi);
-            String z = rest.substring(zi).trim();
-            zone = parseZone(z, original, type);
+        int zi = zoneStart(rest);
+        if (zi > 0 || (!rest.isEmpty() && Character.isLetter(rest.charAt(0)))) {
+            int start = Math.max(zi, 0);
+            timePart = rest.substring(0, start).trim();
+            zone = parseZone(rest.substring(start).trim(), original, type);
         }
         LocalTime time = LocalTime.MIDNIGHT;
         if (!timePart.isEmpty()) {
             try {
-                time = LocalTime.parse(timePart.length() == 5 ? timePart + ":00" : timePart);
+                time = LocalTime.parse(timePart.length() == 5 ? timePart + ":00"
+                        : timePart.length() == 4 ? "0" + timePart + ":00" : timePart);
             } catch (DateTimeParseException e) {
-                throw new PgException(SqlState.INVALID_DATETIME_FORMAT, "invalid input syntax for type "
-                        + type.sqlName + ": \"" + original + "\"");
+                if (timePart.startsWith("24:00")) {
+                    return new Object[] {LocalDateTime.of(date.plusDays(1), LocalTime.MIDNIGHT), zone};
+                }
+                throw invalidInput(type, original);
             }
         }
         LocalDateTime ldt = LocalDateTime.of(date, time);
-        long nanos = ldt.getNano();
-        long roundedMicros = Math.round(nanos / 1000.0);
+        long roundedMicros = Math.round(ldt.getNano() / 1000.0);
         ldt = ldt.withNano(0).plus(roundedMicros, ChronoUnit.MICROS);
         return new Object[] {ldt, zone};
     }
 
-    private static ZoneId parseZone(String z, String original, PgType type) {
+    /** A time zone as written after a time: Z, UTC, +05, -08:00, +0530, or a name (Europe/Paris). */
+    public static ZoneId parseZone(String z, String original, PgType type) {
         try {
             if (z.equalsIgnoreCase("z") || z.equalsIgnoreCase("utc") || z.equalsIgnoreCase("gmt")) {
                 return ZoneOffset.UTC;
@@ -204,119 +437,128 @@ public final class Values {
                 String digits = z.substring(1).replace(":", "");
                 int h;
                 int m = 0;
+                int sec = 0;
                 if (digits.length() <= 2) {
                     h = Integer.parseInt(digits);
-                } else {
+                } else if (digits.length() <= 4) {
                     h = Integer.parseInt(digits.substring(0, digits.length() - 2));
                     m = Integer.parseInt(digits.substring(digits.length() - 2));
+                } else {
+                    h = Integer.parseInt(digits.substring(0, digits.length() - 4));
+                    m = Integer.parseInt(digits.substring(digits.length() - 4, digits.length() - 2));
+                    sec = Integer.parseInt(digits.substring(digits.length() - 2));
                 }
                 int sign = z.startsWith("-") ? -1 : 1;
-                return ZoneOffset.ofHoursMinutes(sign * h, sign * m);
+                return ZoneOffset.ofHoursMinutesSeconds(sign * h, sign * m, sign * sec);
             }
             return ZoneId.of(z);
         } catch (RuntimeException e) {
-            throw new PgException(SqlState.INVALID_DATETIME_FORMAT, "invalid input syntax for type "
-                    + type.sqlName + ": \"" + original + "\"");
-        }
-    }
-
-    /** A small interval parser: "1 day 02:03:04.5", "3 hours", "10 seconds", "00:00:01". */
-    private static Interval parseInterval(String s) {
-        String[] words = s.trim().toLowerCase(Locale.ROOT).split("\\s+");
-        int months = 0;
-        int days = 0;
-        long micros = 0;
-        for (int i = 0; i < words.length; i++) {
-            String w = words[i];
-            if (w.contains(":")) {
-                boolean neg = w.startsWith("-");
-                String[] hms = (neg ? w.substring(1) : w).split(":");
-                long m = Long.parseLong(hms[0]) * 3_600_000_000L + Long.parseLong(hms[1]) * 60_000_000L;
-                if (hms.length > 2) {
-                    m += new BigDecimal(hms[2]).movePointRight(6).longValue();
-                }
-                micros += neg ? -m : m;
-                continue;
+            if (original == null) {
+                throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "time zone \"" + z + "\" not recognized");
             }
-            BigDecimal n = new BigDecimal(w);
-            String unit = i + 1 < words.length ? words[++i] : "second";
-            unit = unit.endsWith("s") && unit.length() > 1 && !unit.equals("ms") ? unit.substring(0, unit.length() - 1)
-                    : unit;
-            switch (unit) {
-                case "year", "yr", "y" -> months += n.intValue() * 12;
-                case "mon", "month" -> months += n.intValue();
-                case "week", "w" -> days += n.intValue() * 7;
-                case "day", "d" -> days += n.intValue();
-                case "hour", "hr", "h" -> micros += n.movePointRight(6).longValue() * 3600;
-                case "minute", "min", "m" -> micros += n.movePointRight(6).longValue() * 60;
-                case "second", "sec", "s" -> micros += n.movePointRight(6).longValue();
-                case "millisecond", "msec", "ms" -> micros += n.movePointRight(3).longValue();
-                case "microsecond", "usec", "us" -> micros += n.longValue();
-                default -> throw new IllegalArgumentException(s);
-            }
+            throw invalidInput(type, original);
         }
-        return new Interval(months, days, micros);
     }
 
     // ------------------------------------------------------------------ text output
 
     /** Text output as PostgreSQL prints it. */
     public static String toText(PgType type, Object v, ZoneId zone) {
+        return toText(type, v, ValueContext.of(zone));
+    }
+
+    public static String toText(PgType type, Object v, ValueContext ctx) {
         if (v == null) {
             return null;
+        }
+        if (type.isListValued()) {
+            if (type == PgType.INT2VECTOR || type == PgType.OIDVECTOR) {
+                StringBuilder sb = new StringBuilder();
+                for (Object o : (List<?>) v) {
+                    sb.append(sb.isEmpty() ? "" : " ").append(o);
+                }
+                return sb.toString();
+            }
+            return ArrayText.format((List<?>) v, type.elementType(), ctx);
+        }
+        if (type.isRegType()) {
+            String name = ctx.regOut(type, ((Number) v).longValue());
+            return name != null ? name : Long.toString(((Number) v).longValue());
         }
         return switch (type) {
             case BOOL -> ((Boolean) v) ? "t" : "f";
             case FLOAT4 -> formatFloat(((Number) v).floatValue());
             case FLOAT8 -> formatDouble(((Number) v).doubleValue());
             case NUMERIC -> ((BigDecimal) v).toPlainString();
+            case DATE -> formatDate((LocalDate) v);
+            case TIME -> formatTime((LocalTime) v);
             case TIMESTAMP -> formatTimestamp((LocalDateTime) v);
-            case TIMESTAMPTZ -> formatTimestampTz((Instant) v, zone);
+            case TIMESTAMPTZ -> formatTimestampTz((Instant) v, ctx.zone());
             case INET -> v instanceof InetAddress a ? a.getHostAddress() : v.toString();
-            case NAME_ARRAY -> arrayText((java.util.List<?>) v);
-            default -> v.toString();
+            case BYTEA -> "\\x" + HexFormat.of().formatHex((byte[]) v);
+            case RECORD -> formatRecord((RowValue) v, ctx);
+            case VOID -> "";
+            case INT2, INT4, INT8, OID, XID, CID -> v.toString();
+            default -> v instanceof String s ? s : v.toString();
         };
     }
 
-    /** array_out for a one-dimensional array of strings: {a,"b c"}. */
-    private static String arrayText(java.util.List<?> items) {
-        StringBuilder sb = new StringBuilder("{");
-        for (int i = 0; i < items.size(); i++) {
-            String s = String.valueOf(items.get(i));
-            boolean quote = s.isEmpty() || s.equalsIgnoreCase("null")
-                    || s.chars().anyMatch(c -> "{},\"\\ ".indexOf(c) >= 0);
+    private static String formatRecord(RowValue r, ValueContext ctx) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < r.values().length; i++) {
             sb.append(i > 0 ? "," : "");
-            sb.append(quote ? "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : s);
+            Object v = r.values()[i];
+            if (v == null) {
+                continue;
+            }
+            String s = toText(r.types().get(i), v, ctx);
+            boolean quote = s.isEmpty() || s.chars().anyMatch(c -> "(),\"\\ \t\n".indexOf(c) >= 0);
+            sb.append(quote ? "\"" + s.replace("\\", "\\\\").replace("\"", "\"\"") + "\"" : s);
         }
-        return sb.append('}').toString();
+        return sb.append(')').toString();
     }
 
-    /** array_send: ndim, has-null flag, element type, then per dimension size and lower bound, then elements. */
-    private static byte[] arrayBinary(java.util.List<?> items, PgType element) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        ByteBuffer head = ByteBuffer.allocate(items.isEmpty() ? 12 : 20);
-        head.putInt(items.isEmpty() ? 0 : 1).putInt(0).putInt(element.oid);
-        if (!items.isEmpty()) {
-            head.putInt(items.size()).putInt(1);
+    public static String formatDate(LocalDate d) {
+        if (d.equals(DATE_INFINITY)) {
+            return "infinity";
         }
-        out.writeBytes(head.array());
-        for (Object item : items) {
-            byte[] b = String.valueOf(item).getBytes(StandardCharsets.UTF_8);
-            out.writeBytes(ByteBuffer.allocate(4).putInt(b.length).array());
-            out.writeBytes(b);
+        if (d.equals(DATE_MINUS_INFINITY)) {
+            return "-infinity";
         }
-        return out.toByteArray();
+        int year = d.getYear();
+        String s = String.format("%04d-%02d-%02d", year > 0 ? year : 1 - year, d.getMonthValue(), d.getDayOfMonth());
+        return year > 0 ? s : s + " BC";
+    }
+
+    public static String formatTime(LocalTime t) {
+        StringBuilder sb = new StringBuilder(String.format("%02d:%02d:%02d", t.getHour(), t.getMinute(), t.getSecond()));
+        appendMicros(sb, t.getNano() / 1000);
+        return sb.toString();
+    }
+
+    private static void appendMicros(StringBuilder sb, int micros) {
+        if (micros != 0) {
+            String f = String.format("%06d", micros);
+            int end = f.length();
+            while (f.charAt(end - 1) == '0') {
+                end--;
+            }
+            sb.append('.').append(f, 0, end);
+        }
     }
 
     public static String formatTimestamp(LocalDateTime t) {
+        if (t.equals(TIMESTAMP_INFINITY)) {
+            return "infinity";
+        }
+        if (t.equals(TIMESTAMP_MINUS_INFINITY)) {
+            return "-infinity";
+        }
         StringBuilder sb = new StringBuilder();
         int year = t.getYear();
         sb.append(String.format("%04d-%02d-%02d %02d:%02d:%02d", year > 0 ? year : 1 - year, t.getMonthValue(),
                 t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond()));
-        int micros = t.getNano() / 1000;
-        if (micros != 0) {
-            sb.append('.').append(String.format("%06d", micros).replaceAll("0+$", ""));
-        }
+        appendMicros(sb, t.getNano() / 1000);
         if (year <= 0) {
             sb.append(" BC");
         }
@@ -324,8 +566,24 @@ public final class Values {
     }
 
     public static String formatTimestampTz(Instant i, ZoneId zone) {
+        if (i.equals(TIMESTAMPTZ_INFINITY)) {
+            return "infinity";
+        }
+        if (i.equals(TIMESTAMPTZ_MINUS_INFINITY)) {
+            return "-infinity";
+        }
         ZonedDateTime z = i.atZone(zone);
-        int offsetSeconds = z.getOffset().getTotalSeconds();
+        String ts = formatTimestamp(z.toLocalDateTime());
+        String bc = "";
+        if (ts.endsWith(" BC")) {
+            ts = ts.substring(0, ts.length() - 3);
+            bc = " BC";
+        }
+        return ts + formatOffset(z.getOffset().getTotalSeconds()) + bc;
+    }
+
+    /** A UTC offset as PostgreSQL prints it after a time: +00, -08, +05:30, +00:19:32. */
+    public static String formatOffset(int offsetSeconds) {
         String sign = offsetSeconds < 0 ? "-" : "+";
         int abs = Math.abs(offsetSeconds);
         String off = String.format("%s%02d", sign, abs / 3600);
@@ -335,7 +593,7 @@ public final class Values {
                 off += String.format(":%02d", abs % 60);
             }
         }
-        return formatTimestamp(z.toLocalDateTime()) + off;
+        return off;
     }
 
     /** float8 output with extra_float_digits = 1: the shortest exact digits, PostgreSQL's layout. */
@@ -384,211 +642,95 @@ public final class Values {
         return b.toPlainString();
     }
 
-    // ------------------------------------------------------------------ binary
+    // ------------------------------------------------------------------ binary (see BinaryValues)
 
     public static byte[] toBinary(PgType type, Object v) {
-        if (v == null) {
-            return null;
-        }
-        return switch (type) {
-            case BOOL -> new byte[] {(byte) (((Boolean) v) ? 1 : 0)};
-            case INT2 -> ByteBuffer.allocate(2).putShort(((Number) v).shortValue()).array();
-            case INT4 -> ByteBuffer.allocate(4).putInt(((Number) v).intValue()).array();
-            case OID, XID -> ByteBuffer.allocate(4).putInt((int) ((Number) v).longValue()).array();
-            case INT8 -> ByteBuffer.allocate(8).putLong(((Number) v).longValue()).array();
-            case FLOAT4 -> ByteBuffer.allocate(4).putFloat(((Number) v).floatValue()).array();
-            case FLOAT8 -> ByteBuffer.allocate(8).putDouble(((Number) v).doubleValue()).array();
-            case NUMERIC -> NumericBinary.encode((BigDecimal) v);
-            case TIMESTAMP -> ByteBuffer.allocate(8).putLong(timestampToPgMicros((LocalDateTime) v)).array();
-            case TIMESTAMPTZ -> ByteBuffer.allocate(8).putLong(instantToPgMicros((Instant) v)).array();
-            case INTERVAL -> {
-                Interval i = (Interval) v;
-                yield ByteBuffer.allocate(16).putLong(i.micros()).putInt(i.days()).putInt(i.months()).array();
-            }
-            case PG_LSN -> ByteBuffer.allocate(8).putLong(((Lsn) v).value()).array();
-            case INET -> inetBinary(v);
-            case NAME_ARRAY -> arrayBinary((java.util.List<?>) v, PgType.NAME);
-            default -> v.toString().getBytes(StandardCharsets.UTF_8);
-        };
-    }
-
-    private static byte[] inetBinary(Object v) {
-        try {
-            InetAddress a = v instanceof InetAddress ia ? ia : InetAddress.getByName(v.toString());
-            byte[] addr = a.getAddress();
-            ByteBuffer b = ByteBuffer.allocate(4 + addr.length);
-            b.put((byte) (addr.length == 4 ? 2 : 3)).put((byte) (addr.length * 8)).put((byte) 0)
-                    .put((byte) addr.length).put(addr);
-            return b.array();
-        } catch (UnknownHostException e) {
-            throw invalidInput(PgType.INET, v.toString());
-        }
+        return BinaryValues.send(type, v);
     }
 
     public static Object fromBinary(PgType type, byte[] b) {
-        ByteBuffer buf = ByteBuffer.wrap(b);
-        try {
-            Object v = switch (type) {
-                case BOOL -> expectLength(b, 1, type) && b[0] != 0;
-                case INT2 -> expectLength(b, 2, type) ? buf.getShort() : null;
-                case INT4 -> expectLength(b, 4, type) ? buf.getInt() : null;
-                case OID, XID -> expectLength(b, 4, type) ? buf.getInt() & 0xFFFFFFFFL : null;
-                case INT8 -> expectLength(b, 8, type) ? buf.getLong() : null;
-                case FLOAT4 -> expectLength(b, 4, type) ? buf.getFloat() : null;
-                case FLOAT8 -> expectLength(b, 8, type) ? buf.getDouble() : null;
-                case NUMERIC -> NumericBinary.decode(b);
-                case TIMESTAMP -> expectLength(b, 8, type) ? pgMicrosToTimestamp(buf.getLong()) : null;
-                case TIMESTAMPTZ -> expectLength(b, 8, type) ? pgMicrosToInstant(buf.getLong()) : null;
-                case INTERVAL -> {
-                    expectLength(b, 16, type);
-                    long micros = buf.getLong();
-                    int days = buf.getInt();
-                    yield new Interval(buf.getInt(), days, micros);
-                }
-                case PG_LSN -> expectLength(b, 8, type) ? new Lsn(buf.getLong()) : null;
-                default -> new String(b, StandardCharsets.UTF_8);
-            };
-            return v;
-        } catch (java.nio.BufferUnderflowException e) {
-            throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "insufficient data left in message");
-        }
-    }
-
-    private static boolean expectLength(byte[] b, int len, PgType type) {
-        if (b.length != len) {
-            throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION,
-                    "incorrect binary data format in bind parameter");
-        }
-        return true;
+        return BinaryValues.receive(type, b);
     }
 
     public static long timestampToPgMicros(LocalDateTime t) {
+        if (t.equals(TIMESTAMP_INFINITY)) {
+            return Long.MAX_VALUE;
+        }
+        if (t.equals(TIMESTAMP_MINUS_INFINITY)) {
+            return Long.MIN_VALUE;
+        }
         long seconds = t.toEpochSecond(ZoneOffset.UTC) - PG_EPOCH_UNIX_SECONDS;
         return seconds * 1_000_000L + t.getNano() / 1000;
     }
 
     public static LocalDateTime pgMicrosToTimestamp(long micros) {
+        if (micros == Long.MAX_VALUE) {
+            return TIMESTAMP_INFINITY;
+        }
+        if (micros == Long.MIN_VALUE) {
+            return TIMESTAMP_MINUS_INFINITY;
+        }
         return PG_EPOCH.plus(micros, ChronoUnit.MICROS);
     }
 
     public static long instantToPgMicros(Instant i) {
+        if (i.equals(TIMESTAMPTZ_INFINITY)) {
+            return Long.MAX_VALUE;
+        }
+        if (i.equals(TIMESTAMPTZ_MINUS_INFINITY)) {
+            return Long.MIN_VALUE;
+        }
         return (i.getEpochSecond() - PG_EPOCH_UNIX_SECONDS) * 1_000_000L + i.getNano() / 1000;
     }
 
     public static Instant pgMicrosToInstant(long micros) {
+        if (micros == Long.MAX_VALUE) {
+            return TIMESTAMPTZ_INFINITY;
+        }
+        if (micros == Long.MIN_VALUE) {
+            return TIMESTAMPTZ_MINUS_INFINITY;
+        }
         return Instant.ofEpochSecond(PG_EPOCH_UNIX_SECONDS).plus(Duration.of(micros, ChronoUnit.MICROS));
     }
 
-    // ------------------------------------------------------------------ casts
-
-    /**
-     * Converts {@code v} of type {@code from} to {@code to}. Numeric conversions check range
-     * (22003); strings are parsed as text input; anything goes to text through its output.
-     */
-    public static Object cast(Object v, PgType from, PgType to, ZoneId zone) {
-        if (v == null || from == to) {
-            return v;
+    /** Days since 2000-01-01 (date's binary and stored form). */
+    public static int dateToPgDays(LocalDate d) {
+        if (d.equals(DATE_INFINITY)) {
+            return Integer.MAX_VALUE;
         }
-        if (to.isString()) {
-            return from.isString() ? v : toText(from, v, zone);
+        if (d.equals(DATE_MINUS_INFINITY)) {
+            return Integer.MIN_VALUE;
         }
-        if (from.isString()) {
-            String s = (String) v;
-            if (from == PgType.BPCHAR) {
-                s = stripTrailingSpaces(s);
-            }
-            return parseText(to, s, zone);
-        }
-        if (from.isNumeric() && to.isNumeric()) {
-            return castNumber((Number) v, from, to);
-        }
-        if (to == PgType.BOOL && from.isInteger()) {
-            return ((Number) v).longValue() != 0;
-        }
-        if (to.isInteger() && from == PgType.BOOL) {
-            return castNumber(((Boolean) v) ? 1 : 0, PgType.INT4, to);
-        }
-        if (from == PgType.TIMESTAMPTZ && to == PgType.TIMESTAMP) {
-            return LocalDateTime.ofInstant((Instant) v, zone);
-        }
-        if (from == PgType.TIMESTAMP && to == PgType.TIMESTAMPTZ) {
-            return ((LocalDateTime) v).atZone(zone).toInstant();
-        }
-        if (from == PgType.PG_LSN && to == PgType.NUMERIC) {
-            return new BigDecimal(new BigInteger(Long.toUnsignedString(((Lsn) v).value())));
-        }
-        throw new PgException(SqlState.CANNOT_COERCE, "cannot cast type " + from.sqlName + " to " + to.sqlName);
+        return (int) (d.toEpochDay() - PG_EPOCH.toLocalDate().toEpochDay());
     }
 
-    /** True when a cast from→to exists (explicitly); used for error reporting at analysis. */
+    public static LocalDate pgDaysToDate(int days) {
+        if (days == Integer.MAX_VALUE) {
+            return DATE_INFINITY;
+        }
+        if (days == Integer.MIN_VALUE) {
+            return DATE_MINUS_INFINITY;
+        }
+        return LocalDate.ofEpochDay(days + PG_EPOCH.toLocalDate().toEpochDay());
+    }
+
+    // ------------------------------------------------------------------ casts (see Casts)
+
+    /**
+     * Converts {@code v} of type {@code from} to {@code to}: numeric conversions check range
+     * (22003), strings are parsed as text input, anything goes to text through its output.
+     */
+    public static Object cast(Object v, PgType from, PgType to, ZoneId zone) {
+        return Casts.convert(v, from, to, ValueContext.of(zone));
+    }
+
+    /** True when a cast from→to exists (explicitly). */
     public static boolean canCast(PgType from, PgType to) {
-        if (from == to || to.isString() || from.isString()) {
-            return true;
-        }
-        if (from.isNumeric() && to.isNumeric()) {
-            return true;
-        }
-        if ((to == PgType.BOOL && from.isInteger()) || (from == PgType.BOOL && to.isInteger())) {
-            return true;
-        }
-        if ((from == PgType.TIMESTAMP || from == PgType.TIMESTAMPTZ)
-                && (to == PgType.TIMESTAMP || to == PgType.TIMESTAMPTZ)) {
-            return true;
-        }
-        return from == PgType.PG_LSN && to == PgType.NUMERIC;
+        return Casts.context(from, to) != 0;
     }
 
     public static Object castNumber(Number n, PgType from, PgType to) {
-        switch (to) {
-            case INT2:
-                return (short) integerInRange(n, from, Short.MIN_VALUE, Short.MAX_VALUE, "smallint out of range");
-            case INT4:
-                return (int) integerInRange(n, from, Integer.MIN_VALUE, Integer.MAX_VALUE, "integer out of range");
-            case INT8:
-                return integerInRange(n, from, Long.MIN_VALUE, Long.MAX_VALUE, "bigint out of range");
-            case OID:
-                return integerInRange(n, from, 0, 0xFFFFFFFFL, "OID out of range");
-            case FLOAT4:
-                return n.floatValue();
-            case FLOAT8:
-                return n.doubleValue();
-            case NUMERIC:
-                if (n instanceof BigDecimal b) {
-                    return b;
-                }
-                if (from == PgType.FLOAT4 || from == PgType.FLOAT8) {
-                    double d = n.doubleValue();
-                    if (Double.isNaN(d) || Double.isInfinite(d)) {
-                        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
-                                "cannot convert infinity or NaN to numeric");
-                    }
-                    return new BigDecimal(from == PgType.FLOAT4 ? formatFloat(n.floatValue()) : formatDouble(d));
-                }
-                return BigDecimal.valueOf(n.longValue());
-            default:
-                throw new IllegalStateException("not numeric: " + to);
-        }
-    }
-
-    private static long integerInRange(Number n, PgType from, long min, long max, String message) {
-        long v;
-        if (from == PgType.NUMERIC || from == PgType.FLOAT4 || from == PgType.FLOAT8) {
-            BigDecimal b = n instanceof BigDecimal bd ? bd : BigDecimal.valueOf(n.doubleValue());
-            if (from != PgType.NUMERIC && (Double.isNaN(n.doubleValue()) || Double.isInfinite(n.doubleValue()))) {
-                throw new PgException(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, message);
-            }
-            BigDecimal r = b.setScale(0, from == PgType.NUMERIC ? RoundingMode.HALF_UP : RoundingMode.HALF_EVEN);
-            if (r.compareTo(BigDecimal.valueOf(min)) < 0 || r.compareTo(BigDecimal.valueOf(max)) > 0) {
-                throw new PgException(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, message);
-            }
-            v = r.longValue();
-        } else {
-            v = n.longValue();
-        }
-        if (v < min || v > max) {
-            throw new PgException(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, message);
-        }
-        return v;
+        return Casts.castNumber(n, from, to);
     }
 
     /**
@@ -599,6 +741,13 @@ public final class Values {
     public static Object coerceToTypmod(Object v, PgType type, int typmod, boolean explicit) {
         if (v == null || typmod < 0) {
             return v;
+        }
+        if (type.isArray() && v instanceof List<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            for (Object o : list) {
+                out.add(coerceToTypmod(o, type.elementType(), typmod, explicit));
+            }
+            return out;
         }
         switch (type) {
             case VARCHAR, BPCHAR: {
@@ -633,17 +782,30 @@ public final class Values {
             }
             case TIMESTAMP: {
                 LocalDateTime t = (LocalDateTime) v;
-                return t.withNano(roundNanos(t.getNano(), typmod));
+                if (t.equals(TIMESTAMP_INFINITY) || t.equals(TIMESTAMP_MINUS_INFINITY)) {
+                    return t;
+                }
+                return t.withNano(0).plusNanos(roundNanos(t.getNano(), typmod));
+            }
+            case TIMESTAMPTZ: {
+                Instant i = (Instant) v;
+                if (i.equals(TIMESTAMPTZ_INFINITY) || i.equals(TIMESTAMPTZ_MINUS_INFINITY)) {
+                    return i;
+                }
+                return Instant.ofEpochSecond(i.getEpochSecond()).plusNanos(roundNanos(i.getNano(), typmod));
+            }
+            case TIME: {
+                LocalTime t = (LocalTime) v;
+                return t.withNano(0).plusNanos(roundNanos(t.getNano(), typmod));
             }
             default:
                 return v;
         }
     }
 
-    private static int roundNanos(int nanos, int precision) {
+    private static long roundNanos(int nanos, int precision) {
         long unit = (long) Math.pow(10, 9 - precision);
-        long r = Math.round(nanos / (double) unit) * unit;
-        return (int) Math.min(r, 999_999_999L - (999_999_999L % unit));
+        return Math.round(nanos / (double) unit) * unit;
     }
 
     public static String stripTrailingSpaces(String s) {
@@ -651,31 +813,133 @@ public final class Values {
         while (end > 0 && s.charAt(end - 1) == ' ') {
             end--;
         }
-        return s.substring(0, end);
+        return end == s.length() ? s : s.substring(0, end);
     }
 
-    // ------------------------------------------------------------------ comparison
+    // ------------------------------------------------------------------ comparison and hashing
 
-    /** Compares two non-null values of comparable types (numbers across types, strings, times). */
+    /** Compares two non-null values of comparable types (numbers across types, strings, times, arrays). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static int compare(Object a, Object b) {
+        if (a instanceof String x && b instanceof String y) {
+            return compareStrings(x, y);
+        }
         if (a instanceof Number x && b instanceof Number y) {
             if (a instanceof BigDecimal || b instanceof BigDecimal) {
+                if ((a instanceof Double || a instanceof Float || b instanceof Double || b instanceof Float)) {
+                    return Double.compare(x.doubleValue(), y.doubleValue());
+                }
                 return toBigDecimal(x).compareTo(toBigDecimal(y));
             }
             if (a instanceof Double || a instanceof Float || b instanceof Double || b instanceof Float) {
-                return Double.compare(x.doubleValue(), y.doubleValue());
+                double dx = x.doubleValue();
+                double dy = y.doubleValue();
+                return dx == dy ? 0 : Double.compare(dx, dy); // -0 = 0, NaN above all as PostgreSQL
             }
             return Long.compare(x.longValue(), y.longValue());
         }
-        if (a instanceof String x && b instanceof String y) {
-            return x.compareTo(y);
+        if (a instanceof List<?> x && b instanceof List<?> y) {
+            for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+                Object p = x.get(i);
+                Object q = y.get(i);
+                if (p == null || q == null) {
+                    if (p != q) {
+                        return p == null ? 1 : -1;
+                    }
+                    continue;
+                }
+                int c = compare(p, q);
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return Integer.compare(x.size(), y.size());
+        }
+        if (a instanceof byte[] x && b instanceof byte[] y) {
+            return java.util.Arrays.compareUnsigned(x, y);
+        }
+        if (a instanceof java.util.UUID x && b instanceof java.util.UUID y) {
+            int c = Long.compareUnsigned(x.getMostSignificantBits(), y.getMostSignificantBits());
+            return c != 0 ? c : Long.compareUnsigned(x.getLeastSignificantBits(), y.getLeastSignificantBits());
+        }
+        if (a instanceof InetAddress x && b instanceof InetAddress y) {
+            return java.util.Arrays.compareUnsigned(x.getAddress(), y.getAddress());
+        }
+        if (a instanceof Boolean x && b instanceof Boolean y) {
+            return Boolean.compare(x, y);
         }
         if (a instanceof Comparable ca && a.getClass() == b.getClass()) {
             return ca.compareTo(b);
         }
+        if (a instanceof LocalDate x && b instanceof LocalDateTime y) {
+            return x.atStartOfDay().compareTo(y);
+        }
+        if (a instanceof LocalDateTime x && b instanceof LocalDate y) {
+            return x.compareTo(y.atStartOfDay());
+        }
         throw new PgException(SqlState.DATATYPE_MISMATCH, "cannot compare " + a.getClass().getSimpleName()
                 + " with " + b.getClass().getSimpleName());
+    }
+
+    /** Compares strings by code point (the C collation's order, and UTF-8 byte order). */
+    public static int compareStrings(String x, String y) {
+        int n = Math.min(x.length(), y.length());
+        for (int i = 0; i < n; i++) {
+            char c = x.charAt(i);
+            char d = y.charAt(i);
+            if (c != d) {
+                if (Character.isSurrogate(c) || Character.isSurrogate(d)) {
+                    return Integer.compare(x.codePointAt(i), y.codePointAt(i));
+                }
+                return c - d;
+            }
+        }
+        return x.length() - y.length();
+    }
+
+    /**
+     * A key with PostgreSQL's equality for hashing and grouping: integers of every width as
+     * Long, floats as Double with -0 = 0, numerics without trailing zeros (1.50 = 1.5), byte
+     * arrays by content, lists element by element.
+     */
+    public static Object hashKey(Object v) {
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof Integer i) {
+            return (long) i;
+        }
+        if (v instanceof Short s) {
+            return (long) s;
+        }
+        if (v instanceof Float f) {
+            double d = f;
+            return d == 0 ? 0.0 : d;
+        }
+        if (v instanceof Double d) {
+            return d == 0 ? 0.0 : d;
+        }
+        if (v instanceof BigDecimal b) {
+            return b.signum() == 0 ? BigDecimal.ZERO : b.stripTrailingZeros();
+        }
+        if (v instanceof byte[] b) {
+            return ByteBuffer.wrap(b);
+        }
+        if (v instanceof List<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            for (Object o : list) {
+                out.add(hashKey(o));
+            }
+            return out;
+        }
+        if (v instanceof Interval i) {
+            return new IntervalKey(i.approxMicros());
+        }
+        return v;
+    }
+
+    /** An interval's equality key: PostgreSQL's intervals are equal when their 30-day-month lengths are. */
+    private record IntervalKey(long micros) {
     }
 
     public static BigDecimal toBigDecimal(Number n) {

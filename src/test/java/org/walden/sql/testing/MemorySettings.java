@@ -16,6 +16,7 @@ public final class MemorySettings implements SessionSettings {
     private final Map<String, String> defaults = new LinkedHashMap<>();
     private final Map<String, String> session = new HashMap<>();
     private final Map<String, String> local = new HashMap<>();
+    private Object version = new Object();
 
     public MemorySettings() {
         defaults.put("application_name", "");
@@ -28,6 +29,9 @@ public final class MemorySettings implements SessionSettings {
         defaults.put("server_version", org.walden.common.ServerVersion.SERVER_VERSION);
         defaults.put("max_wal_senders", "10");
         defaults.put("wal_level", "replica");
+        defaults.put("search_path", "\"$user\", public");
+        defaults.put("work_mem", "4MB");
+        defaults.put("hash_mem_multiplier", "2");
     }
 
     private String key(String name) {
@@ -59,17 +63,27 @@ public final class MemorySettings implements SessionSettings {
             }
         }
         (isLocal ? local : session).put(k, value);
+        version = new Object();
     }
 
     @Override
     public void reset(String name) {
         String k = key(name);
         session.remove(k);
+        version = new Object();
     }
 
     @Override
     public void endTransaction(boolean committed) {
-        local.clear();
+        if (!local.isEmpty()) {
+            local.clear();
+            version = new Object();
+        }
+    }
+
+    @Override
+    public Object valuesVersion() {
+        return version;
     }
 
     @Override

@@ -90,7 +90,52 @@ public final class MemoryTransactionManager implements TransactionManager {
         }
 
         @Override
+        public int assignXid() {
+            if (xid == 0) {
+                xid = nextXid.getAndIncrement();
+            }
+            return xid;
+        }
+
+        /** Per open subtransaction, a copy of the write set when it began (tests write little). */
+        private final List<TreeMap<byte[], byte[]>> subtransactions = new ArrayList<>();
+        private boolean transactionSnapshot;
+
+        @Override
+        public void useTransactionSnapshot() {
+            transactionSnapshot = true;
+        }
+
+        @Override
+        public boolean usesTransactionSnapshot() {
+            return transactionSnapshot;
+        }
+
+        @Override
+        public int beginSubtransaction() {
+            TreeMap<byte[], byte[]> copy = new TreeMap<>(Arrays::compareUnsigned);
+            copy.putAll(writes);
+            subtransactions.add(copy);
+            return subtransactions.size();
+        }
+
+        @Override
+        public void rollbackToSubtransaction(int depth) {
+            writes.clear();
+            writes.putAll(subtransactions.get(depth - 1));
+            subtransactions.subList(depth, subtransactions.size()).clear();
+        }
+
+        @Override
+        public void releaseSubtransaction(int depth) {
+            subtransactions.subList(depth - 1, subtransactions.size()).clear();
+        }
+
+        @Override
         public void newStatementSnapshot() {
+            if (transactionSnapshot && snapshot >= 0) {
+                return;
+            }
             lock.lock();
             try {
                 snapshot = commitSeq;
@@ -222,7 +267,7 @@ public final class MemoryTransactionManager implements TransactionManager {
         }
 
         @Override
-        public boolean lockRelation(int relationOid, boolean exclusive, long timeoutMs) {
+        public boolean lockRelation(int relationOid, org.walden.txn.RelationLockMode mode, long timeoutMs) {
             return false; // sessions over this manager do not run DDL and DML on one table concurrently
         }
 

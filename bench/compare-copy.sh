@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Bulk data in and out, PostgreSQL 15 beside Walden on this machine in the same run (a single
+# primary each, one after the other):
+#
+#   insert  INSERT INTO t SELECT g, md5(g::text), g * 1.5, now() FROM generate_series(1, ROWS) g
+#   copy    COPY t TO STDOUT (text) through psql into /dev/null
+#   csv     COPY t TO STDOUT (FORMAT csv)
+#   binary  COPY t TO STDOUT (FORMAT binary)
+#   load    COPY t2 FROM STDIN, the text copy fed back
+#
+# Seconds of each (wall clock as psql sees it), and Walden's peak resident memory (VmHWM) after
+# the COPY TO runs: COPY TO streams its rows, so Walden runs with a heap smaller than the rows
+# (HEAP, 256m) to show it.
+#
+#   bench/compare-copy.sh
+#   environment: ROWS (1000000), PORT (6460: PostgreSQL on it, Walden on PORT+1), HEAP, KEEP=1
+#
+# PostgreSQL runs as the postgres OS user when called as root; every server is stopped and the
+# work directory removed on exit.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+pgbin=/usr/lib/postgresql/15/bin
+rows=${ROWS:-1000000} base_port=${PORT:-6460} heap=${HEAP:-256m}
+work=$(mktemp -d /tmp/walden-copybench.XXXXXX)
+chmod 777 "$work"
+declare -A port=([pg]=$base_port [walden]=$((base_port + 1)))
+declare -A result=()
+as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
+stop() {
+  as_pg "$pgbin/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1 || true
+  "$top/bin/walden" ctl -D "$work/walden" -m immediate stop >/dev/null 2>&1 || true
+}
+cleanup() { stop; if [ "${KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi; }
+trap cleanup EXIT
+conf() { printf "port = %s\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\n" "$1" "$work"; }
+
+as_pg "$pgbin/initdb -D $work/pg -U postgres -A trust" >"$work/pg-initdb.log" 2>&1
+conf "${port[pg]}" >>"$work/pg/postgresql.conf"
+as_pg "$pgbin/pg_ctl -D $work/pg -l $work/pg.log -w start" >/dev/null
+"$top/bin/walden" initdb -D "$work/walden" -U postgres >"$work/walden-initdb.log" 2>&1
+conf "${port[walden]}" >>"$work/walden/postgresql.conf"
+WALDEN_JAVA_OPTS="-Xmx$heap" "$top/bin/walden" ctl -D "$work/walden" -l "$work/walden.log" start >/dev/null
+
+psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${port[$1]}" -U postgres postgres "${@:2}"; }
+timed() { # sys key command...
+  local sys=$1 key=$2 t0 t1; shift 2
+  t0=$(date +%s.%N); "$@"; t1=$(date +%s.%N)
+  result[$sys.$key]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  echo "== $sys $key: ${result[$sys.$key]} s" >&2
+}
+copy_to() { psql "$1" -c "copy t to stdout $2" >"$3"; }
+copy_from() { psql "$1" -c "copy t2 from stdin" <"$2"; }
+for sys in pg walden; do
+  psql $sys -c "create table t (id int primary key, h text, x numeric, at timestamptz)" \
+    -c "create table t2 (id int, h text, x numeric, at timestamptz)"
+  timed $sys insert psql $sys -c "insert into t select g, md5(g::text), g * 1.5, now() from generate_series(1, $rows) g"
+  timed $sys copy copy_to $sys "" "$work/$sys.copy"
+  timed $sys csv copy_to $sys "(format csv)" /dev/null
+  timed $sys binary copy_to $sys "(format binary)" /dev/null
+  timed $sys load copy_from $sys "$work/$sys.copy"
+  [ "$(wc -l <"$work/$sys.copy")" = "$rows" ] || { echo "$sys: COPY TO gave $(wc -l <"$work/$sys.copy") rows" >&2; exit 1; }
+  [ "$(psql $sys -Atc 'select count(*) from t2')" = "$rows" ] || { echo "$sys: load lost rows" >&2; exit 1; }
+done
+cmp -s "$work/pg.copy" <(sed 's/\t[^\t]*$//' "$work/walden.copy" | paste -d '\t' - <(cut -f4 "$work/pg.copy")) \
+  || echo "note: the copies differ beyond the now() column" >&2
+pid=$(head -1 "$work/walden/postmaster.pid")
+hwm=$(awk '/VmHWM/ { printf "%d MB", $2 / 1024 }' "/proc/$pid/status")
+printf '\n%-10s %10s %10s %10s\n' "" pg walden walden/pg
+for k in insert copy csv binary load; do
+  printf '%-10s %10s %10s %10s\n' "$k" "${result[pg.$k]}" "${result[walden.$k]}" \
+    "$(awk -v a="${result[walden.$k]}" -v b="${result[pg.$k]}" 'BEGIN { printf "%.2f", a / b }')"
+done
+echo "rows: $rows; Walden ran with -Xmx$heap (its Java heap; the peak resident size, $hwm, is mostly RocksDB)"

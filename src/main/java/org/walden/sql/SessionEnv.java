@@ -1,0 +1,356 @@
+package org.walden.sql;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.common.guc.SessionSettings;
+import org.walden.sql.analyze.Analyzer;
+import org.walden.sql.analyze.AnalyzerEnv;
+import org.walden.sql.analyze.Deparser;
+import org.walden.sql.analyze.Expr;
+import org.walden.sql.analyze.ParamTypes;
+import org.walden.sql.analyze.Query;
+import org.walden.sql.catalog.CatalogLookup;
+import org.walden.sql.catalog.DbCatalog;
+import org.walden.sql.catalog.Relation;
+import org.walden.sql.catalog.RoleDef;
+import org.walden.sql.command.CatalogWriter;
+import org.walden.sql.command.CommandContext;
+import org.walden.sql.exec.ExecServices;
+import org.walden.sql.exec.ExecState;
+import org.walden.sql.func.FnContext;
+import org.walden.sql.parse.SqlParser;
+import org.walden.sql.plan.Planner;
+import org.walden.sql.types.ValueContext;
+import org.walden.txn.Transaction;
+
+/**
+ * What a session gives the statements it runs: the functions' view of it ({@link FnContext}:
+ * user, database, time, settings, catalog, sequences, deparsing for pg_get_expr and friends),
+ * the executor's services ({@link ExecServices}: row ids, activity counters, spill directory,
+ * work_mem, lock_timeout) and the utility commands' ({@link CommandContext}: the transaction,
+ * the catalog writer, planning). One per session, used by its thread.
+ */
+final class SessionEnv implements FnContext, ExecServices, CommandContext {
+
+    private final WaldenSession s;
+    /** currval's values, by sequence OID, and lastval's sequence. */
+    private final Map<Integer, Long> currvals = new HashMap<>();
+    private int lastSequence;
+    private final SqlFunctionCalls sqlFunctions;
+
+    SessionEnv(WaldenSession session) {
+        this.s = session;
+        this.sqlFunctions = new SqlFunctionCalls(session);
+    }
+
+    @Override
+    public SqlFunctions sqlFunctions() {
+        return sqlFunctions;
+    }
+
+    // ---------------------------------------------------------------- FnContext
+
+    @Override
+    public ValueContext values() {
+        return s.values();
+    }
+
+    @Override
+    public Instant transactionStart() {
+        return s.txnStart != null ? s.txnStart : s.engine.clock().instant();
+    }
+
+    @Override
+    public Instant statementStart() {
+        return s.stmtStart != null ? s.stmtStart : s.engine.clock().instant();
+    }
+
+    @Override
+    public String currentUser() {
+        return s.sessionUser;
+    }
+
+    @Override
+    public String sessionUser() {
+        return s.sessionUser;
+    }
+
+    @Override
+    public String databaseName() {
+        return s.databaseName;
+    }
+
+    @Override
+    public int backendPid() {
+        return s.backendPid;
+    }
+
+    @Override
+    public ServerStatus serverStatus() {
+        return s.engine.serverStatus();
+    }
+
+    @Override
+    public SessionSettings settings() {
+        return s.settings;
+    }
+
+    @Override
+    public DbCatalog catalog() {
+        return s.catalog();
+    }
+
+    @Override
+    public CatalogLookup lookup() {
+        return s.lookup();
+    }
+
+    @Override
+    public String deparse(String sql, int relationOid, boolean pretty, boolean query) {
+        AnalyzerEnv env = s.analyzerEnv(new ParamTypes(new int[0]));
+        Deparser d = new Deparser(lookup(), values(), pretty);
+        if (query) {
+            Query q = new Analyzer(env).analyze(SqlParser.parseQuery(sql));
+            return d.queryText(q) + ";";
+        }
+        Relation rel = lookup().relation(relationOid);
+        Expr e = new Analyzer(env).relationExpression(rel, SqlParser.parseExpression(sql), "OTHER");
+        return d.withRelation(rel).expr(e);
+    }
+
+    @Override
+    public List<String> searchPath(boolean includeImplicit) {
+        return lookup().searchPathNames(includeImplicit);
+    }
+
+    @Override
+    public void notice(PgException notice) {
+        s.notice(notice);
+    }
+
+    @Override
+    public int assignTransactionXid() {
+        s.ensureTransaction();
+        return s.txn.assignXid();
+    }
+
+    @Override
+    public void checkCancel() {
+        s.checkCancel();
+    }
+
+    @Override
+    public long relationSizeBytes(int relfilenode) {
+        return s.engine.relationBytes(relfilenode);
+    }
+
+    @Override
+    public TableActivity tableActivity(int tableOid) {
+        return s.engine.activity().activity(catalog().database().oid(), tableOid);
+    }
+
+    @Override
+    public Sequences sequences() {
+        return sequences;
+    }
+
+    private Relation sequence(int oid) {
+        Relation r = lookup().relation(oid);
+        if (r == null || r.kind() != Relation.SEQUENCE) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "\"" + (r == null ? oid : r.name())
+                    + "\" is not a sequence");
+        }
+        return r;
+    }
+
+    private final Sequences sequences = new Sequences() {
+        @Override
+        public long nextval(int sequenceOid) {
+            Relation seq = sequence(sequenceOid);
+            s.ensureTransaction();
+            s.checkWritable("nextval()");
+            long v = s.engine.sequences().nextval(seq, s.txn, Math.max(10_000, s.lockTimeoutMs()));
+            currvals.put(sequenceOid, v);
+            lastSequence = sequenceOid;
+            return v;
+        }
+
+        @Override
+        public long currval(int sequenceOid) {
+            Relation seq = sequence(sequenceOid);
+            Long v = currvals.get(sequenceOid);
+            if (v == null) {
+                throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "currval of sequence \""
+                        + seq.name() + "\" is not yet defined in this session");
+            }
+            return v;
+        }
+
+        @Override
+        public long lastval() {
+            if (lastSequence == 0 || !currvals.containsKey(lastSequence)) {
+                throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "lastval is not yet defined in this session");
+            }
+            return currvals.get(lastSequence);
+        }
+
+        @Override
+        public long setval(int sequenceOid, long value, boolean isCalled) {
+            Relation seq = sequence(sequenceOid);
+            s.ensureTransaction();
+            s.checkWritable("setval()");
+            s.engine.sequences().setval(seq, value, isCalled, s.txn, Math.max(10_000, s.lockTimeoutMs()));
+            if (isCalled) {
+                currvals.put(sequenceOid, value);
+                lastSequence = sequenceOid;
+            }
+            return value;
+        }
+
+        @Override
+        public Long lastValue(int sequenceOid) {
+            s.ensureTransaction();
+            return s.engine.sequences().lastValue(sequence(sequenceOid), s.txn);
+        }
+
+        @Override
+        public Object[] row(int sequenceOid) {
+            s.ensureTransaction();
+            return s.engine.sequences().row(sequence(sequenceOid), s.txn);
+        }
+    };
+
+    // ---------------------------------------------------------------- ExecServices
+
+    @Override
+    public long nextRowId(Relation table, Transaction txn) {
+        return s.engine.nextRowId(table, txn);
+    }
+
+    @Override
+    public void countActivity(int tableOid, TableCounts counts) {
+        s.engine.activity().add(catalog().database().oid(), tableOid, counts);
+    }
+
+    @Override
+    public Path tempDirectory() {
+        return s.engine.tempDirectory();
+    }
+
+    @Override
+    public long workMemBytes() {
+        return s.cachedSettings().workMemBytes;
+    }
+
+    static long memory(String v) {
+        String t = v.trim();
+        int i = 0;
+        while (i < t.length() && Character.isDigit(t.charAt(i))) {
+            i++;
+        }
+        if (i == 0) {
+            return 4L << 20;
+        }
+        long n = Long.parseLong(t.substring(0, i));
+        return switch (t.substring(i).trim()) {
+            case "B" -> n;
+            case "MB" -> n << 20;
+            case "GB" -> n << 30;
+            case "TB" -> n << 40;
+            default -> n << 10;
+        };
+    }
+
+    @Override
+    public double hashMemMultiplier() {
+        return s.cachedSettings().hashMemMultiplier;
+    }
+
+    @Override
+    public org.walden.txn.AdvisoryLockTable advisoryLocks() {
+        return s.engine.advisoryLocks();
+    }
+
+    @Override
+    public long lockTimeoutMs() {
+        return s.lockTimeoutMs();
+    }
+
+    @Override
+    public Clock clock() {
+        return s.engine.clock();
+    }
+
+    // ---------------------------------------------------------------- CommandContext
+
+    @Override
+    public Transaction txn() {
+        s.ensureTransaction();
+        return s.txn;
+    }
+
+    ExecState lockState() {
+        return new ExecState(this, txn(), this, new Object[0], 0, false);
+    }
+
+    @Override
+    public FnContext fn() {
+        return this;
+    }
+
+    @Override
+    public CatalogWriter writer() {
+        ExecState st = lockState();
+        return new CatalogWriter(txn(), catalog().database().oid(), st::lockRow);
+    }
+
+    @Override
+    public AnalyzerEnv analyzerEnv() {
+        return s.analyzerEnv(new ParamTypes(new int[0]));
+    }
+
+    @Override
+    public void catalogChanged() {
+        s.catalogChanged();
+    }
+
+    @Override
+    public RoleDef currentRole() {
+        return catalog().role(s.sessionUser);
+    }
+
+    @Override
+    public void lockRelation(int oid, String name, boolean exclusive) {
+        lockState().lockRelation(oid, name, exclusive ? org.walden.txn.RelationLockMode.ACCESS_EXCLUSIVE
+                : org.walden.txn.RelationLockMode.ROW_EXCLUSIVE, false);
+    }
+
+    @Override
+    public Planner.PlannedStmt plan(Query q) {
+        return Planner.plan(q, this, s.cachedSettings().costModel, s.engine::relationBytes);
+    }
+
+    @Override
+    public ExecState execState(Planner.PlannedStmt plan, Object[] params) {
+        return new ExecState(this, txn(), this, params, plan == null ? 0 : plan.execParams(), false);
+    }
+
+    @Override
+    public List<String> connectedDatabases() {
+        List<String> out = new ArrayList<>();
+        for (ServerStatus.BackendActivity a : serverStatus().activity()) {
+            if (a.databaseName() != null && "client backend".equals(a.backendType())) {
+                out.add(a.databaseName());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,414 @@
+package org.walden.sql.analyze;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.walden.common.SqlState;
+import org.walden.sql.catalog.Attribute;
+import org.walden.sql.catalog.Constraint;
+import org.walden.sql.catalog.IndexInfo;
+import org.walden.sql.catalog.Relation;
+import org.walden.sql.parse.SyntaxError;
+import org.walden.sql.parse.Tree;
+import org.walden.sql.types.PgType;
+
+/**
+ * INSERT, UPDATE and DELETE (transformInsertStmt and friends): the target table, the values or
+ * query to insert (coerced to the columns' types for assignment, DEFAULTs and omitted columns
+ * filled with the columns' defaults), SET assignments, the FROM / USING tables joined in, ON
+ * CONFLICT arbiters, and RETURNING.
+ */
+final class DataChanges {
+
+    private DataChanges() {
+    }
+
+    /** The target table of a data change: a stored table (views and catalogs are refused). */
+    private static Relation target(Analyzer a, ParseState ps, Tree.RangeVar r, String verb) {
+        Relation rel = a.relation(ps, r.schema(), r.name(), r.position());
+        if (rel.virtual()) {
+            throw new SyntaxError(SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for table " + rel.name(),
+                    r.position());
+        }
+        if (rel.isView()) {
+            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "cannot " + verb + " view \"" + rel.name() + "\"",
+                    r.position()).withDetail("Views that are not automatically updatable are not supported here.")
+                    .withHint("Change the table the view reads instead.");
+        }
+        if (rel.kind() != Relation.TABLE) {
+            throw new SyntaxError(SqlState.WRONG_OBJECT_TYPE, "cannot change sequence \"" + rel.name() + "\"",
+                    r.position());
+        }
+        return rel;
+    }
+
+    private static int addTarget(ParseState ps, Relation rel, Tree.RangeVar r, boolean visible) {
+        List<String> cols = new ArrayList<>();
+        for (Attribute c : rel.columns()) {
+            cols.add(c.dropped() ? "" : c.name());
+        }
+        String alias = r.alias() != null ? r.alias().name() : rel.name();
+        int rt = ps.addRte(new RangeTblEntry.RelationRte(rel, alias, cols, false, true));
+        if (visible) {
+            ps.namespace.add(new ParseState.NamespaceItem(rt, alias, true, true));
+        }
+        return rt;
+    }
+
+    static int columnIndex(Relation rel, String name, int position) {
+        int i = rel.columnIndex(name);
+        if (i < 0) {
+            throw new SyntaxError(SqlState.UNDEFINED_COLUMN, "column \"" + name + "\" of relation \"" + rel.name()
+                    + "\" does not exist", position);
+        }
+        return i;
+    }
+
+    /** Coerces a value for assignment to a column: 42804 with PostgreSQL's message when no cast exists. */
+    static Expr assign(Analyzer a, ParseState ps, Expr e, Relation rel, Attribute col, int position) {
+        Expr c = Coercion.coerce(e, col.type(), col.typmod(), Coercion.Context.ASSIGNMENT, Expr.CastForm.IMPLICIT,
+                ps.env.values(), a.exprs.positionOf(e, position));
+        if (c == null) {
+            throw new SyntaxError(SqlState.DATATYPE_MISMATCH, "column \"" + col.name() + "\" is of type "
+                    + col.type().formatType(col.typmod() < 0 ? -1 : col.typmod()).replace("bpchar", "character")
+                    + " but expression is of type " + e.type().formatType(-1).replace("bpchar", "character"), position)
+                    .withHint("You will need to rewrite or cast the expression.");
+        }
+        return c;
+    }
+
+    // ---------------------------------------------------------------- INSERT
+
+    static Query insert(Analyzer a, ParseState ps, Tree.InsertStmt s) {
+        if (s.with() != null) {
+            a.select(ps, emptyWith(s.with()));
+            ps.query.targetList.clear();
+            ps.query.rtable.clear();
+            ps.query.jointree.items().clear();
+        }
+        Query q = ps.query;
+        q.command = Query.Command.INSERT;
+        Relation rel = target(a, ps, s.relation(), "insert into");
+        q.resultRelation = addTarget(ps, rel, s.relation(), false);
+        List<Integer> columns = new ArrayList<>();
+        if (s.columns() != null) {
+            Set<Integer> seen = new HashSet<>();
+            for (String name : s.columns()) {
+                int i = columnIndex(rel, name, s.relation().position());
+                if (!seen.add(i)) {
+                    throw new SyntaxError(SqlState.DUPLICATE_COLUMN, "column \"" + name + "\" specified more than once",
+                            s.relation().position());
+                }
+                columns.add(i);
+            }
+        } else {
+            for (int i = 0; i < rel.columns().size(); i++) {
+                if (!rel.column(i).dropped()) {
+                    columns.add(i);
+                }
+            }
+        }
+        Expr[] provided = new Expr[rel.columns().size()];
+        if (s.select() != null) {
+            insertSource(a, ps, s, rel, columns, provided);
+        }
+        boolean overridingSystem = "SYSTEM".equals(s.overriding());
+        for (int i = 0; i < rel.columns().size(); i++) {
+            Attribute col = rel.column(i);
+            Expr e = provided[i];
+            if (e != null && !(e instanceof Expr.SetToDefault) && col.identity() == 'a' && !overridingSystem) {
+                throw new SyntaxError(SqlState.GENERATED_ALWAYS, "cannot insert a non-DEFAULT value into column \""
+                        + col.name() + "\"", s.position()).withDetail("Column \"" + col.name()
+                        + "\" is an identity column defined as GENERATED ALWAYS.")
+                        .withHint("Use OVERRIDING SYSTEM VALUE to override.");
+            }
+            if (e == null || e instanceof Expr.SetToDefault) {
+                e = col.dropped() ? new Expr.Const(col.type(), null) : a.clauses.columnDefault(ps, rel, i);
+            }
+            q.targetList.add(new Query.TargetEntry(e, i + 1, col.name(), false, 0, rel.oid(), col.attnum()));
+            q.insertColumns.add(i);
+        }
+        if (s.onConflict() != null) {
+            onConflict(a, ps, s, rel);
+        }
+        if (s.returning() != null) {
+            ps.namespace.clear();
+            ps.namespace.add(new ParseState.NamespaceItem(q.resultRelation, q.rte(q.resultRelation).alias(), true,
+                    true));
+            q.returningList = returning(a, ps, s.returning());
+        }
+        return q;
+    }
+
+    /** A WITH clause alone, so its CTEs are defined in {@code ps} before the statement's own parts. */
+    private static Tree.SelectStmt emptyWith(Tree.WithClause with) {
+        return new Tree.SelectStmt(Tree.SetOp.NONE, false, null, null, null, List.of(), null, List.of(), null,
+                List.of(), false, null, java.util.Map.of(), null, List.of(), null, null, false, List.of(), with, 0);
+    }
+
+    private static void insertSource(Analyzer a, ParseState ps, Tree.InsertStmt s, Relation rel,
+                                     List<Integer> columns, Expr[] provided) {
+        Tree.SelectStmt src = s.select();
+        boolean plainValues = src.isValues() && src.sort().isEmpty() && src.limit() == null && src.offset() == null
+                && src.with() == null;
+        if (plainValues && s.columns() == null) {
+            columns = leading(columns, src.values().get(0).size());
+        }
+        if (plainValues && src.values().size() == 1) {
+            List<Tree.Expr> row = src.values().get(0);
+            checkCount(row.size(), columns.size(), s.position());
+            ps.clause = ParseState.Clause.INSERT_VALUES;
+            for (int i = 0; i < row.size(); i++) {
+                Tree.Expr e = row.get(i);
+                int col = columns.get(i);
+                if (e instanceof Tree.SetToDefault) {
+                    provided[col] = new Expr.SetToDefault(rel.column(col).type(), rel.column(col).typmod());
+                    continue;
+                }
+                Expr x = a.exprs.transform(ps, e);
+                provided[col] = assign(a, ps, x, rel, rel.column(col), e.position());
+            }
+            return;
+        }
+        int rt;
+        List<PgType> types = new ArrayList<>();
+        if (plainValues) {
+            ps.clause = ParseState.Clause.INSERT_VALUES;
+            List<List<Expr>> rows = new ArrayList<>();
+            for (List<Tree.Expr> row : src.values()) {
+                checkCount(row.size(), columns.size(), s.position());
+                List<Expr> out = new ArrayList<>();
+                for (int i = 0; i < row.size(); i++) {
+                    Tree.Expr e = row.get(i);
+                    int col = columns.get(i);
+                    if (e instanceof Tree.SetToDefault) {
+                        out.add(a.clauses.columnDefault(ps, rel, col));
+                    } else {
+                        out.add(assign(a, ps, a.exprs.transform(ps, e), rel, rel.column(col), e.position()));
+                    }
+                }
+                rows.add(out);
+            }
+            List<String> names = new ArrayList<>();
+            List<Integer> typmods = new ArrayList<>();
+            for (int i = 0; i < columns.size(); i++) {
+                Attribute c = rel.column(columns.get(i));
+                types.add(c.type());
+                typmods.add(c.typmod());
+                names.add("column" + (i + 1));
+            }
+            rt = ps.addRte(new RangeTblEntry.ValuesRte(rows, "*VALUES*", names, types, typmods, false));
+        } else {
+            Query sub = a.select(ps.child(), src, false);
+            List<Query.TargetEntry> outs = sub.visibleTargets();
+            if (s.columns() == null) {
+                columns = leading(columns, outs.size());
+            }
+            checkCount(outs.size(), columns.size(), s.position());
+            for (int i = 0; i < outs.size(); i++) {
+                Attribute c = rel.column(columns.get(i));
+                Query.TargetEntry te = outs.get(i);
+                Expr coerced = assign(a, ps, te.expr(), rel, c, src.position());
+                if (coerced != te.expr()) {
+                    sub.targetList.set(te.resno() - 1, te.withExpr(coerced));
+                }
+                types.add(c.type());
+            }
+            List<String> names = new ArrayList<>();
+            for (Query.TargetEntry te : sub.visibleTargets()) {
+                names.add(te.name());
+            }
+            rt = ps.addRte(new RangeTblEntry.SubqueryRte(sub, "*SELECT*", names, false, null));
+        }
+        ps.query.jointree.items().add(new JoinTree.RangeRef(rt));
+        for (int i = 0; i < columns.size(); i++) {
+            Attribute c = rel.column(columns.get(i));
+            provided[columns.get(i)] = new Expr.Var(rt, i + 1, c.type(), c.typmod(), 0);
+        }
+    }
+
+    /** Without a column list, fewer values than columns fill the leading columns (the rest get defaults). */
+    private static List<Integer> leading(List<Integer> columns, int values) {
+        return values < columns.size() ? List.copyOf(columns.subList(0, values)) : columns;
+    }
+
+    private static void checkCount(int values, int columns, int position) {
+        if (values > columns) {
+            throw new SyntaxError(SqlState.SYNTAX_ERROR, "INSERT has more expressions than target columns", position);
+        }
+        if (values < columns) {
+            throw new SyntaxError(SqlState.SYNTAX_ERROR, "INSERT has more target columns than expressions", position);
+        }
+    }
+
+    private static void onConflict(Analyzer a, ParseState ps, Tree.InsertStmt s, Relation rel) {
+        Tree.OnConflict oc = s.onConflict();
+        Query q = ps.query;
+        List<Integer> arbiters = new ArrayList<>();
+        var catalog = ps.env.lookup().catalog();
+        if (oc.constraintName() != null) {
+            Constraint found = null;
+            for (Constraint c : catalog.constraintsOf(rel.oid())) {
+                if (c.name().equals(oc.constraintName())) {
+                    found = c;
+                }
+            }
+            if (found == null) {
+                throw new SyntaxError(SqlState.UNDEFINED_OBJECT, "constraint \"" + oc.constraintName()
+                        + "\" for table \"" + rel.name() + "\" does not exist", s.position());
+            }
+            arbiters.add(found.indexOid());
+        } else if (oc.targetColumns() != null) {
+            Set<Integer> wanted = new HashSet<>();
+            for (Tree.Expr e : oc.targetColumns()) {
+                if (!(e instanceof Tree.ColumnRef c) || c.names().size() != 1) {
+                    throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "ON CONFLICT with expressions is not "
+                            + "supported", e.position());
+                }
+                wanted.add(rel.column(columnIndex(rel, c.names().get(0), e.position())).attnum());
+            }
+            for (IndexInfo idx : catalog.indexesOf(rel.oid())) {
+                if (!idx.unique() || idx.isPartial() || !idx.valid()) {
+                    continue;
+                }
+                Set<Integer> keys = new HashSet<>();
+                boolean plain = true;
+                for (IndexInfo.Key k : idx.keys()) {
+                    plain &= !k.isExpression();
+                    keys.add(k.attnum());
+                }
+                if (plain && keys.equals(wanted)) {
+                    arbiters.add(idx.oid());
+                }
+            }
+            if (arbiters.isEmpty()) {
+                throw new SyntaxError(SqlState.INVALID_COLUMN_REFERENCE, "there is no unique or exclusion constraint "
+                        + "matching the ON CONFLICT specification", s.position());
+            }
+        } else if (oc.doUpdate()) {
+            throw new SyntaxError(SqlState.SYNTAX_ERROR, "ON CONFLICT DO UPDATE requires inference specification or "
+                    + "constraint name", s.position()).withHint("For example, ON CONFLICT (column_name).");
+        }
+        if (!oc.doUpdate()) {
+            q.onConflict = new Query.OnConflict(arbiters, false, List.of(), null, 0);
+            return;
+        }
+        ps.namespace.clear();
+        ps.namespace.add(new ParseState.NamespaceItem(q.resultRelation, q.rte(q.resultRelation).alias(), true, true));
+        List<String> cols = q.rte(q.resultRelation).columnNames();
+        int excluded = ps.addRte(new RangeTblEntry.RelationRte(rel, "excluded", cols, false, false));
+        ps.namespace.add(new ParseState.NamespaceItem(excluded, "excluded", true, false));
+        ps.clause = ParseState.Clause.UPDATE_SET;
+        List<Query.TargetEntry> set = setList(a, ps, oc.set(), rel);
+        Expr where = oc.where() == null ? null : a.exprs.condition(ps, oc.where(), "WHERE");
+        q.onConflict = new Query.OnConflict(arbiters, true, set, where, excluded);
+    }
+
+    /** SET col = expr, ...: one target entry per column (resno = the column's 1-based index). */
+    private static List<Query.TargetEntry> setList(Analyzer a, ParseState ps, List<Tree.SetClause> set, Relation rel) {
+        List<Query.TargetEntry> out = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        for (Tree.SetClause sc : set) {
+            int col = columnIndex(rel, sc.column(), sc.position());
+            Attribute attr = rel.column(col);
+            if (!seen.add(col)) {
+                throw new SyntaxError(SqlState.SYNTAX_ERROR, "multiple assignments to same column \"" + sc.column()
+                        + "\"", sc.position());
+            }
+            if (!sc.indirection().isEmpty()) {
+                throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "assignment to a subscript or field of column \""
+                        + sc.column() + "\" is not supported", sc.position());
+            }
+            Expr e;
+            if (sc.value() instanceof Tree.SetToDefault) {
+                e = a.clauses.columnDefault(ps, rel, col);
+            } else {
+                if (attr.identity() == 'a') {
+                    throw new SyntaxError(SqlState.GENERATED_ALWAYS, "column \"" + attr.name()
+                            + "\" can only be updated to DEFAULT", sc.position()).withDetail("Column \"" + attr.name()
+                            + "\" is an identity column defined as GENERATED ALWAYS.");
+                }
+                e = assign(a, ps, a.exprs.transform(ps, sc.value()), rel, attr, sc.value().position());
+            }
+            out.add(new Query.TargetEntry(e, col + 1, attr.name(), false, 0, rel.oid(), attr.attnum()));
+        }
+        return out;
+    }
+
+    private static List<Query.TargetEntry> returning(Analyzer a, ParseState ps, List<Tree.ResTarget> targets) {
+        Query q = ps.query;
+        List<Query.TargetEntry> saved = new ArrayList<>(q.targetList);
+        q.targetList.clear();
+        a.clauses.targetList(ps, targets);
+        ps.clause = ParseState.Clause.RETURNING;
+        if (q.hasAggs) {
+            throw new SyntaxError(SqlState.GROUPING_ERROR, "aggregate functions are not allowed in RETURNING", 0);
+        }
+        Analyzer.resolveUnknownTargets(q);
+        List<Query.TargetEntry> out = new ArrayList<>(q.targetList);
+        q.targetList.clear();
+        q.targetList.addAll(saved);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- UPDATE / DELETE
+
+    static Query update(Analyzer a, ParseState ps, Tree.UpdateStmt s) {
+        if (s.with() != null) {
+            a.select(ps, emptyWith(s.with()));
+            resetQuery(ps);
+        }
+        Query q = ps.query;
+        q.command = Query.Command.UPDATE;
+        Relation rel = target(a, ps, s.relation(), "update");
+        q.resultRelation = addTarget(ps, rel, s.relation(), true);
+        q.jointree.items().add(new JoinTree.RangeRef(q.resultRelation));
+        a.from.transform(ps, s.from());
+        ps.clause = ParseState.Clause.UPDATE_SET;
+        for (Query.TargetEntry te : setList(a, ps, s.set(), rel)) {
+            q.targetList.add(new Query.TargetEntry(te.expr(), q.targetList.size() + 1, te.name(), false, 0,
+                    te.originTable(), te.originColumn()));
+            q.updateColumns.add(te.resno() - 1);
+        }
+        where(a, ps, s.where());
+        if (s.returning() != null) {
+            q.returningList = returning(a, ps, s.returning());
+        }
+        return q;
+    }
+
+    static Query delete(Analyzer a, ParseState ps, Tree.DeleteStmt s) {
+        if (s.with() != null) {
+            a.select(ps, emptyWith(s.with()));
+            resetQuery(ps);
+        }
+        Query q = ps.query;
+        q.command = Query.Command.DELETE;
+        Relation rel = target(a, ps, s.relation(), "delete from");
+        q.resultRelation = addTarget(ps, rel, s.relation(), true);
+        q.jointree.items().add(new JoinTree.RangeRef(q.resultRelation));
+        a.from.transform(ps, s.using());
+        where(a, ps, s.where());
+        if (s.returning() != null) {
+            q.returningList = returning(a, ps, s.returning());
+        }
+        return q;
+    }
+
+    private static void resetQuery(ParseState ps) {
+        ps.query.targetList.clear();
+        ps.query.rtable.clear();
+        ps.query.jointree.items().clear();
+        ps.namespace.clear();
+    }
+
+    private static void where(Analyzer a, ParseState ps, Tree.Expr where) {
+        if (where == null) {
+            return;
+        }
+        ps.clause = ParseState.Clause.WHERE;
+        Query q = ps.query;
+        q.jointree = new JoinTree.FromExpr(q.jointree.items(), a.exprs.condition(ps, where, "WHERE"));
+    }
+}

@@ -1,0 +1,374 @@
+package org.walden.sql.command;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.sql.analyze.Analyzer;
+import org.walden.sql.analyze.Expr;
+import org.walden.sql.analyze.ExprTransformer;
+import org.walden.sql.catalog.Attribute;
+import org.walden.sql.catalog.Constraint;
+import org.walden.sql.catalog.IndexInfo;
+import org.walden.sql.catalog.Namespace;
+import org.walden.sql.catalog.Relation;
+import org.walden.sql.catalog.RoleDef;
+import org.walden.sql.exec.Eval;
+import org.walden.sql.exec.ExecState;
+import org.walden.sql.exec.ExprCompiler;
+import org.walden.sql.parse.Tree;
+import org.walden.sql.types.Casts;
+import org.walden.sql.types.PgType;
+
+/**
+ * ALTER TABLE (PostgreSQL's AlterTable): ADD / DROP COLUMN, ALTER COLUMN SET / DROP DEFAULT,
+ * SET / DROP NOT NULL, TYPE [USING], ADD / DROP CONSTRAINT, OWNER TO, SET SCHEMA and identity
+ * columns. The table is locked exclusively; a new column with a non-NULL default and a type
+ * change rewrite the table ({@link TableRewriter}), others change only the catalog.
+ */
+final class AlterCommands extends DdlSupport {
+
+    AlterCommands(CommandContext ctx) {
+        super(ctx);
+    }
+
+    String alter(Tree.AlterTableStmt s) {
+        String tag = s.type() == Tree.ObjectType.VIEW ? "ALTER VIEW" : s.type() == Tree.ObjectType.SEQUENCE
+                ? "ALTER SEQUENCE" : s.type() == Tree.ObjectType.INDEX ? "ALTER INDEX" : "ALTER TABLE";
+        Relation r = findRelation(s.relation().schema(), s.relation().name());
+        if (r == null) {
+            if (s.ifExists()) {
+                ctx.notice(notice(SqlState.UNDEFINED_TABLE, "relation \"" + s.relation().name()
+                        + "\" does not exist, skipping"));
+                return tag;
+            }
+            throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + qualified(s.relation())
+                    + "\" does not exist");
+        }
+        checkNotSystem(r);
+        checkOwner(r);
+        r = lockExclusively(r);
+        for (Tree.AlterCmd c : s.commands()) {
+            r = catalog().relation(r.oid());
+            apply(r, c);
+            ctx.catalogChanged();
+        }
+        return tag;
+    }
+
+    private void apply(Relation r, Tree.AlterCmd c) {
+        switch (c) {
+            case Tree.AddColumn a -> addColumn(r, a);
+            case Tree.DropColumn d -> dropColumn(r, d);
+            case Tree.AlterColumnDefault d -> setDefault(r, d);
+            case Tree.AlterColumnNotNull n -> notNull(r, n);
+            case Tree.AlterColumnType t -> changeType(r, t);
+            case Tree.AddConstraint a -> {
+                requireKind(r, Relation.TABLE);
+                new ConstraintCommands(ctx).addConstraint(r, a.constraint(), null, false, new HashSet<>());
+            }
+            case Tree.DropConstraint d -> new ConstraintCommands(ctx).dropConstraint(r, d.name(), d.ifExists(),
+                    d.cascade());
+            case Tree.OwnerTo o -> ownerTo(r, o.role());
+            case Tree.SetSchema s -> setSchema(r, s.schema());
+            case Tree.AlterIdentity i -> identity(r, i);
+        }
+    }
+
+    private static void requireKind(Relation r, char kind) {
+        if (r.kind() != kind) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "\"" + r.name() + "\" is not " + withArticle(kindName(kind)));
+        }
+    }
+
+    private int column(Relation r, String name) {
+        int i = r.columnIndex(name);
+        if (i < 0) {
+            throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + name + "\" of relation \"" + r.name()
+                    + "\" does not exist");
+        }
+        return i;
+    }
+
+    private void addColumn(Relation r, Tree.AddColumn a) {
+        requireKind(r, Relation.TABLE);
+        Tree.ColumnDef def = a.column();
+        if (r.columnIndex(def.name()) >= 0) {
+            if (a.ifNotExists()) {
+                ctx.notice(notice(SqlState.DUPLICATE_COLUMN, "column \"" + def.name() + "\" of relation \"" + r.name()
+                        + "\" already exists, skipping"));
+                return;
+            }
+            throw new PgException(SqlState.DUPLICATE_COLUMN, "column \"" + def.name() + "\" of relation \"" + r.name()
+                    + "\" already exists");
+        }
+        TableCommands tc = new TableCommands(ctx);
+        TableCommands.TableDraft d = new TableCommands.TableDraft(ctx.lookup().namespace(r.namespaceOid()), r.name());
+        d.columns.addAll(r.columns());
+        tc.addColumnDef(d, def);
+        Attribute added = d.columns.get(d.columns.size() - 1);
+        int attnum = 1;
+        for (Attribute x : r.columns()) {
+            attnum = Math.max(attnum, x.attnum() + 1);
+        }
+        added = new Attribute(attnum, added.name(), added.type(), added.typmod(), added.notNull(), added.defaultSql(),
+                added.defaultText(), added.identity(), false);
+        List<Attribute> cols = new ArrayList<>(r.columns());
+        cols.add(added);
+        Relation updated = r.withColumns(cols);
+        int index = cols.size() - 1;
+        for (var e : d.sequences.entrySet()) {
+            updated = tc.addOwnedSequence(updated, index, e.getValue(), d.sequenceOptions.get(e.getKey()),
+                    new HashSet<>());
+        }
+        Attribute col = updated.column(index);
+        boolean hasRows = hasRows(r);
+        if (col.hasDefault() && hasRows) {
+            Eval dflt = defaultEval(updated, col);
+            ExecState st = ctx.execState(null, new Object[0]);
+            try {
+                updated = new TableRewriter(ctx).rewrite(r, updated, row -> {
+                    Object[] out = java.util.Arrays.copyOf(row, row.length + 1);
+                    out[row.length] = dflt.eval(null, st);
+                    return out;
+                });
+            } finally {
+                st.finish();
+            }
+        } else if (col.notNull() && hasRows) {
+            throw new PgException(SqlState.NOT_NULL_VIOLATION, "column \"" + col.name() + "\" of relation \""
+                    + r.name() + "\" contains null values");
+        }
+        ctx.writer().putRelation(updated, r);
+        ctx.catalogChanged();
+        for (int i = 0; i < d.constraints.size(); i++) {
+            Relation current = catalog().relation(r.oid());
+            new ConstraintCommands(ctx).addConstraint(current, d.constraints.get(i), col.name(), !hasRows,
+                    new HashSet<>());
+        }
+    }
+
+    private boolean hasRows(Relation r) {
+        try (var c = ctx.txn().scan(org.walden.sql.catalog.Keys.prefix(r.relfilenode()),
+                org.walden.sql.catalog.Keys.end(r.relfilenode()))) {
+            return c.next();
+        }
+    }
+
+    private Eval defaultEval(Relation t, Attribute a) {
+        Expr e = new Analyzer(ctx.analyzerEnv()).relationExpression(null,
+                org.walden.sql.parse.SqlParser.parseExpression(a.defaultSql()), "DEFAULT");
+        return new ExprCompiler(x -> -1, null).compile(e);
+    }
+
+    private void dropColumn(Relation r, Tree.DropColumn d) {
+        int i = r.columnIndex(d.column());
+        if (i < 0) {
+            if (d.ifExists()) {
+                ctx.notice(notice(SqlState.UNDEFINED_COLUMN, "column \"" + d.column() + "\" of relation \"" + r.name()
+                        + "\" does not exist, skipping"));
+                return;
+            }
+            throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + d.column() + "\" of relation \"" + r.name()
+                    + "\" does not exist");
+        }
+        Attribute a = r.column(i);
+        int attnum = a.attnum();
+        for (Relation v : viewsReading(r.oid())) {
+            if (!d.cascade()) {
+                throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop column " + a.name()
+                        + " of table " + r.name() + " because other objects depend on it")
+                        .withDetail("view " + v.name() + " depends on column " + a.name() + " of table " + r.name())
+                        .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
+            }
+            new DropCommands(ctx, null).dropRelation(v);
+        }
+        boolean inKey = false;
+        for (int k : r.primaryKey()) {
+            inKey |= k == i;
+        }
+        CatalogWriter w = ctx.writer();
+        for (Constraint c : catalog().constraintsOf(r.oid())) {
+            boolean uses = false;
+            for (int x : c.columns() == null ? new int[0] : c.columns()) {
+                uses |= x == attnum;
+            }
+            if (uses) {
+                new ConstraintCommands(ctx).dropConstraint(catalog().relation(r.oid()), c, d.cascade());
+            }
+        }
+        for (IndexInfo idx : catalog().indexesOf(r.oid())) {
+            boolean uses = idx.keys().stream().anyMatch(k -> k.attnum() == attnum);
+            if (uses && catalog().index(idx.oid()) != null) {
+                w.deleteIndex(idx);
+                dropStorage(idx.relfilenode());
+            }
+        }
+        ctx.catalogChanged();
+        Relation current = catalog().relation(r.oid());
+        List<Attribute> cols = new ArrayList<>(current.columns());
+        cols.set(i, a.asDropped());
+        Relation updated = current.withColumns(cols);
+        if (inKey && current.hasPrimaryKey()) {
+            updated = updated.withPrimaryKey(new int[0], updated.relfilenode());
+        }
+        w.putRelation(updated, current);
+        for (Relation seq : sorted(catalog().relations())) {
+            if (seq.sequence() != null && seq.sequence().ownedByTable() == r.oid()
+                    && seq.sequence().ownedByColumn() == attnum) {
+                w.deleteRelation(seq);
+                dropStorage(seq.relfilenode());
+            }
+        }
+        ctx.writer().putComment(PG_CLASS, r.oid(), attnum, null);
+    }
+
+    private void setDefault(Relation r, Tree.AlterColumnDefault d) {
+        int i = column(r, d.column());
+        Attribute a = r.column(i);
+        String sql = d.expr() == null ? null : new TableCommands(ctx).checkedDefault(a, d.expr());
+        List<Attribute> cols = new ArrayList<>(r.columns());
+        cols.set(i, a.withDefault(sql, null));
+        ctx.writer().putRelation(r.withColumns(cols), r);
+    }
+
+    private void notNull(Relation r, Tree.AlterColumnNotNull n) {
+        int i = column(r, n.column());
+        Attribute a = r.column(i);
+        if (n.notNull()) {
+            new ConstraintCommands(ctx).addConstraint(r, Tree.Constraint.simple(Tree.ConstraintType.NOT_NULL, null, 0),
+                    a.name(), false, new HashSet<>());
+            return;
+        }
+        for (int k : r.primaryKey()) {
+            if (k == i) {
+                throw new PgException(SqlState.INVALID_TABLE_DEFINITION, "column \"" + a.name()
+                        + "\" is in a primary key");
+            }
+        }
+        if (a.identity() != '\0') {
+            throw new PgException(SqlState.INVALID_TABLE_DEFINITION, "column \"" + a.name()
+                    + "\" of relation \"" + r.name() + "\" is an identity column");
+        }
+        List<Attribute> cols = new ArrayList<>(r.columns());
+        cols.set(i, a.withNotNull(false));
+        ctx.writer().putRelation(r.withColumns(cols), r);
+    }
+
+    private void changeType(Relation r, Tree.AlterColumnType t) {
+        requireKind(r, Relation.TABLE);
+        int i = column(r, t.column());
+        Attribute a = r.column(i);
+        if (!viewsReading(r.oid()).isEmpty()) {
+            Relation v = viewsReading(r.oid()).get(0);
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cannot alter type of a column used by a view or rule")
+                    .withDetail("rule _RETURN on view " + v.name() + " depends on column \"" + a.name() + "\"");
+        }
+        Analyzer an = new Analyzer(ctx.analyzerEnv());
+        ExprTransformer.TypeRef type = an.typeName(t.type());
+        Eval using = null;
+        if (t.using() != null) {
+            Expr u = an.relationExpression(r, t.using(), "OTHER");
+            Attribute target = new Attribute(a.attnum(), a.name(), type.type(), type.typmod(), a.notNull());
+            Expr assigned = an.assignToColumn(u, r, target);
+            List<Expr> cols = new ArrayList<>();
+            for (int c = 0; c < r.columns().size(); c++) {
+                cols.add(new Expr.Var(1, c + 1, r.column(c).type(), r.column(c).typmod(), 0));
+            }
+            java.util.Map<Expr, Integer> pos = new java.util.HashMap<>();
+            for (int c = 0; c < cols.size(); c++) {
+                pos.put(cols.get(c), c);
+            }
+            using = new ExprCompiler(e -> pos.getOrDefault(e, -1), null).compile(assigned);
+        } else if (Casts.context(a.type(), type.type()) == 0 || Casts.context(a.type(), type.type()) == 'e'
+                && a.type() != type.type()) {
+            throw new PgException(SqlState.DATATYPE_MISMATCH, "column \"" + a.name() + "\" cannot be cast "
+                    + "automatically to type " + type.type().formatType(type.typmod()))
+                    .withHint("You might need to specify \"USING " + a.name() + "::" + type.type().formatType(
+                            type.typmod()) + "\".");
+        }
+        List<Attribute> cols = new ArrayList<>(r.columns());
+        cols.set(i, a.withType(type.type(), type.typmod()));
+        Relation updated = r.withColumns(cols);
+        if (a.hasDefault()) {
+            cols.set(i, cols.get(i).withDefault(a.defaultSql(), a.defaultText()));
+        }
+        Eval conv = using;
+        ExecState st = ctx.execState(null, new Object[0]);
+        try {
+            PgType from = a.type();
+            new TableRewriter(ctx).rewrite(r, updated, row -> {
+                Object[] out = row.clone();
+                out[i] = conv != null ? conv.eval(row, st) : TableRewriter.convert(row[i], from, type.type(),
+                        type.typmod(), ctx.fn().values());
+                return out;
+            });
+        } finally {
+            st.finish();
+        }
+    }
+
+    private void ownerTo(Relation r, String role) {
+        RoleDef owner = catalog().role(role);
+        if (owner == null) {
+            throw new PgException(SqlState.UNDEFINED_OBJECT, "role \"" + role + "\" does not exist");
+        }
+        ctx.writer().putRelation(r.withOwner(owner.oid()), r);
+    }
+
+    private void setSchema(Relation r, String schema) {
+        Namespace n = creationNamespace(schema);
+        if (n.oid() == r.namespaceOid()) {
+            return;
+        }
+        if (ctx.writer().lockRelationName(n.oid(), r.name()) != 0) {
+            throw new PgException(SqlState.DUPLICATE_TABLE, "relation \"" + r.name() + "\" already exists in schema \""
+                    + schema + "\"");
+        }
+        ctx.writer().putRelation(r.withName(r.name(), n.oid()), r);
+        for (IndexInfo i : catalog().indexesOf(r.oid())) {
+            IndexInfo moved = new IndexInfo(i.oid(), i.name(), n.oid(), i.tableOid(), i.relfilenode(), i.keys(),
+                    i.unique(), i.primary(), i.nullsNotDistinct(), i.predicateSql(), i.predicateText(), i.ready(),
+                    i.valid(), i.method());
+            ctx.writer().putIndex(moved, i);
+        }
+    }
+
+    private void identity(Relation r, Tree.AlterIdentity i) {
+        int col = column(r, i.column());
+        Attribute a = r.column(col);
+        List<Attribute> cols = new ArrayList<>(r.columns());
+        if (i.drop()) {
+            if (a.identity() == '\0') {
+                throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "column \"" + a.name()
+                        + "\" of relation \"" + r.name() + "\" is not an identity column");
+            }
+            cols.set(col, new Attribute(a.attnum(), a.name(), a.type(), a.typmod(), a.notNull(), null, null, '\0',
+                    false));
+            ctx.writer().putRelation(r.withColumns(cols), r);
+            for (Relation seq : sorted(catalog().relations())) {
+                if (seq.sequence() != null && seq.sequence().ownedByTable() == r.oid()
+                        && seq.sequence().ownedByColumn() == a.attnum()) {
+                    ctx.writer().deleteRelation(seq);
+                    dropStorage(seq.relfilenode());
+                }
+            }
+            return;
+        }
+        if (a.identity() != '\0') {
+            throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "column \"" + a.name()
+                    + "\" of relation \"" + r.name() + "\" is already an identity column");
+        }
+        if (a.hasDefault()) {
+            throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "column \"" + a.name()
+                    + "\" of relation \"" + r.name() + "\" already has a default value");
+        }
+        cols.set(col, new Attribute(a.attnum(), a.name(), a.type(), a.typmod(), true, null, null, i.identity(),
+                false));
+        Relation updated = new TableCommands(ctx).addOwnedSequence(r.withColumns(cols), col, a.type(), List.of(),
+                new HashSet<>());
+        ctx.writer().putRelation(updated, r);
+        ctx.catalogChanged();
+    }
+}

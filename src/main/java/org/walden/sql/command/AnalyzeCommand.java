@@ -1,0 +1,240 @@
+package org.walden.sql.command;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.sql.catalog.Attribute;
+import org.walden.sql.catalog.Keys;
+import org.walden.sql.catalog.Relation;
+import org.walden.sql.catalog.RowCodec;
+import org.walden.sql.catalog.TableStats;
+import org.walden.sql.func.Builtins;
+import org.walden.sql.parse.Tree;
+import org.walden.sql.types.PgType;
+import org.walden.sql.types.Values;
+import org.walden.txn.KvCursor;
+
+/**
+ * ANALYZE (PostgreSQL's analyze.c): counts a table's rows, samples up to 300 × the statistics
+ * target of them (reservoir sampling over a full read), and stores per column the NULL fraction,
+ * average width, distinct count (the Haas-Stokes estimator when the sample is partial; negative
+ * when it grows with the table), most common values with their frequencies, a histogram of the
+ * other values and the correlation of value order with storage order — what pg_stats shows and
+ * the planner's selectivity estimates read.
+ */
+public final class AnalyzeCommand extends DdlSupport {
+
+    static final int TARGET = 100;
+    static final int SAMPLE = 300 * TARGET;
+
+    public AnalyzeCommand(CommandContext ctx) {
+        super(ctx);
+    }
+
+    String analyze(Tree.VacuumStmt s, Commands.AnalyzeListener listener) {
+        List<Relation> tables = new ArrayList<>();
+        if (s.relations() == null || s.relations().isEmpty()) {
+            for (Relation r : sorted(catalog().relations())) {
+                if (r.kind() == Relation.TABLE) {
+                    tables.add(r);
+                }
+            }
+        } else {
+            for (Tree.RangeVar rv : s.relations()) {
+                Relation r = findRelation(rv.schema(), rv.name());
+                if (r == null) {
+                    throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + qualified(rv)
+                            + "\" does not exist");
+                }
+                if (r.virtual() || r.kind() != Relation.TABLE) {
+                    if (s.analyze()) {
+                        ctx.notice(new PgException(PgException.Severity.WARNING, SqlState.WARNING, "skipping \""
+                                + r.name() + "\" --- cannot analyze non-tables or special system tables", null, null,
+                                null));
+                    }
+                    continue;
+                }
+                tables.add(r);
+            }
+        }
+        for (Relation r : tables) {
+            if (s.analyze()) {
+                listener.analyzed(analyzeTable(r, false));
+            }
+            if (s.vacuum()) {
+                listener.vacuumed(r.oid());
+            }
+        }
+        return s.vacuum() ? "VACUUM" : "ANALYZE";
+    }
+
+    /** Gathers and stores {@code t}'s statistics; {@code auto} when the background pass runs it. */
+    public TableStats analyzeTable(Relation t, boolean auto) {
+        PgType[] types = IndexBuilder.columnTypes(t);
+        List<Object[]> sample = new ArrayList<>();
+        Random random = new Random(t.oid());
+        long rows = 0;
+        try (KvCursor c = ctx.txn().scan(Keys.prefix(t.relfilenode()), Keys.end(t.relfilenode()))) {
+            while (c.next()) {
+                rows++;
+                if ((rows & 1023) == 0) {
+                    ctx.checkCancel();
+                }
+                if (sample.size() < SAMPLE) {
+                    sample.add(RowCodec.decode(types, c.value()));
+                } else {
+                    long j = (long) (random.nextDouble() * rows);
+                    if (j < SAMPLE) {
+                        sample.set((int) j, RowCodec.decode(types, c.value()));
+                    }
+                }
+            }
+        }
+        Map<Integer, TableStats.ColumnStats> columns = new LinkedHashMap<>();
+        for (int i = 0; i < t.columns().size(); i++) {
+            Attribute a = t.column(i);
+            if (!a.dropped() && !sample.isEmpty()) {
+                columns.put(a.attnum(), columnStats(a, i, sample, rows));
+            }
+        }
+        long bytes = ctx.fn().relationSizeBytes(t.relfilenode());
+        TableStats stats = new TableStats(t.oid(), rows, Math.max(rows > 0 ? 1 : 0, (long) Math.ceil(bytes / 8192.0)),
+                Instant.now(), auto, columns);
+        ctx.writer().putStats(stats, t);
+        return stats;
+    }
+
+    private static TableStats.ColumnStats columnStats(Attribute a, int col, List<Object[]> sample, long total) {
+        int n = sample.size();
+        int nulls = 0;
+        long width = 0;
+        Map<Object, int[]> counts = new HashMap<>();
+        Map<Object, Object> originals = new HashMap<>();
+        List<Object> values = new ArrayList<>();
+        for (Object[] row : sample) {
+            Object v = row[col];
+            if (v == null) {
+                nulls++;
+                continue;
+            }
+            width += width(a.type(), v);
+            Object k = Values.hashKey(v);
+            counts.computeIfAbsent(k, x -> new int[1])[0]++;
+            originals.putIfAbsent(k, v);
+            values.add(v);
+        }
+        int nonNull = n - nulls;
+        double nullFrac = (double) nulls / n;
+        int avgWidth = nonNull == 0 ? 0 : (int) Math.round((double) width / nonNull);
+        int d = counts.size();
+        int f1 = 0;
+        for (int[] c : counts.values()) {
+            f1 += c[0] == 1 ? 1 : 0;
+        }
+        double distinct;
+        boolean complete = n >= total;
+        if (complete || nonNull == 0) {
+            distinct = d;
+        } else {
+            double nn = nonNull;
+            double nt = total * (nonNull / (double) n);
+            distinct = f1 == d ? nt : nn * d / (nn - f1 + f1 * nn / nt);
+            distinct = Math.max(d, Math.min(distinct, nt));
+        }
+        double totalNonNull = total * (1.0 - nullFrac);
+        double stored = distinct > 0.1 * totalNonNull && totalNonNull > 0 ? -(distinct / Math.max(1, total)) : distinct;
+        if (d == nonNull && nonNull > 0) {
+            stored = -(1.0 - nullFrac);
+        }
+        List<Map.Entry<Object, int[]>> byCount = new ArrayList<>(counts.entrySet());
+        byCount.sort((x, y) -> Integer.compare(y.getValue()[0], x.getValue()[0]));
+        double avgCount = d == 0 ? 0 : (double) nonNull / d;
+        List<Object> mcv = new ArrayList<>();
+        List<Double> freqs = new ArrayList<>();
+        for (Map.Entry<Object, int[]> e : byCount) {
+            int c = e.getValue()[0];
+            boolean keep = c > 1 && (d <= TARGET && complete || c >= avgCount * 1.25);
+            if (!keep || mcv.size() >= TARGET) {
+                break;
+            }
+            mcv.add(originals.get(e.getKey()));
+            freqs.add((double) c / n);
+        }
+        List<Object> histogram = null;
+        double correlation = 0;
+        boolean sortable = Builtins.operator("<", a.type(), a.type()) != null;
+        if (sortable && !values.isEmpty()) {
+            java.util.Set<Object> mcvKeys = new java.util.HashSet<>();
+            for (Object m : mcv) {
+                mcvKeys.add(Values.hashKey(m));
+            }
+            List<Object> rest = new ArrayList<>();
+            for (Object v : values) {
+                if (!mcvKeys.contains(Values.hashKey(v))) {
+                    rest.add(v);
+                }
+            }
+            rest.sort(Values::compare);
+            if (rest.size() >= 2) {
+                int buckets = Math.min(TARGET, rest.size() - 1);
+                histogram = new ArrayList<>();
+                for (int i = 0; i <= buckets; i++) {
+                    histogram.add(rest.get((int) ((long) i * (rest.size() - 1) / buckets)));
+                }
+            }
+            correlation = correlation(values);
+        }
+        double[] fr = new double[freqs.size()];
+        for (int i = 0; i < fr.length; i++) {
+            fr[i] = freqs.get(i);
+        }
+        return new TableStats.ColumnStats(a.attnum(), nullFrac, avgWidth, stored, mcv.isEmpty() ? null : mcv,
+                mcv.isEmpty() ? null : fr, histogram, correlation);
+    }
+
+    /** The correlation between the values' storage order and their sorted order (1: stored sorted). */
+    private static double correlation(List<Object> values) {
+        int n = values.size();
+        if (n < 2) {
+            return 1;
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (x, y) -> Values.compare(values.get(x), values.get(y)));
+        double[] rank = new double[n];
+        for (int r = 0; r < n; r++) {
+            rank[order[r]] = r;
+        }
+        double mean = (n - 1) / 2.0;
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < n; i++) {
+            num += (i - mean) * (rank[i] - mean);
+            den += (i - mean) * (i - mean);
+        }
+        return den == 0 ? 1 : num / den;
+    }
+
+    private static int width(PgType t, Object v) {
+        if (t.typlen > 0) {
+            return t.typlen;
+        }
+        if (v instanceof String s) {
+            int b = s.getBytes(StandardCharsets.UTF_8).length;
+            return b + (b < 127 ? 1 : 4);
+        }
+        if (v instanceof byte[] b) {
+            return b.length + 4;
+        }
+        return 8;
+    }
+}

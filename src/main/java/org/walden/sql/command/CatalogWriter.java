@@ -1,0 +1,233 @@
+package org.walden.sql.command;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.walden.sql.catalog.CatalogStorage;
+import org.walden.sql.catalog.CatalogStore;
+import org.walden.sql.catalog.Constraint;
+import org.walden.sql.catalog.DatabaseDef;
+import org.walden.sql.catalog.IndexInfo;
+import org.walden.sql.catalog.Namespace;
+import org.walden.sql.catalog.Relation;
+import org.walden.sql.catalog.RoleDef;
+import org.walden.sql.catalog.Routine;
+import org.walden.sql.catalog.SharedCatalog;
+import org.walden.sql.catalog.TableStats;
+import org.walden.sql.types.PgType;
+import org.walden.txn.Transaction;
+
+/**
+ * Writes catalog records in a transaction (PostgreSQL's CatalogTupleInsert and friends): each
+ * under its row lock, so two sessions changing one object serialise and the second sees the
+ * first's committed record. Names are locked through their name keys (pg_class's and
+ * pg_namespace's unique indexes), OIDs come from the shared counter.
+ */
+public final class CatalogWriter {
+
+    /** Takes a catalog key's row lock (with lock_timeout and cancel) and returns its latest value. */
+    @FunctionalInterface
+    public interface Locker {
+        byte[] lock(byte[] key);
+    }
+
+    private final Transaction txn;
+    private final int db;
+    private final Locker locker;
+
+    public CatalogWriter(Transaction txn, int dbOid, Locker locker) {
+        this.txn = txn;
+        this.db = dbOid;
+        this.locker = locker;
+    }
+
+    public Transaction txn() {
+        return txn;
+    }
+
+    public int database() {
+        return db;
+    }
+
+    public byte[] lock(byte[] key) {
+        return locker.lock(key);
+    }
+
+    /** The next OID; the counter stays locked until the transaction ends (serialising DDL). */
+    public int allocateOid() {
+        byte[] current = locker.lock(CatalogStore.nextOidKey());
+        int next = current == null ? CatalogStore.FIRST_NORMAL_OID : ByteBuffer.wrap(current).getInt();
+        txn.put(CatalogStore.nextOidKey(), ByteBuffer.allocate(4).putInt(next + 1).array());
+        return next;
+    }
+
+    // ---------------------------------------------------------------- names
+
+    /** Locks a relation name in a schema; returns the OID holding it, or 0 when free. */
+    public int lockRelationName(int namespaceOid, String name) {
+        byte[] v = locker.lock(CatalogStorage.relationNameKey(db, namespaceOid, name));
+        return v == null ? 0 : CatalogStorage.oidOf(v);
+    }
+
+    public int lockNamespaceName(String name) {
+        byte[] v = locker.lock(CatalogStorage.namespaceNameKey(db, name));
+        return v == null ? 0 : CatalogStorage.oidOf(v);
+    }
+
+    // ---------------------------------------------------------------- records
+
+    public void putNamespace(Namespace n) {
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.NAMESPACE, n.oid());
+        locker.lock(key);
+        txn.put(key, CatalogStorage.encodeNamespace(n));
+        txn.put(CatalogStorage.namespaceNameKey(db, n.name()), CatalogStorage.oidValue(n.oid()));
+    }
+
+    public void deleteNamespace(Namespace n) {
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.NAMESPACE, n.oid());
+        locker.lock(key);
+        txn.delete(key);
+        locker.lock(CatalogStorage.namespaceNameKey(db, n.name()));
+        txn.delete(CatalogStorage.namespaceNameKey(db, n.name()));
+    }
+
+    /** Writes a relation; {@code previous} (null when new) is the record it replaces (its old name is freed). */
+    public void putRelation(Relation r, Relation previous) {
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.RELATION, r.oid());
+        locker.lock(key);
+        txn.put(key, CatalogStorage.encodeRelation(r));
+        rename(previous == null ? null : previous.namespaceOid(), previous == null ? null : previous.name(),
+                r.namespaceOid(), r.name(), r.oid());
+    }
+
+    private void rename(Integer oldNs, String oldName, int ns, String name, int oid) {
+        if (oldName != null && (oldNs != ns || !oldName.equals(name))) {
+            byte[] old = CatalogStorage.relationNameKey(db, oldNs, oldName);
+            locker.lock(old);
+            txn.delete(old);
+        }
+        byte[] nameKey = CatalogStorage.relationNameKey(db, ns, name);
+        locker.lock(nameKey);
+        txn.put(nameKey, CatalogStorage.oidValue(oid));
+    }
+
+    public void deleteRelation(Relation r) {
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.RELATION, r.oid());
+        locker.lock(key);
+        txn.delete(key);
+        byte[] nameKey = CatalogStorage.relationNameKey(db, r.namespaceOid(), r.name());
+        locker.lock(nameKey);
+        txn.delete(nameKey);
+        deleteStats(r.oid());
+    }
+
+    public void putRoutine(Routine f) {
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.ROUTINE, f.oid());
+        locker.lock(key);
+        txn.put(key, CatalogStorage.encodeRoutine(f));
+    }
+
+    public void deleteRoutine(Routine f) {
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.ROUTINE, f.oid());
+        locker.lock(key);
+        txn.delete(key);
+    }
+
+    public void putIndex(IndexInfo i, IndexInfo previous) {
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.INDEX, i.oid());
+        locker.lock(key);
+        txn.put(key, CatalogStorage.encodeIndex(i));
+        rename(previous == null ? null : previous.namespaceOid(), previous == null ? null : previous.name(),
+                i.namespaceOid(), i.name(), i.oid());
+    }
+
+    public void deleteIndex(IndexInfo i) {
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.INDEX, i.oid());
+        locker.lock(key);
+        txn.delete(key);
+        byte[] nameKey = CatalogStorage.relationNameKey(db, i.namespaceOid(), i.name());
+        locker.lock(nameKey);
+        txn.delete(nameKey);
+    }
+
+    public void putConstraint(Constraint c) {
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.CONSTRAINT, c.oid());
+        locker.lock(key);
+        txn.put(key, CatalogStorage.encodeConstraint(c));
+    }
+
+    public void deleteConstraint(Constraint c) {
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.CONSTRAINT, c.oid());
+        locker.lock(key);
+        txn.delete(key);
+    }
+
+    public void putStats(TableStats s, Relation table) {
+        Map<Integer, PgType> types = new HashMap<>();
+        for (var a : table.columns()) {
+            types.put(a.attnum(), a.type());
+        }
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.STATS, s.tableOid());
+        locker.lock(key);
+        txn.put(key, CatalogStorage.encodeStats(s, types));
+    }
+
+    public void deleteStats(int tableOid) {
+        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.STATS, tableOid);
+        if (locker.lock(key) != null) {
+            txn.delete(key);
+        }
+    }
+
+    /** COMMENT ON: {@code text} null removes the comment. */
+    public void putComment(int classOid, int objectOid, int subId, String text) {
+        byte[] key = CatalogStorage.commentKey(db, classOid, objectOid, subId);
+        locker.lock(key);
+        if (text == null) {
+            txn.delete(key);
+        } else {
+            txn.put(key, CatalogStorage.encodeComment(text));
+        }
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    public byte[] lockRole(String name) {
+        return locker.lock(CatalogStore.roleKey(name));
+    }
+
+    public void putRole(RoleDef r) {
+        locker.lock(CatalogStore.roleKey(r.name()));
+        txn.put(CatalogStore.roleKey(r.name()), CatalogStore.encodeRole(r));
+    }
+
+    public void deleteRole(String name) {
+        txn.delete(CatalogStore.roleKey(name));
+    }
+
+    public byte[] lockDatabase(String name) {
+        return locker.lock(CatalogStore.databaseKey(name));
+    }
+
+    public void putDatabase(DatabaseDef d) {
+        locker.lock(CatalogStore.databaseKey(d.name()));
+        txn.put(CatalogStore.databaseKey(d.name()), CatalogStore.encodeDatabase(d));
+    }
+
+    public void deleteDatabase(String name) {
+        txn.delete(CatalogStore.databaseKey(name));
+    }
+
+    public void putMembership(SharedCatalog.Membership m) {
+        byte[] key = CatalogStorage.membershipKey(m.role(), m.member());
+        locker.lock(key);
+        txn.put(key, CatalogStorage.encodeMembership(m));
+    }
+
+    public boolean deleteMembership(int role, int member) {
+        byte[] key = CatalogStorage.membershipKey(role, member);
+        boolean existed = locker.lock(key) != null;
+        txn.delete(key);
+        return existed;
+    }
+}

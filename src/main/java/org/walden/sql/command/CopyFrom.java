@@ -1,0 +1,418 @@
+package org.walden.sql.command;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.sql.analyze.Analyzer;
+import org.walden.sql.analyze.Expr;
+import org.walden.sql.catalog.Attribute;
+import org.walden.sql.catalog.Relation;
+import org.walden.sql.exec.Eval;
+import org.walden.sql.exec.ExecState;
+import org.walden.sql.exec.ExprCompiler;
+import org.walden.sql.exec.RowWriter;
+import org.walden.sql.parse.SqlParser;
+import org.walden.sql.parse.Tree;
+import org.walden.sql.plan.RowWriters;
+import org.walden.sql.types.Values;
+
+/**
+ * COPY table [(columns)] FROM STDIN (PostgreSQL's copyfrom.c and copyfromparse.c) in text and
+ * CSV formats: one row per line (CSV fields may span lines inside quotes), fields split by the
+ * delimiter, the NULL marker, text-format backslash escapes or CSV quoting, an optional header
+ * line, and a line {@code \.} ending the data; rows may arrive split across CopyData messages.
+ * Each row gets its columns' defaults for the columns not listed and is written through the
+ * table's {@link RowWriter} (constraints, indexes, foreign keys), as INSERT would.
+ */
+public final class CopyFrom {
+
+    private final CommandContext ctx;
+    private final Relation table;
+    private final int[] columns;
+    private final Eval[] defaults;
+    private final CopyOptions options;
+    private final boolean csv;
+    private final char delimiter;
+    private final char quote;
+    private final char escape;
+    private final String nullString;
+    private boolean skipHeader;
+    private final RowWriter writer;
+    private final ExecState st;
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private final CopyFromBinary binary;
+    private long rows;
+    private long lineNo;
+    private boolean ended;
+    private String csvCarry;
+
+    private CopyFrom(CommandContext ctx, Relation table, int[] columns, Eval[] defaults, Map<String, String> opts) {
+        this.ctx = ctx;
+        this.table = table;
+        this.columns = columns;
+        this.defaults = defaults;
+        this.options = CopyOptions.of(opts, true);
+        this.csv = options.csv();
+        this.delimiter = options.delimiter();
+        this.quote = options.quote();
+        this.escape = options.escape();
+        this.nullString = options.nullString();
+        this.skipHeader = options.header();
+        this.binary = options.binary() ? new CopyFromBinary(columns.length) : null;
+        this.writer = RowWriters.forSession(ctx.fn()).writer(table);
+        this.st = ctx.execState(null, new Object[0]);
+    }
+
+    static CopyFrom start(CommandContext ctx, Tree.CopyStmt c) {
+        Relation table = ctx.lookup().relation(c.relation().schema(), c.relation().name());
+        if (table == null) {
+            throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + c.relation().name() + "\" does not exist");
+        }
+        if (table.isView()) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot copy to view \"" + table.name() + "\"")
+                    .withHint("To enable copying to a view, provide an INSTEAD OF INSERT trigger.");
+        }
+        if (table.virtual() || table.kind() != Relation.TABLE) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot copy to " + (table.kind()
+                    == Relation.SEQUENCE ? "sequence" : "non-table relation") + " \"" + table.name() + "\"");
+        }
+        ctx.lockRelation(table.oid(), table.name(), false);
+        int[] cols;
+        if (c.columns() == null || c.columns().isEmpty()) {
+            List<Integer> live = new ArrayList<>();
+            for (int i = 0; i < table.columns().size(); i++) {
+                if (!table.column(i).dropped()) {
+                    live.add(i);
+                }
+            }
+            cols = live.stream().mapToInt(Integer::intValue).toArray();
+        } else {
+            cols = new int[c.columns().size()];
+            for (int i = 0; i < cols.length; i++) {
+                cols[i] = table.columnIndex(c.columns().get(i));
+                if (cols[i] < 0) {
+                    throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + c.columns().get(i)
+                            + "\" of relation \"" + table.name() + "\" does not exist");
+                }
+            }
+        }
+        Eval[] defaults = new Eval[table.columns().size()];
+        Analyzer an = new Analyzer(ctx.analyzerEnv());
+        for (int i = 0; i < defaults.length; i++) {
+            Attribute a = table.column(i);
+            if (a.hasDefault() && !a.dropped()) {
+                Expr e = an.assignToColumn(an.relationExpression(null, SqlParser.parseExpression(a.defaultSql()),
+                        "DEFAULT"), table, a);
+                defaults[i] = new ExprCompiler(x -> -1, null).compile(e);
+            }
+        }
+        return new CopyFrom(ctx, table, cols, defaults, c.options());
+    }
+
+    public int columnCount() {
+        return columns.length;
+    }
+
+    public boolean binary() {
+        return binary != null;
+    }
+
+    public void data(byte[] chunk) {
+        if (binary != null) {
+            binary.data(chunk, this::binaryRow);
+            return;
+        }
+        int start = 0;
+        for (int i = 0; i < chunk.length; i++) {
+            if (chunk[i] == '\n') {
+                pending.write(chunk, start, i - start);
+                line(pending.toString(StandardCharsets.UTF_8));
+                pending.reset();
+                start = i + 1;
+            }
+        }
+        pending.write(chunk, start, chunk.length - start);
+    }
+
+    /** CopyDone: a last line without newline still counts. Returns the tag "COPY n". */
+    public String done() {
+        try {
+            if (binary != null) {
+                binary.done();
+                return "COPY " + rows;
+            }
+            if (pending.size() > 0) {
+                line(pending.toString(StandardCharsets.UTF_8));
+                pending.reset();
+            }
+            if (csvCarry != null) {
+                throw badFormat("unterminated CSV quoted field");
+            }
+            return "COPY " + rows;
+        } finally {
+            st.finish();
+        }
+    }
+
+    public void fail(String message) {
+        st.finish();
+        throw new PgException(SqlState.QUERY_CANCELED, "COPY from stdin failed: " + message);
+    }
+
+    private void line(String raw) {
+        String text = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
+        if (ended) {
+            return;
+        }
+        if (csvCarry != null) {
+            text = csvCarry + "\n" + text;
+            csvCarry = null;
+        } else {
+            lineNo++;
+            if (text.equals("\\.")) {
+                ended = true;
+                return;
+            }
+        }
+        if ((lineNo & 255) == 0) {
+            ctx.checkCancel();
+        }
+        if (skipHeader && !options.headerMatch()) {
+            skipHeader = false;
+            return;
+        }
+        String[] fields;
+        if (csv) {
+            fields = splitCsv(text);
+            if (fields == null) {
+                csvCarry = text;
+                return;
+            }
+        } else {
+            fields = splitText(text);
+        }
+        if (skipHeader) {
+            skipHeader = false;
+            checkHeader(fields);
+            return;
+        }
+        Object[] row = new Object[table.columns().size()];
+        for (int i = 0; i < columns.length; i++) {
+            Attribute c = table.column(columns[i]);
+            if (fields[i] != null) {
+                try {
+                    Object v = Values.parseText(c.type(), fields[i], ctx.fn().values());
+                    row[columns[i]] = Values.coerceToTypmod(v, c.type(), c.typmod(), false);
+                } catch (PgException e) {
+                    throw new PgException(e.sqlState(), e.getMessage()).withDetail("COPY " + table.name() + ", line "
+                            + lineNo + ", column " + c.name() + ": \"" + fields[i] + "\"");
+                }
+            }
+        }
+        insert(row);
+    }
+
+    /** HEADER MATCH: the header line must name the columns in order (PostgreSQL 15). */
+    private void checkHeader(String[] fields) {
+        if (!options.headerMatch()) {
+            return;
+        }
+        for (int i = 0; i < columns.length; i++) {
+            String expected = table.column(columns[i]).name();
+            if (fields[i] == null) {
+                throw badFormat("column name mismatch in header line field " + (i + 1) + ": got null value (\""
+                        + nullString + "\"), expected \"" + expected + "\"");
+            }
+            if (!fields[i].equals(expected)) {
+                throw badFormat("column name mismatch in header line field " + (i + 1) + ": got \"" + fields[i]
+                        + "\", expected \"" + expected + "\"");
+            }
+        }
+    }
+
+    /** One tuple of binary COPY: its fields in send format, null for SQL NULL. */
+    private void binaryRow(byte[][] fields) {
+        lineNo++;
+        if ((lineNo & 255) == 0) {
+            ctx.checkCancel();
+        }
+        Object[] row = new Object[table.columns().size()];
+        for (int i = 0; i < columns.length; i++) {
+            Attribute c = table.column(columns[i]);
+            if (fields[i] != null) {
+                try {
+                    row[columns[i]] = Values.coerceToTypmod(Values.fromBinary(c.type(), fields[i]), c.type(),
+                            c.typmod(), false);
+                } catch (PgException e) {
+                    throw new PgException(e.sqlState(), e.getMessage()).withDetail("COPY " + table.name() + ", line "
+                            + lineNo + ", column " + c.name());
+                } catch (RuntimeException e) {
+                    throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "incorrect binary data format")
+                            .withDetail("COPY " + table.name() + ", line " + lineNo + ", column " + c.name());
+                }
+            }
+        }
+        insert(row);
+    }
+
+    /** The row with the defaults of the columns not listed, written as INSERT writes. */
+    private void insert(Object[] row) {
+        boolean[] given = new boolean[row.length];
+        for (int col : columns) {
+            given[col] = true;
+        }
+        for (int i = 0; i < row.length; i++) {
+            if (!given[i] && defaults[i] != null) {
+                row[i] = defaults[i].eval(null, st);
+            }
+        }
+        try {
+            writer.insert(st, row, null);
+        } catch (PgException e) {
+            throw e.detail() == null ? e.withDetail("COPY " + table.name() + ", line " + lineNo) : e;
+        }
+        rows++;
+    }
+
+    private PgException badFormat(String message) {
+        return new PgException(SqlState.BAD_COPY_FILE_FORMAT, message).withDetail("COPY " + table.name() + ", line "
+                + lineNo);
+    }
+
+    /** Splits one text-format line into de-escaped fields (null for the NULL marker). */
+    private String[] splitText(String text) {
+        String[] out = new String[columns.length];
+        int field = 0;
+        StringBuilder cur = new StringBuilder();
+        StringBuilder raw = new StringBuilder();
+        int i = 0;
+        while (true) {
+            if (i >= text.length() || text.charAt(i) == delimiter) {
+                if (field >= columns.length) {
+                    if (columns.length == 0 && text.isEmpty()) {
+                        return out;
+                    }
+                    throw badFormat("extra data after last expected column");
+                }
+                out[field++] = raw.toString().equals(nullString) ? null : cur.toString();
+                cur.setLength(0);
+                raw.setLength(0);
+                if (i >= text.length()) {
+                    break;
+                }
+                i++;
+                continue;
+            }
+            char ch = text.charAt(i);
+            raw.append(ch);
+            if (ch == '\\' && i + 1 < text.length()) {
+                char n = text.charAt(++i);
+                raw.append(n);
+                switch (n) {
+                    case 'b' -> cur.append('\b');
+                    case 'f' -> cur.append('\f');
+                    case 'n' -> cur.append('\n');
+                    case 'r' -> cur.append('\r');
+                    case 't' -> cur.append('\t');
+                    case 'v' -> cur.append('\u000b');
+                    case 'x' -> {
+                        int end = i + 1;
+                        while (end < text.length() && end < i + 3 && Character.digit(text.charAt(end), 16) >= 0) {
+                            end++;
+                        }
+                        if (end == i + 1) {
+                            cur.append('x');
+                        } else {
+                            cur.append((char) Integer.parseInt(text.substring(i + 1, end), 16));
+                            raw.append(text, i + 1, end);
+                            i = end - 1;
+                        }
+                    }
+                    default -> {
+                        if (n >= '0' && n <= '7') {
+                            int end = i;
+                            while (end < text.length() && end < i + 3 && text.charAt(end) >= '0'
+                                    && text.charAt(end) <= '7') {
+                                end++;
+                            }
+                            cur.append((char) Integer.parseInt(text.substring(i, end), 8));
+                            raw.append(text, i + 1, end);
+                            i = end - 1;
+                        } else {
+                            cur.append(n);
+                        }
+                    }
+                }
+                i++;
+                continue;
+            }
+            cur.append(ch);
+            i++;
+        }
+        if (field < columns.length) {
+            throw badFormat("missing data for column \"" + table.column(columns[field]).name() + "\"");
+        }
+        return out;
+    }
+
+    /** Splits one CSV record; null when a quoted field continues on the next line. */
+    private String[] splitCsv(String text) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        boolean wasQuoted = false;
+        int i = 0;
+        while (i <= text.length()) {
+            if (i == text.length()) {
+                if (quoted) {
+                    return null;
+                }
+                out.add(!wasQuoted && cur.toString().equals(nullString) ? null : cur.toString());
+                break;
+            }
+            char ch = text.charAt(i);
+            if (quoted) {
+                if (ch == escape && i + 1 < text.length() && text.charAt(i + 1) == quote) {
+                    cur.append(quote);
+                    i += 2;
+                    continue;
+                }
+                if (ch == quote) {
+                    quoted = false;
+                    i++;
+                    continue;
+                }
+                cur.append(ch);
+                i++;
+                continue;
+            }
+            if (ch == quote) {
+                quoted = true;
+                wasQuoted = true;
+                i++;
+                continue;
+            }
+            if (ch == delimiter) {
+                out.add(!wasQuoted && cur.toString().equals(nullString) ? null : cur.toString());
+                cur.setLength(0);
+                wasQuoted = false;
+                i++;
+                continue;
+            }
+            cur.append(ch);
+            i++;
+        }
+        if (out.size() > columns.length) {
+            throw badFormat("extra data after last expected column");
+        }
+        if (out.size() < columns.length) {
+            throw badFormat("missing data for column \"" + table.column(columns[out.size()]).name() + "\"");
+        }
+        return out.toArray(new String[0]);
+    }
+}

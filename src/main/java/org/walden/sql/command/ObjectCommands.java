@@ -1,0 +1,338 @@
+package org.walden.sql.command;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.sql.analyze.Analyzer;
+import org.walden.sql.analyze.Query;
+import org.walden.sql.catalog.Attribute;
+import org.walden.sql.catalog.Constraint;
+import org.walden.sql.catalog.DatabaseDef;
+import org.walden.sql.catalog.IndexInfo;
+import org.walden.sql.catalog.Namespace;
+import org.walden.sql.catalog.Relation;
+import org.walden.sql.catalog.RoleDef;
+import org.walden.sql.parse.Tree;
+import org.walden.sql.types.PgType;
+
+/**
+ * CREATE [OR REPLACE] VIEW, CREATE SCHEMA, COMMENT ON and ALTER ... RENAME (PostgreSQL's
+ * DefineView, CreateSchemaCommand, CommentObject and RenameRelation): a view stores its query's
+ * text and the columns it produces (OR REPLACE may only add columns at the end); comments go to
+ * pg_description (pg_shdescription for databases and roles).
+ */
+final class ObjectCommands extends DdlSupport {
+
+    static final int PG_NAMESPACE = 2615;
+    static final int PG_CONSTRAINT = 2606;
+    static final int PG_DATABASE = 1262;
+    static final int PG_AUTHID = 1260;
+
+    ObjectCommands(CommandContext ctx) {
+        super(ctx);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    String createView(Tree.ViewStmt s) {
+        if (s.temporary()) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary views are not supported");
+        }
+        Namespace ns = creationNamespace(s.name().schema());
+        Query q = new Analyzer(ctx.analyzerEnv()).analyze(s.query());
+        List<Query.TargetEntry> targets = q.visibleTargets();
+        if (s.columnNames() != null && s.columnNames().size() > targets.size()) {
+            throw new PgException(SqlState.SYNTAX_ERROR, "CREATE VIEW specifies more column names than columns");
+        }
+        List<Attribute> cols = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < targets.size(); i++) {
+            Query.TargetEntry t = targets.get(i);
+            String name = s.columnNames() != null && i < s.columnNames().size() ? s.columnNames().get(i) : t.name();
+            if (!names.add(name)) {
+                throw new PgException(SqlState.DUPLICATE_COLUMN, "column \"" + name + "\" specified more than once");
+            }
+            PgType type = t.expr().type() == PgType.UNKNOWN ? PgType.TEXT : t.expr().type();
+            cols.add(new Attribute(i + 1, name, type, t.expr().typmod(), false));
+        }
+        Relation existing = catalog().relation(ns.oid(), s.name().name());
+        CatalogWriter w = ctx.writer();
+        if (existing != null || w.lockRelationName(ns.oid(), s.name().name()) != 0
+                || catalog().relationNameTaken(ns.oid(), s.name().name())) {
+            if (existing == null || !s.orReplace()) {
+                throw new PgException(SqlState.DUPLICATE_TABLE, "relation \"" + s.name().name() + "\" already exists");
+            }
+            if (!existing.isView()) {
+                throw new PgException(SqlState.WRONG_OBJECT_TYPE, "\"" + existing.name() + "\" is not a view");
+            }
+            checkOwner(existing);
+            checkReplacement(existing, cols);
+            w.putRelation(existing.withView(s.sql(), null, cols), existing);
+            ctx.catalogChanged();
+            return "CREATE VIEW";
+        }
+        int oid = w.allocateOid();
+        Relation view = new Relation(oid, s.name().name(), ns.oid(), Relation.VIEW, ctx.currentRole().oid(),
+                List.copyOf(cols), new int[0], 0, w.allocateOid(), s.sql(), null, null, List.of(), false);
+        w.putRelation(view, null);
+        ctx.catalogChanged();
+        return "CREATE VIEW";
+    }
+
+    /** CREATE OR REPLACE VIEW keeps the old columns' names and types, adding only at the end. */
+    private static void checkReplacement(Relation old, List<Attribute> cols) {
+        List<Attribute> prev = old.liveColumns();
+        if (cols.size() < prev.size()) {
+            throw new PgException(SqlState.INVALID_TABLE_DEFINITION, "cannot drop columns from view");
+        }
+        for (int i = 0; i < prev.size(); i++) {
+            Attribute a = prev.get(i);
+            Attribute b = cols.get(i);
+            if (!a.name().equals(b.name())) {
+                throw new PgException(SqlState.INVALID_TABLE_DEFINITION, "cannot change name of view column \""
+                        + a.name() + "\" to \"" + b.name() + "\"").withHint(
+                        "Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead.");
+            }
+            if (a.type() != b.type() || a.typmod() != b.typmod()) {
+                throw new PgException(SqlState.INVALID_TABLE_DEFINITION, "cannot change data type of view column \""
+                        + a.name() + "\" from " + a.type().formatType(a.typmod()) + " to "
+                        + b.type().formatType(b.typmod()));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- schemas
+
+    String createSchema(Tree.CreateSchemaStmt s) {
+        String name = s.name();
+        if (name == null) {
+            name = s.owner();
+        }
+        if (name.startsWith("pg_")) {
+            throw new PgException(SqlState.RESERVED_NAME, "unacceptable schema name \"" + name + "\"")
+                    .withDetail("The prefix \"pg_\" is reserved for system schemas.");
+        }
+        RoleDef owner = ctx.currentRole();
+        if (s.owner() != null) {
+            owner = catalog().role(s.owner());
+            if (owner == null) {
+                throw new PgException(SqlState.UNDEFINED_OBJECT, "role \"" + s.owner() + "\" does not exist");
+            }
+        }
+        CatalogWriter w = ctx.writer();
+        if (w.lockNamespaceName(name) != 0 || ctx.lookup().namespace(name) != null) {
+            if (s.ifNotExists()) {
+                ctx.notice(notice(SqlState.DUPLICATE_SCHEMA, "schema \"" + name + "\" already exists, skipping"));
+                return "CREATE SCHEMA";
+            }
+            throw new PgException(SqlState.DUPLICATE_SCHEMA, "schema \"" + name + "\" already exists");
+        }
+        w.putNamespace(new Namespace(w.allocateOid(), name, owner.oid()));
+        ctx.catalogChanged();
+        return "CREATE SCHEMA";
+    }
+
+    // ---------------------------------------------------------------- comments
+
+    String comment(Tree.CommentStmt s) {
+        List<String> o = s.object();
+        CatalogWriter w = ctx.writer();
+        switch (s.type()) {
+            case TABLE, VIEW, SEQUENCE, MATERIALIZED_VIEW -> {
+                Relation r = relationNamed(o, s.type());
+                w.putComment(PG_CLASS, r.oid(), 0, s.text());
+            }
+            case INDEX -> {
+                IndexInfo i = findIndex(o.size() > 1 ? o.get(o.size() - 2) : null, o.get(o.size() - 1));
+                if (i == null) {
+                    throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + String.join(".", o)
+                            + "\" does not exist");
+                }
+                w.putComment(PG_CLASS, i.oid(), 0, s.text());
+            }
+            case COLUMN -> {
+                if (o.size() < 2) {
+                    throw new PgException(SqlState.SYNTAX_ERROR, "column name must be qualified");
+                }
+                Relation r = relationNamed(o.subList(0, o.size() - 1), null);
+                int col = r.columnIndex(o.get(o.size() - 1));
+                if (col < 0) {
+                    throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + o.get(o.size() - 1)
+                            + "\" of relation \"" + r.name() + "\" does not exist");
+                }
+                w.putComment(PG_CLASS, r.oid(), r.column(col).attnum(), s.text());
+            }
+            case SCHEMA -> w.putComment(PG_NAMESPACE, ctx.lookup().requireNamespace(o.get(0)).oid(), 0, s.text());
+            case CONSTRAINT -> {
+                Relation r = relationNamed(o.subList(0, o.size() - 1), null);
+                Constraint found = null;
+                for (Constraint c : catalog().constraintsOf(r.oid())) {
+                    found = c.name().equals(o.get(o.size() - 1)) ? c : found;
+                }
+                if (found == null) {
+                    throw new PgException(SqlState.UNDEFINED_OBJECT, "constraint \"" + o.get(o.size() - 1)
+                            + "\" for table \"" + r.name() + "\" does not exist");
+                }
+                w.putComment(PG_CONSTRAINT, found.oid(), 0, s.text());
+            }
+            case DATABASE -> {
+                DatabaseDef d = catalog().shared().database(o.get(0));
+                if (d == null) {
+                    throw new PgException(SqlState.INVALID_CATALOG_NAME, "database \"" + o.get(0)
+                            + "\" does not exist");
+                }
+                w.putComment(PG_DATABASE, d.oid(), 0, s.text());
+            }
+            case ROLE -> {
+                RoleDef r = catalog().role(o.get(0));
+                if (r == null) {
+                    throw new PgException(SqlState.UNDEFINED_OBJECT, "role \"" + o.get(0) + "\" does not exist");
+                }
+                w.putComment(PG_AUTHID, r.oid(), 0, s.text());
+            }
+            default -> throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COMMENT ON "
+                    + s.type().name().replace('_', ' ') + " is not supported");
+        }
+        ctx.catalogChanged();
+        return "COMMENT";
+    }
+
+    private Relation relationNamed(List<String> name, Tree.ObjectType type) {
+        String schema = name.size() > 1 ? name.get(name.size() - 2) : null;
+        Relation r = findRelation(schema, name.get(name.size() - 1));
+        if (r == null) {
+            throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + String.join(".", name)
+                    + "\" does not exist");
+        }
+        if (type == Tree.ObjectType.VIEW && !r.isView()) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "\"" + r.name() + "\" is not a view");
+        }
+        if (type == Tree.ObjectType.SEQUENCE && r.kind() != Relation.SEQUENCE) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "\"" + r.name() + "\" is not a sequence");
+        }
+        return r;
+    }
+
+    // ---------------------------------------------------------------- renames
+
+    String rename(Tree.RenameStmt s) {
+        String tag = "ALTER " + switch (s.type()) {
+            case VIEW -> "VIEW";
+            case INDEX -> "INDEX";
+            case SEQUENCE -> "SEQUENCE";
+            case SCHEMA -> "SCHEMA";
+            default -> "TABLE";
+        };
+        if (s.type() == Tree.ObjectType.SCHEMA) {
+            return renameSchema(s.relation().name(), s.newName(), tag);
+        }
+        if (s.type() == Tree.ObjectType.INDEX && s.subType() == null) {
+            IndexInfo i = findIndex(s.relation().schema(), s.relation().name());
+            if (i == null) {
+                if (s.ifExists()) {
+                    ctx.notice(notice(SqlState.UNDEFINED_TABLE, "relation \"" + s.relation().name()
+                            + "\" does not exist, skipping"));
+                    return tag;
+                }
+                throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + qualified(s.relation())
+                        + "\" does not exist");
+            }
+            renameIndex(i, s.newName());
+            return tag;
+        }
+        Relation r = findRelation(s.relation().schema(), s.relation().name());
+        if (r == null) {
+            IndexInfo i = findIndex(s.relation().schema(), s.relation().name());
+            if (i != null && s.subType() == null) {
+                renameIndex(i, s.newName());
+                return tag;
+            }
+            if (s.ifExists()) {
+                ctx.notice(notice(SqlState.UNDEFINED_TABLE, "relation \"" + s.relation().name()
+                        + "\" does not exist, skipping"));
+                return tag;
+            }
+            throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + qualified(s.relation())
+                    + "\" does not exist");
+        }
+        checkNotSystem(r);
+        checkOwner(r);
+        if (s.subType() == Tree.ObjectType.COLUMN) {
+            renameColumn(r, s.subName(), s.newName());
+        } else if (s.subType() == Tree.ObjectType.CONSTRAINT) {
+            renameConstraint(r, s.subName(), s.newName());
+        } else {
+            takeName(r.namespaceOid(), s.newName());
+            Relation current = lockExclusively(r);
+            ctx.writer().putRelation(current.withName(s.newName(), current.namespaceOid()), current);
+        }
+        ctx.catalogChanged();
+        return tag;
+    }
+
+    private void takeName(int ns, String name) {
+        if (ctx.writer().lockRelationName(ns, name) != 0 || catalog().relationNameTaken(ns, name)) {
+            throw new PgException(SqlState.DUPLICATE_TABLE, "relation \"" + name + "\" already exists");
+        }
+    }
+
+    private void renameIndex(IndexInfo i, String newName) {
+        takeName(i.namespaceOid(), newName);
+        ctx.writer().putIndex(i.withName(newName), i);
+        for (Constraint c : catalog().constraintsOf(i.tableOid())) {
+            if (c.indexOid() == i.oid() && c.name().equals(i.name())) {
+                ctx.writer().putConstraint(c.withName(newName));
+            }
+        }
+        ctx.catalogChanged();
+    }
+
+    private void renameColumn(Relation r, String from, String to) {
+        int col = r.columnIndex(from);
+        if (col < 0) {
+            throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + from + "\" does not exist");
+        }
+        if (r.columnIndex(to) >= 0) {
+            throw new PgException(SqlState.DUPLICATE_COLUMN, "column \"" + to + "\" of relation \"" + r.name()
+                    + "\" already exists");
+        }
+        List<Attribute> cols = new ArrayList<>(r.columns());
+        cols.set(col, cols.get(col).withName(to));
+        ctx.writer().putRelation(r.withColumns(cols), r);
+    }
+
+    private void renameConstraint(Relation r, String from, String to) {
+        for (Constraint c : catalog().constraintsOf(r.oid())) {
+            if (c.name().equals(from)) {
+                ctx.writer().putConstraint(c.withName(to));
+                IndexInfo i = c.indexOid() == 0 ? null : catalog().index(c.indexOid());
+                if (i != null && i.name().equals(from)) {
+                    takeName(i.namespaceOid(), to);
+                    ctx.writer().putIndex(i.withName(to), i);
+                }
+                return;
+            }
+        }
+        throw new PgException(SqlState.UNDEFINED_OBJECT, "constraint \"" + from + "\" for table \"" + r.name()
+                + "\" does not exist");
+    }
+
+    private String renameSchema(String from, String to, String tag) {
+        Namespace n = ctx.lookup().requireNamespace(from);
+        if (n.isSystem()) {
+            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for schema " + from);
+        }
+        if (to.startsWith("pg_")) {
+            throw new PgException(SqlState.RESERVED_NAME, "unacceptable schema name \"" + to + "\"")
+                    .withDetail("The prefix \"pg_\" is reserved for system schemas.");
+        }
+        if (ctx.writer().lockNamespaceName(to) != 0 || ctx.lookup().namespace(to) != null) {
+            throw new PgException(SqlState.DUPLICATE_SCHEMA, "schema \"" + to + "\" already exists");
+        }
+        ctx.writer().deleteNamespace(n);
+        ctx.writer().putNamespace(new Namespace(n.oid(), to, n.ownerOid()));
+        ctx.catalogChanged();
+        return tag;
+    }
+}

@@ -1,0 +1,296 @@
+package org.walden.sql.exec;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.sql.func.FnContext;
+import org.walden.txn.RelationLockMode;
+import org.walden.txn.Transaction;
+
+/**
+ * One execution of a statement (PostgreSQL's EState): the transaction, the bound parameters,
+ * the values set for correlated subqueries and parameterized scans ({@code execParams}), the
+ * states of subplans and the results of init plans, shared CTE results, spill files, and the
+ * activity counts reported when the statement ends. Used by the session's thread only.
+ */
+public final class ExecState {
+
+    /** Rows between checks for a cancel request or statement_timeout. */
+    private static final int CANCEL_CHECK_ROWS = 1024;
+
+    private final FnContext fn;
+    private final Transaction txn;
+    private final ExecServices services;
+    final Object[] params;
+    final Object[] execParams;
+    // created when first needed: most statements use none of them
+    private Map<Integer, ExecNode> subplanStates;
+    private Map<Integer, Object> initPlanValues;
+    private Map<Integer, SharedRows> ctes;
+    private Map<Integer, List<Object[]>> workTables;
+    /** Activity counts of the statement: one table's in the common case, more in a map. */
+    private int countsTable;
+    private ExecServices.TableCounts countsOne;
+    private Map<Integer, ExecServices.TableCounts> counts;
+    private List<AutoCloseable> resources;
+    private final boolean instrument;
+    private TempFiles tempFiles;
+    private Map<PlanNode, PlanNode.Instrumented> instrumentation;
+    private int cancelCountdown = CANCEL_CHECK_ROWS;
+
+    public ExecState(FnContext fn, Transaction txn, ExecServices services, Object[] params, int execParamCount,
+                     boolean instrument) {
+        this.fn = fn;
+        this.txn = txn;
+        this.services = services;
+        this.params = params;
+        this.execParams = new Object[execParamCount];
+        this.instrument = instrument;
+    }
+
+    public FnContext fn() {
+        return fn;
+    }
+
+    public Transaction txn() {
+        return txn;
+    }
+
+    public ExecServices services() {
+        return services;
+    }
+
+    public boolean instrumented() {
+        return instrument;
+    }
+
+    Map<PlanNode, PlanNode.Instrumented> instrumentation() {
+        if (instrumentation == null) {
+            instrumentation = PlanNode.newStats();
+        }
+        return instrumentation;
+    }
+
+    /** Checks for a cancel request every so many rows (cheap to call per row). */
+    public void tick() {
+        if (--cancelCountdown <= 0) {
+            cancelCountdown = CANCEL_CHECK_ROWS;
+            fn.checkCancel();
+        }
+    }
+
+    public void checkCancel() {
+        fn.checkCancel();
+    }
+
+    ExecNode subplanState(int id, java.util.function.Supplier<ExecNode> start) {
+        if (subplanStates == null) {
+            subplanStates = new HashMap<>();
+        }
+        ExecNode n = subplanStates.get(id);
+        if (n == null) {
+            n = start.get();
+            subplanStates.put(id, n);
+        }
+        return n;
+    }
+
+    boolean hasInitValue(int id) {
+        return initPlanValues != null && initPlanValues.containsKey(id);
+    }
+
+    Object initValue(int id) {
+        return initPlanValues == null ? null : initPlanValues.get(id);
+    }
+
+    void setInitValue(int id, Object value) {
+        if (initPlanValues == null) {
+            initPlanValues = new HashMap<>();
+        }
+        initPlanValues.put(id, value);
+    }
+
+    SharedRows cte(int id) {
+        return ctes == null ? null : ctes.get(id);
+    }
+
+    void putCte(int id, SharedRows rows) {
+        if (ctes == null) {
+            ctes = new HashMap<>();
+        }
+        ctes.put(id, rows);
+    }
+
+    List<Object[]> workTable(int id) {
+        if (workTables == null) {
+            workTables = new HashMap<>();
+        }
+        return workTables.computeIfAbsent(id, k -> new ArrayList<>());
+    }
+
+    void setWorkTable(int id, List<Object[]> rows) {
+        if (workTables == null) {
+            workTables = new HashMap<>();
+        }
+        workTables.put(id, rows);
+    }
+
+    ExecServices.TableCounts counts(int tableOid) {
+        if (countsOne == null) {
+            countsOne = new ExecServices.TableCounts();
+            countsTable = tableOid;
+            return countsOne;
+        }
+        if (countsTable == tableOid) {
+            return countsOne;
+        }
+        if (counts == null) {
+            counts = new HashMap<>();
+        }
+        return counts.computeIfAbsent(tableOid, k -> new ExecServices.TableCounts());
+    }
+
+    TempFiles tempFiles() {
+        if (tempFiles == null) {
+            tempFiles = new TempFiles(services.tempDirectory());
+            register(tempFiles);
+        }
+        return tempFiles;
+    }
+
+    long workMemBytes() {
+        return services.workMemBytes();
+    }
+
+    long hashMemBytes() {
+        return (long) (services.workMemBytes() * services.hashMemMultiplier());
+    }
+
+    void register(AutoCloseable resource) {
+        if (resources == null) {
+            resources = new ArrayList<>();
+        }
+        resources.add(resource);
+    }
+
+    /** Ends the execution: reports the activity counts and removes spill files. */
+    public void finish() {
+        if (countsOne != null && services != null) {
+            services.countActivity(countsTable, countsOne);
+            countsOne = null;
+        }
+        if (counts != null && services != null) {
+            for (Map.Entry<Integer, ExecServices.TableCounts> e : counts.entrySet()) {
+                services.countActivity(e.getKey(), e.getValue());
+            }
+            counts = null;
+        }
+        if (resources != null) {
+            for (AutoCloseable r : resources) {
+                try {
+                    r.close();
+                } catch (Exception e) {
+                    // spill files that cannot be removed are left for the next start's cleanup
+                }
+            }
+            resources = null;
+        }
+    }
+
+    /**
+     * Takes a row lock in slices so that a cancel request and lock_timeout are noticed; returns the
+     * row's latest version (null when absent).
+     */
+    public byte[] lockRow(byte[] key) {
+        long timeout = services.lockTimeoutMs();
+        long deadline = timeout > 0 ? services.clock().millis() + timeout : Long.MAX_VALUE;
+        while (true) {
+            fn.checkCancel();
+            long remaining = deadline - services.clock().millis();
+            try {
+                return txn.lockForUpdate(key, Math.max(1, Math.min(LOCK_WAIT_SLICE_MS, remaining)));
+            } catch (PgException e) {
+                if (e.sqlState() != SqlState.LOCK_NOT_AVAILABLE) {
+                    throw e;
+                }
+                if (services.clock().millis() >= deadline) {
+                    throw new PgException(SqlState.LOCK_NOT_AVAILABLE, "canceling statement due to lock timeout");
+                }
+            }
+        }
+    }
+
+    /**
+     * REPEATABLE READ: the row the statement read from the transaction's snapshot ({@code read})
+     * is no longer its latest committed version ({@code latest}, null when deleted): another
+     * transaction committed a change after the snapshot, and this one may not act on a row it
+     * cannot see, so 40001 as PostgreSQL's heap_update/heap_lock_tuple callers raise it
+     * ({@code lockOnly}: SELECT FOR UPDATE words a delete as an update too). READ COMMITTED
+     * goes on with the latest version instead (EvalPlanQual).
+     */
+    public void checkSnapshotRow(byte[] latest, byte[] read, boolean lockOnly) {
+        if (txn.usesTransactionSnapshot() && !java.util.Arrays.equals(latest, read)) {
+            throw new PgException(SqlState.SERIALIZATION_FAILURE, "could not serialize access due to concurrent "
+                    + (latest == null && !lockOnly ? "delete" : "update"));
+        }
+    }
+
+    /**
+     * A relation's definition changed (DDL committed) after the statement was planned and before
+     * it held the relation's lock. The session plans the statement again, as PostgreSQL plans only
+     * after taking its locks; reaching a client, it is a serialization failure.
+     */
+    public static final class RelationChanged extends PgException {
+        RelationChanged(String name) {
+            super(SqlState.SERIALIZATION_FAILURE, "table \"" + name + "\" was changed concurrently; retry");
+        }
+    }
+
+    /** A lock wait lasts at most this long between checks for a cancel request. */
+    static final long LOCK_WAIT_SLICE_MS = 200;
+
+    /**
+     * Takes a relation lock (ROW EXCLUSIVE for DML, ACCESS EXCLUSIVE for DDL that replaces rows,
+     * any for LOCK TABLE) in slices. A DML statement whose table was rewritten or dropped after
+     * its snapshot raises 40001. With {@code noWait}, a conflicting lock raises 55P03 at once.
+     */
+    public void lockRelation(int oid, String name, RelationLockMode mode, boolean noWait) {
+        if (noWait) {
+            try {
+                txn.lockRelation(oid, mode, 0);
+                return;
+            } catch (PgException e) {
+                if (e.sqlState() != SqlState.LOCK_NOT_AVAILABLE) {
+                    throw e;
+                }
+                throw new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on relation \"" + name + "\"");
+            }
+        }
+        boolean exclusive = mode == RelationLockMode.ACCESS_EXCLUSIVE;
+        long timeout = services.lockTimeoutMs();
+        long deadline = timeout > 0 ? services.clock().millis() + timeout : Long.MAX_VALUE;
+        while (true) {
+            fn.checkCancel();
+            long remaining = deadline - services.clock().millis();
+            boolean changed;
+            try {
+                changed = txn.lockRelation(oid, mode, Math.max(1, Math.min(LOCK_WAIT_SLICE_MS, remaining)));
+            } catch (PgException e) {
+                if (e.sqlState() != SqlState.LOCK_NOT_AVAILABLE) {
+                    throw e;
+                }
+                if (services.clock().millis() >= deadline) {
+                    throw new PgException(SqlState.LOCK_NOT_AVAILABLE, "canceling statement due to lock timeout");
+                }
+                continue;
+            }
+            if (changed && !exclusive) {
+                throw new RelationChanged(name);
+            }
+            return;
+        }
+    }
+}

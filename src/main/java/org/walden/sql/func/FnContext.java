@@ -1,0 +1,129 @@
+package org.walden.sql.func;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Iterator;
+import java.util.List;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.common.guc.SessionSettings;
+import org.walden.sql.ServerStatus;
+import org.walden.sql.catalog.CatalogLookup;
+import org.walden.sql.catalog.DbCatalog;
+import org.walden.sql.types.ValueContext;
+
+/** What a function may ask of the session that runs it. */
+public interface FnContext {
+
+    /** The time zone and the reg* look-ups, for text input and output. */
+    ValueContext values();
+
+    default ZoneId zone() {
+        return values().zone();
+    }
+
+    /** now() / CURRENT_TIMESTAMP: the transaction's start time. */
+    Instant transactionStart();
+
+    Instant statementStart();
+
+    String currentUser();
+
+    String sessionUser();
+
+    String databaseName();
+
+    int backendPid();
+
+    /** Never null: the engine substitutes a stand-alone status when the server gave none. */
+    ServerStatus serverStatus();
+
+    SessionSettings settings();
+
+    /** The catalog the statement runs against (the session's database). */
+    DbCatalog catalog();
+
+    /** Name look-ups through the session's search_path. */
+    CatalogLookup lookup();
+
+    /**
+     * Prints stored SQL as pg_get_expr and pg_get_viewdef do: an expression over the columns of
+     * relation {@code relationOid} (a default, check constraint, index expression or predicate),
+     * or, with {@code query}, a view's query.
+     */
+    String deparse(String sql, int relationOid, boolean pretty, boolean query);
+
+    /** The schemas of search_path that exist, in order, pg_catalog first when implicit (current_schemas(true)). */
+    List<String> searchPath(boolean includeImplicit);
+
+    /** Sends a NOTICE or WARNING to the client. */
+    void notice(PgException notice);
+
+    /** txid_current(): the transaction's id, assigned now if it has none. */
+    default int assignTransactionXid() {
+        return 0;
+    }
+
+    /** Raises 57014 if the client asked to cancel the running statement (or statement_timeout passed). */
+    void checkCancel();
+
+    /** The server's advisory locks (pg_advisory_lock and friends); owners are backend pids. */
+    default org.walden.txn.AdvisoryLockTable advisoryLocks() {
+        throw new PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED, "advisory locks are not available here");
+    }
+
+    /** lock_timeout in milliseconds, 0 for none. */
+    default long lockTimeoutMs() {
+        return 0;
+    }
+
+    /** nextval / currval / setval / lastval. */
+    Sequences sequences();
+
+    /** Sizes of relations' stored data, in bytes (pg_relation_size and friends). */
+    long relationSizeBytes(int relfilenode);
+
+    /** The activity counters of a table (pg_stat_user_tables), or null. */
+    default TableActivity tableActivity(int tableOid) {
+        return null;
+    }
+
+    /** Calls of user-defined LANGUAGE sql functions (their bodies run as queries of this session). */
+    default SqlFunctions sqlFunctions() {
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "SQL functions cannot run here");
+    }
+
+    /** Runs a LANGUAGE sql function's body with its arguments as parameters $1, $2, ... */
+    interface SqlFunctions {
+        /** A scalar function: the first column of the body's first row, null when none. */
+        Object call(int functionOid, Object[] args);
+
+        /** A set-returning function: every row of the body. */
+        Iterator<Object[]> rows(int functionOid, Object[] args);
+    }
+
+    /** The sequence functions, which work outside the transaction as PostgreSQL's do. */
+    interface Sequences {
+        long nextval(int sequenceOid);
+
+        long currval(int sequenceOid);
+
+        long lastval();
+
+        long setval(int sequenceOid, long value, boolean isCalled);
+
+        /** The sequence's last value (pg_sequences.last_value), null before its first nextval. */
+        Long lastValue(int sequenceOid);
+
+        /** SELECT * FROM a sequence: last_value, log_cnt, is_called. */
+        Object[] row(int sequenceOid);
+    }
+
+    /** pg_stat_user_tables' counters of one table. */
+    record TableActivity(long seqScan, long seqTupRead, long idxScan, long idxTupFetch, long inserted, long updated,
+                         long deleted, long hotUpdated, long live, long dead, long modifiedSinceAnalyze,
+                         long insertedSinceVacuum, Instant lastVacuum, Instant lastAutovacuum, Instant lastAnalyze,
+                         Instant lastAutoanalyze, long vacuumCount, long autovacuumCount, long analyzeCount,
+                         long autoanalyzeCount) {
+    }
+}

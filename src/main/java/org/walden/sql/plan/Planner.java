@@ -1,0 +1,82 @@
+package org.walden.sql.plan;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntToLongFunction;
+import org.walden.common.guc.SessionSettings;
+import org.walden.sql.analyze.AnalyzerEnv;
+import org.walden.sql.analyze.Expr;
+import org.walden.sql.analyze.ParamTypes;
+import org.walden.sql.analyze.Query;
+import org.walden.sql.exec.PlanNode;
+import org.walden.sql.exec.SubPlan;
+import org.walden.sql.func.FnContext;
+import org.walden.sql.types.PgType;
+
+/**
+ * The planner's entry: an analyzed query in, a {@link PlannedStmt} out (PostgreSQL's
+ * standard_planner). A plan refers to the catalog it was made with; a prepared statement keeps
+ * it while that catalog stays current.
+ */
+public final class Planner {
+
+    private Planner() {
+    }
+
+    /** One output column of a planned statement: name, type, typmod and, for a table column, where it comes from. */
+    public record Column(String name, PgType type, int typmod, int tableOid, int columnNumber) {
+    }
+
+    /**
+     * A plan ready to run: its root, output columns and how many execution parameters it uses;
+     * {@code valueIndependent} when every table is read by a unique index look-up with all keys
+     * given (or none is read), so other values in the query would plan the same way.
+     */
+    public record PlannedStmt(PlanNode root, Query query, List<Column> columns, int execParams,
+                              List<SubPlan> subplans, Map<Expr.SubLink, SubPlan> subplanOf,
+                              boolean valueIndependent) {
+        public boolean isSelect() {
+            return query.command == Query.Command.SELECT;
+        }
+    }
+
+    /** The planner's cost settings as read from a session's settings, kept while those settings do not change. */
+    public static final class CostModel {
+        private final Costs costs;
+
+        private CostModel(Costs costs) {
+            this.costs = costs;
+        }
+    }
+
+    /** Reads the cost settings (the *_cost parameters, work_mem, the enable_* switches) from {@code settings}. */
+    public static CostModel costModel(SessionSettings settings) {
+        return new CostModel(new Costs(settings));
+    }
+
+    /**
+     * Plans {@code q} for the session {@code fn} (its catalog and settings);
+     * {@code relationBytes} tells a relfilenode's stored size, for tables never analyzed.
+     */
+    public static PlannedStmt plan(Query q, FnContext fn, CostModel model, IntToLongFunction relationBytes) {
+        Costs costs = model.costs;
+        AnalyzerEnv env = new AnalyzerEnv(fn.lookup(), fn.values(), new ParamTypes(new int[0]));
+        PlannerGlobal g = new PlannerGlobal(fn, env, costs, relationBytes);
+        QueryPlanner top = new QueryPlanner(g, null, q, QueryPlanner.Role.TOP);
+        QueryPlanner.Planned planned = q.command == Query.Command.SELECT ? top.plan(1.0)
+                : new ModifyPlanner(top, new RowWriters(g)).plan();
+        List<Column> columns = new ArrayList<>();
+        List<Query.TargetEntry> targets = q.command == Query.Command.SELECT ? q.visibleTargets()
+                : q.returningList == null ? List.of() : q.returningList;
+        for (Query.TargetEntry t : targets) {
+            if (!t.junk()) {
+                columns.add(new Column(t.name(), t.expr().type(), t.expr().typmod(), t.originTable(),
+                        t.originColumn()));
+            }
+        }
+        return new PlannedStmt(planned.node(), q, List.copyOf(columns), g.execParams, List.copyOf(g.subplans),
+                new HashMap<>(g.subplanOf), !g.valueDependent);
+    }
+}
