@@ -1,11 +1,11 @@
 package org.walden.protocol;
 
+import org.walden.test.TestPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,9 +40,7 @@ class PgClientAgainstPostgresTest {
         if (asRoot) {
             assertThat(run(List.of("chown", "postgres", dir.toString()))).isZero();
         }
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        port = TestPorts.free();
         Path data = dir.resolve("data");
         assertThat(pg(BIN.resolve("initdb") + " -D " + data + " -A trust -U postgres --no-sync")).isZero();
         Files.writeString(data.resolve("pg_hba.conf"), """

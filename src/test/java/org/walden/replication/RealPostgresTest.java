@@ -1,12 +1,12 @@
 package org.walden.replication;
 
+import org.walden.test.TestPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,9 +57,7 @@ class RealPostgresTest {
         if (System.getProperty("user.name").equals("root")) {
             new ProcessBuilder("chown", "-R", "postgres", root.toString()).start().waitFor();
         }
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        port = TestPorts.free();
         Path data = root.resolve("data");
         run(BIN.resolve("initdb") + " -A trust -U postgres -D " + data + " >/dev/null");
         run(BIN.resolve("pg_ctl") + " -D " + data + " -l " + root.resolve("log") + " -o '-p " + port

@@ -1,5 +1,6 @@
 package org.walden.scenario;
 
+import org.walden.test.TestPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ class TlsReplicationIT {
             assertThat(bb.code()).as(bb.err()).isZero();
             assertThat(Files.readString(standbyDir.resolve("postgresql.auto.conf")))
                     .contains("sslmode=verify-full", "sslrootcert=" + ca.caFile());
-            int standbyPort = freePort();
+            int standbyPort = TestPorts.free();
             Files.writeString(standbyDir.resolve("postgresql.conf"), "\nport = " + standbyPort
                     + "\nunix_socket_directories = '" + cluster.root() + "'\napplication_name = 'ignored'\n",
                     java.nio.file.StandardOpenOption.APPEND);
@@ -113,12 +114,6 @@ class TlsReplicationIT {
 
     private static List<String> walden(String... args) {
         return TestCluster.waldenCommand(List.of(args));
-    }
-
-    private static int freePort() throws Exception {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
     }
 
     private static boolean pollStandby(int port, String sql, String expected) throws Exception {

@@ -1,9 +1,9 @@
 package org.walden.server;
 
+import org.walden.test.TestPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,9 +35,7 @@ class BackendTest {
         Path data = Files.createDirectories(tmp.resolve("data"));
         Path sock = Files.createDirectories(tmp.resolve("sock"));
         Files.writeString(data.resolve("pg_hba.conf"), "local all all trust\n");
-        try (ServerSocket ss = new ServerSocket(0)) {
-            port = ss.getLocalPort();
-        }
+        port = TestPorts.free();
         FakeSqlEngine engine = new FakeSqlEngine().role("u", false, true, false, -1, null);
         pm = new Postmaster(data, GucServerSettings.defaults(Map.of("port", Integer.toString(port),
                 "listen_addresses", "", "unix_socket_directories", sock.toString())), engine, null,

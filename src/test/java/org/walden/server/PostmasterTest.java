@@ -1,10 +1,10 @@
 package org.walden.server;
 
+import org.walden.test.TestPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -68,9 +68,7 @@ class PostmasterTest {
         dataDir = Files.createDirectories(tmp.resolve("data"));
         socketDir = Files.createDirectories(tmp.resolve("sock"));
         Files.writeString(dataDir.resolve("pg_hba.conf"), HBA);
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        port = TestPorts.free();
         String scram = ScramSha256.buildVerifier("pw", new byte[16], 4096).encode();
         engine = new FakeSqlEngine()
                 .role("u_trust", false, true, false, -1, null)

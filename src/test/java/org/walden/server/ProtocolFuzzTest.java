@@ -1,5 +1,6 @@
 package org.walden.server;
 
+import org.walden.test.TestPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -71,7 +71,7 @@ class ProtocolFuzzTest {
         long seed = Long.getLong("walden.fuzz.seed", System.nanoTime());
         FuzzCorpus corpus = corpus();
         Path data = tmp.resolve("data");
-        int port = freePort();
+        int port = TestPorts.free();
         // initdb in a process of its own: the tools' logging set-up would otherwise stay in this JVM's
         org.walden.test.TestCluster.walden("initdb", "-D", data.toString(), "-U", "postgres", "--auth", "trust")
                 .check("initdb");
@@ -521,12 +521,6 @@ class ProtocolFuzzTest {
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime() < deadline).as(what).isTrue();
             Thread.sleep(100);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

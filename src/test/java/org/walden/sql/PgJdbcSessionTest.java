@@ -1,11 +1,11 @@
 package org.walden.sql;
 
+import org.walden.test.TestPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -38,9 +38,7 @@ class PgJdbcSessionTest {
         Path dataDir = Files.createDirectories(tmp.resolve("data"));
         Path socketDir = Files.createDirectories(tmp.resolve("sock"));
         Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 127.0.0.1/32 trust\n");
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        port = TestPorts.free();
         GucServerSettings settings = GucServerSettings.defaults(Map.of("port", Integer.toString(port),
                 "listen_addresses", "127.0.0.1", "unix_socket_directories", socketDir.toString()));
         MemoryTransactionManager tm = new MemoryTransactionManager();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -49,10 +48,7 @@ public final class RealPostgres implements AutoCloseable {
                 TestCluster.runProcess(List.of("chown", "-R", "postgres", root.toString()), Map.of(), null, 60)
                         .check("chown");
             }
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
+            int port = TestPorts.free();
             RealPostgres pg = new RealPostgres(root, port);
             Path data = root.resolve("data");
             pg.asPostgres(BIN.resolve("initdb") + " -A trust -U postgres -D " + data + " >" + root.resolve("initdb.log")

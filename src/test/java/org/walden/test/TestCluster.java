@@ -3,8 +3,6 @@ package org.walden.test;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +15,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.walden.server.config.PostmasterPidFile;
@@ -56,7 +52,6 @@ public final class TestCluster implements AutoCloseable {
 
     private final Path root;
     private final List<Node> nodes = new ArrayList<>();
-    private final Set<Integer> usedPorts = new HashSet<>();
 
     public TestCluster() {
         try {
@@ -146,19 +141,9 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
-    /** A free TCP port on 127.0.0.1, not handed out before by this cluster. */
+    /** A free TCP port on 127.0.0.1 ({@link TestPorts}). */
     public int freePort() {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-                int port = s.getLocalPort();
-                if (usedPorts.add(port)) {
-                    return port;
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        throw new IllegalStateException("no free port");
+        return TestPorts.free();
     }
 
     /** initdb, then the settings a test node needs: its port, 127.0.0.1, a private socket dir, replication. */
