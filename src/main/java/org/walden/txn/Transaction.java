@@ -14,7 +14,7 @@ import org.walden.wal.Lsn;
  * with this transaction's own writes laid over it. Writes are buffered privately and
  * become visible to others only at commit, after the commit record is durable as
  * synchronous_commit asks. A row is written only under its row lock
- * ({@link #lockForUpdate}); row locks are held until commit or rollback.
+ * ({@link #lockForUpdate}, or taken by the write itself); row locks are held until commit or rollback.
  *
  * <p>A Transaction is used by one thread (its backend).
  */
@@ -51,7 +51,11 @@ public interface Transaction {
      */
     byte[] lockForUpdate(byte[] key, long timeoutMs);
 
-    /** Writes a row; the caller holds its row lock. Raises 25006 in a read-only transaction. */
+    /**
+     * Writes a row under its row lock, taking it first if this transaction does not hold it yet
+     * (callers lock first wherever the row's current value matters: UPDATE, DELETE, the INSERT of a
+     * primary key; a generated row id is new by construction). Raises 25006 in a read-only transaction.
+     */
     void put(byte[] key, byte[] value);
 
     /** Deletes a row; the caller holds its row lock. */

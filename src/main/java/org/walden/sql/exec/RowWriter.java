@@ -175,7 +175,8 @@ public final class RowWriter {
         }
         byte[] key = table.hasPrimaryKey() ? Keys.rowKey(table, row) : Keys.rowIdKey(table.relfilenode(),
                 st.services().nextRowId(table, st.txn()));
-        if (st.lockRow(key) != null) {
+        // a generated row id is new by construction: only a primary key can already be there
+        if (table.hasPrimaryKey() && st.lockRow(key) != null) {
             if (arbiters != null && (arbiters.isEmpty() || arbiters.contains(primaryKeyIndexOid(st)))) {
                 return new Conflict(null, key);
             }

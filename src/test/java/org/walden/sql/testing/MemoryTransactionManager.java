@@ -301,8 +301,14 @@ public final class MemoryTransactionManager implements TransactionManager {
             }
             lock.lock();
             try {
-                if (key != null && !inNewRange(key) && rowLocks.get(hex(key)) != this) {
-                    throw new AssertionError("write without the row lock");
+                if (key != null && !inNewRange(key)) {
+                    String k = hex(key);
+                    Txn holder = rowLocks.putIfAbsent(k, this); // taken implicitly, as KvTransaction does
+                    if (holder == null) {
+                        held.add(k);
+                    } else if (holder != this) {
+                        throw new AssertionError("write of a row another transaction has locked");
+                    }
                 }
             } finally {
                 lock.unlock();
