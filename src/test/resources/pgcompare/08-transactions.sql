@@ -117,3 +117,19 @@ rollback;
 begin read only;
 lock table acct in access exclusive mode;
 commit;
+
+-- savepoints undo SET, SET LOCAL and transaction-level advisory locks, not session-level ones
+show work_mem;
+begin; set work_mem = '8MB'; rollback; show work_mem;
+begin; set work_mem = '9MB'; savepoint a; set work_mem = '10MB'; show work_mem; rollback to a; show work_mem; commit; show work_mem;
+begin; set local work_mem = '11MB'; show work_mem; commit; show work_mem;
+begin; savepoint a; set work_mem = '12MB'; release a; show work_mem; rollback; show work_mem;
+begin; set work_mem = '13MB'; savepoint b; set local work_mem = '14MB'; rollback to b; show work_mem; commit; show work_mem;
+create table lk(a int);
+begin; savepoint s; lock table lk in access exclusive mode; rollback to s; select locktype, mode from pg_locks where relation = 'lk'::regclass; commit;
+begin; savepoint s; select pg_advisory_xact_lock(42); rollback to s; select count(*) from pg_locks where locktype = 'advisory'; commit;
+begin; savepoint a; set work_mem = '15MB'; select 1/0; rollback to a; show work_mem; commit;
+begin; set timezone = 'Asia/Tokyo'; savepoint a; set timezone = 'America/New_York'; rollback to a; select timestamptz '2024-01-01 00:00+00'; commit; reset timezone;
+begin; select pg_advisory_xact_lock(1); savepoint a; select pg_advisory_xact_lock(1), pg_advisory_xact_lock_shared(2); savepoint b; select pg_advisory_xact_lock(3); release b; select objid, mode from pg_locks where locktype = 'advisory' order by 1, 2; rollback to a; select objid, mode from pg_locks where locktype = 'advisory' order by 1, 2; commit;
+select count(*) from pg_locks where locktype = 'advisory';
+begin; savepoint a; select pg_advisory_lock(7); rollback to a; select objid from pg_locks where locktype = 'advisory'; commit; select pg_advisory_unlock(7);

@@ -86,8 +86,15 @@ final class WaldenSession implements Session {
 
     private TxState state = TxState.IDLE;
     Transaction txn;
-    /** The open savepoints' names, outermost first: index i is the transaction's subtransaction i + 1. */
-    private final List<String> savepoints = new ArrayList<>();
+    /** The open savepoints, outermost first: index i is the transaction's subtransaction i + 1. */
+    private final List<Savepoint> savepoints = new ArrayList<>();
+
+    /**
+     * A savepoint's name and what ROLLBACK TO it restores besides the rows: the settings as they
+     * were (PostgreSQL's GUC nest level) and how many transaction-level advisory locks were held.
+     */
+    private record Savepoint(String name, Object settings, int advisoryLocks) {
+    }
     /** The transaction's isolation level as SHOW transaction_isolation prints it. */
     private String txnIsolation = "read committed";
     /** The transaction is read-only (transaction_read_only; always on a standby). */
@@ -436,6 +443,7 @@ final class WaldenSession implements Session {
     private boolean abortSubtransaction() {
         try {
             txn.rollbackToSubtransaction(savepoints.size());
+            undoSinceSavepoint(savepoints.getLast());
             txnCatalog = null;
             return true;
         } catch (RuntimeException e) {
@@ -979,7 +987,8 @@ final class WaldenSession implements Session {
                 requireTransactionBlock("SAVEPOINT");
                 checkNotFailedBlock();
                 txn.beginSubtransaction();
-                savepoints.add(t.name());
+                savepoints.add(new Savepoint(t.name(), settings.subtransactionStart(),
+                        engine.advisoryLocks().transactionLockCount(backendPid)));
                 return "SAVEPOINT";
             }
             case RELEASE -> {
@@ -994,6 +1003,7 @@ final class WaldenSession implements Session {
                 requireTransactionBlock("ROLLBACK TO SAVEPOINT");
                 int depth = savepointDepth(t.name());
                 txn.rollbackToSubtransaction(depth); // portals stay open: pgjdbc's autosave keeps its cursors
+                undoSinceSavepoint(savepoints.get(depth - 1));
                 savepoints.subList(depth, savepoints.size()).clear();
                 txnCatalog = null;
                 state = TxState.BLOCK;
@@ -1043,11 +1053,19 @@ final class WaldenSession implements Session {
 
     /** The depth of the innermost open savepoint named {@code name}; 3B001 when there is none. */
     private int savepointDepth(String name) {
-        int i = savepoints.lastIndexOf(name);
-        if (i < 0) {
-            throw new PgException(SqlState.INVALID_SAVEPOINT_SPECIFICATION, "savepoint \"" + name + "\" does not exist");
+        for (int i = savepoints.size() - 1; i >= 0; i--) {
+            if (savepoints.get(i).name().equals(name)) {
+                return i + 1;
+            }
         }
-        return i + 1;
+        throw new PgException(SqlState.INVALID_SAVEPOINT_SPECIFICATION, "savepoint \"" + name + "\" does not exist");
+    }
+
+    /** ROLLBACK TO {@code s} (or an error inside it) undoes the SETs and transaction-level advisory locks since. */
+    private void undoSinceSavepoint(Savepoint s) {
+        settings.rollbackToSubtransaction(s.settings());
+        refreshZone();
+        engine.advisoryLocks().releaseTransactionLocksAfter(backendPid, s.advisoryLocks());
     }
 
     /** SET TRANSACTION modes (this transaction) or SET SESSION CHARACTERISTICS AS TRANSACTION modes (the defaults). */

@@ -70,6 +70,8 @@ public final class AdvisoryLockTable {
     private volatile int heldEntries;
     /** Guarded by lock: each waiting owner's wanted key and mode. */
     private final Map<Integer, LockRow> waiting = new HashMap<>();
+    /** Guarded by lock: each owner's transaction-level acquisitions in order, for ROLLBACK TO a savepoint. */
+    private final Map<Integer, List<LockRow>> transactionAcquisitions = new HashMap<>();
 
     /**
      * Takes the lock for {@code pid}, waiting up to {@code waitMs} (0: only try). Returns false
@@ -111,6 +113,7 @@ public final class AdvisoryLockTable {
             if (transactionLevel) {
                 h.xactExclusive += exclusive ? 1 : 0;
                 h.xactShared += exclusive ? 0 : 1;
+                transactionAcquisitions.computeIfAbsent(pid, p -> new ArrayList<>()).add(new LockRow(key, pid, exclusive, true));
             } else {
                 h.sessionExclusive += exclusive ? 1 : 0;
                 h.sessionShared += exclusive ? 0 : 1;
@@ -188,6 +191,48 @@ public final class AdvisoryLockTable {
         }
     }
 
+    /** How many transaction-level acquisitions {@code pid} holds now (a savepoint's mark). */
+    public int transactionLockCount(int pid) {
+        if (heldEntries == 0) {
+            return 0;
+        }
+        lock.lock();
+        try {
+            List<LockRow> taken = transactionAcquisitions.get(pid);
+            return taken == null ? 0 : taken.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** ROLLBACK TO a savepoint: the transaction-level locks {@code pid} took after its first {@code count} go. */
+    public void releaseTransactionLocksAfter(int pid, int count) {
+        if (heldEntries == 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            List<LockRow> taken = transactionAcquisitions.get(pid);
+            if (taken == null || taken.size() <= count) {
+                return;
+            }
+            while (taken.size() > count) {
+                LockRow r = taken.removeLast();
+                Map<Integer, Held> byOwner = holders.get(r.key());
+                Held h = byOwner.get(pid);
+                if (r.exclusive()) {
+                    h.xactExclusive--;
+                } else {
+                    h.xactShared--;
+                }
+                forgetIfEmpty(r.key(), byOwner, pid, h);
+            }
+            released.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The end of {@code pid}'s transaction: its transaction-level locks go. */
     public void releaseTransactionLocks(int pid) {
         releaseAll(pid, false);
@@ -207,6 +252,9 @@ public final class AdvisoryLockTable {
         }
         lock.lock();
         try {
+            if (!sessionLevel) {
+                transactionAcquisitions.remove(pid);
+            }
             boolean any = false;
             for (Iterator<Map.Entry<Key, Map<Integer, Held>>> it = holders.entrySet().iterator(); it.hasNext(); ) {
                 Map<Integer, Held> byOwner = it.next().getValue();

@@ -160,6 +160,27 @@ public final class GucSessionSettings implements SessionSettings {
         localValues.clear();
     }
 
+    /** The session and SET LOCAL values when a savepoint began. */
+    private record SubtransactionStart(Map<String, Object> sessionValues, Map<String, Object> localValues) {
+    }
+
+    @Override
+    public Object subtransactionStart() {
+        return new SubtransactionStart(new HashMap<>(sessionValues), new HashMap<>(localValues));
+    }
+
+    @Override
+    public void rollbackToSubtransaction(Object start) {
+        SubtransactionStart s = (SubtransactionStart) start;
+        if (!s.sessionValues().equals(sessionValues) || !s.localValues().equals(localValues)) {
+            changes++;
+            sessionValues.clear();
+            sessionValues.putAll(s.sessionValues());
+            localValues.clear();
+            localValues.putAll(s.localValues());
+        }
+    }
+
     @Override
     public List<String[]> showAll() {
         List<String[]> rows = new ArrayList<>();

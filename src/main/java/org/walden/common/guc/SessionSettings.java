@@ -32,6 +32,15 @@ public interface SessionSettings {
     /** At transaction end: drops SET LOCAL values. */
     void endTransaction(boolean committed);
 
+    /** At SAVEPOINT: what {@link #rollbackToSubtransaction} restores (PostgreSQL's GUC nest level). */
+    default Object subtransactionStart() {
+        return null;
+    }
+
+    /** ROLLBACK TO a savepoint, or an error inside it: the values SET since its {@code start} are undone. */
+    default void rollbackToSubtransaction(Object start) {
+    }
+
     /**
      * An object that stays the same while no value this session sees changes (no SET, RESET,
      * transaction end or configuration reload), so callers may cache what they derive from the
