@@ -218,6 +218,14 @@ class TransactionControlTest {
             fails(a, "insert into acct values (5, 0) on conflict (id) do update set balance = 0", "40001",
                     "could not serialize access due to concurrent update");
             a.q("rollback");
+            // ... and DO NOTHING on such a row (one the snapshot shows is left alone)
+            a.q("begin isolation level repeatable read");
+            a.q("select 1");
+            b.q("insert into acct values (6, 6)");
+            assertThat(a.q("insert into acct values (3, 0) on conflict do nothing").tag()).isEqualTo("INSERT 0 0");
+            fails(a, "insert into acct values (6, 0) on conflict (id) do nothing", "40001",
+                    "could not serialize access due to concurrent update");
+            a.q("rollback");
             a.q("begin isolation level repeatable read");
             assertThat(a.q("insert into acct values (5, 0) on conflict (id) do update set balance = 6 returning balance")
                     .value()).isEqualTo("6");

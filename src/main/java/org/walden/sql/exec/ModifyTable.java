@@ -133,6 +133,11 @@ public final class ModifyTable extends PlanNode {
             Object result = writer.insert(st, row, arbiters);
             if (result instanceof RowWriter.Conflict c) {
                 if (!doUpdate) {
+                    if (st.txn().usesTransactionSnapshot()) {
+                        // REPEATABLE READ: doing nothing is right only for a row the snapshot shows
+                        // (PostgreSQL's ExecCheckTupleVisible)
+                        st.checkSnapshotRow(st.lockRow(c.existingKey()), st.txn().get(c.existingKey()), true);
+                    }
                     return null;
                 }
                 return conflictUpdate(c, row, r);
