@@ -80,7 +80,10 @@ public final class ExprTransformer {
             case Tree.CoalesceExpr c -> coalesce(ps, c);
             case Tree.MinMaxExpr m -> minMax(ps, m);
             case Tree.Indirection i -> indirection(ps, i);
-            case Tree.CollateExpr c -> transform(ps, c.arg());
+            case Tree.CollateExpr c -> {
+                org.walden.sql.parse.Collations.check(c.collation(), c.position());
+                yield transform(ps, c.arg());
+            }
             case Tree.SetToDefault d -> throw new SyntaxError(SqlState.SYNTAX_ERROR,
                     "DEFAULT is not allowed in this context", d.position());
             case Tree.Star s -> throw new SyntaxError(SqlState.SYNTAX_ERROR, "syntax error at or near \"*\"",

@@ -89,7 +89,8 @@ final class CatalogRows {
                             null, null, null, null),
                     row(950L, "C", (long) Namespace.PG_CATALOG, OWNER, "c", true, -1, "C", "C", null, null),
                     row(951L, "POSIX", (long) Namespace.PG_CATALOG, OWNER, "c", true, -1, "POSIX", "POSIX", null,
-                            null));
+                            null),
+                    row(12340L, "ucs_basic", (long) Namespace.PG_CATALOG, OWNER, "c", true, 6, "C", "C", null, null));
             case "pg_language" -> List.of(
                     row(INTERNAL_LANGUAGE, "internal", OWNER, false, false, 0L, 0L, 2246L, null),
                     row(13L, "c", OWNER, false, false, 0L, 0L, 2247L, null),

@@ -1002,8 +1002,9 @@ public final class SqlParser extends QueryParser {
                 Expr e = defaultExpr();
                 constraints.add(new Constraint(ConstraintType.DEFAULT, cname, List.of(), e, null, List.of(), 'a', 'a',
                         false, false, false, false, '\0', List.of(), false, cpos));
-            } else if (acceptWord("collate")) {
-                qualifiedName();
+            } else if (isWord("collate")) {
+                int collatePos = advance().position();
+                Collations.check(qualifiedName(), collatePos);
             } else if (isWord("primary") || isWord("unique") || isWord("check") || isWord("references")) {
                 constraints.add(columnConstraint(cname, cpos));
             } else if (acceptWord("generated")) {
@@ -1282,7 +1283,7 @@ public final class SqlParser extends QueryParser {
             expr = expr();
         }
         if (acceptWord("collate")) {
-            qualifiedName();
+            Collations.check(qualifiedName(), 0);
         }
         if (peek().kind() == Token.Kind.IDENT && !isWord("asc") && !isWord("desc") && !isWord("nulls")) {
             qualifiedName(); // an operator class: accepted
@@ -1596,7 +1597,7 @@ public final class SqlParser extends QueryParser {
             if (acceptWords("set", "data", "type") || acceptWord("type")) {
                 TypeName type = typeName();
                 if (acceptWord("collate")) {
-                    qualifiedName();
+                    Collations.check(qualifiedName(), 0);
                 }
                 Expr using = acceptWord("using") ? expr() : null;
                 return new AlterColumnType(col, type, using);

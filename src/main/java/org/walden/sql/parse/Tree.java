@@ -146,7 +146,7 @@ public final class Tree {
     public record Indirection(Expr arg, List<IndirectionStep> steps, int position) implements Expr {
     }
 
-    /** expr COLLATE name: accepted; Walden compares strings by code point (the C collation) throughout. */
+    /** expr COLLATE name: a built-in collation ({@link Collations}); Walden compares strings by code point (the C collation) throughout. */
     public record CollateExpr(Expr arg, List<String> collation, int position) implements Expr {
     }
 
