@@ -96,6 +96,7 @@ class ResourceLimitsIT {
                     }
                     copier.out.write('\n');
                     copier.send('c', new byte[0]);
+                    copier.readTimeout(java.time.Duration.ofMinutes(3)); // parsing and storing 200 MB on a busy machine
                     String tag = null;
                     for (RawPgClient.Msg m = copier.read(); m.type() != 'Z'; m = copier.read()) {
                         assertThat(m.type()).as(RawPgClient.describe(m)).isNotEqualTo('E');

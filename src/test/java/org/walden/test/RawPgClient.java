@@ -39,6 +39,11 @@ public final class RawPgClient implements AutoCloseable {
         this.out = new DataOutputStream(socket.getOutputStream());
     }
 
+    /** How long a read may wait for the server (20 s from {@link #connect}). */
+    public void readTimeout(java.time.Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+    }
+
     /** Connects to 127.0.0.1 as postgres and sends the startup packet; replication=true when asked. */
     public static RawPgClient connect(int port, boolean replication) throws IOException {
         Socket s = new Socket("127.0.0.1", port);
