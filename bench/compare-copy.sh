@@ -40,7 +40,7 @@ conf "${port[pg]}" >>"$work/pg/postgresql.conf"
 as_pg "$pgbin/pg_ctl -D $work/pg -l $work/pg.log -w start" >/dev/null
 "$top/bin/walden" initdb -D "$work/walden" -U postgres >"$work/walden-initdb.log" 2>&1
 conf "${port[walden]}" >>"$work/walden/postgresql.conf"
-WALDEN_JAVA_OPTS="-Xmx$heap" "$top/bin/walden" ctl -D "$work/walden" -l "$work/walden.log" start >/dev/null
+WALDEN_SERVER_JVM_OPTS="-Xmx$heap" "$top/bin/walden" ctl -D "$work/walden" -l "$work/walden.log" start >/dev/null
 
 psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${port[$1]}" -U postgres postgres "${@:2}"; }
 timed() { # sys key command...
