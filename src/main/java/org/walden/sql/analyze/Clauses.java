@@ -112,6 +112,7 @@ final class Clauses {
                         case "CURRENT_USER", "CURRENT_ROLE", "USER" -> f.special().equals("USER") ? "current_user"
                                 : f.special().toLowerCase(java.util.Locale.ROOT);
                         case "CURRENT_CATALOG" -> "current_catalog";
+                        case "TRIM" -> f.functionName(); // btrim, ltrim or rtrim, as PostgreSQL names it
                         default -> f.special().toLowerCase(java.util.Locale.ROOT);
                     };
                 }

@@ -165,7 +165,8 @@ abstract class ExprParser extends ParserBase {
                     left = new AExpr(ilike ? AExprKind.ILIKE : AExprKind.LIKE, op, left, pattern, escape,
                             t.position());
                 }
-            } else if (acceptWord("similar")) {
+            } else if (isWord("similar") && (not || isWordAt(1, "to"))) {
+                advance();
                 expectWord("to");
                 Expr pattern = opExpr();
                 Expr escape = acceptWord("escape") ? opExpr() : null;
