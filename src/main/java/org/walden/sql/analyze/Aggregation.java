@@ -63,6 +63,11 @@ final class Aggregation {
             throw new SyntaxError(SqlState.WRONG_OBJECT_TYPE, name + "(*) specified, but " + name
                     + " is not an aggregate function", f.position());
         }
+        if (f.withinGroup()) {
+            for (Expr.AggOrder o : order) {
+                args.add(o.expr()); // the aggregated arguments follow the direct ones
+            }
+        }
         List<PgType> argTypes = new ArrayList<>();
         for (Expr a : args) {
             argTypes.add(a.type());
@@ -78,6 +83,7 @@ final class Aggregation {
             throw ExprTransformer.noSuchFunction(f.name(), argTypes, choice.ambiguous(), f.position());
         }
         FunctionDef def = choice.chosen().function();
+        checkOrderedSet(def, f, window);
         List<PgType> bound = FuncResolver.bindPolymorphic(choice.chosen().params(), argTypes, def.result,
                 "function");
         List<Expr> coerced = new ArrayList<>();
@@ -115,6 +121,24 @@ final class Aggregation {
         }
         ps.query.hasAggs = true;
         return new Expr.Aggref(def, coerced, boundArgs, f.star(), f.distinct(), filter, order, result);
+    }
+
+    /** parse_func.c's rules for WITHIN GROUP: only and always with an ordered-set aggregate, never with OVER. */
+    private static void checkOrderedSet(FunctionDef def, Tree.FuncCall f, boolean window) {
+        boolean orderedSet = def.aggregate instanceof FunctionDef.OrderedSetAggregate;
+        String name = f.functionName();
+        if (f.withinGroup() && !orderedSet) {
+            throw new SyntaxError(SqlState.WRONG_OBJECT_TYPE, name + " is not an ordered-set aggregate, so it "
+                    + "cannot have WITHIN GROUP", f.position());
+        }
+        if (orderedSet && !f.withinGroup()) {
+            throw new SyntaxError(SqlState.WRONG_OBJECT_TYPE, "WITHIN GROUP is required for ordered-set aggregate "
+                    + name, f.position());
+        }
+        if (orderedSet && window) {
+            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "OVER is not supported for ordered-set aggregate "
+                    + name, f.position());
+        }
     }
 
     private static void checkAggregateAllowed(ParseState ps, int position) {
