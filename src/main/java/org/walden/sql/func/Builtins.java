@@ -48,6 +48,7 @@ public final class Builtins {
         TypeIoFunctions.register(this);
         AdvisoryLockFunctions.register(this);
         OrderedSetAggregates.register(this);
+        AdminFunctions.register(this);
     }
 
     /** True when {@code name} is already registered in the registry being built (during construction). */
