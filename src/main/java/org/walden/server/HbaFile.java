@@ -137,7 +137,7 @@ public final class HbaFile {
      * pg_hba_file_rules: the file at {@code path} as it reads now, one row per rule, and a row
      * with only the line number and the message for a line that does not parse (fill_hba_line).
      */
-    public static List<org.walden.sql.ServerStatus.HbaRule> fileRules(Path path) {
+    public static List<org.walden.sql.ServerStatus.HbaRule> fileRules(Path path, boolean sslEnabled) {
         String text;
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
@@ -157,7 +157,8 @@ public final class HbaFile {
             try {
                 List<List<Token>> fields = HbaTokenizer.tokenize(logical.toString(), lineNumber, path);
                 if (!fields.isEmpty()) {
-                    rows.add(ruleRow(parseLine(fields, lineNumber, logical.toString().strip(), path), fields));
+                    rows.add(ruleRow(parseLine(fields, lineNumber, logical.toString().strip(), path), fields,
+                            sslEnabled));
                 }
             } catch (PgException e) {
                 rows.add(new org.walden.sql.ServerStatus.HbaRule(lineNumber, null, null, null, null, null, null,
@@ -167,7 +168,8 @@ public final class HbaFile {
         return rows;
     }
 
-    private static org.walden.sql.ServerStatus.HbaRule ruleRow(Line l, List<List<Token>> fields) {
+    private static org.walden.sql.ServerStatus.HbaRule ruleRow(Line l, List<List<Token>> fields,
+                                                               boolean sslEnabled) {
         String address = null;
         String netmask = null;
         switch (l.address()) {
@@ -197,7 +199,9 @@ public final class HbaFile {
         return new org.walden.sql.ServerStatus.HbaRule(l.lineNumber(),
                 l.connType().name().toLowerCase(java.util.Locale.ROOT),
                 l.databases().stream().map(Token::text).toList(), l.users().stream().map(Token::text).toList(),
-                address, netmask, l.method().hbaName(), options.isEmpty() ? null : options, null);
+                address, netmask, l.method().hbaName(), options.isEmpty() ? null : options,
+                l.connType() == ConnType.HOSTSSL && !sslEnabled
+                        ? "hostssl record cannot match because SSL is disabled" : null);
     }
 
     private static byte[] literalOrNull(String ip) {

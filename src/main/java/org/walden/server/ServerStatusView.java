@@ -131,7 +131,7 @@ final class ServerStatusView implements ServerStatus {
 
     @Override
     public List<HbaRule> hbaFileRules() {
-        return HbaFile.fileRules(ServerConfig.hbaFile(settings, engine.dataDir()));
+        return HbaFile.fileRules(ServerConfig.hbaFile(settings, engine.dataDir()), settings.getBool("ssl"));
     }
 
     @Override

@@ -409,9 +409,8 @@ final class AdminFunctions {
                     .withHint("pg_walfile_name_offset() cannot be executed during recovery.");
         }
         Lsn lsn = (Lsn) a[0];
-        ControlFile.Data d = c.serverStatus().controlFile();
-        long segSize = d.walSegmentSizeBytes();
-        String name = WalSegments.fileName(d.timeline(), lsn.segmentNo(segSize), segSize);
+        long segSize = c.serverStatus().controlFile().walSegmentSizeBytes();
+        String name = c.serverStatus().walFileName(lsn); // XLByteToPrevSeg: 0/2000000 is in segment 1
         int offset = (int) Long.remainderUnsigned(lsn.value(), segSize);
         return SystemFunctions.record(new Object[] {name, offset}, List.of(TEXT, INT4));
     }
