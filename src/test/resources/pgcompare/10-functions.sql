@@ -60,7 +60,7 @@ select pg_relation_filepath('pg_class') like 'base/%';
 create table rf(a int primary key, b int); create index rf_b on rf(b); create view rv as select 1;
 select pg_relation_filepath('rf') ~ '^base/[0-9]+/[0-9]+$', pg_relation_filepath('rf_b') ~ '^base/[0-9]+/[0-9]+$', pg_relation_filepath('rv');
 select split_part(pg_relation_filepath('rf'), '/', 2)::oid = (select oid from pg_database where datname = current_database());
-select checkpoint_lsn >= redo_lsn, redo_wal_file ~ $$^[0-9A-F]{24}$$, timeline_id, prev_timeline_id, full_page_writes, next_xid ~ '^0:[0-9]+$', oldest_xid_dbid, oldest_active_xid, checkpoint_time <= now() from pg_control_checkpoint();
+select checkpoint_lsn >= redo_lsn, redo_wal_file ~ $$^[0-9A-F]{24}$$, timeline_id, prev_timeline_id, full_page_writes, next_xid ~ '^0:[0-9]+$', oldest_xid_dbid, oldest_active_xid is not null, checkpoint_time <= now() from pg_control_checkpoint();
 select pg_control_version, catalog_version_no, system_identifier > 0, pg_control_last_modified <= now() from pg_control_system();
 select max_data_alignment, database_block_size, blocks_per_segment, wal_block_size, bytes_per_wal_segment, max_identifier_length, max_index_columns, max_toast_chunk_size, large_object_chunk_size, float8_pass_by_value from pg_control_init();
 select * from pg_control_recovery();
