@@ -33,6 +33,17 @@ select percentile_cont(0.5) within group (order by x) filter (where x > 1) from 
 select percentile_cont(0.5) within group (order by s) from (values ('a')) v(s);
 select mode() within group (order by x) from (values (1.0), (1.00), (2)) v(x);
 
+-- WITHIN GROUP and SIMILAR TO in views
+create table t(x int, g int);
+insert into t select i, i % 3 from generate_series(1,10) i;
+create view v as select g, percentile_cont(0.5) within group (order by x desc) as p, percentile_disc(array[0.1,0.9]) within group (order by x) filter (where x > 2) as d, mode() within group (order by x) from t group by g;
+select * from v order by g;
+select pg_get_viewdef('v'::regclass, true);
+create view v2 as select 'abc' similar to 'a%' escape '#' as s, 'x' not similar to 'y' as n, trim(both 'x' from 'xax') as t;
+select pg_get_viewdef('v2'::regclass, true);
+select * from v2;
+explain (costs off) select percentile_cont(0.5) within group (order by x) from t;
+
 -- administration functions
 select count(*) > 0 from pg_ls_dir('.') d where d = 'PG_VERSION';
 select d from pg_ls_dir('.', false, true) d where d in ('.', '..', 'global') order by d;
