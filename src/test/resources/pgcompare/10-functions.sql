@@ -33,6 +33,19 @@ select percentile_cont(0.5) within group (order by x) filter (where x > 1) from 
 select percentile_cont(0.5) within group (order by s) from (values ('a')) v(s);
 select mode() within group (order by x) from (values (1.0), (1.00), (2)) v(x);
 
+-- more ordered-set cases: interval arrays, HAVING, ungrouped direct arguments, unknown sort values
+select percentile_cont(array[0.5, 0.25]) within group (order by x * interval '1 day') from generate_series(1,4) x;
+select percentile_disc(0.5) within group (order by d) from (values (date '2024-01-01'), (date '2024-03-01'), (null)) v(d);
+select g, mode() within group (order by s desc) from (values (1,'a'),(1,'b'),(2,'c'),(2,'c'),(2,'a')) v(g,s) group by g having percentile_disc(0.5) within group (order by s) > 'a' order by g;
+select percentile_cont(x / 10.0) within group (order by x) from generate_series(1,3) x;
+select percentile_cont(0.5) within group (order by x nulls first) from (values (1.0),(null),(3.0)) v(x);
+select percentile_cont(0.5) within group (order by x, x) from generate_series(1,3) x;
+select mode() within group (order by x) from generate_series(1,0) x;
+select percentile_cont('nan') within group (order by x) from generate_series(1,3) x;
+select percentile_cont(0.5) within group (order by 'a') from generate_series(1,3) x;
+select 'aXb' similar to 'a_b', 'ab' similar to 'a|b', 'b' similar to 'a|b', 'aaa' similar to 'a*', 'abab' similar to '(ab)+', 'a' similar to 'a{2}', '%' similar to '\%', 'a.c' similar to 'a.c', 'abc' similar to 'a.c';
+select 'abc' similar to '[a-c]+', 'abd' similar to '[^d]+', 'a$' similar to 'a$', '^a' similar to '^a';
+
 -- WITHIN GROUP and SIMILAR TO in views
 create table t(x int, g int);
 insert into t select i, i % 3 from generate_series(1,10) i;

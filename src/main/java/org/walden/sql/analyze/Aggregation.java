@@ -49,6 +49,10 @@ final class Aggregation {
                 filter = t.condition(ps, f.filter(), "FILTER");
             }
             for (Tree.SortBy s : f.aggOrder()) {
+                if (f.withinGroup()) {
+                    args.add(t.transform(ps, s.expr())); // aggregated arguments: sorted once coerced, below
+                    continue;
+                }
                 Expr key = ExprTransformer.resolveUnknownToText(t.transform(ps, s.expr()));
                 Expr.OpExpr lt = (Expr.OpExpr) t.operator(ps, s.descending() ? ">" : "<", key, key, f.position());
                 boolean nullsFirst = s.nullsFirst() != null ? s.nullsFirst() : s.descending();
@@ -62,11 +66,6 @@ final class Aggregation {
         if (f.star() && !name.equals("count")) {
             throw new SyntaxError(SqlState.WRONG_OBJECT_TYPE, name + "(*) specified, but " + name
                     + " is not an aggregate function", f.position());
-        }
-        if (f.withinGroup()) {
-            for (Expr.AggOrder o : order) {
-                args.add(o.expr()); // the aggregated arguments follow the direct ones
-            }
         }
         List<PgType> argTypes = new ArrayList<>();
         for (Expr a : args) {
@@ -94,7 +93,7 @@ final class Aggregation {
                 a = ExprTransformer.resolveUnknownToText(a);
             }
             Expr c = Coercion.coerce(a, target, -1, Coercion.Context.IMPLICIT, Expr.CastForm.IMPLICIT,
-                    ps.env.values(), f.position());
+                    ps.env.values(), t.positionOf(a, f.position()));
             coerced.add(c);
         }
         List<PgType> boundArgs = new ArrayList<>();
@@ -102,6 +101,16 @@ final class Aggregation {
             boundArgs.add(bound.get(i) == PgType.ANY ? coerced.get(i).type() : bound.get(i));
         }
         PgType result = bound.get(bound.size() - 1);
+        if (f.withinGroup()) {
+            int direct = coerced.size() - f.aggOrder().size();
+            for (int i = 0; i < f.aggOrder().size(); i++) {
+                Tree.SortBy s = f.aggOrder().get(i);
+                Expr key = coerced.get(direct + i);
+                Expr.OpExpr lt = (Expr.OpExpr) t.operator(ps, s.descending() ? ">" : "<", key, key, f.position());
+                boolean nullsFirst = s.nullsFirst() != null ? s.nullsFirst() : s.descending();
+                order.add(new Expr.AggOrder(key, s.descending(), nullsFirst, lt.operator()));
+            }
+        }
         if (window) {
             if (f.distinct()) {
                 throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "DISTINCT is not implemented for window "
