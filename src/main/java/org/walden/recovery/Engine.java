@@ -166,6 +166,7 @@ public final class Engine {
                     .withHint("Run walden rewind again to complete it.");
         }
         ControlFile cf = ControlFile.open(dataDir, options.fsync(), options.clock());
+        BackupSnapshots.restoreAtStart(dataDir, BASE_DIR);
         FlushHook hook = new FlushHook();
         Store store = Store.open(dataDir.resolve(BASE_DIR), hook);
         Engine engine = new Engine(dataDir, options, cf, store, hook);

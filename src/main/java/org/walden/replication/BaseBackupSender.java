@@ -62,7 +62,7 @@ final class BaseBackupSender {
             "postgresql.auto.conf.tmp", "current_logfiles.tmp", "backup_label", "tablespace_map",
             "standby.signal", "recovery.signal", "promote.signal", "backup_manifest");
     /** Top-level directories never sent. */
-    private static final Set<String> EXCLUDE_TOP_DIRS = Set.of("log");
+    private static final Set<String> EXCLUDE_TOP_DIRS = Set.of("log", "pg_backup_snapshots");
 
     /** pg_control's size, for the progress estimate before its image exists. */
     private static final int CONTROL_FILE_BYTES = 8192;

@@ -133,6 +133,129 @@ public final class HbaFile {
         return new HbaFile(path, out);
     }
 
+    /**
+     * pg_hba_file_rules: the file at {@code path} as it reads now, one row per rule, and a row
+     * with only the line number and the message for a line that does not parse (fill_hba_line).
+     */
+    public static List<org.walden.sql.ServerStatus.HbaRule> fileRules(Path path, boolean sslEnabled) {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new PgException(SqlState.CONFIG_FILE_ERROR,
+                    "could not open configuration file \"" + path + "\": " + e.getMessage(), e);
+        }
+        List<org.walden.sql.ServerStatus.HbaRule> rows = new ArrayList<>();
+        String[] raw = text.split("\r?\n", -1);
+        for (int i = 0; i < raw.length; i++) {
+            int lineNumber = i + 1;
+            StringBuilder logical = new StringBuilder(raw[i]);
+            while (endsWithContinuation(logical) && i + 1 < raw.length) {
+                logical.setLength(logical.length() - 1);
+                logical.append(' ').append(raw[++i]);
+            }
+            try {
+                List<List<Token>> fields = HbaTokenizer.tokenize(logical.toString(), lineNumber, path);
+                if (!fields.isEmpty()) {
+                    rows.add(ruleRow(parseLine(fields, lineNumber, logical.toString().strip(), path), fields,
+                            sslEnabled));
+                }
+            } catch (PgException e) {
+                rows.add(new org.walden.sql.ServerStatus.HbaRule(lineNumber, null, null, null, null, null, null,
+                        null, e.getMessage()));
+            }
+        }
+        return rows;
+    }
+
+    private static org.walden.sql.ServerStatus.HbaRule ruleRow(Line l, List<List<Token>> fields,
+                                                               boolean sslEnabled) {
+        String address = null;
+        String netmask = null;
+        switch (l.address()) {
+            case null -> { }
+            case AddressMatch.All a -> address = "all";
+            case AddressMatch.SameHost a -> address = "samehost";
+            case AddressMatch.SameNet a -> address = "samenet";
+            case AddressMatch.HostName h -> address = h.name();
+            case AddressMatch.Cidr c -> {
+                String given = fields.get(3).get(0).text();
+                address = numericAddress(literalOrNull(given.contains("/") ? given.substring(0, given.indexOf('/'))
+                        : given));
+                byte[] mask = new byte[c.network().length];
+                for (int b = 0; b < c.prefixBits(); b++) {
+                    mask[b / 8] |= (byte) (0x80 >> (b % 8));
+                }
+                netmask = numericAddress(mask);
+            }
+        }
+        List<String> options = new ArrayList<>();
+        if (l.map() != null) {
+            options.add("map=" + l.map());
+        }
+        if (l.clientCert() != ClientCert.OFF) {
+            options.add("clientcert=" + (l.clientCert() == ClientCert.VERIFY_CA ? "verify-ca" : "verify-full"));
+        }
+        return new org.walden.sql.ServerStatus.HbaRule(l.lineNumber(),
+                l.connType().name().toLowerCase(java.util.Locale.ROOT),
+                l.databases().stream().map(Token::text).toList(), l.users().stream().map(Token::text).toList(),
+                address, netmask, l.method().hbaName(), options.isEmpty() ? null : options,
+                l.connType() == ConnType.HOSTSSL && !sslEnabled
+                        ? "hostssl record cannot match because SSL is disabled" : null);
+    }
+
+    private static byte[] literalOrNull(String ip) {
+        try {
+            return InetAddress.getByName(ip).getAddress();
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    /** An address as getnameinfo(NI_NUMERICHOST) prints it: dotted IPv4, compressed IPv6 (RFC 5952). */
+    static String numericAddress(byte[] a) {
+        if (a == null) {
+            return null;
+        }
+        if (a.length == 4) {
+            return (a[0] & 255) + "." + (a[1] & 255) + "." + (a[2] & 255) + "." + (a[3] & 255);
+        }
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = ((a[2 * i] & 255) << 8) | (a[2 * i + 1] & 255);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append(i == 0 ? "::" : ":");
+                i += bestLen - 1;
+                continue;
+            }
+            sb.append(Integer.toHexString(g[i]));
+            if (i < 7) {
+                sb.append(':');
+            }
+        }
+        return sb.toString();
+    }
+
     private static boolean endsWithContinuation(StringBuilder s) {
         return !s.isEmpty() && s.charAt(s.length() - 1) == '\\';
     }

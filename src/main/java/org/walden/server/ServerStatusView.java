@@ -49,6 +49,8 @@ final class ServerStatusView implements ServerStatus {
     private static final long TERMINATED_WRITERS_WAIT_MS = 10_000;
     /** Null when archive_mode is off; set with the postmaster. */
     volatile Archiver archiver;
+    /** pg_backup_start's backups, by session. */
+    private final LowLevelBackups backups;
 
     ServerStatusView(Engine engine, WalSenderRegistry registry, java.util.function.Supplier<WalReceiver> receiver,
                      GucServerSettings settings, Instant startTime, Runnable promoteRequest) {
@@ -58,6 +60,7 @@ final class ServerStatusView implements ServerStatus {
         this.promoteRequest = promoteRequest;
         this.settings = settings;
         this.startTime = startTime;
+        this.backups = new LowLevelBackups(engine);
     }
 
     @Override
@@ -92,6 +95,54 @@ final class ServerStatusView implements ServerStatus {
             throw new PgException(SqlState.IO_ERROR, "could not create file \"" + signal + "\": " + e.getMessage());
         }
         promoteRequest.run();
+    }
+
+    @Override
+    public Path dataDirectory() {
+        return engine.dataDir();
+    }
+
+    @Override
+    public Path logDirectory() {
+        return settings.getBool("logging_collector")
+                ? engine.dataDir().resolve(settings.getString("log_directory")).normalize() : null;
+    }
+
+    @Override
+    public org.walden.wal.ControlFile.Data controlFile() {
+        return engine.controlFile();
+    }
+
+    @Override
+    public String currentLogfile(String format) {
+        List<String> formats = format == null ? List.of("stderr", "csvlog", "jsonlog") : List.of(format);
+        for (String f : formats) {
+            Path file = org.walden.server.logging.PgLogging.currentFile(switch (f) {
+                case "csvlog" -> ".csv";
+                case "jsonlog" -> ".json";
+                default -> ".log";
+            });
+            if (file != null) {
+                return settings.getString("log_directory") + "/" + file.getFileName();
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public List<HbaRule> hbaFileRules() {
+        return HbaFile.fileRules(ServerConfig.hbaFile(settings, engine.dataDir()), settings.getBool("ssl"));
+    }
+
+    @Override
+    public Lsn backupStart(int backendPid, String label, boolean fast) {
+        return backups.start(backendPid, label);
+    }
+
+    @Override
+    public BackupStopped backupStop(int backendPid, boolean waitForArchive, Runnable checkCancel,
+                                    java.util.function.Consumer<String> notice) {
+        return backups.stop(backendPid, waitForArchive, archiver, checkCancel, notice);
     }
 
     @Override
@@ -381,6 +432,7 @@ final class ServerStatusView implements ServerStatus {
 
     @Override
     public void sessionEnded(int backendPid) {
+        backups.abort(backendPid);
         synchronized (this) {
             if (writesPausedBy == backendPid) {
                 resumeWrites();

@@ -184,6 +184,57 @@ public interface ServerStatus {
         return null;
     }
 
+    /** The data directory: the file functions' relative paths start there. Null when there is none. */
+    default java.nio.file.Path dataDirectory() {
+        return null;
+    }
+
+    /** log_directory (absolute) while the logging collector runs, else null (the file functions may read it). */
+    default java.nio.file.Path logDirectory() {
+        return null;
+    }
+
+    /** pg_control as it stands (the pg_control_* functions). */
+    default org.walden.wal.ControlFile.Data controlFile() {
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "pg_control is not available here");
+    }
+
+    /**
+     * pg_current_logfile(format): the logging collector's current file for "stderr", "csvlog" or
+     * "jsonlog" (null format: the first of them in use), as log_directory/file; null when none.
+     */
+    default String currentLogfile(String format) {
+        return null;
+    }
+
+    /**
+     * pg_backup_start(label, fast) for session {@code backendPid}: the backup checkpoint, and
+     * pg_stop's state kept for that session; returns the start (redo) LSN.
+     */
+    default Lsn backupStart(int backendPid, String label, boolean fast) {
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "pg_backup_start() is not supported here");
+    }
+
+    /** pg_backup_stop: ends the session's backup; null when it has none. */
+    default BackupStopped backupStop(int backendPid, boolean waitForArchive, Runnable checkCancel,
+                                     java.util.function.Consumer<String> notice) {
+        return null;
+    }
+
+    /** pg_backup_stop's row: the end LSN and the backup_label text (no tablespace map: Walden has none). */
+    record BackupStopped(Lsn lsn, String labelFile) {
+    }
+
+    /** pg_hba_file_rules: pg_hba.conf as the server parses it now, one row per line (errors included). */
+    default List<HbaRule> hbaFileRules() {
+        return List.of();
+    }
+
+    /** A pg_hba.conf line as pg_hba_file_rules shows it (PostgreSQL 15's columns). */
+    record HbaRule(Integer lineNumber, String type, List<String> database, List<String> userName, String address,
+                   String netmask, String authMethod, List<String> options, String error) {
+    }
+
     /** pg_stat_ssl: one row per client backend and walsender (ssl false and NULLs in plaintext). */
     default List<SslConnection> sslConnections() {
         return List.of();

@@ -157,6 +157,11 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public void resetTableActivity(Integer tableOid) {
+        s.engine.activity().reset(catalog().database().oid(), tableOid);
+    }
+
+    @Override
     public Sequences sequences() {
         return sequences;
     }

@@ -50,6 +50,15 @@ final class TableActivityStats {
         return counters.computeIfAbsent(key(db, relation), k -> new Counters());
     }
 
+    /** pg_stat_reset: drops the counters of one table ({@code relation} non-null) or of the whole database. */
+    void reset(int db, Integer relation) {
+        if (relation != null) {
+            counters.remove(key(db, relation));
+        } else {
+            counters.keySet().removeIf(k -> (int) (k >>> 32) == db);
+        }
+    }
+
     void add(int db, int relation, ExecServices.TableCounts c) {
         Counters x = of(db, relation);
         synchronized (x) {

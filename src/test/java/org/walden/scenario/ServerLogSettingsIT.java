@@ -109,6 +109,12 @@ class ServerLogSettingsIT {
                     .endsWith("}");
             awaitFileContaining(dir.resolve("pg.csv"), "to-every-destination");
             awaitFileContaining(dir.resolve("pg.log"), "to-every-destination");
+            // pg_current_logfile: log_directory/file, as current_logfiles names them
+            assertThat(node.psql("SELECT pg_current_logfile() || ' ' || pg_current_logfile('csvlog') || ' '"
+                    + " || pg_current_logfile('jsonlog') || ' ' || pg_current_logfile('stderr')"))
+                    .isEqualTo("log/pg.log log/pg.csv log/pg.json log/pg.log");
+            assertThat(node.psql("SELECT pg_read_file(pg_current_logfile('jsonlog')) LIKE '%to-every-destination%'"))
+                    .isEqualTo("t");
         }
     }
 

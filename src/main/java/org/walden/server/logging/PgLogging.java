@@ -135,6 +135,15 @@ public final class PgLogging {
         return any;
     }
 
+    /**
+     * The logging collector's current file for {@code extension} (".log", ".csv" or ".json"),
+     * null when the collector does not write that format or has not opened a file yet.
+     */
+    public static Path currentFile(String extension) {
+        Logger root = context().getLogger(Logger.ROOT_LOGGER_NAME);
+        return root.getAppender("collector" + extension) instanceof LogCollectorAppender a ? a.currentFile() : null;
+    }
+
     private static boolean isCollecting() {
         Logger root = context().getLogger(Logger.ROOT_LOGGER_NAME);
         return root.getAppender("collector.log") != null || root.getAppender("collector.csv") != null

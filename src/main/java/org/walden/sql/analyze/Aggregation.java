@@ -49,6 +49,10 @@ final class Aggregation {
                 filter = t.condition(ps, f.filter(), "FILTER");
             }
             for (Tree.SortBy s : f.aggOrder()) {
+                if (f.withinGroup()) {
+                    args.add(t.transform(ps, s.expr())); // aggregated arguments: sorted once coerced, below
+                    continue;
+                }
                 Expr key = ExprTransformer.resolveUnknownToText(t.transform(ps, s.expr()));
                 Expr.OpExpr lt = (Expr.OpExpr) t.operator(ps, s.descending() ? ">" : "<", key, key, f.position());
                 boolean nullsFirst = s.nullsFirst() != null ? s.nullsFirst() : s.descending();
@@ -78,6 +82,7 @@ final class Aggregation {
             throw ExprTransformer.noSuchFunction(f.name(), argTypes, choice.ambiguous(), f.position());
         }
         FunctionDef def = choice.chosen().function();
+        checkOrderedSet(def, f, window);
         List<PgType> bound = FuncResolver.bindPolymorphic(choice.chosen().params(), argTypes, def.result,
                 "function");
         List<Expr> coerced = new ArrayList<>();
@@ -88,7 +93,7 @@ final class Aggregation {
                 a = ExprTransformer.resolveUnknownToText(a);
             }
             Expr c = Coercion.coerce(a, target, -1, Coercion.Context.IMPLICIT, Expr.CastForm.IMPLICIT,
-                    ps.env.values(), f.position());
+                    ps.env.values(), t.positionOf(a, f.position()));
             coerced.add(c);
         }
         List<PgType> boundArgs = new ArrayList<>();
@@ -96,6 +101,16 @@ final class Aggregation {
             boundArgs.add(bound.get(i) == PgType.ANY ? coerced.get(i).type() : bound.get(i));
         }
         PgType result = bound.get(bound.size() - 1);
+        if (f.withinGroup()) {
+            int direct = coerced.size() - f.aggOrder().size();
+            for (int i = 0; i < f.aggOrder().size(); i++) {
+                Tree.SortBy s = f.aggOrder().get(i);
+                Expr key = coerced.get(direct + i);
+                Expr.OpExpr lt = (Expr.OpExpr) t.operator(ps, s.descending() ? ">" : "<", key, key, f.position());
+                boolean nullsFirst = s.nullsFirst() != null ? s.nullsFirst() : s.descending();
+                order.add(new Expr.AggOrder(key, s.descending(), nullsFirst, lt.operator()));
+            }
+        }
         if (window) {
             if (f.distinct()) {
                 throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "DISTINCT is not implemented for window "
@@ -115,6 +130,24 @@ final class Aggregation {
         }
         ps.query.hasAggs = true;
         return new Expr.Aggref(def, coerced, boundArgs, f.star(), f.distinct(), filter, order, result);
+    }
+
+    /** parse_func.c's rules for WITHIN GROUP: only and always with an ordered-set aggregate, never with OVER. */
+    private static void checkOrderedSet(FunctionDef def, Tree.FuncCall f, boolean window) {
+        boolean orderedSet = def.aggregate instanceof FunctionDef.OrderedSetAggregate;
+        String name = f.functionName();
+        if (f.withinGroup() && !orderedSet) {
+            throw new SyntaxError(SqlState.WRONG_OBJECT_TYPE, name + " is not an ordered-set aggregate, so it "
+                    + "cannot have WITHIN GROUP", f.position());
+        }
+        if (orderedSet && !f.withinGroup()) {
+            throw new SyntaxError(SqlState.WRONG_OBJECT_TYPE, "WITHIN GROUP is required for ordered-set aggregate "
+                    + name, f.position());
+        }
+        if (orderedSet && window) {
+            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "OVER is not supported for ordered-set aggregate "
+                    + name, f.position());
+        }
     }
 
     private static void checkAggregateAllowed(ParseState ps, int position) {

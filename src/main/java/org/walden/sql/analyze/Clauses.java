@@ -112,6 +112,7 @@ final class Clauses {
                         case "CURRENT_USER", "CURRENT_ROLE", "USER" -> f.special().equals("USER") ? "current_user"
                                 : f.special().toLowerCase(java.util.Locale.ROOT);
                         case "CURRENT_CATALOG" -> "current_catalog";
+                        case "TRIM" -> f.functionName(); // btrim, ltrim or rtrim, as PostgreSQL names it
                         default -> f.special().toLowerCase(java.util.Locale.ROOT);
                     };
                 }
@@ -448,6 +449,19 @@ final class Clauses {
     }
 
     private void checkUngrouped(ParseState ps, Expr e, List<Expr> grouped, Set<Integer> fullyGrouped) {
+        if (e instanceof Expr.Aggref a && a.function().aggregate
+                instanceof org.walden.sql.func.FunctionDef.OrderedSetAggregate) {
+            // an ordered-set aggregate's direct arguments are evaluated once per group
+            for (Expr direct : a.args().subList(0, a.args().size() - a.order().size())) {
+                try {
+                    checkUngrouped(ps, direct, grouped, fullyGrouped);
+                } catch (SyntaxError err) {
+                    throw err.withDetail("Direct arguments of an ordered-set aggregate must use only grouped "
+                            + "columns.");
+                }
+            }
+            return;
+        }
         if (e == null || e instanceof Expr.Aggref) {
             return;
         }

@@ -479,6 +479,10 @@ public class Deparser {
     }
 
     private void aggregate(StringBuilder sb, Expr.Aggref a) {
+        if (a.function().aggregate instanceof org.walden.sql.func.FunctionDef.OrderedSetAggregate) {
+            orderedSetAggregate(sb, a);
+            return;
+        }
         sb.append(functionName(a.function())).append('(');
         if (a.star()) {
             sb.append('*');
@@ -496,6 +500,33 @@ public class Deparser {
                 if (o.nullsFirst() != o.descending()) {
                     sb.append(o.nullsFirst() ? " NULLS FIRST" : " NULLS LAST");
                 }
+            }
+        }
+        sb.append(')');
+        if (a.filter() != null) {
+            sb.append(" FILTER (WHERE ");
+            expr(sb, a.filter(), false, null);
+            sb.append(')');
+        }
+    }
+
+    /** name(direct args) WITHIN GROUP (ORDER BY aggregated args): the sort keys printed as the coerced arguments. */
+    private void orderedSetAggregate(StringBuilder sb, Expr.Aggref a) {
+        int direct = a.args().size() - a.order().size();
+        sb.append(functionName(a.function())).append('(');
+        list(sb, a.args().subList(0, direct));
+        sb.append(") WITHIN GROUP (ORDER BY ");
+        for (int i = 0; i < a.order().size(); i++) {
+            Expr.AggOrder o = a.order().get(i);
+            Expr arg = a.args().get(direct + i);
+            sb.append(i > 0 ? ", " : "");
+            boolean paren = !(arg instanceof Expr.Var);
+            sb.append(paren ? "(" : "");
+            expr(sb, arg, true, null);
+            sb.append(paren ? ")" : "");
+            sb.append(o.descending() ? " DESC" : "");
+            if (o.nullsFirst() != o.descending()) {
+                sb.append(o.nullsFirst() ? " NULLS FIRST" : " NULLS LAST");
             }
         }
         sb.append(')');

@@ -969,8 +969,12 @@ public final class ExprTransformer {
             throw new SyntaxError(SqlState.WRONG_OBJECT_TYPE, name + "(*) specified, but " + name
                     + " is not an aggregate function", f.position());
         }
+        if (f.withinGroup()) {
+            withinGroupOfPlainFunction(ps, f, defs);
+        }
         if (f.distinct() || !f.aggOrder().isEmpty() || f.filter() != null) {
-            String what = f.distinct() ? "DISTINCT" : f.filter() != null ? "FILTER" : "ORDER BY";
+            String what = f.distinct() ? "DISTINCT" : f.withinGroup() ? "WITHIN GROUP"
+                    : !f.aggOrder().isEmpty() ? "ORDER BY" : "FILTER";
             throw new SyntaxError(SqlState.WRONG_OBJECT_TYPE, what + " specified, but " + name
                     + " is not an aggregate function", f.position());
         }
@@ -992,6 +996,22 @@ public final class ExprTransformer {
             checkSetReturning(ps, name, f.position());
         }
         return call;
+    }
+
+    /** PostgreSQL looks a plain function up with the WITHIN GROUP values as extra arguments first. */
+    private void withinGroupOfPlainFunction(ParseState ps, Tree.FuncCall f, List<FunctionDef> defs) {
+        List<PgType> types = new ArrayList<>();
+        for (Tree.Expr a : f.args()) {
+            types.add(transform(ps, a).type());
+        }
+        for (Tree.SortBy s : f.aggOrder()) {
+            types.add(transform(ps, s.expr()).type());
+        }
+        FuncResolver.Choice choice = FuncResolver.choose(FuncResolver.functionCandidates(defs, types.size(), false),
+                types);
+        if (choice.chosen() == null) {
+            throw noSuchFunction(f.name(), types, choice.ambiguous(), f.position());
+        }
     }
 
     private void checkSetReturning(ParseState ps, String name, int position) {

@@ -46,6 +46,7 @@ final class StatusRows {
             case "pg_replication_slots" -> slots(status);
             case "pg_stat_archiver" -> archiver(status);
             case "pg_stat_ssl" -> ssl(status);
+            case "pg_hba_file_rules" -> hbaFileRules(fn, status, shared);
             case "pg_stat_database" -> databases(status, shared);
             case "pg_timezone_names" -> timeZones();
             case "pg_locks" -> advisoryLocks(fn);
@@ -140,6 +141,21 @@ final class StatusRows {
         for (ServerStatus.ReplicationSlotStatus s : status.replicationSlots()) {
             rows.add(CatalogRows.row(s.slotName(), null, s.slotType(), null, null, s.temporary(), s.active(),
                     s.activePid(), s.xmin(), null, s.restartLsn(), null, s.walStatus(), s.safeWalSizeBytes(), false));
+        }
+        return rows;
+    }
+
+    /** pg_hba_file_rules: pg_hba.conf as it reads now; superusers only, as PostgreSQL 15 grants it. */
+    private static List<Object[]> hbaFileRules(FnContext fn, ServerStatus status, SharedCatalog shared) {
+        org.walden.sql.catalog.RoleDef me = shared.role(fn.currentUser());
+        if (me == null || !me.superuser()) {
+            throw new org.walden.common.PgException(org.walden.common.SqlState.INSUFFICIENT_PRIVILEGE,
+                    "permission denied for view pg_hba_file_rules");
+        }
+        List<Object[]> rows = new ArrayList<>();
+        for (ServerStatus.HbaRule r : status.hbaFileRules()) {
+            rows.add(CatalogRows.row(r.lineNumber(), r.type(), r.database(), r.userName(), r.address(), r.netmask(),
+                    r.authMethod(), r.options(), r.error()));
         }
         return rows;
     }

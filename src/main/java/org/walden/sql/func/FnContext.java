@@ -88,6 +88,10 @@ public interface FnContext {
         return null;
     }
 
+    /** pg_stat_reset (null: every table of the database) / pg_stat_reset_single_table_counters. */
+    default void resetTableActivity(Integer tableOid) {
+    }
+
     /** Calls of user-defined LANGUAGE sql functions (their bodies run as queries of this session). */
     default SqlFunctions sqlFunctions() {
         throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "SQL functions cannot run here");

@@ -54,6 +54,15 @@ public final class FunctionDef {
         Accumulator start(PgType[] argTypes, PgType resultType, FnContext ctx);
     }
 
+    /**
+     * An ordered-set aggregate (percentile_cont, percentile_disc, mode), called with WITHIN GROUP:
+     * its arguments are the direct ones followed by the WITHIN GROUP sort values, and rows arrive
+     * in the WITHIN GROUP order.
+     */
+    @FunctionalInterface
+    public interface OrderedSetAggregate extends AggregateImpl {
+    }
+
     public final int oid;
     public final String name;
     public final List<PgType> args;

@@ -59,7 +59,7 @@ final class MathFunctions {
                 throw new PgException(SqlState.INVALID_ARGUMENT_FOR_POWER_FUNCTION,
                         "cannot take square root of a negative number");
             }
-            return Arith.numericRound(x.sqrt(new MathContext(40)), x.scale());
+            return sqrtNumeric(x);
         });
         r.f("cbrt", FLOAT8, FLOAT8).impl(a -> Math.cbrt((Double) a[0]));
         for (String name : List.of("power", "pow")) {
@@ -111,6 +111,22 @@ final class MathFunctions {
     private static BigDecimal round(BigDecimal v, int scale, RoundingMode mode) {
         BigDecimal r = v.setScale(scale, mode);
         return scale < 0 ? r.setScale(0, RoundingMode.UNNECESSARY) : r;
+    }
+
+    /**
+     * numeric_sqrt's result scale: 16 significant digits counted from the result's weight in
+     * base-10000 digits ((weight + 1) * 4 / 2 - 1), at least the argument's scale.
+     */
+    static BigDecimal sqrtNumeric(BigDecimal x) {
+        int decimalExponent = x.signum() == 0 ? 0 : x.precision() - x.scale() - 1;
+        int weight = Math.floorDiv(decimalExponent, 4);
+        int sweight = (weight + 1) * 4 / 2 - 1;
+        int rscale = Math.max(0, Math.min(Math.max(16 - sweight, x.scale()), 1000));
+        if (x.signum() == 0) {
+            return BigDecimal.ZERO.setScale(rscale);
+        }
+        int digits = Math.max(0, decimalExponent / 2 + 1) + rscale + 5;
+        return x.sqrt(new MathContext(digits)).setScale(rscale, RoundingMode.HALF_UP);
     }
 
     static double sqrt(double x) {

@@ -66,24 +66,66 @@ public final class Patterns {
         return re.toString();
     }
 
-    /** SIMILAR TO: the SQL standard's regular expressions, anchored. */
-    public static Pattern similar(String pattern) {
-        StringBuilder re = new StringBuilder();
-        for (int i = 0; i < pattern.length(); i++) {
-            char c = pattern.charAt(i);
-            switch (c) {
-                case '%' -> re.append(".*");
-                case '_' -> re.append('.');
-                case '\\' -> {
-                    if (i + 1 < pattern.length()) {
-                        re.append(Pattern.quote(String.valueOf(pattern.charAt(++i))));
+    /**
+     * similar_to_escape(pattern, escape): SIMILAR TO's pattern as the POSIX regular expression
+     * PostgreSQL matches it with, {@code ^(?:...)$}: % and _ become .* and ., ( a non-capturing
+     * group, the escape character quotes the next one, and escape-double-quote separates
+     * SUBSTRING's three parts. An empty escape string means no escape character.
+     */
+    static String similarToEscape(String pattern, String escape) {
+        if (escape.codePointCount(0, escape.length()) > 1) {
+            throw new PgException(SqlState.INVALID_ESCAPE_SEQUENCE, "invalid escape string")
+                    .withHint("Escape string must be empty or one character.");
+        }
+        int esc = escape.isEmpty() ? -1 : escape.codePointAt(0);
+        StringBuilder r = new StringBuilder("^(?:");
+        boolean afterEscape = false;
+        boolean inCharClass = false;
+        int quotes = 0;
+        for (int i = 0; i < pattern.length(); ) {
+            int c = pattern.codePointAt(i);
+            i += Character.charCount(c);
+            if (afterEscape) {
+                if (c == '"' && !inCharClass) {
+                    if (quotes == 0) {
+                        r.append("){1,1}?(");
+                    } else if (quotes == 1) {
+                        r.append("){1,1}(?:");
+                    } else {
+                        throw new PgException(SqlState.INVALID_USE_OF_ESCAPE_CHARACTER, "SQL regular expression may "
+                                + "not contain more than two escape-double-quote separators");
                     }
+                    quotes++;
+                } else {
+                    r.append('\\').appendCodePoint(c);
                 }
-                case '.', '^', '$' -> re.append('\\').append(c);
-                default -> re.append(c);
+                afterEscape = false;
+            } else if (c == esc) {
+                afterEscape = true;
+            } else if (inCharClass) {
+                if (c == '\\') {
+                    r.append('\\');
+                }
+                r.appendCodePoint(c);
+                if (c == ']') {
+                    inCharClass = false;
+                }
+            } else if (c == '[') {
+                r.append('[');
+                inCharClass = true;
+            } else if (c == '%') {
+                r.append(".*");
+            } else if (c == '_') {
+                r.append('.');
+            } else if (c == '(') {
+                r.append("(?:");
+            } else if (c == '\\' || c == '.' || c == '^' || c == '$') {
+                r.append('\\').appendCodePoint(c);
+            } else {
+                r.appendCodePoint(c);
             }
         }
-        return regex(re.toString(), false);
+        return r.append(")$").toString();
     }
 
     /** A PostgreSQL regular expression (unanchored, as ~ matches). */

@@ -45,8 +45,13 @@ final class StringFunctions {
             r.f(name, BYTEA, BYTEA, INT4, INT4).impl(a -> bytesSubstring((byte[]) a[0], (Integer) a[1], (Integer) a[2]));
         }
         r.f("substring", TEXT, TEXT, TEXT).impl(a -> regexSubstring((String) a[0], (String) a[1]));
-        r.f("substring", TEXT, TEXT, TEXT, TEXT).impl(a -> similarSubstring((String) a[0], (String) a[1]));
+        r.f("substring", TEXT, TEXT, TEXT, TEXT).impl(a -> regexSubstring((String) a[0],
+                Patterns.similarToEscape((String) a[1], (String) a[2])));
         r.f("strpos", INT4, TEXT, TEXT).impl(a -> position((String) a[0], (String) a[1]));
+        r.f("similar_to_escape", TEXT, TEXT).impl(a -> Patterns.similarToEscape((String) a[0], "\\"));
+        r.f("similar_to_escape", TEXT, TEXT, TEXT).impl(a -> Patterns.similarToEscape((String) a[0], (String) a[1]));
+        r.f("similar_escape", TEXT, TEXT, TEXT).nonStrict().impl(a -> a[0] == null ? null
+                : Patterns.similarToEscape((String) a[0], a[1] == null ? "\\" : (String) a[1]));
         r.f("position", INT4, TEXT, TEXT).impl(a -> position((String) a[0], (String) a[1]));
         r.f("replace", TEXT, TEXT, TEXT, TEXT).impl(a -> ((String) a[1]).isEmpty() ? a[0]
                 : ((String) a[0]).replace((String) a[1], (String) a[2]));
@@ -207,11 +212,6 @@ final class StringFunctions {
             return null;
         }
         return m.groupCount() > 0 ? m.group(1) : m.group();
-    }
-
-    private static String similarSubstring(String s, String pattern) {
-        Matcher m = Patterns.similar(pattern.replace("\\\"", "")).matcher(s);
-        return m.find() ? m.group() : null;
     }
 
     static int position(String s, String sub) {

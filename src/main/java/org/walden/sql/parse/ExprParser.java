@@ -165,7 +165,8 @@ abstract class ExprParser extends ParserBase {
                     left = new AExpr(ilike ? AExprKind.ILIKE : AExprKind.LIKE, op, left, pattern, escape,
                             t.position());
                 }
-            } else if (acceptWord("similar")) {
+            } else if (isWord("similar") && (not || isWordAt(1, "to"))) {
+                advance();
                 expectWord("to");
                 Expr pattern = opExpr();
                 Expr escape = acceptWord("escape") ? opExpr() : null;
@@ -733,8 +734,26 @@ abstract class ExprParser extends ParserBase {
             }
         }
         expectOp(")");
+        boolean withinGroup = false;
         if (isWord("within") && isWordAt(1, "group")) {
-            throw unsupported("WITHIN GROUP");
+            Token within = advance();
+            advance();
+            if (!order.isEmpty()) {
+                throw new SyntaxError(SqlState.SYNTAX_ERROR, "cannot use multiple ORDER BY clauses with WITHIN GROUP",
+                        within.position());
+            }
+            if (distinct) {
+                throw new SyntaxError(SqlState.SYNTAX_ERROR, "cannot use DISTINCT with WITHIN GROUP",
+                        within.position());
+            }
+            if (variadic) {
+                throw new SyntaxError(SqlState.SYNTAX_ERROR, "cannot use VARIADIC with WITHIN GROUP",
+                        within.position());
+            }
+            expectOp("(");
+            order = orderByClause();
+            expectOp(")");
+            withinGroup = true;
         }
         Expr filter = null;
         if (isWord("filter") && peekAt(1).isOp("(")) {
@@ -749,7 +768,8 @@ abstract class ExprParser extends ParserBase {
             over = isColId(peek()) && !peek().isOp("(") ? new WindowDef(colId(), null, List.of(), List.of(), null,
                     peek().position()) : windowSpecification(null);
         }
-        return new FuncCall(name, args, argNames, star, distinct, order, filter, over, variadic, special, pos);
+        return new FuncCall(name, args, argNames, star, distinct, order, filter, over, variadic, special, pos,
+                withinGroup);
     }
 
     /** ( [existing window] [PARTITION BY ...] [ORDER BY ...] [frame] ). */

@@ -85,9 +85,16 @@ public final class Tree {
      */
     public record FuncCall(List<String> name, List<Expr> args, List<String> argNames, boolean star, boolean distinct,
                            List<SortBy> aggOrder, Expr filter, WindowDef over, boolean variadic, String special,
-                           int position) implements Expr {
+                           int position, boolean withinGroup) implements Expr {
         public FuncCall(List<String> name, List<Expr> args, int position) {
             this(name, args, null, false, false, List.of(), null, null, false, null, position);
+        }
+
+        /** A call without WITHIN GROUP ({@code aggOrder} is the ORDER BY inside the parentheses). */
+        public FuncCall(List<String> name, List<Expr> args, List<String> argNames, boolean star, boolean distinct,
+                        List<SortBy> aggOrder, Expr filter, WindowDef over, boolean variadic, String special,
+                        int position) {
+            this(name, args, argNames, star, distinct, aggOrder, filter, over, variadic, special, position, false);
         }
 
         public String functionName() {
