@@ -134,3 +134,8 @@ select line_number, type, database, user_name, address, netmask, auth_method, op
 copy (select regexp_split_to_table(rtrim(convert_from(decode(:'hba_orig', 'base64'), 'UTF8'), E'\n'), E'\n')) to :'hba';
 select pg_read_binary_file('pg_hba.conf') = decode(:'hba_orig', 'base64');
 select count(*) > 0, count(error) from pg_hba_file_rules;
+
+-- pg_lsn arithmetic with numeric
+select '0/16B3748'::pg_lsn + 16, '0/16B3748'::pg_lsn - 16::numeric, '0/16B3748'::pg_lsn - '0/16B3700'::pg_lsn, pg_lsn '0/10' + 1.5;
+select '0/0'::pg_lsn - 1;
+select 'FFFFFFFF/FFFFFFFF'::pg_lsn + 1;

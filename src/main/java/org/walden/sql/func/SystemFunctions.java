@@ -151,6 +151,9 @@ final class SystemFunctions {
                 (Long) a[1]));
         r.f("pg_wal_lsn_diff", NUMERIC, PG_LSN, PG_LSN).impl(a -> lsnDiff(a[0], a[1]));
         Operators.binary(r, "-", PG_LSN, PG_LSN, NUMERIC, SystemFunctions::lsnDiff);
+        Operators.binary(r, "+", PG_LSN, NUMERIC, PG_LSN, (x, n) -> lsnPlus(x, (BigDecimal) n));
+        Operators.binary(r, "+", NUMERIC, PG_LSN, PG_LSN, (n, x) -> lsnPlus(x, (BigDecimal) n));
+        Operators.binary(r, "-", PG_LSN, NUMERIC, PG_LSN, (x, n) -> lsnPlus(x, ((BigDecimal) n).negate()));
         r.f("pg_walfile_name", TEXT, PG_LSN).volatile_().ctx((c, a) -> {
             requireNotRecovery(c, "pg_walfile_name() cannot be executed during recovery.");
             return c.serverStatus().walFileName((Lsn) a[0]);
@@ -161,6 +164,16 @@ final class SystemFunctions {
         BigInteger x = new BigInteger(Long.toUnsignedString(((Lsn) a).value()));
         BigInteger y = new BigInteger(Long.toUnsignedString(((Lsn) b).value()));
         return new BigDecimal(x.subtract(y));
+    }
+
+    /** pg_lsn + numeric, as PostgreSQL 14's: the sum rounded to a whole byte, within 0 .. 2^64 - 1 (22003). */
+    static Lsn lsnPlus(Object lsn, BigDecimal bytes) {
+        BigInteger sum = new BigDecimal(new BigInteger(Long.toUnsignedString(((Lsn) lsn).value()))).add(bytes)
+                .setScale(0, java.math.RoundingMode.HALF_UP).toBigIntegerExact();
+        if (sum.signum() < 0 || sum.bitLength() > 64) {
+            throw new PgException(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, "pg_lsn out of range");
+        }
+        return new Lsn(sum.longValue());
     }
 
     private static void requireNotRecovery(FnContext c, String hint) {
