@@ -72,4 +72,4 @@ for k in insert copy csv binary load; do
   printf '%-10s %10s %10s %10s\n' "$k" "${result[pg.$k]}" "${result[walden.$k]}" \
     "$(awk -v a="${result[walden.$k]}" -v b="${result[pg.$k]}" 'BEGIN { printf "%.2f", a / b }')"
 done
-echo "rows: $rows; Walden ran with -Xmx$heap (its Java heap; the peak resident size, $hwm, is mostly RocksDB)"
+echo "rows: $rows; Walden ran with -Xmx$heap (its Java heap); peak resident size $hwm"
