@@ -32,9 +32,17 @@ final class RegValues implements ValueContext {
     private final ZoneId zone;
     private final CatalogLookup lookup;
 
-    RegValues(ZoneId zone, CatalogLookup lookup) {
+    private final boolean byteaOutputEscape;
+
+    RegValues(ZoneId zone, CatalogLookup lookup, boolean byteaOutputEscape) {
         this.zone = zone;
         this.lookup = lookup;
+        this.byteaOutputEscape = byteaOutputEscape;
+    }
+
+    @Override
+    public boolean byteaOutputEscape() {
+        return byteaOutputEscape;
     }
 
     @Override

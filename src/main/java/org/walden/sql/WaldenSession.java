@@ -119,6 +119,7 @@ final class WaldenSession implements Session {
         boolean defaultReadOnly;
         SynchronousCommit synchronousCommit;
         ZoneId zone;
+        boolean byteaOutputEscape;
         long workMemBytes;
         double hashMemMultiplier;
         Planner.CostModel costModel;
@@ -145,6 +146,7 @@ final class WaldenSession implements Session {
         } catch (RuntimeException e) {
             c.zone = ZoneOffset.UTC;
         }
+        c.byteaOutputEscape = settingOr("bytea_output", "hex").equals("escape");
         c.workMemBytes = SessionEnv.memory(settingOr("work_mem", "4MB"));
         try {
             c.hashMemMultiplier = Double.parseDouble(settingOr("hash_mem_multiplier", "2"));
@@ -638,7 +640,7 @@ final class WaldenSession implements Session {
     }
 
     ValueContext values() {
-        return new RegValues(zone, lookup());
+        return new RegValues(zone, lookup(), cachedSettings().byteaOutputEscape);
     }
 
     /** What an analysis or plan depends on: the catalog object and the search path (the lookup caches both). */

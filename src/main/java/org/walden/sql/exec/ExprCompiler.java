@@ -588,7 +588,7 @@ public final class ExprCompiler {
             for (int i = 0; i < args.length; i++) {
                 values[i] = args[i].eval(row, st);
             }
-            return new RowValue(values, fixed);
+            return new RowValue(values, fixed, r.names());
         };
     }
 

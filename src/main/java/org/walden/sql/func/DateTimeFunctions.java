@@ -55,11 +55,11 @@ final class DateTimeFunctions {
         r.f("extract", NUMERIC, TEXT, TIME).impl(a -> field((String) a[0],
                 LocalDate.of(2000, 1, 1).atTime((LocalTime) a[1]), null));
         r.f("date_trunc", TIMESTAMP, TEXT, TIMESTAMP).impl(a -> trunc((String) a[0], (LocalDateTime) a[1]));
-        r.f("date_trunc", TIMESTAMPTZ, TEXT, TIMESTAMPTZ).stable().ctx((c, a) -> trunc((String) a[0],
-                local((Instant) a[1], c.zone())).atZone(c.zone()).toInstant());
+        r.f("date_trunc", TIMESTAMPTZ, TEXT, TIMESTAMPTZ).stable().ctx((c, a) -> Values.atZone(trunc((String) a[0],
+                local((Instant) a[1], c.zone())), c.zone()).toInstant());
         r.f("date_trunc", TIMESTAMPTZ, TEXT, TIMESTAMPTZ, TEXT).stable().ctx((c, a) -> {
             ZoneId z = Values.parseZone((String) a[2], null, TIMESTAMPTZ);
-            return trunc((String) a[0], local((Instant) a[1], z)).atZone(z).toInstant();
+            return Values.atZone(trunc((String) a[0], local((Instant) a[1], z)), z).toInstant();
         });
         r.f("date_trunc", INTERVAL, TEXT, INTERVAL).impl(a -> truncInterval((String) a[0], (Interval) a[1]));
         r.f("age", INTERVAL, TIMESTAMP, TIMESTAMP).impl(a -> age((LocalDateTime) a[0], (LocalDateTime) a[1]));
@@ -124,7 +124,7 @@ final class DateTimeFunctions {
         r.f("isfinite", BOOL, INTERVAL).impl(a -> true);
         r.f("timezone", TIMESTAMP, TEXT, TIMESTAMPTZ).impl(a -> local((Instant) a[1],
                 Values.parseZone((String) a[0], null, TIMESTAMPTZ)));
-        r.f("timezone", TIMESTAMPTZ, TEXT, TIMESTAMP).impl(a -> ((LocalDateTime) a[1]).atZone(
+        r.f("timezone", TIMESTAMPTZ, TEXT, TIMESTAMP).impl(a -> Values.atZone((LocalDateTime) a[1],
                 Values.parseZone((String) a[0], null, TIMESTAMPTZ)).toInstant());
         r.f("timezone", TIMESTAMP, INTERVAL, TIMESTAMPTZ).impl(a -> local((Instant) a[1],
                 java.time.ZoneOffset.ofTotalSeconds((int) (((Interval) a[0]).micros() / 1_000_000))));

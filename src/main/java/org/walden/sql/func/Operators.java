@@ -35,7 +35,7 @@ final class Operators {
 
     static void register(Builtins r) {
         for (PgType t : List.of(BOOL, CHAR, NAME, INT2, INT4, INT8, TEXT, OID, FLOAT4, FLOAT8, BPCHAR, DATE, TIME,
-                TIMESTAMP, TIMESTAMPTZ, INTERVAL, NUMERIC, BYTEA, UUID, PG_LSN, INET, JSONB, OIDVECTOR, TID, ANYARRAY,
+                TIMETZ, TIMESTAMP, TIMESTAMPTZ, INTERVAL, NUMERIC, BYTEA, UUID, PG_LSN, INET, JSONB, OIDVECTOR, TID, ANYARRAY,
                 RECORD)) {
             comparisons(r, t, t);
         }
@@ -288,6 +288,10 @@ final class Operators {
         prefixOp(r, "-", INTERVAL, INTERVAL, x -> Arith.negate(INTERVAL, x));
         binary(r, "+", TIME, INTERVAL, TIME, (x, y) -> ((LocalTime) x).plus(((Interval) y).micros(), ChronoUnit.MICROS));
         binary(r, "-", TIME, INTERVAL, TIME, (x, y) -> ((LocalTime) x).minus(((Interval) y).micros(), ChronoUnit.MICROS));
+        binary(r, "+", TIMETZ, INTERVAL, TIMETZ, (x, y) -> ((java.time.OffsetTime) x).plus(((Interval) y).micros(),
+                ChronoUnit.MICROS));
+        binary(r, "-", TIMETZ, INTERVAL, TIMETZ, (x, y) -> ((java.time.OffsetTime) x).minus(((Interval) y).micros(),
+                ChronoUnit.MICROS));
         binary(r, "-", TIME, TIME, INTERVAL, (x, y) -> Interval.ofMicros(ChronoUnit.MICROS.between((LocalTime) y,
                 (LocalTime) x)));
     }

@@ -48,6 +48,11 @@ final class BinaryValues {
             case NUMERIC -> NumericBinary.encode((BigDecimal) v);
             case DATE -> ByteBuffer.allocate(4).putInt(Values.dateToPgDays((LocalDate) v)).array();
             case TIME -> ByteBuffer.allocate(8).putLong(((LocalTime) v).toNanoOfDay() / 1000).array();
+            case TIMETZ -> { // time of day in microseconds, then the zone in seconds west of UTC
+                java.time.OffsetTime t = (java.time.OffsetTime) v;
+                yield ByteBuffer.allocate(12).putLong(t.toLocalTime().toNanoOfDay() / 1000)
+                        .putInt(-t.getOffset().getTotalSeconds()).array();
+            }
             case TIMESTAMP -> ByteBuffer.allocate(8).putLong(Values.timestampToPgMicros((LocalDateTime) v)).array();
             case TIMESTAMPTZ -> ByteBuffer.allocate(8).putLong(Values.instantToPgMicros((Instant) v)).array();
             case INTERVAL -> {
@@ -145,6 +150,8 @@ final class BinaryValues {
                 case NUMERIC -> NumericBinary.decode(b);
                 case DATE -> expectLength(b, 4) ? Values.pgDaysToDate(buf.getInt()) : null;
                 case TIME -> expectLength(b, 8) ? LocalTime.ofNanoOfDay(buf.getLong() * 1000) : null;
+                case TIMETZ -> expectLength(b, 12) ? java.time.OffsetTime.of(LocalTime.ofNanoOfDay(buf.getLong() * 1000),
+                        java.time.ZoneOffset.ofTotalSeconds(-buf.getInt())) : null;
                 case TIMESTAMP -> expectLength(b, 8) ? Values.pgMicrosToTimestamp(buf.getLong()) : null;
                 case TIMESTAMPTZ -> expectLength(b, 8) ? Values.pgMicrosToInstant(buf.getLong()) : null;
                 case INTERVAL -> {

@@ -24,16 +24,78 @@ public final class Json {
         }
     };
 
+    /**
+     * A json (not jsonb) value by its source text: json keeps its input as written, so an element
+     * taken out of it prints as it was typed (json -> 'a' gives {"b":[1,2]}, spaces and all).
+     */
+    public record Source(String text) {
+    }
+
     private final String text;
+    private final boolean keepText;
     private int pos;
 
-    private Json(String text) {
+    private Json(String text, boolean keepText) {
         this.text = text;
+        this.keepText = keepText;
+    }
+
+    /**
+     * Parses json text keeping its members' source: objects (keys in input order) and arrays hold
+     * {@link Source} values; scalars at the top are parsed values.
+     */
+    public static Object parseKeepingText(String text) {
+        Json j = new Json(text, true);
+        j.space();
+        Object v = j.value();
+        j.space();
+        if (j.pos != text.length()) {
+            throw j.error();
+        }
+        return v;
+    }
+
+    /** A member value as parsed: a {@link Source} parsed (keeping its members' text), others as they are. */
+    public static Object open(Object v) {
+        return v instanceof Source s ? parseKeepingText(s.text()) : v;
+    }
+
+    /** json's compact text (to_json, row_to_json, array_to_json): no spaces; a {@link Source} as written. */
+    public static String printCompact(Object v) {
+        StringBuilder sb = new StringBuilder();
+        printCompact(sb, v);
+        return sb.toString();
+    }
+
+    public static void printCompact(StringBuilder sb, Object v) {
+        if (v instanceof Source s) {
+            sb.append(s.text());
+        } else if (v instanceof Map<?, ?> m) {
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                sb.append(first ? "" : ",");
+                first = false;
+                quote(sb, (String) e.getKey());
+                sb.append(':');
+                printCompact(sb, e.getValue());
+            }
+            sb.append('}');
+        } else if (v instanceof List<?> l) {
+            sb.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                sb.append(i > 0 ? "," : "");
+                printCompact(sb, l.get(i));
+            }
+            sb.append(']');
+        } else {
+            print(sb, v);
+        }
     }
 
     /** Parses JSON text; 22P02 "invalid input syntax for type json" on error. */
     public static Object parse(String text) {
-        Json j = new Json(text);
+        Json j = new Json(text, false);
         j.space();
         Object v = j.value();
         j.space();
@@ -56,7 +118,9 @@ public final class Json {
     }
 
     private static void print(StringBuilder sb, Object v) {
-        if (v instanceof Map<?, ?> m) {
+        if (v instanceof Source s) {
+            print(sb, parse(s.text()));
+        } else if (v instanceof Map<?, ?> m) {
             sb.append('{');
             boolean first = true;
             for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -108,7 +172,7 @@ public final class Json {
     }
 
     /** jsonb's key order: shorter keys first, then by bytes. */
-    private static int keyOrder(String a, String b) {
+    public static int keyOrder(String a, String b) {
         return a.length() != b.length() ? Integer.compare(a.length(), b.length()) : Values.compareStrings(a, b);
     }
 
@@ -120,6 +184,12 @@ public final class Json {
         while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
             pos++;
         }
+    }
+
+    private Object member() {
+        int start = pos;
+        Object v = value();
+        return keepText ? new Source(text.substring(start, pos)) : v;
     }
 
     private Object value() {
@@ -161,7 +231,7 @@ public final class Json {
     }
 
     private Map<String, Object> object() {
-        Map<String, Object> m = new TreeMap<>(Json::keyOrder);
+        Map<String, Object> m = keepText ? new java.util.LinkedHashMap<>() : new TreeMap<>(Json::keyOrder);
         pos++;
         space();
         if (pos < text.length() && text.charAt(pos) == '}') {
@@ -180,7 +250,7 @@ public final class Json {
             }
             pos++;
             space();
-            m.put(key, value());
+            m.put(key, member());
             space();
             if (pos >= text.length()) {
                 throw error();
@@ -205,7 +275,7 @@ public final class Json {
         }
         while (true) {
             space();
-            l.add(value());
+            l.add(member());
             space();
             if (pos >= text.length()) {
                 throw error();

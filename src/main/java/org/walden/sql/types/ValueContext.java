@@ -25,6 +25,11 @@ public interface ValueContext {
                 + "\" here");
     }
 
+    /** bytea_output = escape: bytea prints as text with \\ooo escapes instead of \\x hex. */
+    default boolean byteaOutputEscape() {
+        return false;
+    }
+
     /** A context with only a time zone. */
     static ValueContext of(ZoneId zone) {
         return () -> zone;

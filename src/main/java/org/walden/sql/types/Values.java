@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.time.OffsetTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -81,6 +82,7 @@ public final class Values {
                 case BYTEA -> parseBytea(s);
                 case DATE -> parseDate(s, ctx.zone());
                 case TIME -> parseTime(s);
+                case TIMETZ -> parseTimeTz(s, ctx.zone());
                 case TIMESTAMP -> parseTimestamp(s, ctx.zone());
                 case TIMESTAMPTZ -> parseTimestampTz(s, ctx.zone());
                 case INTERVAL -> IntervalText.parse(s);
@@ -326,6 +328,29 @@ public final class Values {
         }
     }
 
+    /** timetz input: a time and an optional zone; without one, the session zone's offset now (PostgreSQL: of today). */
+    private static OffsetTime parseTimeTz(String s, ZoneId zone) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        int zi = zoneStart(t);
+        LocalTime time = parseTime(zi > 0 ? s.trim().substring(0, zi) : s);
+        ZoneOffset offset;
+        if (zi > 0) {
+            ZoneId z = parseZone(s.trim().substring(zi).trim(), s, PgType.TIMETZ);
+            offset = z instanceof ZoneOffset o ? o : z.getRules().getOffset(Instant.now());
+        } else {
+            offset = zone.getRules().getOffset(Instant.now());
+        }
+        return OffsetTime.of(time, offset);
+    }
+
+    /** timetz's order (timetz_cmp): by the UTC time, then the offset east of UTC descending (PostgreSQL's zone ascending). */
+    public static int compareTimeTz(OffsetTime x, OffsetTime y) {
+        long ux = x.toLocalTime().toNanoOfDay() - x.getOffset().getTotalSeconds() * 1_000_000_000L;
+        long uy = y.toLocalTime().toNanoOfDay() - y.getOffset().getTotalSeconds() * 1_000_000_000L;
+        int c = Long.compare(ux, uy);
+        return c != 0 ? c : Integer.compare(y.getOffset().getTotalSeconds(), x.getOffset().getTotalSeconds());
+    }
+
     private static LocalTime roundToMicros(LocalTime t) {
         long micros = Math.round(t.getNano() / 1000.0);
         return t.withNano(0).plus(micros, ChronoUnit.MICROS);
@@ -385,7 +410,15 @@ public final class Values {
         Object[] parts = splitTimestamp(s.trim(), s, PgType.TIMESTAMPTZ);
         LocalDateTime ldt = (LocalDateTime) parts[0];
         ZoneId z = parts[1] == null ? zone : (ZoneId) parts[1];
-        return ldt.atZone(z).toInstant();
+        return atZone(ldt, z).toInstant();
+    }
+
+    /**
+     * A local time in a zone as PostgreSQL reads it: a time that a DST change repeats is taken as
+     * standard time (the later offset), one that it skips moves forward by the gap.
+     */
+    public static ZonedDateTime atZone(LocalDateTime ldt, ZoneId zone) {
+        return ZonedDateTime.ofLocal(ldt, zone, null).withLaterOffsetAtOverlap();
     }
 
     /** "YYYY-MM-DD[ |T]HH:MM[:SS[.ffffff]][zone][ BC]" → {LocalDateTime, ZoneId or null}. */
@@ -492,15 +525,34 @@ public final class Values {
             case NUMERIC -> ((BigDecimal) v).toPlainString();
             case DATE -> formatDate((LocalDate) v);
             case TIME -> formatTime((LocalTime) v);
+            case TIMETZ -> formatTime(((OffsetTime) v).toLocalTime())
+                    + formatOffset(((OffsetTime) v).getOffset().getTotalSeconds());
             case TIMESTAMP -> formatTimestamp((LocalDateTime) v);
             case TIMESTAMPTZ -> formatTimestampTz((Instant) v, ctx.zone());
             case INET -> v instanceof InetAddress a ? a.getHostAddress() : v.toString();
-            case BYTEA -> "\\x" + HexFormat.of().formatHex((byte[]) v);
+            case BYTEA -> ctx.byteaOutputEscape() ? byteaEscape((byte[]) v) : "\\x" + HexFormat.of().formatHex((byte[]) v);
             case RECORD -> formatRecord((RowValue) v, ctx);
             case VOID -> "";
             case INT2, INT4, INT8, OID, XID, CID -> v.toString();
             default -> v instanceof String s ? s : v.toString();
         };
+    }
+
+    /** bytea's escape output: printable ASCII as is, a backslash doubled, every other byte as \\ooo. */
+    public static String byteaEscape(byte[] b) {
+        StringBuilder sb = new StringBuilder(b.length);
+        for (byte x : b) {
+            int c = x & 0xFF;
+            if (c == '\\') {
+                sb.append("\\\\");
+            } else if (c < 0x20 || c > 0x7e) {
+                sb.append('\\').append((char) ('0' + (c >> 6))).append((char) ('0' + ((c >> 3) & 7)))
+                        .append((char) ('0' + (c & 7)));
+            } else {
+                sb.append((char) c);
+            }
+        }
+        return sb.toString();
     }
 
     private static String formatRecord(RowValue r, ValueContext ctx) {
@@ -798,6 +850,10 @@ public final class Values {
                 LocalTime t = (LocalTime) v;
                 return t.withNano(0).plusNanos(roundNanos(t.getNano(), typmod));
             }
+            case TIMETZ: {
+                OffsetTime t = (OffsetTime) v;
+                return t.withNano(0).plusNanos(roundNanos(t.getNano(), typmod));
+            }
             default:
                 return v;
         }
@@ -867,6 +923,9 @@ public final class Values {
         }
         if (a instanceof Boolean x && b instanceof Boolean y) {
             return Boolean.compare(x, y);
+        }
+        if (a instanceof OffsetTime x && b instanceof OffsetTime y) {
+            return compareTimeTz(x, y);
         }
         if (a instanceof Comparable ca && a.getClass() == b.getClass()) {
             return ca.compareTo(b);
