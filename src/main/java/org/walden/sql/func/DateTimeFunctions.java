@@ -112,8 +112,26 @@ final class DateTimeFunctions {
         });
         r.f("justify_hours", INTERVAL, INTERVAL).impl(a -> justifyHours((Interval) a[0]));
         r.f("justify_interval", INTERVAL, INTERVAL).impl(a -> {
-            Interval h = justifyHours((Interval) a[0]);
-            return new Interval(h.months() + h.days() / 30, h.days() % 30, h.micros());
+            Interval v = (Interval) a[0];
+            long time = v.micros() % 86_400_000_000L;
+            long day = v.days() + v.micros() / 86_400_000_000L;
+            long month = v.months() + day / 30;
+            day %= 30;
+            if (month > 0 && (day < 0 || day == 0 && time < 0)) {
+                day += 30;
+                month--;
+            } else if (month < 0 && (day > 0 || day == 0 && time > 0)) {
+                day -= 30;
+                month++;
+            }
+            if (day > 0 && time < 0) {
+                time += 86_400_000_000L;
+                day--;
+            } else if (day < 0 && time > 0) {
+                time -= 86_400_000_000L;
+                day++;
+            }
+            return new Interval(Math.toIntExact(month), Math.toIntExact(day), time);
         });
         r.f("isfinite", BOOL, TIMESTAMP).impl(a -> !a[0].equals(Values.TIMESTAMP_INFINITY)
                 && !a[0].equals(Values.TIMESTAMP_MINUS_INFINITY));
@@ -274,17 +292,27 @@ final class DateTimeFunctions {
     }
 
     /** age(a, b): a symbolic difference in years, months and days, as PostgreSQL's timestamp_age. */
+    /**
+     * age(): PostgreSQL's field-by-field difference (years, months, days, time of day), a negative
+     * field borrowing from the next larger one, a day borrowing the length of the earlier month.
+     */
     static Interval age(LocalDateTime a, LocalDateTime b) {
         boolean negative = a.isBefore(b);
         LocalDateTime hi = negative ? b : a;
         LocalDateTime lo = negative ? a : b;
-        long months = ChronoUnit.MONTHS.between(lo, hi);
-        LocalDateTime afterMonths = lo.plusMonths(months);
-        long days = ChronoUnit.DAYS.between(afterMonths, hi);
-        LocalDateTime afterDays = afterMonths.plusDays(days);
-        long micros = ChronoUnit.MICROS.between(afterDays, hi);
+        long micros = (hi.toLocalTime().toNanoOfDay() - lo.toLocalTime().toNanoOfDay()) / 1000;
+        int days = hi.getDayOfMonth() - lo.getDayOfMonth();
+        int months = (hi.getYear() - lo.getYear()) * 12 + hi.getMonthValue() - lo.getMonthValue();
+        if (micros < 0) {
+            micros += 86_400_000_000L;
+            days--;
+        }
+        while (days < 0) {
+            days += lo.toLocalDate().lengthOfMonth();
+            months--;
+        }
         int sign = negative ? -1 : 1;
-        return new Interval((int) (sign * months), (int) (sign * days), sign * micros);
+        return new Interval(sign * months, sign * days, sign * micros);
     }
 
     static BigDecimal roundSeconds(double s) {

@@ -82,16 +82,24 @@ final class BinaryValues {
         };
     }
 
+    /** array_send: a multi-dimensional array is nested Lists, sent as its dimensions and its elements in row-major order. */
     private static byte[] arraySend(List<?> items, PgType element) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        boolean hasNull = items.contains(null);
-        ByteBuffer head = ByteBuffer.allocate(items.isEmpty() ? 12 : 20);
-        head.putInt(items.isEmpty() ? 0 : 1).putInt(hasNull ? 1 : 0).putInt(element.oid);
-        if (!items.isEmpty()) {
-            head.putInt(items.size()).putInt(1);
+        List<Integer> dims = new ArrayList<>();
+        Object level = items;
+        while (level instanceof List<?> l && !l.isEmpty()) {
+            dims.add(l.size());
+            level = element.isListValued() ? null : l.get(0);
+        }
+        List<Object> leaves = new ArrayList<>();
+        flatten(items, dims.size(), leaves);
+        ByteBuffer head = ByteBuffer.allocate(12 + 8 * dims.size());
+        head.putInt(dims.size()).putInt(leaves.contains(null) ? 1 : 0).putInt(element.oid);
+        for (int d : dims) {
+            head.putInt(d).putInt(1);
         }
         out.writeBytes(head.array());
-        for (Object item : items) {
+        for (Object item : leaves) {
             if (item == null) {
                 out.writeBytes(ByteBuffer.allocate(4).putInt(-1).array());
                 continue;
@@ -101,6 +109,16 @@ final class BinaryValues {
             out.writeBytes(b);
         }
         return out.toByteArray();
+    }
+
+    private static void flatten(List<?> items, int depth, List<Object> out) {
+        for (Object o : items) {
+            if (depth > 1 && o instanceof List<?> inner) {
+                flatten(inner, depth - 1, out);
+            } else {
+                out.add(o);
+            }
+        }
     }
 
     private static byte[] recordSend(RowValue r) {
@@ -199,13 +217,25 @@ final class BinaryValues {
         if (ndim == 0) {
             return new ArrayList<>();
         }
-        if (ndim != 1) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "only one-dimensional arrays are supported in binary");
+        if (ndim < 0 || ndim > 6) {
+            throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "invalid number of dimensions: " + ndim);
         }
-        int n = buf.getInt();
-        buf.getInt(); // lower bound
+        int[] dims = new int[ndim];
+        for (int d = 0; d < ndim; d++) {
+            dims[d] = buf.getInt();
+            buf.getInt(); // lower bound
+        }
+        return arrayLevel(buf, et, dims, 0);
+    }
+
+    private static List<Object> arrayLevel(ByteBuffer buf, PgType et, int[] dims, int depth) {
+        int n = dims[depth];
         List<Object> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
+            if (depth + 1 < dims.length) {
+                out.add(arrayLevel(buf, et, dims, depth + 1));
+                continue;
+            }
             int len = buf.getInt();
             if (len < 0) {
                 out.add(null);
