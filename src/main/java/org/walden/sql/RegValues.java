@@ -33,11 +33,18 @@ final class RegValues implements ValueContext {
     private final CatalogLookup lookup;
 
     private final boolean byteaOutputEscape;
+    private final int extraFloatDigits;
 
-    RegValues(ZoneId zone, CatalogLookup lookup, boolean byteaOutputEscape) {
+    RegValues(ZoneId zone, CatalogLookup lookup, boolean byteaOutputEscape, int extraFloatDigits) {
         this.zone = zone;
         this.lookup = lookup;
         this.byteaOutputEscape = byteaOutputEscape;
+        this.extraFloatDigits = extraFloatDigits;
+    }
+
+    @Override
+    public int extraFloatDigits() {
+        return extraFloatDigits;
     }
 
     @Override

@@ -120,6 +120,7 @@ final class WaldenSession implements Session {
         SynchronousCommit synchronousCommit;
         ZoneId zone;
         boolean byteaOutputEscape;
+        int extraFloatDigits;
         long workMemBytes;
         double hashMemMultiplier;
         Planner.CostModel costModel;
@@ -147,6 +148,11 @@ final class WaldenSession implements Session {
             c.zone = ZoneOffset.UTC;
         }
         c.byteaOutputEscape = settingOr("bytea_output", "hex").equals("escape");
+        try {
+            c.extraFloatDigits = Integer.parseInt(settingOr("extra_float_digits", "1"));
+        } catch (NumberFormatException e) {
+            c.extraFloatDigits = 1;
+        }
         c.workMemBytes = SessionEnv.memory(settingOr("work_mem", "4MB"));
         try {
             c.hashMemMultiplier = Double.parseDouble(settingOr("hash_mem_multiplier", "2"));
@@ -640,7 +646,8 @@ final class WaldenSession implements Session {
     }
 
     ValueContext values() {
-        return new RegValues(zone, lookup(), cachedSettings().byteaOutputEscape);
+        SettingsCache s = cachedSettings();
+        return new RegValues(zone, lookup(), s.byteaOutputEscape, s.extraFloatDigits);
     }
 
     /** What an analysis or plan depends on: the catalog object and the search path (the lookup caches both). */

@@ -211,7 +211,7 @@ public final class Keys {
     /** True for types whose key form can be decoded back to the value exactly (index-only scans). */
     public static boolean decodable(PgType type) {
         return type != PgType.INTERVAL && type != PgType.JSON && type != PgType.JSONB && type != PgType.BPCHAR
-                && type != PgType.INET && type != PgType.RECORD && type.category != 'P';
+                && type != PgType.INET && type != PgType.CIDR && type != PgType.RECORD && type.category != 'P';
     }
 
     public static void encode(ByteArrayOutputStream out, PgType type, Object v) {
@@ -264,6 +264,18 @@ public final class Keys {
                 writeLong(out, u.getLeastSignificantBits());
             }
             case BYTEA -> writeBytes(out, (byte[]) v);
+            case INET, CIDR -> { // network_cmp's order: family, the network, the mask length, the address
+                if (v instanceof org.walden.sql.types.InetValue iv) {
+                    ByteArrayOutputStream k = new ByteArrayOutputStream();
+                    k.write(iv.isV4() ? 4 : 6);
+                    k.writeBytes(iv.network().address());
+                    k.write(iv.bits());
+                    k.writeBytes(iv.address());
+                    writeBytes(out, k.toByteArray());
+                } else {
+                    writeBytes(out, v.toString().getBytes(StandardCharsets.UTF_8));
+                }
+            }
             case BPCHAR -> writeBytes(out, Values.stripTrailingSpaces((String) v).getBytes(StandardCharsets.UTF_8));
             default -> writeBytes(out, (v instanceof String s ? s : v.toString()).getBytes(StandardCharsets.UTF_8));
         }

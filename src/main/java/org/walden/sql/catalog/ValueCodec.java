@@ -135,6 +135,12 @@ public final class ValueCodec {
                 yield new BigDecimal(new BigInteger(unscaled), scale);
             }
             case UUID -> new java.util.UUID(in.getLong(), in.getLong());
+            case INET, CIDR -> {
+                int len = readVarint(in);
+                String s = new String(in.array(), in.arrayOffset() + in.position(), len, StandardCharsets.UTF_8);
+                in.position(in.position() + len);
+                yield org.walden.sql.types.InetValue.parse(s, type == PgType.CIDR);
+            }
             case BYTEA -> {
                 byte[] b = new byte[readVarint(in)];
                 in.get(b);

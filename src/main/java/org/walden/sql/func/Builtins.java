@@ -47,6 +47,7 @@ public final class Builtins {
         ServerControlFunctions.register(this);
         TypeIoFunctions.register(this);
         AdvisoryLockFunctions.register(this);
+        NetworkFunctions.register(this);
     }
 
     /** True when {@code name} is already registered in the registry being built (during construction). */

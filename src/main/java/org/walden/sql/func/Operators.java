@@ -35,7 +35,7 @@ final class Operators {
 
     static void register(Builtins r) {
         for (PgType t : List.of(BOOL, CHAR, NAME, INT2, INT4, INT8, TEXT, OID, FLOAT4, FLOAT8, BPCHAR, DATE, TIME,
-                TIMETZ, TIMESTAMP, TIMESTAMPTZ, INTERVAL, NUMERIC, BYTEA, UUID, PG_LSN, INET, JSONB, OIDVECTOR, TID, ANYARRAY,
+                TIMETZ, TIMESTAMP, TIMESTAMPTZ, INTERVAL, NUMERIC, BYTEA, UUID, PG_LSN, INET, CIDR, JSONB, OIDVECTOR, TID, ANYARRAY,
                 RECORD)) {
             comparisons(r, t, t);
         }

@@ -60,7 +60,7 @@ final class BinaryValues {
                 yield ByteBuffer.allocate(16).putLong(i.micros()).putInt(i.days()).putInt(i.months()).array();
             }
             case PG_LSN -> ByteBuffer.allocate(8).putLong(((Lsn) v).value()).array();
-            case INET -> inetSend(v);
+            case INET, CIDR -> v instanceof InetValue iv ? iv.send() : inetSend(v);
             case BYTEA -> (byte[]) v;
             case UUID -> {
                 java.util.UUID u = (java.util.UUID) v;
@@ -187,24 +187,12 @@ final class BinaryValues {
                     }
                     yield Json.normalize(new String(b, 1, b.length - 1, StandardCharsets.UTF_8));
                 }
-                case INET -> inetReceive(buf);
+                case INET -> InetValue.receive(buf, false);
+                case CIDR -> InetValue.receive(buf, true);
                 default -> Values.parseText(type, new String(b, StandardCharsets.UTF_8), ValueContext.UTC);
             };
         } catch (java.nio.BufferUnderflowException e) {
             throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "insufficient data left in message");
-        }
-    }
-
-    private static Object inetReceive(ByteBuffer buf) {
-        buf.get();
-        buf.get();
-        buf.get();
-        byte[] addr = new byte[buf.get()];
-        buf.get(addr);
-        try {
-            return InetAddress.getByAddress(addr);
-        } catch (UnknownHostException e) {
-            throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "invalid address length in external \"inet\" value");
         }
     }
 

@@ -56,6 +56,12 @@ public final class Casts {
         if ((from == PgType.JSON && to == PgType.JSONB) || (from == PgType.JSONB && to == PgType.JSON)) {
             return 'a';
         }
+        if (from == PgType.CIDR && to == PgType.INET) {
+            return 'i';
+        }
+        if (from == PgType.INET && to == PgType.CIDR) {
+            return 'a';
+        }
         if ((from == PgType.INT4 && (to == PgType.BOOL || to == PgType.CHAR))
                 || (to == PgType.INT4 && (from == PgType.BOOL || from == PgType.CHAR))) {
             return 'e';
@@ -217,6 +223,8 @@ public final class Casts {
             if (from == PgType.BPCHAR && to != PgType.BPCHAR) {
                 s = Values.stripTrailingSpaces(s);
             }
+        } else if (v instanceof InetValue inet) {
+            s = inet.withMask(); // text(inet): the mask length always
         } else {
             s = Values.toText(from, v, ctx);
         }
@@ -300,6 +308,11 @@ public final class Casts {
                     return v;
                 }
                 return jsonbScalar((String) v, to, ctx);
+            }
+            case INET, CIDR -> {
+                if (v instanceof InetValue inet && (to == PgType.INET || to == PgType.CIDR)) {
+                    return to == PgType.CIDR ? inet.network() : inet; // cidr → inet keeps the value, as PostgreSQL's binary cast
+                }
             }
             case PG_LSN -> {
                 if (to == PgType.NUMERIC) {

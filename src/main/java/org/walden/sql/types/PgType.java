@@ -13,7 +13,8 @@ import org.walden.common.SqlState;
  * objects: Boolean, Short (int2), Integer (int4), Long (int8 and every OID-like type: oid, xid,
  * cid, regclass, ...), Float, Double, BigDecimal (numeric), String (text-like types, json),
  * byte[] (bytea), LocalDate, LocalTime, OffsetTime (timetz), LocalDateTime (timestamp), Instant (timestamptz),
- * {@link Interval}, java.util.UUID, {@link org.walden.wal.Lsn}, {@link java.net.InetAddress} or
+ * {@link Interval}, java.util.UUID, {@link org.walden.wal.Lsn}, {@link InetValue} (inet, cidr; or a
+ * {@link java.net.InetAddress} from the statistics views) or
  * String (inet), List&lt;Object&gt; for one-dimensional arrays, int2vector and oidvector, and
  * {@link RowValue} for anonymous records.
  */
@@ -41,6 +42,7 @@ public enum PgType {
     FLOAT8(701, 8, "float8", "double precision", 'N', true, 1022, 0, "float8", 'd'),
     UNKNOWN(705, -2, "unknown", "unknown", 'X', false, 0, 0, "unknown", 'c'),
     INET(869, -1, "inet", "inet", 'I', true, 1041, 0, "inet", 'i'),
+    CIDR(650, -1, "cidr", "cidr", 'I', false, 651, 0, "cidr", 'i'),
     ACLITEM(1033, 12, "aclitem", "aclitem", 'U', false, 1034, 0, "aclitem", 'i'),
     BPCHAR(1042, -1, "bpchar", "character", 'S', false, 1014, 0, "bpchar", 'i'),
     VARCHAR(1043, -1, "varchar", "character varying", 'S', false, 1015, 0, "varchar", 'i'),
@@ -97,6 +99,7 @@ public enum PgType {
     OID_ARRAY(1028, OID),
     ACLITEM_ARRAY(1034, ACLITEM),
     INET_ARRAY(1041, INET),
+    CIDR_ARRAY(651, CIDR),
     TIMESTAMP_ARRAY(1115, TIMESTAMP),
     DATE_ARRAY(1182, DATE),
     TIME_ARRAY(1183, TIME),
@@ -284,7 +287,7 @@ public enum PgType {
     public char storage() {
         return switch (this) {
             case TEXT, BYTEA, VARCHAR, BPCHAR, JSON, JSONB, PG_NODE_TREE, RECORD -> 'x';
-            case NUMERIC, INET -> 'm';
+            case NUMERIC, INET, CIDR -> 'm';
             default -> isArray() ? 'x' : 'p';
         };
     }

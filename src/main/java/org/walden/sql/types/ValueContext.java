@@ -30,6 +30,11 @@ public interface ValueContext {
         return false;
     }
 
+    /** extra_float_digits: above 0 floats print their shortest exact digits, else 15 (float8) or 6 (float4) plus it. */
+    default int extraFloatDigits() {
+        return 1;
+    }
+
     /** A context with only a time zone. */
     static ValueContext of(ZoneId zone) {
         return () -> zone;

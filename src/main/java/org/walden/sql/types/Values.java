@@ -75,7 +75,9 @@ public final class Values {
                 case FLOAT4 -> parseFloat4(s);
                 case FLOAT8 -> Double.parseDouble(floatText(s));
                 case NUMERIC -> parseNumeric(s);
-                case TEXT, VARCHAR, BPCHAR, UNKNOWN, INET, JSON, ACLITEM, PG_NODE_TREE, CSTRING, TID -> s;
+                case INET -> InetValue.parse(s, false);
+                case CIDR -> InetValue.parse(s, true);
+                case TEXT, VARCHAR, BPCHAR, UNKNOWN, JSON, ACLITEM, PG_NODE_TREE, CSTRING, TID -> s;
                 case JSONB -> Json.normalize(s);
                 case CHAR -> s.isEmpty() ? s : s.substring(0, s.offsetByCodePoints(0, 1));
                 case NAME -> truncateName(s);
@@ -520,8 +522,10 @@ public final class Values {
         }
         return switch (type) {
             case BOOL -> ((Boolean) v) ? "t" : "f";
-            case FLOAT4 -> formatFloat(((Number) v).floatValue());
-            case FLOAT8 -> formatDouble(((Number) v).doubleValue());
+            case FLOAT4 -> ctx.extraFloatDigits() > 0 ? formatFloat(((Number) v).floatValue())
+                    : formatWithDigits(((Number) v).floatValue(), 6 + ctx.extraFloatDigits());
+            case FLOAT8 -> ctx.extraFloatDigits() > 0 ? formatDouble(((Number) v).doubleValue())
+                    : formatWithDigits(((Number) v).doubleValue(), 15 + ctx.extraFloatDigits());
             case NUMERIC -> ((BigDecimal) v).toPlainString();
             case DATE -> formatDate((LocalDate) v);
             case TIME -> formatTime((LocalTime) v);
@@ -529,7 +533,9 @@ public final class Values {
                     + formatOffset(((OffsetTime) v).getOffset().getTotalSeconds());
             case TIMESTAMP -> formatTimestamp((LocalDateTime) v);
             case TIMESTAMPTZ -> formatTimestampTz((Instant) v, ctx.zone());
-            case INET -> v instanceof InetAddress a ? a.getHostAddress() : v.toString();
+            case INET -> v instanceof InetAddress a ? new InetValue(a.getAddress(), a.getAddress().length * 8,
+                    false).toString() : ((InetValue) v).asInet().toString();
+            case CIDR -> ((InetValue) v).withMask();
             case BYTEA -> ctx.byteaOutputEscape() ? byteaEscape((byte[]) v) : "\\x" + HexFormat.of().formatHex((byte[]) v);
             case RECORD -> formatRecord((RowValue) v, ctx);
             case VOID -> "";
@@ -660,6 +666,16 @@ public final class Values {
             return (1 / d < 0) ? "-0" : "0";
         }
         return formatShortest(new BigDecimal(Double.toString(d)), 15);
+    }
+
+    /** Float output with extra_float_digits &lt;= 0: C's %.{digits}g, as PostgreSQL prints it then. */
+    public static String formatWithDigits(double d, int digits) {
+        if (Double.isNaN(d) || Double.isInfinite(d) || d == 0) {
+            return formatDouble(d);
+        }
+        int p = Math.max(1, digits);
+        BigDecimal rounded = new BigDecimal(d).round(new java.math.MathContext(p, java.math.RoundingMode.HALF_EVEN));
+        return formatShortest(rounded, p);
     }
 
     public static String formatFloat(float f) {
