@@ -83,3 +83,35 @@ select 1.10::numeric + 2.205, 1.5::numeric * 1.25, 10::numeric / 3, 1::numeric /
 select 100::numeric / 7.0, 1e20::numeric / 3, 7.00::numeric / 2, (-7)::numeric % 3, 5.5 % 2, 1.0e-10::numeric,
        12345678901234567890 * 98765432109876543210;
 select 'a'::"char", 'ab'::"char", ''::"char", 'abc'::name, 65::"char", 'a'::"char"::int, 4294967295::oid, 'abc'::name = 'abc', 1::oid;
+-- inet and cidr: text forms, functions, containment, network_cmp's order (also through an index)
+select '192.168.1.5/24'::inet, '10.0.0.0/8'::cidr, family('::1'::inet), host('192.168.1.5/24'::inet), masklen('192.168.1.5/24'::inet), network('192.168.1.5/24'::inet), '192.168.1.5'::inet << '192.168.1.0/24'::cidr, '192.168.1.0/24'::cidr >>= '192.168.1.5'::inet, '192.168.1.5/24'::inet::cidr, '10.0.0.0/8'::cidr::inet;
+select '10.1.0.0/8'::cidr;
+select text('192.168.1.5/24'::inet), abbrev('10.0.0.0/8'::cidr), broadcast('192.168.1.5/24'::inet), netmask('192.168.1.5/24'::inet), '::ffff:1.2.3.4'::inet, '2001:db8::/32'::cidr, set_masklen('192.168.1.5/24'::inet, 16);
+select '1.2.3.4'::inet::text, '10.0.0.1/32'::cidr::inet, '192.168.1'::cidr, '10'::cidr, '::1'::inet, '2001:db8:0:0:1:0:0:1'::inet, '1::'::inet, 'fe80::1:2:3:4/64'::inet, hostmask('10.0.0.0/8'::inet), abbrev('10.1.0.0/16'::cidr);
+select 'x'::inet;
+select '1.2.3.256'::inet;
+create table hosts (ip inet primary key, net cidr);
+insert into hosts values ('10.0.0.5', '10.0.0.0/24'), ('9.1.1.1/8', '9.0.0.0/8'), ('2001:db8::1', '2001:db8::/32'), ('10.0.0.5/16', '10.0.0.0/16'), ('192.168.0.1', '192.168.0.0/16');
+select * from hosts order by ip; select ip from hosts where ip > '9.255.0.0' order by ip desc; select * from hosts where ip << '10.0.0.0/8' order by 1;
+select ip, net, ip <<= net, net >> ip, ip && '10.0.0.0/30' from hosts order by net;
+select min(ip), max(ip), count(*) from hosts;
+select '10.0.0.1'::inet = '10.0.0.1/32'::inet, '10.0.0.1'::inet < '10.0.0.2', '10.0.0.0/8'::cidr = '10.0.0.0/8'::inet, '::1'::inet > '255.255.255.255'::inet;
+set extra_float_digits = -3; select 0.1::float8 + 0.2, 1.1::float4, 1/3::float8, 1e100::float8, 123456.789::float8, 1e-5::float4; reset extra_float_digits;
+set extra_float_digits = 2; select 0.1::float8 + 0.2, 1.1::float4;
+set extra_float_digits = -3;
+select 0.1::float8 + 0.2, 1.1::float4, 1/3::float8, 1e100::float8, 123456.789::float8, 1e-5::float4;
+reset extra_float_digits;
+-- timetz, cidr, json, bytea, "char" and arrays in a table: describe, COPY, extract
+create table tt (a timetz, b cidr, c inet, d json, e bytea, f "char", g uuid[], h timetz[]);
+insert into tt values ('10:00:00.25+05:30', '10.0.0.0/8', '::ffff:10.0.0.1', '{"k" : [1, 2]}', '\x00ff', 'z', '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', ARRAY[timetz '10:00+02', '11:00-03']);
+\d tt
+select pg_typeof(a), pg_typeof(b), format_type('timetz'::regtype, 3), 'time(2) with time zone'::regtype, pg_typeof(h) from tt;
+select a, b, c, d, e, f, g, h, a::time, d -> 'k' -> 1, d ->> 'k' from tt;
+select extract(hour from timetz '10:30+02'), extract(timezone from timetz '10:30+02:30'), date_part('minute', timetz '10:30+02');
+copy tt to stdout;
+set bytea_output = escape; copy tt (e) to stdout; select e from tt; reset bytea_output;
+select * from json_each('{"a" : { "b" : 1 },  "c":"x"}');
+select * from json_each_text('{"a" : { "b" : 1 },  "c":"x"}');
+select json_typeof('{"a": 1}'::json -> 'a'), json_array_length('[1, [2, 3]]'), '[1, [2,  3]]'::json -> 1, json_extract_path('{"a" : {"b":  [1]}}', 'a', 'b');
+select '10:00+02'::timetz::text, cast(timetz '10:00:00.123456+02' as time(2) with time zone);
+select timetz '00:00:00-15:59', timetz '23:59:59.999999+15:59';

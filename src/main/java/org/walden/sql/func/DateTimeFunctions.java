@@ -46,14 +46,20 @@ final class DateTimeFunctions {
                 .doubleValue());
         r.f("date_part", FLOAT8, TEXT, INTERVAL).impl(a -> intervalField((String) a[0], (Interval) a[1]).doubleValue());
         r.f("date_part", FLOAT8, TEXT, TIME).impl(a -> field((String) a[0],
-                LocalDate.of(2000, 1, 1).atTime((LocalTime) a[1]), null).doubleValue());
+                LocalDate.EPOCH.atTime((LocalTime) a[1]), null).doubleValue());
         r.f("extract", NUMERIC, TEXT, TIMESTAMP).impl(a -> field((String) a[0], (LocalDateTime) a[1], null));
         r.f("extract", NUMERIC, TEXT, TIMESTAMPTZ).stable().ctx((c, a) -> field((String) a[0],
                 local((Instant) a[1], c.zone()), zoneOffset((Instant) a[1], c.zone())));
         r.f("extract", NUMERIC, TEXT, DATE).impl(a -> field((String) a[0], ((LocalDate) a[1]).atStartOfDay(), null));
         r.f("extract", NUMERIC, TEXT, INTERVAL).impl(a -> intervalField((String) a[0], (Interval) a[1]));
         r.f("extract", NUMERIC, TEXT, TIME).impl(a -> field((String) a[0],
-                LocalDate.of(2000, 1, 1).atTime((LocalTime) a[1]), null));
+                LocalDate.EPOCH.atTime((LocalTime) a[1]), null));
+        r.f("extract", NUMERIC, TEXT, TIMETZ).impl(a -> field((String) a[0],
+                LocalDate.EPOCH.atTime(((java.time.OffsetTime) a[1]).toLocalTime()),
+                ((java.time.OffsetTime) a[1]).getOffset().getTotalSeconds()));
+        r.f("date_part", FLOAT8, TEXT, TIMETZ).impl(a -> field((String) a[0],
+                LocalDate.EPOCH.atTime(((java.time.OffsetTime) a[1]).toLocalTime()),
+                ((java.time.OffsetTime) a[1]).getOffset().getTotalSeconds()).doubleValue());
         r.f("date_trunc", TIMESTAMP, TEXT, TIMESTAMP).impl(a -> trunc((String) a[0], (LocalDateTime) a[1]));
         r.f("date_trunc", TIMESTAMPTZ, TEXT, TIMESTAMPTZ).stable().ctx((c, a) -> Values.atZone(trunc((String) a[0],
                 local((Instant) a[1], c.zone())), c.zone()).toInstant());
