@@ -115,3 +115,17 @@ select * from json_each_text('{"a" : { "b" : 1 },  "c":"x"}');
 select json_typeof('{"a": 1}'::json -> 'a'), json_array_length('[1, [2, 3]]'), '[1, [2,  3]]'::json -> 1, json_extract_path('{"a" : {"b":  [1]}}', 'a', 'b');
 select '10:00+02'::timetz::text, cast(timetz '10:00:00.123456+02' as time(2) with time zone);
 select timetz '00:00:00-15:59', timetz '23:59:59.999999+15:59';
+-- intervals, DST arithmetic and formatting, jsonb's order
+set timezone = 'Europe/Berlin';
+select timestamptz '2024-03-31 12:00' - timestamptz '2024-03-30 12:00', timestamptz '2024-03-30 12:00' + interval '1 day', timestamptz '2024-10-27 00:00' + interval '3 hours';
+select * from generate_series(timestamptz '2024-03-30', timestamptz '2024-04-01', interval '1 day');
+select to_char(timestamptz '2024-07-01 12:34:56.789+00', 'YYYY-MM-DD HH24:MI:SS.MS TZ OF'), date_trunc('month', timestamptz '2024-03-31 12:00');
+reset timezone;
+select extract(epoch from interval '1 day 2 hours'), extract(epoch from timestamptz '2024-01-01 00:00+00'), interval '1 day' = interval '24 hours', interval '1 month' = interval '30 days';
+select date '2024-01-01' + time '10:00', date '2024-01-31' + interval '1 month', date '2024-02-29' - interval '1 year', '2024-01-01'::date - 1;
+select make_interval(days => 10), make_timestamptz(2024, 1, 1, 0, 0, 0, 'UTC'), to_timestamp(1700000000), to_timestamp(1.5);
+select interval '1 hour' * 1.5, interval '1 day' / 3, -interval '1 day 2 hours', interval '3 days' < interval '1 month', avg(x) from (values (interval '1 hour'), (interval '2 hours')) v(x);
+select '1 mon'::interval, '-1 mon 2 days'::interval, '100000 hours'::interval, '0.5 months'::interval, '1.5 years'::interval, interval '2 weeks', interval '1 minute 30 seconds';
+select array_agg(j) from (values ('{"a":1}'::jsonb), ('[2]')) v(j); select jsonb_agg(j order by j) from (values ('{"a":1}'::jsonb), ('[2]'), ('3')) v(j);
+select '{"a":1}'::jsonb = '{"a":1.0}'::jsonb, '[1,2]'::jsonb < '[1,3]'::jsonb, '{"b":1}'::jsonb > '{"a":1}'::jsonb;
+select j from (values ('{"a":1}'::jsonb), ('[2]'), ('3'), ('"s"'), ('null'), ('[1,2]'), ('{"a":1.0,"b":2}'), ('true'), ('2.50')) v(j) order by j;

@@ -402,6 +402,9 @@ public final class ExprCompiler {
             return (a, b) -> Values.compareStrings(Values.stripTrailingSpaces((String) a),
                     Values.stripTrailingSpaces((String) b));
         }
+        if (type == PgType.JSONB) {
+            return (a, b) -> org.walden.sql.types.Json.compareJsonb((String) a, (String) b);
+        }
         return Values::compare;
     }
 

@@ -82,6 +82,10 @@ final class DateTimeFunctions {
         r.f("make_timestamptz", TIMESTAMPTZ, INT4, INT4, INT4, INT4, INT4, FLOAT8).stable().ctx((c, a) ->
                 LocalDateTime.of((Integer) a[0], (Integer) a[1], (Integer) a[2], (Integer) a[3], (Integer) a[4])
                         .plus(Math.round((Double) a[5] * 1e6), ChronoUnit.MICROS).atZone(c.zone()).toInstant());
+        r.f("make_timestamptz", TIMESTAMPTZ, INT4, INT4, INT4, INT4, INT4, FLOAT8, TEXT).impl(a -> Values.atZone(
+                LocalDateTime.of((Integer) a[0], (Integer) a[1], (Integer) a[2], (Integer) a[3], (Integer) a[4])
+                        .plus(Math.round((Double) a[5] * 1e6), ChronoUnit.MICROS),
+                Values.parseZone((String) a[6], null, TIMESTAMPTZ)).toInstant());
         r.f("make_interval", INTERVAL, INT4, INT4, INT4, INT4, INT4, INT4, FLOAT8).defaults(7).nonStrict()
                 .argNames("years", "months", "weeks", "days", "hours", "mins", "secs")
                 .impl(a -> new Interval(intOr(a, 0) * 12 + intOr(a, 1), intOr(a, 2) * 7 + intOr(a, 3),

@@ -71,6 +71,8 @@ final class Operators {
             FunctionDef f;
             if (zoned) {
                 f = def.stable().ctx((c, a) -> holds(op, Values.compare(asInstant(a[0], c), asInstant(a[1], c))));
+            } else if (l == JSONB && rt == JSONB) {
+                f = def.impl(a -> holds(op, org.walden.sql.types.Json.compareJsonb((String) a[0], (String) a[1])));
             } else if (bpchar) {
                 f = def.impl(a -> holds(op, Values.compareStrings(Values.stripTrailingSpaces((String) a[0]),
                         Values.stripTrailingSpaces((String) a[1]))));

@@ -171,6 +171,76 @@ public final class Json {
         sb.append('"');
     }
 
+    /**
+     * jsonb's btree order (the = &lt; &gt; operators) of two jsonb texts: object &gt; array &gt; boolean &gt;
+     * number &gt; string &gt; null; more pairs or elements sort later; numbers by value (1 = 1.0);
+     * a top-level scalar sorts before a top-level array.
+     */
+    public static int compareJsonb(String a, String b) {
+        Object x = parse(a);
+        Object y = parse(b);
+        boolean xs = !(x instanceof Map) && !(x instanceof List);
+        boolean ys = !(y instanceof Map) && !(y instanceof List);
+        if (xs != ys && !(x instanceof Map) && !(y instanceof Map)) {
+            return xs ? -1 : 1;
+        }
+        return compareValues(x, y);
+    }
+
+    private static int rank(Object v) {
+        if (v instanceof Map) {
+            return 5;
+        }
+        if (v instanceof List) {
+            return 4;
+        }
+        if (v instanceof Boolean) {
+            return 3;
+        }
+        if (v instanceof BigDecimal) {
+            return 2;
+        }
+        return v instanceof String ? 1 : 0;
+    }
+
+    private static int compareValues(Object x, Object y) {
+        int c = Integer.compare(rank(x), rank(y));
+        if (c != 0) {
+            return c;
+        }
+        if (x instanceof Map<?, ?> mx && y instanceof Map<?, ?> my) {
+            c = Integer.compare(mx.size(), my.size());
+            var ix = mx.entrySet().iterator();
+            var iy = my.entrySet().iterator();
+            while (c == 0 && ix.hasNext()) {
+                Map.Entry<?, ?> ex = ix.next();
+                Map.Entry<?, ?> ey = iy.next();
+                c = Values.compareStrings((String) ex.getKey(), (String) ey.getKey());
+                if (c == 0) {
+                    c = compareValues(ex.getValue(), ey.getValue());
+                }
+            }
+            return c;
+        }
+        if (x instanceof List<?> lx && y instanceof List<?> ly) {
+            c = Integer.compare(lx.size(), ly.size());
+            for (int i = 0; c == 0 && i < lx.size(); i++) {
+                c = compareValues(lx.get(i), ly.get(i));
+            }
+            return c;
+        }
+        if (x instanceof BigDecimal bx && y instanceof BigDecimal by) {
+            return bx.compareTo(by);
+        }
+        if (x instanceof String sx && y instanceof String sy) {
+            return Values.compareStrings(sx, sy);
+        }
+        if (x instanceof Boolean bx && y instanceof Boolean by) {
+            return Boolean.compare(bx, by);
+        }
+        return 0;
+    }
+
     /** jsonb's key order: shorter keys first, then by bytes. */
     public static int keyOrder(String a, String b) {
         return a.length() != b.length() ? Integer.compare(a.length(), b.length()) : Values.compareStrings(a, b);
