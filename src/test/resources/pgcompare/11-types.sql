@@ -129,3 +129,4 @@ select '1 mon'::interval, '-1 mon 2 days'::interval, '100000 hours'::interval, '
 select array_agg(j) from (values ('{"a":1}'::jsonb), ('[2]')) v(j); select jsonb_agg(j order by j) from (values ('{"a":1}'::jsonb), ('[2]'), ('3')) v(j);
 select '{"a":1}'::jsonb = '{"a":1.0}'::jsonb, '[1,2]'::jsonb < '[1,3]'::jsonb, '{"b":1}'::jsonb > '{"a":1}'::jsonb;
 select j from (values ('{"a":1}'::jsonb), ('[2]'), ('3'), ('"s"'), ('null'), ('[1,2]'), ('{"a":1.0,"b":2}'), ('true'), ('2.50')) v(j) order by j;
+select distinct j from (values ('1'::jsonb), ('1.0'), ('[1]'), ('[1.00]'), ('{"a":0}'), ('{"a":0.0}')) v(j) order by j; select j, count(*) from (values ('1'::jsonb), ('1.0'), ('1e0')) v(j) group by j; select count(*) from (values ('1'::jsonb), ('2')) a(x) join (values ('1.0'::jsonb)) b(y) on x = y;

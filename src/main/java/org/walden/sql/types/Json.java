@@ -187,6 +187,30 @@ public final class Json {
         return compareValues(x, y);
     }
 
+    /** A key equal for jsonb values that = calls equal (numbers by value): hash joins, GROUP BY, DISTINCT. */
+    public static String equalityKey(String text) {
+        return print(withPlainNumbers(parse(text)));
+    }
+
+    private static Object withPlainNumbers(Object v) {
+        if (v instanceof BigDecimal b) {
+            return b.signum() == 0 ? BigDecimal.ZERO : b.stripTrailingZeros();
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new TreeMap<>(Json::keyOrder);
+            m.forEach((k, x) -> out.put((String) k, withPlainNumbers(x)));
+            return out;
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            for (Object o : l) {
+                out.add(withPlainNumbers(o));
+            }
+            return out;
+        }
+        return v;
+    }
+
     private static int rank(Object v) {
         if (v instanceof Map) {
             return 5;
