@@ -130,3 +130,7 @@ select array_agg(j) from (values ('{"a":1}'::jsonb), ('[2]')) v(j); select jsonb
 select '{"a":1}'::jsonb = '{"a":1.0}'::jsonb, '[1,2]'::jsonb < '[1,3]'::jsonb, '{"b":1}'::jsonb > '{"a":1}'::jsonb;
 select j from (values ('{"a":1}'::jsonb), ('[2]'), ('3'), ('"s"'), ('null'), ('[1,2]'), ('{"a":1.0,"b":2}'), ('true'), ('2.50')) v(j) order by j;
 select distinct j from (values ('1'::jsonb), ('1.0'), ('[1]'), ('[1.00]'), ('{"a":0}'), ('{"a":0.0}')) v(j) order by j; select j, count(*) from (values ('1'::jsonb), ('1.0'), ('1e0')) v(j) group by j; select count(*) from (values ('1'::jsonb), ('2')) a(x) join (values ('1.0'::jsonb)) b(y) on x = y;
+select '{"a":1, "a":2}'::json -> 'a', '{"a":1, "a":2}'::json, json_object_keys('{"a":1, "a":2}');
+select * from json_each('{"a":1, "b":2, "a":3}');
+select * from json_each_text('{"a":1, "b":2, "a":3}');
+select '{"a":1, "a":2}'::json::jsonb, json_typeof('{"a":1, "a":[2]}'::json -> 'a'), '{"a":{"x":1}, "a":{"x":2}}'::json #> '{a,x}';

@@ -31,6 +31,50 @@ public final class Json {
     public record Source(String text) {
     }
 
+    /**
+     * A json object's members as written: in input order, a repeated key kept as often as it
+     * appears (json_object_keys and json_each list each), the last one answering a look-up.
+     */
+    private static final class Members extends java.util.AbstractMap<String, Object> {
+        private final List<Map.Entry<String, Object>> entries = new ArrayList<>();
+
+        @Override
+        public Object put(String key, Object value) {
+            entries.add(new java.util.AbstractMap.SimpleImmutableEntry<>(key, value));
+            return null;
+        }
+
+        @Override
+        public Object get(Object key) {
+            for (int i = entries.size() - 1; i >= 0; i--) {
+                if (entries.get(i).getKey().equals(key)) {
+                    return entries.get(i).getValue();
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return entries.stream().anyMatch(e -> e.getKey().equals(key));
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, Object>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public java.util.Iterator<Map.Entry<String, Object>> iterator() {
+                    return entries.iterator();
+                }
+
+                @Override
+                public int size() {
+                    return entries.size();
+                }
+            };
+        }
+    }
+
     private final String text;
     private final boolean keepText;
     private int pos;
@@ -325,7 +369,7 @@ public final class Json {
     }
 
     private Map<String, Object> object() {
-        Map<String, Object> m = keepText ? new java.util.LinkedHashMap<>() : new TreeMap<>(Json::keyOrder);
+        Map<String, Object> m = keepText ? new Members() : new TreeMap<>(Json::keyOrder);
         pos++;
         space();
         if (pos < text.length() && text.charAt(pos) == '}') {
