@@ -32,9 +32,24 @@ final class RegValues implements ValueContext {
     private final ZoneId zone;
     private final CatalogLookup lookup;
 
-    RegValues(ZoneId zone, CatalogLookup lookup) {
+    private final boolean byteaOutputEscape;
+    private final int extraFloatDigits;
+
+    RegValues(ZoneId zone, CatalogLookup lookup, boolean byteaOutputEscape, int extraFloatDigits) {
         this.zone = zone;
         this.lookup = lookup;
+        this.byteaOutputEscape = byteaOutputEscape;
+        this.extraFloatDigits = extraFloatDigits;
+    }
+
+    @Override
+    public int extraFloatDigits() {
+        return extraFloatDigits;
+    }
+
+    @Override
+    public boolean byteaOutputEscape() {
+        return byteaOutputEscape;
     }
 
     @Override

@@ -126,6 +126,8 @@ final class WaldenSession implements Session {
         boolean defaultReadOnly;
         SynchronousCommit synchronousCommit;
         ZoneId zone;
+        boolean byteaOutputEscape;
+        int extraFloatDigits;
         long workMemBytes;
         double hashMemMultiplier;
         Planner.CostModel costModel;
@@ -151,6 +153,12 @@ final class WaldenSession implements Session {
             c.zone = ZoneId.of(settings.show("TimeZone"));
         } catch (RuntimeException e) {
             c.zone = ZoneOffset.UTC;
+        }
+        c.byteaOutputEscape = settingOr("bytea_output", "hex").equals("escape");
+        try {
+            c.extraFloatDigits = Integer.parseInt(settingOr("extra_float_digits", "1"));
+        } catch (NumberFormatException e) {
+            c.extraFloatDigits = 1;
         }
         c.workMemBytes = SessionEnv.memory(settingOr("work_mem", "4MB"));
         try {
@@ -646,7 +654,8 @@ final class WaldenSession implements Session {
     }
 
     ValueContext values() {
-        return new RegValues(zone, lookup());
+        SettingsCache s = cachedSettings();
+        return new RegValues(zone, lookup(), s.byteaOutputEscape, s.extraFloatDigits);
     }
 
     /** What an analysis or plan depends on: the catalog object and the search path (the lookup caches both). */

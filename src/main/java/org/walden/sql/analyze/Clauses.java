@@ -102,6 +102,16 @@ final class Clauses {
         return name == null ? "?column?" : name;
     }
 
+    /** FigureColname's strength 1: a name taken from a cast's type or "case", which an outer cast overrides. */
+    private static boolean weak(Tree.Expr e) {
+        return switch (e) {
+            case Tree.TypeCast c -> figure(c.arg()) == null || weak(c.arg());
+            case Tree.CaseExpr c -> c.defaultResult() == null || figure(c.defaultResult()) == null
+                    || weak(c.defaultResult());
+            default -> false;
+        };
+    }
+
     private static String figure(Tree.Expr e) {
         return switch (e) {
             case Tree.ColumnRef c -> c.star() ? null : c.names().get(c.names().size() - 1);
@@ -120,7 +130,7 @@ final class Clauses {
             }
             case Tree.TypeCast c -> {
                 String inner = figure(c.arg());
-                yield inner != null ? inner : typeColname(c.type());
+                yield inner != null && !weak(c.arg()) ? inner : typeColname(c.type());
             }
             case Tree.CaseExpr c -> {
                 String inner = c.defaultResult() == null ? null : figure(c.defaultResult());

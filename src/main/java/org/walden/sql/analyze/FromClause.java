@@ -207,6 +207,14 @@ final class FromClause {
         return hidden;
     }
 
+    /**
+     * The built-in set-returning functions whose one OUT parameter has a name (pg_proc.proargnames),
+     * which names their column in FROM ahead of an alias (PostgreSQL's chooseScalarFunctionAlias).
+     */
+    private static final java.util.Map<String, String> SINGLE_OUT_NAMES = java.util.Map.of(
+            "jsonb_array_elements", "value", "jsonb_array_elements_text", "value",
+            "json_array_elements", "value", "json_array_elements_text", "value");
+
     private JoinTree.Node function(ParseState ps, Tree.RangeFunction f, List<ParseState.NamespaceItem> out) {
         ParseState.Clause saved = ps.clause;
         List<ParseState.NamespaceItem> savedNs = new ArrayList<>(ps.namespace);
@@ -235,7 +243,9 @@ final class FromClause {
                 types.add(exprs.typeRef(ps, d.type()).type());
             }
         } else {
-            cols.add(f.alias() != null && f.alias().columnNames() == null ? f.alias().name() : fname);
+            String outName = fe != null ? SINGLE_OUT_NAMES.get(fe.function().name) : null;
+            cols.add(outName != null ? outName
+                    : f.alias() != null && f.alias().columnNames() == null ? f.alias().name() : fname);
             types.add(call.type());
         }
         if (f.ordinality()) {

@@ -211,7 +211,7 @@ public final class Keys {
     /** True for types whose key form can be decoded back to the value exactly (index-only scans). */
     public static boolean decodable(PgType type) {
         return type != PgType.INTERVAL && type != PgType.JSON && type != PgType.JSONB && type != PgType.BPCHAR
-                && type != PgType.INET && type != PgType.RECORD && type.category != 'P';
+                && type != PgType.INET && type != PgType.CIDR && type != PgType.RECORD && type.category != 'P';
     }
 
     public static void encode(ByteArrayOutputStream out, PgType type, Object v) {
@@ -248,6 +248,12 @@ public final class Keys {
             case NUMERIC -> numeric(out, (BigDecimal) v);
             case DATE -> writeLong(out, Values.dateToPgDays((LocalDate) v) ^ Long.MIN_VALUE);
             case TIME -> writeLong(out, (((LocalTime) v).toNanoOfDay() / 1000) ^ Long.MIN_VALUE);
+            case TIMETZ -> { // timetz_cmp's order: the UTC time, then the zone (seconds west of UTC)
+                java.time.OffsetTime t = (java.time.OffsetTime) v;
+                int offset = t.getOffset().getTotalSeconds();
+                writeLong(out, (t.toLocalTime().toNanoOfDay() / 1000 - offset * 1_000_000L) ^ Long.MIN_VALUE);
+                writeLong(out, (long) -offset ^ Long.MIN_VALUE);
+            }
             case TIMESTAMP -> writeLong(out, Values.timestampToPgMicros((LocalDateTime) v) ^ Long.MIN_VALUE);
             case TIMESTAMPTZ -> writeLong(out, Values.instantToPgMicros((Instant) v) ^ Long.MIN_VALUE);
             case INTERVAL -> writeLong(out, ((Interval) v).approxMicros() ^ Long.MIN_VALUE);
@@ -258,6 +264,18 @@ public final class Keys {
                 writeLong(out, u.getLeastSignificantBits());
             }
             case BYTEA -> writeBytes(out, (byte[]) v);
+            case INET, CIDR -> { // network_cmp's order: family, the network, the mask length, the address
+                if (v instanceof org.walden.sql.types.InetValue iv) {
+                    ByteArrayOutputStream k = new ByteArrayOutputStream();
+                    k.write(iv.isV4() ? 4 : 6);
+                    k.writeBytes(iv.network().address());
+                    k.write(iv.bits());
+                    k.writeBytes(iv.address());
+                    writeBytes(out, k.toByteArray());
+                } else {
+                    writeBytes(out, v.toString().getBytes(StandardCharsets.UTF_8));
+                }
+            }
             case BPCHAR -> writeBytes(out, Values.stripTrailingSpaces((String) v).getBytes(StandardCharsets.UTF_8));
             default -> writeBytes(out, (v instanceof String s ? s : v.toString()).getBytes(StandardCharsets.UTF_8));
         }
@@ -290,6 +308,12 @@ public final class Keys {
             case NUMERIC -> decodeNumeric(in);
             case DATE -> Values.pgDaysToDate((int) (in.getLong() ^ Long.MIN_VALUE));
             case TIME -> LocalTime.ofNanoOfDay((in.getLong() ^ Long.MIN_VALUE) * 1000);
+            case TIMETZ -> {
+                long utc = in.getLong() ^ Long.MIN_VALUE;
+                int offset = (int) -(in.getLong() ^ Long.MIN_VALUE);
+                yield java.time.OffsetTime.of(LocalTime.ofNanoOfDay((utc + offset * 1_000_000L) * 1000),
+                        java.time.ZoneOffset.ofTotalSeconds(offset));
+            }
             case TIMESTAMP -> Values.pgMicrosToTimestamp(in.getLong() ^ Long.MIN_VALUE);
             case TIMESTAMPTZ -> Values.pgMicrosToInstant(in.getLong() ^ Long.MIN_VALUE);
             case PG_LSN -> new org.walden.wal.Lsn(in.getLong());

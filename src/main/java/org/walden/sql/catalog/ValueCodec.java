@@ -56,6 +56,11 @@ public final class ValueCodec {
             case FLOAT8 -> out.writeDouble(((Number) v).doubleValue());
             case DATE -> out.writeInt(Values.dateToPgDays((LocalDate) v));
             case TIME -> out.writeLong(((LocalTime) v).toNanoOfDay() / 1000);
+            case TIMETZ -> {
+                java.time.OffsetTime t = (java.time.OffsetTime) v;
+                out.writeLong(t.toLocalTime().toNanoOfDay() / 1000);
+                out.writeInt(t.getOffset().getTotalSeconds());
+            }
             case TIMESTAMP -> out.writeLong(Values.timestampToPgMicros((LocalDateTime) v));
             case TIMESTAMPTZ -> out.writeLong(Values.instantToPgMicros((Instant) v));
             case PG_LSN -> out.writeLong(((Lsn) v).value());
@@ -113,6 +118,8 @@ public final class ValueCodec {
             case FLOAT8 -> in.getDouble();
             case DATE -> Values.pgDaysToDate(in.getInt());
             case TIME -> LocalTime.ofNanoOfDay(in.getLong() * 1000);
+            case TIMETZ -> java.time.OffsetTime.of(LocalTime.ofNanoOfDay(in.getLong() * 1000),
+                    java.time.ZoneOffset.ofTotalSeconds(in.getInt()));
             case TIMESTAMP -> Values.pgMicrosToTimestamp(in.getLong());
             case TIMESTAMPTZ -> Values.pgMicrosToInstant(in.getLong());
             case PG_LSN -> new Lsn(in.getLong());
@@ -128,6 +135,12 @@ public final class ValueCodec {
                 yield new BigDecimal(new BigInteger(unscaled), scale);
             }
             case UUID -> new java.util.UUID(in.getLong(), in.getLong());
+            case INET, CIDR -> {
+                int len = readVarint(in);
+                String s = new String(in.array(), in.arrayOffset() + in.position(), len, StandardCharsets.UTF_8);
+                in.position(in.position() + len);
+                yield org.walden.sql.types.InetValue.parse(s, type == PgType.CIDR);
+            }
             case BYTEA -> {
                 byte[] b = new byte[readVarint(in)];
                 in.get(b);
@@ -157,6 +170,7 @@ public final class ValueCodec {
             case INT2 -> 2;
             case INT4, FLOAT4, DATE -> 4;
             case INT8, XID, CID, FLOAT8, TIME, TIMESTAMP, TIMESTAMPTZ, PG_LSN -> 8;
+            case TIMETZ -> 12;
             case INTERVAL, UUID -> 16;
             case NUMERIC -> {
                 in.getShort();

@@ -308,6 +308,7 @@ final class CatalogRows {
             case TIMESTAMP, TIMESTAMP_ARRAY -> "timestamp";
             case TIMESTAMPTZ, TIMESTAMPTZ_ARRAY -> "timestamptz";
             case TIME, TIME_ARRAY -> "time";
+            case TIMETZ, TIMETZ_ARRAY -> "timetz";
             case INTERVAL, INTERVAL_ARRAY -> "interval";
             default -> null;
         };

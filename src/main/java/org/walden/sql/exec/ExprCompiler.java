@@ -402,6 +402,9 @@ public final class ExprCompiler {
             return (a, b) -> Values.compareStrings(Values.stripTrailingSpaces((String) a),
                     Values.stripTrailingSpaces((String) b));
         }
+        if (type == PgType.JSONB) {
+            return (a, b) -> org.walden.sql.types.Json.compareJsonb((String) a, (String) b);
+        }
         return Values::compare;
     }
 
@@ -588,7 +591,7 @@ public final class ExprCompiler {
             for (int i = 0; i < args.length; i++) {
                 values[i] = args[i].eval(row, st);
             }
-            return new RowValue(values, fixed);
+            return new RowValue(values, fixed, r.names());
         };
     }
 

@@ -187,6 +187,9 @@ public final class JoinNodes {
         if (type == PgType.BPCHAR) {
             return Values.stripTrailingSpaces((String) v);
         }
+        if (type == PgType.JSONB) {
+            return org.walden.sql.types.Json.equalityKey((String) v);
+        }
         return Values.hashKey(v);
     }
 

@@ -42,8 +42,8 @@ final class Aggregates {
         r.f("avg", FLOAT8, FLOAT8).agg((types, res, c) -> new DoubleAvg());
         r.f("sum", INTERVAL, INTERVAL).agg((types, res, c) -> new IntervalSum(false));
         r.f("avg", INTERVAL, INTERVAL).agg((types, res, c) -> new IntervalSum(true));
-        for (PgType t : List.of(INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, BPCHAR, DATE, TIME, TIMESTAMP,
-                TIMESTAMPTZ, INTERVAL, OID, PG_LSN, INET, ANYARRAY, CHAR, UUID)) {
+        for (PgType t : List.of(INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, TEXT, BPCHAR, DATE, TIME, TIMETZ,
+                TIMESTAMP, TIMESTAMPTZ, INTERVAL, OID, PG_LSN, INET, ANYARRAY, CHAR, UUID)) {
             r.f("min", t, t).agg((types, res, c) -> new MinMax(-1, t == BPCHAR));
             r.f("max", t, t).agg((types, res, c) -> new MinMax(1, t == BPCHAR));
         }
@@ -56,10 +56,10 @@ final class Aggregates {
         }
         r.f("string_agg", TEXT, TEXT, TEXT).nonStrict().agg((types, res, c) -> new StringAgg());
         r.f("array_agg", ANYARRAY, ANYNONARRAY).nonStrict().agg((types, res, c) -> new ArrayAgg());
-        r.f("json_agg", JSON, ANYELEMENT).nonStrict().agg((types, res, c) -> new JsonAgg(types[0], c));
-        r.f("jsonb_agg", JSONB, ANYELEMENT).nonStrict().agg((types, res, c) -> new JsonAgg(types[0], c));
-        r.f("json_object_agg", JSON, ANY, ANY).nonStrict().agg((types, res, c) -> new JsonObjectAgg(types, c));
-        r.f("jsonb_object_agg", JSONB, ANY, ANY).nonStrict().agg((types, res, c) -> new JsonObjectAgg(types, c));
+        r.f("json_agg", JSON, ANYELEMENT).nonStrict().agg((types, res, c) -> new JsonAgg(types[0], c, false));
+        r.f("jsonb_agg", JSONB, ANYELEMENT).nonStrict().agg((types, res, c) -> new JsonAgg(types[0], c, true));
+        r.f("json_object_agg", JSON, ANY, ANY).nonStrict().agg((types, res, c) -> new JsonObjectAgg(types, c, false));
+        r.f("jsonb_object_agg", JSONB, ANY, ANY).nonStrict().agg((types, res, c) -> new JsonObjectAgg(types, c, true));
         for (PgType t : List.of(INT2, INT4, INT8, NUMERIC)) {
             variance(r, t, NUMERIC);
         }
@@ -359,11 +359,13 @@ final class Aggregates {
     static final class JsonAgg implements FunctionDef.Accumulator {
         private final PgType type;
         private final FnContext ctx;
+        private final boolean jsonb;
         private List<Object> items;
 
-        JsonAgg(PgType type, FnContext ctx) {
+        JsonAgg(PgType type, FnContext ctx, boolean jsonb) {
             this.type = type;
             this.ctx = ctx;
+            this.jsonb = jsonb;
         }
 
         @Override
@@ -376,18 +378,20 @@ final class Aggregates {
 
         @Override
         public Object result() {
-            return items == null ? null : Json.print(items);
+            return items == null ? null : jsonb ? Json.print(items) : JsonFunctions.jsonListText(items, true);
         }
     }
 
     static final class JsonObjectAgg implements FunctionDef.Accumulator {
         private final PgType[] types;
         private final FnContext ctx;
+        private final boolean jsonb;
         private Map<String, Object> map;
 
-        JsonObjectAgg(PgType[] types, FnContext ctx) {
+        JsonObjectAgg(PgType[] types, FnContext ctx, boolean jsonb) {
             this.types = types;
             this.ctx = ctx;
+            this.jsonb = jsonb;
         }
 
         @Override
@@ -405,7 +409,7 @@ final class Aggregates {
 
         @Override
         public Object result() {
-            return map == null ? null : Json.print(map);
+            return map == null ? null : jsonb ? Json.print(map) : JsonFunctions.jsonObjectText(map, "{ ", " : ", " }");
         }
     }
 

@@ -49,6 +49,7 @@ public final class Builtins {
         AdvisoryLockFunctions.register(this);
         OrderedSetAggregates.register(this);
         AdminFunctions.register(this);
+        NetworkFunctions.register(this);
     }
 
     /** True when {@code name} is already registered in the registry being built (during construction). */

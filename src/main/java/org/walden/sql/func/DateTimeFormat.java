@@ -129,7 +129,9 @@ final class DateTimeFormat {
     }
 
     private static String zoneAbbrev(ZonedDateTime z) {
-        String s = z.getZone().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
+        // a region's abbreviation for the date (CEST in summer, CET in winter), an offset's own name
+        String s = z.getZone() instanceof java.time.ZoneOffset ? z.getZone().getDisplayName(TextStyle.SHORT, Locale.ENGLISH)
+                : java.time.format.DateTimeFormatter.ofPattern("zzz", Locale.ENGLISH).format(z);
         return s.equals("Z") ? "UTC" : s;
     }
 

@@ -46,20 +46,26 @@ final class DateTimeFunctions {
                 .doubleValue());
         r.f("date_part", FLOAT8, TEXT, INTERVAL).impl(a -> intervalField((String) a[0], (Interval) a[1]).doubleValue());
         r.f("date_part", FLOAT8, TEXT, TIME).impl(a -> field((String) a[0],
-                LocalDate.of(2000, 1, 1).atTime((LocalTime) a[1]), null).doubleValue());
+                LocalDate.EPOCH.atTime((LocalTime) a[1]), null).doubleValue());
         r.f("extract", NUMERIC, TEXT, TIMESTAMP).impl(a -> field((String) a[0], (LocalDateTime) a[1], null));
         r.f("extract", NUMERIC, TEXT, TIMESTAMPTZ).stable().ctx((c, a) -> field((String) a[0],
                 local((Instant) a[1], c.zone()), zoneOffset((Instant) a[1], c.zone())));
         r.f("extract", NUMERIC, TEXT, DATE).impl(a -> field((String) a[0], ((LocalDate) a[1]).atStartOfDay(), null));
         r.f("extract", NUMERIC, TEXT, INTERVAL).impl(a -> intervalField((String) a[0], (Interval) a[1]));
         r.f("extract", NUMERIC, TEXT, TIME).impl(a -> field((String) a[0],
-                LocalDate.of(2000, 1, 1).atTime((LocalTime) a[1]), null));
+                LocalDate.EPOCH.atTime((LocalTime) a[1]), null));
+        r.f("extract", NUMERIC, TEXT, TIMETZ).impl(a -> field((String) a[0],
+                LocalDate.EPOCH.atTime(((java.time.OffsetTime) a[1]).toLocalTime()),
+                ((java.time.OffsetTime) a[1]).getOffset().getTotalSeconds()));
+        r.f("date_part", FLOAT8, TEXT, TIMETZ).impl(a -> field((String) a[0],
+                LocalDate.EPOCH.atTime(((java.time.OffsetTime) a[1]).toLocalTime()),
+                ((java.time.OffsetTime) a[1]).getOffset().getTotalSeconds()).doubleValue());
         r.f("date_trunc", TIMESTAMP, TEXT, TIMESTAMP).impl(a -> trunc((String) a[0], (LocalDateTime) a[1]));
-        r.f("date_trunc", TIMESTAMPTZ, TEXT, TIMESTAMPTZ).stable().ctx((c, a) -> trunc((String) a[0],
-                local((Instant) a[1], c.zone())).atZone(c.zone()).toInstant());
+        r.f("date_trunc", TIMESTAMPTZ, TEXT, TIMESTAMPTZ).stable().ctx((c, a) -> Values.atZone(trunc((String) a[0],
+                local((Instant) a[1], c.zone())), c.zone()).toInstant());
         r.f("date_trunc", TIMESTAMPTZ, TEXT, TIMESTAMPTZ, TEXT).stable().ctx((c, a) -> {
             ZoneId z = Values.parseZone((String) a[2], null, TIMESTAMPTZ);
-            return trunc((String) a[0], local((Instant) a[1], z)).atZone(z).toInstant();
+            return Values.atZone(trunc((String) a[0], local((Instant) a[1], z)), z).toInstant();
         });
         r.f("date_trunc", INTERVAL, TEXT, INTERVAL).impl(a -> truncInterval((String) a[0], (Interval) a[1]));
         r.f("age", INTERVAL, TIMESTAMP, TIMESTAMP).impl(a -> age((LocalDateTime) a[0], (LocalDateTime) a[1]));
@@ -76,6 +82,10 @@ final class DateTimeFunctions {
         r.f("make_timestamptz", TIMESTAMPTZ, INT4, INT4, INT4, INT4, INT4, FLOAT8).stable().ctx((c, a) ->
                 LocalDateTime.of((Integer) a[0], (Integer) a[1], (Integer) a[2], (Integer) a[3], (Integer) a[4])
                         .plus(Math.round((Double) a[5] * 1e6), ChronoUnit.MICROS).atZone(c.zone()).toInstant());
+        r.f("make_timestamptz", TIMESTAMPTZ, INT4, INT4, INT4, INT4, INT4, FLOAT8, TEXT).impl(a -> Values.atZone(
+                LocalDateTime.of((Integer) a[0], (Integer) a[1], (Integer) a[2], (Integer) a[3], (Integer) a[4])
+                        .plus(Math.round((Double) a[5] * 1e6), ChronoUnit.MICROS),
+                Values.parseZone((String) a[6], null, TIMESTAMPTZ)).toInstant());
         r.f("make_interval", INTERVAL, INT4, INT4, INT4, INT4, INT4, INT4, FLOAT8).defaults(7).nonStrict()
                 .argNames("years", "months", "weeks", "days", "hours", "mins", "secs")
                 .impl(a -> new Interval(intOr(a, 0) * 12 + intOr(a, 1), intOr(a, 2) * 7 + intOr(a, 3),
@@ -112,8 +122,26 @@ final class DateTimeFunctions {
         });
         r.f("justify_hours", INTERVAL, INTERVAL).impl(a -> justifyHours((Interval) a[0]));
         r.f("justify_interval", INTERVAL, INTERVAL).impl(a -> {
-            Interval h = justifyHours((Interval) a[0]);
-            return new Interval(h.months() + h.days() / 30, h.days() % 30, h.micros());
+            Interval v = (Interval) a[0];
+            long time = v.micros() % 86_400_000_000L;
+            long day = v.days() + v.micros() / 86_400_000_000L;
+            long month = v.months() + day / 30;
+            day %= 30;
+            if (month > 0 && (day < 0 || day == 0 && time < 0)) {
+                day += 30;
+                month--;
+            } else if (month < 0 && (day > 0 || day == 0 && time > 0)) {
+                day -= 30;
+                month++;
+            }
+            if (day > 0 && time < 0) {
+                time += 86_400_000_000L;
+                day--;
+            } else if (day < 0 && time > 0) {
+                time -= 86_400_000_000L;
+                day++;
+            }
+            return new Interval(Math.toIntExact(month), Math.toIntExact(day), time);
         });
         r.f("isfinite", BOOL, TIMESTAMP).impl(a -> !a[0].equals(Values.TIMESTAMP_INFINITY)
                 && !a[0].equals(Values.TIMESTAMP_MINUS_INFINITY));
@@ -124,7 +152,7 @@ final class DateTimeFunctions {
         r.f("isfinite", BOOL, INTERVAL).impl(a -> true);
         r.f("timezone", TIMESTAMP, TEXT, TIMESTAMPTZ).impl(a -> local((Instant) a[1],
                 Values.parseZone((String) a[0], null, TIMESTAMPTZ)));
-        r.f("timezone", TIMESTAMPTZ, TEXT, TIMESTAMP).impl(a -> ((LocalDateTime) a[1]).atZone(
+        r.f("timezone", TIMESTAMPTZ, TEXT, TIMESTAMP).impl(a -> Values.atZone((LocalDateTime) a[1],
                 Values.parseZone((String) a[0], null, TIMESTAMPTZ)).toInstant());
         r.f("timezone", TIMESTAMP, INTERVAL, TIMESTAMPTZ).impl(a -> local((Instant) a[1],
                 java.time.ZoneOffset.ofTotalSeconds((int) (((Interval) a[0]).micros() / 1_000_000))));
@@ -274,17 +302,27 @@ final class DateTimeFunctions {
     }
 
     /** age(a, b): a symbolic difference in years, months and days, as PostgreSQL's timestamp_age. */
+    /**
+     * age(): PostgreSQL's field-by-field difference (years, months, days, time of day), a negative
+     * field borrowing from the next larger one, a day borrowing the length of the earlier month.
+     */
     static Interval age(LocalDateTime a, LocalDateTime b) {
         boolean negative = a.isBefore(b);
         LocalDateTime hi = negative ? b : a;
         LocalDateTime lo = negative ? a : b;
-        long months = ChronoUnit.MONTHS.between(lo, hi);
-        LocalDateTime afterMonths = lo.plusMonths(months);
-        long days = ChronoUnit.DAYS.between(afterMonths, hi);
-        LocalDateTime afterDays = afterMonths.plusDays(days);
-        long micros = ChronoUnit.MICROS.between(afterDays, hi);
+        long micros = (hi.toLocalTime().toNanoOfDay() - lo.toLocalTime().toNanoOfDay()) / 1000;
+        int days = hi.getDayOfMonth() - lo.getDayOfMonth();
+        int months = (hi.getYear() - lo.getYear()) * 12 + hi.getMonthValue() - lo.getMonthValue();
+        if (micros < 0) {
+            micros += 86_400_000_000L;
+            days--;
+        }
+        while (days < 0) {
+            days += lo.toLocalDate().lengthOfMonth();
+            months--;
+        }
         int sign = negative ? -1 : 1;
-        return new Interval((int) (sign * months), (int) (sign * days), sign * micros);
+        return new Interval(sign * months, sign * days, sign * micros);
     }
 
     static BigDecimal roundSeconds(double s) {

@@ -26,15 +26,15 @@ final class JsonFunctions {
     static void register(Builtins r) {
         for (PgType t : List.of(JSON, JSONB)) {
             String p = t.typname;
-            op(r, "->", t, TEXT, t, (x, y) -> out(t, field(Json.parse((String) x), (String) y)));
-            op(r, "->", t, INT4, t, (x, y) -> out(t, element(Json.parse((String) x), (Integer) y)));
-            op(r, "->>", t, TEXT, TEXT, (x, y) -> text(field(Json.parse((String) x), (String) y)));
-            op(r, "->>", t, INT4, TEXT, (x, y) -> text(element(Json.parse((String) x), (Integer) y)));
-            op(r, "#>", t, TEXT_ARRAY, t, (x, y) -> out(t, path(Json.parse((String) x), (List<?>) y)));
-            op(r, "#>>", t, TEXT_ARRAY, TEXT, (x, y) -> text(path(Json.parse((String) x), (List<?>) y)));
-            r.f(p + "_typeof", TEXT, t).impl(a -> typeOf(Json.parse((String) a[0])));
+            op(r, "->", t, TEXT, t, (x, y) -> out(t, field(parse(t, x), (String) y)));
+            op(r, "->", t, INT4, t, (x, y) -> out(t, element(parse(t, x), (Integer) y)));
+            op(r, "->>", t, TEXT, TEXT, (x, y) -> text(field(parse(t, x), (String) y)));
+            op(r, "->>", t, INT4, TEXT, (x, y) -> text(element(parse(t, x), (Integer) y)));
+            op(r, "#>", t, TEXT_ARRAY, t, (x, y) -> out(t, path(parse(t, x), (List<?>) y)));
+            op(r, "#>>", t, TEXT_ARRAY, TEXT, (x, y) -> text(path(parse(t, x), (List<?>) y)));
+            r.f(p + "_typeof", TEXT, t).impl(a -> typeOf(parse(t, a[0])));
             r.f(p + "_array_length", INT4, t).impl(a -> {
-                Object v = Json.parse((String) a[0]);
+                Object v = parse(t, a[0]);
                 if (!(v instanceof List<?> l)) {
                     throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "cannot get array length of a "
                             + (v instanceof Map ? "non-array" : "scalar"));
@@ -43,40 +43,49 @@ final class JsonFunctions {
             });
             r.f(p + "_array_elements", t, t).values(a -> {
                 List<Object> out = new ArrayList<>();
-                for (Object o : array(Json.parse((String) a[0]), "extract elements from")) {
-                    out.add(Json.print(o));
+                for (Object o : array(parse(t, a[0]), "extract elements from")) {
+                    out.add(out(t, o));
                 }
                 return out.iterator();
             });
             r.f(p + "_array_elements_text", TEXT, t).values(a -> {
                 List<Object> out = new ArrayList<>();
-                for (Object o : array(Json.parse((String) a[0]), "extract elements from")) {
+                for (Object o : array(parse(t, a[0]), "extract elements from")) {
                     out.add(text(o));
                 }
                 return out.iterator();
             });
-            r.f(p + "_object_keys", TEXT, t).values(a -> new ArrayList<Object>(object(Json.parse((String) a[0]),
+            r.f(p + "_object_keys", TEXT, t).values(a -> new ArrayList<Object>(object(parse(t, a[0]),
                     "call " + p + "_object_keys on").keySet()).iterator());
             r.f(p + "_each", RECORD, t).out("key", TEXT, "value", t).srf((c, a, types) ->
-                    each(Json.parse((String) a[0]), false));
+                    each(t, parse(t, a[0]), false));
             r.f(p + "_each_text", RECORD, t).out("key", TEXT, "value", TEXT).srf((c, a, types) ->
-                    each(Json.parse((String) a[0]), true));
-            r.f(p + "_extract_path", t, t, TEXT_ARRAY).variadic(TEXT).impl(a -> out(t, path(Json.parse((String) a[0]),
+                    each(t, parse(t, a[0]), true));
+            r.f(p + "_extract_path", t, t, TEXT_ARRAY).variadic(TEXT).impl(a -> out(t, path(parse(t, a[0]),
                     (List<?>) a[1])));
             r.f(p + "_extract_path_text", TEXT, t, TEXT_ARRAY).variadic(TEXT).impl(a -> text(path(
-                    Json.parse((String) a[0]), (List<?>) a[1])));
+                    parse(t, a[0]), (List<?>) a[1])));
             r.f(p + "_build_object", t, ANY).variadic(ANY).nonStrict().typed((types, res) -> (c, a) ->
-                    out(t, buildObject(a, types, c.values())));
+                    t == JSONB ? out(t, buildObject(a, types, c.values()))
+                            : jsonObjectText(buildObject(a, types, c.values()), "{", " : ", "}"));
             r.f(p + "_build_array", t, ANY).variadic(ANY).nonStrict().typed((types, res) -> (c, a) -> {
                 List<Object> l = new ArrayList<>();
                 for (int i = 0; i < a.length; i++) {
                     l.add(toJson(a[i], types[i], c.values()));
                 }
-                return out(t, l);
+                return t == JSONB ? out(t, l) : jsonListText(l, false);
             });
         }
         r.f("to_json", JSON, ANYELEMENT).nonStrict().typed((types, res) -> (c, a) ->
-                Json.print(toJson(a[0], types[0], c.values())));
+                Json.printCompact(toJson(a[0], types[0], c.values())));
+        r.f("row_to_json", JSON, RECORD).typed((types, res) -> (c, a) ->
+                Json.printCompact(toJson(a[0], RECORD, c.values())));
+        r.f("array_to_json", JSON, ANYARRAY).typed((types, res) -> (c, a) ->
+                Json.printCompact(toJson(a[0], types[0], c.values())));
+        r.f("jsonb_set", JSONB, JSONB, TEXT_ARRAY, JSONB, BOOL).impl(a -> Json.print(set(Json.parse((String) a[0]),
+                (List<?>) a[1], 0, Json.parse((String) a[2]), (Boolean) a[3])));
+        r.f("jsonb_set", JSONB, JSONB, TEXT_ARRAY, JSONB).impl(a -> Json.print(set(Json.parse((String) a[0]),
+                (List<?>) a[1], 0, Json.parse((String) a[2]), true)));
         r.f("to_jsonb", JSONB, ANYELEMENT).nonStrict().typed((types, res) -> (c, a) ->
                 Json.print(toJson(a[0], types[0], c.values())));
         r.f("jsonb_pretty", TEXT, JSONB).impl(a -> pretty(Json.parse((String) a[0]), 0));
@@ -109,12 +118,50 @@ final class JsonFunctions {
         Operators.binary(r, op, l, rt, res, fn::apply);
     }
 
+    /** json's value keeps the text of its members ({@link Json.Source}); jsonb's is the parsed value. */
+    private static Object parse(PgType t, Object text) {
+        return t == JSON ? Json.parseKeepingText((String) text) : Json.parse((String) text);
+    }
+
     private static String out(PgType t, Object v) {
         if (v == null) {
             return null;
         }
-        String s = Json.print(v);
-        return t == JSONB ? s : s;
+        return t == JSONB ? Json.print(v) : Json.printCompact(v);
+    }
+
+    /** json_build_object's and json_object_agg's text: {"a" : 1, "b" : [1,2]}. */
+    static String jsonObjectText(Map<String, Object> m, String open, String colon, String close) {
+        if (m.isEmpty()) {
+            return "{}";
+        }
+        StringBuilder sb = new StringBuilder(open);
+        boolean first = true;
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            sb.append(first ? "" : ", ");
+            first = false;
+            Json.quote(sb, e.getKey());
+            sb.append(colon);
+            Json.printCompact(sb, e.getValue());
+        }
+        return sb.append(close).toString();
+    }
+
+    /** json_build_array's and json_agg's text: [1, "a", null]; json_agg starts a structured item on a new line. */
+    static String jsonListText(List<Object> l, boolean newLineBeforeStructured) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < l.size(); i++) {
+            Object o = l.get(i);
+            if (i > 0) {
+                sb.append(", ");
+                if (newLineBeforeStructured && (o instanceof Map || o instanceof List
+                        || o instanceof Json.Source src && (src.text().startsWith("{") || src.text().startsWith("[")))) {
+                    sb.append("\n ");
+                }
+            }
+            Json.printCompact(sb, o);
+        }
+        return sb.append(']').toString();
     }
 
     private static Object field(Object v, String key) {
@@ -122,6 +169,7 @@ final class JsonFunctions {
     }
 
     private static Object element(Object v, int index) {
+        v = Json.open(v);
         if (!(v instanceof List<?> l)) {
             return null;
         }
@@ -132,6 +180,7 @@ final class JsonFunctions {
     private static Object path(Object v, List<?> path) {
         Object cur = v;
         for (Object p : path) {
+            cur = Json.open(cur);
             if (cur instanceof Map<?, ?> m) {
                 cur = m.get(p);
             } else if (cur instanceof List<?> && p != null) {
@@ -149,6 +198,10 @@ final class JsonFunctions {
 
     /** ->>'s text: strings without quotes, JSON null as SQL NULL, the rest as JSON. */
     private static String text(Object v) {
+        if (v instanceof Json.Source s) {
+            Object parsed = Json.parse(s.text());
+            return parsed instanceof Map || parsed instanceof List ? s.text() : text(parsed);
+        }
         if (v == null || v == Json.NULL) {
             return null;
         }
@@ -156,6 +209,7 @@ final class JsonFunctions {
     }
 
     private static String typeOf(Object v) {
+        v = Json.open(v);
         if (v instanceof Map) {
             return "object";
         }
@@ -187,10 +241,10 @@ final class JsonFunctions {
                 + (v instanceof List ? "array" : "scalar"));
     }
 
-    private static Iterator<Object[]> each(Object v, boolean asText) {
+    private static Iterator<Object[]> each(PgType t, Object v, boolean asText) {
         List<Object[]> out = new ArrayList<>();
-        for (Map.Entry<?, ?> e : object(v, "call json_each on").entrySet()) {
-            out.add(new Object[] {e.getKey(), asText ? text(e.getValue()) : Json.print(e.getValue())});
+        for (Map.Entry<?, ?> e : object(v, "call " + t.typname + "_each" + (asText ? "_text" : "") + " on").entrySet()) {
+            out.add(new Object[] {e.getKey(), asText ? text(e.getValue()) : out(t, e.getValue())});
         }
         return out.iterator();
     }
@@ -215,8 +269,18 @@ final class JsonFunctions {
         if (v == null) {
             return Json.NULL;
         }
-        if (type == JSON || type == JSONB) {
+        if (type == JSON) {
+            return new Json.Source(((String) v).strip());
+        }
+        if (type == JSONB) {
             return Json.parse((String) v);
+        }
+        if (v instanceof org.walden.sql.types.RowValue row) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (int i = 0; i < row.values().length; i++) {
+                m.put(row.name(i), toJson(row.values()[i], row.types().get(i), vc));
+            }
+            return m;
         }
         if (type.isArray()) {
             List<Object> out = new ArrayList<>();
@@ -242,6 +306,49 @@ final class JsonFunctions {
             return s.replace(' ', 'T') + (s.matches(".*[+-]\\d\\d$") ? ":00" : "");
         }
         return Values.toText(type, v, vc);
+    }
+
+    /** jsonb_set: replaces (or, with create, adds) the value at path; a missing intermediate step leaves v as is. */
+    private static Object set(Object v, List<?> path, int depth, Object value, boolean create) {
+        if (depth == path.size()) {
+            return value;
+        }
+        Object step = path.get(depth);
+        if (step == null) {
+            throw new PgException(SqlState.NULL_VALUE_NOT_ALLOWED, "path element at position " + (depth + 1)
+                    + " is null");
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new java.util.TreeMap<>(Json::keyOrder);
+            m.forEach((k, x) -> out.put((String) k, x));
+            if (out.containsKey(step)) {
+                out.put((String) step, set(out.get(step), path, depth + 1, value, create));
+            } else if (create && depth == path.size() - 1) {
+                out.put((String) step, value);
+            }
+            return out;
+        }
+        if (v instanceof List<?> l) {
+            int i;
+            try {
+                i = Integer.parseInt(((String) step).trim());
+            } catch (NumberFormatException e) {
+                throw new PgException(SqlState.INVALID_TEXT_REPRESENTATION, "path element at position "
+                        + (depth + 1) + " is not an integer: \"" + step + "\"");
+            }
+            List<Object> out = new ArrayList<>(l);
+            int at = i < 0 ? l.size() + i : i;
+            if (at >= 0 && at < l.size()) {
+                out.set(at, set(l.get(at), path, depth + 1, value, create));
+            } else if (create && depth == path.size() - 1) {
+                out.add(at < 0 ? 0 : out.size(), value);
+            }
+            return out;
+        }
+        if (depth == 0) {
+            throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "cannot set path in scalar");
+        }
+        return v;
     }
 
     private static boolean contains(Object big, Object small) {

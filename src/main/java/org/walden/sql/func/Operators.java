@@ -35,7 +35,7 @@ final class Operators {
 
     static void register(Builtins r) {
         for (PgType t : List.of(BOOL, CHAR, NAME, INT2, INT4, INT8, TEXT, OID, FLOAT4, FLOAT8, BPCHAR, DATE, TIME,
-                TIMESTAMP, TIMESTAMPTZ, INTERVAL, NUMERIC, BYTEA, UUID, PG_LSN, INET, JSONB, OIDVECTOR, TID, ANYARRAY,
+                TIMETZ, TIMESTAMP, TIMESTAMPTZ, INTERVAL, NUMERIC, BYTEA, UUID, PG_LSN, INET, CIDR, JSONB, OIDVECTOR, TID, ANYARRAY,
                 RECORD)) {
             comparisons(r, t, t);
         }
@@ -71,6 +71,8 @@ final class Operators {
             FunctionDef f;
             if (zoned) {
                 f = def.stable().ctx((c, a) -> holds(op, Values.compare(asInstant(a[0], c), asInstant(a[1], c))));
+            } else if (l == JSONB && rt == JSONB) {
+                f = def.impl(a -> holds(op, org.walden.sql.types.Json.compareJsonb((String) a[0], (String) a[1])));
             } else if (bpchar) {
                 f = def.impl(a -> holds(op, Values.compareStrings(Values.stripTrailingSpaces((String) a[0]),
                         Values.stripTrailingSpaces((String) a[1]))));
@@ -288,6 +290,10 @@ final class Operators {
         prefixOp(r, "-", INTERVAL, INTERVAL, x -> Arith.negate(INTERVAL, x));
         binary(r, "+", TIME, INTERVAL, TIME, (x, y) -> ((LocalTime) x).plus(((Interval) y).micros(), ChronoUnit.MICROS));
         binary(r, "-", TIME, INTERVAL, TIME, (x, y) -> ((LocalTime) x).minus(((Interval) y).micros(), ChronoUnit.MICROS));
+        binary(r, "+", TIMETZ, INTERVAL, TIMETZ, (x, y) -> ((java.time.OffsetTime) x).plus(((Interval) y).micros(),
+                ChronoUnit.MICROS));
+        binary(r, "-", TIMETZ, INTERVAL, TIMETZ, (x, y) -> ((java.time.OffsetTime) x).minus(((Interval) y).micros(),
+                ChronoUnit.MICROS));
         binary(r, "-", TIME, TIME, INTERVAL, (x, y) -> Interval.ofMicros(ChronoUnit.MICROS.between((LocalTime) y,
                 (LocalTime) x)));
     }

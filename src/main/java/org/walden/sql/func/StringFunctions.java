@@ -32,6 +32,12 @@ final class StringFunctions {
             r.f(name, INT4, BPCHAR).impl(a -> codePoints(Values.stripTrailingSpaces((String) a[0])));
         }
         r.f("length", INT4, BYTEA).impl(a -> ((byte[]) a[0]).length);
+        r.f("get_byte", INT4, BYTEA, INT4).impl(a -> ((byte[]) a[0])[byteIndex((byte[]) a[0], (Integer) a[1])] & 0xFF);
+        r.f("set_byte", BYTEA, BYTEA, INT4, INT4).impl(a -> {
+            byte[] b = ((byte[]) a[0]).clone();
+            b[byteIndex(b, (Integer) a[1])] = (byte) (int) (Integer) a[2];
+            return b;
+        });
         r.f("octet_length", INT4, TEXT).impl(a -> ((String) a[0]).getBytes(StandardCharsets.UTF_8).length);
         r.f("octet_length", INT4, BYTEA).impl(a -> ((byte[]) a[0]).length);
         r.f("bit_length", INT4, TEXT).impl(a -> ((String) a[0]).getBytes(StandardCharsets.UTF_8).length * 8);
@@ -436,5 +442,13 @@ final class StringFunctions {
             out.add(part);
         }
         return out;
+    }
+
+    private static int byteIndex(byte[] b, int n) {
+        if (n < 0 || n >= b.length) {
+            throw new PgException(SqlState.ARRAY_SUBSCRIPT_ERROR, "index " + n + " out of valid range, 0.."
+                    + (b.length - 1));
+        }
+        return n;
     }
 }

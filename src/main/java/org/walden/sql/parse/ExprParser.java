@@ -1048,10 +1048,7 @@ abstract class ExprParser extends ParserBase {
                     expectWord("time");
                     expectWord("zone");
                 }
-                if (t.text().equals("time") && tz) {
-                    throw unsupported("type time with time zone");
-                }
-                name = t.text().equals("time") ? "time" : tz ? "timestamptz" : "timestamp";
+                name = t.text().equals("time") ? (tz ? "timetz" : "time") : tz ? "timestamptz" : "timestamp";
             }
             case "interval" -> {
                 advance();

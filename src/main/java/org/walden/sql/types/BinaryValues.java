@@ -48,6 +48,11 @@ final class BinaryValues {
             case NUMERIC -> NumericBinary.encode((BigDecimal) v);
             case DATE -> ByteBuffer.allocate(4).putInt(Values.dateToPgDays((LocalDate) v)).array();
             case TIME -> ByteBuffer.allocate(8).putLong(((LocalTime) v).toNanoOfDay() / 1000).array();
+            case TIMETZ -> { // time of day in microseconds, then the zone in seconds west of UTC
+                java.time.OffsetTime t = (java.time.OffsetTime) v;
+                yield ByteBuffer.allocate(12).putLong(t.toLocalTime().toNanoOfDay() / 1000)
+                        .putInt(-t.getOffset().getTotalSeconds()).array();
+            }
             case TIMESTAMP -> ByteBuffer.allocate(8).putLong(Values.timestampToPgMicros((LocalDateTime) v)).array();
             case TIMESTAMPTZ -> ByteBuffer.allocate(8).putLong(Values.instantToPgMicros((Instant) v)).array();
             case INTERVAL -> {
@@ -55,7 +60,7 @@ final class BinaryValues {
                 yield ByteBuffer.allocate(16).putLong(i.micros()).putInt(i.days()).putInt(i.months()).array();
             }
             case PG_LSN -> ByteBuffer.allocate(8).putLong(((Lsn) v).value()).array();
-            case INET -> inetSend(v);
+            case INET, CIDR -> v instanceof InetValue iv ? iv.send() : inetSend(v);
             case BYTEA -> (byte[]) v;
             case UUID -> {
                 java.util.UUID u = (java.util.UUID) v;
@@ -77,16 +82,24 @@ final class BinaryValues {
         };
     }
 
+    /** array_send: a multi-dimensional array is nested Lists, sent as its dimensions and its elements in row-major order. */
     private static byte[] arraySend(List<?> items, PgType element) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        boolean hasNull = items.contains(null);
-        ByteBuffer head = ByteBuffer.allocate(items.isEmpty() ? 12 : 20);
-        head.putInt(items.isEmpty() ? 0 : 1).putInt(hasNull ? 1 : 0).putInt(element.oid);
-        if (!items.isEmpty()) {
-            head.putInt(items.size()).putInt(1);
+        List<Integer> dims = new ArrayList<>();
+        Object level = items;
+        while (level instanceof List<?> l && !l.isEmpty()) {
+            dims.add(l.size());
+            level = element.isListValued() ? null : l.get(0);
+        }
+        List<Object> leaves = new ArrayList<>();
+        flatten(items, dims.size(), leaves);
+        ByteBuffer head = ByteBuffer.allocate(12 + 8 * dims.size());
+        head.putInt(dims.size()).putInt(leaves.contains(null) ? 1 : 0).putInt(element.oid);
+        for (int d : dims) {
+            head.putInt(d).putInt(1);
         }
         out.writeBytes(head.array());
-        for (Object item : items) {
+        for (Object item : leaves) {
             if (item == null) {
                 out.writeBytes(ByteBuffer.allocate(4).putInt(-1).array());
                 continue;
@@ -96,6 +109,16 @@ final class BinaryValues {
             out.writeBytes(b);
         }
         return out.toByteArray();
+    }
+
+    private static void flatten(List<?> items, int depth, List<Object> out) {
+        for (Object o : items) {
+            if (depth > 1 && o instanceof List<?> inner) {
+                flatten(inner, depth - 1, out);
+            } else {
+                out.add(o);
+            }
+        }
     }
 
     private static byte[] recordSend(RowValue r) {
@@ -145,6 +168,8 @@ final class BinaryValues {
                 case NUMERIC -> NumericBinary.decode(b);
                 case DATE -> expectLength(b, 4) ? Values.pgDaysToDate(buf.getInt()) : null;
                 case TIME -> expectLength(b, 8) ? LocalTime.ofNanoOfDay(buf.getLong() * 1000) : null;
+                case TIMETZ -> expectLength(b, 12) ? java.time.OffsetTime.of(LocalTime.ofNanoOfDay(buf.getLong() * 1000),
+                        java.time.ZoneOffset.ofTotalSeconds(-buf.getInt())) : null;
                 case TIMESTAMP -> expectLength(b, 8) ? Values.pgMicrosToTimestamp(buf.getLong()) : null;
                 case TIMESTAMPTZ -> expectLength(b, 8) ? Values.pgMicrosToInstant(buf.getLong()) : null;
                 case INTERVAL -> {
@@ -162,24 +187,12 @@ final class BinaryValues {
                     }
                     yield Json.normalize(new String(b, 1, b.length - 1, StandardCharsets.UTF_8));
                 }
-                case INET -> inetReceive(buf);
+                case INET -> InetValue.receive(buf, false);
+                case CIDR -> InetValue.receive(buf, true);
                 default -> Values.parseText(type, new String(b, StandardCharsets.UTF_8), ValueContext.UTC);
             };
         } catch (java.nio.BufferUnderflowException e) {
             throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "insufficient data left in message");
-        }
-    }
-
-    private static Object inetReceive(ByteBuffer buf) {
-        buf.get();
-        buf.get();
-        buf.get();
-        byte[] addr = new byte[buf.get()];
-        buf.get(addr);
-        try {
-            return InetAddress.getByAddress(addr);
-        } catch (UnknownHostException e) {
-            throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "invalid address length in external \"inet\" value");
         }
     }
 
@@ -192,13 +205,25 @@ final class BinaryValues {
         if (ndim == 0) {
             return new ArrayList<>();
         }
-        if (ndim != 1) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "only one-dimensional arrays are supported in binary");
+        if (ndim < 0 || ndim > 6) {
+            throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "invalid number of dimensions: " + ndim);
         }
-        int n = buf.getInt();
-        buf.getInt(); // lower bound
+        int[] dims = new int[ndim];
+        for (int d = 0; d < ndim; d++) {
+            dims[d] = buf.getInt();
+            buf.getInt(); // lower bound
+        }
+        return arrayLevel(buf, et, dims, 0);
+    }
+
+    private static List<Object> arrayLevel(ByteBuffer buf, PgType et, int[] dims, int depth) {
+        int n = dims[depth];
         List<Object> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
+            if (depth + 1 < dims.length) {
+                out.add(arrayLevel(buf, et, dims, depth + 1));
+                continue;
+            }
             int len = buf.getInt();
             if (len < 0) {
                 out.add(null);

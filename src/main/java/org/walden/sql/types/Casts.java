@@ -56,6 +56,12 @@ public final class Casts {
         if ((from == PgType.JSON && to == PgType.JSONB) || (from == PgType.JSONB && to == PgType.JSON)) {
             return 'a';
         }
+        if (from == PgType.CIDR && to == PgType.INET) {
+            return 'i';
+        }
+        if (from == PgType.INET && to == PgType.CIDR) {
+            return 'a';
+        }
         if ((from == PgType.INT4 && (to == PgType.BOOL || to == PgType.CHAR))
                 || (to == PgType.INT4 && (from == PgType.BOOL || from == PgType.CHAR))) {
             return 'e';
@@ -137,8 +143,10 @@ public final class Casts {
         return switch (from) {
             case DATE -> to == PgType.TIMESTAMP || to == PgType.TIMESTAMPTZ ? 'i' : 0;
             case TIMESTAMP -> to == PgType.TIMESTAMPTZ ? 'i' : to == PgType.DATE || to == PgType.TIME ? 'a' : 0;
-            case TIMESTAMPTZ -> to == PgType.TIMESTAMP || to == PgType.DATE || to == PgType.TIME ? 'a' : 0;
-            case TIME -> to == PgType.INTERVAL ? 'i' : 0;
+            case TIMESTAMPTZ -> to == PgType.TIMESTAMP || to == PgType.DATE || to == PgType.TIME ? 'a'
+                    : to == PgType.TIMETZ ? 'a' : 0;
+            case TIME -> to == PgType.INTERVAL || to == PgType.TIMETZ ? 'i' : 0;
+            case TIMETZ -> to == PgType.TIME ? 'a' : 0;
             case INTERVAL -> to == PgType.TIME ? 'a' : 0;
             default -> 0;
         };
@@ -174,6 +182,9 @@ public final class Casts {
                 out.add(convert(o, from.elementType(), to.elementType(), ctx));
             }
             return out;
+        }
+        if (to == PgType.INT4 && from == PgType.CHAR || to == PgType.CHAR && from == PgType.INT4) {
+            return convertOther(v, from, to, ctx);
         }
         if (to.isString()) {
             return toString(v, from, to, ctx);
@@ -212,6 +223,8 @@ public final class Casts {
             if (from == PgType.BPCHAR && to != PgType.BPCHAR) {
                 s = Values.stripTrailingSpaces(s);
             }
+        } else if (v instanceof InetValue inet) {
+            s = inet.withMask(); // text(inet): the mask length always
         } else {
             s = Values.toText(from, v, ctx);
         }
@@ -249,7 +262,7 @@ public final class Casts {
                 return switch (to) {
                     case TIMESTAMPTZ -> t.equals(Values.TIMESTAMP_INFINITY) ? Values.TIMESTAMPTZ_INFINITY
                             : t.equals(Values.TIMESTAMP_MINUS_INFINITY) ? Values.TIMESTAMPTZ_MINUS_INFINITY
-                            : t.atZone(ctx.zone()).toInstant();
+                            : Values.atZone(t, ctx.zone()).toInstant();
                     case DATE -> t.equals(Values.TIMESTAMP_INFINITY) ? Values.DATE_INFINITY
                             : t.equals(Values.TIMESTAMP_MINUS_INFINITY) ? Values.DATE_MINUS_INFINITY : t.toLocalDate();
                     case TIME -> t.toLocalTime();
@@ -258,6 +271,9 @@ public final class Casts {
             }
             case TIMESTAMPTZ -> {
                 Instant i = (Instant) v;
+                if (to == PgType.TIMETZ) {
+                    return i.atZone(ctx.zone()).toOffsetDateTime().toOffsetTime();
+                }
                 LocalDateTime local = i.equals(Values.TIMESTAMPTZ_INFINITY) ? Values.TIMESTAMP_INFINITY
                         : i.equals(Values.TIMESTAMPTZ_MINUS_INFINITY) ? Values.TIMESTAMP_MINUS_INFINITY
                         : LocalDateTime.ofInstant(i, ctx.zone());
@@ -266,6 +282,14 @@ public final class Casts {
             case TIME -> {
                 if (to == PgType.INTERVAL) {
                     return Interval.ofMicros(((LocalTime) v).toNanoOfDay() / 1000);
+                }
+                if (to == PgType.TIMETZ) {
+                    return java.time.OffsetTime.of((LocalTime) v, ctx.zone().getRules().getOffset(Instant.now()));
+                }
+            }
+            case TIMETZ -> {
+                if (to == PgType.TIME) {
+                    return ((java.time.OffsetTime) v).toLocalTime();
                 }
             }
             case INTERVAL -> {
@@ -284,6 +308,11 @@ public final class Casts {
                     return v;
                 }
                 return jsonbScalar((String) v, to, ctx);
+            }
+            case INET, CIDR -> {
+                if (v instanceof InetValue inet && (to == PgType.INET || to == PgType.CIDR)) {
+                    return to == PgType.CIDR ? inet.network() : inet; // cidr → inet keeps the value, as PostgreSQL's binary cast
+                }
             }
             case PG_LSN -> {
                 if (to == PgType.NUMERIC) {

@@ -24,16 +24,122 @@ public final class Json {
         }
     };
 
+    /**
+     * A json (not jsonb) value by its source text: json keeps its input as written, so an element
+     * taken out of it prints as it was typed (json -> 'a' gives {"b":[1,2]}, spaces and all).
+     */
+    public record Source(String text) {
+    }
+
+    /**
+     * A json object's members as written: in input order, a repeated key kept as often as it
+     * appears (json_object_keys and json_each list each), the last one answering a look-up.
+     */
+    private static final class Members extends java.util.AbstractMap<String, Object> {
+        private final List<Map.Entry<String, Object>> entries = new ArrayList<>();
+
+        @Override
+        public Object put(String key, Object value) {
+            entries.add(new java.util.AbstractMap.SimpleImmutableEntry<>(key, value));
+            return null;
+        }
+
+        @Override
+        public Object get(Object key) {
+            for (int i = entries.size() - 1; i >= 0; i--) {
+                if (entries.get(i).getKey().equals(key)) {
+                    return entries.get(i).getValue();
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return entries.stream().anyMatch(e -> e.getKey().equals(key));
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, Object>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public java.util.Iterator<Map.Entry<String, Object>> iterator() {
+                    return entries.iterator();
+                }
+
+                @Override
+                public int size() {
+                    return entries.size();
+                }
+            };
+        }
+    }
+
     private final String text;
+    private final boolean keepText;
     private int pos;
 
-    private Json(String text) {
+    private Json(String text, boolean keepText) {
         this.text = text;
+        this.keepText = keepText;
+    }
+
+    /**
+     * Parses json text keeping its members' source: objects (keys in input order) and arrays hold
+     * {@link Source} values; scalars at the top are parsed values.
+     */
+    public static Object parseKeepingText(String text) {
+        Json j = new Json(text, true);
+        j.space();
+        Object v = j.value();
+        j.space();
+        if (j.pos != text.length()) {
+            throw j.error();
+        }
+        return v;
+    }
+
+    /** A member value as parsed: a {@link Source} parsed (keeping its members' text), others as they are. */
+    public static Object open(Object v) {
+        return v instanceof Source s ? parseKeepingText(s.text()) : v;
+    }
+
+    /** json's compact text (to_json, row_to_json, array_to_json): no spaces; a {@link Source} as written. */
+    public static String printCompact(Object v) {
+        StringBuilder sb = new StringBuilder();
+        printCompact(sb, v);
+        return sb.toString();
+    }
+
+    public static void printCompact(StringBuilder sb, Object v) {
+        if (v instanceof Source s) {
+            sb.append(s.text());
+        } else if (v instanceof Map<?, ?> m) {
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                sb.append(first ? "" : ",");
+                first = false;
+                quote(sb, (String) e.getKey());
+                sb.append(':');
+                printCompact(sb, e.getValue());
+            }
+            sb.append('}');
+        } else if (v instanceof List<?> l) {
+            sb.append('[');
+            for (int i = 0; i < l.size(); i++) {
+                sb.append(i > 0 ? "," : "");
+                printCompact(sb, l.get(i));
+            }
+            sb.append(']');
+        } else {
+            print(sb, v);
+        }
     }
 
     /** Parses JSON text; 22P02 "invalid input syntax for type json" on error. */
     public static Object parse(String text) {
-        Json j = new Json(text);
+        Json j = new Json(text, false);
         j.space();
         Object v = j.value();
         j.space();
@@ -56,7 +162,9 @@ public final class Json {
     }
 
     private static void print(StringBuilder sb, Object v) {
-        if (v instanceof Map<?, ?> m) {
+        if (v instanceof Source s) {
+            print(sb, parse(s.text()));
+        } else if (v instanceof Map<?, ?> m) {
             sb.append('{');
             boolean first = true;
             for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -107,8 +215,102 @@ public final class Json {
         sb.append('"');
     }
 
+    /**
+     * jsonb's btree order (the = &lt; &gt; operators) of two jsonb texts: object &gt; array &gt; boolean &gt;
+     * number &gt; string &gt; null; more pairs or elements sort later; numbers by value (1 = 1.0);
+     * a top-level scalar sorts before a top-level array.
+     */
+    public static int compareJsonb(String a, String b) {
+        Object x = parse(a);
+        Object y = parse(b);
+        boolean xs = !(x instanceof Map) && !(x instanceof List);
+        boolean ys = !(y instanceof Map) && !(y instanceof List);
+        if (xs != ys && !(x instanceof Map) && !(y instanceof Map)) {
+            return xs ? -1 : 1;
+        }
+        return compareValues(x, y);
+    }
+
+    /** A key equal for jsonb values that = calls equal (numbers by value): hash joins, GROUP BY, DISTINCT. */
+    public static String equalityKey(String text) {
+        return print(withPlainNumbers(parse(text)));
+    }
+
+    private static Object withPlainNumbers(Object v) {
+        if (v instanceof BigDecimal b) {
+            return b.signum() == 0 ? BigDecimal.ZERO : b.stripTrailingZeros();
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new TreeMap<>(Json::keyOrder);
+            m.forEach((k, x) -> out.put((String) k, withPlainNumbers(x)));
+            return out;
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            for (Object o : l) {
+                out.add(withPlainNumbers(o));
+            }
+            return out;
+        }
+        return v;
+    }
+
+    private static int rank(Object v) {
+        if (v instanceof Map) {
+            return 5;
+        }
+        if (v instanceof List) {
+            return 4;
+        }
+        if (v instanceof Boolean) {
+            return 3;
+        }
+        if (v instanceof BigDecimal) {
+            return 2;
+        }
+        return v instanceof String ? 1 : 0;
+    }
+
+    private static int compareValues(Object x, Object y) {
+        int c = Integer.compare(rank(x), rank(y));
+        if (c != 0) {
+            return c;
+        }
+        if (x instanceof Map<?, ?> mx && y instanceof Map<?, ?> my) {
+            c = Integer.compare(mx.size(), my.size());
+            var ix = mx.entrySet().iterator();
+            var iy = my.entrySet().iterator();
+            while (c == 0 && ix.hasNext()) {
+                Map.Entry<?, ?> ex = ix.next();
+                Map.Entry<?, ?> ey = iy.next();
+                c = Values.compareStrings((String) ex.getKey(), (String) ey.getKey());
+                if (c == 0) {
+                    c = compareValues(ex.getValue(), ey.getValue());
+                }
+            }
+            return c;
+        }
+        if (x instanceof List<?> lx && y instanceof List<?> ly) {
+            c = Integer.compare(lx.size(), ly.size());
+            for (int i = 0; c == 0 && i < lx.size(); i++) {
+                c = compareValues(lx.get(i), ly.get(i));
+            }
+            return c;
+        }
+        if (x instanceof BigDecimal bx && y instanceof BigDecimal by) {
+            return bx.compareTo(by);
+        }
+        if (x instanceof String sx && y instanceof String sy) {
+            return Values.compareStrings(sx, sy);
+        }
+        if (x instanceof Boolean bx && y instanceof Boolean by) {
+            return Boolean.compare(bx, by);
+        }
+        return 0;
+    }
+
     /** jsonb's key order: shorter keys first, then by bytes. */
-    private static int keyOrder(String a, String b) {
+    public static int keyOrder(String a, String b) {
         return a.length() != b.length() ? Integer.compare(a.length(), b.length()) : Values.compareStrings(a, b);
     }
 
@@ -120,6 +322,12 @@ public final class Json {
         while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
             pos++;
         }
+    }
+
+    private Object member() {
+        int start = pos;
+        Object v = value();
+        return keepText ? new Source(text.substring(start, pos)) : v;
     }
 
     private Object value() {
@@ -161,7 +369,7 @@ public final class Json {
     }
 
     private Map<String, Object> object() {
-        Map<String, Object> m = new TreeMap<>(Json::keyOrder);
+        Map<String, Object> m = keepText ? new Members() : new TreeMap<>(Json::keyOrder);
         pos++;
         space();
         if (pos < text.length() && text.charAt(pos) == '}') {
@@ -180,7 +388,7 @@ public final class Json {
             }
             pos++;
             space();
-            m.put(key, value());
+            m.put(key, member());
             space();
             if (pos >= text.length()) {
                 throw error();
@@ -205,7 +413,7 @@ public final class Json {
         }
         while (true) {
             space();
-            l.add(value());
+            l.add(member());
             space();
             if (pos >= text.length()) {
                 throw error();

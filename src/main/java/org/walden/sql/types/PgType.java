@@ -12,8 +12,9 @@ import org.walden.common.SqlState;
  * preferred flag, array types, I/O function names). Values travel inside the executor as Java
  * objects: Boolean, Short (int2), Integer (int4), Long (int8 and every OID-like type: oid, xid,
  * cid, regclass, ...), Float, Double, BigDecimal (numeric), String (text-like types, json),
- * byte[] (bytea), LocalDate, LocalTime, LocalDateTime (timestamp), Instant (timestamptz),
- * {@link Interval}, java.util.UUID, {@link org.walden.wal.Lsn}, {@link java.net.InetAddress} or
+ * byte[] (bytea), LocalDate, LocalTime, OffsetTime (timetz), LocalDateTime (timestamp), Instant (timestamptz),
+ * {@link Interval}, java.util.UUID, {@link org.walden.wal.Lsn}, {@link InetValue} (inet, cidr; or a
+ * {@link java.net.InetAddress} from the statistics views) or
  * String (inet), List&lt;Object&gt; for one-dimensional arrays, int2vector and oidvector, and
  * {@link RowValue} for anonymous records.
  */
@@ -41,6 +42,7 @@ public enum PgType {
     FLOAT8(701, 8, "float8", "double precision", 'N', true, 1022, 0, "float8", 'd'),
     UNKNOWN(705, -2, "unknown", "unknown", 'X', false, 0, 0, "unknown", 'c'),
     INET(869, -1, "inet", "inet", 'I', true, 1041, 0, "inet", 'i'),
+    CIDR(650, -1, "cidr", "cidr", 'I', false, 651, 0, "cidr", 'i'),
     ACLITEM(1033, 12, "aclitem", "aclitem", 'U', false, 1034, 0, "aclitem", 'i'),
     BPCHAR(1042, -1, "bpchar", "character", 'S', false, 1014, 0, "bpchar", 'i'),
     VARCHAR(1043, -1, "varchar", "character varying", 'S', false, 1015, 0, "varchar", 'i'),
@@ -48,6 +50,8 @@ public enum PgType {
     TIME(1083, 8, "time", "time without time zone", 'D', false, 1183, 0, "time", 'd'),
     TIMESTAMP(1114, 8, "timestamp", "timestamp without time zone", 'D', false, 1115, 0, "timestamp", 'd'),
     TIMESTAMPTZ(1184, 8, "timestamptz", "timestamp with time zone", 'D', true, 1185, 0, "timestamptz", 'd'),
+    /** time with time zone: java.time.OffsetTime (PostgreSQL keeps the offset the value was written with). */
+    TIMETZ(1266, 12, "timetz", "time with time zone", 'D', false, 1270, 0, "timetz", 'd'),
     INTERVAL(1186, 16, "interval", "interval", 'T', true, 1187, 0, "interval", 'd'),
     NUMERIC(1700, -1, "numeric", "numeric", 'N', false, 1231, 0, "numeric", 'i'),
     REGPROCEDURE(2202, 4, "regprocedure", "regprocedure", 'N', false, 2207, 0, "regprocedure", 'i'),
@@ -95,11 +99,13 @@ public enum PgType {
     OID_ARRAY(1028, OID),
     ACLITEM_ARRAY(1034, ACLITEM),
     INET_ARRAY(1041, INET),
+    CIDR_ARRAY(651, CIDR),
     TIMESTAMP_ARRAY(1115, TIMESTAMP),
     DATE_ARRAY(1182, DATE),
     TIME_ARRAY(1183, TIME),
     TIMESTAMPTZ_ARRAY(1185, TIMESTAMPTZ),
     INTERVAL_ARRAY(1187, INTERVAL),
+    TIMETZ_ARRAY(1270, TIMETZ),
     NUMERIC_ARRAY(1231, NUMERIC),
     CSTRING_ARRAY(1263, CSTRING),
     JSON_ARRAY(199, JSON),
@@ -205,6 +211,7 @@ public enum PgType {
             case "timestamp without time zone" -> TIMESTAMP;
             case "timestamp with time zone" -> TIMESTAMPTZ;
             case "time without time zone" -> TIME;
+            case "time with time zone" -> TIMETZ;
             case "serial", "serial4" -> INT4;
             case "bigserial", "serial8" -> INT8;
             case "smallserial", "serial2" -> INT2;
@@ -280,7 +287,7 @@ public enum PgType {
     public char storage() {
         return switch (this) {
             case TEXT, BYTEA, VARCHAR, BPCHAR, JSON, JSONB, PG_NODE_TREE, RECORD -> 'x';
-            case NUMERIC, INET -> 'm';
+            case NUMERIC, INET, CIDR -> 'm';
             default -> isArray() ? 'x' : 'p';
         };
     }
@@ -288,7 +295,7 @@ public enum PgType {
     /** The names of pg_type's I/O functions: input, output, receive, send. */
     public String[] ioFunctions() {
         return switch (ioPrefix) {
-            case "date", "time", "timestamp", "timestamptz", "interval", "numeric", "json", "jsonb", "uuid",
+            case "date", "time", "timetz", "timestamp", "timestamptz", "interval", "numeric", "json", "jsonb", "uuid",
                     "pg_lsn", "pg_node_tree", "inet" -> new String[] {ioPrefix + "_in", ioPrefix + "_out",
                     ioPrefix + "_recv", ioPrefix + "_send"};
             default -> new String[] {ioPrefix + "in", ioPrefix + "out", ioPrefix + "recv", ioPrefix + "send"};
@@ -320,6 +327,8 @@ public enum PgType {
                     return "timestamp(" + typmod + ") with time zone";
                 case TIME:
                     return "time(" + typmod + ") without time zone";
+                case TIMETZ:
+                    return "time(" + typmod + ") with time zone";
                 case INTERVAL:
                     return "interval(" + (typmod & 0xffff) + ")";
                 default:
@@ -364,7 +373,7 @@ public enum PgType {
                 }
                 return ((p << 16) | s) + 4;
             }
-            case TIMESTAMP, TIMESTAMPTZ, TIME:
+            case TIMESTAMP, TIMESTAMPTZ, TIME, TIMETZ:
                 return Math.min(6, modifiers.get(0));
             default:
                 throw new PgException(SqlState.SYNTAX_ERROR, "type modifier is not allowed for type \""

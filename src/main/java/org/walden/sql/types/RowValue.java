@@ -4,7 +4,16 @@ import java.util.Arrays;
 import java.util.List;
 
 /** An anonymous record value (ROW(...), a function returning record): its fields and their types. */
-public record RowValue(Object[] values, List<PgType> types) implements Comparable<RowValue> {
+public record RowValue(Object[] values, List<PgType> types, List<String> names) implements Comparable<RowValue> {
+
+    public RowValue(Object[] values, List<PgType> types) {
+        this(values, types, null);
+    }
+
+    /** The name of field {@code i}: the column's, or f1, f2, ... as PostgreSQL names ROW(...)'s fields. */
+    public String name(int i) {
+        return names != null && i < names.size() && names.get(i) != null ? names.get(i) : "f" + (i + 1);
+    }
 
     @Override
     public boolean equals(Object o) {

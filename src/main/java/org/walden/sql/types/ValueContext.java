@@ -25,6 +25,16 @@ public interface ValueContext {
                 + "\" here");
     }
 
+    /** bytea_output = escape: bytea prints as text with \\ooo escapes instead of \\x hex. */
+    default boolean byteaOutputEscape() {
+        return false;
+    }
+
+    /** extra_float_digits: above 0 floats print their shortest exact digits, else 15 (float8) or 6 (float4) plus it. */
+    default int extraFloatDigits() {
+        return 1;
+    }
+
     /** A context with only a time zone. */
     static ValueContext of(ZoneId zone) {
         return () -> zone;

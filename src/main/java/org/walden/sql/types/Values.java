@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.time.OffsetTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -74,13 +75,16 @@ public final class Values {
                 case FLOAT4 -> parseFloat4(s);
                 case FLOAT8 -> Double.parseDouble(floatText(s));
                 case NUMERIC -> parseNumeric(s);
-                case TEXT, VARCHAR, BPCHAR, UNKNOWN, INET, JSON, ACLITEM, PG_NODE_TREE, CSTRING, TID -> s;
+                case INET -> InetValue.parse(s, false);
+                case CIDR -> InetValue.parse(s, true);
+                case TEXT, VARCHAR, BPCHAR, UNKNOWN, JSON, ACLITEM, PG_NODE_TREE, CSTRING, TID -> s;
                 case JSONB -> Json.normalize(s);
                 case CHAR -> s.isEmpty() ? s : s.substring(0, s.offsetByCodePoints(0, 1));
                 case NAME -> truncateName(s);
                 case BYTEA -> parseBytea(s);
                 case DATE -> parseDate(s, ctx.zone());
                 case TIME -> parseTime(s);
+                case TIMETZ -> parseTimeTz(s, ctx.zone());
                 case TIMESTAMP -> parseTimestamp(s, ctx.zone());
                 case TIMESTAMPTZ -> parseTimestampTz(s, ctx.zone());
                 case INTERVAL -> IntervalText.parse(s);
@@ -326,6 +330,29 @@ public final class Values {
         }
     }
 
+    /** timetz input: a time and an optional zone; without one, the session zone's offset now (PostgreSQL: of today). */
+    private static OffsetTime parseTimeTz(String s, ZoneId zone) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        int zi = zoneStart(t);
+        LocalTime time = parseTime(zi > 0 ? s.trim().substring(0, zi) : s);
+        ZoneOffset offset;
+        if (zi > 0) {
+            ZoneId z = parseZone(s.trim().substring(zi).trim(), s, PgType.TIMETZ);
+            offset = z instanceof ZoneOffset o ? o : z.getRules().getOffset(Instant.now());
+        } else {
+            offset = zone.getRules().getOffset(Instant.now());
+        }
+        return OffsetTime.of(time, offset);
+    }
+
+    /** timetz's order (timetz_cmp): by the UTC time, then the offset east of UTC descending (PostgreSQL's zone ascending). */
+    public static int compareTimeTz(OffsetTime x, OffsetTime y) {
+        long ux = x.toLocalTime().toNanoOfDay() - x.getOffset().getTotalSeconds() * 1_000_000_000L;
+        long uy = y.toLocalTime().toNanoOfDay() - y.getOffset().getTotalSeconds() * 1_000_000_000L;
+        int c = Long.compare(ux, uy);
+        return c != 0 ? c : Integer.compare(y.getOffset().getTotalSeconds(), x.getOffset().getTotalSeconds());
+    }
+
     private static LocalTime roundToMicros(LocalTime t) {
         long micros = Math.round(t.getNano() / 1000.0);
         return t.withNano(0).plus(micros, ChronoUnit.MICROS);
@@ -385,7 +412,15 @@ public final class Values {
         Object[] parts = splitTimestamp(s.trim(), s, PgType.TIMESTAMPTZ);
         LocalDateTime ldt = (LocalDateTime) parts[0];
         ZoneId z = parts[1] == null ? zone : (ZoneId) parts[1];
-        return ldt.atZone(z).toInstant();
+        return atZone(ldt, z).toInstant();
+    }
+
+    /**
+     * A local time in a zone as PostgreSQL reads it: a time that a DST change repeats is taken as
+     * standard time (the later offset), one that it skips moves forward by the gap.
+     */
+    public static ZonedDateTime atZone(LocalDateTime ldt, ZoneId zone) {
+        return ZonedDateTime.ofLocal(ldt, zone, null).withLaterOffsetAtOverlap();
     }
 
     /** "YYYY-MM-DD[ |T]HH:MM[:SS[.ffffff]][zone][ BC]" → {LocalDateTime, ZoneId or null}. */
@@ -536,20 +571,43 @@ public final class Values {
         }
         return switch (type) {
             case BOOL -> ((Boolean) v) ? "t" : "f";
-            case FLOAT4 -> formatFloat(((Number) v).floatValue());
-            case FLOAT8 -> formatDouble(((Number) v).doubleValue());
+            case FLOAT4 -> ctx.extraFloatDigits() > 0 ? formatFloat(((Number) v).floatValue())
+                    : formatWithDigits(((Number) v).floatValue(), 6 + ctx.extraFloatDigits());
+            case FLOAT8 -> ctx.extraFloatDigits() > 0 ? formatDouble(((Number) v).doubleValue())
+                    : formatWithDigits(((Number) v).doubleValue(), 15 + ctx.extraFloatDigits());
             case NUMERIC -> ((BigDecimal) v).toPlainString();
             case DATE -> formatDate((LocalDate) v);
             case TIME -> formatTime((LocalTime) v);
+            case TIMETZ -> formatTime(((OffsetTime) v).toLocalTime())
+                    + formatOffset(((OffsetTime) v).getOffset().getTotalSeconds());
             case TIMESTAMP -> formatTimestamp((LocalDateTime) v);
             case TIMESTAMPTZ -> formatTimestampTz((Instant) v, ctx.zone());
-            case INET -> v instanceof InetAddress a ? a.getHostAddress() : v.toString();
-            case BYTEA -> "\\x" + HexFormat.of().formatHex((byte[]) v);
+            case INET -> v instanceof InetAddress a ? new InetValue(a.getAddress(), a.getAddress().length * 8,
+                    false).toString() : ((InetValue) v).asInet().toString();
+            case CIDR -> ((InetValue) v).withMask();
+            case BYTEA -> ctx.byteaOutputEscape() ? byteaEscape((byte[]) v) : "\\x" + HexFormat.of().formatHex((byte[]) v);
             case RECORD -> formatRecord((RowValue) v, ctx);
             case VOID -> "";
             case INT2, INT4, INT8, OID, XID, CID -> v.toString();
             default -> v instanceof String s ? s : v.toString();
         };
+    }
+
+    /** bytea's escape output: printable ASCII as is, a backslash doubled, every other byte as \\ooo. */
+    public static String byteaEscape(byte[] b) {
+        StringBuilder sb = new StringBuilder(b.length);
+        for (byte x : b) {
+            int c = x & 0xFF;
+            if (c == '\\') {
+                sb.append("\\\\");
+            } else if (c < 0x20 || c > 0x7e) {
+                sb.append('\\').append((char) ('0' + (c >> 6))).append((char) ('0' + ((c >> 3) & 7)))
+                        .append((char) ('0' + (c & 7)));
+            } else {
+                sb.append((char) c);
+            }
+        }
+        return sb.toString();
     }
 
     private static String formatRecord(RowValue r, ValueContext ctx) {
@@ -690,6 +748,16 @@ public final class Values {
             return (1 / d < 0) ? "-0" : "0";
         }
         return formatShortest(new BigDecimal(Double.toString(d)), 15);
+    }
+
+    /** Float output with extra_float_digits &lt;= 0: C's %.{digits}g, as PostgreSQL prints it then. */
+    public static String formatWithDigits(double d, int digits) {
+        if (Double.isNaN(d) || Double.isInfinite(d) || d == 0) {
+            return formatDouble(d);
+        }
+        int p = Math.max(1, digits);
+        BigDecimal rounded = new BigDecimal(d).round(new java.math.MathContext(p, java.math.RoundingMode.HALF_EVEN));
+        return formatShortest(rounded, p);
     }
 
     public static String formatFloat(float f) {
@@ -880,6 +948,10 @@ public final class Values {
                 LocalTime t = (LocalTime) v;
                 return t.withNano(0).plusNanos(roundNanos(t.getNano(), typmod));
             }
+            case TIMETZ: {
+                OffsetTime t = (OffsetTime) v;
+                return t.withNano(0).plusNanos(roundNanos(t.getNano(), typmod));
+            }
             default:
                 return v;
         }
@@ -949,6 +1021,9 @@ public final class Values {
         }
         if (a instanceof Boolean x && b instanceof Boolean y) {
             return Boolean.compare(x, y);
+        }
+        if (a instanceof OffsetTime x && b instanceof OffsetTime y) {
+            return compareTimeTz(x, y);
         }
         if (a instanceof Comparable ca && a.getClass() == b.getClass()) {
             return ca.compareTo(b);
