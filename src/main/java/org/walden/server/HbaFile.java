@@ -117,6 +117,21 @@ public final class HbaFile {
     /** Parses pg_hba.conf text; {@code path} is used in error messages. */
     public static HbaFile parse(String text, Path path) {
         List<Line> out = new ArrayList<>();
+        for (LogicalLine l : logicalLines(text)) {
+            List<List<Token>> fields = HbaTokenizer.tokenize(l.text(), l.number(), path);
+            if (!fields.isEmpty()) {
+                out.add(parseLine(fields, l.number(), l.text().strip(), path));
+            }
+        }
+        return new HbaFile(path, out);
+    }
+
+    /** A line of the file with its continuation lines (a trailing backslash) joined; numbered by its first. */
+    private record LogicalLine(int number, String text) {
+    }
+
+    private static List<LogicalLine> logicalLines(String text) {
+        List<LogicalLine> lines = new ArrayList<>();
         String[] raw = text.split("\r?\n", -1);
         for (int i = 0; i < raw.length; i++) {
             int lineNumber = i + 1;
@@ -125,12 +140,9 @@ public final class HbaFile {
                 logical.setLength(logical.length() - 1);
                 logical.append(' ').append(raw[++i]);
             }
-            List<List<Token>> fields = HbaTokenizer.tokenize(logical.toString(), lineNumber, path);
-            if (!fields.isEmpty()) {
-                out.add(parseLine(fields, lineNumber, logical.toString().strip(), path));
-            }
+            lines.add(new LogicalLine(lineNumber, logical.toString()));
         }
-        return new HbaFile(path, out);
+        return lines;
     }
 
     /**
@@ -146,22 +158,14 @@ public final class HbaFile {
                     "could not open configuration file \"" + path + "\": " + e.getMessage(), e);
         }
         List<org.walden.sql.ServerStatus.HbaRule> rows = new ArrayList<>();
-        String[] raw = text.split("\r?\n", -1);
-        for (int i = 0; i < raw.length; i++) {
-            int lineNumber = i + 1;
-            StringBuilder logical = new StringBuilder(raw[i]);
-            while (endsWithContinuation(logical) && i + 1 < raw.length) {
-                logical.setLength(logical.length() - 1);
-                logical.append(' ').append(raw[++i]);
-            }
+        for (LogicalLine l : logicalLines(text)) {
             try {
-                List<List<Token>> fields = HbaTokenizer.tokenize(logical.toString(), lineNumber, path);
+                List<List<Token>> fields = HbaTokenizer.tokenize(l.text(), l.number(), path);
                 if (!fields.isEmpty()) {
-                    rows.add(ruleRow(parseLine(fields, lineNumber, logical.toString().strip(), path), fields,
-                            sslEnabled));
+                    rows.add(ruleRow(parseLine(fields, l.number(), l.text().strip(), path), fields, sslEnabled));
                 }
             } catch (PgException e) {
-                rows.add(new org.walden.sql.ServerStatus.HbaRule(lineNumber, null, null, null, null, null, null,
+                rows.add(new org.walden.sql.ServerStatus.HbaRule(l.number(), null, null, null, null, null, null,
                         null, e.getMessage()));
             }
         }

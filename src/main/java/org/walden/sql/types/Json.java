@@ -112,29 +112,7 @@ public final class Json {
     }
 
     public static void printCompact(StringBuilder sb, Object v) {
-        if (v instanceof Source s) {
-            sb.append(s.text());
-        } else if (v instanceof Map<?, ?> m) {
-            sb.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                sb.append(first ? "" : ",");
-                first = false;
-                quote(sb, (String) e.getKey());
-                sb.append(':');
-                printCompact(sb, e.getValue());
-            }
-            sb.append('}');
-        } else if (v instanceof List<?> l) {
-            sb.append('[');
-            for (int i = 0; i < l.size(); i++) {
-                sb.append(i > 0 ? "," : "");
-                printCompact(sb, l.get(i));
-            }
-            sb.append(']');
-        } else {
-            print(sb, v);
-        }
+        print(sb, v, true);
     }
 
     /** Parses JSON text; 22P02 "invalid input syntax for type json" on error. */
@@ -162,24 +140,33 @@ public final class Json {
     }
 
     private static void print(StringBuilder sb, Object v) {
+        print(sb, v, false);
+    }
+
+    /** jsonb_out's layout ("a": 1, "b": 2), or with {@code compact} no spaces and json text kept as written. */
+    private static void print(StringBuilder sb, Object v, boolean compact) {
         if (v instanceof Source s) {
-            print(sb, parse(s.text()));
+            if (compact) {
+                sb.append(s.text());
+            } else {
+                print(sb, parse(s.text()), false);
+            }
         } else if (v instanceof Map<?, ?> m) {
             sb.append('{');
             boolean first = true;
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                sb.append(first ? "" : ", ");
+                sb.append(first ? "" : compact ? "," : ", ");
                 first = false;
                 quote(sb, (String) e.getKey());
-                sb.append(": ");
-                print(sb, e.getValue());
+                sb.append(compact ? ":" : ": ");
+                print(sb, e.getValue(), compact);
             }
             sb.append('}');
         } else if (v instanceof List<?> l) {
             sb.append('[');
             for (int i = 0; i < l.size(); i++) {
-                sb.append(i > 0 ? ", " : "");
-                print(sb, l.get(i));
+                sb.append(i == 0 ? "" : compact ? "," : ", ");
+                print(sb, l.get(i), compact);
             }
             sb.append(']');
         } else if (v instanceof String s) {
