@@ -496,18 +496,11 @@ public class Deparser {
                 Expr.AggOrder o = a.order().get(i);
                 sb.append(i > 0 ? ", " : "");
                 expr(sb, o.expr(), true, null);
-                sb.append(o.descending() ? " DESC" : "");
-                if (o.nullsFirst() != o.descending()) {
-                    sb.append(o.nullsFirst() ? " NULLS FIRST" : " NULLS LAST");
-                }
+                direction(sb, o);
             }
         }
         sb.append(')');
-        if (a.filter() != null) {
-            sb.append(" FILTER (WHERE ");
-            expr(sb, a.filter(), false, null);
-            sb.append(')');
-        }
+        filter(sb, a);
     }
 
     /** name(direct args) WITHIN GROUP (ORDER BY aggregated args): the sort keys printed as the coerced arguments. */
@@ -524,12 +517,21 @@ public class Deparser {
             sb.append(paren ? "(" : "");
             expr(sb, arg, true, null);
             sb.append(paren ? ")" : "");
-            sb.append(o.descending() ? " DESC" : "");
-            if (o.nullsFirst() != o.descending()) {
-                sb.append(o.nullsFirst() ? " NULLS FIRST" : " NULLS LAST");
-            }
+            direction(sb, o);
         }
         sb.append(')');
+        filter(sb, a);
+    }
+
+    /** An aggregate's ORDER BY key's DESC and NULLS FIRST / LAST where they differ from the default. */
+    private static void direction(StringBuilder sb, Expr.AggOrder o) {
+        sb.append(o.descending() ? " DESC" : "");
+        if (o.nullsFirst() != o.descending()) {
+            sb.append(o.nullsFirst() ? " NULLS FIRST" : " NULLS LAST");
+        }
+    }
+
+    private void filter(StringBuilder sb, Expr.Aggref a) {
         if (a.filter() != null) {
             sb.append(" FILTER (WHERE ");
             expr(sb, a.filter(), false, null);
