@@ -484,7 +484,7 @@ final class BackendStartup implements Runnable {
         });
         toApply.forEach((name, value) -> {
             try {
-                settings.set(name, value, false);
+                settings.setAtConnectionStart(name, value);
             } catch (PgException e) {
                 if (e.sqlState() == SqlState.CANT_CHANGE_RUNTIME_PARAM) {
                     log.debug("startup option {} not applied: {}", name, e.getMessage());

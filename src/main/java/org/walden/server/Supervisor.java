@@ -121,7 +121,7 @@ public final class Supervisor implements Engine.RecoveryListener {
 
     private static ZoneId timeZone(GucServerSettings s) {
         try {
-            return ZoneId.of(s.getString("TimeZone"));
+            return org.walden.common.guc.TimeZoneSetting.zone(s.getString("TimeZone"));
         } catch (RuntimeException e) {
             return ZoneOffset.UTC;
         }

@@ -70,7 +70,7 @@ final class Utility {
         return switch (stmt) {
             case Tree.VariableShowStmt v -> v.name().equalsIgnoreCase("all")
                     ? List.of(textColumn("name"), textColumn("setting"), textColumn("description"))
-                    : List.of(textColumn(v.name().toLowerCase(Locale.ROOT)));
+                    : List.of(textColumn(showHeader(v.name())));
             case Tree.ExplainStmt e -> List.of(textColumn("QUERY PLAN"));
             case Tree.ExecuteStmt e -> {
                 PreparedImpl p = s.sqlPrepared.get(e.name());
@@ -177,6 +177,12 @@ final class Utility {
             rows.add(new Object[] {showSetting(v.name())});
         }
         return rows(columns(v), rows, "SHOW");
+    }
+
+    /** SHOW's column: the parameter's own spelling (DateStyle, TimeZone), as PostgreSQL's GetConfigOptionByName. */
+    private static String showHeader(String name) {
+        org.walden.common.guc.GucDefinition def = org.walden.common.guc.GucCatalog.pg15().find(name);
+        return def != null ? def.name() : name.toLowerCase(Locale.ROOT);
     }
 
     /** SHOW name; the transaction characteristics are the sql layer's own when the settings lack them. */

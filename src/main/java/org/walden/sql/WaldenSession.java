@@ -150,7 +150,7 @@ final class WaldenSession implements Session {
         c.defaultReadOnly = settingOr("default_transaction_read_only", "off").equals("on");
         c.synchronousCommit = SynchronousCommit.parse(settingOr("synchronous_commit", "on"));
         try {
-            c.zone = ZoneId.of(settings.show("TimeZone"));
+            c.zone = org.walden.common.guc.TimeZoneSetting.zone(settings.show("TimeZone"));
         } catch (RuntimeException e) {
             c.zone = ZoneOffset.UTC;
         }

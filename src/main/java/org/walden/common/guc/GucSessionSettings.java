@@ -23,6 +23,8 @@ public final class GucSessionSettings implements SessionSettings {
     private final GucServerSettings server;
     /** SET values, lower-case name → value. */
     private final Map<String, Object> sessionValues = new HashMap<>();
+    /** Values the client's startup packet set: what RESET returns to, as PostgreSQL's reset_val. */
+    private final Map<String, Object> connectionValues = new HashMap<>();
     /** SET LOCAL values; dropped at transaction end. */
     private final Map<String, Object> localValues = new HashMap<>();
     /** Session values as they were before this transaction changed them (empty: not set). */
@@ -116,7 +118,9 @@ public final class GucSessionSettings implements SessionSettings {
         if (!backendContext) {
             checkCanSet(def);
         }
-        sessionValues.put(key(def), GucValues.parse(def, value));
+        Object parsed = GucValues.parse(def, value);
+        sessionValues.put(key(def), parsed);
+        connectionValues.put(key(def), parsed);
     }
 
     @Override
@@ -126,8 +130,17 @@ public final class GucSessionSettings implements SessionSettings {
         checkCanSet(def);
         String key = key(def);
         saveBeforeChange(key);
-        sessionValues.remove(key);
+        resetToConnectionValue(key);
         localValues.remove(key);
+    }
+
+    private void resetToConnectionValue(String key) {
+        Object atStart = connectionValues.get(key);
+        if (atStart != null) {
+            sessionValues.put(key, atStart);
+        } else {
+            sessionValues.remove(key);
+        }
     }
 
     /** RESET ALL: every user-settable parameter back to its server-wide value. */
@@ -136,7 +149,7 @@ public final class GucSessionSettings implements SessionSettings {
         for (String key : new ArrayList<>(sessionValues.keySet())) {
             if (!key.equals("session_authorization") && !key.equals("is_superuser")) {
                 saveBeforeChange(key);
-                sessionValues.remove(key);
+                resetToConnectionValue(key);
             }
         }
         localValues.clear();

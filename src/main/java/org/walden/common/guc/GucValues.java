@@ -225,11 +225,11 @@ public final class GucValues {
         switch (def.name()) {
             case "TimeZone", "log_timezone" -> {
                 try {
-                    ZoneId.of(text.trim());
+                    TimeZoneSetting.zone(text);
                 } catch (DateTimeException e) {
                     throw invalidValue(def, text, null);
                 }
-                return text.trim();
+                return TimeZoneSetting.canonical(text);
             }
             case "client_encoding", "server_encoding" -> {
                 String enc = ENCODINGS.get(text.trim().toLowerCase(Locale.ROOT));

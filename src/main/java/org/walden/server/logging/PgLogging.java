@@ -62,7 +62,7 @@ public final class PgLogging {
 
     /** Routes the server log as {@code settings} say; {@code dataDir} anchors a relative log_directory. */
     public static Outcome configure(ServerSettings settings, Path dataDir, Clock clock) {
-        ZoneId zone = ZoneId.of(settings.getString("log_timezone"));
+        ZoneId zone = org.walden.common.guc.TimeZoneSetting.zone(settings.getString("log_timezone"));
         String prefix = settings.getString("log_line_prefix");
         List<String> destinations = GucValues.splitList(settings.getString("log_destination"));
         boolean collector = settings.getBool("logging_collector");

@@ -25,6 +25,26 @@ final class DateTimeFunctions {
     private DateTimeFunctions() {
     }
 
+    /**
+     * The transaction's start rounded to {@code precision} fractional digits of a second, as
+     * AdjustTimestampForTypmod: 22023 below 0, 6 above 6 (PostgreSQL also warns there).
+     */
+    private static Instant startRounded(FnContext c, Object precision, String typeName) {
+        int p = (Integer) precision;
+        if (p < 0) {
+            throw new PgException(SqlState.INVALID_PARAMETER_VALUE,
+                    String.format(Locale.ROOT, typeName, p) + " precision must not be negative");
+        }
+        Instant start = c.transactionStart();
+        if (p >= 6) {
+            return start;
+        }
+        long unit = (long) Math.pow(10, 6 - p);
+        long micros = start.getEpochSecond() * 1_000_000L + start.getNano() / 1000;
+        long rounded = Math.floorDiv(micros + unit / 2, unit) * unit;
+        return Instant.ofEpochSecond(Math.floorDiv(rounded, 1_000_000L), Math.floorMod(rounded, 1_000_000L) * 1000L);
+    }
+
     static void register(Builtins r) {
         r.f("now", TIMESTAMPTZ).stable().ctx((c, a) -> c.transactionStart());
         r.f("current_timestamp", TIMESTAMPTZ).stable().ctx((c, a) -> c.transactionStart());
@@ -34,10 +54,20 @@ final class DateTimeFunctions {
         r.f("timeofday", TEXT).volatile_().ctx((c, a) -> ZonedDateTime.now(c.zone()).format(
                 java.time.format.DateTimeFormatter.ofPattern("EEE MMM dd HH:mm:ss.SSSSSS yyyy zzz", Locale.ROOT)));
         r.f("current_date", DATE).stable().ctx((c, a) -> LocalDate.ofInstant(c.transactionStart(), c.zone()));
-        r.f("current_time", TIME).stable().ctx((c, a) -> LocalTime.ofInstant(c.transactionStart(), c.zone()));
+        r.f("current_time", TIMETZ).stable().ctx((c, a) -> java.time.OffsetTime.ofInstant(c.transactionStart(),
+                c.zone()));
         r.f("localtime", TIME).stable().ctx((c, a) -> LocalTime.ofInstant(c.transactionStart(), c.zone()));
         r.f("localtimestamp", TIMESTAMP).stable().ctx((c, a) -> LocalDateTime.ofInstant(c.transactionStart(),
                 c.zone()));
+        // CURRENT_TIMESTAMP(p) and the others with a precision: the transaction's start rounded to p digits
+        r.f("current_timestamp", TIMESTAMPTZ, INT4).stable().ctx((c, a) ->
+                startRounded(c, a[0], "TIMESTAMP(%d) WITH TIME ZONE"));
+        r.f("localtimestamp", TIMESTAMP, INT4).stable().ctx((c, a) ->
+                LocalDateTime.ofInstant(startRounded(c, a[0], "TIMESTAMP(%d)"), c.zone()));
+        r.f("current_time", TIMETZ, INT4).stable().ctx((c, a) ->
+                java.time.OffsetTime.ofInstant(startRounded(c, a[0], "TIME(%d) WITH TIME ZONE"), c.zone()));
+        r.f("localtime", TIME, INT4).stable().ctx((c, a) ->
+                LocalTime.ofInstant(startRounded(c, a[0], "TIME(%d)"), c.zone()));
         r.f("date_part", FLOAT8, TEXT, TIMESTAMP).impl(a -> field((String) a[0], (LocalDateTime) a[1], null)
                 .doubleValue());
         r.f("date_part", FLOAT8, TEXT, TIMESTAMPTZ).stable().ctx((c, a) -> field((String) a[0],
@@ -151,9 +181,9 @@ final class DateTimeFunctions {
                 && !a[0].equals(Values.DATE_MINUS_INFINITY));
         r.f("isfinite", BOOL, INTERVAL).impl(a -> true);
         r.f("timezone", TIMESTAMP, TEXT, TIMESTAMPTZ).impl(a -> local((Instant) a[1],
-                Values.parseZone((String) a[0], null, TIMESTAMPTZ)));
+                Values.posixOrNamedZone((String) a[0])));
         r.f("timezone", TIMESTAMPTZ, TEXT, TIMESTAMP).impl(a -> Values.atZone((LocalDateTime) a[1],
-                Values.parseZone((String) a[0], null, TIMESTAMPTZ)).toInstant());
+                Values.posixOrNamedZone((String) a[0])).toInstant());
         r.f("timezone", TIMESTAMP, INTERVAL, TIMESTAMPTZ).impl(a -> local((Instant) a[1],
                 java.time.ZoneOffset.ofTotalSeconds((int) (((Interval) a[0]).micros() / 1_000_000))));
         r.f("pg_sleep", VOID, FLOAT8).volatile_().ctx((c, a) -> {

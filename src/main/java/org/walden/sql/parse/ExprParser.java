@@ -637,9 +637,12 @@ abstract class ExprParser extends ParserBase {
         List<Expr> args = List.of();
         if ((t.text().endsWith("timestamp") || t.text().endsWith("time")) && peek().isOp("(")) {
             advance();
-            Expr precision = expr();
+            if (peek().kind() != Token.Kind.INTEGER) {
+                throw error(); // the grammar takes an integer constant only
+            }
+            Token precision = advance();
             expectOp(")");
-            args = List.of(precision);
+            args = List.of(new Const(ConstKind.INTEGER, precision.text(), precision.position()));
         }
         String display = t.text().toUpperCase(java.util.Locale.ROOT);
         return new FuncCall(List.of(name), args, null, false, false, List.of(), null, null, false, display, pos);

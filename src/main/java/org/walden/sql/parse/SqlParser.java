@@ -93,7 +93,10 @@ public final class SqlParser extends QueryParser {
             case "set" -> set();
             case "reset" -> {
                 advance();
-                yield new VariableSetStmt(acceptWord("all") ? "all" : settingName(), null, false, true);
+                String name = acceptWord("all") ? "all" : acceptWords("time", "zone") ? "timezone"
+                        : acceptWords("transaction", "isolation", "level") ? "transaction_isolation"
+                        : acceptWords("session", "authorization") ? "session_authorization" : settingName();
+                yield new VariableSetStmt(name, null, false, true);
             }
             case "explain" -> explain();
             case "vacuum", "analyze", "analyse" -> vacuum();
@@ -247,6 +250,26 @@ public final class SqlParser extends QueryParser {
         return sb.toString();
     }
 
+    /**
+     * SET TIME ZONE INTERVAL '+03:00' [HOUR TO MINUTE]: hours east of Greenwich, passed on as the
+     * number of hours the setting takes; other interval spellings are refused.
+     */
+    private String timeZoneInterval() {
+        Token at = advance();
+        String text = stringConst().strip();
+        if (acceptWord("hour")) {
+            expectWord("to");
+            expectWord("minute");
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([+-]?)(\\d{1,2})(?::(\\d{2}))?").matcher(text);
+        if (!m.matches()) {
+            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED,
+                    "SET TIME ZONE INTERVAL other than [+-]HH:MM is not supported", at.position());
+        }
+        double hours = Integer.parseInt(m.group(2)) + (m.group(3) == null ? 0 : Integer.parseInt(m.group(3)) / 60.0);
+        return (m.group(1).equals("-") ? "-" : "") + hours;
+    }
+
     private Stmt show() {
         advance();
         if (acceptWord("all")) {
@@ -277,7 +300,7 @@ public final class SqlParser extends QueryParser {
                 return new VariableSetStmt("timezone", null, local, false);
             }
             if (isWord("interval")) {
-                throw unsupported("SET TIME ZONE INTERVAL");
+                return new VariableSetStmt("timezone", timeZoneInterval(), local, false);
             }
             return new VariableSetStmt("timezone", settingValue(), local, false);
         }

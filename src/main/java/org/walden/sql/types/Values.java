@@ -511,6 +511,12 @@ public final class Values {
         return v;
     }
 
+    /** AT TIME ZONE's zone: an offset is a POSIX zone's (hours west), as {@link org.walden.common.guc.TimeZoneSetting} reads it; else a name. */
+    public static ZoneId posixOrNamedZone(String z) {
+        ZoneOffset posix = org.walden.common.guc.TimeZoneSetting.posixOffset(z);
+        return posix != null ? posix : parseZone(z, null, PgType.TIMESTAMPTZ);
+    }
+
     /** A time zone as written after a time: Z, UTC, +05, -08:00, +0530, or a name (Europe/Paris). */
     public static ZoneId parseZone(String z, String original, PgType type) {
         try {
