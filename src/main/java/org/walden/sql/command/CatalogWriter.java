@@ -49,6 +49,20 @@ public final class CatalogWriter {
         return db;
     }
 
+    /** Writes catalog object {@code oid} of {@code kind} under its lock. */
+    private void putObject(byte kind, int oid, byte[] value) {
+        byte[] key = CatalogStorage.objectKey(db, kind, oid);
+        locker.lock(key);
+        txn.put(key, value);
+    }
+
+    /** Deletes catalog object {@code oid} of {@code kind} under its lock. */
+    private void deleteObject(byte kind, int oid) {
+        byte[] key = CatalogStorage.objectKey(db, kind, oid);
+        locker.lock(key);
+        txn.delete(key);
+    }
+
     public byte[] lock(byte[] key) {
         return locker.lock(key);
     }
@@ -77,25 +91,19 @@ public final class CatalogWriter {
     // ---------------------------------------------------------------- records
 
     public void putNamespace(Namespace n) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.NAMESPACE, n.oid());
-        locker.lock(key);
-        txn.put(key, CatalogStorage.encodeNamespace(n));
+        putObject(CatalogStorage.NAMESPACE, n.oid(), CatalogStorage.encodeNamespace(n));
         txn.put(CatalogStorage.namespaceNameKey(db, n.name()), CatalogStorage.oidValue(n.oid()));
     }
 
     public void deleteNamespace(Namespace n) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.NAMESPACE, n.oid());
-        locker.lock(key);
-        txn.delete(key);
+        deleteObject(CatalogStorage.NAMESPACE, n.oid());
         locker.lock(CatalogStorage.namespaceNameKey(db, n.name()));
         txn.delete(CatalogStorage.namespaceNameKey(db, n.name()));
     }
 
     /** Writes a relation; {@code previous} (null when new) is the record it replaces (its old name is freed). */
     public void putRelation(Relation r, Relation previous) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.RELATION, r.oid());
-        locker.lock(key);
-        txn.put(key, CatalogStorage.encodeRelation(r));
+        putObject(CatalogStorage.RELATION, r.oid(), CatalogStorage.encodeRelation(r));
         rename(previous == null ? null : previous.namespaceOid(), previous == null ? null : previous.name(),
                 r.namespaceOid(), r.name(), r.oid());
     }
@@ -112,9 +120,7 @@ public final class CatalogWriter {
     }
 
     public void deleteRelation(Relation r) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.RELATION, r.oid());
-        locker.lock(key);
-        txn.delete(key);
+        deleteObject(CatalogStorage.RELATION, r.oid());
         byte[] nameKey = CatalogStorage.relationNameKey(db, r.namespaceOid(), r.name());
         locker.lock(nameKey);
         txn.delete(nameKey);
@@ -122,44 +128,32 @@ public final class CatalogWriter {
     }
 
     public void putRoutine(Routine f) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.ROUTINE, f.oid());
-        locker.lock(key);
-        txn.put(key, CatalogStorage.encodeRoutine(f));
+        putObject(CatalogStorage.ROUTINE, f.oid(), CatalogStorage.encodeRoutine(f));
     }
 
     public void deleteRoutine(Routine f) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.ROUTINE, f.oid());
-        locker.lock(key);
-        txn.delete(key);
+        deleteObject(CatalogStorage.ROUTINE, f.oid());
     }
 
     public void putIndex(IndexInfo i, IndexInfo previous) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.INDEX, i.oid());
-        locker.lock(key);
-        txn.put(key, CatalogStorage.encodeIndex(i));
+        putObject(CatalogStorage.INDEX, i.oid(), CatalogStorage.encodeIndex(i));
         rename(previous == null ? null : previous.namespaceOid(), previous == null ? null : previous.name(),
                 i.namespaceOid(), i.name(), i.oid());
     }
 
     public void deleteIndex(IndexInfo i) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.INDEX, i.oid());
-        locker.lock(key);
-        txn.delete(key);
+        deleteObject(CatalogStorage.INDEX, i.oid());
         byte[] nameKey = CatalogStorage.relationNameKey(db, i.namespaceOid(), i.name());
         locker.lock(nameKey);
         txn.delete(nameKey);
     }
 
     public void putConstraint(Constraint c) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.CONSTRAINT, c.oid());
-        locker.lock(key);
-        txn.put(key, CatalogStorage.encodeConstraint(c));
+        putObject(CatalogStorage.CONSTRAINT, c.oid(), CatalogStorage.encodeConstraint(c));
     }
 
     public void deleteConstraint(Constraint c) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.CONSTRAINT, c.oid());
-        locker.lock(key);
-        txn.delete(key);
+        deleteObject(CatalogStorage.CONSTRAINT, c.oid());
     }
 
     public void putStats(TableStats s, Relation table) {
@@ -167,9 +161,7 @@ public final class CatalogWriter {
         for (var a : table.columns()) {
             types.put(a.attnum(), a.type());
         }
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.STATS, s.tableOid());
-        locker.lock(key);
-        txn.put(key, CatalogStorage.encodeStats(s, types));
+        putObject(CatalogStorage.STATS, s.tableOid(), CatalogStorage.encodeStats(s, types));
     }
 
     public void deleteStats(int tableOid) {
