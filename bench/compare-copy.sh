@@ -9,9 +9,10 @@
 #   load    COPY t2 FROM STDIN, the text copy fed back
 #
 # Seconds of each (wall clock as psql sees it), and Walden's peak resident memory (VmHWM) after
-# the runs. Walden's server runs with a bounded heap (HEAP, 1g): COPY TO streams its rows, but a
-# transaction's uncommitted rows are held in the heap, and the 1M-row INSERT ... SELECT needs about
-# 0.5 GB of it (with 256m it fails with FATAL "out of memory").
+# the runs. Walden's server runs with the heap its shared_buffers gives it (768 MB at the default
+# 128MB; HEAP overrides it): COPY TO streams its rows, but a transaction's uncommitted rows are
+# held in the heap, and the 1M-row INSERT ... SELECT needs about 0.5 GB of it (with 256m it
+# fails with FATAL "out of memory").
 #
 #   bench/compare-copy.sh
 #   environment: ROWS (1000000), PORT (6460: PostgreSQL on it, Walden on PORT+1), HEAP, KEEP=1
@@ -22,7 +23,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 pgbin=/usr/lib/postgresql/15/bin
-rows=${ROWS:-1000000} base_port=${PORT:-6460} heap=${HEAP:-1g}
+rows=${ROWS:-1000000} base_port=${PORT:-6460} heap=${HEAP:-}
 work=$(mktemp -d /tmp/walden-copybench.XXXXXX)
 chmod 777 "$work"
 declare -A port=([pg]=$base_port [walden]=$((base_port + 1)))
@@ -41,7 +42,7 @@ conf "${port[pg]}" >>"$work/pg/postgresql.conf"
 as_pg "$pgbin/pg_ctl -D $work/pg -l $work/pg.log -w start" >/dev/null
 "$top/bin/walden" initdb -D "$work/walden" -U postgres >"$work/walden-initdb.log" 2>&1
 conf "${port[walden]}" >>"$work/walden/postgresql.conf"
-WALDEN_SERVER_JVM_OPTS="-Xmx$heap" "$top/bin/walden" ctl -D "$work/walden" -l "$work/walden.log" start >/dev/null
+WALDEN_SERVER_JVM_OPTS="${heap:+-Xmx$heap}" "$top/bin/walden" ctl -D "$work/walden" -l "$work/walden.log" start >/dev/null
 
 psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "${port[$1]}" -U postgres postgres "${@:2}"; }
 timed() { # sys key command...
@@ -72,4 +73,4 @@ for k in insert copy csv binary load; do
   printf '%-10s %10s %10s %10s\n' "$k" "${result[pg.$k]}" "${result[walden.$k]}" \
     "$(awk -v a="${result[walden.$k]}" -v b="${result[pg.$k]}" 'BEGIN { printf "%.2f", a / b }')"
 done
-echo "rows: $rows; Walden ran with -Xmx$heap (its Java heap); peak resident size $hwm"
+echo "rows: $rows; Walden's Java heap: ${heap:-sized from shared_buffers}; peak resident size $hwm"

@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         description = "A replicated PostgreSQL-compatible database server.",
         subcommands = {InitdbCommand.class, PostgresCommand.class, CtlCommand.class, ControldataCommand.class,
             WaldumpCommand.class, BasebackupCommand.class, RewindCommand.class, ResetwalCommand.class,
-            SwitchoverCommand.class, CoordinatorCommand.class, HaCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+            SwitchoverCommand.class, CoordinatorCommand.class, HaCommand.class, DemoCommand.class, ServerHeap.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     final PrintStream out;

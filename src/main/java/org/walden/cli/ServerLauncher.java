@@ -59,6 +59,9 @@ final class ServerLauncher {
         if (nativeDir != null && !nativeDir.isBlank()) {
             cmd.addAll(List.of("-D" + RocksDbLibrary.DIR_PROPERTY + "=" + nativeDir, "-Djava.library.path=" + nativeDir));
         }
+        List<String> serverArgs = new ArrayList<>(List.of("-D", dataDir.toString()));
+        serverArgs.addAll(extraArgs);
+        cmd.addAll(ServerHeap.jvmOptions(serverArgs));
         String jvmOptions = System.getenv("WALDEN_SERVER_JVM_OPTS");
         if (jvmOptions != null && !jvmOptions.isBlank()) {
             cmd.addAll(CtlCommand.splitOptions(jvmOptions));
@@ -76,6 +79,7 @@ final class ServerLauncher {
     /** Starts the server detached; its output goes to {@code logFile} (appended) or nowhere. */
     static Process launch(Path dataDir, List<String> extraArgs, Path logFile) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(postgresCommand(dataDir, extraArgs));
+        pb.environment().putIfAbsent("MALLOC_ARENA_MAX", ServerHeap.MALLOC_ARENAS);
         pb.redirectInput(new File("/dev/null"));
         if (logFile != null) {
             File f = logFile.toAbsolutePath().toFile();

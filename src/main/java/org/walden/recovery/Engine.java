@@ -168,7 +168,7 @@ public final class Engine {
         ControlFile cf = ControlFile.open(dataDir, options.fsync(), options.clock());
         BackupSnapshots.restoreAtStart(dataDir, BASE_DIR);
         FlushHook hook = new FlushHook();
-        Store store = Store.open(dataDir.resolve(BASE_DIR), hook);
+        Store store = Store.open(dataDir.resolve(BASE_DIR), hook, options.storeMemory());
         Engine engine = new Engine(dataDir, options, cf, store, hook);
         try {
             if (options.recovery().archiveRecoveryRequested()) {

@@ -14,6 +14,7 @@ import org.walden.common.SqlState;
 import org.walden.common.guc.GucServerSettings;
 import org.walden.recovery.Engine;
 import org.walden.recovery.EngineOptions;
+import org.walden.storage.StoreMemory;
 import org.walden.recovery.RecoveryConfig;
 import org.walden.recovery.RecoveryTarget;
 import org.walden.recovery.Startup;
@@ -97,7 +98,8 @@ public final class Supervisor implements Engine.RecoveryListener {
         long walBuffers = s.getBytes("wal_buffers");
         return new EngineOptions(recovery, s.getBytes("wal_keep_size"), s.getInt("wal_keep_segments"),
                 s.getMillis("checkpoint_timeout"), s.getBytes("max_wal_size"), s.getMillis("wal_writer_delay"),
-                s.getBool("fsync"), walBuffers <= 0 ? Wal.DEFAULT_WAL_BUFFERS_BYTES : (int) walBuffers, clock);
+                s.getBool("fsync"), walBuffers <= 0 ? Wal.DEFAULT_WAL_BUFFERS_BYTES : (int) walBuffers, clock,
+                new StoreMemory(s.getBytes("shared_buffers")));
     }
 
     /**

@@ -2,9 +2,12 @@ package org.walden.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ServerLauncherTest {
 
@@ -15,6 +18,21 @@ class ServerLauncherTest {
         assertThat(cmd).contains(ServerLauncher.javaExecutable(), "-cp", System.getProperty("java.class.path"));
         assertThat(cmd.subList(cmd.indexOf("org.walden.cli.Main"), cmd.size()))
                 .containsExactly("org.walden.cli.Main", "postgres", "-D", "/data", "-p", "5433");
+    }
+
+    @Test
+    void theServersHeapIsSizedFromSharedBuffers(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("postgresql.conf"), "shared_buffers = 256MB\n");
+        Files.writeString(dir.resolve("PG_VERSION"), "15\n");
+        assertThat(ServerLauncher.postgresCommand(dir, List.of())).contains("-Xmx1024m");
+        assertThat(ServerLauncher.postgresCommand(dir, List.of("-c", "shared_buffers=1GB"))).contains("-Xmx2560m");
+        assertThat(ServerLauncher.postgresCommand(dir, List.of("--shared-buffers=16384"))).contains("-Xmx768m");
+        // what bin/walden asks before it runs a server in the foreground
+        CliRun r = CliRun.of("server-heap", "--", "-D", dir.toString(), "-c", "shared_buffers=64MB");
+        assertThat(r.out().strip()).isEqualTo("-Xmx640m");
+        // a broken setting: no heap option, and the server itself reports the error
+        assertThat(ServerLauncher.postgresCommand(dir, List.of("-c", "shared_buffers=lots")))
+                .noneMatch(o -> o.startsWith("-Xmx"));
     }
 
     @Test

@@ -96,7 +96,7 @@ class StoreTest {
     @Test
     void theFlushHookRunsBeforeAMemtableIsWritten() {
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
-        try (Store store = Store.open(dir.resolve("base"), calls::incrementAndGet)) {
+        try (Store store = Store.open(dir.resolve("base"), calls::incrementAndGet, StoreMemory.DEFAULT)) {
             store.apply(List.of(new KvChange(k(2, 1), k(1), null)));
             store.flush();
             assertThat(calls.get()).isEqualTo(1);

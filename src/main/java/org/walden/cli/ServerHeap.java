@@ -1,0 +1,81 @@
+package org.walden.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.walden.common.guc.GucServerSettings;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * The server JVM's heap bound, sized from shared_buffers as the storage's memory is (see
+ * {@code storage/StoreMemory}): twice shared_buffers plus 512 MB for sessions, catalogs, sorts
+ * and hashes up to work_mem, and the write sets of open transactions (an uncommitted change to
+ * an existing table is held in the heap until its commit). A JVM's heap is fixed when
+ * it starts, so whoever starts a server's JVM asks here first: {@link ServerLauncher} (ctl start,
+ * switchover) directly, and bin/walden, for a server run in the foreground, through the hidden
+ * {@code walden server-heap POSTGRES-ARGS...}, which prints the JVM options. An -Xmx of the
+ * caller's own (WALDEN_SERVER_JVM_OPTS, WALDEN_JAVA_OPTS) comes later on the command line and wins.
+ *
+ * <p>The same starters give the server {@link #MALLOC_ARENAS} of glibc's malloc arenas unless
+ * MALLOC_ARENA_MAX is set: RocksDB allocates from many threads, and glibc's default of eight
+ * arenas per core kept a third of the server's resident memory in half-used arenas.
+ */
+@Command(name = "server-heap", hidden = true, description = "print the JVM heap option for a server started with these arguments")
+final class ServerHeap implements Callable<Integer> {
+
+    static final long BASE_HEAP_BYTES = 512L << 20;
+
+    /** MALLOC_ARENA_MAX for a server, unless its starter's environment sets one. */
+    static final String MALLOC_ARENAS = "4";
+
+    @ParentCommand
+    Main main;
+
+    @Parameters
+    List<String> postgresArgs = List.of();
+
+    @Override
+    public Integer call() {
+        main.out.println(String.join(" ", jvmOptions(postgresArgs)));
+        return 0;
+    }
+
+    static long maxHeapBytes(long sharedBuffersBytes) {
+        return 2 * sharedBuffersBytes + BASE_HEAP_BYTES;
+    }
+
+    /**
+     * -Xmx for the server {@code walden postgres ARGS} would start (its -D or $PGDATA, its -c and
+     * --name=value settings over the configuration files); none when its settings do not read
+     * (the server then says why).
+     */
+    static List<String> jvmOptions(List<String> postgresArgs) {
+        PostgresCommand postgres = new PostgresCommand();
+        try {
+            new CommandLine(postgres).parseArgs(postgresArgs.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            return List.of();
+        }
+        String pgdata = System.getenv("PGDATA");
+        Path dir = postgres.dataDir != null ? postgres.dataDir : pgdata == null || pgdata.isEmpty() ? null : Path.of(pgdata);
+        return dir == null ? List.of() : jvmOptions(dir, postgres);
+    }
+
+    private static List<String> jvmOptions(Path dataDir, PostgresCommand postgres) {
+        Map<String, String> commandLine = postgres.commandLineSettings(new PrintStream(PrintStream.nullOutputStream()));
+        if (commandLine == null) {
+            return List.of();
+        }
+        try {
+            long sharedBuffers = GucServerSettings.load(dataDir.toAbsolutePath(), commandLine).getBytes("shared_buffers");
+            return List.of("-Xmx" + (maxHeapBytes(sharedBuffers) >> 20) + "m");
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+}
