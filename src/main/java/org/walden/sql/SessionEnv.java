@@ -126,6 +126,16 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public java.util.Set<Integer> relationsReadByView(Relation view) {
+        try {
+            return new Analyzer(s.analyzerEnv(new ParamTypes(new int[0]))).analyze(SqlParser.parseQuery(view.viewSql()))
+                    .relationsRead();
+        } catch (org.walden.common.PgException e) {
+            return java.util.Set.of();
+        }
+    }
+
+    @Override
     public List<String> searchPath(boolean includeImplicit) {
         return lookup().searchPathNames(includeImplicit);
     }

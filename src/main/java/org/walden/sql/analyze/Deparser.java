@@ -36,11 +36,19 @@ public class Deparser {
     protected final boolean pretty;
     /** Prefix column names with their range table entry's name. */
     protected boolean qualify;
+    /** Name every relation with its schema, visible or not (a view's stored text, bound to its schemas). */
+    private boolean qualifyRelations;
 
     public Deparser(CatalogLookup lookup, ValueContext values, boolean pretty) {
         this.lookup = lookup;
         this.values = values;
         this.pretty = pretty;
+    }
+
+    /** Every relation schema-qualified from now on: text that means the same under any search_path. */
+    public Deparser qualifyingRelations() {
+        qualifyRelations = true;
+        return this;
     }
 
     /** Vars of level 0 name entries of {@code q} (outer levels follow with {@link #pushLevel}). */
@@ -1081,10 +1089,10 @@ public class Deparser {
         sb.append(')');
     }
 
-    /** A relation's name, schema-qualified when the search path would not find it. */
+    /** A relation's name, schema-qualified when the search path would not find it (or always, see {@link #qualifyingRelations}). */
     public String relationName(Relation rel) {
         String name = CatalogLookup.quoteIdentifier(rel.name());
-        if (lookup.relationVisible(rel.oid())) {
+        if (!qualifyRelations && lookup.relationVisible(rel.oid())) {
             return name;
         }
         Namespace n = lookup.namespace(rel.namespaceOid());

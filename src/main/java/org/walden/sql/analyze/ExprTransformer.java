@@ -255,8 +255,29 @@ public final class ExprTransformer {
             if (found != null) {
                 return found;
             }
+            if (table == null && (name.equals("ctid") || name.equals("tableoid"))) {
+                Expr system = unqualifiedSystemColumn(s, name, levels, position);
+                if (system != null) {
+                    return system;
+                }
+            }
         }
         return null;
+    }
+
+    /** ctid or tableoid written without a table: the one table of this level that has it (ambiguous for two). */
+    private Expr unqualifiedSystemColumn(ParseState s, String name, int levels, int position) {
+        Expr found = null;
+        for (ParseState.NamespaceItem item : s.namespace) {
+            if (item.colsVisible && s.query.rte(item.rtIndex) instanceof RangeTblEntry.RelationRte rel) {
+                if (found != null) {
+                    throw new SyntaxError(SqlState.AMBIGUOUS_COLUMN, "column reference \"" + name + "\" is ambiguous",
+                            position);
+                }
+                found = systemColumn(rel, item.rtIndex, name, levels);
+            }
+        }
+        return found;
     }
 
     private Expr systemColumn(RangeTblEntry.RelationRte rel, int rtIndex, String name, int levels) {
@@ -430,7 +451,7 @@ public final class ExprTransformer {
             array = coerce(ps, array, at, -1, Coercion.Context.IMPLICIT, position);
             arrayType = at;
         }
-        if (!arrayType.isArray()) {
+        if (!arrayType.isListValued()) {
             throw new SyntaxError(SqlState.WRONG_OBJECT_TYPE, "op ANY/ALL (array) requires array on right side",
                     position);
         }
@@ -807,6 +828,9 @@ public final class ExprTransformer {
             return base;
         }
         PgType t = base.type();
+        if (t == PgType.NAME && !slice && lower.size() == 1) {
+            return new Expr.Subscript(base, lower, upper, false, PgType.CHAR); // name is a char[NAMEDATALEN]
+        }
         if (!t.isListValued()) {
             throw new SyntaxError(SqlState.DATATYPE_MISMATCH, "cannot subscript type " + t.formatType(-1)
                     + " because it does not support subscripting", ind.position());

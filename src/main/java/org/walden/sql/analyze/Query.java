@@ -87,6 +87,33 @@ public final class Query {
                              int excludedRtIndex) {
     }
 
+    /** The relations (tables and views, by OID) this query reads, views not expanded: what a view over it depends on. */
+    public java.util.Set<Integer> relationsRead() {
+        java.util.Set<Integer> out = new java.util.TreeSet<>();
+        collectRelations(this, out);
+        return out;
+    }
+
+    private static void collectRelations(Query q, java.util.Set<Integer> out) {
+        for (RangeTblEntry rte : q.rtable) {
+            switch (rte) {
+                case RangeTblEntry.RelationRte r -> out.add(r.relation().oid());
+                case RangeTblEntry.SubqueryRte s -> {
+                    if (s.view() != null) {
+                        out.add(s.view().oid());
+                    } else {
+                        collectRelations(s.subquery(), out);
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        for (CommonTableExpr c : q.cteList) {
+            collectRelations(c.query, out);
+        }
+    }
+
     public Command command = Command.SELECT;
     public final List<RangeTblEntry> rtable = new ArrayList<>();
     public JoinTree.FromExpr jointree = new JoinTree.FromExpr(new ArrayList<>(), null);

@@ -3,12 +3,9 @@ package org.walden.sql.command;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.sql.analyze.Analyzer;
-import org.walden.sql.analyze.Query;
-import org.walden.sql.analyze.RangeTblEntry;
 import org.walden.sql.catalog.CatalogStorage;
 import org.walden.sql.catalog.DbCatalog;
 import org.walden.sql.catalog.IndexInfo;
@@ -225,33 +222,10 @@ abstract class DdlSupport {
 
     /** The relations a view's query reads (tables and views), from its analyzed query. */
     Set<Integer> relationsRead(Relation view) {
-        Set<Integer> out = new TreeSet<>();
         try {
-            Query q = new Analyzer(ctx.analyzerEnv()).analyze(SqlParser.parseQuery(view.viewSql()));
-            collect(q, out);
+            return new Analyzer(ctx.analyzerEnv()).analyze(SqlParser.parseQuery(view.viewSql())).relationsRead();
         } catch (PgException e) {
-            // a view that no longer analyzes depends on nothing we can name
-        }
-        return out;
-    }
-
-    private static void collect(Query q, Set<Integer> out) {
-        for (RangeTblEntry rte : q.rtable) {
-            switch (rte) {
-                case RangeTblEntry.RelationRte r -> out.add(r.relation().oid());
-                case RangeTblEntry.SubqueryRte s -> {
-                    if (s.view() != null) {
-                        out.add(s.view().oid());
-                    } else {
-                        collect(s.subquery(), out);
-                    }
-                }
-                default -> {
-                }
-            }
-        }
-        for (Query.CommonTableExpr c : q.cteList) {
-            collect(c.query, out);
+            return Set.of(); // a view that no longer analyzes depends on nothing we can name
         }
     }
 

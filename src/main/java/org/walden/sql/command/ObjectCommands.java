@@ -5,6 +5,8 @@ import java.util.List;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.sql.analyze.Analyzer;
+import org.walden.sql.analyze.AnalyzerEnv;
+import org.walden.sql.analyze.Deparser;
 import org.walden.sql.analyze.Query;
 import org.walden.sql.catalog.Attribute;
 import org.walden.sql.catalog.Constraint;
@@ -13,6 +15,7 @@ import org.walden.sql.catalog.IndexInfo;
 import org.walden.sql.catalog.Namespace;
 import org.walden.sql.catalog.Relation;
 import org.walden.sql.catalog.RoleDef;
+import org.walden.sql.parse.SqlParser;
 import org.walden.sql.parse.Tree;
 import org.walden.sql.types.PgType;
 
@@ -68,16 +71,44 @@ final class ObjectCommands extends DdlSupport {
             }
             checkOwner(existing);
             checkReplacement(existing, cols);
-            w.putRelation(existing.withView(s.sql(), null, cols), existing);
+            w.putRelation(existing.withView(boundViewSql(q, s.sql()), null, cols), existing);
             ctx.catalogChanged();
             return "CREATE VIEW";
         }
         int oid = w.allocateOid();
         Relation view = new Relation(oid, s.name().name(), ns.oid(), Relation.VIEW, ctx.currentRole().oid(),
-                List.copyOf(cols), new int[0], 0, w.allocateOid(), s.sql(), null, null, List.of(), false);
+                List.copyOf(cols), new int[0], 0, w.allocateOid(), boundViewSql(q, s.sql()), null, null, List.of(), false);
         w.putRelation(view, null);
         ctx.catalogChanged();
         return "CREATE VIEW";
+    }
+
+    /**
+     * The text a view keeps: its analyzed query printed with every relation schema-qualified, so
+     * that it names the same tables under any later search_path (pg_dump reads views with an
+     * empty one), as PostgreSQL's stored rule is bound to its relations. The source as written
+     * when that text does not analyze back to the same columns.
+     */
+    private String boundViewSql(Query q, String source) {
+        AnalyzerEnv env = ctx.analyzerEnv();
+        try {
+            String bound = new Deparser(env.lookup(), env.values(), false).qualifyingRelations().queryText(q);
+            Query again = new Analyzer(env).analyze(SqlParser.parseQuery(bound));
+            List<Query.TargetEntry> before = q.visibleTargets();
+            List<Query.TargetEntry> after = again.visibleTargets();
+            if (before.size() != after.size()) {
+                return source;
+            }
+            for (int i = 0; i < before.size(); i++) {
+                if (before.get(i).expr().type() != after.get(i).expr().type()
+                        || !before.get(i).name().equals(after.get(i).name())) {
+                    return source;
+                }
+            }
+            return bound;
+        } catch (RuntimeException e) {
+            return source;
+        }
     }
 
     /** CREATE OR REPLACE VIEW keeps the old columns' names and types, adding only at the end. */

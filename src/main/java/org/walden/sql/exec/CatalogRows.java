@@ -42,6 +42,7 @@ final class CatalogRows {
     static final long PG_PROC = 1255;
     static final long PG_CONSTRAINT = 2606;
     static final long PG_ATTRDEF = 2604;
+    static final long PG_REWRITE = 2618;
     static final long PG_NAMESPACE = 2615;
     static final long HEAP_AM = 2;
     static final long BTREE_AM = 403;
@@ -81,7 +82,8 @@ final class CatalogRows {
             case "pg_shdescription" -> pgDescription(cat, true);
             case "pg_tablespace" -> List.of(row(DEFAULT_TABLESPACE, "pg_default", OWNER, null, null),
                     row(GLOBAL_TABLESPACE, "pg_global", OWNER, null, null));
-            case "pg_depend" -> pgDepend(cat);
+            case "pg_depend" -> pgDepend(cat, fn);
+            case "pg_rewrite" -> pgRewrite(cat);
             case "pg_statistic" -> pgStatistic(fn, cat);
             case "pg_stats" -> pgStats(fn, cat);
             case "pg_sequence" -> pgSequence(cat);
@@ -552,22 +554,74 @@ final class CatalogRows {
         return rows;
     }
 
+    /** A view's _RETURN rule (pg_rewrite), whose OID is derived from the view's. */
+    static long rewriteOid(int viewOid) {
+        return ((long) viewOid << 10 | 0x3FF) & 0xFFFFFFFFL;
+    }
+
+    /** pg_rewrite: each view's _RETURN rule (its action is not shown). */
+    private static List<Object[]> pgRewrite(DbCatalog cat) {
+        List<Object[]> rows = new ArrayList<>();
+        for (Relation r : sorted(cat.relations(), Relation::oid)) {
+            if (r.kind() == Relation.VIEW) {
+                rows.add(row(rewriteOid(r.oid()), "_RETURN", oid(r.oid()), "1", "O", true, null, null));
+            }
+        }
+        return rows;
+    }
+
+    private static final java.util.regex.Pattern NEXTVAL =
+            java.util.regex.Pattern.compile("nextval\\('((?:[^']|'')+)'::regclass\\)");
+
+    /** The sequences a column default calls nextval() on, by OID: a name qualified or found in the table's schema. */
+    private static List<Integer> sequencesUsed(DbCatalog cat, Relation table, String defaultSql) {
+        List<Integer> out = new ArrayList<>();
+        java.util.regex.Matcher m = NEXTVAL.matcher(defaultSql);
+        while (m.find()) {
+            String name = m.group(1).replace("''", "'").replace("\"", "");
+            int dot = name.lastIndexOf('.');
+            Namespace ns = dot < 0 ? null : cat.namespace(name.substring(0, dot));
+            Relation seq = cat.relation(ns != null ? ns.oid() : table.namespaceOid(), name.substring(dot + 1));
+            if (seq != null && seq.kind() == Relation.SEQUENCE) {
+                out.add(seq.oid());
+            }
+        }
+        return out;
+    }
+
     /**
-     * pg_depend's entries that clients read: a sequence owned by its column ('a'), an index
-     * belonging to its table ('a') or to its constraint ('i'), a constraint on its table's columns
-     * ('a'), a foreign key on the referenced table ('n') and a column default on its column ('a').
+     * pg_depend's entries that clients (psql, pg_dump) read: a sequence owned by its column ('a', or
+     * 'i' for an identity column's), an index belonging to its table ('a') or to its constraint
+     * ('i'), a constraint on its table's columns ('a'), a foreign key on the referenced table
+     * ('n'), a column default on its column ('a') and on the sequences it calls nextval() on
+     * ('n'), and a view's rule on the view ('i') and on the relations its query reads ('n') —
+     * which is what orders pg_dump's output.
      */
-    private static List<Object[]> pgDepend(DbCatalog cat) {
+    private static List<Object[]> pgDepend(DbCatalog cat, FnContext fn) {
         List<Object[]> rows = new ArrayList<>();
         for (Relation r : sorted(cat.relations(), Relation::oid)) {
             Relation.SequenceOptions s = r.sequence();
             if (s != null && s.ownedByTable() != 0) {
-                rows.add(row(PG_CLASS, oid(r.oid()), 0, PG_CLASS, oid(s.ownedByTable()), s.ownedByColumn(), "a"));
+                Relation owner = cat.relation(s.ownedByTable());
+                boolean identity = owner != null && s.ownedByColumn() > 0 && s.ownedByColumn() <= owner.columns().size()
+                        && owner.columns().get(s.ownedByColumn() - 1).identity() != '\0';
+                rows.add(row(PG_CLASS, oid(r.oid()), 0, PG_CLASS, oid(s.ownedByTable()), s.ownedByColumn(),
+                        identity ? "i" : "a"));
             }
             for (Attribute a : r.columns()) {
                 if (hasStoredDefault(a)) {
-                    rows.add(row(PG_ATTRDEF, attrdefOid(r.oid(), a.attnum()), 0, PG_CLASS, oid(r.oid()), a.attnum(),
-                            "a"));
+                    long attrdef = attrdefOid(r.oid(), a.attnum());
+                    rows.add(row(PG_ATTRDEF, attrdef, 0, PG_CLASS, oid(r.oid()), a.attnum(), "a"));
+                    for (int seq : sequencesUsed(cat, r, a.defaultSql())) {
+                        rows.add(row(PG_ATTRDEF, attrdef, 0, PG_CLASS, oid(seq), 0, "n"));
+                    }
+                }
+            }
+            if (r.kind() == Relation.VIEW) {
+                long rule = rewriteOid(r.oid());
+                rows.add(row(PG_REWRITE, rule, 0, PG_CLASS, oid(r.oid()), 0, "i"));
+                for (int read : fn.relationsReadByView(r)) {
+                    rows.add(row(PG_REWRITE, rule, 0, PG_CLASS, oid(read), 0, "n"));
                 }
             }
         }

@@ -537,6 +537,23 @@ public final class ExprCompiler {
         };
     }
 
+    /** name[i]: the i-th byte (from 0) of the name's 64 (NAMEDATALEN) bytes as a "char"; NULL past them, empty in the padding. */
+    private static Eval nameByte(Eval name, Eval index) {
+        return (row, st) -> {
+            Object n = name.eval(row, st);
+            Object iv = index.eval(row, st);
+            if (n == null || iv == null) {
+                return null;
+            }
+            int i = (Integer) iv;
+            byte[] bytes = ((String) n).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (i < 0 || i >= 64) {
+                return null;
+            }
+            return i < bytes.length ? String.valueOf((char) (bytes[i] & 0xff)) : "";
+        };
+    }
+
     private Eval subscript(Expr.Subscript s) {
         Eval array = compile(s.array());
         Eval[] lower = new Eval[s.lower().size()];
@@ -544,6 +561,9 @@ public final class ExprCompiler {
         for (int i = 0; i < lower.length; i++) {
             lower[i] = s.lower().get(i) == null ? null : compile(s.lower().get(i));
             upper[i] = s.upper().get(i) == null ? null : compile(s.upper().get(i));
+        }
+        if (s.array().type() == PgType.NAME) {
+            return nameByte(array, lower[0]);
         }
         boolean slice = s.slice();
         boolean zeroBased = s.array().type() == PgType.INT2VECTOR || s.array().type() == PgType.OIDVECTOR;

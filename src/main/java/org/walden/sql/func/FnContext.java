@@ -53,6 +53,11 @@ public interface FnContext {
      */
     String deparse(String sql, int relationOid, boolean pretty, boolean query);
 
+    /** The relations (tables and views, by OID) a view's query reads; empty when it no longer analyzes. */
+    default java.util.Set<Integer> relationsReadByView(org.walden.sql.catalog.Relation view) {
+        return java.util.Set.of();
+    }
+
     /** The schemas of search_path that exist, in order, pg_catalog first when implicit (current_schemas(true)). */
     List<String> searchPath(boolean includeImplicit);
 

@@ -124,11 +124,14 @@ public final class Casts {
     }
 
     private static char stringContext(PgType from, PgType to) {
+        if (from == PgType.CHAR) {
+            return to == PgType.TEXT ? 'i' : 'a'; // "char" is text implicitly, any other string by assignment
+        }
         if (to == PgType.TEXT || to == PgType.VARCHAR) {
-            return from == PgType.CHAR ? 'i' : 'i';
+            return 'i';
         }
         if (to == PgType.BPCHAR) {
-            return from == PgType.NAME || from == PgType.CHAR ? 'a' : 'i';
+            return from == PgType.NAME ? 'a' : 'i';
         }
         if (to == PgType.NAME) {
             return from == PgType.BPCHAR ? 'a' : 'i';
