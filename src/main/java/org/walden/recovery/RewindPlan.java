@@ -29,7 +29,8 @@ import org.walden.wal.XactRecords;
  * point: every transaction pending at the checkpoint began there or later. The transactions
  * whose COMMIT lies at or after the fork point are the diverged ones; undoing them newest first,
  * each one's row changes in reverse order with their before-images, gives back the rows as they
- * were at the fork. A fresh key range a diverged transaction created (CREATE TABLE, TRUNCATE, a
+ * were at the fork (a COMMIT PREPARED counts as the commit of the changes before its PREPARE,
+ * which may lie before the fork). A fresh key range a diverged transaction created (CREATE TABLE, TRUNCATE, a
  * rewrite) is emptied; a range it emptied at commit (DROP, TRUNCATE) has no before-image and is
  * read from the source instead.
  *
@@ -160,7 +161,9 @@ final class RewindPlan {
                         ops.add(new KvChange(c.key(), c.before(), c.after()));
                     }
                 }
-            } else if (r.rmgr() == RmgrId.XACT) {
+            } else if (r.rmgr() == RmgrId.XACT && !XactRecords.isPrepare(r)) {
+                // a prepared transaction's changes stay pending until its COMMIT PREPARED, which
+                // undoes them like a COMMIT when it lies at or after the fork, or its ABORT PREPARED
                 List<Object> ops = pending.remove(r.xid());
                 if (XactRecords.isCommit(r) && !r.lsn().isBefore(fork) && ops != null) {
                     diverged.add(new Txn(r.lsn(), ops.reversed()));
