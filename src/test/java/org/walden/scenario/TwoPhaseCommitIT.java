@@ -137,6 +137,40 @@ class TwoPhaseCommitIT {
     }
 
     @Test
+    void rewindUndoesTheOldPrimarysCommitPreparedAndTheTransactionIsPreparedAgain() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node old = cluster.initPrimary("old_primary");
+            old.appendConf(PREPARED);
+            old.start();
+            old.psql("CREATE TABLE t (id integer PRIMARY KEY, v text)");
+            old.backup("b");
+            TestCluster.Node promoted = cluster.startStandby(old, "b", "new_primary");
+            old.psql("BEGIN; INSERT INTO t VALUES (1, 'prepared'); PREPARE TRANSACTION 'r1';");
+            old.psql("BEGIN; INSERT INTO t VALUES (2, 'prepared too'); PREPARE TRANSACTION 'r2';");
+            old.waitForCatchup(promoted);
+            assertThat(promoted.psql("SELECT pg_promote()")).isEqualTo("t");
+            // the old primary goes on: it finishes both, and commits a row of its own
+            old.psql("COMMIT PREPARED 'r1'");
+            old.psql("ROLLBACK PREPARED 'r2'");
+            old.psql("INSERT INTO t VALUES (3, 'old only')");
+            promoted.psql("INSERT INTO t VALUES (100, 'new primary')");
+            old.stop();
+            TestCluster.ToolResult r = TestCluster.walden("rewind", "--target-pgdata=" + old.dataDir(),
+                    "--source-server=host=127.0.0.1 port=" + promoted.port() + " user=postgres dbname=postgres", "-R");
+            assertThat(r.code()).as(r.err()).isZero();
+            old.start();
+            promoted.waitForCatchup(old);
+            assertThat(old.psql("SELECT gid FROM pg_prepared_xacts ORDER BY gid")).isEqualTo("r1\nr2");
+            assertThat(old.psql("SELECT id, v FROM t ORDER BY id")).isEqualTo("100|new primary");
+            promoted.psql("COMMIT PREPARED 'r1'");
+            promoted.psql("ROLLBACK PREPARED 'r2'");
+            promoted.waitForCatchup(old);
+            assertThat(old.psql("SELECT count(*) FROM pg_prepared_xacts")).isEqualTo("0");
+            assertThat(old.psql("SELECT id, v FROM t ORDER BY id")).isEqualTo("1|prepared\n100|new primary");
+        }
+    }
+
+    @Test
     void pgjdbcXaPreparesCommitsRecoversAndRollsBack() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
             TestCluster.Node node = cluster.initPrimary("xa");
