@@ -82,4 +82,27 @@ select count(*) from pg_class where relname = 'tp_ddl';
 commit prepared 'ddl';
 select * from tp_ddl;
 drop table tp_ddl;
+-- sequences are not transactional: nextval inside a prepared transaction stays used
+create sequence tp_seq;
+begin;
+select nextval('tp_seq');
+insert into tp values (nextval('tp_seq'), 'seq');
+savepoint s1;
+insert into tp values (50, 'undone');
+rollback to savepoint s1;
+prepare transaction 'seq';
+select nextval('tp_seq');
+rollback prepared 'seq';
+select nextval('tp_seq');
+select * from tp order by id;
+-- SET in a prepared transaction stays, SET LOCAL goes
+begin;
+set local work_mem = '1MB';
+set search_path = public, pg_catalog;
+prepare transaction 'settings';
+show work_mem;
+show search_path;
+reset search_path;
+commit prepared 'settings';
+drop sequence tp_seq;
 drop table tp;

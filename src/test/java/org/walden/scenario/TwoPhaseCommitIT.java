@@ -137,6 +137,30 @@ class TwoPhaseCommitIT {
     }
 
     @Test
+    void prepareAndCommitPreparedWaitForTheSynchronousStandbyAsCommitDoes() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node primary = cluster.initPrimary("sync_primary");
+            primary.appendConf(PREPARED);
+            primary.start();
+            primary.psql("CREATE TABLE t (id integer PRIMARY KEY)");
+            primary.backup("b");
+            TestCluster.Node standby = cluster.startStandby(primary, "b", "sync_standby");
+            primary.psql("ALTER SYSTEM SET synchronous_standby_names = 'sync_standby'");
+            primary.psql("ALTER SYSTEM SET synchronous_commit = remote_apply");
+            primary.reload();
+            assertThat(primary.pollQueryUntil("SELECT sync_state FROM pg_stat_replication", "sync")).isTrue();
+            // remote_apply: when each returns, the standby has replayed it (no waiting in the test)
+            for (int i = 1; i <= 3; i++) {
+                primary.psql("BEGIN; INSERT INTO t VALUES (" + i + "); PREPARE TRANSACTION 's" + i + "';");
+                assertThat(standby.psql("SELECT gid FROM pg_prepared_xacts WHERE gid = 's" + i + "'")).isEqualTo("s" + i);
+                primary.psql("COMMIT PREPARED 's" + i + "'");
+                assertThat(standby.psql("SELECT count(*) FROM t WHERE id = " + i)).isEqualTo("1");
+                assertThat(standby.psql("SELECT count(*) FROM pg_prepared_xacts")).isEqualTo("0");
+            }
+        }
+    }
+
+    @Test
     void rewindUndoesTheOldPrimarysCommitPreparedAndTheTransactionIsPreparedAgain() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
             TestCluster.Node old = cluster.initPrimary("old_primary");
