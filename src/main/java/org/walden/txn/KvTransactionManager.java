@@ -38,6 +38,8 @@ public final class KvTransactionManager implements TransactionManager {
 
     /** PostgreSQL's FirstNormalTransactionId. */
     public static final int FIRST_NORMAL_XID = 3;
+    /** How long a prepared transaction recovered at promotion waits for a reader's conflicting relation lock. */
+    private static final long RECOVERED_LOCK_WAIT_MS = 30_000;
 
     private final Store store;
     private final Clock clock;
@@ -89,7 +91,7 @@ public final class KvTransactionManager implements TransactionManager {
                 for (Map.Entry<Integer, Integer> e : gt.relationLocks.entrySet()) {
                     for (RelationLockMode mode : RelationLockMode.values()) {
                         if ((e.getValue() & mode.bit()) != 0) {
-                            lockTable.acquireRelation(gt.lockOwner, e.getKey(), mode, 0);
+                            takeRecoveredRelationLock(gt.lockOwner, e.getKey(), mode);
                         }
                     }
                 }
@@ -102,6 +104,21 @@ public final class KvTransactionManager implements TransactionManager {
             }
         }
         this.wal = primaryWal;
+    }
+
+    /**
+     * A recovered prepared transaction's relation lock. At promotion a hot-standby reader may hold
+     * a conflicting one (LOCK TABLE in a read-only transaction): wait for it a while, and go on
+     * without the lock rather than stop the promotion.
+     */
+    private void takeRecoveredRelationLock(long owner, int relation, RelationLockMode mode) {
+        try {
+            lockTable.acquireRelation(owner, relation, mode, RECOVERED_LOCK_WAIT_MS);
+        } catch (org.walden.common.PgException e) {
+            org.slf4j.LoggerFactory.getLogger(KvTransactionManager.class).warn(
+                    "prepared transaction could not take back its {} on relation {}: {}", mode.pgName, relation,
+                    e.getMessage());
+        }
     }
 
     @Override
