@@ -109,8 +109,10 @@ public final class WalDump {
                 case RmgrId.XACT_COMMIT -> "COMMIT " + TS.format(micros(XactRecords.commitTimeMicros(r)));
                 case RmgrId.XACT_PREPARE -> "PREPARE gid " + XactRecords.Prepare.decode(r).gid() + ": "
                         + TS.format(micros(XactRecords.Prepare.decode(r).preparedAtMicros()));
-                case RmgrId.XACT_COMMIT_PREPARED -> "COMMIT_PREPARED " + TS.format(micros(XactRecords.commitTimeMicros(r)));
-                case RmgrId.XACT_ABORT_PREPARED -> "ABORT_PREPARED " + TS.format(micros(XactRecords.commitTimeMicros(r)));
+                case RmgrId.XACT_COMMIT_PREPARED -> "COMMIT_PREPARED " + Integer.toUnsignedLong(r.xid()) + ": "
+                        + TS.format(micros(XactRecords.commitTimeMicros(r)));
+                case RmgrId.XACT_ABORT_PREPARED -> "ABORT_PREPARED " + Integer.toUnsignedLong(r.xid()) + ": "
+                        + TS.format(micros(XactRecords.commitTimeMicros(r)));
                 default -> XactRecords.xactTimeMicros(r) == 0 ? "ABORT"
                         : "ABORT " + TS.format(micros(XactRecords.xactTimeMicros(r)));
             };
