@@ -81,7 +81,25 @@ prepare transaction 'ddl';
 select count(*) from pg_class where relname = 'tp_ddl';
 commit prepared 'ddl';
 select * from tp_ddl;
+-- TRUNCATE and DROP TABLE take effect at COMMIT PREPARED, or not at all
+insert into tp_ddl values (2), (3);
+begin;
+truncate tp_ddl;
+insert into tp_ddl values (4);
+prepare transaction 'truncate';
+rollback prepared 'truncate';
+select * from tp_ddl order by a;
+begin;
+truncate tp_ddl;
+insert into tp_ddl values (5);
+prepare transaction 'truncate';
+commit prepared 'truncate';
+select * from tp_ddl order by a;
+begin;
 drop table tp_ddl;
+prepare transaction 'drop';
+commit prepared 'drop';
+select * from tp_ddl;
 -- sequences are not transactional: nextval inside a prepared transaction stays used
 create sequence tp_seq;
 begin;
