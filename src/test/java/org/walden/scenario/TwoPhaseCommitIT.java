@@ -44,10 +44,17 @@ class TwoPhaseCommitIT {
             node.psql("CHECKPOINT"); // the prepared transaction spans a checkpoint
             node.psql("BEGIN; INSERT INTO t VALUES (3, 'c'); PREPARE TRANSACTION 'p2';");
             node.psql("INSERT INTO t VALUES (4, 'd')"); // committed after both were prepared
+            // a TRUNCATE (a fresh key range whose rows are in storage before the commit)
+            node.psql("CREATE TABLE big AS SELECT g FROM generate_series(1, 1000) g");
+            node.psql("BEGIN; TRUNCATE big; INSERT INTO big SELECT -g FROM generate_series(1, 10) g;"
+                    + " PREPARE TRANSACTION 'p3';");
             node.kill9();
             node.start();
             assertThat(node.psql("SELECT gid, owner, database FROM pg_prepared_xacts ORDER BY gid"))
-                    .isEqualTo("p1|postgres|postgres\np2|postgres|postgres");
+                    .isEqualTo("p1|postgres|postgres\np2|postgres|postgres\np3|postgres|postgres");
+            assertThat(node.psql("SELECT count(*), min(g) FROM big")).isEqualTo("1000|1");
+            node.psql("COMMIT PREPARED 'p3'");
+            assertThat(node.psql("SELECT count(*), min(g) FROM big")).isEqualTo("10|-10");
             assertThat(node.psql("SELECT id, v FROM t ORDER BY id")).isEqualTo("1|a\n4|d");
             // the prepared transaction's row locks are held again after the crash
             assertThatThrownBy(() -> node.psql("SET lock_timeout = '100ms'; UPDATE t SET v = 'y' WHERE id = 1"))
