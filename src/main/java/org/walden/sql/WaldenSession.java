@@ -1052,7 +1052,7 @@ final class WaldenSession implements Session {
         state = TxState.IDLE;
         boolean prepared = false;
         try {
-            org.walden.sql.catalog.RoleDef me = catalog().role(sessionUser);
+            org.walden.sql.catalog.RoleDef me = catalog().role(env.currentUser()); // GetUserId()
             TwoPhase.Identity id = new TwoPhase.Identity(gid, me == null ? 0 : me.oid(), catalog().database().oid());
             SynchronousCommit level = cachedSettings().synchronousCommit;
             SyncRep.withInterrupts(syncRepInterrupts, () -> t.prepare(id, maxPrepared, level));
@@ -1080,7 +1080,7 @@ final class WaldenSession implements Session {
         if (state == TxState.BLOCK) {
             throw new PgException(SqlState.ACTIVE_SQL_TRANSACTION, command + " cannot run inside a transaction block");
         }
-        org.walden.sql.catalog.RoleDef me = catalog().role(sessionUser);
+        org.walden.sql.catalog.RoleDef me = catalog().role(env.currentUser()); // GetUserId()
         TwoPhase.Finisher who = new TwoPhase.Finisher(me == null ? 0 : me.oid(), me != null && me.superuser(),
                 catalog().database().oid());
         SynchronousCommit level = cachedSettings().synchronousCommit;
