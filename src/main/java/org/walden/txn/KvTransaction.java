@@ -612,6 +612,7 @@ final class KvTransaction implements Transaction {
                     || level == SynchronousCommit.REMOTE_APPLY) {
                 manager.commitWaiter().waitForCommit(ins.endLsn(), level);
             }
+            manager.writeGate().awaitLease(); // acknowledged only while the leader lease is held, as a commit
         } finally {
             finish();
         }
