@@ -38,7 +38,8 @@ import org.walden.wal.WalSegments;
  * instead — slower, never stuck — and says so.
  *
  * <p>Either way the target is left as a standby-to-be of the source: a backup_label ("BACKUP
- * METHOD: pg_rewind") and pg_control say redo starts at the fork point and the target is
+ * METHOD: pg_rewind") and pg_control say redo starts at the fork point (or before it, at the
+ * first record of a transaction still prepared at the fork, so that replay rebuilds it) and the target is
  * consistent only once it has replayed the source's WAL up to where the source was when the
  * rewind ended (minRecoveryPoint), so it never serves data that mixes two histories. With
  * {@code -R} it streams from the source.
@@ -179,7 +180,7 @@ public final class Rewind {
         if (interrupted == Phase.STORAGE_DONE) {
             Lsn fork = Timelines.History.divergence(targetHistory, sourceHistory);
             Lsn[] marked = readMarkerLsns(target);
-            return finish(cf, fork, targetHistory, sourceHistory, marked[0], marked[1]);
+            return finish(cf, fork, targetHistory, sourceHistory, marked[0], marked[1], marked[2] != null ? marked[2] : fork);
         }
         if (sourceTli.equals(cf.timeline()) && sourceHistory.entries().size() == targetHistory.entries().size()) {
             info("source and target cluster are on the same timeline");
@@ -217,8 +218,9 @@ public final class Rewind {
         writeMarker(target, Phase.UNDO, Lsn.INVALID, Lsn.INVALID);
         Lsn fetched = undo(plan);
         Lsn consistentAt = Lsn.max(Lsn.max(fork, fetched), source.currentLsn());
-        writeMarker(target, Phase.STORAGE_DONE, consistentAt, plan.recordBeforeFork());
-        return finish(cf, fork, targetHistory, sourceHistory, consistentAt, plan.recordBeforeFork());
+        Lsn redoStart = plan.redoStart(fork);
+        writeMarker(target, Phase.STORAGE_DONE, consistentAt, plan.recordBeforeRedoStart(), redoStart);
+        return finish(cf, fork, targetHistory, sourceHistory, consistentAt, plan.recordBeforeRedoStart(), redoStart);
     }
 
     /** A rewind finished here and the server has not been started since (it would have removed the label). */
@@ -293,7 +295,8 @@ public final class Rewind {
      * pg_control, -R, the marker removed.
      */
     private int finish(ControlFile.Data cf, Lsn fork, Timelines.History targetHistory,
-                       Timelines.History sourceHistory, Lsn consistentAt, Lsn recordBeforeFork) throws IOException {
+                       Timelines.History sourceHistory, Lsn consistentAt, Lsn recordBeforeRedo, Lsn redoStart)
+            throws IOException {
         Path walDir = o.target().resolve(Engine.WAL_DIR);
         info("creating backup label and updating control file");
         installSourceHistory(walDir, sourceHistory, targetHistory);
@@ -301,12 +304,13 @@ public final class Rewind {
         if (source.copyWalFrom(fork, sourceHistory, walDir)) {
             debug("copied the source's WAL from " + fork);
         }
-        TimelineId forkTli = targetHistory.timelineOf(new Lsn(fork.value() - 1));
-        writeBackupLabel(fork, recordBeforeFork, forkTli, cf.walSegmentSizeBytes());
+        // redo starts at the fork, or before it at the first record of a transaction prepared there
+        TimelineId forkTli = targetHistory.timelineOf(new Lsn(redoStart.value() - 1));
+        writeBackupLabel(redoStart, recordBeforeRedo, forkTli, cf.walSegmentSizeBytes());
         TimelineId endTli = sourceHistory.timelineOf(consistentAt);
         ControlFile control = ControlFile.open(o.target(), true, java.time.Clock.systemUTC());
         control.update(d -> d.withState(DbState.IN_ARCHIVE_RECOVERY)
-                .withCheckPoint(recordBeforeFork, new org.walden.wal.CheckPoint(fork, forkTli, forkTli, d.nextXid(),
+                .withCheckPoint(recordBeforeRedo, new org.walden.wal.CheckPoint(redoStart, forkTli, forkTli, d.nextXid(),
                         d.checkPointTimeEpochSeconds()))
                 .withMinRecoveryPoint(consistentAt, endTli).withBackup(Lsn.INVALID, Lsn.INVALID, false));
         finishCommon();
@@ -426,10 +430,16 @@ public final class Rewind {
      * record before the fork (the target's WAL past the fork may be gone on a second run).
      */
     static void writeMarker(Path target, Phase phase, Lsn lsn, Lsn recordBefore) throws IOException {
+        writeMarker(target, phase, lsn, recordBefore, null);
+    }
+
+    /** As above, with where redo starts when that is before the fork (a prepared transaction's first record). */
+    static void writeMarker(Path target, Phase phase, Lsn lsn, Lsn recordBefore, Lsn redoStart) throws IOException {
         Path tmp = target.resolve(MARKER_FILE + ".tmp");
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap((phase.name() + " " + lsn + " " + recordBefore + "\n")
+            ch.write(java.nio.ByteBuffer.wrap((phase.name() + " " + lsn + " " + recordBefore
+                    + (redoStart == null ? "" : " " + redoStart) + "\n")
                     .getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         }
@@ -450,7 +460,7 @@ public final class Rewind {
 
     private static Lsn[] readMarkerLsns(Path target) throws IOException {
         String[] parts = Files.readString(target.resolve(MARKER_FILE)).strip().split(" ");
-        return new Lsn[] {Lsn.parse(parts[1]), Lsn.parse(parts[2])};
+        return new Lsn[] {Lsn.parse(parts[1]), Lsn.parse(parts[2]), parts.length > 3 ? Lsn.parse(parts[3]) : null};
     }
 
     /** The pid in postmaster.pid when that process is alive, else 0. */

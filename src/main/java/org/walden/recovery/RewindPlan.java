@@ -29,7 +29,8 @@ import org.walden.wal.XactRecords;
  * point: every transaction pending at the checkpoint began there or later. The transactions
  * whose COMMIT lies at or after the fork point are the diverged ones; undoing them newest first,
  * each one's row changes in reverse order with their before-images, gives back the rows as they
- * were at the fork. A fresh key range a diverged transaction created (CREATE TABLE, TRUNCATE, a
+ * were at the fork (a COMMIT PREPARED counts as the commit of the changes before its PREPARE,
+ * which may lie before the fork). A fresh key range a diverged transaction created (CREATE TABLE, TRUNCATE, a
  * rewrite) is emptied; a range it emptied at commit (DROP, TRUNCATE) has no before-image and is
  * read from the source instead.
  *
@@ -49,6 +50,13 @@ final class RewindPlan {
     private final Lsn recordBeforeFork;
     private final List<Txn> diverged;
     private final List<KvBulk.Range> rangesToFetch;
+    /**
+     * Where the rewound target's redo must start when a transaction prepared before the fork was
+     * still prepared there: its first record, and the record before that (null: at the fork).
+     * Replay must see its records again to rebuild it, as after any restart.
+     */
+    private Lsn preparedRedoStart;
+    private Lsn recordBeforePreparedRedoStart;
     private final long undoCount;
     private final int rangeCount;
 
@@ -142,12 +150,28 @@ final class RewindPlan {
     /** Reads [redo, end) forward and keeps what undoes the transactions committed at or after the fork. */
     private static RewindPlan collect(WalReader reader, Lsn redo, Lsn end, Lsn fork, Lsn checkpoint, Lsn before) {
         Map<Integer, List<Object>> pending = new HashMap<>();
+        // each transaction's first record and the record before it; those prepared at the fork
+        Map<Integer, Lsn[]> firstRecord = new HashMap<>();
+        Map<Integer, Lsn[]> preparedAtFork = new HashMap<>();
         List<Txn> diverged = new ArrayList<>();
         reader.beginRead(redo, Lsn.INVALID);
         Lsn recordBefore = before;
         for (WalRecord r = reader.readNext(); r != null; r = reader.readNext()) {
             if (r.nextLsn().equals(fork)) {
                 recordBefore = r.lsn();
+            }
+            if (r.xid() != 0 && r.rmgr() != RmgrId.XLOG) {
+                firstRecord.putIfAbsent(r.xid(), new Lsn[] {r.lsn(), r.prevLsn()});
+            }
+            if (r.lsn().isBefore(fork) && r.rmgr() == RmgrId.XACT) {
+                if (XactRecords.isPrepare(r)) {
+                    preparedAtFork.put(r.xid(), firstRecord.get(r.xid()));
+                } else {
+                    preparedAtFork.remove(r.xid());
+                }
+            }
+            if (r.rmgr() == RmgrId.XACT && !XactRecords.isPrepare(r)) {
+                firstRecord.remove(r.xid());
             }
             if (r.rmgr() == RmgrId.KV) {
                 List<Object> ops = pending.computeIfAbsent(r.xid(), x -> new ArrayList<>());
@@ -160,7 +184,9 @@ final class RewindPlan {
                         ops.add(new KvChange(c.key(), c.before(), c.after()));
                     }
                 }
-            } else if (r.rmgr() == RmgrId.XACT) {
+            } else if (r.rmgr() == RmgrId.XACT && !XactRecords.isPrepare(r)) {
+                // a prepared transaction's changes stay pending until its COMMIT PREPARED, which
+                // undoes them like a COMMIT when it lies at or after the fork, or its ABORT PREPARED
                 List<Object> ops = pending.remove(r.xid());
                 if (XactRecords.isCommit(r) && !r.lsn().isBefore(fork) && ops != null) {
                     diverged.add(new Txn(r.lsn(), ops.reversed()));
@@ -179,7 +205,14 @@ final class RewindPlan {
                 }
             }
         }
-        return new RewindPlan(false, null, checkpoint, recordBefore, diverged, fetch);
+        RewindPlan plan = new RewindPlan(false, null, checkpoint, recordBefore, diverged, fetch);
+        for (Lsn[] first : preparedAtFork.values()) {
+            if (first[0].isBefore(fork) && (plan.preparedRedoStart == null || first[0].isBefore(plan.preparedRedoStart))) {
+                plan.preparedRedoStart = first[0];
+                plan.recordBeforePreparedRedoStart = first[1];
+            }
+        }
+        return plan;
     }
 
     /** A range a diverged transaction created empty: emptied again. */
@@ -225,6 +258,16 @@ final class RewindPlan {
     /** The record that ends at the fork point (the prev-link of the source's first record after it). */
     Lsn recordBeforeFork() {
         return recordBeforeFork;
+    }
+
+    /** Where the rewound target's redo starts: the fork, or the first record of a transaction prepared there. */
+    Lsn redoStart(Lsn fork) {
+        return preparedRedoStart != null ? preparedRedoStart : fork;
+    }
+
+    /** The record before {@link #redoStart}. */
+    Lsn recordBeforeRedoStart() {
+        return preparedRedoStart != null ? recordBeforePreparedRedoStart : recordBeforeFork;
     }
 
     int transactionCount() {

@@ -29,6 +29,8 @@ import org.walden.wal.XactRecords;
  * it lets go of its replay lock. ABORT, or the end of WAL without a commit, drops the changes. Rows of fresh key ranges (KV
  * NEW_RANGE and ROWS, see {@link KvBulk}) are applied at once, as on the primary; ABORT or the
  * end of recovery empties those ranges again, and DELETE_RANGE records apply with the COMMIT.
+ * A PREPARE moves the transaction to the transaction manager's prepared transactions, which the
+ * end of recovery keeps; its COMMIT PREPARED applies it, its ABORT PREPARED drops it.
  *
  * <p>Used by one thread (the startup process); {@link Startup} guards reads from other threads
  * (restartpoints) with its replay lock.
@@ -103,6 +105,18 @@ public final class RmgrTable {
     }
 
     private void xactRedo(WalRecord r) {
+        switch (r.info()) {
+            case RmgrId.XACT_PREPARE -> {
+                prepareRedo(r);
+                return;
+            }
+            case RmgrId.XACT_COMMIT_PREPARED, RmgrId.XACT_ABORT_PREPARED -> {
+                finishPreparedRedo(r);
+                return;
+            }
+            default -> {
+            }
+        }
         PendingXact p = pending.remove(r.xid());
         if (r.info() != RmgrId.XACT_COMMIT) {
             if (p != null) {
@@ -126,6 +140,40 @@ public final class RmgrTable {
             if (KvChange.keyspace(change) == Transaction.CATALOG_KEYSPACE) {
                 batchChangesCatalog = true;
                 break;
+            }
+        }
+    }
+
+    /**
+     * PREPARE: the pending transaction becomes a prepared one, kept by the transaction manager
+     * (pg_prepared_xacts shows it) until its COMMIT or ABORT PREPARED; the end of recovery does
+     * not drop it, and promotion hands it to the new primary with its locks.
+     */
+    private void prepareRedo(WalRecord r) {
+        PendingXact p = pending.remove(r.xid());
+        XactRecords.Prepare info = XactRecords.Prepare.decode(r);
+        if (p == null) { // it wrote nothing
+            transactions.redoPrepare(r.xid(), info, List.of(), List.of(), List.of(), r.lsn(), r.prevLsn());
+            return;
+        }
+        transactions.redoPrepare(r.xid(), info, new ArrayList<>(p.changes().stream().map(KvChange::decode).toList()),
+                p.rangeDeletes(), p.newRanges(), p.firstLsn(), p.recordBeforeFirst());
+    }
+
+    /** COMMIT PREPARED applies the prepared writes, as a DROP's commit is (on its own); ABORT PREPARED empties its fresh ranges. */
+    private void finishPreparedRedo(WalRecord r) {
+        KvTransactionManager.PreparedWrites w = transactions.redoFinishPrepared(r.xid());
+        if (w == null) {
+            return; // not replayed from its PREPARE: the redo point never passes a prepared transaction
+        }
+        applyBatch();
+        if (r.info() == RmgrId.XACT_COMMIT_PREPARED) {
+            batchCommitTimeMicros = XactRecords.commitTimeMicros(r);
+            store.apply(w.changes(), w.rangeDeletes());
+            batchChangesCatalog |= w.changesCatalog();
+        } else {
+            for (KvBulk.Range range : w.newRanges()) {
+                store.deleteRange(range.from(), range.to());
             }
         }
     }
@@ -187,6 +235,10 @@ public final class RmgrTable {
             if (oldest == null || p.firstLsn().isBefore(oldest.firstLsn())) {
                 oldest = p;
             }
+        }
+        Lsn[] prepared = transactions.oldestPreparedFirstRecord();
+        if (prepared != null && (oldest == null || prepared[0].isBefore(oldest.firstLsn()))) {
+            return new OldestPending(prepared[0], prepared[1]);
         }
         return oldest == null ? null : new OldestPending(oldest.firstLsn(), oldest.recordBeforeFirst());
     }

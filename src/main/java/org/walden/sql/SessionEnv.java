@@ -295,6 +295,11 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public java.util.List<org.walden.txn.TwoPhase.PreparedXact> preparedTransactions() {
+        return s.engine.transactionManager().preparedTransactions();
+    }
+
+    @Override
     public long lockTimeoutMs() {
         return s.lockTimeoutMs();
     }

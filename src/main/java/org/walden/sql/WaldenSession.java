@@ -40,6 +40,7 @@ import org.walden.sql.types.ValueContext;
 import org.walden.sql.types.Values;
 import org.walden.txn.SynchronousCommit;
 import org.walden.txn.Transaction;
+import org.walden.txn.TwoPhase;
 
 /**
  * One client's SQL session: the transaction-block state machine, and the path of each
@@ -943,17 +944,8 @@ final class WaldenSession implements Session {
                 yield "ROLLBACK";
             }
             case SAVEPOINT, RELEASE, ROLLBACK_TO -> savepointControl(t);
-            case PREPARE -> prepareTransaction();
-            case COMMIT_PREPARED, ROLLBACK_PREPARED -> {
-                checkNotFailedBlock();
-                if (state == TxState.BLOCK) {
-                    throw new PgException(SqlState.ACTIVE_SQL_TRANSACTION, (t.kind() == Tree.TxKind.COMMIT_PREPARED
-                            ? "COMMIT PREPARED" : "ROLLBACK PREPARED") + " cannot run inside a transaction block");
-                }
-                // no transaction can be prepared here (see prepareTransaction), so none exists
-                throw new PgException(SqlState.UNDEFINED_OBJECT, "prepared transaction with identifier \""
-                        + t.name() + "\" does not exist");
-            }
+            case PREPARE -> prepareTransaction(t.name());
+            case COMMIT_PREPARED, ROLLBACK_PREPARED -> finishPrepared(t.name(), t.kind() == Tree.TxKind.COMMIT_PREPARED);
         };
     }
 
@@ -1022,12 +1014,12 @@ final class WaldenSession implements Session {
     }
 
     /**
-     * PREPARE TRANSACTION: as PostgreSQL with max_prepared_transactions = 0 (its default), the
-     * transaction is rolled back and the statement fails (55000); outside a block or in a failed
-     * one it answers ROLLBACK. Walden does not implement two-phase commit, so a nonzero setting
-     * gets 0A000 instead of a prepared transaction.
+     * PREPARE TRANSACTION (PostgreSQL's PrepareTransactionBlock): outside a block it warns and
+     * answers ROLLBACK, in a failed one it answers ROLLBACK; with max_prepared_transactions = 0
+     * (its default) the transaction is rolled back and the statement fails (55000). Otherwise the
+     * transaction becomes a prepared one (see org.walden.txn's README) and the session is free.
      */
-    private String prepareTransaction() {
+    private String prepareTransaction(String gid) {
         if (state != TxState.BLOCK) {
             if (state != TxState.FAILED) {
                 warn(SqlState.NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress");
@@ -1036,14 +1028,69 @@ final class WaldenSession implements Session {
             state = TxState.IDLE;
             return "ROLLBACK";
         }
-        rollbackTransaction();
-        state = TxState.IDLE;
-        if (parseMillis(settingOr("max_prepared_transactions", "0")) == 0) {
-            throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "prepared transactions are disabled")
+        PgException refusal = null;
+        int maxPrepared = (int) parseMillis(settingOr("max_prepared_transactions", "0"));
+        if (gid.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 200) {
+            refusal = new PgException(SqlState.INVALID_PARAMETER_VALUE, "transaction identifier \"" + gid
+                    + "\" is too long");
+        } else if (maxPrepared == 0) {
+            refusal = new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "prepared transactions are disabled")
                     .withHint("Set max_prepared_transactions to a nonzero value.");
+        } else if (engine.advisoryLocks().transactionLockCount(backendPid) > 0) {
+            refusal = new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "cannot PREPARE a transaction that holds transaction-level advisory locks");
         }
-        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "prepared transactions are not supported")
-                .withDetail("Walden does not implement two-phase commit; the transaction was rolled back.");
+        if (refusal != null) {
+            rollbackTransaction();
+            state = TxState.IDLE;
+            throw refusal;
+        }
+        closePortals();
+        Transaction t = txn;
+        txn = null;
+        savepoints.clear();
+        state = TxState.IDLE;
+        boolean prepared = false;
+        try {
+            org.walden.sql.catalog.RoleDef me = catalog().role(env.currentUser()); // GetUserId()
+            TwoPhase.Identity id = new TwoPhase.Identity(gid, me == null ? 0 : me.oid(), catalog().database().oid());
+            SynchronousCommit level = cachedSettings().synchronousCommit;
+            SyncRep.withInterrupts(syncRepInterrupts, () -> t.prepare(id, maxPrepared, level));
+            prepared = true;
+        } finally {
+            if (!prepared) {
+                t.rollback();
+            }
+            engine.advisoryLocks().releaseTransactionLocks(backendPid);
+            settings.endTransaction(prepared);
+            refreshZone();
+            txnChangedCatalog = false;
+            txnCatalog = null;
+        }
+        return "PREPARE TRANSACTION";
+    }
+
+    /**
+     * COMMIT PREPARED / ROLLBACK PREPARED (PostgreSQL's FinishPreparedTransaction): not in a
+     * transaction block (25001); the owner or a superuser, in the transaction's database.
+     */
+    private String finishPrepared(String gid, boolean commit) {
+        checkNotFailedBlock();
+        String command = commit ? "COMMIT PREPARED" : "ROLLBACK PREPARED";
+        if (state == TxState.BLOCK) {
+            throw new PgException(SqlState.ACTIVE_SQL_TRANSACTION, command + " cannot run inside a transaction block");
+        }
+        org.walden.sql.catalog.RoleDef me = catalog().role(env.currentUser()); // GetUserId()
+        TwoPhase.Finisher who = new TwoPhase.Finisher(me == null ? 0 : me.oid(), me != null && me.superuser(),
+                catalog().database().oid());
+        SynchronousCommit level = cachedSettings().synchronousCommit;
+        boolean catalogChanged = SyncRep.withInterrupts(syncRepInterrupts,
+                () -> engine.transactionManager().finishPrepared(gid, commit, who, level));
+        if (catalogChanged) {
+            txnCatalog = null;
+            engine.invalidateCatalog();
+        }
+        return command;
     }
 
     /** PostgreSQL's RequireTransactionBlock: 25P01 outside BEGIN ... COMMIT. */

@@ -481,24 +481,10 @@ final class KvTransaction implements Transaction {
             throw e;
         }
         List<KvChange> changes = new ArrayList<>(writes.size());
-        List<WalRecord> records = new ArrayList<>(writes.size() + rangeDeletes.size() + 1);
+        List<WalRecord> records = changeRecords(changes);
         boolean catalog = false;
-        for (KvBulk.Range r : rangeDeletes) {
-            records.add(KvBulk.deleteRange(xid, r.from(), r.to()));
-        }
-        for (Map.Entry<ByteKey, byte[]> w : writes.entrySet()) {
-            byte[] key = w.getKey().bytes();
-            // we hold the row lock: the latest committed value is the before-image
-            byte[] before = lockedLatest.get(w.getKey());
-            if (before == null) {
-                before = manager.store().getLatest(key);
-            } else if (before == DELETED) {
-                before = null;
-            }
-            KvChange c = new KvChange(key, w.getValue() == DELETED ? null : w.getValue(), before);
-            changes.add(c);
-            records.add(c.toRecord(xid));
-            catalog |= key.length > 0 && key[0] == CATALOG_KEYSPACE;
+        for (KvChange c : changes) {
+            catalog |= c.key().length > 0 && c.key()[0] == CATALOG_KEYSPACE;
         }
         long nowMicros = TimeUnit.MILLISECONDS.toMicros(manager.clock().millis());
         records.add(XactRecords.commit(xid, nowMicros));
@@ -536,6 +522,100 @@ final class KvTransaction implements Transaction {
             finish();
         }
         manager.commitStats().record(System.nanoTime() - commitStarted);
+        return ins.endLsn();
+    }
+
+    /**
+     * The records of the writes: the DELETE_RANGE records, then one KV record per written row with
+     * its before-image (read under the row lock); {@code changes} receives the rows' changes.
+     */
+    private List<WalRecord> changeRecords(List<KvChange> changes) {
+        List<WalRecord> records = new ArrayList<>(writes.size() + rangeDeletes.size() + 1);
+        for (KvBulk.Range r : rangeDeletes) {
+            records.add(KvBulk.deleteRange(xid, r.from(), r.to()));
+        }
+        for (Map.Entry<ByteKey, byte[]> w : writes.entrySet()) {
+            byte[] key = w.getKey().bytes();
+            // we hold the row lock: the latest committed value is the before-image
+            byte[] before = lockedLatest.get(w.getKey());
+            if (before == null) {
+                before = manager.store().getLatest(key);
+            } else if (before == DELETED) {
+                before = null;
+            }
+            KvChange c = new KvChange(key, w.getValue() == DELETED ? null : w.getValue(), before);
+            changes.add(c);
+            records.add(c.toRecord(xid));
+        }
+        return records;
+    }
+
+    /**
+     * PREPARE TRANSACTION (PostgreSQL's PrepareTransaction): the writes and a PREPARE record are
+     * logged as a commit's are, and flushed; the transaction is then handed to {@link TwoPhase}
+     * with its changes and its locks, and this object ends without releasing them. Like a commit,
+     * it waits for synchronous standbys as {@code level} asks. On failure nothing is prepared and
+     * the transaction is rolled back.
+     */
+    @Override
+    public Lsn prepare(TwoPhase.Identity id, int maxPrepared, SynchronousCommit level) {
+        checkActive();
+        if (manager.inRecovery()) {
+            rollback();
+            throw new PgException(SqlState.READ_ONLY_SQL_TRANSACTION, "cannot execute PREPARE TRANSACTION during recovery");
+        }
+        TwoPhase twoPhase = manager.twoPhase();
+        TwoPhase.GlobalTransaction gt;
+        try {
+            gt = twoPhase.reserve(id.gid(), maxPrepared);
+        } catch (RuntimeException e) {
+            rollback();
+            throw e;
+        }
+        List<KvChange> changes = new ArrayList<>(writes.size());
+        Wal.Inserted ins;
+        long nowMicros = TimeUnit.MILLISECONDS.toMicros(manager.clock().millis());
+        try {
+            flushBulk();
+            assignXidIfNone(); // PostgreSQL's PrepareTransaction takes an xid too
+            List<WalRecord> records = changeRecords(changes);
+            List<byte[]> lockKeys = new ArrayList<>(heldLocks.size());
+            for (ByteKey k : heldLocks) {
+                lockKeys.add(k.bytes());
+            }
+            records.add(new XactRecords.Prepare(id.gid(), nowMicros, id.ownerOid(), id.databaseOid(),
+                    new java.util.LinkedHashMap<>(heldRelations), lockKeys).toRecord(xid));
+            ins = manager.logCommit(localId, records);
+        } catch (RuntimeException e) {
+            twoPhase.remove(gt);
+            rollback();
+            throw e;
+        }
+        gt.xid = xid;
+        gt.preparedAtMicros = nowMicros;
+        gt.ownerOid = id.ownerOid();
+        gt.databaseOid = id.databaseOid();
+        gt.changes = changes;
+        gt.rangeDeletes = new ArrayList<>(rangeDeletes);
+        gt.newRanges = new ArrayList<>(newRanges);
+        gt.rowLocks = new LinkedHashSet<>(heldLocks);
+        gt.relationLocks = new java.util.HashMap<>(heldRelations);
+        gt.firstLsn = ins.firstLsn();
+        gt.lockOwner = localId;
+        // the locks now belong to the prepared transaction: this object lets go of them unreleased
+        heldLocks.clear();
+        heldRelations.clear();
+        try {
+            manager.wal().flush(ins.endLsn()); // always: a prepared transaction must survive a crash
+            twoPhase.markPrepared(gt);
+            if (level == SynchronousCommit.REMOTE_WRITE || level == SynchronousCommit.ON
+                    || level == SynchronousCommit.REMOTE_APPLY) {
+                manager.commitWaiter().waitForCommit(ins.endLsn(), level);
+            }
+            manager.writeGate().awaitLease(); // acknowledged only while the leader lease is held, as a commit
+        } finally {
+            finish();
+        }
         return ins.endLsn();
     }
 

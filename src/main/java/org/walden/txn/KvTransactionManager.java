@@ -29,17 +29,24 @@ import org.walden.wal.WalRecord;
  * commit and a crash must replay that record to undo them) and is held around the WAL insertion, so
  * that {@link #redoPoint()} sees either the insertion and its registration or neither: the
  * checkpointer's redo LSN never skips a transaction whose changes are not in storage yet.
+ *
+ * <p>Prepared transactions ({@link TwoPhase}) stay in {@code unapplied} from their first record
+ * until COMMIT or ROLLBACK PREPARED: the redo point never passes their records, so crash
+ * recovery, a restart and a standby rebuild them by replaying their KV and PREPARE records.
  */
 public final class KvTransactionManager implements TransactionManager {
 
     /** PostgreSQL's FirstNormalTransactionId. */
     public static final int FIRST_NORMAL_XID = 3;
+    /** How long a prepared transaction recovered at promotion waits for a reader's conflicting relation lock. */
+    private static final long RECOVERED_LOCK_WAIT_MS = 30_000;
 
     private final Store store;
     private final Clock clock;
     private final RowLockTable lockTable = new RowLockTable();
     private final WriteGate writeGate = new WriteGate();
     private final CommitStats commitStats = new CommitStats();
+    private final TwoPhase twoPhase = new TwoPhase();
     private final AtomicInteger nextXid;
     private final AtomicLong nextLocalId = new AtomicLong(1);
     private final AtomicLong catalogVersion = new AtomicLong(1);
@@ -68,10 +75,180 @@ public final class KvTransactionManager implements TransactionManager {
         return wal == null;
     }
 
-    /** Recovery ended (promotion): transactions may write from now on. */
+    /**
+     * Recovery ended (promotion, or the end of crash recovery): transactions may write from now
+     * on. The prepared transactions replayed take their row and relation locks again (no one
+     * else holds any yet) and hold back the redo point from their first record.
+     */
     public void endRecovery(Wal primaryWal, int newNextXid) {
         nextXid.accumulateAndGet(newNextXid, Math::max);
+        for (TwoPhase.GlobalTransaction gt : twoPhase.entries()) {
+            if (gt.lockOwner == 0) {
+                gt.lockOwner = nextLocalId.getAndIncrement();
+                for (ByteKey k : gt.rowLocks) {
+                    lockTable.acquire(gt.lockOwner, k, 0);
+                }
+                for (Map.Entry<Integer, Integer> e : gt.relationLocks.entrySet()) {
+                    for (RelationLockMode mode : RelationLockMode.values()) {
+                        if ((e.getValue() & mode.bit()) != 0) {
+                            takeRecoveredRelationLock(gt.lockOwner, e.getKey(), mode);
+                        }
+                    }
+                }
+                commitLock.lock();
+                try {
+                    unapplied.put(gt.lockOwner, gt.firstLsn);
+                } finally {
+                    commitLock.unlock();
+                }
+            }
+        }
         this.wal = primaryWal;
+    }
+
+    /**
+     * A recovered prepared transaction's relation lock. At promotion a hot-standby reader may hold
+     * a conflicting one (LOCK TABLE in a read-only transaction): wait for it a while, and go on
+     * without the lock rather than stop the promotion.
+     */
+    private void takeRecoveredRelationLock(long owner, int relation, RelationLockMode mode) {
+        try {
+            lockTable.acquireRelation(owner, relation, mode, RECOVERED_LOCK_WAIT_MS);
+        } catch (org.walden.common.PgException e) {
+            org.slf4j.LoggerFactory.getLogger(KvTransactionManager.class).warn(
+                    "prepared transaction could not take back its {} on relation {}: {}", mode.pgName, relation,
+                    e.getMessage());
+        }
+    }
+
+    @Override
+    public List<TwoPhase.PreparedXact> preparedTransactions() {
+        return twoPhase.list();
+    }
+
+    TwoPhase twoPhase() {
+        return twoPhase;
+    }
+
+    /**
+     * PostgreSQL's FinishPreparedTransaction: COMMIT PREPARED applies the prepared transaction's
+     * writes as a commit does (logged, flushed, waited for, applied, then the locks released);
+     * ROLLBACK PREPARED logs ABORT PREPARED and empties its fresh ranges. Both wait for
+     * synchronous standbys as PostgreSQL does.
+     */
+    @Override
+    public boolean finishPrepared(String gid, boolean commit, TwoPhase.Finisher who, SynchronousCommit level) {
+        if (wal == null) {
+            throw new org.walden.common.PgException(org.walden.common.SqlState.READ_ONLY_SQL_TRANSACTION,
+                    "cannot execute " + (commit ? "COMMIT PREPARED" : "ROLLBACK PREPARED") + " during recovery");
+        }
+        TwoPhase.GlobalTransaction gt = twoPhase.lockForFinish(gid, who);
+        long nowMicros = java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(clock.millis());
+        WalRecord record = commit ? org.walden.wal.XactRecords.commitPrepared(gt.xid, nowMicros)
+                : org.walden.wal.XactRecords.abortPrepared(gt.xid, nowMicros);
+        Wal.Inserted ins;
+        try {
+            writeGate.enter();
+            try {
+                ins = logCommit(gt.lockOwner, List.of(record));
+            } catch (RuntimeException e) {
+                writeGate.leave();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            twoPhase.unlock(gt);
+            throw e;
+        }
+        boolean catalog = commit && gt.changesCatalog();
+        if (level != SynchronousCommit.OFF) {
+            try {
+                wal.flush(ins.endLsn());
+            } catch (RuntimeException e) {
+                // the WAL was closed under us (shutdown): not durable, so not applied; recovery decides
+                writeGate.leave();
+                throw e;
+            }
+        }
+        try {
+            if (level == SynchronousCommit.REMOTE_WRITE || level == SynchronousCommit.ON
+                    || level == SynchronousCommit.REMOTE_APPLY) {
+                commitWaiter.waitForCommit(ins.endLsn(), level);
+            }
+            if (commit) {
+                writeGate.awaitLease();
+            }
+        } finally {
+            long committedVersion = 0;
+            if (commit) {
+                store.apply(gt.changes, gt.rangeDeletes);
+                if (catalog) {
+                    bumpCatalogVersion();
+                    committedVersion = catalogVersion();
+                }
+            } else {
+                for (org.walden.wal.KvBulk.Range r : gt.newRanges) {
+                    store.deleteRange(r.from(), r.to());
+                }
+            }
+            applied(gt.lockOwner);
+            twoPhase.remove(gt);
+            writeGate.leave();
+            lockTable.releaseAll(gt.lockOwner, gt.rowLocks);
+            if (!gt.relationLocks.isEmpty()) {
+                lockTable.releaseRelations(gt.lockOwner, gt.relationLocks.keySet(), committedVersion);
+            }
+        }
+        return catalog;
+    }
+
+    // ---- redo of two-phase records (the startup process) ----
+
+    /** The writes of a prepared transaction whose COMMIT or ABORT PREPARED is replayed. */
+    public record PreparedWrites(List<org.walden.wal.KvChange> changes, List<org.walden.wal.KvBulk.Range> rangeDeletes,
+                                 List<org.walden.wal.KvBulk.Range> newRanges, boolean changesCatalog) {
+    }
+
+    /** Redo of PREPARE: the transaction is shown in pg_prepared_xacts and kept for its COMMIT / ABORT PREPARED. */
+    public void redoPrepare(int xid, org.walden.wal.XactRecords.Prepare info, List<org.walden.wal.KvChange> changes,
+                            List<org.walden.wal.KvBulk.Range> rangeDeletes, List<org.walden.wal.KvBulk.Range> newRanges,
+                            Lsn firstLsn, Lsn recordBeforeFirst) {
+        TwoPhase.GlobalTransaction gt = new TwoPhase.GlobalTransaction(info.gid());
+        gt.xid = xid;
+        gt.preparedAtMicros = info.preparedAtMicros();
+        gt.ownerOid = info.ownerOid();
+        gt.databaseOid = info.databaseOid();
+        gt.changes = changes;
+        gt.rangeDeletes = rangeDeletes;
+        gt.newRanges = newRanges;
+        java.util.Set<ByteKey> keys = new java.util.LinkedHashSet<>();
+        for (byte[] k : info.rowLocks()) {
+            keys.add(new ByteKey(k));
+        }
+        gt.rowLocks = keys;
+        gt.relationLocks = info.relationLocks();
+        gt.firstLsn = firstLsn;
+        gt.recordBeforeFirst = recordBeforeFirst;
+        twoPhase.addRecovered(gt);
+    }
+
+    /** Redo of COMMIT / ABORT PREPARED: the prepared transaction's writes (null when it is unknown). */
+    public PreparedWrites redoFinishPrepared(int xid) {
+        TwoPhase.GlobalTransaction gt = twoPhase.removeByXid(xid);
+        return gt == null ? null : new PreparedWrites(gt.changes, gt.rangeDeletes, gt.newRanges, gt.changesCatalog());
+    }
+
+    /**
+     * The first record, and the record before it, of the oldest prepared transaction replayed
+     * (a restartpoint's redo point must not pass it); null when none.
+     */
+    public Lsn[] oldestPreparedFirstRecord() {
+        Lsn[] oldest = null;
+        for (TwoPhase.GlobalTransaction gt : twoPhase.entries()) {
+            if (oldest == null || gt.firstLsn.isBefore(oldest[0])) {
+                oldest = new Lsn[] {gt.firstLsn, gt.recordBeforeFirst};
+            }
+        }
+        return oldest;
     }
 
     @Override

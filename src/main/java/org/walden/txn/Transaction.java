@@ -123,6 +123,20 @@ public interface Transaction {
      */
     Lsn commit(SynchronousCommit level);
 
+    /**
+     * PREPARE TRANSACTION {@code id.gid()}: logs the writes and a PREPARE record and flushes them,
+     * waits for standbys as {@code level} asks (as a commit does), and hands the writes and locks
+     * to a prepared transaction that outlives this one (and a crash) until COMMIT PREPARED or
+     * ROLLBACK PREPARED ({@link TransactionManager#finishPrepared}). This transaction ends. 42710
+     * when the gid is in use, 53200 when {@code maxPrepared} are prepared; the transaction is then
+     * rolled back. Returns the end LSN of the PREPARE record.
+     */
+    default Lsn prepare(TwoPhase.Identity id, int maxPrepared, SynchronousCommit level) {
+        rollback();
+        throw new org.walden.common.PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED,
+                "prepared transactions are not supported");
+    }
+
     /** Drops the buffered writes and releases the row locks. Safe to call twice. */
     void rollback();
 }

@@ -29,4 +29,20 @@ public interface TransactionManager {
     default long approximateBytes(byte[] fromInclusive, byte[] toExclusive) {
         return -1;
     }
+
+    /** pg_prepared_xacts: the prepared transactions (on a standby, those replayed). */
+    default java.util.List<TwoPhase.PreparedXact> preparedTransactions() {
+        return java.util.List.of();
+    }
+
+    /**
+     * COMMIT PREPARED ({@code commit}) or ROLLBACK PREPARED {@code gid}, after PostgreSQL's checks
+     * of {@code who} (42704, 55000, 42501); logs the record, waits as {@code level} asks, applies
+     * or drops the writes and releases the locks. Returns true when a committed transaction
+     * changed the catalog.
+     */
+    default boolean finishPrepared(String gid, boolean commit, TwoPhase.Finisher who, SynchronousCommit level) {
+        throw new org.walden.common.PgException(org.walden.common.SqlState.UNDEFINED_OBJECT,
+                "prepared transaction with identifier \"" + gid + "\" does not exist");
+    }
 }

@@ -8,7 +8,7 @@ package org.walden.wal;
 public enum RmgrId {
     /** Checkpoints, WAL switch, no-op, backup end, restore points, end of recovery: the log's own bookkeeping. */
     XLOG(0, "XLOG"),
-    /** Transaction commit and abort. */
+    /** Transaction commit and abort, and two-phase commit's PREPARE, COMMIT PREPARED and ABORT PREPARED. */
     XACT(1, "Transaction"),
     /** Row-level key-value changes with after- and before-images (tables and catalogs alike). */
     KV(2, "KV");
@@ -27,6 +27,12 @@ public enum RmgrId {
     // XACT info codes
     public static final byte XACT_COMMIT = 0x00;
     public static final byte XACT_ABORT = 0x20;
+    /** PREPARE TRANSACTION: the transaction's KV records precede it; it ends with one of the two below. */
+    public static final byte XACT_PREPARE = 0x10;
+    /** COMMIT PREPARED: the prepared transaction's writes take effect. */
+    public static final byte XACT_COMMIT_PREPARED = 0x30;
+    /** ROLLBACK PREPARED: the prepared transaction's writes are dropped. */
+    public static final byte XACT_ABORT_PREPARED = 0x40;
 
     // KV info codes
     public static final byte KV_PUT = 0x00;

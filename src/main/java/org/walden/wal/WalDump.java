@@ -105,10 +105,17 @@ public final class WalDump {
     public static String describe(WalRecord r) {
         return switch (r.rmgr()) {
             case XLOG -> describeXlog(r);
-            case XACT -> r.info() == RmgrId.XACT_COMMIT
-                    ? "COMMIT " + TS.format(micros(XactRecords.commitTimeMicros(r)))
-                    : XactRecords.xactTimeMicros(r) == 0 ? "ABORT"
-                    : "ABORT " + TS.format(micros(XactRecords.xactTimeMicros(r)));
+            case XACT -> switch (r.info()) {
+                case RmgrId.XACT_COMMIT -> "COMMIT " + TS.format(micros(XactRecords.commitTimeMicros(r)));
+                case RmgrId.XACT_PREPARE -> "PREPARE gid " + XactRecords.Prepare.decode(r).gid() + ": "
+                        + TS.format(micros(XactRecords.Prepare.decode(r).preparedAtMicros()));
+                case RmgrId.XACT_COMMIT_PREPARED -> "COMMIT_PREPARED " + Integer.toUnsignedLong(r.xid()) + ": "
+                        + TS.format(micros(XactRecords.commitTimeMicros(r)));
+                case RmgrId.XACT_ABORT_PREPARED -> "ABORT_PREPARED " + Integer.toUnsignedLong(r.xid()) + ": "
+                        + TS.format(micros(XactRecords.commitTimeMicros(r)));
+                default -> XactRecords.xactTimeMicros(r) == 0 ? "ABORT"
+                        : "ABORT " + TS.format(micros(XactRecords.xactTimeMicros(r)));
+            };
             case KV -> {
                 if (KvBulk.isBulk(r)) {
                     yield KvBulk.describe(r);

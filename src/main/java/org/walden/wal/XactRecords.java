@@ -7,7 +7,9 @@ import java.nio.ByteOrder;
  * XACT and small XLOG payloads. COMMIT and ABORT carry their time (int64 microseconds since
  * the Unix epoch; an ABORT logged before times were added carries nothing); BACKUP_END carries
  * the backup's start (redo) LSN; RESTORE_POINT its time and name (UTF-8); END_OF_RECOVERY its
- * time, the new timeline and the one before it.
+ * time, the new timeline and the one before it. PREPARE carries what a prepared transaction
+ * needs to be rebuilt after a restart or on a standby ({@link Prepare}); COMMIT PREPARED and
+ * ABORT PREPARED carry their time, as COMMIT and ABORT do, under the prepared transaction's xid.
  */
 public final class XactRecords {
 
@@ -33,12 +35,86 @@ public final class XactRecords {
         return r.payload().length >= 8 ? commitTimeMicros(r) : 0;
     }
 
+    /** ABORT or ABORT PREPARED: the transaction's writes are dropped. */
     public static boolean isAbort(WalRecord r) {
-        return r.rmgr() == RmgrId.XACT && r.info() == RmgrId.XACT_ABORT;
+        return r.rmgr() == RmgrId.XACT && (r.info() == RmgrId.XACT_ABORT || r.info() == RmgrId.XACT_ABORT_PREPARED);
     }
 
+    /** COMMIT or COMMIT PREPARED: the transaction's writes take effect. */
     public static boolean isCommit(WalRecord r) {
-        return r.rmgr() == RmgrId.XACT && r.info() == RmgrId.XACT_COMMIT;
+        return r.rmgr() == RmgrId.XACT && (r.info() == RmgrId.XACT_COMMIT || r.info() == RmgrId.XACT_COMMIT_PREPARED);
+    }
+
+    public static boolean isPrepare(WalRecord r) {
+        return r.rmgr() == RmgrId.XACT && r.info() == RmgrId.XACT_PREPARE;
+    }
+
+    public static WalRecord commitPrepared(int xid, long commitTimeMicros) {
+        byte[] p = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(commitTimeMicros).array();
+        return WalRecord.of(xid, RmgrId.XACT, RmgrId.XACT_COMMIT_PREPARED, p);
+    }
+
+    public static WalRecord abortPrepared(int xid, long abortTimeMicros) {
+        byte[] p = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(abortTimeMicros).array();
+        return WalRecord.of(xid, RmgrId.XACT, RmgrId.XACT_ABORT_PREPARED, p);
+    }
+
+    /**
+     * A PREPARE record's payload (PostgreSQL's TwoPhaseFileHeader, without the changes, which are
+     * the transaction's KV records before it): the global transaction id, when it was prepared,
+     * its owner and database (OIDs), the relation locks it holds (OID and a mask of lock modes)
+     * and the keys of the rows it holds locked.
+     *
+     * <pre>
+     *  int64 preparedAtMicros, int32 ownerOid, int32 databaseOid,
+     *  int32 gid length, gid (UTF-8),
+     *  int32 relation lock count, (int32 oid, int32 mode mask) each,
+     *  int32 row lock count, (int32 length, key bytes) each
+     * </pre>
+     */
+    public record Prepare(String gid, long preparedAtMicros, int ownerOid, int databaseOid,
+                          java.util.Map<Integer, Integer> relationLocks, java.util.List<byte[]> rowLocks) {
+
+        public WalRecord toRecord(int xid) {
+            byte[] g = gid.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int size = 8 + 4 + 4 + 4 + g.length + 4 + relationLocks.size() * 8 + 4;
+            for (byte[] k : rowLocks) {
+                size += 4 + k.length;
+            }
+            ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(preparedAtMicros).putInt(ownerOid).putInt(databaseOid).putInt(g.length).put(g);
+            b.putInt(relationLocks.size());
+            for (java.util.Map.Entry<Integer, Integer> e : relationLocks.entrySet()) {
+                b.putInt(e.getKey()).putInt(e.getValue());
+            }
+            b.putInt(rowLocks.size());
+            for (byte[] k : rowLocks) {
+                b.putInt(k.length).put(k);
+            }
+            return WalRecord.of(xid, RmgrId.XACT, RmgrId.XACT_PREPARE, b.array());
+        }
+
+        public static Prepare decode(WalRecord r) {
+            ByteBuffer b = ByteBuffer.wrap(r.payload()).order(ByteOrder.LITTLE_ENDIAN);
+            long at = b.getLong();
+            int owner = b.getInt();
+            int database = b.getInt();
+            byte[] g = new byte[b.getInt()];
+            b.get(g);
+            int relations = b.getInt();
+            java.util.Map<Integer, Integer> locks = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < relations; i++) {
+                locks.put(b.getInt(), b.getInt());
+            }
+            int rows = b.getInt();
+            java.util.List<byte[]> keys = new java.util.ArrayList<>(rows);
+            for (int i = 0; i < rows; i++) {
+                byte[] k = new byte[b.getInt()];
+                b.get(k);
+                keys.add(k);
+            }
+            return new Prepare(new String(g, java.nio.charset.StandardCharsets.UTF_8), at, owner, database, locks, keys);
+        }
     }
 
     public static WalRecord backupEnd(Lsn backupStart) {

@@ -19,7 +19,7 @@ import org.walden.test.TestCluster;
  * The ways into promotion and their refusals (issue 7 parts 1 and 5): pg_ctl promote and
  * pg_promote() on a primary get PostgreSQL's errors; promote_trigger_file and recovery.conf's
  * trigger_file promote; the roles flip back and forth as in PostgreSQL's 009_twophase (without
- * two-phase commit: an open transaction of the old primary is gone on the promoted standby),
+ * two-phase commit here — TwoPhaseCommitIT has it: an open transaction of the old primary is gone on the promoted standby),
  * including a standby restarted, or killed, while its primary is down; a standby restarted
  * without standby.signal comes up as a primary on its own timeline (as PostgreSQL 15 does);
  * a base backup from a standby that is promoted meanwhile fails, and one taken after the

@@ -47,9 +47,11 @@ class PsqlBesidePostgresIT {
     @BeforeAll
     void startServers() {
         PgPrograms.require("psql");
-        postgres = RealPostgres.start();
+        // two-phase commit (16-two-phase.sql) needs prepared transactions on both
+        postgres = RealPostgres.start(List.of("max_prepared_transactions=10"));
         cluster = new TestCluster();
         walden = cluster.initPrimary("judged");
+        walden.appendConf("max_prepared_transactions = 10\n");
         walden.start();
     }
 

@@ -36,6 +36,11 @@ public final class RealPostgres implements AutoCloseable {
 
     /** initdb and start; skips (or on CI fails) the calling test when PostgreSQL 15 is not installed. */
     public static RealPostgres start() {
+        return start(List.of());
+    }
+
+    /** As {@link #start()}, with server settings given as {@code name=value} (postgres -c). */
+    public static RealPostgres start(List<String> settings) {
         if (!Files.isExecutable(BIN.resolve("postgres"))) {
             if ("true".equals(System.getenv("CI"))) {
                 fail(BIN + "/postgres is missing on CI: install postgresql-15 (see .ci/run)");
@@ -54,7 +59,9 @@ public final class RealPostgres implements AutoCloseable {
             pg.asPostgres(BIN.resolve("initdb") + " -A trust -U postgres -D " + data + " >" + root.resolve("initdb.log")
                     + " 2>&1").check("initdb");
             pg.asPostgres(BIN.resolve("pg_ctl") + " -D " + data + " -l " + root.resolve("log") + " -o '-p " + port
-                    + " -k " + root + " -c listen_addresses=127.0.0.1' -w start >/dev/null").check("pg_ctl start");
+                    + " -k " + root + " -c listen_addresses=127.0.0.1"
+                    + settings.stream().map(x -> " -c " + x).collect(java.util.stream.Collectors.joining())
+                    + "' -w start >/dev/null").check("pg_ctl start");
             pg.started = true;
             return pg;
         } catch (IOException e) {

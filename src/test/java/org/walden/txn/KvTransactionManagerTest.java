@@ -359,4 +359,72 @@ class KvTransactionManagerTest {
         assertThat(n(u.get(key("a")))).isEqualTo(110);
         u.rollback();
     }
+
+    private static void failsWith(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String sqlState,
+                                  String message) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(PgException.class, e -> {
+            assertThat(e.sqlState().code()).isEqualTo(sqlState);
+            assertThat(e.getMessage()).isEqualTo(message);
+        });
+    }
+
+    @Test
+    void aPreparedTransactionKeepsItsWritesLocksAndTheRedoPointUntilItIsFinished() {
+        Transaction setup = tm.begin();
+        setup.put(key("a"), v(1));
+        setup.commit(SynchronousCommit.ON);
+        Transaction t = tm.begin();
+        t.newStatementSnapshot();
+        t.lockForUpdate(key("a"), 1000);
+        t.put(key("a"), v(2));
+        t.put(key("b"), v(3));
+        Lsn prepareStart = wal.insertPosition();
+        t.prepare(new TwoPhase.Identity("g", 10, 5), 2, SynchronousCommit.ON);
+        assertThat(tm.preparedTransactions()).extracting(TwoPhase.PreparedXact::gid).containsExactly("g");
+        assertThat(tm.preparedTransactions().get(0).xid()).isEqualTo(t.xid());
+        Transaction later = tm.begin();
+        later.put(key("z"), v(9));
+        later.commit(SynchronousCommit.ON);
+        assertThat(tm.redoPoint()).isEqualTo(prepareStart); // held back by the prepared transaction
+
+        Transaction other = tm.begin();
+        other.newStatementSnapshot();
+        assertThat(n(other.get(key("a")))).isEqualTo(1);
+        assertThat(other.get(key("b"))).isNull();
+        assertThatThrownBy(() -> other.lockForUpdate(key("a"), 50)).isInstanceOf(PgException.class);
+        other.rollback();
+
+        Transaction dup = tm.begin();
+        dup.put(key("c"), v(1));
+        failsWith(() -> dup.prepare(new TwoPhase.Identity("g", 10, 5), 2, SynchronousCommit.ON), "42710",
+                "transaction identifier \"g\" is already in use");
+        Transaction second = tm.begin();
+        second.put(key("d"), v(1));
+        second.prepare(new TwoPhase.Identity("h", 10, 5), 2, SynchronousCommit.ON);
+        Transaction third = tm.begin();
+        third.put(key("e"), v(1));
+        assertThatThrownBy(() -> third.prepare(new TwoPhase.Identity("i", 10, 5), 2, SynchronousCommit.ON))
+                .isInstanceOfSatisfying(PgException.class, e -> {
+                    assertThat(e.sqlState().code()).isEqualTo("53200");
+                    assertThat(e.hint()).isEqualTo("Increase max_prepared_transactions (currently 2).");
+                });
+
+        failsWith(() -> tm.finishPrepared("g", true, new TwoPhase.Finisher(11, false, 5), SynchronousCommit.ON),
+                "42501", "permission denied to finish prepared transaction");
+        failsWith(() -> tm.finishPrepared("g", true, new TwoPhase.Finisher(10, false, 6), SynchronousCommit.ON),
+                "55000", "prepared transaction belongs to another database");
+        tm.finishPrepared("g", true, new TwoPhase.Finisher(99, true, 5), SynchronousCommit.ON);
+        tm.finishPrepared("h", false, new TwoPhase.Finisher(10, false, 5), SynchronousCommit.ON);
+        failsWith(() -> tm.finishPrepared("g", true, new TwoPhase.Finisher(10, false, 5), SynchronousCommit.ON),
+                "42704", "prepared transaction with identifier \"g\" does not exist");
+
+        Transaction after = tm.begin();
+        after.newStatementSnapshot();
+        assertThat(n(after.lockForUpdate(key("a"), 1000))).isEqualTo(2);
+        assertThat(n(after.get(key("b")))).isEqualTo(3);
+        assertThat(after.get(key("d"))).isNull();
+        after.rollback();
+        assertThat(tm.preparedTransactions()).isEmpty();
+        assertThat(tm.redoPoint()).isEqualTo(wal.insertPosition());
+    }
 }

@@ -61,4 +61,34 @@ class WalRecordTest {
         assertThat(WalSegments.isValidSegmentSize(3L << 20)).isFalse();
         assertThat(WalSegments.isValidSegmentSize(2L << 30)).isFalse();
     }
+
+    @Test
+    void prepareRecordKeepsWhatRebuildsThePreparedTransactionAndWalDumpDescribesTheTwoPhaseRecords() {
+        java.util.Map<Integer, Integer> relations = new java.util.LinkedHashMap<>();
+        relations.put(16384, 4);
+        relations.put(16390, 128);
+        XactRecords.Prepare p = new XactRecords.Prepare("gid é", 1_700_000_000_000_000L, 10, 5, relations,
+                java.util.List.of(new byte[] {2, 1, 2}, new byte[] {2}));
+        WalRecord r = p.toRecord(742);
+        byte[] bytes = r.encode(new Lsn(64));
+        WalRecord back = WalRecord.decode(new Lsn(128), bytes, 0);
+        assertThat(XactRecords.isPrepare(back)).isTrue();
+        assertThat(back.xid()).isEqualTo(742);
+        XactRecords.Prepare decoded = XactRecords.Prepare.decode(back);
+        assertThat(decoded.gid()).isEqualTo("gid é");
+        assertThat(decoded.preparedAtMicros()).isEqualTo(1_700_000_000_000_000L);
+        assertThat(decoded.ownerOid()).isEqualTo(10);
+        assertThat(decoded.databaseOid()).isEqualTo(5);
+        assertThat(decoded.relationLocks()).isEqualTo(relations);
+        assertThat(decoded.rowLocks()).hasSize(2);
+        assertThat(decoded.rowLocks().get(0)).containsExactly(2, 1, 2);
+        assertThat(WalDump.describe(back)).startsWith("PREPARE gid gid é: 2023-11-14");
+
+        WalRecord commit = WalRecord.decode(new Lsn(256), XactRecords.commitPrepared(742, 0).encode(new Lsn(128)), 0);
+        assertThat(XactRecords.isCommit(commit)).isTrue();
+        assertThat(WalDump.describe(commit)).startsWith("COMMIT_PREPARED 742: ");
+        WalRecord abort = WalRecord.decode(new Lsn(256), XactRecords.abortPrepared(742, 0).encode(new Lsn(128)), 0);
+        assertThat(XactRecords.isAbort(abort)).isTrue();
+        assertThat(WalDump.describe(abort)).startsWith("ABORT_PREPARED 742: ");
+    }
 }

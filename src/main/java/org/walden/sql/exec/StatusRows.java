@@ -24,8 +24,8 @@ import org.walden.sql.types.Interval;
  * The rows of the status views that are not catalogs: pg_settings (the session's GUCs),
  * pg_stat_activity, pg_stat_replication, pg_stat_wal_receiver, pg_replication_slots, pg_stat_ssl,
  * pg_stat_archiver and pg_stat_database (from the server's {@link ServerStatus}), and the
- * time zones. Views of features Walden does not have (prepared transactions, cursors,
- * extensions) have no rows.
+ * time zones, and pg_prepared_xacts (the transaction manager's prepared transactions). Views
+ * of features Walden does not have (cursors, extensions) have no rows.
  */
 final class StatusRows {
 
@@ -50,6 +50,7 @@ final class StatusRows {
             case "pg_stat_database" -> databases(status, shared);
             case "pg_timezone_names" -> timeZones();
             case "pg_locks" -> advisoryLocks(fn);
+            case "pg_prepared_xacts" -> preparedXacts(fn, shared);
             case "pg_stat_bgwriter" -> List.<Object[]>of(CatalogRows.row(0L, 0L, 0.0, 0.0, 0L, 0L, 0L, 0L, 0L, 0L, null));
             default -> List.of();
         };
@@ -67,6 +68,19 @@ final class StatusRows {
                     null, Integer.toUnsignedLong(l.key().classId()), Integer.toUnsignedLong(l.key().objId()),
                     (short) (l.key().pairForm() ? 2 : 1), l.pid() + "/1", l.pid(),
                     l.exclusive() ? "ExclusiveLock" : "ShareLock", l.granted(), false, null));
+        }
+        return rows;
+    }
+
+    /** pg_prepared_xacts: transaction, gid, prepared, owner, database (names; null for a dropped role). */
+    private static List<Object[]> preparedXacts(FnContext fn, SharedCatalog shared) {
+        List<Object[]> rows = new ArrayList<>();
+        for (org.walden.txn.TwoPhase.PreparedXact p : fn.preparedTransactions()) {
+            RoleDef owner = shared.roleByOid(p.ownerOid());
+            DatabaseDef db = shared.databaseByOid(p.databaseOid());
+            Instant at = Instant.EPOCH.plus(p.preparedAtMicros(), java.time.temporal.ChronoUnit.MICROS);
+            rows.add(CatalogRows.row(Integer.toUnsignedLong(p.xid()), p.gid(), at,
+                    owner == null ? null : owner.name(), db == null ? null : db.name()));
         }
         return rows;
     }

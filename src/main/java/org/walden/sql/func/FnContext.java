@@ -77,6 +77,11 @@ public interface FnContext {
         throw new PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED, "advisory locks are not available here");
     }
 
+    /** pg_prepared_xacts: the server's prepared transactions. */
+    default java.util.List<org.walden.txn.TwoPhase.PreparedXact> preparedTransactions() {
+        return java.util.List.of();
+    }
+
     /** lock_timeout in milliseconds, 0 for none. */
     default long lockTimeoutMs() {
         return 0;
