@@ -87,25 +87,15 @@ final class ObjectCommands extends DdlSupport {
      * The text a view keeps: its analyzed query printed with every relation schema-qualified, so
      * that it names the same tables under any later search_path (pg_dump reads views with an
      * empty one), as PostgreSQL's stored rule is bound to its relations. The source as written
-     * when that text does not analyze back to the same columns.
+     * when that text does not analyze back to the same query (it prints differently).
      */
     private String boundViewSql(Query q, String source) {
         AnalyzerEnv env = ctx.analyzerEnv();
         try {
             String bound = new Deparser(env.lookup(), env.values(), false).qualifyingRelations().queryText(q);
             Query again = new Analyzer(env).analyze(SqlParser.parseQuery(bound));
-            List<Query.TargetEntry> before = q.visibleTargets();
-            List<Query.TargetEntry> after = again.visibleTargets();
-            if (before.size() != after.size()) {
-                return source;
-            }
-            for (int i = 0; i < before.size(); i++) {
-                if (before.get(i).expr().type() != after.get(i).expr().type()
-                        || !before.get(i).name().equals(after.get(i).name())) {
-                    return source;
-                }
-            }
-            return bound;
+            String reprinted = new Deparser(env.lookup(), env.values(), false).qualifyingRelations().queryText(again);
+            return reprinted.equals(bound) ? bound : source;
         } catch (RuntimeException e) {
             return source;
         }
