@@ -461,8 +461,12 @@ public final class TestCluster implements AutoCloseable {
 
         /** A pgjdbc connection to database postgres as postgres. */
         public Connection connect() throws SQLException {
+            return connect("postgres");
+        }
+
+        public Connection connect(String database) throws SQLException {
             return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
-                    + "/postgres?user=postgres&connectTimeout=10&socketTimeout=120");
+                    + "/" + database + "?user=postgres&connectTimeout=10&socketTimeout=120");
         }
 
         /**
