@@ -100,11 +100,17 @@ final class KvTransaction implements Transaction {
     private boolean leftWriteGate;
     private boolean finished;
 
-    /** One undone step: a write-set entry's previous value (null: absent), a fresh range's row's, or a row lock taken. */
-    private record Undo(UndoKind kind, ByteKey key, byte[] previous) {
+    /**
+     * One undone step: a write-set entry's previous value (null: absent), a fresh range's row's, a
+     * row lock taken, or a relation lock's new modes ({@code relation} and the modes held before).
+     */
+    private record Undo(UndoKind kind, ByteKey key, byte[] previous, int relation, int modesBefore) {
+        Undo(UndoKind kind, ByteKey key, byte[] previous) {
+            this(kind, key, previous, 0, 0);
+        }
     }
 
-    private enum UndoKind { WRITE, BULK_ROW, ROW_LOCK }
+    private enum UndoKind { WRITE, BULK_ROW, ROW_LOCK, RELATION_LOCK }
 
     KvTransaction(KvTransactionManager manager, long localId) {
         this.manager = manager;
@@ -138,6 +144,9 @@ final class KvTransaction implements Transaction {
         }
         long changedAt = manager.lockTable().acquireRelation(localId, relationOid, mode, timeoutMs);
         heldRelations.merge(relationOid, mode.bit(), (a, b) -> a | b);
+        if (!subtransactions.isEmpty()) {
+            undo.add(new Undo(UndoKind.RELATION_LOCK, null, null, relationOid, held == null ? 0 : held));
+        }
         return held == null && changedAt > statementCatalogVersion;
     }
 
@@ -430,6 +439,15 @@ final class KvTransaction implements Transaction {
                     heldLocks.remove(u.key());
                     lockedLatest.remove(u.key());
                     unlocked.add(u.key());
+                }
+                case RELATION_LOCK -> {
+                    // as PostgreSQL: locks taken in an aborted subtransaction are released
+                    if (u.modesBefore() == 0) {
+                        heldRelations.remove(u.relation());
+                    } else {
+                        heldRelations.put(u.relation(), u.modesBefore());
+                    }
+                    manager.lockTable().reduceRelation(localId, u.relation(), u.modesBefore());
                 }
             }
         }

@@ -261,6 +261,28 @@ final class RowLockTable {
         }
     }
 
+    /** Back to {@code modes} of {@code txn}'s lock on {@code relation} (0: none), waking its waiters (ROLLBACK TO). */
+    void reduceRelation(long txn, int relation, int modes) {
+        lock.lock();
+        try {
+            RelationEntry e = relations.get(relation);
+            if (e == null) {
+                return;
+            }
+            if (modes == 0) {
+                e.holders.remove(txn);
+            } else {
+                e.holders.put(txn, modes);
+            }
+            e.released.signalAll();
+            if (e.unused()) {
+                relations.remove(relation);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private boolean closesCycle(long start) {
         Long next = waitsFor.get(start);
         int steps = 0;

@@ -152,6 +152,28 @@ class TransactionControlTest {
     }
 
     @Test
+    void aRolledBackSavepointReleasesTheRelationLocksTakenInIt() {
+        try (Client a = connect(); Client b = connect()) {
+            a.q("create table t (id int primary key, v int)");
+            a.q("create table u (id int primary key)");
+            a.q("begin");
+            a.q("lock table t in share mode");
+            a.q("savepoint s");
+            a.q("lock table t in access exclusive mode");
+            a.q("lock table u in exclusive mode");
+            a.q("rollback to s");
+            b.q("begin");
+            // what the savepoint took is gone, as PostgreSQL's; the SHARE lock taken before it stays
+            assertThat(b.q("lock table u in exclusive mode nowait").tag()).isEqualTo("LOCK TABLE");
+            assertThat(b.q("lock table t in share mode nowait").tag()).isEqualTo("LOCK TABLE");
+            fails(b, "lock table t in row exclusive mode nowait", "55P03", "could not obtain lock on relation \"t\"");
+            b.q("rollback");
+            a.q("commit");
+            assertThat(b.q("insert into t values (1, 1)").tag()).isEqualTo("INSERT 0 1");
+        }
+    }
+
+    @Test
     void savepointsUndoTablesCreatedTruncatedAndLoadedInTheTransaction() {
         try (Client c = connect()) {
             c.q("create table kept (id int)");
