@@ -147,7 +147,7 @@ final class FunctionCommands extends DdlSupport {
 
     static final int PG_PROC = 1255;
 
-    private Routine resolve(String schema, String name, List<Tree.TypeName> args, boolean ifExists) {
+    Routine resolve(String schema, String name, List<Tree.TypeName> args, boolean ifExists) {
         List<Integer> argTypes = null;
         if (args != null) {
             Analyzer an = new Analyzer(ctx.analyzerEnv());

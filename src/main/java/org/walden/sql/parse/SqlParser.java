@@ -645,6 +645,12 @@ public final class SqlParser extends QueryParser {
         if (!grant && acceptWords("admin", "option", "for")) {
             save = index;
         }
+        index = save;
+        GrantStmt privileges = privilegeGrant(grant, false);
+        if (privileges != null) {
+            return privileges;
+        }
+        index = save;
         List<String> roles = new ArrayList<>();
         do {
             if (peek().kind() != Token.Kind.IDENT) {
@@ -652,10 +658,6 @@ public final class SqlParser extends QueryParser {
             }
             roles.add(advance().text());
         } while (acceptOp(","));
-        if (isWord("on") || peek().isOp("(")) {
-            index = save;
-            throw unsupported((grant ? "GRANT" : "REVOKE") + " of privileges");
-        }
         if (grant) {
             expectWord("to");
         } else {
@@ -669,6 +671,168 @@ public final class SqlParser extends QueryParser {
         acceptWord("cascade");
         acceptWord("restrict");
         return new GrantRoleStmt(grant, roles, members, admin);
+    }
+
+    /**
+     * After GRANT / REVOKE: [GRANT OPTION FOR] privileges ON objects TO / FROM grantees ...; null
+     * (nothing consumed that matters) when there is no ON: a grant of roles.
+     */
+    private GrantStmt privilegeGrant(boolean grant, boolean defaults) {
+        boolean optionFor = !grant && acceptWords("grant", "option", "for");
+        List<Privilege> privileges = new ArrayList<>();
+        if (acceptWord("all")) {
+            acceptWord("privileges");
+            privileges = null;
+        } else {
+            do {
+                if (peek().kind() != Token.Kind.IDENT) {
+                    return null;
+                }
+                String name = advance().text();
+                if (name.equals("alter") && acceptWord("system")) {
+                    name = "alter system";
+                }
+                List<String> columns = null;
+                if (acceptOp("(")) {
+                    columns = new ArrayList<>();
+                    do {
+                        columns.add(colId());
+                    } while (acceptOp(","));
+                    expectOp(")");
+                }
+                privileges.add(new Privilege(name, columns));
+            } while (acceptOp(","));
+        }
+        if (!acceptWord("on")) {
+            if (privileges == null || optionFor) {
+                throw error();
+            }
+            return null;
+        }
+        String type;
+        boolean inSchemas = false;
+        List<List<String>> objects = new ArrayList<>();
+        List<FunctionRef> functions = new ArrayList<>();
+        if (defaults) {
+            type = advance().text();
+            if (!List.of("tables", "sequences", "functions", "routines", "schemas", "types").contains(type)) {
+                throw error();
+            }
+        } else if (acceptWord("all")) {
+            inSchemas = true;
+            type = advance().text();
+            if (!List.of("tables", "sequences", "functions", "routines", "procedures").contains(type)) {
+                throw error();
+            }
+            type = switch (type) {
+                case "tables" -> "table";
+                case "sequences" -> "sequence";
+                default -> "function";
+            };
+            expectWord("in");
+            expectWord("schema");
+            do {
+                objects.add(List.of(colId()));
+            } while (acceptOp(","));
+        } else {
+            type = acceptWord("table") ? "table" : acceptWord("sequence") ? "sequence"
+                    : acceptWord("function") || acceptWord("routine") || acceptWord("procedure") ? "function"
+                    : acceptWord("schema") ? "schema" : acceptWord("database") ? "database"
+                    : isWord("tablespace") || isWord("language") || isWord("type") || isWord("domain")
+                    || isWord("foreign") || isWord("large") || isWord("parameter") ? null : "table";
+            if (type == null) {
+                throw unsupported((grant ? "GRANT" : "REVOKE") + " on " + advance().text().toUpperCase(
+                        java.util.Locale.ROOT) + " objects");
+            }
+            do {
+                if (type.equals("function")) {
+                    List<String> name = qualifiedName();
+                    List<TypeName> args = null;
+                    if (acceptOp("(")) {
+                        args = new ArrayList<>();
+                        if (!acceptOp(")")) {
+                            do {
+                                args.add(functionParam().type());
+                            } while (acceptOp(","));
+                            expectOp(")");
+                        }
+                    }
+                    functions.add(new FunctionRef(name, args));
+                } else if (type.equals("schema") || type.equals("database")) {
+                    objects.add(List.of(colId()));
+                } else {
+                    objects.add(qualifiedName());
+                }
+            } while (acceptOp(","));
+        }
+        expectWord(grant ? "to" : "from");
+        List<String> grantees = new ArrayList<>();
+        do {
+            acceptWord("group");
+            grantees.add(grantee());
+        } while (acceptOp(","));
+        boolean option = grant && acceptWords("with", "grant", "option");
+        String grantedBy = null;
+        if (acceptWords("granted", "by")) {
+            grantedBy = grantee();
+        }
+        boolean cascade = !grant && acceptWord("cascade");
+        if (!grant && !cascade) {
+            acceptWord("restrict");
+        }
+        return new GrantStmt(grant, type, inSchemas, objects, functions, privileges, grantees,
+                grant ? option : optionFor, grantedBy, cascade);
+    }
+
+    /** A role specification: a name, PUBLIC (null), CURRENT_USER, SESSION_USER. */
+    private String grantee() {
+        if (peek().kind() == Token.Kind.IDENT) {
+            String w = peek().text();
+            if (w.equals("public") && !peek().quoted()) {
+                advance();
+                return null;
+            }
+            if ((w.equals("current_user") || w.equals("current_role")) && !peek().quoted()) {
+                advance();
+                return GrantStmt.CURRENT_USER;
+            }
+            if (w.equals("session_user") && !peek().quoted()) {
+                advance();
+                return GrantStmt.SESSION_USER;
+            }
+        }
+        return colLabel();
+    }
+
+    /** ALTER DEFAULT PRIVILEGES (after those words). */
+    private Stmt alterDefaultPrivileges() {
+        List<String> roles = new ArrayList<>();
+        List<String> schemas = new ArrayList<>();
+        while (true) {
+            if (acceptWord("for")) {
+                if (!acceptWord("role")) {
+                    expectWord("user");
+                }
+                roles.addAll(nameList());
+            } else if (acceptWord("in")) {
+                expectWord("schema");
+                schemas.addAll(nameList());
+            } else {
+                break;
+            }
+        }
+        boolean grant;
+        if (acceptWord("grant")) {
+            grant = true;
+        } else {
+            expectWord("revoke");
+            grant = false;
+        }
+        GrantStmt action = privilegeGrant(grant, true);
+        if (action == null) {
+            throw error();
+        }
+        return new AlterDefaultPrivilegesStmt(roles, schemas, action);
     }
 
     // ---------------------------------------------------------------- CREATE
@@ -1463,6 +1627,9 @@ public final class SqlParser extends QueryParser {
         }
         if (acceptWord("system")) {
             return alterSystem();
+        }
+        if (acceptWords("default", "privileges")) {
+            return alterDefaultPrivileges();
         }
         if (acceptWord("database")) {
             String name = colId();
