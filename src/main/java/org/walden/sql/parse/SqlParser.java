@@ -292,7 +292,7 @@ public final class SqlParser extends QueryParser {
         boolean local = false;
         if (acceptWord("local")) {
             local = true;
-        } else {
+        } else if (!isWordAt(1, "authorization")) {
             acceptWord("session");
         }
         if (acceptWords("time", "zone")) {
@@ -311,7 +311,12 @@ public final class SqlParser extends QueryParser {
             return new TransactionStmt(TxKind.BEGIN, session ? "SET SESSION CHARACTERISTICS" : "SET TRANSACTION",
                     false, modes);
         }
-        if (acceptWords("session", "authorization") || acceptWord("role")) {
+        if (acceptWords("session", "authorization")) {
+            String who = peek().kind() == Token.Kind.STRING ? stringConst() : acceptWord("default") ? null
+                    : colLabel();
+            return new VariableSetStmt("session_authorization", who, local, who == null);
+        }
+        if (acceptWord("role")) {
             String who = peek().kind() == Token.Kind.STRING ? stringConst() : acceptWord("default") ? null
                     : colLabel();
             return new VariableSetStmt("role", who, local, false);
