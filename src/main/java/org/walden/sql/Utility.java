@@ -441,6 +441,17 @@ final class Utility {
                                 ? "sequences" : r.kind() == org.walden.sql.catalog.Relation.INDEX ? "indexes" : "this relation")
                                 + ".");
             }
+            // PostgreSQL 15's LockTableAclCheck: ACCESS SHARE needs SELECT; ROW EXCLUSIVE INSERT, UPDATE,
+            // DELETE or TRUNCATE; every other mode UPDATE, DELETE or TRUNCATE
+            int wanted;
+            switch (mode) {
+                case ACCESS_SHARE -> wanted = org.walden.sql.catalog.Acl.SELECT;
+                case ROW_EXCLUSIVE -> wanted = org.walden.sql.catalog.Acl.INSERT | org.walden.sql.catalog.Acl.UPDATE
+                        | org.walden.sql.catalog.Acl.DELETE | org.walden.sql.catalog.Acl.TRUNCATE;
+                default -> wanted = org.walden.sql.catalog.Acl.UPDATE | org.walden.sql.catalog.Acl.DELETE
+                        | org.walden.sql.catalog.Acl.TRUNCATE;
+            }
+            org.walden.sql.catalog.Privileges.requireRelation(s.catalog(), r, s.env.currentRole(), wanted, null);
             s.env.lockState().lockRelation(r.oid(), rv.name(), mode, l.noWait());
         }
         return "LOCK TABLE";

@@ -85,7 +85,7 @@ public final class Privileges {
         List<Acl.Item> acl = stored != null ? stored : n.oid() == Namespace.PUBLIC ? publicSchemaAcl()
                 : Acl.defaultAcl(Acl.ObjectType.SCHEMA, n.ownerOid());
         int got = Acl.mask(acl, role, wanted, shared, false);
-        if (n.ownerOid() == CatalogStore.DATABASE_OWNER_ROLE_OID && stored == null
+        if (n.ownerOid() == CatalogStore.DATABASE_OWNER_ROLE_OID
                 && shared.hasPrivsOfRole(role, cat.database().ownerOid())) {
             got |= wanted;
         }
@@ -116,6 +116,23 @@ public final class Privileges {
         }
         return Acl.mask(Acl.effective(shared.effectiveDatabaseAcl(d), Acl.ObjectType.DATABASE, d.ownerOid()), role,
                 wanted, shared, false);
+    }
+
+    /**
+     * Raises 42501 unless {@code role} holds one of {@code anyOf} on the table, or on each of the
+     * columns (0-based indexes; null for none) when {@code anyOf} is a column privilege.
+     */
+    public static void requireRelation(DbCatalog cat, Relation r, RoleDef role, int anyOf, int[] columns) {
+        if (role == null || role.superuser() || relation(cat, r, role.oid(), anyOf) != 0) {
+            return;
+        }
+        boolean ok = columns != null && columns.length > 0;
+        for (int i = 0; columns != null && i < columns.length; i++) {
+            ok &= column(cat, r, r.column(columns[i]).attnum(), role.oid(), anyOf) != 0;
+        }
+        if (!ok) {
+            throw denied(kindWord(r), r.name());
+        }
     }
 
     /** 42501 "permission denied for table t" (view, sequence, schema, function, database). */

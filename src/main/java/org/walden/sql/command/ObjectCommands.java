@@ -39,7 +39,7 @@ final class ObjectCommands extends DdlSupport {
         if (s.temporary()) {
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary views are not supported");
         }
-        Namespace ns = creationNamespace(s.name().schema());
+        Namespace ns = creationNamespace(s.name().schema(), s.name().position());
         Query q = new Analyzer(ctx.analyzerEnv()).analyze(s.query());
         List<Query.TargetEntry> targets = q.visibleTargets();
         if (s.columnNames() != null && s.columnNames().size() > targets.size()) {

@@ -36,7 +36,7 @@ final class SequenceCommands extends DdlSupport {
         if (s.temporary()) {
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary sequences are not supported");
         }
-        Namespace ns = creationNamespace(s.name().schema());
+        Namespace ns = creationNamespace(s.name().schema(), s.name().position());
         if (new TableCommands(ctx).nameTaken(ns, s.name().name())) {
             if (s.ifNotExists()) {
                 ctx.notice(notice(SqlState.DUPLICATE_TABLE, "relation \"" + s.name().name()

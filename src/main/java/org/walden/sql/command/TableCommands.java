@@ -68,7 +68,7 @@ final class TableCommands extends DdlSupport {
         if (s.temporary()) {
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary tables are not supported");
         }
-        Namespace ns = creationNamespace(s.relation().schema());
+        Namespace ns = creationNamespace(s.relation().schema(), s.relation().position());
         if (nameTaken(ns, s.relation().name())) {
             if (s.ifNotExists()) {
                 ctx.notice(notice(SqlState.DUPLICATE_TABLE, "relation \"" + s.relation().name()
@@ -283,7 +283,7 @@ final class TableCommands extends DdlSupport {
         if (s.temporary()) {
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary tables are not supported");
         }
-        Namespace ns = creationNamespace(s.relation().schema());
+        Namespace ns = creationNamespace(s.relation().schema(), s.relation().position());
         if (nameTaken(ns, s.relation().name())) {
             if (s.ifNotExists()) {
                 ctx.notice(notice(SqlState.DUPLICATE_TABLE, "relation \"" + s.relation().name()

@@ -1084,7 +1084,8 @@ public final class SqlParser extends QueryParser {
 
     private Stmt createTable(boolean temporary, int pos) {
         boolean ifNotExists = acceptWords("if", "not", "exists");
-        RangeVar rel = rangeVarOf(qualifiedName(), peek().position());
+        int namePosition = peek().position();
+        RangeVar rel = rangeVarOf(qualifiedName(), namePosition);
         if (isWord("as") || (peek().isOp("(") && isAsAfterColumnNames())) {
             List<String> cols = peek().isOp("(") ? parenNameList() : null;
             expectWord("as");
@@ -1404,7 +1405,8 @@ public final class SqlParser extends QueryParser {
     }
 
     private Stmt createView(boolean orReplace, boolean temporary, int pos) {
-        RangeVar name = rangeVarOf(qualifiedName(), peek().position());
+        int namePosition = peek().position();
+        RangeVar name = rangeVarOf(qualifiedName(), namePosition);
         List<String> cols = peek().isOp("(") ? parenNameList() : null;
         if (acceptWord("with")) {
             storageParameters();
@@ -1496,7 +1498,8 @@ public final class SqlParser extends QueryParser {
 
     private Stmt createSequence(boolean temporary, int pos) {
         boolean ifNotExists = acceptWords("if", "not", "exists");
-        RangeVar name = rangeVarOf(qualifiedName(), peek().position());
+        int namePosition = peek().position();
+        RangeVar name = rangeVarOf(qualifiedName(), namePosition);
         return new CreateSequenceStmt(name, sequenceOptions(), ifNotExists, temporary, pos);
     }
 
