@@ -62,6 +62,18 @@ abstract class DdlSupport {
         return n;
     }
 
+    /**
+     * Gives a new object the privileges ALTER DEFAULT PRIVILEGES set for its owner (and its schema),
+     * as PostgreSQL's get_user_default_acl; nothing when none apply.
+     */
+    void applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType type, int classOid, int oid, int owner,
+                         int namespaceOid) {
+        var acl = PrivilegeCommands.initialAcl(catalog(), type, owner, namespaceOid);
+        if (acl != null) {
+            ctx.writer().putAcl(classOid, oid, 0, acl);
+        }
+    }
+
     /** The relation a name denotes (null if none), searching the path when unqualified. */
     Relation findRelation(String schema, String name) {
         return ctx.lookup().relation(schema, name);

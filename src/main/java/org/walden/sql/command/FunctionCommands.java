@@ -70,6 +70,9 @@ final class FunctionCommands extends DdlSupport {
         ctx.writer().putRoutine(new Routine(oid, name, ns.oid(), owner, java.util.Collections.unmodifiableList(
                 argNames), List.copyOf(argTypes), result.oid, s.setof(), List.copyOf(outNames), List.copyOf(outTypes),
                 s.volatility(), s.strict(), s.body()));
+        if (existing == null) {
+            applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType.FUNCTION, org.walden.sql.catalog.DbCatalog.PG_PROC, oid, owner, ns.oid());
+        }
         ctx.catalogChanged();
         return "CREATE FUNCTION";
     }

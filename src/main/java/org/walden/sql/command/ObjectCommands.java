@@ -76,6 +76,8 @@ final class ObjectCommands extends DdlSupport {
         Relation view = new Relation(oid, s.name().name(), ns.oid(), Relation.VIEW, ctx.currentRole().oid(),
                 List.copyOf(cols), new int[0], 0, w.allocateOid(), s.sql(), null, null, List.of(), false);
         w.putRelation(view, null);
+        applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType.TABLE, org.walden.sql.catalog.DbCatalog.PG_CLASS, view.oid(), view.ownerOid(),
+                view.namespaceOid());
         ctx.catalogChanged();
         return "CREATE VIEW";
     }
@@ -128,7 +130,9 @@ final class ObjectCommands extends DdlSupport {
             }
             throw new PgException(SqlState.DUPLICATE_SCHEMA, "schema \"" + name + "\" already exists");
         }
-        w.putNamespace(new Namespace(w.allocateOid(), name, owner.oid()));
+        Namespace created = new Namespace(w.allocateOid(), name, owner.oid());
+        w.putNamespace(created);
+        applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType.SCHEMA, org.walden.sql.catalog.DbCatalog.PG_NAMESPACE, created.oid(), created.ownerOid(), 0);
         ctx.catalogChanged();
         return "CREATE SCHEMA";
     }

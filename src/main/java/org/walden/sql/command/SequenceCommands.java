@@ -85,6 +85,8 @@ final class SequenceCommands extends DdlSupport {
         seq = seq.withRelfilenode(newStorage());
         SequenceStore.initialize(ctx.txn(), seq, o.start());
         w.putRelation(seq, null);
+        applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType.SEQUENCE, org.walden.sql.catalog.DbCatalog.PG_CLASS, seq.oid(), seq.ownerOid(),
+                seq.namespaceOid());
         ctx.catalogChanged();
         return seq;
     }

@@ -237,6 +237,8 @@ final class TableCommands extends DdlSupport {
             table = addOwnedSequence(table, e.getKey(), e.getValue(), d.sequenceOptions.get(e.getKey()), d.takenNames);
         }
         w.putRelation(table, null);
+        applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType.TABLE, org.walden.sql.catalog.DbCatalog.PG_CLASS, table.oid(), table.ownerOid(),
+                table.namespaceOid());
         ctx.catalogChanged();
         ConstraintCommands cc = new ConstraintCommands(ctx);
         List<Tree.Constraint> ordered = new ArrayList<>();
