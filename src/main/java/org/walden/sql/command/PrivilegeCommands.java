@@ -192,7 +192,7 @@ final class PrivilegeCommands extends DdlSupport {
                     throw new PgException(SqlState.SYNTAX_ERROR, "unrecognized privilege type \"" + p.name() + "\"");
                 }
                 throw new PgException(SqlState.INVALID_GRANT_OPERATION, "invalid privilege type " + shown + " for "
-                        + checked.word);
+                        + (checked == Acl.ObjectType.TABLE && bit != Acl.USAGE ? "relation" : checked.word));
             }
             bits |= bit;
         }
