@@ -177,6 +177,11 @@ public final class PermissionCheck {
                     : !columnsHeld(rel, used, l.role, Acl.SELECT)) {
                 throw Privileges.denied(Privileges.kindWord(rel), rel.name());
             }
+            // SELECT ... FOR UPDATE / SHARE also asks UPDATE, on the table or some column
+            if (!target && q.rowMark != null && q.rowMark.rtIndexes().contains(i)
+                    && !Privileges.anyColumn(cat, rel, l.role, Acl.UPDATE)) {
+                throw Privileges.denied(Privileges.kindWord(rel), rel.name());
+            }
         }
     }
 

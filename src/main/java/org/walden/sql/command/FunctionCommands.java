@@ -9,6 +9,7 @@ import org.walden.sql.analyze.AnalyzerEnv;
 import org.walden.sql.analyze.ParamTypes;
 import org.walden.sql.analyze.Query;
 import org.walden.sql.catalog.Namespace;
+import org.walden.sql.catalog.RoleDef;
 import org.walden.sql.catalog.Routine;
 import org.walden.sql.parse.SqlParser;
 import org.walden.sql.parse.Tree;
@@ -206,6 +207,28 @@ final class FunctionCommands extends DdlSupport {
             }
         }
         return null;
+    }
+
+    /** ALTER FUNCTION ... OWNER TO: the ACL's owner items go to the new owner. */
+    String ownerTo(Tree.AlterFunctionOwnerStmt s) {
+        Tree.FunctionRef ref = s.function();
+        String schema = ref.name().size() > 1 ? ref.name().get(ref.name().size() - 2) : null;
+        Routine r = resolve(schema, ref.name().get(ref.name().size() - 1), ref.args(), false);
+        checkOwner(r);
+        RoleDef owner = catalog().role(s.owner());
+        if (owner == null) {
+            throw new PgException(SqlState.UNDEFINED_OBJECT, "role \"" + s.owner() + "\" does not exist");
+        }
+        ctx.writer().putRoutine(new Routine(r.oid(), r.name(), r.namespaceOid(), owner.oid(), r.argNames(),
+                r.argTypeOids(), r.resultTypeOid(), r.retset(), r.outNames(), r.outTypeOids(), r.volatility(),
+                r.strict(), r.body()));
+        var acl = catalog().acl(PG_PROC, r.oid(), 0);
+        if (acl != null) {
+            ctx.writer().putAcl(PG_PROC, r.oid(), 0, org.walden.sql.catalog.Acl.newOwner(acl, r.ownerOid(),
+                    owner.oid()));
+        }
+        ctx.catalogChanged();
+        return "ALTER FUNCTION";
     }
 
     private void checkOwner(Routine r) {

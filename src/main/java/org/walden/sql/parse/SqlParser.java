@@ -1639,6 +1639,25 @@ public final class SqlParser extends QueryParser {
         if (acceptWords("default", "privileges")) {
             return alterDefaultPrivileges();
         }
+        if (isWord("function") && !isWordAt(1, "if")) {
+            int save = index;
+            advance();
+            List<String> name = qualifiedName();
+            List<TypeName> args = null;
+            if (acceptOp("(")) {
+                args = new ArrayList<>();
+                if (!acceptOp(")")) {
+                    do {
+                        args.add(functionParam().type());
+                    } while (acceptOp(","));
+                    expectOp(")");
+                }
+            }
+            if (acceptWords("owner", "to")) {
+                return new AlterFunctionOwnerStmt(new FunctionRef(name, args), colLabel());
+            }
+            index = save;
+        }
         if (acceptWord("database")) {
             String name = colId();
             if (acceptWord("rename")) {

@@ -259,7 +259,7 @@ public final class Tree {
     public sealed interface Stmt permits SelectStmt, InsertStmt, UpdateStmt, DeleteStmt, CreateTableStmt,
             CreateTableAsStmt, IndexStmt, ViewStmt, CreateSchemaStmt, CreateSequenceStmt, AlterSequenceStmt, DropStmt,
             AlterTableStmt, RenameStmt, CommentStmt, TruncateStmt, TransactionStmt, VariableSetStmt, VariableShowStmt,
-            ExplainStmt, VacuumStmt, CopyStmt, CreateFunctionStmt, DropFunctionStmt, CheckpointStmt, RoleStmt, DropRoleStmt, GrantRoleStmt, GrantStmt, AlterDefaultPrivilegesStmt, CreateDatabaseStmt,
+            ExplainStmt, VacuumStmt, CopyStmt, CreateFunctionStmt, DropFunctionStmt, CheckpointStmt, RoleStmt, DropRoleStmt, GrantRoleStmt, GrantStmt, AlterDefaultPrivilegesStmt, AlterFunctionOwnerStmt, CreateDatabaseStmt,
             DropDatabaseStmt, AlterDatabaseStmt, AlterSystemStmt, PrepareStmt, ExecuteStmt, DeallocateStmt,
             DiscardStmt, NoOpStmt, LockStmt {
     }
@@ -531,6 +531,10 @@ public final class Tree {
                             boolean grantOption, String grantedBy, boolean cascade) implements Stmt {
         public static final String CURRENT_USER = "\0current_user";
         public static final String SESSION_USER = "\0session_user";
+    }
+
+    /** ALTER FUNCTION name [(argtypes)] OWNER TO role. */
+    public record AlterFunctionOwnerStmt(FunctionRef function, String owner) implements Stmt {
     }
 
     /** ALTER DEFAULT PRIVILEGES [FOR ROLE r, ...] [IN SCHEMA s, ...] GRANT / REVOKE ... ON TABLES | .... */
