@@ -182,6 +182,24 @@ final class RegValues implements ValueContext {
         }
     }
 
+    /** True when the comma-separated type names (any spelling: int, int4, integer) are the function's argument types. */
+    private boolean sameArgumentTypes(FunctionDef f, String args) {
+        String[] names = args.isEmpty() ? new String[0] : args.split(",");
+        if (names.length != f.args.size()) {
+            return false;
+        }
+        try {
+            for (int i = 0; i < names.length; i++) {
+                if (typeIn(names[i].trim()) != f.args.get(i).oid) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (PgException e) {
+            return false;
+        }
+    }
+
     private long procIn(PgType type, String text) {
         String name = text;
         String args = null;
@@ -202,7 +220,8 @@ final class RegValues implements ValueContext {
                 for (PgType a : f.args) {
                     want.add(a.formatType(-1));
                 }
-                if (String.join(",", want).replace(" ", "").equals(args.replace(" ", ""))) {
+                if (String.join(",", want).replace(" ", "").equals(args.replace(" ", ""))
+                        || sameArgumentTypes(f, args)) {
                     return f.oid;
                 }
             }

@@ -74,12 +74,23 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
 
     @Override
     public String currentUser() {
-        return s.sessionUser;
+        String role = setting("role");
+        return role == null || role.isEmpty() || role.equals("none") ? sessionUser() : role;
     }
 
     @Override
     public String sessionUser() {
-        return s.sessionUser;
+        String user = setting("session_authorization");
+        return user == null || user.isEmpty() ? s.sessionUser : user;
+    }
+
+    /** A setting's value, null when the settings do not know it (a test's minimal settings). */
+    private String setting(String name) {
+        try {
+            return s.settings.show(name);
+        } catch (PgException e) {
+            return null;
+        }
     }
 
     @Override
@@ -185,10 +196,21 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
         return r;
     }
 
+    /** nextval needs USAGE or UPDATE, currval and lastval SELECT or USAGE, setval UPDATE. */
+    private Relation sequence(int oid, int anyOf) {
+        Relation r = sequence(oid);
+        RoleDef me = currentRole();
+        if (me != null && !me.superuser()
+                && org.walden.sql.catalog.Privileges.relation(catalog(), r, me.oid(), anyOf) == 0) {
+            throw org.walden.sql.catalog.Privileges.denied("sequence", r.name());
+        }
+        return r;
+    }
+
     private final Sequences sequences = new Sequences() {
         @Override
         public long nextval(int sequenceOid) {
-            Relation seq = sequence(sequenceOid);
+            Relation seq = sequence(sequenceOid, org.walden.sql.catalog.Acl.USAGE | org.walden.sql.catalog.Acl.UPDATE);
             s.ensureTransaction();
             s.checkWritable("nextval()");
             long v = s.engine.sequences().nextval(seq, s.txn, Math.max(10_000, s.lockTimeoutMs()));
@@ -199,7 +221,7 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
 
         @Override
         public long currval(int sequenceOid) {
-            Relation seq = sequence(sequenceOid);
+            Relation seq = sequence(sequenceOid, org.walden.sql.catalog.Acl.USAGE | org.walden.sql.catalog.Acl.SELECT);
             Long v = currvals.get(sequenceOid);
             if (v == null) {
                 throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "currval of sequence \""
@@ -214,12 +236,13 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
                 throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
                         "lastval is not yet defined in this session");
             }
+            sequence(lastSequence, org.walden.sql.catalog.Acl.USAGE | org.walden.sql.catalog.Acl.SELECT);
             return currvals.get(lastSequence);
         }
 
         @Override
         public long setval(int sequenceOid, long value, boolean isCalled) {
-            Relation seq = sequence(sequenceOid);
+            Relation seq = sequence(sequenceOid, org.walden.sql.catalog.Acl.UPDATE);
             s.ensureTransaction();
             s.checkWritable("setval()");
             s.engine.sequences().setval(seq, value, isCalled, s.txn, Math.max(10_000, s.lockTimeoutMs()));
@@ -344,7 +367,7 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
 
     @Override
     public RoleDef currentRole() {
-        return catalog().role(s.sessionUser);
+        return catalog().role(currentUser());
     }
 
     @Override
@@ -360,6 +383,12 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
 
     @Override
     public ExecState execState(Planner.PlannedStmt plan, Object[] params) {
+        if (plan != null) {
+            RoleDef me = currentRole();
+            if (me != null && !me.superuser()) {
+                org.walden.sql.analyze.PermissionCheck.check(plan.query(), catalog(), me.oid());
+            }
+        }
         return new ExecState(this, txn(), this, params, plan == null ? 0 : plan.execParams(), false);
     }
 

@@ -130,6 +130,15 @@ final class Utility {
         if (!v.reset() && v.value() != null && setTransactionCharacteristic(v)) {
             return "SET";
         }
+        if (v.name().equals("role") && !v.reset() && v.value() != null && !v.value().equals("none")) {
+            checkSetRole(v.value());
+        }
+        if (v.name().equals("session_authorization")) {
+            if (!v.reset() && v.value() != null) {
+                checkSetSessionAuthorization(v.value());
+            }
+            s.settings.reset("role");
+        }
         if (v.reset() || v.value() == null) {
             s.settings.reset(v.name());
         } else {
@@ -137,6 +146,31 @@ final class Utility {
         }
         s.refreshZone();
         return v.reset() ? "RESET" : "SET";
+    }
+
+    /** SET SESSION AUTHORIZATION: the role must exist, and the user who logged in be a superuser. */
+    private void checkSetSessionAuthorization(String name) {
+        var shared = s.catalog().shared();
+        if (shared.role(name) == null) {
+            throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "role \"" + name + "\" does not exist");
+        }
+        var login = shared.role(s.sessionUser);
+        if (!name.equals(s.sessionUser) && (login == null || !login.superuser())) {
+            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "permission denied to set session authorization");
+        }
+    }
+
+    /** SET ROLE: the role must exist and the session user be a member of it (or a superuser). */
+    private void checkSetRole(String name) {
+        var shared = s.catalog().shared();
+        var role = shared.role(name);
+        if (role == null) {
+            throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "role \"" + name + "\" does not exist");
+        }
+        var session = shared.role(s.env.sessionUser());
+        if (session != null && !session.superuser() && !shared.isMemberOf(session.oid(), role.oid())) {
+            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "permission denied to set role \"" + name + "\"");
+        }
     }
 
     /**
@@ -407,6 +441,17 @@ final class Utility {
                                 ? "sequences" : r.kind() == org.walden.sql.catalog.Relation.INDEX ? "indexes" : "this relation")
                                 + ".");
             }
+            // PostgreSQL 15's LockTableAclCheck: ACCESS SHARE needs SELECT; ROW EXCLUSIVE INSERT, UPDATE,
+            // DELETE or TRUNCATE; every other mode UPDATE, DELETE or TRUNCATE
+            int wanted;
+            switch (mode) {
+                case ACCESS_SHARE -> wanted = org.walden.sql.catalog.Acl.SELECT;
+                case ROW_EXCLUSIVE -> wanted = org.walden.sql.catalog.Acl.INSERT | org.walden.sql.catalog.Acl.UPDATE
+                        | org.walden.sql.catalog.Acl.DELETE | org.walden.sql.catalog.Acl.TRUNCATE;
+                default -> wanted = org.walden.sql.catalog.Acl.UPDATE | org.walden.sql.catalog.Acl.DELETE
+                        | org.walden.sql.catalog.Acl.TRUNCATE;
+            }
+            org.walden.sql.catalog.Privileges.requireRelation(s.catalog(), r, s.env.currentRole(), wanted, null);
             s.env.lockState().lockRelation(r.oid(), rv.name(), mode, l.noWait());
         }
         return "LOCK TABLE";

@@ -646,8 +646,10 @@ final class WaldenSession implements Session {
     CatalogLookup lookup() {
         DbCatalog c = catalog();
         String path = cachedSettings().searchPath;
-        if (cachedLookup == null || cachedLookupCatalog != c || !path.equals(cachedLookupPath)) {
-            cachedLookup = new CatalogLookup(c, searchPathNames(), sessionUser);
+        String user = env.currentUser();
+        if (cachedLookup == null || cachedLookupCatalog != c || !path.equals(cachedLookupPath)
+                || !user.equals(cachedLookup.user())) {
+            cachedLookup = new CatalogLookup(c, searchPathNames(), user);
             cachedLookupCatalog = c;
             cachedLookupPath = path;
         }

@@ -125,7 +125,24 @@ public final class WaldenSqlEngine implements SqlEngine {
 
     @Override
     public Session newSession(String userName, String databaseName, int backendPid, SessionSettings settings) {
+        checkConnectPrivilege(userName, databaseName);
         return new WaldenSession(this, userName, databaseName, backendPid, settings);
+    }
+
+    /** InitPostgres's check: a role that is not a superuser needs CONNECT on the database (FATAL 42501). */
+    private void checkConnectPrivilege(String userName, String databaseName) {
+        SharedCatalog shared = shared();
+        RoleDef role = shared.role(userName);
+        org.walden.sql.catalog.DatabaseDef db = shared.database(databaseName);
+        if (role == null || db == null || role.superuser()) {
+            return;
+        }
+        if (org.walden.sql.catalog.Privileges.database(shared, db, role.oid(), org.walden.sql.catalog.Acl.CONNECT)
+                == 0) {
+            throw new org.walden.common.PgException(org.walden.common.PgException.Severity.FATAL,
+                    org.walden.common.SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for database \""
+                    + databaseName + "\"", "User does not have CONNECT privilege.", null, null);
+        }
     }
 
     @Override

@@ -365,6 +365,16 @@ public final class Analyzer {
         } catch (PgException e) {
             r = null;
         }
+        if (schema != null && !ps.inView) {
+            org.walden.sql.catalog.Namespace n = env.lookup().namespace(schema);
+            if (n != null) {
+                try {
+                    env.lookup().requireSchemaPrivilege(n, org.walden.sql.catalog.Acl.USAGE);
+                } catch (PgException e) {
+                    throw new SyntaxError(e.sqlState(), e.getMessage(), position);
+                }
+            }
+        }
         if (r == null) {
             String shown = schema == null ? name : schema + "." + name;
             throw new SyntaxError(SqlState.UNDEFINED_TABLE, "relation \"" + shown + "\" does not exist", position);

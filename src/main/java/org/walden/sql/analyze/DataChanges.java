@@ -109,6 +109,7 @@ final class DataChanges {
                 }
             }
         }
+        q.insertNamedColumns.addAll(columns);
         Expr[] provided = new Expr[rel.columns().size()];
         if (s.select() != null) {
             insertSource(a, ps, s, rel, columns, provided);

@@ -140,6 +140,8 @@ public final class Query {
     public final List<Integer> insertColumns = new ArrayList<>();
     /** UPDATE: the target relation's columns (0-based) the SET target entries assign, in order. */
     public final List<Integer> updateColumns = new ArrayList<>();
+    /** INSERT: the columns the statement names (0-based; all when it names none), for the privilege check. */
+    public final List<Integer> insertNamedColumns = new ArrayList<>();
     public OnConflict onConflict;
     public List<TargetEntry> returningList;
     /** Grouping sets (ROLLUP, CUBE, GROUPING SETS): each a list of sortGroupRefs, or null for plain GROUP BY. */

@@ -22,6 +22,9 @@ public final class CatalogLookup {
     private final DbCatalog catalog;
     private final List<Integer> searchOids;
     private final List<String> explicitPath;
+    private final String user;
+    /** The current user's role; null (no checks) for a superuser or an unknown name. */
+    private final RoleDef checkedRole;
 
     /**
      * {@code searchPath} is search_path's entries as written ("$user" allowed); {@code user} the
@@ -29,13 +32,18 @@ public final class CatalogLookup {
      */
     public CatalogLookup(DbCatalog catalog, List<String> searchPath, String user) {
         this.catalog = catalog;
+        this.user = user;
+        RoleDef role = user == null ? null : catalog.role(user);
+        this.checkedRole = role == null || role.superuser() ? null : role;
         List<Integer> oids = new ArrayList<>();
         List<String> names = new ArrayList<>();
         boolean catalogListed = false;
         for (String entry : searchPath) {
             String name = entry.equals("$user") ? user : entry;
             Namespace n = namespace(name);
-            if (n != null && !oids.contains(n.oid())) {
+            // schemas the user has no USAGE on are left out of the path, as PostgreSQL's recomputeNamespacePath
+            if (n != null && !oids.contains(n.oid()) && (checkedRole == null
+                    || Privileges.namespace(catalog, n, checkedRole.oid(), Acl.USAGE) != 0)) {
                 oids.add(n.oid());
                 names.add(n.name());
                 catalogListed |= n.oid() == Namespace.PG_CATALOG;
@@ -46,6 +54,18 @@ public final class CatalogLookup {
         }
         this.searchOids = List.copyOf(oids);
         this.explicitPath = List.copyOf(names);
+    }
+
+    /** The user this lookup searches for ("$user", privilege checks). */
+    public String user() {
+        return user;
+    }
+
+    /** 42501 "permission denied for schema s" unless the user holds {@code privilege} (USAGE, CREATE) on it. */
+    public void requireSchemaPrivilege(Namespace n, int privilege) {
+        if (checkedRole != null && Privileges.namespace(catalog, n, checkedRole.oid(), privilege) == 0) {
+            throw Privileges.denied("schema", n.name());
+        }
     }
 
     public DbCatalog catalog() {

@@ -30,6 +30,9 @@ import org.walden.txn.Transaction;
  *   01 'D' db:4 'f' oid:4             function (LANGUAGE sql)
  *   01 'D' db:4 's' table:4           statistics (ANALYZE)
  *   01 'D' db:4 'm' class:4 obj:4 sub:4   comment
+ *   01 'D' db:4 'p' class:4 obj:4 sub:4   ACL of a relation, column (sub: attnum), schema or function
+ *   01 'D' db:4 'q' role:4 schema:4 type:1  default privileges (pg_default_acl)
+ *   01 'A' db:4                       ACL of a database (shared)
  *   01 'D' db:4 'N' schema:4 name     a relation or index name, locked to create it (value: oid:4)
  *   01 'D' db:4 'M' name              a schema name, locked to create it (value: oid:4)
  * </pre>
@@ -47,6 +50,9 @@ public final class CatalogStorage {
     public static final byte STATS = 's';
     public static final byte COMMENT = 'm';
     public static final byte ROUTINE = 'f';
+    public static final byte ACL = 'p';
+    public static final byte DEFAULT_ACL = 'q';
+    private static final byte DATABASE_ACL = 'A';
     private static final byte RELATION_NAME = 'N';
     private static final byte NAMESPACE_NAME = 'M';
     private static final int FORMAT = 1;
@@ -74,6 +80,31 @@ public final class CatalogStorage {
     public static byte[] commentKey(int dbOid, int classOid, int objOid, int subId) {
         return ByteBuffer.allocate(19).put(Transaction.CATALOG_KEYSPACE).put(DB).putInt(dbOid).put(COMMENT)
                 .putInt(classOid).putInt(objOid).putInt(subId).array();
+    }
+
+    public static byte[] aclKey(int dbOid, int classOid, int objOid, int subId) {
+        return ByteBuffer.allocate(19).put(Transaction.CATALOG_KEYSPACE).put(DB).putInt(dbOid).put(ACL)
+                .putInt(classOid).putInt(objOid).putInt(subId).array();
+    }
+
+    /** The first key of an object's ACLs (its own and its columns'); {@code aclObjectEnd} is after them. */
+    public static byte[] aclObjectStart(int dbOid, int classOid, int objOid) {
+        return ByteBuffer.allocate(15).put(Transaction.CATALOG_KEYSPACE).put(DB).putInt(dbOid).put(ACL)
+                .putInt(classOid).putInt(objOid).array();
+    }
+
+    public static byte[] aclObjectEnd(int dbOid, int classOid, int objOid) {
+        return ByteBuffer.allocate(15).put(Transaction.CATALOG_KEYSPACE).put(DB).putInt(dbOid).put(ACL)
+                .putInt(classOid).putInt(objOid + 1).array();
+    }
+
+    public static byte[] defaultAclKey(int dbOid, int role, int namespaceOid, char objectType) {
+        return ByteBuffer.allocate(16).put(Transaction.CATALOG_KEYSPACE).put(DB).putInt(dbOid).put(DEFAULT_ACL)
+                .putInt(role).putInt(namespaceOid).put((byte) objectType).array();
+    }
+
+    public static byte[] databaseAclKey(int dbOid) {
+        return ByteBuffer.allocate(6).put(Transaction.CATALOG_KEYSPACE).put(DATABASE_ACL).putInt(dbOid).array();
     }
 
     /** The name lock of a relation or index in a schema (pg_class's unique index on relname, relnamespace). */
@@ -121,6 +152,8 @@ public final class CatalogStorage {
         Map<Integer, TableStats> stats = new HashMap<>();
         Map<DbCatalog.CommentKey, String> comments = new HashMap<>();
         Map<Integer, Routine> routines = new HashMap<>();
+        Map<DbCatalog.CommentKey, List<Acl.Item>> acls = new HashMap<>();
+        List<DbCatalog.DefaultAcl> defaultAcls = new ArrayList<>();
         try (KvCursor c = txn.scan(databasePrefix(database.oid()), databaseEnd(database.oid()))) {
             while (c.next()) {
                 byte[] k = c.key();
@@ -152,13 +185,52 @@ public final class CatalogStorage {
                     }
                     case COMMENT -> comments.put(new DbCatalog.CommentKey(key.getInt(), key.getInt(), key.getInt()),
                             new String(c.value(), 1, c.value().length - 1, StandardCharsets.UTF_8));
+                    case ACL -> acls.put(new DbCatalog.CommentKey(key.getInt(), key.getInt(), key.getInt()),
+                            decodeAcl(c.value()));
+                    case DEFAULT_ACL -> defaultAcls.add(new DbCatalog.DefaultAcl(key.getInt(), key.getInt(),
+                            (char) key.get(), decodeAcl(c.value())));
                     default -> {
                     }
                 }
             }
         }
         return new DbCatalog(version, database, shared, namespaces, relations, indexes, constraints, stats, comments,
-                routines);
+                routines, acls, defaultAcls);
+    }
+
+    /** Reads the databases' ACLs (by database OID). */
+    public static Map<Integer, List<Acl.Item>> loadDatabaseAcls(Transaction txn) {
+        Map<Integer, List<Acl.Item>> out = new HashMap<>();
+        byte[] from = {Transaction.CATALOG_KEYSPACE, DATABASE_ACL};
+        byte[] to = {Transaction.CATALOG_KEYSPACE, DATABASE_ACL + 1};
+        try (KvCursor c = txn.scan(from, to)) {
+            while (c.next()) {
+                out.put(ByteBuffer.wrap(c.key(), 2, 4).getInt(), decodeAcl(c.value()));
+            }
+        }
+        return out;
+    }
+
+    public static byte[] encodeAcl(List<Acl.Item> acl) {
+        return write(out -> {
+            out.writeShort(acl.size());
+            for (Acl.Item i : acl) {
+                out.writeInt(i.grantee());
+                out.writeInt(i.grantor());
+                out.writeInt(i.privileges());
+                out.writeInt(i.grantOptions());
+            }
+        });
+    }
+
+    static List<Acl.Item> decodeAcl(byte[] value) {
+        return read(value, in -> {
+            List<Acl.Item> out = new ArrayList<>();
+            for (int n = in.getShort(); n > 0; n--) {
+                out.add(new Acl.Item(in.getInt(), in.getInt(), in.getInt(), in.getInt()));
+            }
+            return List.copyOf(out);
+        });
     }
 
     /** Reads the role memberships. */

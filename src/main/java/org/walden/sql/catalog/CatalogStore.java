@@ -166,7 +166,8 @@ public final class CatalogStore {
         for (RoleDef r : PREDEFINED_ROLES) {
             roles.putIfAbsent(r.name(), r);
         }
-        return new SharedCatalog(Map.copyOf(roles), Map.copyOf(databases), CatalogStorage.loadMemberships(txn));
+        return new SharedCatalog(Map.copyOf(roles), Map.copyOf(databases), CatalogStorage.loadMemberships(txn),
+                Map.copyOf(CatalogStorage.loadDatabaseAcls(txn)));
     }
 
     private interface Writer {

@@ -24,6 +24,15 @@ public final class DbCatalog {
     public record CommentKey(int classOid, int objectOid, int subId) {
     }
 
+    /** A pg_default_acl row: privileges {@code role}'s new objects of {@code objectType} get (in {@code namespaceOid}, 0 for all). */
+    public record DefaultAcl(int role, int namespaceOid, char objectType, List<Acl.Item> acl) {
+    }
+
+    /** pg_class, pg_namespace, pg_proc: the catalogs an ACL's key names. */
+    public static final int PG_CLASS = 1259;
+    public static final int PG_NAMESPACE = 2615;
+    public static final int PG_PROC = 1255;
+
     private final long version;
     private final DatabaseDef database;
     private final SharedCatalog shared;
@@ -40,12 +49,17 @@ public final class DbCatalog {
     private final Map<Integer, TableStats> stats;
     private final Map<CommentKey, String> comments;
     private final Map<Integer, Routine> routines;
+    private final Map<CommentKey, List<Acl.Item>> acls;
+    private final List<DefaultAcl> defaultAcls;
     private final Map<String, List<Routine>> routinesByName = new HashMap<>();
 
     public DbCatalog(long version, DatabaseDef database, SharedCatalog shared, Map<Integer, Namespace> namespaces,
                      Map<Integer, Relation> relations, Map<Integer, IndexInfo> indexes,
                      Map<Integer, Constraint> constraints, Map<Integer, TableStats> stats,
-                     Map<CommentKey, String> comments, Map<Integer, Routine> routines) {
+                     Map<CommentKey, String> comments, Map<Integer, Routine> routines,
+                     Map<CommentKey, List<Acl.Item>> acls, List<DefaultAcl> defaultAcls) {
+        this.acls = Map.copyOf(acls);
+        this.defaultAcls = List.copyOf(defaultAcls);
         this.version = version;
         this.database = database;
         this.shared = shared;
@@ -194,6 +208,21 @@ public final class DbCatalog {
 
     public Map<CommentKey, String> comments() {
         return comments;
+    }
+
+    // ---------------------------------------------------------------- privileges
+
+    /**
+     * The stored ACL of an object ({@code classOid} {@link #PG_CLASS}, {@link #PG_NAMESPACE} or
+     * {@link #PG_PROC}; {@code subId} a column's attnum, 0 for the object), null for the default.
+     */
+    public List<Acl.Item> acl(int classOid, int objectOid, int subId) {
+        return acls.get(new CommentKey(classOid, objectOid, subId));
+    }
+
+    /** The pg_default_acl rows. */
+    public List<DefaultAcl> defaultAcls() {
+        return defaultAcls;
     }
 
     // ---------------------------------------------------------------- shared

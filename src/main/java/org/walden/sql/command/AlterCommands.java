@@ -34,6 +34,9 @@ final class AlterCommands extends DdlSupport {
     }
 
     String alter(Tree.AlterTableStmt s) {
+        if (s.type() == Tree.ObjectType.SCHEMA) {
+            return schemaOwner(s);
+        }
         String tag = s.type() == Tree.ObjectType.VIEW ? "ALTER VIEW" : s.type() == Tree.ObjectType.SEQUENCE
                 ? "ALTER SEQUENCE" : s.type() == Tree.ObjectType.INDEX ? "ALTER INDEX" : "ALTER TABLE";
         Relation r = findRelation(s.relation().schema(), s.relation().name());
@@ -315,6 +318,36 @@ final class AlterCommands extends DdlSupport {
             throw new PgException(SqlState.UNDEFINED_OBJECT, "role \"" + role + "\" does not exist");
         }
         ctx.writer().putRelation(r.withOwner(owner.oid()), r);
+        rewriteAcl(org.walden.sql.catalog.DbCatalog.PG_CLASS, r.oid(), 0, r.ownerOid(), owner.oid());
+        for (Attribute a : r.columns()) {
+            rewriteAcl(org.walden.sql.catalog.DbCatalog.PG_CLASS, r.oid(), a.attnum(), r.ownerOid(), owner.oid());
+        }
+    }
+
+    /** ALTER ... OWNER TO: the old owner's ACL items become the new owner's (PostgreSQL's aclnewowner). */
+    private void rewriteAcl(int classOid, int oid, int subId, int oldOwner, int newOwner) {
+        var acl = catalog().acl(classOid, oid, subId);
+        if (acl != null && oldOwner != newOwner) {
+            ctx.writer().putAcl(classOid, oid, subId, org.walden.sql.catalog.Acl.newOwner(acl, oldOwner, newOwner));
+        }
+    }
+
+    /** ALTER SCHEMA name OWNER TO role. */
+    private String schemaOwner(Tree.AlterTableStmt s) {
+        var n = ctx.lookup().requireNamespace(s.relation().name());
+        var me = ctx.currentRole();
+        if (me != null && !me.superuser() && !catalog().shared().hasPrivsOfRole(me.oid(), n.ownerOid())) {
+            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "must be owner of schema " + n.name());
+        }
+        String role = ((Tree.OwnerTo) s.commands().get(0)).role();
+        RoleDef owner = catalog().role(role);
+        if (owner == null) {
+            throw new PgException(SqlState.UNDEFINED_OBJECT, "role \"" + role + "\" does not exist");
+        }
+        ctx.writer().putNamespace(new org.walden.sql.catalog.Namespace(n.oid(), n.name(), owner.oid()));
+        rewriteAcl(org.walden.sql.catalog.DbCatalog.PG_NAMESPACE, n.oid(), 0, n.ownerOid(), owner.oid());
+        ctx.catalogChanged();
+        return "ALTER SCHEMA";
     }
 
     private void setSchema(Relation r, String schema) {

@@ -1,9 +1,13 @@
 package org.walden.sql.command;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
+import org.walden.sql.catalog.Acl;
 import org.walden.sql.catalog.CatalogStorage;
+import org.walden.sql.catalog.DbCatalog;
 import org.walden.sql.catalog.CatalogStore;
 import org.walden.sql.catalog.Constraint;
 import org.walden.sql.catalog.DatabaseDef;
@@ -15,6 +19,7 @@ import org.walden.sql.catalog.Routine;
 import org.walden.sql.catalog.SharedCatalog;
 import org.walden.sql.catalog.TableStats;
 import org.walden.sql.types.PgType;
+import org.walden.txn.KvCursor;
 import org.walden.txn.Transaction;
 
 /**
@@ -97,6 +102,7 @@ public final class CatalogWriter {
 
     public void deleteNamespace(Namespace n) {
         deleteObject(CatalogStorage.NAMESPACE, n.oid());
+        deleteAcls(DbCatalog.PG_NAMESPACE, n.oid());
         locker.lock(CatalogStorage.namespaceNameKey(db, n.name()));
         txn.delete(CatalogStorage.namespaceNameKey(db, n.name()));
     }
@@ -125,6 +131,7 @@ public final class CatalogWriter {
         locker.lock(nameKey);
         txn.delete(nameKey);
         deleteStats(r.oid());
+        deleteAcls(DbCatalog.PG_CLASS, r.oid());
     }
 
     public void putRoutine(Routine f) {
@@ -133,6 +140,57 @@ public final class CatalogWriter {
 
     public void deleteRoutine(Routine f) {
         deleteObject(CatalogStorage.ROUTINE, f.oid());
+        deleteAcls(DbCatalog.PG_PROC, f.oid());
+    }
+
+    // ---------------------------------------------------------------- privileges
+
+    /** Stores an object's (or with {@code subId} a column's) ACL; null returns it to the default. */
+    public void putAcl(int classOid, int objectOid, int subId, List<Acl.Item> acl) {
+        byte[] key = CatalogStorage.aclKey(db, classOid, objectOid, subId);
+        locker.lock(key);
+        if (acl == null) {
+            txn.delete(key);
+        } else {
+            txn.put(key, CatalogStorage.encodeAcl(acl));
+        }
+    }
+
+    /** Deletes the ACLs of an object and of its columns (the object is dropped). */
+    public void deleteAcls(int classOid, int objectOid) {
+        List<byte[]> keys = new ArrayList<>();
+        try (KvCursor c = txn.scan(CatalogStorage.aclObjectStart(db, classOid, objectOid),
+                CatalogStorage.aclObjectEnd(db, classOid, objectOid))) {
+            while (c.next()) {
+                keys.add(c.key());
+            }
+        }
+        for (byte[] k : keys) {
+            locker.lock(k);
+            txn.delete(k);
+        }
+    }
+
+    /** Stores a pg_default_acl row; null deletes it. */
+    public void putDefaultAcl(int role, int namespaceOid, char objectType, List<Acl.Item> acl) {
+        byte[] key = CatalogStorage.defaultAclKey(db, role, namespaceOid, objectType);
+        locker.lock(key);
+        if (acl == null) {
+            txn.delete(key);
+        } else {
+            txn.put(key, CatalogStorage.encodeAcl(acl));
+        }
+    }
+
+    /** Stores a database's ACL (shared); null returns it to the default. */
+    public void putDatabaseAcl(int databaseOid, List<Acl.Item> acl) {
+        byte[] key = CatalogStorage.databaseAclKey(databaseOid);
+        locker.lock(key);
+        if (acl == null) {
+            txn.delete(key);
+        } else {
+            txn.put(key, CatalogStorage.encodeAcl(acl));
+        }
     }
 
     public void putIndex(IndexInfo i, IndexInfo previous) {

@@ -57,6 +57,9 @@ public final class Commands {
             case Tree.RoleStmt r -> r.create() ? "CREATE ROLE" : "ALTER ROLE";
             case Tree.DropRoleStmt d -> "DROP ROLE";
             case Tree.GrantRoleStmt g -> g.grant() ? "GRANT ROLE" : "REVOKE ROLE";
+            case Tree.GrantStmt g -> g.grant() ? "GRANT" : "REVOKE";
+            case Tree.AlterDefaultPrivilegesStmt a -> "ALTER DEFAULT PRIVILEGES";
+            case Tree.AlterFunctionOwnerStmt a -> "ALTER FUNCTION";
             case Tree.CreateDatabaseStmt c -> "CREATE DATABASE";
             case Tree.DropDatabaseStmt d -> "DROP DATABASE";
             case Tree.AlterDatabaseStmt a -> "ALTER DATABASE";
@@ -85,6 +88,9 @@ public final class Commands {
             case Tree.RoleStmt r -> new RoleCommands(ctx).roleStmt(r);
             case Tree.DropRoleStmt d -> new RoleCommands(ctx).drop(d);
             case Tree.GrantRoleStmt g -> new RoleCommands(ctx).grant(g);
+            case Tree.GrantStmt g -> new PrivilegeCommands(ctx).grant(g);
+            case Tree.AlterDefaultPrivilegesStmt a -> new PrivilegeCommands(ctx).alterDefaultPrivileges(a);
+            case Tree.AlterFunctionOwnerStmt a -> new FunctionCommands(ctx).ownerTo(a);
             case Tree.CreateDatabaseStmt c -> new DatabaseCommands(ctx).create(c);
             case Tree.DropDatabaseStmt d -> new DatabaseCommands(ctx).drop(d);
             case Tree.AlterDatabaseStmt a -> new DatabaseCommands(ctx).alter(a);

@@ -220,6 +220,19 @@ final class ConstraintCommands extends DdlSupport {
             throw new PgException(SqlState.INVALID_FOREIGN_KEY, "there is no unique constraint matching given keys "
                     + "for referenced table \"" + parent.name() + "\"");
         }
+        // checkFkeyPermissions: REFERENCES on the referenced columns (and the referencing ones)
+        int[] refIndexes = new int[refCols.length];
+        int[] keyIndexes = new int[cols.length];
+        for (int i = 0; i < refCols.length; i++) {
+            refIndexes[i] = parent.indexOfAttnum(refCols[i]);
+            keyIndexes[i] = table.indexOfAttnum(cols[i]);
+        }
+        org.walden.sql.catalog.Privileges.requireRelation(catalog(), parent, ctx.currentRole(),
+                org.walden.sql.catalog.Acl.REFERENCES, refIndexes);
+        if (!newTable) {
+            org.walden.sql.catalog.Privileges.requireRelation(catalog(), table, ctx.currentRole(),
+                    org.walden.sql.catalog.Acl.REFERENCES, keyIndexes);
+        }
         for (int i = 0; i < cols.length; i++) {
             Attribute a = table.column(table.indexOfAttnum(cols[i]));
             Attribute b = parent.column(parent.indexOfAttnum(refCols[i]));

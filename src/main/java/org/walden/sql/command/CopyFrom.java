@@ -101,6 +101,8 @@ public final class CopyFrom {
                 }
             }
         }
+        org.walden.sql.catalog.Privileges.requireRelation(ctx.catalog(), table, ctx.currentRole(),
+                org.walden.sql.catalog.Acl.INSERT, cols);
         Eval[] defaults = new Eval[table.columns().size()];
         Analyzer an = new Analyzer(ctx.analyzerEnv());
         for (int i = 0; i < defaults.length; i++) {

@@ -234,6 +234,10 @@ final class DatabaseCommands extends DdlSupport {
                 throw new PgException(SqlState.UNDEFINED_OBJECT, "role \"" + s.owner() + "\" does not exist");
             }
             w.putDatabase(db.withOwner(owner.oid()));
+            var acl = catalog().shared().databaseAcl(db.oid());
+            if (acl != null) {
+                w.putDatabaseAcl(db.oid(), org.walden.sql.catalog.Acl.newOwner(acl, db.ownerOid(), owner.oid()));
+            }
         }
         return "ALTER DATABASE";
     }

@@ -40,13 +40,35 @@ abstract class DdlSupport {
 
     /** The schema a new object goes to: the one named, or the first of search_path that exists. */
     Namespace creationNamespace(String schema) {
+        return creationNamespace(schema, -1);
+    }
+
+    /** The same, with the name's position in the statement for a privilege error's cursor (-1 none). */
+    Namespace creationNamespace(String schema, int position) {
         Namespace n = schema == null ? ctx.lookup().creationNamespace() : ctx.lookup().requireNamespace(schema);
         if (n.oid() == Namespace.PG_CATALOG || n.oid() == Namespace.INFORMATION_SCHEMA
                 || n.oid() == Namespace.PG_TOAST) {
             throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "permission denied to create \""
                     + n.name() + "." + "\"").withDetail("System catalog modifications are currently disallowed.");
         }
+        try {
+            ctx.lookup().requireSchemaPrivilege(n, org.walden.sql.catalog.Acl.CREATE);
+        } catch (PgException e) {
+            throw position < 0 ? e : new org.walden.sql.parse.SyntaxError(e.sqlState(), e.getMessage(), position);
+        }
         return n;
+    }
+
+    /**
+     * Gives a new object the privileges ALTER DEFAULT PRIVILEGES set for its owner (and its schema),
+     * as PostgreSQL's get_user_default_acl; nothing when none apply.
+     */
+    void applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType type, int classOid, int oid, int owner,
+                         int namespaceOid) {
+        var acl = PrivilegeCommands.initialAcl(catalog(), type, owner, namespaceOid);
+        if (acl != null) {
+            ctx.writer().putAcl(classOid, oid, 0, acl);
+        }
     }
 
     /** The relation a name denotes (null if none), searching the path when unqualified. */

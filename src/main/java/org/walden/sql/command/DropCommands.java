@@ -308,7 +308,8 @@ final class DropCommands extends DdlSupport {
             }
         }
         for (Relation r : tables) {
-            checkOwner(r);
+            org.walden.sql.catalog.Privileges.requireRelation(catalog(), r, ctx.currentRole(),
+                    org.walden.sql.catalog.Acl.TRUNCATE, null);
             lockExclusively(r);
         }
         for (Relation r : tables) {

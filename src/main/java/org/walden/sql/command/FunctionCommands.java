@@ -9,6 +9,7 @@ import org.walden.sql.analyze.AnalyzerEnv;
 import org.walden.sql.analyze.ParamTypes;
 import org.walden.sql.analyze.Query;
 import org.walden.sql.catalog.Namespace;
+import org.walden.sql.catalog.RoleDef;
 import org.walden.sql.catalog.Routine;
 import org.walden.sql.parse.SqlParser;
 import org.walden.sql.parse.Tree;
@@ -70,6 +71,9 @@ final class FunctionCommands extends DdlSupport {
         ctx.writer().putRoutine(new Routine(oid, name, ns.oid(), owner, java.util.Collections.unmodifiableList(
                 argNames), List.copyOf(argTypes), result.oid, s.setof(), List.copyOf(outNames), List.copyOf(outTypes),
                 s.volatility(), s.strict(), s.body()));
+        if (existing == null) {
+            applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType.FUNCTION, org.walden.sql.catalog.DbCatalog.PG_PROC, oid, owner, ns.oid());
+        }
         ctx.catalogChanged();
         return "CREATE FUNCTION";
     }
@@ -147,7 +151,7 @@ final class FunctionCommands extends DdlSupport {
 
     static final int PG_PROC = 1255;
 
-    private Routine resolve(String schema, String name, List<Tree.TypeName> args, boolean ifExists) {
+    Routine resolve(String schema, String name, List<Tree.TypeName> args, boolean ifExists) {
         List<Integer> argTypes = null;
         if (args != null) {
             Analyzer an = new Analyzer(ctx.analyzerEnv());
@@ -203,6 +207,28 @@ final class FunctionCommands extends DdlSupport {
             }
         }
         return null;
+    }
+
+    /** ALTER FUNCTION ... OWNER TO: the ACL's owner items go to the new owner. */
+    String ownerTo(Tree.AlterFunctionOwnerStmt s) {
+        Tree.FunctionRef ref = s.function();
+        String schema = ref.name().size() > 1 ? ref.name().get(ref.name().size() - 2) : null;
+        Routine r = resolve(schema, ref.name().get(ref.name().size() - 1), ref.args(), false);
+        checkOwner(r);
+        RoleDef owner = catalog().role(s.owner());
+        if (owner == null) {
+            throw new PgException(SqlState.UNDEFINED_OBJECT, "role \"" + s.owner() + "\" does not exist");
+        }
+        ctx.writer().putRoutine(new Routine(r.oid(), r.name(), r.namespaceOid(), owner.oid(), r.argNames(),
+                r.argTypeOids(), r.resultTypeOid(), r.retset(), r.outNames(), r.outTypeOids(), r.volatility(),
+                r.strict(), r.body()));
+        var acl = catalog().acl(PG_PROC, r.oid(), 0);
+        if (acl != null) {
+            ctx.writer().putAcl(PG_PROC, r.oid(), 0, org.walden.sql.catalog.Acl.newOwner(acl, r.ownerOid(),
+                    owner.oid()));
+        }
+        ctx.catalogChanged();
+        return "ALTER FUNCTION";
     }
 
     private void checkOwner(Routine r) {

@@ -42,7 +42,7 @@ final class ObjectCommands extends DdlSupport {
         if (s.temporary()) {
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary views are not supported");
         }
-        Namespace ns = creationNamespace(s.name().schema());
+        Namespace ns = creationNamespace(s.name().schema(), s.name().position());
         Query q = new Analyzer(ctx.analyzerEnv()).analyze(s.query());
         List<Query.TargetEntry> targets = q.visibleTargets();
         if (s.columnNames() != null && s.columnNames().size() > targets.size()) {
@@ -79,6 +79,8 @@ final class ObjectCommands extends DdlSupport {
         Relation view = new Relation(oid, s.name().name(), ns.oid(), Relation.VIEW, ctx.currentRole().oid(),
                 List.copyOf(cols), new int[0], 0, w.allocateOid(), boundViewSql(q, s.sql()), null, null, List.of(), false);
         w.putRelation(view, null);
+        applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType.TABLE, org.walden.sql.catalog.DbCatalog.PG_CLASS, view.oid(), view.ownerOid(),
+                view.namespaceOid());
         ctx.catalogChanged();
         return "CREATE VIEW";
     }
@@ -149,7 +151,9 @@ final class ObjectCommands extends DdlSupport {
             }
             throw new PgException(SqlState.DUPLICATE_SCHEMA, "schema \"" + name + "\" already exists");
         }
-        w.putNamespace(new Namespace(w.allocateOid(), name, owner.oid()));
+        Namespace created = new Namespace(w.allocateOid(), name, owner.oid());
+        w.putNamespace(created);
+        applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType.SCHEMA, org.walden.sql.catalog.DbCatalog.PG_NAMESPACE, created.oid(), created.ownerOid(), 0);
         ctx.catalogChanged();
         return "CREATE SCHEMA";
     }

@@ -170,6 +170,14 @@ final class RoleCommands extends DdlSupport {
                             .withDetail("owner of database " + db.name());
                 }
             }
+            if (existing != null) {
+                List<String> privileges = privilegesHeld(existing.oid());
+                if (!privileges.isEmpty()) {
+                    throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "role \"" + name
+                            + "\" cannot be dropped because some objects depend on it")
+                            .withDetail(String.join("\n", privileges));
+                }
+            }
             for (SharedCatalog.Membership m : shared().memberships()) {
                 if (existing != null && (m.role() == existing.oid() || m.member() == existing.oid())) {
                     w.deleteMembership(m.role(), m.member());
@@ -178,6 +186,65 @@ final class RoleCommands extends DdlSupport {
             w.deleteRole(name);
         }
         return "DROP ROLE";
+    }
+
+    /**
+     * The objects of this database (and the databases) whose ACL names the role, as DROP ROLE's
+     * DETAIL lists them ("privileges for table t"); PostgreSQL also reports other databases' objects.
+     */
+    private List<String> privilegesHeld(int role) {
+        List<String> out = new java.util.ArrayList<>();
+        var cat = catalog();
+        for (var d : shared().databasesInOrder()) {
+            if (names(shared().databaseAcl(d.oid()), role)) {
+                out.add("privileges for database " + d.name());
+            }
+        }
+        for (var n : cat.namespaces().stream().sorted(java.util.Comparator.comparingInt(
+                org.walden.sql.catalog.Namespace::oid)).toList()) {
+            if (names(cat.acl(org.walden.sql.catalog.DbCatalog.PG_NAMESPACE, n.oid(), 0), role)) {
+                out.add("privileges for schema " + n.name());
+            }
+        }
+        for (var r : sorted(cat.relations())) {
+            if (names(cat.acl(org.walden.sql.catalog.DbCatalog.PG_CLASS, r.oid(), 0), role)) {
+                out.add("privileges for " + kindName(r.kind()) + " " + r.name());
+            }
+            for (var a : r.columns()) {
+                if (names(cat.acl(org.walden.sql.catalog.DbCatalog.PG_CLASS, r.oid(), a.attnum()), role)) {
+                    out.add("privileges for column " + a.name() + " of " + kindName(r.kind()) + " " + r.name());
+                }
+            }
+        }
+        for (var f : cat.routines().stream().sorted(java.util.Comparator.comparingInt(
+                org.walden.sql.catalog.Routine::oid)).toList()) {
+            if (names(cat.acl(org.walden.sql.catalog.DbCatalog.PG_PROC, f.oid(), 0), role)) {
+                List<String> args = new java.util.ArrayList<>();
+                for (int t : f.argTypeOids()) {
+                    PgType type = PgType.byOid(t);
+                    args.add(type == null ? String.valueOf(t) : type.formatType(-1));
+                }
+                out.add("privileges for function " + f.name() + "(" + String.join(",", args) + ")");
+            }
+        }
+        for (var d : cat.defaultAcls()) {
+            if (d.role() == role || names(d.acl(), role)) {
+                out.add("privileges for default privileges");
+            }
+        }
+        return out;
+    }
+
+    private static boolean names(List<org.walden.sql.catalog.Acl.Item> acl, int role) {
+        if (acl == null) {
+            return false;
+        }
+        for (var i : acl) {
+            if (i.grantee() == role || i.grantor() == role) {
+                return true;
+            }
+        }
+        return false;
     }
 
     String grant(Tree.GrantRoleStmt g) {

@@ -36,7 +36,7 @@ final class SequenceCommands extends DdlSupport {
         if (s.temporary()) {
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary sequences are not supported");
         }
-        Namespace ns = creationNamespace(s.name().schema());
+        Namespace ns = creationNamespace(s.name().schema(), s.name().position());
         if (new TableCommands(ctx).nameTaken(ns, s.name().name())) {
             if (s.ifNotExists()) {
                 ctx.notice(notice(SqlState.DUPLICATE_TABLE, "relation \"" + s.name().name()
@@ -85,6 +85,8 @@ final class SequenceCommands extends DdlSupport {
         seq = seq.withRelfilenode(newStorage());
         SequenceStore.initialize(ctx.txn(), seq, o.start());
         w.putRelation(seq, null);
+        applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType.SEQUENCE, org.walden.sql.catalog.DbCatalog.PG_CLASS, seq.oid(), seq.ownerOid(),
+                seq.namespaceOid());
         ctx.catalogChanged();
         return seq;
     }

@@ -68,7 +68,7 @@ final class TableCommands extends DdlSupport {
         if (s.temporary()) {
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary tables are not supported");
         }
-        Namespace ns = creationNamespace(s.relation().schema());
+        Namespace ns = creationNamespace(s.relation().schema(), s.relation().position());
         if (nameTaken(ns, s.relation().name())) {
             if (s.ifNotExists()) {
                 ctx.notice(notice(SqlState.DUPLICATE_TABLE, "relation \"" + s.relation().name()
@@ -237,6 +237,8 @@ final class TableCommands extends DdlSupport {
             table = addOwnedSequence(table, e.getKey(), e.getValue(), d.sequenceOptions.get(e.getKey()), d.takenNames);
         }
         w.putRelation(table, null);
+        applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType.TABLE, org.walden.sql.catalog.DbCatalog.PG_CLASS, table.oid(), table.ownerOid(),
+                table.namespaceOid());
         ctx.catalogChanged();
         ConstraintCommands cc = new ConstraintCommands(ctx);
         List<Tree.Constraint> ordered = new ArrayList<>();
@@ -283,7 +285,7 @@ final class TableCommands extends DdlSupport {
         if (s.temporary()) {
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary tables are not supported");
         }
-        Namespace ns = creationNamespace(s.relation().schema());
+        Namespace ns = creationNamespace(s.relation().schema(), s.relation().position());
         if (nameTaken(ns, s.relation().name())) {
             if (s.ifNotExists()) {
                 ctx.notice(notice(SqlState.DUPLICATE_TABLE, "relation \"" + s.relation().name()

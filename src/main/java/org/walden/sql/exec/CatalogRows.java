@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.sql.catalog.Acl;
 import org.walden.sql.catalog.Attribute;
 import org.walden.sql.catalog.CatalogLookup;
 import org.walden.sql.catalog.CatalogStore;
@@ -87,6 +88,7 @@ final class CatalogRows {
             case "pg_statistic" -> pgStatistic(fn, cat);
             case "pg_stats" -> pgStats(fn, cat);
             case "pg_sequence" -> pgSequence(cat);
+            case "pg_default_acl" -> pgDefaultAcl(cat);
             case "pg_collation" -> List.of(row(100L, "default", (long) Namespace.PG_CATALOG, OWNER, "d", true, -1,
                             null, null, null, null),
                     row(950L, "C", (long) Namespace.PG_CATALOG, OWNER, "c", true, -1, "C", "C", null, null),
@@ -156,7 +158,9 @@ final class CatalogRows {
                 0L, !cat.indexesOf(r.oid()).isEmpty(), isShared(r), "p", String.valueOf(kind),
                 (short) r.liveColumns().size(), (short) checks, kind == 'v', hasForeignKeys(cat, r.oid()), false, false,
                 false, true,
-                kind == 'r' && !system ? "d" : "n", false, 0L, heap ? 750L : 0L, heap ? 1L : 0L, null, r.options().isEmpty()
+                kind == 'r' && !system ? "d" : "n", false, 0L, heap ? 750L : 0L, heap ? 1L : 0L,
+                system ? null : Acl.formatAll(cat.acl(DbCatalog.PG_CLASS, r.oid(), 0), cat.shared()::roleName),
+                r.options().isEmpty()
                         ? null : new ArrayList<Object>(r.options()), null);
     }
 
@@ -204,7 +208,9 @@ final class CatalogRows {
                 systemColumnRows(r.oid(), rows);
             }
             for (Attribute a : r.columns()) {
-                rows.add(attributeRow(r.oid(), a, a.type().collation()));
+                Object[] row = attributeRow(r.oid(), a, a.type().collation());
+                row[22] = Acl.formatAll(cat.acl(DbCatalog.PG_CLASS, r.oid(), a.attnum()), cat.shared()::roleName);
+                rows.add(row);
             }
         }
         for (IndexInfo i : sorted(cat.indexes(), IndexInfo::oid)) {
@@ -263,7 +269,9 @@ final class CatalogRows {
     private static List<Object[]> pgNamespace(CatalogLookup lookup) {
         List<Object[]> rows = new ArrayList<>();
         for (Namespace n : sorted(lookup.namespaces(), Namespace::oid)) {
-            rows.add(row(oid(n.oid()), n.name(), oid(n.ownerOid()), n.oid() == Namespace.PUBLIC
+            List<Acl.Item> acl = lookup.catalog().acl(DbCatalog.PG_NAMESPACE, n.oid(), 0);
+            rows.add(row(oid(n.oid()), n.name(), oid(n.ownerOid()), acl != null
+                    ? Acl.formatAll(acl, lookup.catalog().shared()::roleName) : n.oid() == Namespace.PUBLIC
                     ? list("pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner") : null));
         }
         return rows;
@@ -331,7 +339,9 @@ final class CatalogRows {
             rows.add(procRow(f, Namespace.PG_CATALOG, OWNER, INTERNAL_LANGUAGE, f.name));
         }
         for (Routine r : cat.routines()) {
-            rows.add(procRow(FunctionDef.sqlFunction(r), r.namespaceOid(), r.ownerOid(), SQL_LANGUAGE, r.body()));
+            Object[] row = procRow(FunctionDef.sqlFunction(r), r.namespaceOid(), r.ownerOid(), SQL_LANGUAGE, r.body());
+            row[row.length - 1] = Acl.formatAll(cat.acl(DbCatalog.PG_PROC, r.oid(), 0), cat.shared()::roleName);
+            rows.add(row);
         }
         return rows;
     }
@@ -660,19 +670,20 @@ final class CatalogRows {
         for (org.walden.sql.catalog.DatabaseDef d : shared.databasesInOrder()) {
             rows.add(row(oid(d.oid()), d.name(), oid(d.ownerOid()), 6, "c", d.template(), d.allowConnections(),
                     d.connectionLimit(), 716L, 1L, DEFAULT_TABLESPACE, StatusRows.LOCALE, StatusRows.LOCALE, null,
-                    null, templateAcl(shared, d)));
+                    null, Acl.formatAll(shared.effectiveDatabaseAcl(d), shared::roleName)));
         }
         return rows;
     }
 
-    /** initdb's privileges on template0 and template1: PUBLIC may connect, the owner has all. */
-    private static List<Object> templateAcl(SharedCatalog shared, org.walden.sql.catalog.DatabaseDef d) {
-        if (!d.name().equals("template0") && !d.name().equals("template1")) {
-            return null;
+    private static List<Object[]> pgDefaultAcl(DbCatalog cat) {
+        List<Object[]> rows = new ArrayList<>();
+        for (DbCatalog.DefaultAcl d : cat.defaultAcls()) {
+            // no OID is kept for the row: one made of its key, stable while it exists
+            long oid = (Math.abs((long) (d.role() * 31 + d.namespaceOid()) * 7 + d.objectType()) % 1000000) + 100000;
+            rows.add(row(oid, oid(d.role()), oid(d.namespaceOid()), String.valueOf(d.objectType()),
+                    Acl.formatAll(d.acl(), cat.shared()::roleName)));
         }
-        org.walden.sql.catalog.RoleDef owner = shared.roleByOid(d.ownerOid());
-        String name = owner == null ? String.valueOf(d.ownerOid()) : CatalogLookup.quoteIdentifier(owner.name());
-        return list("=c/" + name, name + "=CTc/" + name);
+        return rows;
     }
 
     private static List<Object[]> pgAuthid(FnContext fn, SharedCatalog shared, boolean viaView) {

@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Locale;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.sql.catalog.Acl;
 import org.walden.sql.catalog.CatalogLookup;
+import org.walden.sql.catalog.Privileges;
 import org.walden.sql.catalog.Constraint;
 import org.walden.sql.catalog.DatabaseDef;
 import org.walden.sql.catalog.DbCatalog;
@@ -548,25 +550,25 @@ final class CatalogFunctions {
         for (String kind : List.of("table", "sequence", "schema", "database", "function", "language", "tablespace",
                 "type", "foreign_data_wrapper", "server", "any_column")) {
             String name = "has_" + kind + "_privilege";
-            r.f(name, BOOL, TEXT, TEXT).stable().ctx((c, a) -> privilege(c, kind, a[0], (String) a[1]));
-            r.f(name, BOOL, OID, TEXT).stable().ctx((c, a) -> privilege(c, kind, a[0], (String) a[1]));
-            r.f(name, BOOL, NAME, TEXT, TEXT).stable().ctx((c, a) -> privilege(c, kind, a[1], (String) a[2]));
-            r.f(name, BOOL, NAME, OID, TEXT).stable().ctx((c, a) -> privilege(c, kind, a[1], (String) a[2]));
-            r.f(name, BOOL, OID, TEXT, TEXT).stable().ctx((c, a) -> privilege(c, kind, a[1], (String) a[2]));
-            r.f(name, BOOL, OID, OID, TEXT).stable().ctx((c, a) -> privilege(c, kind, a[1], (String) a[2]));
+            r.f(name, BOOL, TEXT, TEXT).stable().ctx((c, a) -> privilege(c, kind, null, a[0], null, a[1]));
+            r.f(name, BOOL, OID, TEXT).stable().ctx((c, a) -> privilege(c, kind, null, a[0], null, a[1]));
+            for (PgType user : List.of(NAME, OID)) {
+                for (PgType object : List.of(TEXT, OID)) {
+                    r.f(name, BOOL, user, object, TEXT).stable().ctx((c, a) -> privilege(c, kind, a[0], a[1], null,
+                            a[2]));
+                }
+            }
         }
-        r.f("has_column_privilege", BOOL, TEXT, TEXT, TEXT).stable().ctx((c, a) -> privilege(c, "table", a[0],
-                (String) a[2]));
-        r.f("has_column_privilege", BOOL, OID, TEXT, TEXT).stable().ctx((c, a) -> privilege(c, "table", a[0],
-                (String) a[2]));
-        r.f("has_column_privilege", BOOL, OID, INT2, TEXT).stable().ctx((c, a) -> privilege(c, "table", a[0],
-                (String) a[2]));
-        r.f("has_column_privilege", BOOL, TEXT, INT2, TEXT).stable().ctx((c, a) -> privilege(c, "table", a[0],
-                (String) a[2]));
-        r.f("has_column_privilege", BOOL, NAME, TEXT, TEXT, TEXT).stable().ctx((c, a) -> privilege(c, "table", a[1],
-                (String) a[3]));
-        r.f("has_column_privilege", BOOL, NAME, OID, TEXT, TEXT).stable().ctx((c, a) -> privilege(c, "table", a[1],
-                (String) a[3]));
+        for (PgType table : List.of(TEXT, OID)) {
+            for (PgType column : List.of(TEXT, INT2)) {
+                r.f("has_column_privilege", BOOL, table, column, TEXT).stable().ctx((c, a) -> privilege(c, "column",
+                        null, a[0], a[1], a[2]));
+                for (PgType user : List.of(NAME, OID)) {
+                    r.f("has_column_privilege", BOOL, user, table, column, TEXT).stable().ctx((c, a) -> privilege(c,
+                            "column", a[0], a[1], a[2], a[3]));
+                }
+            }
+        }
         r.f("pg_has_role", BOOL, NAME, TEXT).stable().ctx((c, a) -> hasRole(c, c.currentUser(), a[0]));
         r.f("pg_has_role", BOOL, OID, TEXT).stable().ctx((c, a) -> hasRole(c, c.currentUser(), a[0]));
         r.f("pg_has_role", BOOL, NAME, NAME, TEXT).stable().ctx((c, a) -> hasRole(c, (String) a[0], a[1]));
@@ -575,38 +577,210 @@ final class CatalogFunctions {
             RoleDef u = c.catalog().roleByOid((Long) a[0]);
             return u != null && hasRole(c, u.name(), a[1]);
         });
+        r.f("acldefault", ACLITEM_ARRAY, CHAR, OID).stable().ctx((c, a) -> aclDefault(c, (String) a[0],
+                (Long) a[1]));
+        r.f("makeaclitem", ACLITEM, OID, OID, TEXT, BOOL).stable().ctx((c, a) -> makeAclItem(c, a));
+        r.f("aclexplode", RECORD, ACLITEM_ARRAY).out("grantor", OID, "grantee", OID, "privilege_type", TEXT,
+                "is_grantable", BOOL).srf((c, a, t) -> {
+                    List<Object[]> rows = new ArrayList<>();
+                    for (Object o : (List<?>) a[0]) {
+                        Acl.Item i = Acl.parse((String) o, n -> {
+                            RoleDef role = c.catalog().role(n);
+                            return role == null ? -1 : role.oid();
+                        });
+                        for (int bit = 1; bit != 0 && bit <= Acl.CONNECT; bit <<= 1) {
+                            if ((i.privileges() & bit) != 0) {
+                                rows.add(new Object[] {(long) i.grantor(), (long) i.grantee(), Acl.privilegeName(bit),
+                                    (i.grantOptions() & bit) != 0});
+                            }
+                        }
+                    }
+                    return rows.iterator();
+                });
+    }
+
+    private static Object aclDefault(FnContext c, String type, long owner) {
+        Acl.ObjectType t = switch (type) {
+            case "c" -> Acl.ObjectType.COLUMN;
+            case "r" -> Acl.ObjectType.TABLE;
+            case "s" -> Acl.ObjectType.SEQUENCE;
+            case "d" -> Acl.ObjectType.DATABASE;
+            case "f" -> Acl.ObjectType.FUNCTION;
+            case "n" -> Acl.ObjectType.SCHEMA;
+            default -> throw new PgException(SqlState.INTERNAL_ERROR, "unrecognized object type abbreviation: "
+                    + type);
+        };
+        return Acl.formatAll(Acl.defaultAcl(t, (int) owner), c.catalog().shared()::roleName);
+    }
+
+    private static Object makeAclItem(FnContext c, Object[] a) {
+        // PostgreSQL 15's makeaclitem takes one privilege
+        int bits = Acl.privilegeOf(((String) a[2]).trim());
+        if (bits == 0) {
+            throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "unrecognized privilege type: \"" + a[2] + "\"");
+        }
+        long grantee = (Long) a[0];
+        return Acl.format(new Acl.Item((int) grantee, (int) (long) (Long) a[1], bits,
+                Boolean.TRUE.equals(a[3]) ? bits : 0), c.catalog().shared()::roleName);
+    }
+
+    /** The privileges has_KIND_privilege accepts (the letters' names), each also WITH GRANT OPTION. */
+    private static List<String> privilegeNames(String kind) {
+        return switch (kind) {
+            case "table" -> List.of("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER");
+            case "column", "any_column" -> List.of("SELECT", "INSERT", "UPDATE", "REFERENCES");
+            case "sequence" -> List.of("USAGE", "SELECT", "UPDATE");
+            case "schema" -> List.of("CREATE", "USAGE");
+            case "database" -> List.of("CREATE", "CONNECT", "TEMPORARY", "TEMP");
+            case "function" -> List.of("EXECUTE");
+            default -> List.of("USAGE", "CREATE");
+        };
     }
 
     /**
-     * has_*_privilege: Walden has no GRANT yet and checks no privileges, so every existing object
-     * is accessible to every role; an unknown object or privilege name is the same error as in
-     * PostgreSQL.
+     * has_*_privilege (PostgreSQL's acl.c): true when the user (the current one when {@code user}
+     * is null; a name or an OID; "public" for PUBLIC) holds any of the comma-separated privileges;
+     * an unknown object named by text is an error, one named by OID gives NULL.
      */
-    private static boolean privilege(FnContext c, String kind, Object target, String privileges) {
-        for (String p : privileges.split(",")) {
-            String priv = p.trim().toUpperCase(Locale.ROOT).replace(" WITH GRANT OPTION", "");
-            boolean known = switch (priv) {
-                case "SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "USAGE", "CREATE",
-                        "CONNECT", "TEMPORARY", "TEMP", "EXECUTE" -> true;
-                default -> false;
-            };
-            if (!known) {
+    private static Boolean privilege(FnContext c, String kind, Object user, Object target, Object column,
+                                     Object privilegeText) {
+        int wanted = 0;
+        int options = 0;
+        for (String p : ((String) privilegeText).split(",")) {
+            String priv = p.trim().toUpperCase(Locale.ROOT);
+            boolean grantOption = priv.endsWith(" WITH GRANT OPTION");
+            if (grantOption) {
+                priv = priv.substring(0, priv.length() - " WITH GRANT OPTION".length()).trim();
+            }
+            if (!privilegeNames(kind).contains(priv)) {
                 throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "unrecognized privilege type: \"" + p.trim()
                         + "\"");
             }
+            int bit = Acl.privilegeOf(priv);
+            if (grantOption) {
+                options |= bit;
+            } else {
+                wanted |= bit;
+            }
         }
-        if (target instanceof String name && (kind.equals("table") || kind.equals("sequence")
-                || kind.equals("any_column"))) {
-            if (c.lookup().regclassIn(name) == null) {
+        DbCatalog cat = c.catalog();
+        int role;
+        if (user == null) {
+            role = requireRole(c, c.currentUser());
+        } else if (user instanceof String name) {
+            role = name.equals("public") ? Acl.PUBLIC : requireRole(c, name);
+        } else {
+            role = (int) (long) (Long) user;
+        }
+        RoleDef r = cat.roleByOid(role);
+        boolean superuser = r != null && r.superuser();
+        return switch (kind) {
+            case "table", "sequence", "any_column", "column" -> {
+                Relation rel = relationArgument(c, target);
+                if (rel == null) {
+                    yield null;
+                }
+                if (kind.equals("sequence") && rel.kind() != Relation.SEQUENCE) {
+                    throw new PgException(SqlState.WRONG_OBJECT_TYPE, "\"" + rel.name() + "\" is not a sequence");
+                }
+                if (superuser) {
+                    yield true;
+                }
+                if (kind.equals("column")) {
+                    int index = columnArgument(rel, column);
+                    if (index < 0) {
+                        yield null;
+                    }
+                    int attnum = rel.column(index).attnum();
+                    yield Privileges.column(cat, rel, attnum, role, wanted) != 0 || holdsColumnOption(cat, rel, attnum,
+                            role, options);
+                }
+                if (kind.equals("any_column")) {
+                    yield wanted != 0 && Privileges.anyColumn(cat, rel, role, wanted) || options != 0
+                            && Privileges.anyColumn(cat, rel, role, options);
+                }
+                yield Privileges.relation(cat, rel, role, wanted) != 0 || options != 0
+                        && Privileges.grantOptions(cat.shared(), cat.acl(DbCatalog.PG_CLASS, rel.oid(), 0),
+                        Privileges.typeOf(rel), rel.ownerOid(), role, options) != 0;
+            }
+            case "schema" -> {
+                Namespace n = target instanceof String name ? c.lookup().namespace(name)
+                        : c.lookup().namespace((int) (long) (Long) target);
+                if (n == null) {
+                    if (target instanceof String name) {
+                        throw new PgException(SqlState.INVALID_SCHEMA_NAME, "schema \"" + name + "\" does not exist");
+                    }
+                    yield null;
+                }
+                yield superuser || Privileges.namespace(cat, n, role, wanted | options) != 0;
+            }
+            case "database" -> {
+                DatabaseDef d = target instanceof String name ? cat.databases().get(name)
+                        : cat.shared().databaseByOid((Long) target);
+                if (d == null) {
+                    if (target instanceof String name) {
+                        throw new PgException(SqlState.INVALID_CATALOG_NAME, "database \"" + name
+                                + "\" does not exist");
+                    }
+                    yield null;
+                }
+                yield superuser || Privileges.database(cat.shared(), d, role, wanted | options) != 0;
+            }
+            case "function" -> {
+                long oid = target instanceof String text ? c.values().regIn(PgType.REGPROCEDURE, text)
+                        : (Long) target;
+                Routine f = cat.routine((int) oid);
+                if (f == null) {
+                    yield Builtins.allFunctions().stream().anyMatch(b -> b.oid == oid) ? Boolean.TRUE : null;
+                }
+                yield superuser || Privileges.function(cat, f, role, wanted | options) != 0;
+            }
+            default -> true;
+        };
+    }
+
+    private static boolean holdsColumnOption(DbCatalog cat, Relation rel, int attnum, int role, int options) {
+        if (options == 0) {
+            return false;
+        }
+        List<Acl.Item> acl = cat.acl(DbCatalog.PG_CLASS, rel.oid(), attnum);
+        return Privileges.grantOptions(cat.shared(), cat.acl(DbCatalog.PG_CLASS, rel.oid(), 0), Privileges.typeOf(rel),
+                rel.ownerOid(), role, options) != 0 || acl != null && Acl.mask(acl, role, options, cat.shared(),
+                true) != 0;
+    }
+
+    private static int requireRole(FnContext c, String name) {
+        RoleDef r = c.catalog().role(name);
+        if (r == null) {
+            throw new PgException(SqlState.UNDEFINED_OBJECT, "role \"" + name + "\" does not exist");
+        }
+        return r.oid();
+    }
+
+    private static Relation relationArgument(FnContext c, Object target) {
+        if (target instanceof String name) {
+            Long oid = c.lookup().regclassIn(name);
+            if (oid == null) {
                 throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + name + "\" does not exist");
             }
-        } else if (target instanceof String name && kind.equals("schema") && c.lookup().namespace(name) == null) {
-            throw new PgException(SqlState.INVALID_SCHEMA_NAME, "schema \"" + name + "\" does not exist");
-        } else if (target instanceof String name && kind.equals("database")
-                && c.catalog().databases().get(name) == null) {
-            throw new PgException(SqlState.INVALID_CATALOG_NAME, "database \"" + name + "\" does not exist");
+            return c.lookup().relation((int) (long) oid);
         }
-        return true;
+        return c.lookup().relation((int) (long) (Long) target);
+    }
+
+    /** The 0-based index of the column named or numbered; -1 for a number that is none (NULL result). */
+    private static int columnArgument(Relation rel, Object column) {
+        if (column instanceof String name) {
+            int i = rel.columnIndex(name);
+            if (i < 0) {
+                throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + name + "\" of relation \""
+                        + rel.name() + "\" does not exist");
+            }
+            return i;
+        }
+        int attnum = ((Number) column).intValue();
+        int i = rel.indexOfAttnum(attnum);
+        return i < 0 || rel.column(i).dropped() ? -1 : i;
     }
 
     private static boolean hasRole(FnContext c, String user, Object role) {

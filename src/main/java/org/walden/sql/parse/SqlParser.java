@@ -292,7 +292,7 @@ public final class SqlParser extends QueryParser {
         boolean local = false;
         if (acceptWord("local")) {
             local = true;
-        } else {
+        } else if (!isWordAt(1, "authorization")) {
             acceptWord("session");
         }
         if (acceptWords("time", "zone")) {
@@ -311,7 +311,12 @@ public final class SqlParser extends QueryParser {
             return new TransactionStmt(TxKind.BEGIN, session ? "SET SESSION CHARACTERISTICS" : "SET TRANSACTION",
                     false, modes);
         }
-        if (acceptWords("session", "authorization") || acceptWord("role")) {
+        if (acceptWords("session", "authorization")) {
+            String who = peek().kind() == Token.Kind.STRING ? stringConst() : acceptWord("default") ? null
+                    : colLabel();
+            return new VariableSetStmt("session_authorization", who, local, who == null);
+        }
+        if (acceptWord("role")) {
             String who = peek().kind() == Token.Kind.STRING ? stringConst() : acceptWord("default") ? null
                     : colLabel();
             return new VariableSetStmt("role", who, local, false);
@@ -645,6 +650,12 @@ public final class SqlParser extends QueryParser {
         if (!grant && acceptWords("admin", "option", "for")) {
             save = index;
         }
+        index = save;
+        GrantStmt privileges = privilegeGrant(grant, false);
+        if (privileges != null) {
+            return privileges;
+        }
+        index = save;
         List<String> roles = new ArrayList<>();
         do {
             if (peek().kind() != Token.Kind.IDENT) {
@@ -652,10 +663,6 @@ public final class SqlParser extends QueryParser {
             }
             roles.add(advance().text());
         } while (acceptOp(","));
-        if (isWord("on") || peek().isOp("(")) {
-            index = save;
-            throw unsupported((grant ? "GRANT" : "REVOKE") + " of privileges");
-        }
         if (grant) {
             expectWord("to");
         } else {
@@ -669,6 +676,168 @@ public final class SqlParser extends QueryParser {
         acceptWord("cascade");
         acceptWord("restrict");
         return new GrantRoleStmt(grant, roles, members, admin);
+    }
+
+    /**
+     * After GRANT / REVOKE: [GRANT OPTION FOR] privileges ON objects TO / FROM grantees ...; null
+     * (nothing consumed that matters) when there is no ON: a grant of roles.
+     */
+    private GrantStmt privilegeGrant(boolean grant, boolean defaults) {
+        boolean optionFor = !grant && acceptWords("grant", "option", "for");
+        List<Privilege> privileges = new ArrayList<>();
+        if (acceptWord("all")) {
+            acceptWord("privileges");
+            privileges = null;
+        } else {
+            do {
+                if (peek().kind() != Token.Kind.IDENT) {
+                    return null;
+                }
+                String name = advance().text();
+                if (name.equals("alter") && acceptWord("system")) {
+                    name = "alter system";
+                }
+                List<String> columns = null;
+                if (acceptOp("(")) {
+                    columns = new ArrayList<>();
+                    do {
+                        columns.add(colId());
+                    } while (acceptOp(","));
+                    expectOp(")");
+                }
+                privileges.add(new Privilege(name, columns));
+            } while (acceptOp(","));
+        }
+        if (!acceptWord("on")) {
+            if (privileges == null || optionFor) {
+                throw error();
+            }
+            return null;
+        }
+        String type;
+        boolean inSchemas = false;
+        List<List<String>> objects = new ArrayList<>();
+        List<FunctionRef> functions = new ArrayList<>();
+        if (defaults) {
+            type = advance().text();
+            if (!List.of("tables", "sequences", "functions", "routines", "schemas", "types").contains(type)) {
+                throw error();
+            }
+        } else if (acceptWord("all")) {
+            inSchemas = true;
+            type = advance().text();
+            if (!List.of("tables", "sequences", "functions", "routines", "procedures").contains(type)) {
+                throw error();
+            }
+            type = switch (type) {
+                case "tables" -> "table";
+                case "sequences" -> "sequence";
+                default -> "function";
+            };
+            expectWord("in");
+            expectWord("schema");
+            do {
+                objects.add(List.of(colId()));
+            } while (acceptOp(","));
+        } else {
+            type = acceptWord("table") ? "table" : acceptWord("sequence") ? "sequence"
+                    : acceptWord("function") || acceptWord("routine") || acceptWord("procedure") ? "function"
+                    : acceptWord("schema") ? "schema" : acceptWord("database") ? "database"
+                    : isWord("tablespace") || isWord("language") || isWord("type") || isWord("domain")
+                    || isWord("foreign") || isWord("large") || isWord("parameter") ? null : "table";
+            if (type == null) {
+                throw unsupported((grant ? "GRANT" : "REVOKE") + " on " + advance().text().toUpperCase(
+                        java.util.Locale.ROOT) + " objects");
+            }
+            do {
+                if (type.equals("function")) {
+                    List<String> name = qualifiedName();
+                    List<TypeName> args = null;
+                    if (acceptOp("(")) {
+                        args = new ArrayList<>();
+                        if (!acceptOp(")")) {
+                            do {
+                                args.add(functionParam().type());
+                            } while (acceptOp(","));
+                            expectOp(")");
+                        }
+                    }
+                    functions.add(new FunctionRef(name, args));
+                } else if (type.equals("schema") || type.equals("database")) {
+                    objects.add(List.of(colId()));
+                } else {
+                    objects.add(qualifiedName());
+                }
+            } while (acceptOp(","));
+        }
+        expectWord(grant ? "to" : "from");
+        List<String> grantees = new ArrayList<>();
+        do {
+            acceptWord("group");
+            grantees.add(grantee());
+        } while (acceptOp(","));
+        boolean option = grant && acceptWords("with", "grant", "option");
+        String grantedBy = null;
+        if (acceptWords("granted", "by")) {
+            grantedBy = grantee();
+        }
+        boolean cascade = !grant && acceptWord("cascade");
+        if (!grant && !cascade) {
+            acceptWord("restrict");
+        }
+        return new GrantStmt(grant, type, inSchemas, objects, functions, privileges, grantees,
+                grant ? option : optionFor, grantedBy, cascade);
+    }
+
+    /** A role specification: a name, PUBLIC (null), CURRENT_USER, SESSION_USER. */
+    private String grantee() {
+        if (peek().kind() == Token.Kind.IDENT) {
+            String w = peek().text();
+            if (w.equals("public") && !peek().quoted()) {
+                advance();
+                return null;
+            }
+            if ((w.equals("current_user") || w.equals("current_role")) && !peek().quoted()) {
+                advance();
+                return GrantStmt.CURRENT_USER;
+            }
+            if (w.equals("session_user") && !peek().quoted()) {
+                advance();
+                return GrantStmt.SESSION_USER;
+            }
+        }
+        return colLabel();
+    }
+
+    /** ALTER DEFAULT PRIVILEGES (after those words). */
+    private Stmt alterDefaultPrivileges() {
+        List<String> roles = new ArrayList<>();
+        List<String> schemas = new ArrayList<>();
+        while (true) {
+            if (acceptWord("for")) {
+                if (!acceptWord("role")) {
+                    expectWord("user");
+                }
+                roles.addAll(nameList());
+            } else if (acceptWord("in")) {
+                expectWord("schema");
+                schemas.addAll(nameList());
+            } else {
+                break;
+            }
+        }
+        boolean grant;
+        if (acceptWord("grant")) {
+            grant = true;
+        } else {
+            expectWord("revoke");
+            grant = false;
+        }
+        GrantStmt action = privilegeGrant(grant, true);
+        if (action == null) {
+            throw error();
+        }
+        return new AlterDefaultPrivilegesStmt(roles, schemas, action);
     }
 
     // ---------------------------------------------------------------- CREATE
@@ -915,7 +1084,8 @@ public final class SqlParser extends QueryParser {
 
     private Stmt createTable(boolean temporary, int pos) {
         boolean ifNotExists = acceptWords("if", "not", "exists");
-        RangeVar rel = rangeVarOf(qualifiedName(), peek().position());
+        int namePosition = peek().position();
+        RangeVar rel = rangeVarOf(qualifiedName(), namePosition);
         if (isWord("as") || (peek().isOp("(") && isAsAfterColumnNames())) {
             List<String> cols = peek().isOp("(") ? parenNameList() : null;
             expectWord("as");
@@ -1235,7 +1405,8 @@ public final class SqlParser extends QueryParser {
     }
 
     private Stmt createView(boolean orReplace, boolean temporary, int pos) {
-        RangeVar name = rangeVarOf(qualifiedName(), peek().position());
+        int namePosition = peek().position();
+        RangeVar name = rangeVarOf(qualifiedName(), namePosition);
         List<String> cols = peek().isOp("(") ? parenNameList() : null;
         if (acceptWord("with")) {
             storageParameters();
@@ -1327,7 +1498,8 @@ public final class SqlParser extends QueryParser {
 
     private Stmt createSequence(boolean temporary, int pos) {
         boolean ifNotExists = acceptWords("if", "not", "exists");
-        RangeVar name = rangeVarOf(qualifiedName(), peek().position());
+        int namePosition = peek().position();
+        RangeVar name = rangeVarOf(qualifiedName(), namePosition);
         return new CreateSequenceStmt(name, sequenceOptions(), ifNotExists, temporary, pos);
     }
 
@@ -1463,6 +1635,28 @@ public final class SqlParser extends QueryParser {
         }
         if (acceptWord("system")) {
             return alterSystem();
+        }
+        if (acceptWords("default", "privileges")) {
+            return alterDefaultPrivileges();
+        }
+        if (isWord("function") && !isWordAt(1, "if")) {
+            int save = index;
+            advance();
+            List<String> name = qualifiedName();
+            List<TypeName> args = null;
+            if (acceptOp("(")) {
+                args = new ArrayList<>();
+                if (!acceptOp(")")) {
+                    do {
+                        args.add(functionParam().type());
+                    } while (acceptOp(","));
+                    expectOp(")");
+                }
+            }
+            if (acceptWords("owner", "to")) {
+                return new AlterFunctionOwnerStmt(new FunctionRef(name, args), colLabel());
+            }
+            index = save;
         }
         if (acceptWord("database")) {
             String name = colId();

@@ -259,7 +259,7 @@ public final class Tree {
     public sealed interface Stmt permits SelectStmt, InsertStmt, UpdateStmt, DeleteStmt, CreateTableStmt,
             CreateTableAsStmt, IndexStmt, ViewStmt, CreateSchemaStmt, CreateSequenceStmt, AlterSequenceStmt, DropStmt,
             AlterTableStmt, RenameStmt, CommentStmt, TruncateStmt, TransactionStmt, VariableSetStmt, VariableShowStmt,
-            ExplainStmt, VacuumStmt, CopyStmt, CreateFunctionStmt, DropFunctionStmt, CheckpointStmt, RoleStmt, DropRoleStmt, GrantRoleStmt, CreateDatabaseStmt,
+            ExplainStmt, VacuumStmt, CopyStmt, CreateFunctionStmt, DropFunctionStmt, CheckpointStmt, RoleStmt, DropRoleStmt, GrantRoleStmt, GrantStmt, AlterDefaultPrivilegesStmt, AlterFunctionOwnerStmt, CreateDatabaseStmt,
             DropDatabaseStmt, AlterDatabaseStmt, AlterSystemStmt, PrepareStmt, ExecuteStmt, DeallocateStmt,
             DiscardStmt, NoOpStmt, LockStmt {
     }
@@ -512,6 +512,33 @@ public final class Tree {
 
     /** GRANT role TO member / REVOKE role FROM member. */
     public record GrantRoleStmt(boolean grant, List<String> roles, List<String> members, boolean adminOption)
+            implements Stmt {
+    }
+
+    /** A privilege of GRANT / REVOKE, lower case, with its column list (null for the whole object). */
+    public record Privilege(String name, List<String> columns) {
+    }
+
+    /**
+     * GRANT / REVOKE privileges: {@code objectType} table, sequence, function, schema or database
+     * (tables, sequences, functions, schemas in ALTER DEFAULT PRIVILEGES); {@code inSchemas} for
+     * ON ALL ... IN SCHEMA (the names are schemas then); {@code privileges} null for ALL;
+     * {@code grantees} role names, null for PUBLIC, "current_user" / "session_user" as
+     * {@link #CURRENT_USER} / {@link #SESSION_USER}.
+     */
+    public record GrantStmt(boolean grant, String objectType, boolean inSchemas, List<List<String>> objects,
+                            List<FunctionRef> functions, List<Privilege> privileges, List<String> grantees,
+                            boolean grantOption, String grantedBy, boolean cascade) implements Stmt {
+        public static final String CURRENT_USER = "\0current_user";
+        public static final String SESSION_USER = "\0session_user";
+    }
+
+    /** ALTER FUNCTION name [(argtypes)] OWNER TO role. */
+    public record AlterFunctionOwnerStmt(FunctionRef function, String owner) implements Stmt {
+    }
+
+    /** ALTER DEFAULT PRIVILEGES [FOR ROLE r, ...] [IN SCHEMA s, ...] GRANT / REVOKE ... ON TABLES | .... */
+    public record AlterDefaultPrivilegesStmt(List<String> roles, List<String> schemas, GrantStmt action)
             implements Stmt {
     }
 
