@@ -50,7 +50,14 @@ public final class Acl {
         COLUMN('c', "column", INSERT | SELECT | UPDATE | REFERENCES),
         FUNCTION('f', "function", EXECUTE),
         SCHEMA('n', "schema", USAGE | CREATE),
-        DATABASE('d', "database", CREATE | TEMPORARY | CONNECT);
+        DATABASE('d', "database", CREATE | TEMPORARY | CONNECT),
+        /** Kinds Walden grants nothing on, named for acldefault (pg_dump asks for their defaults). */
+        TYPE('T', "type", USAGE),
+        LANGUAGE('l', "language", USAGE),
+        TABLESPACE('t', "tablespace", CREATE),
+        FOREIGN_DATA_WRAPPER('F', "foreign-data wrapper", USAGE),
+        FOREIGN_SERVER('S', "foreign server", USAGE),
+        LARGE_OBJECT('L', "large object", SELECT | UPDATE);
 
         /** pg_default_acl.defaclobjtype's letter. */
         public final char letter;
@@ -71,7 +78,7 @@ public final class Acl {
     public static List<Item> defaultAcl(ObjectType type, int owner) {
         return switch (type) {
             case COLUMN -> List.of();
-            case FUNCTION -> List.of(new Item(PUBLIC, owner, EXECUTE, 0), new Item(owner, owner, EXECUTE, 0));
+            case FUNCTION, TYPE, LANGUAGE -> List.of(new Item(PUBLIC, owner, type.all, 0), new Item(owner, owner, type.all, 0));
             case DATABASE -> List.of(new Item(PUBLIC, owner, TEMPORARY | CONNECT, 0),
                     new Item(owner, owner, type.all, 0));
             default -> List.of(new Item(owner, owner, type.all, 0));

@@ -600,16 +600,10 @@ final class CatalogFunctions {
     }
 
     private static Object aclDefault(FnContext c, String type, long owner) {
-        Acl.ObjectType t = switch (type) {
-            case "c" -> Acl.ObjectType.COLUMN;
-            case "r" -> Acl.ObjectType.TABLE;
-            case "s" -> Acl.ObjectType.SEQUENCE;
-            case "d" -> Acl.ObjectType.DATABASE;
-            case "f" -> Acl.ObjectType.FUNCTION;
-            case "n" -> Acl.ObjectType.SCHEMA;
-            default -> throw new PgException(SqlState.INTERNAL_ERROR, "unrecognized object type abbreviation: "
-                    + type);
-        };
+        Acl.ObjectType t = java.util.Arrays.stream(Acl.ObjectType.values())
+                .filter(k -> type.length() == 1 && k.letter == type.charAt(0)).findFirst()
+                .orElseThrow(() -> new PgException(SqlState.INTERNAL_ERROR, "unrecognized object type abbreviation: "
+                        + type));
         return Acl.formatAll(Acl.defaultAcl(t, (int) owner), c.catalog().shared()::roleName);
     }
 
