@@ -12,3 +12,8 @@ select timestamptz '2024-01-01 12:00+00' at time zone '+05', timestamp '2024-01-
 select timestamptz '2024-01-01 12:00+00' at time zone interval '+05:30';
 show datestyle; show TIMEZONE; set time zone 'Europe/Paris'; reset timezone; show time zone;
 select localtimestamp(-1);
+-- abbreviations: fixed offsets from the default timezone_abbreviations set
+select '2020-01-01 12:00 EST'::timestamptz, '2020-07-01 12:00 PDT'::timestamptz, '2020-01-01 12:00 cet'::timestamptz;
+select '2020-01-01 12:00:00 est'::timestamptz, '2020-01-01 12:00 NZDT'::timestamptz, '12:00 PST'::timetz;
+select timestamptz '2020-07-01 12:00+00' at time zone 'EST', timestamptz '2020-07-01 12:00+00' at time zone 'PDT';
+select '2020-01-01 12:00 XYZ'::timestamptz;

@@ -517,7 +517,7 @@ public final class Values {
         return posix != null ? posix : parseZone(z, null, PgType.TIMESTAMPTZ);
     }
 
-    /** A time zone as written after a time: Z, UTC, +05, -08:00, +0530, or a name (Europe/Paris). */
+    /** A time zone as written after a time: Z, UTC, +05, -08:00, +0530, an abbreviation (EST), or a name (Europe/Paris). */
     public static ZoneId parseZone(String z, String original, PgType type) {
         try {
             if (z.equalsIgnoreCase("z") || z.equalsIgnoreCase("utc") || z.equalsIgnoreCase("gmt")) {
@@ -541,7 +541,8 @@ public final class Values {
                 int sign = z.startsWith("-") ? -1 : 1;
                 return ZoneOffset.ofHoursMinutesSeconds(sign * h, sign * m, sign * sec);
             }
-            return ZoneId.of(z);
+            ZoneOffset abbreviation = TimeZoneAbbreviations.offset(z);
+            return abbreviation != null ? abbreviation : ZoneId.of(z);
         } catch (RuntimeException e) {
             if (original == null) {
                 throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "time zone \"" + z + "\" not recognized");
