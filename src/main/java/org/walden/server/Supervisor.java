@@ -185,6 +185,7 @@ public final class Supervisor implements Engine.RecoveryListener {
         sql.startAutoAnalyze(settings::newSession); // it rests while the server is in recovery
         sql.startWarmUp(settings::newSession);
         pm.addShutdownTask(sql::stopAutoAnalyze);
+        pm.addShutdownTask(sql::writeExactSequenceValues); // before the shutdown checkpoint
         pm.addShutdownTask(this::shutdownEngine);
         pm.setPromoteHandler(this::requestPromotion);
         if (recovery) {

@@ -269,6 +269,16 @@ public final class WaldenSqlEngine implements SqlEngine {
         return advisoryLocks;
     }
 
+    /**
+     * At a clean shutdown of a primary: the sequences' stored rows back to the values last handed
+     * out, so that only a crash skips the values logged ahead, as in PostgreSQL.
+     */
+    public void writeExactSequenceValues() {
+        if (!tm.inRecovery()) {
+            sequences.writeExactValues();
+        }
+    }
+
     SequenceStore sequences() {
         return sequences;
     }

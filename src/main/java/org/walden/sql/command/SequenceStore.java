@@ -18,7 +18,9 @@ import org.walden.txn.TransactionManager;
  * transaction of its own, {@link #LOG_AHEAD} values at a time, as PostgreSQL WAL-logs 32 values
  * ahead: nextval is not rolled back with the caller's transaction, values are handed out from
  * memory between those writes, and after a crash (or on a promoted standby) numbering resumes
- * after the last values written, so no value is given twice. A sequence created by a transaction
+ * after the last values written, so no value is given twice. That write is flushed (and waits
+ * for the synchronous standbys) before a value it reserves is handed out; a clean shutdown
+ * writes the exact values back ({@link #writeExactValues}), so only a crash skips numbers. A sequence created by a transaction
  * that has not committed yet is advanced in that transaction itself.
  *
  * <p>Concurrency: one lock per sequence guards its in-memory state; the map is concurrent.
@@ -26,6 +28,8 @@ import org.walden.txn.TransactionManager;
 public final class SequenceStore {
 
     static final int LOG_AHEAD = 32;
+    private static final long SHUTDOWN_LOCK_WAIT_MS = 1000;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SequenceStore.class);
 
     /** The in-memory position of one sequence; guarded by {@code lock}. */
     private static final class State {
@@ -55,6 +59,29 @@ public final class SequenceStore {
     /** The stored row of a new (or restarted) sequence, written in the creating transaction. */
     static void initialize(Transaction txn, Relation seq, long start) {
         txn.put(key(seq), encode(start, false));
+    }
+
+    /**
+     * A clean shutdown's last word: each sequence handed values out of its reserve gets its
+     * stored row back to the last value handed out (PostgreSQL's shutdown checkpoint writes the
+     * sequence's page as it is; only the WAL holds the value logged ahead). A failure is logged:
+     * the values logged ahead stay, which only skips numbers.
+     */
+    public void writeExactValues() {
+        for (Map.Entry<Integer, State> e : states.entrySet()) {
+            State s = e.getValue();
+            s.lock.lock();
+            try {
+                if (s.loaded && s.called && s.reserved != s.last) {
+                    writeOwnTransaction(Keys.prefix(e.getKey()), s.last, true, SHUTDOWN_LOCK_WAIT_MS);
+                    s.reserved = s.last;
+                }
+            } catch (PgException ex) {
+                LOG.warn("could not write the value of sequence with relfilenode {}: {}", e.getKey(), ex.getMessage());
+            } finally {
+                s.lock.unlock();
+            }
+        }
     }
 
     /** Forgets what memory holds about a relfilenode (DROP, RESTART, setval). */
@@ -150,13 +177,19 @@ public final class SequenceStore {
     }
 
     private void writeOwnTransaction(Relation seq, long last, boolean called, long lockTimeoutMs) {
+        writeOwnTransaction(key(seq), last, called, lockTimeoutMs);
+    }
+
+    private void writeOwnTransaction(byte[] key, long last, boolean called, long lockTimeoutMs) {
         Transaction t = tm.begin();
         boolean done = false;
         try {
             t.newStatementSnapshot();
-            t.lockForUpdate(key(seq), Math.max(1, lockTimeoutMs));
-            t.put(key(seq), encode(last, called));
-            t.commit(SynchronousCommit.OFF);
+            t.lockForUpdate(key, Math.max(1, lockTimeoutMs));
+            t.put(key, encode(last, called));
+            // durable (and on the synchronous standbys) before any value it reserves is handed out:
+            // PostgreSQL's nextval gives its caller an xid, so the caller's commit flushes the record
+            t.commit(SynchronousCommit.ON);
             done = true;
         } finally {
             if (!done) {
