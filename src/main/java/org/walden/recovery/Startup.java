@@ -150,8 +150,8 @@ public final class Startup {
     private volatile boolean caughtUpOnce;
     /** Whether the replay position has reached the end of WAL its source knows of (the primary's); set by the server. */
     private volatile java.util.function.Predicate<Lsn> sourceReachedAt = at -> true;
-    /** The {@link #onceCaughtUp} actions run by then even while replay has not caught up. */
-    private volatile long onceCaughtUpDeadlineNanos = Long.MAX_VALUE;
+    /** The {@link #onceCaughtUp} actions run by then (System.nanoTime) even while replay has not caught up. */
+    private volatile long onceCaughtUpDeadlineNanos;
     private static final long ONCE_CAUGHT_UP_MAX_WAIT_NANOS = 60_000_000_000L;
     /** True while the walreceiver streams; set by the server. */
     private volatile BooleanSupplier walReceiverStreaming = () -> false;
@@ -555,13 +555,13 @@ public final class Startup {
             if (batch.records() > 0) {
                 replayedSinceCaughtUp = true;
                 showRecoveringSegment();
-                if (System.nanoTime() - onceCaughtUpDeadlineNanos > 0) {
+                if (onceCaughtUpOverdue()) {
                     runOnceCaughtUp();
                 }
                 continue;
             }
             caughtUp();
-            if (!caughtUpOnce && (sourceReachedAt.test(replayEnd) || System.nanoTime() - onceCaughtUpDeadlineNanos > 0)) {
+            if (!caughtUpOnce && (sourceReachedAt.test(replayEnd) || onceCaughtUpOverdue())) {
                 runOnceCaughtUp();
             }
             if (reader.status() == WalReader.Status.INVALID && !reader.nextLsn().equals(reportedInvalidAt)) {
@@ -741,7 +741,9 @@ public final class Startup {
      * standby catching up).
      */
     public void whenCaughtUp(Runnable action) {
-        onceCaughtUpDeadlineNanos = Math.min(onceCaughtUpDeadlineNanos, System.nanoTime() + ONCE_CAUGHT_UP_MAX_WAIT_NANOS);
+        if (onceCaughtUp.isEmpty()) {
+            onceCaughtUpDeadlineNanos = System.nanoTime() + ONCE_CAUGHT_UP_MAX_WAIT_NANOS;
+        }
         onceCaughtUp.add(action);
         if (caughtUpOnce) {
             runOnceCaughtUp();
@@ -756,9 +758,13 @@ public final class Startup {
         this.sourceReachedAt = reachedAt;
     }
 
+    /** Whether actions wait for {@link #whenCaughtUp} for longer than they may. */
+    private boolean onceCaughtUpOverdue() {
+        return !onceCaughtUp.isEmpty() && System.nanoTime() - onceCaughtUpDeadlineNanos > 0;
+    }
+
     private void runOnceCaughtUp() {
         caughtUpOnce = true;
-        onceCaughtUpDeadlineNanos = Long.MAX_VALUE;
         for (Runnable action; (action = onceCaughtUp.poll()) != null; ) {
             try {
                 action.run();
