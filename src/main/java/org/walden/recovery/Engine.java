@@ -434,6 +434,23 @@ public final class Engine {
         transactions.setCommitWaiter(waiter);
     }
 
+    /**
+     * Runs {@code action} once when the redo loop of archive recovery first has replayed all it
+     * has (or ends), at once when not in recovery or already caught up (see Startup.whenCaughtUp).
+     */
+    public void whenReplayCaughtUp(Runnable action) {
+        if (inRecovery()) {
+            startup.whenCaughtUp(action);
+        } else {
+            action.run();
+        }
+    }
+
+    /** For {@link #whenReplayCaughtUp}: whether replay at a position has reached the end of WAL on the primary. */
+    public void setReplaySourceReachedTest(java.util.function.Predicate<Lsn> reachedAt) {
+        startup.setSourceReachedTest(reachedAt);
+    }
+
     /** Runs whenever the standby's redo loop has replayed all it has (see Startup.setCaughtUpListener). */
     public void setReplayCaughtUpListener(Runnable listener) {
         startup.setCaughtUpListener(listener);

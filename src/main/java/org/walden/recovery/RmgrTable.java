@@ -65,6 +65,7 @@ public final class RmgrTable {
     private final Map<Integer, PendingXact> pending = new LinkedHashMap<>();
     /** Rows of the commits replayed since the last {@link #applyBatch}, in commit order. */
     private final WriteBatchFormat batch = new WriteBatchFormat();
+    private final KvBulk.RowSliceSink batchSink = batch::add;
     private boolean batchChangesCatalog;
     private long batchCommitTimeMicros;
     private int maxXidSeen;
@@ -130,7 +131,7 @@ public final class RmgrTable {
         }
         if (p.rangeDeletes().isEmpty()) {
             for (WalRecord change : p.changes()) {
-                KvChange.slices(change, batch::add);
+                KvChange.slices(change, batchSink);
             }
         } else { // DROP or TRUNCATE: rare, applied on its own after the commits before it
             applyBatch();
@@ -200,7 +201,11 @@ public final class RmgrTable {
     }
 
     private void kvRedo(WalRecord r) {
-        PendingXact p = pending.computeIfAbsent(r.xid(), x -> new PendingXact(r.lsn(), r.prevLsn()));
+        PendingXact p = pending.get(r.xid());
+        if (p == null) {
+            p = new PendingXact(r.lsn(), r.prevLsn());
+            pending.put(r.xid(), p);
+        }
         switch (r.info()) {
             case RmgrId.KV_NEW_RANGE -> {
                 applyBatch(); // written to storage at once: the commits before it first

@@ -144,6 +144,15 @@ public final class Startup {
     private volatile boolean promoteSignaled;
     /** Set by {@link #setCaughtUpListener} before or during the loop; read by the loop. */
     private volatile Runnable caughtUpListener;
+    /** Run once, on the loop's thread, the first time nothing is left to replay (or when the loop ends). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> onceCaughtUp =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private volatile boolean caughtUpOnce;
+    /** Whether the replay position has reached the end of WAL its source knows of (the primary's); set by the server. */
+    private volatile java.util.function.Predicate<Lsn> sourceReachedAt = at -> true;
+    /** The {@link #onceCaughtUp} actions run by then (System.nanoTime) even while replay has not caught up. */
+    private volatile long onceCaughtUpDeadlineNanos;
+    private static final long ONCE_CAUGHT_UP_MAX_WAIT_NANOS = 60_000_000_000L;
     /** True while the walreceiver streams; set by the server. */
     private volatile BooleanSupplier walReceiverStreaming = () -> false;
     private volatile ArchiveSource archiveSource;
@@ -508,6 +517,7 @@ public final class Startup {
         resumeRedoClock();
         try {
             RecoveryTarget.Stop stop = stopAtStart != null ? stopAtStart : replayUntilRecoveryEnds();
+            runOnceCaughtUp();
             if (!stopping) {
                 endOfRecovery(stop);
             }
@@ -545,9 +555,15 @@ public final class Startup {
             if (batch.records() > 0) {
                 replayedSinceCaughtUp = true;
                 showRecoveringSegment();
+                if (onceCaughtUpOverdue()) {
+                    runOnceCaughtUp();
+                }
                 continue;
             }
             caughtUp();
+            if (!caughtUpOnce && (sourceReachedAt.test(replayEnd) || onceCaughtUpOverdue())) {
+                runOnceCaughtUp();
+            }
             if (reader.status() == WalReader.Status.INVALID && !reader.nextLsn().equals(reportedInvalidAt)) {
                 reportedInvalidAt = reader.nextLsn();
                 LOG.info("{}", reader.endReason());
@@ -714,6 +730,46 @@ public final class Startup {
             Runnable listener = caughtUpListener;
             if (listener != null) {
                 listener.run();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code action} once, on the redo loop's thread, the first time it has replayed all
+     * there is (or when the loop ends first); at once when that happened already. Work that
+     * would only compete with replay for the CPU waits for it (the SQL engine's warm-up on a
+     * standby catching up).
+     */
+    public void whenCaughtUp(Runnable action) {
+        if (onceCaughtUp.isEmpty()) {
+            onceCaughtUpDeadlineNanos = System.nanoTime() + ONCE_CAUGHT_UP_MAX_WAIT_NANOS;
+        }
+        onceCaughtUp.add(action);
+        if (caughtUpOnce) {
+            runOnceCaughtUp();
+        }
+    }
+
+    /**
+     * For {@link #whenCaughtUp}: whether replay at a position has reached the end of the WAL its
+     * source knows of (a standby: the primary's end of WAL the walreceiver last heard of).
+     */
+    public void setSourceReachedTest(java.util.function.Predicate<Lsn> reachedAt) {
+        this.sourceReachedAt = reachedAt;
+    }
+
+    /** Whether actions wait for {@link #whenCaughtUp} for longer than they may. */
+    private boolean onceCaughtUpOverdue() {
+        return !onceCaughtUp.isEmpty() && System.nanoTime() - onceCaughtUpDeadlineNanos > 0;
+    }
+
+    private void runOnceCaughtUp() {
+        caughtUpOnce = true;
+        for (Runnable action; (action = onceCaughtUp.poll()) != null; ) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                LOG.warn("action after catching up failed: {}", e.toString());
             }
         }
     }

@@ -166,6 +166,11 @@ public final class WalReceiver implements Runnable {
     }
 
     /** pg_stat_wal_receiver's row, or null when no walreceiver runs (STOPPED). */
+    /** The end of WAL on the primary, as its last message said (INVALID before any). */
+    public Lsn latestEndLsn() {
+        return latestEndLsn;
+    }
+
     public WalReceiverStat stat() {
         WalRcvState s = state;
         if (s == WalRcvState.STOPPED) {

@@ -183,7 +183,8 @@ public final class Supervisor implements Engine.RecoveryListener {
             }
         });
         sql.startAutoAnalyze(settings::newSession); // it rests while the server is in recovery
-        sql.startWarmUp(settings::newSession);
+        // a standby warms the SQL engine once replay has caught up: before, it takes CPU from replay
+        engine.whenReplayCaughtUp(() -> sql.startWarmUp(settings::newSession));
         pm.addShutdownTask(sql::stopAutoAnalyze);
         pm.addShutdownTask(sql::writeExactSequenceValues); // before the shutdown checkpoint
         pm.addShutdownTask(this::shutdownEngine);
@@ -192,6 +193,12 @@ public final class Supervisor implements Engine.RecoveryListener {
             setUpRestoreCommand();
             engine.setRecoveryListener(this);
             engine.setWalReceiverStreaming(walReceiver::streaming);
+            engine.setReplaySourceReachedTest(at -> {
+                WalReceiver r = walReceiver.current();
+                // streaming, and the primary's end of WAL (its last message) is replayed
+                return r == null || (walReceiver.streaming() && r.latestEndLsn().isValid()
+                        && !r.latestEndLsn().isAfter(at));
+            });
             if (mode == RecoveryMode.STANDBY) {
                 walReceiver.startIfConfigured();
                 settings.addReloadListener(walReceiver::reloadConfig);

@@ -140,11 +140,11 @@ public final class WalReader {
         if (Long.compareUnsigned(at.value() + WalRecord.HEADER_SIZE, limit.value()) > 0) {
             return notYet();
         }
-        byte[] header = new byte[WalRecord.HEADER_SIZE];
-        if (!readAhead(at, header, limit)) {
+        int headerAt = buffered(at, WalRecord.HEADER_SIZE, limit);
+        if (headerAt < 0) {
             return null;
         }
-        WalRecord.Header h = WalRecord.Header.parse(header, 0);
+        WalRecord.Header h = WalRecord.Header.parse(ahead, headerAt);
         if (h.totalLength() < WalRecord.HEADER_SIZE) {
             return invalid("invalid record length at %s: wanted %d, got %d", at, WalRecord.HEADER_SIZE,
                     h.totalLength());
@@ -162,14 +162,26 @@ public final class WalReader {
         if (Long.compareUnsigned(at.value() + h.totalLength(), limit.value()) > 0) {
             return notYet();
         }
-        byte[] whole = new byte[h.totalLength()];
-        if (!readAhead(at, whole, limit)) {
-            return null;
+        // decoded straight from the read-ahead bytes; only a record longer than they are gets its own array
+        byte[] source = ahead;
+        int recordAt;
+        if (h.totalLength() <= ahead.length) {
+            recordAt = buffered(at, h.totalLength(), limit);
+            if (recordAt < 0) {
+                return null;
+            }
+        } else {
+            source = new byte[h.totalLength()];
+            recordAt = 0;
+            aheadLength = 0;
+            if (!readFully(at, source)) {
+                return null;
+            }
         }
-        if (WalRecord.crc(whole, 0, whole.length) != h.crc()) {
+        if (WalRecord.crc(source, recordAt, h.totalLength()) != h.crc()) {
             return invalid("incorrect resource manager data checksum in record at %s", at);
         }
-        WalRecord record = WalRecord.decode(at, whole, 0);
+        WalRecord record = WalRecord.decode(at, h, source, recordAt);
         nextLsn = XactRecords.isSwitch(record)
                 ? new Lsn((record.endLsn().value() + segmentSizeBytes - 1) / segmentSizeBytes * segmentSizeBytes)
                 : record.nextLsn();
@@ -178,14 +190,15 @@ public final class WalReader {
         return record;
     }
 
-    /** As {@link #readFully}, through the read-ahead bytes; {@code at + dst.length} is within {@code limit}. */
-    private boolean readAhead(Lsn at, byte[] dst, Lsn limit) {
+    /**
+     * Makes sure the read-ahead bytes hold {@code [at, at + length)} ({@code length} at most
+     * {@link #READ_AHEAD_BYTES}, within {@code limit}), reading up to {@link #READ_AHEAD_BYTES}
+     * from {@code at} when they do not; returns where {@code at} is in {@link #ahead}, or -1
+     * (then the reader is INVALID).
+     */
+    private int buffered(Lsn at, int length, Lsn limit) {
         long from = at.value();
-        if (from < aheadStart || from + dst.length > aheadStart + aheadLength) {
-            if (dst.length > ahead.length) {
-                aheadLength = 0;
-                return readFully(at, dst);
-            }
+        if (from < aheadStart || from + length > aheadStart + aheadLength) {
             long upToLimit = limit.value() - from; // unsigned: an unlimited read (-1) is huge
             int want = Long.compareUnsigned(upToLimit, ahead.length) < 0 ? (int) upToLimit : ahead.length;
             aheadStart = from;
@@ -194,18 +207,17 @@ public final class WalReader {
                 aheadLength = files.read(from, ahead, 0, want);
             } catch (NoSuchFileException e) {
                 invalid("could not open file \"pg_wal/%s\": No such file or directory", e.getFile());
-                return false;
+                return -1;
             }
-            if (aheadLength < dst.length) {
+            if (aheadLength < length) {
                 invalid("could not read WAL at %s: segment file %s is missing", at.plus(aheadLength),
                         WalSegments.fileName(files.timeline(), at.plus(aheadLength).segmentNo(segmentSize()),
                                 segmentSize()));
                 aheadLength = 0;
-                return false;
+                return -1;
             }
         }
-        System.arraycopy(ahead, (int) (from - aheadStart), dst, 0, dst.length);
-        return true;
+        return (int) (from - aheadStart);
     }
 
     private boolean readFully(Lsn at, byte[] dst) {

@@ -29,6 +29,7 @@ public record WalRecord(Lsn lsn, int xid, Lsn prevLsn, RmgrId rmgr, byte info, b
     /** Longest record accepted by the reader; a longer length field is corruption. */
     public static final int MAX_RECORD_BYTES = 256 * 1024 * 1024;
     static final int CRC_OFFSET = 20;
+    private static final byte[] ZERO_CRC_FIELD = new byte[4];
 
     /** A record still to be inserted: the WAL assigns its LSN and prev-link. */
     public static WalRecord of(int xid, RmgrId rmgr, byte info, byte[] payload) {
@@ -80,7 +81,7 @@ public record WalRecord(Lsn lsn, int xid, Lsn prevLsn, RmgrId rmgr, byte info, b
     public static int crc(byte[] record, int offset, int length) {
         CRC32C crc = new CRC32C();
         crc.update(record, offset, CRC_OFFSET);
-        crc.update(new byte[4], 0, 4);
+        crc.update(ZERO_CRC_FIELD, 0, 4);
         crc.update(record, offset + CRC_OFFSET + 4, length - CRC_OFFSET - 4);
         return (int) crc.getValue();
     }
@@ -89,15 +90,14 @@ public record WalRecord(Lsn lsn, int xid, Lsn prevLsn, RmgrId rmgr, byte info, b
     public record Header(int totalLength, int xid, Lsn prevLsn, int rmgrId, byte info, int crc) {
 
         public static Header parse(byte[] header, int offset) {
-            ByteBuffer b = ByteBuffer.wrap(header, offset, HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-            int total = b.getInt();
-            int xid = b.getInt();
-            long prev = b.getLong();
-            int rmgr = b.get() & 0xFF;
-            byte info = b.get();
-            b.getShort();
-            int crc = b.getInt();
-            return new Header(total, xid, new Lsn(prev), rmgr, info, crc);
+            // plain shifts, not a ByteBuffer: redo parses every record, often before the JIT has run
+            long prev = (intAt(header, offset + 8) & 0xFFFFFFFFL) | (long) intAt(header, offset + 12) << 32;
+            return new Header(intAt(header, offset), intAt(header, offset + 4), new Lsn(prev),
+                    header[offset + 16] & 0xFF, header[offset + 17], intAt(header, offset + CRC_OFFSET));
+        }
+
+        private static int intAt(byte[] b, int at) {
+            return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
         }
     }
 
@@ -106,7 +106,11 @@ public record WalRecord(Lsn lsn, int xid, Lsn prevLsn, RmgrId rmgr, byte info, b
      * prev-link and CRC first (see {@link WalReader}).
      */
     public static WalRecord decode(Lsn lsn, byte[] record, int offset) {
-        Header h = Header.parse(record, offset);
+        return decode(lsn, Header.parse(record, offset), record, offset);
+    }
+
+    /** As {@link #decode(Lsn, byte[], int)} with the header already parsed. */
+    public static WalRecord decode(Lsn lsn, Header h, byte[] record, int offset) {
         byte[] payload = new byte[h.totalLength() - HEADER_SIZE];
         System.arraycopy(record, offset + HEADER_SIZE, payload, 0, payload.length);
         return new WalRecord(lsn, h.xid(), h.prevLsn(), RmgrId.fromId(h.rmgrId()), h.info(), payload);

@@ -35,7 +35,18 @@ public final class WalSegments {
     /** PostgreSQL's XLogFileName. */
     public static String fileName(TimelineId tli, long segNo, long segmentSizeBytes) {
         long perId = segmentsPerXLogId(segmentSizeBytes);
-        return String.format("%08X%08X%08X", tli.value(), segNo / perId, segNo % perId);
+        char[] name = new char[24]; // %08X%08X%08X, without a Formatter: read paths name a file per read
+        hex8(name, 0, Integer.toUnsignedLong(tli.value()));
+        hex8(name, 8, segNo / perId);
+        hex8(name, 16, segNo % perId);
+        return new String(name);
+    }
+
+    private static void hex8(char[] dst, int at, long value) {
+        for (int i = 7; i >= 0; i--) {
+            dst[at + i] = Character.toUpperCase(Character.forDigit((int) (value & 0xF), 16));
+            value >>>= 4;
+        }
     }
 
     public static boolean isSegmentFileName(String name) {

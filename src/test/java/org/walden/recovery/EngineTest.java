@@ -209,6 +209,37 @@ class EngineTest {
     }
 
     @Test
+    void actionsWaitingForCatchUpRunOnceReplayReachesTheSourcesEnd() throws Exception {
+        Path primaryDir = tmp.resolve("primary");
+        Engine.initialize(primaryDir, SEG);
+        Engine primary = Engine.open(primaryDir, opts());
+        put(primary.transactionManager(), "a", "1", SynchronousCommit.LOCAL);
+        Path standbyDir = tmp.resolve("standby");
+        EngineReplicationSupport.take(SEG, primary, standbyDir);
+        Engine standby = Engine.open(standbyDir, opts().withStandbyMode(true));
+        Lsn backupDone = primary.wal().flushedLsn();
+        put(primary.transactionManager(), "b", "2", SynchronousCommit.LOCAL);
+        // the primary's end of WAL as its walreceiver would have heard of it
+        Lsn primaryEnd = primary.wal().flushedLsn();
+        standby.setReplaySourceReachedTest(at -> !primaryEnd.isAfter(at));
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        standby.whenReplayCaughtUp(ran::incrementAndGet);
+        standby.startRecovery();
+        WalReceiverWriter rw = standby.receiverWriter();
+        Lsn sent = streamUpTo(primary, rw, rw.flushedLsn(), backupDone);
+        await(() -> !standby.lastReplayLsn().isBefore(sent));
+        Thread.sleep(300); // the redo loop idles: everything it has is replayed, the primary's end is not
+        assertThat(ran).hasValue(0);
+        stream(primary, rw, sent);
+        await(() -> ran.get() == 1);
+        assertThat(get(standby.transactionManager(), "b")).isEqualTo("2");
+        standby.whenReplayCaughtUp(ran::incrementAndGet); // caught up already: at once
+        assertThat(ran).hasValue(2);
+        standby.shutdown();
+        primary.shutdown();
+    }
+
+    @Test
     void backupTakenFromAStandbyEndsAtItsReplayPositionAndKeepsTransactionsPendingAtItsStart() throws Exception {
         Path primaryDir = tmp.resolve("primary");
         Engine.initialize(primaryDir, SEG);

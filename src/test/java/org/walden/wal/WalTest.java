@@ -36,6 +36,31 @@ class WalTest {
     }
 
     @Test
+    void readerReturnsRecordsLongerThanItsReadAheadAndWaitsAtTheLimit() {
+        Wal wal = newWal();
+        byte[] big = new byte[WalReader.READ_AHEAD_BYTES + 1000];
+        big[big.length - 1] = 7;
+        List<Lsn> lsns = new ArrayList<>();
+        lsns.add(wal.insert(put(3, 0)).firstLsn());
+        lsns.add(wal.insert(new KvChange("big".getBytes(StandardCharsets.UTF_8), big, null).toRecord(4)).firstLsn());
+        lsns.add(wal.insert(put(5, 2)).firstLsn());
+        wal.flushAll();
+        Lsn end = wal.insertPosition();
+        wal.close(true);
+
+        WalReader reader = new WalReader(dir, SEG, TimelineId.FIRST);
+        reader.beginRead(START, Lsn.INVALID);
+        assertThat(reader.readNext(lsns.get(1)).xid()).isEqualTo(3);
+        assertThat(reader.readNext(lsns.get(1).plus(big.length))).isNull(); // the long record is not all there yet
+        assertThat(reader.status()).isEqualTo(WalReader.Status.NOT_YET_AVAILABLE);
+        WalRecord r = reader.readNext(end);
+        assertThat(r.lsn()).isEqualTo(lsns.get(1));
+        assertThat(KvChange.decode(r).after()).isEqualTo(big);
+        assertThat(reader.readNext(end).lsn()).isEqualTo(lsns.get(2));
+        assertThat(reader.readNext(end)).isNull();
+    }
+
+    @Test
     void insertedRecordsReadBackInOrderAcrossSegments() {
         Wal wal = newWal();
         List<Lsn> lsns = new ArrayList<>();
