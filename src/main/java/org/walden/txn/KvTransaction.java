@@ -49,7 +49,7 @@ final class KvTransaction implements Transaction {
     private final KvTransactionManager manager;
     private final long localId;
     private final NavigableMap<ByteKey, byte[]> writes = new TreeMap<>();
-    private final Set<ByteKey> heldLocks = new LinkedHashSet<>();
+    private final Set<ByteKey> heldLocks = new java.util.HashSet<>();
     /**
      * The latest committed value of each row read by {@link #lockForUpdate} (DELETED for none):
      * while the lock is held no one else can commit that row, so it is still the before-image

@@ -30,11 +30,24 @@ final class RowLockTable {
 
     private static final class Entry {
         long owner;
-        final Condition released;
+        /** Made by the first waiter: most row locks are never waited for (a big INSERT takes millions). */
+        private Condition released;
 
-        Entry(long owner, Condition released) {
+        Entry(long owner) {
             this.owner = owner;
-            this.released = released;
+        }
+
+        Condition released(java.util.concurrent.locks.Lock guard) {
+            if (released == null) {
+                released = guard.newCondition();
+            }
+            return released;
+        }
+
+        void wakeWaiters() {
+            if (released != null) {
+                released.signalAll();
+            }
         }
     }
 
@@ -109,7 +122,7 @@ final class RowLockTable {
             while (true) {
                 Entry e = locks.get(key);
                 if (e == null) {
-                    locks.put(key, new Entry(txn, lock.newCondition()));
+                    locks.put(key, new Entry(txn));
                     acquired(txn);
                     return;
                 }
@@ -118,7 +131,7 @@ final class RowLockTable {
                 }
                 long owner = e.owner;
                 wait = waitOf(txn, "ShareLock on transaction " + owner);
-                awaitRelease(txn, owner, e.released, deadline, wait, () -> String.format(
+                awaitRelease(txn, owner, e.released(lock), deadline, wait, () -> String.format(
                         "Process %d waits for ExclusiveLock on tuple; blocked by process %d.", txn, owner),
                         () -> new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on row")
                                 .withDetail("Row key " + key + " is locked by another transaction."));
@@ -314,7 +327,7 @@ final class RowLockTable {
                 Entry e = locks.get(k);
                 if (e != null && e.owner == txn) {
                     locks.remove(k);
-                    e.released.signalAll();
+                    e.wakeWaiters();
                 }
             }
         } finally {
