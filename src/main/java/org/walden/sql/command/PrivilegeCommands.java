@@ -13,7 +13,12 @@ import org.walden.sql.catalog.Namespace;
 import org.walden.sql.catalog.Privileges;
 import org.walden.sql.catalog.Relation;
 import org.walden.sql.catalog.RoleDef;
+import org.walden.sql.catalog.CatalogStore;
 import org.walden.sql.catalog.Routine;
+import org.walden.sql.types.PgType;
+import org.walden.sql.func.BuiltinExecute;
+import org.walden.sql.func.Builtins;
+import org.walden.sql.func.FunctionDef;
 import org.walden.sql.catalog.SharedCatalog;
 import org.walden.sql.parse.Tree;
 
@@ -41,6 +46,20 @@ final class PrivilegeCommands extends DdlSupport {
     /** An object a GRANT names: its ACL's place, owner, kind, name for messages and its ACL. */
     private record Target(int classOid, int oid, Acl.ObjectType type, int owner, String name, List<Acl.Item> acl,
                           Relation relation, DatabaseDef database) {
+    }
+
+    /** The built-in function of that name and argument types (the only one of the name when none are given), or null. */
+    private FunctionDef builtin(String name, List<Tree.TypeName> args) {
+        List<FunctionDef> all = Builtins.functions(name);
+        if (args == null) {
+            return all.size() == 1 ? all.get(0) : null;
+        }
+        org.walden.sql.analyze.Analyzer an = new org.walden.sql.analyze.Analyzer(ctx.analyzerEnv());
+        List<PgType> types = new ArrayList<>();
+        for (Tree.TypeName t : args) {
+            types.add(an.typeName(t).type());
+        }
+        return Builtins.function(name, types.toArray(PgType[]::new));
     }
 
     String grant(Tree.GrantStmt g) {
@@ -139,7 +158,16 @@ final class PrivilegeCommands extends DdlSupport {
                     FunctionCommands f = new FunctionCommands(ctx);
                     for (Tree.FunctionRef ref : g.functions()) {
                         String schema = ref.name().size() > 1 ? ref.name().get(ref.name().size() - 2) : null;
-                        routines.add(f.resolve(schema, ref.name().get(ref.name().size() - 1), ref.args(), false));
+                        String name = ref.name().get(ref.name().size() - 1);
+                        FunctionDef builtin = schema == null || schema.equals("pg_catalog") ? builtin(name, ref.args())
+                                : null;
+                        if (builtin != null) {
+                            out.add(new Target(DbCatalog.PG_PROC, builtin.oid, Acl.ObjectType.FUNCTION,
+                                    CatalogStore.BOOTSTRAP_SUPERUSER_OID, builtin.name, BuiltinExecute.acl(cat, builtin),
+                                    null, null));
+                        } else {
+                            routines.add(f.resolve(schema, name, ref.args(), false));
+                        }
                     }
                 }
                 for (Routine f : routines) {

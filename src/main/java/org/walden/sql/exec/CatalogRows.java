@@ -336,7 +336,12 @@ final class CatalogRows {
     private static List<Object[]> pgProc(DbCatalog cat) {
         List<Object[]> rows = new ArrayList<>();
         for (FunctionDef f : Builtins.allFunctions()) {
-            rows.add(procRow(f, Namespace.PG_CATALOG, OWNER, INTERNAL_LANGUAGE, f.name));
+            Object[] row = procRow(f, Namespace.PG_CATALOG, OWNER, INTERNAL_LANGUAGE, f.name);
+            List<Acl.Item> acl = org.walden.sql.func.BuiltinExecute.shownAcl(cat, f);
+            if (acl != null) {
+                row[row.length - 1] = Acl.formatAll(acl, cat.shared()::roleName);
+            }
+            rows.add(row);
         }
         for (Routine r : cat.routines()) {
             Object[] row = procRow(FunctionDef.sqlFunction(r), r.namespaceOid(), r.ownerOid(), SQL_LANGUAGE, r.body());

@@ -78,24 +78,24 @@ final class AdminFunctions {
                 .out("file_name", TEXT, "file_offset", INT4).ctx(AdminFunctions::walfileNameOffset);
         r.f("pg_backup_start", PG_LSN, TEXT, BOOL).defaultValues(false).argNames("label", "fast").volatile_()
                 .ctx((c, a) -> {
-                    requireSuperuser(c, "pg_backup_start");
+                    requireExecute(c, "pg_backup_start");
                     return c.serverStatus().backupStart(c.backendPid(), (String) a[0],
                             a.length > 1 && Boolean.TRUE.equals(a[1]));
                 });
         r.f("pg_backup_stop", RECORD, BOOL).defaultValues(true).argNames("wait_for_archive").volatile_()
                 .out("lsn", PG_LSN, "labelfile", TEXT, "spcmapfile", TEXT).ctx(AdminFunctions::backupStop);
         r.f("pg_stat_reset", VOID).nonStrict().volatile_().ctx((c, a) -> {
-            requireSuperuser(c, "pg_stat_reset");
+            requireExecute(c, "pg_stat_reset");
             c.resetTableActivity(null);
             return null;
         });
         r.f("pg_stat_reset_single_table_counters", VOID, OID).volatile_().ctx((c, a) -> {
-            requireSuperuser(c, "pg_stat_reset_single_table_counters");
+            requireExecute(c, "pg_stat_reset_single_table_counters");
             c.resetTableActivity((int) (long) (Long) a[0]);
             return null;
         });
         r.f("pg_stat_reset_shared", VOID, TEXT).volatile_().ctx((c, a) -> {
-            requireSuperuser(c, "pg_stat_reset_shared");
+            requireExecute(c, "pg_stat_reset_shared");
             if (!List.of("archiver", "bgwriter", "recovery_prefetch", "wal").contains((String) a[0])) {
                 throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "unrecognized reset target: \"" + a[0] + "\"")
                         .withHint("Target must be \"archiver\", \"bgwriter\", \"recovery_prefetch\", or \"wal\".");
@@ -175,7 +175,7 @@ final class AdminFunctions {
     }
 
     private static Path checkedPath(FnContext c, String function, String filename) {
-        requireSuperuser(c, function);
+        requireExecute(c, function);
         return convertAndCheckFilename(c, filename, canonicalize(filename));
     }
 
@@ -394,7 +394,7 @@ final class AdminFunctions {
     }
 
     private static Object currentLogfile(FnContext c, String format) {
-        requireSuperuser(c, "pg_current_logfile");
+        requireExecute(c, "pg_current_logfile");
         if (format != null && !List.of("stderr", "csvlog", "jsonlog").contains(format)) {
             throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "log format \"" + format + "\" is not supported")
                     .withHint("The supported log formats are \"stderr\", \"csvlog\", and \"jsonlog\".");
@@ -416,7 +416,7 @@ final class AdminFunctions {
     }
 
     private static Object backupStop(FnContext c, Object[] a) {
-        requireSuperuser(c, "pg_backup_stop");
+        requireExecute(c, "pg_backup_stop");
         boolean wait = a.length == 0 || Boolean.TRUE.equals(a[0]);
         ServerStatus.BackupStopped s = c.serverStatus().backupStop(c.backendPid(), wait, c::checkCancel,
                 m -> c.notice(new PgException(PgException.Severity.NOTICE, SqlState.SUCCESSFUL_COMPLETION, m, null,
@@ -428,11 +428,8 @@ final class AdminFunctions {
         return SystemFunctions.record(new Object[] {s.lsn(), s.labelFile(), ""}, List.of(PG_LSN, TEXT, TEXT));
     }
 
-    /** A function whose EXECUTE PostgreSQL revokes from PUBLIC: 42501 for anyone but a superuser. */
-    private static void requireSuperuser(FnContext c, String function) {
-        RoleDef me = c.catalog().role(c.currentUser());
-        if (me == null || !me.superuser()) {
-            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for function " + function);
-        }
+    /** A function whose EXECUTE PostgreSQL revokes from PUBLIC: superusers and the roles granted it. */
+    private static void requireExecute(FnContext c, String function) {
+        BuiltinExecute.require(c, function);
     }
 }

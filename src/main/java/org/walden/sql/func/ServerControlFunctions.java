@@ -34,7 +34,7 @@ final class ServerControlFunctions {
         r.f("walden_pause_writes", PG_LSN, INT4).defaultValues(10).argNames("wait_seconds").volatile_()
                 .ctx((c, a) -> pauseWrites(c, a.length > 0 ? (Integer) a[0] : 10));
         r.f("walden_resume_writes", BOOL).volatile_().ctx((c, a) -> {
-            requireSuperuser(c, "walden_resume_writes");
+            requireExecute(c, "walden_resume_writes");
             return c.serverStatus().resumeWrites();
         });
         r.f("walden_standby_address", TEXT, INT4).volatile_()
@@ -47,7 +47,7 @@ final class ServerControlFunctions {
      * sessions are ended. Returns the WAL position after the last of them.
      */
     private static Object pauseWrites(FnContext c, int seconds) {
-        requireSuperuser(c, "walden_pause_writes");
+        requireExecute(c, "walden_pause_writes");
         if (seconds < 0) {
             throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "\"wait_seconds\" must not be negative");
         }
@@ -59,7 +59,7 @@ final class ServerControlFunctions {
      * true once recovery has ended, or a WARNING and false after wait_seconds.
      */
     private static Object promote(FnContext c, Object[] given) {
-        requireSuperuser(c, "pg_promote");
+        requireExecute(c, "pg_promote");
         Object[] a = {given.length > 0 ? given[0] : Boolean.TRUE, given.length > 1 ? given[1] : 60};
         if (!c.serverStatus().inRecovery()) {
             throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "recovery is not in progress")
@@ -91,7 +91,7 @@ final class ServerControlFunctions {
 
     /** pg_create_restore_point(name): a named point recovery_target_name can stop at; its end LSN. */
     private static Object createRestorePoint(FnContext c, String name) {
-        requireSuperuser(c, "pg_create_restore_point");
+        requireExecute(c, "pg_create_restore_point");
         if (c.serverStatus().inRecovery()) {
             throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "recovery is in progress")
                     .withHint("WAL control functions cannot be executed during recovery.");
@@ -156,12 +156,9 @@ final class ServerControlFunctions {
         return Integer.toUnsignedLong(c.assignTransactionXid());
     }
 
-    /** Functions PostgreSQL revokes from PUBLIC: 42501 for anyone but a superuser. */
-    private static void requireSuperuser(FnContext c, String function) {
-        RoleDef me = c.catalog().role(c.currentUser());
-        if (me == null || !me.superuser()) {
-            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "permission denied for function " + function);
-        }
+    /** A function whose EXECUTE PostgreSQL revokes from PUBLIC: superusers and the roles granted it. */
+    private static void requireExecute(FnContext c, String function) {
+        BuiltinExecute.require(c, function);
     }
 
     private static void sleep(long ms) {
