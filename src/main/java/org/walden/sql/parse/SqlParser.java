@@ -751,18 +751,7 @@ public final class SqlParser extends QueryParser {
             }
             do {
                 if (type.equals("function")) {
-                    List<String> name = qualifiedName();
-                    List<TypeName> args = null;
-                    if (acceptOp("(")) {
-                        args = new ArrayList<>();
-                        if (!acceptOp(")")) {
-                            do {
-                                args.add(functionParam().type());
-                            } while (acceptOp(","));
-                            expectOp(")");
-                        }
-                    }
-                    functions.add(new FunctionRef(name, args));
+                    functions.add(functionRef());
                 } else if (type.equals("schema") || type.equals("database")) {
                     objects.add(List.of(colId()));
                 } else {
@@ -842,23 +831,28 @@ public final class SqlParser extends QueryParser {
 
     // ---------------------------------------------------------------- CREATE
 
+    /** A function named with its argument types or without (then its name must be unique): name [(type, ...)]. */
+    private FunctionRef functionRef() {
+        List<String> name = qualifiedName();
+        List<TypeName> args = null;
+        if (acceptOp("(")) {
+            args = new ArrayList<>();
+            if (!acceptOp(")")) {
+                do {
+                    args.add(functionParam().type());
+                } while (acceptOp(","));
+                expectOp(")");
+            }
+        }
+        return new FunctionRef(name, args);
+    }
+
     /** DROP FUNCTION [IF EXISTS] name [(argtypes)], ... [CASCADE | RESTRICT]. */
     private Stmt dropFunction() {
         boolean ifExists = acceptWords("if", "exists");
         List<FunctionRef> refs = new ArrayList<>();
         do {
-            List<String> name = qualifiedName();
-            List<TypeName> args = null;
-            if (acceptOp("(")) {
-                args = new ArrayList<>();
-                if (!acceptOp(")")) {
-                    do {
-                        args.add(functionParam().type());
-                    } while (acceptOp(","));
-                    expectOp(")");
-                }
-            }
-            refs.add(new FunctionRef(name, args));
+            refs.add(functionRef());
         } while (acceptOp(","));
         boolean cascade = acceptWord("cascade");
         if (!cascade) {
@@ -1642,19 +1636,9 @@ public final class SqlParser extends QueryParser {
         if (isWord("function") && !isWordAt(1, "if")) {
             int save = index;
             advance();
-            List<String> name = qualifiedName();
-            List<TypeName> args = null;
-            if (acceptOp("(")) {
-                args = new ArrayList<>();
-                if (!acceptOp(")")) {
-                    do {
-                        args.add(functionParam().type());
-                    } while (acceptOp(","));
-                    expectOp(")");
-                }
-            }
+            FunctionRef function = functionRef();
             if (acceptWords("owner", "to")) {
-                return new AlterFunctionOwnerStmt(new FunctionRef(name, args), colLabel());
+                return new AlterFunctionOwnerStmt(function, colLabel());
             }
             index = save;
         }
