@@ -85,6 +85,7 @@ final class CatalogRows {
                     row(GLOBAL_TABLESPACE, "pg_global", OWNER, null, null));
             case "pg_depend" -> pgDepend(cat, fn);
             case "pg_rewrite" -> pgRewrite(cat);
+            case "pg_init_privs" -> pgInitPrivs(cat);
             case "pg_statistic" -> pgStatistic(fn, cat);
             case "pg_stats" -> pgStats(fn, cat);
             case "pg_sequence" -> pgSequence(cat);
@@ -565,6 +566,19 @@ final class CatalogRows {
                 rows.add(row(oid(r.oid()), (long) s.type().oid, s.start(), s.increment(), s.max(), s.min(), s.cache(),
                         s.cycle()));
             }
+        }
+        return rows;
+    }
+
+    /**
+     * pg_init_privs: the privileges initdb set that differ from the defaults — the built-in
+     * administration functions' EXECUTE revoked from PUBLIC — so that pg_dump, which dumps what
+     * changed since, writes nothing for them.
+     */
+    private static List<Object[]> pgInitPrivs(DbCatalog cat) {
+        List<Object[]> rows = new ArrayList<>();
+        for (var e : org.walden.sql.func.BuiltinExecute.initialPrivileges().entrySet()) {
+            rows.add(row(oid(e.getKey().oid), PG_PROC, 0, "i", Acl.formatAll(e.getValue(), cat.shared()::roleName)));
         }
         return rows;
     }

@@ -39,6 +39,18 @@ public final class BuiltinExecute {
                 : Acl.defaultAcl(Acl.ObjectType.FUNCTION, owner);
     }
 
+    /** The built-ins whose EXECUTE initdb revoked from PUBLIC, with that initial ACL (pg_init_privs' rows). */
+    public static java.util.Map<FunctionDef, List<Acl.Item>> initialPrivileges() {
+        java.util.Map<FunctionDef, List<Acl.Item>> out = new java.util.LinkedHashMap<>();
+        int owner = CatalogStore.BOOTSTRAP_SUPERUSER_OID;
+        for (FunctionDef f : Builtins.allFunctions()) {
+            if (REVOKED_FROM_PUBLIC.contains(f.name)) {
+                out.put(f, List.of(new Acl.Item(owner, owner, Acl.EXECUTE, 0)));
+            }
+        }
+        return out;
+    }
+
     /** pg_proc.proacl of a built-in: null (PUBLIC's default) unless one is stored or initdb revoked PUBLIC's EXECUTE. */
     public static List<Acl.Item> shownAcl(DbCatalog cat, FunctionDef f) {
         List<Acl.Item> stored = cat.acl(DbCatalog.PG_PROC, f.oid, 0);
