@@ -9,7 +9,7 @@
 #   load    COPY t2 FROM STDIN, the text copy fed back
 #
 # Seconds of each (wall clock as psql sees it), and Walden's peak resident memory (VmHWM) after
-# the runs. Walden's server runs with the heap its shared_buffers gives it (1280 MB at the default
+# the runs. Walden's server runs with the heap its shared_buffers gives it (2304 MB at the default
 # 128MB; HEAP overrides it): COPY TO streams its rows, but a transaction's uncommitted rows are
 # held in the heap, and the 1M-row INSERT ... SELECT needs about 0.5 GB of it (with 256m it
 # fails with FATAL "out of memory").

@@ -13,7 +13,7 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * The server JVM's heap bound, sized from shared_buffers as the storage's memory is (see
- * {@code storage/StoreMemory}): twice shared_buffers plus 1 GB for sessions, catalogs, sorts
+ * {@code storage/StoreMemory}): twice shared_buffers plus 2 GB for sessions, catalogs, sorts
  * and hashes up to work_mem, and the write sets of open transactions (an uncommitted change to
  * an existing table is held in the heap until its commit). A JVM's heap is fixed when
  * it starts, so whoever starts a server's JVM asks here first: {@link ServerLauncher} (ctl start,
@@ -28,7 +28,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "server-heap", hidden = true, description = "print the JVM heap option for a server started with these arguments")
 final class ServerHeap implements Callable<Integer> {
 
-    static final long BASE_HEAP_BYTES = 1L << 30;
+    static final long BASE_HEAP_BYTES = 2L << 30;
 
     /** MALLOC_ARENA_MAX for a server, unless its starter's environment sets one. */
     static final String MALLOC_ARENAS = "4";

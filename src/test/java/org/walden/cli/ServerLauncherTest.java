@@ -24,12 +24,12 @@ class ServerLauncherTest {
     void theServersHeapIsSizedFromSharedBuffers(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("postgresql.conf"), "shared_buffers = 256MB\n");
         Files.writeString(dir.resolve("PG_VERSION"), "15\n");
-        assertThat(ServerLauncher.postgresCommand(dir, List.of())).contains("-Xmx1536m");
-        assertThat(ServerLauncher.postgresCommand(dir, List.of("-c", "shared_buffers=1GB"))).contains("-Xmx3072m");
-        assertThat(ServerLauncher.postgresCommand(dir, List.of("--shared-buffers=16384"))).contains("-Xmx1280m");
+        assertThat(ServerLauncher.postgresCommand(dir, List.of())).contains("-Xmx2560m");
+        assertThat(ServerLauncher.postgresCommand(dir, List.of("-c", "shared_buffers=1GB"))).contains("-Xmx4096m");
+        assertThat(ServerLauncher.postgresCommand(dir, List.of("--shared-buffers=16384"))).contains("-Xmx2304m");
         // what bin/walden asks before it runs a server in the foreground
         CliRun r = CliRun.of("server-heap", "--", "-D", dir.toString(), "-c", "shared_buffers=64MB");
-        assertThat(r.out().strip()).isEqualTo("-Xmx1152m");
+        assertThat(r.out().strip()).isEqualTo("-Xmx2176m");
         // a broken setting: no heap option, and the server itself reports the error
         assertThat(ServerLauncher.postgresCommand(dir, List.of("-c", "shared_buffers=lots")))
                 .noneMatch(o -> o.startsWith("-Xmx"));

@@ -36,7 +36,7 @@ class ResourceLimitsIT {
     static final long CLAIMS_RSS_BOUND_BYTES = 128L * 1024 * 1024;
     /**
      * The server's peak resident memory while the 20 GB stay claimed and a real 200 MB row is
-     * copied: the default heap (a quarter of the machine's memory) and the copies of the row the
+     * copied: the heap shared_buffers gives the server (2304 MB at the default) and the copies of the row the
      * COPY path makes (message, text, tuple, WAL record) before they are collected.
      */
     static final long PEAK_RSS_BOUND_BYTES = 5L * 1024 * 1024 * 1024;
