@@ -30,6 +30,15 @@ final class ServerHeap implements Callable<Integer> {
 
     static final long BASE_HEAP_BYTES = 2L << 30;
 
+    /**
+     * The heap G1 starts from and may shrink back to (the JVM's default is 1/64 of the RAM, below
+     * which G1 never gives memory back), and how long without a collection before an idle server
+     * collects and returns what it no longer uses: after `pgbench -i -s 10` the server's resident
+     * memory went from 661 to 372 MB within 12 s, and from 718 to 437 MB after a c8 load.
+     */
+    static final String INITIAL_HEAP = "32m";
+    static final long PERIODIC_GC_MS = 5000;
+
     /** MALLOC_ARENA_MAX for a server, unless its starter's environment sets one. */
     static final String MALLOC_ARENAS = "4";
 
@@ -50,7 +59,7 @@ final class ServerHeap implements Callable<Integer> {
     }
 
     /**
-     * -Xmx for the server {@code walden postgres ARGS} would start (its -D or $PGDATA, its -c and
+     * -Xmx (and the initial heap and idle collection) for the server {@code walden postgres ARGS} would start (its -D or $PGDATA, its -c and
      * --name=value settings over the configuration files); none when its settings do not read
      * (the server then says why).
      */
@@ -73,7 +82,8 @@ final class ServerHeap implements Callable<Integer> {
         }
         try {
             long sharedBuffers = GucServerSettings.load(dataDir.toAbsolutePath(), commandLine).getBytes("shared_buffers");
-            return List.of("-Xmx" + (maxHeapBytes(sharedBuffers) >> 20) + "m");
+            return List.of("-Xmx" + (maxHeapBytes(sharedBuffers) >> 20) + "m", "-Xms" + INITIAL_HEAP, "-XX:G1PeriodicGCInterval="
+                    + PERIODIC_GC_MS);
         } catch (RuntimeException e) {
             return List.of();
         }
