@@ -25,6 +25,18 @@ class RealEngineSessionTest {
         return EngineOptions.defaults().withFsync(false).withWalWriterDelayMs(20);
     }
 
+    /** A new data directory's engine, open, with its bootstrap superuser postgres. */
+    private static Engine freshEngine(Path data) {
+        Engine.initialize(data, 1L << 20);
+        Engine engine = Engine.open(data, opts());
+        WaldenSqlEngine.bootstrap(engine.transactionManager(), "postgres", null);
+        return engine;
+    }
+
+    private static WaldenSqlEngine sqlOver(Engine engine) {
+        return new WaldenSqlEngine(engine.transactionManager(), null, Clock.systemUTC());
+    }
+
     private static Client connect(WaldenSqlEngine sql) {
         return new Client(sql.newSession("postgres", "postgres", 1, new MemorySettings()));
     }
@@ -32,11 +44,9 @@ class RealEngineSessionTest {
     @Test
     void sqlOverTheRealEngineSurvivesRestart() throws Exception {
         Path data = tmp.resolve("data");
-        Engine.initialize(data, 1L << 20);
-        Engine engine = Engine.open(data, opts());
+        Engine engine = freshEngine(data);
         try {
-            WaldenSqlEngine.bootstrap(engine.transactionManager(), "postgres", null);
-            WaldenSqlEngine sql = new WaldenSqlEngine(engine.transactionManager(), null, Clock.systemUTC());
+            WaldenSqlEngine sql = sqlOver(engine);
             try (Client c = connect(sql)) {
                 c.q("create table acct (id int primary key, bal bigint not null, note text)");
                 c.q("insert into acct values (1, 0, 'a'), (2, 0, null)");
@@ -74,7 +84,7 @@ class RealEngineSessionTest {
         }
         Engine reopened = Engine.open(data, opts());
         try {
-            WaldenSqlEngine sql = new WaldenSqlEngine(reopened.transactionManager(), null, Clock.systemUTC());
+            WaldenSqlEngine sql = sqlOver(reopened);
             assertThat(sql.findRole("postgres")).isPresent();
             try (Client c = connect(sql)) {
                 assertThat(c.q("select id, bal, note from acct order by id").rows())
@@ -92,11 +102,9 @@ class RealEngineSessionTest {
     @Test
     void sequencesResumeAtTheNextValueAfterACleanShutdownAndSkipTheLoggedAheadOnesAfterACrash() {
         Path data = tmp.resolve("data");
-        Engine.initialize(data, 1L << 20);
-        Engine engine = Engine.open(data, opts());
+        Engine engine = freshEngine(data);
         try {
-            WaldenSqlEngine.bootstrap(engine.transactionManager(), "postgres", null);
-            WaldenSqlEngine sql = new WaldenSqlEngine(engine.transactionManager(), null, Clock.systemUTC());
+            WaldenSqlEngine sql = sqlOver(engine);
             try (Client c = connect(sql)) {
                 c.q("create sequence s");
                 c.q("select nextval('s'), nextval('s'), nextval('s')");
@@ -106,7 +114,7 @@ class RealEngineSessionTest {
             engine.shutdown();
         }
         Engine reopened = Engine.open(data, opts());
-        WaldenSqlEngine sql = new WaldenSqlEngine(reopened.transactionManager(), null, Clock.systemUTC());
+        WaldenSqlEngine sql = sqlOver(reopened);
         try (Client c = connect(sql)) {
             assertThat(c.q("select last_value from s").value()).isEqualTo("3");
             assertThat(c.q("select nextval('s')").value()).isEqualTo("4");
@@ -114,7 +122,7 @@ class RealEngineSessionTest {
         reopened.simulateCrash();
         Engine crashed = Engine.open(data, opts());
         try {
-            sql = new WaldenSqlEngine(crashed.transactionManager(), null, Clock.systemUTC());
+            sql = sqlOver(crashed);
             try (Client c = connect(sql)) {
                 // 4 reserved 4..35 in the WAL: after a crash numbering resumes beyond them, as in PostgreSQL
                 assertThat(c.q("select nextval('s')").value()).isEqualTo("36");
