@@ -155,7 +155,8 @@ public final class BackendMessages {
     /**
      * ErrorResponse: Byte1('E') Int32(len) { Byte1(field code) String(value) }* Byte1(0).
      * Walden sends, in PostgreSQL's order: S severity (localized), V severity, C SQLSTATE,
-     * M message, D detail, H hint, P position (decimal, 1-based).
+     * M message, D detail, H hint, P position (decimal, 1-based), s schema, t table, c column,
+     * d data type, n constraint.
      */
     public static byte[] errorResponse(ErrorFields fields) {
         return noticeOrError(B_ERROR_RESPONSE, fields);
@@ -186,7 +187,21 @@ public final class BackendMessages {
         if (f.position() > 0) {
             b.int8(FIELD_POSITION).cstring(Integer.toString(f.position()));
         }
+        PgException.ErrorObject o = f.object();
+        if (o != null) {
+            optionalField(b, FIELD_SCHEMA_NAME, o.schema());
+            optionalField(b, FIELD_TABLE_NAME, o.table());
+            optionalField(b, FIELD_COLUMN_NAME, o.column());
+            optionalField(b, FIELD_DATA_TYPE_NAME, o.dataType());
+            optionalField(b, FIELD_CONSTRAINT_NAME, o.constraint());
+        }
         return b.int8(0).build();
+    }
+
+    private static void optionalField(MessageBuilder b, char code, String value) {
+        if (value != null) {
+            b.int8(code).cstring(value);
+        }
     }
 
     // ------------------------------------------------------------------ extended protocol
