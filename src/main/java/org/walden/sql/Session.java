@@ -47,6 +47,18 @@ public interface Session extends AutoCloseable {
     /** Where NOTICE and WARNING messages go (e.g. "there is no transaction in progress"). */
     void setNoticeSink(Consumer<PgException> sink);
 
+    /**
+     * The SQL cursor {@code name} (DECLARE) as a portal of the extended protocol — in PostgreSQL
+     * a cursor is a named portal — or null when there is none.
+     */
+    default Portal cursorPortal(String name) {
+        return null;
+    }
+
+    /** Closes the SQL cursor {@code name}, if there is one (the Close message for a portal). */
+    default void closeCursorPortal(String name) {
+    }
+
     /** Rolls back whatever is open; releases locks. */
     @Override
     void close();

@@ -318,6 +318,15 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public java.util.List<Object[]> sqlCursorRows() {
+        java.util.List<Object[]> rows = new java.util.ArrayList<>();
+        for (SqlCursor c : s.cursors.all()) {
+            rows.add(new Object[] {c.name, c.statement, c.holdable, c.binary, c.scrollable, c.creationTime});
+        }
+        return rows;
+    }
+
+    @Override
     public java.util.List<org.walden.txn.TwoPhase.PreparedXact> preparedTransactions() {
         return s.engine.transactionManager().preparedTransactions();
     }

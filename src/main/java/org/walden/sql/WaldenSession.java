@@ -110,6 +110,10 @@ final class WaldenSession implements Session {
     private final List<PortalImpl> openPortals = new ArrayList<>();
     /** PREPARE'd statements (SQL level). */
     final Map<String, PreparedImpl> sqlPrepared = new HashMap<>();
+    /** DECLARE'd cursors. */
+    final SqlCursors cursors = new SqlCursors(this);
+    /** The statements being run came in one simple Query message of several (PostgreSQL's implicit transaction block). */
+    private boolean multiStatementMessage;
 
     private CatalogLookup cachedLookup;
     private DbCatalog cachedLookupCatalog;
@@ -195,10 +199,12 @@ final class WaldenSession implements Session {
                 out.add(new PreparedImpl(sql, null, null));
                 return out;
             }
+            multiStatementMessage = statements.size() > 1;
             for (Lexer.Statement st : statements) {
                 // token positions count from the message's start, as error positions do
                 PreparedImpl p = new PreparedImpl(sql.substring(st.begin(), st.end()), SqlParser.parse(sql, st), null);
                 p.shape = StatementShape.of(st);
+                p.sourceText = sql;
                 out.add(p);
             }
             return out;
@@ -215,6 +221,7 @@ final class WaldenSession implements Session {
             if (pieces.size() > 1) {
                 throw new PgException(SqlState.SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement");
             }
+            multiStatementMessage = false;
             PreparedImpl p = new PreparedImpl(sql, SqlParser.parse(pieces.get(0)), paramTypeOids);
             checkNotFailed(p);
             describe(p);
@@ -229,8 +236,35 @@ final class WaldenSession implements Session {
         }
         if (p.isQuery()) {
             analyze(p);
+        } else if (p.stmt instanceof Tree.DeclareCursorStmt) {
+            PreparedImpl query = p.cursorQuery();
+            analyze(query);
+            p.paramOids = query.paramOids;
         } else {
             p.columns = utility.columns(p.stmt);
+        }
+    }
+
+    /** DECLARE CURSOR is allowed here without HOLD: a transaction block, or a Query message of several statements. */
+    boolean inMultiStatementMessage() {
+        return multiStatementMessage && state == TxState.IMPLICIT;
+    }
+
+    /** The subtransaction statements run in now: 0 for the transaction itself, n inside the n-th open savepoint. */
+    int subtransactionDepth() {
+        return savepoints.size();
+    }
+
+    @Override
+    public Portal cursorPortal(String name) {
+        SqlCursor c = cursors.find(name);
+        return c == null ? null : new CursorPortal(this, c);
+    }
+
+    @Override
+    public void closeCursorPortal(String name) {
+        if (cursors.find(name) != null) {
+            guard(() -> cursors.close(name));
         }
     }
 
@@ -250,7 +284,7 @@ final class WaldenSession implements Session {
                 if (p.shape != null) {
                     learnShape(p);
                 }
-            } else if (p.stmt != null && !p.isQuery() && p.columns == null) {
+            } else if (p.stmt != null && !p.isQuery() && (p.columns == null || p.stmt instanceof Tree.FetchStmt)) {
                 p.columns = utility.columns(p.stmt);
             }
             int[] types = p.paramTypeOids();
@@ -404,6 +438,11 @@ final class WaldenSession implements Session {
     @Override
     public void close() {
         closePortals();
+        try {
+            cursors.closeAll();
+        } catch (RuntimeException e) {
+            // the session ends anyway; its cursors' files are gone with their stores
+        }
         if (txn != null) {
             txn.rollback();
             txn = null;
@@ -496,6 +535,14 @@ final class WaldenSession implements Session {
     }
 
     void commitTransaction() {
+        try {
+            cursors.atCommit();
+        } catch (RuntimeException e) {
+            // a WITH HOLD cursor's rows could not be read: the commit fails, as PostgreSQL's does
+            rollbackTransaction();
+            state = TxState.IDLE;
+            throw e;
+        }
         closePortals();
         Transaction t = txn;
         txn = null;
@@ -527,6 +574,7 @@ final class WaldenSession implements Session {
 
     void rollbackTransaction() {
         closePortals();
+        cursors.atAbort();
         Transaction t = txn;
         txn = null;
         savepoints.clear();
@@ -662,7 +710,7 @@ final class WaldenSession implements Session {
     }
 
     /** What an analysis or plan depends on: the catalog object and the search path (the lookup caches both). */
-    private Object analysisKey() {
+    Object analysisKey() {
         return lookup();
     }
 
@@ -999,6 +1047,7 @@ final class WaldenSession implements Session {
                 checkNotFailedBlock();
                 int depth = savepointDepth(t.name());
                 txn.releaseSubtransaction(depth);
+                cursors.atSubtransactionRelease(depth);
                 savepoints.subList(depth - 1, savepoints.size()).clear();
                 return "RELEASE";
             }
@@ -1006,6 +1055,7 @@ final class WaldenSession implements Session {
                 requireTransactionBlock("ROLLBACK TO SAVEPOINT");
                 int depth = savepointDepth(t.name());
                 txn.rollbackToSubtransaction(depth); // portals stay open: pgjdbc's autosave keeps its cursors
+                cursors.atSubtransactionRollback(depth); // SQL cursors declared since go, as PostgreSQL's
                 undoSinceSavepoint(savepoints.get(depth - 1));
                 savepoints.subList(depth, savepoints.size()).clear();
                 txnCatalog = null;

@@ -261,7 +261,7 @@ public final class Tree {
             AlterTableStmt, RenameStmt, CommentStmt, TruncateStmt, TransactionStmt, VariableSetStmt, VariableShowStmt,
             ExplainStmt, VacuumStmt, CopyStmt, CreateFunctionStmt, DropFunctionStmt, CheckpointStmt, RoleStmt, DropRoleStmt, GrantRoleStmt, GrantStmt, AlterDefaultPrivilegesStmt, AlterFunctionOwnerStmt, CreateDatabaseStmt,
             DropDatabaseStmt, AlterDatabaseStmt, AlterSystemStmt, PrepareStmt, ExecuteStmt, DeallocateStmt,
-            DiscardStmt, NoOpStmt, LockStmt {
+            DiscardStmt, NoOpStmt, LockStmt, DeclareCursorStmt, FetchStmt, ClosePortalStmt {
     }
 
     public enum SetOp { NONE, UNION, INTERSECT, EXCEPT }
@@ -573,5 +573,29 @@ public final class Tree {
 
     /** A statement accepted that changes nothing here (LISTEN, UNLISTEN, SET TRANSACTION ...): answers its tag. */
     public record NoOpStmt(String tag) implements Stmt {
+    }
+
+    /**
+     * DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH | WITHOUT} HOLD]
+     * FOR query. {@code scroll} is null when neither SCROLL nor NO SCROLL was written (the plan
+     * decides, as PostgreSQL's PerformCursorOpen).
+     */
+    public record DeclareCursorStmt(String name, boolean binary, boolean insensitive, Boolean scroll, boolean hold,
+                                    SelectStmt query) implements Stmt {
+    }
+
+    /** PostgreSQL's FetchDirection: what FETCH / MOVE's direction words reduce to. */
+    public enum FetchDirection { FORWARD, BACKWARD, ABSOLUTE, RELATIVE }
+
+    /**
+     * FETCH / MOVE [direction] [FROM | IN] name. {@code howMany} is {@link #FETCH_ALL} for ALL;
+     * NEXT is FORWARD 1, PRIOR BACKWARD 1, FIRST ABSOLUTE 1, LAST ABSOLUTE -1, as in gram.y.
+     */
+    public record FetchStmt(boolean move, FetchDirection direction, long howMany, String name) implements Stmt {
+        public static final long FETCH_ALL = Long.MAX_VALUE;
+    }
+
+    /** CLOSE name | ALL (name null). */
+    public record ClosePortalStmt(String name) implements Stmt {
     }
 }
