@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,6 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.util.PSQLException;
 import org.walden.common.guc.GucServerSettings;
+import org.walden.protocol.BackendMessages;
+import org.walden.protocol.FrontendMessages;
+import org.walden.protocol.Message;
+import org.walden.protocol.PgStream;
 import org.walden.server.Postmaster;
 import org.walden.sql.testing.MemoryTransactionManager;
 import org.walden.test.TestPorts;
@@ -30,7 +36,8 @@ import org.walden.test.TestPorts;
  * SQL cursors through pgjdbc, as its users drive them: DECLARE with bound parameters and FETCH as
  * prepared statements (named statements and binary results past the prepare threshold), a WITH
  * HOLD cursor read across autocommitted statements (Django's iterator()), a scrollable cursor
- * whose rows spill past work_mem, and PostgreSQL's SQLSTATEs for the refusals.
+ * whose rows spill past work_mem, PostgreSQL's SQLSTATEs for the refusals; and, over a raw
+ * connection, a cursor as a named portal (Describe, Execute with a row limit, Close).
  */
 class SqlCursorsJdbcTest {
 
@@ -156,6 +163,58 @@ class SqlCursorsJdbcTest {
             assertThat(ids(st, "fetch first from held")).containsExactly(1);
             c.commit();
         }
+    }
+
+    @Test
+    void aCursorIsANamedPortalOfTheExtendedProtocol() throws Exception {
+        try (PgStream s = PgStream.connect(new InetSocketAddress("127.0.0.1", port), 5000)) {
+            s.sendAndFlush(FrontendMessages.startupMessage(Map.of("user", "postgres", "database", "postgres")));
+            untilReady(s);
+            s.sendAndFlush(FrontendMessages.query("begin; declare rc cursor for select id from ct where id <= 5 "
+                    + "order by id; fetch rc"));
+            assertThat(types(untilReady(s))).isEqualTo("CCTDCZ");
+            s.send(FrontendMessages.describe('P', "rc"));
+            s.send(FrontendMessages.execute("rc", 2));
+            s.send(FrontendMessages.execute("rc", 0));
+            s.sendAndFlush(FrontendMessages.sync());
+            List<Message> r = untilReady(s);
+            assertThat(types(r)).isEqualTo("TDDsDDCZ");
+            assertThat(BackendMessages.decodeRowDescription(r.get(0)).get(0).name()).isEqualTo("id");
+            assertThat(new String(BackendMessages.decodeDataRow(r.get(1))[0], StandardCharsets.UTF_8)).isEqualTo("2");
+            assertThat(BackendMessages.decodeCommandComplete(r.get(6))).isEqualTo("SELECT 2");
+            // a Bind may not take its name; Close of the portal closes the cursor
+            s.send(FrontendMessages.parse("", "select 1", new int[0]));
+            s.send(FrontendMessages.bind("rc", "", new short[0], new byte[0][], new short[0]));
+            s.sendAndFlush(FrontendMessages.sync());
+            r = untilReady(s);
+            assertThat(types(r)).isEqualTo("1EZ");
+            assertThat(BackendMessages.decodeErrorFields(r.get(1))).containsEntry('C', "42P03")
+                    .containsEntry('M', "cursor \"rc\" already exists");
+            s.sendAndFlush(FrontendMessages.query("rollback; begin; declare rc cursor for select 1"));
+            untilReady(s);
+            s.send(FrontendMessages.close('P', "rc"));
+            s.sendAndFlush(FrontendMessages.sync());
+            assertThat(types(untilReady(s))).isEqualTo("3Z");
+            s.sendAndFlush(FrontendMessages.query("fetch rc"));
+            r = untilReady(s);
+            assertThat(BackendMessages.decodeErrorFields(r.get(0))).containsEntry('C', "34000");
+        }
+    }
+
+    private static List<Message> untilReady(PgStream s) throws IOException {
+        List<Message> out = new ArrayList<>();
+        Message m;
+        do {
+            m = s.readMessage(1 << 20);
+            out.add(m);
+        } while (m.type() != 'Z');
+        return out;
+    }
+
+    private static String types(List<Message> ms) {
+        StringBuilder sb = new StringBuilder();
+        ms.forEach(m -> sb.append(m.type()));
+        return sb.toString();
     }
 
     private static List<Integer> ids(Statement st, String sql) throws SQLException {
