@@ -67,6 +67,15 @@ final class SqlCursor implements AutoCloseable {
     }
 
     /**
+     * Reads the first row now, in the DECLARE: the plan's scans open here and so read the
+     * snapshot (and this transaction's own writes) of the DECLARE, as PostgreSQL's cursor does,
+     * and not of the first FETCH. The row waits in the store; the position does not move.
+     */
+    void readFirstRow() {
+        row(1);
+    }
+
+    /**
      * FETCH / MOVE (DoPortalRunFetch): makes the moves that lead up to the rows asked for and
      * returns the last move, whose rows FETCH sends (and MOVE counts).
      */

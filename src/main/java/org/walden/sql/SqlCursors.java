@@ -99,8 +99,15 @@ final class SqlCursors {
             types[i] = t == null ? PgType.TEXT : t;
         }
         CursorRowStore store = new CursorRowStore(types, s.env.tempDirectory(), s.env.workMemBytes());
-        byName.put(d.name(), new SqlCursor(d.name(), sourceText, d.binary(), scrollable, d.hold(),
-                s.engine.clock().instant(), columns, rows, store, s.subtransactionDepth()));
+        SqlCursor cursor = new SqlCursor(d.name(), sourceText, d.binary(), scrollable, d.hold(),
+                s.engine.clock().instant(), columns, rows, store, s.subtransactionDepth());
+        try {
+            cursor.readFirstRow();
+        } catch (RuntimeException e) {
+            cursor.close();
+            throw e;
+        }
+        byName.put(d.name(), cursor);
         return "DECLARE CURSOR";
     }
 
@@ -140,7 +147,12 @@ final class SqlCursors {
         closeWhere(c -> c.subtransaction != null);
     }
 
-    /** Rollback: the cursors this transaction declared go; persisted ones stay. */
+    /** True when this transaction declared a WITH HOLD cursor (which PREPARE TRANSACTION refuses). */
+    boolean declaredWithHoldHere() {
+        return byName.values().stream().anyMatch(c -> c.holdable && c.subtransaction != null);
+    }
+
+    /** Rollback, PREPARE TRANSACTION: the cursors this transaction declared go; persisted ones stay. */
     void atAbort() {
         closeWhere(c -> c.subtransaction != null);
     }

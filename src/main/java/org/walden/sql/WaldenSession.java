@@ -1082,7 +1082,10 @@ final class WaldenSession implements Session {
         }
         PgException refusal = null;
         int maxPrepared = (int) parseMillis(settingOr("max_prepared_transactions", "0"));
-        if (gid.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 200) {
+        if (cursors.declaredWithHoldHere()) {
+            refusal = new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "cannot PREPARE a transaction that has created a cursor WITH HOLD");
+        } else if (gid.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 200) {
             refusal = new PgException(SqlState.INVALID_PARAMETER_VALUE, "transaction identifier \"" + gid
                     + "\" is too long");
         } else if (maxPrepared == 0) {
@@ -1098,6 +1101,7 @@ final class WaldenSession implements Session {
             throw refusal;
         }
         closePortals();
+        cursors.atAbort(); // the transaction's cursors end with it here too
         Transaction t = txn;
         txn = null;
         savepoints.clear();
