@@ -94,6 +94,22 @@ fetch h;
 discard all;
 fetch c;
 select count(*) from pg_cursors;
+-- PREPARE TRANSACTION: not with a WITH HOLD cursor; the others end with the transaction
+-- (both servers run with max_prepared_transactions = 10)
+begin; declare c cursor with hold for select 1; prepare transaction 'cur_hold';
+fetch c;
+begin; declare c cursor for select 1; prepare transaction 'cur_plain';
+fetch c;
+rollback prepared 'cur_plain';
+-- a cursor reads the snapshot of its DECLARE: not the transaction's later writes
+begin;
+declare c cursor for select * from cur where a <= 3 order by a;
+update cur set b = 'changed' where a = 1;
+insert into cur values (0, 'new');
+fetch all c;
+declare d cursor for select * from cur where a <= 1 order by a;
+fetch all d;
+rollback;
 -- names, BINARY, the other options
 begin;
 declare "Mixed Case" asensitive scroll cursor without hold for select a from cur where a < 3;
