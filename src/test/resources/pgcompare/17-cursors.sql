@@ -121,6 +121,14 @@ close "Mixed Case";
 close all;
 select count(*) from pg_cursors;
 end;
+begin; declare next cursor for select 1 for read only; fetch next; fetch next next; move forward in next; end;
+begin; declare c scroll no scroll cursor for select 1; end;
+begin; declare c asensitive insensitive cursor for select 1; end;
+begin; declare c binary binary cursor with hold for select 1; end;
+begin; declare c cursor with hold without hold for select 1; end;
+begin; declare all cursor for select 1; end;
+begin; declare c cursor for select 1; fetch absolute c; end;
+begin; declare c cursor for select 1; fetch forward 2147483648 c; end;
 begin; declare c cursor for select 1; fetch 9999999999 c; end;
 begin; declare c cursor for select 1; fetch next from c x; end;
 -- WHERE CURRENT OF is not supported by Walden (PostgreSQL updates the cursor's row): not run here

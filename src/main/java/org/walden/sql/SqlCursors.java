@@ -52,6 +52,13 @@ final class SqlCursors {
      * the DECLARE statement's own parameters' query; its plan starts now, in this transaction.
      */
     String declare(Tree.DeclareCursorStmt d, PreparedImpl query, Object[] params, String sourceText) {
+        if (d.scroll() && d.noScroll()) {
+            throw new PgException(SqlState.INVALID_CURSOR_DEFINITION, "cannot specify both SCROLL and NO SCROLL");
+        }
+        if (d.asensitive() && d.insensitive()) {
+            throw new PgException(SqlState.INVALID_CURSOR_DEFINITION,
+                    "cannot specify both ASENSITIVE and INSENSITIVE");
+        }
         if (query.analyzedWith == null) {
             s.analyze(query);
         }
@@ -62,7 +69,7 @@ final class SqlCursors {
                 throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "DECLARE CURSOR WITH HOLD ... " + strength
                         + " is not supported").withDetail("Holdable cursors must be READ ONLY.");
             }
-            if (Boolean.TRUE.equals(d.scroll())) {
+            if (d.scroll()) {
                 throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "DECLARE SCROLL CURSOR ... " + strength
                         + " is not supported").withDetail("Scrollable cursors must be READ ONLY.");
             }
@@ -79,8 +86,7 @@ final class SqlCursors {
                     "DECLARE CURSOR can only be used in transaction blocks");
         }
         Planner.PlannedStmt plan = s.planFor(query);
-        boolean scrollable = d.scroll() != null ? d.scroll()
-                : q.rowMark == null && supportsBackwardScan(plan.root());
+        boolean scrollable = d.scroll() || !d.noScroll() && q.rowMark == null && supportsBackwardScan(plan.root());
         if (byName.containsKey(d.name())) {
             throw new PgException(SqlState.DUPLICATE_CURSOR, "cursor \"" + d.name() + "\" already exists");
         }

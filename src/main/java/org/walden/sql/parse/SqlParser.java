@@ -530,18 +530,20 @@ public final class SqlParser extends QueryParser {
         String name = colId();
         boolean binary = false;
         boolean insensitive = false;
-        Boolean scroll = null;
+        boolean asensitive = false;
+        boolean scroll = false;
+        boolean noScroll = false;
         while (!isWord("cursor")) {
             if (acceptWord("binary")) {
                 binary = true;
             } else if (acceptWord("insensitive")) {
                 insensitive = true;
             } else if (acceptWord("asensitive")) {
-                insensitive = false;
+                asensitive = true;
             } else if (acceptWord("scroll")) {
                 scroll = true;
             } else if (acceptWords("no", "scroll")) {
-                scroll = false;
+                noScroll = true;
             } else {
                 throw error();
             }
@@ -558,7 +560,7 @@ public final class SqlParser extends QueryParser {
         if (!t.isOp("(") && !t.isWord("select") && !t.isWord("values") && !t.isWord("table") && !t.isWord("with")) {
             throw error();
         }
-        return new DeclareCursorStmt(name, binary, insensitive, scroll, hold, selectStatement());
+        return new DeclareCursorStmt(name, binary, insensitive, asensitive, scroll, noScroll, hold, selectStatement());
     }
 
     /** FETCH / MOVE with gram.y's fetch_args. */

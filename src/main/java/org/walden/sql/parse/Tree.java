@@ -577,11 +577,11 @@ public final class Tree {
 
     /**
      * DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH | WITHOUT} HOLD]
-     * FOR query. {@code scroll} is null when neither SCROLL nor NO SCROLL was written (the plan
-     * decides, as PostgreSQL's PerformCursorOpen).
+     * FOR query, its options as written (gram.y's cursor_options, which may repeat and conflict).
+     * Neither SCROLL nor NO SCROLL: the plan decides, as PostgreSQL's PerformCursorOpen.
      */
-    public record DeclareCursorStmt(String name, boolean binary, boolean insensitive, Boolean scroll, boolean hold,
-                                    SelectStmt query) implements Stmt {
+    public record DeclareCursorStmt(String name, boolean binary, boolean insensitive, boolean asensitive,
+                                    boolean scroll, boolean noScroll, boolean hold, SelectStmt query) implements Stmt {
     }
 
     /** PostgreSQL's FetchDirection: what FETCH / MOVE's direction words reduce to. */
