@@ -167,6 +167,11 @@ public final class BackendMessages {
         return errorResponse(ErrorFields.of(e));
     }
 
+    /** NotificationResponse: Byte1('A') Int32(len) Int32(sender's pid) String(channel) String(payload). */
+    public static byte[] notificationResponse(int senderPid, String channel, String payload) {
+        return MessageBuilder.typed(B_NOTIFICATION_RESPONSE).int32(senderPid).cstring(channel).cstring(payload).build();
+    }
+
     /** NoticeResponse: Byte1('N') Int32(len), then fields exactly as ErrorResponse. */
     public static byte[] noticeResponse(ErrorFields fields) {
         return noticeOrError(B_NOTICE_RESPONSE, fields);
