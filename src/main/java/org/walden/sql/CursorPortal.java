@@ -26,8 +26,10 @@ final class CursorPortal implements Portal {
 
     @Override
     public Completion execute(int maxRows, RowSink sink) {
-        SqlCursor.Run run = session.guard(() -> cursor.fetch(Tree.FetchDirection.FORWARD,
-                maxRows <= 0 ? Tree.FetchStmt.FETCH_ALL : maxRows, false));
+        SqlCursor.Run run = session.guard(() -> {
+            session.checkNotFailedBlock();
+            return cursor.fetch(Tree.FetchDirection.FORWARD, maxRows <= 0 ? Tree.FetchStmt.FETCH_ALL : maxRows, false);
+        });
         ValueContext values = session.values();
         Object[] row;
         while ((row = session.guard(run::next)) != null) {

@@ -1241,7 +1241,7 @@ final class WaldenSession implements Session {
         }
     }
 
-    private void checkNotFailedBlock() {
+    void checkNotFailedBlock() {
         if (state == TxState.FAILED) {
             throw new PgException(SqlState.IN_FAILED_SQL_TRANSACTION,
                     "current transaction is aborted, commands ignored until end of transaction block");

@@ -198,6 +198,15 @@ class SqlCursorsJdbcTest {
             s.sendAndFlush(FrontendMessages.query("fetch rc"));
             r = untilReady(s);
             assertThat(BackendMessages.decodeErrorFields(r.get(0))).containsEntry('C', "34000");
+            // a held cursor is not read in a failed transaction block
+            for (String sql : List.of("rollback", "declare hc cursor with hold for select 1", "begin; select 1/0")) {
+                s.sendAndFlush(FrontendMessages.query(sql));
+                untilReady(s);
+            }
+            s.send(FrontendMessages.execute("hc", 0));
+            s.sendAndFlush(FrontendMessages.sync());
+            r = untilReady(s);
+            assertThat(BackendMessages.decodeErrorFields(r.get(0))).containsEntry('C', "25P02");
         }
     }
 
