@@ -137,4 +137,9 @@ begin; declare c cursor for select 1; fetch next from c x; end;
 select a, b from cur order by a;
 select a from cur where a > 100;
 select 1 / (a - 5) from cur order by a;
+select 1 / (a - 8) from cur where a > 0 order by a;
+begin;
+select a from cur where a between 3 and 7 order by a desc;
+select name from pg_cursors order by name collate "C";
+commit;
 \unset FETCH_COUNT

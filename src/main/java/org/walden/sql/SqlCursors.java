@@ -107,13 +107,14 @@ final class SqlCursors {
         CursorRowStore store = new CursorRowStore(types, s.env.tempDirectory(), s.env.workMemBytes());
         SqlCursor cursor = new SqlCursor(d.name(), sourceText, d.binary(), scrollable, d.hold(),
                 s.engine.clock().instant(), columns, rows, store, s.subtransactionDepth());
+        byName.put(d.name(), cursor); // first: its own query may read pg_cursors
         try {
             cursor.readFirstRow();
         } catch (RuntimeException e) {
+            byName.remove(d.name());
             cursor.close();
             throw e;
         }
-        byName.put(d.name(), cursor);
         return "DECLARE CURSOR";
     }
 
