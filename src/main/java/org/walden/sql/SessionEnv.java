@@ -313,6 +313,11 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public java.util.List<org.walden.txn.RelationLockRow> relationLocks() {
+        return s.engine.transactionManager().relationLockRows();
+    }
+
+    @Override
     public org.walden.txn.AdvisoryLockTable advisoryLocks() {
         return s.engine.advisoryLocks();
     }
@@ -389,7 +394,12 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
                 org.walden.sql.analyze.PermissionCheck.check(plan.query(), catalog(), me.oid());
             }
         }
-        return new ExecState(this, txn(), this, params, plan == null ? 0 : plan.execParams(), false);
+        ExecState st = new ExecState(this, txn(), this, params, plan == null ? 0 : plan.execParams(), false);
+        if (plan != null && !s.engine.transactionManager().inRecovery()) {
+            // a hot standby's reads take no relation locks: redo replays no locks to conflict with
+            st.lockRelationsRead(plan.query());
+        }
+        return st;
     }
 
     @Override

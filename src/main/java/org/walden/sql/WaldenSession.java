@@ -474,6 +474,7 @@ final class WaldenSession implements Session {
     void ensureTransaction() {
         if (txn == null) {
             txn = engine.transactionManager().begin();
+            txn.setLockOwner(backendPid, catalog().database().oid());
             txnStart = engine.clock().instant();
             txnChangedCatalog = false;
             txnCatalog = null;

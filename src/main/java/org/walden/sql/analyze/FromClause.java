@@ -137,7 +137,14 @@ final class FromClause {
             Tree.SelectStmt stmt = SqlParser.parseQuery(view.viewSql());
             ParseState vs = new ParseState(null, ps.env, true);
             vs.expandingViews.addAll(ps.expandingViews);
-            Query q = analyzer.select(vs, stmt);
+            Query q;
+            try {
+                q = analyzer.select(vs, stmt);
+            } catch (SyntaxError e) {
+                // its position is in the view's text, not in the statement the client sent
+                throw new org.walden.common.PgException(org.walden.common.PgException.Severity.ERROR, e.sqlState(),
+                        e.getMessage(), e.detail(), e.hint(), null);
+            }
             List<Query.TargetEntry> targets = q.visibleTargets();
             List<String> cols = new ArrayList<>();
             List<Attribute> declared = view.columns();

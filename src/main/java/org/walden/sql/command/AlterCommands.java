@@ -359,7 +359,10 @@ final class AlterCommands extends DdlSupport {
             throw new PgException(SqlState.DUPLICATE_TABLE, "relation \"" + r.name() + "\" already exists in schema \""
                     + schema + "\"");
         }
+        var views = viewQueriesBefore(java.util.Set.of(r.oid()));
         ctx.writer().putRelation(r.withName(r.name(), n.oid()), r);
+        ctx.catalogChanged();
+        reprintViews(views);
         for (IndexInfo i : catalog().indexesOf(r.oid())) {
             IndexInfo moved = new IndexInfo(i.oid(), i.name(), n.oid(), i.tableOid(), i.relfilenode(), i.keys(),
                     i.unique(), i.primary(), i.nullsNotDistinct(), i.predicateSql(), i.predicateText(), i.ready(),

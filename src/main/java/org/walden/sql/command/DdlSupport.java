@@ -251,6 +251,55 @@ abstract class DdlSupport {
         }
     }
 
+    /**
+     * Before a rename of relations {@code oids} (a table, view or sequence, a column of one, the
+     * relations of a renamed schema): the views whose text names them, each with its query
+     * analyzed under the names in force now. {@link #reprintViews} stores their text again once
+     * the rename is written, so they go on reading the same relations and columns, as a
+     * PostgreSQL rule, bound to OIDs, does. A view among {@code oids} is itself included (its
+     * columns' names are in its own text).
+     */
+    java.util.Map<Integer, org.walden.sql.analyze.Query> viewQueriesBefore(java.util.Collection<Integer> oids) {
+        java.util.Map<Integer, org.walden.sql.analyze.Query> out = new java.util.LinkedHashMap<>();
+        for (Relation v : sorted(catalog().relations())) {
+            if (v.kind() != Relation.VIEW || v.viewSql() == null) {
+                continue;
+            }
+            org.walden.sql.analyze.Query q;
+            try {
+                q = new Analyzer(ctx.analyzerEnv()).analyze(SqlParser.parseQuery(v.viewSql()));
+            } catch (PgException e) {
+                continue; // a view that no longer analyzes names nothing we can follow
+            }
+            if (oids.contains(v.oid()) || q.relationsRead().stream().anyMatch(oids::contains)) {
+                out.put(v.oid(), q);
+            }
+        }
+        return out;
+    }
+
+    /** After a rename: each view of {@link #viewQueriesBefore} gets its query printed with the new names. */
+    void reprintViews(java.util.Map<Integer, org.walden.sql.analyze.Query> before) {
+        if (before.isEmpty()) {
+            return;
+        }
+        ctx.catalogChanged();
+        for (var e : before.entrySet()) {
+            Relation v = catalog().relation(e.getKey());
+            if (v == null) {
+                continue;
+            }
+            List<String> names = new ArrayList<>();
+            for (var a : v.liveColumns()) {
+                names.add(a.name());
+            }
+            String text = new org.walden.sql.analyze.Deparser(ctx.lookup(), ctx.fn().values(), false)
+                    .qualifyingRelations().followingRenames(names).queryText(e.getValue());
+            ctx.writer().putRelation(v.withView(text, null, v.columns()), v);
+        }
+        ctx.catalogChanged();
+    }
+
     static List<Relation> sorted(java.util.Collection<Relation> rels) {
         List<Relation> out = new ArrayList<>(rels);
         out.sort(java.util.Comparator.comparingInt(Relation::oid));
