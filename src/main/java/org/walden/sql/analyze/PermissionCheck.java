@@ -38,6 +38,8 @@ public final class PermissionCheck {
     }
 
     private final DbCatalog cat;
+    /** Only collecting the columns read (for a view's dependencies): views read are not entered. */
+    private boolean collectOnly;
     private final List<Level> finished = new ArrayList<>();
     private int ordinals;
 
@@ -53,6 +55,31 @@ public final class PermissionCheck {
         for (Level l : c.finished) {
             c.checkLevel(l);
         }
+    }
+
+    /**
+     * The columns (attnums) of each table and view a query reads at its own levels, views read
+     * not entered: what a view over it depends on (PostgreSQL records each in pg_depend).
+     */
+    public static Map<Integer, TreeSet<Integer>> columnsRead(Query q) {
+        PermissionCheck c = new PermissionCheck(null);
+        c.collectOnly = true;
+        c.walk(q, 0, new ArrayList<>());
+        Map<Integer, TreeSet<Integer>> out = new HashMap<>();
+        for (Level l : c.finished) {
+            for (Map.Entry<Integer, TreeSet<Integer>> e : l.used.entrySet()) {
+                RangeTblEntry rte = l.query.rte(e.getKey());
+                Relation rel = rte instanceof RangeTblEntry.RelationRte r ? r.relation()
+                        : rte instanceof RangeTblEntry.SubqueryRte s ? s.view() : null;
+                if (rel != null) {
+                    TreeSet<Integer> cols = out.computeIfAbsent(rel.oid(), k -> new TreeSet<>());
+                    for (int attno : e.getValue()) {
+                        cols.add(rel.kind() == Relation.VIEW ? attno : rel.column(attno - 1).attnum());
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     private void walk(Query q, int role, List<Level> outer) {
@@ -85,6 +112,8 @@ public final class PermissionCheck {
         }
         for (RangeTblEntry rte : q.rtable) {
             switch (rte) {
+                case RangeTblEntry.SubqueryRte s when collectOnly && s.view() != null -> {
+                }
                 case RangeTblEntry.SubqueryRte s -> walk(s.subquery(), s.view() != null && !s.view().virtual()
                         ? s.view().ownerOid() : role, s.view() != null ? List.of() : stack);
                 case RangeTblEntry.FunctionRte f -> expr(f.call(), stack);
@@ -126,7 +155,11 @@ public final class PermissionCheck {
                 return;
             }
             case Expr.SubLink s -> walk(s.subquery(), stack.get(0).role, stack);
-            case Expr.FuncExpr f -> checkFunction(f.function().oid, stack.get(0).role);
+            case Expr.FuncExpr f -> {
+                if (!collectOnly) {
+                    checkFunction(f.function().oid, stack.get(0).role);
+                }
+            }
             default -> {
             }
         }

@@ -242,6 +242,26 @@ abstract class DdlSupport {
         return out;
     }
 
+    /** The views (by OID, ordered) whose queries read column {@code attnum} of relation {@code oid}. */
+    List<Relation> viewsReadingColumn(int oid, int attnum) {
+        List<Relation> out = new ArrayList<>();
+        for (Relation v : sorted(catalog().relations())) {
+            if (v.kind() != Relation.VIEW || v.oid() == oid || v.viewSql() == null) {
+                continue;
+            }
+            try {
+                var q = new Analyzer(ctx.analyzerEnv()).analyze(SqlParser.parseQuery(v.viewSql()));
+                var cols = org.walden.sql.analyze.PermissionCheck.columnsRead(q).get(oid);
+                if (cols != null && cols.contains(attnum)) {
+                    out.add(v);
+                }
+            } catch (PgException e) {
+                // a view that no longer analyzes depends on nothing we can name
+            }
+        }
+        return out;
+    }
+
     /** The relations a view's query reads (tables and views), from its analyzed query. */
     Set<Integer> relationsRead(Relation view) {
         try {

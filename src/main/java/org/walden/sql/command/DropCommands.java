@@ -257,29 +257,28 @@ final class DropCommands extends DdlSupport {
         }
         if (!members.isEmpty()) {
             List<String> details = new ArrayList<>();
+            List<String> cascaded = new ArrayList<>();
+            Map<Integer, String> dependents = new LinkedHashMap<>();
+            for (Relation r : members) {
+                dependents.put(r.oid(), kindName(r.kind()) + " " + name + "." + r.name());
+            }
             for (Relation r : members) {
                 details.add(kindName(r.kind()) + " " + name + "." + r.name() + " depends on schema " + name);
+                cascaded.add(dependents.get(r.oid()));
+                int before = dependents.size();
+                collectDependents(r, dependents, details); // views outside the schema reading it
+                cascaded.addAll(new ArrayList<>(dependents.values()).subList(before, dependents.size()));
             }
             if (!cascade) {
                 throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop schema " + name
                         + " because other objects depend on it").withDetail(String.join("\n", details))
                         .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
             }
-            if (members.size() == 1) {
-                ctx.notice(notice(SqlState.SUCCESSFUL_COMPLETION, "drop cascades to " + kindName(members.get(0)
-                        .kind()) + " " + name + "." + members.get(0).name()));
-            } else {
-                List<String> lines = new ArrayList<>();
-                for (Relation r : members) {
-                    lines.add("drop cascades to " + kindName(r.kind()) + " " + name + "." + r.name());
-                }
-                ctx.notice(new PgException(PgException.Severity.NOTICE, SqlState.SUCCESSFUL_COMPLETION,
-                        "drop cascades to " + members.size() + " other objects", String.join("\n", lines), null, null));
-            }
-            for (Relation r : members) {
-                Relation current = catalog().relation(r.oid());
+            noticeCascades(cascaded);
+            for (Integer oid : dependents.keySet()) {
+                Relation current = catalog().relation(oid);
                 if (current != null) {
-                    for (Constraint fk : catalog().foreignKeysReferencing(r.oid())) {
+                    for (Constraint fk : catalog().foreignKeysReferencing(oid)) {
                         ctx.writer().deleteConstraint(fk);
                     }
                     dropRelation(current);
