@@ -77,3 +77,18 @@ alter table c drop column b cascade;
 -- an error inside a view's query has no position in the statement that reads it
 create table e (a int);
 create view ev as select a from e;
+-- functions a view calls
+create function f(int) returns int language sql as 'select $1 + 1';
+create view fv as select f(a) from e;
+create view fv2 as select * from fv;
+drop function f(int);
+drop function f(int) cascade;
+select relname from pg_class where relname like 'fv%';
+-- sequences a view reads
+create sequence sq;
+create view sv as select last_value from sq;
+alter sequence sq rename to sq2;
+select * from sv;
+select pg_get_viewdef('sv');
+drop sequence sq2;
+drop sequence sq2 cascade;

@@ -277,8 +277,7 @@ final class RowLockTable {
                     continue;
                 }
                 Integer modes = e.holders.remove(txn);
-                if (modes != null && (modes & RelationLockMode.ACCESS_EXCLUSIVE.bit()) != 0
-                        && committedCatalogVersion != 0) {
+                if (modes != null && (modes & DEFINITION_MODES) != 0 && committedCatalogVersion != 0) {
                     e.changedAtCatalogVersion = committedCatalogVersion;
                 }
                 e.released.signalAll();
@@ -323,6 +322,13 @@ final class RowLockTable {
     }
 
     private static final int[] NO_OWNER = {0, 0};
+
+    /**
+     * The modes DDL changes a relation's definition under (SHARE: CREATE INDEX, up to ACCESS
+     * EXCLUSIVE): a holder's commit is recorded so that statements planned before it plan again.
+     */
+    private static final int DEFINITION_MODES = RelationLockMode.SHARE.bit() | RelationLockMode.SHARE_ROW_EXCLUSIVE.bit()
+            | RelationLockMode.EXCLUSIVE.bit() | RelationLockMode.ACCESS_EXCLUSIVE.bit();
 
     /** Back to {@code modes} of {@code txn}'s lock on {@code relation} (0: none), waking its waiters (ROLLBACK TO). */
     void reduceRelation(long txn, int relation, int modes) {

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.walden.sql.catalog.Acl;
 import org.walden.sql.catalog.DbCatalog;
@@ -38,8 +39,10 @@ public final class PermissionCheck {
     }
 
     private final DbCatalog cat;
-    /** Only collecting the columns read (for a view's dependencies): views read are not entered. */
+    /** Only collecting the columns read and functions called (a view's dependencies): views read are not entered. */
     private boolean collectOnly;
+    /** When {@link #collectOnly}: the functions called, by OID. */
+    private final Set<Integer> functionsCalled = new TreeSet<>();
     private final List<Level> finished = new ArrayList<>();
     private int ordinals;
 
@@ -58,10 +61,15 @@ public final class PermissionCheck {
     }
 
     /**
-     * The columns (attnums) of each table and view a query reads at its own levels, views read
-     * not entered: what a view over it depends on (PostgreSQL records each in pg_depend).
+     * What a view's query depends on, as PostgreSQL records it in pg_depend: the columns
+     * (attnums) of each table and view it reads (views read are not entered) and the functions
+     * it calls (by OID).
      */
-    public static Map<Integer, TreeSet<Integer>> columnsRead(Query q) {
+    public record Dependencies(Map<Integer, TreeSet<Integer>> columns, Set<Integer> functions) {
+    }
+
+    /** The {@link Dependencies} of {@code q}. */
+    public static Dependencies dependencies(Query q) {
         PermissionCheck c = new PermissionCheck(null);
         c.collectOnly = true;
         c.walk(q, 0, new ArrayList<>());
@@ -79,7 +87,7 @@ public final class PermissionCheck {
                 }
             }
         }
-        return out;
+        return new Dependencies(out, c.functionsCalled);
     }
 
     private void walk(Query q, int role, List<Level> outer) {
@@ -156,7 +164,9 @@ public final class PermissionCheck {
             }
             case Expr.SubLink s -> walk(s.subquery(), stack.get(0).role, stack);
             case Expr.FuncExpr f -> {
-                if (!collectOnly) {
+                if (collectOnly) {
+                    functionsCalled.add(f.function().oid);
+                } else {
                     checkFunction(f.function().oid, stack.get(0).role);
                 }
             }

@@ -123,7 +123,12 @@ abstract class DdlSupport {
      * (PostgreSQL looks the name up again after locking); a dropped one is 42P01.
      */
     Relation lockExclusively(Relation r) {
-        ctx.lockRelation(r.oid(), r.name(), true);
+        return lockFor(r, org.walden.txn.RelationLockMode.ACCESS_EXCLUSIVE);
+    }
+
+    /** As {@link #lockExclusively}, in {@code mode} (CREATE INDEX: SHARE, which lets readers on). */
+    Relation lockFor(Relation r, org.walden.txn.RelationLockMode mode) {
+        ctx.lockRelation(r.oid(), r.name(), mode);
         Relation current = catalog().relation(r.oid());
         if (current == null) {
             throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + r.name() + "\" does not exist");
@@ -244,15 +249,24 @@ abstract class DdlSupport {
 
     /** The views (by OID, ordered) whose queries read column {@code attnum} of relation {@code oid}. */
     List<Relation> viewsReadingColumn(int oid, int attnum) {
+        return viewsWhose(d -> d.columns().getOrDefault(oid, new java.util.TreeSet<>()).contains(attnum), oid);
+    }
+
+    /** The views (by OID, ordered) whose queries call function {@code oid}. */
+    List<Relation> viewsCalling(int functionOid) {
+        return viewsWhose(d -> d.functions().contains(functionOid), 0);
+    }
+
+    private List<Relation> viewsWhose(java.util.function.Predicate<org.walden.sql.analyze.PermissionCheck.Dependencies> test,
+                                      int except) {
         List<Relation> out = new ArrayList<>();
         for (Relation v : sorted(catalog().relations())) {
-            if (v.kind() != Relation.VIEW || v.oid() == oid || v.viewSql() == null) {
+            if (v.kind() != Relation.VIEW || v.oid() == except || v.viewSql() == null) {
                 continue;
             }
             try {
                 var q = new Analyzer(ctx.analyzerEnv()).analyze(SqlParser.parseQuery(v.viewSql()));
-                var cols = org.walden.sql.analyze.PermissionCheck.columnsRead(q).get(oid);
-                if (cols != null && cols.contains(attnum)) {
+                if (test.test(org.walden.sql.analyze.PermissionCheck.dependencies(q))) {
                     out.add(v);
                 }
             } catch (PgException e) {

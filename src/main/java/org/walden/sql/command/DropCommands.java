@@ -144,7 +144,7 @@ final class DropCommands extends DdlSupport {
      * view reading it (then the views reading that view), and (for tables) other tables' foreign
      * keys to it. {@code out} gets the views to drop, {@code details} the DETAIL lines.
      */
-    private void collectDependents(Relation r, Map<Integer, String> out, List<String> details) {
+    void collectDependents(Relation r, Map<Integer, String> out, List<String> details) {
         for (Relation v : viewsReading(r.oid())) {
             if (!out.containsKey(v.oid())) {
                 details.add("view " + described(v) + " depends on " + kindName(r.kind()) + " " + described(r));

@@ -284,7 +284,8 @@ public final class ExecState {
                 throw new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on relation \"" + name + "\"");
             }
         }
-        boolean exclusive = mode == RelationLockMode.ACCESS_EXCLUSIVE;
+        // DDL's own modes (SHARE and up) read the definition again after locking: no replanning
+        boolean exclusive = mode.compareTo(RelationLockMode.SHARE) >= 0;
         long timeout = services.lockTimeoutMs();
         long deadline = timeout > 0 ? services.clock().millis() + timeout : Long.MAX_VALUE;
         while (true) {
