@@ -693,12 +693,9 @@ final class KvTransaction implements Transaction {
         }
         retiredSnapshots.clear();
         lockedLatest.clear();
-        manager.lockTable().releaseAll(localId, heldLocks);
+        manager.lockTable().releaseAtEnd(localId, heldLocks, heldRelations.keySet(), committedCatalogVersion);
         heldLocks.clear();
-        if (!heldRelations.isEmpty()) {
-            manager.lockTable().releaseRelations(localId, heldRelations.keySet(), committedCatalogVersion);
-            heldRelations.clear();
-        }
+        heldRelations.clear();
         closeSnapshot();
     }
 

@@ -392,6 +392,24 @@ final class RowLockTable {
         }
     }
 
+    /**
+     * A transaction's end: its row locks and its relation locks released under one acquisition
+     * of the table's lock (every transaction that read a table holds one), as the two calls
+     * above would.
+     */
+    void releaseAtEnd(long txn, Collection<ByteKey> keys, Collection<Integer> relationsHeld,
+                      long committedCatalogVersion) {
+        lock.lock();
+        try {
+            releaseAll(txn, keys);
+            if (!relationsHeld.isEmpty()) {
+                releaseRelations(txn, relationsHeld, committedCatalogVersion);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     int heldCount() {
         lock.lock();
         try {

@@ -106,7 +106,9 @@ final class DropCommands extends DdlSupport {
             }
         }
         noticeCascades(cascaded);
-        ctx.catalogChanged();
+        if (!cascaded.isEmpty()) {
+            ctx.catalogChanged();
+        }
         for (Integer oid : plan.keySet()) {
             Relation dep = catalog().relation(oid);
             if (dep != null) {
