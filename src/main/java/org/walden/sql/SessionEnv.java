@@ -128,7 +128,12 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
         AnalyzerEnv env = s.analyzerEnv(new ParamTypes(new int[0]));
         Deparser d = new Deparser(lookup(), values(), pretty);
         if (query) {
-            Query q = new Analyzer(env).analyze(SqlParser.parseQuery(sql));
+            Query q;
+            try {
+                q = new Analyzer(env).analyze(SqlParser.parseQuery(sql));
+            } catch (org.walden.sql.parse.SyntaxError e) {
+                throw e.withoutPosition(); // a place in the view's text, not in the client's statement
+            }
             return d.queryText(q) + ";";
         }
         Relation rel = lookup().relation(relationOid);
@@ -139,8 +144,8 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     @Override
     public java.util.Set<Integer> relationsReadByView(Relation view) {
         try {
-            return new Analyzer(s.analyzerEnv(new ParamTypes(new int[0]))).analyze(SqlParser.parseQuery(view.viewSql()))
-                    .relationsRead();
+            return org.walden.sql.analyze.PermissionCheck.relationsNamed(new Analyzer(
+                    s.analyzerEnv(new ParamTypes(new int[0]))).analyze(SqlParser.parseQuery(view.viewSql())));
         } catch (org.walden.common.PgException e) {
             return java.util.Set.of();
         }

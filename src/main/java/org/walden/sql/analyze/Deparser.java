@@ -1065,8 +1065,9 @@ public class Deparser {
                     }
                     sb.append(')');
                 } else if (j.quals() != null) {
-                    sb.append(" ON ");
+                    sb.append(" ON ").append(pretty ? "" : "("); // ruleutils' PRETTY_PAREN
                     expr(sb, j.quals(), false, null);
+                    sb.append(pretty ? "" : ")");
                 }
                 if (paren) {
                     sb.append(')');

@@ -141,9 +141,7 @@ final class FromClause {
             try {
                 q = analyzer.select(vs, stmt);
             } catch (SyntaxError e) {
-                // its position is in the view's text, not in the statement the client sent
-                throw new org.walden.common.PgException(org.walden.common.PgException.Severity.ERROR, e.sqlState(),
-                        e.getMessage(), e.detail(), e.hint(), null);
+                throw e.withoutPosition(); // its position is in the view's text, not in the client's statement
             }
             List<Query.TargetEntry> targets = q.visibleTargets();
             List<String> cols = new ArrayList<>();

@@ -43,6 +43,8 @@ public final class PermissionCheck {
     private boolean collectOnly;
     /** When {@link #collectOnly}: the functions called, by OID. */
     private final Set<Integer> functionsCalled = new TreeSet<>();
+    /** When {@link #collectOnly}: the relations regclass constants name, by OID. */
+    private final Set<Integer> regclassConstants = new TreeSet<>();
     private final List<Level> finished = new ArrayList<>();
     private int ordinals;
 
@@ -65,7 +67,18 @@ public final class PermissionCheck {
      * (attnums) of each table and view it reads (views read are not entered) and the functions
      * it calls (by OID).
      */
-    public record Dependencies(Map<Integer, TreeSet<Integer>> columns, Set<Integer> functions) {
+    public record Dependencies(Map<Integer, TreeSet<Integer>> columns, Set<Integer> functions,
+                               Set<Integer> regclassConstants) {
+    }
+
+    /**
+     * The relations a view's query names (by OID): those it reads and those named by regclass
+     * constants ({@code nextval('s')}), whose renames its text follows and whose DROP it stops.
+     */
+    public static Set<Integer> relationsNamed(Query q) {
+        Set<Integer> out = new TreeSet<>(q.relationsRead());
+        out.addAll(dependencies(q).regclassConstants());
+        return out;
     }
 
     /** The {@link Dependencies} of {@code q}. */
@@ -87,7 +100,7 @@ public final class PermissionCheck {
                 }
             }
         }
-        return new Dependencies(out, c.functionsCalled);
+        return new Dependencies(out, c.functionsCalled, c.regclassConstants);
     }
 
     private void walk(Query q, int role, List<Level> outer) {
@@ -163,6 +176,8 @@ public final class PermissionCheck {
                 return;
             }
             case Expr.SubLink s -> walk(s.subquery(), stack.get(0).role, stack);
+            case Expr.Const k when collectOnly && k.type() == org.walden.sql.types.PgType.REGCLASS
+                    && k.value() instanceof Number oid -> regclassConstants.add(oid.intValue());
             case Expr.FuncExpr f -> {
                 if (collectOnly) {
                     functionsCalled.add(f.function().oid);

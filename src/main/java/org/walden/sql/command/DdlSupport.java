@@ -279,7 +279,8 @@ abstract class DdlSupport {
     /** The relations a view's query reads (tables and views), from its analyzed query. */
     Set<Integer> relationsRead(Relation view) {
         try {
-            return new Analyzer(ctx.analyzerEnv()).analyze(SqlParser.parseQuery(view.viewSql())).relationsRead();
+            return org.walden.sql.analyze.PermissionCheck.relationsNamed(
+                    new Analyzer(ctx.analyzerEnv()).analyze(SqlParser.parseQuery(view.viewSql())));
         } catch (PgException e) {
             return Set.of(); // a view that no longer analyzes depends on nothing we can name
         }
@@ -305,7 +306,8 @@ abstract class DdlSupport {
             } catch (PgException e) {
                 continue; // a view that no longer analyzes names nothing we can follow
             }
-            if (oids.contains(v.oid()) || q.relationsRead().stream().anyMatch(oids::contains)) {
+            if (oids.contains(v.oid())
+                    || org.walden.sql.analyze.PermissionCheck.relationsNamed(q).stream().anyMatch(oids::contains)) {
                 out.put(v.oid(), q);
             }
         }
