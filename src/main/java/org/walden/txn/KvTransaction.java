@@ -144,6 +144,12 @@ final class KvTransaction implements Transaction {
     }
 
     @Override
+    public boolean holdsRelation(int relationOid, RelationLockMode mode) {
+        Integer held = heldRelations.get(relationOid);
+        return held != null && (held & (mode.bit() | RelationLockMode.ACCESS_EXCLUSIVE.bit())) != 0;
+    }
+
+    @Override
     public boolean lockRelation(int relationOid, RelationLockMode mode, long timeoutMs) {
         checkActive();
         Integer held = heldRelations.get(relationOid);

@@ -120,4 +120,29 @@ class RelationReadLocksTest {
             a.q("commit");
         }
     }
+
+    @Test
+    void createIndexLetsReadersOnAndAnalyzeTakesShareUpdateExclusive() {
+        try (Client a = connect(); Client b = connect()) {
+            a.q("create table t (a int)");
+            a.q("insert into t values (1)");
+            a.q("begin");
+            a.q("create index t_a on t (a)");
+            assertThat(a.q(MY_RELATION_LOCKS).rows()).contains(List.of("t", "ShareLock", "t"));
+            // SHARE lets readers on and keeps writers out
+            assertThat(b.q("select count(*) from t").value()).isEqualTo("1");
+            b.q("set lock_timeout = 300");
+            fails(b, "insert into t values (2)", "55P03", "canceling statement due to lock timeout");
+            a.q("commit");
+            assertThat(b.q("insert into t values (2)").tag()).isEqualTo("INSERT 0 1");
+            b.q("begin");
+            b.q("analyze t");
+            assertThat(b.q(MY_RELATION_LOCKS).rows()).containsExactly(List.of("t", "ShareUpdateExclusiveLock", "t"));
+            a.q("set lock_timeout = 300");
+            assertThat(a.q("select count(*) from t").value()).isEqualTo("2");
+            fails(a, "alter table t add column b int", "55P03", "canceling statement due to lock timeout");
+            b.q("commit");
+            assertThat(a.q("alter table t add column b int").tag()).isEqualTo("ALTER TABLE");
+        }
+    }
 }

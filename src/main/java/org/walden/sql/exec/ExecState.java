@@ -260,7 +260,9 @@ public final class ExecState {
      */
     public void lockRelationsRead(org.walden.sql.analyze.Query q) {
         for (org.walden.sql.catalog.Relation r : q.relationsReadLocked) {
-            lockRelation(r.oid(), r.name(), RelationLockMode.ACCESS_SHARE, false);
+            if (!txn.holdsRelation(r.oid(), RelationLockMode.ACCESS_SHARE)) {
+                lockRelation(r.oid(), r.name(), RelationLockMode.ACCESS_SHARE, false);
+            }
         }
     }
 
