@@ -289,12 +289,12 @@ final class ObjectCommands extends DdlSupport {
             ctx.catalogChanged();
             return tag;
         }
-        var views = viewQueriesBefore(Set.of(r.oid()));
+        Relation current = lockExclusively(r); // readers (ACCESS SHARE) finish first, as PostgreSQL's
+        var views = viewQueriesBefore(Set.of(current.oid()));
         if (s.subType() == Tree.ObjectType.COLUMN) {
-            renameColumn(r, s.subName(), s.newName());
+            renameColumn(current, s.subName(), s.newName());
         } else {
-            takeName(r.namespaceOid(), s.newName());
-            Relation current = lockExclusively(r);
+            takeName(current.namespaceOid(), s.newName());
             ctx.writer().putRelation(current.withName(s.newName(), current.namespaceOid()), current);
         }
         ctx.catalogChanged();
