@@ -551,10 +551,10 @@ final class WaldenSession implements Session {
     void ensureTransaction() {
         if (txn == null) {
             txn = engine.transactionManager().begin();
-            txn.setLockOwner(backendPid, catalog().database().oid());
             txnStart = engine.clock().instant();
             txnChangedCatalog = false;
             txnCatalog = null;
+            txn.setLockOwner(backendPid, catalog().database().oid());
             savepoints.clear();
             txnSnapshotTaken = false;
             SettingsCache defaults = cachedSettings();
