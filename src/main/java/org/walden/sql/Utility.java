@@ -467,6 +467,8 @@ final class Utility {
         switch (stmt) {
             case Tree.CreateDatabaseStmt c -> preventInTransactionBlock("CREATE DATABASE");
             case Tree.DropDatabaseStmt d -> preventInTransactionBlock("DROP DATABASE");
+            case Tree.CreateTablespaceStmt c -> preventInTransactionBlock("CREATE TABLESPACE");
+            case Tree.DropTablespaceStmt d -> preventInTransactionBlock("DROP TABLESPACE");
             case Tree.VacuumStmt v when v.vacuum() -> preventInTransactionBlock("VACUUM");
             case Tree.IndexStmt i when i.concurrently() -> preventInTransactionBlock("CREATE INDEX CONCURRENTLY");
             case Tree.DropStmt d when d.concurrently() -> preventInTransactionBlock("DROP INDEX CONCURRENTLY");

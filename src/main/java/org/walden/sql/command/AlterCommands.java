@@ -76,7 +76,21 @@ final class AlterCommands extends DdlSupport {
             case Tree.OwnerTo o -> ownerTo(r, o.role());
             case Tree.SetSchema s -> setSchema(r, s.schema());
             case Tree.AlterIdentity i -> identity(r, i);
+            case Tree.SetTablespace t -> setTablespace(r, t.tablespace());
         }
+    }
+
+    /**
+     * SET TABLESPACE: the table's pg_class.reltablespace changes (its indexes stay where they
+     * are, as in PostgreSQL); its rows stay in the one storage engine, so nothing is copied.
+     */
+    private void setTablespace(Relation r, String tablespace) {
+        if (r.kind() != Relation.TABLE && r.kind() != Relation.INDEX) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot set tablespace of " + kindName(r.kind())
+                    + " \"" + r.name() + "\"");
+        }
+        ctx.writer().putRelationTablespace(r.oid(), new TablespaceCommands(ctx).tablespaceForNewRelation(
+                tablespace == null ? "pg_default" : tablespace));
     }
 
     private static void requireKind(Relation r, char kind) {
