@@ -58,11 +58,20 @@ public final class BaseBackupClient {
      * @param manifest        false with --no-manifest
      * @param applicationName put into primary_conninfo when not null
      * @param maxRateKb       -r/--max-rate in kB/s (0: unlimited); the server throttles
+     * @param tablespaceMapping -T OLDDIR=NEWDIR: where a tablespace's directory is written (plain format)
      */
     public record Options(String host, int port, String user, String password, Path pgdata, boolean tarFormat,
                           WalMethod walMethod, boolean writeRecoveryConf, boolean createSlot, String slot,
                           boolean progress, boolean verbose, boolean fastCheckpoint, String label, boolean manifest,
-                          String applicationName, int maxRateKb) {
+                          String applicationName, int maxRateKb, java.util.Map<String, String> tablespaceMapping) {
+        public Options(String host, int port, String user, String password, Path pgdata, boolean tarFormat,
+                       WalMethod walMethod, boolean writeRecoveryConf, boolean createSlot, String slot,
+                       boolean progress, boolean verbose, boolean fastCheckpoint, String label, boolean manifest,
+                       String applicationName, int maxRateKb) {
+            this(host, port, user, password, pgdata, tarFormat, walMethod, writeRecoveryConf, createSlot, slot,
+                    progress, verbose, fastCheckpoint, label, manifest, applicationName, maxRateKb, java.util.Map.of());
+        }
+
         public Options(String host, int port, String user, String password, Path pgdata, boolean tarFormat,
                        WalMethod walMethod, boolean writeRecoveryConf, boolean createSlot, String slot,
                        boolean progress, boolean verbose, boolean fastCheckpoint, String label, boolean manifest,
@@ -187,7 +196,7 @@ public final class BaseBackupClient {
                 streamerThread = Thread.ofVirtual().name("pg_basebackup-wal").start(streamer);
             }
             BackupArchiveReceiver receiver = new BackupArchiveReceiver(o.pgdata(), o.tarFormat(), this::progress,
-                    o.progress());
+                    o.progress(), o.tablespaceMapping());
             receiver.receive(conn);
             List<QueryResult> after = conn.finishCopy();
             Lsn endLsn = Lsn.parse(after.get(0).rows().get(0)[0]);
@@ -237,6 +246,9 @@ public final class BaseBackupClient {
             b.append(",  CHECKPOINT 'fast'");
         }
         b.append(",  WAIT 0");
+        if (o.tarFormat()) {
+            b.append(",  TABLESPACE_MAP");
+        }
         if (o.maxRateKb() > 0) {
             b.append(",  MAX_RATE ").append(o.maxRateKb());
         }

@@ -23,6 +23,18 @@ public final class TablespaceRecords {
     public record Change(int oid, String location) {
     }
 
+    /**
+     * A LOCATION as PostgreSQL's canonicalize_path leaves it and as it is recorded: doubled
+     * slashes made single, trailing ones removed ("/srv/ts//a/" is "/srv/ts/a").
+     */
+    public static String canonicalLocation(String location) {
+        String p = location.replaceAll("/{2,}", "/");
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
+    }
+
     public static WalRecord create(int oid, String location) {
         byte[] l = location.getBytes(StandardCharsets.UTF_8);
         byte[] p = ByteBuffer.allocate(4 + l.length).order(ByteOrder.LITTLE_ENDIAN).putInt(oid).put(l).array();

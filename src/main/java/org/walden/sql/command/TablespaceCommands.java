@@ -9,6 +9,7 @@ import org.walden.sql.catalog.RoleDef;
 import org.walden.sql.catalog.SharedCatalog;
 import org.walden.sql.catalog.TablespaceDef;
 import org.walden.sql.parse.Tree;
+import org.walden.wal.TablespaceRecords;
 
 /**
  * CREATE, DROP and ALTER TABLESPACE, and the choice of a new relation's tablespace (PostgreSQL's
@@ -44,7 +45,7 @@ final class TablespaceCommands extends DdlSupport {
                 throw new PgException(SqlState.UNDEFINED_OBJECT, "role \"" + s.owner() + "\" does not exist");
             }
         }
-        String location = canonicalPath(s.location());
+        String location = TablespaceRecords.canonicalLocation(s.location());
         boolean inPlace = location.isEmpty() && ctx.fn().settings().getBool("allow_in_place_tablespaces");
         if (location.indexOf('\'') >= 0) {
             throw new PgException(SqlState.INVALID_NAME, "tablespace location cannot contain single quotes");
@@ -70,15 +71,6 @@ final class TablespaceCommands extends DdlSupport {
         ctx.fn().serverStatus().createTablespace(t.oid(), location);
         ctx.catalogChanged();
         return "CREATE TABLESPACE";
-    }
-
-    /** canonicalize_path's effect on a LOCATION: no trailing slashes, no doubled ones. */
-    static String canonicalPath(String location) {
-        String p = location.replaceAll("/{2,}", "/");
-        while (p.length() > 1 && p.endsWith("/")) {
-            p = p.substring(0, p.length() - 1);
-        }
-        return p;
     }
 
     /** IsReservedName: "pg_" names are the system's. */
