@@ -246,11 +246,11 @@ public final class BaseBackupClient {
             b.append(",  CHECKPOINT 'fast'");
         }
         b.append(",  WAIT 0");
-        if (o.tarFormat()) {
-            b.append(",  TABLESPACE_MAP");
-        }
         if (o.maxRateKb() > 0) {
             b.append(",  MAX_RATE ").append(o.maxRateKb());
+        }
+        if (o.tarFormat()) {
+            b.append(",  TABLESPACE_MAP"); // tar format: the restore makes the links (pg_basebackup's format == 't')
         }
         b.append(o.manifest() ? ",  MANIFEST 'yes'" : "");
         b.append(",  TARGET 'client')");
