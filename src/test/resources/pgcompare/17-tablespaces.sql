@@ -65,6 +65,12 @@ select spcname, spcacl from pg_tablespace where spcname = 'p17_ts';
 alter table t1 set tablespace pg_default;
 alter table t6 set tablespace p17_ts2;
 alter table t6 set tablespace p17_nope;
+alter index t1_b set tablespace pg_default;
+select c.relname, c.reltablespace from pg_class c where c.relname = 't1_b';
+alter index t1_b set tablespace p17_ts2;
+alter index p17_nope set tablespace p17_ts2;
+alter index if exists p17_nope set tablespace p17_ts2;
+create database p17_db tablespace p17_nope;
 select c.relname, t.spcname from pg_class c left join pg_tablespace t on t.oid = c.reltablespace
   where c.relname in ('t1', 't6') order by 1;
 select * from t1 order by a;

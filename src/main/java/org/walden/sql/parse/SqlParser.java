@@ -1717,6 +1717,9 @@ public final class SqlParser extends QueryParser {
         } else {
             throw unsupported("ALTER " + peek().text().toUpperCase(Locale.ROOT));
         }
+        if (isWord("all") && isWordAt(1, "in")) {
+            throw unsupported("ALTER " + type.name().replace('_', ' ') + " ALL IN TABLESPACE");
+        }
         boolean ifExists = acceptWords("if", "exists");
         acceptWord("only");
         RangeVar rel = rangeVarOf(qualifiedName(), peek().position());
