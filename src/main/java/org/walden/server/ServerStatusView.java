@@ -113,6 +113,12 @@ final class ServerStatusView implements ServerStatus {
     }
 
     @Override
+    public String tablespaceMap() {
+        return org.walden.storage.TablespaceDirectories.tablespaceMap(
+                org.walden.storage.TablespaceDirectories.list(engine.dataDir()));
+    }
+
+    @Override
     public long tablespaceFileBytes(int oid) {
         return org.walden.storage.TablespaceDirectories.sizeBytes(engine.dataDir(), oid);
     }

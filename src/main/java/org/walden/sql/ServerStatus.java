@@ -155,6 +155,11 @@ public interface ServerStatus {
         return "";
     }
 
+    /** pg_backup_stop's spcmapfile: a "OID LOCATION" line per tablespace linked from pg_tblspc. */
+    default String tablespaceMap() {
+        return "";
+    }
+
     /** The bytes of the files in a tablespace's directory. */
     default long tablespaceFileBytes(int oid) {
         return 0;
@@ -244,7 +249,7 @@ public interface ServerStatus {
         return null;
     }
 
-    /** pg_backup_stop's row: the end LSN and the backup_label text (no tablespace map: Walden has none). */
+    /** pg_backup_stop's row: the end LSN and the backup_label text (the tablespace map comes from {@link #tablespaceMap}). */
     record BackupStopped(Lsn lsn, String labelFile) {
     }
 

@@ -131,6 +131,13 @@ class TablespaceIT {
             assertThat(standby.psql("SELECT spcname FROM pg_tablespace t JOIN pg_class c ON c.reltablespace = t.oid "
                     + "WHERE c.relname = 't'")).isEqualTo("ts");
 
+            // pg_dump puts the table back into its tablespace
+            String pgDump = PgPrograms.require("pg_dump");
+            assertThat(PgPrograms.run(List.of(pgDump, "-h", "127.0.0.1", "-p", Integer.toString(primary.port()), "-U",
+                    "postgres", "-t", "t", "postgres")).check("pg_dump").out())
+                    .contains("SET default_tablespace = ts;\n\nSET default_table_access_method = heap;\n\n"
+                            + "--\n-- Name: t; Type: TABLE;");
+
             // DROP TABLESPACE: refused while the table is there; then the link and PG_15_... go, LOCATION stays
             try (Connection c = primary.connect(); Statement s = c.createStatement()) {
                 assertThatThrownBy(() -> s.execute("DROP TABLESPACE ts")).isInstanceOfSatisfying(SQLException.class,
@@ -172,6 +179,10 @@ class TablespaceIT {
             // a crash after CREATE TABLESPACE: recovery replays it over the directories it left
             primary.psql("CREATE TABLESPACE c LOCATION '" + used + "'");
             primary.psql("CREATE TABLE tc (id integer) TABLESPACE c; INSERT INTO tc VALUES (1), (2)");
+            // a low-level backup's tablespace map names it
+            assertThat(primary.psql("SELECT pg_backup_start('low-level', true) IS NOT NULL; "
+                    + "SELECT spcmapfile FROM pg_backup_stop(false)")).startsWith("t\n"
+                    + primary.psql("SELECT oid FROM pg_tablespace WHERE spcname = 'c'") + " " + used + "\n");
             primary.kill9();
             primary.start();
             assertThat(primary.psql("SELECT count(*) FROM tc")).isEqualTo("2");
