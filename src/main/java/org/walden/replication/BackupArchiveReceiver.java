@@ -36,6 +36,8 @@ final class BackupArchiveReceiver {
     private byte[] heldAutoConf;
     private long heldAutoConfMtime;
     private String recoveryConf;
+    /** The archives ('n' messages) begun so far. */
+    private int archivesStarted;
     /** Tar format: tarOut is a tablespace's OID.tar (not base.tar, which finish() ends). */
     private boolean tablespaceArchiveOpen;
     private long bytesReceived;
@@ -52,6 +54,10 @@ final class BackupArchiveReceiver {
         this.tarFormat = tarFormat;
         this.progress = progress;
         this.reportProgress = reportProgress;
+    }
+
+    int archivesStarted() {
+        return archivesStarted;
     }
 
     boolean hasManifest() {
@@ -83,6 +89,7 @@ final class BackupArchiveReceiver {
             byte[] p = ((PgClient.CopyEvent.Data) ev).payload();
             switch (p[0]) {
                 case 'n' -> {
+                    archivesStarted++;
                     endTablespaceArchive();
                     String location = archiveLocation(p);
                     Path root = location.isEmpty() ? pgdata : tablespaceDirectory(location);
