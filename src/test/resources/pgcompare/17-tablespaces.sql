@@ -37,6 +37,9 @@ select tablename, tablespace from pg_tables where tablename in ('t1', 't4') orde
 select indexname, tablespace from pg_indexes where tablename = 't1' order by 1;
 \d t1
 -- default_tablespace
+set default_tablespace = p17_nope;
+set default_tablespace = '';
+show default_tablespace;
 set default_tablespace = p17_ts;
 create table t5 (a int);
 create index t5_a on t5 (a);
