@@ -67,6 +67,8 @@ public final class Commands {
             case Tree.DropTablespaceStmt d -> "DROP TABLESPACE";
             case Tree.AlterTablespaceStmt a -> "ALTER TABLESPACE";
             case Tree.VacuumStmt v -> v.vacuum() ? "VACUUM" : "ANALYZE";
+            case Tree.ReindexStmt r -> "REINDEX";
+            case Tree.ClusterStmt c -> "CLUSTER";
             default -> stmt.getClass().getSimpleName();
         };
     }
@@ -101,6 +103,8 @@ public final class Commands {
             case Tree.DropTablespaceStmt d -> new TablespaceCommands(ctx).drop(d);
             case Tree.AlterTablespaceStmt a -> new TablespaceCommands(ctx).alter(a);
             case Tree.VacuumStmt v -> analyze(v);
+            case Tree.ReindexStmt r -> new ReindexCommands(ctx, steps).reindex(r);
+            case Tree.ClusterStmt c -> new ReindexCommands(ctx, steps).cluster(c);
             default -> throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, verb(stmt) + " is not supported");
         };
     }
