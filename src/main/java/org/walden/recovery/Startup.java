@@ -20,6 +20,7 @@ import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.storage.Checkpointer;
 import org.walden.storage.Store;
+import org.walden.storage.TablespaceDirectories;
 import org.walden.txn.KvTransactionManager;
 import org.walden.wal.ControlFile;
 import org.walden.wal.DbState;
@@ -184,7 +185,7 @@ public final class Startup {
         this.controlFile = controlFile;
         this.timelines = timelines;
         this.walSegmentSizeBytes = controlFile.get().walSegmentSizeBytes();
-        this.rmgr = new RmgrTable(store, transactions);
+        this.rmgr = new RmgrTable(store, transactions, dataDir);
         this.rmgr.setBackupEndListener(this::backupEndReached);
         this.streamRequests = new StreamRequests(walSegmentSizeBytes);
     }
@@ -258,6 +259,10 @@ public final class Startup {
             controlFile.update(d -> d.withBackup(start, d.minRecoveryPoint(), true));
         } else {
             controlFile.update(d -> d.withBackup(start, Lsn.INVALID, true));
+        }
+        int links = TablespaceDirectories.applyTablespaceMap(dataDir);
+        if (links > 0) {
+            LOG.info("tablespace_map: {} tablespace link(s) made under pg_tblspc", links);
         }
         moveAsideBackupLabel();
         return start;

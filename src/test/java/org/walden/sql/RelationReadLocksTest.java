@@ -145,4 +145,23 @@ class RelationReadLocksTest {
             assertThat(a.q("alter table t add column b int").tag()).isEqualTo("ALTER TABLE");
         }
     }
+
+    @Test
+    void reindexLetsReadersOnWithTheOldEntriesAndKeepsWritersOut() {
+        try (Client a = connect(); Client b = connect()) {
+            a.q("create table r (id int primary key, n int)");
+            a.q("create index r_n on r (n)");
+            a.q("insert into r select g, g % 5 from generate_series(1, 100) g");
+            a.q("begin");
+            a.q("reindex table r");
+            assertThat(a.q(MY_RELATION_LOCKS).rows()).contains(List.of("r", "ShareLock", "t"));
+            b.q("set enable_seqscan = off");
+            assertThat(b.q("select count(*) from r where n = 2").value()).isEqualTo("20");
+            b.q("set lock_timeout = 300");
+            fails(b, "insert into r values (101, 2)", "55P03", "canceling statement due to lock timeout");
+            a.q("commit");
+            assertThat(b.q("insert into r values (101, 2)").tag()).isEqualTo("INSERT 0 1");
+            assertThat(b.q("select count(*) from r where n = 2").value()).isEqualTo("21");
+        }
+    }
 }

@@ -37,6 +37,10 @@ final class AlterCommands extends DdlSupport {
         if (s.type() == Tree.ObjectType.SCHEMA) {
             return schemaOwner(s);
         }
+        if (s.type() == Tree.ObjectType.INDEX && s.commands().size() == 1
+                && s.commands().get(0) instanceof Tree.SetTablespace t) {
+            return indexTablespace(s, t.tablespace());
+        }
         String tag = s.type() == Tree.ObjectType.VIEW ? "ALTER VIEW" : s.type() == Tree.ObjectType.SEQUENCE
                 ? "ALTER SEQUENCE" : s.type() == Tree.ObjectType.INDEX ? "ALTER INDEX" : "ALTER TABLE";
         Relation r = findRelation(s.relation().schema(), s.relation().name());
@@ -76,7 +80,45 @@ final class AlterCommands extends DdlSupport {
             case Tree.OwnerTo o -> ownerTo(r, o.role());
             case Tree.SetSchema s -> setSchema(r, s.schema());
             case Tree.AlterIdentity i -> identity(r, i);
+            case Tree.SetTablespace t -> setTablespace(r, t.tablespace());
         }
+    }
+
+    /** ALTER INDEX ... SET TABLESPACE: the index's pg_class.reltablespace; the table's owner may. */
+    private String indexTablespace(Tree.AlterTableStmt s, String tablespace) {
+        IndexInfo idx = findIndex(s.relation().schema(), s.relation().name());
+        if (idx == null) {
+            if (s.ifExists()) {
+                ctx.notice(notice(SqlState.UNDEFINED_TABLE, "relation \"" + s.relation().name()
+                        + "\" does not exist, skipping"));
+                return "ALTER INDEX";
+            }
+            throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + qualified(s.relation())
+                    + "\" does not exist");
+        }
+        Relation table = catalog().relation(idx.tableOid());
+        checkNotSystem(table);
+        var me = ctx.currentRole();
+        if (me != null && !me.superuser() && !catalog().shared().isMemberOf(me.oid(), table.ownerOid())) {
+            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "must be owner of index " + idx.name());
+        }
+        lockExclusively(table);
+        ctx.writer().putRelationTablespace(idx.oid(), new TablespaceCommands(ctx).tablespaceForNewRelation(tablespace));
+        ctx.catalogChanged();
+        return "ALTER INDEX";
+    }
+
+    /**
+     * SET TABLESPACE: the table's pg_class.reltablespace changes (its indexes stay where they
+     * are, as in PostgreSQL); its rows stay in the one storage engine, so nothing is copied.
+     */
+    private void setTablespace(Relation r, String tablespace) {
+        if (r.kind() != Relation.TABLE && r.kind() != Relation.INDEX) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot set tablespace of " + kindName(r.kind())
+                    + " \"" + r.name() + "\"");
+        }
+        ctx.writer().putRelationTablespace(r.oid(), new TablespaceCommands(ctx).tablespaceForNewRelation(
+                tablespace == null ? "pg_default" : tablespace));
     }
 
     private static void requireKind(Relation r, char kind) {

@@ -114,6 +114,7 @@ final class IndexCommands extends DdlSupport {
             return "CREATE INDEX";
         }
         ctx.writer().putIndex(idx, null);
+        ctx.writer().putRelationTablespace(idx.oid(), new TablespaceCommands(ctx).tablespaceForNewRelation(s.tablespace()));
         ctx.catalogChanged();
         build(table, idx);
         return "CREATE INDEX";

@@ -78,6 +78,7 @@ final class TableCommands extends DdlSupport {
             throw new PgException(SqlState.DUPLICATE_TABLE, "relation \"" + s.relation().name()
                     + "\" already exists");
         }
+        int tablespace = new TablespaceCommands(ctx).tablespaceForNewRelation(s.tablespace());
         TableDraft d = new TableDraft(ns, s.relation().name());
         d.takenNames.add(d.name);
         Set<String> names = new HashSet<>();
@@ -92,7 +93,8 @@ final class TableCommands extends DdlSupport {
             d.constraintColumns.add(-1);
         }
         d.options.addAll(checkedStorageParameters(s.options()));
-        createFromDraft(d);
+        Relation table = createFromDraft(d);
+        ctx.writer().putRelationTablespace(table.oid(), tablespace);
         return "CREATE TABLE";
     }
 
@@ -311,7 +313,9 @@ final class TableCommands extends DdlSupport {
             PgType type = t.expr().type() == PgType.UNKNOWN ? PgType.TEXT : t.expr().type();
             d.columns.add(new Attribute(i + 1, name, type, t.expr().typmod(), false));
         }
+        int tablespace = new TablespaceCommands(ctx).tablespaceForNewRelation(null);
         Relation table = createFromDraft(d);
+        ctx.writer().putRelationTablespace(table.oid(), tablespace);
         long rows = 0;
         if (s.withData()) {
             rows = insertQueryRows(table, q);
