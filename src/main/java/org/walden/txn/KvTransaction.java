@@ -4,12 +4,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.storage.Store;
 import org.walden.storage.StoreSnapshot;
 import org.walden.wal.KvBulk;
 import org.walden.wal.KvChange;
@@ -48,7 +47,8 @@ final class KvTransaction implements Transaction {
 
     private final KvTransactionManager manager;
     private final long localId;
-    private final NavigableMap<ByteKey, byte[]> writes = new TreeMap<>();
+    /** Writes to existing ranges; past the manager's bound they spill to base/pgsql_tmp ({@link WriteSet}). */
+    private final WriteSet writes;
     private final Set<ByteKey> heldLocks = new java.util.HashSet<>();
     /**
      * The latest committed value of each row read by {@link #lockForUpdate} (DELETED for none):
@@ -115,6 +115,7 @@ final class KvTransaction implements Transaction {
     KvTransaction(KvTransactionManager manager, long localId) {
         this.manager = manager;
         this.localId = localId;
+        this.writes = new WriteSet(DELETED, manager.writeSetBoundBytes(), () -> manager.store().spillStore());
         this.statementCatalogVersion = manager.catalogVersion();
     }
 
@@ -191,15 +192,14 @@ final class KvTransaction implements Transaction {
         } else {
             view = snapshot();
         }
-        ByteKey from = new ByteKey(fromInclusive);
-        Map<ByteKey, byte[]> own = toExclusive == null ? writes.tailMap(from, true)
-                : writes.subMap(from, true, new ByteKey(toExclusive), false);
-        // a copy: rows this statement writes while scanning are not seen again (Halloween problem)
-        List<Map.Entry<ByteKey, byte[]>> ownCopy = new ArrayList<>(own.size());
-        for (Map.Entry<ByteKey, byte[]> e : own.entrySet()) {
-            ownCopy.add(Map.entry(e.getKey(), e.getValue()));
+        // as they are now: rows this statement writes while scanning are not seen again (Halloween problem)
+        WriteSet.OwnEntries own = writes.entries(fromInclusive, toExclusive);
+        try {
+            return new MergingCursor(manager.store().scan(view, fromInclusive, toExclusive), own, DELETED);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
         }
-        return new MergingCursor(manager.store().scan(view, fromInclusive, toExclusive), ownCopy, DELETED);
     }
 
     @Override
@@ -219,7 +219,9 @@ final class KvTransaction implements Transaction {
         byte[] latest = lockedLatest.get(k);
         if (latest == null) {
             latest = manager.store().getLatest(key);
-            lockedLatest.put(k, latest == null ? DELETED : latest);
+            if (!writes.isSpilled()) { // once spilled, the heap keeps no per-row cache
+                lockedLatest.put(k, latest == null ? DELETED : latest);
+            }
         }
         return latest == DELETED ? null : latest;
     }
@@ -247,9 +249,13 @@ final class KvTransaction implements Transaction {
             lockTaken(k);
         }
         assignXidIfNone();
-        byte[] previous = writes.put(k, value);
+        int spillsBefore = writes.spills();
+        byte[] previous = writes.put(k, value, !subtransactions.isEmpty());
         if (!subtransactions.isEmpty()) {
             undo.add(new Undo(UndoKind.WRITE, k, previous));
+        }
+        if (writes.spills() != spillsBefore) {
+            lockedLatest.clear(); // a cache: commit reads the before-images from storage instead
         }
     }
 
@@ -282,7 +288,7 @@ final class KvTransaction implements Transaction {
         assignXidIfNone();
         // logged first: from here the redo point stays at or before this record until the
         // transaction ends, so a crash replays it and the end of recovery empties the range again
-        manager.logBulk(localId, KvBulk.newRange(xid, r.from(), r.to()));
+        manager.logBulk(localId, List.of(KvBulk.newRange(xid, r.from(), r.to())));
         bulkLogged = true;
         // whatever a crashed, uncommitted transaction left there goes (a fresh OID can be reused after a crash)
         manager.store().deleteRange(r.from(), r.to());
@@ -307,13 +313,12 @@ final class KvTransaction implements Transaction {
 
     /** Drops this transaction's writes in [from, to), remembering them while a subtransaction is open. */
     private void clearOwnWrites(KvBulk.Range r) {
-        Map<ByteKey, byte[]> own = writes.subMap(new ByteKey(r.from()), true, new ByteKey(r.to()), false);
-        if (!subtransactions.isEmpty()) {
-            for (Map.Entry<ByteKey, byte[]> e : own.entrySet()) {
-                undo.add(new Undo(UndoKind.WRITE, e.getKey(), e.getValue()));
+        boolean remember = !subtransactions.isEmpty();
+        writes.removeRange(r.from(), r.to(), (k, previous) -> {
+            if (remember) {
+                undo.add(new Undo(UndoKind.WRITE, k, previous));
             }
-        }
-        own.clear();
+        });
     }
 
     private static boolean inRange(byte[] key, KvBulk.Range r) {
@@ -395,7 +400,7 @@ final class KvTransaction implements Transaction {
         bulkPending.clear();
         bulkPendingBytes = 0;
         WalRecord record = rows.toRecord(xid);
-        manager.logBulk(localId, record);
+        manager.logBulk(localId, List.of(record));
         manager.store().applyRows(record);
     }
 
@@ -431,7 +436,7 @@ final class KvTransaction implements Transaction {
                     if (u.previous() == null) {
                         writes.remove(u.key());
                     } else {
-                        writes.put(u.key(), u.previous());
+                        writes.put(u.key(), u.previous(), false);
                     }
                 }
                 case BULK_ROW -> putBulk(u.key(), u.previous() == null ? DELETED : u.previous());
@@ -498,7 +503,10 @@ final class KvTransaction implements Transaction {
             rollback();
             throw e;
         }
-        List<KvChange> changes = new ArrayList<>(writes.size());
+        if (writes.isSpilled()) {
+            return commitSpilled(level, commitStarted);
+        }
+        List<KvChange> changes = new ArrayList<>(writes.memorySize());
         List<WalRecord> records = changeRecords(changes);
         boolean catalog = false;
         for (KvChange c : changes) {
@@ -548,24 +556,127 @@ final class KvTransaction implements Transaction {
      * its before-image (read under the row lock); {@code changes} receives the rows' changes.
      */
     private List<WalRecord> changeRecords(List<KvChange> changes) {
-        List<WalRecord> records = new ArrayList<>(writes.size() + rangeDeletes.size() + 1);
+        List<WalRecord> records = new ArrayList<>(writes.memorySize() + rangeDeletes.size() + 1);
         for (KvBulk.Range r : rangeDeletes) {
             records.add(KvBulk.deleteRange(xid, r.from(), r.to()));
         }
-        for (Map.Entry<ByteKey, byte[]> w : writes.entrySet()) {
-            byte[] key = w.getKey().bytes();
-            // we hold the row lock: the latest committed value is the before-image
-            byte[] before = lockedLatest.get(w.getKey());
-            if (before == null) {
-                before = manager.store().getLatest(key);
-            } else if (before == DELETED) {
-                before = null;
+        if (!writes.isSpilled()) {
+            for (Map.Entry<ByteKey, byte[]> w : writes.memoryEntries().entrySet()) {
+                KvChange c = change(w.getKey(), w.getValue());
+                changes.add(c);
+                records.add(c.toRecord(xid));
             }
-            KvChange c = new KvChange(key, w.getValue() == DELETED ? null : w.getValue(), before);
-            changes.add(c);
-            records.add(c.toRecord(xid));
+            return records;
+        }
+        try (WriteSet.OwnEntries all = writes.entries(new byte[0], null)) {
+            while (all.hasNext()) {
+                Map.Entry<ByteKey, byte[]> w = all.next();
+                KvChange c = change(w.getKey(), w.getValue());
+                changes.add(c);
+                records.add(c.toRecord(xid));
+            }
         }
         return records;
+    }
+
+    /** A written row's change; we hold its row lock, so the latest committed value is the before-image. */
+    private KvChange change(ByteKey key, byte[] value) {
+        byte[] before = lockedLatest.get(key);
+        if (before == null) {
+            before = manager.store().getLatest(key.bytes());
+        } else if (before == DELETED) {
+            before = null;
+        }
+        return new KvChange(key.bytes(), value == DELETED ? null : value, before);
+    }
+
+    /**
+     * The commit of a write set that spilled (see {@link WriteSet}): its records are inserted in
+     * batches of about {@link #BULK_BATCH_BYTES} as they are read from the set in key order (the
+     * transaction holds back the redo point from the first, as a fresh range's rows do), then the
+     * COMMIT record; at the same time the rows go, in key order, into SST files under pgsql_tmp.
+     * Once the COMMIT is flushed (always: the files reach storage without passing through the
+     * memtables, so the WAL-before-data hook of a memtable flush does not cover them) and the
+     * standbys have it as synchronous_commit asks, the files are ingested into storage in one
+     * atomic step. Neither the heap nor RocksDB's memory holds the whole batch. A crash before
+     * the ingestion replays the records (redo spills them the same way); a failure before the
+     * COMMIT is inserted logs an ABORT, so redo drops what it buffered.
+     */
+    private Lsn commitSpilled(SynchronousCommit level, long commitStarted) {
+        Store.SstBuilder sst = manager.store().newSstBuilder();
+        boolean catalog = false;
+        boolean chunksLogged = false;
+        Wal.Inserted ins;
+        try {
+            List<WalRecord> chunk = new ArrayList<>();
+            long chunkBytes = 0;
+            for (KvBulk.Range r : rangeDeletes) {
+                chunk.add(KvBulk.deleteRange(xid, r.from(), r.to()));
+            }
+            try (WriteSet.OwnEntries all = writes.entries(new byte[0], null)) {
+                while (all.hasNext()) {
+                    Map.Entry<ByteKey, byte[]> w = all.next();
+                    KvChange c = change(w.getKey(), w.getValue());
+                    catalog |= c.key().length > 0 && c.key()[0] == CATALOG_KEYSPACE;
+                    sst.add(c.key(), c.after());
+                    WalRecord record = c.toRecord(xid);
+                    chunk.add(record);
+                    chunkBytes += record.payload().length;
+                    if (chunkBytes >= BULK_BATCH_BYTES) {
+                        manager.logBulk(localId, chunk);
+                        chunksLogged = true;
+                        chunk = new ArrayList<>();
+                        chunkBytes = 0;
+                    }
+                }
+            }
+            chunk.add(XactRecords.commit(xid, TimeUnit.MILLISECONDS.toMicros(manager.clock().millis())));
+            ins = manager.logCommit(localId, chunk);
+        } catch (RuntimeException e) {
+            sst.close();
+            if (chunksLogged) {
+                abortLogged();
+                manager.applied(localId);
+            }
+            rollback();
+            throw e;
+        }
+        try {
+            manager.wal().flush(ins.endLsn());
+        } catch (RuntimeException e) {
+            // the WAL was closed under us (shutdown): the commit is not durable, so not applied
+            sst.close();
+            manager.applied(localId);
+            finish();
+            throw e;
+        }
+        try {
+            if (level == SynchronousCommit.REMOTE_WRITE || level == SynchronousCommit.ON
+                    || level == SynchronousCommit.REMOTE_APPLY) {
+                manager.commitWaiter().waitForCommit(ins.endLsn(), level);
+            }
+            manager.writeGate().awaitLease();
+        } finally {
+            manager.store().ingest(sst, rangeDeletes);
+            if (catalog) {
+                manager.bumpCatalogVersion();
+                committedCatalogVersion = manager.catalogVersion();
+            }
+            manager.applied(localId);
+            finish();
+        }
+        manager.commitStats().record(System.nanoTime() - commitStarted);
+        return ins.endLsn();
+    }
+
+    /** Logs an ABORT for a transaction whose records are partly in the WAL (redo drops them). */
+    private void abortLogged() {
+        try {
+            manager.logAbort(localId, XactRecords.abort(xid,
+                    TimeUnit.MILLISECONDS.toMicros(manager.clock().millis())));
+        } catch (RuntimeException e) {
+            // the WAL was closed under us: recovery drops the records without a commit
+        }
     }
 
     /**
@@ -590,7 +701,7 @@ final class KvTransaction implements Transaction {
             rollback();
             throw e;
         }
-        List<KvChange> changes = new ArrayList<>(writes.size());
+        List<KvChange> changes = new ArrayList<>(writes.memorySize());
         Wal.Inserted ins;
         long nowMicros = TimeUnit.MILLISECONDS.toMicros(manager.clock().millis());
         try {
