@@ -91,6 +91,30 @@ public final class SpillStore implements AutoCloseable {
         }
     }
 
+    private static final byte TAG_DELETED = 0;
+    private static final byte TAG_VALUE = 1;
+
+    /** A row's new value as an area stores it; {@code value} null is a delete. */
+    public static byte[] encodeRow(byte[] value) {
+        if (value == null) {
+            return new byte[] {TAG_DELETED};
+        }
+        byte[] out = new byte[value.length + 1];
+        out[0] = TAG_VALUE;
+        System.arraycopy(value, 0, out, 1, value.length);
+        return out;
+    }
+
+    /** True when {@code stored} (from {@link #encodeRow}) is a delete. */
+    public static boolean isDeletedRow(byte[] stored) {
+        return stored[0] == TAG_DELETED;
+    }
+
+    /** The value {@code stored} (from {@link #encodeRow}) holds; null for a delete. */
+    public static byte[] decodeRow(byte[] stored) {
+        return isDeletedRow(stored) ? null : Arrays.copyOfRange(stored, 1, stored.length);
+    }
+
     /** A new, empty area. */
     public Area newArea() {
         return new Area(nextArea.getAndIncrement());

@@ -81,7 +81,8 @@ public final class KvTransactionManager implements TransactionManager {
     /** The bound above; tests may lower it. Read by each new transaction. */
     private volatile long writeSetBoundBytes = defaultWriteSetBoundBytes();
 
-    long writeSetBoundBytes() {
+    /** The heap a transaction's write set may take before it spills (redo spills past it too). */
+    public long writeSetBoundBytes() {
         return writeSetBoundBytes;
     }
 

@@ -32,8 +32,6 @@ final class WriteSet {
      * transaction's held-lock set). Measured as about 340 bytes a row with 40-byte values.
      */
     static final long ENTRY_OVERHEAD_BYTES = 200;
-    private static final byte TAG_DELETED = 0;
-    private static final byte TAG_VALUE = 1;
 
     private final byte[] deleted;
     private final long boundBytes;
@@ -175,20 +173,14 @@ final class WriteSet {
     }
 
     private byte[] encode(byte[] value) {
-        if (value == deleted) {
-            return new byte[] {TAG_DELETED};
-        }
-        byte[] out = new byte[value.length + 1];
-        out[0] = TAG_VALUE;
-        System.arraycopy(value, 0, out, 1, value.length);
-        return out;
+        return SpillStore.encodeRow(value == deleted ? null : value);
     }
 
     private byte[] decode(byte[] stored) {
         if (stored == null) {
             return null;
         }
-        return stored[0] == TAG_DELETED ? deleted : java.util.Arrays.copyOfRange(stored, 1, stored.length);
+        return SpillStore.isDeletedRow(stored) ? deleted : SpillStore.decodeRow(stored);
     }
 
     /** The heap part's copy merged with a spilled cursor in key order, the heap part winning. */
