@@ -84,6 +84,8 @@ final class KvTransaction implements Transaction {
      * and {@code newRanges} when it began.
      */
     private final List<int[]> subtransactions = new ArrayList<>(2);
+    /** Set at the first spill of {@code writes}, when the lock table learns to ask it. */
+    private boolean spilledLocksRegistered;
     /** REPEATABLE READ: the first statement's snapshot serves the whole transaction. */
     private boolean transactionSnapshot;
     /** Statement snapshots replaced mid-statement (a scan of a new range): closed when the transaction ends. */
@@ -115,7 +117,8 @@ final class KvTransaction implements Transaction {
     KvTransaction(KvTransactionManager manager, long localId) {
         this.manager = manager;
         this.localId = localId;
-        this.writes = new WriteSet(DELETED, manager.writeSetBoundBytes(), () -> manager.store().spillStore());
+        this.writes = new WriteSet(DELETED, manager.writeSetBoundBytes(), () -> manager.store().spillStore(),
+                this::writesSpilled);
         this.statementCatalogVersion = manager.catalogVersion();
     }
 
@@ -210,8 +213,10 @@ final class KvTransaction implements Transaction {
             return latestInNewRange(key); // no one else can write there: no lock
         }
         ByteKey k = new ByteKey(key);
-        manager.lockTable().acquire(localId, k, timeoutMs);
-        lockTaken(k);
+        if (!writes.inSpilled(k)) { // a spilled write's lock is held through the spilled set
+            manager.lockTable().acquire(localId, k, timeoutMs);
+            lockTaken(k);
+        }
         byte[] own = writes.get(k);
         if (own != null) {
             return own == DELETED ? null : own;
@@ -244,19 +249,30 @@ final class KvTransaction implements Transaction {
             return;
         }
         ByteKey k = new ByteKey(key.clone());
-        if (!heldLocks.contains(k)) {
+        if (!heldLocks.contains(k) && !writes.inSpilled(k)) {
             manager.lockTable().acquire(localId, k, IMPLICIT_LOCK_WAIT_MS);
             lockTaken(k);
         }
         assignXidIfNone();
-        int spillsBefore = writes.spills();
         byte[] previous = writes.put(k, value, !subtransactions.isEmpty());
         if (!subtransactions.isEmpty()) {
             undo.add(new Undo(UndoKind.WRITE, k, previous));
         }
-        if (writes.spills() != spillsBefore) {
-            lockedLatest.clear(); // a cache: commit reads the before-images from storage instead
+    }
+
+    /**
+     * The write set just spilled {@code keys}: their row locks are held through it from now on
+     * ({@link RowLockTable#holdAsSpilled}), so their lock entries and held-lock set entries go,
+     * and so does the before-image cache (commit reads those from storage, under the locks).
+     */
+    private void writesSpilled(java.util.Collection<ByteKey> keys) {
+        if (!spilledLocksRegistered) {
+            manager.lockTable().holdAsSpilled(localId, writes::inSpilled);
+            spilledLocksRegistered = true;
         }
+        manager.lockTable().moveToSpilled(localId, keys);
+        heldLocks.removeAll(keys);
+        lockedLatest.clear();
     }
 
     private void lockTaken(ByteKey k) {
@@ -434,6 +450,12 @@ final class KvTransaction implements Transaction {
             switch (u.kind()) {
                 case WRITE -> {
                     if (u.previous() == null) {
+                        if (writes.isSpilled()) {
+                            // its lock may be held through the spilled set: keep it held (a
+                            // ROW_LOCK undo entry further back releases it if it was taken here)
+                            manager.lockTable().holdOwn(localId, u.key());
+                            heldLocks.add(u.key());
+                        }
                         writes.remove(u.key());
                     } else {
                         writes.put(u.key(), u.previous(), false);
@@ -708,6 +730,13 @@ final class KvTransaction implements Transaction {
             flushBulk();
             assignXidIfNone(); // PostgreSQL's PrepareTransaction takes an xid too
             List<WalRecord> records = changeRecords(changes);
+            if (writes.isSpilled()) { // the prepared transaction keeps its locks in the lock table
+                for (KvChange c : changes) {
+                    ByteKey k = new ByteKey(c.key());
+                    manager.lockTable().holdOwn(localId, k);
+                    heldLocks.add(k);
+                }
+            }
             List<byte[]> lockKeys = new ArrayList<>(heldLocks.size());
             for (ByteKey k : heldLocks) {
                 lockKeys.add(k.bytes());

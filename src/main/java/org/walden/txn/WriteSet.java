@@ -36,16 +36,33 @@ final class WriteSet {
     private final byte[] deleted;
     private final long boundBytes;
     private final Supplier<SpillStore> spillSpace;
+    private final SpillListener spillListener;
     private final NavigableMap<ByteKey, byte[]> memory = new TreeMap<>();
     private long memoryBytes;
-    /** Null until the first spill. */
-    private SpillStore.Area spilled;
+    /** Null until the first spill; volatile for {@link #inSpilled} from other threads. */
+    private volatile SpillStore.Area spilled;
     private int spills;
 
-    WriteSet(byte[] deleted, long boundBytes, Supplier<SpillStore> spillSpace) {
+    /** Told of each spill, after the keys are in the spill space and before the heap part is emptied. */
+    @FunctionalInterface
+    interface SpillListener {
+        void spilled(java.util.Collection<ByteKey> keys);
+    }
+
+    WriteSet(byte[] deleted, long boundBytes, Supplier<SpillStore> spillSpace, SpillListener spillListener) {
         this.deleted = deleted;
         this.boundBytes = boundBytes;
         this.spillSpace = spillSpace;
+        this.spillListener = spillListener;
+    }
+
+    /**
+     * True when {@code key} is in the spilled part (whatever the heap part holds). Safe from any
+     * thread while the set is in use: the row lock table asks it for the rows' locks.
+     */
+    boolean inSpilled(ByteKey key) {
+        SpillStore.Area area = spilled;
+        return area != null && area.get(key.bytes()) != null;
     }
 
     /** The value written for {@code key} (the deleted marker for a delete), or null. */
@@ -167,6 +184,7 @@ final class WriteSet {
             }
             batch.write();
         }
+        spillListener.spilled(memory.keySet());
         memory.clear();
         memoryBytes = 0;
         spills++;

@@ -37,6 +37,8 @@ class WriteSetTest {
     void smallSetNeverOpensTheSpillSpace() {
         WriteSet ws = new WriteSet(DELETED, 1 << 20, () -> {
             throw new AssertionError("the spill space was asked for");
+        }, keys -> {
+            throw new AssertionError("spilled");
         });
         for (int i = 0; i < 100; i++) {
             ws.put(key(i), value(i, "v"), true);
@@ -50,7 +52,8 @@ class WriteSetTest {
     @Test
     void spilledSetBehavesLikeASortedMap() {
         try (Store store = Store.open(tmp.resolve("base"))) {
-            WriteSet ws = new WriteSet(DELETED, 16 * 1024, store::spillStore);
+            java.util.Set<ByteKey> told = new java.util.HashSet<>();
+            WriteSet ws = new WriteSet(DELETED, 16 * 1024, store::spillStore, told::addAll);
             TreeMap<ByteKey, byte[]> model = new TreeMap<>();
             for (int i = 0; i < 2000; i++) {
                 byte[] v = i % 10 == 3 ? DELETED : value(i, "a");
@@ -59,6 +62,8 @@ class WriteSetTest {
             }
             assertThat(ws.isSpilled()).isTrue();
             assertThat(ws.spills()).isGreaterThan(1);
+            assertThat(told).hasSizeGreaterThan(1000);
+            assertThat(ws.inSpilled(key(0))).isTrue();
             // rewrites of spilled keys report what they replace and win over the spilled value
             for (int i = 0; i < 2000; i += 7) {
                 byte[] previous = ws.put(key(i), value(i, "b"), true);
