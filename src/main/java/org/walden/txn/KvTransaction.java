@@ -827,6 +827,10 @@ final class KvTransaction implements Transaction {
         lockedLatest.clear();
         manager.lockTable().releaseAll(localId, heldLocks);
         heldLocks.clear();
+        if (spilledLocksRegistered) {
+            manager.lockTable().releaseSpilled(localId);
+            spilledLocksRegistered = false;
+        }
         if (!heldRelations.isEmpty()) {
             manager.lockTable().releaseRelations(localId, heldRelations.keySet(), committedCatalogVersion);
             heldRelations.clear();

@@ -209,6 +209,19 @@ final class RowLockTable {
         }
     }
 
+    /** {@code txn} ended: the rows of its spilled write set are no longer locked; their waiters wake. */
+    void releaseSpilled(long txn) {
+        lock.lock();
+        try {
+            SpilledHolder spilled = spilledHolders.remove(txn);
+            if (spilled != null) {
+                spilled.released().signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Gives {@code txn} an entry for a row it holds already (through its spilled write set),
      * before that row leaves the set while its lock must stay (ROLLBACK TO, PREPARE).
@@ -408,10 +421,6 @@ final class RowLockTable {
         lock.lock();
         try {
             pendingWaits.remove(txn); // a transaction that ends waits no more
-            SpilledHolder spilled = spilledHolders.remove(txn);
-            if (spilled != null) {
-                spilled.released().signalAll();
-            }
             for (ByteKey k : keys) {
                 Entry e = locks.get(k);
                 if (e != null && e.owner == txn) {

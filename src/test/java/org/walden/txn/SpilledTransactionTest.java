@@ -165,8 +165,13 @@ class SpilledTransactionTest {
         oldRows(tm);
         Transaction t = tm.begin();
         insert(t, 1000, 1000 + ROWS, "a");
+        // a ROLLBACK TO releases only the locks taken since its savepoint
+        int depth = t.beginSubtransaction();
+        insert(t, 100_000, 100_000 + ROWS, "b");
+        t.rollbackToSubtransaction(depth);
         Transaction other = tm.begin();
         assertThatThrownBy(() -> other.lockForUpdate(key(1, 1001), 50)).isInstanceOf(PgException.class);
+        assertThat(other.lockForUpdate(key(1, 100_001), 50)).isNull();
         t.commit(SynchronousCommit.LOCAL);
         other.newStatementSnapshot();
         assertThat(new String(other.lockForUpdate(key(1, 1001), 1000))).isEqualTo("a1001");
