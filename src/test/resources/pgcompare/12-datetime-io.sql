@@ -16,3 +16,16 @@ create table tz (a timestamptz, b timestamp); copy tz from stdin;
 2024-03-05 23:59:60+00	2024-03-05 10:11:12
 \.
 select * from tz;
+
+-- time's 24:00:00 is kept apart from 23:59:59.999999: parsed, rounded up to, compared, stored, indexed
+select '24:00'::time, '24:00:00'::time, '23:59:59.9999999'::time, '23:59:59.6'::time(0);
+select '24:00'::time > '23:59:59.999999'::time, '24:00'::time = '24:00:00'::time;
+select '24:00'::time + interval '1 hour', '24:00'::time - interval '1 hour', '24:00'::time - '00:00'::time;
+select extract(epoch from '24:00'::time), '24:00'::time::interval;
+select '24:00+02'::timetz;
+create table tt(t time primary key, tz timetz);
+insert into tt values ('24:00', '24:00+00'), ('23:59:59.999999', '23:00+00'), ('00:00', '00:00+00');
+select * from tt order by t;
+select * from tt where t = '24:00';
+select max(t), min(t) from tt;
+drop table tt;

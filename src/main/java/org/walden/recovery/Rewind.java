@@ -49,13 +49,18 @@ import org.walden.wal.WalSegments;
  * exists, and a second {@code walden rewind} completes the first: the undo is idempotent (the
  * target's WAL is kept until storage is rewound and flushed), the finishing steps are too, and a
  * copy is started over. The target's configuration files are kept, where pg_rewind copies the
- * source's over them.
+ * source's over them. Tests crash a rewind at a named point with the environment variable
+ * {@value #CRASH_AT_ENV} ({@code undo}: after the first batch of row changes undone;
+ * {@code storage-done}: once storage is rewound; {@code finish}: after the diverged WAL is
+ * removed), the way a kill -9 would, to prove each point resumable.
  */
 public final class Rewind {
 
     /** The marker of a rewind under way, in the target's data directory. */
     public static final String MARKER_FILE = "rewind_in_progress";
     private static final String PROG = "pg_rewind: ";
+    /** The fault-injection variable: the process halts at the point it names. */
+    static final String CRASH_AT_ENV = "WALDEN_REWIND_CRASH_AT";
 
     /** What a rewind needs of its source: a running server, or a cleanly stopped data directory. */
     public interface Source extends AutoCloseable {
@@ -220,6 +225,7 @@ public final class Rewind {
         Lsn consistentAt = Lsn.max(Lsn.max(fork, fetched), source.currentLsn());
         Lsn redoStart = plan.redoStart(fork);
         writeMarker(target, Phase.STORAGE_DONE, consistentAt, plan.recordBeforeRedoStart(), redoStart);
+        crashPoint("storage-done");
         return finish(cf, fork, targetHistory, sourceHistory, consistentAt, plan.recordBeforeRedoStart(), redoStart);
     }
 
@@ -274,6 +280,9 @@ public final class Rewind {
         try (Store store = Store.open(o.target().resolve(Engine.BASE_DIR))) {
             plan.apply(store, n -> {
                 done[0] += n;
+                if (done[0] < total) {
+                    crashPoint("undo");
+                }
                 progress(done[0] + "/" + total + " row changes undone (" + (total == 0 ? 100 : done[0] * 100 / total)
                         + "%)", done[0] == total);
             });
@@ -301,6 +310,7 @@ public final class Rewind {
         info("creating backup label and updating control file");
         installSourceHistory(walDir, sourceHistory, targetHistory);
         removeDivergedWal(walDir, cf.walSegmentSizeBytes(), targetHistory, fork);
+        crashPoint("finish");
         if (source.copyWalFrom(fork, sourceHistory, walDir)) {
             debug("copied the source's WAL from " + fork);
         }
@@ -496,6 +506,13 @@ public final class Rewind {
         info(which + " timeline history:");
         for (Timelines.Entry e : h.entries()) {
             info(e.tli() + ": " + e.begin() + " - " + e.end());
+        }
+    }
+
+    /** Halts here, as a kill -9 would, when {@value #CRASH_AT_ENV} names this point. */
+    private static void crashPoint(String name) {
+        if (name.equals(System.getenv(CRASH_AT_ENV))) {
+            Runtime.getRuntime().halt(137);
         }
     }
 

@@ -57,6 +57,7 @@ public final class WaldenSqlEngine implements SqlEngine {
     private final SequenceStore sequences;
     private final TableActivityStats activity = new TableActivityStats();
     private final org.walden.txn.AdvisoryLockTable advisoryLocks = new org.walden.txn.AdvisoryLockTable();
+    private final Notifications notifications = new Notifications();
     private final Path tempDirectory;
     private AutoAnalyzer autoAnalyzer;
 
@@ -262,6 +263,11 @@ public final class WaldenSqlEngine implements SqlEngine {
 
     Clock clock() {
         return clock;
+    }
+
+    /** LISTEN / NOTIFY among this server's sessions. */
+    Notifications notifications() {
+        return notifications;
     }
 
     /** pg_advisory_lock and friends: the locks of every session of this server. */

@@ -201,6 +201,10 @@ class PgjdbcTypesBesidePostgresIT {
                 + " from typed order by id");
         same("select timestamp '2024-10-27 02:30'::timestamptz, ?::timestamptz",
                 OffsetDateTime.of(2024, 7, 1, 12, 0, 0, 0, ZoneOffset.ofHours(9)));
+        // 24:00:00 in binary both ways: 86,400,000,000 microseconds, apart from 23:59:59.999999 (pgjdbc
+        // itself cannot read a binary timetz of 24:00)
+        same("select '24:00'::time, ?::time > '23:59:59.999999'::time, ?::time::text",
+                "24:00:00", "24:00:00");
     }
 
     @Test

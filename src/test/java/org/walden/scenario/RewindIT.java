@@ -3,10 +3,7 @@ package org.walden.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,8 +11,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.walden.test.TestCluster;
@@ -195,34 +191,22 @@ class RewindIT {
             });
             TestCluster.Node old = pair.oldPrimary();
             old.stop();
-            // killed at a random moment after it began to change the target, five times
+            // crashed (as by kill -9) at each named point after it began to change the target,
+            // each run resuming the one before it
             Path marker = old.dataDir().resolve("rewind_in_progress");
-            Random random = new Random();
             List<String> phases = new ArrayList<>();
-            for (int attempt = 0; attempt < 5; attempt++) {
-                Process p = new ProcessBuilder(TestCluster.waldenCommand(List.of("rewind", "-D",
-                        old.dataDir().toString(), "--source-server=" + conninfo(pair.newPrimary()))))
-                        .redirectErrorStream(true).start();
-                try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = out.readLine()) != null && !line.contains("pg_rewind: undoing ")) {
-                        // up to the moment it starts changing the target
-                    }
-                    Thread.sleep(random.nextInt(attempt * 100 + 1));
-                    p.destroyForcibly();
-                }
-                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-                if (!Files.exists(marker)) {
-                    continue; // killed before its first change or after its last (a rerun then has nothing to do)
-                }
+            for (String point : List.of("undo", "storage-done", "finish")) {
+                TestCluster.ToolResult crashed = TestCluster.runProcess(TestCluster.waldenCommand(List.of("rewind",
+                        "-D", old.dataDir().toString(), "--source-server=" + conninfo(pair.newPrimary()))),
+                        Map.of("WALDEN_REWIND_CRASH_AT", point), null, 120);
+                assertThat(crashed.code()).as(point + ": " + crashed.err()).isEqualTo(137);
+                assertThat(marker).as(point).exists();
                 phases.add(Files.readString(marker).split(" ")[0]);
                 long before = old.logPosition();
                 assertThat(old.ctl("-t", "30", "start").code()).isNotZero();
                 assertThat(old.logContainsSince(before, "is being rewound")).isTrue();
             }
-            System.out.println("rewind interrupted in phases " + phases);
-            assertThat(phases).isNotEmpty();
+            assertThat(phases).containsExactly("UNDO", "STORAGE_DONE", "STORAGE_DONE");
             TestCluster.ToolResult r = rewind(pair, "-R");
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(old.dataDir().resolve("rewind_in_progress")).doesNotExist();

@@ -247,11 +247,11 @@ public final class Keys {
             }
             case NUMERIC -> numeric(out, (BigDecimal) v);
             case DATE -> writeLong(out, Values.dateToPgDays((LocalDate) v) ^ Long.MIN_VALUE);
-            case TIME -> writeLong(out, (((LocalTime) v).toNanoOfDay() / 1000) ^ Long.MIN_VALUE);
+            case TIME -> writeLong(out, Values.timeMicros((LocalTime) v) ^ Long.MIN_VALUE);
             case TIMETZ -> { // timetz_cmp's order: the UTC time, then the zone (seconds west of UTC)
                 java.time.OffsetTime t = (java.time.OffsetTime) v;
                 int offset = t.getOffset().getTotalSeconds();
-                writeLong(out, (t.toLocalTime().toNanoOfDay() / 1000 - offset * 1_000_000L) ^ Long.MIN_VALUE);
+                writeLong(out, (Values.timeMicros(t.toLocalTime()) - offset * 1_000_000L) ^ Long.MIN_VALUE);
                 writeLong(out, (long) -offset ^ Long.MIN_VALUE);
             }
             case TIMESTAMP -> writeLong(out, Values.timestampToPgMicros((LocalDateTime) v) ^ Long.MIN_VALUE);
@@ -307,11 +307,11 @@ public final class Keys {
             }
             case NUMERIC -> decodeNumeric(in);
             case DATE -> Values.pgDaysToDate((int) (in.getLong() ^ Long.MIN_VALUE));
-            case TIME -> LocalTime.ofNanoOfDay((in.getLong() ^ Long.MIN_VALUE) * 1000);
+            case TIME -> Values.timeOfMicros(in.getLong() ^ Long.MIN_VALUE);
             case TIMETZ -> {
                 long utc = in.getLong() ^ Long.MIN_VALUE;
                 int offset = (int) -(in.getLong() ^ Long.MIN_VALUE);
-                yield java.time.OffsetTime.of(LocalTime.ofNanoOfDay((utc + offset * 1_000_000L) * 1000),
+                yield java.time.OffsetTime.of(Values.timeOfMicros(utc + offset * 1_000_000L),
                         java.time.ZoneOffset.ofTotalSeconds(offset));
             }
             case TIMESTAMP -> Values.pgMicrosToTimestamp(in.getLong() ^ Long.MIN_VALUE);

@@ -55,10 +55,10 @@ public final class ValueCodec {
             case FLOAT4 -> out.writeFloat(((Number) v).floatValue());
             case FLOAT8 -> out.writeDouble(((Number) v).doubleValue());
             case DATE -> out.writeInt(Values.dateToPgDays((LocalDate) v));
-            case TIME -> out.writeLong(((LocalTime) v).toNanoOfDay() / 1000);
+            case TIME -> out.writeLong(Values.timeMicros((LocalTime) v));
             case TIMETZ -> {
                 java.time.OffsetTime t = (java.time.OffsetTime) v;
-                out.writeLong(t.toLocalTime().toNanoOfDay() / 1000);
+                out.writeLong(Values.timeMicros(t.toLocalTime()));
                 out.writeInt(t.getOffset().getTotalSeconds());
             }
             case TIMESTAMP -> out.writeLong(Values.timestampToPgMicros((LocalDateTime) v));
@@ -117,8 +117,8 @@ public final class ValueCodec {
             case FLOAT4 -> in.getFloat();
             case FLOAT8 -> in.getDouble();
             case DATE -> Values.pgDaysToDate(in.getInt());
-            case TIME -> LocalTime.ofNanoOfDay(in.getLong() * 1000);
-            case TIMETZ -> java.time.OffsetTime.of(LocalTime.ofNanoOfDay(in.getLong() * 1000),
+            case TIME -> Values.timeOfMicros(in.getLong());
+            case TIMETZ -> java.time.OffsetTime.of(Values.timeOfMicros(in.getLong()),
                     java.time.ZoneOffset.ofTotalSeconds(in.getInt()));
             case TIMESTAMP -> Values.pgMicrosToTimestamp(in.getLong());
             case TIMESTAMPTZ -> Values.pgMicrosToInstant(in.getLong());

@@ -29,6 +29,11 @@ final class DateTimeFunctions {
      * The transaction's start rounded to {@code precision} fractional digits of a second, as
      * AdjustTimestampForTypmod: 22023 below 0, 6 above 6 (PostgreSQL also warns there).
      */
+    /** A time of day as a timestamp on 1970-01-01 for extract's fields; 24:00:00 is the next midnight. */
+    private static LocalDateTime onEpochDay(LocalTime t) {
+        return LocalDateTime.of(LocalDate.EPOCH, LocalTime.MIDNIGHT).plusNanos(Values.timeMicros(t) * 1000);
+    }
+
     private static Instant startRounded(FnContext c, Object precision, String typeName) {
         int p = (Integer) precision;
         if (p < 0) {
@@ -76,19 +81,19 @@ final class DateTimeFunctions {
                 .doubleValue());
         r.f("date_part", FLOAT8, TEXT, INTERVAL).impl(a -> intervalField((String) a[0], (Interval) a[1]).doubleValue());
         r.f("date_part", FLOAT8, TEXT, TIME).impl(a -> field((String) a[0],
-                LocalDate.EPOCH.atTime((LocalTime) a[1]), null).doubleValue());
+                onEpochDay((LocalTime) a[1]), null).doubleValue());
         r.f("extract", NUMERIC, TEXT, TIMESTAMP).impl(a -> field((String) a[0], (LocalDateTime) a[1], null));
         r.f("extract", NUMERIC, TEXT, TIMESTAMPTZ).stable().ctx((c, a) -> field((String) a[0],
                 local((Instant) a[1], c.zone()), zoneOffset((Instant) a[1], c.zone())));
         r.f("extract", NUMERIC, TEXT, DATE).impl(a -> field((String) a[0], ((LocalDate) a[1]).atStartOfDay(), null));
         r.f("extract", NUMERIC, TEXT, INTERVAL).impl(a -> intervalField((String) a[0], (Interval) a[1]));
         r.f("extract", NUMERIC, TEXT, TIME).impl(a -> field((String) a[0],
-                LocalDate.EPOCH.atTime((LocalTime) a[1]), null));
+                onEpochDay((LocalTime) a[1]), null));
         r.f("extract", NUMERIC, TEXT, TIMETZ).impl(a -> field((String) a[0],
-                LocalDate.EPOCH.atTime(((java.time.OffsetTime) a[1]).toLocalTime()),
+                onEpochDay(((java.time.OffsetTime) a[1]).toLocalTime()),
                 ((java.time.OffsetTime) a[1]).getOffset().getTotalSeconds()));
         r.f("date_part", FLOAT8, TEXT, TIMETZ).impl(a -> field((String) a[0],
-                LocalDate.EPOCH.atTime(((java.time.OffsetTime) a[1]).toLocalTime()),
+                onEpochDay(((java.time.OffsetTime) a[1]).toLocalTime()),
                 ((java.time.OffsetTime) a[1]).getOffset().getTotalSeconds()).doubleValue());
         r.f("date_trunc", TIMESTAMP, TEXT, TIMESTAMP).impl(a -> trunc((String) a[0], (LocalDateTime) a[1]));
         r.f("date_trunc", TIMESTAMPTZ, TEXT, TIMESTAMPTZ).stable().ctx((c, a) -> Values.atZone(trunc((String) a[0],

@@ -288,14 +288,16 @@ final class Operators {
             return Arith.intervalTimes((Interval) x, 1 / (Double) y);
         });
         prefixOp(r, "-", INTERVAL, INTERVAL, x -> Arith.negate(INTERVAL, x));
-        binary(r, "+", TIME, INTERVAL, TIME, (x, y) -> ((LocalTime) x).plus(((Interval) y).micros(), ChronoUnit.MICROS));
-        binary(r, "-", TIME, INTERVAL, TIME, (x, y) -> ((LocalTime) x).minus(((Interval) y).micros(), ChronoUnit.MICROS));
+        binary(r, "+", TIME, INTERVAL, TIME, (x, y) -> Values.timeOfMicros(Math.floorMod(Values.timeMicros((LocalTime) x)
+                + ((Interval) y).micros(), 86_400_000_000L)));
+        binary(r, "-", TIME, INTERVAL, TIME, (x, y) -> Values.timeOfMicros(Math.floorMod(Values.timeMicros((LocalTime) x)
+                - ((Interval) y).micros(), 86_400_000_000L)));
         binary(r, "+", TIMETZ, INTERVAL, TIMETZ, (x, y) -> ((java.time.OffsetTime) x).plus(((Interval) y).micros(),
                 ChronoUnit.MICROS));
         binary(r, "-", TIMETZ, INTERVAL, TIMETZ, (x, y) -> ((java.time.OffsetTime) x).minus(((Interval) y).micros(),
                 ChronoUnit.MICROS));
-        binary(r, "-", TIME, TIME, INTERVAL, (x, y) -> Interval.ofMicros(ChronoUnit.MICROS.between((LocalTime) y,
-                (LocalTime) x)));
+        binary(r, "-", TIME, TIME, INTERVAL, (x, y) -> Interval.ofMicros(Values.timeMicros((LocalTime) x)
+                - Values.timeMicros((LocalTime) y)));
     }
 
     private interface ZonedFn {

@@ -119,12 +119,17 @@ public final class SqlParser extends QueryParser {
             }
             case "unlisten" -> {
                 advance();
-                if (!acceptOp("*")) {
-                    colId();
-                }
-                yield new NoOpStmt("UNLISTEN");
+                yield new NotifyStmt(NotifyStmt.Kind.UNLISTEN, acceptOp("*") ? null : colId(), null);
             }
-            case "listen", "notify" -> throw unsupported(t.text().toUpperCase(Locale.ROOT));
+            case "listen" -> {
+                advance();
+                yield new NotifyStmt(NotifyStmt.Kind.LISTEN, colId(), null);
+            }
+            case "notify" -> {
+                advance();
+                String channel = colId();
+                yield new NotifyStmt(NotifyStmt.Kind.NOTIFY, channel, acceptOp(",") ? stringConst() : null);
+            }
             case "do" -> throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "DO is not supported: Walden has no "
                     + "PL/pgSQL interpreter (procedural languages are not built)", t.position());
             case "lock" -> lockTable();

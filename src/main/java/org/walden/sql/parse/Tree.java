@@ -261,7 +261,7 @@ public final class Tree {
             AlterTableStmt, RenameStmt, CommentStmt, TruncateStmt, TransactionStmt, VariableSetStmt, VariableShowStmt,
             ExplainStmt, VacuumStmt, CopyStmt, CreateFunctionStmt, DropFunctionStmt, CheckpointStmt, RoleStmt, DropRoleStmt, GrantRoleStmt, GrantStmt, AlterDefaultPrivilegesStmt, AlterFunctionOwnerStmt, CreateDatabaseStmt,
             DropDatabaseStmt, AlterDatabaseStmt, AlterSystemStmt, PrepareStmt, ExecuteStmt, DeallocateStmt,
-            DiscardStmt, NoOpStmt, LockStmt {
+            DiscardStmt, NoOpStmt, LockStmt, NotifyStmt {
     }
 
     public enum SetOp { NONE, UNION, INTERSECT, EXCEPT }
@@ -569,6 +569,14 @@ public final class Tree {
     }
 
     public record DiscardStmt(String what) implements Stmt {
+    }
+
+    /**
+     * LISTEN channel ({@code listen}, channel set), UNLISTEN channel / UNLISTEN * (channel null),
+     * or NOTIFY channel [, payload] ({@code notify}).
+     */
+    public record NotifyStmt(Kind kind, String channel, String payload) implements Stmt {
+        public enum Kind { LISTEN, UNLISTEN, NOTIFY }
     }
 
     /** A statement accepted that changes nothing here (LISTEN, UNLISTEN, SET TRANSACTION ...): answers its tag. */

@@ -47,10 +47,10 @@ final class BinaryValues {
             case FLOAT8 -> ByteBuffer.allocate(8).putDouble(((Number) v).doubleValue()).array();
             case NUMERIC -> NumericBinary.encode((BigDecimal) v);
             case DATE -> ByteBuffer.allocate(4).putInt(Values.dateToPgDays((LocalDate) v)).array();
-            case TIME -> ByteBuffer.allocate(8).putLong(((LocalTime) v).toNanoOfDay() / 1000).array();
+            case TIME -> ByteBuffer.allocate(8).putLong(Values.timeMicros((LocalTime) v)).array();
             case TIMETZ -> { // time of day in microseconds, then the zone in seconds west of UTC
                 java.time.OffsetTime t = (java.time.OffsetTime) v;
-                yield ByteBuffer.allocate(12).putLong(t.toLocalTime().toNanoOfDay() / 1000)
+                yield ByteBuffer.allocate(12).putLong(Values.timeMicros(t.toLocalTime()))
                         .putInt(-t.getOffset().getTotalSeconds()).array();
             }
             case TIMESTAMP -> ByteBuffer.allocate(8).putLong(Values.timestampToPgMicros((LocalDateTime) v)).array();
@@ -167,8 +167,8 @@ final class BinaryValues {
                 case FLOAT8 -> expectLength(b, 8) ? buf.getDouble() : null;
                 case NUMERIC -> NumericBinary.decode(b);
                 case DATE -> expectLength(b, 4) ? Values.pgDaysToDate(buf.getInt()) : null;
-                case TIME -> expectLength(b, 8) ? LocalTime.ofNanoOfDay(buf.getLong() * 1000) : null;
-                case TIMETZ -> expectLength(b, 12) ? java.time.OffsetTime.of(LocalTime.ofNanoOfDay(buf.getLong() * 1000),
+                case TIME -> expectLength(b, 8) ? Values.timeOfMicros(buf.getLong()) : null;
+                case TIMETZ -> expectLength(b, 12) ? java.time.OffsetTime.of(Values.timeOfMicros(buf.getLong()),
                         java.time.ZoneOffset.ofTotalSeconds(-buf.getInt())) : null;
                 case TIMESTAMP -> expectLength(b, 8) ? Values.pgMicrosToTimestamp(buf.getLong()) : null;
                 case TIMESTAMPTZ -> expectLength(b, 8) ? Values.pgMicrosToInstant(buf.getLong()) : null;

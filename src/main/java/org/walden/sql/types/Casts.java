@@ -284,7 +284,7 @@ public final class Casts {
             }
             case TIME -> {
                 if (to == PgType.INTERVAL) {
-                    return Interval.ofMicros(((LocalTime) v).toNanoOfDay() / 1000);
+                    return Interval.ofMicros(Values.timeMicros((LocalTime) v));
                 }
                 if (to == PgType.TIMETZ) {
                     return java.time.OffsetTime.of((LocalTime) v, ctx.zone().getRules().getOffset(Instant.now()));

@@ -324,7 +324,7 @@ public final class Values {
             return roundToMicros(time);
         } catch (DateTimeParseException e) {
             if (t.equals("24:00:00") || t.equals("24:00")) {
-                return LocalTime.MAX.truncatedTo(ChronoUnit.MICROS);
+                return TIME_END_OF_DAY;
             }
             throw invalidInput(PgType.TIME, s);
         }
@@ -347,15 +347,37 @@ public final class Values {
 
     /** timetz's order (timetz_cmp): by the UTC time, then the offset east of UTC descending (PostgreSQL's zone ascending). */
     public static int compareTimeTz(OffsetTime x, OffsetTime y) {
-        long ux = x.toLocalTime().toNanoOfDay() - x.getOffset().getTotalSeconds() * 1_000_000_000L;
-        long uy = y.toLocalTime().toNanoOfDay() - y.getOffset().getTotalSeconds() * 1_000_000_000L;
+        long ux = timeMicros(x.toLocalTime()) - x.getOffset().getTotalSeconds() * 1_000_000L;
+        long uy = timeMicros(y.toLocalTime()) - y.getOffset().getTotalSeconds() * 1_000_000L;
         int c = Long.compare(ux, uy);
         return c != 0 ? c : Integer.compare(y.getOffset().getTotalSeconds(), x.getOffset().getTotalSeconds());
     }
 
     private static LocalTime roundToMicros(LocalTime t) {
         long micros = Math.round(t.getNano() / 1000.0);
-        return t.withNano(0).plus(micros, ChronoUnit.MICROS);
+        return endOfDayIfWrapped(t, t.withNano(0).plus(micros, ChronoUnit.MICROS));
+    }
+
+    /**
+     * time's 24:00:00, which PostgreSQL accepts and keeps apart from 23:59:59.999999: LocalTime's
+     * last nanosecond, which no time rounded to microseconds equals.
+     */
+    public static final LocalTime TIME_END_OF_DAY = LocalTime.MAX;
+    private static final long MICROS_PER_DAY = 86_400_000_000L;
+
+    /** A time as microseconds after midnight (24:00:00 is a whole day), as stored and sent. */
+    public static long timeMicros(LocalTime t) {
+        return t.equals(TIME_END_OF_DAY) ? MICROS_PER_DAY : t.toNanoOfDay() / 1000;
+    }
+
+    /** The time {@code micros} after midnight, 0 up to a whole day (24:00:00). */
+    public static LocalTime timeOfMicros(long micros) {
+        return micros == MICROS_PER_DAY ? TIME_END_OF_DAY : LocalTime.ofNanoOfDay(micros * 1000);
+    }
+
+    /** {@code rounded} from {@code t}, or 24:00:00 where rounding up carried it past midnight (as PostgreSQL's does). */
+    private static LocalTime endOfDayIfWrapped(LocalTime t, LocalTime rounded) {
+        return rounded.isBefore(t) ? TIME_END_OF_DAY : rounded;
     }
 
     private static int zoneStart(String rest) {
@@ -646,6 +668,9 @@ public final class Values {
     }
 
     public static String formatTime(LocalTime t) {
+        if (t.equals(TIME_END_OF_DAY)) {
+            return "24:00:00";
+        }
         StringBuilder sb = new StringBuilder(15);
         appendTime(sb, t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1000);
         return sb.toString();
@@ -953,7 +978,7 @@ public final class Values {
             }
             case TIME: {
                 LocalTime t = (LocalTime) v;
-                return t.withNano(0).plusNanos(roundNanos(t.getNano(), typmod));
+                return t.equals(TIME_END_OF_DAY) ? t : endOfDayIfWrapped(t, t.withNano(0).plusNanos(roundNanos(t.getNano(), typmod)));
             }
             case TIMETZ: {
                 OffsetTime t = (OffsetTime) v;
