@@ -32,6 +32,10 @@ import org.walden.wal.XactRecords;
  * end of recovery empties those ranges again, and DELETE_RANGE records apply with the COMMIT.
  * A PREPARE moves the transaction to the transaction manager's prepared transactions, which the
  * end of recovery keeps; its COMMIT PREPARED applies it, its ABORT PREPARED drops it.
+ * A pending transaction whose buffered changes pass the transaction manager's write-set bound
+ * spills them to an area of base/pgsql_tmp (key to new value), as the primary spilled its write
+ * set; its COMMIT then writes them in key order into SST files ingested at once (after the batch
+ * of the commits before it), so a large transaction replays without being held in the heap.
  *
  * <p>Used by one thread (the startup process); {@link Startup} guards reads from other threads
  * (restartpoints) with its replay lock.

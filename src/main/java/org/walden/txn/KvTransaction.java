@@ -28,6 +28,11 @@ import org.walden.wal.XactRecords;
  * write set needs no record; rows of fresh ranges are in storage already and are written back
  * as ROWS records, which a standby replays like any others.
  *
+ * <p>Its writes to existing ranges are a {@link WriteSet}: in the heap while small, spilled to
+ * base/pgsql_tmp past the manager's bound, the spilled rows' locks then held through the set
+ * (see txn/README.md); the commit of a spilled set streams its records and ingests its rows
+ * ({@link #commitSpilled}).
+ *
  * <p>Rows of the key ranges it created ({@link #createRange}: a table created, truncated or
  * re-keyed here) bypass the write set: they are gathered in {@code bulkPending} up to
  * {@link #BULK_BATCH_BYTES}, then logged as one KV ROWS record and applied to storage at once,
