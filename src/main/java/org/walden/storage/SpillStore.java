@@ -47,6 +47,14 @@ public final class SpillStore implements AutoCloseable {
     private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
     private final AtomicLong nextArea = new AtomicLong(1);
     private final AtomicLong nextFile = new AtomicLong(1);
+    /**
+     * Read side held around every use of the database, write side by {@link #close}: a backend
+     * still spilling when the server shuts down gets 57P01, never a closed native handle.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock openLock =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
+    /** Written under openLock's write side. */
+    private boolean closed;
 
     private SpillStore(Path dir, Options options, BloomFilter bloomFilter, RocksDB db) {
         this.dir = dir;
@@ -127,10 +135,32 @@ public final class SpillStore implements AutoCloseable {
 
     @Override
     public void close() {
-        writeOptions.close();
-        db.close();
-        options.close();
-        bloomFilter.close();
+        openLock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            writeOptions.close();
+            db.close();
+            options.close();
+            bloomFilter.close();
+        } finally {
+            openLock.writeLock().unlock();
+        }
+    }
+
+    /** Takes the read side of openLock; 57P01 once closed. Callers call {@link #exit()} in finally. */
+    private void enter() {
+        openLock.readLock().lock();
+        if (closed) {
+            openLock.readLock().unlock();
+            throw new PgException(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command");
+        }
+    }
+
+    private void exit() {
+        openLock.readLock().unlock();
     }
 
     /** One user's keys; values are opaque bytes (the user encodes deletes). */
@@ -152,38 +182,52 @@ public final class SpillStore implements AutoCloseable {
 
         /** The value under {@code key}, or null. */
         public byte[] get(byte[] key) {
+            enter();
             try {
                 return db.get(prefixed(key));
             } catch (RocksDBException e) {
                 throw ioError(e);
+            } finally {
+                exit();
             }
         }
 
         public void remove(byte[] key) {
+            enter();
             try {
                 db.delete(writeOptions, prefixed(key));
             } catch (RocksDBException e) {
                 throw ioError(e);
+            } finally {
+                exit();
             }
         }
 
         /** Removes the keys in [from, to). */
         public void removeRange(byte[] fromInclusive, byte[] toExclusive) {
+            enter();
             try {
                 db.deleteRange(writeOptions, prefixed(fromInclusive), toExclusive == null ? prefixEnd : prefixed(toExclusive));
             } catch (RocksDBException e) {
                 throw ioError(e);
+            } finally {
+                exit();
             }
         }
 
         /** The entries in [from, to) as they are now (later writes are not seen); {@code to} null = to the end. */
         public Cursor scan(byte[] fromInclusive, byte[] toExclusive) {
-            Snapshot snapshot = db.getSnapshot();
-            org.rocksdb.Slice upper = new org.rocksdb.Slice(toExclusive == null ? prefixEnd : prefixed(toExclusive));
-            ReadOptions ro = new ReadOptions().setSnapshot(snapshot).setIterateUpperBound(upper);
-            RocksIterator it = db.newIterator(ro);
-            it.seek(prefixed(fromInclusive));
-            return new Cursor(it, ro, upper, snapshot);
+            enter();
+            try {
+                Snapshot snapshot = db.getSnapshot();
+                org.rocksdb.Slice upper = new org.rocksdb.Slice(toExclusive == null ? prefixEnd : prefixed(toExclusive));
+                ReadOptions ro = new ReadOptions().setSnapshot(snapshot).setIterateUpperBound(upper);
+                RocksIterator it = db.newIterator(ro);
+                it.seek(prefixed(fromInclusive));
+                return new Cursor(it, ro, upper, snapshot);
+            } finally {
+                exit();
+            }
         }
 
         /** Entries written so far (puts and deletes of keys, counting rewrites). */
@@ -194,10 +238,13 @@ public final class SpillStore implements AutoCloseable {
         /** Empties the area. */
         @Override
         public void close() {
+            enter();
             try {
                 db.deleteRange(writeOptions, prefix, prefixEnd);
             } catch (RocksDBException e) {
                 throw ioError(e);
+            } finally {
+                exit();
             }
         }
 
@@ -229,6 +276,7 @@ public final class SpillStore implements AutoCloseable {
 
         /** Stores the entries; the batch may be reused. */
         public void write() {
+            enter();
             try {
                 db.write(writeOptions, batch);
                 batch.clear();
@@ -236,6 +284,8 @@ public final class SpillStore implements AutoCloseable {
                 count = 0;
             } catch (RocksDBException e) {
                 throw ioError(e);
+            } finally {
+                exit();
             }
         }
 
@@ -253,6 +303,8 @@ public final class SpillStore implements AutoCloseable {
         private final Snapshot snapshot;
         private boolean started;
         private boolean closed;
+        private byte[] key;
+        private byte[] value;
 
         private Cursor(RocksIterator it, ReadOptions readOptions, org.rocksdb.Slice upper, Snapshot snapshot) {
             this.it = it;
@@ -266,31 +318,47 @@ public final class SpillStore implements AutoCloseable {
             if (closed) {
                 return false;
             }
-            if (started) {
-                it.next();
+            enter();
+            try {
+                if (started) {
+                    it.next();
+                }
+                started = true;
+                if (!it.isValid()) {
+                    return false;
+                }
+                key = it.key();
+                value = it.value();
+                return true;
+            } finally {
+                exit();
             }
-            started = true;
-            return it.isValid();
         }
 
         public byte[] key() {
-            byte[] k = it.key();
-            return Arrays.copyOfRange(k, PREFIX_BYTES, k.length);
+            return Arrays.copyOfRange(key, PREFIX_BYTES, key.length);
         }
 
         public byte[] value() {
-            return it.value();
+            return value;
         }
 
         @Override
         public void close() {
             if (!closed) {
                 closed = true;
-                it.close();
-                db.releaseSnapshot(snapshot);
-                snapshot.close();
-                readOptions.close();
-                upper.close();
+                openLock.readLock().lock();
+                try {
+                    if (!SpillStore.this.closed) { // else gone with the database
+                        it.close();
+                        db.releaseSnapshot(snapshot);
+                        snapshot.close();
+                        readOptions.close();
+                        upper.close();
+                    }
+                } finally {
+                    exit();
+                }
             }
         }
     }
