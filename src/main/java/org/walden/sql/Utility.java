@@ -482,6 +482,10 @@ final class Utility {
             case Tree.VacuumStmt v when v.vacuum() -> preventInTransactionBlock("VACUUM");
             case Tree.IndexStmt i when i.concurrently() -> preventInTransactionBlock("CREATE INDEX CONCURRENTLY");
             case Tree.DropStmt d when d.concurrently() -> preventInTransactionBlock("DROP INDEX CONCURRENTLY");
+            case Tree.ReindexStmt r when r.concurrently() -> preventInTransactionBlock("REINDEX CONCURRENTLY");
+            case Tree.ReindexStmt r when !r.kind().equals("INDEX") && !r.kind().equals("TABLE") ->
+                    preventInTransactionBlock("REINDEX " + r.kind());
+            case Tree.ClusterStmt c when c.relation() == null -> preventInTransactionBlock("CLUSTER");
             default -> {
             }
         }

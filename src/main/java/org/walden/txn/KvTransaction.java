@@ -144,6 +144,20 @@ final class KvTransaction implements Transaction {
         snapshot = manager.store().snapshot();
     }
 
+    /** The backend pid and database OID this transaction's relation locks show under in pg_locks (null: none). */
+    private int[] lockOwner;
+
+    @Override
+    public void setLockOwner(int pid, int databaseOid) {
+        lockOwner = new int[] {pid, databaseOid};
+    }
+
+    @Override
+    public boolean holdsRelation(int relationOid, RelationLockMode mode) {
+        Integer held = heldRelations.get(relationOid);
+        return held != null && (held & (mode.bit() | RelationLockMode.ACCESS_EXCLUSIVE.bit())) != 0;
+    }
+
     @Override
     public boolean lockRelation(int relationOid, RelationLockMode mode, long timeoutMs) {
         checkActive();
@@ -151,7 +165,7 @@ final class KvTransaction implements Transaction {
         if (held != null && (held & (mode.bit() | RelationLockMode.ACCESS_EXCLUSIVE.bit())) != 0) {
             return false;
         }
-        long changedAt = manager.lockTable().acquireRelation(localId, relationOid, mode, timeoutMs);
+        long changedAt = manager.lockTable().acquireRelation(localId, lockOwner, relationOid, mode, timeoutMs);
         heldRelations.merge(relationOid, mode.bit(), (a, b) -> a | b);
         if (!subtransactions.isEmpty()) {
             undo.add(new Undo(UndoKind.RELATION_LOCK, null, null, relationOid, held == null ? 0 : held));
@@ -830,16 +844,13 @@ final class KvTransaction implements Transaction {
         }
         retiredSnapshots.clear();
         lockedLatest.clear();
-        manager.lockTable().releaseAll(localId, heldLocks);
+        manager.lockTable().releaseAtEnd(localId, heldLocks, heldRelations.keySet(), committedCatalogVersion);
         heldLocks.clear();
         if (spilledLocksRegistered) {
             manager.lockTable().releaseSpilled(localId);
             spilledLocksRegistered = false;
         }
-        if (!heldRelations.isEmpty()) {
-            manager.lockTable().releaseRelations(localId, heldRelations.keySet(), committedCatalogVersion);
-            heldRelations.clear();
-        }
+        heldRelations.clear();
         closeSnapshot();
     }
 

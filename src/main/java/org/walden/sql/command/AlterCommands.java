@@ -178,14 +178,29 @@ final class AlterCommands extends DdlSupport {
         }
         Attribute a = r.column(i);
         int attnum = a.attnum();
-        for (Relation v : viewsReading(r.oid())) {
+        List<Relation> views = viewsReadingColumn(r.oid(), attnum);
+        if (!views.isEmpty()) {
+            DropCommands drops = new DropCommands(ctx, null);
+            List<String> details = new ArrayList<>();
+            List<String> cascaded = new ArrayList<>();
+            for (Relation v : views) {
+                details.add("view " + drops.described(v) + " depends on column " + a.name() + " of table "
+                        + drops.described(r));
+                cascaded.add("view " + drops.described(v));
+            }
             if (!d.cascade()) {
                 throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop column " + a.name()
-                        + " of table " + r.name() + " because other objects depend on it")
-                        .withDetail("view " + v.name() + " depends on column " + a.name() + " of table " + r.name())
+                        + " of table " + drops.described(r) + " because other objects depend on it")
+                        .withDetail(String.join("\n", details))
                         .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
             }
-            new DropCommands(ctx, null).dropRelation(v);
+            drops.noticeCascades(cascaded);
+            for (Relation v : views) {
+                Relation current = catalog().relation(v.oid());
+                if (current != null) {
+                    drops.dropRelation(current);
+                }
+            }
         }
         boolean inKey = false;
         for (int k : r.primaryKey()) {
@@ -263,8 +278,9 @@ final class AlterCommands extends DdlSupport {
         requireKind(r, Relation.TABLE);
         int i = column(r, t.column());
         Attribute a = r.column(i);
-        if (!viewsReading(r.oid()).isEmpty()) {
-            Relation v = viewsReading(r.oid()).get(0);
+        List<Relation> viewsUsing = viewsReadingColumn(r.oid(), a.attnum());
+        if (!viewsUsing.isEmpty()) {
+            Relation v = viewsUsing.get(0);
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cannot alter type of a column used by a view or rule")
                     .withDetail("rule _RETURN on view " + v.name() + " depends on column \"" + a.name() + "\"");
         }
@@ -359,7 +375,10 @@ final class AlterCommands extends DdlSupport {
             throw new PgException(SqlState.DUPLICATE_TABLE, "relation \"" + r.name() + "\" already exists in schema \""
                     + schema + "\"");
         }
+        var views = viewQueriesBefore(java.util.Set.of(r.oid()));
         ctx.writer().putRelation(r.withName(r.name(), n.oid()), r);
+        ctx.catalogChanged();
+        reprintViews(views);
         for (IndexInfo i : catalog().indexesOf(r.oid())) {
             IndexInfo moved = new IndexInfo(i.oid(), i.name(), n.oid(), i.tableOid(), i.relfilenode(), i.keys(),
                     i.unique(), i.primary(), i.nullsNotDistinct(), i.predicateSql(), i.predicateText(), i.ready(),
