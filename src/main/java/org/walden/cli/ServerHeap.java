@@ -15,7 +15,8 @@ import picocli.CommandLine.ParentCommand;
  * The server JVM's heap bound, sized from shared_buffers as the storage's memory is (see
  * {@code storage/StoreMemory}): twice shared_buffers plus 2 GB for sessions, catalogs, sorts
  * and hashes up to work_mem, and the write sets of open transactions (an uncommitted change to
- * an existing table is held in the heap until its commit). A JVM's heap is fixed when
+ * an existing table is held in the heap up to txn.KvTransactionManager's write-set bound, then
+ * spilled to base/pgsql_tmp). A JVM's heap is fixed when
  * it starts, so whoever starts a server's JVM asks here first: {@link ServerLauncher} (ctl start,
  * switchover) directly, and bin/walden, for a server run in the foreground, through the hidden
  * {@code walden server-heap POSTGRES-ARGS...}, which prints the JVM options. An -Xmx of the

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import org.walden.common.Invariants;
 import java.nio.file.Path;
+import org.walden.storage.SpillStore;
 import org.walden.storage.Store;
 import org.walden.storage.TablespaceDirectories;
 import org.walden.storage.WriteBatchFormat;
@@ -34,6 +35,10 @@ import org.walden.wal.XactRecords;
  * end of recovery empties those ranges again, and DELETE_RANGE records apply with the COMMIT.
  * A PREPARE moves the transaction to the transaction manager's prepared transactions, which the
  * end of recovery keeps; its COMMIT PREPARED applies it, its ABORT PREPARED drops it.
+ * A pending transaction whose buffered changes pass the transaction manager's write-set bound
+ * spills them to an area of base/pgsql_tmp (key to new value), as the primary spilled its write
+ * set; its COMMIT then writes them in key order into SST files ingested at once (after the batch
+ * of the commits before it), so a large transaction replays without being held in the heap.
  *
  * <p>Used by one thread (the startup process); {@link Startup} guards reads from other threads
  * (restartpoints) with its replay lock.
@@ -51,12 +56,59 @@ public final class RmgrTable {
      * ranges it empties at COMMIT, and the fresh ranges whose rows were applied at once (emptied
      * again at ABORT or at the end of recovery).
      */
-    private record PendingXact(Lsn firstLsn, Lsn recordBeforeFirst, List<WalRecord> changes,
-                               List<KvBulk.Range> rangeDeletes, List<KvBulk.Range> newRanges) {
+    private static final class PendingXact {
+        final Lsn firstLsn;
+        final Lsn recordBeforeFirst;
+        /** The row changes not spilled, in WAL order. */
+        final List<WalRecord> changes = new ArrayList<>();
+        final List<KvBulk.Range> rangeDeletes = new ArrayList<>(0);
+        final List<KvBulk.Range> newRanges = new ArrayList<>(0);
+        /** Estimated heap of {@code changes}. */
+        long changesBytes;
+        /**
+         * Past the write-set bound, the changes go to the spill space (key to new value, a later
+         * change of a key replacing an earlier one), as on the primary; null until then.
+         */
+        SpillStore.Area spilled;
+        /** Whether a spilled change touched the catalog. */
+        boolean spilledCatalog;
+
         PendingXact(Lsn firstLsn, Lsn recordBeforeFirst) {
-            this(firstLsn, recordBeforeFirst, new ArrayList<>(), new ArrayList<>(0), new ArrayList<>(0));
+            this.firstLsn = firstLsn;
+            this.recordBeforeFirst = recordBeforeFirst;
+        }
+
+        Lsn firstLsn() {
+            return firstLsn;
+        }
+
+        Lsn recordBeforeFirst() {
+            return recordBeforeFirst;
+        }
+
+        List<WalRecord> changes() {
+            return changes;
+        }
+
+        List<KvBulk.Range> rangeDeletes() {
+            return rangeDeletes;
+        }
+
+        List<KvBulk.Range> newRanges() {
+            return newRanges;
+        }
+
+        /** Forgets the spilled changes. */
+        void dropSpilled() {
+            if (spilled != null) {
+                spilled.close();
+                spilled = null;
+            }
         }
     }
+
+    /** Heap a buffered change costs beside its payload (the record object, its list slot). */
+    private static final long CHANGE_OVERHEAD_BYTES = 96;
 
     /** The first record of the oldest pending transaction, and the record before it (its prev-link). */
     public record OldestPending(Lsn firstLsn, Lsn recordBefore) {
@@ -147,11 +199,16 @@ public final class RmgrTable {
         if (r.info() != RmgrId.XACT_COMMIT) {
             if (p != null) {
                 emptyNewRanges(p); // ABORT: drop the buffered changes, empty the fresh ranges
+                p.dropSpilled();
             }
             return;
         }
         batchCommitTimeMicros = XactRecords.commitTimeMicros(r);
         if (p == null) {
+            return;
+        }
+        if (p.spilled != null) {
+            commitSpilled(p);
             return;
         }
         if (p.rangeDeletes().isEmpty()) {
@@ -171,6 +228,58 @@ public final class RmgrTable {
     }
 
     /**
+     * The COMMIT of a transaction whose changes spilled: the commits before it first, then its
+     * rows, in key order, written into SST files and ingested into storage at once (as the
+     * primary applied them), then its spill area emptied.
+     */
+    private void commitSpilled(PendingXact p) {
+        applyBatch();
+        spill(p);
+        Store.SstBuilder sst = store.newSstBuilder();
+        try (SpillStore.Cursor all = p.spilled.scan(new byte[0], null)) {
+            while (all.next()) {
+                sst.add(all.key(), SpillStore.decodeRow(all.value()));
+            }
+        } catch (RuntimeException e) {
+            sst.close();
+            throw e;
+        }
+        store.ingest(sst, p.rangeDeletes());
+        batchChangesCatalog |= p.spilledCatalog;
+        p.dropSpilled();
+        applyBatch(); // publishes the catalog version if the rows touched the catalog
+    }
+
+    /** Moves a pending transaction's buffered changes to its spill area. */
+    private void spill(PendingXact p) {
+        if (p.spilled == null) {
+            p.spilled = store.spillStore().newArea();
+        }
+        try (SpillStore.Batch b = p.spilled.batch()) {
+            for (WalRecord change : p.changes()) {
+                KvChange c = KvChange.decode(change);
+                p.spilledCatalog |= KvChange.keyspace(change) == Transaction.CATALOG_KEYSPACE;
+                b.put(c.key(), SpillStore.encodeRow(c.after()));
+            }
+            b.write();
+        }
+        p.changes().clear();
+        p.changesBytes = 0;
+    }
+
+    /** The changes of a pending transaction that spilled, read back (a large PREPARE: kept in the heap). */
+    private static List<KvChange> spilledChanges(PendingXact p) {
+        List<KvChange> out = new ArrayList<>();
+        try (SpillStore.Cursor all = p.spilled.scan(new byte[0], null)) {
+            while (all.next()) {
+                out.add(new KvChange(all.key(), SpillStore.decodeRow(all.value()), null));
+            }
+        }
+        p.dropSpilled();
+        return out;
+    }
+
+    /**
      * PREPARE: the pending transaction becomes a prepared one, kept by the transaction manager
      * (pg_prepared_xacts shows it) until its COMMIT or ABORT PREPARED; the end of recovery does
      * not drop it, and promotion hands it to the new primary with its locks.
@@ -182,8 +291,15 @@ public final class RmgrTable {
             transactions.redoPrepare(r.xid(), info, List.of(), List.of(), List.of(), r.lsn(), r.prevLsn());
             return;
         }
-        transactions.redoPrepare(r.xid(), info, new ArrayList<>(p.changes().stream().map(KvChange::decode).toList()),
-                p.rangeDeletes(), p.newRanges(), p.firstLsn(), p.recordBeforeFirst());
+        List<KvChange> changes;
+        if (p.spilled != null) {
+            spill(p);
+            changes = spilledChanges(p);
+        } else {
+            changes = new ArrayList<>(p.changes().stream().map(KvChange::decode).toList());
+        }
+        transactions.redoPrepare(r.xid(), info, changes, p.rangeDeletes(), p.newRanges(), p.firstLsn(),
+                p.recordBeforeFirst());
     }
 
     /** COMMIT PREPARED applies the prepared writes, as a DROP's commit is (on its own); ABORT PREPARED empties its fresh ranges. */
@@ -247,7 +363,13 @@ public final class RmgrTable {
                 store.applyRows(r);
             }
             case RmgrId.KV_DELETE_RANGE -> p.rangeDeletes().add(KvBulk.decodeRange(r));
-            default -> p.changes().add(r);
+            default -> {
+                p.changes().add(r);
+                p.changesBytes += r.payload().length + CHANGE_OVERHEAD_BYTES;
+                if (p.changesBytes > transactions.writeSetBoundBytes()) {
+                    spill(p);
+                }
+            }
         }
     }
 
@@ -281,6 +403,7 @@ public final class RmgrTable {
     public void dropPending() {
         for (PendingXact p : pending.values()) {
             emptyNewRanges(p);
+            p.dropSpilled();
         }
         pending.clear();
     }

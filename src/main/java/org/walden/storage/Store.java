@@ -66,6 +66,8 @@ public final class Store implements AutoCloseable {
     private final Set<AutoCloseable> openResources = ConcurrentHashMap.newKeySet();
     /** Written under openLock's write side; read under its read side. */
     private boolean closed;
+    /** Opened on first use ({@link #spillStore()}), under {@code this}; closed with the store. */
+    private SpillStore spillStore;
 
     private Store(Path dir, Options options, Cache blockCache, WriteBufferManager writeBufferManager,
                   BloomFilter bloomFilter, RocksDB db, AbstractEventListener listener) {
@@ -140,6 +142,9 @@ public final class Store implements AutoCloseable {
                 .setKeepLogFileNum(2);
         try {
             Files.createDirectories(baseDir);
+            if (!readOnly) {
+                SpillStore.removeLeftovers(baseDir.resolve(SpillStore.DIRECTORY)); // as PostgreSQL at startup
+            }
             RocksDB db = readOnly ? RocksDB.openReadOnly(options, baseDir.toString())
                     : RocksDB.open(options, baseDir.toString());
             return new Store(baseDir, options, blockCache, writeBufferManager, bloomFilter, db, listener);
@@ -314,6 +319,118 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** The temporary spill space under {@code base/pgsql_tmp}, opened on first use. */
+    public SpillStore spillStore() {
+        lockOpen();
+        try {
+            synchronized (this) {
+                if (spillStore == null) {
+                    spillStore = SpillStore.open(dir.resolve(SpillStore.DIRECTORY));
+                }
+                return spillStore;
+            }
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** Builds sorted SST files of a large commit's rows, for {@link #ingest}. */
+    public SstBuilder newSstBuilder() {
+        return new SstBuilder(spillStore());
+    }
+
+    /**
+     * A large commit's rows written, in key order, into SST files under {@code pgsql_tmp}, then
+     * moved into storage by {@link #ingest} in one atomic step: the heap never holds the batch,
+     * and RocksDB's memory neither (a WriteBatch of millions of rows would be built in native
+     * memory and then copied into the memtables).
+     */
+    public final class SstBuilder implements AutoCloseable {
+        /** A file is closed and another begun past this size. */
+        private static final long FILE_BYTES = 256L << 20;
+        private final SpillStore temp;
+        private final java.util.List<Path> files = new java.util.ArrayList<>();
+        private final org.rocksdb.EnvOptions envOptions = new org.rocksdb.EnvOptions();
+        private org.rocksdb.SstFileWriter writer;
+        private long fileBytes;
+
+        private SstBuilder(SpillStore temp) {
+            this.temp = temp;
+        }
+
+        /** The next row, its key greater than the last; {@code value} null is a delete. */
+        public void add(byte[] key, byte[] value) {
+            try {
+                if (writer == null || fileBytes >= FILE_BYTES) {
+                    finishFile();
+                    Path file = temp.newFile(".sst");
+                    writer = new org.rocksdb.SstFileWriter(envOptions, options);
+                    writer.open(file.toString());
+                    files.add(file);
+                    fileBytes = 0;
+                }
+                if (value == null) {
+                    writer.delete(key);
+                } else {
+                    writer.put(key, value);
+                }
+                fileBytes += key.length + (value == null ? 0 : value.length);
+            } catch (RocksDBException e) {
+                throw new PgException(SqlState.IO_ERROR, "could not write to temporary file: " + e.getMessage(), e);
+            }
+        }
+
+        private void finishFile() throws RocksDBException {
+            if (writer != null) {
+                writer.finish();
+                writer.close();
+                writer = null;
+            }
+        }
+
+        /** Removes the files not ingested. */
+        @Override
+        public void close() {
+            if (writer != null) {
+                writer.close();
+                writer = null;
+            }
+            envOptions.close();
+            for (Path f : files) {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (java.io.IOException ignored) {
+                    // removed at the next start
+                }
+            }
+        }
+    }
+
+    /**
+     * Empties {@code rangeDeletes}, then moves the builder's files into storage: readers see
+     * all of their rows at once or none (one ingestion). The range deletes go first, in a batch
+     * of their own (a large commit that also dropped or truncated tables: rare).
+     */
+    public void ingest(SstBuilder rows, List<KvBulk.Range> rangeDeletes) {
+        if (!rangeDeletes.isEmpty()) {
+            apply(List.of(), rangeDeletes);
+        }
+        lockOpen();
+        try (org.rocksdb.IngestExternalFileOptions io = new org.rocksdb.IngestExternalFileOptions()
+                .setMoveFiles(true).setSnapshotConsistency(true).setAllowGlobalSeqNo(true).setAllowBlockingFlush(true)) {
+            rows.finishFile();
+            java.util.List<String> paths = rows.files.stream().map(Path::toString).toList();
+            if (!paths.isEmpty()) {
+                db.ingestExternalFile(paths, io);
+            }
+        } catch (RocksDBException e) {
+            Invariants.panic("could not apply a committed batch to storage: " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+            rows.close();
+        }
+    }
+
     /** A RocksDB checkpoint (hard links where possible) into {@code target}, which must not exist. */
     public void createCheckpoint(Path target) {
         lockOpen();
@@ -347,6 +464,12 @@ public final class Store implements AutoCloseable {
                 }
             }
             openResources.clear();
+            synchronized (this) {
+                if (spillStore != null) {
+                    spillStore.close();
+                    spillStore = null;
+                }
+            }
             writeOptions.close();
             db.close();
             options.close();

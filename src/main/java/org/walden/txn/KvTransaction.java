@@ -4,12 +4,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.storage.Store;
 import org.walden.storage.StoreSnapshot;
 import org.walden.wal.KvBulk;
 import org.walden.wal.KvChange;
@@ -28,6 +27,11 @@ import org.walden.wal.XactRecords;
  * back to the subtransaction's mark. Uncommitted writes never reach the WAL, so undoing the
  * write set needs no record; rows of fresh ranges are in storage already and are written back
  * as ROWS records, which a standby replays like any others.
+ *
+ * <p>Its writes to existing ranges are a {@link WriteSet}: in the heap while small, spilled to
+ * base/pgsql_tmp past the manager's bound, the spilled rows' locks then held through the set
+ * (see txn/README.md); the commit of a spilled set streams its records and ingests its rows
+ * ({@link #commitSpilled}).
  *
  * <p>Rows of the key ranges it created ({@link #createRange}: a table created, truncated or
  * re-keyed here) bypass the write set: they are gathered in {@code bulkPending} up to
@@ -48,7 +52,8 @@ final class KvTransaction implements Transaction {
 
     private final KvTransactionManager manager;
     private final long localId;
-    private final NavigableMap<ByteKey, byte[]> writes = new TreeMap<>();
+    /** Writes to existing ranges; past the manager's bound they spill to base/pgsql_tmp ({@link WriteSet}). */
+    private final WriteSet writes;
     private final Set<ByteKey> heldLocks = new java.util.HashSet<>();
     /**
      * The latest committed value of each row read by {@link #lockForUpdate} (DELETED for none):
@@ -84,6 +89,8 @@ final class KvTransaction implements Transaction {
      * and {@code newRanges} when it began.
      */
     private final List<int[]> subtransactions = new ArrayList<>(2);
+    /** Set at the first spill of {@code writes}, when the lock table learns to ask it. */
+    private boolean spilledLocksRegistered;
     /** REPEATABLE READ: the first statement's snapshot serves the whole transaction. */
     private boolean transactionSnapshot;
     /** Statement snapshots replaced mid-statement (a scan of a new range): closed when the transaction ends. */
@@ -115,6 +122,8 @@ final class KvTransaction implements Transaction {
     KvTransaction(KvTransactionManager manager, long localId) {
         this.manager = manager;
         this.localId = localId;
+        this.writes = new WriteSet(DELETED, manager.writeSetBoundBytes(), () -> manager.store().spillStore(),
+                this::writesSpilled);
         this.statementCatalogVersion = manager.catalogVersion();
     }
 
@@ -205,15 +214,14 @@ final class KvTransaction implements Transaction {
         } else {
             view = snapshot();
         }
-        ByteKey from = new ByteKey(fromInclusive);
-        Map<ByteKey, byte[]> own = toExclusive == null ? writes.tailMap(from, true)
-                : writes.subMap(from, true, new ByteKey(toExclusive), false);
-        // a copy: rows this statement writes while scanning are not seen again (Halloween problem)
-        List<Map.Entry<ByteKey, byte[]>> ownCopy = new ArrayList<>(own.size());
-        for (Map.Entry<ByteKey, byte[]> e : own.entrySet()) {
-            ownCopy.add(Map.entry(e.getKey(), e.getValue()));
+        // as they are now: rows this statement writes while scanning are not seen again (Halloween problem)
+        WriteSet.OwnEntries own = writes.entries(fromInclusive, toExclusive);
+        try {
+            return new MergingCursor(manager.store().scan(view, fromInclusive, toExclusive), own, DELETED);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
         }
-        return new MergingCursor(manager.store().scan(view, fromInclusive, toExclusive), ownCopy, DELETED);
     }
 
     @Override
@@ -224,8 +232,10 @@ final class KvTransaction implements Transaction {
             return latestInNewRange(key); // no one else can write there: no lock
         }
         ByteKey k = new ByteKey(key);
-        manager.lockTable().acquire(localId, k, timeoutMs);
-        lockTaken(k);
+        if (!writes.inSpilled(k)) { // a spilled write's lock is held through the spilled set
+            manager.lockTable().acquire(localId, k, timeoutMs);
+            lockTaken(k);
+        }
         byte[] own = writes.get(k);
         if (own != null) {
             return own == DELETED ? null : own;
@@ -233,7 +243,9 @@ final class KvTransaction implements Transaction {
         byte[] latest = lockedLatest.get(k);
         if (latest == null) {
             latest = manager.store().getLatest(key);
-            lockedLatest.put(k, latest == null ? DELETED : latest);
+            if (!writes.isSpilled()) { // once spilled, the heap keeps no per-row cache
+                lockedLatest.put(k, latest == null ? DELETED : latest);
+            }
         }
         return latest == DELETED ? null : latest;
     }
@@ -256,15 +268,30 @@ final class KvTransaction implements Transaction {
             return;
         }
         ByteKey k = new ByteKey(key.clone());
-        if (!heldLocks.contains(k)) {
+        if (!heldLocks.contains(k) && !writes.inSpilled(k)) {
             manager.lockTable().acquire(localId, k, IMPLICIT_LOCK_WAIT_MS);
             lockTaken(k);
         }
         assignXidIfNone();
-        byte[] previous = writes.put(k, value);
+        byte[] previous = writes.put(k, value, !subtransactions.isEmpty());
         if (!subtransactions.isEmpty()) {
             undo.add(new Undo(UndoKind.WRITE, k, previous));
         }
+    }
+
+    /**
+     * The write set just spilled {@code keys}: their row locks are held through it from now on
+     * ({@link RowLockTable#holdAsSpilled}), so their lock entries and held-lock set entries go,
+     * and so does the before-image cache (commit reads those from storage, under the locks).
+     */
+    private void writesSpilled(java.util.Collection<ByteKey> keys) {
+        if (!spilledLocksRegistered) {
+            manager.lockTable().holdAsSpilled(localId, writes::inSpilled);
+            spilledLocksRegistered = true;
+        }
+        manager.lockTable().moveToSpilled(localId, keys);
+        heldLocks.removeAll(keys);
+        lockedLatest.clear();
     }
 
     private void lockTaken(ByteKey k) {
@@ -296,7 +323,7 @@ final class KvTransaction implements Transaction {
         assignXidIfNone();
         // logged first: from here the redo point stays at or before this record until the
         // transaction ends, so a crash replays it and the end of recovery empties the range again
-        manager.logBulk(localId, KvBulk.newRange(xid, r.from(), r.to()));
+        manager.logBulk(localId, List.of(KvBulk.newRange(xid, r.from(), r.to())));
         bulkLogged = true;
         // whatever a crashed, uncommitted transaction left there goes (a fresh OID can be reused after a crash)
         manager.store().deleteRange(r.from(), r.to());
@@ -321,13 +348,12 @@ final class KvTransaction implements Transaction {
 
     /** Drops this transaction's writes in [from, to), remembering them while a subtransaction is open. */
     private void clearOwnWrites(KvBulk.Range r) {
-        Map<ByteKey, byte[]> own = writes.subMap(new ByteKey(r.from()), true, new ByteKey(r.to()), false);
-        if (!subtransactions.isEmpty()) {
-            for (Map.Entry<ByteKey, byte[]> e : own.entrySet()) {
-                undo.add(new Undo(UndoKind.WRITE, e.getKey(), e.getValue()));
+        boolean remember = !subtransactions.isEmpty();
+        writes.removeRange(r.from(), r.to(), (k, previous) -> {
+            if (remember) {
+                undo.add(new Undo(UndoKind.WRITE, k, previous));
             }
-        }
-        own.clear();
+        });
     }
 
     private static boolean inRange(byte[] key, KvBulk.Range r) {
@@ -409,7 +435,7 @@ final class KvTransaction implements Transaction {
         bulkPending.clear();
         bulkPendingBytes = 0;
         WalRecord record = rows.toRecord(xid);
-        manager.logBulk(localId, record);
+        manager.logBulk(localId, List.of(record));
         manager.store().applyRows(record);
     }
 
@@ -443,9 +469,15 @@ final class KvTransaction implements Transaction {
             switch (u.kind()) {
                 case WRITE -> {
                     if (u.previous() == null) {
+                        if (writes.isSpilled()) {
+                            // its lock may be held through the spilled set: keep it held (a
+                            // ROW_LOCK undo entry further back releases it if it was taken here)
+                            manager.lockTable().holdOwn(localId, u.key());
+                            heldLocks.add(u.key());
+                        }
                         writes.remove(u.key());
                     } else {
-                        writes.put(u.key(), u.previous());
+                        writes.put(u.key(), u.previous(), false);
                     }
                 }
                 case BULK_ROW -> putBulk(u.key(), u.previous() == null ? DELETED : u.previous());
@@ -512,7 +544,10 @@ final class KvTransaction implements Transaction {
             rollback();
             throw e;
         }
-        List<KvChange> changes = new ArrayList<>(writes.size());
+        if (writes.isSpilled()) {
+            return commitSpilled(level, commitStarted);
+        }
+        List<KvChange> changes = new ArrayList<>(writes.memorySize());
         List<WalRecord> records = changeRecords(changes);
         boolean catalog = false;
         for (KvChange c : changes) {
@@ -562,24 +597,127 @@ final class KvTransaction implements Transaction {
      * its before-image (read under the row lock); {@code changes} receives the rows' changes.
      */
     private List<WalRecord> changeRecords(List<KvChange> changes) {
-        List<WalRecord> records = new ArrayList<>(writes.size() + rangeDeletes.size() + 1);
+        List<WalRecord> records = new ArrayList<>(writes.memorySize() + rangeDeletes.size() + 1);
         for (KvBulk.Range r : rangeDeletes) {
             records.add(KvBulk.deleteRange(xid, r.from(), r.to()));
         }
-        for (Map.Entry<ByteKey, byte[]> w : writes.entrySet()) {
-            byte[] key = w.getKey().bytes();
-            // we hold the row lock: the latest committed value is the before-image
-            byte[] before = lockedLatest.get(w.getKey());
-            if (before == null) {
-                before = manager.store().getLatest(key);
-            } else if (before == DELETED) {
-                before = null;
+        if (!writes.isSpilled()) {
+            for (Map.Entry<ByteKey, byte[]> w : writes.memoryEntries().entrySet()) {
+                KvChange c = change(w.getKey(), w.getValue());
+                changes.add(c);
+                records.add(c.toRecord(xid));
             }
-            KvChange c = new KvChange(key, w.getValue() == DELETED ? null : w.getValue(), before);
-            changes.add(c);
-            records.add(c.toRecord(xid));
+            return records;
+        }
+        try (WriteSet.OwnEntries all = writes.entries(new byte[0], null)) {
+            while (all.hasNext()) {
+                Map.Entry<ByteKey, byte[]> w = all.next();
+                KvChange c = change(w.getKey(), w.getValue());
+                changes.add(c);
+                records.add(c.toRecord(xid));
+            }
         }
         return records;
+    }
+
+    /** A written row's change; we hold its row lock, so the latest committed value is the before-image. */
+    private KvChange change(ByteKey key, byte[] value) {
+        byte[] before = lockedLatest.get(key);
+        if (before == null) {
+            before = manager.store().getLatest(key.bytes());
+        } else if (before == DELETED) {
+            before = null;
+        }
+        return new KvChange(key.bytes(), value == DELETED ? null : value, before);
+    }
+
+    /**
+     * The commit of a write set that spilled (see {@link WriteSet}): its records are inserted in
+     * batches of about {@link #BULK_BATCH_BYTES} as they are read from the set in key order (the
+     * transaction holds back the redo point from the first, as a fresh range's rows do), then the
+     * COMMIT record; at the same time the rows go, in key order, into SST files under pgsql_tmp.
+     * Once the COMMIT is flushed (always: the files reach storage without passing through the
+     * memtables, so the WAL-before-data hook of a memtable flush does not cover them) and the
+     * standbys have it as synchronous_commit asks, the files are ingested into storage in one
+     * atomic step. Neither the heap nor RocksDB's memory holds the whole batch. A crash before
+     * the ingestion replays the records (redo spills them the same way); a failure before the
+     * COMMIT is inserted logs an ABORT, so redo drops what it buffered.
+     */
+    private Lsn commitSpilled(SynchronousCommit level, long commitStarted) {
+        Store.SstBuilder sst = manager.store().newSstBuilder();
+        boolean catalog = false;
+        boolean chunksLogged = false;
+        Wal.Inserted ins;
+        try {
+            List<WalRecord> chunk = new ArrayList<>();
+            long chunkBytes = 0;
+            for (KvBulk.Range r : rangeDeletes) {
+                chunk.add(KvBulk.deleteRange(xid, r.from(), r.to()));
+            }
+            try (WriteSet.OwnEntries all = writes.entries(new byte[0], null)) {
+                while (all.hasNext()) {
+                    Map.Entry<ByteKey, byte[]> w = all.next();
+                    KvChange c = change(w.getKey(), w.getValue());
+                    catalog |= c.key().length > 0 && c.key()[0] == CATALOG_KEYSPACE;
+                    sst.add(c.key(), c.after());
+                    WalRecord record = c.toRecord(xid);
+                    chunk.add(record);
+                    chunkBytes += record.payload().length;
+                    if (chunkBytes >= BULK_BATCH_BYTES) {
+                        manager.logBulk(localId, chunk);
+                        chunksLogged = true;
+                        chunk = new ArrayList<>();
+                        chunkBytes = 0;
+                    }
+                }
+            }
+            chunk.add(XactRecords.commit(xid, TimeUnit.MILLISECONDS.toMicros(manager.clock().millis())));
+            ins = manager.logCommit(localId, chunk);
+        } catch (RuntimeException e) {
+            sst.close();
+            if (chunksLogged) {
+                abortLogged();
+                manager.applied(localId);
+            }
+            rollback();
+            throw e;
+        }
+        try {
+            manager.wal().flush(ins.endLsn());
+        } catch (RuntimeException e) {
+            // the WAL was closed under us (shutdown): the commit is not durable, so not applied
+            sst.close();
+            manager.applied(localId);
+            finish();
+            throw e;
+        }
+        try {
+            if (level == SynchronousCommit.REMOTE_WRITE || level == SynchronousCommit.ON
+                    || level == SynchronousCommit.REMOTE_APPLY) {
+                manager.commitWaiter().waitForCommit(ins.endLsn(), level);
+            }
+            manager.writeGate().awaitLease();
+        } finally {
+            manager.store().ingest(sst, rangeDeletes);
+            if (catalog) {
+                manager.bumpCatalogVersion();
+                committedCatalogVersion = manager.catalogVersion();
+            }
+            manager.applied(localId);
+            finish();
+        }
+        manager.commitStats().record(System.nanoTime() - commitStarted);
+        return ins.endLsn();
+    }
+
+    /** Logs an ABORT for a transaction whose records are partly in the WAL (redo drops them). */
+    private void abortLogged() {
+        try {
+            manager.logAbort(localId, XactRecords.abort(xid,
+                    TimeUnit.MILLISECONDS.toMicros(manager.clock().millis())));
+        } catch (RuntimeException e) {
+            // the WAL was closed under us: recovery drops the records without a commit
+        }
     }
 
     /**
@@ -604,13 +742,20 @@ final class KvTransaction implements Transaction {
             rollback();
             throw e;
         }
-        List<KvChange> changes = new ArrayList<>(writes.size());
+        List<KvChange> changes = new ArrayList<>(writes.memorySize());
         Wal.Inserted ins;
         long nowMicros = TimeUnit.MILLISECONDS.toMicros(manager.clock().millis());
         try {
             flushBulk();
             assignXidIfNone(); // PostgreSQL's PrepareTransaction takes an xid too
             List<WalRecord> records = changeRecords(changes);
+            if (writes.isSpilled()) { // the prepared transaction keeps its locks in the lock table
+                for (KvChange c : changes) {
+                    ByteKey k = new ByteKey(c.key());
+                    manager.lockTable().holdOwn(localId, k);
+                    heldLocks.add(k);
+                }
+            }
             List<byte[]> lockKeys = new ArrayList<>(heldLocks.size());
             for (ByteKey k : heldLocks) {
                 lockKeys.add(k.bytes());
@@ -701,6 +846,10 @@ final class KvTransaction implements Transaction {
         lockedLatest.clear();
         manager.lockTable().releaseAtEnd(localId, heldLocks, heldRelations.keySet(), committedCatalogVersion);
         heldLocks.clear();
+        if (spilledLocksRegistered) {
+            manager.lockTable().releaseSpilled(localId);
+            spilledLocksRegistered = false;
+        }
         heldRelations.clear();
         closeSnapshot();
     }

@@ -65,6 +65,32 @@ public final class KvTransactionManager implements TransactionManager {
         this.nextXid = new AtomicInteger(Math.max(nextXid, FIRST_NORMAL_XID));
     }
 
+    /**
+     * How much heap (estimated) a transaction's write set may take before it spills to
+     * base/pgsql_tmp ({@link WriteSet}): PostgreSQL's logical_decoding_work_mem default, 64 MB,
+     * or a 32nd of the heap when that is smaller — the heap is sized from shared_buffers
+     * (cli.ServerHeap), not from max_connections, so a fixed share per transaction keeps a few
+     * dozen large transactions at once inside it.
+     */
+    public static final long MAX_WRITE_SET_BYTES = 64L << 20;
+
+    static long defaultWriteSetBoundBytes() {
+        return Math.min(MAX_WRITE_SET_BYTES, Runtime.getRuntime().maxMemory() / 32);
+    }
+
+    /** The bound above; tests may lower it. Read by each new transaction. */
+    private volatile long writeSetBoundBytes = defaultWriteSetBoundBytes();
+
+    /** The heap a transaction's write set may take before it spills (redo spills past it too). */
+    public long writeSetBoundBytes() {
+        return writeSetBoundBytes;
+    }
+
+    /** Sets the write-set bound (tests: force spills with few rows). */
+    public void setWriteSetBoundBytes(long bytes) {
+        this.writeSetBoundBytes = bytes;
+    }
+
     @Override
     public Transaction begin() {
         return new KvTransaction(this, nextLocalId.getAndIncrement());
@@ -368,10 +394,10 @@ public final class KvTransactionManager implements TransactionManager {
      * storage before the commit, so the transaction holds back the redo point from its first
      * such record until it ends (a crash then replays them and undoes them without a commit).
      */
-    void logBulk(long localId, WalRecord record) {
+    void logBulk(long localId, List<WalRecord> records) {
         commitLock.lock();
         try {
-            Wal.Inserted ins = wal.insertAll(List.of(record));
+            Wal.Inserted ins = wal.insertAll(records);
             unapplied.putIfAbsent(localId, ins.firstLsn());
         } finally {
             commitLock.unlock();

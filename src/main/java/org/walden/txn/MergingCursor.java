@@ -1,6 +1,5 @@
 package org.walden.txn;
 
-import java.util.List;
 import java.util.Map;
 import org.walden.storage.StoreIterator;
 
@@ -11,15 +10,15 @@ import org.walden.storage.StoreIterator;
 final class MergingCursor implements KvCursor {
 
     private final StoreIterator stored;
-    private final List<Map.Entry<ByteKey, byte[]>> own;
+    private final WriteSet.OwnEntries own;
     private final byte[] deleted;
-    private int ownPos;
+    private Map.Entry<ByteKey, byte[]> ownHead;
     private boolean storedValid;
     private boolean started;
     private byte[] key;
     private byte[] value;
 
-    MergingCursor(StoreIterator stored, List<Map.Entry<ByteKey, byte[]>> own, byte[] deleted) {
+    MergingCursor(StoreIterator stored, WriteSet.OwnEntries own, byte[] deleted) {
         this.stored = stored;
         this.own = own;
         this.deleted = deleted;
@@ -30,9 +29,10 @@ final class MergingCursor implements KvCursor {
         if (!started) {
             started = true;
             storedValid = stored.next();
+            ownHead = own.hasNext() ? own.next() : null;
         }
         while (true) {
-            boolean ownValid = ownPos < own.size();
+            boolean ownValid = ownHead != null;
             if (!storedValid && !ownValid) {
                 key = null;
                 value = null;
@@ -44,7 +44,7 @@ final class MergingCursor implements KvCursor {
             } else if (!storedValid) {
                 cmp = 1;
             } else {
-                cmp = java.util.Arrays.compareUnsigned(stored.key(), own.get(ownPos).getKey().bytes());
+                cmp = java.util.Arrays.compareUnsigned(stored.key(), ownHead.getKey().bytes());
             }
             if (cmp < 0) {
                 key = stored.key();
@@ -52,7 +52,8 @@ final class MergingCursor implements KvCursor {
                 storedValid = stored.next();
                 return true;
             }
-            Map.Entry<ByteKey, byte[]> w = own.get(ownPos++);
+            Map.Entry<ByteKey, byte[]> w = ownHead;
+            ownHead = own.hasNext() ? own.next() : null;
             if (cmp == 0) {
                 storedValid = stored.next();
             }
@@ -77,5 +78,6 @@ final class MergingCursor implements KvCursor {
     @Override
     public void close() {
         stored.close();
+        own.close();
     }
 }

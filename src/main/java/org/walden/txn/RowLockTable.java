@@ -110,6 +110,18 @@ final class RowLockTable {
     private final Map<Integer, RelationEntry> relations = new HashMap<>();
     private final Map<ByteKey, Entry> locks = new HashMap<>();
     private final Map<Long, Long> waitsFor = new HashMap<>();
+    /**
+     * Guarded by lock: transactions whose write sets spilled ({@link WriteSet}), each with the
+     * test "is this row in my spilled write set" — the locks of those rows, held without an
+     * entry in {@code locks} each (a transaction writing ten million rows would otherwise keep
+     * ten million entries in the heap). Consulted only when {@code locks} has no entry for a
+     * row, and only while some transaction has spilled: costs nothing otherwise.
+     */
+    private final Map<Long, SpilledHolder> spilledHolders = new HashMap<>(2);
+
+    /** A transaction holding the locks of the rows of its spilled write set. */
+    private record SpilledHolder(java.util.function.Predicate<ByteKey> holds, Condition released) {
+    }
     /** Guarded by lock: the backend pid and database OID a transaction's relation locks show under in pg_locks. */
     private final Map<Long, int[]> owners = new HashMap<>();
 
@@ -128,24 +140,106 @@ final class RowLockTable {
         try {
             while (true) {
                 Entry e = locks.get(key);
+                long owner;
+                Condition released;
                 if (e == null) {
-                    locks.put(key, new Entry(txn));
-                    acquired(txn);
+                    owner = spilledHolderOf(txn, key);
+                    if (owner == 0) {
+                        locks.put(key, new Entry(txn));
+                        acquired(txn);
+                        return;
+                    }
+                    released = spilledHolders.get(owner).released();
+                } else if (e.owner == txn) {
                     return;
+                } else {
+                    owner = e.owner;
+                    released = e.released(lock);
                 }
-                if (e.owner == txn) {
-                    return;
-                }
-                long owner = e.owner;
+                long blocker = owner;
                 wait = waitOf(txn, "ShareLock on transaction " + owner);
-                awaitRelease(txn, owner, e.released(lock), deadline, wait, () -> String.format(
-                        "Process %d waits for ExclusiveLock on tuple; blocked by process %d.", txn, owner),
+                awaitRelease(txn, owner, released, deadline, wait, () -> String.format(
+                        "Process %d waits for ExclusiveLock on tuple; blocked by process %d.", txn, blocker),
                         () -> new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on row")
                                 .withDetail("Row key " + key + " is locked by another transaction."));
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
             throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The transaction other than {@code txn} that holds {@code key} as a spilled write, or 0. Caller holds lock. */
+    private long spilledHolderOf(long txn, ByteKey key) {
+        if (spilledHolders.isEmpty()) {
+            return 0;
+        }
+        for (Map.Entry<Long, SpilledHolder> h : spilledHolders.entrySet()) {
+            if (h.getKey() != txn && h.getValue().holds().test(key)) {
+                return h.getKey();
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * From now on {@code txn} also holds the lock of every row {@code holds} accepts (its
+     * spilled write set); those rows' entries are dropped by {@link #moveToSpilled}.
+     */
+    void holdAsSpilled(long txn, java.util.function.Predicate<ByteKey> holds) {
+        lock.lock();
+        try {
+            spilledHolders.putIfAbsent(txn, new SpilledHolder(holds, lock.newCondition()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Rows just written to {@code txn}'s spilled write set: their locks are now held through it,
+     * so their entries go (waiters wake and find the spilled holder).
+     */
+    void moveToSpilled(long txn, Collection<ByteKey> keys) {
+        lock.lock();
+        try {
+            for (ByteKey k : keys) {
+                Entry e = locks.get(k);
+                if (e != null && e.owner == txn) {
+                    locks.remove(k);
+                    e.wakeWaiters();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code txn} ended: the rows of its spilled write set are no longer locked; their waiters wake. */
+    void releaseSpilled(long txn) {
+        lock.lock();
+        try {
+            SpilledHolder spilled = spilledHolders.remove(txn);
+            if (spilled != null) {
+                spilled.released().signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Gives {@code txn} an entry for a row it holds already (through its spilled write set),
+     * before that row leaves the set while its lock must stay (ROLLBACK TO, PREPARE).
+     */
+    void holdOwn(long txn, ByteKey key) {
+        lock.lock();
+        try {
+            Entry e = locks.get(key);
+            if (e == null) {
+                locks.put(key, new Entry(txn));
+            }
         } finally {
             lock.unlock();
         }
@@ -368,7 +462,11 @@ final class RowLockTable {
         lock.lock();
         try {
             Entry e = locks.get(key);
-            return e != null && e.owner == txn;
+            if (e == null) {
+                SpilledHolder h = spilledHolders.get(txn);
+                return h != null && h.holds().test(key);
+            }
+            return e.owner == txn;
         } finally {
             lock.unlock();
         }

@@ -142,7 +142,12 @@ public final class ModifyTable extends PlanNode {
                 }
                 return conflictUpdate(c, row, r);
             }
-            touched.add(ByteBuffer.wrap((byte[]) result));
+            if (doUpdate) {
+                // only ON CONFLICT DO UPDATE asks whether this command wrote a row: a plain INSERT
+                // keeps no per-row state (an INSERT ... SELECT of millions of rows spills its
+                // write set, and this set would hold every key in the heap)
+                touched.add(ByteBuffer.wrap((byte[]) result));
+            }
             processed++;
             return returned(row, r);
         }
