@@ -393,6 +393,16 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public int tempSlot() {
+        return s.tempSlot();
+    }
+
+    @Override
+    public boolean claimTempSchema() {
+        return s.claimTempSchema();
+    }
+
+    @Override
     public List<String> connectedDatabases() {
         List<String> out = new ArrayList<>();
         for (ServerStatus.BackendActivity a : serverStatus().activity()) {

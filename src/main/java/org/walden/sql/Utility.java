@@ -404,8 +404,16 @@ final class Utility {
                 preventInTransactionBlock("DISCARD ALL");
                 s.sqlPrepared.clear();
                 set(new Tree.VariableSetStmt("all", null, false, true));
+                if (s.hasTempSlot()) {
+                    commands().discardTemp();
+                }
             }
-            case "PLANS", "SEQUENCES", "TEMP", "TEMPORARY" -> {
+            case "TEMP", "TEMPORARY" -> {
+                if (s.hasTempSlot()) {
+                    commands().discardTemp();
+                }
+            }
+            case "PLANS", "SEQUENCES" -> {
             }
             default -> throw new PgException(SqlState.SYNTAX_ERROR, "syntax error at or near \"" + d.what() + "\"");
         }
@@ -473,7 +481,11 @@ final class Utility {
             default -> {
             }
         }
-        Commands commands = new Commands(s.env, s.engine.sequences(), new Commands.Steps() {
+        return commands().run(stmt);
+    }
+
+    private Commands commands() {
+        return new Commands(s.env, s.engine.sequences(), new Commands.Steps() {
             @Override
             public void commitAndBegin() {
                 s.commitTransaction();
@@ -481,7 +493,6 @@ final class Utility {
                 s.txn.newStatementSnapshot();
             }
         }, s.engine.analyzeListener(s.catalog().database().oid()));
-        return commands.run(stmt);
     }
 
     /** COPY ... FROM STDIN: each step runs under the session's guard (an error aborts the transaction). */

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.storage.StoreSnapshot;
+import org.walden.storage.UnloggedRanges;
 import org.walden.wal.KvBulk;
 import org.walden.wal.KvChange;
 import org.walden.wal.Lsn;
@@ -77,6 +78,11 @@ final class KvTransaction implements Transaction {
     private long bulkPendingBytes;
     /** True once a NEW_RANGE or ROWS record of this transaction is in the WAL (its storage effects need undoing on abort). */
     private boolean bulkLogged;
+    /**
+     * True once this transaction created a range of an unlogged or temporary relation
+     * ({@link UnloggedRanges}): its rows reach storage unlogged, and an abort empties it again.
+     */
+    private boolean unloggedRangeCreated;
     /** ROLLBACK TO's log, kept while a subtransaction is open: each entry undoes one step. */
     private final List<Undo> undo = new ArrayList<>();
     /**
@@ -280,6 +286,15 @@ final class KvTransaction implements Transaction {
         checkWritable();
         KvBulk.Range r = new KvBulk.Range(fromInclusive.clone(), toExclusive.clone());
         assignXidIfNone();
+        if (UnloggedRanges.isUnlogged(r.from())) {
+            // not logged: a crash empties unlogged and temporary ranges at the next start anyway
+            unloggedRangeCreated = true;
+            manager.store().deleteRange(r.from(), r.to());
+            clearOwnWrites(r);
+            newRanges.add(r);
+            newRangeMaxKeys.add(null);
+            return;
+        }
         // logged first: from here the redo point stays at or before this record until the
         // transaction ends, so a crash replays it and the end of recovery empties the range again
         manager.logBulk(localId, KvBulk.newRange(xid, r.from(), r.to()));
@@ -389,14 +404,28 @@ final class KvTransaction implements Transaction {
         }
         KvBulk.RowsBuilder rows = rowsBuilder;
         rows.reset();
+        KvBulk.RowsBuilder unloggedRows = null;
         for (Map.Entry<ByteKey, byte[]> e : bulkPending.entrySet()) {
-            rows.add(e.getKey().bytes(), e.getValue() == DELETED ? null : e.getValue());
+            byte[] key = e.getKey().bytes();
+            if (UnloggedRanges.isUnlogged(key)) {
+                if (unloggedRows == null) {
+                    unloggedRows = new KvBulk.RowsBuilder();
+                }
+                unloggedRows.add(key, e.getValue() == DELETED ? null : e.getValue());
+            } else {
+                rows.add(key, e.getValue() == DELETED ? null : e.getValue());
+            }
         }
         bulkPending.clear();
         bulkPendingBytes = 0;
-        WalRecord record = rows.toRecord(xid);
-        manager.logBulk(localId, record);
-        manager.store().applyRows(record);
+        if (rows.count() > 0) {
+            WalRecord record = rows.toRecord(xid);
+            manager.logBulk(localId, record);
+            manager.store().applyRows(record);
+        }
+        if (unloggedRows != null) {
+            manager.store().applyRows(unloggedRows.toRecord(xid)); // the record's form, never logged
+        }
     }
 
     @Override
@@ -480,7 +509,7 @@ final class KvTransaction implements Transaction {
 
     @Override
     public boolean hasWrites() {
-        return !writes.isEmpty() || bulkLogged || !rangeDeletes.isEmpty();
+        return !writes.isEmpty() || bulkLogged || unloggedRangeCreated || !rangeDeletes.isEmpty();
     }
 
     @Override
@@ -550,7 +579,9 @@ final class KvTransaction implements Transaction {
     private List<WalRecord> changeRecords(List<KvChange> changes) {
         List<WalRecord> records = new ArrayList<>(writes.size() + rangeDeletes.size() + 1);
         for (KvBulk.Range r : rangeDeletes) {
-            records.add(KvBulk.deleteRange(xid, r.from(), r.to()));
+            if (!UnloggedRanges.isUnlogged(r.from())) {
+                records.add(KvBulk.deleteRange(xid, r.from(), r.to()));
+            }
         }
         for (Map.Entry<ByteKey, byte[]> w : writes.entrySet()) {
             byte[] key = w.getKey().bytes();
@@ -563,7 +594,9 @@ final class KvTransaction implements Transaction {
             }
             KvChange c = new KvChange(key, w.getValue() == DELETED ? null : w.getValue(), before);
             changes.add(c);
-            records.add(c.toRecord(xid));
+            if (!UnloggedRanges.isUnlogged(key)) {
+                records.add(c.toRecord(xid));
+            }
         }
         return records;
     }
@@ -581,6 +614,11 @@ final class KvTransaction implements Transaction {
         if (manager.inRecovery()) {
             rollback();
             throw new PgException(SqlState.READ_ONLY_SQL_TRANSACTION, "cannot execute PREPARE TRANSACTION during recovery");
+        }
+        if (touchedTemporary()) {
+            rollback();
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "cannot PREPARE a transaction that has operated on temporary objects");
         }
         TwoPhase twoPhase = manager.twoPhase();
         TwoPhase.GlobalTransaction gt;
@@ -637,10 +675,30 @@ final class KvTransaction implements Transaction {
         return ins.endLsn();
     }
 
+    /** True when this transaction wrote, created or emptied rows of a temporary relation. */
+    private boolean touchedTemporary() {
+        for (ByteKey k : writes.keySet()) {
+            if (UnloggedRanges.isTemporary(k.bytes())) {
+                return true;
+            }
+        }
+        for (KvBulk.Range r : newRanges) {
+            if (UnloggedRanges.isTemporary(r.from())) {
+                return true;
+            }
+        }
+        for (KvBulk.Range r : rangeDeletes) {
+            if (UnloggedRanges.isTemporary(r.from())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void rollback() {
         if (!finished) {
-            if (bulkLogged) {
+            if (bulkLogged || unloggedRangeCreated) {
                 undoNewRanges();
             }
             finish();
@@ -655,8 +713,10 @@ final class KvTransaction implements Transaction {
     private void undoNewRanges() {
         bulkPending.clear();
         try {
-            manager.logAbort(localId, XactRecords.abort(xid,
-                    TimeUnit.MILLISECONDS.toMicros(manager.clock().millis())));
+            if (bulkLogged) {
+                manager.logAbort(localId, XactRecords.abort(xid,
+                        TimeUnit.MILLISECONDS.toMicros(manager.clock().millis())));
+            }
             for (KvBulk.Range r : newRanges) {
                 manager.store().deleteRange(r.from(), r.to());
             }

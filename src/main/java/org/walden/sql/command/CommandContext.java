@@ -51,6 +51,12 @@ public interface CommandContext {
     /** Raises 57014 when the client cancelled or statement_timeout passed. */
     void checkCancel();
 
+    /** The N of this session's temporary schema pg_temp_N, taken at the first call. */
+    int tempSlot();
+
+    /** True once per session: the first time its temporary schema is used, what a crashed session left there goes. */
+    boolean claimTempSchema();
+
     /** The names of the sessions connected to each database (for CREATE / DROP DATABASE's checks). */
     List<String> connectedDatabases();
 }

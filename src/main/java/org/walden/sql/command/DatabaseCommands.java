@@ -130,14 +130,14 @@ final class DatabaseCommands extends DdlSupport {
         CatalogWriter w = new CatalogWriter(txn, db.oid(), ctx.writer()::lock);
         for (Relation r : sorted(source.relations())) {
             if (r.relfilenode() != 0) {
-                Relation moved = r.withRelfilenode(newStorage());
+                Relation moved = r.withRelfilenode(newStorageLike(r.relfilenode()));
                 copyRows(r.relfilenode(), moved.relfilenode());
                 w.putRelation(moved, r);
             }
         }
         for (IndexInfo i : source.indexes()) {
             if (i.hasStorage()) {
-                IndexInfo moved = i.withRelfilenode(newStorage());
+                IndexInfo moved = i.withRelfilenode(newStorageLike(i.relfilenode()));
                 copyRows(i.relfilenode(), moved.relfilenode());
                 w.putIndex(moved, i);
             }

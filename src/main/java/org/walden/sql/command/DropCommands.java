@@ -141,6 +141,16 @@ final class DropCommands extends DdlSupport {
         }
     }
 
+    /** Drops {@code r} with everything that depends on it, as DROP ... CASCADE does (DISCARD TEMP). */
+    void dropWithDependents(Relation r) {
+        Map<Integer, String> plan = new LinkedHashMap<>();
+        collectDependents(r, true, plan, kindName(r.kind()) + " " + r.name());
+        for (Integer oid : plan.keySet()) {
+            dropRelation(catalog().relation(oid));
+        }
+        dropRelation(catalog().relation(r.oid()));
+    }
+
     /** Removes a relation's records, its indexes, constraints, owned sequences, comments and data. */
     void dropRelation(Relation r) {
         if (r == null) {
@@ -314,12 +324,12 @@ final class DropCommands extends DdlSupport {
         }
         for (Relation r : tables) {
             Relation current = lockExclusively(r);
-            Relation fresh = current.withRelfilenode(newStorage());
+            Relation fresh = current.withRelfilenode(newStorageLike(current.relfilenode()));
             dropStorage(current.relfilenode());
             ctx.writer().putRelation(fresh, current);
             for (IndexInfo i : catalog().indexesOf(r.oid())) {
                 if (i.hasStorage()) {
-                    ctx.writer().putIndex(i.withRelfilenode(newStorage()), i);
+                    ctx.writer().putIndex(i.withRelfilenode(newStorageLike(i.relfilenode())), i);
                     dropStorage(i.relfilenode());
                 }
             }
