@@ -76,6 +76,25 @@ final class AlterCommands extends DdlSupport {
             case Tree.OwnerTo o -> ownerTo(r, o.role());
             case Tree.SetSchema s -> setSchema(r, s.schema());
             case Tree.AlterIdentity i -> identity(r, i);
+            case Tree.SetLogged l -> setLogged(r, l.logged());
+        }
+    }
+
+    /**
+     * SET LOGGED / SET UNLOGGED (PostgreSQL's ATPrepChangePersistence): the table and its indexes
+     * are rewritten into storage of the other persistence, so that SET LOGGED WAL-logs every row
+     * (a standby has them from then on) and SET UNLOGGED leaves the WAL.
+     */
+    private void setLogged(Relation r, boolean logged) {
+        requireKind(r, Relation.TABLE);
+        char current = org.walden.sql.catalog.CatalogLookup.persistence(catalog(), r.namespaceOid(), r.relfilenode());
+        if (current == org.walden.txn.RelPersistence.TEMPORARY) {
+            throw new PgException(SqlState.INVALID_TABLE_DEFINITION, "cannot change logged status of table \""
+                    + r.name() + "\" because it is temporary");
+        }
+        char wanted = logged ? org.walden.txn.RelPersistence.PERMANENT : org.walden.txn.RelPersistence.UNLOGGED;
+        if (current != wanted) {
+            new TableRewriter(ctx).toPersistence(wanted).rewrite(r, r, null);
         }
     }
 

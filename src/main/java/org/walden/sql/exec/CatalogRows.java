@@ -138,7 +138,9 @@ final class CatalogRows {
                     i.method().equals("hash") ? HASH_AM : BTREE_AM, oid(RelPersistence.fileNumber(i.relfilenode())), 0L,
                     // never analyzed: as PostgreSQL's index build on an empty table leaves it (one page, no tuples)
                     s == null ? 1 : (int) Math.max(1, s.relpages() / 2), s == null ? 0f : (float) s.reltuples(), 0,
-                    0L, false, false, String.valueOf(CatalogLookup.persistence(cat, i.namespaceOid(), i.relfilenode())),
+                    0L, false, false, String.valueOf(CatalogLookup.persistence(cat, i.namespaceOid(),
+                            i.hasStorage() || cat.relation(i.tableOid()) == null ? i.relfilenode()
+                                    : cat.relation(i.tableOid()).relfilenode())),
                     "i", (short) i.keys().size(), (short) 0, false, false, false, false, false,
                     true, "n", false, 0L, 0L, 0L, null, null, null));
         }

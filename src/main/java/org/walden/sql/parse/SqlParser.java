@@ -1831,6 +1831,12 @@ public final class SqlParser extends QueryParser {
         if (acceptWords("set", "schema")) {
             return new SetSchema(colId());
         }
+        if (acceptWords("set", "logged")) {
+            return new SetLogged(true);
+        }
+        if (acceptWords("set", "unlogged")) {
+            return new SetLogged(false);
+        }
         if (isWord("set") || isWord("reset")) {
             throw unsupported("ALTER TABLE " + peek().text().toUpperCase(Locale.ROOT) + " (storage parameters)");
         }

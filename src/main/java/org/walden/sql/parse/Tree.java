@@ -420,7 +420,11 @@ public final class Tree {
 
     /** One ALTER TABLE action. */
     public sealed interface AlterCmd permits AddColumn, DropColumn, AlterColumnDefault, AlterColumnNotNull,
-            AlterColumnType, AddConstraint, DropConstraint, OwnerTo, SetSchema, AlterIdentity {
+            AlterColumnType, AddConstraint, DropConstraint, OwnerTo, SetSchema, AlterIdentity, SetLogged {
+    }
+
+    /** ALTER TABLE SET LOGGED ({@code logged}) / SET UNLOGGED. */
+    public record SetLogged(boolean logged) implements AlterCmd {
     }
 
     public record AddColumn(ColumnDef column, boolean ifNotExists) implements AlterCmd {

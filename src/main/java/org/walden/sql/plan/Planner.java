@@ -60,7 +60,26 @@ public final class Planner {
      * Plans {@code q} for the session {@code fn} (its catalog and settings);
      * {@code relationBytes} tells a relfilenode's stored size, for tables never analyzed.
      */
+    /**
+     * PostgreSQL's get_relation_info: a hot standby has no rows of unlogged and temporary
+     * relations (they are never WAL-logged), so a query reading one is refused there.
+     */
+    private static void refuseUnloggedInRecovery(Query q, FnContext fn) {
+        if (!fn.serverStatus().inRecovery()) {
+            return;
+        }
+        for (int oid : q.relationsRead()) {
+            org.walden.sql.catalog.Relation r = fn.lookup().relation(oid);
+            if (r != null && !r.virtual() && r.relfilenode() != 0 && org.walden.sql.catalog.CatalogLookup.persistence(
+                    fn.lookup().catalog(), r.namespaceOid(), r.relfilenode()) != 'p') {
+                throw new org.walden.common.PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED,
+                        "cannot access temporary or unlogged relations during recovery");
+            }
+        }
+    }
+
     public static PlannedStmt plan(Query q, FnContext fn, CostModel model, IntToLongFunction relationBytes) {
+        refuseUnloggedInRecovery(q, fn);
         Costs costs = model.costs;
         AnalyzerEnv env = new AnalyzerEnv(fn.lookup(), fn.values(), new ParamTypes(new int[0]));
         PlannerGlobal g = new PlannerGlobal(fn, env, costs, relationBytes);
