@@ -141,12 +141,21 @@ final class DropCommands extends DdlSupport {
         }
     }
 
-    /** Drops {@code r} with everything that depends on it, as DROP ... CASCADE does (DISCARD TEMP). */
+    /**
+     * Drops {@code r} with the views reading it and the other tables' foreign keys to it, silently
+     * (DISCARD TEMP, the end of a session: PostgreSQL's PERFORM_DELETION_QUIETLY).
+     */
     void dropWithDependents(Relation r) {
-        Map<Integer, String> plan = new LinkedHashMap<>();
-        collectDependents(r, true, plan, kindName(r.kind()) + " " + r.name());
-        for (Integer oid : plan.keySet()) {
-            dropRelation(catalog().relation(oid));
+        for (Relation v : viewsReading(r.oid())) {
+            if (catalog().relation(v.oid()) != null) {
+                dropWithDependents(v);
+            }
+        }
+        for (Constraint fk : catalog().foreignKeysReferencing(r.oid())) {
+            if (fk.tableOid() != r.oid()) {
+                ctx.writer().deleteConstraint(fk);
+                ctx.catalogChanged();
+            }
         }
         dropRelation(catalog().relation(r.oid()));
     }

@@ -112,8 +112,8 @@ final class TableCommands extends DdlSupport {
         char persistence = declared;
         if (tempSchema) {
             if (declared == RelPersistence.UNLOGGED) {
-                throw new PgException(SqlState.INVALID_TABLE_DEFINITION,
-                        "only temporary relations may be created in temporary schemas");
+                throw new org.walden.sql.parse.SyntaxError(SqlState.INVALID_TABLE_DEFINITION,
+                        "only temporary relations may be created in temporary schemas", rel.position());
             }
             persistence = RelPersistence.TEMPORARY;
         } else if (schema != null && declared == RelPersistence.TEMPORARY) {
