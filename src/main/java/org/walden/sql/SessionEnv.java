@@ -398,6 +398,11 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public boolean tempSlotHeld(int n) {
+        return s.engine.tempSlots.held(n);
+    }
+
+    @Override
     public boolean claimTempSchema() {
         return s.claimTempSchema();
     }

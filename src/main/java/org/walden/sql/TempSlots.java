@@ -30,6 +30,15 @@ final class TempSlots {
         }
     }
 
+    boolean held(int n) {
+        lock.lock();
+        try {
+            return taken.get(n);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     void release(int n) {
         lock.lock();
         try {

@@ -54,6 +54,9 @@ public interface CommandContext {
     /** The N of this session's temporary schema pg_temp_N, taken at the first call. */
     int tempSlot();
 
+    /** True while a live session holds pg_temp_N. */
+    boolean tempSlotHeld(int n);
+
     /** True once per session: the first time its temporary schema is used, what a crashed session left there goes. */
     boolean claimTempSchema();
 

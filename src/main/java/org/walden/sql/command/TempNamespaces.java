@@ -29,11 +29,10 @@ final class TempNamespaces extends DdlSupport {
     Namespace ensure() {
         String name = CatalogLookup.TEMP_SCHEMA_PREFIX + ctx.tempSlot();
         Namespace ns = catalog().namespace(name);
-        boolean first = ctx.claimTempSchema();
+        if (ctx.claimTempSchema()) {
+            dropOrphans(ns);
+        }
         if (ns != null) {
-            if (first) {
-                dropAllIn(ns.oid());
-            }
             return ns;
         }
         CatalogWriter w = ctx.writer();
@@ -42,6 +41,27 @@ final class TempNamespaces extends DdlSupport {
         w.putNamespace(ns);
         ctx.catalogChanged();
         return ns;
+    }
+
+    /**
+     * What sessions of a crashed server left: the relations of every temporary schema no live
+     * session holds (their rows went at the start), this session's own schema included.
+     */
+    private void dropOrphans(Namespace own) {
+        for (Namespace n : new ArrayList<>(catalog().namespaces())) {
+            if (!CatalogLookup.isTemporary(n)) {
+                continue;
+            }
+            int slot;
+            try {
+                slot = Integer.parseInt(n.name().substring(CatalogLookup.TEMP_SCHEMA_PREFIX.length()));
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if ((own != null && n.oid() == own.oid()) || !ctx.tempSlotHeld(slot)) {
+                dropAllIn(n.oid());
+            }
+        }
     }
 
     /** DISCARD TEMP: drops every relation of this session's temporary schema. */
