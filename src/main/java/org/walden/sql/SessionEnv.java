@@ -352,8 +352,33 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     @Override
     public CatalogWriter writer() {
         ExecState st = lockState();
-        return new CatalogWriter(txn(), catalog().database().oid(), st::lockRow);
+        return new CatalogWriter(txn(), catalog().database().oid(), st::lockRow, temporaryObjects);
     }
+
+    /** A temporary object's catalog records stay out of the WAL: those of a temporary schema and what is in it. */
+    private final CatalogWriter.Locality temporaryObjects = new CatalogWriter.Locality() {
+        @Override
+        public boolean namespace(int namespaceOid) {
+            org.walden.sql.catalog.Namespace n = catalog().namespace(namespaceOid);
+            return n != null && CatalogLookup.isTemporary(n);
+        }
+
+        @Override
+        public boolean object(int classOid, int objectOid) {
+            if (classOid == DbCatalog.PG_NAMESPACE) {
+                return namespace(objectOid);
+            }
+            if (classOid != DbCatalog.PG_CLASS) {
+                return false;
+            }
+            org.walden.sql.catalog.Relation r = catalog().relation(objectOid);
+            if (r != null) {
+                return namespace(r.namespaceOid());
+            }
+            org.walden.sql.catalog.IndexInfo i = catalog().index(objectOid);
+            return i != null && namespace(i.namespaceOid());
+        }
+    };
 
     @Override
     public AnalyzerEnv analyzerEnv() {

@@ -22,22 +22,29 @@ public final class UnloggedRanges {
     public static final int TEMP_TAG = 0x7F;
     /** The data keyspace's first byte (Transaction.DATA_KEYSPACE). */
     private static final byte DATA = 0x02;
+    /**
+     * The first byte of the catalog records of temporary objects (pg_temp_N and what is in it):
+     * laid out as the catalog keyspace (01) is, but never WAL-logged, so a standby has no trace of
+     * another server's sessions and the records of a crashed server's sessions go at the start.
+     */
+    public static final byte LOCAL_CATALOG = 0x03;
 
     private UnloggedRanges() {
     }
 
     /** True for a key of an unlogged or temporary relation: its writes are not WAL-logged. */
     public static boolean isUnlogged(byte[] key) {
-        return key.length >= 2 && key[0] == DATA && ((key[1] & 0xFF) == UNLOGGED_TAG || (key[1] & 0xFF) == TEMP_TAG);
+        return key.length >= 1 && key[0] == LOCAL_CATALOG || key.length >= 2 && key[0] == DATA && ((key[1] & 0xFF) == UNLOGGED_TAG || (key[1] & 0xFF) == TEMP_TAG);
     }
 
     /** True for a key of a temporary relation. */
     public static boolean isTemporary(byte[] key) {
-        return key.length >= 2 && key[0] == DATA && (key[1] & 0xFF) == TEMP_TAG;
+        return key.length >= 1 && key[0] == LOCAL_CATALOG || key.length >= 2 && key[0] == DATA && (key[1] & 0xFF) == TEMP_TAG;
     }
 
-    /** Empties the temporary rows, and the unlogged ones unless the last shutdown was clean. */
+    /** Empties the temporary rows and records, and the unlogged rows unless the last shutdown was clean. */
     public static void resetAtStartup(Store store, boolean cleanShutdown) {
+        store.deleteRange(new byte[] {LOCAL_CATALOG}, new byte[] {LOCAL_CATALOG + 1});
         store.deleteRange(new byte[] {DATA, (byte) TEMP_TAG}, new byte[] {DATA, (byte) (TEMP_TAG + 1)});
         if (!cleanShutdown) {
             store.deleteRange(new byte[] {DATA, (byte) UNLOGGED_TAG}, new byte[] {DATA, (byte) (UNLOGGED_TAG + 1)});

@@ -531,7 +531,8 @@ final class KvTransaction implements Transaction {
         List<WalRecord> records = changeRecords(changes);
         boolean catalog = false;
         for (KvChange c : changes) {
-            catalog |= c.key().length > 0 && c.key()[0] == CATALOG_KEYSPACE;
+            catalog |= c.key().length > 0 && (c.key()[0] == CATALOG_KEYSPACE
+                    || c.key()[0] == UnloggedRanges.LOCAL_CATALOG);
         }
         long nowMicros = TimeUnit.MILLISECONDS.toMicros(manager.clock().millis());
         records.add(XactRecords.commit(xid, nowMicros));

@@ -16,6 +16,9 @@ public final class RelPersistence {
     public static final char UNLOGGED = 'u';
     public static final char TEMPORARY = 't';
 
+    /** The keyspace of temporary objects' catalog records (see {@link UnloggedRanges#LOCAL_CATALOG}). */
+    public static final byte LOCAL_CATALOG_KEYSPACE = UnloggedRanges.LOCAL_CATALOG;
+
     private static final int OID_MASK = 0x00FF_FFFF;
 
     private RelPersistence() {

@@ -154,7 +154,7 @@ public final class CatalogStorage {
         Map<Integer, Routine> routines = new HashMap<>();
         Map<DbCatalog.CommentKey, List<Acl.Item>> acls = new HashMap<>();
         List<DbCatalog.DefaultAcl> defaultAcls = new ArrayList<>();
-        try (KvCursor c = txn.scan(databasePrefix(database.oid()), databaseEnd(database.oid()))) {
+        try (KvCursor c = LocalCatalogRecords.scanDatabase(txn, database.oid())) {
             while (c.next()) {
                 byte[] k = c.key();
                 ByteBuffer key = ByteBuffer.wrap(k, 7, k.length - 7);

@@ -200,6 +200,8 @@ final class DatabaseCommands extends DdlSupport {
             dropStorage(i.relfilenode());
         }
         ctx.txn().deleteRange(CatalogStorage.databasePrefix(db.oid()), CatalogStorage.databaseEnd(db.oid()));
+        ctx.txn().deleteRange(org.walden.sql.catalog.LocalCatalogRecords.local(CatalogStorage.databasePrefix(db.oid())),
+                org.walden.sql.catalog.LocalCatalogRecords.local(CatalogStorage.databaseEnd(db.oid())));
         w.deleteDatabase(s.name());
         return "DROP DATABASE";
     }
