@@ -423,6 +423,11 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public void onCommit(int tableOid, String action) {
+        s.onCommitActions.register(tableOid, action);
+    }
+
+    @Override
     public boolean tempSlotHeld(int n) {
         return s.engine.tempSlots.held(n);
     }

@@ -484,6 +484,11 @@ final class Utility {
         return commands().run(stmt);
     }
 
+    /** A DDL statement the session runs on its own behalf (ON COMMIT actions). */
+    String runCommand(Tree.Stmt stmt) {
+        return commands().run(stmt);
+    }
+
     private Commands commands() {
         return new Commands(s.env, s.engine.sequences(), new Commands.Steps() {
             @Override

@@ -115,6 +115,8 @@ final class WaldenSession implements Session {
 
     /** The N of this session's temporary schema pg_temp_N, taken at its first temporary object (0: none). */
     private int tempSlot;
+    /** ON COMMIT DELETE ROWS / DROP temporary tables, acted on before each commit. */
+    final OnCommitActions onCommitActions = new OnCommitActions();
     /** Set once this session emptied what a crashed session left in pg_temp_N (see {@link TempSlots}). */
     private boolean tempSchemaClaimed;
     private CatalogLookup cachedLookup;
@@ -504,6 +506,14 @@ final class WaldenSession implements Session {
 
     void commitTransaction() {
         closePortals();
+        if (txn != null && !onCommitActions.isEmpty()) {
+            try {
+                onCommitActions.preCommit(this, utility);
+            } catch (RuntimeException e) {
+                rollbackTransaction();
+                throw e;
+            }
+        }
         Transaction t = txn;
         txn = null;
         savepoints.clear();

@@ -534,6 +534,12 @@ final class KvTransaction implements Transaction {
             catalog |= c.key().length > 0 && (c.key()[0] == CATALOG_KEYSPACE
                     || c.key()[0] == UnloggedRanges.LOCAL_CATALOG);
         }
+        boolean unloggedOnly = !changes.isEmpty() || unloggedRangeCreated || !rangeDeletes.isEmpty();
+        if (records.isEmpty() && !bulkLogged && unloggedOnly) {
+            // only unlogged or temporary rows: as PostgreSQL's RecordTransactionCommit without
+            // wrote_xlog, the commit record is not waited for (a crash empties those rows anyway)
+            level = SynchronousCommit.OFF;
+        }
         long nowMicros = TimeUnit.MILLISECONDS.toMicros(manager.clock().millis());
         records.add(XactRecords.commit(xid, nowMicros));
         Wal wal = manager.wal();

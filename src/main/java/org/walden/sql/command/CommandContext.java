@@ -54,6 +54,9 @@ public interface CommandContext {
     /** The N of this session's temporary schema pg_temp_N, taken at the first call. */
     int tempSlot();
 
+    /** Registers a temporary table's ON COMMIT DELETE ROWS or DROP for this session's commits. */
+    void onCommit(int tableOid, String action);
+
     /** True while a live session holds pg_temp_N. */
     boolean tempSlotHeld(int n);
 

@@ -95,7 +95,8 @@ final class TableCommands extends DdlSupport {
             d.constraintColumns.add(-1);
         }
         d.options.addAll(checkedStorageParameters(s.options()));
-        createFromDraft(d);
+        Relation created = createFromDraft(d);
+        registerOnCommit(created, s.onCommit());
         return "CREATE TABLE";
     }
 
@@ -123,10 +124,13 @@ final class TableCommands extends DdlSupport {
         if (onCommit != null && persistence != RelPersistence.TEMPORARY) {
             throw new PgException(SqlState.INVALID_TABLE_DEFINITION, "ON COMMIT can only be used on temporary tables");
         }
-        if (onCommit != null && !onCommit.equals("PRESERVE ROWS")) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "ON COMMIT " + onCommit + " is not supported");
-        }
         return persistence;
+    }
+
+    private void registerOnCommit(Relation table, String onCommit) {
+        if (onCommit != null && !onCommit.equals("PRESERVE ROWS")) {
+            ctx.onCommit(table.oid(), onCommit);
+        }
     }
 
     /** A table's storage parameters known to PostgreSQL 15 (toast.* ones as well). */
@@ -345,6 +349,7 @@ final class TableCommands extends DdlSupport {
             d.columns.add(new Attribute(i + 1, name, type, t.expr().typmod(), false));
         }
         Relation table = createFromDraft(d);
+        registerOnCommit(table, s.onCommit());
         long rows = 0;
         if (s.withData()) {
             rows = insertQueryRows(table, q);
