@@ -93,9 +93,31 @@ final class AlterCommands extends DdlSupport {
                     + r.name() + "\" because it is temporary");
         }
         char wanted = logged ? org.walden.txn.RelPersistence.PERMANENT : org.walden.txn.RelPersistence.UNLOGGED;
-        if (current != wanted) {
-            new TableRewriter(ctx).toPersistence(wanted).rewrite(r, r, null);
+        if (current == wanted) {
+            return;
         }
+        // a logged table may not reference an unlogged one: SET LOGGED looks at the tables this one
+        // references, SET UNLOGGED at those referencing it (as ATPrepChangePersistence scans)
+        List<org.walden.sql.catalog.Constraint> keys = logged ? catalog().constraintsOf(r.oid())
+                : catalog().foreignKeysReferencing(r.oid());
+        for (org.walden.sql.catalog.Constraint k : keys) {
+            if (k.type() != org.walden.sql.catalog.Constraint.FOREIGN) {
+                continue;
+            }
+            int other = k.tableOid() == r.oid() ? k.refTableOid() : k.tableOid();
+            Relation o = catalog().relation(other);
+            if (other == r.oid() || o == null) {
+                continue;
+            }
+            boolean otherPermanent = org.walden.sql.catalog.CatalogLookup.persistence(catalog(), o.namespaceOid(),
+                    o.relfilenode()) == org.walden.txn.RelPersistence.PERMANENT;
+            if (logged != otherPermanent) {
+                throw new PgException(SqlState.INVALID_TABLE_DEFINITION, "could not change table \"" + r.name()
+                        + "\" to " + (logged ? "logged" : "unlogged") + " because it references "
+                        + (logged ? "unlogged" : "logged") + " table \"" + o.name() + "\"");
+            }
+        }
+        new TableRewriter(ctx).toPersistence(wanted).rewrite(r, r, null);
     }
 
     private static void requireKind(Relation r, char kind) {
