@@ -12,7 +12,8 @@ import org.walden.test.TestCluster;
 
 /**
  * Temporary and unlogged tables across sessions, crashes and a streaming standby: two sessions
- * each have their own temp table "t" (a third sees none, 42P01); a session's temp tables go when
+ * each have their own temp table "t" (a third sees none, 42P01, and may not read another's,
+ * 0A000); a session's temp tables go when
  * it disconnects, and after kill -9 and a restart; the standby has no temp table's rows or
  * catalog records, refuses to read unlogged relations (0A000) and to create a temp table (25006); an unlogged table keeps its rows over a
  * clean restart and is empty after kill -9; SET LOGGED makes the rows reach the standby.
@@ -41,6 +42,13 @@ class TempAndUnloggedTablesIT {
                     SQLException e = catchThrowableOfType(SQLException.class, () -> sc.executeQuery("SELECT * FROM t"));
                     assertThat(e.getSQLState()).isEqualTo("42P01");
                     assertThat(e.getMessage()).contains("relation \"t\" does not exist");
+                    String bSchema = single(sb, "SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema()");
+                    e = catchThrowableOfType(SQLException.class,
+                            () -> sc.executeQuery("SELECT * FROM " + bSchema + ".t"));
+                    assertThat(e.getSQLState()).isEqualTo("0A000");
+                    assertThat(e.getMessage()).contains("cannot access temporary tables of other sessions");
+                    assertThat(single(sc, "SELECT pg_is_other_temp_schema('" + bSchema + "'::regnamespace)"))
+                            .isEqualTo("t");
                 }
                 primary.psql("CREATE UNLOGGED TABLE u (a int PRIMARY KEY, b text);"
                         + " INSERT INTO u SELECT g, 'u' FROM generate_series(1, 500) g;"
