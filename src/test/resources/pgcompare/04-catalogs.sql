@@ -74,3 +74,13 @@ drop schema if exists s1;
 create schema authorization postgres;
 select nspname, pg_get_userbyid(nspowner) from pg_namespace where nspname = 'postgres';
 drop schema postgres;
+
+-- the status relations Walden computes are views in pg_class, as in PostgreSQL (vacuumdb lists only relkind r and m)
+select relname, relkind, relfilenode from pg_class where relname in ('pg_stat_activity', 'pg_settings', 'pg_locks', 'pg_cursors', 'pg_tables') order by 1;
+select table_name, table_type from information_schema.tables where table_name in ('pg_stat_activity', 'pg_class') order by 1;
+create table vac_t (a int); create view vac_v as select 1 as x;
+vacuum pg_class; analyze pg_class; vacuum analyze pg_ts_dict;
+vacuum vac_v; analyze vac_v; vacuum analyze vac_v;
+vacuum pg_stat_activity; analyze pg_settings;
+vacuum (analyze) vac_t, vac_v;
+drop view vac_v; drop table vac_t;

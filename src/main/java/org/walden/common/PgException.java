@@ -14,6 +14,23 @@ public class PgException extends RuntimeException {
     private final Severity severity;
     private final String detail;
     private final String hint;
+    private final ErrorObject object;
+
+    /**
+     * The ErrorResponse fields that name the object an error is about, as PostgreSQL's
+     * errtable/errtablecol/errtableconstraint set them: s schema, t table, c column, d data type,
+     * n constraint (any may be null). Clients read them (pgjdbc's ServerErrorMessage.getConstraint).
+     */
+    public record ErrorObject(String schema, String table, String column, String dataType, String constraint) {
+
+        public static ErrorObject tableConstraint(String schema, String table, String constraint) {
+            return new ErrorObject(schema, table, null, null, constraint);
+        }
+
+        public static ErrorObject tableColumn(String schema, String table, String column) {
+            return new ErrorObject(schema, table, column, null, null);
+        }
+    }
 
     public PgException(SqlState sqlState, String message) {
         this(Severity.ERROR, sqlState, message, null, null, null);
@@ -25,11 +42,17 @@ public class PgException extends RuntimeException {
 
     public PgException(Severity severity, SqlState sqlState, String message, String detail, String hint,
                        Throwable cause) {
+        this(severity, sqlState, message, detail, hint, cause, null);
+    }
+
+    private PgException(Severity severity, SqlState sqlState, String message, String detail, String hint,
+                        Throwable cause, ErrorObject object) {
         super(message, cause);
         this.sqlState = sqlState;
         this.severity = severity;
         this.detail = detail;
         this.hint = hint;
+        this.object = object;
     }
 
     public static PgException fatal(SqlState sqlState, String message) {
@@ -37,11 +60,20 @@ public class PgException extends RuntimeException {
     }
 
     public PgException withDetail(String newDetail) {
-        return new PgException(severity, sqlState, getMessage(), newDetail, hint, getCause());
+        return new PgException(severity, sqlState, getMessage(), newDetail, hint, getCause(), object);
     }
 
     public PgException withHint(String newHint) {
-        return new PgException(severity, sqlState, getMessage(), detail, newHint, getCause());
+        return new PgException(severity, sqlState, getMessage(), detail, newHint, getCause(), object);
+    }
+
+    public PgException withObject(ErrorObject newObject) {
+        return new PgException(severity, sqlState, getMessage(), detail, hint, getCause(), newObject);
+    }
+
+    /** The object the error is about, or null. */
+    public ErrorObject object() {
+        return object;
     }
 
     public SqlState sqlState() {

@@ -155,7 +155,8 @@ public final class BackendMessages {
     /**
      * ErrorResponse: Byte1('E') Int32(len) { Byte1(field code) String(value) }* Byte1(0).
      * Walden sends, in PostgreSQL's order: S severity (localized), V severity, C SQLSTATE,
-     * M message, D detail, H hint, P position (decimal, 1-based).
+     * M message, D detail, H hint, P position (decimal, 1-based), s schema, t table, c column,
+     * d data type, n constraint.
      */
     public static byte[] errorResponse(ErrorFields fields) {
         return noticeOrError(B_ERROR_RESPONSE, fields);
@@ -164,6 +165,11 @@ public final class BackendMessages {
     /** ErrorResponse for an exception (its severity, SQLSTATE, message, detail and hint). */
     public static byte[] errorResponse(PgException e) {
         return errorResponse(ErrorFields.of(e));
+    }
+
+    /** NotificationResponse: Byte1('A') Int32(len) Int32(sender's pid) String(channel) String(payload). */
+    public static byte[] notificationResponse(int senderPid, String channel, String payload) {
+        return MessageBuilder.typed(B_NOTIFICATION_RESPONSE).int32(senderPid).cstring(channel).cstring(payload).build();
     }
 
     /** NoticeResponse: Byte1('N') Int32(len), then fields exactly as ErrorResponse. */
@@ -186,7 +192,21 @@ public final class BackendMessages {
         if (f.position() > 0) {
             b.int8(FIELD_POSITION).cstring(Integer.toString(f.position()));
         }
+        PgException.ErrorObject o = f.object();
+        if (o != null) {
+            optionalField(b, FIELD_SCHEMA_NAME, o.schema());
+            optionalField(b, FIELD_TABLE_NAME, o.table());
+            optionalField(b, FIELD_COLUMN_NAME, o.column());
+            optionalField(b, FIELD_DATA_TYPE_NAME, o.dataType());
+            optionalField(b, FIELD_CONSTRAINT_NAME, o.constraint());
+        }
         return b.int8(0).build();
+    }
+
+    private static void optionalField(MessageBuilder b, char code, String value) {
+        if (value != null) {
+            b.int8(code).cstring(value);
+        }
     }
 
     // ------------------------------------------------------------------ extended protocol

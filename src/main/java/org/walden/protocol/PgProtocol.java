@@ -96,6 +96,11 @@ public final class PgProtocol {
     public static final char FIELD_DETAIL = 'D';
     public static final char FIELD_HINT = 'H';
     public static final char FIELD_POSITION = 'P';
+    public static final char FIELD_SCHEMA_NAME = 's';
+    public static final char FIELD_TABLE_NAME = 't';
+    public static final char FIELD_COLUMN_NAME = 'c';
+    public static final char FIELD_DATA_TYPE_NAME = 'd';
+    public static final char FIELD_CONSTRAINT_NAME = 'n';
 
     // ReadyForQuery transaction status.
     public static final char TX_IDLE = 'I';

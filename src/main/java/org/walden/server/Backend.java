@@ -133,8 +133,21 @@ public final class Backend {
             activity = new Activity(state, a.query(), a.queryStart(), status == TX_IDLE ? null : a.xactStart(),
                     clock.instant());
         }
+        if (status == TX_IDLE) {
+            sendNotifications();
+        }
         stream.send(BackendMessages.readyForQuery(status));
         readyForQuerySent = true;
+    }
+
+    /**
+     * The notifications committed for this session's LISTENs, as NotificationResponse messages.
+     * Called only when idle outside a transaction block, where PostgreSQL delivers them.
+     */
+    private void sendNotifications() throws IOException {
+        for (var n = session.pollNotification(); n != null; n = session.pollNotification()) {
+            stream.send(BackendMessages.notificationResponse(n.senderPid(), n.channel(), n.payload()));
+        }
     }
 
     /** Fast shutdown: end the connection with FATAL 57P01 at the next chance. Any thread. */
@@ -147,6 +160,7 @@ public final class Backend {
     /** The message loop; returns when the connection is to be closed. */
     public void run() throws IOException {
         session.setNoticeSink(this::sendNotice);
+        session.setNotificationWakeup(stream::wakeup);
         sendReadyForQuery();
         stream.flush();
         while (true) {
@@ -243,6 +257,9 @@ public final class Backend {
             if (stream.hasBufferedInput()) {
                 readyForQuerySent = false;
                 return true;
+            }
+            if (readyForQuerySent && session.transactionStatus() == TX_IDLE) {
+                sendNotifications(); // committed by other sessions while this one waited
             }
             stream.flush();
             long waitMs = IDLE_POLL_MS;

@@ -47,6 +47,18 @@ public interface Session extends AutoCloseable {
     /** Where NOTICE and WARNING messages go (e.g. "there is no transaction in progress"). */
     void setNoticeSink(Consumer<PgException> sink);
 
+    /**
+     * The next notification committed for this session's LISTENs, or null; the backend sends it
+     * when idle outside a transaction block.
+     */
+    default Notifications.Notification pollNotification() {
+        return null;
+    }
+
+    /** What to call (from any thread) when a notification for this session arrives. */
+    default void setNotificationWakeup(Runnable wakeup) {
+    }
+
     /** Rolls back whatever is open; releases locks. */
     @Override
     void close();

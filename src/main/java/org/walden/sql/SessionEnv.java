@@ -318,6 +318,16 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public void notify(String channel, String payload) {
+        s.notify(channel, payload);
+    }
+
+    @Override
+    public java.util.Set<String> listeningChannels() {
+        return s.listeningChannels();
+    }
+
+    @Override
     public java.util.List<org.walden.txn.TwoPhase.PreparedXact> preparedTransactions() {
         return s.engine.transactionManager().preparedTransactions();
     }

@@ -90,6 +90,7 @@ final class Utility {
             case Tree.AlterSystemStmt a -> done(alterSystem(a));
             case Tree.NoOpStmt n -> done(n.tag());
             case Tree.LockStmt l -> done(lockTable(l));
+            case Tree.NotifyStmt n -> done(notifyStatement(n));
             case Tree.PrepareStmt ps -> done(prepare(ps));
             case Tree.ExecuteStmt e -> execute(e);
             case Tree.DeallocateStmt d -> done(deallocate(d));
@@ -398,10 +399,21 @@ final class Utility {
         return "DEALLOCATE" + (d.name() == null ? " ALL" : "");
     }
 
+    /** LISTEN, UNLISTEN and NOTIFY: queued in the transaction (see {@link Notifications}). */
+    private String notifyStatement(Tree.NotifyStmt n) {
+        switch (n.kind()) {
+            case LISTEN -> s.listen(n.channel());
+            case UNLISTEN -> s.unlisten(n.channel());
+            default -> s.notify(n.channel(), n.payload());
+        }
+        return n.kind().name();
+    }
+
     private String discard(Tree.DiscardStmt d) {
         switch (d.what()) {
             case "ALL" -> {
                 preventInTransactionBlock("DISCARD ALL");
+                s.unlistenAll();
                 s.sqlPrepared.clear();
                 set(new Tree.VariableSetStmt("all", null, false, true));
                 if (s.hasTempSlot()) {
@@ -478,6 +490,10 @@ final class Utility {
             case Tree.VacuumStmt v when v.vacuum() -> preventInTransactionBlock("VACUUM");
             case Tree.IndexStmt i when i.concurrently() -> preventInTransactionBlock("CREATE INDEX CONCURRENTLY");
             case Tree.DropStmt d when d.concurrently() -> preventInTransactionBlock("DROP INDEX CONCURRENTLY");
+            case Tree.ReindexStmt r when r.concurrently() -> preventInTransactionBlock("REINDEX CONCURRENTLY");
+            case Tree.ReindexStmt r when !r.kind().equals("INDEX") && !r.kind().equals("TABLE") ->
+                    preventInTransactionBlock("REINDEX " + r.kind());
+            case Tree.ClusterStmt c when c.relation() == null -> preventInTransactionBlock("CLUSTER");
             default -> {
             }
         }

@@ -96,8 +96,14 @@ final class WaldenSession implements Session {
      * A savepoint's name and what ROLLBACK TO it restores besides the rows: the settings as they
      * were (PostgreSQL's GUC nest level) and how many transaction-level advisory locks were held.
      */
-    private record Savepoint(String name, Object settings, int advisoryLocks) {
+    private record Savepoint(String name, Object settings, int advisoryLocks, long notifyMark) {
     }
+    /** This transaction's LISTEN / UNLISTEN / NOTIFY, applied at commit. */
+    private final Notifications.Pending pendingNotify = new Notifications.Pending();
+    /** This session's place among the server's listeners, from its first LISTEN; else null. */
+    private Notifications.Listener listener;
+    /** What wakes the backend when a notification for this session arrives. */
+    private Runnable notificationWakeup;
     /** The transaction's isolation level as SHOW transaction_isolation prints it. */
     private String txnIsolation = "read committed";
     /** The transaction is read-only (transaction_read_only; always on a standby). */
@@ -419,7 +425,78 @@ final class WaldenSession implements Session {
         state = TxState.IDLE;
         dropTemporaryObjects();
         engine.advisoryLocks().releaseSessionLocks(backendPid, true);
+        if (listener != null) {
+            engine.notifications().unregister(listener);
+        }
         engine.serverStatus().sessionEnded(backendPid);
+    }
+
+    // ---------------------------------------------------------------- LISTEN / NOTIFY
+
+    /** LISTEN, UNLISTEN and NOTIFY are refused on a standby (PostgreSQL's PreventCommandDuringRecovery). */
+    private void preventNotifyDuringRecovery(String command) {
+        if (engine.transactionManager().inRecovery()) {
+            throw new PgException(SqlState.READ_ONLY_SQL_TRANSACTION, "cannot execute " + command
+                    + " during recovery");
+        }
+    }
+
+    /** LISTEN channel, from this transaction's commit on. */
+    void listen(String channel) {
+        preventNotifyDuringRecovery("LISTEN");
+        pendingNotify.listen(channel);
+    }
+
+    /** UNLISTEN channel, or UNLISTEN * for a null channel, from this transaction's commit on. */
+    void unlisten(String channel) {
+        preventNotifyDuringRecovery("UNLISTEN");
+        pendingNotify.unlisten(channel);
+    }
+
+    /** DISCARD ALL's UNLISTEN *, which PostgreSQL allows on a standby too. */
+    void unlistenAll() {
+        pendingNotify.unlisten(null);
+    }
+
+    /** NOTIFY / pg_notify: sent to the channel's listeners when this transaction commits. */
+    void notify(String channel, String payload) {
+        preventNotifyDuringRecovery("NOTIFY");
+        Notifications.checkNotification(channel, payload);
+        pendingNotify.notify(new Notifications.Notification(backendPid, channel, payload == null ? "" : payload));
+    }
+
+    /** pg_listening_channels(): the channels in effect. */
+    java.util.Set<String> listeningChannels() {
+        return listener == null ? java.util.Set.of() : listener.channels();
+    }
+
+    /** At commit: the LISTEN / UNLISTEN changes take effect, then the notifications go out. */
+    private void commitNotifications() {
+        if (pendingNotify.isEmpty()) {
+            return;
+        }
+        if (pendingNotify.hasActions()) {
+            if (listener == null) {
+                listener = engine.notifications().register(catalog().database().oid());
+                Notifications.setWakeup(listener, notificationWakeup);
+            }
+            pendingNotify.applyActions(listener.channels());
+        }
+        engine.notifications().deliver(catalog().database().oid(), List.copyOf(pendingNotify.notifications()));
+        pendingNotify.clear();
+    }
+
+    @Override
+    public Notifications.Notification pollNotification() {
+        return listener == null ? null : listener.poll();
+    }
+
+    @Override
+    public void setNotificationWakeup(Runnable wakeup) {
+        this.notificationWakeup = wakeup;
+        if (listener != null) {
+            Notifications.setWakeup(listener, wakeup);
+        }
     }
 
     // ---------------------------------------------------------------- errors and states
@@ -520,6 +597,7 @@ final class WaldenSession implements Session {
         state = TxState.IDLE;
         if (t == null) {
             engine.advisoryLocks().releaseTransactionLocks(backendPid);
+            commitNotifications();
             return;
         }
         boolean committed = false;
@@ -528,8 +606,11 @@ final class WaldenSession implements Session {
             SyncRep.withInterrupts(syncRepInterrupts, () -> t.commit(level));
             committed = true;
         } finally {
-            if (!committed) {
+            if (committed) {
+                commitNotifications();
+            } else {
                 t.rollback();
+                pendingNotify.clear();
             }
             engine.advisoryLocks().releaseTransactionLocks(backendPid);
             settings.endTransaction(committed);
@@ -550,6 +631,7 @@ final class WaldenSession implements Session {
         if (t != null) {
             t.rollback();
         }
+        pendingNotify.clear();
         engine.advisoryLocks().releaseTransactionLocks(backendPid);
         settings.endTransaction(false);
         refreshZone();
@@ -1060,7 +1142,7 @@ final class WaldenSession implements Session {
                 checkNotFailedBlock();
                 txn.beginSubtransaction();
                 savepoints.add(new Savepoint(t.name(), settings.subtransactionStart(),
-                        engine.advisoryLocks().transactionLockCount(backendPid)));
+                        engine.advisoryLocks().transactionLockCount(backendPid), pendingNotify.mark()));
                 return "SAVEPOINT";
             }
             case RELEASE -> {
@@ -1110,6 +1192,9 @@ final class WaldenSession implements Session {
         } else if (engine.advisoryLocks().transactionLockCount(backendPid) > 0) {
             refusal = new PgException(SqlState.FEATURE_NOT_SUPPORTED,
                     "cannot PREPARE a transaction that holds transaction-level advisory locks");
+        } else if (!pendingNotify.isEmpty()) {
+            refusal = new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "cannot PREPARE a transaction that has executed LISTEN, UNLISTEN, or NOTIFY");
         }
         if (refusal != null) {
             rollbackTransaction();
@@ -1193,6 +1278,7 @@ final class WaldenSession implements Session {
         settings.rollbackToSubtransaction(s.settings());
         refreshZone();
         engine.advisoryLocks().releaseTransactionLocksAfter(backendPid, s.advisoryLocks());
+        pendingNotify.rollbackTo(s.notifyMark());
     }
 
     /** SET TRANSACTION modes (this transaction) or SET SESSION CHARACTERISTICS AS TRANSACTION modes (the defaults). */

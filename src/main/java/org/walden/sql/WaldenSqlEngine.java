@@ -59,6 +59,7 @@ public final class WaldenSqlEngine implements SqlEngine {
     private final org.walden.txn.AdvisoryLockTable advisoryLocks = new org.walden.txn.AdvisoryLockTable();
     /** The numbers of the sessions' temporary schemas. */
     final TempSlots tempSlots = new TempSlots();
+    private final Notifications notifications = new Notifications();
     private final Path tempDirectory;
     private AutoAnalyzer autoAnalyzer;
 
@@ -264,6 +265,11 @@ public final class WaldenSqlEngine implements SqlEngine {
 
     Clock clock() {
         return clock;
+    }
+
+    /** LISTEN / NOTIFY among this server's sessions. */
+    Notifications notifications() {
+        return notifications;
     }
 
     /** pg_advisory_lock and friends: the locks of every session of this server. */

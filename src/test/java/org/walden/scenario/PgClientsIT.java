@@ -135,6 +135,29 @@ class PgClientsIT {
                 .contains("number of failed transactions: 0 (0.000%)");
     }
 
+    /** PostgreSQL's maintenance programs as a DBA runs them from cron: quiet, and the indexes still answer. */
+    @Test
+    void vacuumdbReindexdbAndClusterdbRunCleanly() throws Exception {
+        node.psql("CREATE TABLE maint (id integer PRIMARY KEY, tag text UNIQUE, n integer)");
+        node.psql("CREATE INDEX maint_n ON maint (n)");
+        node.psql("INSERT INTO maint SELECT g, 't' || g, g % 10 FROM generate_series(1, 2000) g");
+        for (List<String> tool : List.of(List.of("vacuumdb", "--all", "--analyze-in-stages"),
+                List.of("vacuumdb", "-z", "-d", "postgres"), List.of("reindexdb", "postgres"),
+                List.of("reindexdb", "--concurrently", "-t", "maint", "postgres"),
+                List.of("reindexdb", "-s", "postgres"), List.of("clusterdb", "postgres"))) {
+            List<String> cmd = new java.util.ArrayList<>(List.of(PgPrograms.require(tool.get(0)), "-h", "127.0.0.1",
+                    "-p", Integer.toString(node.port()), "-U", "postgres"));
+            cmd.addAll(tool.subList(1, tool.size()));
+            PgPrograms.Result r = PgPrograms.run(cmd, Map.of(), null, 180).check(String.join(" ", tool));
+            assertThat(r.err()).as(String.join(" ", tool)).doesNotContain("WARNING").doesNotContain("ERROR");
+        }
+        assertThat(node.psql("SET enable_seqscan = off; SELECT count(*), sum(id) FROM maint WHERE n = 3"))
+                .isEqualTo("200|199600");
+        assertThat(node.psql("SET enable_seqscan = off; SELECT id FROM maint WHERE tag = 't1234'")).isEqualTo("1234");
+        assertThat(node.psql("SELECT bool_and(indisvalid AND indisready) FROM pg_index WHERE indrelid = 'maint'::regclass"))
+                .isEqualTo("t");
+    }
+
     @Test
     void pgjdbcServerPreparedStatementsAndBatches() throws Exception {
         try (Connection c = node.connect(); Statement s = c.createStatement()) {

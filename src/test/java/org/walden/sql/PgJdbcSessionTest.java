@@ -22,6 +22,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.walden.common.guc.GucServerSettings;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 import org.walden.server.Postmaster;
 import org.walden.sql.testing.MemoryTransactionManager;
 
@@ -119,6 +121,42 @@ class PgJdbcSessionTest {
                 assertThat(rs.getBoolean(2)).isFalse();
             }
         }
+    }
+
+    /**
+     * Constraint violations name their object in the ErrorResponse's s/t/c/n fields, as
+     * PostgreSQL's do: what pgjdbc's ServerErrorMessage gives ORMs to map a violation to a field.
+     */
+    @Test
+    void constraintViolationsNameTheirSchemaTableColumnAndConstraint() throws Exception {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("create schema app");
+            st.execute("create table app.p (id int primary key, name text not null check (length(name) > 1),"
+                    + " u int unique)");
+            st.execute("create table app.c (id int primary key, pid int references app.p)");
+            st.execute("insert into app.p values (1, 'ab', 1)");
+            st.execute("insert into app.c values (10, 1)");
+            assertViolation(st, "insert into app.p values (2, null, 2)", "23502", "app", "p", "name", null);
+            assertViolation(st, "insert into app.p values (2, 'x', 2)", "23514", "app", "p", null, "p_name_check");
+            assertViolation(st, "insert into app.p values (1, 'cd', 2)", "23505", "app", "p", null, "p_pkey");
+            assertViolation(st, "insert into app.p values (2, 'cd', 1)", "23505", "app", "p", null, "p_u_key");
+            assertViolation(st, "insert into app.c values (11, 9)", "23503", "app", "c", null, "c_pid_fkey");
+            assertViolation(st, "delete from app.p", "23503", "app", "c", null, "c_pid_fkey");
+            assertViolation(st, "alter table app.p add constraint big check (id > 5)", "23514", "app", "p", null,
+                    "big");
+        }
+    }
+
+    private static void assertViolation(Statement st, String sql, String state, String schema, String table,
+                                        String column, String constraint) {
+        assertThatThrownBy(() -> st.execute(sql)).as(sql).isInstanceOfSatisfying(PSQLException.class, e -> {
+            ServerErrorMessage m = e.getServerErrorMessage();
+            assertThat(m.getSQLState()).isEqualTo(state);
+            assertThat(m.getSchema()).isEqualTo(schema);
+            assertThat(m.getTable()).isEqualTo(table);
+            assertThat(m.getColumn()).isEqualTo(column);
+            assertThat(m.getConstraint()).isEqualTo(constraint);
+        });
     }
 
     /**

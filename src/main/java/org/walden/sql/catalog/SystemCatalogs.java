@@ -57,6 +57,14 @@ public final class SystemCatalogs {
         return r.virtual() && r.kind() == Relation.TABLE && r.oid() < 10000;
     }
 
+    /**
+     * True for the system relations that are views in PostgreSQL: those defined here by a query,
+     * and the status relations Walden computes (pg_stat_activity, pg_settings, pg_locks, ...).
+     */
+    public static boolean isSystemView(Relation r) {
+        return r.virtual() && (r.kind() == Relation.VIEW || r.viewSql() != null || !isCatalogTable(r));
+    }
+
     private static void load(String resource, int namespaceOid) {
         try (InputStream in = SystemCatalogs.class.getResourceAsStream(resource)) {
             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));

@@ -182,7 +182,7 @@ final class AlterCommands extends DdlSupport {
             }
         } else if (col.notNull() && hasRows) {
             throw new PgException(SqlState.NOT_NULL_VIOLATION, "column \"" + col.name() + "\" of relation \""
-                    + r.name() + "\" contains null values");
+                    + r.name() + "\" contains null values").withObject(columnObject(r, col.name()));
         }
         ctx.writer().putRelation(updated, r);
         ctx.catalogChanged();

@@ -14,6 +14,7 @@ import org.walden.sql.catalog.Attribute;
 import org.walden.sql.catalog.Keys;
 import org.walden.sql.catalog.Relation;
 import org.walden.sql.catalog.RowCodec;
+import org.walden.sql.catalog.SystemCatalogs;
 import org.walden.sql.catalog.TableStats;
 import org.walden.sql.func.Builtins;
 import org.walden.sql.parse.Tree;
@@ -53,12 +54,13 @@ public final class AnalyzeCommand extends DdlSupport {
                     throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + qualified(rv)
                             + "\" does not exist");
                 }
+                if (SystemCatalogs.isCatalogTable(r)) {
+                    continue; // computed from Walden's catalog: nothing to vacuum, no statistics to gather
+                }
                 if (r.virtual() || r.kind() != Relation.TABLE) {
-                    if (s.analyze()) {
-                        ctx.notice(new PgException(PgException.Severity.WARNING, SqlState.WARNING, "skipping \""
-                                + r.name() + "\" --- cannot analyze non-tables or special system tables", null, null,
-                                null));
-                    }
+                    ctx.notice(new PgException(PgException.Severity.WARNING, SqlState.WARNING, "skipping \""
+                            + r.name() + "\" --- cannot " + (s.vacuum() ? "vacuum" : "analyze")
+                            + " non-tables or special system tables", null, null, null));
                     continue;
                 }
                 tables.add(r);

@@ -64,6 +64,8 @@ public final class Commands {
             case Tree.DropDatabaseStmt d -> "DROP DATABASE";
             case Tree.AlterDatabaseStmt a -> "ALTER DATABASE";
             case Tree.VacuumStmt v -> v.vacuum() ? "VACUUM" : "ANALYZE";
+            case Tree.ReindexStmt r -> "REINDEX";
+            case Tree.ClusterStmt c -> "CLUSTER";
             default -> stmt.getClass().getSimpleName();
         };
     }
@@ -95,6 +97,8 @@ public final class Commands {
             case Tree.DropDatabaseStmt d -> new DatabaseCommands(ctx).drop(d);
             case Tree.AlterDatabaseStmt a -> new DatabaseCommands(ctx).alter(a);
             case Tree.VacuumStmt v -> analyze(v);
+            case Tree.ReindexStmt r -> new ReindexCommands(ctx, steps).reindex(r);
+            case Tree.ClusterStmt c -> new ReindexCommands(ctx, steps).cluster(c);
             default -> throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, verb(stmt) + " is not supported");
         };
     }

@@ -71,6 +71,47 @@ final class ConcurrentIndexBuild extends DdlSupport {
         return "CREATE INDEX";
     }
 
+    /**
+     * REINDEX CONCURRENTLY of {@code old} (PostgreSQL's ReindexRelationConcurrently): a shadow
+     * index "name_ccnew" with the same definition is built as CREATE INDEX CONCURRENTLY builds
+     * one, writers keeping both up to date; then, under the table's exclusive lock for one short
+     * transaction, {@code old} takes over the shadow's entries (keeping its OID, name and
+     * constraint) and its former entries are emptied at commit.
+     */
+    void reindex(Relation table, IndexInfo old) {
+        IndexInfo shadow = new IndexInfo(ctx.writer().allocateOid(), chooseRelationName(old.name(), null, "ccnew",
+                old.namespaceOid(), new java.util.HashSet<>()), old.namespaceOid(), old.tableOid(), newStorage(),
+                old.keys(), old.unique(), false, old.nullsNotDistinct(), old.predicateSql(), old.predicateText(),
+                false, false, old.method());
+        ctx.writer().putIndex(shadow, null);
+        ctx.catalogChanged();
+        steps.commitAndBegin();
+
+        IndexInfo ready = shadow.withState(true, false);
+        ctx.writer().putIndex(ready, shadow);
+        lockExclusively(table);
+        ctx.catalogChanged();
+        steps.commitAndBegin();
+
+        Relation current = catalog().relation(table.oid());
+        if (current == null) {
+            throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + table.name() + "\" does not exist");
+        }
+        fill(current, ready);
+
+        lockExclusively(current);
+        IndexInfo now = catalog().index(old.oid());
+        ctx.writer().deleteIndex(ready);
+        if (now == null) { // dropped meanwhile: the shadow's entries go too
+            dropStorage(ready.relfilenode());
+        } else {
+            ctx.writer().putIndex(now.withRelfilenode(ready.relfilenode()).withState(true, true), now);
+            dropStorage(now.relfilenode());
+        }
+        ctx.catalogChanged();
+        steps.commitAndBegin();
+    }
+
     /** Enters every row's entry, reading each row's latest version under its lock, committing every BATCH rows. */
     private void fill(Relation table, IndexInfo idx) {
         RowWriter.IndexSpec spec = RowWriters.forSession(ctx.fn()).indexSpec(table, idx);

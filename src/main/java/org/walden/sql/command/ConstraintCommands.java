@@ -170,7 +170,8 @@ final class ConstraintCommands extends DdlSupport {
             forEachRow(table, (key, row) -> {
                 if (Boolean.FALSE.equals(spec.check().eval(row, st))) {
                     throw new PgException(SqlState.CHECK_VIOLATION, "check constraint \"" + k.name()
-                            + "\" of relation \"" + table.name() + "\" is violated by some row");
+                            + "\" of relation \"" + table.name() + "\" is violated by some row")
+                            .withObject(constraintObject(table, k.name()));
                 }
             });
         } finally {
@@ -322,7 +323,7 @@ final class ConstraintCommands extends DdlSupport {
             forEachRow(table, (key, row) -> {
                 if (row[i] == null) {
                     throw new PgException(SqlState.NOT_NULL_VIOLATION, "column \"" + column + "\" of relation \""
-                            + table.name() + "\" contains null values");
+                            + table.name() + "\" contains null values").withObject(columnObject(table, column));
                 }
             });
         }

@@ -73,6 +73,17 @@ abstract class DdlSupport {
     }
 
     /** The relation a name denotes (null if none), searching the path when unqualified. */
+    /** The error fields naming {@code r} and its column {@code column}. */
+    PgException.ErrorObject columnObject(Relation r, String column) {
+        return PgException.ErrorObject.tableColumn(catalog().namespace(r.namespaceOid()).name(), r.name(), column);
+    }
+
+    /** The error fields naming {@code r} and its constraint {@code constraint}. */
+    PgException.ErrorObject constraintObject(Relation r, String constraint) {
+        return PgException.ErrorObject.tableConstraint(catalog().namespace(r.namespaceOid()).name(), r.name(),
+                constraint);
+    }
+
     Relation findRelation(String schema, String name) {
         return ctx.lookup().relation(schema, name);
     }

@@ -87,7 +87,8 @@ final class TableRewriter extends DdlSupport {
         for (int k : pk) {
             if (row[k] == null) {
                 throw new PgException(SqlState.NOT_NULL_VIOLATION, "column \"" + target.column(k).name()
-                        + "\" of relation \"" + old.name() + "\" contains null values");
+                        + "\" of relation \"" + old.name() + "\" contains null values")
+                        .withObject(columnObject(old, target.column(k).name()));
             }
         }
         byte[] key = Keys.rowKey(target, row);

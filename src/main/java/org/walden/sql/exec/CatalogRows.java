@@ -153,12 +153,13 @@ final class CatalogRows {
             checks += c.type() == Constraint.CHECK ? 1 : 0;
         }
         boolean system = r.virtual();
-        char kind = r.kind() == Relation.VIEW || system && r.viewSql() != null ? 'v' : r.kind();
+        char kind = r.kind() == Relation.VIEW || SystemCatalogs.isSystemView(r) ? 'v' : r.kind();
         boolean heap = kind == 'r';
         // PostgreSQL 15's sequences have no row type
         return row(oid(r.oid()), r.name(), oid(r.namespaceOid()), kind == 'S' ? 0L : oid(r.rowTypeOid()), 0L,
                 oid(r.ownerOid()),
-                kind == 'r' ? HEAP_AM : 0L, oid(system ? r.oid() : RelPersistence.fileNumber(r.relfilenode())),
+                kind == 'r' ? HEAP_AM : 0L,
+                kind == 'v' ? 0L : oid(system ? r.oid() : RelPersistence.fileNumber(r.relfilenode())),
                 system && r.kind() == Relation.TABLE && isShared(r) ? GLOBAL_TABLESPACE : 0L, relpages, reltuples, 0,
                 0L, !cat.indexesOf(r.oid()).isEmpty(), isShared(r),
                 system ? "p" : String.valueOf(CatalogLookup.persistence(cat, r.namespaceOid(), r.relfilenode())),

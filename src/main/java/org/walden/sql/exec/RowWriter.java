@@ -46,6 +46,8 @@ public final class RowWriter {
     }
 
     final Relation table;
+    /** The table's schema, for the errors' schema field. */
+    final String schema;
     final PgType[] types;
     final List<IndexSpec> indexes;
     final List<CheckSpec> checks;
@@ -53,9 +55,10 @@ public final class RowWriter {
     final List<ReferencedSpec> referencedBy;
     private final boolean plain;
 
-    public RowWriter(Relation table, List<IndexSpec> indexes, List<CheckSpec> checks, List<ForeignKeySpec> foreignKeys,
-                     List<ReferencedSpec> referencedBy) {
+    public RowWriter(Relation table, String schema, List<IndexSpec> indexes, List<CheckSpec> checks,
+                     List<ForeignKeySpec> foreignKeys, List<ReferencedSpec> referencedBy) {
         this.table = table;
+        this.schema = schema;
         this.types = ScanNodes.columnTypes(table);
         this.indexes = List.copyOf(indexes);
         this.checks = List.copyOf(checks);
@@ -85,7 +88,8 @@ public final class RowWriter {
             if (row[i] == null && (c.notNull() || key) && !c.dropped()) {
                 throw new PgException(SqlState.NOT_NULL_VIOLATION, "null value in column \"" + c.name()
                         + "\" of relation \"" + table.name() + "\" violates not-null constraint")
-                        .withDetail("Failing row contains " + failingRow(st, row) + ".");
+                        .withDetail("Failing row contains " + failingRow(st, row) + ".")
+                        .withObject(PgException.ErrorObject.tableColumn(schema, table.name(), c.name()));
             }
         }
         for (CheckSpec c : checks) {
@@ -93,9 +97,15 @@ public final class RowWriter {
             if (Boolean.FALSE.equals(ok)) {
                 throw new PgException(SqlState.CHECK_VIOLATION, "new row for relation \"" + table.name()
                         + "\" violates check constraint \"" + c.constraint().name() + "\"")
-                        .withDetail("Failing row contains " + failingRow(st, row) + ".");
+                        .withDetail("Failing row contains " + failingRow(st, row) + ".")
+                        .withObject(constraintObject(c.constraint().name()));
             }
         }
+    }
+
+    /** The error fields naming this table and its constraint {@code name}. */
+    PgException.ErrorObject constraintObject(String name) {
+        return PgException.ErrorObject.tableConstraint(schema, table.name(), name);
     }
 
     private String failingRow(ExecState st, Object[] row) {
@@ -180,7 +190,8 @@ public final class RowWriter {
             if (arbiters != null && (arbiters.isEmpty() || arbiters.contains(primaryKeyIndexOid(st)))) {
                 return new Conflict(null, key);
             }
-            throw duplicateKey(primaryKeyName(st), pkNames(), pkValues(row), pkTypes(), st, null);
+            throw duplicateKey(primaryKeyName(st), pkNames(), pkValues(row), pkTypes(), st, null)
+                    .withObject(constraintObject(primaryKeyName(st)));
         }
         byte[] suffix = Keys.suffix(key);
         byte[][] entries = new byte[indexes.size()][];
@@ -197,7 +208,8 @@ public final class RowWriter {
                     if (arbiters != null && (arbiters.isEmpty() || arbiters.contains(ix.index().oid()))) {
                         return new Conflict(ix, Keys.rowKeyFromSuffix(table.relfilenode(), existing));
                     }
-                    throw duplicateKey(ix.index().name(), ix.keyNames(), values, ix.keyTypes(), st, null);
+                    throw duplicateKey(ix.index().name(), ix.keyNames(), values, ix.keyTypes(), st, null)
+                            .withObject(constraintObject(ix.index().name()));
                 }
             }
             entries[i] = entry;
@@ -268,7 +280,8 @@ public final class RowWriter {
         if (anyNull) {
             throw new PgException(SqlState.FOREIGN_KEY_VIOLATION, "insert or update on table \"" + table.name()
                     + "\" violates foreign key constraint \"" + fk.constraint().name() + "\"")
-                    .withDetail("MATCH FULL does not allow mixing of null and nonnull key values.");
+                    .withDetail("MATCH FULL does not allow mixing of null and nonnull key values.")
+                    .withObject(constraintObject(fk.constraint().name()));
         }
         byte[] key;
         if (fk.parentIndex() == null) {
@@ -284,7 +297,8 @@ public final class RowWriter {
             throw new PgException(SqlState.FOREIGN_KEY_VIOLATION, "insert or update on table \"" + table.name()
                     + "\" violates foreign key constraint \"" + fk.constraint().name() + "\"")
                     .withDetail("Key (" + String.join(", ", fk.columnNames()) + ")=(" + valuesText(values, t, st)
-                            + ") is not present in table \"" + fk.parent().name() + "\".");
+                            + ") is not present in table \"" + fk.parent().name() + "\".")
+                    .withObject(constraintObject(fk.constraint().name()));
         }
     }
 
@@ -308,7 +322,8 @@ public final class RowWriter {
             newKey = Keys.rowKey(table, newRow);
             if (!Arrays.equals(newKey, key)) {
                 if (st.lockRow(newKey) != null) {
-                    throw duplicateKey(primaryKeyName(st), pkNames(), pkValues(newRow), pkTypes(), st, null);
+                    throw duplicateKey(primaryKeyName(st), pkNames(), pkValues(newRow), pkTypes(), st, null)
+                            .withObject(constraintObject(primaryKeyName(st)));
                 }
                 st.txn().delete(key);
             }
@@ -331,7 +346,8 @@ public final class RowWriter {
             if (newEntry != null) {
                 if (ix.index().unique() && !Keys.entryHasPointer(ix.index(), newValues)
                         && !Arrays.equals(oldEntry, newEntry) && st.lockRow(newEntry) != null) {
-                    throw duplicateKey(ix.index().name(), ix.keyNames(), newValues, ix.keyTypes(), st, null);
+                    throw duplicateKey(ix.index().name(), ix.keyNames(), newValues, ix.keyTypes(), st, null)
+                            .withObject(constraintObject(ix.index().name()));
                 }
                 st.txn().put(newEntry, newSuffix);
             }
@@ -401,7 +417,8 @@ public final class RowWriter {
                             + table.name() + "\" violates foreign key constraint \"" + ref.constraint().name()
                             + "\" on table \"" + ref.child().name() + "\"").withDetail("Key ("
                             + String.join(", ", ref.parentColumnNames()) + ")=(" + valuesText(key,
-                            parentTypes(ref), st) + ") is still referenced from table \"" + ref.child().name() + "\".");
+                            parentTypes(ref), st) + ") is still referenced from table \"" + ref.child().name() + "\".")
+                            .withObject(ref.childWriter().get().constraintObject(ref.constraint().name()));
                 }
                 child = child == null ? ref.childWriter().get() : child;
                 byte[] latest = st.lockRow(childKey);

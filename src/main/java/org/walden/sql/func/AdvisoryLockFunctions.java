@@ -1,6 +1,8 @@
 package org.walden.sql.func;
 
 import static org.walden.sql.types.PgType.BOOL;
+import static org.walden.sql.types.PgType.FLOAT8;
+import static org.walden.sql.types.PgType.TEXT;
 import static org.walden.sql.types.PgType.INT4;
 import static org.walden.sql.types.PgType.INT8;
 import static org.walden.sql.types.PgType.VOID;
@@ -15,6 +17,8 @@ import org.walden.txn.AdvisoryLockTable;
  * each also _shared, on a bigint or an (int, int) key; pg_advisory_unlock[_shared] and
  * pg_advisory_unlock_all: the session's locks in the server's {@link AdvisoryLockTable}. A wait
  * notices cancel requests, statement_timeout and lock_timeout (55P03), as PostgreSQL's does.
+ * Also the session-coordination functions of LISTEN / NOTIFY: pg_notify, pg_listening_channels
+ * and pg_notification_queue_usage (always 0: notifications wait in memory, not in a queue file).
  */
 final class AdvisoryLockFunctions {
 
@@ -46,6 +50,14 @@ final class AdvisoryLockFunctions {
             c.advisoryLocks().releaseSessionLocks(c.backendPid(), false);
             return null;
         });
+        // LISTEN / NOTIFY's functions (PostgreSQL's async.c)
+        r.f("pg_notify", VOID, TEXT, TEXT).volatile_().nonStrict().ctx((c, a) -> {
+            c.notify((String) a[0], (String) a[1]);
+            return null;
+        });
+        r.f("pg_listening_channels", TEXT).stable().srf((c, a, t) -> c.listeningChannels().stream().sorted()
+                .map(ch -> new Object[] {ch}).iterator());
+        r.f("pg_notification_queue_usage", FLOAT8).volatile_().impl(a -> 0.0);
     }
 
     private static AdvisoryLockTable.Key key(FnContext c, Object[] a) {

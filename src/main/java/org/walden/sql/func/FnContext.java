@@ -72,6 +72,16 @@ public interface FnContext {
     /** Raises 57014 if the client asked to cancel the running statement (or statement_timeout passed). */
     void checkCancel();
 
+    /** pg_notify: NOTIFY {@code channel}, {@code payload} at this transaction's commit. */
+    default void notify(String channel, String payload) {
+        throw new PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED, "notifications are not available here");
+    }
+
+    /** pg_listening_channels: the channels this session listens on. */
+    default java.util.Set<String> listeningChannels() {
+        return java.util.Set.of();
+    }
+
     /** The server's advisory locks (pg_advisory_lock and friends); owners are backend pids. */
     default org.walden.txn.AdvisoryLockTable advisoryLocks() {
         throw new PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED, "advisory locks are not available here");

@@ -44,7 +44,6 @@ final class SystemFunctions {
         series(r);
         r.f("gen_random_uuid", UUID).volatile_().impl(a -> java.util.UUID.randomUUID());
         r.f("pg_typeof", REGTYPE, ANY).nonStrict().typed((types, res) -> (c, a) -> (long) types[0].oid);
-        r.f("pg_notify", VOID, TEXT, TEXT).volatile_().nonStrict().impl(a -> null);
         r.f("pg_get_keywords", RECORD).out("word", TEXT, "catcode", CHAR, "catdesc", TEXT, "barelabel", BOOL,
                 "baredesc", TEXT).srf((c, a, t) -> {
                     List<Object[]> rows = new ArrayList<>();

@@ -390,7 +390,8 @@ public final class Lexer {
 
     /**
      * One statement of a multi-statement text: its [begin, end) characters and its tokens (with
-     * positions in the whole text), ended by an EOF token just after {@code end}.
+     * positions in the whole text), ended by an EOF token just after {@code end} (whose text is
+     * ";" where a semicolon ended the statement).
      */
     public record Statement(int begin, int end, List<Token> tokens) {
     }
@@ -415,7 +416,8 @@ public final class Lexer {
                 if (i > first) {
                     List<Token> own = new ArrayList<>(i - first + 1);
                     own.addAll(tokens.subList(first, i));
-                    own.add(new Token(Token.Kind.EOF, "", false, end + 1));
+                    // the end of a statement cut at a semicolon keeps its text, for "at or near \";\""
+                    own.add(new Token(Token.Kind.EOF, eof ? "" : ";", false, end + 1));
                     out.add(new Statement(begin, end, own));
                 }
                 begin = Math.min(sql.length(), end + 1);

@@ -100,6 +100,8 @@ public final class SqlParser extends QueryParser {
             }
             case "explain" -> explain();
             case "vacuum", "analyze", "analyse" -> vacuum();
+            case "reindex" -> reindex();
+            case "cluster" -> cluster();
             case "copy" -> copy();
             case "checkpoint" -> {
                 advance();
@@ -119,12 +121,17 @@ public final class SqlParser extends QueryParser {
             }
             case "unlisten" -> {
                 advance();
-                if (!acceptOp("*")) {
-                    colId();
-                }
-                yield new NoOpStmt("UNLISTEN");
+                yield new NotifyStmt(NotifyStmt.Kind.UNLISTEN, acceptOp("*") ? null : colId(), null);
             }
-            case "listen", "notify" -> throw unsupported(t.text().toUpperCase(Locale.ROOT));
+            case "listen" -> {
+                advance();
+                yield new NotifyStmt(NotifyStmt.Kind.LISTEN, colId(), null);
+            }
+            case "notify" -> {
+                advance();
+                String channel = colId();
+                yield new NotifyStmt(NotifyStmt.Kind.NOTIFY, channel, acceptOp(",") ? stringConst() : null);
+            }
             case "do" -> throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "DO is not supported: Walden has no "
                     + "PL/pgSQL interpreter (procedural languages are not built)", t.position());
             case "lock" -> lockTable();
@@ -391,6 +398,68 @@ public final class SqlParser extends QueryParser {
         }
         Stmt s = statement();
         return new ExplainStmt(s, options);
+    }
+
+    /** REINDEX [(CONCURRENTLY [b], VERBOSE [b])] {INDEX | TABLE | SCHEMA | DATABASE | SYSTEM} [CONCURRENTLY] name. */
+    private Stmt reindex() {
+        advance();
+        boolean concurrently = false;
+        boolean verbose = false;
+        if (acceptOp("(")) {
+            do {
+                Token opt = peek();
+                String name = colLabel();
+                if (name.equals("tablespace")) {
+                    if (!colId().equals("pg_default")) { // where every index is
+                        throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED,
+                                "REINDEX (TABLESPACE) to another tablespace than pg_default is not supported",
+                                opt.position());
+                    }
+                    continue;
+                }
+                boolean on = peek().isOp(",") || peek().isOp(")") || booleanOption();
+                switch (name) {
+                    case "concurrently" -> concurrently = on;
+                    case "verbose" -> verbose = on;
+                    default -> throw new SyntaxError(SqlState.SYNTAX_ERROR, "unrecognized REINDEX option \""
+                            + name + "\"", opt.position());
+                }
+            } while (acceptOp(","));
+            expectOp(")");
+        }
+        Token kindToken = peek();
+        String kind = colLabel().toUpperCase(Locale.ROOT);
+        if (!List.of("INDEX", "TABLE", "SCHEMA", "DATABASE", "SYSTEM").contains(kind)) {
+            throw SyntaxError.atOrNear(kindToken);
+        }
+        concurrently |= acceptWord("concurrently");
+        if (kind.equals("INDEX") || kind.equals("TABLE")) {
+            int pos = peek().position();
+            return new ReindexStmt(kind, rangeVarOf(qualifiedName(), pos), null, concurrently, verbose);
+        }
+        return new ReindexStmt(kind, null, colId(), concurrently, verbose);
+    }
+
+    /** An option's boolean value: true, false, on, off, 1, 0. */
+    private boolean booleanOption() {
+        Token v = advance();
+        return switch (v.text().toLowerCase(Locale.ROOT)) {
+            case "true", "on", "1" -> true;
+            case "false", "off", "0" -> false;
+            default -> throw SyntaxError.atOrNear(v);
+        };
+    }
+
+    /** CLUSTER [VERBOSE] [table [USING index]]. */
+    private Stmt cluster() {
+        advance();
+        boolean verbose = acceptWord("verbose");
+        if (atEnd()) {
+            return new ClusterStmt(null, null, verbose);
+        }
+        int pos = peek().position();
+        RangeVar table = rangeVarOf(qualifiedName(), pos);
+        return new ClusterStmt(table, acceptWord("using") ? colId() : null, verbose);
     }
 
     private Stmt vacuum() {

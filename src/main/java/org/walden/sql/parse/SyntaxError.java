@@ -44,7 +44,7 @@ public final class SyntaxError extends PgException {
     }
 
     static SyntaxError atOrNear(Token token) {
-        if (token.kind() == Token.Kind.EOF) {
+        if (token.kind() == Token.Kind.EOF && token.text().isEmpty()) {
             return new SyntaxError(SqlState.SYNTAX_ERROR, "syntax error at end of input", token.position());
         }
         String shown = token.kind() == Token.Kind.PARAM ? "$" + token.text() : token.text();

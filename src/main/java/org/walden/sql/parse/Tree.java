@@ -261,7 +261,7 @@ public final class Tree {
             AlterTableStmt, RenameStmt, CommentStmt, TruncateStmt, TransactionStmt, VariableSetStmt, VariableShowStmt,
             ExplainStmt, VacuumStmt, CopyStmt, CreateFunctionStmt, DropFunctionStmt, CheckpointStmt, RoleStmt, DropRoleStmt, GrantRoleStmt, GrantStmt, AlterDefaultPrivilegesStmt, AlterFunctionOwnerStmt, CreateDatabaseStmt,
             DropDatabaseStmt, AlterDatabaseStmt, AlterSystemStmt, PrepareStmt, ExecuteStmt, DeallocateStmt,
-            DiscardStmt, NoOpStmt, LockStmt {
+            DiscardStmt, NoOpStmt, LockStmt, NotifyStmt, ReindexStmt, ClusterStmt {
     }
 
     public enum SetOp { NONE, UNION, INTERSECT, EXCEPT }
@@ -585,6 +585,26 @@ public final class Tree {
     }
 
     public record DiscardStmt(String what) implements Stmt {
+    }
+
+    /**
+     * REINDEX [(options)] {INDEX | TABLE | SCHEMA | DATABASE | SYSTEM} [CONCURRENTLY] name:
+     * {@code relation} for INDEX and TABLE, {@code name} for the others.
+     */
+    public record ReindexStmt(String kind, RangeVar relation, String name, boolean concurrently, boolean verbose)
+            implements Stmt {
+    }
+
+    /** CLUSTER [VERBOSE] [table [USING index]] ({@code relation} null: every table clustered before). */
+    public record ClusterStmt(RangeVar relation, String index, boolean verbose) implements Stmt {
+    }
+
+    /**
+     * LISTEN channel ({@code listen}, channel set), UNLISTEN channel / UNLISTEN * (channel null),
+     * or NOTIFY channel [, payload] ({@code notify}).
+     */
+    public record NotifyStmt(Kind kind, String channel, String payload) implements Stmt {
+        public enum Kind { LISTEN, UNLISTEN, NOTIFY }
     }
 
     /** A statement accepted that changes nothing here (LISTEN, UNLISTEN, SET TRANSACTION ...): answers its tag. */

@@ -87,7 +87,7 @@ public final class RowWriters {
                 refs.add(referenced(table, child, c));
             }
         }
-        return new RowWriter(table, indexes, checks, fks, refs);
+        return new RowWriter(table, g.catalog.namespace(table.namespaceOid()).name(), indexes, checks, fks, refs);
     }
 
     /** A CHECK constraint's condition compiled over the table's row. */
