@@ -16,7 +16,8 @@ import org.walden.test.TestCluster;
  * 0A000); a session's temp tables go when
  * it disconnects, and after kill -9 and a restart; the standby has no temp table's rows or
  * catalog records, refuses to read unlogged relations (0A000) and to create a temp table (25006); an unlogged table keeps its rows over a
- * clean restart and is empty after kill -9; SET LOGGED makes the rows reach the standby.
+ * clean restart and is empty after kill -9 (its serial starts again); SET LOGGED makes the rows
+ * reach the standby.
  */
 class TempAndUnloggedTablesIT {
 
@@ -82,6 +83,7 @@ class TempAndUnloggedTablesIT {
             primary.waitForCatchup(standby);
             assertThat(standby.psql("SELECT count(*), sum(g) FROM u2")).isEqualTo("40|820");
 
+            primary.psql("CREATE UNLOGGED TABLE us (id serial, v int); INSERT INTO us (v) VALUES (1), (2)");
             primary.restart();
             assertThat(primary.psql("SELECT count(*) FROM u")).isEqualTo("500");
 
@@ -93,6 +95,8 @@ class TempAndUnloggedTablesIT {
             primary.start();
             assertThat(primary.psql("SELECT count(*) FROM u")).isEqualTo("0");
             assertThat(primary.psql("SELECT count(*) FROM u2")).isEqualTo("40");
+            // an unlogged sequence starts again, as PostgreSQL resets it to its init fork
+            assertThat(primary.psql("INSERT INTO us (v) VALUES (3) RETURNING id")).isEqualTo("1");
             // the first temporary object after the crash drops what the killed session left
             assertThat(primary.psql("CREATE TEMP TABLE fresh (a int);"
                     + " SELECT string_agg(relname, ',') FROM pg_class WHERE relpersistence = 't'")).isEqualTo("fresh");
