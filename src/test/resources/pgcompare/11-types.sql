@@ -134,3 +134,22 @@ select '{"a":1, "a":2}'::json -> 'a', '{"a":1, "a":2}'::json, json_object_keys('
 select * from json_each('{"a":1, "b":2, "a":3}');
 select * from json_each_text('{"a":1, "b":2, "a":3}');
 select '{"a":1, "a":2}'::json::jsonb, json_typeof('{"a":1, "a":[2]}'::json -> 'a'), '{"a":{"x":1}, "a":{"x":2}}'::json #> '{a,x}';
+
+-- UPDATE ... SET arr[i] = v: replace, grow with NULLs, several per column, ON CONFLICT, errors
+create table arr_assign (id int primary key, x int[], t text[]);
+insert into arr_assign values (1, '{1,2}', '{a}'), (2, null, null), (3, '{}', '{}');
+update arr_assign set x[3] = 9 where id = 1; select x from arr_assign where id = 1;
+update arr_assign set x[1] = 7, x[2] = 8 where id = 1; select x from arr_assign where id = 1;
+update arr_assign set x[2] = null, t[1] = 'z' where id = 1; select x, t from arr_assign where id = 1;
+update arr_assign set x[1] = '42' where id = 2; select x from arr_assign where id = 2;
+update arr_assign set x[1] = 5 where id = 3; select x from arr_assign where id = 3;
+update arr_assign set x[null] = 5 where id = 3;
+update arr_assign set x[1] = 1, x = '{3}' where id = 1;
+update arr_assign set x = '{3}', x[1] = 1 where id = 1;
+update arr_assign set id[1] = 1;
+update arr_assign set x[1] = 'abc';
+insert into arr_assign values (4, '{1}', '{b}') on conflict (id) do update set x[2] = excluded.x[1] + 1;
+insert into arr_assign values (4, '{1}', '{b}') on conflict (id) do update set x[2] = excluded.x[1] + 1;
+select * from arr_assign order by id;
+update arr_assign set x[2] = x[1] * 10 returning id, x;
+drop table arr_assign;

@@ -71,6 +71,10 @@ final class BasebackupCommand implements Callable<Integer> {
     @Option(names = {"-w", "--no-password"}, description = "never prompt for password")
     boolean noPassword;
 
+    @Option(names = {"-T", "--tablespace-mapping"}, paramLabel = "OLDDIR=NEWDIR",
+            description = "relocate tablespace in OLDDIR to NEWDIR")
+    java.util.List<String> tablespaceMappings = new java.util.ArrayList<>();
+
 
     @Override
     public Integer call() {
@@ -108,6 +112,14 @@ final class BasebackupCommand implements Callable<Integer> {
                 return 1;
             }
         }
+        java.util.Map<String, String> mapping = new java.util.LinkedHashMap<>();
+        for (String m : tablespaceMappings) {
+            String error = addTablespaceMapping(mapping, m);
+            if (error != null) {
+                main.err.println("pg_basebackup: error: " + error);
+                return 1;
+            }
+        }
         if (askPassword && noPassword) {
             main.err.println("pg_basebackup: error: -w and -W cannot be used together");
             return 1;
@@ -123,7 +135,42 @@ final class BasebackupCommand implements Callable<Integer> {
         String u = user != null ? user : env("PGUSER", System.getProperty("user.name"));
         return ClusterFactory.baseBackup(new ClusterFactory.BaseBackupOptions(h, p, u, password,
                 targetDir.toAbsolutePath().normalize(), fmt, wal, writeRecoveryConf, createSlot, slot, progress,
-                verbose, checkpoint, label, maxRateKb), main.out, main.err);
+                verbose, checkpoint, label, maxRateKb, mapping), main.out, main.err);
+    }
+
+    /**
+     * -T OLDDIR=NEWDIR as pg_basebackup's tablespace_list_append reads it ("\\=" is a literal
+     * '='); both must be absolute. Returns pg_basebackup's error text, or null when added.
+     */
+    static String addTablespaceMapping(java.util.Map<String, String> mapping, String arg) {
+        StringBuilder oldDir = new StringBuilder();
+        StringBuilder newDir = null;
+        for (int i = 0; i < arg.length(); i++) {
+            char c = arg.charAt(i);
+            StringBuilder into = newDir == null ? oldDir : newDir;
+            if (c == '\\' && i + 1 < arg.length() && arg.charAt(i + 1) == '=') {
+                into.append('=');
+                i++;
+            } else if (c == '=' && newDir == null) {
+                newDir = new StringBuilder();
+            } else if (c == '=') {
+                return "multiple \"=\" signs in tablespace mapping";
+            } else {
+                into.append(c);
+            }
+        }
+        if (newDir == null || oldDir.isEmpty() || newDir.isEmpty()) {
+            return "invalid tablespace mapping format \"" + arg + "\", must be \"OLDDIR=NEWDIR\"";
+        }
+        if (!oldDir.toString().startsWith("/")) {
+            return "old directory is not an absolute path in tablespace mapping: " + oldDir;
+        }
+        if (!newDir.toString().startsWith("/")) {
+            return "new directory is not an absolute path in tablespace mapping: " + newDir;
+        }
+        mapping.put(org.walden.wal.TablespaceRecords.canonicalLocation(oldDir.toString()),
+                org.walden.wal.TablespaceRecords.canonicalLocation(newDir.toString()));
+        return null;
     }
 
     /** The server's MAX_RATE bounds, in kB/s (basebackup_throttle's MAX_RATE_LOWER/UPPER). */

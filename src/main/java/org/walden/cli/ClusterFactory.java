@@ -79,7 +79,7 @@ public final class ClusterFactory {
     public record BaseBackupOptions(String host, int port, String user, String password, Path targetDir,
                                     String format, String walMethod, boolean writeRecoveryConf, boolean createSlot,
                                     String slot, boolean progress, boolean verbose, String checkpoint,
-                                    String label, int maxRateKb) {
+                                    String label, int maxRateKb, java.util.Map<String, String> tablespaceMapping) {
     }
 
     /**
@@ -95,7 +95,8 @@ public final class ClusterFactory {
         };
         return new BaseBackupClient(err).run(new BaseBackupClient.Options(o.host(), o.port(), o.user(), o.password(),
                 o.targetDir(), o.format().equals("tar"), wal, o.writeRecoveryConf(), o.createSlot(), o.slot(),
-                o.progress(), o.verbose(), o.checkpoint().equals("fast"), o.label(), true, null, o.maxRateKb()));
+                o.progress(), o.verbose(), o.checkpoint().equals("fast"), o.label(), true, null, o.maxRateKb(),
+                o.tablespaceMapping()));
     }
 
     /** Reads pg_control (for controldata, ctl and demo). */

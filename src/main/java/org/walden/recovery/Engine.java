@@ -10,6 +10,7 @@ import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.storage.Checkpointer;
 import org.walden.storage.Store;
+import org.walden.storage.TablespaceDirectories;
 import org.walden.txn.CommitWaiter;
 import org.walden.txn.KvTransactionManager;
 import org.walden.txn.TransactionManager;
@@ -18,6 +19,7 @@ import org.walden.wal.ControlFile;
 import org.walden.wal.DbState;
 import org.walden.wal.Lsn;
 import org.walden.wal.TimelineId;
+import org.walden.wal.TablespaceRecords;
 import org.walden.wal.Wal;
 import org.walden.wal.WalReceiverWriter;
 import org.walden.wal.WalSegments;
@@ -576,6 +578,38 @@ public final class Engine {
         w.flush(ins.endLsn());
         org.slf4j.LoggerFactory.getLogger(Engine.class).info("restore point \"{}\" created at {}", name, ins.endLsn());
         return ins.endLsn();
+    }
+
+    /**
+     * CREATE TABLESPACE's directories: makes them (see {@link TablespaceDirectories#create}) and
+     * logs a TBLSPC CREATE record, flushed, so a standby makes them too before it replays rows
+     * of relations stored there.
+     */
+    public void createTablespace(int oid, String location) {
+        Wal w = requireWal();
+        TablespaceDirectories.create(dataDir, oid, location, false);
+        w.flush(w.insert(TablespaceRecords.create(oid, location)).endLsn());
+    }
+
+    /**
+     * DROP TABLESPACE's directories: false when they still hold files (nothing removed, nothing
+     * logged); else removed and a TBLSPC DROP record logged and flushed.
+     */
+    public boolean dropTablespace(int oid) {
+        Wal w = requireWal();
+        if (!TablespaceDirectories.drop(dataDir, oid)) {
+            return false;
+        }
+        w.flush(w.insert(TablespaceRecords.drop(oid)).endLsn());
+        return true;
+    }
+
+    private Wal requireWal() {
+        Wal w = wal;
+        if (w == null) {
+            throw new PgException(SqlState.READ_ONLY_SQL_TRANSACTION, "cannot execute tablespace commands during recovery");
+        }
+        return w;
     }
 
     /** Clean stop: shutdown checkpoint (primary) or restartpoint (standby), pg_control updated. */

@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import org.walden.common.Invariants;
+import java.nio.file.Path;
 import org.walden.storage.Store;
+import org.walden.storage.TablespaceDirectories;
 import org.walden.storage.WriteBatchFormat;
 import org.walden.txn.KvTransactionManager;
 import org.walden.txn.Transaction;
@@ -16,6 +18,7 @@ import org.walden.wal.KvBulk;
 import org.walden.wal.KvChange;
 import org.walden.wal.Lsn;
 import org.walden.wal.RmgrId;
+import org.walden.wal.TablespaceRecords;
 import org.walden.wal.WalRecord;
 import org.walden.wal.XactRecords;
 
@@ -60,6 +63,8 @@ public final class RmgrTable {
     }
 
     private final Store store;
+    /** The data directory, where TBLSPC redo makes and removes pg_tblspc's entries. */
+    private final Path dataDir;
     private final KvTransactionManager transactions;
     private final EnumMap<RmgrId, RedoFunction> table = new EnumMap<>(RmgrId.class);
     private final Map<Integer, PendingXact> pending = new LinkedHashMap<>();
@@ -72,12 +77,14 @@ public final class RmgrTable {
     private volatile long lastCommitTimeMicros;
     private BiConsumer<Lsn, Lsn> backupEndListener = (start, end) -> { };
 
-    public RmgrTable(Store store, KvTransactionManager transactions) {
+    public RmgrTable(Store store, KvTransactionManager transactions, Path dataDir) {
         this.store = store;
+        this.dataDir = dataDir;
         this.transactions = transactions;
         table.put(RmgrId.XLOG, this::xlogRedo);
         table.put(RmgrId.XACT, this::xactRedo);
         table.put(RmgrId.KV, this::kvRedo);
+        table.put(RmgrId.TBLSPC, this::tblspcRedo);
         Invariants.check(table.size() == RmgrId.values().length, "every resource manager has a redo function");
     }
 
@@ -103,6 +110,24 @@ public final class RmgrTable {
             backupEndListener.accept(XactRecords.backupEndStart(r), r.nextLsn());
         }
         // SWITCH and NOOP change nothing in storage
+    }
+
+    /**
+     * tblspc_redo: CREATE makes the tablespace's directories (an absolute LOCATION must exist on
+     * this server, or be linked already by a base backup's tablespace_map or -T); DROP removes
+     * them. The rows of the relations in it are replayed like any others.
+     */
+    private void tblspcRedo(WalRecord r) {
+        TablespaceRecords.Change c = TablespaceRecords.decode(r);
+        if (TablespaceRecords.isCreate(r)) {
+            TablespaceDirectories.create(dataDir, c.oid(), c.location(), true);
+        } else {
+            applyBatch(); // the commits before the DROP have emptied it
+            if (!TablespaceDirectories.drop(dataDir, c.oid())) {
+                org.slf4j.LoggerFactory.getLogger(RmgrTable.class).warn(
+                        "directories for tablespace {} could not be removed", Integer.toUnsignedString(c.oid()));
+            }
+        }
     }
 
     private void xactRedo(WalRecord r) {

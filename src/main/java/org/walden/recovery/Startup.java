@@ -20,6 +20,7 @@ import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.storage.Checkpointer;
 import org.walden.storage.Store;
+import org.walden.storage.TablespaceDirectories;
 import org.walden.txn.KvTransactionManager;
 import org.walden.wal.ControlFile;
 import org.walden.wal.DbState;
@@ -187,7 +188,7 @@ public final class Startup {
         this.controlFile = controlFile;
         this.timelines = timelines;
         this.walSegmentSizeBytes = controlFile.get().walSegmentSizeBytes();
-        this.rmgr = new RmgrTable(store, transactions);
+        this.rmgr = new RmgrTable(store, transactions, dataDir);
         this.store = store;
         this.rmgr.setBackupEndListener(this::backupEndReached);
         this.streamRequests = new StreamRequests(walSegmentSizeBytes);
@@ -263,6 +264,10 @@ public final class Startup {
             controlFile.update(d -> d.withBackup(start, d.minRecoveryPoint(), true));
         } else {
             controlFile.update(d -> d.withBackup(start, Lsn.INVALID, true));
+        }
+        int links = TablespaceDirectories.applyTablespaceMap(dataDir);
+        if (links > 0) {
+            LOG.info("tablespace_map: {} tablespace link(s) made under pg_tblspc", links);
         }
         moveAsideBackupLabel();
         return start;

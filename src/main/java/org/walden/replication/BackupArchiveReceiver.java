@@ -26,6 +26,7 @@ import org.walden.protocol.PgClient;
 final class BackupArchiveReceiver {
 
     private final Path pgdata;
+    private final java.util.Map<String, String> tablespaceMapping;
     private final boolean tarFormat;
     private final LongConsumer progress;
     private final boolean reportProgress;
@@ -35,13 +36,28 @@ final class BackupArchiveReceiver {
     private byte[] heldAutoConf;
     private long heldAutoConfMtime;
     private String recoveryConf;
+    /** The archives ('n' messages) begun so far. */
+    private int archivesStarted;
+    /** Tar format: tarOut is a tablespace's OID.tar (not base.tar, which finish() ends). */
+    private boolean tablespaceArchiveOpen;
     private long bytesReceived;
 
     BackupArchiveReceiver(Path pgdata, boolean tarFormat, LongConsumer progress, boolean reportProgress) {
+        this(pgdata, tarFormat, progress, reportProgress, java.util.Map.of());
+    }
+
+    /** {@code tablespaceMapping}: -T OLDDIR=NEWDIR, a tablespace's directory on the server to the one written here. */
+    BackupArchiveReceiver(Path pgdata, boolean tarFormat, LongConsumer progress, boolean reportProgress,
+                          java.util.Map<String, String> tablespaceMapping) {
+        this.tablespaceMapping = tablespaceMapping;
         this.pgdata = pgdata;
         this.tarFormat = tarFormat;
         this.progress = progress;
         this.reportProgress = reportProgress;
+    }
+
+    int archivesStarted() {
+        return archivesStarted;
     }
 
     boolean hasManifest() {
@@ -73,14 +89,15 @@ final class BackupArchiveReceiver {
             byte[] p = ((PgClient.CopyEvent.Data) ev).payload();
             switch (p[0]) {
                 case 'n' -> {
+                    archivesStarted++;
+                    endTablespaceArchive();
                     String location = archiveLocation(p);
-                    if (!location.isEmpty()) {
-                        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
-                                "tablespaces are not supported yet (location \"" + location + "\")");
-                    }
-                    reader = new Ustar.Reader(tarFormat ? new TarRewriter() : new Extractor());
+                    Path root = location.isEmpty() ? pgdata : tablespaceDirectory(location);
+                    reader = new Ustar.Reader(tarFormat ? new TarRewriter() : new Extractor(root));
                     if (tarFormat) {
-                        tarOut = new BufferedOutputStream(Files.newOutputStream(pgdata.resolve("base.tar")), 1 << 16);
+                        tarOut = new BufferedOutputStream(Files.newOutputStream(pgdata.resolve(archiveName(p))),
+                                1 << 16);
+                        tablespaceArchiveOpen = !location.isEmpty();
                     }
                 }
                 case 'd' -> {
@@ -112,6 +129,54 @@ final class BackupArchiveReceiver {
                         "unrecognized archive stream message type " + (char) p[0]);
             }
         }
+    }
+
+    /** Tar format: a tablespace's OID.tar ends (its trailer) when the next archive starts. */
+    private void endTablespaceArchive() throws IOException {
+        if (tablespaceArchiveOpen) {
+            tarOut.write(new byte[2 * Ustar.BLOCK_BYTES]);
+            tarOut.close();
+            tarOut = null;
+            tablespaceArchiveOpen = false;
+        }
+    }
+
+    /**
+     * Plain format: the directory a tablespace's archive is extracted to (its server location, or
+     * the NEWDIR of a -T mapping), which must be missing or empty, as pg_basebackup requires.
+     */
+    private Path tablespaceDirectory(String location) throws IOException {
+        if (tarFormat) {
+            return null;
+        }
+        Path dir = Path.of(mappedLocation(location));
+        if (Files.isDirectory(dir)) {
+            try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+                if (s.findAny().isPresent()) {
+                    throw new IOException("directory \"" + dir + "\" exists but is not empty");
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        return dir;
+    }
+
+    /** A tablespace location after -T: NEWDIR when OLDDIR is mapped, else unchanged. */
+    private String mappedLocation(String location) {
+        return tablespaceMapping.getOrDefault(location, location);
+    }
+
+    /** The archive name of an 'n' message ("base.tar", "16385.tar"), refusing any path in it. */
+    private static String archiveName(byte[] p) {
+        int end = 1;
+        while (end < p.length && p[end] != 0) {
+            end++;
+        }
+        String name = new String(p, 1, end - 1, StandardCharsets.UTF_8);
+        if (name.contains("/") || name.startsWith(".")) {
+            throw new PgException(SqlState.PROTOCOL_VIOLATION, "invalid archive name \"" + name + "\"");
+        }
+        return name;
     }
 
     private Path manifestTmpPath() {
@@ -256,9 +321,15 @@ final class BackupArchiveReceiver {
 
     /** Plain format: each member becomes a file, directory or symlink under pgdata. */
     private final class Extractor implements Ustar.MemberHandler {
+        /** Where the archive's members go: the target directory, or a tablespace's. */
+        private final Path root;
         private OutputStream file;
         private Path path;
         private long mtime;
+
+        Extractor(Path root) {
+            this.root = root;
+        }
 
         @Override
         public void begin(Ustar.Entry e) throws IOException {
@@ -266,7 +337,7 @@ final class BackupArchiveReceiver {
             mtime = e.mtimeSeconds();
             switch (e.typeflag()) {
                 case Ustar.TYPE_DIRECTORY -> Files.createDirectories(path);
-                case Ustar.TYPE_SYMLINK -> Files.createSymbolicLink(path, Path.of(e.linkName()));
+                case Ustar.TYPE_SYMLINK -> Files.createSymbolicLink(path, Path.of(mappedLocation(e.linkName())));
                 default -> {
                     Files.createDirectories(path.getParent());
                     file = new BufferedOutputStream(createFile(path), 1 << 16);
@@ -290,8 +361,8 @@ final class BackupArchiveReceiver {
 
         private Path safeResolve(String name) {
             String trimmed = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
-            Path p = pgdata.resolve(trimmed).normalize();
-            if (!p.startsWith(pgdata.normalize())) {
+            Path p = root.resolve(trimmed).normalize();
+            if (!p.startsWith(root.normalize())) {
                 throw new PgException(SqlState.PROTOCOL_VIOLATION, "archive member \"" + name
                         + "\" lies outside the target directory");
             }

@@ -58,11 +58,20 @@ public final class BaseBackupClient {
      * @param manifest        false with --no-manifest
      * @param applicationName put into primary_conninfo when not null
      * @param maxRateKb       -r/--max-rate in kB/s (0: unlimited); the server throttles
+     * @param tablespaceMapping -T OLDDIR=NEWDIR: where a tablespace's directory is written (plain format)
      */
     public record Options(String host, int port, String user, String password, Path pgdata, boolean tarFormat,
                           WalMethod walMethod, boolean writeRecoveryConf, boolean createSlot, String slot,
                           boolean progress, boolean verbose, boolean fastCheckpoint, String label, boolean manifest,
-                          String applicationName, int maxRateKb) {
+                          String applicationName, int maxRateKb, java.util.Map<String, String> tablespaceMapping) {
+        public Options(String host, int port, String user, String password, Path pgdata, boolean tarFormat,
+                       WalMethod walMethod, boolean writeRecoveryConf, boolean createSlot, String slot,
+                       boolean progress, boolean verbose, boolean fastCheckpoint, String label, boolean manifest,
+                       String applicationName, int maxRateKb) {
+            this(host, port, user, password, pgdata, tarFormat, walMethod, writeRecoveryConf, createSlot, slot,
+                    progress, verbose, fastCheckpoint, label, manifest, applicationName, maxRateKb, java.util.Map.of());
+        }
+
         public Options(String host, int port, String user, String password, Path pgdata, boolean tarFormat,
                        WalMethod walMethod, boolean writeRecoveryConf, boolean createSlot, String slot,
                        boolean progress, boolean verbose, boolean fastCheckpoint, String label, boolean manifest,
@@ -81,6 +90,9 @@ public final class BaseBackupClient {
     private final PrintStream err;
     private final String progname;
     private long totalSizeKb;
+    /** The archives BASE_BACKUP announced (the tablespaces and the data directory), and those received so far. */
+    private int tablespaceCount = 1;
+    private BackupArchiveReceiver receiver;
     private long totalDoneBytes;
     private long lastProgressPrintNanos;
 
@@ -171,6 +183,7 @@ public final class BaseBackupClient {
             TimelineId startTli = new TimelineId(Integer.parseInt(before.get(0).rows().get(0)[1]));
             verbose(o, "write-ahead log start point: " + startLsn + " on timeline " + startTli);
             totalSizeKb = 0;
+            tablespaceCount = Math.max(1, before.get(1).rows().size());
             for (String[] row : before.get(1).rows()) {
                 totalSizeKb += row[2] == null ? 0 : Long.parseLong(row[2]);
             }
@@ -187,7 +200,8 @@ public final class BaseBackupClient {
                 streamerThread = Thread.ofVirtual().name("pg_basebackup-wal").start(streamer);
             }
             BackupArchiveReceiver receiver = new BackupArchiveReceiver(o.pgdata(), o.tarFormat(), this::progress,
-                    o.progress());
+                    o.progress(), o.tablespaceMapping());
+            this.receiver = receiver;
             receiver.receive(conn);
             List<QueryResult> after = conn.finishCopy();
             Lsn endLsn = Lsn.parse(after.get(0).rows().get(0)[0]);
@@ -239,6 +253,9 @@ public final class BaseBackupClient {
         b.append(",  WAIT 0");
         if (o.maxRateKb() > 0) {
             b.append(",  MAX_RATE ").append(o.maxRateKb());
+        }
+        if (o.tarFormat()) {
+            b.append(",  TABLESPACE_MAP"); // tar format: the restore makes the links (pg_basebackup's format == 't')
         }
         b.append(o.manifest() ? ",  MANIFEST 'yes'" : "");
         b.append(",  TARGET 'client')");
@@ -328,14 +345,16 @@ public final class BaseBackupClient {
         }
     }
 
-    /** progress_report: "NNNN/NNNN kB (100%), 1/1 tablespace". */
+    /** progress_report: "NNNN/NNNN kB (100%), 1/1 tablespace" ("0/2 tablespaces" while the first of two comes). */
     private void progressReport(boolean finished) {
         long doneKb = totalDoneBytes / 1024;
         long total = Math.max(totalSizeKb, doneKb);
         int percent = total == 0 ? 100 : (int) Math.min(100, doneKb * 100 / total);
         String totalText = Long.toString(total);
         String doneText = String.format("%" + totalText.length() + "d", doneKb);
-        err.print(doneText + "/" + totalText + " kB (" + percent + "%), " + (finished ? 1 : 0) + "/1 tablespace"
+        int done = finished ? tablespaceCount : receiver == null ? 0 : Math.max(0, receiver.archivesStarted() - 1);
+        err.print(doneText + "/" + totalText + " kB (" + percent + "%), " + done + "/" + tablespaceCount
+                + (tablespaceCount == 1 ? " tablespace" : " tablespaces")
                 + (finished ? "\n" : "\r"));
         err.flush();
     }

@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.storage.TablespaceDirectories;
 import org.walden.wal.Lsn;
 import org.walden.wal.TimelineId;
 
@@ -29,9 +30,15 @@ import org.walden.wal.TimelineId;
  *
  * <pre>
  *  result set (recptr text, tli int8)            the start: the backup checkpoint's redo
- *  result set (spcoid oid, spclocation text, size int8)   one row: NULL, NULL, size in kB
+ *  result set (spcoid oid, spclocation text, size int8)   a row per tablespace linked from
+ *                                                pg_tblspc (OID, its directory, size in kB), then
+ *                                                the data directory's: NULL, NULL, size in kB
  *  CopyOutResponse
- *    CopyData 'n' "base.tar\0" "\0"              a new archive
+ *    CopyData 'n' "OID.tar\0" "LOCATION\0"       per tablespace, first: its directory's files
+ *                                                (PG_15_.../...), a ustar archive of its own
+ *    CopyData 'n' "base.tar\0" "\0"              the data directory's archive; pg_tblspc/OID
+ *                                                in it are the links (or, with TABLESPACE_MAP,
+ *                                                a tablespace_map file says "OID LOCATION")
  *    CopyData 'd' ...                            ustar bytes: backup_label first, then the files,
  *                                                pg_control once the backup has ended, the WAL
  *    CopyData 'p' int64                          bytes done so far (with PROGRESS)
@@ -89,7 +96,10 @@ final class BaseBackupSender {
     }
 
     /** One file or directory of the archive: its name inside it and where it is on disk. */
-    private record Member(String name, Path source, boolean directory, long size, Instant mtime) {
+    private record Member(String name, Path source, boolean directory, long size, Instant mtime, String linkTarget) {
+        Member(String name, Path source, boolean directory, long size, Instant mtime) {
+            this(name, source, directory, size, mtime, null);
+        }
     }
 
     /** perform_base_backup. */
@@ -102,32 +112,46 @@ final class BaseBackupSender {
         try {
             out.singleRowResult(START_END_COLUMNS, backup.startLsn().toString(),
                     Integer.toString(backup.timeline().value()));
+            List<TablespaceDirectories.Tablespace> tablespaces = TablespaceDirectories.list(source.dataDirectory())
+                    .stream().filter(t -> !t.inPlace()).toList();
+            List<List<Member>> tablespaceMembers = new ArrayList<>();
+            for (TablespaceDirectories.Tablespace t : tablespaces) {
+                List<Member> ms = new ArrayList<>();
+                walkDir(t.link(), "", ms, null);
+                tablespaceMembers.add(ms);
+            }
             List<Member> members = collectMembers(source.dataDirectory(), backup);
             String label = backupLabel(backup, opts.label(), ctx.walSource().walSegmentSizeBytes());
             byte[] labelBytes = label.getBytes(StandardCharsets.UTF_8);
-            long totalBytes = labelBytes.length + 512 + 512 + CONTROL_FILE_BYTES;
-            for (Member m : members) {
-                totalBytes += 512 + m.size() + Ustar.paddingBytes(m.size());
-            }
+            byte[] mapBytes = TablespaceDirectories.tablespaceMap(tablespaces).getBytes(StandardCharsets.UTF_8);
+            long totalBytes = labelBytes.length + 512 + 512 + CONTROL_FILE_BYTES + archivedBytes(members);
             out.rowDescription(TABLESPACE_COLUMNS);
+            for (int i = 0; i < tablespaces.size(); i++) {
+                long size = archivedBytes(tablespaceMembers.get(i));
+                out.dataRow(Integer.toUnsignedString(tablespaces.get(i).oid()), tablespaces.get(i).directory().toString(),
+                        opts.progress() ? Long.toString(size / 1024) : null);
+                totalBytes += size;
+            }
             out.dataRow(null, null, opts.progress() ? Long.toString(totalBytes / 1024) : null);
             out.commandComplete("SELECT");
             out.copyResponse('H');
-            out.copyData(new PgWire.Body().byte1('n').cstring("base.tar").cstring("").bytes());
             throttleStartNanos = System.nanoTime();
             BackupManifest manifest = new BackupManifest(opts.manifestChecksums().equals("CRC32C"));
+            for (int i = 0; i < tablespaces.size(); i++) {
+                TablespaceDirectories.Tablespace t = tablespaces.get(i);
+                String oid = Integer.toUnsignedString(t.oid());
+                out.copyData(new PgWire.Body().byte1('n').cstring(oid + ".tar").cstring(t.directory().toString())
+                        .bytes());
+                sendMembers(tablespaceMembers.get(i), TablespaceDirectories.TBLSPC_DIR + "/" + oid + "/", manifest);
+                archive(new byte[2 * Ustar.BLOCK_BYTES]);
+            }
+            out.copyData(new PgWire.Body().byte1('n').cstring("base.tar").cstring("").bytes());
             Instant now = ctx.clock().instant();
             sendFileWithContent("backup_label", labelBytes, now, manifest);
             if (opts.tablespaceMap()) {
-                sendFileWithContent("tablespace_map", new byte[0], now, manifest);
+                sendFileWithContent("tablespace_map", mapBytes, now, manifest);
             }
-            for (Member m : members) {
-                if (m.directory()) {
-                    archive(Ustar.header(m.name(), 0700, 0, m.mtime().getEpochSecond(), Ustar.TYPE_DIRECTORY, null));
-                } else {
-                    sendFile(m, manifest);
-                }
-            }
+            sendMembers(members, "", manifest);
             BackupSource.StoppedBackup stop = source.stopBackup(backup);
             stopped = true;
             Lsn endLsn = stop.endLsn();
@@ -155,6 +179,31 @@ final class BaseBackupSender {
                 }
             }
             ctx.slots().releaseBackupHold(holdId);
+        }
+    }
+
+    /** The bytes an archive of {@code members} takes: a header each, and the files' padded data. */
+    private static long archivedBytes(List<Member> members) {
+        long total = 0;
+        for (Member m : members) {
+            total += 512 + m.size() + Ustar.paddingBytes(m.size());
+        }
+        return total;
+    }
+
+    /**
+     * The members of one archive, in order; the manifest names each file with {@code manifestPrefix}
+     * before its archive name (a tablespace's files are pg_tblspc/OID/... in it).
+     */
+    private void sendMembers(List<Member> members, String manifestPrefix, BackupManifest manifest) throws IOException {
+        for (Member m : members) {
+            if (m.linkTarget() != null) {
+                archive(Ustar.header(m.name(), 0777, 0, m.mtime().getEpochSecond(), Ustar.TYPE_SYMLINK, m.linkTarget()));
+            } else if (m.directory()) {
+                archive(Ustar.header(m.name(), 0700, 0, m.mtime().getEpochSecond(), Ustar.TYPE_DIRECTORY, null));
+            } else {
+                sendFile(m, manifestPrefix, manifest);
+            }
         }
     }
 
@@ -227,6 +276,11 @@ final class BaseBackupSender {
                 walkDir(p, rel + "/", out, null);
             } else if (attrs.isRegularFile()) {
                 out.add(new Member(rel, p, false, attrs.size(), attrs.lastModifiedTime().toInstant()));
+            } else if (attrs.isSymbolicLink() && prefix.equals(TablespaceDirectories.TBLSPC_DIR + "/")
+                    && !options.tablespaceMap()) {
+                // a tablespace's link, sent as one (with TABLESPACE_MAP, tablespace_map says it instead)
+                out.add(new Member(rel, p, false, 0, attrs.lastModifiedTime().toInstant(),
+                        Files.readSymbolicLink(p).toString()));
             }
         }
     }
@@ -246,7 +300,7 @@ final class BaseBackupSender {
     }
 
     /** sendFile: the size taken at listing time is what goes out (a file that grew is cut, one that shrank padded with zeros). */
-    private void sendFile(Member m, BackupManifest manifest) throws IOException {
+    private void sendFile(Member m, String manifestPrefix, BackupManifest manifest) throws IOException {
         archive(Ustar.header(m.name(), 0600, m.size(), m.mtime().getEpochSecond(), Ustar.TYPE_FILE, null));
         CRC32C crc = BackupManifest.newChecksum();
         long left = m.size();
@@ -272,7 +326,7 @@ final class BaseBackupSender {
             left -= n;
         }
         archive(new byte[Ustar.paddingBytes(m.size())]);
-        manifest.addFile(m.name(), m.size(), m.mtime(), crc);
+        manifest.addFile(manifestPrefix + m.name(), m.size(), m.mtime(), crc);
         progress(false);
     }
 

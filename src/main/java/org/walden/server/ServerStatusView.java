@@ -98,6 +98,32 @@ final class ServerStatusView implements ServerStatus {
     }
 
     @Override
+    public void createTablespace(int oid, String location) {
+        engine.createTablespace(oid, location);
+    }
+
+    @Override
+    public boolean dropTablespace(int oid) {
+        return engine.dropTablespace(oid);
+    }
+
+    @Override
+    public String tablespaceLocation(int oid) {
+        return org.walden.storage.TablespaceDirectories.location(engine.dataDir(), oid);
+    }
+
+    @Override
+    public String tablespaceMap() {
+        return org.walden.storage.TablespaceDirectories.tablespaceMap(
+                org.walden.storage.TablespaceDirectories.list(engine.dataDir()));
+    }
+
+    @Override
+    public long tablespaceFileBytes(int oid) {
+        return org.walden.storage.TablespaceDirectories.sizeBytes(engine.dataDir(), oid);
+    }
+
+    @Override
     public Path dataDirectory() {
         return engine.dataDir();
     }

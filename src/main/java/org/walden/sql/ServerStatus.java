@@ -137,6 +137,34 @@ public interface ServerStatus {
                 "pg_create_restore_point() is not supported by this server");
     }
 
+    /**
+     * CREATE TABLESPACE's directories: {@code location}/PG_15_... and the link pg_tblspc/OID
+     * (an in-place directory for ""), WAL-logged; PostgreSQL's errors for a missing directory.
+     */
+    default void createTablespace(int oid, String location) {
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "tablespaces are not supported by this server");
+    }
+
+    /** DROP TABLESPACE's directories: false (nothing removed) when they still hold files. */
+    default boolean dropTablespace(int oid) {
+        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "tablespaces are not supported by this server");
+    }
+
+    /** pg_tablespace_location(oid): the link's target, "pg_tblspc/OID" when in place, "" for none. */
+    default String tablespaceLocation(int oid) {
+        return "";
+    }
+
+    /** pg_backup_stop's spcmapfile: a "OID LOCATION" line per tablespace linked from pg_tblspc. */
+    default String tablespaceMap() {
+        return "";
+    }
+
+    /** The bytes of the files in a tablespace's directory. */
+    default long tablespaceFileBytes(int oid) {
+        return 0;
+    }
+
     /** pg_last_xact_replay_timestamp(): the commit time of the last replayed transaction; null if none. */
     default Instant lastXactReplayTimestamp() {
         return null;
@@ -221,7 +249,7 @@ public interface ServerStatus {
         return null;
     }
 
-    /** pg_backup_stop's row: the end LSN and the backup_label text (no tablespace map: Walden has none). */
+    /** pg_backup_stop's row: the end LSN and the backup_label text (the tablespace map comes from {@link #tablespaceMap}). */
     record BackupStopped(Lsn lsn, String labelFile) {
     }
 

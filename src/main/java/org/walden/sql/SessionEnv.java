@@ -128,7 +128,12 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
         AnalyzerEnv env = s.analyzerEnv(new ParamTypes(new int[0]));
         Deparser d = new Deparser(lookup(), values(), pretty);
         if (query) {
-            Query q = new Analyzer(env).analyze(SqlParser.parseQuery(sql));
+            Query q;
+            try {
+                q = new Analyzer(env).analyze(SqlParser.parseQuery(sql));
+            } catch (org.walden.sql.parse.SyntaxError e) {
+                throw e.withoutPosition(); // a place in the view's text, not in the client's statement
+            }
             return d.queryText(q) + ";";
         }
         Relation rel = lookup().relation(relationOid);
@@ -139,8 +144,8 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     @Override
     public java.util.Set<Integer> relationsReadByView(Relation view) {
         try {
-            return new Analyzer(s.analyzerEnv(new ParamTypes(new int[0]))).analyze(SqlParser.parseQuery(view.viewSql()))
-                    .relationsRead();
+            return org.walden.sql.analyze.PermissionCheck.relationsNamed(new Analyzer(
+                    s.analyzerEnv(new ParamTypes(new int[0]))).analyze(SqlParser.parseQuery(view.viewSql())));
         } catch (org.walden.common.PgException e) {
             return java.util.Set.of();
         }
@@ -313,6 +318,11 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public java.util.List<org.walden.txn.RelationLockRow> relationLocks() {
+        return s.engine.transactionManager().relationLockRows();
+    }
+
+    @Override
     public org.walden.txn.AdvisoryLockTable advisoryLocks() {
         return s.engine.advisoryLocks();
     }
@@ -406,6 +416,11 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public void lockRelation(int oid, String name, org.walden.txn.RelationLockMode mode) {
+        lockState().lockRelation(oid, name, mode, false);
+    }
+
+    @Override
     public void lockRelation(int oid, String name, boolean exclusive) {
         lockState().lockRelation(oid, name, exclusive ? org.walden.txn.RelationLockMode.ACCESS_EXCLUSIVE
                 : org.walden.txn.RelationLockMode.ROW_EXCLUSIVE, false);
@@ -424,7 +439,12 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
                 org.walden.sql.analyze.PermissionCheck.check(plan.query(), catalog(), me.oid());
             }
         }
-        return new ExecState(this, txn(), this, params, plan == null ? 0 : plan.execParams(), false);
+        ExecState st = new ExecState(this, txn(), this, params, plan == null ? 0 : plan.execParams(), false);
+        if (plan != null && !s.engine.transactionManager().inRecovery()) {
+            // a hot standby's reads take no relation locks: redo replays no locks to conflict with
+            st.lockRelationsRead(plan.query());
+        }
+        return st;
     }
 
     @Override

@@ -134,6 +134,13 @@ final class Utility {
         if (v.name().equals("role") && !v.reset() && v.value() != null && !v.value().equals("none")) {
             checkSetRole(v.value());
         }
+        if (v.name().equals("default_tablespace") && !v.reset() && v.value() != null && !v.value().isEmpty()
+                && s.catalog().shared().tablespace(v.value()) == null) {
+            // check_default_tablespace, in a session connected to a database
+            throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "invalid value for parameter "
+                    + "\"default_tablespace\": \"" + v.value() + "\"").withDetail("Tablespace \"" + v.value()
+                    + "\" does not exist.");
+        }
         if (v.name().equals("session_authorization")) {
             if (!v.reset() && v.value() != null) {
                 checkSetSessionAuthorization(v.value());
@@ -487,6 +494,8 @@ final class Utility {
         switch (stmt) {
             case Tree.CreateDatabaseStmt c -> preventInTransactionBlock("CREATE DATABASE");
             case Tree.DropDatabaseStmt d -> preventInTransactionBlock("DROP DATABASE");
+            case Tree.CreateTablespaceStmt c -> preventInTransactionBlock("CREATE TABLESPACE");
+            case Tree.DropTablespaceStmt d -> preventInTransactionBlock("DROP TABLESPACE");
             case Tree.VacuumStmt v when v.vacuum() -> preventInTransactionBlock("VACUUM");
             case Tree.IndexStmt i when i.concurrently() -> preventInTransactionBlock("CREATE INDEX CONCURRENTLY");
             case Tree.DropStmt d when d.concurrently() -> preventInTransactionBlock("DROP INDEX CONCURRENTLY");

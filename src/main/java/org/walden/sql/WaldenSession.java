@@ -563,6 +563,7 @@ final class WaldenSession implements Session {
             txnStart = engine.clock().instant();
             txnChangedCatalog = false;
             txnCatalog = null;
+            txn.setLockOwner(backendPid, catalog().database().oid());
             savepoints.clear();
             txnSnapshotTaken = false;
             SettingsCache defaults = cachedSettings();

@@ -141,6 +141,20 @@ final class KvTransaction implements Transaction {
         snapshot = manager.store().snapshot();
     }
 
+    /** The backend pid and database OID this transaction's relation locks show under in pg_locks (null: none). */
+    private int[] lockOwner;
+
+    @Override
+    public void setLockOwner(int pid, int databaseOid) {
+        lockOwner = new int[] {pid, databaseOid};
+    }
+
+    @Override
+    public boolean holdsRelation(int relationOid, RelationLockMode mode) {
+        Integer held = heldRelations.get(relationOid);
+        return held != null && (held & (mode.bit() | RelationLockMode.ACCESS_EXCLUSIVE.bit())) != 0;
+    }
+
     @Override
     public boolean lockRelation(int relationOid, RelationLockMode mode, long timeoutMs) {
         checkActive();
@@ -148,7 +162,7 @@ final class KvTransaction implements Transaction {
         if (held != null && (held & (mode.bit() | RelationLockMode.ACCESS_EXCLUSIVE.bit())) != 0) {
             return false;
         }
-        long changedAt = manager.lockTable().acquireRelation(localId, relationOid, mode, timeoutMs);
+        long changedAt = manager.lockTable().acquireRelation(localId, lockOwner, relationOid, mode, timeoutMs);
         heldRelations.merge(relationOid, mode.bit(), (a, b) -> a | b);
         if (!subtransactions.isEmpty()) {
             undo.add(new Undo(UndoKind.RELATION_LOCK, null, null, relationOid, held == null ? 0 : held));
@@ -752,12 +766,9 @@ final class KvTransaction implements Transaction {
         }
         retiredSnapshots.clear();
         lockedLatest.clear();
-        manager.lockTable().releaseAll(localId, heldLocks);
+        manager.lockTable().releaseAtEnd(localId, heldLocks, heldRelations.keySet(), committedCatalogVersion);
         heldLocks.clear();
-        if (!heldRelations.isEmpty()) {
-            manager.lockTable().releaseRelations(localId, heldRelations.keySet(), committedCatalogVersion);
-            heldRelations.clear();
-        }
+        heldRelations.clear();
         closeSnapshot();
     }
 

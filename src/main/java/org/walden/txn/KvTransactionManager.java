@@ -329,6 +329,11 @@ public final class KvTransactionManager implements TransactionManager {
         lockTable.setLockWaitLogging(logLockWaits, deadlockTimeoutMs);
     }
 
+    @Override
+    public List<RelationLockRow> relationLockRows() {
+        return lockTable.relationRows();
+    }
+
     RowLockTable lockTable() {
         return lockTable;
     }

@@ -2,9 +2,10 @@ package org.walden.txn;
 
 /**
  * PostgreSQL's eight table lock modes, weakest first, with its conflict table: ACCESS SHARE
- * (taken by nothing in Walden but LOCK TABLE), ROW SHARE (SELECT FOR UPDATE / SHARE), ROW
- * EXCLUSIVE (INSERT, UPDATE, DELETE, COPY FROM), SHARE UPDATE EXCLUSIVE, SHARE, SHARE ROW
- * EXCLUSIVE, EXCLUSIVE and ACCESS EXCLUSIVE (DROP TABLE, TRUNCATE, ALTER TABLE).
+ * (every read: SELECT, a view's tables, subqueries, COPY TO), ROW SHARE (SELECT FOR UPDATE /
+ * SHARE), ROW EXCLUSIVE (INSERT, UPDATE, DELETE, COPY FROM), SHARE UPDATE EXCLUSIVE, SHARE
+ * (CREATE INDEX), SHARE ROW EXCLUSIVE, EXCLUSIVE and ACCESS EXCLUSIVE (DROP TABLE, TRUNCATE,
+ * ALTER TABLE).
  */
 public enum RelationLockMode {
     ACCESS_SHARE("AccessShareLock"),

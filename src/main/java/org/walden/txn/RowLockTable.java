@@ -1,7 +1,9 @@
 package org.walden.txn;
 
 import java.util.Collection;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -89,6 +91,9 @@ final class RowLockTable {
         final long startNanos = System.nanoTime();
         final String what;
         boolean reported;
+        /** For a relation lock wait: the relation and the mode wanted (pg_locks' ungranted row). */
+        int relation;
+        RelationLockMode mode;
 
         Wait(String what) {
             this.what = what;
@@ -105,6 +110,8 @@ final class RowLockTable {
     private final Map<Integer, RelationEntry> relations = new HashMap<>();
     private final Map<ByteKey, Entry> locks = new HashMap<>();
     private final Map<Long, Long> waitsFor = new HashMap<>();
+    /** Guarded by lock: the backend pid and database OID a transaction's relation locks show under in pg_locks. */
+    private final Map<Long, int[]> owners = new HashMap<>();
 
     /** log_lock_waits: waits longer than deadlock_timeout are logged as PostgreSQL logs them. */
     void setLockWaitLogging(java.util.function.BooleanSupplier logLockWaits,
@@ -219,11 +226,19 @@ final class RowLockTable {
      * committed (0 when none did), so that the caller can tell whether its table definition is older.
      */
     long acquireRelation(long txn, int relation, RelationLockMode mode, long timeoutMs) {
+        return acquireRelation(txn, null, relation, mode, timeoutMs);
+    }
+
+    /** As above, for the backend {@code owner} (pid, database OID) pg_locks shows the lock under. */
+    long acquireRelation(long txn, int[] owner, int relation, RelationLockMode mode, long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMs));
         Wait wait = null;
         lock.lock();
         try {
             RelationEntry e = relations.computeIfAbsent(relation, r -> new RelationEntry(lock.newCondition()));
+            if (owner != null) {
+                owners.putIfAbsent(txn, owner);
+            }
             while (true) {
                 long blocker = e.conflicting(txn, mode);
                 if (blocker == 0) {
@@ -232,6 +247,8 @@ final class RowLockTable {
                     return e.changedAtCatalogVersion;
                 }
                 wait = waitOf(txn, mode.pgName + " on relation " + relation);
+                wait.relation = relation;
+                wait.mode = mode;
                 awaitRelease(txn, blocker, e.released, deadline, wait, () -> String.format(
                         "Process %d waits for %s on relation %d; blocked by process %d.", txn,
                         mode.pgName, relation, blocker),
@@ -260,8 +277,7 @@ final class RowLockTable {
                     continue;
                 }
                 Integer modes = e.holders.remove(txn);
-                if (modes != null && (modes & RelationLockMode.ACCESS_EXCLUSIVE.bit()) != 0
-                        && committedCatalogVersion != 0) {
+                if (modes != null && (modes & DEFINITION_MODES) != 0 && committedCatalogVersion != 0) {
                     e.changedAtCatalogVersion = committedCatalogVersion;
                 }
                 e.released.signalAll();
@@ -273,6 +289,46 @@ final class RowLockTable {
             lock.unlock();
         }
     }
+
+    /**
+     * pg_locks' relation rows: one per holder and mode held, and one per transaction blocked on
+     * a relation lock (granted false), as PostgreSQL lists them.
+     */
+    public List<RelationLockRow> relationRows() {
+        lock.lock();
+        try {
+            List<RelationLockRow> rows = new ArrayList<>();
+            for (Map.Entry<Integer, RelationEntry> r : relations.entrySet()) {
+                for (Map.Entry<Long, Integer> h : r.getValue().holders.entrySet()) {
+                    int[] owner = owners.getOrDefault(h.getKey(), NO_OWNER);
+                    for (RelationLockMode m : RelationLockMode.values()) {
+                        if ((h.getValue() & m.bit()) != 0) {
+                            rows.add(new RelationLockRow(r.getKey(), owner[1], owner[0], m, true));
+                        }
+                    }
+                }
+            }
+            for (Long txn : waitsFor.keySet()) {
+                Wait w = pendingWaits.get(txn);
+                if (w != null && w.mode != null) {
+                    int[] owner = owners.getOrDefault(txn, NO_OWNER);
+                    rows.add(new RelationLockRow(w.relation, owner[1], owner[0], w.mode, false));
+                }
+            }
+            return rows;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static final int[] NO_OWNER = {0, 0};
+
+    /**
+     * The modes DDL changes a relation's definition under (SHARE: CREATE INDEX, up to ACCESS
+     * EXCLUSIVE): a holder's commit is recorded so that statements planned before it plan again.
+     */
+    private static final int DEFINITION_MODES = RelationLockMode.SHARE.bit() | RelationLockMode.SHARE_ROW_EXCLUSIVE.bit()
+            | RelationLockMode.EXCLUSIVE.bit() | RelationLockMode.ACCESS_EXCLUSIVE.bit();
 
     /** Back to {@code modes} of {@code txn}'s lock on {@code relation} (0: none), waking its waiters (ROLLBACK TO). */
     void reduceRelation(long txn, int relation, int modes) {
@@ -323,12 +379,31 @@ final class RowLockTable {
         lock.lock();
         try {
             pendingWaits.remove(txn); // a transaction that ends waits no more
+            owners.remove(txn);
             for (ByteKey k : keys) {
                 Entry e = locks.get(k);
                 if (e != null && e.owner == txn) {
                     locks.remove(k);
                     e.wakeWaiters();
                 }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A transaction's end: its row locks and its relation locks released under one acquisition
+     * of the table's lock (every transaction that read a table holds one), as the two calls
+     * above would.
+     */
+    void releaseAtEnd(long txn, Collection<ByteKey> keys, Collection<Integer> relationsHeld,
+                      long committedCatalogVersion) {
+        lock.lock();
+        try {
+            releaseAll(txn, keys);
+            if (!relationsHeld.isEmpty()) {
+                releaseRelations(txn, relationsHeld, committedCatalogVersion);
             }
         } finally {
             lock.unlock();

@@ -85,6 +85,15 @@ public interface Transaction {
      */
     boolean lockRelation(int relationOid, RelationLockMode mode, long timeoutMs);
 
+    /** True when this transaction already holds {@code mode} (or ACCESS EXCLUSIVE) on the relation: no lock call needed. */
+    default boolean holdsRelation(int relationOid, RelationLockMode mode) {
+        return false;
+    }
+
+    /** The backend (pid) and database its relation locks show under in pg_locks. */
+    default void setLockOwner(int pid, int databaseOid) {
+    }
+
     /**
      * REPEATABLE READ (and SERIALIZABLE's snapshot): from now on the snapshot the next statement
      * takes serves the whole transaction; {@link #newStatementSnapshot()} keeps it. Called before

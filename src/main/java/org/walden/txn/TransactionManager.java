@@ -30,6 +30,11 @@ public interface TransactionManager {
         return -1;
     }
 
+    /** pg_locks' relation rows: the relation locks held and waited for. */
+    default java.util.List<RelationLockRow> relationLockRows() {
+        return java.util.List.of();
+    }
+
     /** pg_prepared_xacts: the prepared transactions (on a standby, those replayed). */
     default java.util.List<TwoPhase.PreparedXact> preparedTransactions() {
         return java.util.List.of();

@@ -11,7 +11,9 @@ public enum RmgrId {
     /** Transaction commit and abort, and two-phase commit's PREPARE, COMMIT PREPARED and ABORT PREPARED. */
     XACT(1, "Transaction"),
     /** Row-level key-value changes with after- and before-images (tables and catalogs alike). */
-    KV(2, "KV");
+    KV(2, "KV"),
+    /** CREATE and DROP TABLESPACE: the directories under pg_tblspc (PostgreSQL's Tablespace rmgr). */
+    TBLSPC(3, "Tablespace");
 
     // XLOG info codes
     public static final byte XLOG_CHECKPOINT_SHUTDOWN = 0x00;
@@ -43,6 +45,10 @@ public enum RmgrId {
     public static final byte KV_ROWS = 0x30;
     /** A key range emptied when the transaction commits (see {@link KvBulk}). */
     public static final byte KV_DELETE_RANGE = 0x40;
+
+    // TBLSPC info codes (PostgreSQL's XLOG_TBLSPC_CREATE and XLOG_TBLSPC_DROP)
+    public static final byte TBLSPC_CREATE = 0x00;
+    public static final byte TBLSPC_DROP = 0x10;
 
     private final int id;
     private final String displayName;

@@ -116,6 +116,7 @@ public final class WalDump {
                 default -> XactRecords.xactTimeMicros(r) == 0 ? "ABORT"
                         : "ABORT " + TS.format(micros(XactRecords.xactTimeMicros(r)));
             };
+            case TBLSPC -> TablespaceRecords.describe(r);
             case KV -> {
                 if (KvBulk.isBulk(r)) {
                     yield KvBulk.describe(r);

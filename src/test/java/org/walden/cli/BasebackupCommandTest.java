@@ -32,6 +32,27 @@ class BasebackupCommandTest {
     }
 
     @Test
+    void tablespaceMappingIsOldDirEqualsNewDirBothAbsolute() {
+        java.util.Map<String, String> mapping = new java.util.LinkedHashMap<>();
+        assertThat(BasebackupCommand.addTablespaceMapping(mapping, "/srv/ts//a/=/copy/a")).isNull();
+        assertThat(BasebackupCommand.addTablespaceMapping(mapping, "/with\\=sign=/b")).isNull();
+        assertThat(mapping).containsExactly(java.util.Map.entry("/srv/ts/a", "/copy/a"),
+                java.util.Map.entry("/with=sign", "/b"));
+        for (String[] bad : new String[][] {
+                {"foo", "invalid tablespace mapping format \"foo\", must be \"OLDDIR=NEWDIR\""},
+                {"/a=", "invalid tablespace mapping format \"/a=\", must be \"OLDDIR=NEWDIR\""},
+                {"a=/b", "old directory is not an absolute path in tablespace mapping: a"},
+                {"/a=b", "new directory is not an absolute path in tablespace mapping: b"},
+                {"/a=/b=/c", "multiple \"=\" signs in tablespace mapping"}}) {
+            assertThat(BasebackupCommand.addTablespaceMapping(mapping, bad[0])).isEqualTo(bad[1]);
+        }
+        CliRun run = CliRun.of("basebackup", "-D", tmp.resolve("b").toString(), "-p", "1", "-T", "x=/y");
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("pg_basebackup: error: old directory is not an absolute path in tablespace "
+                + "mapping: x\n");
+    }
+
+    @Test
     void badArgumentsAreRefusedBeforeConnecting() {
         String dir = tmp.resolve("b").toString();
         CliRun rate = CliRun.of("basebackup", "-D", dir, "-p", "1", "--max-rate", "10x");

@@ -190,6 +190,6 @@ class BaseBackupClientTest {
                 true, null, 1024);
         assertThat(BaseBackupClient.baseBackupCommand(throttled)).isEqualTo("BASE_BACKUP ( LABEL "
                 + "'pg_basebackup base backup',  PROGRESS,  WAL,  CHECKPOINT 'fast',  WAIT 0,  MAX_RATE 1024,  "
-                + "MANIFEST 'yes',  TARGET 'client')");
+                + "TABLESPACE_MAP,  MANIFEST 'yes',  TARGET 'client')");
     }
 }

@@ -90,6 +90,24 @@ class SessionQueryTest {
                 "syntax error at or near \"(\"");
     }
 
+    /** SET arr[i] = v where PostgreSQL would give the array a lower bound other than 1: refused, the row unchanged. */
+    @Test
+    void arrayElementAssignmentsThatWouldMoveTheLowerBoundAreRefused() {
+        c.q("create table aa (id int primary key, x int[])");
+        c.q("insert into aa values (1, null), (2, '{}'), (3, '{5}')");
+        assertError(() -> c.q("update aa set x[3] = 1 where id = 1"), SqlState.FEATURE_NOT_SUPPORTED,
+                "assigning element 3 of an empty or NULL array is not supported");
+        assertError(() -> c.q("update aa set x[2] = 1 where id = 2"), SqlState.FEATURE_NOT_SUPPORTED,
+                "assigning element 2 of an empty or NULL array is not supported");
+        assertError(() -> c.q("update aa set x[0] = 1 where id = 3"), SqlState.FEATURE_NOT_SUPPORTED,
+                "assigning element 0 of an array of 1 elements is not supported");
+        assertThat(c.q("select coalesce(x::text, 'null') from aa order by id").rows())
+                .containsExactly(List.of("null"), List.of("{}"), List.of("{5}"));
+        c.q("update aa set x[1] = 7 where id <= 2");
+        assertThat(c.q("select x from aa order by id").rows())
+                .containsExactly(List.of("{7}"), List.of("{7}"), List.of("{5}"));
+    }
+
     @Test
     void createInsertSelectUpdateDelete() {
         assertThat(c.q("CREATE TABLE t (id int PRIMARY KEY, name varchar(10) NOT NULL, score numeric(6,2), "

@@ -231,7 +231,9 @@ public final class TestCluster implements AutoCloseable {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : walk.toList()) {
                 Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
+                if (Files.isSymbolicLink(p)) { // a tablespace's link under pg_tblspc stays a link
+                    Files.createSymbolicLink(target, Files.readSymbolicLink(p));
+                } else if (Files.isDirectory(p)) {
                     Files.createDirectories(target);
                 } else {
                     Files.copy(p, target);

@@ -26,6 +26,8 @@ public final class Analyzer {
     final FromClause from = new FromClause(this, exprs);
     final Clauses clauses = new Clauses(exprs);
     private final AnalyzerEnv env;
+    /** Every relation a name was resolved to, once per mention (views' queries included): what the statement locks. */
+    private final List<Relation> opened = new ArrayList<>();
 
     public Analyzer(AnalyzerEnv env) {
         this.env = env;
@@ -38,13 +40,49 @@ public final class Analyzer {
     /** Analyzes a top-level SELECT, INSERT, UPDATE or DELETE. */
     public Query analyze(Tree.Stmt stmt) {
         ParseState ps = new ParseState(null, env, false);
-        return switch (stmt) {
+        Query q = switch (stmt) {
             case Tree.SelectStmt s -> select(ps, s);
             case Tree.InsertStmt s -> DataChanges.insert(this, ps, s);
             case Tree.UpdateStmt s -> DataChanges.update(this, ps, s);
             case Tree.DeleteStmt s -> DataChanges.delete(this, ps, s);
             default -> throw new IllegalArgumentException("not a query: " + stmt.getClass().getSimpleName());
         };
+        q.relationsReadLocked = readLocks(q);
+        return q;
+    }
+
+    /**
+     * The relations {@code q} takes ACCESS SHARE on when it runs (PostgreSQL's parser opens each
+     * with that lock): every one it names, less the mention that is the target of INSERT /
+     * UPDATE / DELETE (ROW EXCLUSIVE) or a FOR UPDATE / SHARE table (ROW SHARE). System catalogs
+     * are left out: no DDL changes them, and they are read by every client's start-up queries.
+     */
+    private List<Relation> readLocks(Query q) {
+        List<Relation> mentions = new ArrayList<>(opened);
+        List<Integer> ownMode = new ArrayList<>();
+        if (q.resultRelation > 0) {
+            ownMode.add(q.resultRelation);
+        }
+        if (q.rowMark != null) {
+            ownMode.addAll(q.rowMark.rtIndexes());
+        }
+        for (int rt : ownMode) {
+            if (q.rte(rt) instanceof RangeTblEntry.RelationRte r) {
+                for (int i = 0; i < mentions.size(); i++) {
+                    if (mentions.get(i).oid() == r.relation().oid()) {
+                        mentions.remove(i);
+                        break;
+                    }
+                }
+            }
+        }
+        java.util.Map<Integer, Relation> out = new java.util.LinkedHashMap<>();
+        for (Relation r : mentions) {
+            if (!r.virtual() && r.oid() >= org.walden.sql.catalog.CatalogStore.FIRST_NORMAL_OID) {
+                out.putIfAbsent(r.oid(), r);
+            }
+        }
+        return List.copyOf(out.values());
     }
 
     Query subquery(ParseState parent, Tree.SelectStmt s) {
@@ -379,6 +417,7 @@ public final class Analyzer {
             String shown = schema == null ? name : schema + "." + name;
             throw new SyntaxError(SqlState.UNDEFINED_TABLE, "relation \"" + shown + "\" does not exist", position);
         }
+        opened.add(r);
         return r;
     }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.sql.catalog.Attribute;
 import org.walden.sql.catalog.Constraint;
@@ -306,20 +307,39 @@ final class DataChanges {
         q.onConflict = new Query.OnConflict(arbiters, true, set, where, excluded);
     }
 
-    /** SET col = expr, ...: one target entry per column (resno = the column's 1-based index). */
+    /**
+     * SET col = expr, ...: one target entry per column (resno = the column's 1-based index).
+     * {@code SET arr[i] = v} assigns one element of a one-dimensional array; several such
+     * assignments to one column apply in order, as in PostgreSQL.
+     */
     private static List<Query.TargetEntry> setList(Analyzer a, ParseState ps, List<Tree.SetClause> set, Relation rel) {
         List<Query.TargetEntry> out = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
+        java.util.Map<Integer, Integer> elementAssigned = new java.util.HashMap<>(); // column -> index in out
         for (Tree.SetClause sc : set) {
             int col = columnIndex(rel, sc.column(), sc.position());
             Attribute attr = rel.column(col);
-            if (!seen.add(col)) {
-                throw new SyntaxError(SqlState.SYNTAX_ERROR, "multiple assignments to same column \"" + sc.column()
-                        + "\"", sc.position());
-            }
             if (!sc.indirection().isEmpty()) {
-                throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "assignment to a subscript or field of column \""
-                        + sc.column() + "\" is not supported", sc.position());
+                Integer earlier = elementAssigned.get(col);
+                if (earlier == null && !seen.add(col)) {
+                    throw new PgException(SqlState.SYNTAX_ERROR, "multiple assignments to same column \""
+                            + sc.column() + "\"");
+                }
+                Expr base = earlier != null ? out.get(earlier).expr()
+                        : new Expr.Var(ps.query.resultRelation, col + 1, attr.type(), attr.typmod(), 0);
+                Query.TargetEntry te = new Query.TargetEntry(elementAssignment(a, ps, sc, attr, base), col + 1,
+                        attr.name(), false, 0, rel.oid(), attr.attnum());
+                if (earlier != null) {
+                    out.set(earlier, te);
+                } else {
+                    elementAssigned.put(col, out.size());
+                    out.add(te);
+                }
+                continue;
+            }
+            if (!seen.add(col)) {
+                throw new PgException(SqlState.SYNTAX_ERROR, "multiple assignments to same column \"" + sc.column()
+                        + "\"");
             }
             Expr e;
             if (sc.value() instanceof Tree.SetToDefault) {
@@ -335,6 +355,30 @@ final class DataChanges {
             out.add(new Query.TargetEntry(e, col + 1, attr.name(), false, 0, rel.oid(), attr.attnum()));
         }
         return out;
+    }
+
+    /** {@code base} with the element {@code sc}'s one subscript names set to {@code sc}'s value. */
+    private static Expr elementAssignment(Analyzer a, ParseState ps, Tree.SetClause sc, Attribute attr, Expr base) {
+        if (!attr.type().isArray() && sc.indirection().get(0) instanceof Tree.Subscript) {
+            throw new SyntaxError(SqlState.DATATYPE_MISMATCH, "cannot subscript type " + attr.type().formatType(-1)
+                    + " because it does not support subscripting", sc.position());
+        }
+        if (sc.indirection().size() != 1 || !(sc.indirection().get(0) instanceof Tree.Subscript s) || s.slice()
+                || !attr.type().isArray()) {
+            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "assignment to a slice, a field or several subscripts"
+                    + " of column \"" + sc.column() + "\" is not supported", sc.position());
+        }
+        if (sc.value() instanceof Tree.SetToDefault) {
+            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "DEFAULT cannot be assigned to an array element",
+                    sc.position());
+        }
+        PgType element = attr.type().elementType();
+        Expr index = a.exprs.coerce(ps, a.exprs.transform(ps, s.lower()), PgType.INT4, -1,
+                Coercion.Context.ASSIGNMENT, sc.position());
+        Expr value = a.exprs.coerce(ps, a.exprs.transform(ps, sc.value()), element, -1,
+                Coercion.Context.ASSIGNMENT, sc.value().position());
+        return new Expr.FuncExpr(org.walden.sql.func.ArrayAssignment.function(attr.type()), List.of(base, index, value),
+                attr.type(), List.of(attr.type(), PgType.INT4, element), Expr.CallForm.NORMAL, null);
     }
 
     private static List<Query.TargetEntry> returning(Analyzer a, ParseState ps, List<Tree.ResTarget> targets) {

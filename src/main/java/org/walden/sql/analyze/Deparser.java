@@ -38,6 +38,13 @@ public class Deparser {
     protected boolean qualify;
     /** Name every relation with its schema, visible or not (a view's stored text, bound to its schemas). */
     private boolean qualifyRelations;
+    /**
+     * Print relations and columns by the names the catalog gives them now, not those they had
+     * when the query was analyzed (a view's text after a rename, as ruleutils prints a stored rule).
+     */
+    private boolean currentNames;
+    /** The names the top-level targets print with (a view's columns), or null for their own. */
+    private List<String> outputNames;
 
     public Deparser(CatalogLookup lookup, ValueContext values, boolean pretty) {
         this.lookup = lookup;
@@ -49,6 +56,26 @@ public class Deparser {
     public Deparser qualifyingRelations() {
         qualifyRelations = true;
         return this;
+    }
+
+    /**
+     * Names from the catalog as it is now: a query analyzed before a rename prints with the new
+     * relation, schema and column names, its top-level targets named {@code outputNames} (the
+     * view's columns). Implicit aliases (a relation's own name) follow the relation's new name.
+     */
+    public Deparser followingRenames(List<String> outputNames) {
+        currentNames = true;
+        this.outputNames = outputNames;
+        return this;
+    }
+
+    /** The relation as the catalog has it now (when printing {@link #followingRenames}), else as analyzed. */
+    private Relation current(Relation rel) {
+        if (!currentNames) {
+            return rel;
+        }
+        Relation now = lookup.relation(rel.oid());
+        return now == null ? rel : now;
     }
 
     /** Vars of level 0 name entries of {@code q} (outer levels follow with {@link #pushLevel}). */
@@ -698,7 +725,7 @@ public class Deparser {
         Query q = levels.get(v.levelsUp());
         RangeTblEntry rte = q.rte(v.varno());
         String column = v.attno() == Expr.ROW_KEY ? "ctid" : v.attno() == Expr.ROW_RAW ? "xmin"
-                : columnName(rte, v.attno());
+                : printedColumnName(rte, v.attno());
         if (!qualify) {
             return CatalogLookup.quoteIdentifier(column);
         }
@@ -713,8 +740,31 @@ public class Deparser {
         return attno - 1 < names.size() ? names.get(attno - 1) : "?column?";
     }
 
+    /** A column's name as printed: the catalog's current one when {@link #followingRenames}. */
+    private String printedColumnName(RangeTblEntry rte, int attno) {
+        if (currentNames && attno > 0) {
+            if (rte instanceof RangeTblEntry.RelationRte r) {
+                return current(r.relation()).column(attno - 1).name();
+            }
+            if (rte instanceof RangeTblEntry.SubqueryRte s && s.view() != null && attno <= s.view().columns().size()
+                    && attno <= s.columnNames().size()
+                    && s.columnNames().get(attno - 1).equals(s.view().columns().get(attno - 1).name())) {
+                List<org.walden.sql.catalog.Attribute> now = current(s.view()).columns();
+                return attno <= now.size() ? now.get(attno - 1).name() : s.columnNames().get(attno - 1);
+            }
+        }
+        return columnName(rte, attno);
+    }
+
     /** The name a range table entry goes by in printed SQL. */
     protected String rteName(RangeTblEntry rte) {
+        if (currentNames) {
+            Relation named = rte instanceof RangeTblEntry.RelationRte r ? r.relation()
+                    : rte instanceof RangeTblEntry.SubqueryRte s ? s.view() : null;
+            if (named != null && named.name().equals(rte.alias())) {
+                return current(named).name();
+            }
+        }
         return rte.alias() == null ? "unnamed_join" : rte.alias();
     }
 
@@ -891,8 +941,10 @@ public class Deparser {
             expr(sb, te.expr(), false, null);
             caseIndent = saved;
             String implied = impliedName(q, te.expr());
-            if (te.name() != null && !te.name().equals(implied)) {
-                sb.append(" AS ").append(CatalogLookup.quoteIdentifier(te.name()));
+            String name = outputNames != null && levels.size() == 1 && i < outputNames.size() ? outputNames.get(i)
+                    : te.name();
+            if (name != null && !name.equals(implied)) {
+                sb.append(" AS ").append(CatalogLookup.quoteIdentifier(name));
             }
         }
         List<JoinTree.Node> items = q.jointree.items();
@@ -975,7 +1027,7 @@ public class Deparser {
     /** The column name PostgreSQL would give the expression unaliased (so "AS x" is left out when equal). */
     private String impliedName(Query q, Expr e) {
         if (e instanceof Expr.Var v && v.levelsUp() == 0) {
-            return columnName(q.rte(v.varno()), v.attno());
+            return printedColumnName(q.rte(v.varno()), v.attno());
         }
         return null;
     }
@@ -1013,8 +1065,9 @@ public class Deparser {
                     }
                     sb.append(')');
                 } else if (j.quals() != null) {
-                    sb.append(" ON ");
+                    sb.append(" ON ").append(pretty ? "" : "("); // ruleutils' PRETTY_PAREN
                     expr(sb, j.quals(), false, null);
+                    sb.append(pretty ? "" : ")");
                 }
                 if (paren) {
                     sb.append(')');
@@ -1037,14 +1090,14 @@ public class Deparser {
         switch (rte) {
             case RangeTblEntry.RelationRte r -> {
                 Relation rel = r.relation();
-                sb.append(relationName(rel));
+                sb.append(relationName(current(rel)));
                 if (!r.alias().equals(rel.name())) {
                     sb.append(' ').append(CatalogLookup.quoteIdentifier(r.alias()));
                 }
             }
             case RangeTblEntry.SubqueryRte s -> {
                 if (s.view() != null) {
-                    sb.append(relationName(s.view()));
+                    sb.append(relationName(current(s.view())));
                     if (!s.alias().equals(s.view().name())) {
                         sb.append(' ').append(CatalogLookup.quoteIdentifier(s.alias()));
                     }

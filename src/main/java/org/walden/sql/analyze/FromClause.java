@@ -137,7 +137,12 @@ final class FromClause {
             Tree.SelectStmt stmt = SqlParser.parseQuery(view.viewSql());
             ParseState vs = new ParseState(null, ps.env, true);
             vs.expandingViews.addAll(ps.expandingViews);
-            Query q = analyzer.select(vs, stmt);
+            Query q;
+            try {
+                q = analyzer.select(vs, stmt);
+            } catch (SyntaxError e) {
+                throw e.withoutPosition(); // its position is in the view's text, not in the client's statement
+            }
             List<Query.TargetEntry> targets = q.visibleTargets();
             List<String> cols = new ArrayList<>();
             List<Attribute> declared = view.columns();

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.walden.sql.catalog.Acl;
 import org.walden.sql.catalog.DbCatalog;
@@ -38,6 +39,12 @@ public final class PermissionCheck {
     }
 
     private final DbCatalog cat;
+    /** Only collecting the columns read and functions called (a view's dependencies): views read are not entered. */
+    private boolean collectOnly;
+    /** When {@link #collectOnly}: the functions called, by OID. */
+    private final Set<Integer> functionsCalled = new TreeSet<>();
+    /** When {@link #collectOnly}: the relations regclass constants name, by OID. */
+    private final Set<Integer> regclassConstants = new TreeSet<>();
     private final List<Level> finished = new ArrayList<>();
     private int ordinals;
 
@@ -53,6 +60,47 @@ public final class PermissionCheck {
         for (Level l : c.finished) {
             c.checkLevel(l);
         }
+    }
+
+    /**
+     * What a view's query depends on, as PostgreSQL records it in pg_depend: the columns
+     * (attnums) of each table and view it reads (views read are not entered) and the functions
+     * it calls (by OID).
+     */
+    public record Dependencies(Map<Integer, TreeSet<Integer>> columns, Set<Integer> functions,
+                               Set<Integer> regclassConstants) {
+    }
+
+    /**
+     * The relations a view's query names (by OID): those it reads and those named by regclass
+     * constants ({@code nextval('s')}), whose renames its text follows and whose DROP it stops.
+     */
+    public static Set<Integer> relationsNamed(Query q) {
+        Set<Integer> out = new TreeSet<>(q.relationsRead());
+        out.addAll(dependencies(q).regclassConstants());
+        return out;
+    }
+
+    /** The {@link Dependencies} of {@code q}. */
+    public static Dependencies dependencies(Query q) {
+        PermissionCheck c = new PermissionCheck(null);
+        c.collectOnly = true;
+        c.walk(q, 0, new ArrayList<>());
+        Map<Integer, TreeSet<Integer>> out = new HashMap<>();
+        for (Level l : c.finished) {
+            for (Map.Entry<Integer, TreeSet<Integer>> e : l.used.entrySet()) {
+                RangeTblEntry rte = l.query.rte(e.getKey());
+                Relation rel = rte instanceof RangeTblEntry.RelationRte r ? r.relation()
+                        : rte instanceof RangeTblEntry.SubqueryRte s ? s.view() : null;
+                if (rel != null) {
+                    TreeSet<Integer> cols = out.computeIfAbsent(rel.oid(), k -> new TreeSet<>());
+                    for (int attno : e.getValue()) {
+                        cols.add(rel.kind() == Relation.VIEW ? attno : rel.column(attno - 1).attnum());
+                    }
+                }
+            }
+        }
+        return new Dependencies(out, c.functionsCalled, c.regclassConstants);
     }
 
     private void walk(Query q, int role, List<Level> outer) {
@@ -85,6 +133,8 @@ public final class PermissionCheck {
         }
         for (RangeTblEntry rte : q.rtable) {
             switch (rte) {
+                case RangeTblEntry.SubqueryRte s when collectOnly && s.view() != null -> {
+                }
                 case RangeTblEntry.SubqueryRte s -> walk(s.subquery(), s.view() != null && !s.view().virtual()
                         ? s.view().ownerOid() : role, s.view() != null ? List.of() : stack);
                 case RangeTblEntry.FunctionRte f -> expr(f.call(), stack);
@@ -126,7 +176,15 @@ public final class PermissionCheck {
                 return;
             }
             case Expr.SubLink s -> walk(s.subquery(), stack.get(0).role, stack);
-            case Expr.FuncExpr f -> checkFunction(f.function().oid, stack.get(0).role);
+            case Expr.Const k when collectOnly && k.type() == org.walden.sql.types.PgType.REGCLASS
+                    && k.value() instanceof Number oid -> regclassConstants.add(oid.intValue());
+            case Expr.FuncExpr f -> {
+                if (collectOnly) {
+                    functionsCalled.add(f.function().oid);
+                } else {
+                    checkFunction(f.function().oid, stack.get(0).role);
+                }
+            }
             default -> {
             }
         }

@@ -134,6 +134,8 @@ public final class Query {
     public SetOpNode setOperations;
     public final List<CommonTableExpr> cteList = new ArrayList<>();
     public RowMark rowMark;
+    /** A top-level query: the relations it takes ACCESS SHARE on when it runs (see Analyzer#readLocks). */
+    public List<Relation> relationsReadLocked = List.of();
     /** INSERT/UPDATE/DELETE: the range table index of the target relation. */
     public int resultRelation;
     /** INSERT: the target relation's columns (0-based) that the target list fills, in target list order. */

@@ -32,6 +32,8 @@ import org.walden.txn.Transaction;
  *   01 'D' db:4 'm' class:4 obj:4 sub:4   comment
  *   01 'D' db:4 'p' class:4 obj:4 sub:4   ACL of a relation, column (sub: attnum), schema or function
  *   01 'D' db:4 'q' role:4 schema:4 type:1  default privileges (pg_default_acl)
+ *   01 'D' db:4 'T' oid:4             the tablespace of a relation or index not in the default one
+ *                                     (pg_class.reltablespace; value: tablespace oid:4)
  *   01 'A' db:4                       ACL of a database (shared)
  *   01 'D' db:4 'N' schema:4 name     a relation or index name, locked to create it (value: oid:4)
  *   01 'D' db:4 'M' name              a schema name, locked to create it (value: oid:4)
@@ -52,6 +54,7 @@ public final class CatalogStorage {
     public static final byte ROUTINE = 'f';
     public static final byte ACL = 'p';
     public static final byte DEFAULT_ACL = 'q';
+    public static final byte RELATION_TABLESPACE = 'T';
     private static final byte DATABASE_ACL = 'A';
     private static final byte RELATION_NAME = 'N';
     private static final byte NAMESPACE_NAME = 'M';
@@ -154,6 +157,7 @@ public final class CatalogStorage {
         Map<Integer, Routine> routines = new HashMap<>();
         Map<DbCatalog.CommentKey, List<Acl.Item>> acls = new HashMap<>();
         List<DbCatalog.DefaultAcl> defaultAcls = new ArrayList<>();
+        Map<Integer, Integer> tablespaces = new HashMap<>();
         try (KvCursor c = LocalCatalogRecords.scanDatabase(txn, database.oid())) {
             while (c.next()) {
                 byte[] k = c.key();
@@ -189,13 +193,14 @@ public final class CatalogStorage {
                             decodeAcl(c.value()));
                     case DEFAULT_ACL -> defaultAcls.add(new DbCatalog.DefaultAcl(key.getInt(), key.getInt(),
                             (char) key.get(), decodeAcl(c.value())));
+                    case RELATION_TABLESPACE -> tablespaces.put(key.getInt(), oidOf(c.value()));
                     default -> {
                     }
                 }
             }
         }
         return new DbCatalog(version, database, shared, namespaces, relations, indexes, constraints, stats, comments,
-                routines, acls, defaultAcls);
+                routines, acls, defaultAcls, tablespaces);
     }
 
     /** Reads the databases' ACLs (by database OID). */

@@ -25,6 +25,7 @@ import org.walden.txn.Transaction;
  *   01 'r' name   → role (pg_authid): oid, flags, connection limit, password verifier, valid until
  *   01 't' name   → table (pg_class + pg_attribute): oid, columns (name, type oid, typmod,
  *                   not null, default SQL), primary key column indexes
+ *   01 's' name   → tablespace (pg_tablespace): oid, owner oid, location, ACL (null: the default)
  *   01 'o'        → the next OID to hand out (int32), locked while allocating
  * </pre>
  * Each value starts with a format version byte (1).
@@ -39,6 +40,7 @@ public final class CatalogStore {
     private static final byte DATABASE = 'd';
     private static final byte ROLE = 'r';
     private static final byte NEXT_OID = 'o';
+    private static final byte TABLESPACE = 's';
     private static final int FORMAT = 1;
 
     private CatalogStore() {
@@ -50,6 +52,10 @@ public final class CatalogStore {
 
     public static byte[] roleKey(String name) {
         return key(ROLE, name);
+    }
+
+    public static byte[] tablespaceKey(String name) {
+        return key(TABLESPACE, name);
     }
 
     public static byte[] nextOidKey() {
@@ -140,6 +146,58 @@ public final class CatalogStore {
         });
     }
 
+    public static byte[] encodeTablespace(TablespaceDef t) {
+        return write(out -> {
+            out.writeInt(t.oid());
+            out.writeInt(t.ownerOid());
+            out.writeUTF(t.location());
+            out.writeBoolean(t.acl() != null);
+            if (t.acl() != null) {
+                out.writeShort(t.acl().size());
+                for (Acl.Item i : t.acl()) {
+                    out.writeInt(i.grantee());
+                    out.writeInt(i.grantor());
+                    out.writeInt(i.privileges());
+                    out.writeInt(i.grantOptions());
+                }
+            }
+        });
+    }
+
+    private static TablespaceDef decodeTablespace(String name, byte[] value) {
+        return read(value, in -> {
+            int oid = in.readInt();
+            int owner = in.readInt();
+            String location = in.readUTF();
+            List<Acl.Item> acl = null;
+            if (in.readBoolean()) {
+                List<Acl.Item> items = new ArrayList<>();
+                for (int n = in.readShort(); n > 0; n--) {
+                    items.add(new Acl.Item(in.readInt(), in.readInt(), in.readInt(), in.readInt()));
+                }
+                acl = List.copyOf(items);
+            }
+            return new TablespaceDef(oid, name, owner, location, acl);
+        });
+    }
+
+    /** The tablespaces as {@code txn} sees them, pg_default and pg_global included. */
+    private static Map<String, TablespaceDef> loadTablespaces(Transaction txn) {
+        Map<String, TablespaceDef> out = new HashMap<>();
+        out.put(TablespaceDef.PG_DEFAULT.name(), TablespaceDef.PG_DEFAULT);
+        out.put(TablespaceDef.PG_GLOBAL.name(), TablespaceDef.PG_GLOBAL);
+        byte[] from = {Transaction.CATALOG_KEYSPACE, TABLESPACE};
+        byte[] to = {Transaction.CATALOG_KEYSPACE, TABLESPACE + 1};
+        try (KvCursor c = txn.scan(from, to)) {
+            while (c.next()) {
+                byte[] k = c.key();
+                String name = new String(k, 2, k.length - 2, StandardCharsets.UTF_8);
+                out.put(name, decodeTablespace(name, c.value()));
+            }
+        }
+        return out;
+    }
+
     /**
      * PostgreSQL 15's predefined roles (pg_database_owner, pg_monitor, ...): always present,
      * never stored, not able to log in. The public schema belongs to pg_database_owner.
@@ -158,7 +216,7 @@ public final class CatalogStore {
         return new RoleDef(oid, name, false, true, false, false, false, false, false, -1, null, null);
     }
 
-    /** Roles, databases and memberships as {@code txn} sees them (the predefined roles included). */
+    /** Roles, databases, memberships and tablespaces as {@code txn} sees them (the predefined roles included). */
     public static SharedCatalog loadShared(Transaction txn) {
         Map<String, RoleDef> roles = new HashMap<>();
         Map<String, DatabaseDef> databases = new HashMap<>();
@@ -167,7 +225,7 @@ public final class CatalogStore {
             roles.putIfAbsent(r.name(), r);
         }
         return new SharedCatalog(Map.copyOf(roles), Map.copyOf(databases), CatalogStorage.loadMemberships(txn),
-                Map.copyOf(CatalogStorage.loadDatabaseAcls(txn)));
+                Map.copyOf(CatalogStorage.loadDatabaseAcls(txn)), Map.copyOf(loadTablespaces(txn)));
     }
 
     private interface Writer {

@@ -51,13 +51,17 @@ public final class DbCatalog {
     private final Map<Integer, Routine> routines;
     private final Map<CommentKey, List<Acl.Item>> acls;
     private final List<DefaultAcl> defaultAcls;
+    /** pg_class.reltablespace of the relations and indexes not in the database's default tablespace. */
+    private final Map<Integer, Integer> relationTablespaces;
     private final Map<String, List<Routine>> routinesByName = new HashMap<>();
 
     public DbCatalog(long version, DatabaseDef database, SharedCatalog shared, Map<Integer, Namespace> namespaces,
                      Map<Integer, Relation> relations, Map<Integer, IndexInfo> indexes,
                      Map<Integer, Constraint> constraints, Map<Integer, TableStats> stats,
                      Map<CommentKey, String> comments, Map<Integer, Routine> routines,
-                     Map<CommentKey, List<Acl.Item>> acls, List<DefaultAcl> defaultAcls) {
+                     Map<CommentKey, List<Acl.Item>> acls, List<DefaultAcl> defaultAcls,
+                     Map<Integer, Integer> relationTablespaces) {
+        this.relationTablespaces = Map.copyOf(relationTablespaces);
         this.acls = Map.copyOf(acls);
         this.defaultAcls = List.copyOf(defaultAcls);
         this.version = version;
@@ -95,6 +99,16 @@ public final class DbCatalog {
                 foreignKeysByReferencedTable.computeIfAbsent(c.refTableOid(), k -> new ArrayList<>()).add(c);
             }
         }
+    }
+
+    /** pg_class.reltablespace of a relation or index: its tablespace's OID, 0 for the database's default. */
+    public int relationTablespace(int relationOid) {
+        return relationTablespaces.getOrDefault(relationOid, 0);
+    }
+
+    /** True when a relation or index of this database is in tablespace {@code tablespaceOid}. */
+    public boolean usesTablespace(int tablespaceOid) {
+        return relationTablespaces.containsValue(tablespaceOid);
     }
 
     public long version() {

@@ -9,10 +9,32 @@ import java.util.Map;
 /**
  * The catalogs every database shares (PostgreSQL's global/ catalogs): roles (pg_authid), role
  * memberships (pg_auth_members) and databases (pg_database) with their ACLs (datacl, by database
- * OID; a database not there has the default). Immutable.
+ * OID; a database not there has the default) and tablespaces (pg_tablespace, by name, pg_default
+ * and pg_global included). Immutable.
  */
 public record SharedCatalog(Map<String, RoleDef> roles, Map<String, DatabaseDef> databases,
-                            List<Membership> memberships, Map<Integer, List<Acl.Item>> databaseAcls) {
+                            List<Membership> memberships, Map<Integer, List<Acl.Item>> databaseAcls,
+                            Map<String, TablespaceDef> tablespaces) {
+
+    public TablespaceDef tablespace(String name) {
+        return tablespaces.get(name);
+    }
+
+    public TablespaceDef tablespaceByOid(long oid) {
+        for (TablespaceDef t : tablespaces.values()) {
+            if (t.oid() == oid) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /** Tablespaces by OID. */
+    public List<TablespaceDef> tablespacesInOrder() {
+        List<TablespaceDef> out = new ArrayList<>(tablespaces.values());
+        out.sort(Comparator.comparingInt(TablespaceDef::oid));
+        return out;
+    }
 
     /** A database's stored ACL, null for the default. */
     public List<Acl.Item> databaseAcl(int databaseOid) {

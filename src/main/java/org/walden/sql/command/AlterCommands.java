@@ -37,6 +37,10 @@ final class AlterCommands extends DdlSupport {
         if (s.type() == Tree.ObjectType.SCHEMA) {
             return schemaOwner(s);
         }
+        if (s.type() == Tree.ObjectType.INDEX && s.commands().size() == 1
+                && s.commands().get(0) instanceof Tree.SetTablespace t) {
+            return indexTablespace(s, t.tablespace());
+        }
         String tag = s.type() == Tree.ObjectType.VIEW ? "ALTER VIEW" : s.type() == Tree.ObjectType.SEQUENCE
                 ? "ALTER SEQUENCE" : s.type() == Tree.ObjectType.INDEX ? "ALTER INDEX" : "ALTER TABLE";
         Relation r = findRelation(s.relation().schema(), s.relation().name());
@@ -77,7 +81,45 @@ final class AlterCommands extends DdlSupport {
             case Tree.SetSchema s -> setSchema(r, s.schema());
             case Tree.AlterIdentity i -> identity(r, i);
             case Tree.SetLogged l -> setLogged(r, l.logged());
+            case Tree.SetTablespace t -> setTablespace(r, t.tablespace());
         }
+    }
+
+    /** ALTER INDEX ... SET TABLESPACE: the index's pg_class.reltablespace; the table's owner may. */
+    private String indexTablespace(Tree.AlterTableStmt s, String tablespace) {
+        IndexInfo idx = findIndex(s.relation().schema(), s.relation().name());
+        if (idx == null) {
+            if (s.ifExists()) {
+                ctx.notice(notice(SqlState.UNDEFINED_TABLE, "relation \"" + s.relation().name()
+                        + "\" does not exist, skipping"));
+                return "ALTER INDEX";
+            }
+            throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + qualified(s.relation())
+                    + "\" does not exist");
+        }
+        Relation table = catalog().relation(idx.tableOid());
+        checkNotSystem(table);
+        var me = ctx.currentRole();
+        if (me != null && !me.superuser() && !catalog().shared().isMemberOf(me.oid(), table.ownerOid())) {
+            throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "must be owner of index " + idx.name());
+        }
+        lockExclusively(table);
+        ctx.writer().putRelationTablespace(idx.oid(), new TablespaceCommands(ctx).tablespaceForNewRelation(tablespace));
+        ctx.catalogChanged();
+        return "ALTER INDEX";
+    }
+
+    /**
+     * SET TABLESPACE: the table's pg_class.reltablespace changes (its indexes stay where they
+     * are, as in PostgreSQL); its rows stay in the one storage engine, so nothing is copied.
+     */
+    private void setTablespace(Relation r, String tablespace) {
+        if (r.kind() != Relation.TABLE && r.kind() != Relation.INDEX) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot set tablespace of " + kindName(r.kind())
+                    + " \"" + r.name() + "\"");
+        }
+        ctx.writer().putRelationTablespace(r.oid(), new TablespaceCommands(ctx).tablespaceForNewRelation(
+                tablespace == null ? "pg_default" : tablespace));
     }
 
     /**
@@ -219,14 +261,29 @@ final class AlterCommands extends DdlSupport {
         }
         Attribute a = r.column(i);
         int attnum = a.attnum();
-        for (Relation v : viewsReading(r.oid())) {
+        List<Relation> views = viewsReadingColumn(r.oid(), attnum);
+        if (!views.isEmpty()) {
+            DropCommands drops = new DropCommands(ctx, null);
+            List<String> details = new ArrayList<>();
+            List<String> cascaded = new ArrayList<>();
+            for (Relation v : views) {
+                details.add("view " + drops.described(v) + " depends on column " + a.name() + " of table "
+                        + drops.described(r));
+                cascaded.add("view " + drops.described(v));
+            }
             if (!d.cascade()) {
                 throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop column " + a.name()
-                        + " of table " + r.name() + " because other objects depend on it")
-                        .withDetail("view " + v.name() + " depends on column " + a.name() + " of table " + r.name())
+                        + " of table " + drops.described(r) + " because other objects depend on it")
+                        .withDetail(String.join("\n", details))
                         .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
             }
-            new DropCommands(ctx, null).dropRelation(v);
+            drops.noticeCascades(cascaded);
+            for (Relation v : views) {
+                Relation current = catalog().relation(v.oid());
+                if (current != null) {
+                    drops.dropRelation(current);
+                }
+            }
         }
         boolean inKey = false;
         for (int k : r.primaryKey()) {
@@ -304,8 +361,9 @@ final class AlterCommands extends DdlSupport {
         requireKind(r, Relation.TABLE);
         int i = column(r, t.column());
         Attribute a = r.column(i);
-        if (!viewsReading(r.oid()).isEmpty()) {
-            Relation v = viewsReading(r.oid()).get(0);
+        List<Relation> viewsUsing = viewsReadingColumn(r.oid(), a.attnum());
+        if (!viewsUsing.isEmpty()) {
+            Relation v = viewsUsing.get(0);
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cannot alter type of a column used by a view or rule")
                     .withDetail("rule _RETURN on view " + v.name() + " depends on column \"" + a.name() + "\"");
         }
@@ -400,7 +458,10 @@ final class AlterCommands extends DdlSupport {
             throw new PgException(SqlState.DUPLICATE_TABLE, "relation \"" + r.name() + "\" already exists in schema \""
                     + schema + "\"");
         }
+        var views = viewQueriesBefore(java.util.Set.of(r.oid()));
         ctx.writer().putRelation(r.withName(r.name(), n.oid()), r);
+        ctx.catalogChanged();
+        reprintViews(views);
         for (IndexInfo i : catalog().indexesOf(r.oid())) {
             IndexInfo moved = new IndexInfo(i.oid(), i.name(), n.oid(), i.tableOid(), i.relfilenode(), i.keys(),
                     i.unique(), i.primary(), i.nullsNotDistinct(), i.predicateSql(), i.predicateText(), i.ready(),

@@ -66,7 +66,13 @@ public final class AnalyzeCommand extends DdlSupport {
                 tables.add(r);
             }
         }
-        for (Relation r : tables) {
+        for (Relation table : tables) {
+            // SHARE UPDATE EXCLUSIVE, as PostgreSQL's: readers and writers go on, DDL and another ANALYZE wait
+            ctx.lockRelation(table.oid(), table.name(), org.walden.txn.RelationLockMode.SHARE_UPDATE_EXCLUSIVE);
+            Relation r = catalog().relation(table.oid());
+            if (r == null) {
+                continue; // dropped while we waited
+            }
             if (s.analyze()) {
                 listener.analyzed(analyzeTable(r, false));
             }

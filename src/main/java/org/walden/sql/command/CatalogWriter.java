@@ -20,6 +20,7 @@ import org.walden.sql.catalog.RoleDef;
 import org.walden.sql.catalog.Routine;
 import org.walden.sql.catalog.SharedCatalog;
 import org.walden.sql.catalog.TableStats;
+import org.walden.sql.catalog.TablespaceDef;
 import org.walden.sql.types.PgType;
 import org.walden.txn.KvCursor;
 import org.walden.txn.Transaction;
@@ -177,6 +178,34 @@ public final class CatalogWriter {
         txn.delete(nameKey);
         deleteStats(r.oid());
         deleteAcls(DbCatalog.PG_CLASS, r.oid());
+        putRelationTablespace(r.oid(), 0);
+    }
+
+    /** Records the tablespace of relation or index {@code oid}: 0 (the database's default) removes the record. */
+    public void putRelationTablespace(int oid, int tablespaceOid) {
+        byte[] key = placed(CatalogStorage.objectKey(db, CatalogStorage.RELATION_TABLESPACE, oid),
+                locality.object(DbCatalog.PG_CLASS, oid));
+        byte[] current = locker.lock(key);
+        if (tablespaceOid != 0) {
+            txn.put(key, CatalogStorage.oidValue(tablespaceOid));
+        } else if (current != null) {
+            txn.delete(key);
+        }
+    }
+
+    public void putTablespace(TablespaceDef t) {
+        locker.lock(CatalogStore.tablespaceKey(t.name()));
+        txn.put(CatalogStore.tablespaceKey(t.name()), CatalogStore.encodeTablespace(t));
+    }
+
+    /** Locks a tablespace name; returns its record's latest value, null when free. */
+    public byte[] lockTablespace(String name) {
+        return locker.lock(CatalogStore.tablespaceKey(name));
+    }
+
+    public void deleteTablespace(String name) {
+        locker.lock(CatalogStore.tablespaceKey(name));
+        txn.delete(CatalogStore.tablespaceKey(name));
     }
 
     public void putRoutine(Routine f) {
@@ -251,6 +280,7 @@ public final class CatalogWriter {
         byte[] nameKey = placed(CatalogStorage.relationNameKey(db, i.namespaceOid(), i.name()), local);
         locker.lock(nameKey);
         txn.delete(nameKey);
+        putRelationTablespace(i.oid(), 0);
     }
 
     public void putConstraint(Constraint c) {

@@ -42,6 +42,9 @@ public interface CommandContext {
     /** Takes a relation lock until the transaction ends (exclusive: ACCESS EXCLUSIVE). */
     void lockRelation(int oid, String name, boolean exclusive);
 
+    /** Takes a relation lock in {@code mode} until the transaction ends (CREATE INDEX: SHARE). */
+    void lockRelation(int oid, String name, org.walden.txn.RelationLockMode mode);
+
     /** Plans an analyzed query for this session. */
     Planner.PlannedStmt plan(Query q);
 

@@ -63,6 +63,9 @@ public final class Commands {
             case Tree.CreateDatabaseStmt c -> "CREATE DATABASE";
             case Tree.DropDatabaseStmt d -> "DROP DATABASE";
             case Tree.AlterDatabaseStmt a -> "ALTER DATABASE";
+            case Tree.CreateTablespaceStmt c -> "CREATE TABLESPACE";
+            case Tree.DropTablespaceStmt d -> "DROP TABLESPACE";
+            case Tree.AlterTablespaceStmt a -> "ALTER TABLESPACE";
             case Tree.VacuumStmt v -> v.vacuum() ? "VACUUM" : "ANALYZE";
             case Tree.ReindexStmt r -> "REINDEX";
             case Tree.ClusterStmt c -> "CLUSTER";
@@ -96,6 +99,9 @@ public final class Commands {
             case Tree.CreateDatabaseStmt c -> new DatabaseCommands(ctx).create(c);
             case Tree.DropDatabaseStmt d -> new DatabaseCommands(ctx).drop(d);
             case Tree.AlterDatabaseStmt a -> new DatabaseCommands(ctx).alter(a);
+            case Tree.CreateTablespaceStmt c -> new TablespaceCommands(ctx).create(c);
+            case Tree.DropTablespaceStmt d -> new TablespaceCommands(ctx).drop(d);
+            case Tree.AlterTablespaceStmt a -> new TablespaceCommands(ctx).alter(a);
             case Tree.VacuumStmt v -> analyze(v);
             case Tree.ReindexStmt r -> new ReindexCommands(ctx, steps).reindex(r);
             case Tree.ClusterStmt c -> new ReindexCommands(ctx, steps).cluster(c);

@@ -50,6 +50,7 @@ final class ConcurrentIndexBuild extends DdlSupport {
             return "CREATE INDEX";
         }
         ctx.writer().putIndex(idx, null);
+        ctx.writer().putRelationTablespace(idx.oid(), new TablespaceCommands(ctx).tablespaceForNewRelation(s.tablespace()));
         ctx.catalogChanged();
         steps.commitAndBegin();
 

@@ -12,6 +12,7 @@ import org.walden.sql.catalog.IndexInfo;
 import org.walden.sql.catalog.Keys;
 import org.walden.sql.catalog.Relation;
 import org.walden.sql.catalog.RoleDef;
+import org.walden.sql.catalog.TablespaceDef;
 import org.walden.sql.parse.Tree;
 import org.walden.txn.KvCursor;
 import org.walden.txn.Transaction;
@@ -78,6 +79,17 @@ final class DatabaseCommands extends DdlSupport {
             throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "encoding \"" + encoding.toUpperCase(Locale.ROOT)
                     + "\" does not match locale \"C.UTF-8\"").withDetail("The chosen LC_CTYPE setting requires "
                     + "encoding \"UTF8\".");
+        }
+        String tablespace = opts.get("tablespace");
+        if (tablespace != null) {
+            TablespaceDef t = catalog().shared().tablespace(tablespace);
+            if (t == null) {
+                throw new PgException(SqlState.UNDEFINED_OBJECT, "tablespace \"" + tablespace + "\" does not exist");
+            }
+            if (t.oid() != TablespaceDef.DEFAULT_OID) {
+                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                        "a database's default tablespace other than pg_default is not supported");
+            }
         }
         String templateName = opts.getOrDefault("template", "template1");
         DbCatalog current = catalog();

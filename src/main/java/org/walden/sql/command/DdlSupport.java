@@ -135,7 +135,12 @@ abstract class DdlSupport {
      * (PostgreSQL looks the name up again after locking); a dropped one is 42P01.
      */
     Relation lockExclusively(Relation r) {
-        ctx.lockRelation(r.oid(), r.name(), true);
+        return lockFor(r, org.walden.txn.RelationLockMode.ACCESS_EXCLUSIVE);
+    }
+
+    /** As {@link #lockExclusively}, in {@code mode} (CREATE INDEX: SHARE, which lets readers on). */
+    Relation lockFor(Relation r, org.walden.txn.RelationLockMode mode) {
+        ctx.lockRelation(r.oid(), r.name(), mode);
         Relation current = catalog().relation(r.oid());
         if (current == null) {
             throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + r.name() + "\" does not exist");
@@ -254,13 +259,93 @@ abstract class DdlSupport {
         return out;
     }
 
+    /** The views (by OID, ordered) whose queries read column {@code attnum} of relation {@code oid}. */
+    List<Relation> viewsReadingColumn(int oid, int attnum) {
+        return viewsWhose(d -> d.columns().getOrDefault(oid, new java.util.TreeSet<>()).contains(attnum), oid);
+    }
+
+    /** The views (by OID, ordered) whose queries call function {@code oid}. */
+    List<Relation> viewsCalling(int functionOid) {
+        return viewsWhose(d -> d.functions().contains(functionOid), 0);
+    }
+
+    private List<Relation> viewsWhose(java.util.function.Predicate<org.walden.sql.analyze.PermissionCheck.Dependencies> test,
+                                      int except) {
+        List<Relation> out = new ArrayList<>();
+        for (Relation v : sorted(catalog().relations())) {
+            if (v.kind() != Relation.VIEW || v.oid() == except || v.viewSql() == null) {
+                continue;
+            }
+            try {
+                var q = new Analyzer(ctx.analyzerEnv()).analyze(SqlParser.parseQuery(v.viewSql()));
+                if (test.test(org.walden.sql.analyze.PermissionCheck.dependencies(q))) {
+                    out.add(v);
+                }
+            } catch (PgException e) {
+                // a view that no longer analyzes depends on nothing we can name
+            }
+        }
+        return out;
+    }
+
     /** The relations a view's query reads (tables and views), from its analyzed query. */
     Set<Integer> relationsRead(Relation view) {
         try {
-            return new Analyzer(ctx.analyzerEnv()).analyze(SqlParser.parseQuery(view.viewSql())).relationsRead();
+            return org.walden.sql.analyze.PermissionCheck.relationsNamed(
+                    new Analyzer(ctx.analyzerEnv()).analyze(SqlParser.parseQuery(view.viewSql())));
         } catch (PgException e) {
             return Set.of(); // a view that no longer analyzes depends on nothing we can name
         }
+    }
+
+    /**
+     * Before a rename of relations {@code oids} (a table, view or sequence, a column of one, the
+     * relations of a renamed schema): the views whose text names them, each with its query
+     * analyzed under the names in force now. {@link #reprintViews} stores their text again once
+     * the rename is written, so they go on reading the same relations and columns, as a
+     * PostgreSQL rule, bound to OIDs, does. A view among {@code oids} is itself included (its
+     * columns' names are in its own text).
+     */
+    java.util.Map<Integer, org.walden.sql.analyze.Query> viewQueriesBefore(java.util.Collection<Integer> oids) {
+        java.util.Map<Integer, org.walden.sql.analyze.Query> out = new java.util.LinkedHashMap<>();
+        for (Relation v : sorted(catalog().relations())) {
+            if (v.kind() != Relation.VIEW || v.viewSql() == null) {
+                continue;
+            }
+            org.walden.sql.analyze.Query q;
+            try {
+                q = new Analyzer(ctx.analyzerEnv()).analyze(SqlParser.parseQuery(v.viewSql()));
+            } catch (PgException e) {
+                continue; // a view that no longer analyzes names nothing we can follow
+            }
+            if (oids.contains(v.oid())
+                    || org.walden.sql.analyze.PermissionCheck.relationsNamed(q).stream().anyMatch(oids::contains)) {
+                out.put(v.oid(), q);
+            }
+        }
+        return out;
+    }
+
+    /** After a rename: each view of {@link #viewQueriesBefore} gets its query printed with the new names. */
+    void reprintViews(java.util.Map<Integer, org.walden.sql.analyze.Query> before) {
+        if (before.isEmpty()) {
+            return;
+        }
+        ctx.catalogChanged();
+        for (var e : before.entrySet()) {
+            Relation v = catalog().relation(e.getKey());
+            if (v == null) {
+                continue;
+            }
+            List<String> names = new ArrayList<>();
+            for (var a : v.liveColumns()) {
+                names.add(a.name());
+            }
+            String text = new org.walden.sql.analyze.Deparser(ctx.lookup(), ctx.fn().values(), false)
+                    .qualifyingRelations().followingRenames(names).queryText(e.getValue());
+            ctx.writer().putRelation(v.withView(text, null, v.columns()), v);
+        }
+        ctx.catalogChanged();
     }
 
     static List<Relation> sorted(java.util.Collection<Relation> rels) {

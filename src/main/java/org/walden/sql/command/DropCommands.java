@@ -91,9 +91,23 @@ final class DropCommands extends DdlSupport {
         }
         checkOwner(r);
         Map<Integer, String> plan = new LinkedHashMap<>();
-        collectDependents(r, cascade, plan, kindName(kind) + " " + r.name());
-        for (String what : plan.values()) {
-            ctx.notice(notice(SqlState.SUCCESSFUL_COMPLETION, "drop cascades to " + what));
+        List<String> details = new ArrayList<>();
+        collectDependents(r, plan, details);
+        if (!details.isEmpty() && !cascade) {
+            throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop " + kindName(kind) + " "
+                    + described(r) + " because other objects depend on it").withDetail(String.join("\n", details))
+                    .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
+        }
+        List<String> cascaded = new ArrayList<>(plan.values());
+        for (Constraint fk : catalog().foreignKeysReferencing(r.oid())) {
+            if (fk.tableOid() != r.oid()) {
+                cascaded.add("constraint " + fk.name() + " on table " + described(catalog().relation(fk.tableOid())));
+                ctx.writer().deleteConstraint(fk);
+            }
+        }
+        noticeCascades(cascaded);
+        if (!cascaded.isEmpty()) {
+            ctx.catalogChanged();
         }
         for (Integer oid : plan.keySet()) {
             Relation dep = catalog().relation(oid);
@@ -104,40 +118,48 @@ final class DropCommands extends DdlSupport {
         dropRelation(catalog().relation(r.oid()));
     }
 
+    /** A relation as PostgreSQL's object descriptions name it: schema-qualified unless the search path finds it. */
+    String described(Relation r) {
+        if (ctx.lookup().relationVisible(r.oid())) {
+            return r.name();
+        }
+        Namespace n = ctx.lookup().namespace(r.namespaceOid());
+        return n == null ? r.name() : n.name() + "." + r.name();
+    }
+
+    /** "drop cascades to view v", or for several "drop cascades to N other objects" listing them. */
+    void noticeCascades(List<String> objects) {
+        if (objects.size() == 1) {
+            ctx.notice(notice(SqlState.SUCCESSFUL_COMPLETION, "drop cascades to " + objects.get(0)));
+        } else if (objects.size() > 1) {
+            List<String> lines = new ArrayList<>();
+            for (String o : objects) {
+                lines.add("drop cascades to " + o);
+            }
+            ctx.notice(new PgException(PgException.Severity.NOTICE, SqlState.SUCCESSFUL_COMPLETION,
+                    "drop cascades to " + objects.size() + " other objects", String.join("\n", lines), null, null));
+        }
+    }
+
     /**
-     * The objects that would be left dangling by dropping {@code r}: views reading it, and
-     * (for tables) other tables' foreign keys to it. Without CASCADE they stop the command.
+     * The objects that would be left dangling by dropping {@code r}, in PostgreSQL's order: each
+     * view reading it (then the views reading that view), and (for tables) other tables' foreign
+     * keys to it. {@code out} gets the views to drop, {@code details} the DETAIL lines.
      */
-    private void collectDependents(Relation r, boolean cascade, Map<Integer, String> out, String what) {
-        List<String> details = new ArrayList<>();
+    void collectDependents(Relation r, Map<Integer, String> out, List<String> details) {
         for (Relation v : viewsReading(r.oid())) {
             if (!out.containsKey(v.oid())) {
-                details.add("view " + v.name() + " depends on " + kindName(r.kind()) + " " + r.name());
-                out.put(v.oid(), "view " + v.name());
-                collectDependents(v, cascade, out, "view " + v.name());
+                details.add("view " + described(v) + " depends on " + kindName(r.kind()) + " " + described(r));
+                out.put(v.oid(), "view " + described(v));
+                collectDependents(v, out, details);
             }
         }
         for (Constraint fk : catalog().foreignKeysReferencing(r.oid())) {
             if (fk.tableOid() != r.oid()) {
                 Relation child = catalog().relation(fk.tableOid());
-                details.add("constraint " + fk.name() + " on table " + child.name() + " depends on table " + r.name());
+                details.add("constraint " + fk.name() + " on table " + described(child) + " depends on table "
+                        + described(r));
             }
-        }
-        if (!details.isEmpty() && !cascade) {
-            throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop " + what
-                    + " because other objects depend on it").withDetail(String.join("\n", details))
-                    .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
-        }
-        if (cascade) {
-            for (Constraint fk : catalog().foreignKeysReferencing(r.oid())) {
-                if (fk.tableOid() != r.oid()) {
-                    Relation child = catalog().relation(fk.tableOid());
-                    ctx.notice(notice(SqlState.SUCCESSFUL_COMPLETION, "drop cascades to constraint " + fk.name()
-                            + " on table " + child.name()));
-                    ctx.writer().deleteConstraint(fk);
-                }
-            }
-            ctx.catalogChanged();
         }
     }
 
@@ -256,29 +278,28 @@ final class DropCommands extends DdlSupport {
         }
         if (!members.isEmpty()) {
             List<String> details = new ArrayList<>();
+            List<String> cascaded = new ArrayList<>();
+            Map<Integer, String> dependents = new LinkedHashMap<>();
+            for (Relation r : members) {
+                dependents.put(r.oid(), kindName(r.kind()) + " " + name + "." + r.name());
+            }
             for (Relation r : members) {
                 details.add(kindName(r.kind()) + " " + name + "." + r.name() + " depends on schema " + name);
+                cascaded.add(dependents.get(r.oid()));
+                int before = dependents.size();
+                collectDependents(r, dependents, details); // views outside the schema reading it
+                cascaded.addAll(new ArrayList<>(dependents.values()).subList(before, dependents.size()));
             }
             if (!cascade) {
                 throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop schema " + name
                         + " because other objects depend on it").withDetail(String.join("\n", details))
                         .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
             }
-            if (members.size() == 1) {
-                ctx.notice(notice(SqlState.SUCCESSFUL_COMPLETION, "drop cascades to " + kindName(members.get(0)
-                        .kind()) + " " + name + "." + members.get(0).name()));
-            } else {
-                List<String> lines = new ArrayList<>();
-                for (Relation r : members) {
-                    lines.add("drop cascades to " + kindName(r.kind()) + " " + name + "." + r.name());
-                }
-                ctx.notice(new PgException(PgException.Severity.NOTICE, SqlState.SUCCESSFUL_COMPLETION,
-                        "drop cascades to " + members.size() + " other objects", String.join("\n", lines), null, null));
-            }
-            for (Relation r : members) {
-                Relation current = catalog().relation(r.oid());
+            noticeCascades(cascaded);
+            for (Integer oid : dependents.keySet()) {
+                Relation current = catalog().relation(oid);
                 if (current != null) {
-                    for (Constraint fk : catalog().foreignKeysReferencing(r.oid())) {
+                    for (Constraint fk : catalog().foreignKeysReferencing(oid)) {
                         ctx.writer().deleteConstraint(fk);
                     }
                     dropRelation(current);

@@ -1,7 +1,9 @@
 package org.walden.sql.command;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.sql.analyze.Analyzer;
@@ -9,6 +11,7 @@ import org.walden.sql.analyze.AnalyzerEnv;
 import org.walden.sql.analyze.ParamTypes;
 import org.walden.sql.analyze.Query;
 import org.walden.sql.catalog.Namespace;
+import org.walden.sql.catalog.Relation;
 import org.walden.sql.catalog.RoleDef;
 import org.walden.sql.catalog.Routine;
 import org.walden.sql.parse.SqlParser;
@@ -141,12 +144,44 @@ final class FunctionCommands extends DdlSupport {
             Routine r = resolve(schema, name, ref.args(), s.ifExists());
             if (r != null) {
                 checkOwner(r);
+                dropViewsCalling(r, s.cascade());
                 ctx.writer().deleteRoutine(r);
                 ctx.writer().putComment(PG_PROC, r.oid(), 0, null);
                 ctx.catalogChanged();
             }
         }
         return "DROP FUNCTION";
+    }
+
+    /** Views calling {@code r} stop DROP FUNCTION (2BP01), or go with it under CASCADE (and the views reading them). */
+    private void dropViewsCalling(Routine r, boolean cascade) {
+        List<Relation> views = viewsCalling(r.oid());
+        if (views.isEmpty()) {
+            return;
+        }
+        String what = "function " + r.name() + "(" + typeList(r.argTypeOids()) + ")";
+        DropCommands drops = new DropCommands(ctx, null);
+        Map<Integer, String> plan = new LinkedHashMap<>();
+        List<String> details = new ArrayList<>();
+        for (Relation v : views) {
+            if (!plan.containsKey(v.oid())) {
+                details.add("view " + drops.described(v) + " depends on " + what);
+                plan.put(v.oid(), "view " + drops.described(v));
+                drops.collectDependents(v, plan, details);
+            }
+        }
+        if (!cascade) {
+            throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop " + what
+                    + " because other objects depend on it").withDetail(String.join("\n", details))
+                    .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
+        }
+        drops.noticeCascades(new ArrayList<>(plan.values()));
+        for (Integer oid : plan.keySet()) {
+            Relation current = catalog().relation(oid);
+            if (current != null) {
+                drops.dropRelation(current);
+            }
+        }
     }
 
     static final int PG_PROC = 1255;

@@ -102,14 +102,19 @@ final class IndexCommands extends DdlSupport {
                 false, s.nullsNotDistinct(), predicate, predicate, ready, valid, method);
     }
 
-    /** CREATE INDEX without CONCURRENTLY: written and built in this transaction, the table locked exclusively. */
+    /**
+     * CREATE INDEX without CONCURRENTLY: written and built in this transaction, the table locked
+     * in SHARE mode as PostgreSQL locks it (readers go on, writers wait, and plan again with the
+     * index once it commits).
+     */
     String create(Tree.IndexStmt s) {
-        Relation table = lockExclusively(indexTarget(s.relation()));
+        Relation table = lockFor(indexTarget(s.relation()), org.walden.txn.RelationLockMode.SHARE);
         IndexInfo idx = define(s, table, true, true);
         if (idx == null) {
             return "CREATE INDEX";
         }
         ctx.writer().putIndex(idx, null);
+        ctx.writer().putRelationTablespace(idx.oid(), new TablespaceCommands(ctx).tablespaceForNewRelation(s.tablespace()));
         ctx.catalogChanged();
         build(table, idx);
         return "CREATE INDEX";

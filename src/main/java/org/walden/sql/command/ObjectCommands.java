@@ -2,6 +2,7 @@ package org.walden.sql.command;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.sql.analyze.Analyzer;
@@ -307,16 +308,21 @@ final class ObjectCommands extends DdlSupport {
         }
         checkNotSystem(r);
         checkOwner(r);
-        if (s.subType() == Tree.ObjectType.COLUMN) {
-            renameColumn(r, s.subName(), s.newName());
-        } else if (s.subType() == Tree.ObjectType.CONSTRAINT) {
+        if (s.subType() == Tree.ObjectType.CONSTRAINT) {
             renameConstraint(r, s.subName(), s.newName());
+            ctx.catalogChanged();
+            return tag;
+        }
+        Relation current = lockExclusively(r); // readers (ACCESS SHARE) finish first, as PostgreSQL's
+        var views = viewQueriesBefore(Set.of(current.oid()));
+        if (s.subType() == Tree.ObjectType.COLUMN) {
+            renameColumn(current, s.subName(), s.newName());
         } else {
-            takeName(r.namespaceOid(), s.newName());
-            Relation current = lockExclusively(r);
+            takeName(current.namespaceOid(), s.newName());
             ctx.writer().putRelation(current.withName(s.newName(), current.namespaceOid()), current);
         }
         ctx.catalogChanged();
+        reprintViews(views);
         return tag;
     }
 
@@ -379,9 +385,17 @@ final class ObjectCommands extends DdlSupport {
         if (ctx.writer().lockNamespaceName(to) != 0 || ctx.lookup().namespace(to) != null) {
             throw new PgException(SqlState.DUPLICATE_SCHEMA, "schema \"" + to + "\" already exists");
         }
+        Set<Integer> members = new java.util.HashSet<>();
+        for (Relation r : catalog().relations()) {
+            if (r.namespaceOid() == n.oid()) {
+                members.add(r.oid());
+            }
+        }
+        var views = viewQueriesBefore(members);
         ctx.writer().deleteNamespace(n);
         ctx.writer().putNamespace(new Namespace(n.oid(), to, n.ownerOid()));
         ctx.catalogChanged();
+        reprintViews(views);
         return tag;
     }
 }

@@ -20,6 +20,7 @@ import org.walden.sql.func.BuiltinExecute;
 import org.walden.sql.func.Builtins;
 import org.walden.sql.func.FunctionDef;
 import org.walden.sql.catalog.SharedCatalog;
+import org.walden.sql.catalog.TablespaceDef;
 import org.walden.sql.parse.Tree;
 
 /**
@@ -184,6 +185,17 @@ final class PrivilegeCommands extends DdlSupport {
                     }
                     out.add(new Target(0, d.oid(), Acl.ObjectType.DATABASE, d.ownerOid(), d.name(),
                             shared().effectiveDatabaseAcl(d), null, d));
+                }
+            }
+            case "tablespace" -> {
+                for (List<String> name : g.objects()) {
+                    TablespaceDef t = shared().tablespace(name.get(0));
+                    if (t == null) {
+                        throw new PgException(SqlState.UNDEFINED_OBJECT, "tablespace \"" + name.get(0)
+                                + "\" does not exist");
+                    }
+                    out.add(new Target(TablespaceCommands.PG_TABLESPACE, t.oid(), Acl.ObjectType.TABLESPACE,
+                            t.ownerOid(), t.name(), t.acl(), null, null));
                 }
             }
             default -> throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "GRANT on " + g.objectType()
@@ -389,6 +401,8 @@ final class PrivilegeCommands extends DdlSupport {
     private void write(Target t, int subId, List<Acl.Item> acl) {
         if (t.type() == Acl.ObjectType.DATABASE) {
             ctx.writer().putDatabaseAcl(t.oid(), acl);
+        } else if (t.type() == Acl.ObjectType.TABLESPACE) {
+            ctx.writer().putTablespace(shared().tablespaceByOid(t.oid()).withAcl(acl));
         } else {
             ctx.writer().putAcl(t.classOid(), t.oid(), subId, acl);
         }

@@ -17,8 +17,9 @@ import org.walden.sql.parse.Tree;
  * old range emptied at commit, as PostgreSQL builds a new relfilenode; an index left invalid by a
  * failed CREATE INDEX CONCURRENTLY becomes valid. A primary key has nothing to rebuild (the rows
  * are keyed by it), and the system catalogs are computed from Walden's own catalog. Without
- * CONCURRENTLY the table is locked exclusively for the rebuild; with it the new entries are built
- * beside the old ones while the table takes writes ({@link ConcurrentIndexBuild#reindex}).
+ * CONCURRENTLY the table is locked in SHARE mode, as PostgreSQL locks it: writers wait, readers go
+ * on with the old entries until the commit; with it the new entries are built beside the old ones
+ * while the table takes writes ({@link ConcurrentIndexBuild#reindex}).
  *
  * <p>CLUSTER orders a table's rows by an index once. Walden keeps every table in primary-key
  * order, so no index was ever clustered: CLUSTER without a table has nothing to do, CLUSTER t
@@ -69,7 +70,7 @@ final class ReindexCommands extends DdlSupport {
         if (s.concurrently()) {
             new ConcurrentIndexBuild(ctx, steps).reindex(table, idx);
         } else {
-            rebuild(lockExclusively(table), idx);
+            rebuild(lockFor(table, org.walden.txn.RelationLockMode.SHARE), idx);
         }
     }
 
@@ -107,7 +108,7 @@ final class ReindexCommands extends DdlSupport {
             }
             return true;
         }
-        Relation locked = lockExclusively(table);
+        Relation locked = lockFor(table, org.walden.txn.RelationLockMode.SHARE);
         for (IndexInfo idx : catalog().indexesOf(table.oid())) {
             rebuild(locked, idx);
         }

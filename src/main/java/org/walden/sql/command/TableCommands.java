@@ -80,6 +80,7 @@ final class TableCommands extends DdlSupport {
             throw new PgException(SqlState.DUPLICATE_TABLE, "relation \"" + s.relation().name()
                     + "\" already exists");
         }
+        int tablespace = new TablespaceCommands(ctx).tablespaceForNewRelation(s.tablespace());
         TableDraft d = new TableDraft(ns, s.relation().name());
         d.persistence = persistence;
         d.takenNames.add(d.name);
@@ -96,6 +97,7 @@ final class TableCommands extends DdlSupport {
         }
         d.options.addAll(checkedStorageParameters(s.options()));
         Relation created = createFromDraft(d);
+        ctx.writer().putRelationTablespace(created.oid(), tablespace);
         registerOnCommit(created, s.onCommit());
         return "CREATE TABLE";
     }
@@ -348,7 +350,9 @@ final class TableCommands extends DdlSupport {
             PgType type = t.expr().type() == PgType.UNKNOWN ? PgType.TEXT : t.expr().type();
             d.columns.add(new Attribute(i + 1, name, type, t.expr().typmod(), false));
         }
+        int tablespace = new TablespaceCommands(ctx).tablespaceForNewRelation(null);
         Relation table = createFromDraft(d);
+        ctx.writer().putRelationTablespace(table.oid(), tablespace);
         registerOnCommit(table, s.onCommit());
         long rows = 0;
         if (s.withData()) {

@@ -82,8 +82,7 @@ final class CatalogRows {
             case "pg_operator" -> pgOperator();
             case "pg_description" -> pgDescription(cat, false);
             case "pg_shdescription" -> pgDescription(cat, true);
-            case "pg_tablespace" -> List.of(row(DEFAULT_TABLESPACE, "pg_default", OWNER, null, null),
-                    row(GLOBAL_TABLESPACE, "pg_global", OWNER, null, null));
+            case "pg_tablespace" -> pgTablespace(cat.shared());
             case "pg_depend" -> pgDepend(cat, fn);
             case "pg_rewrite" -> pgRewrite(cat);
             case "pg_init_privs" -> pgInitPrivs(cat);
@@ -135,7 +134,8 @@ final class CatalogRows {
         for (IndexInfo i : sorted(cat.indexes(), IndexInfo::oid)) {
             TableStats s = cat.stats(i.tableOid());
             rows.add(row(oid(i.oid()), i.name(), oid(i.namespaceOid()), 0L, 0L, ownerOf(cat, i.tableOid()),
-                    i.method().equals("hash") ? HASH_AM : BTREE_AM, oid(RelPersistence.fileNumber(i.relfilenode())), 0L,
+                    i.method().equals("hash") ? HASH_AM : BTREE_AM, oid(RelPersistence.fileNumber(i.relfilenode())),
+                    oid(cat.relationTablespace(i.oid())),
                     // never analyzed: as PostgreSQL's index build on an empty table leaves it (one page, no tuples)
                     s == null ? 1 : (int) Math.max(1, s.relpages() / 2), s == null ? 0f : (float) s.reltuples(), 0,
                     0L, false, false, String.valueOf(CatalogLookup.persistence(cat, i.namespaceOid(),
@@ -143,6 +143,16 @@ final class CatalogRows {
                                     : cat.relation(i.tableOid()).relfilenode())),
                     "i", (short) i.keys().size(), (short) 0, false, false, false, false, false,
                     true, "n", false, 0L, 0L, 0L, null, null, null));
+        }
+        return rows;
+    }
+
+    /** pg_tablespace: pg_default, pg_global and the tablespaces created, by OID. */
+    private static List<Object[]> pgTablespace(org.walden.sql.catalog.SharedCatalog shared) {
+        List<Object[]> rows = new ArrayList<>();
+        for (org.walden.sql.catalog.TablespaceDef t : shared.tablespacesInOrder()) {
+            rows.add(row(oid(t.oid()), t.name(), oid(t.ownerOid()),
+                    t.acl() == null ? null : Acl.formatAll(t.acl(), shared::roleName), null));
         }
         return rows;
     }
@@ -160,7 +170,8 @@ final class CatalogRows {
                 oid(r.ownerOid()),
                 kind == 'r' ? HEAP_AM : 0L,
                 kind == 'v' ? 0L : oid(system ? r.oid() : RelPersistence.fileNumber(r.relfilenode())),
-                system && r.kind() == Relation.TABLE && isShared(r) ? GLOBAL_TABLESPACE : 0L, relpages, reltuples, 0,
+                system && r.kind() == Relation.TABLE && isShared(r) ? GLOBAL_TABLESPACE : oid(cat.relationTablespace(r.oid())),
+                relpages, reltuples, 0,
                 0L, !cat.indexesOf(r.oid()).isEmpty(), isShared(r),
                 system ? "p" : String.valueOf(CatalogLookup.persistence(cat, r.namespaceOid(), r.relfilenode())),
                 String.valueOf(kind),

@@ -249,6 +249,23 @@ public final class ExecState {
         }
     }
 
+    /**
+     * ACCESS SHARE on each relation a statement reads ({@link org.walden.sql.analyze.Query#relationsReadLocked}:
+     * tables, views and the tables under them, subqueries'), held to the end of the transaction as
+     * PostgreSQL holds it: DROP, TRUNCATE and most ALTER TABLE wait for the reader, and LOCK TABLE
+     * ... ACCESS EXCLUSIVE blocks it. A relation locked earlier in the transaction costs one map
+     * lookup (the transaction's own held modes), so a transaction pays the lock table once per
+     * relation. DDL committed on a relation since this statement's plan raises
+     * {@link RelationChanged}: the session plans again.
+     */
+    public void lockRelationsRead(org.walden.sql.analyze.Query q) {
+        for (org.walden.sql.catalog.Relation r : q.relationsReadLocked) {
+            if (!txn.holdsRelation(r.oid(), RelationLockMode.ACCESS_SHARE)) {
+                lockRelation(r.oid(), r.name(), RelationLockMode.ACCESS_SHARE, false);
+            }
+        }
+    }
+
     /** A lock wait lasts at most this long between checks for a cancel request. */
     static final long LOCK_WAIT_SLICE_MS = 200;
 
@@ -269,7 +286,8 @@ public final class ExecState {
                 throw new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on relation \"" + name + "\"");
             }
         }
-        boolean exclusive = mode == RelationLockMode.ACCESS_EXCLUSIVE;
+        // DDL's own modes (SHARE and up) read the definition again after locking: no replanning
+        boolean exclusive = mode.compareTo(RelationLockMode.SHARE) >= 0;
         long timeout = services.lockTimeoutMs();
         long deadline = timeout > 0 ? services.clock().millis() + timeout : Long.MAX_VALUE;
         while (true) {

@@ -49,11 +49,28 @@ final class StatusRows {
             case "pg_hba_file_rules" -> hbaFileRules(fn, status, shared);
             case "pg_stat_database" -> databases(status, shared);
             case "pg_timezone_names" -> timeZones();
-            case "pg_locks" -> advisoryLocks(fn);
+            case "pg_locks" -> locks(fn);
             case "pg_prepared_xacts" -> preparedXacts(fn, shared);
             case "pg_stat_bgwriter" -> List.<Object[]>of(CatalogRows.row(0L, 0L, 0.0, 0.0, 0L, 0L, 0L, 0L, 0L, 0L, null));
             default -> List.of();
         };
+    }
+
+    /**
+     * pg_locks: relation locks (held per mode, and waited for; the virtual transaction is the
+     * backend's "pid/1", a prepared transaction's locks show no pid), then advisory locks.
+     * Transaction id and virtual transaction id locks are not shown.
+     */
+    private static List<Object[]> locks(FnContext fn) {
+        List<Object[]> rows = new ArrayList<>();
+        for (org.walden.txn.RelationLockRow l : fn.relationLocks()) {
+            rows.add(CatalogRows.row("relation", Integer.toUnsignedLong(l.databaseOid()),
+                    Integer.toUnsignedLong(l.relation()), null, null, null, null, null, null, null,
+                    l.pid() == 0 ? null : l.pid() + "/1", l.pid() == 0 ? null : l.pid(), l.mode().pgName, l.granted(),
+                    false, null));
+        }
+        rows.addAll(advisoryLocks(fn));
+        return rows;
     }
 
     /**

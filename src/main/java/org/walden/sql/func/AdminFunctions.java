@@ -425,7 +425,8 @@ final class AdminFunctions {
             throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "backup is not in progress")
                     .withHint("Did you call pg_backup_start()?");
         }
-        return SystemFunctions.record(new Object[] {s.lsn(), s.labelFile(), ""}, List.of(PG_LSN, TEXT, TEXT));
+        return SystemFunctions.record(new Object[] {s.lsn(), s.labelFile(), c.serverStatus().tablespaceMap()},
+                List.of(PG_LSN, TEXT, TEXT));
     }
 
     /** A function whose EXECUTE PostgreSQL revokes from PUBLIC: superusers and the roles granted it. */

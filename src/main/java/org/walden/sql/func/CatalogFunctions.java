@@ -17,6 +17,7 @@ import org.walden.sql.catalog.DbCatalog;
 import org.walden.sql.catalog.IndexInfo;
 import org.walden.sql.catalog.Namespace;
 import org.walden.sql.catalog.Relation;
+import org.walden.sql.catalog.TablespaceDef;
 import org.walden.sql.catalog.RoleDef;
 import org.walden.sql.catalog.Routine;
 import org.walden.sql.types.PgType;
@@ -58,7 +59,11 @@ final class CatalogFunctions {
         statistics(r);
         r.f("pg_encoding_to_char", NAME, INT4).stable().impl(a -> encodingName((Integer) a[0]));
         r.f("pg_char_to_encoding", INT4, NAME).stable().impl(a -> "UTF8".equalsIgnoreCase((String) a[0]) ? 6 : -1);
-        r.f("pg_tablespace_location", TEXT, OID).stable().impl(a -> "");
+        r.f("pg_tablespace_location", TEXT, OID).stable().ctx((c, a) -> {
+            long oid = (Long) a[0];
+            return oid == 0 || oid == TablespaceDef.DEFAULT_OID || oid == TablespaceDef.GLOBAL_OID ? ""
+                    : c.serverStatus().tablespaceLocation((int) oid);
+        });
         r.f("pg_relation_filenode", OID, REGCLASS).stable().ctx((c, a) -> {
             Relation rel = c.lookup().relation((int) (long) (Long) a[0]);
             return rel == null ? null : (long) rel.relfilenode();
@@ -451,14 +456,49 @@ final class CatalogFunctions {
             }
             return null;
         });
-        r.f("pg_tablespace_size", INT8, NAME).volatile_().ctx((c, a) -> c.serverStatus().databaseSizeBytes());
-        r.f("pg_tablespace_size", INT8, OID).volatile_().ctx((c, a) -> c.serverStatus().databaseSizeBytes());
+        r.f("pg_tablespace_size", INT8, NAME).volatile_().ctx((c, a) -> {
+            TablespaceDef t = c.catalog().shared().tablespace((String) a[0]);
+            if (t == null) {
+                throw new PgException(SqlState.UNDEFINED_OBJECT, "tablespace \"" + a[0] + "\" does not exist");
+            }
+            return tablespaceSize(c, t);
+        });
+        r.f("pg_tablespace_size", INT8, OID).volatile_().ctx((c, a) -> {
+            TablespaceDef t = c.catalog().shared().tablespaceByOid((Long) a[0]);
+            return t == null ? null : tablespaceSize(c, t);
+        });
         r.f("pg_size_pretty", TEXT, INT8).impl(a -> sizePretty((Long) a[0]));
         r.f("pg_size_pretty", TEXT, NUMERIC).impl(a -> sizePretty(((BigDecimal) a[0]).longValue()));
         r.f("pg_size_bytes", INT8, TEXT).impl(a -> sizeBytes((String) a[0]));
         r.f("pg_column_size", INT4, ANY).nonStrict().typed((types, res) -> (c, a) -> a[0] == null ? null
                 : types[0].typlen > 0 ? (int) types[0].typlen
                 : org.walden.sql.types.Values.toText(types[0], a[0], c.values()).length() + 1);
+    }
+
+    /**
+     * pg_tablespace_size: pg_default holds the database's storage; another tablespace the files
+     * in its directory and the relations and indexes of this database stored in it.
+     */
+    private static Long tablespaceSize(FnContext c, TablespaceDef t) {
+        if (t.oid() == TablespaceDef.DEFAULT_OID) {
+            return c.serverStatus().databaseSizeBytes();
+        }
+        if (t.oid() == TablespaceDef.GLOBAL_OID) {
+            return 0L;
+        }
+        DbCatalog cat = c.catalog();
+        long total = c.serverStatus().tablespaceFileBytes(t.oid());
+        for (Relation rel : cat.relations()) {
+            if (cat.relationTablespace(rel.oid()) == t.oid() && rel.relfilenode() != 0) {
+                total += c.relationSizeBytes(rel.relfilenode());
+            }
+        }
+        for (IndexInfo i : cat.indexes()) {
+            if (cat.relationTablespace(i.oid()) == t.oid() && i.hasStorage()) {
+                total += c.relationSizeBytes(i.relfilenode());
+            }
+        }
+        return total;
     }
 
     /**

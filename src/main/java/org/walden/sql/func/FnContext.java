@@ -83,6 +83,11 @@ public interface FnContext {
     }
 
     /** The server's advisory locks (pg_advisory_lock and friends); owners are backend pids. */
+    /** pg_locks' relation rows (none outside a server). */
+    default java.util.List<org.walden.txn.RelationLockRow> relationLocks() {
+        return java.util.List.of();
+    }
+
     default org.walden.txn.AdvisoryLockTable advisoryLocks() {
         throw new PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED, "advisory locks are not available here");
     }

@@ -813,7 +813,8 @@ public final class SqlParser extends QueryParser {
             type = acceptWord("table") ? "table" : acceptWord("sequence") ? "sequence"
                     : acceptWord("function") || acceptWord("routine") || acceptWord("procedure") ? "function"
                     : acceptWord("schema") ? "schema" : acceptWord("database") ? "database"
-                    : isWord("tablespace") || isWord("language") || isWord("type") || isWord("domain")
+                    : acceptWord("tablespace") ? "tablespace"
+                    : isWord("language") || isWord("type") || isWord("domain")
                     || isWord("foreign") || isWord("large") || isWord("parameter") ? null : "table";
             if (type == null) {
                 throw unsupported((grant ? "GRANT" : "REVOKE") + " on " + advance().text().toUpperCase(
@@ -822,7 +823,7 @@ public final class SqlParser extends QueryParser {
             do {
                 if (type.equals("function")) {
                     functions.add(functionRef());
-                } else if (type.equals("schema") || type.equals("database")) {
+                } else if (type.equals("schema") || type.equals("database") || type.equals("tablespace")) {
                     objects.add(List.of(colId()));
                 } else {
                     objects.add(qualifiedName());
@@ -1131,6 +1132,9 @@ public final class SqlParser extends QueryParser {
         if (acceptWord("database")) {
             return createDatabase();
         }
+        if (acceptWord("tablespace")) {
+            return createTablespace();
+        }
         if (acceptWord("extension")) {
             boolean ifNotExists = acceptWords("if", "not", "exists");
             String name = colId();
@@ -1184,6 +1188,7 @@ public final class SqlParser extends QueryParser {
         expectOp(")");
         List<String> options = new ArrayList<>();
         String onCommit = null;
+        String tablespace = null;
         while (true) {
             if (isWord("inherits") || isWord("partition")) {
                 throw unsupported(peek().text().toUpperCase(Locale.ROOT));
@@ -1195,14 +1200,15 @@ public final class SqlParser extends QueryParser {
             } else if (isWord("on")) {
                 onCommit = onCommitClause();
             } else if (acceptWord("tablespace")) {
-                colId();
+                tablespace = colId();
             } else if (acceptWord("using")) {
                 colId();
             } else {
                 break;
             }
         }
-        return new CreateTableStmt(rel, columns, constraints, ifNotExists, persistence, options, onCommit, pos);
+        return new CreateTableStmt(rel, columns, constraints, ifNotExists, persistence, options, onCommit, tablespace,
+                pos);
     }
 
     /** ON COMMIT PRESERVE ROWS | DELETE ROWS | DROP (null when absent). */
@@ -1534,11 +1540,10 @@ public final class SqlParser extends QueryParser {
         if (acceptWord("with")) {
             storageParameters();
         }
-        if (acceptWord("tablespace")) {
-            colId();
-        }
+        String tablespace = acceptWord("tablespace") ? colId() : null;
         Expr where = acceptWord("where") ? expr() : null;
-        return new IndexStmt(name, rel, method, keys, include, where, unique, concurrently, ifNotExists, nnd, pos);
+        return new IndexStmt(name, rel, method, keys, include, where, unique, concurrently, ifNotExists, nnd,
+                tablespace, pos);
     }
 
     private IndexElem indexElem() {
@@ -1638,6 +1643,16 @@ public final class SqlParser extends QueryParser {
         return new CreateDatabaseStmt(name, options);
     }
 
+    /** CREATE TABLESPACE name [OWNER role] LOCATION 'dir' [WITH (options)]. */
+    private Stmt createTablespace() {
+        String name = colId();
+        String owner = acceptWord("owner") ? colLabel() : null;
+        expectWord("location");
+        String location = stringConst();
+        List<String> options = acceptWord("with") ? storageParameters() : List.of();
+        return new CreateTablespaceStmt(name, owner, location, options);
+    }
+
     // ---------------------------------------------------------------- DROP
 
     private Stmt drop() {
@@ -1668,6 +1683,9 @@ public final class SqlParser extends QueryParser {
                 expectOp(")");
             }
             return new DropDatabaseStmt(name, ifExists, force);
+        } else if (acceptWord("tablespace")) {
+            boolean ifExists = acceptWords("if", "exists");
+            return new DropTablespaceStmt(colId(), ifExists);
         } else if (acceptWords("materialized", "view")) {
             type = ObjectType.MATERIALIZED_VIEW;
         } else if (acceptWord("extension")) {
@@ -1739,6 +1757,21 @@ public final class SqlParser extends QueryParser {
             }
             throw unsupported("this form of ALTER DATABASE");
         }
+        if (acceptWord("tablespace")) {
+            String name = colId();
+            if (acceptWord("rename")) {
+                expectWord("to");
+                return new AlterTablespaceStmt(name, colId(), null, false);
+            }
+            if (acceptWords("owner", "to")) {
+                return new AlterTablespaceStmt(name, null, colLabel(), false);
+            }
+            if (acceptWord("set") || acceptWord("reset")) {
+                skipToEnd();
+                return new AlterTablespaceStmt(name, null, null, true);
+            }
+            throw error();
+        }
         if (acceptWord("schema")) {
             String name = colId();
             if (acceptWord("rename")) {
@@ -1770,6 +1803,9 @@ public final class SqlParser extends QueryParser {
             type = ObjectType.MATERIALIZED_VIEW;
         } else {
             throw unsupported("ALTER " + peek().text().toUpperCase(Locale.ROOT));
+        }
+        if (isWord("all") && isWordAt(1, "in")) {
+            throw unsupported("ALTER " + type.name().replace('_', ' ') + " ALL IN TABLESPACE");
         }
         boolean ifExists = acceptWords("if", "exists");
         acceptWord("only");
@@ -1905,6 +1941,9 @@ public final class SqlParser extends QueryParser {
         }
         if (acceptWords("set", "unlogged")) {
             return new SetLogged(false);
+        }
+        if (acceptWords("set", "tablespace")) {
+            return new SetTablespace(colId());
         }
         if (isWord("set") || isWord("reset")) {
             throw unsupported("ALTER TABLE " + peek().text().toUpperCase(Locale.ROOT) + " (storage parameters)");

@@ -37,6 +37,14 @@ public final class SyntaxError extends PgException {
         return new SyntaxError(sqlState(), getMessage(), position, detail(), newHint);
     }
 
+    /**
+     * The same error without its position: for an error in stored text (a view's query) that
+     * the client's statement only refers to, where the position would point into the wrong text.
+     */
+    public PgException withoutPosition() {
+        return new PgException(Severity.ERROR, sqlState(), getMessage(), detail(), hint(), null);
+    }
+
     /** 1-based character offset into the statement text, 0 when unknown. */
     @Override
     public int position() {

@@ -261,7 +261,8 @@ public final class Tree {
             AlterTableStmt, RenameStmt, CommentStmt, TruncateStmt, TransactionStmt, VariableSetStmt, VariableShowStmt,
             ExplainStmt, VacuumStmt, CopyStmt, CreateFunctionStmt, DropFunctionStmt, CheckpointStmt, RoleStmt, DropRoleStmt, GrantRoleStmt, GrantStmt, AlterDefaultPrivilegesStmt, AlterFunctionOwnerStmt, CreateDatabaseStmt,
             DropDatabaseStmt, AlterDatabaseStmt, AlterSystemStmt, PrepareStmt, ExecuteStmt, DeallocateStmt,
-            DiscardStmt, NoOpStmt, LockStmt, NotifyStmt, ReindexStmt, ClusterStmt {
+            DiscardStmt, NoOpStmt, LockStmt, NotifyStmt, ReindexStmt, ClusterStmt, CreateTablespaceStmt,
+            DropTablespaceStmt, AlterTablespaceStmt {
     }
 
     public enum SetOp { NONE, UNION, INTERSECT, EXCEPT }
@@ -346,7 +347,7 @@ public final class Tree {
      */
     public record CreateTableStmt(RangeVar relation, List<ColumnDef> columns, List<Constraint> constraints,
                                   boolean ifNotExists, char persistence, List<String> options, String onCommit,
-                                  int position) implements Stmt {
+                                  String tablespace, int position) implements Stmt {
 
         public boolean temporary() {
             return persistence == 't';
@@ -368,7 +369,7 @@ public final class Tree {
 
     public record IndexStmt(String name, RangeVar relation, String method, List<IndexElem> keys, List<String> include,
                             Expr where, boolean unique, boolean concurrently, boolean ifNotExists,
-                            boolean nullsNotDistinct, int position) implements Stmt {
+                            boolean nullsNotDistinct, String tablespace, int position) implements Stmt {
     }
 
     /** CREATE [OR REPLACE] VIEW; {@code sql} is the query's text as written (stored, re-parsed when used). */
@@ -420,11 +421,16 @@ public final class Tree {
 
     /** One ALTER TABLE action. */
     public sealed interface AlterCmd permits AddColumn, DropColumn, AlterColumnDefault, AlterColumnNotNull,
-            AlterColumnType, AddConstraint, DropConstraint, OwnerTo, SetSchema, AlterIdentity, SetLogged {
+            AlterColumnType, AddConstraint, DropConstraint, OwnerTo, SetSchema, AlterIdentity, SetLogged,
+            SetTablespace {
     }
 
     /** ALTER TABLE SET LOGGED ({@code logged}) / SET UNLOGGED. */
     public record SetLogged(boolean logged) implements AlterCmd {
+    }
+
+    /** ALTER TABLE / INDEX ... SET TABLESPACE name. */
+    public record SetTablespace(String tablespace) implements AlterCmd {
     }
 
     public record AddColumn(ColumnDef column, boolean ifNotExists) implements AlterCmd {
@@ -560,6 +566,18 @@ public final class Tree {
 
     /** CREATE DATABASE name [WITH] [OWNER x] [TEMPLATE y] [other options accepted]. */
     public record CreateDatabaseStmt(String name, Map<String, String> options) implements Stmt {
+    }
+
+    /** CREATE TABLESPACE name [OWNER role] LOCATION 'dir' [WITH (options)]. */
+    public record CreateTablespaceStmt(String name, String owner, String location, List<String> options)
+            implements Stmt {
+    }
+
+    public record DropTablespaceStmt(String name, boolean ifExists) implements Stmt {
+    }
+
+    /** ALTER TABLESPACE name RENAME TO / OWNER TO; {@code options} set for SET / RESET (...). */
+    public record AlterTablespaceStmt(String name, String renameTo, String owner, boolean options) implements Stmt {
     }
 
     public record DropDatabaseStmt(String name, boolean ifExists, boolean force) implements Stmt {

@@ -1,0 +1,56 @@
+package org.walden.sql.func;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
+import org.walden.sql.types.PgType;
+
+/**
+ * {@code UPDATE t SET arr[i] = v}: the array with element {@code i} replaced, as PostgreSQL's
+ * array_set_element does for a one-dimensional array: past the end the array grows, the
+ * positions between filled with NULLs; a NULL subscript is 22004. Walden's arrays start at 1,
+ * so an assignment that would give an array another lower bound (below 1, or beyond 1 into a
+ * NULL or empty array, where PostgreSQL makes '[3:3]={v}') is refused with 0A000.
+ *
+ * <p>Its function is not in pg_proc: the analyzer calls it for an assignment's subscript alone.
+ */
+public final class ArrayAssignment {
+
+    /** array_assign(array, subscript, element): not strict (a NULL array or element is assignable). */
+    public static FunctionDef function(PgType arrayType) {
+        return new FunctionDef(0, "array_assign", List.of(arrayType, PgType.INT4, arrayType.elementType()), arrayType,
+                null, 0, false, 'i', 'f', false, null, null, null, (types, result) -> (ctx, a) -> assign(a),
+                null, null, null);
+    }
+
+    private ArrayAssignment() {
+    }
+
+    static Object assign(Object[] a) {
+        List<?> array = (List<?>) a[0];
+        if (a[1] == null) {
+            throw new PgException(SqlState.NULL_VALUE_NOT_ALLOWED, "array subscript in assignment must not be null");
+        }
+        int index = (Integer) a[1];
+        int n = array == null ? 0 : array.size();
+        if (n > 0 && array.get(0) instanceof List<?>) {
+            throw new PgException(SqlState.ARRAY_SUBSCRIPT_ERROR, "wrong number of array subscripts");
+        }
+        if (index < 1 || (n == 0 && index > 1)) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "assigning element " + index + " of "
+                    + (n == 0 ? "an empty or NULL array" : "an array of " + n + " elements")
+                    + " is not supported").withDetail("Walden's arrays start at subscript 1; this assignment would "
+                    + "give the array another lower bound.");
+        }
+        List<Object> out = new ArrayList<>(Math.max(n, index));
+        if (array != null) {
+            out.addAll(array);
+        }
+        while (out.size() < index) {
+            out.add(null);
+        }
+        out.set(index - 1, a[2]);
+        return out;
+    }
+}
