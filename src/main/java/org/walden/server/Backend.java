@@ -592,7 +592,7 @@ public final class Backend {
                     + " parameters, but prepared statement \"" + b.statementName() + "\" requires " + required);
         }
         String portalName = b.portalName();
-        if (!portalName.isEmpty() && portals.containsKey(portalName)) {
+        if (!portalName.isEmpty() && (portals.containsKey(portalName) || session.cursorPortal(portalName) != null)) {
             throw new PgException(SqlState.DUPLICATE_CURSOR, "cursor \"" + portalName + "\" already exists");
         }
         Portal portal = session.bind(p, b.params(), b.paramFormats(), b.resultFormats());
@@ -606,6 +606,9 @@ public final class Backend {
 
     private Portal portal(String name) {
         Portal portal = portals.get(name);
+        if (portal == null) {
+            portal = session.cursorPortal(name); // a DECLARE'd cursor is a named portal too
+        }
         if (portal == null) {
             throw new PgException(SqlState.INVALID_CURSOR_NAME, "portal \"" + name + "\" does not exist");
         }
@@ -661,7 +664,9 @@ public final class Backend {
         if (t.kind() == TARGET_STATEMENT) {
             statements.remove(t.name());
         } else if (t.kind() == TARGET_PORTAL) {
-            portals.remove(t.name());
+            if (portals.remove(t.name()) == null) {
+                session.closeCursorPortal(t.name());
+            }
             portalStatements.remove(t.name());
             portalStatementNames.remove(t.name());
         } else {

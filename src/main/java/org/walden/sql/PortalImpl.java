@@ -56,7 +56,9 @@ final class PortalImpl implements Portal {
         }
         List<ColumnDesc> out = new ArrayList<>(text.size());
         for (int i = 0; i < text.size(); i++) {
-            short f = resultFormats.length == 0 ? 0 : resultFormats.length == 1 ? resultFormats[0] : resultFormats[i];
+            // no formats given: each column's own (a BINARY cursor's FETCH), text for every other statement
+            short f = resultFormats.length == 0 ? text.get(i).format() : resultFormats.length == 1 ? resultFormats[0]
+                    : resultFormats[i];
             out.add(text.get(i).withFormat(f));
         }
         return out;
@@ -126,6 +128,11 @@ final class PortalImpl implements Portal {
     }
 
     private byte[][] encode(Object[] row, ValueContext values) {
+        return encode(columns, row, values);
+    }
+
+    /** A row's values in each column's format (DataRow contents). */
+    static byte[][] encode(List<ColumnDesc> columns, Object[] row, ValueContext values) {
         int n = columns == null ? 0 : columns.size();
         byte[][] out = new byte[n][];
         for (int i = 0; i < n; i++) {

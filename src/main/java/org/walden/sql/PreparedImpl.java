@@ -27,6 +27,10 @@ final class PreparedImpl implements Prepared {
     Object plannedWith;
     /** A simple-protocol query's shape, when it has one (see {@link StatementShape}). */
     StatementShape shape;
+    /** The whole message this statement came in (pg_cursors.statement); null: the statement's own text. */
+    String sourceText;
+    /** DECLARE CURSOR's query, analyzed with this statement's parameters. */
+    private PreparedImpl cursorQuery;
 
     PreparedImpl(String sql, Tree.Stmt stmt, int[] declaredParamOids) {
         this.sql = sql;
@@ -53,6 +57,18 @@ final class PreparedImpl implements Prepared {
     @Override
     public boolean isEmpty() {
         return stmt == null;
+    }
+
+    String sourceText() {
+        return sourceText != null ? sourceText : sql;
+    }
+
+    /** A DECLARE CURSOR statement's query as a statement of its own, with this one's parameter types. */
+    PreparedImpl cursorQuery() {
+        if (cursorQuery == null) {
+            cursorQuery = new PreparedImpl(sql, ((Tree.DeclareCursorStmt) stmt).query(), declaredParamOids);
+        }
+        return cursorQuery;
     }
 
     boolean isTransactionControl() {

@@ -48,6 +48,18 @@ public interface Session extends AutoCloseable {
     void setNoticeSink(Consumer<PgException> sink);
 
     /**
+     * The SQL cursor {@code name} (DECLARE) as a portal of the extended protocol — in PostgreSQL
+     * a cursor is a named portal — or null when there is none.
+     */
+    default Portal cursorPortal(String name) {
+        return null;
+    }
+
+    /** Closes the SQL cursor {@code name}, if there is one (the Close message for a portal). */
+    default void closeCursorPortal(String name) {
+    }
+
+    /**
      * The next notification committed for this session's LISTENs, or null; the backend sends it
      * when idle outside a transaction block.
      */

@@ -328,6 +328,15 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public java.util.List<Object[]> sqlCursorRows() {
+        java.util.List<Object[]> rows = new java.util.ArrayList<>();
+        for (SqlCursor c : s.cursors.all()) {
+            rows.add(new Object[] {c.name, c.statement, c.holdable, c.binary, c.scrollable, c.creationTime});
+        }
+        return rows;
+    }
+
+    @Override
     public void notify(String channel, String payload) {
         s.notify(channel, payload);
     }

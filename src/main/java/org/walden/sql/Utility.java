@@ -76,6 +76,10 @@ final class Utility {
                 PreparedImpl p = s.sqlPrepared.get(e.name());
                 yield p == null ? null : p.columns();
             }
+            case Tree.FetchStmt f -> {
+                SqlCursor c = f.move() ? null : s.cursors.find(f.name());
+                yield c == null ? null : c.columns;
+            }
             default -> null;
         };
     }
@@ -96,6 +100,9 @@ final class Utility {
             case Tree.DeallocateStmt d -> done(deallocate(d));
             case Tree.DiscardStmt d -> done(discard(d));
             case Tree.CopyStmt c -> done(new CopyCommand(s).serverSide(c));
+            case Tree.DeclareCursorStmt d -> done(declareCursor(p, params));
+            case Tree.FetchStmt f -> fetch(f);
+            case Tree.ClosePortalStmt c -> done(s.cursors.close(c.name()));
             default -> done(command(stmt));
         };
     }
@@ -422,6 +429,7 @@ final class Utility {
                 preventInTransactionBlock("DISCARD ALL");
                 s.unlistenAll();
                 s.sqlPrepared.clear();
+                s.cursors.closeAll();
                 set(new Tree.VariableSetStmt("all", null, false, true));
                 if (s.hasTempSlot()) {
                     commands().discardTemp();
@@ -437,6 +445,52 @@ final class Utility {
             default -> throw new PgException(SqlState.SYNTAX_ERROR, "syntax error at or near \"" + d.what() + "\"");
         }
         return "DISCARD " + d.what();
+    }
+
+    // ---------------------------------------------------------------- cursors
+
+    private String declareCursor(PreparedImpl p, Object[] params) {
+        PreparedImpl query = p.cursorQuery();
+        if (query.analyzedWith != s.analysisKey()) {
+            s.analyze(query);
+        }
+        Object[] values = params == null ? new Object[0] : params;
+        if (query.paramOids.length > values.length) {
+            throw new PgException(SqlState.UNDEFINED_PARAMETER, "there is no parameter $" + (values.length + 1));
+        }
+        return s.cursors.declare((Tree.DeclareCursorStmt) p.stmt, query, values, p.sourceText());
+    }
+
+    /** FETCH sends the rows of its last move as they are read; MOVE only counts them. */
+    private PortalImpl.Execution fetch(Tree.FetchStmt f) {
+        SqlCursor cursor = s.cursors.get(f.name());
+        SqlCursor.Run run = cursor.fetch(f.direction(), f.howMany(), f.move());
+        if (f.move()) {
+            while (run.next() != null) {
+                // moved over
+            }
+            return done("MOVE " + run.processed());
+        }
+        return new PortalImpl.Execution() {
+            @Override
+            public Object[] next() {
+                return run.next();
+            }
+
+            @Override
+            public String tag(long sent) {
+                return "FETCH " + run.processed();
+            }
+
+            @Override
+            public List<ColumnDesc> columns() {
+                return cursor.columns;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     // ---------------------------------------------------------------- LOCK TABLE

@@ -118,6 +118,10 @@ final class WaldenSession implements Session {
     private final List<PortalImpl> openPortals = new ArrayList<>();
     /** PREPARE'd statements (SQL level). */
     final Map<String, PreparedImpl> sqlPrepared = new HashMap<>();
+    /** DECLARE'd cursors. */
+    final SqlCursors cursors = new SqlCursors(this);
+    /** The statements being run came in one simple Query message of several (PostgreSQL's implicit transaction block). */
+    private boolean multiStatementMessage;
 
     /** The N of this session's temporary schema pg_temp_N, taken at its first temporary object (0: none). */
     private int tempSlot;
@@ -209,10 +213,12 @@ final class WaldenSession implements Session {
                 out.add(new PreparedImpl(sql, null, null));
                 return out;
             }
+            multiStatementMessage = statements.size() > 1;
             for (Lexer.Statement st : statements) {
                 // token positions count from the message's start, as error positions do
                 PreparedImpl p = new PreparedImpl(sql.substring(st.begin(), st.end()), SqlParser.parse(sql, st), null);
                 p.shape = StatementShape.of(st);
+                p.sourceText = sql;
                 out.add(p);
             }
             return out;
@@ -229,6 +235,7 @@ final class WaldenSession implements Session {
             if (pieces.size() > 1) {
                 throw new PgException(SqlState.SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement");
             }
+            multiStatementMessage = false;
             PreparedImpl p = new PreparedImpl(sql, SqlParser.parse(pieces.get(0)), paramTypeOids);
             checkNotFailed(p);
             describe(p);
@@ -243,8 +250,35 @@ final class WaldenSession implements Session {
         }
         if (p.isQuery()) {
             analyze(p);
+        } else if (p.stmt instanceof Tree.DeclareCursorStmt) {
+            PreparedImpl query = p.cursorQuery();
+            analyze(query);
+            p.paramOids = query.paramOids;
         } else {
             p.columns = utility.columns(p.stmt);
+        }
+    }
+
+    /** DECLARE CURSOR is allowed here without HOLD: a transaction block, or a Query message of several statements. */
+    boolean inMultiStatementMessage() {
+        return multiStatementMessage && state == TxState.IMPLICIT;
+    }
+
+    /** The subtransaction statements run in now: 0 for the transaction itself, n inside the n-th open savepoint. */
+    int subtransactionDepth() {
+        return savepoints.size();
+    }
+
+    @Override
+    public Portal cursorPortal(String name) {
+        SqlCursor c = cursors.find(name);
+        return c == null ? null : new CursorPortal(this, c);
+    }
+
+    @Override
+    public void closeCursorPortal(String name) {
+        if (cursors.find(name) != null) {
+            guard(() -> cursors.close(name));
         }
     }
 
@@ -264,7 +298,7 @@ final class WaldenSession implements Session {
                 if (p.shape != null) {
                     learnShape(p);
                 }
-            } else if (p.stmt != null && !p.isQuery() && p.columns == null) {
+            } else if (p.stmt != null && !p.isQuery() && (p.columns == null || p.stmt instanceof Tree.FetchStmt)) {
                 p.columns = utility.columns(p.stmt);
             }
             int[] types = p.paramTypeOids();
@@ -418,6 +452,11 @@ final class WaldenSession implements Session {
     @Override
     public void close() {
         closePortals();
+        try {
+            cursors.closeAll();
+        } catch (RuntimeException e) {
+            // the session ends anyway; its cursors' files are gone with their stores
+        }
         if (txn != null) {
             txn.rollback();
             txn = null;
@@ -583,6 +622,14 @@ final class WaldenSession implements Session {
     }
 
     void commitTransaction() {
+        try {
+            cursors.atCommit();
+        } catch (RuntimeException e) {
+            // a WITH HOLD cursor's rows could not be read: the commit fails, as PostgreSQL's does
+            rollbackTransaction();
+            state = TxState.IDLE;
+            throw e;
+        }
         closePortals();
         if (txn != null && !onCommitActions.isEmpty()) {
             try {
@@ -626,6 +673,7 @@ final class WaldenSession implements Session {
 
     void rollbackTransaction() {
         closePortals();
+        cursors.atAbort();
         Transaction t = txn;
         txn = null;
         savepoints.clear();
@@ -814,7 +862,7 @@ final class WaldenSession implements Session {
     }
 
     /** What an analysis or plan depends on: the catalog object and the search path (the lookup caches both). */
-    private Object analysisKey() {
+    Object analysisKey() {
         return lookup();
     }
 
@@ -1151,6 +1199,7 @@ final class WaldenSession implements Session {
                 checkNotFailedBlock();
                 int depth = savepointDepth(t.name());
                 txn.releaseSubtransaction(depth);
+                cursors.atSubtransactionRelease(depth);
                 savepoints.subList(depth - 1, savepoints.size()).clear();
                 return "RELEASE";
             }
@@ -1158,6 +1207,7 @@ final class WaldenSession implements Session {
                 requireTransactionBlock("ROLLBACK TO SAVEPOINT");
                 int depth = savepointDepth(t.name());
                 txn.rollbackToSubtransaction(depth); // portals stay open: pgjdbc's autosave keeps its cursors
+                cursors.atSubtransactionRollback(depth); // SQL cursors declared since go, as PostgreSQL's
                 undoSinceSavepoint(savepoints.get(depth - 1));
                 savepoints.subList(depth, savepoints.size()).clear();
                 txnCatalog = null;
@@ -1184,7 +1234,10 @@ final class WaldenSession implements Session {
         }
         PgException refusal = null;
         int maxPrepared = (int) parseMillis(settingOr("max_prepared_transactions", "0"));
-        if (gid.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 200) {
+        if (cursors.declaredWithHoldHere()) {
+            refusal = new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "cannot PREPARE a transaction that has created a cursor WITH HOLD");
+        } else if (gid.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= 200) {
             refusal = new PgException(SqlState.INVALID_PARAMETER_VALUE, "transaction identifier \"" + gid
                     + "\" is too long");
         } else if (maxPrepared == 0) {
@@ -1203,6 +1256,7 @@ final class WaldenSession implements Session {
             throw refusal;
         }
         closePortals();
+        cursors.atAbort(); // the transaction's cursors end with it here too
         Transaction t = txn;
         txn = null;
         savepoints.clear();
@@ -1257,7 +1311,7 @@ final class WaldenSession implements Session {
         }
     }
 
-    private void checkNotFailedBlock() {
+    void checkNotFailedBlock() {
         if (state == TxState.FAILED) {
             throw new PgException(SqlState.IN_FAILED_SQL_TRANSACTION,
                     "current transaction is aborted, commands ignored until end of transaction block");

@@ -19,12 +19,12 @@ import org.walden.test.TestCluster;
 import org.walden.wal.Lsn;
 
 /**
- * A hot standby as its users see it: it answers queries and refuses writes (25006, "cannot
- * execute INSERT in a read-only transaction"), says it is in recovery, its received and replayed
- * positions advance with the primary's writes, it reconnects by itself when the primary
- * restarts (fast, then after kill -9) and catches up, it holds exactly the primary's rows after
- * a concurrent write load, and the primary's pg_stat_replication shows it streaming, async,
- * with its pid, user, application_name and address.
+ * A hot standby as its users see it: it answers queries (through SQL cursors too, scrollable
+ * and WITH HOLD) and refuses writes (25006, "cannot execute INSERT in a read-only transaction"),
+ * says it is in recovery, its received and replayed positions advance with the primary's writes,
+ * it reconnects by itself when the primary restarts (fast, then after kill -9) and catches up, it
+ * holds exactly the primary's rows after a concurrent write load, and the primary's
+ * pg_stat_replication shows it streaming, async, with its pid, user, application_name and address.
  */
 class HotStandbyIT {
 
@@ -60,6 +60,19 @@ class HotStandbyIT {
             assertThat(received1).isGreaterThan(received0);
             assertThat(replayed1).isGreaterThan(replayed0);
             assertThat(standby.psql("SELECT v FROM h ORDER BY id")).isEqualTo("one\ntwo");
+            // SQL cursors read on a standby too: a scrollable one in a block, a WITH HOLD one across statements
+            try (Connection c = standby.connect(); Statement s = c.createStatement()) {
+                c.setAutoCommit(false);
+                s.execute("DECLARE sc SCROLL CURSOR FOR SELECT v FROM h ORDER BY id");
+                assertThat(fetchedValues(s, "FETCH LAST FROM sc")).isEqualTo("two");
+                assertThat(fetchedValues(s, "FETCH BACKWARD ALL FROM sc")).isEqualTo("one");
+                c.commit();
+                c.setAutoCommit(true);
+                s.execute("DECLARE hc CURSOR WITH HOLD FOR SELECT v FROM h ORDER BY id");
+                assertThat(fetchedValues(s, "FETCH 1 FROM hc")).isEqualTo("one");
+                assertThat(fetchedValues(s, "FETCH ALL FROM hc")).isEqualTo("two");
+                s.execute("CLOSE hc");
+            }
 
             primary.restart();
             primary.psql("INSERT INTO h VALUES (3, 0, 'after restart')");
@@ -83,6 +96,16 @@ class HotStandbyIT {
             assertThat(standby.psql("SELECT sum(id), count(DISTINCT client) FROM h"))
                     .isEqualTo(primary.psql("SELECT sum(id), count(DISTINCT client) FROM h"));
         }
+    }
+
+    private static String fetchedValues(Statement s, String fetch) throws SQLException {
+        StringBuilder out = new StringBuilder();
+        try (java.sql.ResultSet rs = s.executeQuery(fetch)) {
+            while (rs.next()) {
+                out.append(out.isEmpty() ? "" : ",").append(rs.getString(1));
+            }
+        }
+        return out.toString();
     }
 
     /** The standby killed with -9 in the middle of a write load restarts, catches up, and matches. */

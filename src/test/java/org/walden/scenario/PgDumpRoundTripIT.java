@@ -26,7 +26,8 @@ import org.walden.test.TestCluster;
  * keys, an expression index, a sequence, views over views, comments, privileges) are made on
  * both servers; each server's dump, plain through psql -f and custom-format through pg_restore,
  * restores into a new database of the other with the same rows, and the schema a Walden dump
- * gives PostgreSQL is the one PostgreSQL's own objects dump as.
+ * gives PostgreSQL is the one PostgreSQL's own objects dump as. pg_dump --inserts and
+ * --column-inserts read a table through an SQL cursor (DECLARE, FETCH 100), 1,000 rows of it here.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PgDumpRoundTripIT {
@@ -50,6 +51,10 @@ class PgDumpRoundTripIT {
             insert into emp (dept_id, name, tags, info)
               select 1 + g % 3, 'n' || g, array['a', 'b'], jsonb_build_object('k', g) from generate_series(1, 500) g;
             select nextval('invoice_no');
+            create table readings (id int primary key, at timestamptz, v double precision, note text);
+            insert into readings select g, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute',
+              case when g % 7 = 0 then null else g / 3.0 end, case when g % 5 = 0 then null else 'it''s ' || g end
+              from generate_series(1, 1000) g;
             """;
     private static final List<String> COUNTED = List.of("dept", "emp", "dept_sizes", "big_depts");
 
@@ -129,6 +134,35 @@ class PgDumpRoundTripIT {
         try (Connection c = walden.connect("from_pg_fc"); Statement s = c.createStatement()) {
             assertThat(single(s, "select obj_description('dept'::regclass, 'pg_class')")).isEqualTo("departments");
             assertThat(single(s, "select nextval('invoice_no')")).isEqualTo("105");
+        }
+    }
+
+    @Test
+    void waldensInsertsDumpsRestoreWithTheSameRows(@TempDir Path dir) throws Exception {
+        Path inserts = dir.resolve("inserts.sql");
+        Path columnInserts = dir.resolve("column-inserts.sql");
+        run("pg_dump", "--inserts", "-t", "readings", "-p", walden.port(), "-f", inserts.toString(), "postgres");
+        run("pg_dump", "--column-inserts", "-t", "readings", "-p", walden.port(), "-f", columnInserts.toString(),
+                "postgres");
+        assertThat(Files.readString(inserts)).contains("INSERT INTO public.readings VALUES (1000, ");
+        String rows = readings(walden.port(), "postgres");
+        assertThat(rows).isEqualTo(readings(postgres.port(), "postgres"));
+
+        createDatabase(walden.port(), "from_inserts");
+        run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-p", walden.port(), "-f", inserts.toString(), "from_inserts");
+        assertThat(readings(walden.port(), "from_inserts")).isEqualTo(rows);
+
+        createDatabase(postgres.port(), "from_column_inserts");
+        run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-p", postgres.port(), "-f", columnInserts.toString(),
+                "from_column_inserts");
+        assertThat(readings(postgres.port(), "from_column_inserts")).isEqualTo(rows);
+    }
+
+    /** The readings table's rows as text, in key order, with their count. */
+    private String readings(int port, String database) throws SQLException {
+        try (Connection c = port == walden.port() ? walden.connect(database) : postgres.connect(database);
+             Statement s = c.createStatement()) {
+            return single(s, "select count(*) || ':' || string_agg(r::text, ';' order by id) from readings r");
         }
     }
 

@@ -24,8 +24,8 @@ import org.walden.sql.types.Interval;
  * The rows of the status views that are not catalogs: pg_settings (the session's GUCs),
  * pg_stat_activity, pg_stat_replication, pg_stat_wal_receiver, pg_replication_slots, pg_stat_ssl,
  * pg_stat_archiver and pg_stat_database (from the server's {@link ServerStatus}), and the
- * time zones, and pg_prepared_xacts (the transaction manager's prepared transactions). Views
- * of features Walden does not have (cursors, extensions) have no rows.
+ * time zones, pg_prepared_xacts (the transaction manager's prepared transactions), and pg_cursors
+ * (the session's SQL cursors). Views of features Walden does not have (extensions) have no rows.
  */
 final class StatusRows {
 
@@ -51,6 +51,7 @@ final class StatusRows {
             case "pg_timezone_names" -> timeZones();
             case "pg_locks" -> locks(fn);
             case "pg_prepared_xacts" -> preparedXacts(fn, shared);
+            case "pg_cursors" -> fn.sqlCursorRows();
             case "pg_stat_bgwriter" -> List.<Object[]>of(CatalogRows.row(0L, 0L, 0.0, 0.0, 0L, 0L, 0L, 0L, 0L, 0L, null));
             default -> List.of();
         };

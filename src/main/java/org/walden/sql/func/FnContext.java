@@ -92,6 +92,11 @@ public interface FnContext {
         throw new PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED, "advisory locks are not available here");
     }
 
+    /** pg_cursors: the session's SQL cursors (name, statement, is_holdable, is_binary, is_scrollable, creation_time). */
+    default java.util.List<Object[]> sqlCursorRows() {
+        return java.util.List.of();
+    }
+
     /** pg_prepared_xacts: the server's prepared transactions. */
     default java.util.List<org.walden.txn.TwoPhase.PreparedXact> preparedTransactions() {
         return java.util.List.of();

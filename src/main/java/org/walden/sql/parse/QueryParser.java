@@ -73,10 +73,12 @@ abstract class QueryParser extends ExprParser {
                     expectWord("only");
                 }
             } else if (isWord("for") && !isWordAt(1, "each")) {
-                locking.add(lockingClause());
+                if (!acceptWords("for", "read", "only")) { // gram.y's FOR READ ONLY: no locking
+                    locking.add(lockingClause());
+                }
             }
         }
-        while (isWord("for")) {
+        while (isWord("for") && !acceptWords("for", "read", "only")) {
             locking.add(lockingClause());
         }
         if (sort.isEmpty() && limit == null && offset == null && locking.isEmpty() && with == null) {

@@ -135,6 +135,12 @@ public final class SqlParser extends QueryParser {
             case "do" -> throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "DO is not supported: Walden has no "
                     + "PL/pgSQL interpreter (procedural languages are not built)", t.position());
             case "lock" -> lockTable();
+            case "declare" -> declareCursor();
+            case "fetch", "move" -> fetch();
+            case "close" -> {
+                advance();
+                yield new ClosePortalStmt(acceptWord("all") ? null : colId());
+            }
             case "call" -> throw unsupported("CALL");
             default -> throw SyntaxError.atOrNear(t);
         };
@@ -585,6 +591,119 @@ public final class SqlParser extends QueryParser {
             throw error();
         }
         return new CopyStmt(rel, columns, query, from, file, program, options, pos);
+    }
+
+    // ---------------------------------------------------------------- cursors
+
+    private Stmt declareCursor() {
+        advance();
+        String name = colId();
+        boolean binary = false;
+        boolean insensitive = false;
+        boolean asensitive = false;
+        boolean scroll = false;
+        boolean noScroll = false;
+        while (!isWord("cursor")) {
+            if (acceptWord("binary")) {
+                binary = true;
+            } else if (acceptWord("insensitive")) {
+                insensitive = true;
+            } else if (acceptWord("asensitive")) {
+                asensitive = true;
+            } else if (acceptWord("scroll")) {
+                scroll = true;
+            } else if (acceptWords("no", "scroll")) {
+                noScroll = true;
+            } else {
+                throw error();
+            }
+        }
+        advance();
+        boolean hold = false;
+        if (acceptWords("with", "hold")) {
+            hold = true;
+        } else {
+            acceptWords("without", "hold");
+        }
+        expectWord("for");
+        Token t = peek();
+        if (!t.isOp("(") && !t.isWord("select") && !t.isWord("values") && !t.isWord("table") && !t.isWord("with")) {
+            throw error();
+        }
+        return new DeclareCursorStmt(name, binary, insensitive, asensitive, scroll, noScroll, hold, selectStatement());
+    }
+
+    /** FETCH / MOVE with gram.y's fetch_args. */
+    private Stmt fetch() {
+        boolean move = advance().text().equals("move");
+        FetchDirection direction = FetchDirection.FORWARD;
+        long count = 1;
+        if (!cursorNameFollows()) {
+            Token t = peek();
+            if (t.kind() == Token.Kind.INTEGER || t.isOp("-") || t.isOp("+")) {
+                count = signedIntConst();
+            } else if (acceptWord("next")) {
+                count = 1;
+            } else if (acceptWord("prior")) {
+                direction = FetchDirection.BACKWARD;
+            } else if (acceptWord("first")) {
+                direction = FetchDirection.ABSOLUTE;
+            } else if (acceptWord("last")) {
+                direction = FetchDirection.ABSOLUTE;
+                count = -1;
+            } else if (acceptWord("absolute") || isWord("relative")) {
+                direction = acceptWord("relative") ? FetchDirection.RELATIVE : FetchDirection.ABSOLUTE;
+                count = signedIntConst();
+            } else if (acceptWord("all")) {
+                count = FetchStmt.FETCH_ALL;
+            } else if (acceptWord("forward") || acceptWord("backward")) {
+                direction = tokens.get(index - 1).text().equals("forward") ? FetchDirection.FORWARD
+                        : FetchDirection.BACKWARD;
+                if (acceptWord("all")) {
+                    count = FetchStmt.FETCH_ALL;
+                } else if (peek().kind() == Token.Kind.INTEGER || peek().isOp("-") || peek().isOp("+")) {
+                    count = signedIntConst();
+                }
+            } else if (!isWord("from") && !isWord("in")) {
+                throw error();
+            }
+        }
+        if (!acceptWord("from")) {
+            acceptWord("in");
+        }
+        return new FetchStmt(move, direction, count, colId());
+    }
+
+    /** True when the next token is the cursor's name itself (FETCH c; FETCH next; where next names the cursor). */
+    private boolean cursorNameFollows() {
+        Token next = peekAt(1);
+        return isColId(peek()) && !isWord("from") && !isWord("in")
+                && (next.kind() == Token.Kind.EOF || next.isOp(";"));
+    }
+
+    /** gram.y's SignedIconst: an integer constant that fits int4, optionally signed. */
+    private long signedIntConst() {
+        boolean negative = false;
+        if (acceptOp("-")) {
+            negative = true;
+        } else {
+            acceptOp("+");
+        }
+        Token t = peek();
+        if (t.kind() != Token.Kind.INTEGER) {
+            throw error();
+        }
+        long v;
+        try {
+            v = Long.parseLong(t.text());
+        } catch (NumberFormatException e) {
+            throw error();
+        }
+        if (v > Integer.MAX_VALUE) {
+            throw error();
+        }
+        advance();
+        return negative ? -v : v;
     }
 
     private Stmt prepare() {

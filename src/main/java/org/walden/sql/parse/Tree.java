@@ -262,7 +262,7 @@ public final class Tree {
             ExplainStmt, VacuumStmt, CopyStmt, CreateFunctionStmt, DropFunctionStmt, CheckpointStmt, RoleStmt, DropRoleStmt, GrantRoleStmt, GrantStmt, AlterDefaultPrivilegesStmt, AlterFunctionOwnerStmt, CreateDatabaseStmt,
             DropDatabaseStmt, AlterDatabaseStmt, AlterSystemStmt, PrepareStmt, ExecuteStmt, DeallocateStmt,
             DiscardStmt, NoOpStmt, LockStmt, NotifyStmt, ReindexStmt, ClusterStmt, CreateTablespaceStmt,
-            DropTablespaceStmt, AlterTablespaceStmt {
+            DropTablespaceStmt, AlterTablespaceStmt, DeclareCursorStmt, FetchStmt, ClosePortalStmt {
     }
 
     public enum SetOp { NONE, UNION, INTERSECT, EXCEPT }
@@ -627,5 +627,29 @@ public final class Tree {
 
     /** A statement accepted that changes nothing here (LISTEN, UNLISTEN, SET TRANSACTION ...): answers its tag. */
     public record NoOpStmt(String tag) implements Stmt {
+    }
+
+    /**
+     * DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH | WITHOUT} HOLD]
+     * FOR query, its options as written (gram.y's cursor_options, which may repeat and conflict).
+     * Neither SCROLL nor NO SCROLL: the plan decides, as PostgreSQL's PerformCursorOpen.
+     */
+    public record DeclareCursorStmt(String name, boolean binary, boolean insensitive, boolean asensitive,
+                                    boolean scroll, boolean noScroll, boolean hold, SelectStmt query) implements Stmt {
+    }
+
+    /** PostgreSQL's FetchDirection: what FETCH / MOVE's direction words reduce to. */
+    public enum FetchDirection { FORWARD, BACKWARD, ABSOLUTE, RELATIVE }
+
+    /**
+     * FETCH / MOVE [direction] [FROM | IN] name. {@code howMany} is {@link #FETCH_ALL} for ALL;
+     * NEXT is FORWARD 1, PRIOR BACKWARD 1, FIRST ABSOLUTE 1, LAST ABSOLUTE -1, as in gram.y.
+     */
+    public record FetchStmt(boolean move, FetchDirection direction, long howMany, String name) implements Stmt {
+        public static final long FETCH_ALL = Long.MAX_VALUE;
+    }
+
+    /** CLOSE name | ALL (name null). */
+    public record ClosePortalStmt(String name) implements Stmt {
     }
 }

@@ -32,6 +32,7 @@ public final class MemorySettings implements SessionSettings {
         defaults.put("search_path", "\"$user\", public");
         defaults.put("work_mem", "4MB");
         defaults.put("hash_mem_multiplier", "2");
+        defaults.put("default_tablespace", "");
     }
 
     private String key(String name) {
