@@ -179,6 +179,9 @@ public final class Startup {
     private long threadCpuMark;
     private long threadUserMark;
 
+    /** The storage redo applies to; also where temporary and unlogged rows are reset at start. */
+    private final Store store;
+
     public Startup(Path dataDir, ControlFile controlFile, Store store, KvTransactionManager transactions,
                    Timelines timelines) {
         this.dataDir = dataDir;
@@ -186,6 +189,7 @@ public final class Startup {
         this.timelines = timelines;
         this.walSegmentSizeBytes = controlFile.get().walSegmentSizeBytes();
         this.rmgr = new RmgrTable(store, transactions, dataDir);
+        this.store = store;
         this.rmgr.setBackupEndListener(this::backupEndReached);
         this.streamRequests = new StreamRequests(walSegmentSizeBytes);
     }
@@ -205,6 +209,7 @@ public final class Startup {
         BackupLabel label = BackupLabel.read(dataDir);
         Lsn redo = label != null ? applyBackupLabel(label, cf) : cf.redo();
         clean &= label == null;
+        org.walden.storage.UnloggedRanges.resetAtStartup(store, clean);
         // a restartpoint's redo point may be the very end of the WAL: nothing to replay is fine
         boolean fromRestartpoint = (label != null && label.fromStandby()) || (label == null
                 && (cf.state() == DbState.IN_ARCHIVE_RECOVERY || cf.state() == DbState.SHUTDOWNED_IN_RECOVERY));

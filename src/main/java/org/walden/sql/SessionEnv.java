@@ -381,8 +381,33 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     @Override
     public CatalogWriter writer() {
         ExecState st = lockState();
-        return new CatalogWriter(txn(), catalog().database().oid(), st::lockRow);
+        return new CatalogWriter(txn(), catalog().database().oid(), st::lockRow, temporaryObjects);
     }
+
+    /** A temporary object's catalog records stay out of the WAL: those of a temporary schema and what is in it. */
+    private final CatalogWriter.Locality temporaryObjects = new CatalogWriter.Locality() {
+        @Override
+        public boolean namespace(int namespaceOid) {
+            org.walden.sql.catalog.Namespace n = catalog().namespace(namespaceOid);
+            return n != null && CatalogLookup.isTemporary(n);
+        }
+
+        @Override
+        public boolean object(int classOid, int objectOid) {
+            if (classOid == DbCatalog.PG_NAMESPACE) {
+                return namespace(objectOid);
+            }
+            if (classOid != DbCatalog.PG_CLASS) {
+                return false;
+            }
+            org.walden.sql.catalog.Relation r = catalog().relation(objectOid);
+            if (r != null) {
+                return namespace(r.namespaceOid());
+            }
+            org.walden.sql.catalog.IndexInfo i = catalog().index(objectOid);
+            return i != null && namespace(i.namespaceOid());
+        }
+    };
 
     @Override
     public AnalyzerEnv analyzerEnv() {
@@ -429,6 +454,26 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
             st.lockRelationsRead(plan.query());
         }
         return st;
+    }
+
+    @Override
+    public int tempSlot() {
+        return s.tempSlot();
+    }
+
+    @Override
+    public void onCommit(int tableOid, String action) {
+        s.onCommitActions.register(tableOid, action);
+    }
+
+    @Override
+    public boolean tempSlotHeld(int n) {
+        return s.engine.tempSlots.held(n);
+    }
+
+    @Override
+    public boolean claimTempSchema() {
+        return s.claimTempSchema();
     }
 
     @Override

@@ -431,8 +431,16 @@ final class Utility {
                 s.sqlPrepared.clear();
                 s.cursors.closeAll();
                 set(new Tree.VariableSetStmt("all", null, false, true));
+                if (s.hasTempSlot()) {
+                    commands().discardTemp();
+                }
             }
-            case "PLANS", "SEQUENCES", "TEMP", "TEMPORARY" -> {
+            case "TEMP", "TEMPORARY" -> {
+                if (s.hasTempSlot()) {
+                    commands().discardTemp();
+                }
+            }
+            case "PLANS", "SEQUENCES" -> {
             }
             default -> throw new PgException(SqlState.SYNTAX_ERROR, "syntax error at or near \"" + d.what() + "\"");
         }
@@ -552,7 +560,16 @@ final class Utility {
             default -> {
             }
         }
-        Commands commands = new Commands(s.env, s.engine.sequences(), new Commands.Steps() {
+        return commands().run(stmt);
+    }
+
+    /** A DDL statement the session runs on its own behalf (ON COMMIT actions). */
+    String runCommand(Tree.Stmt stmt) {
+        return commands().run(stmt);
+    }
+
+    private Commands commands() {
+        return new Commands(s.env, s.engine.sequences(), new Commands.Steps() {
             @Override
             public void commitAndBegin() {
                 s.commitTransaction();
@@ -560,7 +577,6 @@ final class Utility {
                 s.txn.newStatementSnapshot();
             }
         }, s.engine.analyzeListener(s.catalog().database().oid()));
-        return commands.run(stmt);
     }
 
     /** COPY ... FROM STDIN: each step runs under the session's guard (an error aborts the transaction). */

@@ -69,6 +69,8 @@ import org.walden.txn.TwoPhase;
  */
 final class WaldenSession implements Session {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WaldenSession.class);
+
     private enum TxState { IDLE, IMPLICIT, BLOCK, FAILED }
 
     final WaldenSqlEngine engine;
@@ -121,6 +123,12 @@ final class WaldenSession implements Session {
     /** The statements being run came in one simple Query message of several (PostgreSQL's implicit transaction block). */
     private boolean multiStatementMessage;
 
+    /** The N of this session's temporary schema pg_temp_N, taken at its first temporary object (0: none). */
+    private int tempSlot;
+    /** ON COMMIT DELETE ROWS / DROP temporary tables, acted on before each commit. */
+    final OnCommitActions onCommitActions = new OnCommitActions();
+    /** Set once this session emptied what a crashed session left in pg_temp_N (see {@link TempSlots}). */
+    private boolean tempSchemaClaimed;
     private CatalogLookup cachedLookup;
     private DbCatalog cachedLookupCatalog;
     private String cachedLookupPath;
@@ -454,6 +462,7 @@ final class WaldenSession implements Session {
             txn = null;
         }
         state = TxState.IDLE;
+        dropTemporaryObjects();
         engine.advisoryLocks().releaseSessionLocks(backendPid, true);
         if (listener != null) {
             engine.notifications().unregister(listener);
@@ -622,6 +631,14 @@ final class WaldenSession implements Session {
             throw e;
         }
         closePortals();
+        if (txn != null && !onCommitActions.isEmpty()) {
+            try {
+                onCommitActions.preCommit(this, utility);
+            } catch (RuntimeException e) {
+                rollbackTransaction();
+                throw e;
+            }
+        }
         Transaction t = txn;
         txn = null;
         savepoints.clear();
@@ -758,6 +775,56 @@ final class WaldenSession implements Session {
         txnCatalog = null;
     }
 
+    /** True once this session has taken a pg_temp_N. */
+    boolean hasTempSlot() {
+        return tempSlot != 0;
+    }
+
+    /** pg_temp_N's N for this session, taken now if it has none. */
+    int tempSlot() {
+        if (tempSlot == 0) {
+            tempSlot = engine.tempSlots.take();
+        }
+        return tempSlot;
+    }
+
+    /** True the first time it is called after the slot was taken: pg_temp_N's leftovers are to be emptied. */
+    boolean claimTempSchema() {
+        boolean first = !tempSchemaClaimed;
+        tempSchemaClaimed = true;
+        return first;
+    }
+
+    /**
+     * At the end of the session, its temporary objects go as DISCARD TEMP drops them, in a
+     * transaction of their own (PostgreSQL's RemoveTempRelationsCallback); the schema's number is
+     * given back. A failure leaves them to the next session that takes the number (or, for their
+     * rows, to the next start).
+     */
+    private void dropTemporaryObjects() {
+        if (tempSlot == 0) {
+            return;
+        }
+        try {
+            if (!engine.transactionManager().inRecovery()) {
+                noticeSink = n -> { };
+                for (Prepared p : parseSimple("DISCARD TEMP")) {
+                    bind(p, null, null, null).execute(0, values -> { });
+                }
+                sync();
+                if (txn != null) {
+                    txn.rollback();
+                    txn = null;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not drop the temporary objects of pg_temp_{}: {}", tempSlot, e.getMessage());
+        } finally {
+            engine.tempSlots.release(tempSlot);
+            tempSlot = 0;
+        }
+    }
+
     /** search_path as a list of schema names ("$user" replaced by the user's name). */
     private List<String> searchPathNames() {
         String path = cachedSettings().searchPath;
@@ -780,7 +847,9 @@ final class WaldenSession implements Session {
         String user = env.currentUser();
         if (cachedLookup == null || cachedLookupCatalog != c || !path.equals(cachedLookupPath)
                 || !user.equals(cachedLookup.user())) {
-            cachedLookup = new CatalogLookup(c, searchPathNames(), user);
+            org.walden.sql.catalog.Namespace temp = tempSlot == 0 ? null
+                    : c.namespace(CatalogLookup.TEMP_SCHEMA_PREFIX + tempSlot);
+            cachedLookup = new CatalogLookup(c, searchPathNames(), user, temp == null ? 0 : temp.oid());
             cachedLookupCatalog = c;
             cachedLookupPath = path;
         }

@@ -57,6 +57,8 @@ public final class WaldenSqlEngine implements SqlEngine {
     private final SequenceStore sequences;
     private final TableActivityStats activity = new TableActivityStats();
     private final org.walden.txn.AdvisoryLockTable advisoryLocks = new org.walden.txn.AdvisoryLockTable();
+    /** The numbers of the sessions' temporary schemas. */
+    final TempSlots tempSlots = new TempSlots();
     private final Notifications notifications = new Notifications();
     private final Path tempDirectory;
     private AutoAnalyzer autoAnalyzer;

@@ -10,6 +10,7 @@ import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.storage.Store;
 import org.walden.storage.StoreSnapshot;
+import org.walden.storage.UnloggedRanges;
 import org.walden.wal.KvBulk;
 import org.walden.wal.KvChange;
 import org.walden.wal.Lsn;
@@ -82,6 +83,11 @@ final class KvTransaction implements Transaction {
     private long bulkPendingBytes;
     /** True once a NEW_RANGE or ROWS record of this transaction is in the WAL (its storage effects need undoing on abort). */
     private boolean bulkLogged;
+    /**
+     * True once this transaction created a range of an unlogged or temporary relation
+     * ({@link UnloggedRanges}): its rows reach storage unlogged, and an abort empties it again.
+     */
+    private boolean unloggedRangeCreated;
     /** ROLLBACK TO's log, kept while a subtransaction is open: each entry undoes one step. */
     private final List<Undo> undo = new ArrayList<>();
     /**
@@ -321,6 +327,15 @@ final class KvTransaction implements Transaction {
         checkWritable();
         KvBulk.Range r = new KvBulk.Range(fromInclusive.clone(), toExclusive.clone());
         assignXidIfNone();
+        if (UnloggedRanges.isUnlogged(r.from())) {
+            // not logged: a crash empties unlogged and temporary ranges at the next start anyway
+            unloggedRangeCreated = true;
+            manager.store().deleteRange(r.from(), r.to());
+            clearOwnWrites(r);
+            newRanges.add(r);
+            newRangeMaxKeys.add(null);
+            return;
+        }
         // logged first: from here the redo point stays at or before this record until the
         // transaction ends, so a crash replays it and the end of recovery empties the range again
         manager.logBulk(localId, List.of(KvBulk.newRange(xid, r.from(), r.to())));
@@ -429,14 +444,28 @@ final class KvTransaction implements Transaction {
         }
         KvBulk.RowsBuilder rows = rowsBuilder;
         rows.reset();
+        KvBulk.RowsBuilder unloggedRows = null;
         for (Map.Entry<ByteKey, byte[]> e : bulkPending.entrySet()) {
-            rows.add(e.getKey().bytes(), e.getValue() == DELETED ? null : e.getValue());
+            byte[] key = e.getKey().bytes();
+            if (UnloggedRanges.isUnlogged(key)) {
+                if (unloggedRows == null) {
+                    unloggedRows = new KvBulk.RowsBuilder();
+                }
+                unloggedRows.add(key, e.getValue() == DELETED ? null : e.getValue());
+            } else {
+                rows.add(key, e.getValue() == DELETED ? null : e.getValue());
+            }
         }
         bulkPending.clear();
         bulkPendingBytes = 0;
-        WalRecord record = rows.toRecord(xid);
-        manager.logBulk(localId, List.of(record));
-        manager.store().applyRows(record);
+        if (rows.count() > 0) {
+            WalRecord record = rows.toRecord(xid);
+            manager.logBulk(localId, List.of(record));
+            manager.store().applyRows(record);
+        }
+        if (unloggedRows != null) {
+            manager.store().applyRows(unloggedRows.toRecord(xid)); // the record's form, never logged
+        }
     }
 
     @Override
@@ -526,7 +555,7 @@ final class KvTransaction implements Transaction {
 
     @Override
     public boolean hasWrites() {
-        return !writes.isEmpty() || bulkLogged || !rangeDeletes.isEmpty();
+        return !writes.isEmpty() || bulkLogged || unloggedRangeCreated || !rangeDeletes.isEmpty();
     }
 
     @Override
@@ -551,7 +580,14 @@ final class KvTransaction implements Transaction {
         List<WalRecord> records = changeRecords(changes);
         boolean catalog = false;
         for (KvChange c : changes) {
-            catalog |= c.key().length > 0 && c.key()[0] == CATALOG_KEYSPACE;
+            catalog |= c.key().length > 0 && (c.key()[0] == CATALOG_KEYSPACE
+                    || c.key()[0] == UnloggedRanges.LOCAL_CATALOG);
+        }
+        boolean wroteSomething = !changes.isEmpty() || unloggedRangeCreated || !rangeDeletes.isEmpty();
+        if (records.isEmpty() && !bulkLogged && wroteSomething) {
+            // only unlogged or temporary rows: as PostgreSQL's RecordTransactionCommit without
+            // wrote_xlog, the commit record is not waited for (a crash empties those rows anyway)
+            level = SynchronousCommit.OFF;
         }
         long nowMicros = TimeUnit.MILLISECONDS.toMicros(manager.clock().millis());
         records.add(XactRecords.commit(xid, nowMicros));
@@ -599,13 +635,17 @@ final class KvTransaction implements Transaction {
     private List<WalRecord> changeRecords(List<KvChange> changes) {
         List<WalRecord> records = new ArrayList<>(writes.memorySize() + rangeDeletes.size() + 1);
         for (KvBulk.Range r : rangeDeletes) {
-            records.add(KvBulk.deleteRange(xid, r.from(), r.to()));
+            if (!UnloggedRanges.isUnlogged(r.from())) {
+                records.add(KvBulk.deleteRange(xid, r.from(), r.to()));
+            }
         }
         if (!writes.isSpilled()) {
             for (Map.Entry<ByteKey, byte[]> w : writes.memoryEntries().entrySet()) {
                 KvChange c = change(w.getKey(), w.getValue());
                 changes.add(c);
-                records.add(c.toRecord(xid));
+                if (!UnloggedRanges.isUnlogged(c.key())) {
+                    records.add(c.toRecord(xid));
+                }
             }
             return records;
         }
@@ -614,7 +654,9 @@ final class KvTransaction implements Transaction {
                 Map.Entry<ByteKey, byte[]> w = all.next();
                 KvChange c = change(w.getKey(), w.getValue());
                 changes.add(c);
-                records.add(c.toRecord(xid));
+                if (!UnloggedRanges.isUnlogged(c.key())) {
+                    records.add(c.toRecord(xid));
+                }
             }
         }
         return records;
@@ -652,14 +694,20 @@ final class KvTransaction implements Transaction {
             List<WalRecord> chunk = new ArrayList<>();
             long chunkBytes = 0;
             for (KvBulk.Range r : rangeDeletes) {
-                chunk.add(KvBulk.deleteRange(xid, r.from(), r.to()));
+                if (!UnloggedRanges.isUnlogged(r.from())) {
+                    chunk.add(KvBulk.deleteRange(xid, r.from(), r.to()));
+                }
             }
             try (WriteSet.OwnEntries all = writes.entries(new byte[0], null)) {
                 while (all.hasNext()) {
                     Map.Entry<ByteKey, byte[]> w = all.next();
                     KvChange c = change(w.getKey(), w.getValue());
-                    catalog |= c.key().length > 0 && c.key()[0] == CATALOG_KEYSPACE;
+                    catalog |= c.key().length > 0 && (c.key()[0] == CATALOG_KEYSPACE
+                            || c.key()[0] == UnloggedRanges.LOCAL_CATALOG);
                     sst.add(c.key(), c.after());
+                    if (UnloggedRanges.isUnlogged(c.key())) {
+                        continue; // into storage with the others, never into the WAL
+                    }
                     WalRecord record = c.toRecord(xid);
                     chunk.add(record);
                     chunkBytes += record.payload().length;
@@ -734,6 +782,11 @@ final class KvTransaction implements Transaction {
             rollback();
             throw new PgException(SqlState.READ_ONLY_SQL_TRANSACTION, "cannot execute PREPARE TRANSACTION during recovery");
         }
+        if (touchedTemporary()) {
+            rollback();
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "cannot PREPARE a transaction that has operated on temporary objects");
+        }
         TwoPhase twoPhase = manager.twoPhase();
         TwoPhase.GlobalTransaction gt;
         try {
@@ -796,10 +849,32 @@ final class KvTransaction implements Transaction {
         return ins.endLsn();
     }
 
+    /** True when this transaction wrote, created or emptied rows of a temporary relation. */
+    private boolean touchedTemporary() {
+        try (WriteSet.OwnEntries all = writes.entries(new byte[0], null)) { // PREPARE only: a full pass is fine
+            while (all.hasNext()) {
+                if (UnloggedRanges.isTemporary(all.next().getKey().bytes())) {
+                    return true;
+                }
+            }
+        }
+        for (KvBulk.Range r : newRanges) {
+            if (UnloggedRanges.isTemporary(r.from())) {
+                return true;
+            }
+        }
+        for (KvBulk.Range r : rangeDeletes) {
+            if (UnloggedRanges.isTemporary(r.from())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void rollback() {
         if (!finished) {
-            if (bulkLogged) {
+            if (bulkLogged || unloggedRangeCreated) {
                 undoNewRanges();
             }
             finish();
@@ -814,8 +889,10 @@ final class KvTransaction implements Transaction {
     private void undoNewRanges() {
         bulkPending.clear();
         try {
-            manager.logAbort(localId, XactRecords.abort(xid,
-                    TimeUnit.MILLISECONDS.toMicros(manager.clock().millis())));
+            if (bulkLogged) {
+                manager.logAbort(localId, XactRecords.abort(xid,
+                        TimeUnit.MILLISECONDS.toMicros(manager.clock().millis())));
+            }
             for (KvBulk.Range r : newRanges) {
                 manager.store().deleteRange(r.from(), r.to());
             }

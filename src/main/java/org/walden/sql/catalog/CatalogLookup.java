@@ -19,7 +19,14 @@ public final class CatalogLookup {
             new Namespace(Namespace.PG_TOAST, "pg_toast", CatalogStore.BOOTSTRAP_SUPERUSER_OID),
             new Namespace(Namespace.INFORMATION_SCHEMA, "information_schema", CatalogStore.BOOTSTRAP_SUPERUSER_OID));
 
+    /** The name PostgreSQL gives a session's own temporary schema in search_path and qualified names. */
+    public static final String PG_TEMP = "pg_temp";
+    /** The prefix of every temporary schema's name (pg_temp_N: N the session's slot). */
+    public static final String TEMP_SCHEMA_PREFIX = "pg_temp_";
+
     private final DbCatalog catalog;
+    /** This session's temporary schema (pg_temp_N), 0 while it has none. */
+    private final int tempNamespaceOid;
     private final List<Integer> searchOids;
     private final List<String> explicitPath;
     private final String user;
@@ -31,16 +38,37 @@ public final class CatalogLookup {
      * current user, whom "$user" names.
      */
     public CatalogLookup(DbCatalog catalog, List<String> searchPath, String user) {
+        this(catalog, searchPath, user, 0);
+    }
+
+    /**
+     * As above, for a session whose temporary schema is {@code tempNamespaceOid} (0: none yet):
+     * it is searched first for relations unless search_path places pg_temp elsewhere, as
+     * PostgreSQL's recomputeNamespacePath does, and "pg_temp" names it.
+     */
+    public CatalogLookup(DbCatalog catalog, List<String> searchPath, String user, int tempNamespaceOid) {
         this.catalog = catalog;
+        this.tempNamespaceOid = tempNamespaceOid;
         this.user = user;
         RoleDef role = user == null ? null : catalog.role(user);
         this.checkedRole = role == null || role.superuser() ? null : role;
         List<Integer> oids = new ArrayList<>();
         List<String> names = new ArrayList<>();
         boolean catalogListed = false;
+        boolean tempListed = false;
         for (String entry : searchPath) {
             String name = entry.equals("$user") ? user : entry;
+            if (name.equals(PG_TEMP)) {
+                if (tempNamespaceOid != 0 && !tempListed) {
+                    oids.add(tempNamespaceOid);
+                }
+                tempListed = true;
+                continue;
+            }
             Namespace n = namespace(name);
+            if (n != null && isTemporary(n) ) {
+                continue; // a temporary schema is searched only as pg_temp
+            }
             // schemas the user has no USAGE on are left out of the path, as PostgreSQL's recomputeNamespacePath
             if (n != null && !oids.contains(n.oid()) && (checkedRole == null
                     || Privileges.namespace(catalog, n, checkedRole.oid(), Acl.USAGE) != 0)) {
@@ -51,6 +79,9 @@ public final class CatalogLookup {
         }
         if (!catalogListed) {
             oids.add(0, Namespace.PG_CATALOG);
+        }
+        if (!tempListed && tempNamespaceOid != 0) {
+            oids.add(0, tempNamespaceOid);
         }
         this.searchOids = List.copyOf(oids);
         this.explicitPath = List.copyOf(names);
@@ -81,7 +112,29 @@ public final class CatalogLookup {
         return out;
     }
 
+    /** This session's temporary schema (pg_temp_N), or 0 while it has none (pg_my_temp_schema()). */
+    public int tempNamespaceOid() {
+        return tempNamespaceOid;
+    }
+
+    /** True for a temporary schema, this session's or another's. */
+    public static boolean isTemporary(Namespace n) {
+        return n.name().startsWith(TEMP_SCHEMA_PREFIX);
+    }
+
+    /** pg_class.relpersistence: 't' in a temporary schema, otherwise what the relfilenode was made for. */
+    public static char persistence(DbCatalog catalog, int namespaceOid, int relfilenode) {
+        Namespace n = catalog.namespace(namespaceOid);
+        if (n != null && isTemporary(n)) {
+            return org.walden.txn.RelPersistence.TEMPORARY;
+        }
+        return org.walden.txn.RelPersistence.of(relfilenode);
+    }
+
     public Namespace namespace(String name) {
+        if (name.equals(PG_TEMP)) {
+            return tempNamespaceOid == 0 ? null : catalog.namespace(tempNamespaceOid);
+        }
         for (Namespace n : BUILT_IN) {
             if (n.name().equals(name)) {
                 return n;

@@ -158,7 +158,7 @@ public final class CatalogStorage {
         Map<DbCatalog.CommentKey, List<Acl.Item>> acls = new HashMap<>();
         List<DbCatalog.DefaultAcl> defaultAcls = new ArrayList<>();
         Map<Integer, Integer> tablespaces = new HashMap<>();
-        try (KvCursor c = txn.scan(databasePrefix(database.oid()), databaseEnd(database.oid()))) {
+        try (KvCursor c = LocalCatalogRecords.scanDatabase(txn, database.oid())) {
             while (c.next()) {
                 byte[] k = c.key();
                 ByteBuffer key = ByteBuffer.wrap(k, 7, k.length - 7);

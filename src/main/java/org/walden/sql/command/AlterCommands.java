@@ -80,6 +80,7 @@ final class AlterCommands extends DdlSupport {
             case Tree.OwnerTo o -> ownerTo(r, o.role());
             case Tree.SetSchema s -> setSchema(r, s.schema());
             case Tree.AlterIdentity i -> identity(r, i);
+            case Tree.SetLogged l -> setLogged(r, l.logged());
             case Tree.SetTablespace t -> setTablespace(r, t.tablespace());
         }
     }
@@ -119,6 +120,46 @@ final class AlterCommands extends DdlSupport {
         }
         ctx.writer().putRelationTablespace(r.oid(), new TablespaceCommands(ctx).tablespaceForNewRelation(
                 tablespace == null ? "pg_default" : tablespace));
+    }
+
+    /**
+     * SET LOGGED / SET UNLOGGED (PostgreSQL's ATPrepChangePersistence): the table and its indexes
+     * are rewritten into storage of the other persistence, so that SET LOGGED WAL-logs every row
+     * (a standby has them from then on) and SET UNLOGGED leaves the WAL.
+     */
+    private void setLogged(Relation r, boolean logged) {
+        requireKind(r, Relation.TABLE);
+        char current = org.walden.sql.catalog.CatalogLookup.persistence(catalog(), r.namespaceOid(), r.relfilenode());
+        if (current == org.walden.txn.RelPersistence.TEMPORARY) {
+            throw new PgException(SqlState.INVALID_TABLE_DEFINITION, "cannot change logged status of table \""
+                    + r.name() + "\" because it is temporary");
+        }
+        char wanted = logged ? org.walden.txn.RelPersistence.PERMANENT : org.walden.txn.RelPersistence.UNLOGGED;
+        if (current == wanted) {
+            return;
+        }
+        // a logged table may not reference an unlogged one: SET LOGGED looks at the tables this one
+        // references, SET UNLOGGED at those referencing it (as ATPrepChangePersistence scans)
+        List<org.walden.sql.catalog.Constraint> keys = logged ? catalog().constraintsOf(r.oid())
+                : catalog().foreignKeysReferencing(r.oid());
+        for (org.walden.sql.catalog.Constraint k : keys) {
+            if (k.type() != org.walden.sql.catalog.Constraint.FOREIGN) {
+                continue;
+            }
+            int other = k.tableOid() == r.oid() ? k.refTableOid() : k.tableOid();
+            Relation o = catalog().relation(other);
+            if (other == r.oid() || o == null) {
+                continue;
+            }
+            boolean otherPermanent = org.walden.sql.catalog.CatalogLookup.persistence(catalog(), o.namespaceOid(),
+                    o.relfilenode()) == org.walden.txn.RelPersistence.PERMANENT;
+            if (logged != otherPermanent) {
+                throw new PgException(SqlState.INVALID_TABLE_DEFINITION, "could not change table \"" + r.name()
+                        + "\" to " + (logged ? "logged" : "unlogged") + " because it references "
+                        + (logged ? "unlogged" : "logged") + " table \"" + o.name() + "\"");
+            }
+        }
+        new TableRewriter(ctx).toPersistence(wanted).rewrite(r, r, null);
     }
 
     private static void requireKind(Relation r, char kind) {

@@ -6,12 +6,14 @@ import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import org.walden.sql.catalog.Acl;
+import org.walden.sql.catalog.CatalogLookup;
 import org.walden.sql.catalog.CatalogStorage;
 import org.walden.sql.catalog.DbCatalog;
 import org.walden.sql.catalog.CatalogStore;
 import org.walden.sql.catalog.Constraint;
 import org.walden.sql.catalog.DatabaseDef;
 import org.walden.sql.catalog.IndexInfo;
+import org.walden.sql.catalog.LocalCatalogRecords;
 import org.walden.sql.catalog.Namespace;
 import org.walden.sql.catalog.Relation;
 import org.walden.sql.catalog.RoleDef;
@@ -37,14 +39,51 @@ public final class CatalogWriter {
         byte[] lock(byte[] key);
     }
 
+    /**
+     * Which records are of temporary objects, kept among the local records
+     * ({@link LocalCatalogRecords}): by schema, and by catalog and OID for comments and ACLs.
+     */
+    public interface Locality {
+        Locality NONE = new Locality() {
+            @Override
+            public boolean namespace(int namespaceOid) {
+                return false;
+            }
+
+            @Override
+            public boolean object(int classOid, int objectOid) {
+                return false;
+            }
+        };
+
+        boolean namespace(int namespaceOid);
+
+        boolean object(int classOid, int objectOid);
+    }
+
     private final Transaction txn;
     private final int db;
     private final Locker locker;
+    private final Locality locality;
 
     public CatalogWriter(Transaction txn, int dbOid, Locker locker) {
+        this(txn, dbOid, locker, Locality.NONE);
+    }
+
+    public CatalogWriter(Transaction txn, int dbOid, Locker locker, Locality locality) {
         this.txn = txn;
         this.db = dbOid;
         this.locker = locker;
+        this.locality = locality;
+    }
+
+    /** {@code key} itself, or its local twin for a temporary object's record. */
+    private static byte[] placed(byte[] key, boolean local) {
+        return local ? LocalCatalogRecords.local(key) : key;
+    }
+
+    private boolean localName(String namespaceName) {
+        return namespaceName.startsWith(CatalogLookup.TEMP_SCHEMA_PREFIX);
     }
 
     public Transaction txn() {
@@ -56,15 +95,15 @@ public final class CatalogWriter {
     }
 
     /** Writes catalog object {@code oid} of {@code kind} under its lock. */
-    private void putObject(byte kind, int oid, byte[] value) {
-        byte[] key = CatalogStorage.objectKey(db, kind, oid);
+    private void putObject(byte kind, int oid, byte[] value, boolean local) {
+        byte[] key = placed(CatalogStorage.objectKey(db, kind, oid), local);
         locker.lock(key);
         txn.put(key, value);
     }
 
     /** Deletes catalog object {@code oid} of {@code kind} under its lock. */
-    private void deleteObject(byte kind, int oid) {
-        byte[] key = CatalogStorage.objectKey(db, kind, oid);
+    private void deleteObject(byte kind, int oid, boolean local) {
+        byte[] key = placed(CatalogStorage.objectKey(db, kind, oid), local);
         locker.lock(key);
         txn.delete(key);
     }
@@ -85,50 +124,56 @@ public final class CatalogWriter {
 
     /** Locks a relation name in a schema; returns the OID holding it, or 0 when free. */
     public int lockRelationName(int namespaceOid, String name) {
-        byte[] v = locker.lock(CatalogStorage.relationNameKey(db, namespaceOid, name));
+        byte[] v = locker.lock(placed(CatalogStorage.relationNameKey(db, namespaceOid, name),
+                locality.namespace(namespaceOid)));
         return v == null ? 0 : CatalogStorage.oidOf(v);
     }
 
     public int lockNamespaceName(String name) {
-        byte[] v = locker.lock(CatalogStorage.namespaceNameKey(db, name));
+        byte[] v = locker.lock(placed(CatalogStorage.namespaceNameKey(db, name), localName(name)));
         return v == null ? 0 : CatalogStorage.oidOf(v);
     }
 
     // ---------------------------------------------------------------- records
 
     public void putNamespace(Namespace n) {
-        putObject(CatalogStorage.NAMESPACE, n.oid(), CatalogStorage.encodeNamespace(n));
-        txn.put(CatalogStorage.namespaceNameKey(db, n.name()), CatalogStorage.oidValue(n.oid()));
+        boolean local = localName(n.name());
+        putObject(CatalogStorage.NAMESPACE, n.oid(), CatalogStorage.encodeNamespace(n), local);
+        txn.put(placed(CatalogStorage.namespaceNameKey(db, n.name()), local), CatalogStorage.oidValue(n.oid()));
     }
 
     public void deleteNamespace(Namespace n) {
-        deleteObject(CatalogStorage.NAMESPACE, n.oid());
+        boolean local = localName(n.name());
+        deleteObject(CatalogStorage.NAMESPACE, n.oid(), local);
         deleteAcls(DbCatalog.PG_NAMESPACE, n.oid());
-        locker.lock(CatalogStorage.namespaceNameKey(db, n.name()));
-        txn.delete(CatalogStorage.namespaceNameKey(db, n.name()));
+        byte[] nameKey = placed(CatalogStorage.namespaceNameKey(db, n.name()), local);
+        locker.lock(nameKey);
+        txn.delete(nameKey);
     }
 
     /** Writes a relation; {@code previous} (null when new) is the record it replaces (its old name is freed). */
     public void putRelation(Relation r, Relation previous) {
-        putObject(CatalogStorage.RELATION, r.oid(), CatalogStorage.encodeRelation(r));
+        putObject(CatalogStorage.RELATION, r.oid(), CatalogStorage.encodeRelation(r),
+                locality.namespace(r.namespaceOid()));
         rename(previous == null ? null : previous.namespaceOid(), previous == null ? null : previous.name(),
                 r.namespaceOid(), r.name(), r.oid());
     }
 
     private void rename(Integer oldNs, String oldName, int ns, String name, int oid) {
         if (oldName != null && (oldNs != ns || !oldName.equals(name))) {
-            byte[] old = CatalogStorage.relationNameKey(db, oldNs, oldName);
+            byte[] old = placed(CatalogStorage.relationNameKey(db, oldNs, oldName), locality.namespace(oldNs));
             locker.lock(old);
             txn.delete(old);
         }
-        byte[] nameKey = CatalogStorage.relationNameKey(db, ns, name);
+        byte[] nameKey = placed(CatalogStorage.relationNameKey(db, ns, name), locality.namespace(ns));
         locker.lock(nameKey);
         txn.put(nameKey, CatalogStorage.oidValue(oid));
     }
 
     public void deleteRelation(Relation r) {
-        deleteObject(CatalogStorage.RELATION, r.oid());
-        byte[] nameKey = CatalogStorage.relationNameKey(db, r.namespaceOid(), r.name());
+        boolean local = locality.namespace(r.namespaceOid());
+        deleteObject(CatalogStorage.RELATION, r.oid(), local);
+        byte[] nameKey = placed(CatalogStorage.relationNameKey(db, r.namespaceOid(), r.name()), local);
         locker.lock(nameKey);
         txn.delete(nameKey);
         deleteStats(r.oid());
@@ -138,7 +183,8 @@ public final class CatalogWriter {
 
     /** Records the tablespace of relation or index {@code oid}: 0 (the database's default) removes the record. */
     public void putRelationTablespace(int oid, int tablespaceOid) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.RELATION_TABLESPACE, oid);
+        byte[] key = placed(CatalogStorage.objectKey(db, CatalogStorage.RELATION_TABLESPACE, oid),
+                locality.object(DbCatalog.PG_CLASS, oid));
         byte[] current = locker.lock(key);
         if (tablespaceOid != 0) {
             txn.put(key, CatalogStorage.oidValue(tablespaceOid));
@@ -163,11 +209,11 @@ public final class CatalogWriter {
     }
 
     public void putRoutine(Routine f) {
-        putObject(CatalogStorage.ROUTINE, f.oid(), CatalogStorage.encodeRoutine(f));
+        putObject(CatalogStorage.ROUTINE, f.oid(), CatalogStorage.encodeRoutine(f), false);
     }
 
     public void deleteRoutine(Routine f) {
-        deleteObject(CatalogStorage.ROUTINE, f.oid());
+        deleteObject(CatalogStorage.ROUTINE, f.oid(), false);
         deleteAcls(DbCatalog.PG_PROC, f.oid());
     }
 
@@ -175,7 +221,7 @@ public final class CatalogWriter {
 
     /** Stores an object's (or with {@code subId} a column's) ACL; null returns it to the default. */
     public void putAcl(int classOid, int objectOid, int subId, List<Acl.Item> acl) {
-        byte[] key = CatalogStorage.aclKey(db, classOid, objectOid, subId);
+        byte[] key = placed(CatalogStorage.aclKey(db, classOid, objectOid, subId), locality.object(classOid, objectOid));
         locker.lock(key);
         if (acl == null) {
             txn.delete(key);
@@ -187,8 +233,9 @@ public final class CatalogWriter {
     /** Deletes the ACLs of an object and of its columns (the object is dropped). */
     public void deleteAcls(int classOid, int objectOid) {
         List<byte[]> keys = new ArrayList<>();
-        try (KvCursor c = txn.scan(CatalogStorage.aclObjectStart(db, classOid, objectOid),
-                CatalogStorage.aclObjectEnd(db, classOid, objectOid))) {
+        boolean local = locality.object(classOid, objectOid);
+        try (KvCursor c = txn.scan(placed(CatalogStorage.aclObjectStart(db, classOid, objectOid), local),
+                placed(CatalogStorage.aclObjectEnd(db, classOid, objectOid), local))) {
             while (c.next()) {
                 keys.add(c.key());
             }
@@ -222,25 +269,27 @@ public final class CatalogWriter {
     }
 
     public void putIndex(IndexInfo i, IndexInfo previous) {
-        putObject(CatalogStorage.INDEX, i.oid(), CatalogStorage.encodeIndex(i));
+        putObject(CatalogStorage.INDEX, i.oid(), CatalogStorage.encodeIndex(i), locality.namespace(i.namespaceOid()));
         rename(previous == null ? null : previous.namespaceOid(), previous == null ? null : previous.name(),
                 i.namespaceOid(), i.name(), i.oid());
     }
 
     public void deleteIndex(IndexInfo i) {
-        deleteObject(CatalogStorage.INDEX, i.oid());
-        byte[] nameKey = CatalogStorage.relationNameKey(db, i.namespaceOid(), i.name());
+        boolean local = locality.namespace(i.namespaceOid());
+        deleteObject(CatalogStorage.INDEX, i.oid(), local);
+        byte[] nameKey = placed(CatalogStorage.relationNameKey(db, i.namespaceOid(), i.name()), local);
         locker.lock(nameKey);
         txn.delete(nameKey);
         putRelationTablespace(i.oid(), 0);
     }
 
     public void putConstraint(Constraint c) {
-        putObject(CatalogStorage.CONSTRAINT, c.oid(), CatalogStorage.encodeConstraint(c));
+        putObject(CatalogStorage.CONSTRAINT, c.oid(), CatalogStorage.encodeConstraint(c),
+                locality.namespace(c.namespaceOid()));
     }
 
     public void deleteConstraint(Constraint c) {
-        deleteObject(CatalogStorage.CONSTRAINT, c.oid());
+        deleteObject(CatalogStorage.CONSTRAINT, c.oid(), locality.namespace(c.namespaceOid()));
     }
 
     public void putStats(TableStats s, Relation table) {
@@ -248,11 +297,13 @@ public final class CatalogWriter {
         for (var a : table.columns()) {
             types.put(a.attnum(), a.type());
         }
-        putObject(CatalogStorage.STATS, s.tableOid(), CatalogStorage.encodeStats(s, types));
+        putObject(CatalogStorage.STATS, s.tableOid(), CatalogStorage.encodeStats(s, types),
+                locality.namespace(table.namespaceOid()));
     }
 
     public void deleteStats(int tableOid) {
-        byte[] key = CatalogStorage.objectKey(db, CatalogStorage.STATS, tableOid);
+        byte[] key = placed(CatalogStorage.objectKey(db, CatalogStorage.STATS, tableOid),
+                locality.object(DbCatalog.PG_CLASS, tableOid));
         if (locker.lock(key) != null) {
             txn.delete(key);
         }
@@ -260,7 +311,8 @@ public final class CatalogWriter {
 
     /** COMMENT ON: {@code text} null removes the comment. */
     public void putComment(int classOid, int objectOid, int subId, String text) {
-        byte[] key = CatalogStorage.commentKey(db, classOid, objectOid, subId);
+        byte[] key = placed(CatalogStorage.commentKey(db, classOid, objectOid, subId),
+                locality.object(classOid, objectOid));
         locker.lock(key);
         if (text == null) {
             txn.delete(key);

@@ -54,6 +54,18 @@ public interface CommandContext {
     /** Raises 57014 when the client cancelled or statement_timeout passed. */
     void checkCancel();
 
+    /** The N of this session's temporary schema pg_temp_N, taken at the first call. */
+    int tempSlot();
+
+    /** Registers a temporary table's ON COMMIT DELETE ROWS or DROP for this session's commits. */
+    void onCommit(int tableOid, String action);
+
+    /** True while a live session holds pg_temp_N. */
+    boolean tempSlotHeld(int n);
+
+    /** True once per session: the first time its temporary schema is used, what a crashed session left there goes. */
+    boolean claimTempSchema();
+
     /** The names of the sessions connected to each database (for CREATE / DROP DATABASE's checks). */
     List<String> connectedDatabases();
 }

@@ -115,6 +115,11 @@ public final class Commands {
         return tag;
     }
 
+    /** DISCARD TEMP (and DISCARD ALL, and the end of a session): this session's temporary relations go. */
+    public void discardTemp() {
+        new TempNamespaces(ctx, sequences).discard();
+    }
+
     /** A LANGUAGE sql function's body as one statement. */
     public static Tree.Stmt sqlFunctionBody(String body) {
         return FunctionCommands.parseBody(body);

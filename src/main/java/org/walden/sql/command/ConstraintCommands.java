@@ -9,6 +9,7 @@ import org.walden.sql.analyze.Analyzer;
 import org.walden.sql.analyze.Expr;
 import org.walden.sql.analyze.Exprs;
 import org.walden.sql.catalog.Attribute;
+import org.walden.sql.catalog.CatalogLookup;
 import org.walden.sql.catalog.Constraint;
 import org.walden.sql.catalog.IndexInfo;
 import org.walden.sql.catalog.Keys;
@@ -20,6 +21,7 @@ import org.walden.sql.func.Builtins;
 import org.walden.sql.parse.Tree;
 import org.walden.sql.plan.RowWriters;
 import org.walden.sql.types.PgType;
+import org.walden.txn.RelPersistence;
 import org.walden.sql.types.Values;
 import org.walden.txn.KvCursor;
 
@@ -107,7 +109,7 @@ final class ConstraintCommands extends DdlSupport {
         CatalogWriter w = ctx.writer();
         int indexOid = w.allocateOid();
         IndexInfo idx = TableCommands.keyIndex(indexOid, name, table, attnums, false, c.nullsNotDistinct(),
-                newStorage());
+                newStorageLike(table.relfilenode()));
         w.putIndex(idx, null);
         w.putConstraint(TableCommands.keyConstraint(w.allocateOid(), name, table, Constraint.UNIQUE, attnums,
                 indexOid));
@@ -194,9 +196,29 @@ final class ConstraintCommands extends DdlSupport {
         }
     }
 
+    /** ATAddForeignKeyConstraint's rule: a table references tables that live at least as long as its rows. */
+    private void checkReferencePersistence(Relation table, Relation parent) {
+        char mine = CatalogLookup.persistence(catalog(), table.namespaceOid(), table.relfilenode());
+        char theirs = CatalogLookup.persistence(catalog(), parent.namespaceOid(), parent.relfilenode());
+        String refused = switch (mine) {
+            case RelPersistence.PERMANENT -> theirs != RelPersistence.PERMANENT
+                    ? "constraints on permanent tables may reference only permanent tables" : null;
+            case RelPersistence.UNLOGGED -> theirs == RelPersistence.TEMPORARY
+                    ? "constraints on unlogged tables may reference only permanent or unlogged tables" : null;
+            default -> theirs != RelPersistence.TEMPORARY
+                    ? "constraints on temporary tables may reference only temporary tables"
+                    : parent.namespaceOid() != table.namespaceOid()
+                    ? "constraints on temporary tables must involve temporary tables of this session" : null;
+        };
+        if (refused != null) {
+            throw new PgException(SqlState.INVALID_TABLE_DEFINITION, refused);
+        }
+    }
+
     private Relation foreignKey(Relation table, Tree.Constraint c, boolean newTable, Set<String> taken) {
         Relation parent = c.refTable().name().equals(table.name()) && c.refTable().schema() == null ? table
                 : requireTable(c.refTable());
+        checkReferencePersistence(table, parent);
         int[] cols = attnums(table, c.keys());
         int[] refCols;
         if (c.refColumns().isEmpty()) {

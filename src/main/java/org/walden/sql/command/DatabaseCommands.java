@@ -142,14 +142,14 @@ final class DatabaseCommands extends DdlSupport {
         CatalogWriter w = new CatalogWriter(txn, db.oid(), ctx.writer()::lock);
         for (Relation r : sorted(source.relations())) {
             if (r.relfilenode() != 0) {
-                Relation moved = r.withRelfilenode(newStorage());
+                Relation moved = r.withRelfilenode(newStorageLike(r.relfilenode()));
                 copyRows(r.relfilenode(), moved.relfilenode());
                 w.putRelation(moved, r);
             }
         }
         for (IndexInfo i : source.indexes()) {
             if (i.hasStorage()) {
-                IndexInfo moved = i.withRelfilenode(newStorage());
+                IndexInfo moved = i.withRelfilenode(newStorageLike(i.relfilenode()));
                 copyRows(i.relfilenode(), moved.relfilenode());
                 w.putIndex(moved, i);
             }
@@ -212,6 +212,8 @@ final class DatabaseCommands extends DdlSupport {
             dropStorage(i.relfilenode());
         }
         ctx.txn().deleteRange(CatalogStorage.databasePrefix(db.oid()), CatalogStorage.databaseEnd(db.oid()));
+        ctx.txn().deleteRange(org.walden.sql.catalog.LocalCatalogRecords.local(CatalogStorage.databasePrefix(db.oid())),
+                org.walden.sql.catalog.LocalCatalogRecords.local(CatalogStorage.databaseEnd(db.oid())));
         w.deleteDatabase(s.name());
         return "DROP DATABASE";
     }

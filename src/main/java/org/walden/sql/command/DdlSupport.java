@@ -10,6 +10,7 @@ import org.walden.sql.catalog.CatalogStorage;
 import org.walden.sql.catalog.DbCatalog;
 import org.walden.sql.catalog.IndexInfo;
 import org.walden.sql.catalog.Keys;
+import org.walden.txn.RelPersistence;
 import org.walden.sql.catalog.Namespace;
 import org.walden.sql.catalog.Relation;
 import org.walden.sql.catalog.SystemCatalogs;
@@ -364,9 +365,19 @@ abstract class DdlSupport {
 
     /** A new relfilenode's key range, written by this transaction only until it commits. */
     int newStorage() {
-        int rfn = ctx.writer().allocateOid();
+        return newStorage(RelPersistence.PERMANENT);
+    }
+
+    /** A new key range for a relation of that persistence ({@link RelPersistence}: unlogged ones are not WAL-logged). */
+    int newStorage(char persistence) {
+        int rfn = RelPersistence.relfilenode(ctx.writer().allocateOid(), persistence);
         ctx.txn().createRange(Keys.prefix(rfn), Keys.end(rfn));
         return rfn;
+    }
+
+    /** A new key range that keeps the persistence of {@code relfilenode} (TRUNCATE, rewrites, an index of that table). */
+    int newStorageLike(int relfilenode) {
+        return newStorage(RelPersistence.of(relfilenode));
     }
 
     /** pg_class's OID, for comments on relations. */

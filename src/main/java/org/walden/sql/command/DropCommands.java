@@ -163,6 +163,25 @@ final class DropCommands extends DdlSupport {
         }
     }
 
+    /**
+     * Drops {@code r} with the views reading it and the other tables' foreign keys to it, silently
+     * (DISCARD TEMP, the end of a session: PostgreSQL's PERFORM_DELETION_QUIETLY).
+     */
+    void dropWithDependents(Relation r) {
+        for (Relation v : viewsReading(r.oid())) {
+            if (catalog().relation(v.oid()) != null) {
+                dropWithDependents(v);
+            }
+        }
+        for (Constraint fk : catalog().foreignKeysReferencing(r.oid())) {
+            if (fk.tableOid() != r.oid()) {
+                ctx.writer().deleteConstraint(fk);
+                ctx.catalogChanged();
+            }
+        }
+        dropRelation(catalog().relation(r.oid()));
+    }
+
     /** Removes a relation's records, its indexes, constraints, owned sequences, comments and data. */
     void dropRelation(Relation r) {
         if (r == null) {
@@ -335,12 +354,12 @@ final class DropCommands extends DdlSupport {
         }
         for (Relation r : tables) {
             Relation current = lockExclusively(r);
-            Relation fresh = current.withRelfilenode(newStorage());
+            Relation fresh = current.withRelfilenode(newStorageLike(current.relfilenode()));
             dropStorage(current.relfilenode());
             ctx.writer().putRelation(fresh, current);
             for (IndexInfo i : catalog().indexesOf(r.oid())) {
                 if (i.hasStorage()) {
-                    ctx.writer().putIndex(i.withRelfilenode(newStorage()), i);
+                    ctx.writer().putIndex(i.withRelfilenode(newStorageLike(i.relfilenode())), i);
                     dropStorage(i.relfilenode());
                 }
             }

@@ -13,12 +13,14 @@ import org.walden.sql.catalog.Attribute;
 import org.walden.sql.catalog.Constraint;
 import org.walden.sql.catalog.DatabaseDef;
 import org.walden.sql.catalog.IndexInfo;
+import org.walden.sql.catalog.CatalogLookup;
 import org.walden.sql.catalog.Namespace;
 import org.walden.sql.catalog.Relation;
 import org.walden.sql.catalog.RoleDef;
 import org.walden.sql.parse.SqlParser;
 import org.walden.sql.parse.Tree;
 import org.walden.sql.types.PgType;
+import org.walden.txn.RelPersistence;
 
 /**
  * CREATE [OR REPLACE] VIEW, CREATE SCHEMA, COMMENT ON and ALTER ... RENAME (PostgreSQL's
@@ -40,11 +42,21 @@ final class ObjectCommands extends DdlSupport {
     // ---------------------------------------------------------------- views
 
     String createView(Tree.ViewStmt s) {
-        if (s.temporary()) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary views are not supported");
-        }
-        Namespace ns = creationNamespace(s.name().schema(), s.name().position());
         Query q = new Analyzer(ctx.analyzerEnv()).analyze(s.query());
+        char persistence = new TableCommands(ctx).persistenceOf(s.name(),
+                s.temporary() ? RelPersistence.TEMPORARY : RelPersistence.PERMANENT, null);
+        if (persistence != RelPersistence.TEMPORARY && readsTemporary(q)) {
+            // PostgreSQL's isQueryUsingTempRelation: such a view could not outlive the session
+            if (s.name().schema() != null) {
+                throw new org.walden.sql.parse.SyntaxError(SqlState.INVALID_TABLE_DEFINITION,
+                        "cannot create temporary relation in non-temporary schema", s.name().position());
+            }
+            persistence = RelPersistence.TEMPORARY;
+            ctx.notice(notice(SqlState.SUCCESSFUL_COMPLETION, "view \"" + s.name().name()
+                    + "\" will be a temporary view"));
+        }
+        Namespace ns = persistence == RelPersistence.TEMPORARY ? new TempNamespaces(ctx, null).ensure()
+                : creationNamespace(s.name().schema(), s.name().position());
         List<Query.TargetEntry> targets = q.visibleTargets();
         if (s.columnNames() != null && s.columnNames().size() > targets.size()) {
             throw new PgException(SqlState.SYNTAX_ERROR, "CREATE VIEW specifies more column names than columns");
@@ -84,6 +96,18 @@ final class ObjectCommands extends DdlSupport {
                 view.namespaceOid());
         ctx.catalogChanged();
         return "CREATE VIEW";
+    }
+
+    /** True when the query reads a relation of a temporary schema. */
+    private boolean readsTemporary(Query q) {
+        for (int oid : q.relationsRead()) {
+            Relation r = catalog().relation(oid);
+            Namespace n = r == null ? null : ctx.lookup().namespace(r.namespaceOid());
+            if (n != null && CatalogLookup.isTemporary(n)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -33,10 +33,10 @@ final class SequenceCommands extends DdlSupport {
             new Attribute(2, "log_cnt", PgType.INT8, -1, true), new Attribute(3, "is_called", PgType.BOOL, -1, true));
 
     String createStatement(Tree.CreateSequenceStmt s) {
-        if (s.temporary()) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary sequences are not supported");
-        }
-        Namespace ns = creationNamespace(s.name().schema(), s.name().position());
+        char persistence = new TableCommands(ctx).persistenceOf(s.name(),
+                s.temporary() ? org.walden.txn.RelPersistence.TEMPORARY : org.walden.txn.RelPersistence.PERMANENT, null);
+        Namespace ns = persistence == org.walden.txn.RelPersistence.TEMPORARY ? new TempNamespaces(ctx, null).ensure()
+                : creationNamespace(s.name().schema(), s.name().position());
         if (new TableCommands(ctx).nameTaken(ns, s.name().name())) {
             if (s.ifNotExists()) {
                 ctx.notice(notice(SqlState.DUPLICATE_TABLE, "relation \"" + s.name().name()
@@ -46,7 +46,7 @@ final class SequenceCommands extends DdlSupport {
             throw new PgException(SqlState.DUPLICATE_TABLE, "relation \"" + s.name().name() + "\" already exists");
         }
         int[] owned = ownedBy(s.options());
-        create(s.name().name(), ns.oid(), null, s.options(), owned[0], owned[1]);
+        create(s.name().name(), ns.oid(), null, s.options(), owned[0], owned[1], persistence);
         return "CREATE SEQUENCE";
     }
 
@@ -76,13 +76,19 @@ final class SequenceCommands extends DdlSupport {
     /** Creates a sequence (its record and its stored row); {@code type} null means AS bigint unless given. */
     Relation create(String name, int namespaceOid, PgType type, List<Tree.SeqOption> options, int ownedTable,
                     int ownedColumn) {
+        return create(name, namespaceOid, type, options, ownedTable, ownedColumn, org.walden.txn.RelPersistence.PERMANENT);
+    }
+
+    /** As above, for a sequence of that persistence (a temporary or an unlogged table's, or CREATE TEMP SEQUENCE). */
+    Relation create(String name, int namespaceOid, PgType type, List<Tree.SeqOption> options, int ownedTable,
+                    int ownedColumn, char persistence) {
         Relation.SequenceOptions o = options(name, type, options, null);
         CatalogWriter w = ctx.writer();
         int oid = w.allocateOid();
         int rowType = w.allocateOid();
         Relation seq = new Relation(oid, name, namespaceOid, Relation.SEQUENCE, ctx.currentRole().oid(), COLUMNS,
                 new int[0], 0, rowType, null, null, o.withOwner(ownedTable, ownedColumn), List.of(), false);
-        seq = seq.withRelfilenode(newStorage());
+        seq = seq.withRelfilenode(newStorage(persistence));
         SequenceStore.initialize(ctx.txn(), seq, o.start());
         w.putRelation(seq, null);
         applyDefaultAcl(org.walden.sql.catalog.Acl.ObjectType.SEQUENCE, org.walden.sql.catalog.DbCatalog.PG_CLASS, seq.oid(), seq.ownerOid(),

@@ -100,7 +100,9 @@ public final class SequenceStore {
         try {
             if (!s.loaded) {
                 byte[] stored = readCommitted(seq);
-                if (stored == null) {
+                if (stored == null && resetByCrash(seq, current)) {
+                    stored = encode(seq.sequence().start(), false); // PostgreSQL's init fork
+                } else if (stored == null) {
                     return nextvalInTransaction(seq, current, lockTimeoutMs);
                 }
                 ByteBuffer b = ByteBuffer.wrap(stored);
@@ -162,6 +164,16 @@ public final class SequenceStore {
         return next;
     }
 
+    /**
+     * An unlogged sequence whose row a crash removed (the start empties unlogged storage): it
+     * starts again from its first value, as PostgreSQL resets it to its init fork. A row missing
+     * for the caller too cannot be one its own transaction is creating.
+     */
+    private static boolean resetByCrash(Relation seq, Transaction current) {
+        return org.walden.txn.RelPersistence.of(seq.relfilenode()) == org.walden.txn.RelPersistence.UNLOGGED
+                && current.get(key(seq)) == null;
+    }
+
     private byte[] readCommitted(Relation seq) {
         Transaction t = tm.begin();
         try {
@@ -220,7 +232,7 @@ public final class SequenceStore {
         State s = states.computeIfAbsent(seq.relfilenode(), k -> new State());
         s.lock.lock();
         try {
-            if (readCommitted(seq) == null) {
+            if (readCommitted(seq) == null && !resetByCrash(seq, current)) {
                 current.lockForUpdate(key(seq), Math.max(1, lockTimeoutMs));
                 current.put(key(seq), encode(value, called));
                 states.remove(seq.relfilenode());

@@ -28,6 +28,7 @@ import org.walden.sql.exec.ExecState;
 import org.walden.sql.parse.Tree;
 import org.walden.sql.plan.Planner;
 import org.walden.sql.types.PgType;
+import org.walden.txn.RelPersistence;
 
 /**
  * CREATE TABLE (columns, serial and identity columns, DEFAULT, NOT NULL, PRIMARY KEY, UNIQUE,
@@ -55,6 +56,8 @@ final class TableCommands extends DdlSupport {
         final Set<String> takenNames = new HashSet<>();
         /** Storage parameters (pg_class.reloptions), "name=value". */
         final List<String> options = new ArrayList<>();
+        /** pg_class.relpersistence: 'p', 'u' or 't' (then {@code ns} is the session's pg_temp_N). */
+        char persistence = RelPersistence.PERMANENT;
 
         TableDraft(Namespace ns, String name) {
             this.ns = ns;
@@ -65,10 +68,9 @@ final class TableCommands extends DdlSupport {
     // ---------------------------------------------------------------- CREATE TABLE
 
     String createTable(Tree.CreateTableStmt s) {
-        if (s.temporary()) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary tables are not supported");
-        }
-        Namespace ns = creationNamespace(s.relation().schema(), s.relation().position());
+        char persistence = persistenceOf(s.relation(), s.persistence(), s.onCommit());
+        Namespace ns = persistence == RelPersistence.TEMPORARY ? new TempNamespaces(ctx, null).ensure()
+                : creationNamespace(s.relation().schema(), s.relation().position());
         if (nameTaken(ns, s.relation().name())) {
             if (s.ifNotExists()) {
                 ctx.notice(notice(SqlState.DUPLICATE_TABLE, "relation \"" + s.relation().name()
@@ -80,6 +82,7 @@ final class TableCommands extends DdlSupport {
         }
         int tablespace = new TablespaceCommands(ctx).tablespaceForNewRelation(s.tablespace());
         TableDraft d = new TableDraft(ns, s.relation().name());
+        d.persistence = persistence;
         d.takenNames.add(d.name);
         Set<String> names = new HashSet<>();
         for (Tree.ColumnDef c : s.columns()) {
@@ -93,9 +96,43 @@ final class TableCommands extends DdlSupport {
             d.constraintColumns.add(-1);
         }
         d.options.addAll(checkedStorageParameters(s.options()));
-        Relation table = createFromDraft(d);
-        ctx.writer().putRelationTablespace(table.oid(), tablespace);
+        Relation created = createFromDraft(d);
+        ctx.writer().putRelationTablespace(created.oid(), tablespace);
+        registerOnCommit(created, s.onCommit());
         return "CREATE TABLE";
+    }
+
+    /**
+     * The persistence of a new table: TEMP, or a name qualified by pg_temp (PostgreSQL's
+     * RangeVarAdjustRelationPersistence); a temporary table may not be named in another schema
+     * (42P16), and ON COMMIT is for temporary tables only (42P16).
+     */
+    char persistenceOf(Tree.RangeVar rel, char declared, String onCommit) {
+        String schema = rel.schema();
+        Namespace own = ctx.lookup().namespace(CatalogLookup.PG_TEMP);
+        boolean tempSchema = schema != null && (schema.equals(CatalogLookup.PG_TEMP)
+                || own != null && schema.equals(own.name()));
+        char persistence = declared;
+        if (tempSchema) {
+            if (declared == RelPersistence.UNLOGGED) {
+                throw new org.walden.sql.parse.SyntaxError(SqlState.INVALID_TABLE_DEFINITION,
+                        "only temporary relations may be created in temporary schemas", rel.position());
+            }
+            persistence = RelPersistence.TEMPORARY;
+        } else if (schema != null && declared == RelPersistence.TEMPORARY) {
+            throw new org.walden.sql.parse.SyntaxError(SqlState.INVALID_TABLE_DEFINITION,
+                    "cannot create temporary relation in non-temporary schema", rel.position());
+        }
+        if (onCommit != null && persistence != RelPersistence.TEMPORARY) {
+            throw new PgException(SqlState.INVALID_TABLE_DEFINITION, "ON COMMIT can only be used on temporary tables");
+        }
+        return persistence;
+    }
+
+    private void registerOnCommit(Relation table, String onCommit) {
+        if (onCommit != null && !onCommit.equals("PRESERVE ROWS")) {
+            ctx.onCommit(table.oid(), onCommit);
+        }
     }
 
     /** A table's storage parameters known to PostgreSQL 15 (toast.* ones as well). */
@@ -234,7 +271,7 @@ final class TableCommands extends DdlSupport {
         int rowType = w.allocateOid();
         Relation table = new Relation(oid, d.name, d.ns.oid(), Relation.TABLE, ctx.currentRole().oid(),
                 List.copyOf(d.columns), new int[0], 0, rowType, null, null, null, List.copyOf(d.options), false);
-        table = table.withRelfilenode(newStorage());
+        table = table.withRelfilenode(newStorage(d.persistence));
         for (Map.Entry<Integer, PgType> e : d.sequences.entrySet()) {
             table = addOwnedSequence(table, e.getKey(), e.getValue(), d.sequenceOptions.get(e.getKey()), d.takenNames);
         }
@@ -271,7 +308,7 @@ final class TableCommands extends DdlSupport {
         SequenceCommands sc = new SequenceCommands(ctx);
         String seqName = chooseRelationName(table.name(), a.name(), "seq", table.namespaceOid(), taken);
         Relation seq = sc.create(seqName, table.namespaceOid(), type, options == null ? List.of() : options,
-                table.oid(), a.attnum());
+                table.oid(), a.attnum(), RelPersistence.of(table.relfilenode()));
         String schema = ctx.lookup().namespace(table.namespaceOid()).name();
         String dflt = "nextval('" + CatalogLookup.quoteIdentifier(schema).replace("'", "''") + "."
                 + CatalogLookup.quoteIdentifier(seq.name()).replace("'", "''") + "'::regclass)";
@@ -284,10 +321,9 @@ final class TableCommands extends DdlSupport {
 
     /** CREATE TABLE ... AS query / SELECT ... INTO: the query's columns, then its rows. Tag "SELECT n". */
     String createTableAs(Tree.CreateTableAsStmt s) {
-        if (s.temporary()) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "temporary tables are not supported");
-        }
-        Namespace ns = creationNamespace(s.relation().schema(), s.relation().position());
+        char persistence = persistenceOf(s.relation(), s.persistence(), s.onCommit());
+        Namespace ns = persistence == RelPersistence.TEMPORARY ? new TempNamespaces(ctx, null).ensure()
+                : creationNamespace(s.relation().schema(), s.relation().position());
         if (nameTaken(ns, s.relation().name())) {
             if (s.ifNotExists()) {
                 ctx.notice(notice(SqlState.DUPLICATE_TABLE, "relation \"" + s.relation().name()
@@ -303,6 +339,7 @@ final class TableCommands extends DdlSupport {
             throw new PgException(SqlState.SYNTAX_ERROR, "too many column names were specified");
         }
         TableDraft d = new TableDraft(ns, s.relation().name());
+        d.persistence = persistence;
         Set<String> names = new HashSet<>();
         for (int i = 0; i < targets.size(); i++) {
             Query.TargetEntry t = targets.get(i);
@@ -316,6 +353,7 @@ final class TableCommands extends DdlSupport {
         int tablespace = new TablespaceCommands(ctx).tablespaceForNewRelation(null);
         Relation table = createFromDraft(d);
         ctx.writer().putRelationTablespace(table.oid(), tablespace);
+        registerOnCommit(table, s.onCommit());
         long rows = 0;
         if (s.withData()) {
             rows = insertQueryRows(table, q);

@@ -23,8 +23,21 @@ import org.walden.txn.KvCursor;
  */
 final class TableRewriter extends DdlSupport {
 
+    /** The persistence the rewritten table gets (ALTER TABLE SET LOGGED / UNLOGGED); 0 keeps the old one. */
+    private char targetPersistence;
+
     TableRewriter(CommandContext ctx) {
         super(ctx);
+    }
+
+    /** Rewrites into storage of that persistence (SET LOGGED: the rows are WAL-logged as they are copied). */
+    TableRewriter toPersistence(char persistence) {
+        this.targetPersistence = persistence;
+        return this;
+    }
+
+    private char persistenceOf(Relation old) {
+        return targetPersistence != 0 ? targetPersistence : org.walden.txn.RelPersistence.of(old.relfilenode());
     }
 
     /** The table re-keyed by its new primary key ({@code keyed}'s); 23505 / 23502 as an index build would. */
@@ -37,7 +50,7 @@ final class TableRewriter extends DdlSupport {
     }
 
     private Relation rewrite(Relation old, Relation fresh, UnaryOperator<Object[]> convert, String pkName) {
-        Relation target = fresh.withRelfilenode(newStorage());
+        Relation target = fresh.withRelfilenode(newStorage(persistenceOf(old)));
         PgType[] oldTypes = IndexBuilder.columnTypes(old);
         PgType[] newTypes = IndexBuilder.columnTypes(target);
         ExecState st = ctx.execState(null, new Object[0]);
@@ -100,7 +113,7 @@ final class TableRewriter extends DdlSupport {
             if (!idx.hasStorage()) {
                 continue;
             }
-            IndexInfo moved = idx.withRelfilenode(newStorage());
+            IndexInfo moved = idx.withRelfilenode(newStorageLike(table.relfilenode()));
             dropStorage(idx.relfilenode());
             ctx.writer().putIndex(moved, idx);
             ctx.catalogChanged();

@@ -12,6 +12,7 @@ import org.walden.sql.catalog.Attribute;
 import org.walden.sql.catalog.CatalogLookup;
 import org.walden.sql.catalog.CatalogStore;
 import org.walden.sql.catalog.Constraint;
+import org.walden.txn.RelPersistence;
 import org.walden.sql.catalog.DbCatalog;
 import org.walden.sql.catalog.IndexInfo;
 import org.walden.sql.catalog.Namespace;
@@ -133,11 +134,14 @@ final class CatalogRows {
         for (IndexInfo i : sorted(cat.indexes(), IndexInfo::oid)) {
             TableStats s = cat.stats(i.tableOid());
             rows.add(row(oid(i.oid()), i.name(), oid(i.namespaceOid()), 0L, 0L, ownerOf(cat, i.tableOid()),
-                    i.method().equals("hash") ? HASH_AM : BTREE_AM, oid(i.relfilenode()),
+                    i.method().equals("hash") ? HASH_AM : BTREE_AM, oid(RelPersistence.fileNumber(i.relfilenode())),
                     oid(cat.relationTablespace(i.oid())),
                     // never analyzed: as PostgreSQL's index build on an empty table leaves it (one page, no tuples)
                     s == null ? 1 : (int) Math.max(1, s.relpages() / 2), s == null ? 0f : (float) s.reltuples(), 0,
-                    0L, false, false, "p", "i", (short) i.keys().size(), (short) 0, false, false, false, false, false,
+                    0L, false, false, String.valueOf(CatalogLookup.persistence(cat, i.namespaceOid(),
+                            i.hasStorage() || cat.relation(i.tableOid()) == null ? i.relfilenode()
+                                    : cat.relation(i.tableOid()).relfilenode())),
+                    "i", (short) i.keys().size(), (short) 0, false, false, false, false, false,
                     true, "n", false, 0L, 0L, 0L, null, null, null));
         }
         return rows;
@@ -164,10 +168,13 @@ final class CatalogRows {
         // PostgreSQL 15's sequences have no row type
         return row(oid(r.oid()), r.name(), oid(r.namespaceOid()), kind == 'S' ? 0L : oid(r.rowTypeOid()), 0L,
                 oid(r.ownerOid()),
-                kind == 'r' ? HEAP_AM : 0L, kind == 'v' ? 0L : oid(system ? r.oid() : r.relfilenode()),
+                kind == 'r' ? HEAP_AM : 0L,
+                kind == 'v' ? 0L : oid(system ? r.oid() : RelPersistence.fileNumber(r.relfilenode())),
                 system && r.kind() == Relation.TABLE && isShared(r) ? GLOBAL_TABLESPACE : oid(cat.relationTablespace(r.oid())),
                 relpages, reltuples, 0,
-                0L, !cat.indexesOf(r.oid()).isEmpty(), isShared(r), "p", String.valueOf(kind),
+                0L, !cat.indexesOf(r.oid()).isEmpty(), isShared(r),
+                system ? "p" : String.valueOf(CatalogLookup.persistence(cat, r.namespaceOid(), r.relfilenode())),
+                String.valueOf(kind),
                 (short) r.liveColumns().size(), (short) checks, kind == 'v', hasForeignKeys(cat, r.oid()), false, false,
                 false, true,
                 kind == 'r' && !system ? "d" : "n", false, 0L, heap ? 750L : 0L, heap ? 1L : 0L,

@@ -80,8 +80,13 @@ final class SystemFunctions {
         for (String f : List.of("inet_client_port", "inet_server_port")) {
             r.f(f, INT4).stable().impl(a -> null);
         }
-        r.f("pg_my_temp_schema", OID).stable().impl(a -> 0L);
-        r.f("pg_is_other_temp_schema", BOOL, OID).stable().impl(a -> false);
+        r.f("pg_my_temp_schema", OID).stable().ctx((c, a) -> (long) c.lookup().tempNamespaceOid());
+        r.f("pg_is_other_temp_schema", BOOL, OID).stable().ctx((c, a) -> {
+            int oid = (int) ((Number) a[0]).longValue();
+            org.walden.sql.catalog.Namespace n = c.lookup().namespace(oid);
+            return n != null && org.walden.sql.catalog.CatalogLookup.isTemporary(n)
+                    && oid != c.lookup().tempNamespaceOid();
+        });
         r.f("pg_jit_available", BOOL).impl(a -> false);
         r.f("pg_trigger_depth", INT4).stable().impl(a -> 0);
     }

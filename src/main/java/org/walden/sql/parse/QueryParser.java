@@ -15,6 +15,9 @@ import org.walden.sql.parse.Tree.*;
  */
 abstract class QueryParser extends ExprParser {
 
+    /** The persistence of the last SELECT ... INTO [TEMP | UNLOGGED] parsed ('p', 't', 'u'). */
+    char intoPersistence = 'p';
+
     QueryParser(String sql) {
         super(sql);
     }
@@ -283,9 +286,15 @@ abstract class QueryParser extends ExprParser {
         }
         List<String> into = null;
         if (acceptWord("into")) {
-            acceptWord("temporary");
-            acceptWord("temp");
-            acceptWord("unlogged");
+            intoPersistence = 'p';
+            if (acceptWord("local") || acceptWord("global")) {
+                intoPersistence = 't';
+            }
+            if (acceptWord("temporary") || acceptWord("temp")) {
+                intoPersistence = 't';
+            } else if (acceptWord("unlogged")) {
+                intoPersistence = 'u';
+            }
             acceptWord("table");
             into = qualifiedName();
         }

@@ -157,7 +157,8 @@ public final class SqlParser extends QueryParser {
             SelectStmt plain = new SelectStmt(s.op(), s.all(), s.left(), s.right(), s.distinct(), s.targets(), null,
                     s.from(), s.where(), s.groupBy(), s.groupDistinct(), s.having(), s.windows(), s.values(), s.sort(),
                     s.limit(), s.offset(), s.withTies(), s.locking(), s.with(), s.position());
-            return new CreateTableAsStmt(rangeVarOf(into, s.position()), null, plain, false, true, false);
+            return new CreateTableAsStmt(rangeVarOf(into, s.position()), null, plain, false, true, intoPersistence,
+                    null);
         }
         return s;
     }
@@ -1203,7 +1204,7 @@ public final class SqlParser extends QueryParser {
             throw refuseRoutine();
         }
         if (acceptWord("table")) {
-            return createTable(temporary, pos);
+            return createTable(temporary ? 't' : unlogged ? 'u' : 'p', pos);
         }
         if (acceptWord("view") || (acceptWord("recursive") && acceptWord("view"))) {
             return createView(orReplace, temporary, pos);
@@ -1268,12 +1269,14 @@ public final class SqlParser extends QueryParser {
                 + " is not supported", what.position());
     }
 
-    private Stmt createTable(boolean temporary, int pos) {
+    private Stmt createTable(char persistence, int pos) {
         boolean ifNotExists = acceptWords("if", "not", "exists");
         int namePosition = peek().position();
         RangeVar rel = rangeVarOf(qualifiedName(), namePosition);
-        if (isWord("as") || (peek().isOp("(") && isAsAfterColumnNames())) {
+        String onCommitBeforeAs = isWord("on") ? onCommitClause() : null;
+        if (onCommitBeforeAs != null || isWord("as") || (peek().isOp("(") && isAsAfterColumnNames())) {
             List<String> cols = peek().isOp("(") ? parenNameList() : null;
+            String onCommit = onCommitBeforeAs != null ? onCommitBeforeAs : onCommitClause();
             expectWord("as");
             SelectStmt query = selectStatement();
             boolean withData = true;
@@ -1281,7 +1284,7 @@ public final class SqlParser extends QueryParser {
                 withData = !acceptWord("no");
                 expectWord("data");
             }
-            return new CreateTableAsStmt(rel, cols, query, ifNotExists, withData, temporary);
+            return new CreateTableAsStmt(rel, cols, query, ifNotExists, withData, persistence, onCommit);
         }
         if (isWord("of") || isWord("partition")) {
             throw unsupported("CREATE TABLE " + peek().text().toUpperCase(Locale.ROOT));
@@ -1303,6 +1306,7 @@ public final class SqlParser extends QueryParser {
         }
         expectOp(")");
         List<String> options = new ArrayList<>();
+        String onCommit = null;
         String tablespace = null;
         while (true) {
             if (isWord("inherits") || isWord("partition")) {
@@ -1312,10 +1316,8 @@ public final class SqlParser extends QueryParser {
                 options.addAll(storageParameters());
             } else if (acceptWords("without", "oids")) {
                 continue;
-            } else if (acceptWords("on", "commit")) {
-                if (!acceptWords("preserve", "rows") && !acceptWords("delete", "rows")) {
-                    expectWord("drop");
-                }
+            } else if (isWord("on")) {
+                onCommit = onCommitClause();
             } else if (acceptWord("tablespace")) {
                 tablespace = colId();
             } else if (acceptWord("using")) {
@@ -1324,7 +1326,23 @@ public final class SqlParser extends QueryParser {
                 break;
             }
         }
-        return new CreateTableStmt(rel, columns, constraints, ifNotExists, temporary, options, tablespace, pos);
+        return new CreateTableStmt(rel, columns, constraints, ifNotExists, persistence, options, onCommit, tablespace,
+                pos);
+    }
+
+    /** ON COMMIT PRESERVE ROWS | DELETE ROWS | DROP (null when absent). */
+    private String onCommitClause() {
+        if (!acceptWords("on", "commit")) {
+            return null;
+        }
+        if (acceptWords("preserve", "rows")) {
+            return "PRESERVE ROWS";
+        }
+        if (acceptWords("delete", "rows")) {
+            return "DELETE ROWS";
+        }
+        expectWord("drop");
+        return "DROP";
     }
 
     private boolean isAsAfterColumnNames() {
@@ -2036,6 +2054,12 @@ public final class SqlParser extends QueryParser {
         }
         if (acceptWords("set", "schema")) {
             return new SetSchema(colId());
+        }
+        if (acceptWords("set", "logged")) {
+            return new SetLogged(true);
+        }
+        if (acceptWords("set", "unlogged")) {
+            return new SetLogged(false);
         }
         if (acceptWords("set", "tablespace")) {
             return new SetTablespace(colId());

@@ -340,16 +340,27 @@ public final class Tree {
     public record ColumnDef(String name, TypeName type, List<Constraint> constraints, int position) {
     }
 
-    /** CREATE [TEMP] TABLE: columns and table constraints in order. */
+    /**
+     * CREATE [TEMP | UNLOGGED] TABLE: columns and table constraints in order; {@code persistence}
+     * is pg_class.relpersistence's letter ('p', 'u', 't'), {@code onCommit} ON COMMIT's action
+     * ("PRESERVE ROWS", "DELETE ROWS", "DROP") or null.
+     */
     public record CreateTableStmt(RangeVar relation, List<ColumnDef> columns, List<Constraint> constraints,
-                                  boolean ifNotExists, boolean temporary, List<String> options, String tablespace,
-                                  int position)
-            implements Stmt {
+                                  boolean ifNotExists, char persistence, List<String> options, String onCommit,
+                                  String tablespace, int position) implements Stmt {
+
+        public boolean temporary() {
+            return persistence == 't';
+        }
     }
 
-    /** CREATE TABLE ... AS SELECT / SELECT ... INTO. */
+    /** CREATE [TEMP | UNLOGGED] TABLE ... AS SELECT / SELECT ... INTO [TEMP | UNLOGGED]. */
     public record CreateTableAsStmt(RangeVar relation, List<String> columnNames, SelectStmt query, boolean ifNotExists,
-                                    boolean withData, boolean temporary) implements Stmt {
+                                    boolean withData, char persistence, String onCommit) implements Stmt {
+
+        public boolean temporary() {
+            return persistence == 't';
+        }
     }
 
     /** A key of an index: a column name or an expression, with its order. */
@@ -410,7 +421,12 @@ public final class Tree {
 
     /** One ALTER TABLE action. */
     public sealed interface AlterCmd permits AddColumn, DropColumn, AlterColumnDefault, AlterColumnNotNull,
-            AlterColumnType, AddConstraint, DropConstraint, OwnerTo, SetSchema, AlterIdentity, SetTablespace {
+            AlterColumnType, AddConstraint, DropConstraint, OwnerTo, SetSchema, AlterIdentity, SetLogged,
+            SetTablespace {
+    }
+
+    /** ALTER TABLE SET LOGGED ({@code logged}) / SET UNLOGGED. */
+    public record SetLogged(boolean logged) implements AlterCmd {
     }
 
     /** ALTER TABLE / INDEX ... SET TABLESPACE name. */

@@ -57,10 +57,39 @@ public final class Planner {
     }
 
     /**
+     * Another session's temporary relations are not readable (0A000), and — PostgreSQL's
+     * get_relation_info — a hot standby has no rows of unlogged and temporary relations (they are
+     * never WAL-logged), so a query reading one is refused there.
+     */
+    private static void checkRelationAccess(Query q, FnContext fn) {
+        org.walden.sql.catalog.CatalogLookup lookup = fn.lookup();
+        boolean inRecovery = fn.serverStatus().inRecovery();
+        for (int oid : q.relationsRead()) {
+            org.walden.sql.catalog.Relation r = lookup.relation(oid);
+            if (r != null && !r.virtual() && r.namespaceOid() != lookup.tempNamespaceOid()
+                    && lookup.namespace(r.namespaceOid()) != null
+                    && org.walden.sql.catalog.CatalogLookup.isTemporary(lookup.namespace(r.namespaceOid()))) {
+                // PostgreSQL's ReadBufferExtended: another session's rows are in its local buffers
+                throw new org.walden.common.PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED,
+                        "cannot access temporary tables of other sessions");
+            }
+            if (!inRecovery) {
+                continue;
+            }
+            if (r != null && !r.virtual() && r.relfilenode() != 0 && org.walden.sql.catalog.CatalogLookup.persistence(
+                    fn.lookup().catalog(), r.namespaceOid(), r.relfilenode()) != 'p') {
+                throw new org.walden.common.PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED,
+                        "cannot access temporary or unlogged relations during recovery");
+            }
+        }
+    }
+
+    /**
      * Plans {@code q} for the session {@code fn} (its catalog and settings);
      * {@code relationBytes} tells a relfilenode's stored size, for tables never analyzed.
      */
     public static PlannedStmt plan(Query q, FnContext fn, CostModel model, IntToLongFunction relationBytes) {
+        checkRelationAccess(q, fn);
         Costs costs = model.costs;
         AnalyzerEnv env = new AnalyzerEnv(fn.lookup(), fn.values(), new ParamTypes(new int[0]));
         PlannerGlobal g = new PlannerGlobal(fn, env, costs, relationBytes);
