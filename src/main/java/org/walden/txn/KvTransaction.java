@@ -609,14 +609,25 @@ final class KvTransaction implements Transaction {
                 throw e;
             }
         }
+        return afterFlush(ins.endLsn(), level, catalog, () -> manager.store().apply(changes, rangeDeletes),
+                commitStarted);
+    }
+
+    /**
+     * A commit's end once its COMMIT record is flushed as {@code level} asks: the wait for the
+     * standbys and the leader lease, then (whatever that wait ended with) the rows applied to
+     * storage, the catalog version bumped if it changed, the transaction finished.
+     */
+    private Lsn afterFlush(Lsn end, SynchronousCommit level, boolean catalog, Runnable applyToStorage,
+                           long commitStarted) {
         try {
             if (level == SynchronousCommit.REMOTE_WRITE || level == SynchronousCommit.ON
                     || level == SynchronousCommit.REMOTE_APPLY) {
-                manager.commitWaiter().waitForCommit(ins.endLsn(), level);
+                manager.commitWaiter().waitForCommit(end, level);
             }
             manager.writeGate().awaitLease();
         } finally {
-            manager.store().apply(changes, rangeDeletes);
+            applyToStorage.run();
             if (catalog) {
                 manager.bumpCatalogVersion();
                 committedCatalogVersion = manager.catalogVersion();
@@ -625,7 +636,7 @@ final class KvTransaction implements Transaction {
             finish();
         }
         manager.commitStats().record(System.nanoTime() - commitStarted);
-        return ins.endLsn();
+        return end;
     }
 
     /**
@@ -739,23 +750,8 @@ final class KvTransaction implements Transaction {
             finish();
             throw e;
         }
-        try {
-            if (level == SynchronousCommit.REMOTE_WRITE || level == SynchronousCommit.ON
-                    || level == SynchronousCommit.REMOTE_APPLY) {
-                manager.commitWaiter().waitForCommit(ins.endLsn(), level);
-            }
-            manager.writeGate().awaitLease();
-        } finally {
-            manager.store().ingest(sst, rangeDeletes);
-            if (catalog) {
-                manager.bumpCatalogVersion();
-                committedCatalogVersion = manager.catalogVersion();
-            }
-            manager.applied(localId);
-            finish();
-        }
-        manager.commitStats().record(System.nanoTime() - commitStarted);
-        return ins.endLsn();
+        return afterFlush(ins.endLsn(), level, catalog, () -> manager.store().ingest(sst, rangeDeletes),
+                commitStarted);
     }
 
     /** Logs an ABORT for a transaction whose records are partly in the WAL (redo drops them). */

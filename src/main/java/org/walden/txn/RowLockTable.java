@@ -204,15 +204,20 @@ final class RowLockTable {
     void moveToSpilled(long txn, Collection<ByteKey> keys) {
         lock.lock();
         try {
-            for (ByteKey k : keys) {
-                Entry e = locks.get(k);
-                if (e != null && e.owner == txn) {
-                    locks.remove(k);
-                    e.wakeWaiters();
-                }
-            }
+            removeOwnEntries(txn, keys);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Drops the entries of {@code keys} that {@code txn} holds and wakes their waiters; under {@code lock}. */
+    private void removeOwnEntries(long txn, Collection<ByteKey> keys) {
+        for (ByteKey k : keys) {
+            Entry e = locks.get(k);
+            if (e != null && e.owner == txn) {
+                locks.remove(k);
+                e.wakeWaiters();
+            }
         }
     }
 
@@ -478,13 +483,7 @@ final class RowLockTable {
         try {
             pendingWaits.remove(txn); // a transaction that ends waits no more
             owners.remove(txn);
-            for (ByteKey k : keys) {
-                Entry e = locks.get(k);
-                if (e != null && e.owner == txn) {
-                    locks.remove(k);
-                    e.wakeWaiters();
-                }
-            }
+            removeOwnEntries(txn, keys);
         } finally {
             lock.unlock();
         }
