@@ -133,3 +133,6 @@ begin; set timezone = 'Asia/Tokyo'; savepoint a; set timezone = 'America/New_Yor
 begin; select pg_advisory_xact_lock(1); savepoint a; select pg_advisory_xact_lock(1), pg_advisory_xact_lock_shared(2); savepoint b; select pg_advisory_xact_lock(3); release b; select objid, mode from pg_locks where locktype = 'advisory' order by 1, 2; rollback to a; select objid, mode from pg_locks where locktype = 'advisory' order by 1, 2; commit;
 select count(*) from pg_locks where locktype = 'advisory';
 begin; savepoint a; select pg_advisory_lock(7); rollback to a; select objid from pg_locks where locktype = 'advisory'; commit; select pg_advisory_unlock(7);
+create table idt(id int generated always as identity, v text);
+insert into idt(id, v) values (5, 'b');
+insert into idt(id, v) select 6, 'c';

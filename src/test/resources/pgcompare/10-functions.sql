@@ -139,3 +139,24 @@ select count(*) > 0, count(error) from pg_hba_file_rules;
 select '0/16B3748'::pg_lsn + 16, '0/16B3748'::pg_lsn - 16::numeric, '0/16B3748'::pg_lsn - '0/16B3700'::pg_lsn, pg_lsn '0/10' + 1.5;
 select '0/0'::pg_lsn - 1;
 select 'FFFFFFFF/FFFFFFFF'::pg_lsn + 1;
+
+-- the connection's ends, pg_stat_activity's client_addr as an inet, interval + date / time / timetz
+select inet_client_addr(), inet_server_addr(), inet_server_port() > 0, inet_client_port() > 0;
+select inet_client_addr() = (select client_addr from pg_stat_activity where pid = pg_backend_pid());
+select inet_client_port() = (select client_port from pg_stat_activity where pid = pg_backend_pid());
+select inet_server_port() = current_setting('port')::int;
+select count(*) from pg_stat_activity where client_addr = '127.0.0.1' and pid = pg_backend_pid();
+select host(client_addr), family(client_addr), client_addr << '127.0.0.0/8'::inet from pg_stat_activity where pid = pg_backend_pid();
+select interval '1 day' + date '2024-01-01', time '10:00' + date '2024-01-01', interval '1 hour' + time '23:30', interval '1 hour' + timetz '10:00+02';
+
+-- num_nulls / num_nonnulls, date_bin
+select num_nonnulls(1, null, 2), num_nulls(1, null), num_nulls(null::int), num_nonnulls('a', 'b', null::text);
+select date_bin('15 minutes', timestamp '2024-01-01 10:07', timestamp '2024-01-01');
+select date_bin('15 minutes', timestamp '2024-01-01 10:07', timestamp '2024-01-01 10:10');
+select date_bin('1 day 2 hours', timestamp '2024-01-05 10:07:33.5', timestamp '2000-01-01');
+select date_bin('10 minutes', timestamptz '2024-01-01 10:07+02', timestamptz '2024-01-01 00:00+00');
+select date_bin('1 month', timestamp '2024-01-01', timestamp '2024-01-01');
+select date_bin('0 minutes', timestamp '2024-01-01', timestamp '2024-01-01');
+select date_bin('-5 minutes', timestamp '2024-01-01', timestamp '2024-01-01');
+select date_bin('1 microsecond', timestamp '2024-01-01 00:00:00.5', timestamp '2024-01-01 00:00:01');
+select date_bin('15 minutes', timestamp '1999-12-31 23:59', timestamp '2024-01-01');

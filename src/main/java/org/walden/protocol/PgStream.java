@@ -118,6 +118,15 @@ public final class PgStream implements Closeable {
         return remoteAddress;
     }
 
+    /** The server's end of the connection (inet_server_addr), or null when the socket has none. */
+    public SocketAddress localAddress() {
+        try {
+            return channel.getLocalAddress();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** True for a Unix-domain socket connection (pg_hba.conf "local"). */
     public boolean isUnixSocket() {
         return remoteAddress instanceof UnixDomainSocketAddress || !(remoteAddress instanceof InetSocketAddress);

@@ -556,6 +556,8 @@ final class BackendStartup implements Runnable {
     private void startBackend(SqlEngine engine, String user, String database, SessionSettings settings)
             throws IOException {
         Session session = engine.newSession(user, database, child.pid, settings);
+        session.setConnection(stream.remoteAddress() instanceof InetSocketAddress c ? c : null,
+                stream.localAddress() instanceof InetSocketAddress s ? s : null);
         child.session = session;
         Map<String, String> reported = sendSessionStart(settings);
         Backend backend = new Backend(stream, session, child.pid, reported, postmaster.clock());

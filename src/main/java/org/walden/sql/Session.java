@@ -67,6 +67,13 @@ public interface Session extends AutoCloseable {
         return null;
     }
 
+    /**
+     * The connection's client and server ends (inet_client_addr, inet_server_port, ...); null
+     * for a Unix-domain socket, as PostgreSQL's functions answer NULL there.
+     */
+    default void setConnection(java.net.InetSocketAddress client, java.net.InetSocketAddress server) {
+    }
+
     /** What to call (from any thread) when a notification for this session arrives. */
     default void setNotificationWakeup(Runnable wakeup) {
     }

@@ -337,6 +337,11 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public java.net.InetSocketAddress connectionEnd(boolean client) {
+        return client ? s.clientEnd : s.serverEnd;
+    }
+
+    @Override
     public void notify(String channel, String payload) {
         s.notify(channel, payload);
     }

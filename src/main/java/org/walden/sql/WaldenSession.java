@@ -104,6 +104,9 @@ final class WaldenSession implements Session {
     private Notifications.Listener listener;
     /** What wakes the backend when a notification for this session arrives. */
     private Runnable notificationWakeup;
+    /** The connection's ends over TCP (null over a Unix-domain socket, and for sessions without one). */
+    java.net.InetSocketAddress clientEnd;
+    java.net.InetSocketAddress serverEnd;
     /** The transaction's isolation level as SHOW transaction_isolation prints it. */
     private String txnIsolation = "read committed";
     /** The transaction is read-only (transaction_read_only; always on a standby). */
@@ -528,6 +531,12 @@ final class WaldenSession implements Session {
     @Override
     public Notifications.Notification pollNotification() {
         return listener == null ? null : listener.poll();
+    }
+
+    @Override
+    public void setConnection(java.net.InetSocketAddress client, java.net.InetSocketAddress server) {
+        this.clientEnd = client;
+        this.serverEnd = server;
     }
 
     @Override

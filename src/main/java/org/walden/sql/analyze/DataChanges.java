@@ -120,8 +120,8 @@ final class DataChanges {
             Attribute col = rel.column(i);
             Expr e = provided[i];
             if (e != null && !(e instanceof Expr.SetToDefault) && col.identity() == 'a' && !overridingSystem) {
-                throw new SyntaxError(SqlState.GENERATED_ALWAYS, "cannot insert a non-DEFAULT value into column \""
-                        + col.name() + "\"", s.position()).withDetail("Column \"" + col.name()
+                throw new PgException(SqlState.GENERATED_ALWAYS, "cannot insert a non-DEFAULT value into column \""
+                        + col.name() + "\"").withDetail("Column \"" + col.name()
                         + "\" is an identity column defined as GENERATED ALWAYS.")
                         .withHint("Use OVERRIDING SYSTEM VALUE to override.");
             }

@@ -18,6 +18,7 @@ import org.walden.sql.catalog.Relation;
 import org.walden.sql.catalog.RoleDef;
 import org.walden.sql.catalog.SharedCatalog;
 import org.walden.sql.func.FnContext;
+import org.walden.sql.types.InetValue;
 import org.walden.sql.types.Interval;
 
 /**
@@ -135,7 +136,7 @@ final class StatusRows {
         for (ServerStatus.BackendActivity a : status.activity()) {
             DatabaseDef db = a.databaseName() == null ? null : shared.database(a.databaseName());
             rows.add(CatalogRows.row(db == null ? null : (long) db.oid(), a.databaseName(), a.pid(), null,
-                    roleOid(shared, a.userName()), a.userName(), a.applicationName(), a.clientAddr(), null,
+                    roleOid(shared, a.userName()), a.userName(), a.applicationName(), InetValue.host(a.clientAddr()), null,
                     a.clientAddr() == null ? null : a.clientPort(), a.backendStart(), a.xactStart(), a.queryStart(),
                     a.stateChange(), null, null, a.state(), null, null, null, a.query(), a.backendType()));
         }
@@ -146,7 +147,7 @@ final class StatusRows {
         List<Object[]> rows = new ArrayList<>();
         for (WalSenderStat w : status.walSenders()) {
             rows.add(CatalogRows.row(w.pid(), roleOid(shared, w.userName()), w.userName(), w.applicationName(),
-                    w.clientAddr(), null, w.clientAddr() == null ? null : w.clientPort(), w.backendStart(),
+                    InetValue.host(w.clientAddr()), null, w.clientAddr() == null ? null : w.clientPort(), w.backendStart(),
                     w.backendXmin(), w.state(), w.sentLsn(), w.writeLsn(), w.flushLsn(), w.replayLsn(),
                     lag(w.writeLagMicros()), lag(w.flushLagMicros()), lag(w.replayLagMicros()), w.syncPriority(),
                     w.syncState(), w.replyTime()));

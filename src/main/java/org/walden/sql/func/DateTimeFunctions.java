@@ -29,6 +29,27 @@ final class DateTimeFunctions {
      * The transaction's start rounded to {@code precision} fractional digits of a second, as
      * AdjustTimestampForTypmod: 22023 below 0, 6 above 6 (PostgreSQL also warns there).
      */
+    /**
+     * date_bin's distance from {@code origin} to the start of the bin of width {@code stride} that
+     * holds {@code source} (microseconds each), as PostgreSQL's timestamp_bin computes it.
+     */
+    private static long binOffset(Interval stride, long source, long origin) {
+        if (stride.months() != 0) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "timestamps cannot be binned into intervals containing months or years");
+        }
+        long strideMicros = stride.days() * 86_400_000_000L + stride.micros();
+        if (strideMicros <= 0) {
+            throw new PgException(SqlState.DATETIME_FIELD_OVERFLOW, "stride must be greater than zero");
+        }
+        long diff = source - origin;
+        long delta = diff - diff % strideMicros;
+        if (origin > source && strideMicros > 1) {
+            delta -= strideMicros; // the start of the bin even when the origin is later
+        }
+        return delta;
+    }
+
     /** A time of day as a timestamp on 1970-01-01 for extract's fields; 24:00:00 is the next midnight. */
     private static LocalDateTime onEpochDay(LocalTime t) {
         return LocalDateTime.of(LocalDate.EPOCH, LocalTime.MIDNIGHT).plusNanos(Values.timeMicros(t) * 1000);
@@ -96,6 +117,16 @@ final class DateTimeFunctions {
                 onEpochDay(((java.time.OffsetTime) a[1]).toLocalTime()),
                 ((java.time.OffsetTime) a[1]).getOffset().getTotalSeconds()).doubleValue());
         r.f("date_trunc", TIMESTAMP, TEXT, TIMESTAMP).impl(a -> trunc((String) a[0], (LocalDateTime) a[1]));
+        r.f("date_bin", TIMESTAMP, INTERVAL, TIMESTAMP, TIMESTAMP).impl(a -> {
+            long origin = ChronoUnit.MICROS.between(LocalDateTime.MIN.withYear(1), (LocalDateTime) a[2]);
+            long source = ChronoUnit.MICROS.between(LocalDateTime.MIN.withYear(1), (LocalDateTime) a[1]);
+            return ((LocalDateTime) a[2]).plus(binOffset((Interval) a[0], source, origin), ChronoUnit.MICROS);
+        });
+        r.f("date_bin", TIMESTAMPTZ, INTERVAL, TIMESTAMPTZ, TIMESTAMPTZ).impl(a -> {
+            long origin = ChronoUnit.MICROS.between(Instant.EPOCH, (Instant) a[2]);
+            long source = ChronoUnit.MICROS.between(Instant.EPOCH, (Instant) a[1]);
+            return ((Instant) a[2]).plus(binOffset((Interval) a[0], source, origin), ChronoUnit.MICROS);
+        });
         r.f("date_trunc", TIMESTAMPTZ, TEXT, TIMESTAMPTZ).stable().ctx((c, a) -> Values.atZone(trunc((String) a[0],
                 local((Instant) a[1], c.zone())), c.zone()).toInstant());
         r.f("date_trunc", TIMESTAMPTZ, TEXT, TIMESTAMPTZ, TEXT).stable().ctx((c, a) -> {

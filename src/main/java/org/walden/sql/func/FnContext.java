@@ -72,6 +72,11 @@ public interface FnContext {
     /** Raises 57014 if the client asked to cancel the running statement (or statement_timeout passed). */
     void checkCancel();
 
+    /** The connection's {@code client} or server end over TCP, else null (inet_client_addr and friends). */
+    default java.net.InetSocketAddress connectionEnd(boolean client) {
+        return null;
+    }
+
     /** pg_notify: NOTIFY {@code channel}, {@code payload} at this transaction's commit. */
     default void notify(String channel, String payload) {
         throw new PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED, "notifications are not available here");

@@ -263,6 +263,11 @@ final class Operators {
                 (Interval) y, 1));
         binary(r, "-", DATE, INTERVAL, TIMESTAMP, (x, y) -> Arith.timestampPlus(((LocalDate) x).atStartOfDay(),
                 (Interval) y, -1));
+        binary(r, "+", INTERVAL, DATE, TIMESTAMP, (x, y) -> Arith.timestampPlus(((LocalDate) y).atStartOfDay(),
+                (Interval) x, 1));
+        binary(r, "+", TIME, DATE, TIMESTAMP, (x, y) -> LocalDateTime.of((LocalDate) y, (LocalTime) x));
+        binary(r, "+", INTERVAL, TIME, TIME, (x, y) -> Values.timeOfMicros(Math.floorMod(Values.timeMicros((LocalTime) y)
+                + ((Interval) x).micros(), 86_400_000_000L)));
         binary(r, "+", DATE, TIME, TIMESTAMP, (x, y) -> LocalDateTime.of((LocalDate) x, (LocalTime) y));
         binary(r, "+", TIMESTAMP, INTERVAL, TIMESTAMP, (x, y) -> Arith.timestampPlus((LocalDateTime) x, (Interval) y, 1));
         binary(r, "+", INTERVAL, TIMESTAMP, TIMESTAMP, (x, y) -> Arith.timestampPlus((LocalDateTime) y, (Interval) x, 1));
@@ -293,6 +298,8 @@ final class Operators {
         binary(r, "-", TIME, INTERVAL, TIME, (x, y) -> Values.timeOfMicros(Math.floorMod(Values.timeMicros((LocalTime) x)
                 - ((Interval) y).micros(), 86_400_000_000L)));
         binary(r, "+", TIMETZ, INTERVAL, TIMETZ, (x, y) -> ((java.time.OffsetTime) x).plus(((Interval) y).micros(),
+                ChronoUnit.MICROS));
+        binary(r, "+", INTERVAL, TIMETZ, TIMETZ, (x, y) -> ((java.time.OffsetTime) y).plus(((Interval) x).micros(),
                 ChronoUnit.MICROS));
         binary(r, "-", TIMETZ, INTERVAL, TIMETZ, (x, y) -> ((java.time.OffsetTime) x).minus(((Interval) y).micros(),
                 ChronoUnit.MICROS));

@@ -17,6 +17,7 @@ import org.walden.common.PgException;
 import org.walden.common.ServerVersion;
 import org.walden.common.SqlState;
 import org.walden.sql.catalog.RoleDef;
+import org.walden.sql.types.InetValue;
 import org.walden.sql.types.Interval;
 import org.walden.sql.types.PgType;
 import org.walden.sql.types.RowValue;
@@ -74,11 +75,16 @@ final class SystemFunctions {
         r.f("pg_postmaster_start_time", TIMESTAMPTZ).stable().ctx((c, a) -> c.serverStatus().postmasterStartTime());
         r.f("pg_conf_load_time", TIMESTAMPTZ).stable().ctx((c, a) -> c.serverStatus().postmasterStartTime());
         r.f("pg_is_in_recovery", BOOL).volatile_().ctx((c, a) -> c.serverStatus().inRecovery());
-        for (String f : List.of("inet_client_addr", "inet_server_addr")) {
-            r.f(f, INET).stable().impl(a -> null);
-        }
-        for (String f : List.of("inet_client_port", "inet_server_port")) {
-            r.f(f, INT4).stable().impl(a -> null);
+        for (boolean client : new boolean[] {true, false}) {
+            String end = client ? "client" : "server";
+            r.f("inet_" + end + "_addr", INET).stable().ctx((c, a) -> {
+                java.net.InetSocketAddress e = c.connectionEnd(client);
+                return e == null ? null : InetValue.host(e.getAddress());
+            });
+            r.f("inet_" + end + "_port", INT4).stable().ctx((c, a) -> {
+                java.net.InetSocketAddress e = c.connectionEnd(client);
+                return e == null ? null : e.getPort();
+            });
         }
         r.f("pg_my_temp_schema", OID).stable().ctx((c, a) -> (long) c.lookup().tempNamespaceOid());
         r.f("pg_is_other_temp_schema", BOOL, OID).stable().ctx((c, a) -> {
@@ -88,7 +94,18 @@ final class SystemFunctions {
                     && oid != c.lookup().tempNamespaceOid();
         });
         r.f("pg_jit_available", BOOL).impl(a -> false);
+        r.f("num_nulls", INT4, ANY).variadic(ANY).nonStrict().impl(a -> nulls(a));
+        r.f("num_nonnulls", INT4, ANY).variadic(ANY).nonStrict().impl(a -> a.length - nulls(a));
         r.f("pg_trigger_depth", INT4).stable().impl(a -> 0);
+    }
+
+    /** num_nulls: how many of the arguments are NULL. */
+    private static int nulls(Object[] args) {
+        int n = 0;
+        for (Object x : args) {
+            n += x == null ? 1 : 0;
+        }
+        return n;
     }
 
     private static void settings(Builtins r) {

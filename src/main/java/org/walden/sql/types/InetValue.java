@@ -30,6 +30,15 @@ public record InetValue(byte[] address, int bits, boolean cidr) implements Compa
         return isV4() ? 4 : 6;
     }
 
+    /** A host address as an inet with a full mask (a connection's end, pg_stat_activity.client_addr); null for null. */
+    public static InetValue host(java.net.InetAddress address) {
+        if (address == null) {
+            return null;
+        }
+        byte[] bytes = address.getAddress();
+        return new InetValue(bytes, bytes.length * 8, false);
+    }
+
     /** inet_in / cidr_in. */
     public static InetValue parse(String text, boolean cidr) {
         String s = text.trim();
