@@ -53,8 +53,10 @@ class PgJdbcSessionTest {
     }
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws InterruptedException {
         pm.requestShutdown(Postmaster.ShutdownMode.FAST);
+        // stopped before @TempDir is deleted: its shutdown still writes in the data directory
+        assertThat(pm.awaitTermination(30_000)).isTrue();
     }
 
     private Connection connect() throws SQLException {
