@@ -1,66 +1,45 @@
 package org.walden.sql;
 
-import org.walden.test.TestPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
-import java.time.Clock;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.walden.common.guc.GucServerSettings;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 import org.walden.server.Postmaster;
-import org.walden.sql.testing.MemoryTransactionManager;
+import org.walden.sql.testing.InProcessServer;
 
 /** The real pgjdbc driver against the protocol branch's Postmaster over this SQL engine. */
 class PgJdbcSessionTest {
 
     @TempDir
     Path tmp;
-    private Postmaster pm;
-    private int port;
+    private InProcessServer server;
 
     @BeforeEach
-    void setUp() throws IOException {
-        Path dataDir = Files.createDirectories(tmp.resolve("data"));
-        Path socketDir = Files.createDirectories(tmp.resolve("sock"));
-        Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 127.0.0.1/32 trust\n");
-        port = TestPorts.free();
-        GucServerSettings settings = GucServerSettings.defaults(Map.of("port", Integer.toString(port),
-                "listen_addresses", "127.0.0.1", "unix_socket_directories", socketDir.toString()));
-        MemoryTransactionManager tm = new MemoryTransactionManager();
-        WaldenSqlEngine.bootstrap(tm, "postgres", null);
-        WaldenSqlEngine sql = new WaldenSqlEngine(tm, null, Clock.systemUTC());
-        pm = new Postmaster(dataDir, settings, sql, c -> {
-            throw new IllegalStateException("no replication in this test");
-        }, Clock.systemUTC());
-        pm.start();
+    void setUp() throws IOException, SQLException {
+        server = new InProcessServer(tmp);
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        pm.requestShutdown(Postmaster.ShutdownMode.FAST);
-        // stopped before @TempDir is deleted: its shutdown still writes in the data directory
-        assertThat(pm.awaitTermination(30_000)).isTrue();
+        server.close();
     }
 
     private Connection connect() throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+        return server.connect();
     }
 
     @Test

@@ -6,15 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,14 +20,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.util.PSQLException;
-import org.walden.common.guc.GucServerSettings;
 import org.walden.protocol.BackendMessages;
 import org.walden.protocol.FrontendMessages;
 import org.walden.protocol.Message;
 import org.walden.protocol.PgStream;
-import org.walden.server.Postmaster;
-import org.walden.sql.testing.MemoryTransactionManager;
-import org.walden.test.TestPorts;
+import org.walden.sql.testing.InProcessServer;
 
 /**
  * SQL cursors through pgjdbc, as its users drive them: DECLARE with bound parameters and FETCH as
@@ -43,24 +37,13 @@ class SqlCursorsJdbcTest {
 
     @TempDir
     Path tmp;
-    private Postmaster pm;
+    private InProcessServer server;
     private int port;
 
     @BeforeEach
     void setUp() throws IOException, SQLException {
-        Path dataDir = Files.createDirectories(tmp.resolve("data"));
-        Path socketDir = Files.createDirectories(tmp.resolve("sock"));
-        Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 127.0.0.1/32 trust\n");
-        port = TestPorts.free();
-        GucServerSettings settings = GucServerSettings.defaults(Map.of("port", Integer.toString(port),
-                "listen_addresses", "127.0.0.1", "unix_socket_directories", socketDir.toString()));
-        MemoryTransactionManager tm = new MemoryTransactionManager();
-        WaldenSqlEngine.bootstrap(tm, "postgres", null);
-        WaldenSqlEngine sql = new WaldenSqlEngine(tm, null, Clock.systemUTC());
-        pm = new Postmaster(dataDir, settings, sql, c -> {
-            throw new IllegalStateException("no replication in this test");
-        }, Clock.systemUTC());
-        pm.start();
+        server = new InProcessServer(tmp);
+        port = server.port();
         try (Connection c = connect(); Statement st = c.createStatement()) {
             st.execute("create table ct (id int primary key, t text)");
             st.execute("insert into ct select g, repeat('x', 100) || g from generate_series(1, 5000) g");
@@ -69,13 +52,11 @@ class SqlCursorsJdbcTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        pm.requestShutdown(Postmaster.ShutdownMode.FAST);
-        // stopped before @TempDir is deleted: its shutdown still writes in the data directory
-        assertThat(pm.awaitTermination(30_000)).isTrue();
+        server.close();
     }
 
     private Connection connect() throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+        return server.connect();
     }
 
     @Test
