@@ -431,13 +431,15 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
 
     @Override
     public void lockRelation(int oid, String name, org.walden.txn.RelationLockMode mode) {
-        lockState().lockRelation(oid, name, mode, false);
+        if (lockState().lockRelation(oid, name, mode, false)) {
+            s.catalogMovedOn();
+        }
     }
 
     @Override
     public void lockRelation(int oid, String name, boolean exclusive) {
-        lockState().lockRelation(oid, name, exclusive ? org.walden.txn.RelationLockMode.ACCESS_EXCLUSIVE
-                : org.walden.txn.RelationLockMode.ROW_EXCLUSIVE, false);
+        lockRelation(oid, name, exclusive ? org.walden.txn.RelationLockMode.ACCESS_EXCLUSIVE
+                : org.walden.txn.RelationLockMode.ROW_EXCLUSIVE);
     }
 
     @Override

@@ -57,7 +57,11 @@ final class AlterCommands extends DdlSupport {
         checkOwner(r);
         r = lockExclusively(r);
         for (Tree.AlterCmd c : s.commands()) {
-            r = catalog().relation(r.oid());
+            Relation current = catalog().relation(r.oid());
+            if (current == null) {
+                throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + r.name() + "\" does not exist");
+            }
+            r = current;
             apply(r, c);
             ctx.catalogChanged();
         }

@@ -91,8 +91,8 @@ public final class ModifyTable extends PlanNode {
         Exec(ExecState st) {
             this.st = st;
             this.input = child.open(st);
-            st.lockRelation(writer.table().oid(), writer.table().name(), org.walden.txn.RelationLockMode.ROW_EXCLUSIVE,
-                    false);
+            st.lockPlannedRelation(writer.table().oid(), writer.table().name(),
+                    org.walden.txn.RelationLockMode.ROW_EXCLUSIVE);
         }
 
         @Override
