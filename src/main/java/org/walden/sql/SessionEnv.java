@@ -323,6 +323,13 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public java.util.List<Integer> blockingPids(int pid) {
+        java.util.List<Integer> out = new java.util.ArrayList<>(s.engine.transactionManager().blockingPids(pid));
+        out.addAll(s.engine.advisoryLocks().blockingPids(pid));
+        return out;
+    }
+
+    @Override
     public org.walden.txn.AdvisoryLockTable advisoryLocks() {
         return s.engine.advisoryLocks();
     }

@@ -243,4 +243,45 @@ class RelationReadLocksTest {
             assertThat(unexpected).isEmpty();
         }
     }
+    @Test
+    void pgBlockingPidsNamesTheHoldersOfTheRelationRowOrAdvisoryLockWaitedFor() throws Exception {
+        try (Client a = connect(); Client b = connect(); Client c = connect()) {
+            String aPid = a.q("select pg_backend_pid()").value();
+            String bPid = b.q("select pg_backend_pid()").value();
+            a.q("create table t (id int primary key, n int)");
+            a.q("insert into t values (1, 0)");
+            String blockers = "select pg_blocking_pids(" + bPid + ")";
+            assertThat(c.q(blockers).value()).isEqualTo("{}");
+            // a row: b's UPDATE waits for a's
+            a.q("begin");
+            a.q("update t set n = 1 where id = 1");
+            var update = CompletableFuture.supplyAsync(() -> b.q("update t set n = 2 where id = 1").tag());
+            awaitBlocked(c, bPid);
+            assertThat(c.q(blockers).value()).isEqualTo("{" + aPid + "}");
+            a.q("commit");
+            assertThat(update.get(10, TimeUnit.SECONDS)).isEqualTo("UPDATE 1");
+            assertThat(c.q(blockers).value()).isEqualTo("{}");
+            // a relation: b's SELECT waits for a's ACCESS EXCLUSIVE, and c's SHARE too
+            a.q("begin");
+            a.q("lock table t in access exclusive mode");
+            var read = CompletableFuture.supplyAsync(() -> b.q("select n from t").value());
+            awaitBlocked(c, bPid);
+            assertThat(c.q(blockers).value()).isEqualTo("{" + aPid + "}");
+            a.q("commit");
+            assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo("2");
+            // an advisory lock
+            a.q("select pg_advisory_lock(7)");
+            var advisory = CompletableFuture.supplyAsync(() -> b.q("select pg_advisory_lock_shared(7)").tag());
+            awaitBlocked(c, bPid);
+            assertThat(c.q(blockers).value()).isEqualTo("{" + aPid + "}");
+            a.q("select pg_advisory_unlock(7)");
+            assertThat(advisory.get(10, TimeUnit.SECONDS)).isEqualTo("SELECT 1");
+        }
+    }
+
+    private static void awaitBlocked(Client observer, String pid) throws InterruptedException {
+        for (int i = 0; i < 200 && observer.q("select cardinality(pg_blocking_pids(" + pid + "))").value().equals("0"); i++) {
+            Thread.sleep(25);
+        }
+    }
 }
