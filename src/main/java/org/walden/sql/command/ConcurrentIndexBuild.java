@@ -83,7 +83,7 @@ final class ConcurrentIndexBuild extends DdlSupport {
         IndexInfo shadow = new IndexInfo(ctx.writer().allocateOid(), chooseRelationName(old.name(), null, "ccnew",
                 old.namespaceOid(), new java.util.HashSet<>()), old.namespaceOid(), old.tableOid(), newStorage(),
                 old.keys(), old.unique(), false, old.nullsNotDistinct(), old.predicateSql(), old.predicateText(),
-                false, false, old.method());
+                false, false, old.method(), false);
         ctx.writer().putIndex(shadow, null);
         ctx.catalogChanged();
         steps.commitAndBegin();

@@ -99,7 +99,7 @@ final class IndexCommands extends DdlSupport {
         }
         int oid = ctx.writer().allocateOid();
         return new IndexInfo(oid, name, table.namespaceOid(), table.oid(), newStorageLike(table.relfilenode()), List.copyOf(keys), s.unique(),
-                false, s.nullsNotDistinct(), predicate, predicate, ready, valid, method);
+                false, s.nullsNotDistinct(), predicate, predicate, ready, valid, method, false);
     }
 
     /**

@@ -2064,6 +2064,12 @@ public final class SqlParser extends QueryParser {
         if (acceptWords("set", "tablespace")) {
             return new SetTablespace(colId());
         }
+        if (acceptWords("cluster", "on")) {
+            return new ClusterOn(colId());
+        }
+        if (acceptWords("set", "without", "cluster")) {
+            return new ClusterOn(null);
+        }
         if (isWord("set") || isWord("reset")) {
             throw unsupported("ALTER TABLE " + peek().text().toUpperCase(Locale.ROOT) + " (storage parameters)");
         }

@@ -422,7 +422,11 @@ public final class Tree {
     /** One ALTER TABLE action. */
     public sealed interface AlterCmd permits AddColumn, DropColumn, AlterColumnDefault, AlterColumnNotNull,
             AlterColumnType, AddConstraint, DropConstraint, OwnerTo, SetSchema, AlterIdentity, SetLogged,
-            SetTablespace {
+            SetTablespace, ClusterOn {
+    }
+
+    /** ALTER TABLE ... CLUSTER ON index, or SET WITHOUT CLUSTER ({@code index} null). */
+    public record ClusterOn(String index) implements AlterCmd {
     }
 
     /** ALTER TABLE SET LOGGED ({@code logged}) / SET UNLOGGED. */
