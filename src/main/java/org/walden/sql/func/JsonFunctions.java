@@ -290,7 +290,8 @@ final class JsonFunctions {
             return out;
         }
         if (type.isNumeric()) {
-            if (v instanceof Double d && (d.isNaN() || d.isInfinite())) {
+            if ((v instanceof Double d && (d.isNaN() || d.isInfinite())) || (v instanceof Float f && (f.isNaN()
+                    || f.isInfinite())) || v instanceof org.walden.sql.types.NumericSpecial) {
                 return Values.toText(type, v, vc);
             }
             return new BigDecimal(Values.toText(type, v, vc));
