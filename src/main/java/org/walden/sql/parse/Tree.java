@@ -303,9 +303,14 @@ public final class Tree {
     public record SetClause(String column, List<IndirectionStep> indirection, Expr value, int position) {
     }
 
-    /** INSERT; {@code select} null means DEFAULT VALUES. */
+    /**
+     * INSERT; {@code select} null means DEFAULT VALUES. {@code columnTargets}, when some column in
+     * the list has subscripts ({@code INSERT INTO t (arr[1], arr[2])}), is the list again with
+     * them (value null), else null.
+     */
     public record InsertStmt(RangeVar relation, List<String> columns, SelectStmt select, OnConflict onConflict,
-                             List<ResTarget> returning, WithClause with, String overriding, int position)
+                             List<ResTarget> returning, WithClause with, String overriding, int position,
+                             List<SetClause> columnTargets)
             implements Stmt {
     }
 
