@@ -24,6 +24,7 @@ final class JsonFunctions {
     }
 
     static void register(Builtins r) {
+        JsonRecords.register(r);
         for (PgType t : List.of(JSON, JSONB)) {
             String p = t.typname;
             op(r, "->", t, TEXT, t, (x, y) -> out(t, field(parse(t, x), (String) y)));
