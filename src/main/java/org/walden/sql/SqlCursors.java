@@ -108,6 +108,7 @@ final class SqlCursors {
         SqlCursor cursor = new SqlCursor(d.name(), sourceText, d.binary(), scrollable, d.hold(),
                 s.engine.clock().instant(), columns, rows, store, s.subtransactionDepth());
         byName.put(d.name(), cursor); // first: its own query may read pg_cursors
+        cursor.trackCurrentRow(plan.root());
         try {
             cursor.readFirstRow();
         } catch (RuntimeException e) {
@@ -130,6 +131,11 @@ final class SqlCursors {
                     && node.children().stream().allMatch(SqlCursors::supportsBackwardScan);
             default -> false;
         };
+    }
+
+    /** WHERE CURRENT OF {@code name}: the key of the row of the table the cursor is positioned on. */
+    byte[] currentRowKey(String name, int tableOid, String tableName) {
+        return get(name).currentRowKey(tableOid, tableName);
     }
 
     /** CLOSE name | ALL. */

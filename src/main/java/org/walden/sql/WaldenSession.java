@@ -1028,6 +1028,11 @@ final class WaldenSession implements Session {
         }
 
         @Override
+        public ExecState execState() {
+            return st;
+        }
+
+        @Override
         public Object[] next() {
             if (closed) {
                 return null;

@@ -456,6 +456,7 @@ final class DataChanges {
             q.updateColumns.add(te.resno() - 1);
         }
         where(a, ps, s.where());
+        currentOf(ps, rel, s.currentOf());
         if (s.returning() != null) {
             q.returningList = returning(a, ps, s.returning());
         }
@@ -474,6 +475,7 @@ final class DataChanges {
         q.jointree.items().add(new JoinTree.RangeRef(q.resultRelation));
         a.from.transform(ps, s.using());
         where(a, ps, s.where());
+        currentOf(ps, rel, s.currentOf());
         if (s.returning() != null) {
             q.returningList = returning(a, ps, s.returning());
         }
@@ -485,6 +487,18 @@ final class DataChanges {
         ps.query.rtable.clear();
         ps.query.jointree.items().clear();
         ps.namespace.clear();
+    }
+
+    /** WHERE CURRENT OF {@code cursor}: the target's row whose key is the cursor's current row's. */
+    private static void currentOf(ParseState ps, Relation rel, String cursor) {
+        if (cursor == null) {
+            return;
+        }
+        Query q = ps.query;
+        Expr rowKey = new Expr.Var(q.resultRelation, Expr.ROW_KEY, PgType.BYTEA, -1, 0);
+        Expr test = new Expr.FuncExpr(org.walden.sql.func.CurrentOf.function(cursor, rel.oid(), rel.name()),
+                List.of(rowKey), PgType.BOOL, List.of(PgType.BYTEA), Expr.CallForm.NORMAL, null);
+        q.jointree = new JoinTree.FromExpr(q.jointree.items(), test);
     }
 
     private static void where(Analyzer a, ParseState ps, Tree.Expr where) {

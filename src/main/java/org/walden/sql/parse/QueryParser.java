@@ -721,14 +721,16 @@ abstract class QueryParser extends ExprParser {
         List<SetClause> set = setClauses();
         List<FromItem> from = acceptWord("from") ? fromList() : List.of();
         Expr where = null;
+        String currentOf = null;
         if (acceptWord("where")) {
             if (acceptWords("current", "of")) {
-                throw unsupported("WHERE CURRENT OF");
+                currentOf = colId();
+            } else {
+                where = expr();
             }
-            where = expr();
         }
         List<ResTarget> returning = acceptWord("returning") ? targetList() : null;
-        return new UpdateStmt(rel, set, from, where, returning, with, pos);
+        return new UpdateStmt(rel, set, from, where, returning, with, pos, currentOf);
     }
 
     DeleteStmt delete(WithClause with) {
@@ -741,13 +743,15 @@ abstract class QueryParser extends ExprParser {
         rel = new RangeVar(rel.schema(), rel.name(), alias, only, rel.position());
         List<FromItem> using = acceptWord("using") ? fromList() : List.of();
         Expr where = null;
+        String currentOf = null;
         if (acceptWord("where")) {
             if (acceptWords("current", "of")) {
-                throw unsupported("WHERE CURRENT OF");
+                currentOf = colId();
+            } else {
+                where = expr();
             }
-            where = expr();
         }
         List<ResTarget> returning = acceptWord("returning") ? targetList() : null;
-        return new DeleteStmt(rel, using, where, returning, with, pos);
+        return new DeleteStmt(rel, using, where, returning, with, pos, currentOf);
     }
 }

@@ -314,12 +314,15 @@ public final class Tree {
             implements Stmt {
     }
 
+    /** UPDATE; {@code currentOf}: the cursor of WHERE CURRENT OF (then {@code where} is null), else null. */
     public record UpdateStmt(RangeVar relation, List<SetClause> set, List<FromItem> from, Expr where,
-                             List<ResTarget> returning, WithClause with, int position) implements Stmt {
+                             List<ResTarget> returning, WithClause with, int position, String currentOf)
+            implements Stmt {
     }
 
+    /** DELETE; {@code currentOf}: the cursor of WHERE CURRENT OF (then {@code where} is null), else null. */
     public record DeleteStmt(RangeVar relation, List<FromItem> using, Expr where, List<ResTarget> returning,
-                             WithClause with, int position) implements Stmt {
+                             WithClause with, int position, String currentOf) implements Stmt {
     }
 
     // ---------------------------------------------------------------- DDL
