@@ -63,6 +63,10 @@ final class SqlCursors {
             s.analyze(query);
         }
         Query q = query.query;
+        if (q.cteList.stream().anyMatch(c -> c.query != null && c.query.command != Query.Command.SELECT)) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "DECLARE CURSOR must not contain data-modifying statements in WITH");
+        }
         if (q.rowMark != null) {
             String strength = "FOR " + q.rowMark.strength().toUpperCase(Locale.ROOT);
             if (d.hold()) {

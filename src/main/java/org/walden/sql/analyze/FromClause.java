@@ -93,6 +93,11 @@ final class FromClause {
         if (r.schema() == null) {
             ParseState.CteRef cte = ps.findCte(r.name());
             if (cte != null) {
+                if (cte.cte().query != null && cte.cte().query.command != Query.Command.SELECT
+                        && cte.cte().query.returningList == null) {
+                    throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "WITH query \"" + r.name()
+                            + "\" does not have a RETURNING clause", r.position());
+                }
                 return addItem(ps, cteEntry(ps, cte, r), out);
             }
         }
