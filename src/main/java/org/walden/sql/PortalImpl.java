@@ -28,6 +28,11 @@ final class PortalImpl implements Portal {
         List<ColumnDesc> columns();
 
         void close();
+
+        /** A query's executor state (for WHERE CURRENT OF), null for a data change or utility. */
+        default org.walden.sql.exec.ExecState execState() {
+            return null;
+        }
     }
 
     private final WaldenSession session;

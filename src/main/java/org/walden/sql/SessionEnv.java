@@ -45,6 +45,11 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     private int lastSequence;
     private final SqlFunctionCalls sqlFunctions;
 
+    @Override
+    public byte[] currentOfKey(String cursor, int tableOid, String tableName) {
+        return s.cursors.currentRowKey(cursor, tableOid, tableName);
+    }
+
     SessionEnv(WaldenSession session) {
         this.s = session;
         this.sqlFunctions = new SqlFunctionCalls(session);

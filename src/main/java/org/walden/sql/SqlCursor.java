@@ -38,6 +38,8 @@ final class SqlCursor implements AutoCloseable {
     Integer subtransaction;
 
     private PortalImpl.Execution plan;
+    /** The plan's tree, to judge whether WHERE CURRENT OF can name its current row. */
+    private org.walden.sql.exec.PlanNode planRoot;
     private final CursorRowStore store;
     /** Rows read from the plan so far. */
     private long pulled;
@@ -64,6 +66,48 @@ final class SqlCursor implements AutoCloseable {
         this.store = store;
         this.keepAll = scrollable;
         this.subtransaction = subtransaction;
+    }
+
+    /** Notes the plan's tree and has its scans note their current row, for WHERE CURRENT OF. */
+    void trackCurrentRow(org.walden.sql.exec.PlanNode root) {
+        planRoot = root;
+        if (plan != null && plan.execState() != null) {
+            plan.execState().trackCurrentRow();
+        }
+    }
+
+    /**
+     * WHERE CURRENT OF (execCurrentOf): the key of the row of table {@code tableOid} this cursor is
+     * positioned on. The plan must be a simply updatable scan of the table: its scan under
+     * nothing but Result, Limit and LockRows. A scrollable cursor moved back from the last row it
+     * read is refused (0A000): the scan's position is past it.
+     */
+    byte[] currentRowKey(int tableOid, String tableName) {
+        if (plan == null && subtransaction == null) {
+            throw new PgException(SqlState.INVALID_CURSOR_STATE, "cursor \"" + name
+                    + "\" is held from a previous transaction");
+        }
+        org.walden.sql.exec.PlanNode node = planRoot;
+        while (node != null && node.scannedTableOid() == 0 && node.children().size() == 1
+                && List.of("Result", "Limit", "LockRows").contains(node.nodeName())) {
+            node = node.children().get(0);
+        }
+        if (node == null || node.scannedTableOid() != tableOid) {
+            throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "cursor \"" + name
+                    + "\" is not a simply updatable scan of table \"" + tableName + "\"");
+        }
+        if (atStart || atEnd || plan == null) {
+            throw new PgException(SqlState.INVALID_CURSOR_STATE, "cursor \"" + name + "\" is not positioned on a row");
+        }
+        if (executorRow != pulled) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "WHERE CURRENT OF a cursor moved back from the last"
+                    + " row it read is not supported");
+        }
+        byte[] key = plan.execState() == null ? null : plan.execState().currentRowKey(tableOid);
+        if (key == null) {
+            throw new PgException(SqlState.INVALID_CURSOR_STATE, "cursor \"" + name + "\" is not positioned on a row");
+        }
+        return key;
     }
 
     /**

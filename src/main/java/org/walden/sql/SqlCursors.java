@@ -63,6 +63,10 @@ final class SqlCursors {
             s.analyze(query);
         }
         Query q = query.query;
+        if (q.cteList.stream().anyMatch(c -> c.query != null && c.query.command != Query.Command.SELECT)) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "DECLARE CURSOR must not contain data-modifying statements in WITH");
+        }
         if (q.rowMark != null) {
             String strength = "FOR " + q.rowMark.strength().toUpperCase(Locale.ROOT);
             if (d.hold()) {
@@ -108,6 +112,7 @@ final class SqlCursors {
         SqlCursor cursor = new SqlCursor(d.name(), sourceText, d.binary(), scrollable, d.hold(),
                 s.engine.clock().instant(), columns, rows, store, s.subtransactionDepth());
         byName.put(d.name(), cursor); // first: its own query may read pg_cursors
+        cursor.trackCurrentRow(plan.root());
         try {
             cursor.readFirstRow();
         } catch (RuntimeException e) {
@@ -130,6 +135,11 @@ final class SqlCursors {
                     && node.children().stream().allMatch(SqlCursors::supportsBackwardScan);
             default -> false;
         };
+    }
+
+    /** WHERE CURRENT OF {@code name}: the key of the row of the table the cursor is positioned on. */
+    byte[] currentRowKey(String name, int tableOid, String tableName) {
+        return get(name).currentRowKey(tableOid, tableName);
     }
 
     /** CLOSE name | ALL. */

@@ -1043,6 +1043,11 @@ final class WaldenSession implements Session {
         }
 
         @Override
+        public ExecState execState() {
+            return st;
+        }
+
+        @Override
         public Object[] next() {
             if (closed) {
                 return null;

@@ -177,4 +177,48 @@ class PgJdbcSessionTest {
             assertThat(idle.getMessage()).contains("terminating connection due to idle-session timeout");
         }
     }
+
+    @Test
+    void numericNaNAndInfinitiesTravelInBinary() throws Exception {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("binaryTransferEnable", "NUMERIC");
+        props.setProperty("prepareThreshold", "-1"); // named statements from the first execution: binary results
+        try (Connection c = server.connect(props); Statement st = c.createStatement()) {
+            st.execute("create table nn (id int primary key, v numeric)");
+            try (PreparedStatement ins = c.prepareStatement("insert into nn values (?, ?)")) {
+                double[] values = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 2.5};
+                for (int i = 0; i < values.length; i++) {
+                    ins.setInt(1, i + 1);
+                    ins.setDouble(2, values[i]); // float8 parameter, assigned to numeric
+                    assertThat(ins.executeUpdate()).isEqualTo(1);
+                }
+            }
+            try (PreparedStatement sel = c.prepareStatement("select v, v::text from nn where id = ?")) {
+                String[] texts = {"NaN", "Infinity", "-Infinity", "2.5"};
+                double[] doubles = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 2.5};
+                for (int i = 0; i < texts.length; i++) {
+                    sel.setInt(1, i + 1);
+                    try (ResultSet rs = sel.executeQuery()) {
+                        assertThat(rs.next()).isTrue();
+                        assertThat(Double.valueOf(rs.getDouble(1))).isEqualTo(Double.valueOf(doubles[i]));
+                        assertThat(rs.getString(2)).isEqualTo(texts[i]);
+                    }
+                }
+            }
+            try (PreparedStatement sel = c.prepareStatement("select id from nn where v = ?::numeric order by id")) {
+                sel.setString(1, "NaN");
+                try (ResultSet rs = sel.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getInt(1)).isEqualTo(1);
+                    assertThat(rs.next()).isFalse();
+                }
+            }
+            try (ResultSet rs = st.executeQuery("select max(v), min(v), sum(v) from nn")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getDouble(1)).isNaN();
+                assertThat(rs.getDouble(2)).isEqualTo(Double.NEGATIVE_INFINITY);
+                assertThat(rs.getString(3)).isEqualTo("NaN");
+            }
+        }
+    }
 }

@@ -245,8 +245,8 @@ public final class Analyzer {
                         + "\" specified more than once", c.position());
             }
             if (!(c.query() instanceof Tree.SelectStmt sel)) {
-                throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "data-modifying statements in WITH are not "
-                        + "supported", c.position());
+                modifyingCte(ps, c);
+                continue;
             }
             boolean selfReferencing = with.recursive() && RawTrees.refersTo(sel, c.name());
             if (selfReferencing) {
@@ -263,6 +263,48 @@ public final class Analyzer {
                 ps.ctes.add(new Query.CommonTableExpr(c.name(), cols, types, typmods, q, false, c.materialized()));
             }
         }
+    }
+
+    /**
+     * INSERT / UPDATE / DELETE in WITH: allowed only in the statement's own (top-level) WITH, as
+     * PostgreSQL; its columns are its RETURNING list's. The planner runs it once, to completion,
+     * before the rest of the statement ({@code exec.ModifyingCtes}).
+     */
+    private void modifyingCte(ParseState ps, Tree.CommonTableExpr c) {
+        if (ps.parent != null) {
+            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "WITH clause containing a data-modifying statement "
+                    + "must be at the top level", c.position());
+        }
+        ParseState child = ps.child();
+        Query q = switch (c.query()) {
+            case Tree.InsertStmt s -> DataChanges.insert(this, child, s);
+            case Tree.UpdateStmt s -> DataChanges.update(this, child, s);
+            case Tree.DeleteStmt s -> DataChanges.delete(this, child, s);
+            default -> throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "this statement in WITH is not "
+                    + "supported", c.position());
+        };
+        List<String> names = new ArrayList<>();
+        List<PgType> types = new ArrayList<>();
+        List<Integer> typmods = new ArrayList<>();
+        if (q.returningList != null) {
+            for (Query.TargetEntry t : q.returningList) {
+                names.add(t.name());
+                types.add(t.expr().type());
+                typmods.add(t.expr().typmod());
+            }
+        }
+        if (c.columnNames() != null) {
+            if (c.columnNames().size() > names.size()) {
+                throw new SyntaxError(SqlState.INVALID_COLUMN_REFERENCE, "WITH query \"" + c.name() + "\" has "
+                        + names.size() + " columns available but " + c.columnNames().size() + " columns specified",
+                        c.position());
+            }
+            for (int i = 0; i < c.columnNames().size(); i++) {
+                names.set(i, c.columnNames().get(i));
+            }
+        }
+        ps.ctes.add(new Query.CommonTableExpr(c.name(), List.copyOf(names), types, typmods, q, false,
+                c.materialized()));
     }
 
     private static List<String> cteColumnNames(Tree.CommonTableExpr c, Query q) {

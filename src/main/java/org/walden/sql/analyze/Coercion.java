@@ -92,15 +92,9 @@ final class Coercion {
         if (c.isNull()) {
             return new Expr.Const(target, typmod, null);
         }
+        Object v;
         try {
-            Object v = Values.parseText(target, (String) c.value(), values);
-            Object coerced = Values.coerceToTypmod(v, target, typmod, explicit);
-            if (typmod >= 0 && (target == PgType.VARCHAR || target == PgType.BPCHAR || target == PgType.NUMERIC)) {
-                // as parse_coerce.c: the literal is read without its length, then a length coercion applies
-                return new Expr.Cast(new Expr.Const(target, -1, v), target, typmod, explicit
-                        ? Expr.CastForm.EXPLICIT_COLONS : Expr.CastForm.IMPLICIT, true);
-            }
-            return new Expr.Const(target, typmod, coerced);
+            v = Values.parseText(target, (String) c.value(), values);
         } catch (SyntaxError e) {
             throw e;
         } catch (PgException e) {
@@ -109,6 +103,14 @@ final class Coercion {
             }
             throw e;
         }
+        // the length coercion is not the input function's: its errors carry no position, as PostgreSQL's
+        Object coerced = Values.coerceToTypmod(v, target, typmod, explicit);
+        if (typmod >= 0 && (target == PgType.VARCHAR || target == PgType.BPCHAR || target == PgType.NUMERIC)) {
+            // as parse_coerce.c: the literal is read without its length, then a length coercion applies
+            return new Expr.Cast(new Expr.Const(target, -1, v), target, typmod, explicit
+                    ? Expr.CastForm.EXPLICIT_COLONS : Expr.CastForm.IMPLICIT, true);
+        }
+        return new Expr.Const(target, typmod, coerced);
     }
 
     /**

@@ -95,11 +95,20 @@ final class DataChanges {
         List<Integer> columns = new ArrayList<>();
         if (s.columns() != null) {
             Set<Integer> seen = new HashSet<>();
-            for (String name : s.columns()) {
+            Set<Integer> subscripted = new HashSet<>();
+            for (int k = 0; k < s.columns().size(); k++) {
+                String name = s.columns().get(k);
                 int i = columnIndex(rel, name, s.relation().position());
-                if (!seen.add(i)) {
+                boolean throughSubscript = s.columnTargets() != null
+                        && !s.columnTargets().get(k).indirection().isEmpty();
+                // several assignments to one column are allowed when all go through subscripts (PostgreSQL)
+                if (!seen.add(i) && !(throughSubscript && subscripted.contains(i))) {
                     throw new SyntaxError(SqlState.DUPLICATE_COLUMN, "column \"" + name + "\" specified more than once",
-                            s.relation().position());
+                            s.columnTargets() != null ? s.columnTargets().get(k).position() : s.relation().position());
+                }
+                if (throughSubscript) {
+                    subscripted.add(i);
+                    SubscriptTargets.subscriptOf(s.columnTargets().get(k), rel.column(i));
                 }
                 columns.add(i);
             }
@@ -110,7 +119,7 @@ final class DataChanges {
                 }
             }
         }
-        q.insertNamedColumns.addAll(columns);
+        q.insertNamedColumns.addAll(new java.util.LinkedHashSet<>(columns));
         Expr[] provided = new Expr[rel.columns().size()];
         if (s.select() != null) {
             insertSource(a, ps, s, rel, columns, provided);
@@ -165,11 +174,12 @@ final class DataChanges {
                 Tree.Expr e = row.get(i);
                 int col = columns.get(i);
                 if (e instanceof Tree.SetToDefault) {
+                    checkNoSubscript(s, i);
                     provided[col] = new Expr.SetToDefault(rel.column(col).type(), rel.column(col).typmod());
                     continue;
                 }
                 Expr x = a.exprs.transform(ps, e);
-                provided[col] = assign(a, ps, x, rel, rel.column(col), e.position());
+                provide(a, ps, s, rel, i, col, provided, insertValue(a, ps, s, rel, i, col, x, e.position()));
             }
             return;
         }
@@ -185,9 +195,10 @@ final class DataChanges {
                     Tree.Expr e = row.get(i);
                     int col = columns.get(i);
                     if (e instanceof Tree.SetToDefault) {
+                        checkNoSubscript(s, i);
                         out.add(a.clauses.columnDefault(ps, rel, col));
                     } else {
-                        out.add(assign(a, ps, a.exprs.transform(ps, e), rel, rel.column(col), e.position()));
+                        out.add(insertValue(a, ps, s, rel, i, col, a.exprs.transform(ps, e), e.position()));
                     }
                 }
                 rows.add(out);
@@ -196,8 +207,9 @@ final class DataChanges {
             List<Integer> typmods = new ArrayList<>();
             for (int i = 0; i < columns.size(); i++) {
                 Attribute c = rel.column(columns.get(i));
-                types.add(c.type());
-                typmods.add(c.typmod());
+                boolean plain = subscriptTarget(s, i) == null;
+                types.add(plain ? c.type() : SubscriptTargets.valueType(subscriptTarget(s, i), c));
+                typmods.add(plain ? c.typmod() : -1);
                 names.add("column" + (i + 1));
             }
             rt = ps.addRte(new RangeTblEntry.ValuesRte(rows, "*VALUES*", names, types, typmods, false));
@@ -211,11 +223,11 @@ final class DataChanges {
             for (int i = 0; i < outs.size(); i++) {
                 Attribute c = rel.column(columns.get(i));
                 Query.TargetEntry te = outs.get(i);
-                Expr coerced = assign(a, ps, te.expr(), rel, c, src.position());
+                Expr coerced = insertValue(a, ps, s, rel, i, columns.get(i), te.expr(), src.position());
                 if (coerced != te.expr()) {
                     sub.targetList.set(te.resno() - 1, te.withExpr(coerced));
                 }
-                types.add(c.type());
+                types.add(coerced.type());
             }
             List<String> names = new ArrayList<>();
             for (Query.TargetEntry te : sub.visibleTargets()) {
@@ -226,8 +238,47 @@ final class DataChanges {
         ps.query.jointree.items().add(new JoinTree.RangeRef(rt));
         for (int i = 0; i < columns.size(); i++) {
             Attribute c = rel.column(columns.get(i));
-            provided[columns.get(i)] = new Expr.Var(rt, i + 1, c.type(), c.typmod(), 0);
+            boolean plain = subscriptTarget(s, i) == null;
+            Expr.Var v = new Expr.Var(rt, i + 1, plain ? c.type() : SubscriptTargets.valueType(subscriptTarget(s, i), c),
+                    plain ? c.typmod() : -1, 0);
+            provide(a, ps, s, rel, i, columns.get(i), provided, v);
         }
+    }
+
+    /** The column list's {@code i}-th entry when it assigns through a subscript, else null. */
+    private static Tree.SetClause subscriptTarget(Tree.InsertStmt s, int i) {
+        if (s.columnTargets() == null || s.columnTargets().get(i).indirection().isEmpty()) {
+            return null;
+        }
+        return s.columnTargets().get(i);
+    }
+
+    private static void checkNoSubscript(Tree.InsertStmt s, int i) {
+        if (subscriptTarget(s, i) != null) {
+            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "DEFAULT cannot be assigned to an array element",
+                    subscriptTarget(s, i).position());
+        }
+    }
+
+    /** A value for the column list's {@code i}-th entry, coerced to the column's type or, through a subscript, its element's. */
+    private static Expr insertValue(Analyzer a, ParseState ps, Tree.InsertStmt s, Relation rel, int i, int col, Expr x,
+                                    int position) {
+        Tree.SetClause target = subscriptTarget(s, i);
+        return target == null ? assign(a, ps, x, rel, rel.column(col), position)
+                : SubscriptTargets.coerceValue(ps, target, rel.column(col), x, a.exprs.positionOf(x, position));
+    }
+
+    /** Sets the column's inserted value; through a subscript, assigned into the value so far (at first NULL). */
+    private static void provide(Analyzer a, ParseState ps, Tree.InsertStmt s, Relation rel, int i, int col,
+                                Expr[] provided, Expr value) {
+        Tree.SetClause target = subscriptTarget(s, i);
+        if (target == null) {
+            provided[col] = value;
+            return;
+        }
+        Attribute attr = rel.column(col);
+        Expr base = provided[col] != null ? provided[col] : new Expr.Const(attr.type(), attr.typmod(), null);
+        provided[col] = SubscriptTargets.assignment(a, ps, target, attr, base, value);
     }
 
     /** Without a column list, fewer values than columns fill the leading columns (the rest get defaults). */
@@ -357,28 +408,16 @@ final class DataChanges {
         return out;
     }
 
-    /** {@code base} with the element {@code sc}'s one subscript names set to {@code sc}'s value. */
+    /** {@code base} with {@code sc}'s value assigned through its subscript or slice. */
     private static Expr elementAssignment(Analyzer a, ParseState ps, Tree.SetClause sc, Attribute attr, Expr base) {
-        if (!attr.type().isArray() && sc.indirection().get(0) instanceof Tree.Subscript) {
-            throw new SyntaxError(SqlState.DATATYPE_MISMATCH, "cannot subscript type " + attr.type().formatType(-1)
-                    + " because it does not support subscripting", sc.position());
-        }
-        if (sc.indirection().size() != 1 || !(sc.indirection().get(0) instanceof Tree.Subscript s) || s.slice()
-                || !attr.type().isArray()) {
-            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "assignment to a slice, a field or several subscripts"
-                    + " of column \"" + sc.column() + "\" is not supported", sc.position());
-        }
+        SubscriptTargets.subscriptOf(sc, attr);
         if (sc.value() instanceof Tree.SetToDefault) {
             throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "DEFAULT cannot be assigned to an array element",
                     sc.position());
         }
-        PgType element = attr.type().elementType();
-        Expr index = a.exprs.coerce(ps, a.exprs.transform(ps, s.lower()), PgType.INT4, -1,
-                Coercion.Context.ASSIGNMENT, sc.position());
-        Expr value = a.exprs.coerce(ps, a.exprs.transform(ps, sc.value()), element, -1,
-                Coercion.Context.ASSIGNMENT, sc.value().position());
-        return new Expr.FuncExpr(org.walden.sql.func.ArrayAssignment.function(attr.type()), List.of(base, index, value),
-                attr.type(), List.of(attr.type(), PgType.INT4, element), Expr.CallForm.NORMAL, null);
+        Expr value = SubscriptTargets.coerceValue(ps, sc, attr, a.exprs.transform(ps, sc.value()),
+                sc.value().position());
+        return SubscriptTargets.assignment(a, ps, sc, attr, base, value);
     }
 
     private static List<Query.TargetEntry> returning(Analyzer a, ParseState ps, List<Tree.ResTarget> targets) {
@@ -417,6 +456,7 @@ final class DataChanges {
             q.updateColumns.add(te.resno() - 1);
         }
         where(a, ps, s.where());
+        currentOf(ps, rel, s.currentOf());
         if (s.returning() != null) {
             q.returningList = returning(a, ps, s.returning());
         }
@@ -435,6 +475,7 @@ final class DataChanges {
         q.jointree.items().add(new JoinTree.RangeRef(q.resultRelation));
         a.from.transform(ps, s.using());
         where(a, ps, s.where());
+        currentOf(ps, rel, s.currentOf());
         if (s.returning() != null) {
             q.returningList = returning(a, ps, s.returning());
         }
@@ -446,6 +487,18 @@ final class DataChanges {
         ps.query.rtable.clear();
         ps.query.jointree.items().clear();
         ps.namespace.clear();
+    }
+
+    /** WHERE CURRENT OF {@code cursor}: the target's row whose key is the cursor's current row's. */
+    private static void currentOf(ParseState ps, Relation rel, String cursor) {
+        if (cursor == null) {
+            return;
+        }
+        Query q = ps.query;
+        Expr rowKey = new Expr.Var(q.resultRelation, Expr.ROW_KEY, PgType.BYTEA, -1, 0);
+        Expr test = new Expr.FuncExpr(org.walden.sql.func.CurrentOf.function(cursor, rel.oid(), rel.name()),
+                List.of(rowKey), PgType.BOOL, List.of(PgType.BYTEA), Expr.CallForm.NORMAL, null);
+        q.jointree = new JoinTree.FromExpr(q.jointree.items(), test);
     }
 
     private static void where(Analyzer a, ParseState ps, Tree.Expr where) {

@@ -93,6 +93,11 @@ final class FromClause {
         if (r.schema() == null) {
             ParseState.CteRef cte = ps.findCte(r.name());
             if (cte != null) {
+                if (cte.cte().query != null && cte.cte().query.command != Query.Command.SELECT
+                        && cte.cte().query.returningList == null) {
+                    throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "WITH query \"" + r.name()
+                            + "\" does not have a RETURNING clause", r.position());
+                }
                 return addItem(ps, cteEntry(ps, cte, r), out);
             }
         }
@@ -237,6 +242,10 @@ final class FromClause {
         }
         Expr.FuncExpr fe = call instanceof Expr.FuncExpr x ? x : null;
         String fname = f.function().functionName();
+        if (fe != null && org.walden.sql.func.JsonRecords.isPopulateFunction(fe.function())) {
+            fe = withColumnDefinitions(ps, f, fe);
+            call = fe;
+        }
         List<String> cols = new ArrayList<>();
         List<PgType> types = new ArrayList<>();
         if (fe != null && fe.function().outNames != null && f.columnDefs() == null) {
@@ -261,6 +270,25 @@ final class FromClause {
         cols = aliasColumns(cols, f.alias(), "table", f.position());
         return addItem(ps, new RangeTblEntry.FunctionRte(call, alias, List.copyOf(cols), List.copyOf(types),
                 f.ordinality(), true), out);
+    }
+
+    /** json_to_record and its kin bound to the column definition list that must follow them (42601 without). */
+    private Expr.FuncExpr withColumnDefinitions(ParseState ps, Tree.RangeFunction f, Expr.FuncExpr fe) {
+        if (f.columnDefs() == null) {
+            throw new SyntaxError(SqlState.SYNTAX_ERROR, "a column definition list is required for functions "
+                    + "returning \"record\"", f.position());
+        }
+        List<String> names = new ArrayList<>();
+        List<PgType> types = new ArrayList<>();
+        List<Integer> typmods = new ArrayList<>();
+        for (Tree.ColumnTypeDef d : f.columnDefs()) {
+            ExprTransformer.TypeRef t = exprs.typeRef(ps, d.type());
+            names.add(d.name());
+            types.add(t.type());
+            typmods.add(t.typmod());
+        }
+        return new Expr.FuncExpr(org.walden.sql.func.JsonRecords.withColumns(fe.function(), names, types, typmods),
+                fe.args(), fe.type(), fe.argTypes(), fe.form(), fe.syntax());
     }
 
     // ---------------------------------------------------------------- joins

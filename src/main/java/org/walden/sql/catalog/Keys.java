@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.walden.sql.types.Interval;
+import org.walden.sql.types.NumericSpecial;
 import org.walden.sql.types.PgType;
 import org.walden.sql.types.Values;
 import org.walden.txn.Transaction;
@@ -245,7 +246,7 @@ public final class Keys {
                 long bits = Double.doubleToLongBits(d);
                 writeLong(out, bits < 0 ? ~bits : bits ^ Long.MIN_VALUE);
             }
-            case NUMERIC -> numeric(out, (BigDecimal) v);
+            case NUMERIC -> numeric(out, (Number) v);
             case DATE -> writeLong(out, Values.dateToPgDays((LocalDate) v) ^ Long.MIN_VALUE);
             case TIME -> writeLong(out, Values.timeMicros((LocalTime) v) ^ Long.MIN_VALUE);
             case TIMETZ -> { // timetz_cmp's order: the UTC time, then the zone (seconds west of UTC)
@@ -360,9 +361,15 @@ public final class Keys {
      * numeric: 01 negative / 02 zero / 03 positive, then (for non-zero) the decimal exponent of
      * the first digit (flipped int32; inverted for negatives) and the digits without trailing
      * zeros (inverted for negatives), ended by 00 (FF for negatives): 1.5 = 1.50, and the byte
-     * order is the numeric order.
+     * order is the numeric order. -Infinity is 00, Infinity 04 and NaN 05 (numeric_cmp: NaN above
+     * everything).
      */
-    private static void numeric(ByteArrayOutputStream out, BigDecimal v) {
+    private static void numeric(ByteArrayOutputStream out, Number n) {
+        if (n instanceof NumericSpecial special) {
+            out.write(special.isNaN() ? 0x05 : special.signum() < 0 ? 0x00 : 0x04);
+            return;
+        }
+        BigDecimal v = (BigDecimal) n;
         int sign = v.signum();
         if (sign == 0) {
             out.write(0x02);
@@ -387,10 +394,19 @@ public final class Keys {
         out.write(sign < 0 ? 0xFF : 0x00);
     }
 
-    private static BigDecimal decodeNumeric(ByteBuffer in) {
+    private static Number decodeNumeric(ByteBuffer in) {
         int marker = in.get();
-        if (marker == 0x02) {
-            return BigDecimal.ZERO;
+        switch (marker) {
+            case 0x00:
+                return NumericSpecial.NEGATIVE_INFINITY;
+            case 0x02:
+                return BigDecimal.ZERO;
+            case 0x04:
+                return NumericSpecial.POSITIVE_INFINITY;
+            case 0x05:
+                return NumericSpecial.NAN;
+            default:
+                break;
         }
         boolean negative = marker == 0x01;
         int e = in.getInt();

@@ -13,6 +13,7 @@ import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import org.walden.sql.types.Interval;
+import org.walden.sql.types.NumericSpecial;
 import org.walden.sql.types.PgType;
 import org.walden.sql.types.Values;
 import org.walden.wal.Lsn;
@@ -71,6 +72,11 @@ public final class ValueCodec {
                 out.writeInt(i.months());
             }
             case NUMERIC -> {
+                if (v instanceof NumericSpecial special) { // no digits; the scale field says which
+                    out.writeShort(special.isNaN() ? 1 : special.signum() > 0 ? 2 : 3);
+                    out.writeShort(0);
+                    return;
+                }
                 BigDecimal b = (BigDecimal) v;
                 byte[] unscaled = b.unscaledValue().toByteArray();
                 out.writeShort(b.scale());
@@ -131,6 +137,10 @@ public final class ValueCodec {
             case NUMERIC -> {
                 int scale = in.getShort();
                 byte[] unscaled = new byte[in.getShort()];
+                if (unscaled.length == 0) {
+                    yield scale == 1 ? NumericSpecial.NAN : scale == 2 ? NumericSpecial.POSITIVE_INFINITY
+                            : NumericSpecial.NEGATIVE_INFINITY;
+                }
                 in.get(unscaled);
                 yield new BigDecimal(new BigInteger(unscaled), scale);
             }

@@ -43,6 +43,10 @@ final class ObjectCommands extends DdlSupport {
 
     String createView(Tree.ViewStmt s) {
         Query q = new Analyzer(ctx.analyzerEnv()).analyze(s.query());
+        if (q.cteList.stream().anyMatch(c -> c.query != null && c.query.command != Query.Command.SELECT)) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "views must not contain data-modifying statements "
+                    + "in WITH");
+        }
         char persistence = new TableCommands(ctx).persistenceOf(s.name(),
                 s.temporary() ? RelPersistence.TEMPORARY : RelPersistence.PERMANENT, null);
         if (persistence != RelPersistence.TEMPORARY && readsTemporary(q)) {

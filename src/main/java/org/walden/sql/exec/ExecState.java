@@ -40,6 +40,13 @@ public final class ExecState {
     private TempFiles tempFiles;
     private Map<PlanNode, PlanNode.Instrumented> instrumentation;
     private int cancelCountdown = CANCEL_CHECK_ROWS;
+    /**
+     * A SQL cursor's plan notes the key of the table row its scan returned last, for UPDATE /
+     * DELETE ... WHERE CURRENT OF (PostgreSQL's execCurrentOf reads the scan's current tuple).
+     */
+    private boolean tracksCurrentRow;
+    private int currentRowRelation;
+    private byte[] currentRowKey;
 
     public ExecState(FnContext fn, Transaction txn, ExecServices services, Object[] params, int execParamCount,
                      boolean instrument) {
@@ -49,6 +56,24 @@ public final class ExecState {
         this.params = params;
         this.execParams = new Object[execParamCount];
         this.instrument = instrument;
+    }
+
+    /** Starts noting the row each table scan of this plan returns (a SQL cursor's plan). */
+    public void trackCurrentRow() {
+        tracksCurrentRow = true;
+    }
+
+    /** A table scan returns the row stored under {@code key}; kept when {@link #trackCurrentRow} asked. */
+    void noteScannedRow(int relationOid, byte[] key) {
+        if (tracksCurrentRow) {
+            currentRowRelation = relationOid;
+            currentRowKey = key;
+        }
+    }
+
+    /** The key of the row a scan of {@code relationOid} returned last, or null. */
+    public byte[] currentRowKey(int relationOid) {
+        return currentRowRelation == relationOid ? currentRowKey : null;
     }
 
     public FnContext fn() {

@@ -34,6 +34,7 @@ public final class Explain {
     private int statementRelations;
     /** The plan being rendered: its top node lists the CTEs. */
     private PlanNode root;
+    private ModifyingCtes modifyingCtes;
     /** Each range table entry's name, unique in the statement: the second "item" is "item_1" (ruleutils' set_rtable_names). */
     private final Map<RangeTblEntry, String> uniqueNames = new java.util.IdentityHashMap<>();
     private final java.util.Set<String> usedNames = new java.util.HashSet<>();
@@ -51,7 +52,10 @@ public final class Explain {
      * The lines of the text format (or the one JSON document), for the plan of {@code statement}
      * planned and run in {@code planningMs} / {@code executionMs}.
      */
-    public List<String> render(PlanNode root, Query statement, double planningMs, double executionMs) {
+    public List<String> render(PlanNode plan, Query statement, double planningMs, double executionMs) {
+        // data-modifying WITH queries: shown as the statement's "CTE name" items, as PostgreSQL shows them
+        PlanNode root = plan instanceof ModifyingCtes m ? m.main : plan;
+        this.modifyingCtes = plan instanceof ModifyingCtes m ? m : null;
         this.root = root;
         // the planner's query (sublinks pulled up into it) or the statement's (a subquery's plan at the top)
         statementRelations = Math.max(relationCount(root.level), relationCount(statement));
@@ -419,9 +423,17 @@ public final class Explain {
         }
         List<Query> childOuter = outer;
         if (node == root) {
+            java.util.Set<Integer> shown = new java.util.HashSet<>();
             for (ScanNodes.CteScan cte : ctes(node)) {
+                shown.add(cte.cteId);
                 out.add(pad + "CTE " + cte.cteName);
                 text(out, cte.ctePlan, propIndent + 2, true, new ArrayList<>());
+            }
+            for (int i = 0; modifyingCtes != null && i < modifyingCtes.cteIds.length; i++) {
+                if (shown.add(modifyingCtes.cteIds[i])) { // one the statement does not read
+                    out.add(pad + "CTE " + modifyingCtes.cteNames.get(i));
+                    text(out, modifyingCtes.ctePlans.get(i), propIndent + 2, true, new ArrayList<>());
+                }
             }
         }
         for (SubPlan sp : node.subPlans) {

@@ -79,6 +79,11 @@ public final class IndexScan extends PlanNode {
     }
 
     @Override
+    public int scannedTableOid() {
+        return indexOnly ? 0 : rel.oid();
+    }
+
+    @Override
     public String nodeTarget() {
         return "using " + index.name() + " on " + rel.name() + (alias.equals(rel.name()) ? "" : " " + alias);
     }
@@ -265,6 +270,7 @@ public final class IndexScan extends PlanNode {
                 indexCounts.seqTuplesRead++;
                 if (primary) {
                     tableCounts.indexTuplesFetched++;
+                    st.noteScannedRow(rel.oid(), key);
                     return ScanNodes.tableRow(tableTypes, decode, key, value, withKey, withRaw);
                 }
                 if (indexOnly) {
@@ -286,6 +292,7 @@ public final class IndexScan extends PlanNode {
                 }
                 tableCounts.indexTuplesFetched++;
                 indexCounts.indexTuplesFetched++;
+                st.noteScannedRow(rel.oid(), rowKey);
                 return ScanNodes.tableRow(tableTypes, decode, rowKey, rowValue, withKey, withRaw);
             }
 

@@ -42,6 +42,11 @@ public abstract class PlanNode {
         return List.of();
     }
 
+    /** The OID of the stored table whose rows this node scans by key (Seq Scan, Index Scan), else 0. */
+    public int scannedTableOid() {
+        return 0;
+    }
+
     /** The node's name as EXPLAIN prints it: Seq Scan, Hash Join, Sort, ... */
     public abstract String nodeName();
 

@@ -71,6 +71,11 @@ public final class ScanNodes {
         }
 
         @Override
+        public int scannedTableOid() {
+            return rel.oid();
+        }
+
+        @Override
         public String nodeTarget() {
             return "on " + rel.name() + (alias.equals(rel.name()) ? "" : " " + alias);
         }
@@ -92,6 +97,7 @@ public final class ScanNodes {
                     }
                     st.tick();
                     counts.seqTuplesRead++;
+                    st.noteScannedRow(rel.oid(), cursor.key());
                     return tableRow(types, decode, cursor.key(), cursor.value(), withKey, withRaw);
                 }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.walden.sql.types.Interval;
 import org.walden.sql.types.Json;
+import org.walden.sql.types.NumericSpecial;
 import org.walden.sql.types.PgType;
 import org.walden.sql.types.Values;
 
@@ -129,11 +130,23 @@ final class Aggregates {
         private long small;
         private BigDecimal big;
         private boolean any;
+        /** numeric's NaN and infinities summed so far (PostgreSQL's NaNcount, pInfcount, nInfcount). */
+        private long nanCount;
+        private long positiveInfinities;
+        private long negativeInfinities;
 
         @Override
         public void add(Object[] args) {
             any = true;
-            if (args[0] instanceof Long l) {
+            if (args[0] instanceof NumericSpecial special) {
+                if (special.isNaN()) {
+                    nanCount++;
+                } else if (special.signum() > 0) {
+                    positiveInfinities++;
+                } else {
+                    negativeInfinities++;
+                }
+            } else if (args[0] instanceof Long l) {
                 long s = small + l;
                 if (((small ^ s) & (l ^ s)) < 0) { // overflow: move to BigDecimal
                     big = big == null ? BigDecimal.valueOf(small).add(BigDecimal.valueOf(l))
@@ -153,6 +166,12 @@ final class Aggregates {
             if (!any) {
                 return null;
             }
+            if (nanCount > 0 || (positiveInfinities > 0 && negativeInfinities > 0)) {
+                return NumericSpecial.NAN;
+            }
+            if (positiveInfinities > 0 || negativeInfinities > 0) {
+                return NumericSpecial.infinity(positiveInfinities > 0 ? 1 : -1);
+            }
             return big == null ? BigDecimal.valueOf(small) : big.add(BigDecimal.valueOf(small));
         }
     }
@@ -170,7 +189,12 @@ final class Aggregates {
 
         @Override
         public Object result() {
-            return count == 0 ? null : Arith.numericDivide((BigDecimal) sum.result(), BigDecimal.valueOf(count));
+            if (count == 0) {
+                return null;
+            }
+            Object total = sum.result();
+            return total instanceof NumericSpecial ? total
+                    : Arith.numericDivide((BigDecimal) total, BigDecimal.valueOf(count));
         }
     }
 
@@ -423,6 +447,8 @@ final class Aggregates {
         private double dsum;
         private double dsumSquares;
         private long n;
+        /** A numeric NaN or infinity was among the inputs: the result is NaN (numeric_stddev_internal). */
+        private boolean anySpecial;
 
         Variance(boolean sample, boolean sqrt, boolean numeric) {
             this.sample = sample;
@@ -433,7 +459,9 @@ final class Aggregates {
         @Override
         public void add(Object[] args) {
             n++;
-            if (numeric) {
+            if (args[0] instanceof NumericSpecial) {
+                anySpecial = true;
+            } else if (numeric) {
                 BigDecimal x = Values.toBigDecimal((Number) args[0]);
                 sum = sum.add(x);
                 sumSquares = sumSquares.add(x.multiply(x));
@@ -448,6 +476,9 @@ final class Aggregates {
         public Object result() {
             if (n == 0 || (sample && n == 1)) {
                 return null;
+            }
+            if (anySpecial) {
+                return NumericSpecial.NAN;
             }
             long denominator = sample ? n * (n - 1) : n * n;
             if (!numeric) {

@@ -12,6 +12,7 @@ import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.sql.types.Casts;
 import org.walden.sql.types.Interval;
+import org.walden.sql.types.NumericSpecial;
 import org.walden.sql.types.PgType;
 import org.walden.sql.types.Values;
 
@@ -174,7 +175,9 @@ public final class Arith {
             case INT2, INT4, INT8 -> integerOp(op, type, ((Number) a).longValue(), ((Number) b).longValue());
             case FLOAT4 -> (float) floatOp(op, ((Number) a).doubleValue(), ((Number) b).doubleValue());
             case FLOAT8 -> floatOp(op, ((Number) a).doubleValue(), ((Number) b).doubleValue());
-            case NUMERIC -> numericOp(op, Values.toBigDecimal((Number) a), Values.toBigDecimal((Number) b));
+            case NUMERIC -> a instanceof NumericSpecial || b instanceof NumericSpecial
+                    ? NumericSpecials.arithmetic(op, (Number) a, (Number) b)
+                    : numericOp(op, Values.toBigDecimal((Number) a), Values.toBigDecimal((Number) b));
             default -> throw new IllegalStateException(type.toString());
         };
     }
@@ -190,7 +193,7 @@ public final class Arith {
             }
             case FLOAT4 -> -((Float) v);
             case FLOAT8 -> -((Double) v);
-            case NUMERIC -> ((BigDecimal) v).negate();
+            case NUMERIC -> v instanceof NumericSpecial special ? special.negate() : ((BigDecimal) v).negate();
             case INTERVAL -> {
                 Interval i = (Interval) v;
                 yield new Interval(-i.months(), -i.days(), -i.micros());

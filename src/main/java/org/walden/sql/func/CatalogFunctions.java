@@ -468,7 +468,8 @@ final class CatalogFunctions {
             return t == null ? null : tablespaceSize(c, t);
         });
         r.f("pg_size_pretty", TEXT, INT8).impl(a -> sizePretty((Long) a[0]));
-        r.f("pg_size_pretty", TEXT, NUMERIC).impl(a -> sizePretty(((BigDecimal) a[0]).longValue()));
+        r.f("pg_size_pretty", TEXT, NUMERIC).impl(a -> a[0] instanceof org.walden.sql.types.NumericSpecial s
+                ? s + " PB" : sizePretty(((BigDecimal) a[0]).longValue()));
         r.f("pg_size_bytes", INT8, TEXT).impl(a -> sizeBytes((String) a[0]));
         r.f("pg_column_size", INT4, ANY).nonStrict().typed((types, res) -> (c, a) -> a[0] == null ? null
                 : types[0].typlen > 0 ? (int) types[0].typlen

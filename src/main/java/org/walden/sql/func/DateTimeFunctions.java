@@ -174,7 +174,7 @@ final class DateTimeFunctions {
                 local((Instant) a[0], c.zone()), (String) a[1], ((Instant) a[0]).atZone(c.zone())));
         r.f("to_char", TEXT, INTERVAL, TEXT).stable().impl(a -> DateTimeFormat.formatInterval((Interval) a[0],
                 (String) a[1]));
-        r.f("to_char", TEXT, NUMERIC, TEXT).stable().impl(a -> NumberFormat.format((BigDecimal) a[0], (String) a[1]));
+        r.f("to_char", TEXT, NUMERIC, TEXT).stable().impl(a -> NumberFormat.format((Number) a[0], (String) a[1]));
         r.f("to_char", TEXT, INT4, TEXT).stable().impl(a -> NumberFormat.format(BigDecimal.valueOf((Integer) a[0]),
                 (String) a[1]));
         r.f("to_char", TEXT, INT8, TEXT).stable().impl(a -> NumberFormat.format(BigDecimal.valueOf((Long) a[0]),

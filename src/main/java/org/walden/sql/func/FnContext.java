@@ -61,6 +61,14 @@ public interface FnContext {
     /** The schemas of search_path that exist, in order, pg_catalog first when implicit (current_schemas(true)). */
     List<String> searchPath(boolean includeImplicit);
 
+    /**
+     * WHERE CURRENT OF {@code cursor}: the key of the row of table {@code tableOid} the session's
+     * SQL cursor is positioned on (34000, 24000, 55000 as PostgreSQL's execCurrentOf).
+     */
+    default byte[] currentOfKey(String cursor, int tableOid, String tableName) {
+        throw new PgException(SqlState.INVALID_CURSOR_NAME, "cursor \"" + cursor + "\" does not exist");
+    }
+
     /** Sends a NOTICE or WARNING to the client. */
     void notice(PgException notice);
 

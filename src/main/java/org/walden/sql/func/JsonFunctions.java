@@ -24,6 +24,7 @@ final class JsonFunctions {
     }
 
     static void register(Builtins r) {
+        JsonRecords.register(r);
         for (PgType t : List.of(JSON, JSONB)) {
             String p = t.typname;
             op(r, "->", t, TEXT, t, (x, y) -> out(t, field(parse(t, x), (String) y)));
@@ -290,7 +291,8 @@ final class JsonFunctions {
             return out;
         }
         if (type.isNumeric()) {
-            if (v instanceof Double d && (d.isNaN() || d.isInfinite())) {
+            if ((v instanceof Double d && (d.isNaN() || d.isInfinite())) || (v instanceof Float f && (f.isNaN()
+                    || f.isInfinite())) || v instanceof org.walden.sql.types.NumericSpecial) {
                 return Values.toText(type, v, vc);
             }
             return new BigDecimal(Values.toText(type, v, vc));

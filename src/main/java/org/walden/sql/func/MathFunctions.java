@@ -9,6 +9,7 @@ import java.math.RoundingMode;
 import java.util.List;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.sql.types.NumericSpecial;
 import org.walden.sql.types.PgType;
 
 /** Mathematical functions (PostgreSQL's "Mathematical Functions and Operators"). */
@@ -29,9 +30,13 @@ final class MathFunctions {
         r.f("lcm", INT8, INT8, INT8).impl(a -> lcm((Long) a[0], (Long) a[1]));
         r.f("abs", FLOAT4, FLOAT4).impl(a -> Math.abs((Float) a[0]));
         r.f("abs", FLOAT8, FLOAT8).impl(a -> Math.abs((Double) a[0]));
-        r.f("abs", NUMERIC, NUMERIC).impl(a -> ((BigDecimal) a[0]).abs());
-        r.f("mod", NUMERIC, NUMERIC, NUMERIC).impl(a -> Arith.numericOp("%", (BigDecimal) a[0], (BigDecimal) a[1]));
+        r.f("abs", NUMERIC, NUMERIC).impl(a -> a[0] instanceof NumericSpecial s ? (s.isNaN() ? s
+                : NumericSpecial.POSITIVE_INFINITY) : ((BigDecimal) a[0]).abs());
+        r.f("mod", NUMERIC, NUMERIC, NUMERIC).impl(a -> Arith.arithmetic("%", NUMERIC, a[0], a[1]));
         r.f("div", NUMERIC, NUMERIC, NUMERIC).impl(a -> {
+            if (a[0] instanceof NumericSpecial || a[1] instanceof NumericSpecial) {
+                return NumericSpecials.divTrunc((Number) a[0], (Number) a[1]);
+            }
             if (((BigDecimal) a[1]).signum() == 0) {
                 throw Arith.divisionByZero();
             }
@@ -39,21 +44,27 @@ final class MathFunctions {
         });
         for (String name : List.of("ceil", "ceiling")) {
             r.f(name, FLOAT8, FLOAT8).impl(a -> Math.ceil((Double) a[0]));
-            r.f(name, NUMERIC, NUMERIC).impl(a -> ((BigDecimal) a[0]).setScale(0, RoundingMode.CEILING));
+            r.f(name, NUMERIC, NUMERIC).impl(a -> special(a[0]) ? a[0] : ((BigDecimal) a[0]).setScale(0, RoundingMode.CEILING));
         }
         r.f("floor", FLOAT8, FLOAT8).impl(a -> Math.floor((Double) a[0]));
-        r.f("floor", NUMERIC, NUMERIC).impl(a -> ((BigDecimal) a[0]).setScale(0, RoundingMode.FLOOR));
+        r.f("floor", NUMERIC, NUMERIC).impl(a -> special(a[0]) ? a[0] : ((BigDecimal) a[0]).setScale(0, RoundingMode.FLOOR));
         r.f("round", FLOAT8, FLOAT8).impl(a -> Math.rint((Double) a[0]));
-        r.f("round", NUMERIC, NUMERIC).impl(a -> ((BigDecimal) a[0]).setScale(0, RoundingMode.HALF_UP));
-        r.f("round", NUMERIC, NUMERIC, INT4).impl(a -> round((BigDecimal) a[0], (Integer) a[1], RoundingMode.HALF_UP));
+        r.f("round", NUMERIC, NUMERIC).impl(a -> special(a[0]) ? a[0] : ((BigDecimal) a[0]).setScale(0, RoundingMode.HALF_UP));
+        r.f("round", NUMERIC, NUMERIC, INT4).impl(a -> special(a[0]) ? a[0]
+                : round((BigDecimal) a[0], (Integer) a[1], RoundingMode.HALF_UP));
         r.f("trunc", FLOAT8, FLOAT8).impl(a -> (double) (long) (double) (Double) a[0]);
-        r.f("trunc", NUMERIC, NUMERIC).impl(a -> ((BigDecimal) a[0]).setScale(0, RoundingMode.DOWN));
-        r.f("trunc", NUMERIC, NUMERIC, INT4).impl(a -> round((BigDecimal) a[0], (Integer) a[1], RoundingMode.DOWN));
+        r.f("trunc", NUMERIC, NUMERIC).impl(a -> special(a[0]) ? a[0] : ((BigDecimal) a[0]).setScale(0, RoundingMode.DOWN));
+        r.f("trunc", NUMERIC, NUMERIC, INT4).impl(a -> special(a[0]) ? a[0]
+                : round((BigDecimal) a[0], (Integer) a[1], RoundingMode.DOWN));
         r.f("sign", FLOAT8, FLOAT8).impl(a -> Math.signum((Double) a[0]));
-        r.f("sign", NUMERIC, NUMERIC).impl(a -> BigDecimal.valueOf(((BigDecimal) a[0]).signum()));
-        r.f("scale", INT4, NUMERIC).impl(a -> Math.max(0, ((BigDecimal) a[0]).scale()));
+        r.f("sign", NUMERIC, NUMERIC).impl(a -> a[0] instanceof NumericSpecial s ? NumericSpecials.sign(s)
+                : BigDecimal.valueOf(((BigDecimal) a[0]).signum()));
+        r.f("scale", INT4, NUMERIC).impl(a -> special(a[0]) ? null : Math.max(0, ((BigDecimal) a[0]).scale()));
         r.f("sqrt", FLOAT8, FLOAT8).impl(a -> sqrt((Double) a[0]));
         r.f("sqrt", NUMERIC, NUMERIC).impl(a -> {
+            if (a[0] instanceof NumericSpecial s) {
+                return NumericSpecials.sqrt(s);
+            }
             BigDecimal x = (BigDecimal) a[0];
             if (x.signum() < 0) {
                 throw new PgException(SqlState.INVALID_ARGUMENT_FOR_POWER_FUNCTION,
@@ -64,21 +75,26 @@ final class MathFunctions {
         r.f("cbrt", FLOAT8, FLOAT8).impl(a -> Math.cbrt((Double) a[0]));
         for (String name : List.of("power", "pow")) {
             r.f(name, FLOAT8, FLOAT8, FLOAT8).impl(a -> power((Double) a[0], (Double) a[1]));
-            r.f(name, NUMERIC, NUMERIC, NUMERIC).impl(a -> power((BigDecimal) a[0], (BigDecimal) a[1]));
+            r.f(name, NUMERIC, NUMERIC, NUMERIC).impl(a -> power((Number) a[0], (Number) a[1]));
         }
         r.f("exp", FLOAT8, FLOAT8).impl(a -> Math.exp((Double) a[0]));
-        r.f("exp", NUMERIC, NUMERIC).impl(a -> Arith.numericRound(new BigDecimal(Math.exp(((BigDecimal) a[0])
+        r.f("exp", NUMERIC, NUMERIC).impl(a -> a[0] instanceof NumericSpecial s ? NumericSpecials.exp(s)
+                : Arith.numericRound(new BigDecimal(Math.exp(((BigDecimal) a[0])
                 .doubleValue())), 0));
         r.f("ln", FLOAT8, FLOAT8).impl(a -> log((Double) a[0], Math::log));
-        r.f("ln", NUMERIC, NUMERIC).impl(a -> Arith.numericRound(new BigDecimal(log(((BigDecimal) a[0]).doubleValue(),
+        r.f("ln", NUMERIC, NUMERIC).impl(a -> a[0] instanceof NumericSpecial s ? NumericSpecials.ln(s)
+                : Arith.numericRound(new BigDecimal(log(((BigDecimal) a[0]).doubleValue(),
                 Math::log)), 0));
         r.f("log", FLOAT8, FLOAT8).impl(a -> log((Double) a[0], Math::log10));
         r.f("log10", FLOAT8, FLOAT8).impl(a -> log((Double) a[0], Math::log10));
-        r.f("log", NUMERIC, NUMERIC).impl(a -> Arith.numericRound(new BigDecimal(log(((BigDecimal) a[0]).doubleValue(),
+        r.f("log", NUMERIC, NUMERIC).impl(a -> a[0] instanceof NumericSpecial s ? NumericSpecials.ln(s)
+                : Arith.numericRound(new BigDecimal(log(((BigDecimal) a[0]).doubleValue(),
                 Math::log10)), 0));
-        r.f("log10", NUMERIC, NUMERIC).impl(a -> Arith.numericRound(new BigDecimal(log(((BigDecimal) a[0])
+        r.f("log10", NUMERIC, NUMERIC).impl(a -> a[0] instanceof NumericSpecial s ? NumericSpecials.ln(s)
+                : Arith.numericRound(new BigDecimal(log(((BigDecimal) a[0])
                 .doubleValue(), Math::log10)), 0));
-        r.f("log", NUMERIC, NUMERIC, NUMERIC).impl(a -> Arith.numericRound(new BigDecimal(
+        r.f("log", NUMERIC, NUMERIC, NUMERIC).impl(a -> special(a[0]) || special(a[1])
+                ? NumericSpecials.log((Number) a[0], (Number) a[1]) : Arith.numericRound(new BigDecimal(
                 log(((BigDecimal) a[1]).doubleValue(), Math::log) / log(((BigDecimal) a[0]).doubleValue(), Math::log)),
                 0));
         r.f("pi", FLOAT8).impl(a -> Math.PI);
@@ -106,6 +122,10 @@ final class MathFunctions {
         });
         r.f("width_bucket", INT4, FLOAT8, FLOAT8, FLOAT8, INT4).impl(a -> widthBucket((Double) a[0], (Double) a[1],
                 (Double) a[2], (Integer) a[3]));
+    }
+
+    private static boolean special(Object v) {
+        return v instanceof NumericSpecial;
     }
 
     private static BigDecimal round(BigDecimal v, int scale, RoundingMode mode) {
@@ -159,7 +179,12 @@ final class MathFunctions {
         return Math.pow(x, y);
     }
 
-    static BigDecimal power(BigDecimal x, BigDecimal y) {
+    static Number power(Number xn, Number yn) {
+        if (special(xn) || special(yn)) {
+            return NumericSpecials.power(xn, yn);
+        }
+        BigDecimal x = (BigDecimal) xn;
+        BigDecimal y = (BigDecimal) yn;
         if (x.signum() == 0 && y.signum() < 0) {
             throw new PgException(SqlState.INVALID_ARGUMENT_FOR_POWER_FUNCTION,
                     "zero raised to a negative power is undefined");

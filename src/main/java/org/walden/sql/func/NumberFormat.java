@@ -15,7 +15,11 @@ final class NumberFormat {
     private NumberFormat() {
     }
 
-    static String format(BigDecimal value, String template) {
+    static String format(Number number, String template) {
+        if (number instanceof org.walden.sql.types.NumericSpecial special) {
+            return formatSpecial(special, template);
+        }
+        BigDecimal value = (BigDecimal) number;
         boolean fm = template.contains("FM");
         String t = template.replace("FM", "");
         int point = indexOfPoint(t);
@@ -98,6 +102,28 @@ final class NumberFormat {
             return d;
         }
         return d < 0 ? dot : Math.min(dot, d);
+    }
+
+    /**
+     * NaN and the infinities (numeric_to_char): an infinity fills the digit positions with '#'
+     * after its sign; NaN stands right-aligned in the integer part's width (or '#' when that is
+     * narrower than "NaN").
+     */
+    private static String formatSpecial(org.walden.sql.types.NumericSpecial special, String template) {
+        boolean fm = template.contains("FM");
+        String t = template.replace("FM", "");
+        int point = indexOfPoint(t);
+        String intPart = point < 0 ? t : t.substring(0, point);
+        StringBuilder hashes = new StringBuilder();
+        for (char c : t.toCharArray()) {
+            hashes.append(c == '9' || c == '0' ? '#' : c == 'D' ? '.' : c);
+        }
+        if (special.isNaN() && intPart.length() >= 3) {
+            String nan = fm ? "NaN" : " ".repeat(intPart.length() - 3) + "NaN";
+            return (fm ? "" : " ") + nan;
+        }
+        String sign = special.isNaN() || special.signum() > 0 ? (fm ? "" : " ") : "-";
+        return sign + hashes;
     }
 
     static BigDecimal parse(String text, String template) {

@@ -156,10 +156,10 @@ final class Operators {
         }
         prefixOp(r, "-", NUMERIC, NUMERIC, x -> Arith.negate(NUMERIC, x));
         prefixOp(r, "+", NUMERIC, NUMERIC, x -> x);
-        prefixOp(r, "@", NUMERIC, NUMERIC, x -> ((java.math.BigDecimal) x).abs());
+        prefixOp(r, "@", NUMERIC, NUMERIC, x -> x instanceof org.walden.sql.types.NumericSpecial s
+                ? (s.isNaN() ? s : org.walden.sql.types.NumericSpecial.POSITIVE_INFINITY) : ((java.math.BigDecimal) x).abs());
         binary(r, "^", FLOAT8, FLOAT8, FLOAT8, (x, y) -> MathFunctions.power((Double) x, (Double) y));
-        binary(r, "^", NUMERIC, NUMERIC, NUMERIC, (x, y) -> MathFunctions.power((java.math.BigDecimal) x,
-                (java.math.BigDecimal) y));
+        binary(r, "^", NUMERIC, NUMERIC, NUMERIC, (x, y) -> MathFunctions.power((Number) x, (Number) y));
         prefixOp(r, "|/", FLOAT8, FLOAT8, x -> MathFunctions.sqrt((Double) x));
         prefixOp(r, "||/", FLOAT8, FLOAT8, x -> Math.cbrt((Double) x));
     }

@@ -174,9 +174,10 @@ final class SystemFunctions {
                 (Long) a[1]));
         r.f("pg_wal_lsn_diff", NUMERIC, PG_LSN, PG_LSN).impl(a -> lsnDiff(a[0], a[1]));
         Operators.binary(r, "-", PG_LSN, PG_LSN, NUMERIC, SystemFunctions::lsnDiff);
-        Operators.binary(r, "+", PG_LSN, NUMERIC, PG_LSN, (x, n) -> lsnPlus(x, (BigDecimal) n));
-        Operators.binary(r, "+", NUMERIC, PG_LSN, PG_LSN, (n, x) -> lsnPlus(x, (BigDecimal) n));
-        Operators.binary(r, "-", PG_LSN, NUMERIC, PG_LSN, (x, n) -> lsnPlus(x, ((BigDecimal) n).negate()));
+        Operators.binary(r, "+", PG_LSN, NUMERIC, PG_LSN, (x, n) -> lsnPlus(x, finiteBytes(n, "add NaN to")));
+        Operators.binary(r, "+", NUMERIC, PG_LSN, PG_LSN, (n, x) -> lsnPlus(x, finiteBytes(n, "add NaN to")));
+        Operators.binary(r, "-", PG_LSN, NUMERIC, PG_LSN, (x, n) -> lsnPlus(x,
+                finiteBytes(n, "subtract NaN from").negate()));
         r.f("pg_walfile_name", TEXT, PG_LSN).volatile_().ctx((c, a) -> {
             requireNotRecovery(c, "pg_walfile_name() cannot be executed during recovery.");
             return c.serverStatus().walFileName((Lsn) a[0]);
@@ -187,6 +188,15 @@ final class SystemFunctions {
         BigInteger x = new BigInteger(Long.toUnsignedString(((Lsn) a).value()));
         BigInteger y = new BigInteger(Long.toUnsignedString(((Lsn) b).value()));
         return new BigDecimal(x.subtract(y));
+    }
+
+    /** The numeric operand of pg_lsn + / - numeric: 0A000 for NaN and the infinities (pg_lsn_pli). */
+    private static BigDecimal finiteBytes(Object n, String nanVerb) {
+        if (n instanceof org.walden.sql.types.NumericSpecial special) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, special.isNaN() ? "cannot " + nanVerb + " pg_lsn"
+                    : "cannot convert infinity to pg_lsn");
+        }
+        return (BigDecimal) n;
     }
 
     /** pg_lsn + numeric, as PostgreSQL 14's: the sum rounded to a whole byte, within 0 .. 2^64 - 1 (22003). */
@@ -290,10 +300,8 @@ final class SystemFunctions {
         r.f("generate_series", INT8, INT8, INT8).values(a -> longSeries((Long) a[0], (Long) a[1], 1, false));
         r.f("generate_series", INT8, INT8, INT8, INT8).values(a -> longSeries((Long) a[0], (Long) a[1], (Long) a[2],
                 false));
-        r.f("generate_series", NUMERIC, NUMERIC, NUMERIC).values(a -> numericSeries((BigDecimal) a[0],
-                (BigDecimal) a[1], BigDecimal.ONE));
-        r.f("generate_series", NUMERIC, NUMERIC, NUMERIC, NUMERIC).values(a -> numericSeries((BigDecimal) a[0],
-                (BigDecimal) a[1], (BigDecimal) a[2]));
+        r.f("generate_series", NUMERIC, NUMERIC, NUMERIC).values(a -> numericSeries(a[0], a[1], BigDecimal.ONE));
+        r.f("generate_series", NUMERIC, NUMERIC, NUMERIC, NUMERIC).values(a -> numericSeries(a[0], a[1], a[2]));
         r.f("generate_series", TIMESTAMP, TIMESTAMP, TIMESTAMP, INTERVAL).values(a -> timeSeries(a[0], a[1],
                 (Interval) a[2], null));
         r.f("generate_series", TIMESTAMPTZ, TIMESTAMPTZ, TIMESTAMPTZ, INTERVAL).stable().srf((c, a, t) -> {
@@ -341,7 +349,13 @@ final class SystemFunctions {
         };
     }
 
-    private static Iterator<Object> numericSeries(BigDecimal from, BigDecimal to, BigDecimal step) {
+    private static Iterator<Object> numericSeries(Object start, Object stop, Object stepSize) {
+        NumericSpecials.checkSeriesArgument(start, "start value");
+        NumericSpecials.checkSeriesArgument(stop, "stop value");
+        NumericSpecials.checkSeriesArgument(stepSize, "step size");
+        BigDecimal from = (BigDecimal) start;
+        BigDecimal to = (BigDecimal) stop;
+        BigDecimal step = (BigDecimal) stepSize;
         if (step.signum() == 0) {
             throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "step size cannot equal zero");
         }

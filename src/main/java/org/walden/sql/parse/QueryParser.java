@@ -588,13 +588,18 @@ abstract class QueryParser extends ExprParser {
         }
         rel = new RangeVar(rel.schema(), rel.name(), alias, false, rel.position());
         List<String> columns = null;
+        List<SetClause> columnTargets = null; // the column list's entries, with their subscripts, when any has one
         if (peek().isOp("(") && !startsQuery(1)) {
             columns = new ArrayList<>();
+            List<SetClause> targets = new ArrayList<>();
             advance();
             do {
+                int columnPos = peek().position();
                 columns.add(colId());
-                if (peek().isOp("[") || peek().isOp(".")) {
-                    throw unsupported("INSERT into a column subscript or field");
+                List<IndirectionStep> steps = assignmentIndirection();
+                targets.add(new SetClause(columns.get(columns.size() - 1), steps, null, columnPos));
+                if (!steps.isEmpty()) {
+                    columnTargets = targets;
                 }
             } while (acceptOp(","));
             expectOp(")");
@@ -616,7 +621,7 @@ abstract class QueryParser extends ExprParser {
             onConflict = onConflict();
         }
         List<ResTarget> returning = acceptWord("returning") ? targetList() : null;
-        return new InsertStmt(rel, columns, select, onConflict, returning, with, overriding, pos);
+        return new InsertStmt(rel, columns, select, onConflict, returning, with, overriding, pos, columnTargets);
     }
 
     private OnConflict onConflict() {
@@ -673,27 +678,36 @@ abstract class QueryParser extends ExprParser {
                 continue;
             }
             String column = colId();
-            List<IndirectionStep> steps = new ArrayList<>();
-            while (peek().isOp("[") || peek().isOp(".")) {
-                if (acceptOp(".")) {
-                    steps.add(new FieldSelect(colLabel()));
-                } else {
-                    advance();
-                    Expr lower = expr();
-                    Expr upper = null;
-                    boolean slice = false;
-                    if (acceptOp(":")) {
-                        slice = true;
-                        upper = expr();
-                    }
-                    expectOp("]");
-                    steps.add(new Subscript(lower, upper, slice));
-                }
-            }
+            List<IndirectionStep> steps = assignmentIndirection();
             expectOp("=");
             out.add(new SetClause(column, steps, expr(), pos));
         } while (acceptOp(","));
         return out;
+    }
+
+    /**
+     * An assignment target's subscripts and fields (SET arr[i] = ..., INSERT INTO t (arr[l:u]));
+     * a slice's omitted bound ({@code [:u]}, {@code [l:]}) is null.
+     */
+    private List<IndirectionStep> assignmentIndirection() {
+        List<IndirectionStep> steps = new ArrayList<>();
+        while (peek().isOp("[") || peek().isOp(".")) {
+            if (acceptOp(".")) {
+                steps.add(new FieldSelect(colLabel()));
+            } else {
+                advance();
+                Expr lower = peek().isOp(":") ? null : expr();
+                Expr upper = null;
+                boolean slice = false;
+                if (acceptOp(":")) {
+                    slice = true;
+                    upper = peek().isOp("]") ? null : expr();
+                }
+                expectOp("]");
+                steps.add(new Subscript(lower, upper, slice));
+            }
+        }
+        return steps;
     }
 
     UpdateStmt update(WithClause with) {
@@ -707,14 +721,16 @@ abstract class QueryParser extends ExprParser {
         List<SetClause> set = setClauses();
         List<FromItem> from = acceptWord("from") ? fromList() : List.of();
         Expr where = null;
+        String currentOf = null;
         if (acceptWord("where")) {
             if (acceptWords("current", "of")) {
-                throw unsupported("WHERE CURRENT OF");
+                currentOf = colId();
+            } else {
+                where = expr();
             }
-            where = expr();
         }
         List<ResTarget> returning = acceptWord("returning") ? targetList() : null;
-        return new UpdateStmt(rel, set, from, where, returning, with, pos);
+        return new UpdateStmt(rel, set, from, where, returning, with, pos, currentOf);
     }
 
     DeleteStmt delete(WithClause with) {
@@ -727,13 +743,15 @@ abstract class QueryParser extends ExprParser {
         rel = new RangeVar(rel.schema(), rel.name(), alias, only, rel.position());
         List<FromItem> using = acceptWord("using") ? fromList() : List.of();
         Expr where = null;
+        String currentOf = null;
         if (acceptWord("where")) {
             if (acceptWords("current", "of")) {
-                throw unsupported("WHERE CURRENT OF");
+                currentOf = colId();
+            } else {
+                where = expr();
             }
-            where = expr();
         }
         List<ResTarget> returning = acceptWord("returning") ? targetList() : null;
-        return new DeleteStmt(rel, using, where, returning, with, pos);
+        return new DeleteStmt(rel, using, where, returning, with, pos, currentOf);
     }
 }

@@ -303,18 +303,26 @@ public final class Tree {
     public record SetClause(String column, List<IndirectionStep> indirection, Expr value, int position) {
     }
 
-    /** INSERT; {@code select} null means DEFAULT VALUES. */
+    /**
+     * INSERT; {@code select} null means DEFAULT VALUES. {@code columnTargets}, when some column in
+     * the list has subscripts ({@code INSERT INTO t (arr[1], arr[2])}), is the list again with
+     * them (value null), else null.
+     */
     public record InsertStmt(RangeVar relation, List<String> columns, SelectStmt select, OnConflict onConflict,
-                             List<ResTarget> returning, WithClause with, String overriding, int position)
+                             List<ResTarget> returning, WithClause with, String overriding, int position,
+                             List<SetClause> columnTargets)
             implements Stmt {
     }
 
+    /** UPDATE; {@code currentOf}: the cursor of WHERE CURRENT OF (then {@code where} is null), else null. */
     public record UpdateStmt(RangeVar relation, List<SetClause> set, List<FromItem> from, Expr where,
-                             List<ResTarget> returning, WithClause with, int position) implements Stmt {
+                             List<ResTarget> returning, WithClause with, int position, String currentOf)
+            implements Stmt {
     }
 
+    /** DELETE; {@code currentOf}: the cursor of WHERE CURRENT OF (then {@code where} is null), else null. */
     public record DeleteStmt(RangeVar relation, List<FromItem> using, Expr where, List<ResTarget> returning,
-                             WithClause with, int position) implements Stmt {
+                             WithClause with, int position, String currentOf) implements Stmt {
     }
 
     // ---------------------------------------------------------------- DDL

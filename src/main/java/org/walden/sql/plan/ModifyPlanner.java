@@ -66,6 +66,7 @@ final class ModifyPlanner {
         source.returningList = null;
         source.onConflict = null;
         QueryPlanner child = new QueryPlanner(qp.g, qp.parent, source, qp.role);
+        child.adoptCtes(qp); // one plan per WITH query: a data-modifying one must run once
         QueryPlanner.Planned in = child.plan(1.0);
         qp.outerParams.putAll(child.outerParams);
         int n = table.columns().size();

@@ -5,11 +5,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntToLongFunction;
+import org.walden.common.PgException;
+import org.walden.common.SqlState;
 import org.walden.common.guc.SessionSettings;
 import org.walden.sql.analyze.AnalyzerEnv;
 import org.walden.sql.analyze.Expr;
 import org.walden.sql.analyze.ParamTypes;
 import org.walden.sql.analyze.Query;
+import org.walden.sql.analyze.RangeTblEntry;
+import org.walden.sql.catalog.Relation;
+import org.walden.sql.exec.ModifyingCtes;
 import org.walden.sql.exec.PlanNode;
 import org.walden.sql.exec.SubPlan;
 import org.walden.sql.func.FnContext;
@@ -96,6 +101,7 @@ public final class Planner {
         QueryPlanner top = new QueryPlanner(g, null, q, QueryPlanner.Role.TOP);
         QueryPlanner.Planned planned = q.command == Query.Command.SELECT ? top.plan(1.0)
                 : new ModifyPlanner(top, new RowWriters(g)).plan();
+        PlanNode root = withModifyingCtes(q, top, planned.node());
         List<Column> columns = new ArrayList<>();
         List<Query.TargetEntry> targets = q.command == Query.Command.SELECT ? q.visibleTargets()
                 : q.returningList == null ? List.of() : q.returningList;
@@ -105,7 +111,65 @@ public final class Planner {
                         t.originColumn()));
             }
         }
-        return new PlannedStmt(planned.node(), q, List.copyOf(columns), g.execParams, List.copyOf(g.subplans),
+        return new PlannedStmt(root, q, List.copyOf(columns), g.execParams, List.copyOf(g.subplans),
                 new HashMap<>(g.subplanOf), !g.valueDependent);
+    }
+
+    /**
+     * The statement's data-modifying WITH queries run first, in order ({@link ModifyingCtes});
+     * refused (0A000) when a part of the statement that runs after one of them reads the table it
+     * changes, since PostgreSQL's parts share one snapshot and would not see the change.
+     */
+    private static PlanNode withModifyingCtes(Query q, QueryPlanner top, PlanNode root) {
+        List<QueryPlanner.CteInfo> modifying = top.modifyingCtes();
+        if (modifying.isEmpty()) {
+            return root;
+        }
+        int[] ids = new int[modifying.size()];
+        List<PlanNode> plans = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            QueryPlanner.CteInfo info = modifying.get(i);
+            Query dml = info.cte.query;
+            Relation target = ((RangeTblEntry.RelationRte) dml.rte(dml.resultRelation)).relation();
+            // parts that run after it: later data-modifying WITH queries, the others (read lazily) and the statement
+            java.util.Set<Integer> readElsewhere = new java.util.HashSet<>();
+            relationsScanned(q, false, readElsewhere);
+            boolean after = false;
+            for (Query.CommonTableExpr c : q.cteList) {
+                if (c.query != null && (after || c.query.command == Query.Command.SELECT)) {
+                    relationsScanned(c.query, true, readElsewhere);
+                }
+                after |= c == info.cte;
+            }
+            if (readElsewhere.contains(target.oid())) {
+                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "a data-modifying statement in WITH on table \""
+                        + target.name() + "\" that another part of the statement also reads is not supported")
+                        .withDetail("Walden runs data-modifying WITH queries before the rest of the statement, so it "
+                        + "would see their changes, where PostgreSQL's parts share one snapshot.");
+            }
+            ids[i] = info.id;
+            plans.add(info.plan());
+        }
+        return new ModifyingCtes(root, q, ids, plans, modifying.stream().map(m -> m.cte.name).toList());
+    }
+
+    /** The tables {@code q} reads (an INSERT's target is written only), with its WITH queries' when {@code withCtes}. */
+    private static void relationsScanned(Query q, boolean withCtes, java.util.Set<Integer> out) {
+        int insertTarget = q.command == Query.Command.INSERT
+                ? ((RangeTblEntry.RelationRte) q.rte(q.resultRelation)).relation().oid() : 0;
+        for (RangeTblEntry rte : q.rtable) {
+            if (rte instanceof RangeTblEntry.RelationRte r && r.relation().oid() != insertTarget) {
+                out.add(r.relation().oid());
+            } else if (rte instanceof RangeTblEntry.SubqueryRte s && s.subquery() != null) {
+                relationsScanned(s.subquery(), true, out); // a view's query too
+            }
+        }
+        if (withCtes) {
+            for (Query.CommonTableExpr c : q.cteList) {
+                if (c.query != null) {
+                    relationsScanned(c.query, true, out);
+                }
+            }
+        }
     }
 }

@@ -57,7 +57,10 @@ final class QueryPlanner implements ExprCompiler.SubLinks {
                 }
                 planning = true;
                 QueryPlanner child = new QueryPlanner(g, QueryPlanner.this, cte.query, Role.CTE);
-                plan = cte.recursive ? child.planRecursive(this) : child.plan(1.0).node();
+                plan = cte.recursive ? child.planRecursive(this)
+                        : cte.query.command != Query.Command.SELECT
+                        ? new ModifyPlanner(child, new RowWriters(g)).plan().node()
+                        : child.plan(1.0).node();
             }
             return plan;
         }
@@ -83,6 +86,22 @@ final class QueryPlanner implements ExprCompiler.SubLinks {
         for (Query.CommonTableExpr c : q.cteList) {
             ctes.put(c.name, new CteInfo(c));
         }
+    }
+
+    /** Takes {@code other}'s WITH queries as this level's (INSERT's source is planned as the INSERT's level). */
+    void adoptCtes(QueryPlanner other) {
+        ctes.putAll(other.ctes);
+    }
+
+    /** This level's data-modifying WITH queries (INSERT / UPDATE / DELETE), in their order. */
+    List<CteInfo> modifyingCtes() {
+        List<CteInfo> out = new ArrayList<>();
+        for (Query.CommonTableExpr c : q.cteList) {
+            if (c.query != null && c.query.command != Query.Command.SELECT) {
+                out.add(ctes.get(c.name));
+            }
+        }
+        return out;
     }
 
     /** The CTE {@code name} of the level {@code levelsUp} out. */

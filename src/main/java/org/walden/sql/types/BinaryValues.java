@@ -45,7 +45,7 @@ final class BinaryValues {
             case INT8 -> ByteBuffer.allocate(8).putLong(((Number) v).longValue()).array();
             case FLOAT4 -> ByteBuffer.allocate(4).putFloat(((Number) v).floatValue()).array();
             case FLOAT8 -> ByteBuffer.allocate(8).putDouble(((Number) v).doubleValue()).array();
-            case NUMERIC -> NumericBinary.encode((BigDecimal) v);
+            case NUMERIC -> NumericBinary.encode((Number) v);
             case DATE -> ByteBuffer.allocate(4).putInt(Values.dateToPgDays((LocalDate) v)).array();
             case TIME -> ByteBuffer.allocate(8).putLong(Values.timeMicros((LocalTime) v)).array();
             case TIMETZ -> { // time of day in microseconds, then the zone in seconds west of UTC

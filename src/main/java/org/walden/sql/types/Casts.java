@@ -348,6 +348,15 @@ public final class Casts {
     }
 
     public static Object castNumber(Number n, PgType from, PgType to) {
+        if (n instanceof NumericSpecial special) {
+            switch (to) {
+                case INT2 -> throw special.cannotConvertTo("smallint");
+                case INT4 -> throw special.cannotConvertTo("integer");
+                case INT8, OID -> throw special.cannotConvertTo("bigint");
+                default -> {
+                }
+            }
+        }
         switch (to) {
             case INT2:
                 return (short) integerInRange(n, from, Short.MIN_VALUE, Short.MAX_VALUE, "smallint out of range");
@@ -367,14 +376,14 @@ public final class Casts {
             case FLOAT8:
                 return n.doubleValue();
             case NUMERIC:
-                if (n instanceof BigDecimal b) {
-                    return b;
+                if (n instanceof BigDecimal || n instanceof NumericSpecial) {
+                    return n;
                 }
                 if (from == PgType.FLOAT4 || from == PgType.FLOAT8) {
                     double d = n.doubleValue();
-                    if (Double.isNaN(d) || Double.isInfinite(d)) {
-                        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
-                                "cannot convert infinity or NaN to numeric");
+                    NumericSpecial special = NumericSpecial.ofDouble(d);
+                    if (special != null) {
+                        return special;
                     }
                     return new BigDecimal(from == PgType.FLOAT4 ? Values.formatFloat(n.floatValue())
                             : Values.formatDouble(d));

@@ -11,18 +11,26 @@ import org.walden.common.SqlState;
 /**
  * numeric's binary format (numeric_send): int16 ndigits, int16 weight (of the first digit,
  * in base-10000 positions from the decimal point), int16 sign (0x0000 +, 0x4000 -, 0xC000
- * NaN), int16 dscale (decimal digits after the point), then ndigits int16 base-10000 digits.
+ * NaN, 0xD000 Infinity, 0xF000 -Infinity: no digits, weight and dscale 0), int16 dscale (decimal digits after the point), then ndigits int16 base-10000 digits.
  */
 final class NumericBinary {
 
     private static final int NUMERIC_POS = 0x0000;
     private static final int NUMERIC_NEG = 0x4000;
     private static final int NUMERIC_NAN = 0xC000;
+    private static final int NUMERIC_PINF = 0xD000;
+    private static final int NUMERIC_NINF = 0xF000;
 
     private NumericBinary() {
     }
 
-    static byte[] encode(BigDecimal value) {
+    static byte[] encode(Number number) {
+        if (number instanceof NumericSpecial special) {
+            int sign = special.isNaN() ? NUMERIC_NAN : special.signum() > 0 ? NUMERIC_PINF : NUMERIC_NINF;
+            return ByteBuffer.allocate(8).putShort((short) 0).putShort((short) 0).putShort((short) sign)
+                    .putShort((short) 0).array();
+        }
+        BigDecimal value = (BigDecimal) number;
         int dscale = Math.max(0, value.scale());
         BigDecimal abs = value.abs();
         if (value.scale() < 0) {
@@ -69,7 +77,7 @@ final class NumericBinary {
         return b.array();
     }
 
-    static BigDecimal decode(byte[] bytes) {
+    static Number decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         if (bytes.length < 8) {
             throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "insufficient data left in message");
@@ -78,8 +86,15 @@ final class NumericBinary {
         int weight = b.getShort();
         int sign = b.getShort() & 0xFFFF;
         int dscale = b.getShort();
-        if (sign == NUMERIC_NAN) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "numeric NaN is not supported");
+        switch (sign) {
+            case NUMERIC_NAN:
+                return NumericSpecial.NAN;
+            case NUMERIC_PINF:
+                return NumericSpecial.POSITIVE_INFINITY;
+            case NUMERIC_NINF:
+                return NumericSpecial.NEGATIVE_INFINITY;
+            default:
+                break;
         }
         if (sign != NUMERIC_POS && sign != NUMERIC_NEG) {
             throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "invalid sign in external \"numeric\" value");

@@ -132,10 +132,11 @@ public final class Values {
         return out;
     }
 
-    private static BigDecimal parseNumeric(String s) {
+    private static Number parseNumeric(String s) {
         String t = s.trim();
-        if (t.equalsIgnoreCase("nan") || t.toLowerCase(Locale.ROOT).contains("inf")) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "numeric " + t + " is not supported");
+        NumericSpecial special = NumericSpecial.parse(t);
+        if (special != null) {
+            return special;
         }
         return new BigDecimal(t.startsWith("+") ? t.substring(1) : t);
     }
@@ -604,7 +605,7 @@ public final class Values {
                     : formatWithDigits(((Number) v).floatValue(), 6 + ctx.extraFloatDigits());
             case FLOAT8 -> ctx.extraFloatDigits() > 0 ? formatDouble(((Number) v).doubleValue())
                     : formatWithDigits(((Number) v).doubleValue(), 15 + ctx.extraFloatDigits());
-            case NUMERIC -> ((BigDecimal) v).toPlainString();
+            case NUMERIC -> v instanceof BigDecimal b ? b.toPlainString() : v.toString();
             case DATE -> formatDate((LocalDate) v);
             case TIME -> formatTime((LocalTime) v);
             case TIMETZ -> formatTime(((OffsetTime) v).toLocalTime())
@@ -953,6 +954,14 @@ public final class Values {
             case NUMERIC: {
                 int precision = ((typmod - 4) >> 16) & 0xffff;
                 int scale = (typmod - 4) & 0xffff;
+                if (v instanceof NumericSpecial special) {
+                    if (special.isNaN()) {
+                        return v;
+                    }
+                    throw new PgException(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, "numeric field overflow")
+                            .withDetail("A field with precision " + precision + ", scale " + scale
+                                    + " cannot hold an infinite value.");
+                }
                 BigDecimal b = ((BigDecimal) v).setScale(scale, RoundingMode.HALF_UP);
                 if (b.precision() - b.scale() > precision - scale && b.signum() != 0) {
                     throw new PgException(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, "numeric field overflow")
@@ -1011,6 +1020,14 @@ public final class Values {
             return compareStrings(x, y);
         }
         if (a instanceof Number x && b instanceof Number y) {
+            if (a instanceof NumericSpecial || b instanceof NumericSpecial) {
+                if (a instanceof Double || a instanceof Float || b instanceof Double || b instanceof Float) {
+                    double dx = x.doubleValue();
+                    double dy = y.doubleValue();
+                    return dx == dy ? 0 : Double.compare(dx, dy);
+                }
+                return NumericSpecial.compare(x, y);
+            }
             if (a instanceof BigDecimal || b instanceof BigDecimal) {
                 if ((a instanceof Double || a instanceof Float || b instanceof Double || b instanceof Float)) {
                     return Double.compare(x.doubleValue(), y.doubleValue());
@@ -1131,9 +1148,13 @@ public final class Values {
     private record IntervalKey(long micros) {
     }
 
+    /** A finite number as a BigDecimal; numeric's NaN and infinities are the caller's to handle first. */
     public static BigDecimal toBigDecimal(Number n) {
         if (n instanceof BigDecimal b) {
             return b;
+        }
+        if (n instanceof NumericSpecial s) {
+            throw new IllegalStateException("numeric " + s + " reached finite arithmetic");
         }
         if (n instanceof Double || n instanceof Float) {
             return new BigDecimal(n.toString());

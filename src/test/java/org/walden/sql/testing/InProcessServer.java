@@ -47,6 +47,15 @@ public final class InProcessServer implements AutoCloseable {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
     }
 
+    /** A connection with extra pgjdbc properties (binaryTransferEnable, prepareThreshold, ...). */
+    public Connection connect(java.util.Properties properties) throws SQLException {
+        java.util.Properties all = new java.util.Properties();
+        all.putAll(properties);
+        all.setProperty("user", "postgres");
+        all.setProperty("password", "");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", all);
+    }
+
     /** Fast shutdown, waited for: its shutdown still writes in the data directory. */
     @Override
     public void close() throws InterruptedException {

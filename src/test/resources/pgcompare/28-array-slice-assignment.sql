@@ -1,0 +1,34 @@
+-- Assignment through array subscripts and slices: INSERT INTO t (arr[i], arr[l:u]) and
+-- UPDATE ... SET arr[l:u] / arr[:u] / arr[l:] (array_set_slice), and their errors
+create table ta (id int primary key, arr int[], t text[] default '{d}');
+insert into ta (id, arr[1], arr[2]) values (1, 10, 20);
+insert into ta (id, arr[1:3]) values (2, '{1,2,3}');
+insert into ta (id, t[1], t[2]) values (3, 'a', 'b');
+insert into ta (id, arr[1], arr) values (5, 5, '{1}');
+insert into ta (id, arr[1], arr[1]) values (6, 5, 6);
+insert into ta (id, arr[1:2]) select 7, '{7,8}'::int[];
+insert into ta (id, arr[1:2]) values (8, '{1}');
+insert into ta (id, arr[1:2]) values (9, '{1,2,3}');
+insert into ta (id, arr[:2]) values (10, '{1,2}');
+insert into ta (id, arr['x']) values (11, 1);
+insert into ta (id, arr[null]) values (12, 1);
+insert into ta (id, arr[1], t[1]) values (13, 1, 'x'), (14, 2, 'y');
+insert into ta (id, arr[1]) values (15, 'z');
+select * from ta order by id;
+update ta set arr[1:2] = '{100,200}' where id = 1;
+update ta set arr[2:4] = '{7,8,9}' where id = 2;
+update ta set arr[5:6] = '{5,6}' where id = 1;
+update ta set arr[:2] = '{0,0}' where id = 2;
+update ta set arr[3:] = '{-3,-4,-5}' where id = 2;
+update ta set arr[2:1] = '{}' where id = 2;
+update ta set arr[1:2] = '{1}' where id = 2;
+update ta set arr[1:2] = null where id = 2;
+update ta set arr[null:2] = '{1,2}' where id = 2;
+update ta set arr[:2] = '{1,2}' where id = 3;
+update ta set t[1:1] = '{z}', t[3] = 'q' where id = 3;
+update ta set arr[1:2] = '{{1,2}}' where id = 7;
+update ta set arr[1:2] = '{9,9}', arr[2] = 5 where id = 9 returning *;
+update ta set arr[1:2] = 'x' where id = 9;
+update ta set arr[1:2] = 5 where id = 9;
+select * from ta order by id;
+insert into ta (id, arr[1:2]) values (20, 5);
