@@ -122,14 +122,11 @@ run() { # sys setup
   c0=$(server_cpu "$dir"); t0=$(now)
   line=$("$pgbin/pgbench" -i -s "$scale" -h 127.0.0.1 -p "$p" -U postgres postgres 2>&1 | tee "$dir.pgbench.log" \
     | grep '^done in')
-  t1=$(now); c1=$(server_cpu "$dir")
+  t1=$(now)
   result[$sys.$setup.secs]=$(secs "$t0" "$t1")
-  result[$sys.$setup.cpu]=$(secs "$c0" "$c1")
   result[$sys.$setup.generate]=$(sed -n 's/.*client-side generate \([0-9.]*\) s.*/\1/p' <<<"$line")
   result[$sys.$setup.vacuum]=$(sed -n 's/.*vacuum \([0-9.]*\) s.*/\1/p' <<<"$line")
   result[$sys.$setup.pkeys]=$(sed -n 's/.*primary keys \([0-9.]*\) s.*/\1/p' <<<"$line")
-  [ "$(sql "$p" "select count(*) from pgbench_accounts")" = "$((scale * 100000))" ] \
-    || { echo "$sys: pgbench_accounts lost rows" >&2; exit 1; }
   if [ "$setup" = standby ]; then
     target=$(lsn_num "$(sql "$p" "select pg_current_wal_lsn()")")
     while :; do
@@ -140,10 +137,16 @@ run() { # sys setup
     done
     result[$sys.$setup.catchup]=$(secs "$t1" "$(now)")
     result[$sys.$setup.standby_cpu]=$(secs "$s0" "$(server_cpu "$dir.standby")")
+    [ "$(sql "$p" "select count(*) from pgbench_accounts")" = "$((scale * 100000))" ] \
+      || { echo "$sys: pgbench_accounts lost rows" >&2; exit 1; }
     [ "$(sql $((p + 1)) "select count(*) from pgbench_accounts")" = "$((scale * 100000))" ] \
       || { echo "$sys: the standby lacks rows" >&2; exit 1; }
     server "$sys" "$dir.standby" -m immediate stop >/dev/null 2>&1 || true
   fi
+  sleep 0.5 # PostgreSQL's backend has exited and been reaped into the postmaster's children's time
+  result[$sys.$setup.cpu]=$(secs "$c0" "$(server_cpu "$dir")")
+  [ "$setup" = standby ] || [ "$(sql "$p" "select count(*) from pgbench_accounts")" = "$((scale * 100000))" ] \
+    || { echo "$sys: pgbench_accounts lost rows" >&2; exit 1; }
   say "$sys, $setup: ${result[$sys.$setup.secs]} s, primary CPU ${result[$sys.$setup.cpu]} s ($line)"
   server "$sys" "$dir" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$dir" "$dir.standby"
