@@ -66,7 +66,9 @@ server_cpu() { # the server's CPU seconds so far (clock ticks of utime, stime, c
 }
 timed() { # sys key command...
   local sys=$1 key=$2 t0 t1 c0 c1; shift 2
-  c0=$(server_cpu "$sys"); t0=$(date +%s.%N); "$@"; t1=$(date +%s.%N); c1=$(server_cpu "$sys")
+  c0=$(server_cpu "$sys"); t0=$(date +%s.%N); "$@"; t1=$(date +%s.%N)
+  sleep 0.5 # PostgreSQL's backend has exited and been reaped into the postmaster's children's time
+  c1=$(server_cpu "$sys")
   result[$sys.$key]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   cpu[$sys.$key]=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')
   echo "== $sys $key: ${result[$sys.$key]} s, server CPU ${cpu[$sys.$key]} s" >&2
