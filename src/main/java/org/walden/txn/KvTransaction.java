@@ -74,6 +74,8 @@ final class KvTransaction implements Transaction {
      * the duplicate check of rows inserted in key order (COPY, hidden row ids) costs nothing.
      */
     private final List<byte[]> newRangeMaxKeys = new ArrayList<>(2);
+    /** The index in {@code newRanges} of the last key found there (checked first). */
+    private int lastNewRange;
     /** One ROWS record's payload at a time, reused. */
     private KvBulk.RowsBuilder rowsBuilder;
     /** Ranges emptied at commit ({@link #deleteRange}). */
@@ -384,8 +386,18 @@ final class KvTransaction implements Transaction {
     }
 
     private int newRangeIndex(byte[] key) {
-        for (int i = 0; i < newRanges.size(); i++) {
-            if (inRange(key, newRanges.get(i))) {
+        int n = newRanges.size();
+        if (n == 0) {
+            return -1;
+        }
+        // a bulk load writes one range row after row: the range of the last hit first
+        int last = lastNewRange < n ? lastNewRange : 0;
+        if (inRange(key, newRanges.get(last))) {
+            return last;
+        }
+        for (int i = 0; i < n; i++) {
+            if (i != last && inRange(key, newRanges.get(i))) {
+                lastNewRange = i;
                 return i;
             }
         }
@@ -404,13 +416,13 @@ final class KvTransaction implements Transaction {
 
     /** A row of a new range: only this transaction writes there, so the latest value is its own. */
     private byte[] latestInNewRange(byte[] key) {
+        byte[] max = newRangeMaxKeys.get(newRangeIndex(key));
+        if (max == null || java.util.Arrays.compareUnsigned(key, max) > 0) {
+            return null; // past every key written there, pending ones included
+        }
         byte[] pending = bulkPending.get(new ByteKey(key));
         if (pending != null) {
             return pending == DELETED ? null : pending;
-        }
-        byte[] max = newRangeMaxKeys.get(newRangeIndex(key));
-        if (max == null || java.util.Arrays.compareUnsigned(key, max) > 0) {
-            return null;
         }
         return manager.store().getLatest(key);
     }
