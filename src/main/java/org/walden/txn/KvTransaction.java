@@ -74,12 +74,18 @@ final class KvTransaction implements Transaction {
      * the duplicate check of rows inserted in key order (COPY, hidden row ids) costs nothing.
      */
     private final List<byte[]> newRangeMaxKeys = new ArrayList<>(2);
+    /** The index in {@code newRanges} of the last key found there (checked first). */
+    private int lastNewRange;
     /** One ROWS record's payload at a time, reused. */
     private KvBulk.RowsBuilder rowsBuilder;
     /** Ranges emptied at commit ({@link #deleteRange}). */
     private final List<KvBulk.Range> rangeDeletes = new ArrayList<>(2);
-    /** Rows of new ranges not yet logged and applied (DELETED for a delete); at most about BULK_BATCH_BYTES. */
-    private final Map<ByteKey, byte[]> bulkPending = new java.util.HashMap<>();
+    /**
+     * Rows of new ranges not yet logged and applied (DELETED for a delete); at most about
+     * BULK_BATCH_BYTES. Linked: each flush walks the entries, not a table left as large as the
+     * biggest batch by clear() (a HashMap's walk was a tenth of a COPY's CPU).
+     */
+    private final Map<ByteKey, byte[]> bulkPending = new java.util.LinkedHashMap<>();
     private long bulkPendingBytes;
     /** True once a NEW_RANGE or ROWS record of this transaction is in the WAL (its storage effects need undoing on abort). */
     private boolean bulkLogged;
@@ -380,8 +386,18 @@ final class KvTransaction implements Transaction {
     }
 
     private int newRangeIndex(byte[] key) {
-        for (int i = 0; i < newRanges.size(); i++) {
-            if (inRange(key, newRanges.get(i))) {
+        int n = newRanges.size();
+        if (n == 0) {
+            return -1;
+        }
+        // a bulk load writes one range row after row: the range of the last hit first
+        int last = lastNewRange < n ? lastNewRange : 0;
+        if (inRange(key, newRanges.get(last))) {
+            return last;
+        }
+        for (int i = 0; i < n; i++) {
+            if (i != last && inRange(key, newRanges.get(i))) {
+                lastNewRange = i;
                 return i;
             }
         }
@@ -400,13 +416,13 @@ final class KvTransaction implements Transaction {
 
     /** A row of a new range: only this transaction writes there, so the latest value is its own. */
     private byte[] latestInNewRange(byte[] key) {
+        byte[] max = newRangeMaxKeys.get(newRangeIndex(key));
+        if (max == null || java.util.Arrays.compareUnsigned(key, max) > 0) {
+            return null; // past every key written there, pending ones included
+        }
         byte[] pending = bulkPending.get(new ByteKey(key));
         if (pending != null) {
             return pending == DELETED ? null : pending;
-        }
-        byte[] max = newRangeMaxKeys.get(newRangeIndex(key));
-        if (max == null || java.util.Arrays.compareUnsigned(key, max) > 0) {
-            return null;
         }
         return manager.store().getLatest(key);
     }

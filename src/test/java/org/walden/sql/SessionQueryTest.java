@@ -247,6 +247,15 @@ class SessionQueryTest {
         assertThatThrownBy(() -> c.copy("copy t from stdin", "z\tx\ty\n"))
                 .hasMessage("invalid input syntax for type integer: \"z\"");
         assertThat(c.q("select count(*) from t").value()).isEqualTo("2");
+
+        // lines without a backslash: empty fields are empty strings, too many or too few fields refused
+        assertThatThrownBy(() -> c.copy("copy t from stdin", "3\tx\ty\tz\n"))
+                .hasMessage("extra data after last expected column");
+        assertThatThrownBy(() -> c.copy("copy t (a, b) from stdin", "3\n")).hasMessage("missing data for column \"b\"");
+        assertThat(c.copy("copy t from stdin", "3\t\t\n4\ty\tz")).isEqualTo("COPY 2");
+        assertThat(c.copy("copy t from stdin with (null '')", "5\t\tw\n")).isEqualTo("COPY 1");
+        assertThat(c.q("select a, b, c from t where a >= 3 order by a").rows()).containsExactly(
+                List.of("3", "", ""), List.of("4", "y", "z"), java.util.Arrays.asList("5", null, "w"));
     }
 
     @Test

@@ -1,10 +1,11 @@
 package org.walden.sql.catalog;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import org.walden.sql.types.PgType;
 
@@ -18,10 +19,44 @@ public final class RowCodec {
     private RowCodec() {
     }
 
+    /**
+     * A growable buffer without ByteArrayOutputStream's locking, one per thread and reused by
+     * every row it encodes (a bulk load encodes millions); a nested encode takes a fresh one.
+     */
+    private static final class Sink extends OutputStream {
+        private byte[] buf = new byte[256];
+        private int size;
+        private boolean busy;
+
+        @Override
+        public void write(int b) {
+            if (size == buf.length) {
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+            buf[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (size + len > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + len));
+            }
+            System.arraycopy(b, off, buf, size, len);
+            size += len;
+        }
+    }
+
+    private static final ThreadLocal<Sink> SINKS = ThreadLocal.withInitial(Sink::new);
+
     public static byte[] encode(PgType[] types, Object[] row) {
+        Sink sink = SINKS.get();
+        if (sink.busy) {
+            sink = new Sink();
+        }
+        sink.busy = true;
+        sink.size = 0;
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
-            DataOutputStream out = new DataOutputStream(bytes);
+            DataOutputStream out = new DataOutputStream(sink);
             int n = types.length;
             out.writeShort(n);
             byte[] nulls = new byte[(n + 7) / 8];
@@ -36,9 +71,14 @@ public final class RowCodec {
                     ValueCodec.write(out, types[i], row[i]);
                 }
             }
-            return bytes.toByteArray();
+            return Arrays.copyOf(sink.buf, sink.size);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            sink.busy = false;
+            if (sink.buf.length > 1 << 20) {
+                sink.buf = new byte[256]; // a huge row's buffer is not kept
+            }
         }
     }
 

@@ -44,6 +44,8 @@ public final class CopyFrom {
     private boolean skipHeader;
     private final RowWriter writer;
     private final ExecState st;
+    /** The session's value settings (DateStyle, time zone...) read once: a COPY cannot change them. */
+    private final org.walden.sql.types.ValueContext values;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private final CopyFromBinary binary;
     private long rows;
@@ -66,6 +68,7 @@ public final class CopyFrom {
         this.binary = options.binary() ? new CopyFromBinary(columns.length) : null;
         this.writer = RowWriters.forSession(ctx.fn()).writer(table);
         this.st = ctx.execState(null, new Object[0]);
+        this.values = ctx.fn().values();
     }
 
     static CopyFrom start(CommandContext ctx, Tree.CopyStmt c) {
@@ -132,9 +135,13 @@ public final class CopyFrom {
         int start = 0;
         for (int i = 0; i < chunk.length; i++) {
             if (chunk[i] == '\n') {
-                pending.write(chunk, start, i - start);
-                line(pending.toString(StandardCharsets.UTF_8));
-                pending.reset();
+                if (pending.size() == 0) {
+                    line(new String(chunk, start, i - start, StandardCharsets.UTF_8));
+                } else {
+                    pending.write(chunk, start, i - start);
+                    line(pending.toString(StandardCharsets.UTF_8));
+                    pending.reset();
+                }
                 start = i + 1;
             }
         }
@@ -208,7 +215,7 @@ public final class CopyFrom {
             Attribute c = table.column(columns[i]);
             if (fields[i] != null) {
                 try {
-                    Object v = Values.parseText(c.type(), fields[i], ctx.fn().values());
+                    Object v = Values.parseText(c.type(), fields[i], values);
                     row[columns[i]] = Values.coerceToTypmod(v, c.type(), c.typmod(), false);
                 } catch (PgException e) {
                     throw new PgException(e.sqlState(), e.getMessage()).withDetail("COPY " + table.name() + ", line "
@@ -288,6 +295,9 @@ public final class CopyFrom {
 
     /** Splits one text-format line into de-escaped fields (null for the NULL marker). */
     private String[] splitText(String text) {
+        if (text.indexOf('\\') < 0) {
+            return splitPlainText(text);
+        }
         String[] out = new String[columns.length];
         int field = 0;
         StringBuilder cur = new StringBuilder();
@@ -355,6 +365,35 @@ public final class CopyFrom {
             }
             cur.append(ch);
             i++;
+        }
+        if (field < columns.length) {
+            throw badFormat("missing data for column \"" + table.column(columns[field]).name() + "\"");
+        }
+        return out;
+    }
+
+    /** {@link #splitText} of a line without backslashes: each field is the text between delimiters. */
+    private String[] splitPlainText(String text) {
+        String[] out = new String[columns.length];
+        if (columns.length == 0) {
+            if (text.isEmpty()) {
+                return out;
+            }
+            throw badFormat("extra data after last expected column");
+        }
+        int field = 0;
+        int from = 0;
+        while (true) {
+            int end = text.indexOf(delimiter, from);
+            String f = text.substring(from, end < 0 ? text.length() : end);
+            out[field++] = f.equals(nullString) ? null : f;
+            if (end < 0) {
+                break;
+            }
+            if (field >= columns.length) {
+                throw badFormat("extra data after last expected column");
+            }
+            from = end + 1;
         }
         if (field < columns.length) {
             throw badFormat("missing data for column \"" + table.column(columns[field]).name() + "\"");

@@ -54,6 +54,13 @@ final class TableRewriter extends DdlSupport {
         PgType[] oldTypes = IndexBuilder.columnTypes(old);
         PgType[] newTypes = IndexBuilder.columnTypes(target);
         ExecState st = ctx.execState(null, new Object[0]);
+        // a re-key keeps each row's bytes as they are: only its key changes
+        boolean sameBytes = convert == null && java.util.Arrays.equals(oldTypes, newTypes);
+        // ... and then only the columns up to the last key column need decoding
+        int decoded = oldTypes.length;
+        if (sameBytes && target.hasPrimaryKey()) {
+            decoded = java.util.Arrays.stream(target.primaryKey()).max().orElse(-1) + 1;
+        }
         try {
             long n = 0;
             try (KvCursor c = ctx.txn().scan(Keys.prefix(old.relfilenode()), Keys.end(old.relfilenode()))) {
@@ -61,12 +68,12 @@ final class TableRewriter extends DdlSupport {
                     if ((++n & 1023) == 0) {
                         ctx.checkCancel();
                     }
-                    Object[] row = RowCodec.decode(oldTypes, c.value());
+                    Object[] row = RowCodec.decodePrefix(oldTypes, c.value(), decoded);
                     if (convert != null) {
                         row = convert.apply(row);
                     }
                     byte[] key = keyOf(old, target, row, pkName, st);
-                    ctx.txn().put(key, RowCodec.encode(newTypes, row));
+                    ctx.txn().put(key, sameBytes ? c.value() : RowCodec.encode(newTypes, row));
                 }
             }
         } finally {
