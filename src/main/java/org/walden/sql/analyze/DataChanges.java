@@ -119,6 +119,10 @@ final class DataChanges {
         for (int i = 0; i < rel.columns().size(); i++) {
             Attribute col = rel.column(i);
             Expr e = provided[i];
+            if (e != null && !(e instanceof Expr.SetToDefault) && col.isGenerated()) {
+                throw new PgException(SqlState.GENERATED_ALWAYS, "cannot insert a non-DEFAULT value into column \""
+                        + col.name() + "\"").withDetail("Column \"" + col.name() + "\" is a generated column.");
+            }
             if (e != null && !(e instanceof Expr.SetToDefault) && col.identity() == 'a' && !overridingSystem) {
                 throw new PgException(SqlState.GENERATED_ALWAYS, "cannot insert a non-DEFAULT value into column \""
                         + col.name() + "\"").withDetail("Column \"" + col.name()
@@ -345,6 +349,11 @@ final class DataChanges {
             if (sc.value() instanceof Tree.SetToDefault) {
                 e = a.clauses.columnDefault(ps, rel, col);
             } else {
+                if (attr.isGenerated()) {
+                    throw new PgException(SqlState.GENERATED_ALWAYS, "column \"" + attr.name()
+                            + "\" can only be updated to DEFAULT").withDetail("Column \"" + attr.name()
+                            + "\" is a generated column.");
+                }
                 if (attr.identity() == 'a') {
                     throw new SyntaxError(SqlState.GENERATED_ALWAYS, "column \"" + attr.name()
                             + "\" can only be updated to DEFAULT", sc.position()).withDetail("Column \"" + attr.name()

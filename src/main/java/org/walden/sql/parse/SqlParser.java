@@ -1424,6 +1424,7 @@ public final class SqlParser extends QueryParser {
 
     private Constraint generated(String name, int pos) {
         char identity;
+        int whenPosition = peek().position();
         if (acceptWord("always")) {
             identity = 'a';
         } else {
@@ -1433,6 +1434,10 @@ public final class SqlParser extends QueryParser {
         }
         expectWord("as");
         if (peek().isOp("(")) {
+            if (identity != 'a') {
+                throw new SyntaxError(SqlState.SYNTAX_ERROR, "for a generated column, GENERATED ALWAYS must be "
+                        + "specified", whenPosition);
+            }
             advance();
             Expr e = expr();
             expectOp(")");
@@ -2017,6 +2022,9 @@ public final class SqlParser extends QueryParser {
             }
             if (acceptWords("drop", "not", "null")) {
                 return new AlterColumnNotNull(col, false);
+            }
+            if (acceptWords("drop", "expression")) {
+                return new DropExpression(col, acceptWords("if", "exists"));
             }
             if (acceptWords("drop", "identity")) {
                 acceptWords("if", "exists");

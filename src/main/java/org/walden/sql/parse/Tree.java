@@ -422,11 +422,15 @@ public final class Tree {
     /** One ALTER TABLE action. */
     public sealed interface AlterCmd permits AddColumn, DropColumn, AlterColumnDefault, AlterColumnNotNull,
             AlterColumnType, AddConstraint, DropConstraint, OwnerTo, SetSchema, AlterIdentity, SetLogged,
-            SetTablespace, ClusterOn {
+            SetTablespace, ClusterOn, DropExpression {
     }
 
     /** ALTER TABLE ... CLUSTER ON index, or SET WITHOUT CLUSTER ({@code index} null). */
     public record ClusterOn(String index) implements AlterCmd {
+    }
+
+    /** ALTER COLUMN ... DROP EXPRESSION [IF EXISTS]: a stored generated column becomes a plain one. */
+    public record DropExpression(String column, boolean ifExists) implements AlterCmd {
     }
 
     /** ALTER TABLE SET LOGGED ({@code logged}) / SET UNLOGGED. */
