@@ -83,4 +83,27 @@ alter table gt4 alter column a drop expression if exists;
 alter table gt2 alter column f drop expression;
 insert into gt2 (a, f) values (7, 1);
 select a, f from gt2 order by a;
-drop table gt, gt2, gt3, gt4;
+-- multi-row VALUES, INSERT ... SELECT, a generated primary key referenced by a foreign key
+create table e1 (a int, b int generated always as (a + 1) stored primary key);
+insert into e1 values (1, default), (2, default);
+insert into e1 select g from generate_series(3, 4) g;
+insert into e1 (a, b) values (7, default), (8, 9);
+create table e2 (x int references e1 (b), y int generated always as (x * 3) stored unique);
+insert into e2 values (2), (3);
+insert into e2 values (100);
+update e2 set x = e1.a + 1 from e1 where e1.a = 4 and e2.x = 2 returning *;
+select * from e1 order by a;
+-- a renamed column is renamed in the expressions that read it
+create table ck (a int check (a > 0), b int generated always as (a * 2) stored check (b < 100));
+alter table ck rename column a to z;
+insert into ck values (-1);
+insert into ck values (60);
+insert into ck values (5) returning *;
+\d ck
+select column_name, column_default, is_generated, generation_expression from information_schema.columns
+  where table_name = 'ck' order by ordinal_position;
+create table e6 (a int, b text generated always as (e6::text) stored);
+create table e7 (a int);
+insert into e7 values (1), (null);
+alter table e7 add column b int not null generated always as (a * 2) stored;
+drop table gt, gt2, gt3, gt4, e2, e1, ck, e7;

@@ -120,8 +120,7 @@ final class DataChanges {
             Attribute col = rel.column(i);
             Expr e = provided[i];
             if (e != null && !(e instanceof Expr.SetToDefault) && col.isGenerated()) {
-                throw new PgException(SqlState.GENERATED_ALWAYS, "cannot insert a non-DEFAULT value into column \""
-                        + col.name() + "\"").withDetail("Column \"" + col.name() + "\" is a generated column.");
+                throw generatedInsert(col);
             }
             if (e != null && !(e instanceof Expr.SetToDefault) && col.identity() == 'a' && !overridingSystem) {
                 throw new PgException(SqlState.GENERATED_ALWAYS, "cannot insert a non-DEFAULT value into column \""
@@ -145,6 +144,12 @@ final class DataChanges {
             q.returningList = returning(a, ps, s.returning());
         }
         return q;
+    }
+
+    /** 428C9: a value other than DEFAULT for a generated column. */
+    private static PgException generatedInsert(Attribute col) {
+        return new PgException(SqlState.GENERATED_ALWAYS, "cannot insert a non-DEFAULT value into column \""
+                + col.name() + "\"").withDetail("Column \"" + col.name() + "\" is a generated column.");
     }
 
     /** A WITH clause alone, so its CTEs are defined in {@code ps} before the statement's own parts. */
@@ -190,6 +195,8 @@ final class DataChanges {
                     int col = columns.get(i);
                     if (e instanceof Tree.SetToDefault) {
                         out.add(a.clauses.columnDefault(ps, rel, col));
+                    } else if (rel.column(col).isGenerated()) {
+                        throw generatedInsert(rel.column(col));
                     } else {
                         out.add(assign(a, ps, a.exprs.transform(ps, e), rel, rel.column(col), e.position()));
                     }
@@ -205,6 +212,25 @@ final class DataChanges {
                 names.add("column" + (i + 1));
             }
             rt = ps.addRte(new RangeTblEntry.ValuesRte(rows, "*VALUES*", names, types, typmods, false));
+            // a generated column all of whose rows say DEFAULT (any other value was refused above) gets computed
+            List<Integer> valuesColumns = new ArrayList<>(columns);
+            columns = new ArrayList<>();
+            List<Integer> positions = new ArrayList<>();
+            for (int i = 0; i < valuesColumns.size(); i++) {
+                Attribute c = rel.column(valuesColumns.get(i));
+                if (c.isGenerated()) {
+                    provided[valuesColumns.get(i)] = new Expr.SetToDefault(c.type(), c.typmod());
+                } else {
+                    columns.add(valuesColumns.get(i));
+                    positions.add(i);
+                }
+            }
+            ps.query.jointree.items().add(new JoinTree.RangeRef(rt));
+            for (int i = 0; i < columns.size(); i++) {
+                Attribute c = rel.column(columns.get(i));
+                provided[columns.get(i)] = new Expr.Var(rt, positions.get(i) + 1, c.type(), c.typmod(), 0);
+            }
+            return;
         } else {
             Query sub = a.select(ps.child(), src, false);
             List<Query.TargetEntry> outs = sub.visibleTargets();

@@ -267,6 +267,11 @@ final class AlterCommands extends DdlSupport {
                 updated = new TableRewriter(ctx).rewrite(r, updated, row -> {
                     Object[] out = java.util.Arrays.copyOf(row, row.length + 1);
                     out[row.length] = generation.eval(out, st);
+                    if (out[row.length] == null && col.notNull()) {
+                        throw new PgException(SqlState.NOT_NULL_VIOLATION, "column \"" + col.name()
+                                + "\" of relation \"" + r.name() + "\" contains null values")
+                                .withObject(columnObject(r, col.name()));
+                    }
                     return out;
                 });
             } finally {

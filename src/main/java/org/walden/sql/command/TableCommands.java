@@ -281,6 +281,14 @@ final class TableCommands extends DdlSupport {
         Analyzer an = new Analyzer(ctx.analyzerEnv());
         Expr x = an.relationExpression(table, e, "GENERATED");
         Exprs.any(x, y -> {
+            if (y instanceof Expr.RowExpr row && isWholeRow(table, row)) {
+                throw new SyntaxError(SqlState.INVALID_OBJECT_DEFINITION, "cannot use whole-row variable in "
+                        + "column generation expression", wholeRowPosition(e)).withDetail("This would cause the "
+                        + "generated column to depend on its own value.");
+            }
+            return false;
+        });
+        Exprs.any(x, y -> {
             if (y instanceof Expr.Var v && v.levelsUp() == 0) {
                 if (v.attno() <= 0) {
                     throw new SyntaxError(SqlState.INVALID_OBJECT_DEFINITION, "cannot use whole-row variable in "
@@ -302,6 +310,36 @@ final class TableCommands extends DdlSupport {
         }
         Attribute target = a.withGeneration(null);
         return storedText(table, an.assignToColumn(x, table, target));
+    }
+
+    /** Where a whole-row reference starts: a cast's operand, else the expression. */
+    private static int wholeRowPosition(Tree.Expr e) {
+        return e instanceof Tree.TypeCast c ? wholeRowPosition(c.arg()) : e.position();
+    }
+
+    /** A whole-row reference to {@code table} (the analyzer expands it to a row of all its live columns). */
+    private static boolean isWholeRow(Relation table, Expr.RowExpr row) {
+        int live = 0;
+        for (Attribute a : table.columns()) {
+            live += a.dropped() ? 0 : 1;
+        }
+        if (row.args().size() != live || live == 0) {
+            return false;
+        }
+        int next = 0;
+        for (Expr arg : row.args()) {
+            if (!(arg instanceof Expr.Var v) || v.levelsUp() != 0) {
+                return false;
+            }
+            while (table.column(next).dropped()) {
+                next++;
+            }
+            if (v.attno() != ++next) {
+                return false;
+            }
+        }
+        return row.names() != null && row.names().size() == live && row.names().get(0).equals(
+                table.columns().stream().filter(a -> !a.dropped()).findFirst().get().name());
     }
 
     private static Tree.Constraint withKeys(Tree.Constraint k, List<String> keys) {

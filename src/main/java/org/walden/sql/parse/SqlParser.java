@@ -1816,6 +1816,8 @@ public final class SqlParser extends QueryParser {
             type = ObjectType.EXTENSION;
         } else if (acceptWord("type")) {
             type = ObjectType.TYPE;
+        } else if (acceptWord("domain")) {
+            type = ObjectType.DOMAIN;
         } else if (acceptWord("function")) {
             return dropFunction();
         } else {

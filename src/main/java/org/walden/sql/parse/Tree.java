@@ -391,7 +391,7 @@ public final class Tree {
     public record AlterSequenceStmt(RangeVar name, List<SeqOption> options, boolean ifExists) implements Stmt {
     }
 
-    public enum ObjectType { TABLE, VIEW, INDEX, SEQUENCE, SCHEMA, MATERIALIZED_VIEW, TYPE, FUNCTION, EXTENSION,
+    public enum ObjectType { TABLE, VIEW, INDEX, SEQUENCE, SCHEMA, MATERIALIZED_VIEW, TYPE, DOMAIN, FUNCTION, EXTENSION,
         COLUMN, CONSTRAINT, DATABASE, ROLE }
 
     /** A parameter of CREATE FUNCTION: its name (null when unnamed) and type. */
