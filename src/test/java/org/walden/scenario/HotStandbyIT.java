@@ -54,7 +54,13 @@ class HotStandbyIT {
             Lsn received0 = Lsn.parse(standby.psql("SELECT pg_last_wal_receive_lsn()"));
             Lsn replayed0 = Lsn.parse(standby.psql("SELECT pg_last_wal_replay_lsn()"));
             primary.psql("INSERT INTO h VALUES (1, 0, 'one'), (2, 0, 'two')");
+            // a generated column's definition is a catalog record: the standby replays it with the rows
+            primary.psql("CREATE TABLE hg (a integer PRIMARY KEY, b integer GENERATED ALWAYS AS (a * 2) STORED)");
+            primary.psql("INSERT INTO hg (a) VALUES (21)");
             primary.waitForCatchup(standby);
+            assertThat(standby.psql("SELECT b, attgenerated, pg_get_expr(adbin, adrelid) FROM hg, pg_attribute, "
+                    + "pg_attrdef WHERE attrelid = 'hg'::regclass AND attname = 'b' AND adrelid = attrelid "
+                    + "AND adnum = attnum")).isEqualTo("42|s|(a * 2)");
             Lsn received1 = Lsn.parse(standby.psql("SELECT pg_last_wal_receive_lsn()"));
             Lsn replayed1 = Lsn.parse(standby.psql("SELECT pg_last_wal_replay_lsn()"));
             assertThat(received1).isGreaterThan(received0);

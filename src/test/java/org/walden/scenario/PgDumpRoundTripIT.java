@@ -51,7 +51,8 @@ class PgDumpRoundTripIT {
             insert into emp (dept_id, name, tags, info)
               select 1 + g % 3, 'n' || g, array['a', 'b'], jsonb_build_object('k', g) from generate_series(1, 500) g;
             select nextval('invoice_no');
-            create table readings (id int primary key, at timestamptz, v double precision, note text);
+            create table readings (id int primary key, at timestamptz, v double precision, note text,
+              note_length int generated always as (length(note) + id % 2) stored);
             insert into readings select g, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute',
               case when g % 7 = 0 then null else g / 3.0 end, case when g % 5 = 0 then null else 'it''s ' || g end
               from generate_series(1, 1000) g;

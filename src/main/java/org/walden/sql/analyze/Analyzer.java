@@ -482,6 +482,7 @@ public final class Analyzer {
             case "INDEX" -> ParseState.Clause.INDEX_EXPRESSION;
             case "PREDICATE" -> ParseState.Clause.INDEX_PREDICATE;
             case "DEFAULT" -> ParseState.Clause.DEFAULT;
+            case "GENERATED" -> ParseState.Clause.GENERATED;
             default -> ParseState.Clause.OTHER;
         };
         if (rel != null) {

@@ -526,7 +526,7 @@ final class Clauses {
     /** The default of a table column as an expression (its stored SQL analyzed), or a NULL of its type. */
     Expr columnDefault(ParseState ps, Relation rel, int column) {
         Attribute a = rel.column(column);
-        if (!a.hasDefault()) {
+        if (!a.hasDefault() || a.isGenerated()) {  // a generated column is computed by the row's writer
             return new Expr.Const(a.type(), a.typmod(), null);
         }
         return exprs.analyzer().defaultExpression(ps.env, rel, a);

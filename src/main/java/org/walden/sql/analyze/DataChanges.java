@@ -128,6 +128,9 @@ final class DataChanges {
         for (int i = 0; i < rel.columns().size(); i++) {
             Attribute col = rel.column(i);
             Expr e = provided[i];
+            if (e != null && !(e instanceof Expr.SetToDefault) && col.isGenerated()) {
+                throw generatedInsert(col);
+            }
             if (e != null && !(e instanceof Expr.SetToDefault) && col.identity() == 'a' && !overridingSystem) {
                 throw new PgException(SqlState.GENERATED_ALWAYS, "cannot insert a non-DEFAULT value into column \""
                         + col.name() + "\"").withDetail("Column \"" + col.name()
@@ -150,6 +153,12 @@ final class DataChanges {
             q.returningList = returning(a, ps, s.returning());
         }
         return q;
+    }
+
+    /** 428C9: a value other than DEFAULT for a generated column. */
+    private static PgException generatedInsert(Attribute col) {
+        return new PgException(SqlState.GENERATED_ALWAYS, "cannot insert a non-DEFAULT value into column \""
+                + col.name() + "\"").withDetail("Column \"" + col.name() + "\" is a generated column.");
     }
 
     /** A WITH clause alone, so its CTEs are defined in {@code ps} before the statement's own parts. */
@@ -197,6 +206,8 @@ final class DataChanges {
                     if (e instanceof Tree.SetToDefault) {
                         checkNoSubscript(s, i);
                         out.add(a.clauses.columnDefault(ps, rel, col));
+                    } else if (rel.column(col).isGenerated()) {
+                        throw generatedInsert(rel.column(col));
                     } else {
                         out.add(insertValue(a, ps, s, rel, i, col, a.exprs.transform(ps, e), e.position()));
                     }
@@ -213,6 +224,25 @@ final class DataChanges {
                 names.add("column" + (i + 1));
             }
             rt = ps.addRte(new RangeTblEntry.ValuesRte(rows, "*VALUES*", names, types, typmods, false));
+            // a generated column all of whose rows say DEFAULT (any other value was refused above) gets computed
+            List<Integer> valuesColumns = new ArrayList<>(columns);
+            columns = new ArrayList<>();
+            List<Integer> positions = new ArrayList<>();
+            for (int i = 0; i < valuesColumns.size(); i++) {
+                Attribute c = rel.column(valuesColumns.get(i));
+                if (c.isGenerated()) {
+                    provided[valuesColumns.get(i)] = new Expr.SetToDefault(c.type(), c.typmod());
+                } else {
+                    columns.add(valuesColumns.get(i));
+                    positions.add(i);
+                }
+            }
+            ps.query.jointree.items().add(new JoinTree.RangeRef(rt));
+            for (int i = 0; i < columns.size(); i++) {
+                Attribute c = rel.column(columns.get(i));
+                provided[columns.get(i)] = new Expr.Var(rt, positions.get(i) + 1, c.type(), c.typmod(), 0);
+            }
+            return;
         } else {
             Query sub = a.select(ps.child(), src, false);
             List<Query.TargetEntry> outs = sub.visibleTargets();
@@ -396,6 +426,11 @@ final class DataChanges {
             if (sc.value() instanceof Tree.SetToDefault) {
                 e = a.clauses.columnDefault(ps, rel, col);
             } else {
+                if (attr.isGenerated()) {
+                    throw new PgException(SqlState.GENERATED_ALWAYS, "column \"" + attr.name()
+                            + "\" can only be updated to DEFAULT").withDetail("Column \"" + attr.name()
+                            + "\" is a generated column.");
+                }
                 if (attr.identity() == 'a') {
                     throw new SyntaxError(SqlState.GENERATED_ALWAYS, "column \"" + attr.name()
                             + "\" can only be updated to DEFAULT", sc.position()).withDetail("Column \"" + attr.name()

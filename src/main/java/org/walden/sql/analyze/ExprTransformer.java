@@ -887,6 +887,10 @@ public final class ExprTransformer {
 
     private Expr subLink(ParseState ps, Tree.SubLink s) {
         ps.query.hasSubLinks = true;
+        if (ps.clause == ParseState.Clause.GENERATED) {
+            throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "cannot use subquery in column generation "
+                    + "expression", s.position());
+        }
         if (ps.clause == ParseState.Clause.DEFAULT || ps.clause == ParseState.Clause.CHECK
                 || ps.clause == ParseState.Clause.INDEX_EXPRESSION || ps.clause == ParseState.Clause.INDEX_PREDICATE) {
             throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "cannot use subquery in " + ps.clause.text,

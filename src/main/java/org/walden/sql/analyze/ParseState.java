@@ -20,7 +20,8 @@ final class ParseState {
         FROM_FUNCTION("functions in FROM"), RETURNING("RETURNING"), UPDATE_SET("UPDATE"), INSERT_VALUES("VALUES"),
         WINDOW_PARTITION("window PARTITION BY"), WINDOW_ORDER("window ORDER BY"), WINDOW_FRAME("window frame"),
         CHECK("check constraints"), DEFAULT("DEFAULT expressions"), INDEX_EXPRESSION("index expressions"),
-        INDEX_PREDICATE("index predicates"), ON_CONFLICT("ON CONFLICT"), CALL("CALL"), OTHER("this context");
+        INDEX_PREDICATE("index predicates"),
+        GENERATED("column generation expressions"), ON_CONFLICT("ON CONFLICT"), CALL("CALL"), OTHER("this context");
 
         final String text;
 

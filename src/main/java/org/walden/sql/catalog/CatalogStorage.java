@@ -329,6 +329,12 @@ public final class CatalogStorage {
         return write(out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * A column's identity byte holds 's' for a stored generated column (a generated column is
+     * never an identity column), so relations written before generated columns existed decode.
+     */
+    private static final char GENERATED_STORED_MARK = 's';
+
     public static byte[] encodeRelation(Relation r) {
         return write(out -> {
             out.writeInt(r.oid());
@@ -345,7 +351,7 @@ public final class CatalogStorage {
                 out.writeBoolean(a.notNull());
                 nullable(out, a.defaultSql());
                 nullable(out, a.defaultText());
-                out.writeByte(a.identity());
+                out.writeByte(a.isGenerated() ? GENERATED_STORED_MARK : a.identity()); // one byte: identity or 's'
                 out.writeBoolean(a.dropped());
             }
             ints(out, r.primaryKey());
@@ -387,8 +393,14 @@ public final class CatalogStorage {
                 String col = utf(in);
                 PgType type = PgType.byOid(in.getInt());
                 Invariants.check(type != null, "catalog column of unknown type in relation " + name);
-                columns.add(new Attribute(attnum, col, type, in.getInt(), in.get() != 0, nullable(in), nullable(in),
-                        (char) in.get(), in.get() != 0));
+                int typmod = in.getInt();
+                boolean notNull = in.get() != 0;
+                String defaultSql = nullable(in);
+                String defaultText = nullable(in);
+                char identityOrGenerated = (char) in.get();
+                boolean generated = identityOrGenerated == GENERATED_STORED_MARK;
+                columns.add(new Attribute(attnum, col, type, typmod, notNull, defaultSql, defaultText,
+                        generated ? '\0' : identityOrGenerated, in.get() != 0, generated ? 's' : '\0'));
             }
             int[] pk = ints(in);
             int relfilenode = in.getInt();

@@ -91,7 +91,43 @@ final class AlterCommands extends DdlSupport {
                 ReindexCommands clustering = new ReindexCommands(ctx, null);
                 clustering.markClustered(r, o.index() == null ? null : clustering.clusterableIndex(r, o.index()));
             }
+            case Tree.DropExpression x -> dropExpression(r, x);
         }
+    }
+
+    /** ALTER COLUMN ... DROP EXPRESSION: the column keeps its stored values and is written like any other. */
+    private void dropExpression(Relation r, Tree.DropExpression x) {
+        int i = column(r, x.column());
+        Attribute a = r.column(i);
+        if (!a.isGenerated()) {
+            String message = "column \"" + a.name() + "\" of relation \"" + r.name() + "\" is not a stored generated "
+                    + "column";
+            if (!x.ifExists()) {
+                throw new PgException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, message);
+            }
+            ctx.notice(notice(SqlState.SUCCESSFUL_COMPLETION, message + ", skipping"));
+            return;
+        }
+        List<Attribute> cols = new ArrayList<>(r.columns());
+        cols.set(i, a.withGeneration(null));
+        ctx.writer().putRelation(r.withColumns(cols), r);
+    }
+
+    /** The stored generated columns of {@code r} whose expressions read column {@code attnum}, by attnum. */
+    private List<Attribute> generatedColumnsReading(Relation r, int attnum) {
+        List<Attribute> out = new ArrayList<>();
+        for (Attribute g : r.columns()) {
+            if (!g.isGenerated() || g.dropped()) {
+                continue;
+            }
+            Expr e = new Analyzer(ctx.analyzerEnv()).relationExpression(r,
+                    org.walden.sql.parse.SqlParser.parseExpression(g.defaultSql()), "GENERATED");
+            if (org.walden.sql.analyze.Exprs.any(e, y -> y instanceof Expr.Var v && v.levelsUp() == 0
+                    && v.attno() > 0 && r.column(v.attno() - 1).attnum() == attnum)) {
+                out.add(g);
+            }
+        }
+        return out;
     }
 
     /** ALTER INDEX ... SET TABLESPACE: the index's pg_class.reltablespace; the table's owner may. */
@@ -202,13 +238,18 @@ final class AlterCommands extends DdlSupport {
         TableCommands.TableDraft d = new TableCommands.TableDraft(ctx.lookup().namespace(r.namespaceOid()), r.name());
         d.columns.addAll(r.columns());
         tc.addColumnDef(d, def);
+        try {
+            tc.analyzeGenerations(d);
+        } catch (org.walden.sql.parse.SyntaxError e) {
+            throw e.withoutPosition();  // ALTER TABLE cooks the expression without the statement's text
+        }
         Attribute added = d.columns.get(d.columns.size() - 1);
         int attnum = 1;
         for (Attribute x : r.columns()) {
             attnum = Math.max(attnum, x.attnum() + 1);
         }
         added = new Attribute(attnum, added.name(), added.type(), added.typmod(), added.notNull(), added.defaultSql(),
-                added.defaultText(), added.identity(), false);
+                added.defaultText(), added.identity(), false, added.generated());
         List<Attribute> cols = new ArrayList<>(r.columns());
         cols.add(added);
         Relation updated = r.withColumns(cols);
@@ -219,7 +260,24 @@ final class AlterCommands extends DdlSupport {
         }
         Attribute col = updated.column(index);
         boolean hasRows = hasRows(r);
-        if (col.hasDefault() && hasRows) {
+        if (col.isGenerated() && hasRows) {
+            Eval generation = org.walden.sql.plan.RowWriters.forSession(ctx.fn()).generationEval(updated, col);
+            ExecState st = ctx.execState(null, new Object[0]);
+            try {
+                updated = new TableRewriter(ctx).rewrite(r, updated, row -> {
+                    Object[] out = java.util.Arrays.copyOf(row, row.length + 1);
+                    out[row.length] = generation.eval(out, st);
+                    if (out[row.length] == null && col.notNull()) {
+                        throw new PgException(SqlState.NOT_NULL_VIOLATION, "column \"" + col.name()
+                                + "\" of relation \"" + r.name() + "\" contains null values")
+                                .withObject(columnObject(r, col.name()));
+                    }
+                    return out;
+                });
+            } finally {
+                st.finish();
+            }
+        } else if (col.hasDefault() && hasRows) {
             Eval dflt = defaultEval(updated, col);
             ExecState st = ctx.execState(null, new Object[0]);
             try {
@@ -271,6 +329,32 @@ final class AlterCommands extends DdlSupport {
         Attribute a = r.column(i);
         int attnum = a.attnum();
         List<Relation> views = viewsReadingColumn(r.oid(), attnum);
+        List<Attribute> generated = generatedColumnsReading(r, attnum);
+        if (!generated.isEmpty() && views.isEmpty()) {
+            DropCommands drops = new DropCommands(ctx, null);
+            List<String> details = new ArrayList<>();
+            List<String> cascaded = new ArrayList<>();
+            for (Attribute g : generated) {
+                details.add("column " + g.name() + " of table " + drops.described(r) + " depends on column "
+                        + a.name() + " of table " + drops.described(r));
+                cascaded.add("column " + g.name() + " of table " + drops.described(r));
+            }
+            if (!d.cascade()) {
+                throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop column " + a.name()
+                        + " of table " + drops.described(r) + " because other objects depend on it")
+                        .withDetail(String.join("\n", details))
+                        .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
+            }
+            drops.noticeCascades(cascaded);
+            for (Attribute g : generated) {
+                Relation current = catalog().relation(r.oid());
+                dropColumn(current, new Tree.DropColumn(g.name(), false, true));
+            }
+            r = catalog().relation(r.oid());
+        } else if (!generated.isEmpty()) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cannot drop column " + a.name() + " of table "
+                    + r.name() + ": both views and generated columns depend on it");
+        }
         if (!views.isEmpty()) {
             DropCommands drops = new DropCommands(ctx, null);
             List<String> details = new ArrayList<>();
@@ -337,6 +421,11 @@ final class AlterCommands extends DdlSupport {
     private void setDefault(Relation r, Tree.AlterColumnDefault d) {
         int i = column(r, d.column());
         Attribute a = r.column(i);
+        if (a.isGenerated()) {
+            PgException e = new PgException(SqlState.SYNTAX_ERROR, "column \"" + a.name() + "\" of relation \""
+                    + r.name() + "\" is a generated column");
+            throw d.expr() == null ? e.withHint("Use ALTER TABLE ... ALTER COLUMN ... DROP EXPRESSION instead.") : e;
+        }
         String sql = d.expr() == null ? null : new TableCommands(ctx).checkedDefault(a, d.expr());
         List<Attribute> cols = new ArrayList<>(r.columns());
         cols.set(i, a.withDefault(sql, null));
@@ -375,6 +464,12 @@ final class AlterCommands extends DdlSupport {
             Relation v = viewsUsing.get(0);
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cannot alter type of a column used by a view or rule")
                     .withDetail("rule _RETURN on view " + v.name() + " depends on column \"" + a.name() + "\"");
+        }
+        List<Attribute> generatedUsing = generatedColumnsReading(r, a.attnum());
+        if (!generatedUsing.isEmpty()) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cannot alter type of a column used by a generated "
+                    + "column").withDetail("Column \"" + a.name() + "\" is used by generated column \""
+                    + generatedUsing.get(0).name() + "\".");
         }
         Analyzer an = new Analyzer(ctx.analyzerEnv());
         ExprTransformer.TypeRef type = an.typeName(t.type());

@@ -89,7 +89,7 @@ public final class CopyFrom {
         if (c.columns() == null || c.columns().isEmpty()) {
             List<Integer> live = new ArrayList<>();
             for (int i = 0; i < table.columns().size(); i++) {
-                if (!table.column(i).dropped()) {
+                if (!table.column(i).dropped() && !table.column(i).isGenerated()) {
                     live.add(i);
                 }
             }
@@ -102,6 +102,9 @@ public final class CopyFrom {
                     throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + c.columns().get(i)
                             + "\" of relation \"" + table.name() + "\" does not exist");
                 }
+                if (table.column(cols[i]).isGenerated()) {
+                    throw generatedInCopy(table.column(cols[i]).name());
+                }
             }
         }
         org.walden.sql.catalog.Privileges.requireRelation(ctx.catalog(), table, ctx.currentRole(),
@@ -110,13 +113,19 @@ public final class CopyFrom {
         Analyzer an = new Analyzer(ctx.analyzerEnv());
         for (int i = 0; i < defaults.length; i++) {
             Attribute a = table.column(i);
-            if (a.hasDefault() && !a.dropped()) {
+            if (a.hasDefault() && !a.dropped() && !a.isGenerated()) {
                 Expr e = an.assignToColumn(an.relationExpression(null, SqlParser.parseExpression(a.defaultSql()),
                         "DEFAULT"), table, a);
                 defaults[i] = new ExprCompiler(x -> -1, null).compile(e);
             }
         }
         return new CopyFrom(ctx, table, cols, defaults, c.options());
+    }
+
+    /** 42P10: COPY names no generated column (CopyGetAttnums); without a list it leaves them out. */
+    static PgException generatedInCopy(String column) {
+        return new PgException(SqlState.INVALID_COLUMN_REFERENCE, "column \"" + column + "\" is a generated column")
+                .withDetail("Generated columns cannot be used in COPY.");
     }
 
     public int columnCount() {

@@ -66,7 +66,7 @@ public final class CopyTo {
         if (columns == null || columns.isEmpty()) {
             String sep = "";
             for (int i = 0; i < table.columns().size(); i++) {
-                if (!table.column(i).dropped()) {
+                if (!table.column(i).dropped() && !table.column(i).isGenerated()) {
                     sql.append(sep).append(quote(table.column(i).name()));
                     sep = ", ";
                 }
@@ -77,6 +77,9 @@ public final class CopyTo {
                 if (table.columnIndex(c) < 0) {
                     throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + c + "\" of relation \""
                             + table.name() + "\" does not exist");
+                }
+                if (table.column(table.columnIndex(c)).isGenerated()) {
+                    throw CopyFrom.generatedInCopy(c);
                 }
                 sql.append(sep).append(quote(c));
                 sep = ", ";

@@ -358,7 +358,30 @@ final class ObjectCommands extends DdlSupport {
         }
         List<Attribute> cols = new ArrayList<>(r.columns());
         cols.set(col, cols.get(col).withName(to));
+        Relation renamed = r.withColumns(cols);
+        // generation expressions are kept as text: written again with the new name (analyzed with the old)
+        for (int i = 0; i < cols.size(); i++) {
+            Attribute g = cols.get(i);
+            if (g.isGenerated() && !g.dropped()) {
+                org.walden.sql.analyze.Expr e = new org.walden.sql.analyze.Analyzer(ctx.analyzerEnv())
+                        .relationExpression(r, org.walden.sql.parse.SqlParser.parseExpression(g.defaultSql()),
+                                "GENERATED");
+                cols.set(i, g.withGeneration(storedText(renamed, e)));
+            }
+        }
         ctx.writer().putRelation(r.withColumns(cols), r);
+        // so are CHECK constraints' conditions
+        for (org.walden.sql.catalog.Constraint k : catalog().constraintsOf(r.oid())) {
+            if (k.type() == org.walden.sql.catalog.Constraint.CHECK && k.checkSql() != null) {
+                org.walden.sql.analyze.Expr e = new org.walden.sql.analyze.Analyzer(ctx.analyzerEnv())
+                        .relationExpression(r, org.walden.sql.parse.SqlParser.parseExpression(k.checkSql()), "CHECK");
+                ctx.writer().putConstraint(new org.walden.sql.catalog.Constraint(k.oid(), k.name(), k.namespaceOid(),
+                        k.type(), k.tableOid(), k.columns(), k.indexOid(), storedText(renamed, e), k.refTableOid(),
+                        k.refColumns(), k.onUpdate(), k.onDelete(), k.matchType(), k.deferrable(), k.deferred(),
+                        k.validated(), k.definition()));
+            }
+        }
+        ctx.catalogChanged();
     }
 
     private void renameConstraint(Relation r, String from, String to) {

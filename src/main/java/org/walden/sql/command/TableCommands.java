@@ -25,6 +25,7 @@ import org.walden.sql.catalog.RowCodec;
 import org.walden.sql.catalog.SystemCatalogs;
 import org.walden.sql.exec.ExecNode;
 import org.walden.sql.exec.ExecState;
+import org.walden.sql.parse.SyntaxError;
 import org.walden.sql.parse.Tree;
 import org.walden.sql.plan.Planner;
 import org.walden.sql.types.PgType;
@@ -58,6 +59,8 @@ final class TableCommands extends DdlSupport {
         final List<String> options = new ArrayList<>();
         /** pg_class.relpersistence: 'p', 'u' or 't' (then {@code ns} is the session's pg_temp_N). */
         char persistence = RelPersistence.PERMANENT;
+        /** Generation expressions of GENERATED ALWAYS AS (...) STORED columns, analyzed once all columns are known. */
+        final Map<Integer, Tree.Expr> generations = new LinkedHashMap<>();
 
         TableDraft(Namespace ns, String name) {
             this.ns = ns;
@@ -91,6 +94,7 @@ final class TableCommands extends DdlSupport {
             }
             addColumnDef(d, c);
         }
+        analyzeGenerations(d);
         for (Tree.Constraint c : s.constraints()) {
             d.constraints.add(c);
             d.constraintColumns.add(-1);
@@ -191,6 +195,7 @@ final class TableCommands extends DdlSupport {
         }
         boolean notNull = serial != null;
         char identity = '\0';
+        Tree.Constraint generation = null;
         for (Tree.Constraint k : c.constraints()) {
             switch (k.type()) {
                 case NOT_NULL -> notNull = true;
@@ -206,8 +211,14 @@ final class TableCommands extends DdlSupport {
                     d.sequences.put(index, type);
                     d.sequenceOptions.put(index, k.sequenceOptions());
                 }
-                case GENERATED -> throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
-                        "generated columns are not supported");
+                case GENERATED -> {
+                    generation = k;
+                    if (d.generations.containsKey(index)) {
+                        throw new SyntaxError(SqlState.SYNTAX_ERROR, "multiple generation clauses specified for "
+                                + "column \"" + c.name() + "\" of table \"" + d.name + "\"", k.position());
+                    }
+                    d.generations.put(index, k.expr());
+                }
                 case DEFAULT -> {
                 }
                 default -> {
@@ -222,16 +233,113 @@ final class TableCommands extends DdlSupport {
             }
         }
         Attribute a = new Attribute(index + 1, c.name(), type, typmod, notNull, null, null, identity, false);
+        boolean generated = d.generations.containsKey(index);
         for (Tree.Constraint k : c.constraints()) {
             if (k.type() == Tree.ConstraintType.DEFAULT) {
                 if (serial != null || identity != '\0') {
                     throw new PgException(SqlState.SYNTAX_ERROR, "multiple default values specified for column \""
                             + c.name() + "\" of table \"" + d.name + "\"");
                 }
+                if (generated) {
+                    throw new SyntaxError(SqlState.SYNTAX_ERROR, "both default and generation expression specified "
+                            + "for column \"" + c.name() + "\" of table \"" + d.name + "\"", generation.position());
+                }
                 a = a.withDefault(checkedDefault(a, k.expr()), null);
             }
         }
+        if (generated && (identity != '\0' || serial != null)) {
+            throw new SyntaxError(SqlState.SYNTAX_ERROR, (identity != '\0' ? "both identity" : "both default")
+                    + " and generation expression specified for column \"" + c.name() + "\" of table \"" + d.name
+                    + "\"", generation.position());
+        }
+        if (generated) {
+            a = a.withGeneration("");  // the expression comes once every column is known (analyzeGenerations)
+        }
         d.columns.add(a);
+    }
+
+    /**
+     * Analyzes the draft's generation expressions over its columns (cookDefault for a generated
+     * column): no reference to a generated column (itself included) or to the whole row, no
+     * subquery, aggregate or window function, only immutable functions; coerced to the column.
+     */
+    void analyzeGenerations(TableDraft d) {
+        if (d.generations.isEmpty()) {
+            return;
+        }
+        Relation shell = new Relation(0, d.name, d.ns.oid(), Relation.TABLE, 0, List.copyOf(d.columns), new int[0], 0,
+                0, null, null, null, List.of(), false);
+        for (Map.Entry<Integer, Tree.Expr> g : d.generations.entrySet()) {
+            int index = g.getKey();
+            Attribute a = d.columns.get(index);
+            d.columns.set(index, a.withGeneration(checkedGeneration(shell, a, g.getValue())));
+        }
+    }
+
+    /** A generation expression of column {@code a} over {@code table}'s row, as stored (pg_attrdef.adbin). */
+    String checkedGeneration(Relation table, Attribute a, Tree.Expr e) {
+        Analyzer an = new Analyzer(ctx.analyzerEnv());
+        Expr x = an.relationExpression(table, e, "GENERATED");
+        Exprs.any(x, y -> {
+            if (y instanceof Expr.RowExpr row && isWholeRow(table, row)) {
+                throw new SyntaxError(SqlState.INVALID_OBJECT_DEFINITION, "cannot use whole-row variable in "
+                        + "column generation expression", wholeRowPosition(e)).withDetail("This would cause the "
+                        + "generated column to depend on its own value.");
+            }
+            return false;
+        });
+        Exprs.any(x, y -> {
+            if (y instanceof Expr.Var v && v.levelsUp() == 0) {
+                if (v.attno() <= 0) {
+                    throw new SyntaxError(SqlState.INVALID_OBJECT_DEFINITION, "cannot use whole-row variable in "
+                            + "column generation expression", v.position()).withDetail("This would cause the "
+                            + "generated column to depend on its own value.");
+                }
+                Attribute used = table.column(v.attno() - 1);
+                if (used.isGenerated()) {
+                    throw new SyntaxError(SqlState.INVALID_OBJECT_DEFINITION, "cannot use generated column \""
+                            + used.name() + "\" in column generation expression", v.position())
+                            .withDetail("A generated column cannot reference another generated column.");
+                }
+            }
+            return false;
+        });
+        if (Exprs.any(x, y -> (y instanceof Expr.FuncExpr f && f.function().volatility != 'i')
+                || (y instanceof Expr.OpExpr o && o.operator().function().volatility != 'i'))) {
+            throw new PgException(SqlState.INVALID_OBJECT_DEFINITION, "generation expression is not immutable");
+        }
+        Attribute target = a.withGeneration(null);
+        return storedText(table, an.assignToColumn(x, table, target));
+    }
+
+    /** Where a whole-row reference starts: a cast's operand, else the expression. */
+    private static int wholeRowPosition(Tree.Expr e) {
+        return e instanceof Tree.TypeCast c ? wholeRowPosition(c.arg()) : e.position();
+    }
+
+    /** A whole-row reference to {@code table} (the analyzer expands it to a row of all its live columns). */
+    private static boolean isWholeRow(Relation table, Expr.RowExpr row) {
+        int live = 0;
+        for (Attribute a : table.columns()) {
+            live += a.dropped() ? 0 : 1;
+        }
+        if (row.args().size() != live || live == 0) {
+            return false;
+        }
+        int next = 0;
+        for (Expr arg : row.args()) {
+            if (!(arg instanceof Expr.Var v) || v.levelsUp() != 0) {
+                return false;
+            }
+            while (table.column(next).dropped()) {
+                next++;
+            }
+            if (v.attno() != ++next) {
+                return false;
+            }
+        }
+        return row.names() != null && row.names().size() == live && row.names().get(0).equals(
+                table.columns().stream().filter(a -> !a.dropped()).findFirst().get().name());
     }
 
     private static Tree.Constraint withKeys(Tree.Constraint k, List<String> keys) {

@@ -279,7 +279,8 @@ final class CatalogRows {
         PgType t = a.type();
         return row(oid(relOid), a.name(), a.dropped() ? 0L : (long) t.oid, -1, t.typlen, (short) a.attnum(),
                 t.isArray() ? 1 : 0, -1, a.typmod(), t.byValue(), String.valueOf(t.align), String.valueOf(t.storage()),
-                "", a.notNull(), hasStoredDefault(a), false, a.identity() == '\0' ? "" : String.valueOf(a.identity()), "",
+                "", a.notNull(), hasStoredDefault(a), false, a.identity() == '\0' ? "" : String.valueOf(a.identity()),
+                a.isGenerated() ? String.valueOf(a.generated()) : "",
                 a.dropped(), true, 0, (long) collation, null, null, null, null);
     }
 

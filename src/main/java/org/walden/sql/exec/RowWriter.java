@@ -34,6 +34,10 @@ public final class RowWriter {
     public record CheckSpec(Constraint constraint, Eval check) {
     }
 
+    /** A stored generated column: its index in the row and its generation expression over the row. */
+    public record GeneratedSpec(int column, Eval expr) {
+    }
+
     /** A foreign key of this table: its columns and the referenced table's key (its row key, or a unique index). */
     public record ForeignKeySpec(Constraint constraint, Relation parent, IndexSpec parentIndex, int[] columns,
                                  String[] columnNames) {
@@ -53,10 +57,17 @@ public final class RowWriter {
     final List<CheckSpec> checks;
     final List<ForeignKeySpec> foreignKeys;
     final List<ReferencedSpec> referencedBy;
+    final List<GeneratedSpec> generated;
     private final boolean plain;
 
     public RowWriter(Relation table, String schema, List<IndexSpec> indexes, List<CheckSpec> checks,
                      List<ForeignKeySpec> foreignKeys, List<ReferencedSpec> referencedBy) {
+        this(table, schema, indexes, checks, foreignKeys, referencedBy, List.of());
+    }
+
+    public RowWriter(Relation table, String schema, List<IndexSpec> indexes, List<CheckSpec> checks,
+                     List<ForeignKeySpec> foreignKeys, List<ReferencedSpec> referencedBy,
+                     List<GeneratedSpec> generated) {
         this.table = table;
         this.schema = schema;
         this.types = ScanNodes.columnTypes(table);
@@ -64,7 +75,9 @@ public final class RowWriter {
         this.checks = List.copyOf(checks);
         this.foreignKeys = List.copyOf(foreignKeys);
         this.referencedBy = List.copyOf(referencedBy);
-        this.plain = indexes.isEmpty() && checks.isEmpty() && foreignKeys.isEmpty() && referencedBy.isEmpty();
+        this.generated = List.copyOf(generated);
+        this.plain = indexes.isEmpty() && checks.isEmpty() && foreignKeys.isEmpty() && referencedBy.isEmpty()
+                && generated.isEmpty();
     }
 
     public Relation table() {
@@ -78,7 +91,19 @@ public final class RowWriter {
 
     // ---------------------------------------------------------------- checks
 
+    /**
+     * Fills the row's stored generated columns from its other columns (ExecComputeStoredGenerated):
+     * before the checks, at every insert and update, so RETURNING sees them. A generation
+     * expression reads no generated column, so their order does not matter.
+     */
+    void computeGenerated(ExecState st, Object[] row) {
+        for (GeneratedSpec g : generated) {
+            row[g.column()] = g.expr().eval(row, st);
+        }
+    }
+
     void checkRow(ExecState st, Object[] row) {
+        computeGenerated(st, row);
         for (int i = 0; i < row.length; i++) {
             var c = table.column(i);
             boolean key = false;

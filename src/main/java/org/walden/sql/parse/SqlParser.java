@@ -1453,6 +1453,7 @@ public final class SqlParser extends QueryParser {
 
     private Constraint generated(String name, int pos) {
         char identity;
+        int whenPosition = peek().position();
         if (acceptWord("always")) {
             identity = 'a';
         } else {
@@ -1462,6 +1463,10 @@ public final class SqlParser extends QueryParser {
         }
         expectWord("as");
         if (peek().isOp("(")) {
+            if (identity != 'a') {
+                throw new SyntaxError(SqlState.SYNTAX_ERROR, "for a generated column, GENERATED ALWAYS must be "
+                        + "specified", whenPosition);
+            }
             advance();
             Expr e = expr();
             expectOp(")");
@@ -1840,6 +1845,8 @@ public final class SqlParser extends QueryParser {
             type = ObjectType.EXTENSION;
         } else if (acceptWord("type")) {
             type = ObjectType.TYPE;
+        } else if (acceptWord("domain")) {
+            type = ObjectType.DOMAIN;
         } else if (acceptWord("function")) {
             return dropFunction();
         } else {
@@ -2046,6 +2053,9 @@ public final class SqlParser extends QueryParser {
             }
             if (acceptWords("drop", "not", "null")) {
                 return new AlterColumnNotNull(col, false);
+            }
+            if (acceptWords("drop", "expression")) {
+                return new DropExpression(col, acceptWords("if", "exists"));
             }
             if (acceptWords("drop", "identity")) {
                 acceptWords("if", "exists");

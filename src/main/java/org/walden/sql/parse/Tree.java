@@ -408,7 +408,7 @@ public final class Tree {
     public record AlterSequenceStmt(RangeVar name, List<SeqOption> options, boolean ifExists) implements Stmt {
     }
 
-    public enum ObjectType { TABLE, VIEW, INDEX, SEQUENCE, SCHEMA, MATERIALIZED_VIEW, TYPE, FUNCTION, EXTENSION,
+    public enum ObjectType { TABLE, VIEW, INDEX, SEQUENCE, SCHEMA, MATERIALIZED_VIEW, TYPE, DOMAIN, FUNCTION, EXTENSION,
         COLUMN, CONSTRAINT, DATABASE, ROLE }
 
     /** A parameter of CREATE FUNCTION: its name (null when unnamed) and type. */
@@ -439,11 +439,15 @@ public final class Tree {
     /** One ALTER TABLE action. */
     public sealed interface AlterCmd permits AddColumn, DropColumn, AlterColumnDefault, AlterColumnNotNull,
             AlterColumnType, AddConstraint, DropConstraint, OwnerTo, SetSchema, AlterIdentity, SetLogged,
-            SetTablespace, ClusterOn {
+            SetTablespace, ClusterOn, DropExpression {
     }
 
     /** ALTER TABLE ... CLUSTER ON index, or SET WITHOUT CLUSTER ({@code index} null). */
     public record ClusterOn(String index) implements AlterCmd {
+    }
+
+    /** ALTER COLUMN ... DROP EXPRESSION [IF EXISTS]: a stored generated column becomes a plain one. */
+    public record DropExpression(String column, boolean ifExists) implements AlterCmd {
     }
 
     /** ALTER TABLE SET LOGGED ({@code logged}) / SET UNLOGGED. */

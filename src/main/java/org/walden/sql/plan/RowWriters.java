@@ -87,7 +87,23 @@ public final class RowWriters {
                 refs.add(referenced(table, child, c));
             }
         }
-        return new RowWriter(table, g.catalog.namespace(table.namespaceOid()).name(), indexes, checks, fks, refs);
+        List<RowWriter.GeneratedSpec> generated = new ArrayList<>();
+        for (int i = 0; i < table.columns().size(); i++) {
+            Attribute a = table.column(i);
+            if (a.isGenerated() && !a.dropped()) {
+                generated.add(new RowWriter.GeneratedSpec(i, generationEval(table, a)));
+            }
+        }
+        return new RowWriter(table, g.catalog.namespace(table.namespaceOid()).name(), indexes, checks, fks, refs,
+                generated);
+    }
+
+    /** A stored generated column's expression compiled over the table's row, coerced to the column's type. */
+    public Eval generationEval(Relation table, Attribute column) {
+        Expr e = g.storedExpr(table, column.defaultSql(), "GENERATED", 1);
+        Expr assigned = new org.walden.sql.analyze.Analyzer(g.analyzerEnv).assignToColumn(e, table,
+                column.withGeneration(null));
+        return compile(table, assigned);
     }
 
     /** A CHECK constraint's condition compiled over the table's row. */
@@ -208,7 +224,7 @@ public final class RowWriters {
         Object[] defaults = new Object[childCols.length];
         for (int i = 0; i < childCols.length; i++) {
             Attribute a = child.column(childCols[i]);
-            if (a.hasDefault()) {
+            if (a.hasDefault() && !a.isGenerated()) {
                 Expr e = new ConstFolder(g.constState).fold(g.storedExpr(child, a.defaultSql(), "DEFAULT", 1));
                 defaults[i] = e instanceof Expr.Const k ? k.value() : null;
             }
