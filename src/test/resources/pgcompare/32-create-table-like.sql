@@ -25,3 +25,9 @@ create table l8 (like srcv);
 \d l8
 create table l9 (id int, like src);
 create sequence sqq; create table l10 (like sqq);
+create table gsrc (a int, b int generated always as (a * 2) stored);
+create table gl1 (like gsrc);
+create table gl2 (like gsrc including generated);
+insert into gl1 values (1, 5);
+insert into gl2 (a) values (1);
+select * from gl1, gl2;
