@@ -238,9 +238,13 @@ final class DataChanges {
                 }
             }
             ps.query.jointree.items().add(new JoinTree.RangeRef(rt));
-            for (int i = 0; i < columns.size(); i++) {
-                Attribute c = rel.column(columns.get(i));
-                provided[columns.get(i)] = new Expr.Var(rt, positions.get(i) + 1, c.type(), c.typmod(), 0);
+            for (int k = 0; k < columns.size(); k++) {
+                int i = positions.get(k);
+                Attribute c = rel.column(columns.get(k));
+                boolean plain = subscriptTarget(s, i) == null;
+                Expr.Var v = new Expr.Var(rt, i + 1, plain ? c.type()
+                        : SubscriptTargets.valueType(subscriptTarget(s, i), c), plain ? c.typmod() : -1, 0);
+                provide(a, ps, s, rel, i, columns.get(k), provided, v);
             }
             return;
         } else {
