@@ -58,6 +58,8 @@ final class TableCommands extends DdlSupport {
         final List<String> options = new ArrayList<>();
         /** pg_class.relpersistence: 'p', 'u' or 't' (then {@code ns} is the session's pg_temp_N). */
         char persistence = RelPersistence.PERMANENT;
+        /** The tablespace the table's rows are stored in; 0 for the database's default. */
+        int tablespace;
 
         TableDraft(Namespace ns, String name) {
             this.ns = ns;
@@ -96,6 +98,7 @@ final class TableCommands extends DdlSupport {
             d.constraintColumns.add(-1);
         }
         d.options.addAll(checkedStorageParameters(s.options()));
+        d.tablespace = tablespace;
         Relation created = createFromDraft(d);
         ctx.writer().putRelationTablespace(created.oid(), tablespace);
         registerOnCommit(created, s.onCommit());
@@ -271,7 +274,7 @@ final class TableCommands extends DdlSupport {
         int rowType = w.allocateOid();
         Relation table = new Relation(oid, d.name, d.ns.oid(), Relation.TABLE, ctx.currentRole().oid(),
                 List.copyOf(d.columns), new int[0], 0, rowType, null, null, null, List.copyOf(d.options), false);
-        table = table.withRelfilenode(newStorage(d.persistence));
+        table = table.withRelfilenode(newStorage(d.persistence, d.tablespace));
         for (Map.Entry<Integer, PgType> e : d.sequences.entrySet()) {
             table = addOwnedSequence(table, e.getKey(), e.getValue(), d.sequenceOptions.get(e.getKey()), d.takenNames);
         }
@@ -351,6 +354,7 @@ final class TableCommands extends DdlSupport {
             d.columns.add(new Attribute(i + 1, name, type, t.expr().typmod(), false));
         }
         int tablespace = new TablespaceCommands(ctx).tablespaceForNewRelation(null);
+        d.tablespace = tablespace;
         Relation table = createFromDraft(d);
         ctx.writer().putRelationTablespace(table.oid(), tablespace);
         registerOnCommit(table, s.onCommit());
