@@ -281,10 +281,18 @@ final class TablespaceRouting {
         placements.put(relfilenode, tablespaceOid);
     }
 
+    /**
+     * Reads the placements back when the store opens, after its families are known. A record
+     * naming a tablespace without a family is left out: the tablespace was dropped (its family
+     * drop is in the MANIFEST at once) while the record's removal was still in a memtable.
+     */
     void loadPlacements(RocksDB db, ColumnFamilyHandle family) {
         try (RocksIterator it = db.newIterator(family)) {
             for (it.seek(new byte[] {PLACEMENT_KEYSPACE}); it.isValid() && it.key()[0] == PLACEMENT_KEYSPACE; it.next()) {
-                placements.put(ByteBuffer.wrap(it.key(), 1, 4).getInt(), ByteBuffer.wrap(it.value()).getInt());
+                int tablespace = ByteBuffer.wrap(it.value()).getInt();
+                if (families.containsKey(tablespace)) {
+                    placements.put(ByteBuffer.wrap(it.key(), 1, 4).getInt(), tablespace);
+                }
             }
         }
     }

@@ -33,8 +33,11 @@ class StoreTablespaceTest {
         return ByteBuffer.allocate(9).put((byte) 2).putInt(relfilenode).putInt(id).array();
     }
 
+    /** 104 bytes that do not compress, the same for the same id. */
     private static byte[] value(int id) {
-        return ByteBuffer.allocate(104).putInt(id).array();
+        byte[] v = new byte[104];
+        new java.util.Random(id).nextBytes(v);
+        return v;
     }
 
     private Path base() {
