@@ -41,6 +41,28 @@ cluster t;
 cluster t using t_a;
 cluster nope;
 begin; cluster; rollback;
+-- CLUSTER ... USING and ALTER TABLE ... CLUSTER ON mark the index a later CLUSTER uses
+create table c2 (id int primary key, a int, h int);
+create index c2_a on c2 (a);
+create index c2_h on c2 using hash (h);
+insert into c2 values (2, 1, 1), (1, 2, 2);
+cluster c2;
+cluster c2 using c2_a;
+select indexrelid::regclass, indisclustered from pg_index where indrelid = 'c2'::regclass order by 1;
+cluster c2;
+cluster c2 using c2_h;
+cluster c2 using t_b_key;
+cluster c2 using nope;
+alter table c2 cluster on c2_pkey;
+select indexrelid::regclass, indisclustered from pg_index where indrelid = 'c2'::regclass order by 1;
+\d c2
+alter table c2 set without cluster;
+select count(*) from pg_index where indrelid = 'c2'::regclass and indisclustered;
+cluster c2;
+alter table c2 cluster on nope;
+alter table c2 cluster on t_a;
+begin; cluster c2 using c2_a; commit;
+select * from c2 order by id;
 create role nobody_owner; set role nobody_owner;
 reindex table t;
 reset role;

@@ -323,6 +323,13 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public java.util.List<Integer> blockingPids(int pid) {
+        java.util.List<Integer> out = new java.util.ArrayList<>(s.engine.transactionManager().blockingPids(pid));
+        out.addAll(s.engine.advisoryLocks().blockingPids(pid));
+        return out;
+    }
+
+    @Override
     public org.walden.txn.AdvisoryLockTable advisoryLocks() {
         return s.engine.advisoryLocks();
     }
@@ -431,13 +438,15 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
 
     @Override
     public void lockRelation(int oid, String name, org.walden.txn.RelationLockMode mode) {
-        lockState().lockRelation(oid, name, mode, false);
+        if (lockState().lockRelation(oid, name, mode, false)) {
+            s.catalogMovedOn();
+        }
     }
 
     @Override
     public void lockRelation(int oid, String name, boolean exclusive) {
-        lockState().lockRelation(oid, name, exclusive ? org.walden.txn.RelationLockMode.ACCESS_EXCLUSIVE
-                : org.walden.txn.RelationLockMode.ROW_EXCLUSIVE, false);
+        lockRelation(oid, name, exclusive ? org.walden.txn.RelationLockMode.ACCESS_EXCLUSIVE
+                : org.walden.txn.RelationLockMode.ROW_EXCLUSIVE);
     }
 
     @Override

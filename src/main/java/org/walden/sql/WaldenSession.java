@@ -784,6 +784,19 @@ final class WaldenSession implements Session {
         txnCatalog = null;
     }
 
+    /**
+     * A command waited for a relation's lock while another transaction committed DDL on it: in READ
+     * COMMITTED the rest of the statement reads with a snapshot taken now, so that the definition
+     * and the rows it reads again are the ones the lock holder left (PostgreSQL's catalog lookups
+     * after locking see the latest committed catalog).
+     */
+    void catalogMovedOn() {
+        if (txn != null) {
+            txn.newStatementSnapshot(); // REPEATABLE READ keeps its snapshot
+        }
+        txnCatalog = null;
+    }
+
     /** True once this session has taken a pg_temp_N. */
     boolean hasTempSlot() {
         return tempSlot != 0;
@@ -957,15 +970,17 @@ final class WaldenSession implements Session {
     }
 
     PortalImpl.Execution runQuery(PreparedImpl p, Object[] params) {
-        try {
-            return runQueryOnce(p, params);
-        } catch (ExecState.RelationChanged e) {
-            // DDL on a relation committed between this plan and its lock (an INSERT that waited for
-            // CREATE INDEX): nothing has run yet, so plan again with the catalog the lock holder left,
-            // as PostgreSQL, which takes a statement's locks before planning it
-            txn.newStatementSnapshot();
-            analyze(p);
-            return runQueryOnce(p, params);
+        while (true) {
+            try {
+                return runQueryOnce(p, params);
+            } catch (ExecState.RelationChanged e) {
+                // DDL on a relation committed between this plan and its lock (an INSERT that waited for
+                // CREATE INDEX, a SELECT that waited for DROP and CREATE of its table): nothing has run
+                // yet, so plan again with the catalog the lock holder left, as PostgreSQL, which takes
+                // a statement's locks before planning it; each round waited for another commit
+                txn.newStatementSnapshot();
+                analyze(p);
+            }
         }
     }
 

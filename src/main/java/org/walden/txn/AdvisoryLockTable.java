@@ -142,6 +142,25 @@ public final class AdvisoryLockTable {
         return false;
     }
 
+    /** pg_blocking_pids' advisory part: the owners holding, in a conflicting mode, the key {@code pid} waits for. */
+    public List<Integer> blockingPids(int pid) {
+        lock.lock();
+        try {
+            LockRow want = waiting.get(pid);
+            List<Integer> out = new ArrayList<>();
+            if (want != null) {
+                for (Map.Entry<Integer, Held> e : holders.getOrDefault(want.key(), Map.of()).entrySet()) {
+                    if (e.getKey() != pid && (e.getValue().exclusive() || want.exclusive())) {
+                        out.add(e.getKey());
+                    }
+                }
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** True when a holder that blocks {@code pid}, followed through the keys holders wait for, leads back to it. */
     private boolean waitCycle(int pid, Key key, boolean exclusive) {
         List<LockRow> frontier = new ArrayList<>(List.of(new LockRow(key, pid, exclusive, false)));

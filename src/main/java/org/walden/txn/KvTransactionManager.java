@@ -362,6 +362,11 @@ public final class KvTransactionManager implements TransactionManager {
         return lockTable.relationRows();
     }
 
+    @Override
+    public List<Integer> blockingPids(int pid) {
+        return lockTable.blockingPids(pid);
+    }
+
     RowLockTable lockTable() {
         return lockTable;
     }

@@ -423,6 +423,40 @@ final class RowLockTable {
     private static final int[] NO_OWNER = {0, 0};
 
     /**
+     * pg_blocking_pids' row and relation part: the backends (0 for a prepared transaction) holding
+     * what the backend {@code pid} waits for — every holder of a conflicting mode of the relation
+     * it waits to lock, or the transaction holding the row it waits to lock. Empty when it does
+     * not wait.
+     */
+    public List<Integer> blockingPids(int pid) {
+        lock.lock();
+        try {
+            List<Integer> out = new ArrayList<>();
+            for (Map.Entry<Long, Long> e : waitsFor.entrySet()) {
+                long txn = e.getKey();
+                if (owners.getOrDefault(txn, NO_OWNER)[0] != pid) {
+                    continue;
+                }
+                Wait w = pendingWaits.get(txn);
+                RelationEntry r = w == null || w.mode == null ? null : relations.get(w.relation);
+                if (r == null) {
+                    out.add(owners.getOrDefault(e.getValue(), NO_OWNER)[0]);
+                    continue;
+                }
+                int conflicts = w.mode.conflicts();
+                for (Map.Entry<Long, Integer> h : r.holders.entrySet()) {
+                    if (h.getKey() != txn && (h.getValue() & conflicts) != 0) {
+                        out.add(owners.getOrDefault(h.getKey(), NO_OWNER)[0]);
+                    }
+                }
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * The modes DDL changes a relation's definition under (SHARE: CREATE INDEX, up to ACCESS
      * EXCLUSIVE): a holder's commit is recorded so that statements planned before it plan again.
      */

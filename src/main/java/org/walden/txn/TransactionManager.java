@@ -35,6 +35,11 @@ public interface TransactionManager {
         return java.util.List.of();
     }
 
+    /** pg_blocking_pids' relation and row part: the backends holding what the backend {@code pid} waits for. */
+    default java.util.List<Integer> blockingPids(int pid) {
+        return java.util.List.of();
+    }
+
     /** pg_prepared_xacts: the prepared transactions (on a standby, those replayed). */
     default java.util.List<TwoPhase.PreparedXact> preparedTransactions() {
         return java.util.List.of();

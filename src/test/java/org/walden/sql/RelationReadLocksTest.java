@@ -164,4 +164,124 @@ class RelationReadLocksTest {
             assertThat(b.q("select count(*) from r where n = 2").value()).isEqualTo("21");
         }
     }
+    @Test
+    void statementsThatWaitedForDdlGoOnWithWhatItLeft() throws Exception {
+        try (Client a = connect(); Client b = connect(); Client c = connect()) {
+            a.q("create table t (a int)");
+            a.q("insert into t values (1)");
+            // ANALYZE that waited for ADD COLUMN analyzes the new column: no 40001 "changed concurrently"
+            a.q("begin");
+            a.q("alter table t add column b int default 7");
+            var analyze = CompletableFuture.supplyAsync(() -> b.q("analyze t").tag());
+            Thread.sleep(300);
+            assertThat(analyze).isNotDone();
+            a.q("commit");
+            assertThat(analyze.get(10, TimeUnit.SECONDS)).isEqualTo("ANALYZE");
+            assertThat(c.q("select attname from pg_stats where tablename = 't' order by 1").rows())
+                    .containsExactly(List.of("a"), List.of("b"));
+            // a reader and ANALYZE that waited for DROP and CREATE read and analyze the new table
+            a.q("begin");
+            a.q("drop table t");
+            a.q("create table t (x text)");
+            a.q("insert into t values ('new')");
+            var reader = CompletableFuture.supplyAsync(() -> b.q("select * from t").rows());
+            var analyzeNew = CompletableFuture.supplyAsync(() -> c.q("analyze t").tag());
+            Thread.sleep(300);
+            assertThat(reader).isNotDone();
+            assertThat(analyzeNew).isNotDone();
+            a.q("commit");
+            assertThat(reader.get(10, TimeUnit.SECONDS)).containsExactly(List.of("new"));
+            assertThat(analyzeNew.get(10, TimeUnit.SECONDS)).isEqualTo("ANALYZE");
+            // one that waited for a DROP finds no table, as PostgreSQL's lookup after locking
+            a.q("begin");
+            a.q("drop table t");
+            var gone = CompletableFuture.supplyAsync(() -> {
+                fails(b, "analyze t", "42P01", "relation \"t\" does not exist");
+                return true;
+            });
+            Thread.sleep(300);
+            a.q("commit");
+            assertThat(gone.get(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void readersBesideATableDroppedAndCreatedInALoopSeeATableOrNone() throws Exception {
+        try (Client a = connect(); Client b = connect(); Client c = connect(); Client d = connect()) {
+            a.q("create table t (a int)");
+            var writer = CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 60; i++) {
+                    a.q("begin");
+                    a.q("drop table t");
+                    a.q("create table t (a int)");
+                    a.q("insert into t values (" + i + ")");
+                    a.q("commit");
+                }
+            });
+            List<String> unexpected = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.function.BiConsumer<Client, List<String>> loop = (client, statements) -> {
+                while (!writer.isDone()) {
+                    for (String statement : statements) {
+                        try {
+                            client.q(statement);
+                        } catch (PgException e) {
+                            if (!e.sqlState().code().equals("42P01")) {
+                                unexpected.add(statement + ": " + e.sqlState().code() + " " + e.getMessage());
+                            }
+                        }
+                    }
+                }
+            };
+            var readers = CompletableFuture.allOf(
+                    CompletableFuture.runAsync(() -> loop.accept(b, List.of("select count(*) from t",
+                            "insert into t values (-1)"))),
+                    CompletableFuture.runAsync(() -> loop.accept(c, List.of("analyze t"))),
+                    CompletableFuture.runAsync(() -> loop.accept(d, List.of(
+                            "alter table t alter column a set default 1, alter column a drop default"))));
+            writer.get(60, TimeUnit.SECONDS);
+            readers.get(60, TimeUnit.SECONDS);
+            assertThat(unexpected).isEmpty();
+        }
+    }
+    @Test
+    void pgBlockingPidsNamesTheHoldersOfTheRelationRowOrAdvisoryLockWaitedFor() throws Exception {
+        try (Client a = connect(); Client b = connect(); Client c = connect()) {
+            String aPid = a.q("select pg_backend_pid()").value();
+            String bPid = b.q("select pg_backend_pid()").value();
+            a.q("create table t (id int primary key, n int)");
+            a.q("insert into t values (1, 0)");
+            String blockers = "select pg_blocking_pids(" + bPid + ")";
+            assertThat(c.q(blockers).value()).isEqualTo("{}");
+            // a row: b's UPDATE waits for a's
+            a.q("begin");
+            a.q("update t set n = 1 where id = 1");
+            var update = CompletableFuture.supplyAsync(() -> b.q("update t set n = 2 where id = 1").tag());
+            awaitBlocked(c, bPid);
+            assertThat(c.q(blockers).value()).isEqualTo("{" + aPid + "}");
+            a.q("commit");
+            assertThat(update.get(10, TimeUnit.SECONDS)).isEqualTo("UPDATE 1");
+            assertThat(c.q(blockers).value()).isEqualTo("{}");
+            // a relation: b's SELECT waits for a's ACCESS EXCLUSIVE, and c's SHARE too
+            a.q("begin");
+            a.q("lock table t in access exclusive mode");
+            var read = CompletableFuture.supplyAsync(() -> b.q("select n from t").value());
+            awaitBlocked(c, bPid);
+            assertThat(c.q(blockers).value()).isEqualTo("{" + aPid + "}");
+            a.q("commit");
+            assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo("2");
+            // an advisory lock
+            a.q("select pg_advisory_lock(7)");
+            var advisory = CompletableFuture.supplyAsync(() -> b.q("select pg_advisory_lock_shared(7)").tag());
+            awaitBlocked(c, bPid);
+            assertThat(c.q(blockers).value()).isEqualTo("{" + aPid + "}");
+            a.q("select pg_advisory_unlock(7)");
+            assertThat(advisory.get(10, TimeUnit.SECONDS)).isEqualTo("SELECT 1");
+        }
+    }
+
+    private static void awaitBlocked(Client observer, String pid) throws InterruptedException {
+        for (int i = 0; i < 200 && observer.q("select cardinality(pg_blocking_pids(" + pid + "))").value().equals("0"); i++) {
+            Thread.sleep(25);
+        }
+    }
 }

@@ -433,6 +433,7 @@ public final class CatalogStorage {
             out.writeBoolean(i.ready());
             out.writeBoolean(i.valid());
             utf(out, i.method());
+            out.writeBoolean(i.clustered());
         });
     }
 
@@ -449,7 +450,8 @@ public final class CatalogStorage {
                 keys.add(new IndexInfo.Key(in.getShort(), nullable(in), nullable(in), in.get() != 0, in.get() != 0));
             }
             return new IndexInfo(oid, name, nsp, table, relfilenode, List.copyOf(keys), in.get() != 0, in.get() != 0,
-                    in.get() != 0, nullable(in), nullable(in), in.get() != 0, in.get() != 0, utf(in));
+                    in.get() != 0, nullable(in), nullable(in), in.get() != 0, in.get() != 0, utf(in),
+                    in.hasRemaining() && in.get() != 0); // absent in records written before CLUSTER ... USING
         });
     }
 

@@ -12,7 +12,7 @@ import java.util.List;
  */
 public record IndexInfo(int oid, String name, int namespaceOid, int tableOid, int relfilenode, List<Key> keys,
                         boolean unique, boolean primary, boolean nullsNotDistinct, String predicateSql,
-                        String predicateText, boolean ready, boolean valid, String method) {
+                        String predicateText, boolean ready, boolean valid, String method, boolean clustered) {
 
     /**
      * One key column: a table column ({@code attnum} > 0) or an expression ({@code attnum} 0,
@@ -44,16 +44,22 @@ public record IndexInfo(int oid, String name, int namespaceOid, int tableOid, in
 
     public IndexInfo withState(boolean newReady, boolean newValid) {
         return new IndexInfo(oid, name, namespaceOid, tableOid, relfilenode, keys, unique, primary, nullsNotDistinct,
-                predicateSql, predicateText, newReady, newValid, method);
+                predicateSql, predicateText, newReady, newValid, method, clustered);
     }
 
     public IndexInfo withName(String newName) {
         return new IndexInfo(oid, newName, namespaceOid, tableOid, relfilenode, keys, unique, primary,
-                nullsNotDistinct, predicateSql, predicateText, ready, valid, method);
+                nullsNotDistinct, predicateSql, predicateText, ready, valid, method, clustered);
+    }
+
+    /** CLUSTER ... USING and ALTER TABLE ... CLUSTER ON mark the index a table is clustered on (pg_index.indisclustered). */
+    public IndexInfo withClustered(boolean newClustered) {
+        return new IndexInfo(oid, name, namespaceOid, tableOid, relfilenode, keys, unique, primary,
+                nullsNotDistinct, predicateSql, predicateText, ready, valid, method, newClustered);
     }
 
     public IndexInfo withRelfilenode(int newRelfilenode) {
         return new IndexInfo(oid, name, namespaceOid, tableOid, newRelfilenode, keys, unique, primary,
-                nullsNotDistinct, predicateSql, predicateText, ready, valid, method);
+                nullsNotDistinct, predicateSql, predicateText, ready, valid, method, clustered);
     }
 }

@@ -57,7 +57,11 @@ final class AlterCommands extends DdlSupport {
         checkOwner(r);
         r = lockExclusively(r);
         for (Tree.AlterCmd c : s.commands()) {
-            r = catalog().relation(r.oid());
+            Relation current = catalog().relation(r.oid());
+            if (current == null) {
+                throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + r.name() + "\" does not exist");
+            }
+            r = current;
             apply(r, c);
             ctx.catalogChanged();
         }
@@ -82,6 +86,11 @@ final class AlterCommands extends DdlSupport {
             case Tree.AlterIdentity i -> identity(r, i);
             case Tree.SetLogged l -> setLogged(r, l.logged());
             case Tree.SetTablespace t -> setTablespace(r, t.tablespace());
+            case Tree.ClusterOn o -> {
+                requireKind(r, Relation.TABLE);
+                ReindexCommands clustering = new ReindexCommands(ctx, null);
+                clustering.markClustered(r, o.index() == null ? null : clustering.clusterableIndex(r, o.index()));
+            }
         }
     }
 
@@ -484,7 +493,7 @@ final class AlterCommands extends DdlSupport {
         for (IndexInfo i : catalog().indexesOf(r.oid())) {
             IndexInfo moved = new IndexInfo(i.oid(), i.name(), n.oid(), i.tableOid(), i.relfilenode(), i.keys(),
                     i.unique(), i.primary(), i.nullsNotDistinct(), i.predicateSql(), i.predicateText(), i.ready(),
-                    i.valid(), i.method());
+                    i.valid(), i.method(), i.clustered());
             ctx.writer().putIndex(moved, i);
         }
     }

@@ -40,47 +40,51 @@ public final class AnalyzeCommand extends DdlSupport {
     }
 
     String analyze(Tree.VacuumStmt s, Commands.AnalyzeListener listener) {
-        List<Relation> tables = new ArrayList<>();
+        // SHARE UPDATE EXCLUSIVE, as PostgreSQL's: readers and writers go on, DDL and another ANALYZE wait
+        org.walden.txn.RelationLockMode mode = org.walden.txn.RelationLockMode.SHARE_UPDATE_EXCLUSIVE;
         if (s.relations() == null || s.relations().isEmpty()) {
-            for (Relation r : sorted(catalog().relations())) {
-                if (r.kind() == Relation.TABLE) {
-                    tables.add(r);
+            for (Relation table : sorted(catalog().relations())) {
+                if (table.kind() == Relation.TABLE) {
+                    ctx.lockRelation(table.oid(), table.name(), mode);
+                    Relation r = catalog().relation(table.oid());
+                    if (r != null) { // else dropped while this one waited
+                        process(s, r, listener);
+                    }
                 }
             }
-        } else {
-            for (Tree.RangeVar rv : s.relations()) {
-                Relation r = findRelation(rv.schema(), rv.name());
-                if (r == null) {
-                    throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + qualified(rv)
-                            + "\" does not exist");
-                }
-                if (SystemCatalogs.isCatalogTable(r)) {
-                    continue; // computed from Walden's catalog: nothing to vacuum, no statistics to gather
-                }
-                if (r.virtual() || r.kind() != Relation.TABLE) {
-                    ctx.notice(new PgException(PgException.Severity.WARNING, SqlState.WARNING, "skipping \""
-                            + r.name() + "\" --- cannot " + (s.vacuum() ? "vacuum" : "analyze")
-                            + " non-tables or special system tables", null, null, null));
-                    continue;
-                }
-                tables.add(r);
-            }
+            return s.vacuum() ? "VACUUM" : "ANALYZE";
         }
-        for (Relation table : tables) {
-            // SHARE UPDATE EXCLUSIVE, as PostgreSQL's: readers and writers go on, DDL and another ANALYZE wait
-            ctx.lockRelation(table.oid(), table.name(), org.walden.txn.RelationLockMode.SHARE_UPDATE_EXCLUSIVE);
-            Relation r = catalog().relation(table.oid());
+        Map<Tree.RangeVar, Relation> named = new LinkedHashMap<>(); // all looked up before any is processed
+        for (Tree.RangeVar rv : s.relations()) {
+            Relation r = findRelation(rv.schema(), rv.name());
             if (r == null) {
-                continue; // dropped while we waited
+                throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + qualified(rv)
+                        + "\" does not exist");
             }
-            if (s.analyze()) {
-                listener.analyzed(analyzeTable(r, false));
+            if (SystemCatalogs.isCatalogTable(r)) {
+                continue; // computed from Walden's catalog: nothing to vacuum, no statistics to gather
             }
-            if (s.vacuum()) {
-                listener.vacuumed(r.oid());
+            if (r.virtual() || r.kind() != Relation.TABLE) {
+                ctx.notice(new PgException(PgException.Severity.WARNING, SqlState.WARNING, "skipping \""
+                        + r.name() + "\" --- cannot " + (s.vacuum() ? "vacuum" : "analyze")
+                        + " non-tables or special system tables", null, null, null));
+                continue;
             }
+            named.put(rv, r);
+        }
+        for (Map.Entry<Tree.RangeVar, Relation> e : named.entrySet()) {
+            process(s, lockNamed(ctx, e.getKey(), e.getValue(), mode), listener);
         }
         return s.vacuum() ? "VACUUM" : "ANALYZE";
+    }
+
+    private void process(Tree.VacuumStmt s, Relation r, Commands.AnalyzeListener listener) {
+        if (s.analyze()) {
+            listener.analyzed(analyzeTable(r, false));
+        }
+        if (s.vacuum()) {
+            listener.vacuumed(r.oid());
+        }
     }
 
     /** Gathers and stores {@code t}'s statistics; {@code auto} when the background pass runs it. */

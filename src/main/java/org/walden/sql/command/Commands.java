@@ -73,9 +73,23 @@ public final class Commands {
         };
     }
 
+    /** CREATE TABLE, with its LIKE clauses' columns, then their indexes and comments once the table exists. */
+    private String createTable(Tree.CreateTableStmt c) {
+        if (c.likes().isEmpty()) {
+            return new TableCommands(ctx).createTable(c);
+        }
+        boolean skipped = c.ifNotExists() && ctx.lookup().relation(c.relation().schema(), c.relation().name()) != null;
+        TableLikeExpansion like = new TableLikeExpansion(ctx);
+        String tag = new TableCommands(ctx).createTable(like.expand(c));
+        if (!skipped) {
+            like.finish(c.relation(), this);
+        }
+        return tag;
+    }
+
     public String run(Tree.Stmt stmt) {
         return switch (stmt) {
-            case Tree.CreateTableStmt c -> new TableCommands(ctx).createTable(c);
+            case Tree.CreateTableStmt c -> createTable(c);
             case Tree.CreateTableAsStmt c -> new TableCommands(ctx).createTableAs(c);
             case Tree.IndexStmt i -> i.concurrently() ? new ConcurrentIndexBuild(ctx, steps).run(i)
                     : new IndexCommands(ctx).create(i);

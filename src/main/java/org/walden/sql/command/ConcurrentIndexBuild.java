@@ -84,7 +84,7 @@ final class ConcurrentIndexBuild extends DdlSupport {
                 old.namespaceOid(), new java.util.HashSet<>()), old.namespaceOid(), old.tableOid(),
                 newStorage(org.walden.txn.RelPersistence.PERMANENT, storedTablespace(old.relfilenode())),
                 old.keys(), old.unique(), false, old.nullsNotDistinct(), old.predicateSql(), old.predicateText(),
-                false, false, old.method());
+                false, false, old.method(), false);
         ctx.writer().putIndex(shadow, null);
         ctx.catalogChanged();
         steps.commitAndBegin();

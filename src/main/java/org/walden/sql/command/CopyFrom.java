@@ -81,7 +81,7 @@ public final class CopyFrom {
             throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot copy to " + (table.kind()
                     == Relation.SEQUENCE ? "sequence" : "non-table relation") + " \"" + table.name() + "\"");
         }
-        ctx.lockRelation(table.oid(), table.name(), false);
+        table = DdlSupport.lockNamed(ctx, c.relation(), table, org.walden.txn.RelationLockMode.ROW_EXCLUSIVE);
         int[] cols;
         if (c.columns() == null || c.columns().isEmpty()) {
             List<Integer> live = new ArrayList<>();

@@ -148,6 +148,28 @@ abstract class DdlSupport {
         return current;
     }
 
+    /**
+     * Locks the relation {@code rv} named, found as {@code found} before the lock, and returns it as
+     * it stands once locked, as PostgreSQL's RangeVarGetRelidExtended: the name is looked up again
+     * after the wait, so a table dropped meanwhile is 42P01 and one dropped and created anew is
+     * locked in its turn.
+     */
+    static Relation lockNamed(CommandContext ctx, Tree.RangeVar rv, Relation found,
+            org.walden.txn.RelationLockMode mode) {
+        Relation r = found;
+        while (true) {
+            ctx.lockRelation(r.oid(), r.name(), mode);
+            Relation now = ctx.lookup().relation(rv.schema(), rv.name());
+            if (now == null) {
+                throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + qualified(rv) + "\" does not exist");
+            }
+            if (now.oid() == r.oid()) {
+                return now;
+            }
+            r = now;
+        }
+    }
+
     static String qualified(Tree.RangeVar rv) {
         return rv.schema() == null ? rv.name() : rv.schema() + "." + rv.name();
     }

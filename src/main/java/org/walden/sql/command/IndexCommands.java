@@ -101,7 +101,7 @@ final class IndexCommands extends DdlSupport {
         return new IndexInfo(oid, name, table.namespaceOid(), table.oid(),
                 newStorage(org.walden.txn.RelPersistence.of(table.relfilenode()),
                         new TablespaceCommands(ctx).tablespaceForNewRelation(s.tablespace())), List.copyOf(keys), s.unique(),
-                false, s.nullsNotDistinct(), predicate, predicate, ready, valid, method);
+                false, s.nullsNotDistinct(), predicate, predicate, ready, valid, method, false);
     }
 
     /**

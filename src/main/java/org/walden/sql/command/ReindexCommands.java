@@ -21,9 +21,10 @@ import org.walden.sql.parse.Tree;
  * on with the old entries until the commit; with it the new entries are built beside the old ones
  * while the table takes writes ({@link ConcurrentIndexBuild#reindex}).
  *
- * <p>CLUSTER orders a table's rows by an index once. Walden keeps every table in primary-key
- * order, so no index was ever clustered: CLUSTER without a table has nothing to do, CLUSTER t
- * says there is no previously clustered index, and CLUSTER t USING i is refused (0A000).
+ * <p>CLUSTER orders a table's rows by an index once and marks the index (pg_index.indisclustered,
+ * also set by ALTER TABLE ... CLUSTER ON) so that a later CLUSTER t uses it. Walden keeps every
+ * table's rows in primary-key order, so CLUSTER t USING i checks the index as PostgreSQL does,
+ * takes the table's ACCESS EXCLUSIVE lock and marks it, and moves no row.
  */
 final class ReindexCommands extends DdlSupport {
 
@@ -201,21 +202,69 @@ final class ReindexCommands extends DdlSupport {
             throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot cluster a " + kindName(r.kind()));
         }
         checkOwner(r);
+        IndexInfo idx;
         if (s.index() == null) {
-            throw new PgException(SqlState.UNDEFINED_OBJECT, "there is no previously clustered index for table \""
-                    + r.name() + "\"");
+            idx = clusteredIndexOf(r);
+            if (idx == null) {
+                throw new PgException(SqlState.UNDEFINED_OBJECT, "there is no previously clustered index for table \""
+                        + r.name() + "\"");
+            }
+        } else {
+            idx = clusterableIndex(r, s.index());
         }
-        IndexInfo idx = catalog().index(r.namespaceOid(), s.index());
-        if (idx == null || idx.tableOid() != r.oid()) {
-            throw new PgException(SqlState.UNDEFINED_OBJECT, "index \"" + s.index() + "\" for table \"" + r.name()
-                    + "\" does not exist");
+        r = lockExclusively(r);
+        markClustered(r, idx);
+        // the rows stay where they are: every table's rows are kept in primary-key order
+        return "CLUSTER";
+    }
+
+    private IndexInfo clusteredIndexOf(Relation table) {
+        for (IndexInfo i : catalog().indexesOf(table.oid())) {
+            if (i.clustered()) {
+                return i;
+            }
+        }
+        return null;
+    }
+
+    /** PostgreSQL's check_index_is_clusterable, after looking the index up in the table's schema. */
+    IndexInfo clusterableIndex(Relation table, String indexName) {
+        IndexInfo idx = catalog().index(table.namespaceOid(), indexName);
+        if (idx == null) {
+            throw new PgException(SqlState.UNDEFINED_OBJECT, "index \"" + indexName + "\" for table \""
+                    + table.name() + "\" does not exist");
+        }
+        if (idx.tableOid() != table.oid()) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "\"" + idx.name() + "\" is not an index for table \""
+                    + table.name() + "\"");
+        }
+        if (!"btree".equals(idx.method())) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cannot cluster on index \"" + idx.name()
+                    + "\" because access method does not support clustering");
         }
         if (idx.isPartial()) {
             throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cannot cluster on partial index \"" + idx.name()
                     + "\"");
         }
-        throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "CLUSTER ... USING is not supported")
-                .withDetail("Walden keeps every table's rows in primary-key order; they cannot be ordered by another "
-                        + "index.");
+        if (!idx.valid()) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "cannot cluster on invalid index \"" + idx.name()
+                    + "\"");
+        }
+        return idx;
+    }
+
+    /** mark_index_clustered: {@code index} (null: none) becomes the one of {@code table}'s indexes marked clustered. */
+    void markClustered(Relation table, IndexInfo index) {
+        boolean changed = false;
+        for (IndexInfo i : catalog().indexesOf(table.oid())) {
+            boolean wanted = index != null && i.oid() == index.oid();
+            if (i.clustered() != wanted) {
+                ctx.writer().putIndex(i.withClustered(wanted), i);
+                changed = true;
+            }
+        }
+        if (changed) {
+            ctx.catalogChanged();
+        }
     }
 }

@@ -396,7 +396,7 @@ final class TableCommands extends DdlSupport {
             keys.add(new IndexInfo.Key(a, null, null, false, false));
         }
         return new IndexInfo(oid, name, table.namespaceOid(), table.oid(), relfilenode, List.copyOf(keys), true,
-                primary, nullsNotDistinct, null, null, true, true, "btree");
+                primary, nullsNotDistinct, null, null, true, true, "btree", false);
     }
 
     static Constraint keyConstraint(int oid, String name, Relation table, char type, int[] attnums, int indexOid) {

@@ -513,7 +513,7 @@ final class CatalogRows {
                 option.add((short) ((k.descending() ? 1 : 0) | (k.nullsFirst() ? 2 : 0)));
             }
             rows.add(row(oid(i.oid()), oid(i.tableOid()), (short) i.keys().size(), (short) i.keys().size(), i.unique(),
-                    i.nullsNotDistinct(), i.primary(), false, true, false, i.valid(), false, i.ready(), true, false,
+                    i.nullsNotDistinct(), i.primary(), false, true, i.clustered(), i.valid(), false, i.ready(), true, false,
                     key, collation, opclass, option, exprs.isEmpty() ? null : String.join("\u0001", exprs),
                     i.predicateSql()));
         }

@@ -261,7 +261,7 @@ public final class ExecState {
     public void lockRelationsRead(org.walden.sql.analyze.Query q) {
         for (org.walden.sql.catalog.Relation r : q.relationsReadLocked) {
             if (!txn.holdsRelation(r.oid(), RelationLockMode.ACCESS_SHARE)) {
-                lockRelation(r.oid(), r.name(), RelationLockMode.ACCESS_SHARE, false);
+                lockPlannedRelation(r.oid(), r.name(), RelationLockMode.ACCESS_SHARE);
             }
         }
     }
@@ -270,15 +270,27 @@ public final class ExecState {
     static final long LOCK_WAIT_SLICE_MS = 200;
 
     /**
-     * Takes a relation lock (ROW EXCLUSIVE for DML, ACCESS EXCLUSIVE for DDL that replaces rows,
-     * any for LOCK TABLE) in slices. A DML statement whose table was rewritten or dropped after
-     * its snapshot raises 40001. With {@code noWait}, a conflicting lock raises 55P03 at once.
+     * Takes the lock of a relation the running plan was made for (ROW EXCLUSIVE for DML, ROW SHARE
+     * for FOR UPDATE, ACCESS SHARE for reads): DDL committed on it since the plan was made raises
+     * {@link RelationChanged}, and the session plans the statement again.
      */
-    public void lockRelation(int oid, String name, RelationLockMode mode, boolean noWait) {
+    public void lockPlannedRelation(int oid, String name, RelationLockMode mode) {
+        if (lockRelation(oid, name, mode, false)) {
+            throw new RelationChanged(name);
+        }
+    }
+
+    /**
+     * Takes a relation lock in slices, so that a cancel request and lock_timeout are noticed; with
+     * {@code noWait}, a conflicting lock raises 55P03 at once. Returns whether DDL on the relation
+     * committed after this statement's snapshot (so while this one waited): a command reads the
+     * relation's definition again once it holds the lock, as PostgreSQL looks a name up again
+     * after locking.
+     */
+    public boolean lockRelation(int oid, String name, RelationLockMode mode, boolean noWait) {
         if (noWait) {
             try {
-                txn.lockRelation(oid, mode, 0);
-                return;
+                return txn.lockRelation(oid, mode, 0);
             } catch (PgException e) {
                 if (e.sqlState() != SqlState.LOCK_NOT_AVAILABLE) {
                     throw e;
@@ -286,16 +298,13 @@ public final class ExecState {
                 throw new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on relation \"" + name + "\"");
             }
         }
-        // DDL's own modes (SHARE and up) read the definition again after locking: no replanning
-        boolean exclusive = mode.compareTo(RelationLockMode.SHARE) >= 0;
         long timeout = services.lockTimeoutMs();
         long deadline = timeout > 0 ? services.clock().millis() + timeout : Long.MAX_VALUE;
         while (true) {
             fn.checkCancel();
             long remaining = deadline - services.clock().millis();
-            boolean changed;
             try {
-                changed = txn.lockRelation(oid, mode, Math.max(1, Math.min(LOCK_WAIT_SLICE_MS, remaining)));
+                return txn.lockRelation(oid, mode, Math.max(1, Math.min(LOCK_WAIT_SLICE_MS, remaining)));
             } catch (PgException e) {
                 if (e.sqlState() != SqlState.LOCK_NOT_AVAILABLE) {
                     throw e;
@@ -303,12 +312,7 @@ public final class ExecState {
                 if (services.clock().millis() >= deadline) {
                     throw new PgException(SqlState.LOCK_NOT_AVAILABLE, "canceling statement due to lock timeout");
                 }
-                continue;
             }
-            if (changed && !exclusive) {
-                throw new RelationChanged(name);
-            }
-            return;
         }
     }
 }

@@ -1,10 +1,7 @@
 package org.walden.sql.exec;
 
-import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.sql.analyze.Expr;
@@ -85,14 +82,14 @@ public final class ModifyTable extends PlanNode {
     public final class Exec extends ExecNode {
         private final ExecState st;
         private final ExecNode input;
-        private final Set<ByteBuffer> touched = new HashSet<>();
+        private final KeyFingerprintSet touched = new KeyFingerprintSet();
         public long processed;
 
         Exec(ExecState st) {
             this.st = st;
             this.input = child.open(st);
-            st.lockRelation(writer.table().oid(), writer.table().name(), org.walden.txn.RelationLockMode.ROW_EXCLUSIVE,
-                    false);
+            st.lockPlannedRelation(writer.table().oid(), writer.table().name(),
+                    org.walden.txn.RelationLockMode.ROW_EXCLUSIVE);
         }
 
         @Override
@@ -146,14 +143,14 @@ public final class ModifyTable extends PlanNode {
                 // only ON CONFLICT DO UPDATE asks whether this command wrote a row: a plain INSERT
                 // keeps no per-row state (an INSERT ... SELECT of millions of rows spills its
                 // write set, and this set would hold every key in the heap)
-                touched.add(ByteBuffer.wrap((byte[]) result));
+                touched.add((byte[]) result);
             }
             processed++;
             return returned(row, r);
         }
 
         private Object[] conflictUpdate(RowWriter.Conflict c, Object[] proposed, Object[] r) {
-            if (touched.contains(ByteBuffer.wrap(c.existingKey()))) {
+            if (touched.contains(c.existingKey())) {
                 throw new PgException(SqlState.CARDINALITY_VIOLATION,
                         "ON CONFLICT DO UPDATE command cannot affect row a second time")
                         .withHint("Ensure that no rows proposed for insertion within the same command have "
@@ -177,7 +174,7 @@ public final class ModifyTable extends PlanNode {
                 updated[conflictColumns[i]] = conflictValues[i].eval(both, st);
             }
             byte[] key = writer.update(st, c.existingKey(), existing, updated);
-            touched.add(ByteBuffer.wrap(key));
+            touched.add(key);
             processed++;
             return returned(updated, r);
         }
@@ -186,7 +183,7 @@ public final class ModifyTable extends PlanNode {
         private Object[] current(Object[] r) {
             byte[] key = (byte[]) r[keyPosition];
             byte[] raw = (byte[]) r[rawPosition];
-            if (touched.contains(ByteBuffer.wrap(key))) {
+            if (touched.contains(key)) {
                 return null;
             }
             byte[] latest = st.lockRow(key);
@@ -230,7 +227,7 @@ public final class ModifyTable extends PlanNode {
                 updated[setColumns[i]] = setValues[i].eval(cur, st);
             }
             byte[] key = writer.update(st, (byte[]) cur[keyPosition], old, updated);
-            touched.add(ByteBuffer.wrap(key));
+            touched.add(key);
             processed++;
             return returned(updated, cur);
         }
@@ -243,7 +240,7 @@ public final class ModifyTable extends PlanNode {
             Object[] old = tableRow(cur);
             byte[] key = (byte[]) cur[keyPosition];
             writer.delete(st, key, old);
-            touched.add(ByteBuffer.wrap(key));
+            touched.add(key);
             processed++;
             return returned(old, cur);
         }

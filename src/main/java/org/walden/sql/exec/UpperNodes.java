@@ -453,7 +453,7 @@ public final class UpperNodes {
         protected ExecNode start(ExecState st) {
             ExecNode c = child.open(st);
             for (Relation t : tables) {
-                st.lockRelation(t.oid(), t.name(), org.walden.txn.RelationLockMode.ROW_SHARE, false);
+                st.lockPlannedRelation(t.oid(), t.name(), org.walden.txn.RelationLockMode.ROW_SHARE);
             }
             return new Base(this, st) {
                 @Override

@@ -93,6 +93,14 @@ public interface FnContext {
         return java.util.List.of();
     }
 
+    /**
+     * pg_blocking_pids: the backends holding a lock the backend {@code pid} waits for (a relation,
+     * a row, an advisory lock), 0 for a prepared transaction; none outside a server.
+     */
+    default java.util.List<Integer> blockingPids(int pid) {
+        return java.util.List.of();
+    }
+
     default org.walden.txn.AdvisoryLockTable advisoryLocks() {
         throw new PgException(org.walden.common.SqlState.FEATURE_NOT_SUPPORTED, "advisory locks are not available here");
     }

@@ -72,6 +72,8 @@ final class SystemFunctions {
         r.f("current_schemas", NAME_ARRAY, BOOL).stable().ctx((c, a) -> new ArrayList<Object>(
                 c.searchPath((Boolean) a[0])));
         r.f("pg_backend_pid", INT4).stable().ctx((c, a) -> c.backendPid());
+        r.f("pg_blocking_pids", INT4_ARRAY, INT4).volatile_().ctx((c, a) -> new ArrayList<Object>(
+                c.blockingPids((Integer) a[0])));
         r.f("pg_postmaster_start_time", TIMESTAMPTZ).stable().ctx((c, a) -> c.serverStatus().postmasterStartTime());
         r.f("pg_conf_load_time", TIMESTAMPTZ).stable().ctx((c, a) -> c.serverStatus().postmasterStartTime());
         r.f("pg_is_in_recovery", BOOL).volatile_().ctx((c, a) -> c.serverStatus().inRecovery());

@@ -1292,13 +1292,14 @@ public final class SqlParser extends QueryParser {
         expectOp("(");
         List<ColumnDef> columns = new ArrayList<>();
         List<Constraint> constraints = new ArrayList<>();
+        List<Tree.TableLike> likes = new ArrayList<>();
         if (!peek().isOp(")")) {
             do {
                 if (isWord("constraint") || isWord("primary") || isWord("unique") || isWord("check")
                         || isWord("foreign") || isWord("exclude")) {
                     constraints.add(tableConstraint());
-                } else if (isWord("like")) {
-                    throw unsupported("CREATE TABLE ... (LIKE ...)");
+                } else if (acceptWord("like")) {
+                    likes.add(tableLike(columns.size()));
                 } else {
                     columns.add(columnDef());
                 }
@@ -1327,7 +1328,35 @@ public final class SqlParser extends QueryParser {
             }
         }
         return new CreateTableStmt(rel, columns, constraints, ifNotExists, persistence, options, onCommit, tablespace,
-                pos);
+                pos, likes);
+    }
+
+    private static final List<String> LIKE_OPTIONS = List.of("comments", "compression", "constraints", "defaults",
+            "generated", "identity", "indexes", "statistics", "storage");
+
+    /** LIKE source_table [{INCLUDING | EXCLUDING} {option | ALL}] ... (after LIKE). */
+    private Tree.TableLike tableLike(int columnIndex) {
+        int position = peek().position();
+        RangeVar source = rangeVarOf(qualifiedName(), position);
+        java.util.Set<String> including = new java.util.TreeSet<>();
+        while (isWord("including") || isWord("excluding")) {
+            boolean in = acceptWord("including");
+            if (!in) {
+                expectWord("excluding");
+            }
+            String what = peek().text().toLowerCase(Locale.ROOT);
+            if (!what.equals("all") && !LIKE_OPTIONS.contains(what)) {
+                throw error();
+            }
+            advance();
+            List<String> options = what.equals("all") ? LIKE_OPTIONS : List.of(what);
+            if (in) {
+                including.addAll(options);
+            } else {
+                options.forEach(including::remove);
+            }
+        }
+        return new Tree.TableLike(source, columnIndex, including);
     }
 
     /** ON COMMIT PRESERVE ROWS | DELETE ROWS | DROP (null when absent). */
@@ -2063,6 +2092,12 @@ public final class SqlParser extends QueryParser {
         }
         if (acceptWords("set", "tablespace")) {
             return new SetTablespace(colId());
+        }
+        if (acceptWords("cluster", "on")) {
+            return new ClusterOn(colId());
+        }
+        if (acceptWords("set", "without", "cluster")) {
+            return new ClusterOn(null);
         }
         if (isWord("set") || isWord("reset")) {
             throw unsupported("ALTER TABLE " + peek().text().toUpperCase(Locale.ROOT) + " (storage parameters)");

@@ -341,13 +341,22 @@ public final class Tree {
     }
 
     /**
+     * {@code LIKE source [INCLUDING | EXCLUDING what] ...} in CREATE TABLE's element list: its
+     * columns go where it stands, before the {@code columnIndex}th column written out;
+     * {@code including} holds the options left in (DEFAULTS, CONSTRAINTS, INDEXES, IDENTITY,
+     * GENERATED, COMMENTS, STORAGE, COMPRESSION, STATISTICS).
+     */
+    public record TableLike(RangeVar source, int columnIndex, java.util.Set<String> including) {
+    }
+
+    /**
      * CREATE [TEMP | UNLOGGED] TABLE: columns and table constraints in order; {@code persistence}
      * is pg_class.relpersistence's letter ('p', 'u', 't'), {@code onCommit} ON COMMIT's action
      * ("PRESERVE ROWS", "DELETE ROWS", "DROP") or null.
      */
     public record CreateTableStmt(RangeVar relation, List<ColumnDef> columns, List<Constraint> constraints,
                                   boolean ifNotExists, char persistence, List<String> options, String onCommit,
-                                  String tablespace, int position) implements Stmt {
+                                  String tablespace, int position, List<TableLike> likes) implements Stmt {
 
         public boolean temporary() {
             return persistence == 't';
@@ -422,7 +431,11 @@ public final class Tree {
     /** One ALTER TABLE action. */
     public sealed interface AlterCmd permits AddColumn, DropColumn, AlterColumnDefault, AlterColumnNotNull,
             AlterColumnType, AddConstraint, DropConstraint, OwnerTo, SetSchema, AlterIdentity, SetLogged,
-            SetTablespace {
+            SetTablespace, ClusterOn {
+    }
+
+    /** ALTER TABLE ... CLUSTER ON index, or SET WITHOUT CLUSTER ({@code index} null). */
+    public record ClusterOn(String index) implements AlterCmd {
     }
 
     /** ALTER TABLE SET LOGGED ({@code logged}) / SET UNLOGGED. */
