@@ -169,6 +169,10 @@ public final class Engine {
         }
         ControlFile cf = ControlFile.open(dataDir, options.fsync(), options.clock());
         BackupSnapshots.restoreAtStart(dataDir, BASE_DIR);
+        if (BackupLabel.read(dataDir) != null) {
+            // the links first: the tablespaces' column families open through them
+            TablespaceDirectories.applyTablespaceMap(dataDir);
+        }
         FlushHook hook = new FlushHook();
         Store store = Store.open(dataDir.resolve(BASE_DIR), hook, options.storeMemory());
         Engine engine = new Engine(dataDir, options, cf, store, hook);
@@ -589,14 +593,36 @@ public final class Engine {
         Wal w = requireWal();
         TablespaceDirectories.create(dataDir, oid, location, false);
         w.flush(w.insert(TablespaceRecords.create(oid, location)).endLsn());
+        store.createTablespace(oid);
     }
 
     /**
-     * DROP TABLESPACE's directories: false when they still hold files (nothing removed, nothing
-     * logged); else removed and a TBLSPC DROP record logged and flushed.
+     * Stores {@code relfilenode}'s rows in tablespace {@code tablespaceOid} (0: pg_default) from
+     * now on: a TBLSPC PLACE record (so that redo routes its rows before replaying them), then
+     * the store's routing. Called before the relfilenode's first row is written.
+     */
+    public void placeRelation(int relfilenode, int tablespaceOid) {
+        Wal w = requireWal();
+        w.insert(TablespaceRecords.place(relfilenode, tablespaceOid));
+        store.place(relfilenode, tablespaceOid);
+    }
+
+    /** The tablespace whose storage holds {@code relfilenode}'s rows; 0 for pg_default. */
+    public int relationTablespace(int relfilenode) {
+        return store.tablespaceOf(relfilenode);
+    }
+
+    /**
+     * DROP TABLESPACE's storage and directories: false when its column family still holds rows
+     * or the directories other files (nothing logged); else the family is dropped, the
+     * directories removed and a TBLSPC DROP record logged and flushed.
      */
     public boolean dropTablespace(int oid) {
         Wal w = requireWal();
+        if (!store.tablespaceEmpty(oid)) {
+            return false;
+        }
+        store.dropTablespace(oid);
         if (!TablespaceDirectories.drop(dataDir, oid)) {
             return false;
         }

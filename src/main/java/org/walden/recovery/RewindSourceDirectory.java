@@ -86,7 +86,10 @@ public final class RewindSourceDirectory implements Rewind.Source {
         return end;
     }
 
-    /** Its storage, WAL and pg_control, file by file: a clean copy needs no backup_label. */
+    /**
+     * Its storage (the tablespaces' storage files included), WAL and pg_control, file by file: a
+     * clean copy needs no backup_label.
+     */
     @Override
     public void copyDataDirectory(Path into, LongConsumer progressKb) throws IOException {
         long[] bytes = {0};
@@ -102,6 +105,24 @@ public final class RewindSourceDirectory implements Rewind.Source {
                         bytes[0] += Files.size(p);
                         progressKb.accept(bytes[0] / 1024);
                     }
+                }
+            }
+        }
+        // the tablespaces' storage files go where a storage snapshot keeps them (base/tblspc_files/OID):
+        // the target's storage moves them into its own tablespace directories when it opens
+        for (org.walden.storage.TablespaceDirectories.Tablespace t : org.walden.storage.TablespaceDirectories.list(dir)) {
+            Path files = t.link().resolve(org.walden.storage.TablespaceDirectories.VERSION_DIRECTORY)
+                    .resolve(org.walden.storage.TablespaceDirectories.STORAGE_DIR);
+            if (!Files.isDirectory(files)) {
+                continue;
+            }
+            Path to = Files.createDirectories(into.resolve(Engine.BASE_DIR)
+                    .resolve(org.walden.storage.TablespaceDirectories.SNAPSHOT_DIR).resolve(Integer.toUnsignedString(t.oid())));
+            try (Stream<Path> list = Files.list(files)) {
+                for (Path p : list.toList()) {
+                    Files.copy(p, to.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    bytes[0] += Files.size(p);
+                    progressKb.accept(bytes[0] / 1024);
                 }
             }
         }

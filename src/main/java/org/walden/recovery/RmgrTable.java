@@ -166,15 +166,27 @@ public final class RmgrTable {
 
     /**
      * tblspc_redo: CREATE makes the tablespace's directories (an absolute LOCATION must exist on
-     * this server, or be linked already by a base backup's tablespace_map or -T); DROP removes
-     * them. The rows of the relations in it are replayed like any others.
+     * this server, or be linked already by a base backup's tablespace_map or -T) and its column
+     * family; DROP removes them; PLACE routes a relfilenode's rows to the tablespace's family
+     * (a tablespace already dropped again later in the WAL has none: its rows stay in the
+     * default family until the DROP's redo empties nothing of them, as they were dropped first).
      */
     private void tblspcRedo(WalRecord r) {
+        if (TablespaceRecords.isPlace(r)) {
+            TablespaceRecords.Placement p = TablespaceRecords.decodePlacement(r);
+            applyBatch();
+            if (p.tablespaceOid() == 0 || store.tablespaces().contains(p.tablespaceOid())) {
+                store.place(p.relfilenode(), p.tablespaceOid());
+            }
+            return;
+        }
         TablespaceRecords.Change c = TablespaceRecords.decode(r);
         if (TablespaceRecords.isCreate(r)) {
             TablespaceDirectories.create(dataDir, c.oid(), c.location(), true);
+            store.createTablespace(c.oid());
         } else {
             applyBatch(); // the commits before the DROP have emptied it
+            store.dropTablespace(c.oid());
             if (!TablespaceDirectories.drop(dataDir, c.oid())) {
                 org.slf4j.LoggerFactory.getLogger(RmgrTable.class).warn(
                         "directories for tablespace {} could not be removed", Integer.toUnsignedString(c.oid()));

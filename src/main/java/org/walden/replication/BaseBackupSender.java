@@ -115,12 +115,27 @@ final class BaseBackupSender {
             List<TablespaceDirectories.Tablespace> tablespaces = TablespaceDirectories.list(source.dataDirectory())
                     .stream().filter(t -> !t.inPlace()).toList();
             List<List<Member>> tablespaceMembers = new ArrayList<>();
+            Path storageFiles = backup.storageSnapshotDir() == null ? null
+                    : backup.storageSnapshotDir().resolve(TablespaceDirectories.SNAPSHOT_DIR);
             for (TablespaceDirectories.Tablespace t : tablespaces) {
                 List<Member> ms = new ArrayList<>();
                 walkDir(t.link(), "", ms, null);
+                // the rows stored in the tablespace: its column family's files as the storage
+                // snapshot has them (the live directory changes under RocksDB's compactions)
+                Path snapshotFiles = storageFiles == null ? null : storageFiles.resolve(Integer.toUnsignedString(t.oid()));
+                if (snapshotFiles != null && Files.isDirectory(snapshotFiles)) {
+                    walkDir(snapshotFiles, TablespaceDirectories.VERSION_DIRECTORY + "/"
+                            + TablespaceDirectories.STORAGE_DIR + "/", ms, null);
+                }
                 tablespaceMembers.add(ms);
             }
             List<Member> members = collectMembers(source.dataDirectory(), backup);
+            for (TablespaceDirectories.Tablespace t : tablespaces) {
+                // sent in the tablespace's own archive above
+                String inSnapshot = backup.storageRelativePath() + "/" + TablespaceDirectories.SNAPSHOT_DIR + "/"
+                        + Integer.toUnsignedString(t.oid());
+                members.removeIf(m -> m.name().equals(inSnapshot) || m.name().startsWith(inSnapshot + "/"));
+            }
             String label = backupLabel(backup, opts.label(), ctx.walSource().walSegmentSizeBytes());
             byte[] labelBytes = label.getBytes(StandardCharsets.UTF_8);
             byte[] mapBytes = TablespaceDirectories.tablespaceMap(tablespaces).getBytes(StandardCharsets.UTF_8);
@@ -267,6 +282,10 @@ final class BaseBackupSender {
             }
             if (attrs.isDirectory()) {
                 out.add(dirMember(rel, p));
+                if (name.equals(TablespaceDirectories.STORAGE_DIR)
+                        && prefix.endsWith(TablespaceDirectories.VERSION_DIRECTORY + "/")) {
+                    continue; // a tablespace's live column family: its snapshot's files are sent instead
+                }
                 if (prefix.isEmpty() && EXCLUDE_DIR_CONTENTS.contains(name)) {
                     if (name.equals("pg_wal")) {
                         out.add(new Member("pg_wal/archive_status", p, true, 0, attrs.lastModifiedTime().toInstant()));

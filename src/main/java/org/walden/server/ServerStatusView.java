@@ -103,6 +103,16 @@ final class ServerStatusView implements ServerStatus {
     }
 
     @Override
+    public void placeRelation(int relfilenode, int tablespaceOid) {
+        engine.placeRelation(relfilenode, tablespaceOid);
+    }
+
+    @Override
+    public int relationTablespace(int relfilenode) {
+        return engine.relationTablespace(relfilenode);
+    }
+
+    @Override
     public boolean dropTablespace(int oid) {
         return engine.dropTablespace(oid);
     }
@@ -307,10 +317,15 @@ final class ServerStatusView implements ServerStatus {
         return i == null ? 0 : i;
     }
 
+    /** The files under base/ and the tablespaces' storage (every database's, as they share one engine). */
     @Override
     public long databaseSizeBytes() {
+        long tablespaces = 0;
+        for (var t : org.walden.storage.TablespaceDirectories.list(engine.dataDir())) {
+            tablespaces += org.walden.storage.TablespaceDirectories.sizeBytes(engine.dataDir(), t.oid());
+        }
         try (java.util.stream.Stream<Path> files = Files.walk(engine.dataDir().resolve(Engine.BASE_DIR))) {
-            return files.filter(Files::isRegularFile).mapToLong(f -> {
+            return tablespaces + files.filter(Files::isRegularFile).mapToLong(f -> {
                 try {
                     return Files.size(f);
                 } catch (IOException e) {

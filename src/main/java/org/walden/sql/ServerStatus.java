@@ -145,6 +145,18 @@ public interface ServerStatus {
         throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "tablespaces are not supported by this server");
     }
 
+    /**
+     * Stores the rows of a new relfilenode in tablespace {@code tablespaceOid} (0: pg_default),
+     * before any is written. A server without tablespaces has nothing to do.
+     */
+    default void placeRelation(int relfilenode, int tablespaceOid) {
+    }
+
+    /** The tablespace whose storage holds {@code relfilenode}'s rows; 0 for pg_default. */
+    default int relationTablespace(int relfilenode) {
+        return 0;
+    }
+
     /** DROP TABLESPACE's directories: false (nothing removed) when they still hold files. */
     default boolean dropTablespace(int oid) {
         throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "tablespaces are not supported by this server");

@@ -13,6 +13,10 @@ import org.rocksdb.BloomFilter;
 import org.rocksdb.Cache;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
 import org.rocksdb.FlushJobInfo;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
@@ -41,6 +45,12 @@ import org.walden.wal.WalRecord;
  * range deletes, or one KV ROWS record of a fresh key range, see {@link KvBulk}). RocksDB is
  * thread-safe; this class adds no locks. A failed RocksDB write is a PANIC, as its state would
  * no longer match the WAL.
+ *
+ * <p>The rows of relations in a tablespace other than pg_default live in that tablespace's
+ * column family of the same database, whose SST files RocksDB keeps in the tablespace's
+ * directory ({@link TablespaceRouting}): one snapshot and one write batch still cover every
+ * tablespace, so commits stay atomic and reads consistent. Each key is routed by its
+ * relfilenode; a key range within one relfilenode goes to its family, a wider one to all.
  */
 public final class Store implements AutoCloseable {
 
@@ -54,7 +64,13 @@ public final class Store implements AutoCloseable {
     static final double BLOOM_BITS_PER_KEY = 10;
 
     private final Path dir;
+    /** The SST writers' options (a spilled commit's files) and, in parts, every column family's. */
     private final Options options;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions cfOptions;
+    private final ColumnFamilyHandle defaultFamily;
+    /** Where each tablespace's rows go, kept current by {@link #createTablespace}, {@link #place} and {@link #dropTablespace}. */
+    private final TablespaceRouting routing;
     private final Cache blockCache;
     private final WriteBufferManager writeBufferManager;
     private final BloomFilter bloomFilter;
@@ -66,19 +82,30 @@ public final class Store implements AutoCloseable {
     private final Set<AutoCloseable> openResources = ConcurrentHashMap.newKeySet();
     /** Written under openLock's write side; read under its read side. */
     private boolean closed;
+    /** The options of the tablespaces' column families, closed with the store; guarded by {@code this}. */
+    private final List<ColumnFamilyOptions> tablespaceOptions = new java.util.ArrayList<>();
     /** Opened on first use ({@link #spillStore()}), under {@code this}; closed with the store. */
     private SpillStore spillStore;
 
-    private Store(Path dir, Options options, Cache blockCache, WriteBufferManager writeBufferManager,
-                  BloomFilter bloomFilter, RocksDB db, AbstractEventListener listener) {
+    private Store(Path dir, Options options, DBOptions dbOptions, ColumnFamilyOptions cfOptions, Cache blockCache,
+                  WriteBufferManager writeBufferManager, BloomFilter bloomFilter, RocksDB db,
+                  List<ColumnFamilyHandle> families, AbstractEventListener listener) throws RocksDBException {
         this.dir = dir;
         this.options = options;
+        this.dbOptions = dbOptions;
+        this.cfOptions = cfOptions;
+        this.defaultFamily = families.get(0);
         this.blockCache = blockCache;
         this.writeBufferManager = writeBufferManager;
         this.bloomFilter = bloomFilter;
         this.db = db;
         this.listener = listener;
         this.writeOptions = new WriteOptions().setDisableWAL(true);
+        this.routing = new TablespaceRouting(defaultFamily);
+        for (ColumnFamilyHandle h : families.subList(1, families.size())) {
+            routing.addFamily(h);
+        }
+        routing.loadPlacements(db, defaultFamily);
     }
 
     /** Opens (creating when missing) the RocksDB database in {@code baseDir}, with the default memory. */
@@ -120,19 +147,14 @@ public final class Store implements AutoCloseable {
         // memtables are charged to the block cache, so shared_buffers bounds both
         WriteBufferManager writeBufferManager = new WriteBufferManager(memory.memtableBytes(), blockCache);
         BloomFilter bloomFilter = new BloomFilter(BLOOM_BITS_PER_KEY, false);
-        Options options = new Options()
-                // every statement is a handful of point reads (primary key lookups): bloom
-                // filters in the SST files and in the memtables spare reading blocks of files
-                // that do not hold the key. Index and filter blocks stay beside the cache (about
-                // 1% of the data): in it, at 128 MB, they were evicted by data blocks and a c8
-                // tpcb-like load ran at a third of its speed
-                .setTableFormatConfig(new BlockBasedTableConfig()
-                        .setBlockCache(blockCache)
-                        .setFilterPolicy(bloomFilter))
+        // every statement is a handful of point reads (primary key lookups): bloom
+        // filters in the SST files and in the memtables spare reading blocks of files
+        // that do not hold the key. Index and filter blocks stay beside the cache (about
+        // 1% of the data): in it, at 128 MB, they were evicted by data blocks and a c8
+        // tpcb-like load ran at a third of its speed
+        BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloomFilter);
+        DBOptions dbOptions = new DBOptions()
                 .setWriteBufferManager(writeBufferManager)
-                .setWriteBufferSize(memory.writeBufferBytes())
-                .setMemtableWholeKeyFiltering(true)
-                .setMemtablePrefixBloomSizeRatio(0.05)
                 .setListeners(List.of(listener))
                 .setCreateIfMissing(true)
                 // memtables are flushed by checkpoints, never implicitly at close: a close without
@@ -140,16 +162,38 @@ public final class Store implements AutoCloseable {
                 .setAvoidFlushDuringShutdown(true)
                 .setMaxOpenFiles(256)
                 .setKeepLogFileNum(2);
+        ColumnFamilyOptions cfOptions = new ColumnFamilyOptions()
+                .setTableFormatConfig(table)
+                .setWriteBufferSize(memory.writeBufferBytes())
+                .setMemtableWholeKeyFiltering(true)
+                .setMemtablePrefixBloomSizeRatio(0.05);
+        Options options = new Options(dbOptions, cfOptions);
+        List<ColumnFamilyOptions> tablespaceOptions = new java.util.ArrayList<>();
         try {
             Files.createDirectories(baseDir);
             if (!readOnly) {
                 SpillStore.removeLeftovers(baseDir.resolve(SpillStore.DIRECTORY)); // as PostgreSQL at startup
+                TablespaceRouting.restoreSnapshotFiles(baseDir);
             }
-            RocksDB db = readOnly ? RocksDB.openReadOnly(options, baseDir.toString())
-                    : RocksDB.open(options, baseDir.toString());
-            return new Store(baseDir, options, blockCache, writeBufferManager, bloomFilter, db, listener);
+            List<ColumnFamilyDescriptor> descriptors = new java.util.ArrayList<>();
+            descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
+            for (int oid : TablespaceRouting.existingTablespaces(baseDir)) {
+                ColumnFamilyOptions o = TablespaceRouting.familyOptions(cfOptions, baseDir, oid);
+                tablespaceOptions.add(o);
+                descriptors.add(new ColumnFamilyDescriptor(TablespaceRouting.familyName(oid), o));
+            }
+            List<ColumnFamilyHandle> handles = new java.util.ArrayList<>();
+            RocksDB db = readOnly ? RocksDB.openReadOnly(dbOptions, baseDir.toString(), descriptors, handles)
+                    : RocksDB.open(dbOptions, baseDir.toString(), descriptors, handles);
+            Store store = new Store(baseDir, options, dbOptions, cfOptions, blockCache, writeBufferManager, bloomFilter,
+                    db, handles, listener);
+            store.tablespaceOptions.addAll(tablespaceOptions);
+            return store;
         } catch (RocksDBException | java.io.IOException e) {
+            tablespaceOptions.forEach(ColumnFamilyOptions::close);
             options.close();
+            cfOptions.close();
+            dbOptions.close();
             writeBufferManager.close();
             blockCache.close();
             bloomFilter.close();
@@ -179,7 +223,7 @@ public final class Store implements AutoCloseable {
     public byte[] get(StoreSnapshot snapshot, byte[] key) {
         lockOpen();
         try {
-            return db.get(snapshot.readOptions(), key);
+            return db.get(routing.family(key), snapshot.readOptions(), key);
         } catch (RocksDBException e) {
             throw new PgException(SqlState.IO_ERROR, "could not read from storage: " + e.getMessage(), e);
         } finally {
@@ -191,7 +235,7 @@ public final class Store implements AutoCloseable {
     public byte[] getLatest(byte[] key) {
         lockOpen();
         try {
-            return db.get(key);
+            return db.get(routing.family(key), key);
         } catch (RocksDBException e) {
             throw new PgException(SqlState.IO_ERROR, "could not read from storage: " + e.getMessage(), e);
         } finally {
@@ -203,9 +247,14 @@ public final class Store implements AutoCloseable {
     public StoreIterator scan(StoreSnapshot snapshot, byte[] fromInclusive, byte[] toExclusive) {
         lockOpen();
         try {
-            RocksIterator it = db.newIterator(snapshot.readOptions());
-            it.seek(fromInclusive);
-            StoreIterator si = new StoreIterator(this, it, toExclusive);
+            ColumnFamilyHandle family = routing.familyOfRange(fromInclusive, toExclusive);
+            List<ColumnFamilyHandle> families = family != null ? List.of(family) : routing.families();
+            RocksIterator[] its = new RocksIterator[families.size()];
+            for (int i = 0; i < its.length; i++) {
+                its[i] = db.newIterator(families.get(i), snapshot.readOptions());
+                its[i].seek(fromInclusive);
+            }
+            StoreIterator si = new StoreIterator(this, its, toExclusive);
             openResources.add(si);
             return si;
         } finally {
@@ -226,13 +275,15 @@ public final class Store implements AutoCloseable {
         lockOpen();
         try (WriteBatch batch = new WriteBatch()) {
             for (KvBulk.Range r : rangeDeletes) {
-                batch.deleteRange(r.from(), r.to());
+                for (ColumnFamilyHandle h : routing.familiesOfRange(r.from(), r.to())) {
+                    batch.deleteRange(h, r.from(), r.to());
+                }
             }
             for (KvChange c : changes) {
                 if (c.isDelete()) {
-                    batch.delete(c.key());
+                    batch.delete(routing.family(c.key()), c.key());
                 } else {
-                    batch.put(c.key(), c.after());
+                    batch.put(routing.family(c.key()), c.key(), c.after());
                 }
             }
             db.write(writeOptions, batch);
@@ -263,7 +314,7 @@ public final class Store implements AutoCloseable {
 
     private void writeSerialized(byte[] serialized) {
         lockOpen();
-        try (WriteBatch batch = new WriteBatch(serialized)) {
+        try (WriteBatch batch = new WriteBatch(routing.route(serialized))) {
             db.write(writeOptions, batch);
         } catch (RocksDBException e) {
             Invariants.panic("could not apply a committed batch to storage: " + e.getMessage(), e);
@@ -276,7 +327,9 @@ public final class Store implements AutoCloseable {
     public void deleteRange(byte[] fromInclusive, byte[] toExclusive) {
         lockOpen();
         try {
-            db.deleteRange(writeOptions, fromInclusive, toExclusive);
+            for (ColumnFamilyHandle h : routing.familiesOfRange(fromInclusive, toExclusive)) {
+                db.deleteRange(h, writeOptions, fromInclusive, toExclusive);
+            }
         } catch (RocksDBException e) {
             Invariants.panic("could not delete a key range in storage: " + e.getMessage(), e);
         } finally {
@@ -292,10 +345,14 @@ public final class Store implements AutoCloseable {
         lockOpen();
         try (org.rocksdb.Slice from = new org.rocksdb.Slice(fromInclusive);
              org.rocksdb.Slice to = new org.rocksdb.Slice(toExclusive)) {
-            long[] sizes = db.getApproximateSizes(List.of(new org.rocksdb.Range(from, to)),
-                    org.rocksdb.SizeApproximationFlag.INCLUDE_FILES,
-                    org.rocksdb.SizeApproximationFlag.INCLUDE_MEMTABLES);
-            return sizes.length == 0 ? 0 : sizes[0];
+            long total = 0;
+            for (ColumnFamilyHandle h : routing.familiesOfRange(fromInclusive, toExclusive)) {
+                long[] sizes = db.getApproximateSizes(h, List.of(new org.rocksdb.Range(from, to)),
+                        org.rocksdb.SizeApproximationFlag.INCLUDE_FILES,
+                        org.rocksdb.SizeApproximationFlag.INCLUDE_MEMTABLES);
+                total += sizes.length == 0 ? 0 : sizes[0];
+            }
+            return total;
         } finally {
             openLock.readLock().unlock();
         }
@@ -308,8 +365,12 @@ public final class Store implements AutoCloseable {
     public long flush() {
         lockOpen();
         try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
-            long memtableBytes = db.getLongProperty("rocksdb.cur-size-all-mem-tables");
-            db.flush(fo);
+            List<ColumnFamilyHandle> families = routing.families();
+            long memtableBytes = 0;
+            for (ColumnFamilyHandle h : families) {
+                memtableBytes += db.getLongProperty(h, "rocksdb.cur-size-all-mem-tables");
+            }
+            db.flush(fo, families);
             return memtableBytes;
         } catch (RocksDBException e) {
             Invariants.panic("could not flush storage: " + e.getMessage(), e);
@@ -350,6 +411,9 @@ public final class Store implements AutoCloseable {
         private static final long FILE_BYTES = 256L << 20;
         private final SpillStore temp;
         private final java.util.List<Path> files = new java.util.ArrayList<>();
+        /** The files of each column family, in the order begun (rows are added in key order, so a relation's are together). */
+        private final java.util.Map<ColumnFamilyHandle, java.util.List<String>> filesByFamily = new java.util.LinkedHashMap<>();
+        private ColumnFamilyHandle family;
         private final org.rocksdb.EnvOptions envOptions = new org.rocksdb.EnvOptions();
         private org.rocksdb.SstFileWriter writer;
         private long fileBytes;
@@ -361,12 +425,15 @@ public final class Store implements AutoCloseable {
         /** The next row, its key greater than the last; {@code value} null is a delete. */
         public void add(byte[] key, byte[] value) {
             try {
-                if (writer == null || fileBytes >= FILE_BYTES) {
+                ColumnFamilyHandle keyFamily = routing.family(key);
+                if (writer == null || fileBytes >= FILE_BYTES || keyFamily != family) {
                     finishFile();
                     Path file = temp.newFile(".sst");
                     writer = new org.rocksdb.SstFileWriter(envOptions, options);
                     writer.open(file.toString());
                     files.add(file);
+                    filesByFamily.computeIfAbsent(keyFamily, h -> new java.util.ArrayList<>()).add(file.toString());
+                    family = keyFamily;
                     fileBytes = 0;
                 }
                 if (value == null) {
@@ -409,7 +476,10 @@ public final class Store implements AutoCloseable {
     /**
      * Empties {@code rangeDeletes}, then moves the builder's files into storage: readers see
      * all of their rows at once or none (one ingestion). The range deletes go first, in a batch
-     * of their own (a large commit that also dropped or truncated tables: rare).
+     * of their own (a large commit that also dropped or truncated tables: rare). Rows of
+     * relations in tablespaces are ingested into their column families one family after the
+     * other (RocksJava offers no atomic ingestion into several): a reader may see one family's
+     * rows of such a commit before another's.
      */
     public void ingest(SstBuilder rows, List<KvBulk.Range> rangeDeletes) {
         if (!rangeDeletes.isEmpty()) {
@@ -419,9 +489,8 @@ public final class Store implements AutoCloseable {
         try (org.rocksdb.IngestExternalFileOptions io = new org.rocksdb.IngestExternalFileOptions()
                 .setMoveFiles(true).setSnapshotConsistency(true).setAllowGlobalSeqNo(true).setAllowBlockingFlush(true)) {
             rows.finishFile();
-            java.util.List<String> paths = rows.files.stream().map(Path::toString).toList();
-            if (!paths.isEmpty()) {
-                db.ingestExternalFile(paths, io);
+            for (var e : rows.filesByFamily.entrySet()) {
+                db.ingestExternalFile(e.getKey(), e.getValue(), io);
             }
         } catch (RocksDBException e) {
             Invariants.panic("could not apply a committed batch to storage: " + e.getMessage(), e);
@@ -431,17 +500,128 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** A RocksDB checkpoint (hard links where possible) into {@code target}, which must not exist. */
+    /**
+     * A RocksDB checkpoint (hard links where possible) into {@code target}, which must not exist.
+     * The files of a tablespace's column family are put in {@code target/tblspc_files/OID}
+     * ({@link TablespaceRouting#SNAPSHOT_DIR}): BASE_BACKUP sends them in the tablespace's own
+     * archive, and a store opened on a copy that still has them moves them into the tablespace.
+     */
     public void createCheckpoint(Path target) {
         lockOpen();
-        try (Checkpoint cp = Checkpoint.create(db)) {
-            cp.createCheckpoint(target.toString());
-        } catch (RocksDBException e) {
+        try {
+            if (routing.tablespaces().isEmpty()) {
+                try (Checkpoint cp = Checkpoint.create(db)) {
+                    cp.createCheckpoint(target.toString());
+                }
+            } else {
+                // RocksDB's Checkpoint refuses column families with cf_paths
+                TablespaceRouting.checkpoint(db, dir, routing.tablespaces(), target);
+            }
+        } catch (RocksDBException | java.io.IOException e) {
             throw new PgException(SqlState.IO_ERROR,
                     "could not create storage checkpoint in \"" + target + "\": " + e.getMessage(), e);
         } finally {
             openLock.readLock().unlock();
         }
+    }
+
+    // ---------------------------------------------------------------- tablespaces
+
+    /**
+     * Makes the column family of tablespace {@code oid} (CREATE TABLESPACE and its redo), its
+     * SST files in the tablespace's version directory (pg_tblspc/OID/PG_15_.../walden_kv), which
+     * must exist. A family already there is kept (redo of a CREATE replayed twice).
+     */
+    public void createTablespace(int oid) {
+        lockOpen();
+        try {
+            synchronized (this) {
+                if (routing.hasTablespace(oid)) {
+                    return;
+                }
+                ColumnFamilyOptions o = TablespaceRouting.familyOptions(cfOptions, dir, oid);
+                tablespaceOptions.add(o);
+                routing.addFamily(db.createColumnFamily(new ColumnFamilyDescriptor(TablespaceRouting.familyName(oid), o)));
+            }
+        } catch (RocksDBException | java.io.IOException e) {
+            throw new PgException(SqlState.IO_ERROR, "could not create storage for tablespace "
+                    + Integer.toUnsignedString(oid) + ": " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Stores the rows of {@code relfilenode} in tablespace {@code tablespaceOid} from now on
+     * (0: the default one); remembered in storage (keyspace 04) so the routing is known at the
+     * next start before any redo. Called before the relfilenode's first row is written.
+     */
+    public void place(int relfilenode, int tablespaceOid) {
+        lockOpen();
+        try {
+            if (tablespaceOid != 0 && !routing.hasTablespace(tablespaceOid)) {
+                throw new PgException(SqlState.UNDEFINED_OBJECT, "tablespace with OID "
+                        + Integer.toUnsignedString(tablespaceOid) + " has no storage");
+            }
+            routing.place(db, writeOptions, relfilenode, tablespaceOid);
+        } catch (RocksDBException e) {
+            Invariants.panic("could not record the tablespace of a relation: " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** The tablespace {@code relfilenode}'s rows are stored in; 0 for the default one. */
+    public int tablespaceOf(int relfilenode) {
+        return routing.tablespaceOf(relfilenode);
+    }
+
+    /** True when tablespace {@code oid}'s column family holds no row (range tombstones aside). */
+    public boolean tablespaceEmpty(int oid) {
+        lockOpen();
+        try {
+            ColumnFamilyHandle h = routing.familyOf(oid);
+            if (h == null) {
+                return true;
+            }
+            try (RocksIterator it = db.newIterator(h)) {
+                it.seekToFirst();
+                return !it.isValid();
+            }
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * DROP TABLESPACE (and its redo): forgets the placements in it and drops its column family;
+     * the family's files left in the tablespace directory are removed, so that the directory
+     * can go. Nothing happens for a tablespace without a family.
+     */
+    public void dropTablespace(int oid) {
+        lockOpen();
+        try {
+            synchronized (this) {
+                ColumnFamilyHandle h = routing.familyOf(oid);
+                if (h == null) {
+                    return;
+                }
+                routing.forgetTablespace(db, writeOptions, oid);
+                db.dropColumnFamily(h);
+                h.close();
+                TablespaceRouting.removeFamilyDirectory(dir, oid);
+            }
+        } catch (RocksDBException | java.io.IOException e) {
+            throw new PgException(SqlState.IO_ERROR, "could not drop storage of tablespace "
+                    + Integer.toUnsignedString(oid) + ": " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** The tablespaces that have a column family, by OID. */
+    public java.util.Set<Integer> tablespaces() {
+        return routing.tablespaces();
     }
 
     /**
@@ -471,8 +651,14 @@ public final class Store implements AutoCloseable {
                 }
             }
             writeOptions.close();
+            routing.closeHandles();
             db.close();
+            synchronized (this) {
+                tablespaceOptions.forEach(ColumnFamilyOptions::close);
+            }
             options.close();
+            cfOptions.close();
+            dbOptions.close();
             writeBufferManager.close();
             blockCache.close();
             bloomFilter.close();

@@ -33,6 +33,10 @@ public final class TablespaceDirectories {
     /** TABLESPACE_VERSION_DIRECTORY: "PG_" major "_" catversion. */
     public static final String VERSION_DIRECTORY = "PG_15_202209061";
     public static final String TABLESPACE_MAP = "tablespace_map";
+    /** Under the version directory: the SST files of the tablespace's column family (see TablespaceRouting). */
+    public static final String STORAGE_DIR = "walden_kv";
+    /** In a storage checkpoint: {@code tblspc_files/OID} holds the SST files of tablespace OID's family. */
+    public static final String SNAPSHOT_DIR = "tblspc_files";
 
     private TablespaceDirectories() {
     }

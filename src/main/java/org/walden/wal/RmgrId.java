@@ -49,6 +49,8 @@ public enum RmgrId {
     // TBLSPC info codes (PostgreSQL's XLOG_TBLSPC_CREATE and XLOG_TBLSPC_DROP)
     public static final byte TBLSPC_CREATE = 0x00;
     public static final byte TBLSPC_DROP = 0x10;
+    /** Walden's own: a relfilenode's rows are stored in a tablespace from here on (see TablespaceRecords). */
+    public static final byte TBLSPC_PLACE = 0x20;
 
     private final int id;
     private final String displayName;

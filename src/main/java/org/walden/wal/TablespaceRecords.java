@@ -9,9 +9,14 @@ import java.nio.charset.StandardCharsets;
  * xl_tblspc_drop_rec): CREATE carries the tablespace's OID and its location as given ("" for an
  * in-place tablespace), DROP its OID. Neither belongs to a transaction (xid 0): the directories
  * exist from the record on, as PostgreSQL's do, whether or not the catalog row commits.
+ * PLACE is Walden's own (PostgreSQL finds a relation's tablespace in the file path of each
+ * block reference): the rows of a relfilenode are stored in that tablespace from the record on,
+ * so that redo routes them there before the catalog row naming the relation is replayed; it
+ * precedes every row of the relfilenode.
  * <pre>
  *   CREATE: oid:uint32 (little-endian)  location: UTF-8 bytes to the end
  *   DROP:   oid:uint32 (little-endian)
+ *   PLACE:  relfilenode:uint32 tablespace oid:uint32 (little-endian)
  * </pre>
  */
 public final class TablespaceRecords {
@@ -46,6 +51,24 @@ public final class TablespaceRecords {
         return WalRecord.of(0, RmgrId.TBLSPC, RmgrId.TBLSPC_DROP, p);
     }
 
+    public static WalRecord place(int relfilenode, int tablespaceOid) {
+        byte[] p = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(relfilenode).putInt(tablespaceOid).array();
+        return WalRecord.of(0, RmgrId.TBLSPC, RmgrId.TBLSPC_PLACE, p);
+    }
+
+    /** A PLACE record's relfilenode and tablespace. */
+    public record Placement(int relfilenode, int tablespaceOid) {
+    }
+
+    public static boolean isPlace(WalRecord r) {
+        return r.rmgr() == RmgrId.TBLSPC && r.info() == RmgrId.TBLSPC_PLACE;
+    }
+
+    public static Placement decodePlacement(WalRecord r) {
+        ByteBuffer b = ByteBuffer.wrap(r.payload()).order(ByteOrder.LITTLE_ENDIAN);
+        return new Placement(b.getInt(), b.getInt());
+    }
+
     public static boolean isCreate(WalRecord r) {
         return r.rmgr() == RmgrId.TBLSPC && r.info() == RmgrId.TBLSPC_CREATE;
     }
@@ -58,6 +81,11 @@ public final class TablespaceRecords {
 
     /** pg_waldump's description: "CREATE 16384 \"/path\"" or "DROP 16384". */
     static String describe(WalRecord r) {
+        if (isPlace(r)) {
+            Placement p = decodePlacement(r);
+            return "PLACE rel " + Integer.toUnsignedString(p.relfilenode()) + " in "
+                    + Integer.toUnsignedString(p.tablespaceOid());
+        }
         Change c = decode(r);
         return isCreate(r) ? "CREATE " + Integer.toUnsignedString(c.oid()) + " \"" + c.location() + "\""
                 : "DROP " + Integer.toUnsignedString(c.oid());

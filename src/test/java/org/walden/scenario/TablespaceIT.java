@@ -26,6 +26,8 @@ class TablespaceIT {
 
     private static final String VERSION_DIRECTORY = "PG_15_202209061";
     private static final String ROWS = "SELECT count(*), sum(id) FROM t";
+    /** Under the version directory: the tablespace's storage files. */
+    private static final String STORAGE_DIRECTORY = "walden_kv";
 
     @Test
     void aTablespaceTravelsWithBaseBackupsToStandbysAndRestoredCopies() throws Exception {
@@ -149,6 +151,116 @@ class TablespaceIT {
             assertThat(link).doesNotExist();
             assertThat(location.resolve(VERSION_DIRECTORY)).doesNotExist();
             assertThat(location).isDirectory();
+        }
+    }
+
+    /**
+     * The rows of a table and an index in a tablespace are stored in its directory (the
+     * tablespace's column family, LOCATION/PG_15_.../walden_kv), not under base/: they survive a
+     * restart and a crash there, travel in the tablespace's own archive of a base backup (-Fp -T
+     * to a standby, -Ft as OID.tar), move with SET TABLESPACE both ways, and DROP TABLESPACE
+     * succeeds once they have moved out, taking the storage with it.
+     */
+    @Test
+    void theRowsOfATablespacesRelationsAreStoredInItsDirectory() throws Exception {
+        String pgBasebackup = PgPrograms.require("pg_basebackup");
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node primary = cluster.initPrimary("primary");
+            primary.start();
+            Path location = Files.createDirectories(cluster.root().resolve("tablespaces/big"));
+            Path storage = location.resolve(VERSION_DIRECTORY).resolve(STORAGE_DIRECTORY);
+            Path base = primary.dataDir().resolve("base");
+            primary.psql("CREATE TABLESPACE big LOCATION '" + location + "'");
+            String oid = primary.psql("SELECT oid FROM pg_tablespace WHERE spcname = 'big'");
+            primary.psql("CHECKPOINT");
+            long baseBefore = bytesUnder(base);
+
+            primary.psql("CREATE TABLE big_t (id integer PRIMARY KEY, v text) TABLESPACE big");
+            primary.psql("CREATE INDEX big_v ON big_t (v) TABLESPACE big");
+            primary.psql("INSERT INTO big_t SELECT g, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) "
+                    + "FROM generate_series(1, 20000) g");
+            primary.psql("CHECKPOINT");
+            long stored = bytesUnder(storage);
+            assertThat(stored).as("bytes of the tablespace's storage").isGreaterThan(1_000_000L);
+            assertThat(bytesUnder(base) - baseBefore).as("growth of base/").isLessThan(stored / 4);
+            assertThat(Long.parseLong(primary.psql("SELECT pg_tablespace_size('big')"))).isGreaterThanOrEqualTo(stored);
+            assertThat(Long.parseLong(primary.psql("SELECT pg_relation_size('big_t')"))).isGreaterThan(0L);
+            String big = "SELECT count(*), sum(id), count(DISTINCT v) FROM big_t";
+            String bigByIndex = "SELECT count(*) FROM big_t WHERE v >= md5('1')";
+            String expected = primary.psql(big);
+            assertThat(expected).isEqualTo("20000|200010000|20000");
+
+            // a restart and a crash (rows since the checkpoint replayed into the tablespace)
+            primary.restart();
+            assertThat(primary.psql(big)).isEqualTo(expected);
+            primary.psql("INSERT INTO big_t SELECT g, 'late ' || g FROM generate_series(20001, 20100) g");
+            primary.psql("DELETE FROM big_t WHERE id <= 100");
+            primary.kill9();
+            primary.start();
+            String afterCrash = "SELECT count(*), sum(id) FROM big_t";
+            assertThat(primary.psql(afterCrash)).isEqualTo("20000|202010000");
+            assertThat(primary.psql("SELECT count(*) FROM big_t WHERE v LIKE 'late %'")).isEqualTo("100");
+
+            // a streaming standby from a -T copy: the rows are in the remapped directory
+            Path plain = cluster.root().resolve("backups/plain");
+            Path remapped = cluster.root().resolve("tablespaces/big-standby");
+            PgPrograms.run(List.of(pgBasebackup, "-h", "127.0.0.1", "-p", Integer.toString(primary.port()), "-U",
+                    "postgres", "-D", plain.toString(), "-Fp", "-X", "stream", "-c", "fast", "-R", "-w",
+                    "-T", location + "=" + remapped)).check("pg_basebackup -Fp -T");
+            assertThat(bytesUnder(remapped.resolve(VERSION_DIRECTORY).resolve(STORAGE_DIRECTORY)))
+                    .isGreaterThan(1_000_000L);
+            TestCluster.Node standby = cluster.initFromBackup(primary, "plain", "standby", false);
+            standby.start();
+            primary.psql("INSERT INTO big_t VALUES (30000, 'streamed')");
+            primary.waitForCatchup(standby);
+            assertThat(standby.psql(afterCrash)).isEqualTo("20001|202040000");
+            assertThat(standby.psql("SELECT v FROM big_t WHERE id = 30000")).isEqualTo("streamed");
+
+            // -Ft: OID.tar carries the tablespace's storage files
+            Path tar = cluster.root().resolve("backups/tar");
+            PgPrograms.run(List.of(pgBasebackup, "-h", "127.0.0.1", "-p", Integer.toString(primary.port()), "-U",
+                    "postgres", "-D", tar.toString(), "-Ft", "-X", "fetch", "-c", "fast", "-w")).check("pg_basebackup -Ft");
+            assertThat(PgPrograms.run(List.of("tar", "tvf", tar.resolve(oid + ".tar").toString())).check("tar tvf").out())
+                    .containsPattern(VERSION_DIRECTORY + "/" + STORAGE_DIRECTORY + "/[0-9]+\\.sst");
+            assertThat(PgPrograms.run(List.of("tar", "tf", tar.resolve("base.tar").toString())).check("tar tf").out())
+                    .doesNotContain("tblspc_files/" + oid);
+
+            // SET TABLESPACE moves the rows out; DROP TABLESPACE then takes the storage
+            try (Connection c = primary.connect(); Statement s = c.createStatement()) {
+                assertThatThrownBy(() -> s.execute("DROP TABLESPACE big")).isInstanceOfSatisfying(SQLException.class,
+                        e -> assertThat(e.getSQLState()).isEqualTo("55000"))
+                        .hasMessageContaining("tablespace \"big\" is not empty");
+                s.execute("ALTER TABLE big_t SET TABLESPACE pg_default");
+                s.execute("ALTER INDEX big_v SET TABLESPACE pg_default");
+                s.execute("CHECKPOINT");
+            }
+            assertThat(primary.psql(afterCrash)).isEqualTo("20001|202040000");
+            assertThat(primary.psql(bigByIndex + " AND id > 100")).isEqualTo(primary.psql(bigByIndex));
+            assertThat(bytesUnder(base) - baseBefore).isGreaterThan(1_000_000L);
+            primary.psql("DROP TABLESPACE big");
+            assertThat(storage).doesNotExist();
+            assertThat(location.resolve(VERSION_DIRECTORY)).doesNotExist();
+            primary.waitForCatchup(standby);
+            assertThat(standby.psql(afterCrash)).isEqualTo("20001|202040000");
+            assertThat(remapped.resolve(VERSION_DIRECTORY)).doesNotExist();
+
+            // and back into a tablespace
+            Path again = Files.createDirectories(cluster.root().resolve("tablespaces/again"));
+            primary.psql("CREATE TABLESPACE again LOCATION '" + again + "'");
+            primary.psql("ALTER TABLE big_t SET TABLESPACE again");
+            primary.psql("CHECKPOINT");
+            assertThat(bytesUnder(again.resolve(VERSION_DIRECTORY).resolve(STORAGE_DIRECTORY))).isGreaterThan(1_000_000L);
+            primary.restart();
+            assertThat(primary.psql(afterCrash)).isEqualTo("20001|202040000");
+        }
+    }
+
+    private static long bytesUnder(Path dir) throws java.io.IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
     }
 

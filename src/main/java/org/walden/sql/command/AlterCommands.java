@@ -149,22 +149,41 @@ final class AlterCommands extends DdlSupport {
             throw new PgException(SqlState.INSUFFICIENT_PRIVILEGE, "must be owner of index " + idx.name());
         }
         lockExclusively(table);
-        ctx.writer().putRelationTablespace(idx.oid(), new TablespaceCommands(ctx).tablespaceForNewRelation(tablespace));
+        int target = new TablespaceCommands(ctx).tablespaceForNewRelation(tablespace);
+        ctx.writer().putRelationTablespace(idx.oid(), target);
+        moveIndex(table, idx, target);
         ctx.catalogChanged();
         return "ALTER INDEX";
     }
 
     /**
      * SET TABLESPACE: the table's pg_class.reltablespace changes (its indexes stay where they
-     * are, as in PostgreSQL); its rows stay in the one storage engine, so nothing is copied.
+     * are, as in PostgreSQL) and its rows move: the table is rewritten into a new relfilenode
+     * stored in the tablespace (its indexes rebuilt where they are), the old one emptied at
+     * commit. Nothing moves when the rows are already there.
      */
     private void setTablespace(Relation r, String tablespace) {
         if (r.kind() != Relation.TABLE && r.kind() != Relation.INDEX) {
             throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot set tablespace of " + kindName(r.kind())
                     + " \"" + r.name() + "\"");
         }
-        ctx.writer().putRelationTablespace(r.oid(), new TablespaceCommands(ctx).tablespaceForNewRelation(
-                tablespace == null ? "pg_default" : tablespace));
+        int target = new TablespaceCommands(ctx).tablespaceForNewRelation(tablespace == null ? "pg_default" : tablespace);
+        ctx.writer().putRelationTablespace(r.oid(), target);
+        if (r.kind() == Relation.TABLE && r.relfilenode() != 0 && storedTablespace(r.relfilenode()) != target) {
+            new TableRewriter(ctx).toTablespace(target).rewrite(r, r, null);
+        } else if (r.kind() == Relation.INDEX) {
+            IndexInfo idx = catalog().index(r.oid());
+            if (idx != null) {
+                moveIndex(catalog().relation(idx.tableOid()), idx, target);
+            }
+        }
+    }
+
+    /** An index's entries moved to tablespace {@code target}'s storage (rebuilt there) unless already in it. */
+    private void moveIndex(Relation table, IndexInfo idx, int target) {
+        if (idx.hasStorage() && storedTablespace(idx.relfilenode()) != target) {
+            new TableRewriter(ctx).rebuildIndex(table, idx, target);
+        }
     }
 
     /**

@@ -81,7 +81,8 @@ final class ConcurrentIndexBuild extends DdlSupport {
      */
     void reindex(Relation table, IndexInfo old) {
         IndexInfo shadow = new IndexInfo(ctx.writer().allocateOid(), chooseRelationName(old.name(), null, "ccnew",
-                old.namespaceOid(), new java.util.HashSet<>()), old.namespaceOid(), old.tableOid(), newStorage(),
+                old.namespaceOid(), new java.util.HashSet<>()), old.namespaceOid(), old.tableOid(),
+                newStorage(org.walden.txn.RelPersistence.PERMANENT, storedTablespace(old.relfilenode())),
                 old.keys(), old.unique(), false, old.nullsNotDistinct(), old.predicateSql(), old.predicateText(),
                 false, false, old.method(), false);
         ctx.writer().putIndex(shadow, null);

@@ -109,7 +109,7 @@ final class ConstraintCommands extends DdlSupport {
         CatalogWriter w = ctx.writer();
         int indexOid = w.allocateOid();
         IndexInfo idx = TableCommands.keyIndex(indexOid, name, table, attnums, false, c.nullsNotDistinct(),
-                newStorageLike(table.relfilenode()));
+                newStorage(org.walden.txn.RelPersistence.of(table.relfilenode())));
         w.putIndex(idx, null);
         w.putConstraint(TableCommands.keyConstraint(w.allocateOid(), name, table, Constraint.UNIQUE, attnums,
                 indexOid));

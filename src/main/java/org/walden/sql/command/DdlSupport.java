@@ -392,14 +392,33 @@ abstract class DdlSupport {
 
     /** A new key range for a relation of that persistence ({@link RelPersistence}: unlogged ones are not WAL-logged). */
     int newStorage(char persistence) {
+        return newStorage(persistence, 0);
+    }
+
+    /**
+     * A new key range for a relation of that persistence whose rows are stored in tablespace
+     * {@code tablespaceOid} (0: pg_default): the storage routes it there before its first row.
+     */
+    int newStorage(char persistence, int tablespaceOid) {
         int rfn = RelPersistence.relfilenode(ctx.writer().allocateOid(), persistence);
+        if (tablespaceOid != 0) {
+            ctx.fn().serverStatus().placeRelation(rfn, tablespaceOid);
+        }
         ctx.txn().createRange(Keys.prefix(rfn), Keys.end(rfn));
         return rfn;
     }
 
-    /** A new key range that keeps the persistence of {@code relfilenode} (TRUNCATE, rewrites, an index of that table). */
+    /**
+     * A new key range that keeps the persistence of {@code relfilenode} and the tablespace its
+     * rows are stored in (TRUNCATE, REINDEX, the copy of a template database).
+     */
     int newStorageLike(int relfilenode) {
-        return newStorage(RelPersistence.of(relfilenode));
+        return newStorage(RelPersistence.of(relfilenode), storedTablespace(relfilenode));
+    }
+
+    /** The tablespace where the rows of {@code relfilenode} are stored; 0 for pg_default. */
+    int storedTablespace(int relfilenode) {
+        return ctx.fn().serverStatus().relationTablespace(relfilenode);
     }
 
     /** pg_class's OID, for comments on relations. */

@@ -98,7 +98,9 @@ final class IndexCommands extends DdlSupport {
             throw new PgException(SqlState.DUPLICATE_TABLE, "relation \"" + name + "\" already exists");
         }
         int oid = ctx.writer().allocateOid();
-        return new IndexInfo(oid, name, table.namespaceOid(), table.oid(), newStorageLike(table.relfilenode()), List.copyOf(keys), s.unique(),
+        return new IndexInfo(oid, name, table.namespaceOid(), table.oid(),
+                newStorage(org.walden.txn.RelPersistence.of(table.relfilenode()),
+                        new TablespaceCommands(ctx).tablespaceForNewRelation(s.tablespace())), List.copyOf(keys), s.unique(),
                 false, s.nullsNotDistinct(), predicate, predicate, ready, valid, method, false);
     }
 

@@ -165,7 +165,8 @@ final class ReindexCommands extends DdlSupport {
         if (!idx.hasStorage()) {
             return;
         }
-        IndexInfo fresh = idx.withRelfilenode(newStorage()).withState(true, true);
+        IndexInfo fresh = idx.withRelfilenode(newStorage(org.walden.txn.RelPersistence.PERMANENT,
+                storedTablespace(idx.relfilenode()))).withState(true, true);
         ctx.writer().putIndex(fresh, idx);
         dropStorage(idx.relfilenode());
         ctx.catalogChanged();

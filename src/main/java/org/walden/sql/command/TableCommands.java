@@ -61,6 +61,8 @@ final class TableCommands extends DdlSupport {
         char persistence = RelPersistence.PERMANENT;
         /** Generation expressions of GENERATED ALWAYS AS (...) STORED columns, analyzed once all columns are known. */
         final Map<Integer, Tree.Expr> generations = new LinkedHashMap<>();
+        /** The tablespace the table's rows are stored in; 0 for the database's default. */
+        int tablespace;
 
         TableDraft(Namespace ns, String name) {
             this.ns = ns;
@@ -100,6 +102,7 @@ final class TableCommands extends DdlSupport {
             d.constraintColumns.add(-1);
         }
         d.options.addAll(checkedStorageParameters(s.options()));
+        d.tablespace = tablespace;
         Relation created = createFromDraft(d);
         ctx.writer().putRelationTablespace(created.oid(), tablespace);
         registerOnCommit(created, s.onCommit());
@@ -379,7 +382,7 @@ final class TableCommands extends DdlSupport {
         int rowType = w.allocateOid();
         Relation table = new Relation(oid, d.name, d.ns.oid(), Relation.TABLE, ctx.currentRole().oid(),
                 List.copyOf(d.columns), new int[0], 0, rowType, null, null, null, List.copyOf(d.options), false);
-        table = table.withRelfilenode(newStorage(d.persistence));
+        table = table.withRelfilenode(newStorage(d.persistence, d.tablespace));
         for (Map.Entry<Integer, PgType> e : d.sequences.entrySet()) {
             table = addOwnedSequence(table, e.getKey(), e.getValue(), d.sequenceOptions.get(e.getKey()), d.takenNames);
         }
@@ -459,6 +462,7 @@ final class TableCommands extends DdlSupport {
             d.columns.add(new Attribute(i + 1, name, type, t.expr().typmod(), false));
         }
         int tablespace = new TablespaceCommands(ctx).tablespaceForNewRelation(null);
+        d.tablespace = tablespace;
         Relation table = createFromDraft(d);
         ctx.writer().putRelationTablespace(table.oid(), tablespace);
         registerOnCommit(table, s.onCommit());

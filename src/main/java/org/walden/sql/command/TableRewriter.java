@@ -25,6 +25,8 @@ final class TableRewriter extends DdlSupport {
 
     /** The persistence the rewritten table gets (ALTER TABLE SET LOGGED / UNLOGGED); 0 keeps the old one. */
     private char targetPersistence;
+    /** The tablespace the rewritten table's rows go to (SET TABLESPACE; 0 pg_default); -1 keeps the old one. */
+    private int targetTablespace = -1;
 
     TableRewriter(CommandContext ctx) {
         super(ctx);
@@ -33,6 +35,12 @@ final class TableRewriter extends DdlSupport {
     /** Rewrites into storage of that persistence (SET LOGGED: the rows are WAL-logged as they are copied). */
     TableRewriter toPersistence(char persistence) {
         this.targetPersistence = persistence;
+        return this;
+    }
+
+    /** Rewrites into tablespace {@code tablespaceOid}'s storage (ALTER TABLE SET TABLESPACE: the rows move). */
+    TableRewriter toTablespace(int tablespaceOid) {
+        this.targetTablespace = tablespaceOid;
         return this;
     }
 
@@ -50,7 +58,8 @@ final class TableRewriter extends DdlSupport {
     }
 
     private Relation rewrite(Relation old, Relation fresh, UnaryOperator<Object[]> convert, String pkName) {
-        Relation target = fresh.withRelfilenode(newStorage(persistenceOf(old)));
+        Relation target = fresh.withRelfilenode(newStorage(persistenceOf(old),
+                targetTablespace >= 0 ? targetTablespace : storedTablespace(old.relfilenode())));
         PgType[] oldTypes = IndexBuilder.columnTypes(old);
         PgType[] newTypes = IndexBuilder.columnTypes(target);
         ExecState st = ctx.execState(null, new Object[0]);
@@ -120,17 +129,23 @@ final class TableRewriter extends DdlSupport {
             if (!idx.hasStorage()) {
                 continue;
             }
-            IndexInfo moved = idx.withRelfilenode(newStorageLike(table.relfilenode()));
-            dropStorage(idx.relfilenode());
-            ctx.writer().putIndex(moved, idx);
-            ctx.catalogChanged();
-            ExecState st = ctx.execState(null, new Object[0]);
-            try {
-                RowWriter.IndexSpec spec = RowWriters.forSession(ctx.fn()).indexSpec(table, moved);
-                IndexBuilder.build(ctx.txn(), table, spec, st, ctx::checkCancel);
-            } finally {
-                st.finish();
-            }
+            rebuildIndex(table, idx, storedTablespace(idx.relfilenode()));
+        }
+    }
+
+    /** One index of {@code table} rebuilt into a fresh range stored in {@code tablespaceOid} (ALTER INDEX SET TABLESPACE). */
+    void rebuildIndex(Relation table, IndexInfo idx, int tablespaceOid) {
+        IndexInfo moved = idx.withRelfilenode(newStorage(org.walden.txn.RelPersistence.of(table.relfilenode()),
+                tablespaceOid));
+        dropStorage(idx.relfilenode());
+        ctx.writer().putIndex(moved, idx);
+        ctx.catalogChanged();
+        ExecState st = ctx.execState(null, new Object[0]);
+        try {
+            RowWriter.IndexSpec spec = RowWriters.forSession(ctx.fn()).indexSpec(table, moved);
+            IndexBuilder.build(ctx.txn(), table, spec, st, ctx::checkCancel);
+        } finally {
+            st.finish();
         }
     }
 

@@ -16,8 +16,9 @@ import org.walden.wal.TablespaceRecords;
  * tablespace.c and GetDefaultTablespace). A tablespace is a shared catalog row (pg_tablespace)
  * and its directories, made and removed by the server ({@code ServerStatus.createTablespace},
  * WAL-logged so standbys make them too). A relation or index in a tablespace other than its
- * database's default records it (pg_class.reltablespace); its rows are stored with every other
- * relation's, in the one storage engine whose atomic commits they share.
+ * database's default records it (pg_class.reltablespace), and its storage is placed there when
+ * made ({@code DdlSupport.newStorage}): its rows are stored in the tablespace's column family of
+ * the one storage engine (files in the tablespace's directory), whose atomic commits they share.
  */
 final class TablespaceCommands extends DdlSupport {
 

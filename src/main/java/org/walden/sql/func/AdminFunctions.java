@@ -52,8 +52,9 @@ import org.walden.wal.WalSegments;
  *     (anything for the members of pg_read_server_files, else only under the data directory or
  *     log_directory).</li>
  * <li>pg_control_checkpoint / _system / _init / _recovery: pg_control as it stands.</li>
- * <li>pg_relation_filepath: the path PostgreSQL would give (base/DBOID/RELFILENODE); Walden keeps
- *     every relation in one storage engine, so no such file exists.</li>
+ * <li>pg_relation_filepath: the path PostgreSQL would give (base/DBOID/RELFILENODE, or
+ *     pg_tblspc/TSOID/PG_15_.../DBOID/RELFILENODE); Walden keeps a relation's rows in its
+ *     tablespace's storage engine files, so no file of that name exists.</li>
  * <li>pg_current_logfile, pg_walfile_name_offset, pg_backup_start / pg_backup_stop,
  *     pg_stat_reset and pg_stat_reset_shared / _single_table_counters.</li>
  * </ul>
@@ -389,8 +390,14 @@ final class AdminFunctions {
             }
             filenode = idx.relfilenode() != 0 ? idx.relfilenode() : idx.oid();
         }
-        return "base/" + Integer.toUnsignedString(c.catalog().database().oid()) + "/"
-                + Integer.toUnsignedString(filenode);
+        String db = Integer.toUnsignedString(c.catalog().database().oid());
+        int tablespace = c.catalog().relationTablespace((int) oid);
+        if (tablespace != 0) { // GetRelationPath's form for a relation outside the default tablespace
+            return "pg_tblspc/" + Integer.toUnsignedString(tablespace) + "/"
+                    + org.walden.storage.TablespaceDirectories.VERSION_DIRECTORY + "/" + db + "/"
+                    + Integer.toUnsignedString(filenode);
+        }
+        return "base/" + db + "/" + Integer.toUnsignedString(filenode);
     }
 
     private static Object currentLogfile(FnContext c, String format) {

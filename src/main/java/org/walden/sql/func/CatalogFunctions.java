@@ -478,7 +478,8 @@ final class CatalogFunctions {
 
     /**
      * pg_tablespace_size: pg_default holds the database's storage; another tablespace the files
-     * in its directory and the relations and indexes of this database stored in it.
+     * in its directory (its storage's files included), or, when more, the sizes of the relations
+     * and indexes of this database stored in it (rows not yet written out by a checkpoint).
      */
     private static Long tablespaceSize(FnContext c, TablespaceDef t) {
         if (t.oid() == TablespaceDef.DEFAULT_OID) {
@@ -488,7 +489,8 @@ final class CatalogFunctions {
             return 0L;
         }
         DbCatalog cat = c.catalog();
-        long total = c.serverStatus().tablespaceFileBytes(t.oid());
+        long files = c.serverStatus().tablespaceFileBytes(t.oid());
+        long total = 0;
         for (Relation rel : cat.relations()) {
             if (cat.relationTablespace(rel.oid()) == t.oid() && rel.relfilenode() != 0) {
                 total += c.relationSizeBytes(rel.relfilenode());
@@ -499,7 +501,7 @@ final class CatalogFunctions {
                 total += c.relationSizeBytes(i.relfilenode());
             }
         }
-        return total;
+        return Math.max(files, total);
     }
 
     /**
