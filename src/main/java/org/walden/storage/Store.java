@@ -81,6 +81,32 @@ public final class Store implements AutoCloseable {
         this.writeOptions = new WriteOptions().setDisableWAL(true);
     }
 
+    /** Whether automatic compactions are off (see {@link #open(Path, Runnable, StoreMemory, boolean)}). */
+    private volatile boolean compactionsDeferred;
+
+    /**
+     * Turns RocksDB's automatic compactions back on after {@link #open(Path, Runnable, StoreMemory,
+     * boolean)} deferred them; RocksDB then compacts what piled up meanwhile. Idempotent, any thread.
+     */
+    public synchronized void resumeCompactions() {
+        if (!compactionsDeferred) {
+            return;
+        }
+        lockForRelease();
+        try {
+            if (closed) {
+                return;
+            }
+            db.setOptions(org.rocksdb.MutableColumnFamilyOptions.builder().setDisableAutoCompactions(false).build());
+            compactionsDeferred = false;
+            LOG.debug("storage compactions resumed");
+        } catch (RocksDBException e) {
+            LOG.warn("could not resume storage compactions: {}", e.getMessage());
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     /** Opens (creating when missing) the RocksDB database in {@code baseDir}, with the default memory. */
     public static Store open(Path baseDir) {
         return open(baseDir, () -> { }, StoreMemory.DEFAULT);
@@ -95,15 +121,27 @@ public final class Store implements AutoCloseable {
      * written. It must not wait for anything that waits for a RocksDB flush.
      */
     public static Store open(Path baseDir, Runnable beforeMemtableFlush, StoreMemory memory) {
-        return open(baseDir, beforeMemtableFlush, memory, false);
+        return open(baseDir, beforeMemtableFlush, memory, false, false);
+    }
+
+    /**
+     * As {@link #open(Path, Runnable, StoreMemory)}; with {@code compactionsDeferred} RocksDB
+     * compacts nothing until {@link #resumeCompactions} (a standby that starts behind its primary:
+     * the compaction of the files its last run left, a rewrite of most of the database, would
+     * take the CPU its catch-up needs; RocksDB's L0 write stalls do not apply meanwhile).
+     */
+    public static Store open(Path baseDir, Runnable beforeMemtableFlush, StoreMemory memory,
+                             boolean compactionsDeferred) {
+        return open(baseDir, beforeMemtableFlush, memory, false, compactionsDeferred);
     }
 
     /** Opens a stopped server's storage for reading only (a rewind's source data directory). */
     public static Store openReadOnly(Path baseDir) {
-        return open(baseDir, () -> { }, StoreMemory.DEFAULT, true);
+        return open(baseDir, () -> { }, StoreMemory.DEFAULT, true, false);
     }
 
-    private static Store open(Path baseDir, Runnable beforeMemtableFlush, StoreMemory memory, boolean readOnly) {
+    private static Store open(Path baseDir, Runnable beforeMemtableFlush, StoreMemory memory, boolean readOnly,
+                              boolean compactionsDeferred) {
         AbstractEventListener listener = new AbstractEventListener(
                 AbstractEventListener.EnabledEventCallback.ON_FLUSH_BEGIN) {
             @Override
@@ -139,6 +177,7 @@ public final class Store implements AutoCloseable {
                 // a checkpoint then behaves like a crash, which recovery repairs from the WAL
                 .setAvoidFlushDuringShutdown(true)
                 .setMaxOpenFiles(256)
+                .setDisableAutoCompactions(compactionsDeferred)
                 .setKeepLogFileNum(2);
         try {
             Files.createDirectories(baseDir);
@@ -147,7 +186,9 @@ public final class Store implements AutoCloseable {
             }
             RocksDB db = readOnly ? RocksDB.openReadOnly(options, baseDir.toString())
                     : RocksDB.open(options, baseDir.toString());
-            return new Store(baseDir, options, blockCache, writeBufferManager, bloomFilter, db, listener);
+            Store store = new Store(baseDir, options, blockCache, writeBufferManager, bloomFilter, db, listener);
+            store.compactionsDeferred = compactionsDeferred;
+            return store;
         } catch (RocksDBException | java.io.IOException e) {
             options.close();
             writeBufferManager.close();
