@@ -107,6 +107,18 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** SST files in level 0 (flushed memtables not compacted yet); for tests. */
+    long level0Files() {
+        lockOpen();
+        try {
+            return Long.parseLong(db.getProperty("rocksdb.num-files-at-level0").trim());
+        } catch (RocksDBException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     /** Opens (creating when missing) the RocksDB database in {@code baseDir}, with the default memory. */
     public static Store open(Path baseDir) {
         return open(baseDir, () -> { }, StoreMemory.DEFAULT);
