@@ -41,6 +41,9 @@ import org.walden.wal.WalRecord;
  * range deletes, or one KV ROWS record of a fresh key range, see {@link KvBulk}). RocksDB is
  * thread-safe; this class adds no locks. A failed RocksDB write is a PANIC, as its state would
  * no longer match the WAL.
+ *
+ * <p>Opened for archive recovery, it compacts nothing until {@link #resumeCompactions} (the
+ * engine calls it once replay has caught up), so compaction does not compete with the catch-up.
  */
 public final class Store implements AutoCloseable {
 
