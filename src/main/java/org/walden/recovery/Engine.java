@@ -174,7 +174,9 @@ public final class Engine {
             TablespaceDirectories.applyTablespaceMap(dataDir);
         }
         FlushHook hook = new FlushHook();
-        Store store = Store.open(dataDir.resolve(BASE_DIR), hook, options.storeMemory());
+        // archive recovery compacts nothing until replay has caught up (Startup.whenCaughtUp below)
+        Store store = Store.open(dataDir.resolve(BASE_DIR), hook, options.storeMemory(),
+                options.recovery().archiveRecoveryRequested());
         Engine engine = new Engine(dataDir, options, cf, store, hook);
         try {
             if (options.recovery().archiveRecoveryRequested()) {
@@ -223,6 +225,7 @@ public final class Engine {
 
     private void startArchiveRecovery() {
         flushHook.action = startup::updateMinRecoveryPoint;
+        startup.whenCaughtUp(store::resumeCompactions);
         RecoveryConfig r0 = options.recovery();
         setRestoreCommand(r0.restoreCommand(), r0.retrieveRetryIntervalMs());
         Startup.ReplayResult r = startup.replayLocalWal(options.recovery());

@@ -51,6 +51,9 @@ import org.walden.wal.WalRecord;
  * directory ({@link TablespaceRouting}): one snapshot and one write batch still cover every
  * tablespace, so commits stay atomic and reads consistent. Each key is routed by its
  * relfilenode; a key range within one relfilenode goes to its family, a wider one to all.
+ *
+ * <p>Opened for archive recovery, it compacts nothing until {@link #resumeCompactions} (the
+ * engine calls it once replay has caught up), so compaction does not compete with the catch-up.
  */
 public final class Store implements AutoCloseable {
 
@@ -108,6 +111,48 @@ public final class Store implements AutoCloseable {
         routing.loadPlacements(db, defaultFamily);
     }
 
+    /** Whether automatic compactions are off (see {@link #open(Path, Runnable, StoreMemory, boolean)}). */
+    private volatile boolean compactionsDeferred;
+
+    /**
+     * Turns RocksDB's automatic compactions back on after {@link #open(Path, Runnable, StoreMemory,
+     * boolean)} deferred them; RocksDB then compacts what piled up meanwhile. Idempotent, any thread.
+     */
+    public synchronized void resumeCompactions() {
+        if (!compactionsDeferred) {
+            return;
+        }
+        lockForRelease();
+        try {
+            if (closed) {
+                return;
+            }
+            for (ColumnFamilyHandle family : routing.families()) {
+                db.setOptions(family, org.rocksdb.MutableColumnFamilyOptions.builder()
+                        .setDisableAutoCompactions(false).build());
+            }
+            cfOptions.setDisableAutoCompactions(false); // for families of tablespaces created from now on
+            compactionsDeferred = false;
+            LOG.debug("storage compactions resumed");
+        } catch (RocksDBException e) {
+            LOG.warn("could not resume storage compactions: {}", e.getMessage());
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** SST files in level 0 (flushed memtables not compacted yet); for tests. */
+    long level0Files() {
+        lockOpen();
+        try {
+            return Long.parseLong(db.getProperty("rocksdb.num-files-at-level0").trim());
+        } catch (RocksDBException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     /** Opens (creating when missing) the RocksDB database in {@code baseDir}, with the default memory. */
     public static Store open(Path baseDir) {
         return open(baseDir, () -> { }, StoreMemory.DEFAULT);
@@ -122,15 +167,27 @@ public final class Store implements AutoCloseable {
      * written. It must not wait for anything that waits for a RocksDB flush.
      */
     public static Store open(Path baseDir, Runnable beforeMemtableFlush, StoreMemory memory) {
-        return open(baseDir, beforeMemtableFlush, memory, false);
+        return open(baseDir, beforeMemtableFlush, memory, false, false);
+    }
+
+    /**
+     * As {@link #open(Path, Runnable, StoreMemory)}; with {@code compactionsDeferred} RocksDB
+     * compacts nothing until {@link #resumeCompactions} (a standby that starts behind its primary:
+     * the compaction of the files its last run left, a rewrite of most of the database, would
+     * take the CPU its catch-up needs; RocksDB's L0 write stalls do not apply meanwhile).
+     */
+    public static Store open(Path baseDir, Runnable beforeMemtableFlush, StoreMemory memory,
+                             boolean compactionsDeferred) {
+        return open(baseDir, beforeMemtableFlush, memory, false, compactionsDeferred);
     }
 
     /** Opens a stopped server's storage for reading only (a rewind's source data directory). */
     public static Store openReadOnly(Path baseDir) {
-        return open(baseDir, () -> { }, StoreMemory.DEFAULT, true);
+        return open(baseDir, () -> { }, StoreMemory.DEFAULT, true, false);
     }
 
-    private static Store open(Path baseDir, Runnable beforeMemtableFlush, StoreMemory memory, boolean readOnly) {
+    private static Store open(Path baseDir, Runnable beforeMemtableFlush, StoreMemory memory, boolean readOnly,
+                              boolean compactionsDeferred) {
         AbstractEventListener listener = new AbstractEventListener(
                 AbstractEventListener.EnabledEventCallback.ON_FLUSH_BEGIN) {
             @Override
@@ -166,7 +223,8 @@ public final class Store implements AutoCloseable {
                 .setTableFormatConfig(table)
                 .setWriteBufferSize(memory.writeBufferBytes())
                 .setMemtableWholeKeyFiltering(true)
-                .setMemtablePrefixBloomSizeRatio(0.05);
+                .setMemtablePrefixBloomSizeRatio(0.05)
+                .setDisableAutoCompactions(compactionsDeferred); // a tablespace's family copies it
         Options options = new Options(dbOptions, cfOptions);
         List<ColumnFamilyOptions> tablespaceOptions = new java.util.ArrayList<>();
         try {
@@ -188,6 +246,7 @@ public final class Store implements AutoCloseable {
             Store store = new Store(baseDir, options, dbOptions, cfOptions, blockCache, writeBufferManager, bloomFilter,
                     db, handles, listener);
             store.tablespaceOptions.addAll(tablespaceOptions);
+            store.compactionsDeferred = compactionsDeferred;
             return store;
         } catch (RocksDBException | java.io.IOException e) {
             tablespaceOptions.forEach(ColumnFamilyOptions::close);

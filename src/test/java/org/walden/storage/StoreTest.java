@@ -119,4 +119,23 @@ class StoreTest {
         snap.close();
         store.close();
     }
+
+    @Test
+    void deferredCompactionsWaitForResumeThenCompactTheFlushedFiles() throws InterruptedException {
+        try (Store store = Store.open(dir.resolve("base"), () -> { }, StoreMemory.DEFAULT, true)) {
+            for (int i = 0; i < 6; i++) { // RocksDB compacts level 0 from 4 files on
+                store.apply(List.of(new KvChange(k(2, i), k(i), null), new KvChange(k(2, 100), k(i), null)));
+                store.flush();
+            }
+            assertThat(store.level0Files()).isEqualTo(6);
+            store.resumeCompactions();
+            store.resumeCompactions(); // again: no effect
+            for (int wait = 0; wait < 600 && store.level0Files() >= 4; wait++) {
+                Thread.sleep(100);
+            }
+            assertThat(store.level0Files()).isLessThan(4);
+            assertThat(store.getLatest(k(2, 100))).containsExactly(5);
+            assertThat(store.getLatest(k(2, 3))).containsExactly(3);
+        }
+    }
 }
