@@ -187,6 +187,19 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * True when nothing was written to storage after {@code snapshot} was taken (RocksDB's last
+     * sequence number is still the snapshot's): every key's latest value is the one it shows.
+     */
+    public boolean unchangedSince(StoreSnapshot snapshot) {
+        lockOpen();
+        try {
+            return db.getLatestSequenceNumber() == snapshot.sequence();
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     /** The latest committed value under {@code key} (no snapshot), or null. */
     public byte[] getLatest(byte[] key) {
         lockOpen();
