@@ -99,9 +99,11 @@ server_cpu_ticks() { # sys -> clock ticks of CPU the server has used: its proces
 }
 pgbench() { # sys label args...  -> TPS; with CPU=1 also result[sys.label.cpu], result[sys.label.client]
   local sys=$1 label=$2 before after txns; shift 2
+  sleep 1
   before=$(server_cpu_ticks "$sys")
   /usr/bin/time -f '%U %S' -o "$work/$sys.$label.time" \
     "$pgbin/pgbench" -h 127.0.0.1 -p "${port[$sys]}" -U postgres "$@" postgres >"$work/$sys.$label.out" 2>&1
+  sleep 1 # the backends of the run end and are reaped: their CPU moves to the postmaster's count
   after=$(server_cpu_ticks "$sys")
   txns=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/$sys.$label.out")
   awk -v t="$txns" -v hz="$(getconf CLK_TCK)" -v b="$before" -v a="$after" \
