@@ -14,6 +14,7 @@
 #   bench/compare-engine.sh [-q] [-Q] [-o LIST]     (-Q: the queries only; LIST: pg,walden,base)
 #   environment: T (seconds per pgbench run, 20), SCALE (10), CLIENTS (8), THREADS (2),
 #                MODE (pgbench's -M of the TPS runs: prepared, extended or simple; prepared),
+#                SELECT_ONLY (0 skips the select-only runs; 1),
 #                WARMUP (seconds of uncounted load first, 10: Walden's JIT warms up), QT (seconds
 #                per query, 10), WALDEN (bin/walden of this tree), BASE (another build's
 #                bin/walden, shown as "base": e.g. the build before a change), PORT_BASE (6440:
@@ -30,6 +31,7 @@ walden=${WALDEN:-$top/bin/walden}
 base=${BASE:-}
 seconds=${T:-20} scale=${SCALE:-10} clients=${CLIENTS:-8} threads=${THREADS:-2}
 warmup=${WARMUP:-10} qseconds=${QT:-10} mode=${MODE:-prepared} port_base=${PORT_BASE:-6440}
+select_only=${SELECT_ONLY:-1}
 queries=0 tps=1 only=""
 while getopts "qQo:" opt; do
   case $opt in
@@ -134,9 +136,12 @@ for sys in "${systems[@]}"; do
     step="$sys: tpcb-like"; say "$step"
     result[$sys.tpcb]=$(pgbench "$sys" tpcb -c "$clients" -j "$threads" -T "$seconds" -M "$mode")
     result[$sys.tpcb.cpu]=$(cat "$work/$sys.tpcb.cpu") result[$sys.tpcb.client]=$(cat "$work/$sys.tpcb.client")
-    step="$sys: select-only"; say "$step"
-    result[$sys.select]=$(pgbench "$sys" select -S -c "$clients" -j "$threads" -T "$seconds" -M "$mode")
-    result[$sys.select.cpu]=$(cat "$work/$sys.select.cpu") result[$sys.select.client]=$(cat "$work/$sys.select.client")
+    result[$sys.tpcb.latency]=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$work/$sys.tpcb.out" | tail -1)
+    if [ "$select_only" = 1 ]; then
+      step="$sys: select-only"; say "$step"
+      result[$sys.select]=$(pgbench "$sys" select -S -c "$clients" -j "$threads" -T "$seconds" -M "$mode")
+      result[$sys.select.cpu]=$(cat "$work/$sys.select.cpu") result[$sys.select.client]=$(cat "$work/$sys.select.client")
+    fi
   fi
   if [ $queries = 1 ]; then
     step="$sys: query tables"; say "$step"
@@ -168,6 +173,7 @@ if [ $tps = 1 ]; then
   echo "pgbench -s $scale -c $clients -j $threads -T $seconds -M $mode (TPS)"
   row tpcb "tpcb-like"
   row select "select-only"
+  row tpcb.latency "tpcb-like latency (ms)"
   echo "CPU per transaction (ms): the server's processes, and pgbench's"
   row tpcb.cpu "tpcb-like, server"
   row tpcb.client "tpcb-like, pgbench"

@@ -433,7 +433,7 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
 
     @Override
     public Planner.PlannedStmt plan(Query q) {
-        return Planner.plan(q, this, s.cachedSettings().costModel, s.engine::relationBytes);
+        return Planner.plan(q, this, s.cachedSettings().costModel, s.engine::plannerRelationBytes);
     }
 
     @Override

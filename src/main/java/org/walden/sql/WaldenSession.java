@@ -917,7 +917,7 @@ final class WaldenSession implements Session {
 
     Planner.PlannedStmt planFor(PreparedImpl p) {
         if (p.plan == null || p.plannedWith != p.analyzedWith) {
-            p.plan = Planner.plan(p.query, env, cachedSettings().costModel, engine::relationBytes);
+            p.plan = Planner.plan(p.query, env, cachedSettings().costModel, engine::plannerRelationBytes);
             p.plannedWith = p.analyzedWith;
         }
         return p.plan;

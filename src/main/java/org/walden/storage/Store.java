@@ -200,6 +200,16 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** RocksDB's last sequence number: each key written to storage advances it by one. */
+    public long latestSequence() {
+        lockOpen();
+        try {
+            return db.getLatestSequenceNumber();
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     /** The latest committed value under {@code key} (no snapshot), or null. */
     public byte[] getLatest(byte[] key) {
         lockOpen();
