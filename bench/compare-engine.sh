@@ -13,12 +13,15 @@
 #
 #   bench/compare-engine.sh [-q] [-Q] [-o LIST]     (-Q: the queries only; LIST: pg,walden,base)
 #   environment: T (seconds per pgbench run, 20), SCALE (10), CLIENTS (8), THREADS (2),
+#                MODE (pgbench's -M of the TPS runs: prepared, extended or simple; prepared),
+#                SELECT_ONLY (0 skips the select-only runs; 1),
 #                WARMUP (seconds of uncounted load first, 10: Walden's JIT warms up), QT (seconds
 #                per query, 10), WALDEN (bin/walden of this tree), BASE (another build's
-#                bin/walden, shown as "base": e.g. the build before a change), KEEP=1.
+#                bin/walden, shown as "base": e.g. the build before a change), PORT_BASE (6440:
+#                PostgreSQL's port, Walden's the next, base's the one after), KEEP=1.
 #
 # PostgreSQL runs as the postgres OS user (initdb refuses root); Walden as the caller.
-# Ports 6440..6442 are used; every server is stopped and the work directory removed on exit.
+# Ports PORT_BASE..PORT_BASE+2 (6440..6442) are used; every server is stopped and the work directory removed on exit.
 set -euo pipefail
 shopt -s inherit_errexit
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +30,8 @@ pgbin=/usr/lib/postgresql/15/bin
 walden=${WALDEN:-$top/bin/walden}
 base=${BASE:-}
 seconds=${T:-20} scale=${SCALE:-10} clients=${CLIENTS:-8} threads=${THREADS:-2}
-warmup=${WARMUP:-10} qseconds=${QT:-10}
+warmup=${WARMUP:-10} qseconds=${QT:-10} mode=${MODE:-prepared} port_base=${PORT_BASE:-6440}
+select_only=${SELECT_ONLY:-1}
 queries=0 tps=1 only=""
 while getopts "qQo:" opt; do
   case $opt in
@@ -42,7 +46,7 @@ IFS=, read -r -a systems <<<"$systems"
 
 work=$(mktemp -d /tmp/walden-enginebench.XXXXXX)
 chmod 777 "$work"
-declare -A port=([pg]=6440 [walden]=6441 [base]=6442)
+declare -A port=([pg]=$port_base [walden]=$((port_base + 1)) [base]=$((port_base + 2)))
 declare -A result=()
 step="setting up"
 
@@ -97,9 +101,11 @@ server_cpu_ticks() { # sys -> clock ticks of CPU the server has used: its proces
 }
 pgbench() { # sys label args...  -> TPS; with CPU=1 also result[sys.label.cpu], result[sys.label.client]
   local sys=$1 label=$2 before after txns; shift 2
+  sleep 1
   before=$(server_cpu_ticks "$sys")
   /usr/bin/time -f '%U %S' -o "$work/$sys.$label.time" \
     "$pgbin/pgbench" -h 127.0.0.1 -p "${port[$sys]}" -U postgres "$@" postgres >"$work/$sys.$label.out" 2>&1
+  sleep 1 # the backends of the run end and are reaped: their CPU moves to the postmaster's count
   after=$(server_cpu_ticks "$sys")
   txns=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/$sys.$label.out")
   awk -v t="$txns" -v hz="$(getconf CLK_TCK)" -v b="$before" -v a="$after" \
@@ -126,13 +132,16 @@ for sys in "${systems[@]}"; do
     "$pgbin/pgbench" -h 127.0.0.1 -p "${port[$sys]}" -U postgres -i -s "$scale" -q postgres \
       >"$work/$sys.init.out" 2>&1
     step="$sys: warm-up"; say "$step"
-    pgbench "$sys" warmup -c "$clients" -j "$threads" -T "$warmup" -M prepared >/dev/null
+    pgbench "$sys" warmup -c "$clients" -j "$threads" -T "$warmup" -M "$mode" >/dev/null
     step="$sys: tpcb-like"; say "$step"
-    result[$sys.tpcb]=$(pgbench "$sys" tpcb -c "$clients" -j "$threads" -T "$seconds" -M prepared)
+    result[$sys.tpcb]=$(pgbench "$sys" tpcb -c "$clients" -j "$threads" -T "$seconds" -M "$mode")
     result[$sys.tpcb.cpu]=$(cat "$work/$sys.tpcb.cpu") result[$sys.tpcb.client]=$(cat "$work/$sys.tpcb.client")
-    step="$sys: select-only"; say "$step"
-    result[$sys.select]=$(pgbench "$sys" select -S -c "$clients" -j "$threads" -T "$seconds" -M prepared)
-    result[$sys.select.cpu]=$(cat "$work/$sys.select.cpu") result[$sys.select.client]=$(cat "$work/$sys.select.client")
+    result[$sys.tpcb.latency]=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$work/$sys.tpcb.out" | tail -1)
+    if [ "$select_only" = 1 ]; then
+      step="$sys: select-only"; say "$step"
+      result[$sys.select]=$(pgbench "$sys" select -S -c "$clients" -j "$threads" -T "$seconds" -M "$mode")
+      result[$sys.select.cpu]=$(cat "$work/$sys.select.cpu") result[$sys.select.client]=$(cat "$work/$sys.select.client")
+    fi
   fi
   if [ $queries = 1 ]; then
     step="$sys: query tables"; say "$step"
@@ -161,9 +170,10 @@ row() { # key label
   echo
 }
 if [ $tps = 1 ]; then
-  echo "pgbench -s $scale -c $clients -j $threads -T $seconds -M prepared (TPS)"
+  echo "pgbench -s $scale -c $clients -j $threads -T $seconds -M $mode (TPS)"
   row tpcb "tpcb-like"
   row select "select-only"
+  row tpcb.latency "tpcb-like latency (ms)"
   echo "CPU per transaction (ms): the server's processes, and pgbench's"
   row tpcb.cpu "tpcb-like, server"
   row tpcb.client "tpcb-like, pgbench"

@@ -20,8 +20,44 @@ final class StatementLogging {
 
     private final SessionSettings settings;
 
+    /**
+     * log_statement = 'all', log_duration and log_min_duration_statement (null: the settings do
+     * not know them) as of {@link SessionSettings#valuesVersion()} {@code version}: every Bind and
+     * Execute asks, and the values change only with a SET, a transaction's end or a reload.
+     */
+    private record Values(Object version, boolean statementAll, Boolean duration, Integer minDurationMs) {
+    }
+
+    private Values values;
+
     StatementLogging(SessionSettings settings) {
         this.settings = settings;
+    }
+
+    private Values values() {
+        Object version = settings.valuesVersion();
+        Values v = values;
+        if (v != null && version != null && v.version() == version) {
+            return v;
+        }
+        boolean all;
+        try {
+            all = "all".equals(settings.show("log_statement"));
+        } catch (PgException e) {
+            all = false;
+        }
+        Boolean duration;
+        Integer minDurationMs;
+        try {
+            duration = settings.getBool("log_duration");
+            minDurationMs = settings.getInt("log_min_duration_statement");
+        } catch (PgException | NumberFormatException e) {
+            duration = null;
+            minDurationMs = null;
+        }
+        v = new Values(version, all, duration, minDurationMs);
+        values = v;
+        return v;
     }
 
     /** log_statement = 'all': logs "statement: SQL" (or the given text); true when logged. */
@@ -34,11 +70,7 @@ final class StatementLogging {
     }
 
     private boolean logStatementAll() {
-        try {
-            return "all".equals(settings.show("log_statement"));
-        } catch (PgException e) {
-            return false;
-        }
+        return values().statementAll();
     }
 
     /**
@@ -47,14 +79,12 @@ final class StatementLogging {
      * when the statement itself is to be shown ("statement: SELECT 1").
      */
     void logDuration(long startNanos, boolean wasLogged, String statementPart) {
-        boolean logDuration;
-        int minDurationMs;
-        try {
-            logDuration = settings.getBool("log_duration");
-            minDurationMs = settings.getInt("log_min_duration_statement");
-        } catch (PgException | NumberFormatException e) {
+        Values v = values();
+        if (v.duration() == null) {
             return;
         }
+        boolean logDuration = v.duration();
+        int minDurationMs = v.minDurationMs();
         if (!logDuration && minDurationMs < 0) {
             return;
         }

@@ -79,23 +79,14 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
 
     @Override
     public String currentUser() {
-        String role = setting("role");
+        String role = s.cachedSettings().role;
         return role == null || role.isEmpty() || role.equals("none") ? sessionUser() : role;
     }
 
     @Override
     public String sessionUser() {
-        String user = setting("session_authorization");
+        String user = s.cachedSettings().sessionAuthorization;
         return user == null || user.isEmpty() ? s.sessionUser : user;
-    }
-
-    /** A setting's value, null when the settings do not know it (a test's minimal settings). */
-    private String setting(String name) {
-        try {
-            return s.settings.show(name);
-        } catch (PgException e) {
-            return null;
-        }
     }
 
     @Override
@@ -456,7 +447,7 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
 
     @Override
     public Planner.PlannedStmt plan(Query q) {
-        return Planner.plan(q, this, s.cachedSettings().costModel, s.engine::relationBytes);
+        return Planner.plan(q, this, s.cachedSettings().costModel, s.engine::plannerRelationBytes);
     }
 
     @Override

@@ -130,7 +130,7 @@ final class SqlFunctionCalls implements FnContext.SqlFunctions {
                 types.add(PgType.byOid(t));
             }
         }
-        c = new Compiled(Planner.plan(q, s.env, s.cachedSettings().costModel, s.engine::relationBytes), types, actual,
+        c = new Compiled(Planner.plan(q, s.env, s.cachedSettings().costModel, s.engine::plannerRelationBytes), types, actual,
                 lookup);
         compiled.put(oid, c);
         return c;

@@ -331,7 +331,7 @@ final class Utility {
         if (q.command != Query.Command.SELECT && analyze) {
             s.checkWritable(q.command.name());
         }
-        Planner.PlannedStmt plan = Planner.plan(q, s.env, s.cachedSettings().costModel, s.engine::relationBytes);
+        Planner.PlannedStmt plan = Planner.plan(q, s.env, s.cachedSettings().costModel, s.engine::plannerRelationBytes);
         double planningMs = (System.nanoTime() - t0) / 1e6;
         Explain.Options opts = new Explain.Options(analyze, verbose, costs, timing == null ? analyze : timing,
                 summary == null ? analyze : summary, json);

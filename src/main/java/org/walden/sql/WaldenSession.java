@@ -153,6 +153,9 @@ final class WaldenSession implements Session {
         long workMemBytes;
         double hashMemMultiplier;
         Planner.CostModel costModel;
+        /** role and session_authorization (null when the settings do not know them): the current and session user. */
+        String role;
+        String sessionAuthorization;
     }
 
     private SettingsCache settingsCache;
@@ -189,6 +192,8 @@ final class WaldenSession implements Session {
             c.hashMemMultiplier = 2.0;
         }
         c.costModel = Planner.costModel(settings);
+        c.role = settingOr("role", null);
+        c.sessionAuthorization = settingOr("session_authorization", null);
         settingsCache = c;
         return c;
     }
@@ -925,7 +930,7 @@ final class WaldenSession implements Session {
 
     Planner.PlannedStmt planFor(PreparedImpl p) {
         if (p.plan == null || p.plannedWith != p.analyzedWith) {
-            p.plan = Planner.plan(p.query, env, cachedSettings().costModel, engine::relationBytes);
+            p.plan = Planner.plan(p.query, env, cachedSettings().costModel, engine::plannerRelationBytes);
             p.plannedWith = p.analyzedWith;
         }
         return p.plan;

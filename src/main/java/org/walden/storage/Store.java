@@ -290,6 +290,29 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * True when nothing was written to storage after {@code snapshot} was taken (RocksDB's last
+     * sequence number is still the snapshot's): every key's latest value is the one it shows.
+     */
+    public boolean unchangedSince(StoreSnapshot snapshot) {
+        lockOpen();
+        try {
+            return db.getLatestSequenceNumber() == snapshot.sequence();
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** RocksDB's last sequence number: each key written to storage advances it by one. */
+    public long latestSequence() {
+        lockOpen();
+        try {
+            return db.getLatestSequenceNumber();
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     /** The latest committed value under {@code key} (no snapshot), or null. */
     public byte[] getLatest(byte[] key) {
         lockOpen();

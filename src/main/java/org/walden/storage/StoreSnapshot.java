@@ -21,6 +21,11 @@ public final class StoreSnapshot implements AutoCloseable {
         this.readOptions = readOptions;
     }
 
+    /** RocksDB's sequence number of the last write this snapshot sees. */
+    long sequence() {
+        return snapshot.getSequenceNumber();
+    }
+
     ReadOptions readOptions() {
         return readOptions;
     }

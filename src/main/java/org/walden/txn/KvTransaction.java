@@ -114,6 +114,10 @@ final class KvTransaction implements Transaction {
     /** The catalog version after this transaction's commit changed the catalog (0 otherwise). */
     private long committedCatalogVersion;
     private StoreSnapshot snapshot;
+    /** The last row {@link #get} read from storage (not from own writes): its key, value and snapshot. */
+    private byte[] lastReadKey;
+    private byte[] lastRead;
+    private StoreSnapshot lastReadSnapshot;
     private int xid;
     /** Set when finish() has told the write gate this writer is done (finish may run twice). */
     private boolean leftWriteGate;
@@ -202,7 +206,24 @@ final class KvTransaction implements Transaction {
         if (own != null) {
             return own == DELETED ? null : own;
         }
-        return manager.store().get(snapshot(), key);
+        StoreSnapshot view = snapshot();
+        byte[] value = manager.store().get(view, key);
+        lastReadKey = key;
+        lastRead = value;
+        lastReadSnapshot = view;
+        return value;
+    }
+
+    /**
+     * Whether the last row {@link #get} read from storage, {@link #lastRead}, is {@code key}'s
+     * latest committed value. The caller holds the row's lock, so whoever committed the row has
+     * also applied it (apply comes before a commit's locks go): if nothing was written to storage
+     * since the snapshot it was read in, the value read is still the latest. An UPDATE's scan has
+     * just read the row it locks; this spares reading it a second time.
+     */
+    private boolean lastReadIsLatest(byte[] key) {
+        return lastRead != null && lastReadSnapshot == snapshot && java.util.Arrays.equals(key, lastReadKey)
+                && manager.store().unchangedSince(lastReadSnapshot);
     }
 
     @Override
@@ -254,7 +275,7 @@ final class KvTransaction implements Transaction {
         }
         byte[] latest = lockedLatest.get(k);
         if (latest == null) {
-            latest = manager.store().getLatest(key);
+            latest = lastReadIsLatest(key) ? lastRead : manager.store().getLatest(key);
             if (!writes.isSpilled()) { // once spilled, the heap keeps no per-row cache
                 lockedLatest.put(k, latest == null ? DELETED : latest);
             }
@@ -265,6 +286,14 @@ final class KvTransaction implements Transaction {
     @Override
     public void put(byte[] key, byte[] value) {
         write(key, value.clone());
+    }
+
+    @Override
+    public void putNew(byte[] key, byte[] value) {
+        put(key, value);
+        if (!inNewRange(key) && !writes.isSpilled()) {
+            lockedLatest.putIfAbsent(new ByteKey(key.clone()), DELETED); // the commit's before-image: none
+        }
     }
 
     @Override
@@ -948,6 +977,9 @@ final class KvTransaction implements Transaction {
             snapshot.close();
             snapshot = null;
         }
+        lastReadKey = null;
+        lastRead = null;
+        lastReadSnapshot = null;
     }
 
     private void checkActive() {

@@ -342,6 +342,11 @@ public final class KvTransactionManager implements TransactionManager {
         return store.approximateBytes(fromInclusive, toExclusive);
     }
 
+    @Override
+    public long storageSequence() {
+        return store.latestSequence();
+    }
+
     Store store() {
         return store;
     }

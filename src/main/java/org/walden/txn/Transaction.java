@@ -58,6 +58,14 @@ public interface Transaction {
      */
     void put(byte[] key, byte[] value);
 
+    /**
+     * {@link #put} of a key no committed row can have (a generated row id): its before-image is
+     * known to be none, so the commit does not look it up in storage.
+     */
+    default void putNew(byte[] key, byte[] value) {
+        put(key, value);
+    }
+
     /** Deletes a row; the caller holds its row lock. */
     void delete(byte[] key);
 

@@ -30,6 +30,14 @@ public interface TransactionManager {
         return -1;
     }
 
+    /**
+     * A number that grows with every write applied to storage (RocksDB's sequence number), so a
+     * caller can tell how much was written since it last looked; -1 when unknown.
+     */
+    default long storageSequence() {
+        return -1;
+    }
+
     /** pg_locks' relation rows: the relation locks held and waited for. */
     default java.util.List<RelationLockRow> relationLockRows() {
         return java.util.List.of();

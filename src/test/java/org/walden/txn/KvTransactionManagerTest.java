@@ -151,6 +151,46 @@ class KvTransactionManagerTest {
     }
 
     @Test
+    void aRowReadThenLockedIsItsLatestVersionEvenWhenAnotherCommitCameBetween() {
+        Transaction t0 = tm.begin();
+        t0.put(key("r"), v(1));
+        t0.put(key("s"), v(10));
+        t0.commit(SynchronousCommit.ON);
+
+        Transaction t1 = tm.begin();
+        t1.newStatementSnapshot();
+        assertThat(n(t1.get(key("s")))).isEqualTo(10);
+        assertThat(n(t1.lockForUpdate(key("s"), 1000))).as("storage unchanged since the read").isEqualTo(10);
+        assertThat(n(t1.get(key("r")))).isEqualTo(1);
+        Transaction t2 = tm.begin();
+        t2.put(key("r"), v(2));
+        t2.commit(SynchronousCommit.ON);
+        assertThat(n(t1.get(key("r")))).as("the statement's snapshot").isEqualTo(1);
+        assertThat(n(t1.lockForUpdate(key("r"), 1000))).as("committed after the read").isEqualTo(2);
+        t1.rollback();
+    }
+
+    @Test
+    void aNewKeyIsLoggedWithoutBeforeImage() {
+        Transaction t0 = tm.begin();
+        t0.put(key("seed"), v(0));
+        Lsn start = t0.commit(SynchronousCommit.ON);
+        Transaction t1 = tm.begin();
+        t1.putNew(key("id1"), v(1));
+        t1.putNew(key("id1"), v(2));
+        Lsn end = t1.commit(SynchronousCommit.ON);
+        List<String> logged = new ArrayList<>();
+        for (org.walden.wal.KvChange c : loggedChanges(start, end)) {
+            logged.add(new String(c.key(), 1, c.key().length - 1)
+                    + ":" + (c.before() == null ? "-" : n(c.before())) + ">" + n(c.after()));
+        }
+        assertThat(logged).containsExactly("id1:->2");
+        Transaction t2 = tm.begin();
+        assertThat(n(t2.get(key("id1")))).isEqualTo(2);
+        t2.rollback();
+    }
+
+    @Test
     void concurrentIncrementsLoseNoUpdate() throws Exception {
         Transaction init = tm.begin();
         init.put(key("counter"), v(0));

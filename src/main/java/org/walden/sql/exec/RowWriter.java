@@ -239,7 +239,11 @@ public final class RowWriter {
             }
             entries[i] = entry;
         }
-        st.txn().put(key, RowCodec.encode(types, row));
+        if (table.hasPrimaryKey()) {
+            st.txn().put(key, RowCodec.encode(types, row));
+        } else {
+            st.txn().putNew(key, RowCodec.encode(types, row));
+        }
         for (byte[] e : entries) {
             if (e != null) {
                 st.txn().put(e, suffix);
