@@ -266,10 +266,23 @@ public final class Store implements AutoCloseable {
     }
 
     /** A consistent view of every commit applied so far; close it when the statement ends. */
+    /**
+     * Snapshots are taken under its read lock, and an ingest into several column families (a
+     * spilled commit touching tablespaces) holds its write lock, so no snapshot sees part of one.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock visibility =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
+
     public StoreSnapshot snapshot() {
         lockOpen();
         try {
-            Snapshot s = db.getSnapshot();
+            Snapshot s;
+            visibility.readLock().lock();
+            try {
+                s = db.getSnapshot();
+            } finally {
+                visibility.readLock().unlock();
+            }
             StoreSnapshot snap = new StoreSnapshot(this, s, new ReadOptions().setSnapshot(s));
             openResources.add(snap);
             return snap;
@@ -560,8 +573,8 @@ public final class Store implements AutoCloseable {
      * all of their rows at once or none (one ingestion). The range deletes go first, in a batch
      * of their own (a large commit that also dropped or truncated tables: rare). Rows of
      * relations in tablespaces are ingested into their column families one family after the
-     * other (RocksJava offers no atomic ingestion into several): a reader may see one family's
-     * rows of such a commit before another's.
+     * other (RocksJava offers no atomic ingestion into several) while no snapshot may be taken,
+     * so a reader with a snapshot sees all families' rows of the commit or none.
      */
     public void ingest(SstBuilder rows, List<KvBulk.Range> rangeDeletes) {
         if (!rangeDeletes.isEmpty()) {
@@ -571,8 +584,20 @@ public final class Store implements AutoCloseable {
         try (org.rocksdb.IngestExternalFileOptions io = new org.rocksdb.IngestExternalFileOptions()
                 .setMoveFiles(true).setSnapshotConsistency(true).setAllowGlobalSeqNo(true).setAllowBlockingFlush(true)) {
             rows.finishFile();
-            for (var e : rows.filesByFamily.entrySet()) {
-                db.ingestExternalFile(e.getKey(), e.getValue(), io);
+            // RocksJava ingests into one column family at a time: no snapshot is taken between
+            // the families' ingests, so a reader sees all of a commit's families or none
+            boolean severalFamilies = rows.filesByFamily.size() > 1;
+            if (severalFamilies) {
+                visibility.writeLock().lock();
+            }
+            try {
+                for (var e : rows.filesByFamily.entrySet()) {
+                    db.ingestExternalFile(e.getKey(), e.getValue(), io);
+                }
+            } finally {
+                if (severalFamilies) {
+                    visibility.writeLock().unlock();
+                }
             }
         } catch (RocksDBException e) {
             Invariants.panic("could not apply a committed batch to storage: " + e.getMessage(), e);
