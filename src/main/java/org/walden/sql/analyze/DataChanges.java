@@ -37,6 +37,10 @@ final class DataChanges {
                     r.position()).withDetail("Views that are not automatically updatable are not supported here.")
                     .withHint("Change the table the view reads instead.");
         }
+        if (rel.isMatview()) {
+            throw new org.walden.common.PgException(SqlState.WRONG_OBJECT_TYPE, "cannot change materialized view \""
+                    + rel.name() + "\"");
+        }
         if (rel.kind() != Relation.TABLE) {
             throw new SyntaxError(SqlState.WRONG_OBJECT_TYPE, "cannot change sequence \"" + rel.name() + "\"",
                     r.position());

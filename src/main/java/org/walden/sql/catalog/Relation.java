@@ -9,7 +9,10 @@ import java.util.List;
  * CREATE TABLE, a fresh one after TRUNCATE or a rewrite), keyed by the primary key columns
  * ({@code primaryKey}: indexes into {@code columns}, 0-based) or by a hidden 8-byte row id when
  * there is none. A view holds its query's source ({@code viewSql}, re-analyzed when used) and its
- * text as pg_get_viewdef prints it. A sequence holds its options in {@code sequence}.
+ * text as pg_get_viewdef prints it. A sequence holds its options in {@code sequence}. A
+ * materialized view is stored like a table (its rows under {@code relfilenode}) and keeps its
+ * query in {@code viewSql} for REFRESH; its {@code viewText} is {@link #NOT_POPULATED} after
+ * WITH NO DATA (pg_class.relispopulated false), null once populated.
  *
  * <p>Virtual relations (the pg_catalog tables and views, information_schema) are not stored:
  * {@code virtual} is set and their rows come from {@link SystemCatalogs}.
@@ -22,6 +25,10 @@ public record Relation(int oid, String name, int namespaceOid, char kind, int ow
     public static final char VIEW = 'v';
     public static final char SEQUENCE = 'S';
     public static final char INDEX = 'i';
+    public static final char MATVIEW = 'm';
+
+    /** The {@code viewText} of a materialized view created or refreshed WITH NO DATA. */
+    public static final String NOT_POPULATED = "not populated";
 
     /** The column at 0-based position {@code index} (dropped columns included). */
     public Attribute column(int index) {
@@ -70,6 +77,21 @@ public record Relation(int oid, String name, int namespaceOid, char kind, int ow
 
     public boolean isView() {
         return kind == VIEW;
+    }
+
+    public boolean isMatview() {
+        return kind == MATVIEW;
+    }
+
+    /** pg_class.relispopulated: false only for a materialized view last created or refreshed WITH NO DATA. */
+    public boolean isPopulated() {
+        return kind != MATVIEW || !NOT_POPULATED.equals(viewText);
+    }
+
+    /** This relation stored as a materialized view of query {@code sql}, populated or not. */
+    public Relation asMatview(String sql, boolean populated) {
+        return new Relation(oid, name, namespaceOid, MATVIEW, ownerOid, columns, primaryKey, relfilenode,
+                rowTypeOid, sql, populated ? null : NOT_POPULATED, sequence, options, virtual);
     }
 
     public Relation withColumns(List<Attribute> newColumns) {

@@ -42,6 +42,8 @@ public final class Commands {
         return switch (stmt) {
             case Tree.CreateTableStmt c -> "CREATE TABLE";
             case Tree.CreateTableAsStmt c -> "CREATE TABLE AS";
+            case Tree.CreateMatViewStmt c -> "CREATE MATERIALIZED VIEW";
+            case Tree.RefreshMatViewStmt r -> "REFRESH MATERIALIZED VIEW";
             case Tree.IndexStmt i -> "CREATE INDEX";
             case Tree.ViewStmt v -> "CREATE VIEW";
             case Tree.CreateSchemaStmt c -> "CREATE SCHEMA";
@@ -91,6 +93,8 @@ public final class Commands {
         return switch (stmt) {
             case Tree.CreateTableStmt c -> createTable(c);
             case Tree.CreateTableAsStmt c -> new TableCommands(ctx).createTableAs(c);
+            case Tree.CreateMatViewStmt c -> new MatviewCommands(ctx).create(c);
+            case Tree.RefreshMatViewStmt r -> new MatviewCommands(ctx).refresh(r);
             case Tree.IndexStmt i -> i.concurrently() ? new ConcurrentIndexBuild(ctx, steps).run(i)
                     : new IndexCommands(ctx).create(i);
             case Tree.ViewStmt v -> new ObjectCommands(ctx).createView(v);

@@ -102,6 +102,7 @@ abstract class DdlSupport {
             case Relation.VIEW -> "view";
             case Relation.SEQUENCE -> "sequence";
             case Relation.INDEX -> "index";
+            case Relation.MATVIEW -> "materialized view";
             default -> "table";
         };
     }
@@ -274,7 +275,8 @@ abstract class DdlSupport {
     List<Relation> viewsReading(int oid) {
         List<Relation> out = new ArrayList<>();
         for (Relation v : sorted(catalog().relations())) {
-            if (v.kind() == Relation.VIEW && v.oid() != oid && relationsRead(v).contains(oid)) {
+            if ((v.kind() == Relation.VIEW || v.kind() == Relation.MATVIEW) && v.oid() != oid
+                    && relationsRead(v).contains(oid)) {
                 out.add(v);
             }
         }
@@ -295,7 +297,7 @@ abstract class DdlSupport {
                                       int except) {
         List<Relation> out = new ArrayList<>();
         for (Relation v : sorted(catalog().relations())) {
-            if (v.kind() != Relation.VIEW || v.oid() == except || v.viewSql() == null) {
+            if ((v.kind() != Relation.VIEW && v.kind() != Relation.MATVIEW) || v.oid() == except || v.viewSql() == null) {
                 continue;
             }
             try {
@@ -331,7 +333,7 @@ abstract class DdlSupport {
     java.util.Map<Integer, org.walden.sql.analyze.Query> viewQueriesBefore(java.util.Collection<Integer> oids) {
         java.util.Map<Integer, org.walden.sql.analyze.Query> out = new java.util.LinkedHashMap<>();
         for (Relation v : sorted(catalog().relations())) {
-            if (v.kind() != Relation.VIEW || v.viewSql() == null) {
+            if ((v.kind() != Relation.VIEW && v.kind() != Relation.MATVIEW) || v.viewSql() == null) {
                 continue;
             }
             org.walden.sql.analyze.Query q;
@@ -365,7 +367,7 @@ abstract class DdlSupport {
             }
             String text = new org.walden.sql.analyze.Deparser(ctx.lookup(), ctx.fn().values(), false)
                     .qualifyingRelations().followingRenames(names).queryText(e.getValue());
-            ctx.writer().putRelation(v.withView(text, null, v.columns()), v);
+            ctx.writer().putRelation(v.withView(text, v.viewText(), v.columns()), v);
         }
         ctx.catalogChanged();
     }

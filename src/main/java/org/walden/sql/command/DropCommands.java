@@ -37,6 +37,7 @@ final class DropCommands extends DdlSupport {
     private static char kindOf(Tree.ObjectType t) {
         return switch (t) {
             case VIEW -> Relation.VIEW;
+            case MATERIALIZED_VIEW -> Relation.MATVIEW;
             case SEQUENCE -> Relation.SEQUENCE;
             case INDEX -> Relation.INDEX;
             default -> Relation.TABLE;
@@ -45,7 +46,7 @@ final class DropCommands extends DdlSupport {
 
     String drop(Tree.DropStmt s) {
         switch (s.type()) {
-            case TABLE, VIEW, SEQUENCE -> {
+            case TABLE, VIEW, SEQUENCE, MATERIALIZED_VIEW -> {
                 for (List<String> name : s.names()) {
                     dropRelationNamed(name, s.type(), s.ifExists(), s.cascade());
                 }
@@ -149,8 +150,9 @@ final class DropCommands extends DdlSupport {
     void collectDependents(Relation r, Map<Integer, String> out, List<String> details) {
         for (Relation v : viewsReading(r.oid())) {
             if (!out.containsKey(v.oid())) {
-                details.add("view " + described(v) + " depends on " + kindName(r.kind()) + " " + described(r));
-                out.put(v.oid(), "view " + described(v));
+                details.add(kindName(v.kind()) + " " + described(v) + " depends on " + kindName(r.kind()) + " "
+                        + described(r));
+                out.put(v.oid(), kindName(v.kind()) + " " + described(v));
                 collectDependents(v, out, details);
             }
         }

@@ -139,7 +139,7 @@ final class IndexCommands extends DdlSupport {
             throw new PgException(SqlState.UNDEFINED_TABLE, "relation \"" + qualified(rv) + "\" does not exist");
         }
         checkNotSystem(t);
-        if (t.kind() != Relation.TABLE) {
+        if (t.kind() != Relation.TABLE && t.kind() != Relation.MATVIEW) {
             throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot create index on relation \"" + t.name() + "\"")
                     .withDetail("This operation is not supported for " + (t.isView() ? "views." : "sequences."));
         }

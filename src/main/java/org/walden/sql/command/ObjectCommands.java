@@ -120,7 +120,7 @@ final class ObjectCommands extends DdlSupport {
      * empty one), as PostgreSQL's stored rule is bound to its relations. The source as written
      * when that text does not analyze back to the same query (it prints differently).
      */
-    private String boundViewSql(Query q, String source) {
+    String boundViewSql(Query q, String source) {
         AnalyzerEnv env = ctx.analyzerEnv();
         try {
             String bound = new Deparser(env.lookup(), env.values(), false).qualifyingRelations().queryText(q);
@@ -262,6 +262,9 @@ final class ObjectCommands extends DdlSupport {
         if (type == Tree.ObjectType.VIEW && !r.isView()) {
             throw new PgException(SqlState.WRONG_OBJECT_TYPE, "\"" + r.name() + "\" is not a view");
         }
+        if (type == Tree.ObjectType.MATERIALIZED_VIEW && !r.isMatview()) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "\"" + r.name() + "\" is not a materialized view");
+        }
         if (type == Tree.ObjectType.SEQUENCE && r.kind() != Relation.SEQUENCE) {
             throw new PgException(SqlState.WRONG_OBJECT_TYPE, "\"" + r.name() + "\" is not a sequence");
         }
@@ -273,6 +276,7 @@ final class ObjectCommands extends DdlSupport {
     String rename(Tree.RenameStmt s) {
         String tag = "ALTER " + switch (s.type()) {
             case VIEW -> "VIEW";
+            case MATERIALIZED_VIEW -> "MATERIALIZED VIEW";
             case INDEX -> "INDEX";
             case SEQUENCE -> "SEQUENCE";
             case SCHEMA -> "SCHEMA";
@@ -311,6 +315,9 @@ final class ObjectCommands extends DdlSupport {
                     + "\" does not exist");
         }
         checkNotSystem(r);
+        if (s.type() == Tree.ObjectType.MATERIALIZED_VIEW && !r.isMatview()) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "\"" + r.name() + "\" is not a materialized view");
+        }
         checkOwner(r);
         if (s.subType() == Tree.ObjectType.CONSTRAINT) {
             renameConstraint(r, s.subName(), s.newName());

@@ -164,20 +164,20 @@ final class CatalogRows {
         }
         boolean system = r.virtual();
         char kind = r.kind() == Relation.VIEW || SystemCatalogs.isSystemView(r) ? 'v' : r.kind();
-        boolean heap = kind == 'r';
+        boolean heap = kind == 'r' || kind == 'm';
         // PostgreSQL 15's sequences have no row type
         return row(oid(r.oid()), r.name(), oid(r.namespaceOid()), kind == 'S' ? 0L : oid(r.rowTypeOid()), 0L,
                 oid(r.ownerOid()),
-                kind == 'r' ? HEAP_AM : 0L,
+                heap ? HEAP_AM : 0L,
                 kind == 'v' ? 0L : oid(system ? r.oid() : RelPersistence.fileNumber(r.relfilenode())),
                 system && r.kind() == Relation.TABLE && isShared(r) ? GLOBAL_TABLESPACE : oid(cat.relationTablespace(r.oid())),
                 relpages, reltuples, 0,
                 0L, !cat.indexesOf(r.oid()).isEmpty(), isShared(r),
                 system ? "p" : String.valueOf(CatalogLookup.persistence(cat, r.namespaceOid(), r.relfilenode())),
                 String.valueOf(kind),
-                (short) r.liveColumns().size(), (short) checks, kind == 'v', hasForeignKeys(cat, r.oid()), false, false,
-                false, true,
-                kind == 'r' && !system ? "d" : "n", false, 0L, heap ? 750L : 0L, heap ? 1L : 0L,
+                (short) r.liveColumns().size(), (short) checks, kind == 'v' || kind == 'm', hasForeignKeys(cat, r.oid()),
+                false, false, false, r.isPopulated(),
+                heap && !system ? "d" : "n", false, 0L, heap ? 750L : 0L, heap ? 1L : 0L,
                 system ? null : Acl.formatAll(cat.acl(DbCatalog.PG_CLASS, r.oid(), 0), cat.shared()::roleName),
                 r.options().isEmpty()
                         ? null : new ArrayList<Object>(r.options()), null);

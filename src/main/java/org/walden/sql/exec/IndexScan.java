@@ -214,6 +214,7 @@ public final class IndexScan extends PlanNode {
 
     @Override
     protected ExecNode start(ExecState st) {
+        ScanNodes.checkScannable(rel);
         return new Base(this, st) {
             private List<byte[][]> ranges;
             private int rangeIndex;

@@ -46,6 +46,15 @@ public final class ScanNodes {
     // ---------------------------------------------------------------- Seq Scan
 
     /** Seq Scan: every row of a table in key order. */
+    /** PostgreSQL's ExecOpenScanRelation check: a materialized view created or refreshed WITH NO DATA cannot be read. */
+    static void checkScannable(Relation rel) {
+        if (!rel.isPopulated()) {
+            throw new org.walden.common.PgException(org.walden.common.SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "materialized view \"" + rel.name() + "\" has not been populated")
+                    .withHint("Use the REFRESH MATERIALIZED VIEW command.");
+        }
+    }
+
     public static final class SeqScan extends PlanNode {
         final Relation rel;
         final String alias;
@@ -82,6 +91,7 @@ public final class ScanNodes {
 
         @Override
         protected ExecNode start(ExecState st) {
+            checkScannable(rel);
             return new Base(this, st) {
                 private KvCursor cursor;
                 private final ExecServices.TableCounts counts = st.counts(rel.oid());

@@ -86,6 +86,7 @@ public final class SqlParser extends QueryParser {
             case "drop" -> drop();
             case "alter" -> alter();
             case "truncate" -> truncate();
+            case "refresh" -> refreshMatView();
             case "comment" -> comment();
             case "begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release" -> transaction();
             case "prepare" -> isWordAt(1, "transaction") ? transaction() : prepare();
@@ -1209,6 +1210,9 @@ public final class SqlParser extends QueryParser {
         if (acceptWord("view") || (acceptWord("recursive") && acceptWord("view"))) {
             return createView(orReplace, temporary, pos);
         }
+        if (!orReplace && !temporary && !unlogged && acceptWords("materialized", "view")) {
+            return createMatView();
+        }
         if (orReplace || temporary || unlogged) {
             if (acceptWord("sequence")) {
                 return createSequence(temporary, pos);
@@ -1661,6 +1665,45 @@ public final class SqlParser extends QueryParser {
             expectWord("option");
         }
         return new ViewStmt(name, cols, query, text, orReplace, temporary, pos);
+    }
+
+    /** CREATE MATERIALIZED VIEW [IF NOT EXISTS] name [(cols)] [WITH (...)] [TABLESPACE t] AS query [WITH [NO] DATA]. */
+    private Stmt createMatView() {
+        boolean ifNotExists = acceptWords("if", "not", "exists");
+        RangeVar name = rangeVarOf(qualifiedName(), peek().position());
+        List<String> cols = peek().isOp("(") ? parenNameList() : null;
+        if (isWord("using")) {
+            throw unsupported("CREATE MATERIALIZED VIEW USING");
+        }
+        if (acceptWord("with")) {
+            storageParameters();
+        }
+        String tablespace = acceptWord("tablespace") ? colId() : null;
+        expectWord("as");
+        int start = index;
+        SelectStmt query = selectStatement();
+        String text = textFrom(start);
+        boolean withData = true;
+        if (acceptWord("with")) {
+            withData = !acceptWord("no");
+            expectWord("data");
+        }
+        return new CreateMatViewStmt(name, cols, tablespace, query, text, ifNotExists, withData);
+    }
+
+    /** REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH [NO] DATA]. */
+    private Stmt refreshMatView() {
+        advance();
+        expectWord("materialized");
+        expectWord("view");
+        boolean concurrently = acceptWord("concurrently");
+        RangeVar name = rangeVarOf(qualifiedName(), peek().position());
+        boolean withData = true;
+        if (acceptWord("with")) {
+            withData = !acceptWord("no");
+            expectWord("data");
+        }
+        return new RefreshMatViewStmt(name, concurrently, withData);
     }
 
     private Stmt createIndex(int pos) {

@@ -257,7 +257,7 @@ public final class Tree {
 
     /** A statement as parsed. */
     public sealed interface Stmt permits SelectStmt, InsertStmt, UpdateStmt, DeleteStmt, CreateTableStmt,
-            CreateTableAsStmt, IndexStmt, ViewStmt, CreateSchemaStmt, CreateSequenceStmt, AlterSequenceStmt, DropStmt,
+            CreateTableAsStmt, CreateMatViewStmt, RefreshMatViewStmt, IndexStmt, ViewStmt, CreateSchemaStmt, CreateSequenceStmt, AlterSequenceStmt, DropStmt,
             AlterTableStmt, RenameStmt, CommentStmt, TruncateStmt, TransactionStmt, VariableSetStmt, VariableShowStmt,
             ExplainStmt, VacuumStmt, CopyStmt, CreateFunctionStmt, DropFunctionStmt, CheckpointStmt, RoleStmt, DropRoleStmt, GrantRoleStmt, GrantStmt, AlterDefaultPrivilegesStmt, AlterFunctionOwnerStmt, CreateDatabaseStmt,
             DropDatabaseStmt, AlterDatabaseStmt, AlterSystemStmt, PrepareStmt, ExecuteStmt, DeallocateStmt,
@@ -372,6 +372,18 @@ public final class Tree {
     }
 
     /** CREATE [TEMP | UNLOGGED] TABLE ... AS SELECT / SELECT ... INTO [TEMP | UNLOGGED]. */
+    /**
+     * CREATE MATERIALIZED VIEW [IF NOT EXISTS] name [(cols)] [TABLESPACE t] AS query [WITH [NO] DATA];
+     * {@code sql}: the query as written; {@code tablespace} null for the default.
+     */
+    public record CreateMatViewStmt(RangeVar name, List<String> columnNames, String tablespace, SelectStmt query,
+                                    String sql, boolean ifNotExists, boolean withData) implements Stmt {
+    }
+
+    /** REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH [NO] DATA]. */
+    public record RefreshMatViewStmt(RangeVar name, boolean concurrently, boolean withData) implements Stmt {
+    }
+
     public record CreateTableAsStmt(RangeVar relation, List<String> columnNames, SelectStmt query, boolean ifNotExists,
                                     boolean withData, char persistence, String onCommit) implements Stmt {
 

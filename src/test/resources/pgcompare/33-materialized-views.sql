@@ -1,0 +1,60 @@
+-- Materialized views: CREATE (WITH [NO] DATA), reading, REFRESH, indexes, DML refused, DROP, RENAME, catalogs.
+CREATE TABLE mv_base (id int PRIMARY KEY, grp text, amount numeric);
+INSERT INTO mv_base VALUES (1, 'a', 10), (2, 'a', 20), (3, 'b', 5);
+CREATE MATERIALIZED VIEW mv_totals AS SELECT grp, sum(amount) AS total, count(*) AS n FROM mv_base GROUP BY grp;
+SELECT * FROM mv_totals ORDER BY grp;
+CREATE MATERIALIZED VIEW mv_totals AS SELECT 1;
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_totals AS SELECT 1;
+INSERT INTO mv_base VALUES (4, 'b', 7), (5, 'c', 1);
+SELECT * FROM mv_totals ORDER BY grp;
+REFRESH MATERIALIZED VIEW mv_totals;
+SELECT * FROM mv_totals ORDER BY grp;
+SELECT relkind, relispopulated, relhasindex FROM pg_class WHERE relname = 'mv_totals';
+SELECT schemaname, matviewname, matviewowner = current_user AS owned, tablespace, hasindexes, ispopulated, definition
+  FROM pg_matviews ORDER BY matviewname;
+-- not populated
+CREATE MATERIALIZED VIEW mv_empty (g, c) AS SELECT grp, count(*) FROM mv_base GROUP BY grp WITH NO DATA;
+SELECT * FROM mv_empty;
+SELECT relispopulated FROM pg_class WHERE relname = 'mv_empty';
+REFRESH MATERIALIZED VIEW CONCURRENTLY mv_empty;
+REFRESH MATERIALIZED VIEW mv_empty;
+SELECT * FROM mv_empty ORDER BY g;
+REFRESH MATERIALIZED VIEW mv_empty WITH NO DATA;
+SELECT count(*) FROM mv_empty;
+EXPLAIN (COSTS OFF) SELECT * FROM mv_empty;
+REFRESH MATERIALIZED VIEW mv_empty WITH DATA;
+-- concurrently needs a unique index
+REFRESH MATERIALIZED VIEW CONCURRENTLY mv_totals;
+CREATE UNIQUE INDEX mv_totals_grp ON mv_totals (grp);
+CREATE INDEX mv_totals_total ON mv_totals (total);
+UPDATE mv_base SET amount = 100 WHERE id = 1;
+REFRESH MATERIALIZED VIEW CONCURRENTLY mv_totals;
+SELECT * FROM mv_totals WHERE grp = 'a';
+SET enable_seqscan = off;
+SELECT grp FROM mv_totals WHERE total = 5 + 7;
+RESET enable_seqscan;
+SELECT hasindexes FROM pg_matviews WHERE matviewname = 'mv_totals';
+-- changes are refused
+INSERT INTO mv_totals VALUES ('z', 1, 1);
+UPDATE mv_totals SET n = 0;
+DELETE FROM mv_totals;
+REFRESH MATERIALIZED VIEW mv_base;
+REFRESH MATERIALIZED VIEW no_such_mv;
+-- psql
+\dm
+\d mv_totals
+\d+ mv_empty
+-- dependencies
+CREATE VIEW mv_view AS SELECT grp FROM mv_totals;
+DROP TABLE mv_base;
+DROP TABLE mv_totals;
+DROP VIEW mv_totals;
+DROP MATERIALIZED VIEW mv_base;
+ALTER MATERIALIZED VIEW mv_empty RENAME TO mv_counts;
+ALTER MATERIALIZED VIEW mv_base RENAME TO mv_other;
+SELECT * FROM mv_counts ORDER BY g;
+DROP MATERIALIZED VIEW IF EXISTS mv_missing;
+DROP MATERIALIZED VIEW mv_totals;
+DROP MATERIALIZED VIEW mv_totals CASCADE;
+DROP TABLE mv_base CASCADE;
+\dm
