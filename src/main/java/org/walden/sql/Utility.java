@@ -398,6 +398,9 @@ final class Utility {
             values[i] = new ExprCompiler(ex -> -1, null).compile(x).eval(null, st);
         }
         if (p.isQuery()) {
+            if (p.analyzedWith != s.analysisKey()) {
+                s.analyze(p); // the catalog moved on (a TRUNCATE or REFRESH gave a table new storage)
+            }
             return s.runQuery(p, values);
         }
         return run(p, values);

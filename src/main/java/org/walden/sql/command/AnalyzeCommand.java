@@ -44,7 +44,7 @@ public final class AnalyzeCommand extends DdlSupport {
         org.walden.txn.RelationLockMode mode = org.walden.txn.RelationLockMode.SHARE_UPDATE_EXCLUSIVE;
         if (s.relations() == null || s.relations().isEmpty()) {
             for (Relation table : sorted(catalog().relations())) {
-                if (table.kind() == Relation.TABLE) {
+                if (table.kind() == Relation.TABLE || table.kind() == Relation.MATVIEW) {
                     ctx.lockRelation(table.oid(), table.name(), mode);
                     Relation r = catalog().relation(table.oid());
                     if (r != null) { // else dropped while this one waited
@@ -64,7 +64,7 @@ public final class AnalyzeCommand extends DdlSupport {
             if (SystemCatalogs.isCatalogTable(r)) {
                 continue; // computed from Walden's catalog: nothing to vacuum, no statistics to gather
             }
-            if (r.virtual() || r.kind() != Relation.TABLE) {
+            if (r.virtual() || (r.kind() != Relation.TABLE && r.kind() != Relation.MATVIEW)) {
                 ctx.notice(new PgException(PgException.Severity.WARNING, SqlState.WARNING, "skipping \""
                         + r.name() + "\" --- cannot " + (s.vacuum() ? "vacuum" : "analyze")
                         + " non-tables or special system tables", null, null, null));
