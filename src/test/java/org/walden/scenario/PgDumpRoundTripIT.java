@@ -23,7 +23,8 @@ import org.walden.test.TestCluster;
 /**
  * PostgreSQL 15's pg_dump and pg_restore between Walden and a real PostgreSQL 15, both ways: the
  * same objects (tables with serial and identity columns, defaults, CHECK, UNIQUE and foreign
- * keys, an expression index, a sequence, views over views, comments, privileges) are made on
+ * keys, an expression index, a sequence, views over views, materialized views (one populated,
+ * with an index, one WITH NO DATA), comments, privileges) are made on
  * both servers; each server's dump, plain through psql -f and custom-format through pg_restore,
  * restores into a new database of the other with the same rows, and the schema a Walden dump
  * gives PostgreSQL is the one PostgreSQL's own objects dump as. pg_dump --inserts and
@@ -56,8 +57,11 @@ class PgDumpRoundTripIT {
             insert into readings select g, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute',
               case when g % 7 = 0 then null else g / 3.0 end, case when g % 5 = 0 then null else 'it''s ' || g end
               from generate_series(1, 1000) g;
+            create materialized view dept_budgets as select name, budget from dept where budget > 0;
+            create unique index dept_budgets_name on dept_budgets (name);
+            create materialized view emp_names (who) as select name from emp with no data;
             """;
-    private static final List<String> COUNTED = List.of("dept", "emp", "dept_sizes", "big_depts");
+    private static final List<String> COUNTED = List.of("dept", "emp", "dept_sizes", "big_depts", "dept_budgets");
 
     private RealPostgres postgres;
     private TestCluster cluster;
