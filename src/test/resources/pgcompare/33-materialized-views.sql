@@ -86,3 +86,25 @@ CREATE MATERIALIZED VIEW mv_union (x) AS SELECT k FROM mv_source UNION ALL SELEC
 SELECT * FROM mv_union ORDER BY x;
 TRUNCATE mv_union;
 DROP TABLE mv_source CASCADE;
+-- refused definitions, schemas, other ALTER forms
+CREATE TEMP TABLE mv_temp (a int);
+CREATE MATERIALIZED VIEW mv_t AS SELECT * FROM mv_temp;
+CREATE UNLOGGED MATERIALIZED VIEW mv_u AS SELECT 1;
+CREATE MATERIALIZED VIEW mv_bad (a, b, c) AS SELECT 1, 2;
+CREATE MATERIALIZED VIEW mv_dup AS SELECT 1 AS a, 2 AS a;
+CREATE MATERIALIZED VIEW mv_nothing AS SELECT * FROM no_such_table;
+CREATE SCHEMA mv_s;
+CREATE TABLE mv_s.t (a int, b text);
+INSERT INTO mv_s.t VALUES (1, 'x'), (2, 'y');
+CREATE MATERIALIZED VIEW mv_s.m AS SELECT a, b FROM mv_s.t;
+ALTER MATERIALIZED VIEW IF EXISTS mv_s.nothere RENAME TO z;
+ALTER MATERIALIZED VIEW mv_s.m RENAME COLUMN b TO bb;
+ALTER TABLE mv_s.m RENAME TO m2;
+\d+ mv_s.m2
+CREATE VIEW mv_s.v AS SELECT * FROM mv_s.m2;
+SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'mv_s' ORDER BY 1;
+\d mv_s.*
+CREATE MATERIALIZED VIEW mv_s.m3 AS SELECT bb FROM mv_s.m2 WITH NO DATA;
+SELECT * FROM mv_s.v ORDER BY a;
+REFRESH MATERIALIZED VIEW CONCURRENTLY mv_s.m2 WITH NO DATA;
+DROP SCHEMA mv_s CASCADE;

@@ -34,6 +34,17 @@ final class MatviewCommands extends DdlSupport {
 
     String create(Tree.CreateMatViewStmt s) {
         TableCommands tables = new TableCommands(ctx);
+        Query q = new Analyzer(ctx.analyzerEnv()).analyze(s.query());
+        if (q.command != Query.Command.SELECT || q.cteList.stream().anyMatch(
+                c -> c.query != null && c.query.command != Query.Command.SELECT)) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "materialized views must not use data-modifying "
+                    + "statements in WITH");
+        }
+        ObjectCommands objects = new ObjectCommands(ctx);
+        if (objects.readsTemporary(q)) {
+            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED,
+                    "materialized views must not use temporary tables or views");
+        }
         Namespace ns = creationNamespace(s.name().schema(), s.name().position());
         if (tables.nameTaken(ns, s.name().name())) {
             if (s.ifNotExists()) {
@@ -42,12 +53,6 @@ final class MatviewCommands extends DdlSupport {
                 return "CREATE MATERIALIZED VIEW";
             }
             throw new PgException(SqlState.DUPLICATE_TABLE, "relation \"" + s.name().name() + "\" already exists");
-        }
-        Query q = new Analyzer(ctx.analyzerEnv()).analyze(s.query());
-        if (q.command != Query.Command.SELECT || q.cteList.stream().anyMatch(
-                c -> c.query != null && c.query.command != Query.Command.SELECT)) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "materialized views must not use data-modifying "
-                    + "statements in WITH");
         }
         List<Query.TargetEntry> targets = q.visibleTargets();
         if (s.columnNames() != null && s.columnNames().size() > targets.size()) {
@@ -70,7 +75,7 @@ final class MatviewCommands extends DdlSupport {
         Relation table = tables.createFromDraft(d);
         ctx.writer().putRelationTablespace(table.oid(), tablespace);
         renameTargets(q, d.columns);
-        Relation matview = table.asMatview(new ObjectCommands(ctx).boundViewSql(q, s.sql()), s.withData());
+        Relation matview = table.asMatview(objects.boundViewSql(q, s.sql()), s.withData());
         ctx.writer().putRelation(matview, table);
         ctx.catalogChanged();
         if (!s.withData()) {

@@ -103,7 +103,7 @@ final class ObjectCommands extends DdlSupport {
     }
 
     /** True when the query reads a relation of a temporary schema. */
-    private boolean readsTemporary(Query q) {
+    boolean readsTemporary(Query q) {
         for (int oid : q.relationsRead()) {
             Relation r = catalog().relation(oid);
             Namespace n = r == null ? null : ctx.lookup().namespace(r.namespaceOid());

@@ -1210,7 +1210,10 @@ public final class SqlParser extends QueryParser {
         if (acceptWord("view") || (acceptWord("recursive") && acceptWord("view"))) {
             return createView(orReplace, temporary, pos);
         }
-        if (!orReplace && !temporary && !unlogged && acceptWords("materialized", "view")) {
+        if (!orReplace && !temporary && acceptWords("materialized", "view")) {
+            if (unlogged) {
+                throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "materialized views cannot be unlogged", -1);
+            }
             return createMatView();
         }
         if (orReplace || temporary || unlogged) {
