@@ -522,7 +522,8 @@ final class Utility {
             if (!r.isTable() && r.kind() != org.walden.sql.catalog.Relation.VIEW) {
                 throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot lock relation \"" + rv.name() + "\"")
                         .withDetail("This operation is not supported for " + (r.kind() == org.walden.sql.catalog.Relation.SEQUENCE
-                                ? "sequences" : r.kind() == org.walden.sql.catalog.Relation.INDEX ? "indexes" : "this relation")
+                                ? "sequences" : r.kind() == org.walden.sql.catalog.Relation.INDEX ? "indexes"
+                                : r.isMatview() ? "materialized views" : "this relation")
                                 + ".");
             }
             // PostgreSQL 15's LockTableAclCheck: ACCESS SHARE needs SELECT; ROW EXCLUSIVE INSERT, UPDATE,

@@ -82,7 +82,8 @@ public final class CopyFrom {
         }
         if (table.virtual() || table.kind() != Relation.TABLE) {
             throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot copy to " + (table.kind()
-                    == Relation.SEQUENCE ? "sequence" : "non-table relation") + " \"" + table.name() + "\"");
+                    == Relation.SEQUENCE ? "sequence" : table.isMatview() ? "materialized view"
+                    : "non-table relation") + " \"" + table.name() + "\"");
         }
         table = DdlSupport.lockNamed(ctx, c.relation(), table, org.walden.txn.RelationLockMode.ROW_EXCLUSIVE);
         int[] cols;

@@ -55,8 +55,9 @@ public final class CopyTo {
      * sequences (COPY (query) TO runs the query itself).
      */
     public static String selectFor(Relation table, String schema, List<String> columns) {
-        if (table.isView()) {
-            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot copy from view \"" + table.name() + "\"")
+        if (table.isView() || table.isMatview()) {
+            throw new PgException(SqlState.WRONG_OBJECT_TYPE, "cannot copy from " + (table.isView() ? "view"
+                    : "materialized view") + " \"" + table.name() + "\"")
                     .withHint("Try the COPY (SELECT ...) TO variant.");
         }
         if (table.kind() == Relation.SEQUENCE) {
