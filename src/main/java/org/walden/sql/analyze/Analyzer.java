@@ -126,7 +126,7 @@ public final class Analyzer {
             q.havingQual = exprs.condition(ps, s.having(), "HAVING");
         }
         clauses.orderBy(ps, s.sort(), s.distinct() != null && s.distinct().isEmpty());
-        clauses.groupBy(ps, s.groupBy());
+        clauses.groupBy(ps, s.groupBy(), s.groupDistinct());
         if (s.distinct() != null) {
             clauses.distinct(ps, s.distinct());
         }
