@@ -565,7 +565,11 @@ final class Clauses {
         for (GroupingCall call : ps.groupingCalls) {
             List<Expr> args = Exprs.children(call.call());
             for (int i = 0; i < args.size(); i++) {
-                if (!grouped.contains(args.get(i))) {
+                Expr arg = args.get(i);
+                // a GROUPING of outer-level columns belongs to an outer query: refused (see README)
+                boolean outerOnly = !Exprs.collect(arg, Expr.Var.class).isEmpty()
+                        && Exprs.collect(arg, Expr.Var.class).stream().allMatch(v -> v.levelsUp() > 0);
+                if (outerOnly || !grouped.contains(arg)) {
                     throw new SyntaxError(SqlState.GROUPING_ERROR, "arguments to GROUPING must be grouping "
                             + "expressions of the associated query level", call.argPositions().get(i));
                 }
