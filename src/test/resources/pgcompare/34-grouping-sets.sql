@@ -38,6 +38,20 @@ select region, sum(qty) from sales group by rollup (region) order by 2 desc limi
 select * from (select region, city, sum(qty) as s from sales group by rollup (region, city)) t where city is null order by 1, 3;
 select 1 as one from sales group by grouping sets ((), ()) ;
 select region, (select count(*) from sales s2 where s2.region = sales.region) from sales group by rollup (region) order by 1;
+select region, sum(qty) from sales group by rollup (region)
+  having (select count(*) from sales s2 where s2.region = sales.region) >= 0 order by 1, 2;
+select region, sum(qty) over (), count(*) from sales group by rollup (region) order by 1, 3;
+create table emp (id int primary key, name text, dept text, pay int);
+insert into emp values (1, 'ann', 'ops', 10), (2, 'bob', 'ops', 20), (3, 'cy', 'dev', null), (4, 'di', null, 5);
+select id, name, dept, sum(pay) from emp group by id, rollup (dept) order by 1, 3;
+select id, name from emp group by rollup (id);
+create view emp_totals as select dept, sum(pay) as total, grouping(dept) as g from emp group by rollup (dept);
+select * from emp_totals order by g, dept;
+set enable_hashagg = off;
+select dept, name, sum(pay), grouping(dept, name) from emp group by cube (dept, name) order by 4, 1, 2;
+select dept, count(*) from emp group by grouping sets ((dept), ()) having count(*) > 1 order by 1;
+reset enable_hashagg;
+select dept, sum(pay) from emp group by rollup (dept) order by 1 for update;
 -- errors
 select grouping(qty) from sales group by rollup (region);
 select region, grouping(city) from sales group by region;

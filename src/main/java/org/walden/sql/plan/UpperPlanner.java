@@ -299,7 +299,7 @@ final class UpperPlanner {
      * ROLLUP / CUBE / GROUPING SETS: one aggregation of the same input per grouping set, their rows
      * appended. Every branch produces the same columns: all grouping expressions (NULL where its
      * set does not group by one), each GROUPING(...) call's value for the set, then the
-     * aggregates; HAVING is checked per branch with the set's NULLs and GROUPING values in place.
+     * aggregates; HAVING filters the appended rows.
      */
     private Built aggregateSets(Built in) {
         List<Integer> refs = new ArrayList<>();
@@ -383,9 +383,6 @@ final class UpperPlanner {
             AggNode node = new AggNode(produced, q, input.node(), strategy, keyEvals, keyTypes, keys, specs);
             pb.attachSubplans(node, mark);
             Layout out = new Layout(produced);
-            if (q.havingQual != null) {
-                pb.setQual(node, Exprs.conjuncts(Exprs.rewrite(q.havingQual, inSet)), out);
-            }
             List<Expr> projected = new ArrayList<>();
             for (Expr c : columns) {
                 projected.add(Exprs.rewrite(c, inSet));
@@ -409,6 +406,10 @@ final class UpperPlanner {
         append.startupCost = parts.isEmpty() ? 0 : parts.get(0).startupCost;
         append.totalCost = cost;
         append.width = Math.max(8, 8 * columns.size());
+        if (q.havingQual != null) {
+            // over the appended rows, so a subquery in HAVING sees each set's NULLs too
+            pb.setQual(append, Exprs.conjuncts(q.havingQual), new Layout(columns));
+        }
         return new Built(append, new Layout(columns));
     }
 
