@@ -126,7 +126,7 @@ public final class Analyzer {
             q.havingQual = exprs.condition(ps, s.having(), "HAVING");
         }
         clauses.orderBy(ps, s.sort(), s.distinct() != null && s.distinct().isEmpty());
-        clauses.groupBy(ps, s.groupBy());
+        clauses.groupBy(ps, s.groupBy(), s.groupDistinct());
         if (s.distinct() != null) {
             clauses.distinct(ps, s.distinct());
         }
@@ -163,12 +163,15 @@ public final class Analyzer {
 
     private void rowMark(ParseState ps, Tree.SelectStmt s) {
         Query q = ps.query;
-        String what = q.hasAggs ? "aggregate functions" : !q.groupClause.isEmpty() ? "GROUP BY clause"
-                : !q.distinctClause.isEmpty() ? "DISTINCT clause" : q.hasWindowFuncs ? "window functions" : null;
+        // PostgreSQL's CheckSelectLocking order, reported without a position
+        String what = !q.distinctClause.isEmpty() ? "DISTINCT clause"
+                : !q.groupClause.isEmpty() || q.groupingSets != null ? "GROUP BY clause"
+                : q.havingQual != null ? "HAVING clause" : q.hasAggs ? "aggregate functions"
+                : q.hasWindowFuncs ? "window functions" : null;
         Tree.LockingClause lc = s.locking().get(0);
         if (what != null) {
             throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, "FOR " + lc.strength() + " is not allowed with "
-                    + what, s.position());
+                    + what, 0);
         }
         List<Integer> rts = new ArrayList<>();
         for (int i = 1; i <= q.rtable.size(); i++) {

@@ -183,18 +183,148 @@ final class Clauses {
         }
     }
 
-    /** GROUP BY items; returns the sortGroupRefs of the plain items (for grouping sets). */
-    List<Integer> groupBy(ParseState ps, List<Object> items) {
+    /** PostgreSQL's limit on the grouping sets a GROUP BY may expand to. */
+    private static final int MAX_GROUPING_SETS = 4096;
+
+    /**
+     * GROUP BY items. With ROLLUP / CUBE / GROUPING SETS (or {@code ()}) among them, the query's
+     * grouping sets are their expansion as PostgreSQL's expand_grouping_sets makes it: each item a
+     * list of sets, the result their cross product (each set the union of its parts), duplicate
+     * sets dropped under GROUP BY DISTINCT.
+     */
+    void groupBy(ParseState ps, List<Object> items, boolean distinct) {
         ps.clause = ParseState.Clause.GROUP_BY;
-        List<Integer> refs = new ArrayList<>();
+        boolean anySets = false;
+        List<List<List<Integer>>> expanded = new ArrayList<>();
         for (Object item : items) {
             if (item instanceof Tree.GroupingSet g) {
-                throw new SyntaxError(SqlState.FEATURE_NOT_SUPPORTED, (g.kind().equals("SETS") ? "GROUPING SETS"
-                        : g.kind()) + " is not supported", 0);
+                anySets = true;
+                expanded.add(expand(ps, g));
+            } else {
+                expanded.add(List.of(List.of(groupItem(ps, (Tree.Expr) item))));
             }
-            refs.add(groupItem(ps, (Tree.Expr) item));
         }
-        return refs;
+        if (!anySets) {
+            return;
+        }
+        List<List<Integer>> result = List.of(List.of());
+        for (List<List<Integer>> sets : expanded) {
+            List<List<Integer>> next = new ArrayList<>();
+            for (List<Integer> left : result) {
+                for (List<Integer> right : sets) {
+                    List<Integer> union = new ArrayList<>(left);
+                    for (int r : right) {
+                        if (!union.contains(r)) {
+                            union.add(r);
+                        }
+                    }
+                    next.add(union);
+                    if (next.size() > MAX_GROUPING_SETS) {
+                        throw new SyntaxError(SqlState.STATEMENT_TOO_COMPLEX, "too many grouping sets present "
+                                + "(maximum " + MAX_GROUPING_SETS + ")", 0);
+                    }
+                }
+            }
+            result = next;
+        }
+        if (distinct) {
+            List<List<Integer>> unique = new ArrayList<>();
+            Set<Set<Integer>> seen = new HashSet<>();
+            for (List<Integer> set : result) {
+                if (seen.add(new HashSet<>(set))) {
+                    unique.add(set);
+                }
+            }
+            result = unique;
+        }
+        ps.query.groupingSets = result;
+    }
+
+    /** The grouping sets one ROLLUP / CUBE / GROUPING SETS / () item stands for, as lists of sortGroupRefs. */
+    private List<List<Integer>> expand(ParseState ps, Tree.GroupingSet g) {
+        List<List<Integer>> parts = new ArrayList<>();
+        List<List<Integer>> out = new ArrayList<>();
+        for (Object item : g.items()) {
+            if (item instanceof Tree.GroupingSet nested) {
+                out.addAll(expand(ps, nested));
+                continue;
+            }
+            List<Integer> refs = new ArrayList<>();
+            for (Object e : (List<?>) item) {
+                refs.add(groupItem(ps, (Tree.Expr) e));
+            }
+            parts.add(refs);
+            if (g.kind().equals("SETS")) {
+                out.add(refs);
+            }
+        }
+        switch (g.kind()) {
+            case "EMPTY" -> out.add(List.of());
+            case "ROLLUP" -> {
+                for (int n = parts.size(); n >= 0; n--) {
+                    List<Integer> set = new ArrayList<>();
+                    for (List<Integer> p : parts.subList(0, n)) {
+                        set.addAll(p);
+                    }
+                    out.add(set);
+                }
+            }
+            case "CUBE" -> {
+                int n = parts.size();
+                if (n > 12) {
+                    throw new SyntaxError(SqlState.PROGRAM_LIMIT_EXCEEDED, "CUBE is limited to 12 elements", 0);
+                }
+                for (int mask = (1 << n) - 1; mask >= 0; mask--) {
+                    List<Integer> set = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        if ((mask & (1 << (n - 1 - i))) != 0) {
+                            set.addAll(parts.get(i));
+                        }
+                    }
+                    out.add(set);
+                }
+            }
+            default -> {
+            }
+        }
+        return out;
+    }
+
+    /** A GROUPING(...) call and where its arguments were written. */
+    record GroupingCall(Expr call, List<Integer> argPositions) {
+    }
+
+    /** GROUPING(args): an int4 bitmask call whose arguments are checked against GROUP BY later. */
+    static Expr groupingCall(ExprTransformer exprs, ParseState ps, Tree.FuncCall f) {
+        int position = f.position();
+        if (ps.insideAggregate) {
+            throw new SyntaxError(SqlState.GROUPING_ERROR, "aggregate function calls cannot be nested", position);
+        }
+        if (!ps.insideWindowFunction) {
+            switch (ps.clause) {
+                case SELECT, HAVING, ORDER_BY, DISTINCT_ON, WINDOW_PARTITION, WINDOW_ORDER -> {
+                }
+                default -> throw new SyntaxError(SqlState.GROUPING_ERROR, "grouping operations are not allowed in "
+                        + ps.clause.text, position);
+            }
+        }
+        if (f.args().size() > 31) {
+            throw new SyntaxError(SqlState.TOO_MANY_ARGUMENTS, "GROUPING must have fewer than 32 arguments", position);
+        }
+        List<Expr> args = new ArrayList<>();
+        List<PgType> types = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        for (Tree.Expr a : f.args()) {
+            Expr e = exprs.transform(ps, a);
+            args.add(e);
+            types.add(e.type());
+            positions.add(a.position());
+        }
+        Expr call = new Expr.FuncExpr(org.walden.sql.func.FunctionDef.GROUPING, args, PgType.INT4, types,
+                Expr.CallForm.NORMAL, null);
+        ps.groupingCalls.add(new GroupingCall(call, positions));
+        ps.query.hasAggs = true;
+        return call;
     }
 
     private int groupItem(ParseState ps, Tree.Expr e) {
@@ -425,16 +555,43 @@ final class Clauses {
      */
     void checkGrouping(ParseState ps) {
         Query q = ps.query;
-        if (!q.hasAggs && q.groupClause.isEmpty() && q.havingQual == null) {
+        if (!q.hasAggs && q.groupClause.isEmpty() && q.havingQual == null && q.groupingSets == null) {
             return;
         }
         List<Expr> grouped = new ArrayList<>();
         for (Query.SortGroupClause g : q.groupClause) {
             grouped.add(q.targetBySortGroupRef(g.sortGroupRef()).expr());
         }
+        for (GroupingCall call : ps.groupingCalls) {
+            List<Expr> args = Exprs.children(call.call());
+            for (int i = 0; i < args.size(); i++) {
+                Expr arg = args.get(i);
+                // a GROUPING of outer-level columns belongs to an outer query: refused (see README)
+                boolean outerOnly = !Exprs.collect(arg, Expr.Var.class).isEmpty()
+                        && Exprs.collect(arg, Expr.Var.class).stream().allMatch(v -> v.levelsUp() > 0);
+                if (outerOnly || !grouped.contains(arg)) {
+                    throw new SyntaxError(SqlState.GROUPING_ERROR, "arguments to GROUPING must be grouping "
+                            + "expressions of the associated query level", call.argPositions().get(i));
+                }
+            }
+        }
+        // a primary key makes a table's columns dependent only when it is grouped in every grouping set
+        List<Expr> alwaysGrouped = new ArrayList<>(grouped);
+        if (q.groupingSets != null) {
+            alwaysGrouped.clear();
+            for (Query.SortGroupClause g : q.groupClause) {
+                boolean inAll = true;
+                for (List<Integer> set : q.groupingSets) {
+                    inAll &= set.contains(g.sortGroupRef());
+                }
+                if (inAll) {
+                    alwaysGrouped.add(q.targetBySortGroupRef(g.sortGroupRef()).expr());
+                }
+            }
+        }
         Set<Integer> fullyGrouped = new HashSet<>();
         Map<Integer, Set<Integer>> groupedColumns = new HashMap<>();
-        for (Expr g : grouped) {
+        for (Expr g : alwaysGrouped) {
             if (g instanceof Expr.Var v && v.levelsUp() == 0) {
                 groupedColumns.computeIfAbsent(v.varno(), k -> new HashSet<>()).add(v.attno());
             }

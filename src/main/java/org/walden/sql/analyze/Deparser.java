@@ -424,7 +424,7 @@ public class Deparser {
             sqlSyntax(sb, f);
             return;
         }
-        sb.append(functionName(def)).append('(');
+        sb.append(def == FunctionDef.GROUPING ? "GROUPING" : functionName(def)).append('(');
         for (int i = 0; i < f.args().size(); i++) {
             sb.append(i > 0 ? ", " : "");
             if (def.variadic != null && i == f.args().size() - 1 && def.variadic != PgType.ANY
@@ -961,7 +961,24 @@ public class Deparser {
             sb.append(nl(2)).append("WHERE ");
             expr(sb, q.jointree.quals(), false, null);
         }
-        if (!q.groupClause.isEmpty()) {
+        if (q.groupingSets != null) {
+            // the expanded sets (PostgreSQL prints the ROLLUP / CUBE as written; the meaning is the same)
+            sb.append(nl(2)).append("GROUP BY GROUPING SETS (");
+            for (int i = 0; i < q.groupingSets.size(); i++) {
+                sb.append(i > 0 ? ", " : "").append('(');
+                List<Query.SortGroupClause> set = new ArrayList<>();
+                for (int ref : q.groupingSets.get(i)) {
+                    for (Query.SortGroupClause g : q.groupClause) {
+                        if (g.sortGroupRef() == ref) {
+                            set.add(g);
+                        }
+                    }
+                }
+                sortGroupList(sb, q, set, false);
+                sb.append(')');
+            }
+            sb.append(')');
+        } else if (!q.groupClause.isEmpty()) {
             sb.append(nl(2)).append("GROUP BY ");
             sortGroupList(sb, q, q.groupClause, false);
         }

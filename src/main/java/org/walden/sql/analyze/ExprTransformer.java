@@ -988,6 +988,9 @@ public final class ExprTransformer {
             }
         }
         String name = f.functionName();
+        if (f.name().equals(List.of("grouping"))) {
+            return Clauses.groupingCall(this, ps, f);
+        }
         List<FunctionDef> defs = functionDefs(ps, schema, name);
         if (!defs.isEmpty() && defs.get(0).isAggregate() || (!defs.isEmpty() && defs.get(0).isWindow())
                 || f.over() != null) {

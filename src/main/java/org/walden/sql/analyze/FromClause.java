@@ -234,7 +234,7 @@ final class FromClause {
         }
         Expr call;
         try {
-            call = exprs.transform(ps, f.function());
+            call = isMultipleUnnest(f.function()) ? zippedUnnest(ps, f.function()) : exprs.transform(ps, f.function());
         } finally {
             ps.namespace.clear();
             ps.namespace.addAll(savedNs);
@@ -270,6 +270,29 @@ final class FromClause {
         cols = aliasColumns(cols, f.alias(), "table", f.position());
         return addItem(ps, new RangeTblEntry.FunctionRte(call, alias, List.copyOf(cols), List.copyOf(types),
                 f.ordinality(), true), out);
+    }
+
+    private static boolean isMultipleUnnest(Tree.FuncCall call) {
+        return call.name().size() == 1 && call.name().get(0).equals("unnest") && call.args().size() > 1
+                && call.argNames() == null && !call.star() && !call.distinct() && call.over() == null
+                && call.filter() == null && !call.variadic();
+    }
+
+    /** unnest(a, b, ...) in FROM: each argument must be an array (PostgreSQL: ROWS FROM of one-argument unnests). */
+    private Expr zippedUnnest(ParseState ps, Tree.FuncCall call) {
+        List<Expr> args = new ArrayList<>();
+        List<PgType> types = new ArrayList<>();
+        for (Tree.Expr a : call.args()) {
+            Expr e = exprs.transform(ps, a);
+            if (!e.type().isArray()) {
+                throw ExprTransformer.noSuchFunction(List.of("pg_catalog", "unnest"), List.of(e.type()), e.type() == PgType.UNKNOWN,
+                        call.position());
+            }
+            args.add(e);
+            types.add(e.type());
+        }
+        return new Expr.FuncExpr(org.walden.sql.func.ArrayFunctions.zippedUnnest(types), args, PgType.RECORD, types,
+                Expr.CallForm.NORMAL, null);
     }
 
     /** json_to_record and its kin bound to the column definition list that must follow them (42601 without). */

@@ -60,6 +60,8 @@ final class ParseState {
     Clause clause = Clause.OTHER;
     /** Set while analyzing an aggregate's arguments (nested aggregates are an error). */
     boolean insideAggregate;
+    /** The GROUPING(...) calls of this level with their arguments' positions, checked once GROUP BY is known. */
+    final java.util.List<Clauses.GroupingCall> groupingCalls = new java.util.ArrayList<>();
     /** Set while analyzing a window function's arguments. */
     boolean insideWindowFunction;
     /** The WINDOW clause's named windows of the SELECT being analyzed. */

@@ -7,10 +7,11 @@ import java.util.Iterator;
 import java.util.List;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.sql.types.PgType;
 import org.walden.sql.types.Values;
 
 /** Array functions (PostgreSQL's "Array Functions and Operators"); arrays are Lists, nested beyond one dimension. */
-final class ArrayFunctions {
+public final class ArrayFunctions {
 
     private ArrayFunctions() {
     }
@@ -171,6 +172,39 @@ final class ArrayFunctions {
             n += o instanceof List<?> inner ? count(inner) : 1;
         }
         return n;
+    }
+
+    /**
+     * unnest(a, b, ...) in FROM, which PostgreSQL's parser turns into ROWS FROM (unnest(a),
+     * unnest(b), ...): one column named "unnest" per array, of its element type, the arrays read
+     * side by side and the shorter ones padded with NULL (a NULL array counts as empty).
+     */
+    public static FunctionDef zippedUnnest(List<PgType> arrayTypes) {
+        List<PgType> elements = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (PgType t : arrayTypes) {
+            elements.add(t.elementType());
+            names.add("unnest");
+        }
+        return new FunctionDef(0, "unnest", arrayTypes, RECORD, null, 0, false, 'i', 'f', true, names, elements,
+                null, null, (ctx, a, t) -> {
+                    List<List<Object>> columns = new ArrayList<>();
+                    int rows = 0;
+                    for (Object array : a) {
+                        List<Object> values = array == null ? List.of() : flatten((List<?>) array);
+                        columns.add(values);
+                        rows = Math.max(rows, values.size());
+                    }
+                    List<Object[]> out = new ArrayList<>(rows);
+                    for (int r = 0; r < rows; r++) {
+                        Object[] row = new Object[columns.size()];
+                        for (int c = 0; c < row.length; c++) {
+                            row[c] = r < columns.get(c).size() ? columns.get(c).get(r) : null;
+                        }
+                        out.add(row);
+                    }
+                    return out.iterator();
+                }, null, null);
     }
 
     static List<Object> flatten(List<?> l) {

@@ -137,6 +137,14 @@ public final class FunctionDef {
                 'f', r.retset(), outNames, outTypes, argNames, binder, setImpl, null, null);
     }
 
+    /**
+     * GROUPING(args): a bitmask of which arguments are not grouped in the current grouping set.
+     * The planner replaces each call by its value per grouping set; evaluated as an ordinary call
+     * (plain GROUP BY, where every grouping expression is grouped) it is 0.
+     */
+    public static final FunctionDef GROUPING = new FunctionDef(0, "grouping", List.of(), PgType.INT4, null, 0, false,
+            's', 'f', false, null, null, null, (argTypes, resultType) -> (ctx, a) -> 0, null, null, null);
+
     private static PgType typeOf(int oid) {
         PgType t = PgType.byOid(oid);
         return t == null ? PgType.TEXT : t;

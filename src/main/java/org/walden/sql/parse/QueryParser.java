@@ -331,45 +331,43 @@ abstract class QueryParser extends ExprParser {
     private Object groupingElement() {
         if (peek().isOp("(") && peekAt(1).isOp(")")) {
             index += 2;
-            return new GroupingSet("EMPTY", List.of(List.of()));
+            return new GroupingSet("EMPTY", List.of());
         }
         if ((isWord("rollup") || isWord("cube")) && peekAt(1).isOp("(")) {
             String kind = advance().text().toUpperCase(java.util.Locale.ROOT);
             expectOp("(");
-            List<List<Expr>> sets = new ArrayList<>();
+            List<Object> items = new ArrayList<>();
             do {
-                sets.add(groupingSetItem());
+                items.add(groupingSetItem());
             } while (acceptOp(","));
             expectOp(")");
-            return new GroupingSet(kind, sets);
+            return new GroupingSet(kind, items);
         }
-        if (acceptWords("grouping", "sets")) {
+        if (isWord("grouping") && peekAt(1).isWord("sets")) {
+            index += 2;
             expectOp("(");
-            List<List<Expr>> sets = new ArrayList<>();
+            List<Object> items = new ArrayList<>();
             do {
-                sets.add(groupingSetItem());
+                Object e = groupingElement();
+                items.add(e instanceof GroupingSet g ? g : groupingSetList((Expr) e));
             } while (acceptOp(","));
             expectOp(")");
-            return new GroupingSet("SETS", sets);
+            return new GroupingSet("SETS", items);
         }
         return expr();
     }
 
+    /** An item of ROLLUP / CUBE: an expression or a parenthesized list of them (one set). */
     private List<Expr> groupingSetItem() {
-        if (peek().isOp("(")) {
-            int save = index;
-            advance();
-            if (acceptOp(")")) {
-                return List.of();
-            }
-            index = save;
-            Expr e = expr();
-            if (e instanceof RowExpr r && !r.explicitRow()) {
-                return r.args();
-            }
-            return List.of(e);
+        return groupingSetList(expr());
+    }
+
+    /** {@code (a, b)} in a grouping set is the list a, b; anything else one expression. */
+    private static List<Expr> groupingSetList(Expr e) {
+        if (e instanceof RowExpr r && !r.explicitRow()) {
+            return r.args();
         }
-        return List.of(expr());
+        return List.of(e);
     }
 
     List<ResTarget> targetList() {

@@ -242,8 +242,11 @@ public final class Tree {
     public record WithClause(List<CommonTableExpr> ctes, boolean recursive) {
     }
 
-    /** GROUP BY items: plain expressions, or ROLLUP / CUBE / GROUPING SETS. */
-    public record GroupingSet(String kind, List<List<Expr>> sets) implements Expr2 {
+    /**
+     * A GROUP BY item that is not a plain expression: ROLLUP / CUBE (items: expression lists),
+     * GROUPING SETS (items: expression lists or nested GroupingSets) or EMPTY ({@code ()}).
+     */
+    public record GroupingSet(String kind, List<Object> items) implements Expr2 {
     }
 
     /** Marker for GROUP BY elements that are not plain expressions. */

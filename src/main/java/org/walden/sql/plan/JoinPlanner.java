@@ -353,7 +353,7 @@ final class JoinPlanner implements BasePaths.RelSizes {
 
     /** {@code c} rewritten over the subquery's own expressions, or null when it may not be pushed in. */
     private static Expr pushable(Query sub, int rt, Expr c) {
-        if (sub.setOperations != null || sub.hasAggs || !sub.groupClause.isEmpty() || sub.havingQual != null
+        if (sub.setOperations != null || sub.groupingSets != null || sub.hasAggs || !sub.groupClause.isEmpty() || sub.havingQual != null
                 || sub.hasWindowFuncs || sub.limitCount != null || sub.limitOffset != null
                 || !sub.distinctClause.isEmpty() || sub.hasTargetSRFs || sub.rowMark != null
                 || sub.jointree.items().isEmpty()) {

@@ -74,7 +74,7 @@ final class SubLinkPullUp {
     }
 
     private Split split(Query sub, boolean forIn) {
-        if (sub.setOperations != null || sub.hasAggs || !sub.groupClause.isEmpty() || sub.havingQual != null
+        if (sub.setOperations != null || sub.groupingSets != null || sub.hasAggs || !sub.groupClause.isEmpty() || sub.havingQual != null
                 || sub.hasWindowFuncs || sub.limitCount != null || sub.limitOffset != null || sub.hasTargetSRFs
                 || sub.rowMark != null || !sub.cteList.isEmpty() || sub.jointree.items().isEmpty()
                 || forIn && !sub.distinctClause.isEmpty() && sub.hasDistinctOn) {

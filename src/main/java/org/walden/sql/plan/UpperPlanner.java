@@ -56,13 +56,10 @@ final class UpperPlanner {
     }
 
     private boolean grouped() {
-        return q.hasAggs || !q.groupClause.isEmpty() || q.havingQual != null;
+        return q.hasAggs || !q.groupClause.isEmpty() || q.havingQual != null || q.groupingSets != null;
     }
 
     QueryPlanner.Planned plan(double tupleFraction) {
-        if (q.groupingSets != null) {
-            throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "ROLLUP, CUBE and GROUPING SETS are not supported");
-        }
         List<Expr> upper = new ArrayList<>(targetExprs());
         if (q.havingQual != null) {
             upper.add(q.havingQual);
@@ -232,6 +229,9 @@ final class UpperPlanner {
     }
 
     private Built aggregate(Built in, Rel rel) {
+        if (q.groupingSets != null) {
+            return aggregateSets(in);
+        }
         List<Expr> groupExprs = new ArrayList<>();
         boolean hashable = true;
         for (Query.SortGroupClause s : q.groupClause) {
@@ -293,6 +293,124 @@ final class UpperPlanner {
         node.totalCost = node.startupCost + g.costs.cpuTupleCost * node.rows;
         node.width = Math.max(8, 8 * output.size());
         return new Built(node, out);
+    }
+
+    /**
+     * ROLLUP / CUBE / GROUPING SETS: one aggregation of the same input per grouping set, their rows
+     * appended. Every branch produces the same columns: all grouping expressions (NULL where its
+     * set does not group by one), each GROUPING(...) call's value for the set, then the
+     * aggregates; HAVING filters the appended rows.
+     */
+    private Built aggregateSets(Built in) {
+        List<Integer> refs = new ArrayList<>();
+        List<Expr> allKeys = new ArrayList<>();
+        for (Query.SortGroupClause s : q.groupClause) {
+            refs.add(s.sortGroupRef());
+            allKeys.add(q.targetBySortGroupRef(s.sortGroupRef()).expr());
+        }
+        List<Expr> upper = new ArrayList<>();
+        for (Query.TargetEntry t : q.targetList) {
+            upper.add(t.expr());
+        }
+        upper.add(q.havingQual);
+        Set<Expr.Aggref> aggs = new LinkedHashSet<>();
+        Set<Expr> groupingCalls = new LinkedHashSet<>();
+        for (Expr e : upper) {
+            aggs.addAll(Exprs.collect(e, Expr.Aggref.class));
+            for (Expr.FuncExpr f : Exprs.collect(e, Expr.FuncExpr.class)) {
+                if (f.function() == org.walden.sql.func.FunctionDef.GROUPING) {
+                    groupingCalls.add(f);
+                }
+            }
+        }
+        // columns functionally dependent on a primary key grouped in every set ride along as keys of each
+        List<Expr> dependent = new ArrayList<>();
+        for (Expr e : upper) {
+            for (Expr.Var v : ungroupedVars(e, allKeys)) {
+                if (!dependent.contains(v)) {
+                    dependent.add(v);
+                }
+            }
+        }
+        List<Expr> columns = new ArrayList<>(allKeys);
+        columns.addAll(dependent);
+        columns.addAll(groupingCalls);
+        columns.addAll(aggs);
+        List<PlanNode> parts = new ArrayList<>();
+        double rows = 0;
+        double cost = 0;
+        for (List<Integer> set : q.groupingSets) {
+            List<Expr> keys = new ArrayList<>();
+            boolean hashable = true;
+            for (int ref : set) {
+                Expr k = allKeys.get(refs.indexOf(ref));
+                if (!keys.contains(k)) {
+                    keys.add(k);
+                    hashable &= q.groupClause.get(refs.indexOf(ref)).hashable();
+                }
+            }
+            java.util.Map<Expr, Expr> values = new java.util.HashMap<>();
+            for (Expr k : allKeys) {
+                values.put(k, keys.contains(k) ? k : new Expr.Const(k.type(), -1, null));
+            }
+            for (Expr call : groupingCalls) {
+                int mask = 0;
+                for (Expr arg : Exprs.children(call)) {
+                    mask = (mask << 1) | (keys.contains(arg) ? 0 : 1);
+                }
+                values.put(call, new Expr.Const(PgType.INT4, -1, mask));
+            }
+            java.util.function.Function<Expr, Expr> inSet = e -> e instanceof Expr.Aggref ? e : values.get(e);
+            for (Expr d : dependent) {
+                keys.add(d);
+            }
+            AggNode.Strategy strategy = keys.isEmpty() ? AggNode.Strategy.PLAIN
+                    : hashable && g.costs.enableHashAgg ? AggNode.Strategy.HASHED : AggNode.Strategy.SORTED;
+            Built input = strategy == AggNode.Strategy.SORTED ? sortOnExprs(in, keys) : in;
+            int mark = g.subplans.size();
+            Layout l = input.layout();
+            Eval[] keyEvals = pb.compileAll(keys, l, null);
+            PgType[] keyTypes = new PgType[keys.size()];
+            for (int i = 0; i < keyTypes.length; i++) {
+                keyTypes[i] = keys.get(i).type();
+            }
+            List<AggNode.Spec> specs = new ArrayList<>();
+            for (Expr.Aggref a : aggs) {
+                specs.add(aggSpec(a, l));
+            }
+            List<Expr> produced = new ArrayList<>(keys);
+            produced.addAll(aggs);
+            AggNode node = new AggNode(produced, q, input.node(), strategy, keyEvals, keyTypes, keys, specs);
+            pb.attachSubplans(node, mark);
+            Layout out = new Layout(produced);
+            List<Expr> projected = new ArrayList<>();
+            for (Expr c : columns) {
+                projected.add(Exprs.rewrite(c, inSet));
+            }
+            node.setProjection(pb.compileAll(projected, out, node), columns);
+            double inRows = input.node().rows;
+            double groups = 1;
+            for (Expr e : keys) {
+                groups *= g.costs.distinctValues(e, jpStats(), inRows);
+            }
+            node.rows = keys.isEmpty() ? 1 : Math.max(1, Math.min(inRows, Math.round(groups)));
+            node.startupCost = input.node().totalCost + g.costs.cpuOperatorCost * inRows * (aggs.size() + keys.size());
+            node.totalCost = node.startupCost + g.costs.cpuTupleCost * node.rows;
+            node.width = Math.max(8, 8 * columns.size());
+            parts.add(node);
+            rows += node.rows;
+            cost += node.totalCost;
+        }
+        UpperNodes.Append append = new UpperNodes.Append(columns, q, parts);
+        append.rows = rows;
+        append.startupCost = parts.isEmpty() ? 0 : parts.get(0).startupCost;
+        append.totalCost = cost;
+        append.width = Math.max(8, 8 * columns.size());
+        if (q.havingQual != null) {
+            // over the appended rows, so a subquery in HAVING sees each set's NULLs too
+            pb.setQual(append, Exprs.conjuncts(q.havingQual), new Layout(columns));
+        }
+        return new Built(append, new Layout(columns));
     }
 
     /** The Vars of {@code e} outside aggregates and outside every group key. */
