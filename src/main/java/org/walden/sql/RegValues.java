@@ -204,9 +204,21 @@ final class RegValues implements ValueContext {
         String name = text;
         String args = null;
         int paren = text.indexOf('(');
-        if (paren >= 0) {
+        if (type == PgType.REGPROC) {
+            if (paren >= 0) { // regprocin takes a name alone
+                throw new PgException(SqlState.UNDEFINED_FUNCTION, "function \"" + text + "\" does not exist");
+            }
+        } else {
+            // parseNameAndArgTypes: name, then "(" types ")" and nothing after it
+            if (paren < 0) {
+                throw new PgException(SqlState.INVALID_TEXT_REPRESENTATION, "expected a left parenthesis");
+            }
+            String rest = text.substring(paren + 1).stripTrailing();
+            if (!rest.endsWith(")") || rest.indexOf(')') != rest.length() - 1) {
+                throw new PgException(SqlState.INVALID_TEXT_REPRESENTATION, "expected a right parenthesis");
+            }
             name = text.substring(0, paren).trim();
-            args = text.substring(paren + 1, text.lastIndexOf(')')).trim();
+            args = rest.substring(0, rest.length() - 1).trim();
         }
         List<String> parts = CatalogLookup.parseQualifiedName(name);
         String fn = parts.get(parts.size() - 1);

@@ -855,6 +855,9 @@ final class CatalogFunctions {
                 try {
                     return type == OID ? null : c.values().regIn(type, (String) a[0]);
                 } catch (PgException e) {
+                    if (e.sqlState() == SqlState.INVALID_TEXT_REPRESENTATION) {
+                        throw e; // PostgreSQL 15's to_reg* answer NULL for a missing object, not for bad syntax
+                    }
                     return null;
                 }
             });
