@@ -334,6 +334,18 @@ final class AlterCommands extends DdlSupport {
         return new ExprCompiler(x -> -1, null).compile(e);
     }
 
+    /** 2BP01 for DROP COLUMN without CASCADE of a column others depend on, else CASCADE's NOTICE. */
+    private static void refuseOrNoticeCascades(Tree.DropColumn d, Attribute a, Relation r, DropCommands drops,
+                                               List<String> details, List<String> cascaded) {
+        if (!d.cascade()) {
+            throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop column " + a.name()
+                    + " of table " + drops.described(r) + " because other objects depend on it")
+                    .withDetail(String.join("\n", details))
+                    .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
+        }
+        drops.noticeCascades(cascaded);
+    }
+
     private void dropColumn(Relation r, Tree.DropColumn d) {
         int i = r.columnIndex(d.column());
         if (i < 0) {
@@ -358,13 +370,7 @@ final class AlterCommands extends DdlSupport {
                         + a.name() + " of table " + drops.described(r));
                 cascaded.add("column " + g.name() + " of table " + drops.described(r));
             }
-            if (!d.cascade()) {
-                throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop column " + a.name()
-                        + " of table " + drops.described(r) + " because other objects depend on it")
-                        .withDetail(String.join("\n", details))
-                        .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
-            }
-            drops.noticeCascades(cascaded);
+            refuseOrNoticeCascades(d, a, r, drops, details, cascaded);
             for (Attribute g : generated) {
                 Relation current = catalog().relation(r.oid());
                 dropColumn(current, new Tree.DropColumn(g.name(), false, true));
@@ -383,13 +389,7 @@ final class AlterCommands extends DdlSupport {
                         + drops.described(r));
                 cascaded.add("view " + drops.described(v));
             }
-            if (!d.cascade()) {
-                throw new PgException(SqlState.DEPENDENT_OBJECTS_STILL_EXIST, "cannot drop column " + a.name()
-                        + " of table " + drops.described(r) + " because other objects depend on it")
-                        .withDetail(String.join("\n", details))
-                        .withHint("Use DROP ... CASCADE to drop the dependent objects too.");
-            }
-            drops.noticeCascades(cascaded);
+            refuseOrNoticeCascades(d, a, r, drops, details, cascaded);
             for (Relation v : views) {
                 Relation current = catalog().relation(v.oid());
                 if (current != null) {

@@ -1,8 +1,6 @@
 package org.walden.sql.command;
 
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.sql.analyze.Analyzer;
@@ -13,7 +11,6 @@ import org.walden.sql.catalog.Namespace;
 import org.walden.sql.catalog.Relation;
 import org.walden.sql.parse.SqlParser;
 import org.walden.sql.parse.Tree;
-import org.walden.sql.types.PgType;
 import org.walden.txn.RelPersistence;
 
 /**
@@ -60,16 +57,7 @@ final class MatviewCommands extends DdlSupport {
         }
         TableCommands.TableDraft d = new TableCommands.TableDraft(ns, s.name().name());
         d.persistence = RelPersistence.PERMANENT;
-        Set<String> names = new HashSet<>();
-        for (int i = 0; i < targets.size(); i++) {
-            Query.TargetEntry t = targets.get(i);
-            String name = s.columnNames() != null && i < s.columnNames().size() ? s.columnNames().get(i) : t.name();
-            if (!names.add(name)) {
-                throw new PgException(SqlState.DUPLICATE_COLUMN, "column \"" + name + "\" specified more than once");
-            }
-            PgType type = t.expr().type() == PgType.UNKNOWN ? PgType.TEXT : t.expr().type();
-            d.columns.add(new Attribute(i + 1, name, type, t.expr().typmod(), false));
-        }
+        TableCommands.addQueryColumns(d, targets, s.columnNames());
         int tablespace = new TablespaceCommands(ctx).tablespaceForNewRelation(s.tablespace());
         d.tablespace = tablespace;
         Relation table = tables.createFromDraft(d);

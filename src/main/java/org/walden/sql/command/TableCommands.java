@@ -110,6 +110,23 @@ final class TableCommands extends DdlSupport {
     }
 
     /**
+     * The columns of a table made from a query (CREATE TABLE AS, CREATE MATERIALIZED VIEW): its
+     * visible outputs, renamed by the statement's column list; unknown-typed outputs become text.
+     */
+    static void addQueryColumns(TableDraft d, List<Query.TargetEntry> targets, List<String> columnNames) {
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < targets.size(); i++) {
+            Query.TargetEntry t = targets.get(i);
+            String name = columnNames != null && i < columnNames.size() ? columnNames.get(i) : t.name();
+            if (!names.add(name)) {
+                throw new PgException(SqlState.DUPLICATE_COLUMN, "column \"" + name + "\" specified more than once");
+            }
+            PgType type = t.expr().type() == PgType.UNKNOWN ? PgType.TEXT : t.expr().type();
+            d.columns.add(new Attribute(i + 1, name, type, t.expr().typmod(), false));
+        }
+    }
+
+    /**
      * The persistence of a new table: TEMP, or a name qualified by pg_temp (PostgreSQL's
      * RangeVarAdjustRelationPersistence); a temporary table may not be named in another schema
      * (42P16), and ON COMMIT is for temporary tables only (42P16).
@@ -451,16 +468,7 @@ final class TableCommands extends DdlSupport {
         }
         TableDraft d = new TableDraft(ns, s.relation().name());
         d.persistence = persistence;
-        Set<String> names = new HashSet<>();
-        for (int i = 0; i < targets.size(); i++) {
-            Query.TargetEntry t = targets.get(i);
-            String name = s.columnNames() != null && i < s.columnNames().size() ? s.columnNames().get(i) : t.name();
-            if (!names.add(name)) {
-                throw new PgException(SqlState.DUPLICATE_COLUMN, "column \"" + name + "\" specified more than once");
-            }
-            PgType type = t.expr().type() == PgType.UNKNOWN ? PgType.TEXT : t.expr().type();
-            d.columns.add(new Attribute(i + 1, name, type, t.expr().typmod(), false));
-        }
+        addQueryColumns(d, targets, s.columnNames());
         int tablespace = new TablespaceCommands(ctx).tablespaceForNewRelation(null);
         d.tablespace = tablespace;
         Relation table = createFromDraft(d);
