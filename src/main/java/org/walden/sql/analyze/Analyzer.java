@@ -296,6 +296,13 @@ public final class Analyzer {
                 typmods.add(t.expr().typmod());
             }
         }
+        renameCteColumns(c, names);
+        ps.ctes.add(new Query.CommonTableExpr(c.name(), List.copyOf(names), types, typmods, q, false,
+                c.materialized()));
+    }
+
+    /** WITH name (columns): renames the query's leading columns; 42P10 when it names more than there are. */
+    private static void renameCteColumns(Tree.CommonTableExpr c, List<String> names) {
         if (c.columnNames() != null) {
             if (c.columnNames().size() > names.size()) {
                 throw new SyntaxError(SqlState.INVALID_COLUMN_REFERENCE, "WITH query \"" + c.name() + "\" has "
@@ -306,8 +313,6 @@ public final class Analyzer {
                 names.set(i, c.columnNames().get(i));
             }
         }
-        ps.ctes.add(new Query.CommonTableExpr(c.name(), List.copyOf(names), types, typmods, q, false,
-                c.materialized()));
     }
 
     private static List<String> cteColumnNames(Tree.CommonTableExpr c, Query q) {
@@ -315,16 +320,7 @@ public final class Analyzer {
         for (Query.TargetEntry t : q.visibleTargets()) {
             names.add(t.name());
         }
-        if (c.columnNames() != null) {
-            if (c.columnNames().size() > names.size()) {
-                throw new SyntaxError(SqlState.INVALID_COLUMN_REFERENCE, "WITH query \"" + c.name() + "\" has "
-                        + names.size() + " columns available but " + c.columnNames().size() + " columns specified",
-                        c.position());
-            }
-            for (int i = 0; i < c.columnNames().size(); i++) {
-                names.set(i, c.columnNames().get(i));
-            }
-        }
+        renameCteColumns(c, names);
         return List.copyOf(names);
     }
 
