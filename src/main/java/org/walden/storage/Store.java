@@ -497,7 +497,7 @@ public final class Store implements AutoCloseable {
         try {
             synchronized (this) {
                 if (spillStore == null) {
-                    spillStore = SpillStore.open(dir.resolve(SpillStore.DIRECTORY));
+                    spillStore = SpillStore.open(dir.resolve(SpillStore.DIRECTORY), blockCache);
                 }
                 return spillStore;
             }
