@@ -55,8 +55,10 @@ pss_kb() {
   done
   echo "$total"
 }
+# The peak is rewritten by a rename: a sampler stopped while it wrote left an empty file (a peak of 0).
 start_sampler() { # pid file: the peak, rewritten as it grows
-  ( peak=0; while :; do now=$(pss_kb "$1"); [ "$now" -gt "$peak" ] && { peak=$now; echo "$peak" >"$2"; }; sleep 0.5; done ) &
+  ( peak=0; while :; do now=$(pss_kb "$1"); [ "$now" -gt "$peak" ] && { peak=$now; echo "$peak" >"$2.new"; mv "$2.new" "$2"; }
+    sleep 0.5; done ) &
   sampler=$!
 }
 stop_sampler() { kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; sampler=; }
