@@ -368,6 +368,11 @@ public final class Engine {
         return dataDir;
     }
 
+    /** The storage's memory bounds (from shared_buffers) and what it holds now. */
+    public org.walden.storage.StoreMemory.Usage storeMemoryUsage() {
+        return store.memoryUsage();
+    }
+
     /** A copy of pg_control's current contents. */
     public ControlFile.Data controlFile() {
         return controlFile.get();

@@ -317,6 +317,22 @@ final class ServerStatusView implements ServerStatus {
         return i == null ? 0 : i;
     }
 
+    /**
+     * RocksDB's block cache (shared_buffers; its use includes the memtables' charge), the
+     * memtables (half of it at most), the SST files' index and filter blocks (held beside the
+     * cache, unbounded but about 1% of the data), and the Java heap (its -Xmx, 2 x shared_buffers
+     * + 2 GB when ctl start or bin/walden started the server, and what it has committed).
+     */
+    @Override
+    public List<MemoryArea> memoryAreas() {
+        org.walden.storage.StoreMemory.Usage u = engine.storeMemoryUsage();
+        Runtime jvm = Runtime.getRuntime();
+        return List.of(new MemoryArea("RocksDB block cache", u.bounds().cacheBytes(), u.cacheUsedBytes()),
+                new MemoryArea("RocksDB memtables", u.bounds().memtableBytes(), u.memtableUsedBytes()),
+                new MemoryArea("RocksDB index and filter blocks", u.tableReaderBytes(), u.tableReaderBytes()),
+                new MemoryArea("Java heap", jvm.maxMemory(), jvm.totalMemory()));
+    }
+
     /** The files under base/ and the tablespaces' storage (every database's, as they share one engine). */
     @Override
     public long databaseSizeBytes() {

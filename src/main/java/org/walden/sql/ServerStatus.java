@@ -275,6 +275,19 @@ public interface ServerStatus {
                    String netmask, String authMethod, List<String> options, String error) {
     }
 
+    /**
+     * pg_shmem_allocations: the server's memory areas sized from shared_buffers (RocksDB's block
+     * cache, the memtables charged to it, the index and filter blocks beside it, the Java heap),
+     * each with its bound and what it holds now.
+     */
+    default List<MemoryArea> memoryAreas() {
+        return List.of();
+    }
+
+    /** A memory area as pg_shmem_allocations shows it: its bound ({@code size}) and its use. */
+    record MemoryArea(String name, long size, long allocatedSize) {
+    }
+
     /** pg_stat_ssl: one row per client backend and walsender (ssl false and NULLs in plaintext). */
     default List<SslConnection> sslConnections() {
         return List.of();

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
+import org.rocksdb.Cache;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -77,15 +78,19 @@ public final class SpillStore implements AutoCloseable {
         }
     }
 
-    /** Creates the spill database in {@code dir} (emptied first). */
-    static SpillStore open(Path dir) {
+    /**
+     * Creates the spill database in {@code dir} (emptied first). Its blocks are read through
+     * {@code blockCache}, the storage's (shared_buffers), so spilling adds only its two 16 MB
+     * memtables to the server's memory.
+     */
+    static SpillStore open(Path dir, Cache blockCache) {
         removeLeftovers(dir);
         BloomFilter bloomFilter = new BloomFilter(Store.BLOOM_BITS_PER_KEY, false);
         Options options = new Options()
                 .setCreateIfMissing(true)
                 .setWriteBufferSize(WRITE_BUFFER_BYTES)
                 .setMaxWriteBufferNumber(2)
-                .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloomFilter))
+                .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloomFilter))
                 .setMaxOpenFiles(64)
                 .setKeepLogFileNum(1);
         try {

@@ -74,6 +74,7 @@ public final class Store implements AutoCloseable {
     private final ColumnFamilyHandle defaultFamily;
     /** Where each tablespace's rows go, kept current by {@link #createTablespace}, {@link #place} and {@link #dropTablespace}. */
     private final TablespaceRouting routing;
+    private final StoreMemory memory;
     private final Cache blockCache;
     private final WriteBufferManager writeBufferManager;
     private final BloomFilter bloomFilter;
@@ -90,14 +91,15 @@ public final class Store implements AutoCloseable {
     /** Opened on first use ({@link #spillStore()}), under {@code this}; closed with the store. */
     private SpillStore spillStore;
 
-    private Store(Path dir, Options options, DBOptions dbOptions, ColumnFamilyOptions cfOptions, Cache blockCache,
-                  WriteBufferManager writeBufferManager, BloomFilter bloomFilter, RocksDB db,
+    private Store(Path dir, Options options, DBOptions dbOptions, ColumnFamilyOptions cfOptions, StoreMemory memory,
+                  Cache blockCache, WriteBufferManager writeBufferManager, BloomFilter bloomFilter, RocksDB db,
                   List<ColumnFamilyHandle> families, AbstractEventListener listener) throws RocksDBException {
         this.dir = dir;
         this.options = options;
         this.dbOptions = dbOptions;
         this.cfOptions = cfOptions;
         this.defaultFamily = families.get(0);
+        this.memory = memory;
         this.blockCache = blockCache;
         this.writeBufferManager = writeBufferManager;
         this.bloomFilter = bloomFilter;
@@ -243,7 +245,7 @@ public final class Store implements AutoCloseable {
             List<ColumnFamilyHandle> handles = new java.util.ArrayList<>();
             RocksDB db = readOnly ? RocksDB.openReadOnly(dbOptions, baseDir.toString(), descriptors, handles)
                     : RocksDB.open(dbOptions, baseDir.toString(), descriptors, handles);
-            Store store = new Store(baseDir, options, dbOptions, cfOptions, blockCache, writeBufferManager, bloomFilter,
+            Store store = new Store(baseDir, options, dbOptions, cfOptions, memory, blockCache, writeBufferManager, bloomFilter,
                     db, handles, listener);
             store.tablespaceOptions.addAll(tablespaceOptions);
             store.compactionsDeferred = compactionsDeferred;
@@ -475,13 +477,27 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** The storage's memory bounds and what it holds now (pg_shmem_allocations' RocksDB rows). */
+    public StoreMemory.Usage memoryUsage() {
+        lockOpen();
+        try {
+            return new StoreMemory.Usage(memory, blockCache.getUsage(), blockCache.getPinnedUsage(),
+                    db.getAggregatedLongProperty("rocksdb.cur-size-all-mem-tables"),
+                    db.getAggregatedLongProperty("rocksdb.estimate-table-readers-mem"));
+        } catch (RocksDBException e) {
+            throw new PgException(SqlState.IO_ERROR, "could not read storage memory: " + e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     /** The temporary spill space under {@code base/pgsql_tmp}, opened on first use. */
     public SpillStore spillStore() {
         lockOpen();
         try {
             synchronized (this) {
                 if (spillStore == null) {
-                    spillStore = SpillStore.open(dir.resolve(SpillStore.DIRECTORY));
+                    spillStore = SpillStore.open(dir.resolve(SpillStore.DIRECTORY), blockCache);
                 }
                 return spillStore;
             }

@@ -21,12 +21,21 @@ public record StoreMemory(long cacheBytes) {
     }
 
     /** All memtables together: past this, RocksDB flushes the largest. */
-    long memtableBytes() {
+    public long memtableBytes() {
         return cacheBytes / 2;
     }
 
     /** One memtable: a quarter of the memtables' share, between 1 MB and RocksDB's default 64 MB. */
     long writeBufferBytes() {
         return Math.clamp(memtableBytes() / 4, MIN_WRITE_BUFFER_BYTES, MAX_WRITE_BUFFER_BYTES);
+    }
+
+    /**
+     * What the storage holds now beside its bounds: the block cache's use (data blocks and the
+     * memtables' charge) and its pinned part, the memtables' bytes, and the SST files' index and
+     * filter blocks held beside the cache by RocksDB's table readers.
+     */
+    public record Usage(StoreMemory bounds, long cacheUsedBytes, long cachePinnedBytes, long memtableUsedBytes,
+                        long tableReaderBytes) {
     }
 }

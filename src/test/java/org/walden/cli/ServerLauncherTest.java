@@ -29,7 +29,7 @@ class ServerLauncherTest {
         assertThat(ServerLauncher.postgresCommand(dir, List.of("--shared-buffers=16384"))).contains("-Xmx2304m");
         // what bin/walden asks before it runs a server in the foreground
         CliRun r = CliRun.of("server-heap", "--", "-D", dir.toString(), "-c", "shared_buffers=64MB");
-        assertThat(r.out().strip()).isEqualTo("-Xmx2176m -Xms32m -XX:G1PeriodicGCInterval=5000");
+        assertThat(r.out().strip()).isEqualTo("-Xmx2176m -Xms32m -XX:G1PeriodicGCInterval=5000 -XX:TrimNativeHeapInterval=5000");
         // a broken setting: no heap option, and the server itself reports the error
         assertThat(ServerLauncher.postgresCommand(dir, List.of("-c", "shared_buffers=lots")))
                 .noneMatch(o -> o.startsWith("-Xmx"));

@@ -24,7 +24,8 @@ import org.walden.sql.types.Interval;
 /**
  * The rows of the status views that are not catalogs: pg_settings (the session's GUCs),
  * pg_stat_activity, pg_stat_replication, pg_stat_wal_receiver, pg_replication_slots, pg_stat_ssl,
- * pg_stat_archiver and pg_stat_database (from the server's {@link ServerStatus}), and the
+ * pg_stat_archiver, pg_stat_database and pg_shmem_allocations (from the server's
+ * {@link ServerStatus}), and the
  * time zones, pg_prepared_xacts (the transaction manager's prepared transactions), and pg_cursors
  * (the session's SQL cursors). Views of features Walden does not have (extensions) have no rows.
  */
@@ -53,6 +54,7 @@ final class StatusRows {
             case "pg_locks" -> locks(fn);
             case "pg_prepared_xacts" -> preparedXacts(fn, shared);
             case "pg_cursors" -> fn.sqlCursorRows();
+            case "pg_shmem_allocations" -> memoryAreas(fn, status, shared);
             case "pg_stat_bgwriter" -> List.<Object[]>of(CatalogRows.row(0L, 0L, 0.0, 0.0, 0L, 0L, 0L, 0L, 0L, 0L, null));
             default -> List.of();
         };
@@ -189,6 +191,24 @@ final class StatusRows {
         for (ServerStatus.HbaRule r : status.hbaFileRules()) {
             rows.add(CatalogRows.row(r.lineNumber(), r.type(), r.database(), r.userName(), r.address(), r.netmask(),
                     r.authMethod(), r.options(), r.error()));
+        }
+        return rows;
+    }
+
+    /**
+     * pg_shmem_allocations (name, off, size, allocated_size): Walden's memory areas sized from
+     * shared_buffers, each with its bound and its use; no offsets, as they are not one segment.
+     * Superusers only (PostgreSQL 15 grants it to pg_read_all_stats).
+     */
+    private static List<Object[]> memoryAreas(FnContext fn, ServerStatus status, SharedCatalog shared) {
+        RoleDef me = shared.role(fn.currentUser());
+        if (me == null || !me.superuser()) {
+            throw new org.walden.common.PgException(org.walden.common.SqlState.INSUFFICIENT_PRIVILEGE,
+                    "permission denied for view pg_shmem_allocations");
+        }
+        List<Object[]> rows = new ArrayList<>();
+        for (ServerStatus.MemoryArea a : status.memoryAreas()) {
+            rows.add(CatalogRows.row(a.name(), null, a.size(), a.allocatedSize()));
         }
         return rows;
     }
