@@ -560,7 +560,8 @@ public final class Backend {
         if (name.isEmpty()) {
             statements.remove("");
         }
-        statements.put(name, session.prepare(p.query(), p.paramTypeOids()));
+        statements.put(name, name.isEmpty() ? session.prepareUnnamed(p.query(), p.paramTypeOids())
+                : session.prepare(p.query(), p.paramTypeOids()));
         stream.send(BackendMessages.parseComplete());
         statementLogging.logDuration(startNanos, false, "parse " + (name.isEmpty() ? "<unnamed>" : name) + ": "
                 + p.query());

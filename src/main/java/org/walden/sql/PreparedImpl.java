@@ -25,6 +25,10 @@ final class PreparedImpl implements Prepared {
     Object analyzedWith;
     Planner.PlannedStmt plan;
     Object plannedWith;
+    /** When the plan was made ({@link System#nanoTime}). */
+    long plannedAtNanos;
+    /** A kept unnamed statement: its plan is remade when older than a second (WaldenSession.prepareUnnamed). */
+    boolean planReuseLimited;
     /** A simple-protocol query's shape, when it has one (see {@link StatementShape}). */
     StatementShape shape;
     /** The whole message this statement came in (pg_cursors.statement); null: the statement's own text. */

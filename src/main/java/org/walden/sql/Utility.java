@@ -432,6 +432,7 @@ final class Utility {
                 preventInTransactionBlock("DISCARD ALL");
                 s.unlistenAll();
                 s.sqlPrepared.clear();
+                s.forgetKeptPlans();
                 s.cursors.closeAll();
                 set(new Tree.VariableSetStmt("all", null, false, true));
                 if (s.hasTempSlot()) {
@@ -443,7 +444,8 @@ final class Utility {
                     commands().discardTemp();
                 }
             }
-            case "PLANS", "SEQUENCES" -> {
+            case "PLANS" -> s.forgetKeptPlans();
+            case "SEQUENCES" -> {
             }
             default -> throw new PgException(SqlState.SYNTAX_ERROR, "syntax error at or near \"" + d.what() + "\"");
         }

@@ -251,6 +251,74 @@ final class WaldenSession implements Session {
         });
     }
 
+    /**
+     * The unnamed statement of the extended protocol, kept by its text between Parse messages: a
+     * client that sends Parse / Bind / Execute for every statement (pgbench -M extended, pgjdbc's
+     * first executions) gets the analysis and plan of the last Parse of the same text, where
+     * PostgreSQL parses, analyzes and plans again. Only queries and transaction control are kept;
+     * a query's entry is used only while the catalog, search path, role (the lookup) and every
+     * setting are the ones it was analyzed with, so DDL, GRANT, SET search_path, SET ROLE or any
+     * other SET make the next Parse analyze afresh, with PostgreSQL's errors at Parse. Its plan
+     * is remade after {@link #UNNAMED_PLAN_REUSE_NANOS}, so it follows the tables' growth as the
+     * planner's size estimates do.
+     */
+    private static final class UnnamedEntry {
+        final PreparedImpl prepared;
+        final SettingsCache settings;
+
+        UnnamedEntry(PreparedImpl prepared, SettingsCache settings) {
+            this.prepared = prepared;
+            this.settings = settings;
+        }
+    }
+
+    private static final int UNNAMED_KEPT = 64;
+    static final long UNNAMED_PLAN_REUSE_NANOS = 1_000_000_000L;
+    /** How many Parse messages of the unnamed statement were answered from {@link #unnamed} (for tests). */
+    long unnamedReuses;
+
+    /** The texts of this session's recent unnamed statements, least recently used dropped first. */
+    private final Map<String, UnnamedEntry> unnamed = new LinkedHashMap<>(32, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, UnnamedEntry> eldest) {
+            return size() > UNNAMED_KEPT;
+        }
+    };
+
+    @Override
+    public Prepared prepareUnnamed(String sql, int[] paramTypeOids) {
+        UnnamedEntry e = unnamed.get(sql);
+        if (e != null) {
+            PreparedImpl kept = guard(() -> {
+                PreparedImpl p = e.prepared;
+                if (!java.util.Arrays.equals(p.declaredParamOids, paramTypeOids) || (!p.isTransactionControl()
+                        && (p.analyzedWith != analysisKey() || e.settings != cachedSettings()))) {
+                    return null;
+                }
+                checkNotFailed(p);
+                multiStatementMessage = false;
+                unnamedReuses++;
+                return p;
+            });
+            if (kept != null) {
+                return kept;
+            }
+            unnamed.remove(sql);
+        }
+        PreparedImpl p = (PreparedImpl) prepare(sql, paramTypeOids);
+        if (p.isTransactionControl() || (p.isQuery() && p.analyzedWith == analysisKey())) {
+            p.planReuseLimited = true;
+            unnamed.put(sql, new UnnamedEntry(p, cachedSettings()));
+        }
+        return p;
+    }
+
+    /** DISCARD PLANS / ALL: the kept unnamed statements and simple-query shapes go. */
+    void forgetKeptPlans() {
+        unnamed.clear();
+        shapes.clear();
+    }
+
     /** Analyzes a query (parameter types, result columns) or works out a utility's result columns. */
     void describe(PreparedImpl p) {
         if (p.stmt == null) {
@@ -929,9 +997,11 @@ final class WaldenSession implements Session {
     }
 
     Planner.PlannedStmt planFor(PreparedImpl p) {
-        if (p.plan == null || p.plannedWith != p.analyzedWith) {
+        if (p.plan == null || p.plannedWith != p.analyzedWith
+                || (p.planReuseLimited && System.nanoTime() - p.plannedAtNanos > UNNAMED_PLAN_REUSE_NANOS)) {
             p.plan = Planner.plan(p.query, env, cachedSettings().costModel, engine::plannerRelationBytes);
             p.plannedWith = p.analyzedWith;
+            p.plannedAtNanos = System.nanoTime();
         }
         return p.plan;
     }
