@@ -85,7 +85,7 @@ final class Utility {
     }
 
     PortalImpl.Execution run(PreparedImpl p, Object[] params) {
-        Tree.Stmt stmt = p.stmt;
+        Tree.Stmt stmt = p.stmt();
         return switch (stmt) {
             case Tree.VariableSetStmt v -> done(set(v));
             case Tree.VariableShowStmt v -> show(v);
@@ -463,7 +463,7 @@ final class Utility {
         if (query.paramOids.length > values.length) {
             throw new PgException(SqlState.UNDEFINED_PARAMETER, "there is no parameter $" + (values.length + 1));
         }
-        return s.cursors.declare((Tree.DeclareCursorStmt) p.stmt, query, values, p.sourceText());
+        return s.cursors.declare((Tree.DeclareCursorStmt) p.stmt(), query, values, p.sourceText());
     }
 
     /** FETCH sends the rows of its last move as they are read; MOVE only counts them. */

@@ -223,9 +223,14 @@ final class WaldenSession implements Session {
             }
             multiStatementMessage = statements.size() > 1;
             for (Lexer.Statement st : statements) {
-                // token positions count from the message's start, as error positions do
-                PreparedImpl p = new PreparedImpl(sql.substring(st.begin(), st.end()), SqlParser.parse(sql, st), null);
-                p.shape = StatementShape.of(st);
+                StatementShape shape = StatementShape.of(st);
+                // token positions count from the message's start, as error positions do. A lone
+                // statement whose shape is kept is parsed only if it cannot be bound to it (its
+                // syntax is the kept statement's, so parsing cannot fail before anything ran)
+                PreparedImpl p = shape != null && statements.size() == 1 && hasKeptShape(shape)
+                        ? PreparedImpl.unparsed(sql, st)
+                        : new PreparedImpl(sql.substring(st.begin(), st.end()), SqlParser.parse(sql, st), null);
+                p.shape = shape;
                 p.sourceText = sql;
                 out.add(p);
             }
@@ -321,17 +326,17 @@ final class WaldenSession implements Session {
 
     /** Analyzes a query (parameter types, result columns) or works out a utility's result columns. */
     void describe(PreparedImpl p) {
-        if (p.stmt == null) {
+        if (p.stmt() == null) {
             return;
         }
         if (p.isQuery()) {
             analyze(p);
-        } else if (p.stmt instanceof Tree.DeclareCursorStmt) {
+        } else if (p.stmt() instanceof Tree.DeclareCursorStmt) {
             PreparedImpl query = p.cursorQuery();
             analyze(query);
             p.paramOids = query.paramOids;
         } else {
-            p.columns = utility.columns(p.stmt);
+            p.columns = utility.columns(p.stmt());
         }
     }
 
@@ -374,8 +379,8 @@ final class WaldenSession implements Session {
                 if (p.shape != null) {
                     learnShape(p);
                 }
-            } else if (p.stmt != null && !p.isQuery() && (p.columns == null || p.stmt instanceof Tree.FetchStmt)) {
-                p.columns = utility.columns(p.stmt);
+            } else if (p.stmt() != null && !p.isQuery() && (p.columns == null || p.stmt() instanceof Tree.FetchStmt)) {
+                p.columns = utility.columns(p.stmt());
             }
             int[] types = p.paramTypeOids();
             byte[][] values = params == null ? new byte[0][] : params;
@@ -415,6 +420,11 @@ final class WaldenSession implements Session {
             return size() > SHAPES_KEPT;
         }
     };
+
+    private boolean hasKeptShape(StatementShape shape) {
+        ShapeEntry e = shapes.get(shape.key);
+        return e != null && e.generic != null;
+    }
 
     /**
      * Binds a simple query's constants to its shape's parameterized statement, when there is one
@@ -970,7 +980,7 @@ final class WaldenSession implements Session {
     /** Analyzes a query: parameter types (declared or inferred), result columns. */
     void analyze(PreparedImpl p) {
         ParamTypes params = new ParamTypes(p.declaredParamOids);
-        Query q = new Analyzer(analyzerEnv(params)).analyze(p.stmt);
+        Query q = new Analyzer(analyzerEnv(params)).analyze(p.stmt());
         p.query = q;
         p.paramOids = params.finish();
         p.columns = columnsOf(q);
@@ -1011,15 +1021,15 @@ final class WaldenSession implements Session {
         return guard(() -> {
             PreparedImpl p = portal.prepared;
             cancelRequested = false;
-            if (p.stmt == null) {
+            if (p.stmt() == null) {
                 return Utility.rows(null, List.of(), "");
             }
-            if (p.stmt instanceof Tree.TransactionStmt t) {
+            if (p.stmt() instanceof Tree.TransactionStmt t) {
                 return Utility.rows(null, List.of(), transactionControl(t));
             }
             checkNotFailed(p);
             ensureTransaction();
-            if (p.stmt instanceof Tree.VariableSetStmt || p.stmt instanceof Tree.VariableShowStmt) {
+            if (p.stmt() instanceof Tree.VariableSetStmt || p.stmt() instanceof Tree.VariableShowStmt) {
                 txn.newStatementSnapshot(); // takes no snapshot in PostgreSQL: the modes may still change
             } else {
                 statementSnapshot();
@@ -1540,17 +1550,17 @@ final class WaldenSession implements Session {
     // ---------------------------------------------------------------- COPY
 
     boolean isCopyFrom(PreparedImpl p) {
-        return p.stmt instanceof Tree.CopyStmt c && c.from() && c.file() == null;
+        return p.stmt() instanceof Tree.CopyStmt c && c.from() && c.file() == null;
     }
 
     boolean isCopyToClient(PreparedImpl p) {
-        return p.stmt instanceof Tree.CopyStmt c && !c.from() && c.file() == null;
+        return p.stmt() instanceof Tree.CopyStmt c && !c.from() && c.file() == null;
     }
 
     CopyOut startCopyOut(PortalImpl portal) {
         return guard(() -> {
             startCopyStatement(portal.prepared);
-            return new CopyCommand(this).toClient((Tree.CopyStmt) portal.prepared.stmt);
+            return new CopyCommand(this).toClient((Tree.CopyStmt) portal.prepared.stmt());
         });
     }
 
@@ -1558,7 +1568,7 @@ final class WaldenSession implements Session {
         return guard(() -> {
             startCopyStatement(portal.prepared);
             checkWritable("COPY FROM");
-            return utility.copyFrom((Tree.CopyStmt) portal.prepared.stmt);
+            return utility.copyFrom((Tree.CopyStmt) portal.prepared.stmt());
         });
     }
 
