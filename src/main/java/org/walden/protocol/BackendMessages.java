@@ -81,7 +81,7 @@ public final class BackendMessages {
         if (transactionStatus != TX_IDLE && transactionStatus != TX_IN_BLOCK && transactionStatus != TX_FAILED) {
             throw new IllegalArgumentException("transaction status " + transactionStatus);
         }
-        return MessageBuilder.typed(B_READY_FOR_QUERY).int8(transactionStatus).build();
+        return new byte[] {(byte) B_READY_FOR_QUERY, 0, 0, 0, 5, (byte) transactionStatus};
     }
 
     /**
@@ -144,12 +144,22 @@ public final class BackendMessages {
 
     /** CommandComplete: Byte1('C') Int32(len) String(command tag, e.g. "SELECT 1", "INSERT 0 1"). */
     public static byte[] commandComplete(String tag) {
-        return MessageBuilder.typed(B_COMMAND_COMPLETE).cstring(tag).build();
+        byte[] text = tag.getBytes(StandardCharsets.UTF_8);
+        byte[] frame = new byte[6 + text.length]; // one per statement: written without a MessageBuilder
+        frame[0] = (byte) B_COMMAND_COMPLETE;
+        putInt32(frame, 1, 5 + text.length);
+        System.arraycopy(text, 0, frame, 5, text.length);
+        return frame;
+    }
+
+    /** A message of no body: Byte1(type) Int32(4). */
+    private static byte[] bodiless(char type) {
+        return new byte[] {(byte) type, 0, 0, 0, 4};
     }
 
     /** EmptyQueryResponse: Byte1('I') Int32(4). Replaces CommandComplete for an empty query. */
     public static byte[] emptyQueryResponse() {
-        return MessageBuilder.typed(B_EMPTY_QUERY_RESPONSE).build();
+        return bodiless(B_EMPTY_QUERY_RESPONSE);
     }
 
     /**
@@ -213,22 +223,22 @@ public final class BackendMessages {
 
     /** ParseComplete: Byte1('1') Int32(4). */
     public static byte[] parseComplete() {
-        return MessageBuilder.typed(B_PARSE_COMPLETE).build();
+        return bodiless(B_PARSE_COMPLETE);
     }
 
     /** BindComplete: Byte1('2') Int32(4). */
     public static byte[] bindComplete() {
-        return MessageBuilder.typed(B_BIND_COMPLETE).build();
+        return bodiless(B_BIND_COMPLETE);
     }
 
     /** CloseComplete: Byte1('3') Int32(4). */
     public static byte[] closeComplete() {
-        return MessageBuilder.typed(B_CLOSE_COMPLETE).build();
+        return bodiless(B_CLOSE_COMPLETE);
     }
 
     /** NoData: Byte1('n') Int32(4). Describe of a statement or portal that returns no rows. */
     public static byte[] noData() {
-        return MessageBuilder.typed(B_NO_DATA).build();
+        return bodiless(B_NO_DATA);
     }
 
     /** ParameterDescription: Byte1('t') Int32(len) Int16(parameter count) { Int32(type OID) }*. */
@@ -242,7 +252,7 @@ public final class BackendMessages {
 
     /** PortalSuspended: Byte1('s') Int32(4). Execute's row limit was reached. */
     public static byte[] portalSuspended() {
-        return MessageBuilder.typed(B_PORTAL_SUSPENDED).build();
+        return bodiless(B_PORTAL_SUSPENDED);
     }
 
     // ------------------------------------------------------------------ COPY

@@ -84,6 +84,12 @@ public final class Backend {
     /** What pg_stat_activity shows of this backend; replaced whole, read by any thread. */
     private volatile Activity activity = new Activity("idle", null, null, null, null);
     private final java.time.Clock clock;
+    /** The idle timeouts as of the settings' {@code valuesVersion} {@link #idleTimeoutsVersion} (read at every wait). */
+    private long idleSessionTimeoutMs;
+    private long idleInTransactionTimeoutMs;
+    private Object idleTimeoutsVersion;
+    /** The GUC_REPORT map last compared with {@link #reportedSent}: the same (cached, unmodifiable) map has nothing new. */
+    private Map<String, String> reportedCompared;
 
     /**
      * pg_stat_activity's state ('active', 'idle', 'idle in transaction', 'idle in transaction
@@ -291,9 +297,18 @@ public final class Backend {
     }
 
     private long idleTimeoutMs(char status) {
+        Object version = session.settings().valuesVersion();
+        if (version == null || version != idleTimeoutsVersion) {
+            idleSessionTimeoutMs = idleTimeoutSetting("idle_session_timeout");
+            idleInTransactionTimeoutMs = idleTimeoutSetting("idle_in_transaction_session_timeout");
+            idleTimeoutsVersion = version;
+        }
+        return status == TX_IDLE ? idleSessionTimeoutMs : idleInTransactionTimeoutMs;
+    }
+
+    private long idleTimeoutSetting(String name) {
         try {
-            return session.settings().getInt(status == TX_IDLE ? "idle_session_timeout"
-                    : "idle_in_transaction_session_timeout");
+            return session.settings().getInt(name);
         } catch (RuntimeException e) {
             return 0; // a session without these settings (tests' fakes)
         }
@@ -380,7 +395,7 @@ public final class Backend {
     private void execSimpleQuery(String sql) throws IOException {
         long startNanos = System.nanoTime();
         reportActive(sql);
-        boolean wasLogged = statementLogging.logStatement("statement: " + sql);
+        boolean wasLogged = statementLogging.active() && statementLogging.logStatement("statement: " + sql);
         ignoreTillSync = false;
         statements.remove("");
         portals.remove("");
@@ -409,7 +424,9 @@ public final class Backend {
             stream.send(BackendMessages.errorResponse(new PgException(SqlState.INTERNAL_ERROR, e.toString())));
         }
         syncSession();
-        statementLogging.logDuration(startNanos, wasLogged, "statement: " + sql);
+        if (statementLogging.active()) {
+            statementLogging.logDuration(startNanos, wasLogged, "statement: " + sql);
+        }
         reportParameterChanges();
         sendReadyForQuery();
         ignoreTillSync = false;
@@ -461,7 +478,12 @@ public final class Backend {
      * ParameterStatus follows its CommandComplete.
      */
     private void reportParameterChanges() throws IOException {
-        for (Map.Entry<String, String> e : session.settings().reportedValues().entrySet()) {
+        Map<String, String> reported = session.settings().reportedValues();
+        if (reported == reportedCompared) {
+            return;
+        }
+        reportedCompared = reported;
+        for (Map.Entry<String, String> e : reported.entrySet()) {
             String before = reportedSent.get(e.getKey());
             if (!e.getValue().equals(before)) {
                 reportedSent.put(e.getKey(), e.getValue());
@@ -560,10 +582,13 @@ public final class Backend {
         if (name.isEmpty()) {
             statements.remove("");
         }
-        statements.put(name, session.prepare(p.query(), p.paramTypeOids()));
+        statements.put(name, name.isEmpty() ? session.prepareUnnamed(p.query(), p.paramTypeOids())
+                : session.prepare(p.query(), p.paramTypeOids()));
         stream.send(BackendMessages.parseComplete());
-        statementLogging.logDuration(startNanos, false, "parse " + (name.isEmpty() ? "<unnamed>" : name) + ": "
-                + p.query());
+        if (statementLogging.active()) {
+            statementLogging.logDuration(startNanos, false, "parse " + (name.isEmpty() ? "<unnamed>" : name) + ": "
+                    + p.query());
+        }
     }
 
     private Prepared statement(String name) {
@@ -600,8 +625,10 @@ public final class Backend {
         portalStatements.put(portalName, p);
         portalStatementNames.put(portalName, b.statementName());
         stream.send(BackendMessages.bindComplete());
-        statementLogging.logDuration(startNanos, false, "bind "
-                + StatementLogging.statementAndPortal(b.statementName(), portalName) + ": " + p.sql());
+        if (statementLogging.active()) {
+            statementLogging.logDuration(startNanos, false, "bind "
+                    + StatementLogging.statementAndPortal(b.statementName(), portalName) + ": " + p.sql());
+        }
     }
 
     private Portal portal(String name) {
@@ -633,12 +660,11 @@ public final class Backend {
         long startNanos = System.nanoTime();
         Portal portal = portal(e.portalName());
         Prepared p = portalStatements.get(e.portalName());
-        String described = p == null ? null : "execute " + StatementLogging.statementAndPortal(
-                portalStatementNames.getOrDefault(e.portalName(), ""), e.portalName()) + ": " + p.sql();
+        String described = p == null || !statementLogging.active() ? null : executeDescription(e.portalName(), p);
         boolean wasLogged = false;
         if (p != null) {
             reportActive(p.sql());
-            wasLogged = statementLogging.logStatement(described);
+            wasLogged = described != null && statementLogging.logStatement(described);
         }
         if (p != null && p.isEmpty()) {
             stream.send(BackendMessages.emptyQueryResponse());
@@ -655,9 +681,16 @@ public final class Backend {
             stream.send(done.suspended() ? BackendMessages.portalSuspended()
                     : BackendMessages.commandComplete(done.commandTag()));
         }
-        if (described != null) {
-            statementLogging.logDuration(startNanos, wasLogged, described);
+        if (p != null && statementLogging.active()) { // the statement may have SET the logging on
+            statementLogging.logDuration(startNanos, wasLogged,
+                    described != null ? described : executeDescription(e.portalName(), p));
         }
+    }
+
+    /** "execute NAME/PORTAL: SQL", as log_statement and the duration lines show an Execute. */
+    private String executeDescription(String portalName, Prepared p) {
+        return "execute " + StatementLogging.statementAndPortal(portalStatementNames.getOrDefault(portalName, ""),
+                portalName) + ": " + p.sql();
     }
 
     private void execClose(FrontendMessages.Target t) throws IOException {

@@ -60,6 +60,15 @@ final class StatementLogging {
         return v;
     }
 
+    /**
+     * Whether {@link #logStatement} or {@link #logDuration} may write anything with the current
+     * settings: when not, the caller need not build the statement's description.
+     */
+    boolean active() {
+        Values v = values();
+        return v.statementAll() || (v.duration() != null && (v.duration() || v.minDurationMs() >= 0));
+    }
+
     /** log_statement = 'all': logs "statement: SQL" (or the given text); true when logged. */
     boolean logStatement(String text) {
         if (!logStatementAll()) {

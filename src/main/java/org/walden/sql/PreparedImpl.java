@@ -2,6 +2,8 @@ package org.walden.sql;
 
 import java.util.List;
 import org.walden.sql.analyze.Query;
+import org.walden.sql.parse.Lexer;
+import org.walden.sql.parse.SqlParser;
 import org.walden.sql.parse.Tree;
 import org.walden.sql.plan.Planner;
 
@@ -15,8 +17,15 @@ import org.walden.sql.plan.Planner;
 final class PreparedImpl implements Prepared {
 
     private final String sql;
-    /** Null for an empty query. */
-    final Tree.Stmt stmt;
+    /** Null for an empty query; see {@link #stmt()}. */
+    private Tree.Stmt stmt;
+    /**
+     * A simple query not parsed yet (with {@link #unparsedStatement}): the Query message's text.
+     * Only a statement whose shape has a kept parameterized statement is made so; bound to that,
+     * it is never parsed.
+     */
+    private String unparsedMessage;
+    private Lexer.Statement unparsedStatement;
     final int[] declaredParamOids;
     /** The analysis and plan, and what they were made with; set and read by the session thread. */
     Query query;
@@ -25,6 +34,10 @@ final class PreparedImpl implements Prepared {
     Object analyzedWith;
     Planner.PlannedStmt plan;
     Object plannedWith;
+    /** When the plan was made ({@link System#nanoTime}). */
+    long plannedAtNanos;
+    /** A kept unnamed statement: its plan is remade when older than a second (WaldenSession.prepareUnnamed). */
+    boolean planReuseLimited;
     /** A simple-protocol query's shape, when it has one (see {@link StatementShape}). */
     StatementShape shape;
     /** The whole message this statement came in (pg_cursors.statement); null: the statement's own text. */
@@ -36,6 +49,25 @@ final class PreparedImpl implements Prepared {
         this.sql = sql;
         this.stmt = stmt;
         this.declaredParamOids = declaredParamOids;
+    }
+
+    /** A simple query's statement {@code st} of the message {@code message}, parsed when first needed. */
+    static PreparedImpl unparsed(String message, Lexer.Statement st) {
+        PreparedImpl p = new PreparedImpl(message.substring(st.begin(), st.end()), null, null);
+        p.unparsedMessage = message;
+        p.unparsedStatement = st;
+        return p;
+    }
+
+    /** The statement's tree (null for an empty query); a statement made {@link #unparsed} is parsed now. */
+    Tree.Stmt stmt() {
+        if (unparsedMessage != null) {
+            Tree.Stmt parsed = SqlParser.parse(unparsedMessage, unparsedStatement);
+            stmt = parsed;
+            unparsedMessage = null;
+            unparsedStatement = null;
+        }
+        return stmt;
     }
 
     @Override
@@ -56,7 +88,7 @@ final class PreparedImpl implements Prepared {
 
     @Override
     public boolean isEmpty() {
-        return stmt == null;
+        return unparsedMessage == null && stmt == null;
     }
 
     String sourceText() {
@@ -66,17 +98,18 @@ final class PreparedImpl implements Prepared {
     /** A DECLARE CURSOR statement's query as a statement of its own, with this one's parameter types. */
     PreparedImpl cursorQuery() {
         if (cursorQuery == null) {
-            cursorQuery = new PreparedImpl(sql, ((Tree.DeclareCursorStmt) stmt).query(), declaredParamOids);
+            cursorQuery = new PreparedImpl(sql, ((Tree.DeclareCursorStmt) stmt()).query(), declaredParamOids);
         }
         return cursorQuery;
     }
 
     boolean isTransactionControl() {
-        return stmt instanceof Tree.TransactionStmt;
+        return unparsedMessage == null && stmt instanceof Tree.TransactionStmt; // a shape is never one
     }
 
     boolean isQuery() {
-        return stmt instanceof Tree.SelectStmt || stmt instanceof Tree.InsertStmt || stmt instanceof Tree.UpdateStmt
-                || stmt instanceof Tree.DeleteStmt;
+        Tree.Stmt s = stmt();
+        return s instanceof Tree.SelectStmt || s instanceof Tree.InsertStmt || s instanceof Tree.UpdateStmt
+                || s instanceof Tree.DeleteStmt;
     }
 }

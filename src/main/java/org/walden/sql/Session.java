@@ -26,6 +26,15 @@ public interface Session extends AutoCloseable {
     Prepared prepare(String sql, int[] paramTypeOids);
 
     /**
+     * {@link #prepare} for the unnamed statement, which a session may answer with the statement
+     * of an earlier Parse of the same text and parameter types while nothing it depends on has
+     * changed (the same errors, columns and parameter types as parsing again).
+     */
+    default Prepared prepareUnnamed(String sql, int[] paramTypeOids) {
+        return prepare(sql, paramTypeOids);
+    }
+
+    /**
      * Binds parameters (null element = SQL NULL) given in text (0) or binary (1) format:
      * {@code paramFormats} of length 0 means all text, length 1 means all that one.
      * {@code resultFormats} likewise for the result columns.

@@ -85,7 +85,7 @@ final class Utility {
     }
 
     PortalImpl.Execution run(PreparedImpl p, Object[] params) {
-        Tree.Stmt stmt = p.stmt;
+        Tree.Stmt stmt = p.stmt();
         return switch (stmt) {
             case Tree.VariableSetStmt v -> done(set(v));
             case Tree.VariableShowStmt v -> show(v);
@@ -432,6 +432,7 @@ final class Utility {
                 preventInTransactionBlock("DISCARD ALL");
                 s.unlistenAll();
                 s.sqlPrepared.clear();
+                s.forgetKeptPlans();
                 s.cursors.closeAll();
                 set(new Tree.VariableSetStmt("all", null, false, true));
                 if (s.hasTempSlot()) {
@@ -443,7 +444,8 @@ final class Utility {
                     commands().discardTemp();
                 }
             }
-            case "PLANS", "SEQUENCES" -> {
+            case "PLANS" -> s.forgetKeptPlans();
+            case "SEQUENCES" -> {
             }
             default -> throw new PgException(SqlState.SYNTAX_ERROR, "syntax error at or near \"" + d.what() + "\"");
         }
@@ -461,7 +463,7 @@ final class Utility {
         if (query.paramOids.length > values.length) {
             throw new PgException(SqlState.UNDEFINED_PARAMETER, "there is no parameter $" + (values.length + 1));
         }
-        return s.cursors.declare((Tree.DeclareCursorStmt) p.stmt, query, values, p.sourceText());
+        return s.cursors.declare((Tree.DeclareCursorStmt) p.stmt(), query, values, p.sourceText());
     }
 
     /** FETCH sends the rows of its last move as they are read; MOVE only counts them. */

@@ -223,9 +223,14 @@ final class WaldenSession implements Session {
             }
             multiStatementMessage = statements.size() > 1;
             for (Lexer.Statement st : statements) {
-                // token positions count from the message's start, as error positions do
-                PreparedImpl p = new PreparedImpl(sql.substring(st.begin(), st.end()), SqlParser.parse(sql, st), null);
-                p.shape = StatementShape.of(st);
+                StatementShape shape = StatementShape.of(st);
+                // token positions count from the message's start, as error positions do. A lone
+                // statement whose shape is kept is parsed only if it cannot be bound to it (its
+                // syntax is the kept statement's, so parsing cannot fail before anything ran)
+                PreparedImpl p = shape != null && statements.size() == 1 && hasKeptShape(shape)
+                        ? PreparedImpl.unparsed(sql, st)
+                        : new PreparedImpl(sql.substring(st.begin(), st.end()), SqlParser.parse(sql, st), null);
+                p.shape = shape;
                 p.sourceText = sql;
                 out.add(p);
             }
@@ -251,19 +256,87 @@ final class WaldenSession implements Session {
         });
     }
 
+    /**
+     * The unnamed statement of the extended protocol, kept by its text between Parse messages: a
+     * client that sends Parse / Bind / Execute for every statement (pgbench -M extended, pgjdbc's
+     * first executions) gets the analysis and plan of the last Parse of the same text, where
+     * PostgreSQL parses, analyzes and plans again. Only queries and transaction control are kept;
+     * a query's entry is used only while the catalog, search path, role (the lookup) and every
+     * setting are the ones it was analyzed with, so DDL, GRANT, SET search_path, SET ROLE or any
+     * other SET make the next Parse analyze afresh, with PostgreSQL's errors at Parse. Its plan
+     * is remade after {@link #UNNAMED_PLAN_REUSE_NANOS}, so it follows the tables' growth as the
+     * planner's size estimates do.
+     */
+    private static final class UnnamedEntry {
+        final PreparedImpl prepared;
+        final SettingsCache settings;
+
+        UnnamedEntry(PreparedImpl prepared, SettingsCache settings) {
+            this.prepared = prepared;
+            this.settings = settings;
+        }
+    }
+
+    private static final int UNNAMED_KEPT = 64;
+    static final long UNNAMED_PLAN_REUSE_NANOS = 1_000_000_000L;
+    /** How many Parse messages of the unnamed statement were answered from {@link #unnamed} (for tests). */
+    long unnamedReuses;
+
+    /** The texts of this session's recent unnamed statements, least recently used dropped first. */
+    private final Map<String, UnnamedEntry> unnamed = new LinkedHashMap<>(32, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, UnnamedEntry> eldest) {
+            return size() > UNNAMED_KEPT;
+        }
+    };
+
+    @Override
+    public Prepared prepareUnnamed(String sql, int[] paramTypeOids) {
+        UnnamedEntry e = unnamed.get(sql);
+        if (e != null) {
+            PreparedImpl kept = guard(() -> {
+                PreparedImpl p = e.prepared;
+                if (!java.util.Arrays.equals(p.declaredParamOids, paramTypeOids) || (!p.isTransactionControl()
+                        && (p.analyzedWith != analysisKey() || e.settings != cachedSettings()))) {
+                    return null;
+                }
+                checkNotFailed(p);
+                multiStatementMessage = false;
+                unnamedReuses++;
+                return p;
+            });
+            if (kept != null) {
+                return kept;
+            }
+            unnamed.remove(sql);
+        }
+        PreparedImpl p = (PreparedImpl) prepare(sql, paramTypeOids);
+        if (p.isTransactionControl() || (p.isQuery() && p.analyzedWith == analysisKey())) {
+            p.planReuseLimited = true;
+            unnamed.put(sql, new UnnamedEntry(p, cachedSettings()));
+        }
+        return p;
+    }
+
+    /** DISCARD PLANS / ALL: the kept unnamed statements and simple-query shapes go. */
+    void forgetKeptPlans() {
+        unnamed.clear();
+        shapes.clear();
+    }
+
     /** Analyzes a query (parameter types, result columns) or works out a utility's result columns. */
     void describe(PreparedImpl p) {
-        if (p.stmt == null) {
+        if (p.stmt() == null) {
             return;
         }
         if (p.isQuery()) {
             analyze(p);
-        } else if (p.stmt instanceof Tree.DeclareCursorStmt) {
+        } else if (p.stmt() instanceof Tree.DeclareCursorStmt) {
             PreparedImpl query = p.cursorQuery();
             analyze(query);
             p.paramOids = query.paramOids;
         } else {
-            p.columns = utility.columns(p.stmt);
+            p.columns = utility.columns(p.stmt());
         }
     }
 
@@ -306,8 +379,8 @@ final class WaldenSession implements Session {
                 if (p.shape != null) {
                     learnShape(p);
                 }
-            } else if (p.stmt != null && !p.isQuery() && (p.columns == null || p.stmt instanceof Tree.FetchStmt)) {
-                p.columns = utility.columns(p.stmt);
+            } else if (p.stmt() != null && !p.isQuery() && (p.columns == null || p.stmt() instanceof Tree.FetchStmt)) {
+                p.columns = utility.columns(p.stmt());
             }
             int[] types = p.paramTypeOids();
             byte[][] values = params == null ? new byte[0][] : params;
@@ -347,6 +420,11 @@ final class WaldenSession implements Session {
             return size() > SHAPES_KEPT;
         }
     };
+
+    private boolean hasKeptShape(StatementShape shape) {
+        ShapeEntry e = shapes.get(shape.key);
+        return e != null && e.generic != null;
+    }
 
     /**
      * Binds a simple query's constants to its shape's parameterized statement, when there is one
@@ -902,7 +980,7 @@ final class WaldenSession implements Session {
     /** Analyzes a query: parameter types (declared or inferred), result columns. */
     void analyze(PreparedImpl p) {
         ParamTypes params = new ParamTypes(p.declaredParamOids);
-        Query q = new Analyzer(analyzerEnv(params)).analyze(p.stmt);
+        Query q = new Analyzer(analyzerEnv(params)).analyze(p.stmt());
         p.query = q;
         p.paramOids = params.finish();
         p.columns = columnsOf(q);
@@ -929,9 +1007,11 @@ final class WaldenSession implements Session {
     }
 
     Planner.PlannedStmt planFor(PreparedImpl p) {
-        if (p.plan == null || p.plannedWith != p.analyzedWith) {
+        if (p.plan == null || p.plannedWith != p.analyzedWith
+                || (p.planReuseLimited && System.nanoTime() - p.plannedAtNanos > UNNAMED_PLAN_REUSE_NANOS)) {
             p.plan = Planner.plan(p.query, env, cachedSettings().costModel, engine::plannerRelationBytes);
             p.plannedWith = p.analyzedWith;
+            p.plannedAtNanos = System.nanoTime();
         }
         return p.plan;
     }
@@ -941,15 +1021,15 @@ final class WaldenSession implements Session {
         return guard(() -> {
             PreparedImpl p = portal.prepared;
             cancelRequested = false;
-            if (p.stmt == null) {
+            if (p.stmt() == null) {
                 return Utility.rows(null, List.of(), "");
             }
-            if (p.stmt instanceof Tree.TransactionStmt t) {
+            if (p.stmt() instanceof Tree.TransactionStmt t) {
                 return Utility.rows(null, List.of(), transactionControl(t));
             }
             checkNotFailed(p);
             ensureTransaction();
-            if (p.stmt instanceof Tree.VariableSetStmt || p.stmt instanceof Tree.VariableShowStmt) {
+            if (p.stmt() instanceof Tree.VariableSetStmt || p.stmt() instanceof Tree.VariableShowStmt) {
                 txn.newStatementSnapshot(); // takes no snapshot in PostgreSQL: the modes may still change
             } else {
                 statementSnapshot();
@@ -1470,17 +1550,17 @@ final class WaldenSession implements Session {
     // ---------------------------------------------------------------- COPY
 
     boolean isCopyFrom(PreparedImpl p) {
-        return p.stmt instanceof Tree.CopyStmt c && c.from() && c.file() == null;
+        return p.stmt() instanceof Tree.CopyStmt c && c.from() && c.file() == null;
     }
 
     boolean isCopyToClient(PreparedImpl p) {
-        return p.stmt instanceof Tree.CopyStmt c && !c.from() && c.file() == null;
+        return p.stmt() instanceof Tree.CopyStmt c && !c.from() && c.file() == null;
     }
 
     CopyOut startCopyOut(PortalImpl portal) {
         return guard(() -> {
             startCopyStatement(portal.prepared);
-            return new CopyCommand(this).toClient((Tree.CopyStmt) portal.prepared.stmt);
+            return new CopyCommand(this).toClient((Tree.CopyStmt) portal.prepared.stmt());
         });
     }
 
@@ -1488,7 +1568,7 @@ final class WaldenSession implements Session {
         return guard(() -> {
             startCopyStatement(portal.prepared);
             checkWritable("COPY FROM");
-            return utility.copyFrom((Tree.CopyStmt) portal.prepared.stmt);
+            return utility.copyFrom((Tree.CopyStmt) portal.prepared.stmt());
         });
     }
 

@@ -77,7 +77,7 @@ public final class Client implements AutoCloseable {
     /** Parse (unnamed, given OIDs) + Bind (text params) + Execute + Sync. */
     public Result extended(String sql, int[] paramOids, String[] params, short[] resultFormats) {
         try {
-            Prepared p = session.prepare(sql, paramOids);
+            Prepared p = session.prepareUnnamed(sql, paramOids);
             return execute(p, params, resultFormats);
         } finally {
             session.sync();
