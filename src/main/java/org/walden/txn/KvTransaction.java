@@ -48,8 +48,12 @@ final class KvTransaction implements Transaction {
     private static final byte[] DELETED = new byte[0];
     /** How long a write waits for a row lock its caller did not take first. */
     private static final long IMPLICIT_LOCK_WAIT_MS = 60_000;
-    /** Rows of fresh ranges are logged and applied in batches of about this size (one ROWS record each). */
-    static final int BULK_BATCH_BYTES = 1024 * 1024;
+    /**
+     * Rows of fresh ranges are logged and applied in batches of about this size (one ROWS record
+     * each; a full batch in key order goes to storage as one SST file, see {@link Store#applyRows}:
+     * large enough that a load of 10M rows makes a few hundred files, not thousands).
+     */
+    static final int BULK_BATCH_BYTES = 8 * 1024 * 1024;
 
     private final KvTransactionManager manager;
     private final long localId;
@@ -376,7 +380,7 @@ final class KvTransaction implements Transaction {
         manager.logBulk(localId, List.of(KvBulk.newRange(xid, r.from(), r.to())));
         bulkLogged = true;
         // whatever a crashed, uncommitted transaction left there goes (a fresh OID can be reused after a crash)
-        manager.store().deleteRange(r.from(), r.to());
+        manager.store().emptyFreshRange(r.from(), r.to());
         clearOwnWrites(r);
         newRanges.add(r);
         newRangeMaxKeys.add(null);
@@ -485,7 +489,9 @@ final class KvTransaction implements Transaction {
             return;
         }
         if (rowsBuilder == null) {
-            rowsBuilder = new KvBulk.RowsBuilder(BULK_BATCH_BYTES + BULK_BATCH_BYTES / 4);
+            // sized for the first batch (a full one for a bulk load; a few rows for a small table)
+            rowsBuilder = new KvBulk.RowsBuilder((int) Math.min(bulkPendingBytes + bulkPendingBytes / 4 + 64,
+                    BULK_BATCH_BYTES + BULK_BATCH_BYTES / 4));
         }
         KvBulk.RowsBuilder rows = rowsBuilder;
         rows.reset();
