@@ -405,7 +405,7 @@ public final class Store implements AutoCloseable {
      * RocksDB in its serialized WriteBatch form (one native call for the whole record).
      */
     public void applyRows(WalRecord rows) {
-        if (rows.payload().length >= INGEST_MIN_BYTES && ingestible(rows)) {
+        if (mayIngest(rows) && ingestible(rows)) {
             SstBuilder sst = newSstBuilder();
             KvBulk.forEachRowSlice(rows, (p, keyOff, keyLen, valueOff, valueLen) -> sst.add(
                     Arrays.copyOfRange(p, keyOff, keyOff + keyLen),
@@ -414,6 +414,15 @@ public final class Store implements AutoCloseable {
             return;
         }
         writeSerialized(WriteBatchFormat.fromRows(rows));
+    }
+
+    /**
+     * Whether {@link #applyRows} may ingest the record's rows as a file (large enough; whether
+     * its keys ascend is its own check): its WAL must then be flushed before, as a commit's whose
+     * rows are ingested, since a file bypasses the memtable flush that flushes the WAL first.
+     */
+    public static boolean mayIngest(WalRecord rows) {
+        return rows.payload().length >= INGEST_MIN_BYTES;
     }
 
     /** Whether the record's keys strictly ascend and all go to one column family (one SST file). */
