@@ -407,9 +407,14 @@ public final class Store implements AutoCloseable {
     public void applyRows(WalRecord rows) {
         if (mayIngest(rows) && ingestible(rows)) {
             SstBuilder sst = newSstBuilder();
-            KvBulk.forEachRowSlice(rows, (p, keyOff, keyLen, valueOff, valueLen) -> sst.add(
-                    Arrays.copyOfRange(p, keyOff, keyOff + keyLen),
-                    valueOff < 0 ? null : Arrays.copyOfRange(p, valueOff, valueOff + valueLen)));
+            try {
+                KvBulk.forEachRowSlice(rows, (p, keyOff, keyLen, valueOff, valueLen) -> sst.add(
+                        Arrays.copyOfRange(p, keyOff, keyOff + keyLen),
+                        valueOff < 0 ? null : Arrays.copyOfRange(p, valueOff, valueOff + valueLen)));
+            } catch (RuntimeException e) {
+                sst.close(); // the file written so far goes
+                throw e;
+            }
             ingest(sst, List.of());
             return;
         }
