@@ -367,7 +367,7 @@ public final class RmgrTable {
                 for (PendingXact other : pending.values()) {
                     other.newRanges().removeIf(o -> java.util.Arrays.equals(o.from(), range.from()));
                 }
-                store.deleteRange(range.from(), range.to());
+                store.emptyFreshRange(range.from(), range.to());
                 p.newRanges().add(range);
             }
             case RmgrId.KV_ROWS -> {

@@ -392,11 +392,73 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Applies the rows of a KV ROWS record (see {@link KvBulk}) as one batch, handed to RocksDB
-     * in its serialized WriteBatch form (one native call for the whole record).
+     * A ROWS record at least this large whose keys ascend is ingested as an SST file rather than
+     * written through the memtable (a bulk load's full batches; small records are not worth a file).
+     */
+    static final int INGEST_MIN_BYTES = 512 * 1024;
+
+    /**
+     * Applies the rows of a KV ROWS record (see {@link KvBulk}) at once. A large record whose keys
+     * ascend (a bulk load into a fresh range: COPY, a table re-keyed or rewritten) becomes one
+     * sorted SST file ingested into storage: its rows skip the memtable, its flush and the
+     * compactions that would rewrite them, and land in the lowest level whose files they do not
+     * overlap (a fresh range: the bottom). Readers see the same as after a batch: the file's
+     * rows all at once, newer than everything before. Any other record is one batch, handed to
+     * RocksDB in its serialized WriteBatch form (one native call for the whole record).
      */
     public void applyRows(WalRecord rows) {
+        if (mayIngest(rows) && ingestible(rows)) {
+            SstBuilder sst = newSstBuilder();
+            try {
+                KvBulk.forEachRowSlice(rows, (p, keyOff, keyLen, valueOff, valueLen) -> sst.add(
+                        Arrays.copyOfRange(p, keyOff, keyOff + keyLen),
+                        valueOff < 0 ? null : Arrays.copyOfRange(p, valueOff, valueOff + valueLen)));
+            } catch (RuntimeException e) {
+                sst.close(); // the file written so far goes
+                throw e;
+            }
+            ingest(sst, List.of());
+            return;
+        }
         writeSerialized(WriteBatchFormat.fromRows(rows));
+    }
+
+    /**
+     * Whether {@link #applyRows} may ingest the record's rows as a file (large enough; whether
+     * its keys ascend is its own check): its WAL must then be flushed before, as a commit's whose
+     * rows are ingested, since a file bypasses the memtable flush that flushes the WAL first.
+     */
+    public static boolean mayIngest(WalRecord rows) {
+        return rows.payload().length >= INGEST_MIN_BYTES;
+    }
+
+    /** Whether the record's keys strictly ascend and all go to one column family (one SST file). */
+    private boolean ingestible(WalRecord rows) {
+        final class Check implements KvBulk.RowSliceSink {
+            int lastOffset = -1;
+            int lastLength;
+            ColumnFamilyHandle family;
+            boolean ok = true;
+
+            @Override
+            public void row(byte[] p, int keyOff, int keyLen, int valueOff, int valueLen) {
+                if (!ok) {
+                    return;
+                }
+                ColumnFamilyHandle keyFamily = routing.family(p, keyOff, keyLen);
+                if (lastOffset < 0) {
+                    family = keyFamily;
+                } else if (keyFamily != family
+                        || Arrays.compareUnsigned(p, lastOffset, lastOffset + lastLength, p, keyOff, keyOff + keyLen) >= 0) {
+                    ok = false;
+                }
+                lastOffset = keyOff;
+                lastLength = keyLen;
+            }
+        }
+        Check check = new Check();
+        KvBulk.forEachRowSlice(rows, check);
+        return check.ok && check.lastOffset >= 0;
     }
 
     /**
@@ -417,6 +479,31 @@ public final class Store implements AutoCloseable {
             Invariants.panic("could not apply a committed batch to storage: " + e.getMessage(), e);
         } finally {
             openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Empties the key range [from, to) of a fresh range (a relfilenode just assigned): a range
+     * tombstone only when a key is there (rows a crashed transaction left under a reused OID),
+     * so that the range's bulk-loaded files overlap nothing and are ingested into the bottom level.
+     */
+    public void emptyFreshRange(byte[] fromInclusive, byte[] toExclusive) {
+        boolean anyKey = false;
+        lockOpen();
+        try {
+            for (ColumnFamilyHandle h : routing.familiesOfRange(fromInclusive, toExclusive)) {
+                try (RocksIterator it = db.newIterator(h)) {
+                    it.seek(fromInclusive);
+                    if (it.isValid() && Arrays.compareUnsigned(it.key(), toExclusive) < 0) {
+                        anyKey = true;
+                    }
+                }
+            }
+        } finally {
+            openLock.readLock().unlock();
+        }
+        if (anyKey) {
+            deleteRange(fromInclusive, toExclusive);
         }
     }
 

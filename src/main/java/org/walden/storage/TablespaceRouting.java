@@ -159,8 +159,9 @@ final class TablespaceRouting {
         return placements.isEmpty() ? defaultFamily : family(key, 0, key.length);
     }
 
-    private ColumnFamilyHandle family(byte[] source, int offset, int length) {
-        if (length < 5 || source[offset] != DATA) {
+    /** The family of the key in {@code source[offset, offset + length)}. */
+    ColumnFamilyHandle family(byte[] source, int offset, int length) {
+        if (placements.isEmpty() || length < 5 || source[offset] != DATA) {
             return defaultFamily;
         }
         Integer ts = placements.get(ByteBuffer.wrap(source, offset + 1, 4).getInt());

@@ -48,8 +48,12 @@ final class KvTransaction implements Transaction {
     private static final byte[] DELETED = new byte[0];
     /** How long a write waits for a row lock its caller did not take first. */
     private static final long IMPLICIT_LOCK_WAIT_MS = 60_000;
-    /** Rows of fresh ranges are logged and applied in batches of about this size (one ROWS record each). */
-    static final int BULK_BATCH_BYTES = 1024 * 1024;
+    /**
+     * Rows of fresh ranges are logged and applied in batches of about this size (one ROWS record
+     * each; a full batch in key order goes to storage as one SST file, see {@link Store#applyRows}:
+     * large enough that a load of 10M rows makes a few hundred files, not thousands).
+     */
+    static final int BULK_BATCH_BYTES = 8 * 1024 * 1024;
 
     private final KvTransactionManager manager;
     private final long localId;
@@ -82,10 +86,10 @@ final class KvTransaction implements Transaction {
     private final List<KvBulk.Range> rangeDeletes = new ArrayList<>(2);
     /**
      * Rows of new ranges not yet logged and applied (DELETED for a delete); at most about
-     * BULK_BATCH_BYTES. Linked: each flush walks the entries, not a table left as large as the
-     * biggest batch by clear() (a HashMap's walk was a tenth of a COPY's CPU).
+     * BULK_BATCH_BYTES. Rows in key order are appended to a list, not hashed (a map's puts were
+     * a fifth of a COPY's CPU).
      */
-    private final Map<ByteKey, byte[]> bulkPending = new java.util.LinkedHashMap<>();
+    private final BulkPending bulkPending = new BulkPending();
     private long bulkPendingBytes;
     /** True once a NEW_RANGE or ROWS record of this transaction is in the WAL (its storage effects need undoing on abort). */
     private boolean bulkLogged;
@@ -376,7 +380,7 @@ final class KvTransaction implements Transaction {
         manager.logBulk(localId, List.of(KvBulk.newRange(xid, r.from(), r.to())));
         bulkLogged = true;
         // whatever a crashed, uncommitted transaction left there goes (a fresh OID can be reused after a crash)
-        manager.store().deleteRange(r.from(), r.to());
+        manager.store().emptyFreshRange(r.from(), r.to());
         clearOwnWrites(r);
         newRanges.add(r);
         newRangeMaxKeys.add(null);
@@ -392,7 +396,7 @@ final class KvTransaction implements Transaction {
         if (!subtransactions.isEmpty()) {
             flushBulk(); // a ROLLBACK TO keeps the range's rows: they must not be dropped from memory
         }
-        bulkPending.keySet().removeIf(k -> inRange(k.bytes(), r));
+        bulkPending.removeIf(k -> inRange(k, r));
         rangeDeletes.add(r);
     }
 
@@ -449,7 +453,7 @@ final class KvTransaction implements Transaction {
         if (max == null || java.util.Arrays.compareUnsigned(key, max) > 0) {
             return null; // past every key written there, pending ones included
         }
-        byte[] pending = bulkPending.get(new ByteKey(key));
+        byte[] pending = bulkPending.get(key);
         if (pending != null) {
             return pending == DELETED ? null : pending;
         }
@@ -472,7 +476,7 @@ final class KvTransaction implements Transaction {
         if (max == null || java.util.Arrays.compareUnsigned(k.bytes(), max) > 0) {
             newRangeMaxKeys.set(range, k.bytes());
         }
-        byte[] previous = bulkPending.put(k, value);
+        byte[] previous = bulkPending.put(k.bytes(), value);
         bulkPendingBytes += k.bytes().length + value.length + 8L - (previous == null ? 0 : previous.length);
         if (bulkPendingBytes >= BULK_BATCH_BYTES) {
             flushBulk();
@@ -485,27 +489,35 @@ final class KvTransaction implements Transaction {
             return;
         }
         if (rowsBuilder == null) {
-            rowsBuilder = new KvBulk.RowsBuilder(BULK_BATCH_BYTES + BULK_BATCH_BYTES / 4);
+            // sized for the first batch (a full one for a bulk load; a few rows for a small table)
+            rowsBuilder = new KvBulk.RowsBuilder((int) Math.min(bulkPendingBytes + bulkPendingBytes / 4 + 64,
+                    BULK_BATCH_BYTES + BULK_BATCH_BYTES / 4));
         }
         KvBulk.RowsBuilder rows = rowsBuilder;
         rows.reset();
         KvBulk.RowsBuilder unloggedRows = null;
-        for (Map.Entry<ByteKey, byte[]> e : bulkPending.entrySet()) {
-            byte[] key = e.getKey().bytes();
+        KvBulk.RowsBuilder[] unlogged = {null};
+        bulkPending.forEach((key, value) -> {
             if (UnloggedRanges.isUnlogged(key)) {
-                if (unloggedRows == null) {
-                    unloggedRows = new KvBulk.RowsBuilder();
+                if (unlogged[0] == null) {
+                    unlogged[0] = new KvBulk.RowsBuilder();
                 }
-                unloggedRows.add(key, e.getValue() == DELETED ? null : e.getValue());
+                unlogged[0].add(key, value == DELETED ? null : value);
             } else {
-                rows.add(key, e.getValue() == DELETED ? null : e.getValue());
+                rows.add(key, value == DELETED ? null : value);
             }
-        }
+        });
+        unloggedRows = unlogged[0];
         bulkPending.clear();
         bulkPendingBytes = 0;
         if (rows.count() > 0) {
             WalRecord record = rows.toRecord(xid);
-            manager.logBulk(localId, List.of(record));
+            Wal.Inserted ins = manager.logBulk(localId, List.of(record));
+            if (Store.mayIngest(record)) {
+                // its rows may reach storage as a file, past the memtables and so past the
+                // WAL-before-data hook of their flush: the record is made durable first
+                manager.wal().flush(ins.endLsn());
+            }
             manager.store().applyRows(record);
         }
         if (unloggedRows != null) {
@@ -576,7 +588,7 @@ final class KvTransaction implements Transaction {
         // ranges created since the savepoint: no catalog row names them any more; emptied at commit
         // (logged with it, so a standby empties them too) or, at a rollback, as every new range is
         for (KvBulk.Range r : newRanges.subList(mark[2], newRanges.size())) {
-            bulkPending.keySet().removeIf(k -> inRange(k.bytes(), r));
+            bulkPending.removeIf(k -> inRange(k, r));
             rangeDeletes.add(r);
         }
         manager.lockTable().releaseAll(localId, unlocked);

@@ -406,11 +406,12 @@ public final class KvTransactionManager implements TransactionManager {
      * storage before the commit, so the transaction holds back the redo point from its first
      * such record until it ends (a crash then replays them and undoes them without a commit).
      */
-    void logBulk(long localId, List<WalRecord> records) {
+    Wal.Inserted logBulk(long localId, List<WalRecord> records) {
         commitLock.lock();
         try {
             Wal.Inserted ins = wal.insertAll(records);
             unapplied.putIfAbsent(localId, ins.firstLsn());
+            return ins;
         } finally {
             commitLock.unlock();
         }
