@@ -24,6 +24,7 @@
 #                BB_SCALE (scale for the base backup, 70), CLIENTS (8; a list such as "1 8 32 100"
 #                runs each count in each mode), THREADS (2; at most the client count),
 #                WARMUP (seconds of uncounted async pgbench first, 10: Walden's JIT warms up),
+#                WARMUP_CLIENTS (its client count, 8, whatever CLIENTS is),
 #                LAG_SKIP (seconds into the async run before lag sampling starts, 1.5),
 #                WALDEN (bin/walden of this tree), KEEP=1 keeps the work directory (logs),
 #                TXNS (transactions the stopped standby misses with -C, 100000),
@@ -43,7 +44,7 @@ walden=${WALDEN:-$top/bin/walden}   # WALDEN=/other/tree/bin/walden compares ano
 seconds=${T:-30} scale=${SCALE:-10} bb_scale=${BB_SCALE:-70}
 client_list=(${CLIENTS:-8}) threads_max=${THREADS:-2}
 clients=${client_list[0]} threads=$(( threads_max < clients ? threads_max : clients )) warmup=${WARMUP:-10} lag_skip=${LAG_SKIP:-1.5}
-txns=${TXNS:-100000} port_base=${PORT_BASE:-57438}
+txns=${TXNS:-100000} port_base=${PORT_BASE:-57438} warmup_clients=${WARMUP_CLIENTS:-8}
 do_bb=0 only=both tps=1 catchup=0
 while getopts "bBCo:" opt; do
   case $opt in
@@ -344,7 +345,10 @@ run_system() { # sys label
   if [ "$warmup" -gt 0 ]; then
     step="$sys: warm-up pgbench"
     say "$2: warm-up pgbench (async, not counted) for $warmup s"
-    seconds=$warmup run_pgbench "$p" "${sys}_warmup" >/dev/null
+    # at WARMUP_CLIENTS (8) whatever CLIENTS says: -c 1 alone runs too few transactions in
+    # WARMUP seconds for the JIT to compile the commit path, and its figures were a cold JVM's
+    seconds=$warmup clients=$warmup_clients threads=$(( threads_max < warmup_clients ? threads_max : warmup_clients )) \
+      run_pgbench "$p" "${sys}_warmup" >/dev/null
   fi
   [ "$catchup" = 1 ] && catch_up "$sys"
   local modes=(async sync remote_apply)
