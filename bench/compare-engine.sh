@@ -15,7 +15,8 @@
 #   environment: T (seconds per pgbench run, 20), SCALE (10), CLIENTS (8), THREADS (2),
 #                MODE (pgbench's -M of the TPS runs: prepared, extended or simple; prepared),
 #                SELECT_ONLY (0 skips the select-only runs; 1),
-#                WARMUP (seconds of uncounted load first, 10: Walden's JIT warms up), QT (seconds
+#                WARMUP (seconds of uncounted load first, 10: Walden's JIT warms up; at
+#                WARMUP_CLIENTS clients, 8, whatever CLIENTS is), QT (seconds
 #                per query, 10), WALDEN (bin/walden of this tree), BASE (another build's
 #                bin/walden, shown as "base": e.g. the build before a change), PORT_BASE (6440:
 #                PostgreSQL's port, Walden's the next, base's the one after), KEEP=1.
@@ -31,7 +32,7 @@ walden=${WALDEN:-$top/bin/walden}
 base=${BASE:-}
 seconds=${T:-20} scale=${SCALE:-10} clients=${CLIENTS:-8} threads=${THREADS:-2}
 warmup=${WARMUP:-10} qseconds=${QT:-10} mode=${MODE:-prepared} port_base=${PORT_BASE:-6440}
-select_only=${SELECT_ONLY:-1}
+select_only=${SELECT_ONLY:-1} warmup_clients=${WARMUP_CLIENTS:-8}
 queries=0 tps=1 only=""
 while getopts "qQo:" opt; do
   case $opt in
@@ -132,7 +133,8 @@ for sys in "${systems[@]}"; do
     "$pgbin/pgbench" -h 127.0.0.1 -p "${port[$sys]}" -U postgres -i -s "$scale" -q postgres \
       >"$work/$sys.init.out" 2>&1
     step="$sys: warm-up"; say "$step"
-    pgbench "$sys" warmup -c "$clients" -j "$threads" -T "$warmup" -M "$mode" >/dev/null
+    # at WARMUP_CLIENTS (8): CLIENTS=1 alone runs too few transactions for the JIT to compile
+    pgbench "$sys" warmup -c "$warmup_clients" -j "$(( threads > 2 ? threads : 2 ))" -T "$warmup" -M "$mode" >/dev/null
     step="$sys: tpcb-like"; say "$step"
     result[$sys.tpcb]=$(pgbench "$sys" tpcb -c "$clients" -j "$threads" -T "$seconds" -M "$mode")
     result[$sys.tpcb.cpu]=$(cat "$work/$sys.tpcb.cpu") result[$sys.tpcb.client]=$(cat "$work/$sys.tpcb.client")

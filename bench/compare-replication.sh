@@ -3,7 +3,9 @@
 # other in the same run: each is a primary plus one streaming standby (application_name s1).
 #
 #   1. TPS of the tpcb-like transaction (bench/tpcb.sql, pgbench -n -c 8 -j 2 -M prepared)
-#      in three modes, switched with ALTER SYSTEM + pg_reload_conf() on the same servers:
+#      in three modes, switched with ALTER SYSTEM + pg_reload_conf() on the same servers, for
+#      each client count of CLIENTS (e.g. "1 8 32 100"); beside each TPS pgbench's average
+#      latency and the servers' CPU per transaction (primary and standby, all their processes):
 #        async         synchronous_standby_names = ''
 #        sync          synchronous_standby_names = '*', synchronous_commit = on
 #        remote_apply  synchronous_standby_names = '*', synchronous_commit = remote_apply
@@ -19,8 +21,10 @@
 #
 #   bench/compare-replication.sh [-b | -B | -C] [-o pg|walden|both]      (-B: the base backup only)
 #   environment: T (seconds per pgbench run, 30), SCALE (pgbench -i scale for TPS, 10),
-#                BB_SCALE (scale for the base backup, 70), CLIENTS (8), THREADS (2),
+#                BB_SCALE (scale for the base backup, 70), CLIENTS (8; a list such as "1 8 32 100"
+#                runs each count in each mode), THREADS (2; at most the client count),
 #                WARMUP (seconds of uncounted async pgbench first, 10: Walden's JIT warms up),
+#                WARMUP_CLIENTS (its client count, 8, whatever CLIENTS is),
 #                LAG_SKIP (seconds into the async run before lag sampling starts, 1.5),
 #                WALDEN (bin/walden of this tree), KEEP=1 keeps the work directory (logs),
 #                TXNS (transactions the stopped standby misses with -C, 100000),
@@ -38,8 +42,9 @@ top=$(dirname "$here")
 pgbin=/usr/lib/postgresql/15/bin
 walden=${WALDEN:-$top/bin/walden}   # WALDEN=/other/tree/bin/walden compares another build
 seconds=${T:-30} scale=${SCALE:-10} bb_scale=${BB_SCALE:-70}
-clients=${CLIENTS:-8} threads=${THREADS:-2} warmup=${WARMUP:-10} lag_skip=${LAG_SKIP:-1.5}
-txns=${TXNS:-100000} port_base=${PORT_BASE:-57438}
+client_list=(${CLIENTS:-8}) threads_max=${THREADS:-2}
+clients=${client_list[0]} threads=$(( threads_max < clients ? threads_max : clients )) warmup=${WARMUP:-10} lag_skip=${LAG_SKIP:-1.5}
+txns=${TXNS:-100000} port_base=${PORT_BASE:-57438} warmup_clients=${WARMUP_CLIENTS:-8}
 do_bb=0 only=both tps=1 catchup=0
 while getopts "bBCo:" opt; do
   case $opt in
@@ -127,6 +132,7 @@ wal_level = replica
 hot_standby = on
 max_wal_senders = 10
 wal_keep_size = '4GB'
+max_connections = ${MAX_CONNECTIONS:-200}
 CONF
   start_server "$sys" primary
 }
@@ -197,6 +203,30 @@ set_mode() { # port mode
   sql "$1" "select sync_state from pg_stat_replication where application_name = 's1'"
 }
 
+# CPU clock ticks the servers of a system (primary and standby) have used: all their processes,
+# living and reaped (a PostgreSQL backend's CPU moves to the postmaster's cutime when it ends).
+server_cpu_ticks() { # sys
+  local role pid
+  for role in primary standby; do
+    [ -s "$work/$1_$role/postmaster.pid" ] || continue
+    pid=$(head -1 "$work/$1_$role/postmaster.pid")
+    awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat" 2>/dev/null || true
+    for child in $(pgrep -P "$pid"); do awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || true; done
+  done | awk '{ t += $1 } END { print t + 0 }'
+}
+# pgbench with CPU accounting: result[sys,KEY] (TPS), result[sys,lat_KEY] (ms), result[sys,cpu_KEY]
+measured_pgbench() { # sys key
+  local sys=$1 key=$2 before after txns
+  sleep 1
+  before=$(server_cpu_ticks "$sys")
+  result[$sys,$key]=$(run_pgbench "${port[${sys}_primary]}" "${sys}_$key")
+  sleep 1   # ended backends are reaped: their CPU moves to the postmaster's count
+  after=$(server_cpu_ticks "$sys")
+  txns=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/${sys}_$key.out")
+  result[$sys,cpu_$key]=$(awk -v t="$txns" -v hz="$(getconf CLK_TCK)" -v b="$before" -v a="$after" \
+    'BEGIN { if (t > 0) printf "%.3f", (a - b) * 1000 / hz / t; else print "-" }')
+  result[$sys,lat_$key]=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$work/${sys}_$key.out" | tail -1)
+}
 run_pgbench() { # port label -> tps on stdout
   "$pgbin/pgbench" -h 127.0.0.1 -p "$1" -U postgres -n -f "$here/tpcb.sql" -D scale="$scale" \
     -c "$clients" -j "$threads" -T "$seconds" -M prepared postgres >"$work/$2.out" 2>&1
@@ -315,27 +345,37 @@ run_system() { # sys label
   if [ "$warmup" -gt 0 ]; then
     step="$sys: warm-up pgbench"
     say "$2: warm-up pgbench (async, not counted) for $warmup s"
-    seconds=$warmup run_pgbench "$p" "${sys}_warmup" >/dev/null
+    # at WARMUP_CLIENTS (8) whatever CLIENTS says: -c 1 alone runs too few transactions in
+    # WARMUP seconds for the JIT to compile the commit path, and its figures were a cold JVM's
+    seconds=$warmup clients=$warmup_clients threads=$(( threads_max < warmup_clients ? threads_max : warmup_clients )) \
+      run_pgbench "$p" "${sys}_warmup" >/dev/null
   fi
   [ "$catchup" = 1 ] && catch_up "$sys"
   local modes=(async sync remote_apply)
   [ "$catchup" = 1 ] && modes=(async)
+  local c
   for mode in "${modes[@]}"; do
     step="$sys: switch to $mode"
     result[$sys,state_$mode]=$(set_mode "$p" "$mode")
-    step="$sys: pgbench $mode"
-    say "$2: pgbench $mode (standby sync_state: ${result[$sys,state_$mode]}) for $seconds s"
-    [ "$mode" = async ] && start_sampler "$p" "$work/${sys}_lag.samples"
-    result[$sys,tps_$mode]=$(run_pgbench "$p" "${sys}_$mode")
-    if [ "$mode" = async ]; then
-      stop_sampler
-      for col in 1:write 2:flush 3:replay; do
-        stats=($(lag_stats "$work/${sys}_lag.samples" "${col%%:*}"))
-        result[$sys,${col#*:}_med]=${stats[0]} result[$sys,${col#*:}_max]=${stats[1]}
-        result[$sys,lag_n]=${stats[2]}
-      done
-    fi
+    for c in "${client_list[@]}"; do
+      clients=$c threads=$(( threads_max < c ? threads_max : c ))
+      step="$sys: pgbench $mode -c $c"
+      say "$2: pgbench $mode -c $c (standby sync_state: ${result[$sys,state_$mode]}) for $seconds s"
+      local lagged=0
+      [ "$mode" = async ] && [ "$c" = "${client_list[0]}" ] && lagged=1
+      [ "$lagged" = 1 ] && start_sampler "$p" "$work/${sys}_lag.samples"
+      measured_pgbench "$sys" "tps_${mode}_c$c"
+      if [ "$lagged" = 1 ]; then
+        stop_sampler
+        for col in 1:write 2:flush 3:replay; do
+          stats=($(lag_stats "$work/${sys}_lag.samples" "${col%%:*}"))
+          result[$sys,${col#*:}_med]=${stats[0]} result[$sys,${col#*:}_max]=${stats[1]}
+          result[$sys,lag_n]=${stats[2]}
+        done
+      fi
+    done
   done
+  clients=${client_list[0]} threads=$(( threads_max < clients ? threads_max : clients ))
   step="$sys: back to async"; set_mode "$p" async >/dev/null
   [ "$do_bb" = 1 ] && base_backup "$sys"
   step="$sys: stop servers"
@@ -358,7 +398,8 @@ row() { # label key
   fi
 }
 echo
-[ "$tps" = 1 ] && echo "pgbench -n -f bench/tpcb.sql -c $clients -j $threads -T $seconds -M prepared, scale $scale;"
+[ "$tps" = 1 ] && echo "pgbench -n -f bench/tpcb.sql -c C -j min(C,$threads_max) -T $seconds -M prepared, scale $scale;"
+[ "$tps" = 1 ] && echo "latency: pgbench's average (ms); server CPU: primary + standby, all processes, ms per transaction"
 echo "primary + one streaming standby (s1) each, same machine ($(nproc) cores), same run"
 if [ -n "$walden_before" ]; then
   printf '%-34s %14s %14s %14s %10s %10s\n' "" "PostgreSQL 15" "Walden before" "Walden" "before/PG" "Walden/PG"
@@ -374,10 +415,15 @@ if [ "$catchup" = 1 ]; then
   row "catch-up: WAL MB" cu_mb
 fi
 if [ "$tps" = 1 ]; then
-  row "TPS async" tps_async
-  row "TPS sync (on)" tps_sync
-  row "TPS remote_apply" tps_remote_apply
-  row "write_lag median ms (async)" write_med
+  for mode in async sync remote_apply; do
+    [ "$catchup" = 1 ] && [ "$mode" != async ] && continue
+    for c in "${client_list[@]}"; do
+      row "TPS $mode -c $c" "tps_${mode}_c$c"
+      row "  latency ms $mode -c $c" "lat_tps_${mode}_c$c"
+      row "  server CPU ms/txn $mode -c $c" "cpu_tps_${mode}_c$c"
+    done
+  done
+  row "write_lag median ms (async -c ${client_list[0]})" write_med
   row "write_lag max ms (async)" write_max
   row "flush_lag median ms (async)" flush_med
   row "flush_lag max ms (async)" flush_max

@@ -566,7 +566,12 @@ public final class WalSender implements Runnable {
         fullyAppliedLastTime = false;
         waitingForPingResponse = false;
         lastReplyMillis = ctx.clock().millis();
-        Thread reader = Thread.ofVirtual().name("walsender-" + pid + "-replies").start(this::processRepliesLoop);
+        // A platform thread blocked in the socket's read: a standby's reply wakes it directly and
+        // it wakes the commits the reply releases. A virtual thread took two more hand-offs per
+        // reply (the JDK's poller thread, then a carrier thread woken to run it), each a futex
+        // wake-up on the synchronous commit's path.
+        Thread reader = Thread.ofPlatform().daemon(true).name("walsender-" + pid + "-replies")
+                .start(this::processRepliesLoop);
         try {
             StreamEnd end = walSndLoop(tli);
             if (end == StreamEnd.CLIENT_GONE) {

@@ -3,6 +3,7 @@ package org.walden.wal;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -17,8 +18,12 @@ import org.walden.common.SqlState;
  *
  * <p>Group commit: a committer calls {@link #flush(Lsn)}. The first to take the flush lock
  * becomes the leader: it takes everything inserted so far out of the buffer, writes it,
- * fdatasyncs once and publishes the new flushed position; committers that queued behind it
- * find their LSN already flushed and return without any I/O of their own.
+ * fdatasyncs once and publishes the new flushed position. The others do not queue on the flush
+ * lock (its release would wake them one after another, each only to find its LSN flushed and
+ * wake the next: a convoy of context switches under -c 32 or -c 100) but wait on
+ * {@code followersCond}, all woken together when a flush is published and again when the leader
+ * lets go (PostgreSQL's LWLockAcquireOrWait on WALWriteLock); one whose LSN is still not
+ * flushed then tries to lead the next flush.
  *
  * <p>Locks and what they guard (taken in this order, never the reverse):
  * <ul>
@@ -65,6 +70,10 @@ public final class Wal {
 
     private final ReentrantLock progressLock = new ReentrantLock();
     private final Condition flushedCond = progressLock.newCondition();
+    /** Committers waiting for a flush led by another (signalled at publication and at the leader's release). */
+    private final Condition followersCond = progressLock.newCondition();
+    /** How many wait on followersCond; guarded by progressLock. */
+    private int followers;
     private volatile long flushedPos;
     private volatile Supplier<Lsn> minKeepLsnSupplier = () -> Lsn.INVALID;
     /** Called by the flush leader with each segment number once the segment is complete and durable. */
@@ -207,42 +216,83 @@ public final class Wal {
      * that is already so; otherwise becomes (or waits behind) the flush leader.
      */
     public void flush(Lsn upTo) {
-        if (Long.compareUnsigned(flushedPos, upTo.value()) >= 0) {
-            return;
-        }
-        flushLock.lock();
-        try {
-            if (Long.compareUnsigned(flushedPos, upTo.value()) >= 0) {
+        while (Long.compareUnsigned(flushedPos, upTo.value()) < 0) {
+            if (flushLock.tryLock()) {
+                try {
+                    if (Long.compareUnsigned(flushedPos, upTo.value()) < 0) {
+                        flushAsLeader();
+                    }
+                } finally {
+                    flushLock.unlock();
+                    wakeFollowers();
+                }
                 return;
             }
-            if (closed) {
-                // closed without flushing (a crash): what was asked for will never be durable
-                throw new PgException(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command");
-            }
-            byte[] chunk;
-            int len;
-            long start;
-            insertLock.lock();
-            try {
-                chunk = active;
-                len = activeUsed;
-                start = activeStart;
-                active = spare;
-                activeUsed = 0;
-                activeStart = start + len;
-            } finally {
-                insertLock.unlock();
-            }
-            if (len > 0) {
-                files.write(start, chunk, 0, len);
-                files.sync();
-            }
-            spare = chunk;
-            publishFlushed(start + len);
-            notifyFinishedSegments(start + len);
-        } finally {
-            flushLock.unlock();
+            awaitLeader(upTo.value());
         }
+    }
+
+    /** How long a follower waits before looking at the flush lock again (a safety net: it is signalled). */
+    private static final long FOLLOWER_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    /** A follower: waits until {@code upTo} is flushed or the leader let go of the flush lock. */
+    private void awaitLeader(long upTo) {
+        progressLock.lock();
+        try {
+            followers++;
+            try {
+                while (Long.compareUnsigned(flushedPos, upTo) < 0 && flushLock.isLocked()) {
+                    followersCond.awaitNanos(FOLLOWER_WAIT_NANOS);
+                }
+            } finally {
+                followers--;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the flush goes on: a commit's WAL must become durable
+        } finally {
+            progressLock.unlock();
+        }
+    }
+
+    /** The leader let go of the flush lock: followers whose LSN it did not cover try to lead. */
+    private void wakeFollowers() {
+        progressLock.lock();
+        try {
+            if (followers > 0) {
+                followersCond.signalAll();
+            }
+        } finally {
+            progressLock.unlock();
+        }
+    }
+
+    /** One write + fdatasync of everything inserted so far; the caller holds flushLock. */
+    private void flushAsLeader() {
+        if (closed) {
+            // closed without flushing (a crash): what was asked for will never be durable
+            throw new PgException(SqlState.ADMIN_SHUTDOWN, "terminating connection due to administrator command");
+        }
+        byte[] chunk;
+        int len;
+        long start;
+        insertLock.lock();
+        try {
+            chunk = active;
+            len = activeUsed;
+            start = activeStart;
+            active = spare;
+            activeUsed = 0;
+            activeStart = start + len;
+        } finally {
+            insertLock.unlock();
+        }
+        if (len > 0) {
+            files.write(start, chunk, 0, len);
+            files.sync();
+        }
+        spare = chunk;
+        publishFlushed(start + len);
+        notifyFinishedSegments(start + len);
     }
 
     /**
@@ -276,6 +326,9 @@ public final class Wal {
                 flushedPos = pos;
             }
             flushedCond.signalAll();
+            if (followers > 0) {
+                followersCond.signalAll();
+            }
         } finally {
             progressLock.unlock();
         }
@@ -348,6 +401,7 @@ public final class Wal {
             return ins.lastLsn().plus(WalRecord.HEADER_SIZE);
         } finally {
             flushLock.unlock();
+            wakeFollowers();
         }
     }
 
@@ -440,6 +494,7 @@ public final class Wal {
         progressLock.lock();
         try {
             flushedCond.signalAll();
+            followersCond.signalAll();
         } finally {
             progressLock.unlock();
         }

@@ -355,7 +355,10 @@ class KvTransactionManagerTest {
 
     /** True once {@code t} waits for the WAL's flush lock inside Wal.flush. */
     private static boolean parkedInWalFlush(Thread t) {
-        return t.getState() == Thread.State.WAITING && java.util.Arrays.stream(t.getStackTrace())
+        // followers wait for the flush leader in slices (TIMED_WAITING), a thread behind a lock WAITING
+        Thread.State state = t.getState();
+        return (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING)
+                && java.util.Arrays.stream(t.getStackTrace())
                 .anyMatch(f -> f.getClassName().equals(Wal.class.getName()) && f.getMethodName().equals("flush"));
     }
 

@@ -57,6 +57,40 @@ class RowLockTableTest {
     }
 
     @Test
+    void aCancelledWaiterDoesNotStrandTheOneBehindIt() throws Exception {
+        RowLockTable t = new RowLockTable();
+        t.acquire(1, K, 1000);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch firstWaiting = new CountDownLatch(1);
+            Thread[] first = new Thread[1];
+            Future<?> cancelled = pool.submit(() -> {
+                first[0] = Thread.currentThread();
+                firstWaiting.countDown();
+                t.acquire(2, K, 30_000);
+                return null;
+            });
+            Future<?> second = pool.submit(() -> {
+                firstWaiting.await();
+                t.acquire(3, K, 30_000);
+                return null;
+            });
+            firstWaiting.await(10, TimeUnit.SECONDS);
+            Thread.sleep(50); // let both queue (the test holds either way)
+            first[0].interrupt(); // pg_cancel_backend of the first waiter
+            assertThatThrownBy(() -> cancelled.get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(PgException.class);
+            t.releaseAll(1, Set.of(K));
+            second.get(30, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(t.isHeldBy(3, K)).isTrue();
+        t.releaseAll(3, Set.of(K));
+        assertThat(t.heldCount()).isZero();
+    }
+
+    @Test
     void aWaiterThatGivesUpDoesNotStrandTheOthers() throws Exception {
         RowLockTable t = new RowLockTable();
         t.acquire(1, K, 1000);
