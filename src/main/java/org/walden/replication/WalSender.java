@@ -119,6 +119,9 @@ public final class WalSender implements Runnable {
     /** The command already ended with ErrorResponse + ReadyForQuery (a failed stream). */
     private boolean readyForQuerySent;
     /** Sent-time samples for pg_stat_replication's lags; one per streaming session. */
+    /** The reply reader's stack: it only decodes small messages. */
+    private static final long REPLY_READER_STACK_BYTES = 256 * 1024;
+
     private volatile LagTracker lagTracker = new LagTracker();
     /** Reply reader only: the previous reply said everything sent was applied. */
     private boolean fullyAppliedLastTime;
@@ -566,12 +569,11 @@ public final class WalSender implements Runnable {
         fullyAppliedLastTime = false;
         waitingForPingResponse = false;
         lastReplyMillis = ctx.clock().millis();
-        // A platform thread blocked in the socket's read: a standby's reply wakes it directly and
-        // it wakes the commits the reply releases. A virtual thread took two more hand-offs per
-        // reply (the JDK's poller thread, then a carrier thread woken to run it), each a futex
-        // wake-up on the synchronous commit's path.
-        Thread reader = Thread.ofPlatform().daemon(true).name("walsender-" + pid + "-replies")
-                .start(this::processRepliesLoop);
+        // a platform thread: a reply wakes it straight from its socket wait, where a virtual
+        // thread is woken by the poller and then scheduled on a carrier (two hand-offs on every
+        // reply, which sync and remote_apply commits wait for and the lags include)
+        Thread reader = Thread.ofPlatform().name("walsender-" + pid + "-replies").daemon(true)
+                .stackSize(REPLY_READER_STACK_BYTES).start(this::processRepliesLoop);
         try {
             StreamEnd end = walSndLoop(tli);
             if (end == StreamEnd.CLIENT_GONE) {
@@ -649,6 +651,9 @@ public final class WalSender implements Runnable {
             Lsn validUpto = sendTimeLineValidUpto;
             Lsn sendUpto = validUpto != null ? validUpto : wal.flushedLsn();
             if (sentPtr.isBefore(sendUpto)) {
+                // as XLogSendPhysical: the time the end of the WAL was seen is the lag's start for
+                // that LSN (a sample only when it moved), whichever message carries it later
+                lagTracker.write(sendUpto, StreamingMessages.toPgTimestampMicros(ctx.clock().instant()));
                 if (!xlogSendPhysical(tli, sendUpto, buffer)) {
                     wal.awaitFlushBeyond(sendUpto, NO_PROGRESS_NAP_MS); // flushed but not readable yet
                 }
@@ -702,7 +707,6 @@ public final class WalSender implements Runnable {
         out.copyData(new StreamingMessages.XLogData(sentPtr, sendUpto, now, buffer, 0, n).encode());
         sentPtr = sentPtr.plus(n);
         entry.sentLsn = sentPtr;
-        lagTracker.write(sentPtr, now);
         return true;
     }
 
