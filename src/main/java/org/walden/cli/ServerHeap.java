@@ -24,7 +24,9 @@ import picocli.CommandLine.ParentCommand;
  *
  * <p>The same starters give the server {@link #MALLOC_ARENAS} of glibc's malloc arenas unless
  * MALLOC_ARENA_MAX is set: RocksDB allocates from many threads, and glibc's default of eight
- * arenas per core kept a third of the server's resident memory in half-used arenas.
+ * arenas per core kept a third of the server's resident memory in half-used arenas; and
+ * the JVM hands what those arenas hold free back to the system every
+ * {@link #TRIM_NATIVE_HEAP_MS}. pg_shmem_allocations shows the heap's bound beside the storage's.
  */
 @Command(name = "server-heap", hidden = true, description = "print the JVM heap option for a server started with these arguments")
 final class ServerHeap implements Callable<Integer> {
@@ -67,7 +69,8 @@ final class ServerHeap implements Callable<Integer> {
     }
 
     /**
-     * -Xmx (and the initial heap, idle collection and native heap trim) for the server {@code walden postgres ARGS} would start (its -D or $PGDATA, its -c and
+     * -Xmx (and the initial heap, idle collection and native heap trim) for the server
+     * {@code walden postgres ARGS} would start (its -D or $PGDATA, its -c and
      * --name=value settings over the configuration files); none when its settings do not read
      * (the server then says why).
      */

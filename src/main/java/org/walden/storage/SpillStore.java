@@ -90,7 +90,8 @@ public final class SpillStore implements AutoCloseable {
                 .setCreateIfMissing(true)
                 .setWriteBufferSize(WRITE_BUFFER_BYTES)
                 .setMaxWriteBufferNumber(2)
-                .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloomFilter))
+                .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(blockCache)
+                        .setFilterPolicy(bloomFilter))
                 .setMaxOpenFiles(64)
                 .setKeepLogFileNum(1);
         try {

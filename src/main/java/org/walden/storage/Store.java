@@ -245,8 +245,8 @@ public final class Store implements AutoCloseable {
             List<ColumnFamilyHandle> handles = new java.util.ArrayList<>();
             RocksDB db = readOnly ? RocksDB.openReadOnly(dbOptions, baseDir.toString(), descriptors, handles)
                     : RocksDB.open(dbOptions, baseDir.toString(), descriptors, handles);
-            Store store = new Store(baseDir, options, dbOptions, cfOptions, memory, blockCache, writeBufferManager, bloomFilter,
-                    db, handles, listener);
+            Store store = new Store(baseDir, options, dbOptions, cfOptions, memory, blockCache, writeBufferManager,
+                    bloomFilter, db, handles, listener);
             store.tablespaceOptions.addAll(tablespaceOptions);
             store.compactionsDeferred = compactionsDeferred;
             return store;
