@@ -216,42 +216,57 @@ public final class Wal {
      * that is already so; otherwise becomes (or waits behind) the flush leader.
      */
     public void flush(Lsn upTo) {
-        while (Long.compareUnsigned(flushedPos, upTo.value()) < 0) {
-            if (flushLock.tryLock()) {
-                try {
-                    if (Long.compareUnsigned(flushedPos, upTo.value()) < 0) {
-                        flushAsLeader();
+        boolean interrupted = false;
+        try {
+            while (Long.compareUnsigned(flushedPos, upTo.value()) < 0) {
+                if (flushLock.tryLock()) {
+                    try {
+                        if (Long.compareUnsigned(flushedPos, upTo.value()) < 0) {
+                            flushAsLeader();
+                        }
+                    } finally {
+                        flushLock.unlock();
+                        wakeFollowers();
                     }
-                } finally {
-                    flushLock.unlock();
-                    wakeFollowers();
+                    return;
                 }
-                return;
+                interrupted |= awaitLeader(upTo.value());
             }
-            awaitLeader(upTo.value());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt(); // kept for the caller, as the flush lock's wait kept it
+            }
         }
     }
 
     /** How long a follower waits before looking at the flush lock again (a safety net: it is signalled). */
     private static final long FOLLOWER_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-    /** A follower: waits until {@code upTo} is flushed or the leader let go of the flush lock. */
-    private void awaitLeader(long upTo) {
+    /**
+     * A follower: waits until {@code upTo} is flushed or the leader let go of the flush lock.
+     * An interrupt does not end the wait (a commit's WAL must become durable); returns whether
+     * one came, for the caller to restore once the flush is done.
+     */
+    private boolean awaitLeader(long upTo) {
+        boolean interrupted = false;
         progressLock.lock();
         try {
             followers++;
             try {
                 while (Long.compareUnsigned(flushedPos, upTo) < 0 && flushLock.isLocked()) {
-                    followersCond.awaitNanos(FOLLOWER_WAIT_NANOS);
+                    try {
+                        followersCond.awaitNanos(FOLLOWER_WAIT_NANOS);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
                 }
             } finally {
                 followers--;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // the flush goes on: a commit's WAL must become durable
         } finally {
             progressLock.unlock();
         }
+        return interrupted;
     }
 
     /** The leader let go of the flush lock: followers whose LSN it did not cover try to lead. */

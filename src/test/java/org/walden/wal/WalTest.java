@@ -292,6 +292,46 @@ class WalTest {
     }
 
     @Test
+    void anInterruptedFollowerStillWaitsForItsFlushAndKeepsTheInterrupt() throws Exception {
+        Wal wal = newWal();
+        wal.flush(wal.insertAll(List.of(put(1, 0), XactRecords.commit(1, 0))).endLsn()); // mid-segment
+        java.util.concurrent.CountDownLatch leaderInside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        wal.setSegmentFinishedListener(segNo -> { // runs under the flush lock
+            if (once.compareAndSet(false, true)) {
+                leaderInside.countDown();
+                try {
+                    letGo.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Thread holder = Thread.ofPlatform().start(wal::switchSegment);
+        assertThat(leaderInside.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Lsn[] end = new Lsn[1];
+        boolean[] flushedOnReturn = new boolean[1];
+        boolean[] interruptKept = new boolean[1];
+        Thread follower = Thread.ofPlatform().start(() -> {
+            end[0] = wal.insertAll(List.of(put(2, 0), XactRecords.commit(2, 0))).endLsn();
+            wal.flush(end[0]);
+            flushedOnReturn[0] = wal.flushedLsn().compareTo(end[0]) >= 0;
+            interruptKept[0] = Thread.currentThread().isInterrupted();
+        });
+        while (follower.getState() != Thread.State.TIMED_WAITING && follower.isAlive()) {
+            Thread.sleep(5);
+        }
+        follower.interrupt();
+        letGo.countDown();
+        holder.join(60_000);
+        follower.join(60_000);
+        assertThat(flushedOnReturn[0]).as("flush returned only once its LSN was durable").isTrue();
+        assertThat(interruptKept[0]).as("the interrupt is kept for the caller").isTrue();
+        wal.close(true);
+    }
+
+    @Test
     void commitsInsertedBeforeAFlushShareItsSingleFsync() throws Exception {
         Wal wal = newWal();
         int threads = 6;
