@@ -118,10 +118,9 @@ public final class WalSender implements Runnable {
     private volatile PgWire.Message pendingMessage;
     /** The command already ended with ErrorResponse + ReadyForQuery (a failed stream). */
     private boolean readyForQuerySent;
-    /** Sent-time samples for pg_stat_replication's lags; one per streaming session. */
     /** The reply reader's stack: it only decodes small messages. */
     private static final long REPLY_READER_STACK_BYTES = 256 * 1024;
-
+    /** Sent-time samples for pg_stat_replication's lags; one per streaming session. */
     private volatile LagTracker lagTracker = new LagTracker();
     /** Reply reader only: the previous reply said everything sent was applied. */
     private boolean fullyAppliedLastTime;
