@@ -2,6 +2,7 @@ package org.walden.storage;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksIterator;
 
 /**
@@ -9,7 +10,8 @@ import org.rocksdb.RocksIterator;
  * first. Over a range of one relation it reads one column family; over a wider one (which may
  * span tablespaces) it merges the iterators of every family, each key being in exactly one.
  * Used by one thread; {@link Store#close()} may close it from another, after which
- * {@link #next()} raises 57P01.
+ * {@link #next()} raises 57P01. The value is read out of RocksDB only when {@link #value()} asks
+ * for it: a scan that counts rows or samples some copies no other value.
  */
 public final class StoreIterator implements AutoCloseable {
 
@@ -17,15 +19,20 @@ public final class StoreIterator implements AutoCloseable {
     private final RocksIterator[] its;
     private final byte[] toExclusive;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Read options of this iterator's own (a one-pass scan's), closed with it; else null. */
+    private final ReadOptions ownOptions;
     /** The iterator the current entry came from; -1 before the first. */
     private int current = -1;
     private byte[] key;
     private byte[] value;
+    /** Whether {@link #value} is the current entry's (read from RocksDB on first ask). */
+    private boolean valueRead;
 
-    StoreIterator(Store store, RocksIterator[] its, byte[] toExclusive) {
+    StoreIterator(Store store, RocksIterator[] its, byte[] toExclusive, ReadOptions ownOptions) {
         this.store = store;
         this.its = its;
         this.toExclusive = toExclusive;
+        this.ownOptions = ownOptions;
     }
 
     /** Moves to the next entry; false at the end of the range. */
@@ -37,6 +44,8 @@ public final class StoreIterator implements AutoCloseable {
                 value = null;
                 return false;
             }
+            valueRead = false;
+            value = null;
             if (current >= 0) {
                 its[current].next();
             }
@@ -57,7 +66,6 @@ public final class StoreIterator implements AutoCloseable {
                 return false;
             }
             key = least;
-            value = its[current].value();
             return true;
         } finally {
             store.unlockOpen();
@@ -69,6 +77,17 @@ public final class StoreIterator implements AutoCloseable {
     }
 
     public byte[] value() {
+        if (!valueRead && current >= 0) {
+            store.lockOpen();
+            try {
+                if (!closed.get()) {
+                    value = its[current].value();
+                    valueRead = true;
+                }
+            } finally {
+                store.unlockOpen();
+            }
+        }
         return value;
     }
 
@@ -79,6 +98,9 @@ public final class StoreIterator implements AutoCloseable {
             try {
                 for (RocksIterator it : its) {
                     it.close();
+                }
+                if (ownOptions != null) {
+                    ownOptions.close();
                 }
                 store.forget(this);
             } finally {

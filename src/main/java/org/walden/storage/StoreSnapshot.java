@@ -26,6 +26,10 @@ public final class StoreSnapshot implements AutoCloseable {
         return snapshot.getSequenceNumber();
     }
 
+    Snapshot rocksSnapshot() {
+        return snapshot;
+    }
+
     ReadOptions readOptions() {
         return readOptions;
     }

@@ -232,6 +232,15 @@ final class KvTransaction implements Transaction {
 
     @Override
     public KvCursor scan(byte[] fromInclusive, byte[] toExclusive) {
+        return scan(fromInclusive, toExclusive, false);
+    }
+
+    @Override
+    public KvCursor scanOnePass(byte[] fromInclusive, byte[] toExclusive) {
+        return scan(fromInclusive, toExclusive, true);
+    }
+
+    private KvCursor scan(byte[] fromInclusive, byte[] toExclusive, boolean onePass) {
         checkActive();
         StoreSnapshot view;
         if (overlapsNewRange(fromInclusive, toExclusive)) {
@@ -254,7 +263,7 @@ final class KvTransaction implements Transaction {
         // as they are now: rows this statement writes while scanning are not seen again (Halloween problem)
         WriteSet.OwnEntries own = writes.entries(fromInclusive, toExclusive);
         try {
-            return new MergingCursor(manager.store().scan(view, fromInclusive, toExclusive), own, DELETED);
+            return new MergingCursor(manager.store().scan(view, fromInclusive, toExclusive, onePass), own, DELETED);
         } catch (RuntimeException e) {
             own.close();
             throw e;
@@ -294,8 +303,7 @@ final class KvTransaction implements Transaction {
 
     @Override
     public void putNew(byte[] key, byte[] value) {
-        put(key, value);
-        if (!inNewRange(key) && !writes.isSpilled()) {
+        if (!write(key, value.clone()) && !writes.isSpilled()) {
             lockedLatest.putIfAbsent(new ByteKey(key.clone()), DELETED); // the commit's before-image: none
         }
     }
@@ -305,12 +313,14 @@ final class KvTransaction implements Transaction {
         write(key, DELETED);
     }
 
-    private void write(byte[] key, byte[] value) {
+    /** Writes {@code value} (DELETED: a delete) under {@code key}; true when the key is in a new range. */
+    private boolean write(byte[] key, byte[] value) {
         checkActive();
         checkWritable();
-        if (inNewRange(key)) {
-            writeBulk(new ByteKey(key.clone()), value);
-            return;
+        int range = newRangeIndex(key); // looked up once per row: a bulk load's rows all land here
+        if (range >= 0) {
+            writeBulk(new ByteKey(key.clone()), value, range);
+            return true;
         }
         ByteKey k = new ByteKey(key.clone());
         if (!heldLocks.contains(k) && !writes.inSpilled(k)) {
@@ -322,6 +332,7 @@ final class KvTransaction implements Transaction {
         if (!subtransactions.isEmpty()) {
             undo.add(new Undo(UndoKind.WRITE, k, previous));
         }
+        return false;
     }
 
     /**
@@ -460,18 +471,17 @@ final class KvTransaction implements Transaction {
         return manager.store().getLatest(key);
     }
 
-    private void writeBulk(ByteKey k, byte[] value) {
+    private void writeBulk(ByteKey k, byte[] value, int range) {
         assignXidIfNone();
         if (!subtransactions.isEmpty()
-                && newRangeIndex(k.bytes()) < subtransactions.get(subtransactions.size() - 1)[2]) {
+                && range < subtransactions.get(subtransactions.size() - 1)[2]) {
             // a range created since the innermost savepoint needs no row-by-row undo: it goes whole
             undo.add(new Undo(UndoKind.BULK_ROW, k, latestInNewRange(k.bytes())));
         }
-        putBulk(k, value);
+        putBulk(k, value, range);
     }
 
-    private void putBulk(ByteKey k, byte[] value) {
-        int range = newRangeIndex(k.bytes());
+    private void putBulk(ByteKey k, byte[] value, int range) {
         byte[] max = newRangeMaxKeys.get(range);
         if (max == null || java.util.Arrays.compareUnsigned(k.bytes(), max) > 0) {
             newRangeMaxKeys.set(range, k.bytes());
@@ -566,7 +576,8 @@ final class KvTransaction implements Transaction {
                         writes.put(u.key(), u.previous(), false);
                     }
                 }
-                case BULK_ROW -> putBulk(u.key(), u.previous() == null ? DELETED : u.previous());
+                case BULK_ROW -> putBulk(u.key(), u.previous() == null ? DELETED : u.previous(),
+                        newRangeIndex(u.key().bytes()));
                 case ROW_LOCK -> {
                     heldLocks.remove(u.key());
                     lockedLatest.remove(u.key());

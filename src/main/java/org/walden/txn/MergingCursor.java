@@ -17,6 +17,11 @@ final class MergingCursor implements KvCursor {
     private boolean started;
     private byte[] key;
     private byte[] value;
+    /**
+     * Whether the current entry is the stored one, which stays current until the next
+     * {@link #next()}: its value is read from storage only if {@link #value()} asks.
+     */
+    private boolean atStored;
 
     MergingCursor(StoreIterator stored, WriteSet.OwnEntries own, byte[] deleted) {
         this.stored = stored;
@@ -30,7 +35,10 @@ final class MergingCursor implements KvCursor {
             started = true;
             storedValid = stored.next();
             ownHead = own.hasNext() ? own.next() : null;
+        } else if (atStored) {
+            storedValid = stored.next();
         }
+        atStored = false;
         while (true) {
             boolean ownValid = ownHead != null;
             if (!storedValid && !ownValid) {
@@ -48,8 +56,8 @@ final class MergingCursor implements KvCursor {
             }
             if (cmp < 0) {
                 key = stored.key();
-                value = stored.value();
-                storedValid = stored.next();
+                value = null;
+                atStored = true;
                 return true;
             }
             Map.Entry<ByteKey, byte[]> w = ownHead;
@@ -72,7 +80,7 @@ final class MergingCursor implements KvCursor {
 
     @Override
     public byte[] value() {
-        return value;
+        return atStored ? stored.value() : value;
     }
 
     @Override

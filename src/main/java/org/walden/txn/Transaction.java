@@ -43,6 +43,14 @@ public interface Transaction {
     KvCursor scan(byte[] fromInclusive, byte[] toExclusive);
 
     /**
+     * As {@link #scan}, for a scan that reads a whole range once (ANALYZE): storage reads ahead
+     * and keeps the blocks read out of its cache.
+     */
+    default KvCursor scanOnePass(byte[] fromInclusive, byte[] toExclusive) {
+        return scan(fromInclusive, toExclusive);
+    }
+
+    /**
      * Takes the row lock on {@code key}, waiting while another transaction holds it (up to
      * {@code timeoutMs}, then 55P03; a wait cycle raises 40P01), and returns the row's latest
      * committed value with own writes laid over it (null when absent or deleted): the value a

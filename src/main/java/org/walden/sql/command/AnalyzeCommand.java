@@ -24,7 +24,9 @@ import org.walden.txn.KvCursor;
 
 /**
  * ANALYZE (PostgreSQL's analyze.c): counts a table's rows, samples up to 300 × the statistics
- * target of them (reservoir sampling over a full read), and stores per column the NULL fraction,
+ * target of them (reservoir sampling over one read of the keys, whose values are read only for
+ * the rows the reservoir takes in; the sample is then put back in the table's order), and
+ * stores per column the NULL fraction,
  * average width, distinct count (the Haas-Stokes estimator when the sample is partial; negative
  * when it grows with the table), most common values with their frequencies, a histogram of the
  * other values and the correlation of value order with storage order — what pg_stats shows and
@@ -90,24 +92,39 @@ public final class AnalyzeCommand extends DdlSupport {
     /** Gathers and stores {@code t}'s statistics; {@code auto} when the background pass runs it. */
     public TableStats analyzeTable(Relation t, boolean auto) {
         PgType[] types = IndexBuilder.columnTypes(t);
-        List<Object[]> sample = new ArrayList<>();
+        // the rows' stored bytes: only the 30,000 kept are decoded, not every one the reservoir takes in
+        List<byte[]> kept = new ArrayList<>();
+        long[] positions = new long[SAMPLE]; // each kept row's place in the table's order
         Random random = new Random(t.oid());
         long rows = 0;
-        try (KvCursor c = ctx.txn().scan(Keys.prefix(t.relfilenode()), Keys.end(t.relfilenode()))) {
+        try (KvCursor c = ctx.txn().scanOnePass(Keys.prefix(t.relfilenode()), Keys.end(t.relfilenode()))) {
             while (c.next()) {
-                rows++;
-                if ((rows & 1023) == 0) {
+                if ((rows & 1023) == 1023) {
                     ctx.checkCancel();
                 }
-                if (sample.size() < SAMPLE) {
-                    sample.add(RowCodec.decode(types, c.value()));
+                if (kept.size() < SAMPLE) {
+                    positions[kept.size()] = rows;
+                    kept.add(c.value());
                 } else {
-                    long j = (long) (random.nextDouble() * rows);
+                    long j = (long) (random.nextDouble() * (rows + 1));
                     if (j < SAMPLE) {
-                        sample.set((int) j, RowCodec.decode(types, c.value()));
+                        positions[(int) j] = rows;
+                        kept.set((int) j, c.value());
                     }
                 }
+                rows++;
             }
+        }
+        // back in the table's order, as PostgreSQL sorts its sample by position: the correlation
+        // compares that order with the values'
+        Integer[] order = new Integer[kept.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (x, y) -> Long.compare(positions[x], positions[y]));
+        List<Object[]> sample = new ArrayList<>(kept.size());
+        for (int i : order) {
+            sample.add(RowCodec.decode(types, kept.get(i)));
         }
         Map<Integer, TableStats.ColumnStats> columns = new LinkedHashMap<>();
         for (int i = 0; i < t.columns().size(); i++) {
@@ -187,13 +204,15 @@ public final class AnalyzeCommand extends DdlSupport {
             for (Object m : mcv) {
                 mcvKeys.add(Values.hashKey(m));
             }
+            // one stable sort of the values' positions serves both the histogram and the correlation
+            int[] order = sortedOrder(values);
             List<Object> rest = new ArrayList<>();
-            for (Object v : values) {
-                if (!mcvKeys.contains(Values.hashKey(v))) {
+            for (int i : order) {
+                Object v = values.get(i);
+                if (mcvKeys.isEmpty() || !mcvKeys.contains(Values.hashKey(v))) {
                     rest.add(v);
                 }
             }
-            rest.sort(Values::compare);
             if (rest.size() >= 2) {
                 int buckets = Math.min(TARGET, rest.size() - 1);
                 histogram = new ArrayList<>();
@@ -201,7 +220,7 @@ public final class AnalyzeCommand extends DdlSupport {
                     histogram.add(rest.get((int) ((long) i * (rest.size() - 1) / buckets)));
                 }
             }
-            correlation = correlation(values);
+            correlation = correlation(order);
         }
         double[] fr = new double[freqs.size()];
         for (int i = 0; i < fr.length; i++) {
@@ -211,17 +230,29 @@ public final class AnalyzeCommand extends DdlSupport {
                 mcv.isEmpty() ? null : fr, histogram, correlation);
     }
 
-    /** The correlation between the values' storage order and their sorted order (1: stored sorted). */
-    private static double correlation(List<Object> values) {
-        int n = values.size();
-        if (n < 2) {
-            return 1;
-        }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
+    /** The positions of {@code values} in their sorted order; equal values keep their order. */
+    private static int[] sortedOrder(List<Object> values) {
+        Integer[] order = new Integer[values.size()];
+        for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
         java.util.Arrays.sort(order, (x, y) -> Values.compare(values.get(x), values.get(y)));
+        int[] sorted = new int[order.length];
+        for (int i = 0; i < sorted.length; i++) {
+            sorted[i] = order[i];
+        }
+        return sorted;
+    }
+
+    /**
+     * The correlation between the values' storage order and their sorted order (1: stored
+     * sorted); {@code order} is {@link #sortedOrder}'s.
+     */
+    private static double correlation(int[] order) {
+        int n = order.length;
+        if (n < 2) {
+            return 1;
+        }
         double[] rank = new double[n];
         for (int r = 0; r < n; r++) {
             rank[order[r]] = r;
