@@ -25,6 +25,7 @@ import org.walden.txn.KvTransactionManager;
 import org.walden.wal.ControlFile;
 import org.walden.wal.DbState;
 import org.walden.wal.Lsn;
+import org.walden.wal.XactRecords;
 import org.walden.wal.RestoreCommand;
 import org.walden.wal.TimelineId;
 import org.walden.wal.WalReader;
@@ -162,6 +163,8 @@ public final class Startup {
     private EndHandler endHandler;
     // Loop-thread only:
     private boolean replayedSinceCaughtUp;
+    /** A replayed COMMIT asked for the apply position to be told at once (remote_apply); the loop's. */
+    private boolean applyFeedbackRequested;
     private Lsn localEnd = Lsn.INVALID;
     /** Everything before this was restored from the archive. */
     private Lsn restoredEnd = Lsn.INVALID;
@@ -466,6 +469,9 @@ public final class Startup {
     private void replayOne(WalRecord r) {
         replayingUpTo = reader.nextLsn();
         rmgr.redo(r);
+        if (XactRecords.requestsApplyFeedback(r)) {
+            applyFeedbackRequested = true; // PostgreSQL's XLogRequestWalReceiverReply in xact_redo_commit
+        }
         lastReplayedRecordLsn = r.lsn();
         batchEnd = reader.nextLsn();
     }
@@ -564,6 +570,9 @@ public final class Startup {
             }
             if (batch.records() > 0) {
                 replayedSinceCaughtUp = true;
+                if (applyFeedbackRequested) {
+                    applyFeedbackReply();
+                }
                 showRecoveringSegment();
                 if (onceCaughtUpOverdue()) {
                     runOnceCaughtUp();
@@ -730,6 +739,21 @@ public final class Startup {
             titleSegNo = segNo;
             Thread.currentThread().setName("startup recovering "
                     + WalSegments.fileName(expected.timelineOf(reader.nextLsn()), segNo, walSegmentSizeBytes));
+        }
+    }
+
+    /**
+     * A remote_apply COMMIT was replayed (and its batch is in storage): the walreceiver replies
+     * now, not only once replay has caught up (PostgreSQL's ApplyWalRecord forcing the reply
+     * after a commit with XACT_COMPLETION_APPLY_FEEDBACK). Nothing replayed since that reply:
+     * the caught-up reply that would follow it with the same positions is not sent.
+     */
+    private void applyFeedbackReply() {
+        applyFeedbackRequested = false;
+        replayedSinceCaughtUp = false;
+        Runnable listener = caughtUpListener;
+        if (listener != null) {
+            listener.run();
         }
     }
 

@@ -635,6 +635,13 @@ public final class WalSender implements Runnable {
     /** WalSndLoop: send, ping, time out, wait. */
     private StreamEnd walSndLoop(TimelineId tli) throws IOException, InterruptedException {
         WalSource wal = ctx.walSource();
+        try (WalSource.Reader walReader = wal.openReader()) {
+            return walSndLoop(tli, wal, walReader);
+        }
+    }
+
+    private StreamEnd walSndLoop(TimelineId tli, WalSource wal, WalSource.Reader walReader)
+            throws IOException, InterruptedException {
         byte[] buffer = new byte[StreamingMessages.MAX_SEND_SIZE_BYTES];
         int sinceFlush = 0;
         while (true) {
@@ -653,7 +660,7 @@ public final class WalSender implements Runnable {
                 // as XLogSendPhysical: the time the end of the WAL was seen is the lag's start for
                 // that LSN (a sample only when it moved), whichever message carries it later
                 lagTracker.write(sendUpto, StreamingMessages.toPgTimestampMicros(ctx.clock().instant()));
-                if (!xlogSendPhysical(tli, sendUpto, buffer)) {
+                if (!xlogSendPhysical(walReader, tli, sendUpto, buffer)) {
                     wal.awaitFlushBeyond(sendUpto, NO_PROGRESS_NAP_MS); // flushed but not readable yet
                 }
                 if (++sinceFlush >= MESSAGES_PER_FLUSH || !sentPtr.isBefore(sendUpto)) {
@@ -692,12 +699,13 @@ public final class WalSender implements Runnable {
      * XLogSendPhysical: one XLogData of at most 128 KiB, not crossing a segment boundary.
      * Returns false when the WAL source had nothing to give yet.
      */
-    private boolean xlogSendPhysical(TimelineId tli, Lsn sendUpto, byte[] buffer) throws IOException {
+    private boolean xlogSendPhysical(WalSource.Reader walReader, TimelineId tli, Lsn sendUpto, byte[] buffer)
+            throws IOException {
         long segmentSize = ctx.walSource().walSegmentSizeBytes();
         long toSegmentEnd = segmentSize - sentPtr.segmentOffset(segmentSize);
         int n = (int) Math.min(Math.min(StreamingMessages.MAX_SEND_SIZE_BYTES, sendUpto.minus(sentPtr)),
                 toSegmentEnd);
-        int read = ctx.walSource().readWal(tli, sentPtr, buffer, 0, n);
+        int read = walReader.read(tli, sentPtr, buffer, 0, n);
         if (read <= 0) {
             return false;
         }

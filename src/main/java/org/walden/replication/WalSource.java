@@ -40,6 +40,33 @@ public interface WalSource {
     int readWal(TimelineId timeline, Lsn from, byte[] buffer, int offset, int length);
 
     /**
+     * A reader for one walsender's stream: reads as {@link #readWal} but may keep the segment
+     * file it reads open until the reads move on (PostgreSQL's walsender keeps its current
+     * segment open). Closed when the stream ends.
+     */
+    default Reader openReader() {
+        return new Reader() {
+            @Override
+            public int read(TimelineId timeline, Lsn from, byte[] buffer, int offset, int length) {
+                return readWal(timeline, from, buffer, offset, length);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    /** What {@link #openReader} returns. Not thread-safe: one per stream. */
+    interface Reader extends AutoCloseable {
+        /** As {@link WalSource#readWal}. */
+        int read(TimelineId timeline, Lsn from, byte[] buffer, int offset, int length);
+
+        @Override
+        void close();
+    }
+
+    /**
      * The content of timeline {@code timeline}'s history file ({@code 00000002.history}),
      * or null when there is none (timeline 1 has none).
      */

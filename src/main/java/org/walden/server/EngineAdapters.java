@@ -81,6 +81,27 @@ final class EngineAdapters {
             return w.readRaw(null, from, buffer, offset, length);
         }
 
+        /** Reads as {@link #readWal}, keeping the segment file read open between calls. */
+        @Override
+        public Reader openReader() {
+            org.walden.wal.WalReadCursor cursor = new org.walden.wal.WalReadCursor();
+            return new Reader() {
+                @Override
+                public int read(TimelineId timeline, Lsn from, byte[] buffer, int offset, int length) {
+                    Wal w = engine.wal();
+                    if (w == null) {
+                        return engine.receiverWriter().readRaw(cursor, null, from, buffer, offset, length);
+                    }
+                    return w.readRaw(cursor, null, from, buffer, offset, length);
+                }
+
+                @Override
+                public void close() {
+                    cursor.close();
+                }
+            };
+        }
+
         @Override
         public String timelineHistory(TimelineId timeline) {
             return engine.timelines().localFile(timeline);

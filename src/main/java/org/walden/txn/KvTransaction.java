@@ -658,7 +658,7 @@ final class KvTransaction implements Transaction {
             level = SynchronousCommit.OFF;
         }
         long nowMicros = TimeUnit.MILLISECONDS.toMicros(manager.clock().millis());
-        records.add(XactRecords.commit(xid, nowMicros));
+        records.add(XactRecords.commit(xid, nowMicros, level == SynchronousCommit.REMOTE_APPLY));
         Wal wal = manager.wal();
         Wal.Inserted ins;
         try {
@@ -798,7 +798,8 @@ final class KvTransaction implements Transaction {
                     }
                 }
             }
-            chunk.add(XactRecords.commit(xid, TimeUnit.MILLISECONDS.toMicros(manager.clock().millis())));
+            chunk.add(XactRecords.commit(xid, TimeUnit.MILLISECONDS.toMicros(manager.clock().millis()),
+                    level == SynchronousCommit.REMOTE_APPLY));
             ins = manager.logCommit(localId, chunk);
         } catch (RuntimeException e) {
             sst.close();

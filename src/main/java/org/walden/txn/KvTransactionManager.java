@@ -172,7 +172,8 @@ public final class KvTransactionManager implements TransactionManager {
         }
         TwoPhase.GlobalTransaction gt = twoPhase.lockForFinish(gid, who);
         long nowMicros = java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(clock.millis());
-        WalRecord record = commit ? org.walden.wal.XactRecords.commitPrepared(gt.xid, nowMicros)
+        WalRecord record = commit
+                ? org.walden.wal.XactRecords.commitPrepared(gt.xid, nowMicros, level == SynchronousCommit.REMOTE_APPLY)
                 : org.walden.wal.XactRecords.abortPrepared(gt.xid, nowMicros);
         Wal.Inserted ins;
         try {

@@ -74,8 +74,10 @@ public final class RestoreCommand {
                 Files.deleteIfExists(temp);
                 return false;
             }
+            WalSegments.changed();
             Files.move(temp, walDir.resolve(fileName), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
+            WalSegments.changed();
             LOG.info("restored log file \"{}\" from archive", fileName);
             return true;
         } catch (IOException e) {

@@ -20,7 +20,8 @@ import org.walden.common.Invariants;
  * LSN (creating segments as needed), syncs what was written, reads at an LSN.
  *
  * <p>Not thread-safe for writing: one writer at a time (the WAL's flush leader, or the
- * walreceiver). Reads open their own channels and may run concurrently with writes.
+ * walreceiver). Reads may run concurrently with writes: each reader either keeps its current
+ * segment open in its own {@link WalReadCursor} or opens the file for the one read.
  * A failed write or fsync is a PANIC: the caller never sees it return.
  */
 final class SegmentFiles {
@@ -144,47 +145,90 @@ final class SegmentFiles {
 
     /** As {@link #read(long, byte[], int, int)}, from one timeline's files only when {@code tli} is given. */
     int read(TimelineId tli, long lsn, byte[] dst, int off, int len) throws NoSuchFileException {
+        return read(null, tli, lsn, dst, off, len);
+    }
+
+    /**
+     * As {@link #read(TimelineId, long, byte[], int, int)}, through {@code cursor} (null: a file
+     * opened for this read only): the segment file it holds is read again without being opened
+     * (or looked for) while it is still the file to read, else the cursor closes it and opens
+     * the right one.
+     */
+    int read(WalReadCursor readCursor, TimelineId tli, long lsn, byte[] dst, int off, int len) throws NoSuchFileException {
+        WalReadCursor cursor = readChannels != null ? null : readCursor; // a rewind's walk keeps several open
         int done = 0;
         long pos = lsn;
         while (done < len) {
             long segNo = pos / segmentSizeBytes;
             long segOff = pos % segmentSizeBytes;
             int n = (int) Math.min(len - done, segmentSizeBytes - segOff);
-            Path p = tli == null ? findForRead(segNo, pos) : existing(tli, segNo);
+            FileChannel held = cursor == null ? null : cursor.current(segNo);
+            Path p;
+            if (held != null && cursor.timeline().equals(tli != null ? tli : firstCandidate(segNo, pos))) {
+                p = cursor.path(); // the best file there can be: no need to look for another
+            } else {
+                p = tli == null ? findForRead(segNo, pos) : existing(tli, segNo);
+                if (held != null && !cursor.path().equals(p)) {
+                    held = null;
+                }
+            }
             if (p == null) {
                 if (done > 0) {
                     return done;
                 }
                 throw new NoSuchFileException(WalSegments.fileName(tli == null ? timeline : tli, segNo, segmentSizeBytes));
             }
-            FileChannel cached = readChannels == null ? null : readChannels.get(p);
-            try (FileChannel opened = cached != null ? null : FileChannel.open(p, StandardOpenOption.READ)) {
-                FileChannel ch = cached != null ? cached : opened;
-                if (readChannels != null && cached == null) {
-                    keepForReads(p);
+            FileChannel cached = held != null ? held : readChannels == null ? null : readChannels.get(p);
+            try {
+                if (cached == null && cursor != null) {
+                    cached = cursor.open(p, segNo, WalSegments.timeline(p.getFileName().toString()));
                 }
-                ByteBuffer buf = ByteBuffer.wrap(dst, off + done, n);
-                long at = segOff;
-                while (buf.hasRemaining()) {
-                    int r = ch.read(buf, at);
-                    if (r < 0) {
-                        break;
+                try (FileChannel opened = cached != null ? null : FileChannel.open(p, StandardOpenOption.READ)) {
+                    FileChannel ch = cached != null ? cached : opened;
+                    if (readChannels != null && cached == null) {
+                        keepForReads(p);
                     }
-                    at += r;
-                }
-                // a short file reads as zeros: the rest of a segment not yet written
-                while (buf.hasRemaining()) {
-                    buf.put((byte) 0);
+                    readChunk(ch, dst, off + done, n, segOff);
                 }
             } catch (NoSuchFileException e) {
                 throw e;
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
+            if (cursor != null && !cursor.stillValid()) {
+                // as PostgreSQL's walsender checks after reading: the file went (or was replaced)
+                // while it was read; read that part again from whatever is there now, or fail
+                cursor.close();
+                continue;
+            }
             pos += n;
             done += n;
         }
         return done;
+    }
+
+    private static void readChunk(FileChannel ch, byte[] dst, int at, int n, long segOff) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(dst, at, n);
+        long filePos = segOff;
+        while (buf.hasRemaining()) {
+            int r = ch.read(buf, filePos);
+            if (r < 0) {
+                break;
+            }
+            filePos += r;
+        }
+        // a short file reads as zeros: the rest of a segment not yet written
+        while (buf.hasRemaining()) {
+            buf.put((byte) 0);
+        }
+    }
+
+    /** The timeline whose file is the best to read segment {@code segNo} from at {@code pos}, if it exists. */
+    private TimelineId firstCandidate(long segNo, long pos) {
+        SegmentTimelines t = readTimelines;
+        List<TimelineId> candidates = (t != null ? t : SegmentTimelines.newestFirst(timeline))
+                .candidates(segNo, segmentSizeBytes, new Lsn(pos));
+        return candidates.isEmpty() ? null : candidates.get(0);
     }
 
     /**
@@ -227,7 +271,9 @@ final class SegmentFiles {
                     if (ch != null) {
                         ch.close();
                     }
+                    WalSegments.changed();
                     Files.deleteIfExists(p);
+                    WalSegments.changed();
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

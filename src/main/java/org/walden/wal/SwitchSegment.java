@@ -68,12 +68,14 @@ public final class SwitchSegment {
         Invariants.check(oldFile != null, "the segment holding the end of recovery exists");
         Path newFile = walDir.resolve(WalSegments.fileName(newTli, segNo, segmentSizeBytes));
         try {
+            WalSegments.changed();
             Files.deleteIfExists(newFile); // left by a promotion that crashed before pg_control changed
             long tailEnd = lastNonZeroEnd(oldFile, offset, segmentSizeBytes);
             boolean link = tailEnd - offset <= MAX_STALE_TAIL_BYTES;
             if (link) {
                 Files.createLink(newFile, oldFile);
                 zero(newFile, offset, tailEnd);
+                WalSegments.changed();
             } else {
                 SegmentFiles writer = new SegmentFiles(walDir, segmentSizeBytes, newTli, fsync);
                 writer.setReadTimelines(oldHistory);
@@ -106,7 +108,9 @@ public final class SwitchSegment {
             return;
         }
         try {
+            WalSegments.changed();
             Files.deleteIfExists(oldFile);
+            WalSegments.changed();
         } catch (IOException e) {
             Invariants.panic("could not remove file \"" + oldFile + "\": " + e.getMessage(), e);
         }
@@ -119,7 +123,9 @@ public final class SwitchSegment {
      */
     public void writePartial(Path partial) throws IOException {
         if (!linked) {
+            WalSegments.changed();
             Files.move(oldFile, partial, StandardCopyOption.ATOMIC_MOVE);
+            WalSegments.changed();
             return;
         }
         Path tmp = partial.resolveSibling(partial.getFileName() + ".tmp");

@@ -371,13 +371,18 @@ public final class Wal {
      * files, falling back to older timelines' for segments before the switch.
      */
     public int readRaw(TimelineId tli, Lsn from, byte[] dst, int offset, int length) {
+        return readRaw(null, tli, from, dst, offset, length);
+    }
+
+    /** As {@link #readRaw(TimelineId, Lsn, byte[], int, int)}, keeping the segment read open in {@code cursor}. */
+    public int readRaw(WalReadCursor cursor, TimelineId tli, Lsn from, byte[] dst, int offset, int length) {
         long available = flushedPos - from.value();
         int n = (int) Math.min(length, Math.max(0, available));
         if (n == 0) {
             return 0;
         }
         try {
-            return files.read(tli, from.value(), dst, offset, n);
+            return files.read(cursor, tli, from.value(), dst, offset, n);
         } catch (NoSuchFileException e) {
             throw new PgException(SqlState.UNDEFINED_FILE,
                     String.format("requested WAL segment %s has already been removed", e.getFile()));

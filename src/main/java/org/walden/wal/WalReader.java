@@ -17,6 +17,9 @@ import java.nio.file.Path;
  * while records read from them are valid; any other outcome, a new position or new timelines
  * drop it. A record then costs no system call.
  *
+ * <p>The segment file being read stays open between reads ({@link WalReadCursor}) until the
+ * reads move to another file or the file is removed; {@link #close} closes it.
+ *
  * <p>Not thread-safe: one reader per consumer (startup process, waldump, a walsender).
  */
 public final class WalReader {
@@ -32,6 +35,8 @@ public final class WalReader {
     }
 
     private final SegmentFiles files;
+    /** The segment file being read, kept open between reads. */
+    private final WalReadCursor cursor = new WalReadCursor();
     private final long segmentSizeBytes;
     private Lsn nextLsn;
     private Lsn expectedPrev;
@@ -104,6 +109,7 @@ public final class WalReader {
     }
 
     public void close() {
+        cursor.close();
         files.closeAll();
     }
 
@@ -204,7 +210,7 @@ public final class WalReader {
             aheadStart = from;
             aheadLength = 0;
             try {
-                aheadLength = files.read(from, ahead, 0, want);
+                aheadLength = files.read(cursor, null, from, ahead, 0, want);
             } catch (NoSuchFileException e) {
                 invalid("could not open file \"pg_wal/%s\": No such file or directory", e.getFile());
                 return -1;
@@ -222,7 +228,7 @@ public final class WalReader {
 
     private boolean readFully(Lsn at, byte[] dst) {
         try {
-            int n = files.read(at.value(), dst, 0, dst.length);
+            int n = files.read(cursor, null, at.value(), dst, 0, dst.length);
             if (n < dst.length) {
                 invalid("could not read WAL at %s: segment file %s is missing", at.plus(n),
                         WalSegments.fileName(files.timeline(), at.plus(n).segmentNo(segmentSize()), segmentSize()));

@@ -100,13 +100,18 @@ public final class WalReceiverWriter {
      * 58P01 "requested WAL segment ... has already been removed", as on a primary.
      */
     public int readRaw(TimelineId tli, Lsn from, byte[] dst, int offset, int length) {
+        return readRaw(null, tli, from, dst, offset, length);
+    }
+
+    /** As {@link #readRaw(TimelineId, Lsn, byte[], int, int)}, keeping the segment read open in {@code cursor}. */
+    public int readRaw(WalReadCursor cursor, TimelineId tli, Lsn from, byte[] dst, int offset, int length) {
         long available = flushedPos - from.value();
         int n = (int) Math.min(length, Math.max(0, available));
         if (n == 0) {
             return 0;
         }
         try {
-            return files.read(tli, from.value(), dst, offset, n);
+            return files.read(cursor, tli, from.value(), dst, offset, n);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new org.walden.common.PgException(org.walden.common.SqlState.UNDEFINED_FILE,
                     String.format("requested WAL segment %s has already been removed", e.getFile()));

@@ -69,6 +69,22 @@ public final class WalSegments {
         return new Lsn(segNo * segmentSizeBytes);
     }
 
+    /**
+     * How many times a segment file was removed, renamed or replaced in any pg_wal of this
+     * process: readers holding a segment open ({@link WalReadCursor}) check their file again
+     * when it moved on.
+     */
+    private static final java.util.concurrent.atomic.AtomicLong CHANGES = new java.util.concurrent.atomic.AtomicLong();
+
+    static long changes() {
+        return CHANGES.get();
+    }
+
+    /** Called before and after a segment file is removed, renamed or replaced. */
+    static void changed() {
+        CHANGES.incrementAndGet();
+    }
+
     /** Segment files in {@code walDir}, sorted by name (timeline, then position). */
     public static List<Path> list(Path walDir) {
         List<Path> out = new ArrayList<>();
@@ -89,7 +105,9 @@ public final class WalSegments {
         for (Path p : list(walDir)) {
             if (segmentNo(p.getFileName().toString(), segmentSizeBytes) < keepFromSegNo) {
                 try {
+                    changed();
                     Files.deleteIfExists(p);
+                    changed();
                     removed++;
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);

@@ -5,7 +5,8 @@ import java.nio.ByteOrder;
 
 /**
  * XACT and small XLOG payloads. COMMIT and ABORT carry their time (int64 microseconds since
- * the Unix epoch; an ABORT logged before times were added carries nothing); BACKUP_END carries
+ * the Unix epoch; an ABORT logged before times were added carries nothing), a COMMIT (and COMMIT
+ * PREPARED) of a remote_apply transaction then an int32 of completion flags; BACKUP_END carries
  * the backup's start (redo) LSN; RESTORE_POINT its time and name (UTF-8); END_OF_RECOVERY its
  * time, the new timeline and the one before it. PREPARE carries what a prepared transaction
  * needs to be rebuilt after a restart or on a standby ({@link Prepare}); COMMIT PREPARED and
@@ -17,8 +18,33 @@ public final class XactRecords {
     }
 
     public static WalRecord commit(int xid, long commitTimeMicros) {
-        byte[] p = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(commitTimeMicros).array();
-        return WalRecord.of(xid, RmgrId.XACT, RmgrId.XACT_COMMIT, p);
+        return commit(xid, commitTimeMicros, false);
+    }
+
+    /**
+     * A COMMIT; {@code applyFeedback} (a synchronous_commit = remote_apply commit, as PostgreSQL's
+     * XACT_COMPLETION_APPLY_FEEDBACK) asks a standby to tell its apply position as soon as it has
+     * replayed the record: the payload then goes on with an int32 of completion flags.
+     */
+    public static WalRecord commit(int xid, long commitTimeMicros, boolean applyFeedback) {
+        return WalRecord.of(xid, RmgrId.XACT, RmgrId.XACT_COMMIT, timeAndFlags(commitTimeMicros, applyFeedback));
+    }
+
+    /** A COMMIT's (or COMMIT PREPARED's) completion flag: the committer waits for the standbys' replay. */
+    public static final int COMPLETION_APPLY_FEEDBACK = 1;
+
+    /** Whether a COMMIT or COMMIT PREPARED asks standbys for their apply position once it is replayed. */
+    public static boolean requestsApplyFeedback(WalRecord r) {
+        return isCommit(r) && r.payload().length >= 12
+                && (ByteBuffer.wrap(r.payload()).order(ByteOrder.LITTLE_ENDIAN).getInt(8) & COMPLETION_APPLY_FEEDBACK) != 0;
+    }
+
+    private static byte[] timeAndFlags(long micros, boolean applyFeedback) {
+        ByteBuffer b = ByteBuffer.allocate(applyFeedback ? 12 : 8).order(ByteOrder.LITTLE_ENDIAN).putLong(micros);
+        if (applyFeedback) {
+            b.putInt(COMPLETION_APPLY_FEEDBACK);
+        }
+        return b.array();
     }
 
     public static WalRecord abort(int xid, long abortTimeMicros) {
@@ -50,8 +76,12 @@ public final class XactRecords {
     }
 
     public static WalRecord commitPrepared(int xid, long commitTimeMicros) {
-        byte[] p = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(commitTimeMicros).array();
-        return WalRecord.of(xid, RmgrId.XACT, RmgrId.XACT_COMMIT_PREPARED, p);
+        return commitPrepared(xid, commitTimeMicros, false);
+    }
+
+    /** As {@link #commit(int, long, boolean)}, for COMMIT PREPARED. */
+    public static WalRecord commitPrepared(int xid, long commitTimeMicros, boolean applyFeedback) {
+        return WalRecord.of(xid, RmgrId.XACT, RmgrId.XACT_COMMIT_PREPARED, timeAndFlags(commitTimeMicros, applyFeedback));
     }
 
     public static WalRecord abortPrepared(int xid, long abortTimeMicros) {

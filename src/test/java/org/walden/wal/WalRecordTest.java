@@ -91,4 +91,21 @@ class WalRecordTest {
         assertThat(XactRecords.isAbort(abort)).isTrue();
         assertThat(WalDump.describe(abort)).startsWith("ABORT_PREPARED 742: ");
     }
+
+    @Test
+    void aRemoteApplyCommitAsksForApplyFeedbackAndKeepsItsTime() {
+        WalRecord plain = XactRecords.commit(7, 1_234_567L);
+        WalRecord remoteApply = XactRecords.commit(7, 1_234_567L, true);
+        WalRecord prepared = XactRecords.commitPrepared(8, 99L, true);
+        assertThat(XactRecords.requestsApplyFeedback(plain)).isFalse();
+        assertThat(XactRecords.requestsApplyFeedback(remoteApply)).isTrue();
+        assertThat(XactRecords.requestsApplyFeedback(prepared)).isTrue();
+        assertThat(XactRecords.requestsApplyFeedback(XactRecords.abort(7, 1_234_567L))).isFalse();
+        // through the WAL's encoding, as a standby reads it
+        byte[] bytes = remoteApply.encode(new Lsn(0x100));
+        WalRecord read = WalRecord.decode(new Lsn(0x200), bytes, 0);
+        assertThat(XactRecords.requestsApplyFeedback(read)).isTrue();
+        assertThat(XactRecords.commitTimeMicros(read)).isEqualTo(1_234_567L);
+        assertThat(XactRecords.isCommit(read)).isTrue();
+    }
 }

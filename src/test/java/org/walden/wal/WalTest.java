@@ -273,6 +273,54 @@ class WalTest {
     }
 
     @Test
+    void aReaderKeepingItsSegmentOpenReportsItRemovedByACheckpoint() {
+        Wal wal = new Wal(dir, SEG, TimelineId.FIRST, START, Lsn.INVALID, new Wal.Options(false, 64 * 1024, 0, 0));
+        for (int i = 0; i < 30_000; i++) {
+            wal.insert(put(3, i));
+        }
+        wal.flushAll();
+        Lsn current = wal.insertPosition();
+        assertThat(current.segmentNo(SEG)).isGreaterThan(START.segmentNo(SEG) + 1);
+        byte[] buf = new byte[24];
+        try (WalReadCursor cursor = new WalReadCursor()) {
+            assertThat(wal.readRaw(cursor, null, START, buf, 0, 24)).isEqualTo(24);
+            assertThat(WalRecord.Header.parse(buf, 0).xid()).isEqualTo(3);
+            assertThat(wal.removeOldSegments(current)).isPositive();
+            // the file it holds open was removed: not read on as if it were still there
+            assertThatThrownBy(() -> wal.readRaw(cursor, null, START.plus(24), buf, 0, 24))
+                    .isInstanceOf(PgException.class)
+                    .hasMessage("requested WAL segment 000000010000000000000001 has already been removed");
+            Lsn kept = WalSegments.segmentStart(current.segmentNo(SEG), SEG);
+            assertThat(wal.readRaw(cursor, null, kept, buf, 0, 24)).isEqualTo(24);
+        }
+        wal.close(true);
+    }
+
+    @Test
+    void aReaderKeepingItsSegmentOpenMovesToTheFileTheReadTimelinesPrefer() throws Exception {
+        Wal wal = newWal();
+        Lsn end = wal.insert(put(3, 1)).endLsn();
+        wal.flush(end);
+        try (WalReadCursor cursor = new WalReadCursor()) {
+            byte[] onOne = new byte[24];
+            assertThat(wal.readRaw(cursor, null, START, onOne, 0, 24)).isEqualTo(24);
+            // timeline 2's copy of the segment, with other bytes, becomes the file to read
+            byte[] other = Files.readAllBytes(dir.resolve("000000010000000000000001"));
+            other[0] ^= 0x7f;
+            Files.write(dir.resolve("000000020000000000000001"), other);
+            wal.setReadTimelines((segNo, size, at) -> List.of(new TimelineId(2), TimelineId.FIRST));
+            byte[] buf = new byte[24];
+            assertThat(wal.readRaw(cursor, null, START, buf, 0, 24)).isEqualTo(24);
+            assertThat(buf[0]).isEqualTo((byte) (onOne[0] ^ 0x7f));
+            // and back to timeline 1's file when the history says so
+            wal.setReadTimelines((segNo, size, at) -> List.of(TimelineId.FIRST));
+            assertThat(wal.readRaw(cursor, null, START, buf, 0, 24)).isEqualTo(24);
+            assertThat(buf).isEqualTo(onOne);
+        }
+        wal.close(true);
+    }
+
+    @Test
     void readRawFollowsTheReadTimelines() throws Exception {
         Wal wal = newWal();
         Lsn end = wal.insert(put(3, 1)).endLsn();
