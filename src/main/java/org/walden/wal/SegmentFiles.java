@@ -2,6 +2,7 @@ package org.walden.wal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -97,13 +98,15 @@ final class SegmentFiles {
             long segNo = pos / segmentSizeBytes;
             long segOff = pos % segmentSizeBytes;
             int n = (int) Math.min(len - done, segmentSizeBytes - segOff);
-            FileChannel ch = channelForWrite(segNo);
+            int from = off + done;
             try {
-                ByteBuffer buf = ByteBuffer.wrap(src, off + done, n);
-                long at = segOff;
-                while (buf.hasRemaining()) {
-                    at += ch.write(buf, at);
-                }
+                onSegment(segNo, ch -> {
+                    ByteBuffer buf = ByteBuffer.wrap(src, from, n);
+                    long at = segOff;
+                    while (buf.hasRemaining()) {
+                        at += ch.write(buf, at);
+                    }
+                });
             } catch (IOException e) {
                 Invariants.panic("could not write to file \"" + segmentPath(segNo) + "\": " + e.getMessage(), e);
             }
@@ -119,12 +122,11 @@ final class SegmentFiles {
             return;
         }
         for (Long segNo : dirty) {
-            FileChannel ch = openForWrite.get(segNo);
-            if (ch == null || !fsyncEnabled) {
+            if (!openForWrite.containsKey(segNo) || !fsyncEnabled) {
                 continue;
             }
             try {
-                ch.force(false);
+                onSegment(segNo, ch -> ch.force(false));
             } catch (IOException e) {
                 Invariants.panic("could not fdatasync file \"" + segmentPath(segNo) + "\": " + e.getMessage(), e);
             }
@@ -307,13 +309,51 @@ final class SegmentFiles {
         return null;
     }
 
-    private FileChannel channelForWrite(long segNo) {
-        FileChannel ch = openForWrite.get(segNo);
-        if (ch != null) {
-            return ch;
+    /** A write or fdatasync on one segment's channel. */
+    @FunctionalInterface
+    private interface SegmentIo {
+        void run(FileChannel ch) throws IOException;
+    }
+
+    /**
+     * Runs {@code io} on segment {@code segNo}'s channel. An interrupt closes a FileChannel under
+     * the thread using it (ClosedByInterruptException), which is no I/O error: the interrupt is
+     * put aside, the channel opened again and {@code io} repeated (a positional write rewrites
+     * the same bytes; an fdatasync through another descriptor syncs the same file), and the
+     * interrupt restored for the caller. Any other IOException is the caller's to PANIC on.
+     */
+    private void onSegment(long segNo, SegmentIo io) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        boolean initInterrupted = false;
+        try {
+            while (true) {
+                FileChannel ch = openForWrite.get(segNo);
+                try {
+                    if (ch == null) {
+                        ch = openForWrite(segNo, initInterrupted);
+                    }
+                    io.run(ch);
+                    return;
+                } catch (ClosedByInterruptException e) {
+                    interrupted |= Thread.interrupted();
+                    initInterrupted |= ch == null || !openForWrite.remove(segNo, ch);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    /**
+     * Opens segment {@code segNo} for writing, zero-filled and, when new (or when an interrupt
+     * cut its initialisation short: {@code reinit}), synced with its directory entry.
+     */
+    private FileChannel openForWrite(long segNo, boolean reinit) throws ClosedByInterruptException {
         Path p = segmentPath(segNo);
-        boolean created = !Files.exists(p);
+        boolean created = reinit || !Files.exists(p);
+        FileChannel ch = null;
         try {
             ch = WalFileChannels.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException e) {
@@ -327,6 +367,8 @@ final class SegmentFiles {
                     syncDirectory();
                 }
             }
+        } catch (ClosedByInterruptException e) {
+            throw e;
         } catch (IOException e) {
             // PostgreSQL's XLogFileInit: a full disk shows while the new segment is zero-filled
             Invariants.panic("could not write to file \"" + p + "\": " + e.getMessage(), e);

@@ -216,7 +216,9 @@ public final class Wal {
      * that is already so; otherwise becomes (or waits behind) the flush leader.
      */
     public void flush(Lsn upTo) {
-        boolean interrupted = false;
+        // a pending interrupt is put aside while this thread may lead the flush: FileChannel's
+        // write and force would close the segment on it (ClosedByInterruptException), a PANIC
+        boolean interrupted = Thread.interrupted();
         try {
             while (Long.compareUnsigned(flushedPos, upTo.value()) < 0) {
                 if (flushLock.tryLock()) {
