@@ -297,7 +297,7 @@ final class WaldenSession implements Session {
             PreparedImpl kept = guard(() -> {
                 PreparedImpl p = e.prepared;
                 if (!java.util.Arrays.equals(p.declaredParamOids, paramTypeOids) || (!p.isTransactionControl()
-                        && (p.analyzedWith != analysisKey() || e.settings != cachedSettings()))) {
+                        && !analyzedAsNow(p, e.settings))) {
                     return null;
                 }
                 checkNotFailed(p);
@@ -316,6 +316,14 @@ final class WaldenSession implements Session {
             unnamed.put(sql, new UnnamedEntry(p, cachedSettings()));
         }
         return p;
+    }
+
+    /**
+     * Whether a kept statement (an unnamed one, a simple-query shape's) may be used as it was
+     * analyzed: the same catalog, search path and role, and the same settings.
+     */
+    private boolean analyzedAsNow(PreparedImpl kept, SettingsCache analyzedWith) {
+        return kept.analyzedWith == analysisKey() && analyzedWith == cachedSettings();
     }
 
     /** DISCARD PLANS / ALL: the kept unnamed statements and simple-query shapes go. */
@@ -436,7 +444,7 @@ final class WaldenSession implements Session {
             return null;
         }
         PreparedImpl g = e.generic;
-        if (g.analyzedWith != analysisKey() || e.settings != cachedSettings()) {
+        if (!analyzedAsNow(g, e.settings)) {
             shapes.remove(p.shape.key);
             return null;
         }
