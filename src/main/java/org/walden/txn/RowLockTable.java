@@ -78,6 +78,8 @@ final class RowLockTable {
         final Map<Long, Integer> holders = new HashMap<>(4);
         /** The catalog version after the last exclusive holder committed (0: never). */
         long changedAtCatalogVersion;
+        /** Transactions sleeping on {@link #released}: the entry stays in the table while they do. */
+        int waiters;
         final Condition released;
 
         RelationEntry(Condition released) {
@@ -96,7 +98,7 @@ final class RowLockTable {
         }
 
         boolean unused() {
-            return holders.isEmpty() && changedAtCatalogVersion == 0;
+            return holders.isEmpty() && changedAtCatalogVersion == 0 && waiters == 0;
         }
     }
 
@@ -386,16 +388,27 @@ final class RowLockTable {
                 wait = waitOf(txn, mode.pgName + " on relation " + relation);
                 wait.relation = relation;
                 wait.mode = mode;
-                awaitRelease(txn, blocker, e.released, deadline, wait, () -> String.format(
-                        "Process %d waits for %s on relation %d; blocked by process %d.", txn,
-                        mode.pgName, relation, blocker),
-                        () -> new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on relation "
-                                + relation));
+                // counted so that a release emptying the entry leaves it in the table: a waiter
+                // woken on an entry taken out would be granted on it unseen by later lockers
+                e.waiters++;
+                try {
+                    awaitRelease(txn, blocker, e.released, deadline, wait, () -> String.format(
+                            "Process %d waits for %s on relation %d; blocked by process %d.", txn,
+                            mode.pgName, relation, blocker),
+                            () -> new PgException(SqlState.LOCK_NOT_AVAILABLE, "could not obtain lock on relation "
+                                    + relation));
+                } finally {
+                    e.waiters--;
+                }
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
             throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
         } finally {
+            RelationEntry left = relations.get(relation);
+            if (left != null && left.unused()) { // a waiter that gave up (timeout, deadlock, cancel)
+                relations.remove(relation);
+            }
             lock.unlock();
         }
     }

@@ -85,6 +85,28 @@ class RelationReadLocksTest {
     }
 
     @Test
+    void aReaderGrantedWhenTheLockItWaitedForIsRolledBackStillBlocksDdl() throws Exception {
+        try (Client a = connect(); Client b = connect(); Client c = connect()) {
+            String bPid = b.q("select pg_backend_pid()").value();
+            a.q("create table t (n int)");
+            a.q("begin");
+            a.q("lock table t in access exclusive mode");
+            b.q("begin");
+            var read = CompletableFuture.supplyAsync(() -> b.q("select count(*) from t").value());
+            awaitBlocked(c, bPid);
+            a.q("rollback"); // the last holder goes: b is granted on the same entry
+            assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo("0");
+            c.q("begin");
+            fails(c, "lock table t in access exclusive mode nowait", "55P03", "could not obtain lock on relation \"t\"");
+            c.q("rollback");
+            b.q("commit");
+            c.q("begin");
+            assertThat(c.q("lock table t in access exclusive mode nowait").tag()).isEqualTo("LOCK TABLE");
+            c.q("commit");
+        }
+    }
+
+    @Test
     void accessExclusiveBlocksASelectUntilCommitThenItReadsTheNewDefinition() throws Exception {
         try (Client a = connect(); Client b = connect(); Client c = connect()) {
             a.q("create table t (a int)");
