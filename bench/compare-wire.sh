@@ -137,7 +137,7 @@ if reply:
 msgs, i = [], 0
 while i + 5 <= len(last_reply):
     n = int.from_bytes(last_reply[i + 1:i + 5], "big")
-    msgs.append("%s%d" % (chr(last_reply[i]), n + 1))
+    msgs.append("%s(%d)" % (chr(last_reply[i]), n + 1))
     i += n + 1
 print("sendto/txn %.3f  bytes out/txn %.1f  recvfrom/txn %.3f (EAGAIN %.3f)  bytes in/txn %.1f  ppoll/txn %.3f"
       % (calls["sendto"] / txns, bytes_out / txns, calls["recvfrom"] / txns, calls["eagain"] / txns,
@@ -181,18 +181,40 @@ PY
                            /context-switches/ { printf "pgbench_cs_per_txn %.3f\n", $1 / n }' "$work/$sys.$script.c$c.perf"
         awk -v n="$n" -v hz="$(getconf CLK_TCK)" -v b="$before" -v a="$after" \
           'BEGIN { printf "server_cpu_us_per_txn %.2f\n", (a - b) * 1e6 / hz / n }'
-        for f in ss1 ss2; do
-          grep -o 'bytes_sent:[0-9]* .*bytes_received:[0-9]* segs_out:[0-9]* segs_in:[0-9]* data_segs_out:[0-9]* data_segs_in:[0-9]*' \
-            "$work/$sys.$script.c$c.$f" | sed 's/bytes_acked:[0-9]* //' | tr ':' ' ' |
-            awk '{ bs += $2; br += $4; so += $6; si += $8; dso += $10; dsi += $12 } END { print bs, br, so, si, dso, dsi }'
-        done | paste -sd' ' | awk '{ bs = $7 - $1; br = $8 - $2; so = $9 - $3; si = $10 - $4; dso = $11 - $5; dsi = $12 - $6
-          if (dsi > 0) printf "segs_in_per_request %.3f\nsegs_out_per_request %.3f\npure_acks_in_per_request %.4f\npure_acks_out_per_request %.4f\nbytes_per_request %.1f\nbytes_per_reply_segment_group %.1f\n",
-            si / dsi, so / dsi, (si - dsi) / dsi, (so - dso) / dsi, br / dsi, bs / dsi }'
+        # per connection (the peer's address), over the connections open at both readings
+        python3 - "$work/$sys.$script.c$c.ss1" "$work/$sys.$script.c$c.ss2" <<'PY'
+import re, sys
+def read(path):
+    out, peer = {}, None
+    for line in open(path):
+        m = re.match(r'\S+\s+\d+\s+\d+\s+\S+\s+(\S+)', line)
+        if m and not line.startswith('State'):
+            peer = m.group(1)
+            continue
+        if peer and 'segs_out' in line:
+            f = dict(re.findall(r'\b(bytes_sent|bytes_received|segs_out|segs_in|data_segs_out|data_segs_in):(\d+)', line))
+            out[peer] = {k: int(v) for k, v in f.items()}
+            peer = None
+    return out
+a, b = read(sys.argv[1]), read(sys.argv[2])
+d = {k: 0 for k in ("bytes_sent", "bytes_received", "segs_out", "segs_in", "data_segs_out", "data_segs_in")}
+for peer in a.keys() & b.keys():
+    for k in d:
+        d[k] += b[peer].get(k, 0) - a[peer].get(k, 0)
+req = d["data_segs_in"]
+if req > 0:
+    print("segs_in_per_request %.3f" % (d["segs_in"] / req))
+    print("segs_out_per_request %.3f" % (d["segs_out"] / req))
+    print("pure_acks_in_per_request %.4f" % ((d["segs_in"] - d["data_segs_in"]) / req))
+    print("pure_acks_out_per_request %.4f" % ((d["segs_out"] - d["data_segs_out"]) / req))
+    print("bytes_per_request %.1f" % (d["bytes_received"] / req))
+    print("reply_bytes_per_request %.1f" % (d["bytes_sent"] / req))
+PY
         ct=$(txns_of "$sys.$script.c$c.client.out")
         strace_calls "$work/$sys.$script.c$c.client.strace" | awk -v n="$ct" '$1 ~ /^(sendto|recvfrom|ppoll|poll|epoll_wait|read|write)$/ {
           printf "pgbench_%s_per_txn %.3f (errors %.3f)\n", $1, $2 / n, $3 / n }'
         st=$(txns_of "$sys.$script.c$c.server.out")
-        strace_calls "$work/$sys.$script.c$c.server.strace" | sort -k2 -nr | head -8 | awk -v n="$st" '{
+        strace_calls "$work/$sys.$script.c$c.server.strace" | awk -v n="$st" '$2 / n >= 0.005 {
           printf "server_%s_per_txn %.3f (errors %.3f)\n", $1, $2 / n, $3 / n }'
       } >"$work/$sys.$script.c$c.figures"
     done
