@@ -211,11 +211,7 @@ public final class Store implements AutoCloseable {
         // that do not hold the key. Index and filter blocks stay beside the cache (about
         // 1% of the data): in it, at 128 MB, they were evicted by data blocks and a c8
         // tpcb-like load ran at a third of its speed
-        // a hash index in each data block finds a point read's key without the binary search over
-        // the block's restart points (about a fifth of the block-cache part of a primary-key read)
-        BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloomFilter)
-                .setDataBlockIndexType(org.rocksdb.DataBlockIndexType.kDataBlockBinaryAndHash)
-                .setDataBlockHashTableUtilRatio(0.75);
+        BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloomFilter);
         DBOptions dbOptions = new DBOptions()
                 .setWriteBufferManager(writeBufferManager)
                 .setListeners(List.of(listener))
