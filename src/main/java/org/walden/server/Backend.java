@@ -88,6 +88,9 @@ public final class Backend {
     private long idleSessionTimeoutMs;
     private long idleInTransactionTimeoutMs;
     private Object idleTimeoutsVersion;
+    /** The column list last described and its RowDescription ({@link #rowDescription}); the list is never changed. */
+    private List<ColumnDesc> describedColumns;
+    private byte[] describedRowDescription;
     /** The GUC_REPORT map last compared with {@link #reportedSent}: the same (cached, unmodifiable) map has nothing new. */
     private Map<String, String> reportedCompared;
 
@@ -446,7 +449,7 @@ public final class Backend {
         }
         List<ColumnDesc> columns = portal.columns();
         if (columns != null) {
-            stream.send(BackendMessages.rowDescription(fields(columns)));
+            stream.send(rowDescription(columns));
         }
         Portal.Completion done = portal.execute(0, this::sendDataRow);
         stream.send(BackendMessages.commandComplete(done.commandTag()));
@@ -653,7 +656,21 @@ public final class Backend {
         } else {
             throw new PgException(SqlState.PROTOCOL_VIOLATION, "invalid DESCRIBE message subtype " + (int) t.kind());
         }
-        stream.send(columns == null ? BackendMessages.noData() : BackendMessages.rowDescription(fields(columns)));
+        stream.send(columns == null ? BackendMessages.noData() : rowDescription(columns));
+    }
+
+    /**
+     * The RowDescription of {@code columns}: encoded again only for another list. A portal whose
+     * result formats are the statement's own shares the statement's list, so a prepared statement
+     * described at every execution (pgbench -M prepared sends Bind, Describe portal, Execute,
+     * Sync) is encoded once, not at every transaction.
+     */
+    private byte[] rowDescription(List<ColumnDesc> columns) {
+        if (columns != describedColumns) {
+            describedRowDescription = BackendMessages.rowDescription(fields(columns));
+            describedColumns = columns;
+        }
+        return describedRowDescription;
     }
 
     private void execExecute(FrontendMessages.Execute e) throws IOException {

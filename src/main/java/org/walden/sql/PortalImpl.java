@@ -59,14 +59,22 @@ final class PortalImpl implements Portal {
             throw new PgException(SqlState.PROTOCOL_VIOLATION, "bind message has " + resultFormats.length
                     + " result formats but query has " + text.size() + " columns");
         }
-        List<ColumnDesc> out = new ArrayList<>(text.size());
+        List<ColumnDesc> out = null;
         for (int i = 0; i < text.size(); i++) {
             // no formats given: each column's own (a BINARY cursor's FETCH), text for every other statement
             short f = resultFormats.length == 0 ? text.get(i).format() : resultFormats.length == 1 ? resultFormats[0]
                     : resultFormats[i];
-            out.add(text.get(i).withFormat(f));
+            if (out == null && f != text.get(i).format()) {
+                out = new ArrayList<>(text.size());
+                out.addAll(text.subList(0, i));
+            }
+            if (out != null) {
+                out.add(text.get(i).withFormat(f));
+            }
         }
-        return out;
+        // every format as the statement's own: its list itself, the same at every Bind (the
+        // backend's RowDescription of it is encoded once)
+        return out == null ? text : out;
     }
 
     @Override

@@ -31,9 +31,14 @@ public final class ExecState {
     private Map<Integer, Object> initPlanValues;
     private Map<Integer, SharedRows> ctes;
     private Map<Integer, List<Object[]>> workTables;
-    /** Activity counts of the statement: one table's in the common case, more in a map. */
+    /**
+     * Activity counts of the statement: two relations' in slots (an index scan counts its table
+     * and its index: a point read by primary key allocates no map), more in a map.
+     */
     private int countsTable;
     private ExecServices.TableCounts countsOne;
+    private int countsTableTwo;
+    private ExecServices.TableCounts countsTwo;
     private Map<Integer, ExecServices.TableCounts> counts;
     private List<AutoCloseable> resources;
     private final boolean instrument;
@@ -172,6 +177,14 @@ public final class ExecState {
         if (countsTable == tableOid) {
             return countsOne;
         }
+        if (countsTwo == null) {
+            countsTwo = new ExecServices.TableCounts();
+            countsTableTwo = tableOid;
+            return countsTwo;
+        }
+        if (countsTableTwo == tableOid) {
+            return countsTwo;
+        }
         if (counts == null) {
             counts = new HashMap<>();
         }
@@ -206,6 +219,10 @@ public final class ExecState {
         if (countsOne != null && services != null) {
             services.countActivity(countsTable, countsOne);
             countsOne = null;
+        }
+        if (countsTwo != null && services != null) {
+            services.countActivity(countsTableTwo, countsTwo);
+            countsTwo = null;
         }
         if (counts != null && services != null) {
             for (Map.Entry<Integer, ExecServices.TableCounts> e : counts.entrySet()) {
