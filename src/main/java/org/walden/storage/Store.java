@@ -444,13 +444,19 @@ public final class Store implements AutoCloseable {
     private boolean ingestRows(WalRecord rows) {
         byte[] p = rows.payload();
         SstBuilder sst = newSstBuilder();
-        ByteBuffer direct = takeDirectBuffer(p.length);
+        // a record of huge rows (past what a batch holds) is not copied into native memory: its
+        // rows go to the writer as arrays, as direct memory is bounded by the heap's size
+        ByteBuffer direct = p.length <= DIRECT_BUFFER_KEPT_MAX ? takeDirectBuffer(p.length) : null;
         boolean written = false;
         try {
-            direct.clear();
-            direct.put(p);
-            ByteBuffer key = direct.duplicate();
-            ByteBuffer value = direct.duplicate();
+            ByteBuffer key = null;
+            ByteBuffer value = null;
+            if (direct != null) {
+                direct.clear();
+                direct.put(p);
+                key = direct.duplicate();
+                value = direct.duplicate();
+            }
             int count = intLE(p, 0);
             int pos = 4;
             int lastOffset = -1;
@@ -473,6 +479,10 @@ public final class Store implements AutoCloseable {
                 lastLength = keyLength;
                 if (valueLength < 0) {
                     sst.add(Arrays.copyOfRange(p, keyOffset, keyOffset + keyLength), null);
+                } else if (direct == null) {
+                    sst.add(Arrays.copyOfRange(p, keyOffset, keyOffset + keyLength),
+                            Arrays.copyOfRange(p, pos, pos + valueLength));
+                    pos += valueLength;
                 } else {
                     key.clear();
                     key.position(keyOffset).limit(keyOffset + keyLength);
@@ -484,7 +494,9 @@ public final class Store implements AutoCloseable {
             }
             written = count > 0;
         } finally {
-            giveBackDirectBuffer(direct);
+            if (direct != null) {
+                giveBackDirectBuffer(direct);
+            }
             if (!written) {
                 sst.close(); // the files written so far go
             }
