@@ -17,7 +17,9 @@
 #                WALDEN_BEFORE), WALDEN (bin/walden of this tree), WALDEN_BEFORE (another
 #                build's bin/walden), PORT (6480: PostgreSQL primary/standby on PORT, PORT+1,
 #                Walden on PORT+2, PORT+3, Walden before on PORT+4, PORT+5), KEEP=1,
-#                WALDEN_SERVER_JVM_OPTS (passed to Walden's primary: a profiler, say)
+#                WALDEN_SERVER_JVM_OPTS (passed to Walden's primary: a profiler, say), SPLIT=1
+#                (pgbench -i -I dtg, then -I vp: the gen-cpu column is the primary's CPU up to the
+#                end of the COPY step, drop and create included)
 #
 # PostgreSQL runs as the postgres OS user when called as root; every server is stopped and the
 # work directory removed on exit.
@@ -120,8 +122,24 @@ run() { # sys setup
     s0=$(server_cpu "$dir.standby")
   fi
   c0=$(server_cpu "$dir"); t0=$(now)
-  line=$("$pgbin/pgbench" -i -s "$scale" -h 127.0.0.1 -p "$p" -U postgres postgres 2>&1 | tee "$dir.pgbench.log" \
-    | grep '^done in')
+  if [ "${SPLIT:-0}" = 1 ]; then
+    # two pgbench runs: drop, create and generate (COPY), then vacuum and primary keys; the
+    # primary's CPU at the boundary splits it (pgbench's own timings are added up)
+    local l1 l2 g
+    l1=$("$pgbin/pgbench" -i -I dtg -s "$scale" -h 127.0.0.1 -p "$p" -U postgres postgres 2>&1 \
+      | tee "$dir.pgbench.log" | grep '^done in')
+    sleep 0.3 # PostgreSQL's backend has exited and been reaped into the postmaster's children's time
+    result[$sys.$setup.gencpu]=$(secs "$c0" "$(server_cpu "$dir")")
+    l2=$("$pgbin/pgbench" -i -I vp -s "$scale" -h 127.0.0.1 -p "$p" -U postgres postgres 2>&1 \
+      | tee -a "$dir.pgbench.log" | grep '^done in')
+    g=$(sed -n 's/.*client-side generate \([0-9.]*\) s.*/\1/p' <<<"$l1")
+    line="$l1 $l2"
+    line="${line/client-side generate $g s/}"
+    line="$line client-side generate $g s"
+  else
+    line=$("$pgbin/pgbench" -i -s "$scale" -h 127.0.0.1 -p "$p" -U postgres postgres 2>&1 | tee "$dir.pgbench.log" \
+      | grep '^done in')
+  fi
   t1=$(now)
   result[$sys.$setup.secs]=$(secs "$t0" "$t1")
   result[$sys.$setup.generate]=$(sed -n 's/.*client-side generate \([0-9.]*\) s.*/\1/p' <<<"$line")
@@ -160,15 +178,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 declare -A label=([pg]=PostgreSQL [walden]=Walden [wb]="Walden before")
 echo
 echo "pgbench -i -s $scale ($((scale * 100000)) rows), same machine ($(nproc) cores), same run; seconds"
-printf '%-9s %-14s %8s %8s %8s %8s %9s %9s %11s %8s %8s\n' setup system load generate vacuum pkeys cpu \
-  "cpu/pg" standby-cpu catchup "load/pg"
+printf '%-9s %-14s %8s %8s %8s %8s %9s %9s %11s %8s %8s %8s\n' setup system load generate vacuum pkeys cpu \
+  "cpu/pg" standby-cpu catchup "load/pg" gen-cpu
 for setup in $setups; do
   for sys in $systems; do
-    printf '%-9s %-14s %8s %8s %8s %8s %9s %9s %11s %8s %8s\n' "$setup" "${label[$sys]}" \
+    printf '%-9s %-14s %8s %8s %8s %8s %9s %9s %11s %8s %8s %8s\n' "$setup" "${label[$sys]}" \
       "${result[$sys.$setup.secs]}" "${result[$sys.$setup.generate]:--}" "${result[$sys.$setup.vacuum]:--}" \
       "${result[$sys.$setup.pkeys]:--}" "${result[$sys.$setup.cpu]}" \
       "$(ratio "${result[$sys.$setup.cpu]}" "${result[pg.$setup.cpu]:-0}")" \
       "${result[$sys.$setup.standby_cpu]:--}" "${result[$sys.$setup.catchup]:--}" \
-      "$(ratio "${result[$sys.$setup.secs]}" "${result[pg.$setup.secs]:-0}")"
+      "$(ratio "${result[$sys.$setup.secs]}" "${result[pg.$setup.secs]:-0}")" "${result[$sys.$setup.gencpu]:--}"
   done
 done

@@ -1,5 +1,6 @@
 package org.walden.storage;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -428,20 +429,107 @@ public final class Store implements AutoCloseable {
      * RocksDB in its serialized WriteBatch form (one native call for the whole record).
      */
     public void applyRows(WalRecord rows) {
-        if (mayIngest(rows) && ingestible(rows)) {
-            SstBuilder sst = newSstBuilder();
-            try {
-                KvBulk.forEachRowSlice(rows, (p, keyOff, keyLen, valueOff, valueLen) -> sst.add(
-                        Arrays.copyOfRange(p, keyOff, keyOff + keyLen),
-                        valueOff < 0 ? null : Arrays.copyOfRange(p, valueOff, valueOff + valueLen)));
-            } catch (RuntimeException e) {
-                sst.close(); // the file written so far goes
-                throw e;
-            }
-            ingest(sst, List.of());
+        if (mayIngest(rows) && ingestRows(rows)) {
             return;
         }
         writeSerialized(WriteBatchFormat.fromRows(rows));
+    }
+
+    /**
+     * Writes the rows of a ROWS record into SST files and ingests them, in one pass over the
+     * record, when its keys strictly ascend and all go to one column family; false, with nothing
+     * written to storage, otherwise. The payload is copied once into native memory and each row
+     * handed to the file writer as two slices of it: no per-row arrays, no per-row copy by JNI.
+     */
+    private boolean ingestRows(WalRecord rows) {
+        byte[] p = rows.payload();
+        SstBuilder sst = newSstBuilder();
+        // a record of huge rows (past what a batch holds) is not copied into native memory: its
+        // rows go to the writer as arrays, as direct memory is bounded by the heap's size
+        ByteBuffer direct = p.length <= DIRECT_BUFFER_KEPT_MAX ? takeDirectBuffer(p.length) : null;
+        boolean written = false;
+        try {
+            ByteBuffer key = null;
+            ByteBuffer value = null;
+            if (direct != null) {
+                direct.clear();
+                direct.put(p);
+                key = direct.duplicate();
+                value = direct.duplicate();
+            }
+            int count = intLE(p, 0);
+            int pos = 4;
+            int lastOffset = -1;
+            int lastLength = 0;
+            ColumnFamilyHandle family = null;
+            for (int i = 0; i < count; i++) {
+                int keyLength = intLE(p, pos);
+                int keyOffset = pos + 4;
+                pos = keyOffset + keyLength;
+                int valueLength = intLE(p, pos);
+                pos += 4;
+                ColumnFamilyHandle keyFamily = routing.family(p, keyOffset, keyLength);
+                if (lastOffset < 0) {
+                    family = keyFamily;
+                } else if (keyFamily != family || Arrays.compareUnsigned(p, lastOffset, lastOffset + lastLength,
+                        p, keyOffset, keyOffset + keyLength) >= 0) {
+                    return false; // not one ascending run: a batch, and the files begun go
+                }
+                lastOffset = keyOffset;
+                lastLength = keyLength;
+                if (valueLength < 0) {
+                    sst.add(Arrays.copyOfRange(p, keyOffset, keyOffset + keyLength), null);
+                } else if (direct == null) {
+                    sst.add(Arrays.copyOfRange(p, keyOffset, keyOffset + keyLength),
+                            Arrays.copyOfRange(p, pos, pos + valueLength));
+                    pos += valueLength;
+                } else {
+                    key.clear();
+                    key.position(keyOffset).limit(keyOffset + keyLength);
+                    value.clear();
+                    value.position(pos).limit(pos + valueLength);
+                    sst.add(keyFamily, key, value);
+                    pos += valueLength;
+                }
+            }
+            written = count > 0;
+        } finally {
+            if (direct != null) {
+                giveBackDirectBuffer(direct);
+            }
+            if (!written) {
+                sst.close(); // the files written so far go
+            }
+        }
+        ingest(sst, List.of());
+        return true;
+    }
+
+    private static int intLE(byte[] p, int off) {
+        return (p[off] & 0xFF) | (p[off + 1] & 0xFF) << 8 | (p[off + 2] & 0xFF) << 16 | (p[off + 3] & 0xFF) << 24;
+    }
+
+    /** Native buffers that ROWS records are copied into on their way to an SST file, kept for the next. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> directBuffers =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** At most this many are kept (one per concurrent bulk load; each about a ROWS record's size). */
+    private static final int DIRECT_BUFFERS_KEPT = 2;
+    /** A buffer larger than this is not kept (a ROWS record of one huge row). */
+    private static final int DIRECT_BUFFER_KEPT_MAX = 32 << 20;
+
+    private ByteBuffer takeDirectBuffer(int bytes) {
+        ByteBuffer b = directBuffers.poll();
+        if (b == null || b.capacity() < bytes) {
+            // the first is sized for a full batch and a little more, so it serves every later one
+            b = ByteBuffer.allocateDirect(Math.max(bytes, 9 << 20));
+        }
+        return b;
+    }
+
+    private void giveBackDirectBuffer(ByteBuffer b) {
+        if (b.capacity() <= DIRECT_BUFFER_KEPT_MAX && directBuffers.size() < DIRECT_BUFFERS_KEPT) {
+            directBuffers.offer(b);
+        }
     }
 
     /**
@@ -451,35 +539,6 @@ public final class Store implements AutoCloseable {
      */
     public static boolean mayIngest(WalRecord rows) {
         return rows.payload().length >= INGEST_MIN_BYTES;
-    }
-
-    /** Whether the record's keys strictly ascend and all go to one column family (one SST file). */
-    private boolean ingestible(WalRecord rows) {
-        final class Check implements KvBulk.RowSliceSink {
-            int lastOffset = -1;
-            int lastLength;
-            ColumnFamilyHandle family;
-            boolean ok = true;
-
-            @Override
-            public void row(byte[] p, int keyOff, int keyLen, int valueOff, int valueLen) {
-                if (!ok) {
-                    return;
-                }
-                ColumnFamilyHandle keyFamily = routing.family(p, keyOff, keyLen);
-                if (lastOffset < 0) {
-                    family = keyFamily;
-                } else if (keyFamily != family
-                        || Arrays.compareUnsigned(p, lastOffset, lastOffset + lastLength, p, keyOff, keyOff + keyLen) >= 0) {
-                    ok = false;
-                }
-                lastOffset = keyOff;
-                lastLength = keyLen;
-            }
-        }
-        Check check = new Check();
-        KvBulk.forEachRowSlice(rows, check);
-        return check.ok && check.lastOffset >= 0;
     }
 
     /**
@@ -641,20 +700,39 @@ public final class Store implements AutoCloseable {
             this.temp = temp;
         }
 
+        /**
+         * The next row as slices of native memory (position to limit), its key greater than the
+         * last, in {@code keyFamily} (the key's column family): one JNI call, nothing copied.
+         */
+        void add(ColumnFamilyHandle keyFamily, ByteBuffer key, ByteBuffer value) {
+            try {
+                int bytes = key.remaining() + value.remaining();
+                writerFor(keyFamily).put(key, value);
+                fileBytes += bytes;
+            } catch (RocksDBException e) {
+                throw new PgException(SqlState.IO_ERROR, "could not write to temporary file: " + e.getMessage(), e);
+            }
+        }
+
+        /** The file writer of the next row, of {@code keyFamily}: a new file past FILE_BYTES or for another family. */
+        private org.rocksdb.SstFileWriter writerFor(ColumnFamilyHandle keyFamily) throws RocksDBException {
+            if (writer == null || fileBytes >= FILE_BYTES || keyFamily != family) {
+                finishFile();
+                Path file = temp.newFile(".sst");
+                writer = new org.rocksdb.SstFileWriter(envOptions, options);
+                writer.open(file.toString());
+                files.add(file);
+                filesByFamily.computeIfAbsent(keyFamily, h -> new java.util.ArrayList<>()).add(file.toString());
+                family = keyFamily;
+                fileBytes = 0;
+            }
+            return writer;
+        }
+
         /** The next row, its key greater than the last; {@code value} null is a delete. */
         public void add(byte[] key, byte[] value) {
             try {
-                ColumnFamilyHandle keyFamily = routing.family(key);
-                if (writer == null || fileBytes >= FILE_BYTES || keyFamily != family) {
-                    finishFile();
-                    Path file = temp.newFile(".sst");
-                    writer = new org.rocksdb.SstFileWriter(envOptions, options);
-                    writer.open(file.toString());
-                    files.add(file);
-                    filesByFamily.computeIfAbsent(keyFamily, h -> new java.util.ArrayList<>()).add(file.toString());
-                    family = keyFamily;
-                    fileBytes = 0;
-                }
+                writerFor(routing.family(key));
                 if (value == null) {
                     writer.delete(key);
                 } else {

@@ -1,79 +1,156 @@
 package org.walden.txn;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.walden.storage.UnloggedRanges;
+import org.walden.wal.KvBulk;
+import org.walden.wal.WalRecord;
 
 /**
  * The rows of a transaction's fresh ranges not yet logged and applied (one ROWS batch, see
  * {@link KvTransaction}): a key written once, each later than the last (a COPY's row ids, a
- * table re-keyed in key order), is appended to an ascending run without hashing; any other
- * write goes to a map. A key is in one of the two, never both: a key appended to the run is
- * greater than every key before it, those of the map included. Used by one thread.
+ * table re-keyed in key order), is appended to an ascending run, which is kept in the ROWS
+ * record's own form ({@link KvBulk.RowsBuilder}): a batch of such rows becomes its record in one
+ * copy, with no per-row arrays kept nor copied again. Any other write goes to a map. A key is in
+ * one of the two, never both: a key appended to the run is greater than every key before it,
+ * those of the map included; a run's key written again moves the whole run into the map (rare: a
+ * row of a fresh range updated in its transaction). Used by one thread.
  */
 final class BulkPending {
 
-    /** Strictly ascending keys (unsigned byte order) and their values, in step. */
-    private final ArrayList<byte[]> runKeys = new ArrayList<>();
-    private final ArrayList<byte[]> runValues = new ArrayList<>();
+    /** The value that marks a delete (the transaction's own marker, compared by identity). */
+    private final byte[] deleted;
+    /** The run: strictly ascending keys (unsigned byte order) and their values, in a ROWS payload. */
+    private KvBulk.RowsBuilder run;
+    /** Where each run row's key begins in the run's payload (after its length). */
+    private int[] runKeyOffsets = new int[1024];
+    private int runCount;
+    /** The run's last key (the array handed to {@link #put}, compared with the next). */
+    private byte[] runLastKey;
+    /** True when a key of the run is unlogged (an unlogged or temporary relation's): the run is then not one record. */
+    private boolean runHasUnlogged;
     /** Rows written out of order, or again; all of their keys are below the run's last. */
     private final Map<ByteKey, byte[]> others = new java.util.LinkedHashMap<>();
 
-    boolean isEmpty() {
-        return runKeys.isEmpty() && others.isEmpty();
+    BulkPending(byte[] deleted) {
+        this.deleted = deleted;
     }
 
-    /** Sets {@code key}'s pending value; returns the value it replaces (null: none). */
+    boolean isEmpty() {
+        return runCount == 0 && others.isEmpty();
+    }
+
+    /**
+     * Sets {@code key}'s pending value ({@code deleted}: a delete); returns the value it replaces
+     * (null: none). Both arrays are the caller's to keep unchanged.
+     */
     byte[] put(byte[] key, byte[] value) {
-        int n = runKeys.size();
-        if (n == 0 ? others.isEmpty() : Arrays.compareUnsigned(key, runKeys.get(n - 1)) > 0) {
-            runKeys.add(key);
-            runValues.add(value);
+        if (runCount == 0 ? others.isEmpty() : ByteKey.compareShort(key, runLastKey) > 0) {
+            append(key, value);
             return null;
         }
-        int i = indexInRun(key);
-        if (i >= 0) {
-            return runValues.set(i, value);
+        if (indexInRun(key) >= 0) {
+            moveRunToMap();
         }
         return others.put(new ByteKey(key), value);
     }
 
-    /** The pending value of {@code key}, or null. */
+    private void append(byte[] key, byte[] value) {
+        if (run == null) {
+            run = new KvBulk.RowsBuilder(16 * 1024); // grows to a batch only in a bulk load
+        }
+        if (runCount == runKeyOffsets.length) {
+            runKeyOffsets = Arrays.copyOf(runKeyOffsets, runCount * 2);
+        }
+        runKeyOffsets[runCount++] = run.sizeBytes() + 4;
+        run.add(key, value == deleted ? null : value);
+        runLastKey = key;
+        runHasUnlogged |= UnloggedRanges.isUnlogged(key);
+    }
+
+    /** The pending value of {@code key} ({@code deleted} for a delete), or null. */
     byte[] get(byte[] key) {
         int i = indexInRun(key);
         if (i >= 0) {
-            return runValues.get(i);
+            return runValue(i);
         }
         return others.isEmpty() ? null : others.get(new ByteKey(key));
     }
 
     private int indexInRun(byte[] key) {
-        int n = runKeys.size();
-        if (n == 0 || Arrays.compareUnsigned(key, runKeys.get(n - 1)) > 0) {
+        if (runCount == 0 || Arrays.compareUnsigned(key, runLastKey) > 0) {
             return -1;
         }
-        int i = Collections.binarySearch(runKeys, key, Arrays::compareUnsigned);
-        return i >= 0 ? i : -1;
+        byte[] p = run.bytes();
+        int lo = 0;
+        int hi = runCount - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int off = runKeyOffsets[mid];
+            int c = Arrays.compareUnsigned(p, off, off + intAt(p, off - 4), key, 0, key.length);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -1;
+    }
+
+    private byte[] runKey(int i) {
+        byte[] p = run.bytes();
+        int off = runKeyOffsets[i];
+        return Arrays.copyOfRange(p, off, off + intAt(p, off - 4));
+    }
+
+    private byte[] runValue(int i) {
+        byte[] p = run.bytes();
+        int off = runKeyOffsets[i];
+        int valueAt = off + intAt(p, off - 4);
+        int length = intAt(p, valueAt);
+        return length < 0 ? deleted : Arrays.copyOfRange(p, valueAt + 4, valueAt + 4 + length);
+    }
+
+    /** Little-endian, as the ROWS payload has it. */
+    private static int intAt(byte[] p, int off) {
+        return (p[off] & 0xFF) | (p[off + 1] & 0xFF) << 8 | (p[off + 2] & 0xFF) << 16 | (p[off + 3] & 0xFF) << 24;
+    }
+
+    /** The run's rows join the map (which then holds every pending row; the invariant holds). */
+    private void moveRunToMap() {
+        Map<ByteKey, byte[]> all = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < runCount; i++) {
+            all.put(new ByteKey(runKey(i)), runValue(i));
+        }
+        all.putAll(others);
+        others.clear();
+        others.putAll(all);
+        clearRun();
     }
 
     /** Drops the pending rows whose keys {@code drop} accepts (a range emptied). */
     void removeIf(Predicate<byte[]> drop) {
         // rare (a range emptied with rows pending): the run joins the map, which keeps the invariant
-        for (int i = 0; i < runKeys.size(); i++) {
-            others.put(new ByteKey(runKeys.get(i)), runValues.get(i));
-        }
-        runKeys.clear();
-        runValues.clear();
+        moveRunToMap();
         others.keySet().removeIf(k -> drop.test(k.bytes()));
+    }
+
+    /**
+     * The pending rows as one ROWS record of {@code xid}, when they are the run alone and all
+     * logged (a bulk load's batch): its payload as built, copied once. Null otherwise.
+     */
+    WalRecord runAsRecord(int xid) {
+        return others.isEmpty() && runCount > 0 && !runHasUnlogged ? run.toRecord(xid) : null;
     }
 
     /** Each pending row, the run's in key order first; {@code sink} gets the value as stored. */
     void forEach(java.util.function.BiConsumer<byte[], byte[]> sink) {
-        for (int i = 0; i < runKeys.size(); i++) {
-            sink.accept(runKeys.get(i), runValues.get(i));
+        for (int i = 0; i < runCount; i++) {
+            sink.accept(runKey(i), runValue(i));
         }
         for (Iterator<Map.Entry<ByteKey, byte[]>> it = others.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<ByteKey, byte[]> e = it.next();
@@ -81,9 +158,17 @@ final class BulkPending {
         }
     }
 
+    private void clearRun() {
+        if (run != null) {
+            run.reset();
+        }
+        runCount = 0;
+        runLastKey = null;
+        runHasUnlogged = false;
+    }
+
     void clear() {
-        runKeys.clear();
-        runValues.clear();
+        clearRun();
         others.clear();
     }
 }

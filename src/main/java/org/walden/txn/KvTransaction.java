@@ -89,7 +89,7 @@ final class KvTransaction implements Transaction {
      * BULK_BATCH_BYTES. Rows in key order are appended to a list, not hashed (a map's puts were
      * a fifth of a COPY's CPU).
      */
-    private final BulkPending bulkPending = new BulkPending();
+    private final BulkPending bulkPending = new BulkPending(DELETED);
     private long bulkPendingBytes;
     /** True once a NEW_RANGE or ROWS record of this transaction is in the WAL (its storage effects need undoing on abort). */
     private boolean bulkLogged;
@@ -298,31 +298,35 @@ final class KvTransaction implements Transaction {
 
     @Override
     public void put(byte[] key, byte[] value) {
-        write(key, value.clone());
+        write(key.clone(), value.clone());
     }
 
     @Override
     public void putNew(byte[] key, byte[] value) {
-        if (!write(key, value.clone()) && !writes.isSpilled()) {
-            lockedLatest.putIfAbsent(new ByteKey(key.clone()), DELETED); // the commit's before-image: none
+        // the caller hands both arrays over (see Transaction.putNew): a COPY's rows are not copied again
+        if (!write(key, value) && !writes.isSpilled()) {
+            lockedLatest.putIfAbsent(new ByteKey(key), DELETED); // the commit's before-image: none
         }
     }
 
     @Override
     public void delete(byte[] key) {
-        write(key, DELETED);
+        write(key.clone(), DELETED);
     }
 
-    /** Writes {@code value} (DELETED: a delete) under {@code key}; true when the key is in a new range. */
+    /**
+     * Writes {@code value} (DELETED: a delete) under {@code key}, both owned by this transaction
+     * from now on (copies of the caller's, or handed over); true when the key is in a new range.
+     */
     private boolean write(byte[] key, byte[] value) {
         checkActive();
         checkWritable();
         int range = newRangeIndex(key); // looked up once per row: a bulk load's rows all land here
         if (range >= 0) {
-            writeBulk(new ByteKey(key.clone()), value, range);
+            writeBulk(new ByteKey(key), value, range);
             return true;
         }
-        ByteKey k = new ByteKey(key.clone());
+        ByteKey k = new ByteKey(key);
         if (!heldLocks.contains(k) && !writes.inSpilled(k)) {
             manager.lockTable().acquire(localId, k, IMPLICIT_LOCK_WAIT_MS);
             lockTaken(k);
@@ -422,7 +426,7 @@ final class KvTransaction implements Transaction {
     }
 
     private static boolean inRange(byte[] key, KvBulk.Range r) {
-        return java.util.Arrays.compareUnsigned(key, r.from()) >= 0 && java.util.Arrays.compareUnsigned(key, r.to()) < 0;
+        return ByteKey.compareShort(key, r.from()) >= 0 && ByteKey.compareShort(key, r.to()) < 0;
     }
 
     private boolean inNewRange(byte[] key) {
@@ -483,7 +487,7 @@ final class KvTransaction implements Transaction {
 
     private void putBulk(ByteKey k, byte[] value, int range) {
         byte[] max = newRangeMaxKeys.get(range);
-        if (max == null || java.util.Arrays.compareUnsigned(k.bytes(), max) > 0) {
+        if (max == null || ByteKey.compareShort(k.bytes(), max) > 0) {
             newRangeMaxKeys.set(range, k.bytes());
         }
         byte[] previous = bulkPending.put(k.bytes(), value);
@@ -496,6 +500,14 @@ final class KvTransaction implements Transaction {
     /** Logs the pending rows of new ranges as one ROWS record, then applies them to storage. */
     private void flushBulk() {
         if (bulkPending.isEmpty()) {
+            return;
+        }
+        WalRecord run = bulkPending.runAsRecord(xid);
+        if (run != null) {
+            // a bulk load's batch: its rows in key order, all logged, already in the record's form
+            bulkPending.clear();
+            bulkPendingBytes = 0;
+            logAndApplyRows(run);
             return;
         }
         if (rowsBuilder == null) {
@@ -521,18 +533,22 @@ final class KvTransaction implements Transaction {
         bulkPending.clear();
         bulkPendingBytes = 0;
         if (rows.count() > 0) {
-            WalRecord record = rows.toRecord(xid);
-            Wal.Inserted ins = manager.logBulk(localId, List.of(record));
-            if (Store.mayIngest(record)) {
-                // its rows may reach storage as a file, past the memtables and so past the
-                // WAL-before-data hook of their flush: the record is made durable first
-                manager.wal().flush(ins.endLsn());
-            }
-            manager.store().applyRows(record);
+            logAndApplyRows(rows.toRecord(xid));
         }
         if (unloggedRows != null) {
             manager.store().applyRows(unloggedRows.toRecord(xid)); // the record's form, never logged
         }
+    }
+
+    /** Logs one ROWS record, then applies it to storage. */
+    private void logAndApplyRows(WalRecord record) {
+        Wal.Inserted ins = manager.logBulk(localId, List.of(record));
+        if (Store.mayIngest(record)) {
+            // its rows may reach storage as a file, past the memtables and so past the
+            // WAL-before-data hook of their flush: the record is made durable first
+            manager.wal().flush(ins.endLsn());
+        }
+        manager.store().applyRows(record);
     }
 
     @Override

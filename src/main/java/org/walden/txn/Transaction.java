@@ -68,7 +68,9 @@ public interface Transaction {
 
     /**
      * {@link #put} of a key no committed row can have (a generated row id): its before-image is
-     * known to be none, so the commit does not look it up in storage.
+     * known to be none, so the commit does not look it up in storage. Unlike {@link #put}, the
+     * transaction keeps {@code key} and {@code value} themselves, not copies: the caller hands
+     * them over and must not change them afterwards (a COPY's millions of rows are not copied again).
      */
     default void putNew(byte[] key, byte[] value) {
         put(key, value);

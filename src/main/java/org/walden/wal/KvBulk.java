@@ -97,6 +97,11 @@ public final class KvBulk {
             return count;
         }
 
+        /** The payload so far, up to {@link #sizeBytes()} (the builder's own array: the next add may replace it). */
+        public byte[] bytes() {
+            return buf;
+        }
+
         /** The payload bytes so far. */
         public int sizeBytes() {
             return size;

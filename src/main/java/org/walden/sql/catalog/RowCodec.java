@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.walden.sql.types.PgType;
@@ -21,30 +22,75 @@ public final class RowCodec {
 
     /**
      * A growable buffer without ByteArrayOutputStream's locking, one per thread and reused by
-     * every row it encodes (a bulk load encodes millions); a nested encode takes a fresh one.
+     * every row it encodes (a bulk load encodes millions); a nested encode takes a fresh one. The
+     * common fixed-width and string values are written straight into it (big-endian, as
+     * {@link ValueCodec} writes them); the others go through a DataOutputStream over it.
      */
     private static final class Sink extends OutputStream {
         private byte[] buf = new byte[256];
         private int size;
         private boolean busy;
+        private DataOutputStream data;
 
         @Override
         public void write(int b) {
-            if (size == buf.length) {
-                buf = Arrays.copyOf(buf, buf.length * 2);
-            }
+            ensure(1);
             buf[size++] = (byte) b;
         }
 
         @Override
         public void write(byte[] b, int off, int len) {
-            if (size + len > buf.length) {
-                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + len));
-            }
+            ensure(len);
             System.arraycopy(b, off, buf, size, len);
             size += len;
         }
+
+        void ensure(int more) {
+            if (size + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+            }
+        }
+
+        void putShort(int v) {
+            ensure(2);
+            buf[size] = (byte) (v >>> 8);
+            buf[size + 1] = (byte) v;
+            size += 2;
+        }
+
+        void putInt(int v) {
+            ensure(4);
+            INT_BE.set(buf, size, v);
+            size += 4;
+        }
+
+        void putLong(long v) {
+            ensure(8);
+            LONG_BE.set(buf, size, v);
+            size += 8;
+        }
+
+        void putVarint(int v) {
+            ensure(5);
+            while ((v & ~0x7F) != 0) {
+                buf[size++] = (byte) ((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            buf[size++] = (byte) v;
+        }
+
+        DataOutputStream data() {
+            if (data == null) {
+                data = new DataOutputStream(this);
+            }
+            return data;
+        }
     }
+
+    private static final java.lang.invoke.VarHandle INT_BE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            int[].class, java.nio.ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle LONG_BE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
     private static final ThreadLocal<Sink> SINKS = ThreadLocal.withInitial(Sink::new);
 
@@ -56,19 +102,21 @@ public final class RowCodec {
         sink.busy = true;
         sink.size = 0;
         try {
-            DataOutputStream out = new DataOutputStream(sink);
             int n = types.length;
-            out.writeShort(n);
-            byte[] nulls = new byte[(n + 7) / 8];
+            sink.putShort(n);
+            int nullBytes = (n + 7) / 8;
+            sink.ensure(nullBytes);
+            int nullsAt = sink.size;
+            Arrays.fill(sink.buf, nullsAt, nullsAt + nullBytes, (byte) 0);
             for (int i = 0; i < n; i++) {
                 if (row[i] == null) {
-                    nulls[i / 8] |= (byte) (1 << (i % 8));
+                    sink.buf[nullsAt + i / 8] |= (byte) (1 << (i % 8));
                 }
             }
-            out.write(nulls);
+            sink.size += nullBytes;
             for (int i = 0; i < n; i++) {
                 if (row[i] != null) {
-                    ValueCodec.write(out, types[i], row[i]);
+                    write(sink, types[i], row[i]);
                 }
             }
             return Arrays.copyOf(sink.buf, sink.size);
@@ -79,6 +127,27 @@ public final class RowCodec {
             if (sink.buf.length > 1 << 20) {
                 sink.buf = new byte[256]; // a huge row's buffer is not kept
             }
+        }
+    }
+
+    /** One value as {@link ValueCodec#write} writes it, the usual types without a stream. */
+    private static void write(Sink sink, PgType type, Object v) throws IOException {
+        switch (type) {
+            case INT4 -> sink.putInt(((Number) v).intValue());
+            case INT8 -> sink.putLong(((Number) v).longValue());
+            case INT2 -> sink.putShort(((Number) v).shortValue());
+            case BOOL -> sink.write(((Boolean) v) ? 1 : 0);
+            case FLOAT8 -> sink.putLong(Double.doubleToLongBits(((Number) v).doubleValue()));
+            case TEXT, VARCHAR, BPCHAR -> {
+                if (v instanceof String text) {
+                    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+                    sink.putVarint(bytes.length);
+                    sink.write(bytes, 0, bytes.length);
+                } else {
+                    ValueCodec.write(sink.data(), type, v);
+                }
+            }
+            default -> ValueCodec.write(sink.data(), type, v);
         }
     }
 

@@ -3,6 +3,7 @@ package org.walden.sql.command;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,6 +51,22 @@ public final class CopyFrom {
     private final CopyFromBinary binary;
     private long rows;
     private long lineNo;
+    /** Text format with a one-byte delimiter: lines without backslashes are split as bytes ({@link #plainLine}). */
+    private final boolean plainText;
+    /** The NULL marker's UTF-8 bytes. */
+    private final byte[] nullBytes;
+    /**
+     * Per listed column: 2, 4 or 8 for int2, int4, int8 (read from plain digits directly),
+     * STRING for text, varchar and char (a field equal to the column's last gives its last value
+     * again: no decoding, no padding), else 0.
+     */
+    private final int[] columnKinds;
+    private static final int STRING = 1;
+    /** Per listed column of kind STRING: its last field's bytes and the value they gave. */
+    private final byte[][] lastFields;
+    private final Object[] lastValues;
+    /** Where each field of the current line ends (the delimiters' offsets), reused line after line. */
+    private final int[] fieldEnds;
     private boolean ended;
     private String csvCarry;
 
@@ -69,6 +86,25 @@ public final class CopyFrom {
         this.writer = RowWriters.forSession(ctx.fn()).writer(table);
         this.st = ctx.execState(null, new Object[0]);
         this.values = ctx.fn().values();
+        this.plainText = !csv && binary == null && delimiter < 0x80;
+        this.nullBytes = nullString.getBytes(StandardCharsets.UTF_8);
+        this.columnKinds = new int[columns.length];
+        for (int i = 0; i < columns.length; i++) {
+            Attribute a = table.column(columns[i]);
+            columnKinds[i] = switch (a.type()) {
+                case INT2 -> 2;
+                case INT4 -> 4;
+                case INT8 -> 8;
+                case TEXT, VARCHAR, BPCHAR -> STRING;
+                default -> 0;
+            };
+            if (a.typmod() >= 0 && columnKinds[i] != STRING) {
+                columnKinds[i] = 0; // an integer's typmod is -1; any other is left to coerceToTypmod
+            }
+        }
+        this.lastFields = new byte[columns.length][];
+        this.lastValues = new Object[columns.length];
+        this.fieldEnds = new int[Math.max(columns.length, 1)];
     }
 
     static CopyFrom start(CommandContext ctx, Tree.CopyStmt c) {
@@ -146,6 +182,10 @@ public final class CopyFrom {
         for (int i = 0; i < chunk.length; i++) {
             if (chunk[i] == '\n') {
                 if (pending.size() == 0) {
+                    if (plainText && !ended && !skipHeader && plainLine(chunk, start, i)) {
+                        start = i + 1;
+                        continue;
+                    }
                     line(new String(chunk, start, i - start, StandardCharsets.UTF_8));
                 } else {
                     pending.write(chunk, start, i - start);
@@ -217,23 +257,136 @@ public final class CopyFrom {
         }
         if (skipHeader) {
             skipHeader = false;
+            if (fields.length < columns.length) {
+                throw missingData(fields.length);
+            }
             checkHeader(fields);
             return;
         }
         Object[] row = new Object[table.columns().size()];
         for (int i = 0; i < columns.length; i++) {
-            Attribute c = table.column(columns[i]);
+            if (i >= fields.length) {
+                throw missingData(i); // as PostgreSQL, after the fields before it were read
+            }
             if (fields[i] != null) {
-                try {
-                    Object v = Values.parseText(c.type(), fields[i], values);
-                    row[columns[i]] = Values.coerceToTypmod(v, c.type(), c.typmod(), false);
-                } catch (PgException e) {
-                    throw new PgException(e.sqlState(), e.getMessage()).withDetail("COPY " + table.name() + ", line "
-                            + lineNo + ", column " + c.name() + ": \"" + fields[i] + "\"");
-                }
+                row[columns[i]] = fieldValue(i, fields[i]);
             }
         }
         insert(row);
+    }
+
+    /** The value of the {@code i}th listed column from its field's text (not the NULL marker). */
+    private Object fieldValue(int i, String field) {
+        Attribute c = table.column(columns[i]);
+        try {
+            Object v = Values.parseText(c.type(), field, values);
+            return Values.coerceToTypmod(v, c.type(), c.typmod(), false);
+        } catch (PgException e) {
+            throw new PgException(e.sqlState(), e.getMessage()).withDetail("COPY " + table.name() + ", line "
+                    + lineNo + ", column " + c.name() + ": \"" + field + "\"");
+        }
+    }
+
+    /**
+     * A text-format line as bytes, {@code [from, to)} without its newline, when it has no
+     * backslash (no escapes, not the end marker): split at the delimiter bytes (a one-byte
+     * character, which no byte of a multi-byte UTF-8 character equals) without a String of the
+     * line, integer columns' plain digits read without one either, the other fields decoded one
+     * by one. The same rows and errors as {@link #line}; false (nothing done) for a line with a
+     * backslash, which {@link #line} takes.
+     */
+    private boolean plainLine(byte[] b, int from, int to) {
+        int end = to > from && b[to - 1] == '\r' ? to - 1 : to;
+        int[] ends = fieldEnds;
+        int found = 0;
+        byte delim = (byte) delimiter;
+        for (int k = from; k < end; k++) {
+            byte x = b[k];
+            if (x == '\\') {
+                return false;
+            }
+            if (x == delim) {
+                if (found < ends.length) {
+                    ends[found] = k;
+                }
+                found++;
+            }
+        }
+        lineNo++;
+        if ((lineNo & 255) == 0) {
+            ctx.checkCancel();
+        }
+        if (columns.length == 0) {
+            if (end == from) {
+                insert(new Object[table.columns().size()]);
+                return true;
+            }
+            throw badFormat("extra data after last expected column");
+        }
+        if (found >= columns.length) {
+            throw badFormat("extra data after last expected column");
+        }
+        ends[found] = end; // the last field's end; the fields after it are missing
+        Object[] row = new Object[table.columns().size()];
+        int fieldFrom = from;
+        for (int i = 0; i < columns.length; i++) {
+            if (i > found) {
+                throw missingData(i); // as PostgreSQL, after the fields before it were read
+            }
+            int fieldTo = ends[i];
+            int len = fieldTo - fieldFrom;
+            if (len != nullBytes.length || !Arrays.equals(b, fieldFrom, fieldTo, nullBytes, 0, len)) {
+                int kind = columnKinds[i];
+                Object v;
+                if (kind == STRING) {
+                    byte[] last = lastFields[i];
+                    if (last != null && Arrays.equals(b, fieldFrom, fieldTo, last, 0, last.length)) {
+                        v = lastValues[i]; // a string value is immutable: the same field, the same value
+                    } else {
+                        v = fieldValue(i, new String(b, fieldFrom, len, StandardCharsets.UTF_8));
+                        if (len <= 256) {
+                            lastFields[i] = Arrays.copyOfRange(b, fieldFrom, fieldTo);
+                            lastValues[i] = v;
+                        }
+                    }
+                } else {
+                    v = kind == 0 ? null : plainInteger(b, fieldFrom, fieldTo, kind);
+                    if (v == null) {
+                        v = fieldValue(i, new String(b, fieldFrom, len, StandardCharsets.UTF_8));
+                    }
+                }
+                row[columns[i]] = v;
+            }
+            fieldFrom = fieldTo + 1;
+        }
+        insert(row);
+        return true;
+    }
+
+    /**
+     * An int2 / int4 / int8 field ({@code kind} 2, 4, 8) written as plain decimal digits with an
+     * optional minus, few enough digits that it fits the type; null for anything else (signs,
+     * spaces, long numbers, garbage), which goes through {@link Values#parseText} and its errors.
+     */
+    private static Object plainInteger(byte[] b, int from, int to, int kind) {
+        boolean negative = from < to && b[from] == '-';
+        int k = negative ? from + 1 : from;
+        int digits = to - k;
+        if (digits < 1 || digits > (kind == 2 ? 4 : kind == 4 ? 9 : 18)) {
+            return null;
+        }
+        long v = 0;
+        for (; k < to; k++) {
+            int d = b[k] - '0';
+            if (d < 0 || d > 9) {
+                return null;
+            }
+            v = v * 10 + d;
+        }
+        if (negative) {
+            v = -v;
+        }
+        return kind == 4 ? (Object) (int) v : kind == 8 ? (Object) v : (Object) (short) v;
     }
 
     /** HEADER MATCH: the header line must name the columns in order (PostgreSQL 15). */
@@ -296,6 +449,11 @@ public final class CopyFrom {
             throw e.detail() == null ? e.withDetail("COPY " + table.name() + ", line " + lineNo) : e;
         }
         rows++;
+    }
+
+    /** 22P04 for a line that ends before the {@code i}th listed column. */
+    private PgException missingData(int i) {
+        return badFormat("missing data for column \"" + table.column(columns[i]).name() + "\"");
     }
 
     private PgException badFormat(String message) {
@@ -376,10 +534,7 @@ public final class CopyFrom {
             cur.append(ch);
             i++;
         }
-        if (field < columns.length) {
-            throw badFormat("missing data for column \"" + table.column(columns[field]).name() + "\"");
-        }
-        return out;
+        return field < columns.length ? Arrays.copyOf(out, field) : out;
     }
 
     /** {@link #splitText} of a line without backslashes: each field is the text between delimiters. */
@@ -405,10 +560,7 @@ public final class CopyFrom {
             }
             from = end + 1;
         }
-        if (field < columns.length) {
-            throw badFormat("missing data for column \"" + table.column(columns[field]).name() + "\"");
-        }
-        return out;
+        return field < columns.length ? Arrays.copyOf(out, field) : out;
     }
 
     /** Splits one CSV record; null when a quoted field continues on the next line. */
@@ -461,9 +613,6 @@ public final class CopyFrom {
         if (out.size() > columns.length) {
             throw badFormat("extra data after last expected column");
         }
-        if (out.size() < columns.length) {
-            throw badFormat("missing data for column \"" + table.column(columns[out.size()]).name() + "\"");
-        }
-        return out.toArray(new String[0]);
+        return out.toArray(new String[0]); // fewer than the columns: "missing data" once those before are read
     }
 }

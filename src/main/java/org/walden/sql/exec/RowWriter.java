@@ -218,7 +218,7 @@ public final class RowWriter {
             throw duplicateKey(primaryKeyName(st), pkNames(), pkValues(row), pkTypes(), st, null)
                     .withObject(constraintObject(primaryKeyName(st)));
         }
-        byte[] suffix = Keys.suffix(key);
+        byte[] suffix = indexes.isEmpty() ? null : Keys.suffix(key);
         byte[][] entries = new byte[indexes.size()][];
         for (int i = 0; i < indexes.size(); i++) {
             IndexSpec ix = indexes.get(i);
