@@ -28,7 +28,9 @@ import org.walden.wal.XactRecords;
  * and the redo state they share. KV changes are buffered per xid and, when their COMMIT is
  * replayed, appended to the batch of committed rows (puts and deletes of whole rows:
  * idempotent), which {@link #applyBatch} writes to storage as one atomic RocksDB batch: readers
- * of a hot standby see whole transactions, in commit order, a batch of commits at a time. The
+ * of a hot standby see whole transactions, in commit order, a batch of commits at a time. Since
+ * no reader sees inside a batch, it keeps only the last write of each key, in key order
+ * ({@link WriteBatchFormat#lastWriteWins()}). The
  * caller ({@link Startup}) applies the batch before it publishes the replay position and before
  * it lets go of its replay lock. ABORT, or the end of WAL without a commit, drops the changes. Rows of fresh key ranges (KV
  * NEW_RANGE and ROWS, see {@link KvBulk}) are applied at once, as on the primary; ABORT or the
@@ -121,7 +123,7 @@ public final class RmgrTable {
     private final EnumMap<RmgrId, RedoFunction> table = new EnumMap<>(RmgrId.class);
     private final Map<Integer, PendingXact> pending = new LinkedHashMap<>();
     /** Rows of the commits replayed since the last {@link #applyBatch}, in commit order. */
-    private final WriteBatchFormat batch = new WriteBatchFormat();
+    private final WriteBatchFormat batch = WriteBatchFormat.lastWriteWins();
     private final KvBulk.RowSliceSink batchSink = batch::add;
     private boolean batchChangesCatalog;
     private long batchCommitTimeMicros;
