@@ -15,6 +15,9 @@
 #   environment: T (seconds per pgbench run, 20), SCALE (10), CLIENTS (8), THREADS (2),
 #                MODE (pgbench's -M of the TPS runs: prepared, extended or simple; prepared),
 #                SELECT_ONLY (0 skips the select-only runs; 1),
+#                SETTLE (seconds idle after pgbench -i, 0: background work the load left,
+#                such as compactions, is done before the counted runs; pg_database_size is
+#                reported after it),
 #                WARMUP (seconds of uncounted load first, 10: Walden's JIT warms up; at
 #                WARMUP_CLIENTS clients, 8, whatever CLIENTS is), QT (seconds
 #                per query, 10), WALDEN (bin/walden of this tree), BASE (another build's
@@ -32,7 +35,7 @@ walden=${WALDEN:-$top/bin/walden}
 base=${BASE:-}
 seconds=${T:-20} scale=${SCALE:-10} clients=${CLIENTS:-8} threads=${THREADS:-2}
 warmup=${WARMUP:-10} qseconds=${QT:-10} mode=${MODE:-prepared} port_base=${PORT_BASE:-6440}
-select_only=${SELECT_ONLY:-1} warmup_clients=${WARMUP_CLIENTS:-8}
+select_only=${SELECT_ONLY:-1} warmup_clients=${WARMUP_CLIENTS:-8} settle=${SETTLE:-0}
 queries=0 tps=1 only=""
 while getopts "qQo:" opt; do
   case $opt in
@@ -132,6 +135,9 @@ for sys in "${systems[@]}"; do
     step="$sys: pgbench -i -s $scale"; say "$step"
     "$pgbin/pgbench" -h 127.0.0.1 -p "${port[$sys]}" -U postgres -i -s "$scale" -q postgres \
       >"$work/$sys.init.out" 2>&1
+    sleep "$settle"
+    result[$sys.dbsize]=$("$pgbin/psql" -X -qAt -h 127.0.0.1 -p "${port[$sys]}" -U postgres \
+      -c "SELECT round(pg_database_size('postgres') / 1048576.0)" postgres)
     step="$sys: warm-up"; say "$step"
     # at WARMUP_CLIENTS (8): CLIENTS=1 alone runs too few transactions for the JIT to compile
     pgbench "$sys" warmup -c "$warmup_clients" -j "$(( threads > 2 ? threads : 2 ))" -T "$warmup" -M "$mode" >/dev/null
@@ -176,6 +182,7 @@ if [ $tps = 1 ]; then
   row tpcb "tpcb-like"
   row select "select-only"
   row tpcb.latency "tpcb-like latency (ms)"
+  row dbsize "pg_database_size after -i (MB)"
   echo "CPU per transaction (ms): the server's processes, and pgbench's"
   row tpcb.cpu "tpcb-like, server"
   row tpcb.client "tpcb-like, pgbench"

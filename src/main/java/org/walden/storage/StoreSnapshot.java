@@ -12,6 +12,8 @@ public final class StoreSnapshot implements AutoCloseable {
     private final Store store;
     private final Snapshot snapshot;
     private final ReadOptions readOptions;
+    /** RocksDB's sequence number of the snapshot, read once (each read is a native call). */
+    private final long sequence;
     /** Guarded by the store's openLock (read side for the owner, write side at store close) plus this flag's own atomicity. */
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -19,11 +21,12 @@ public final class StoreSnapshot implements AutoCloseable {
         this.store = store;
         this.snapshot = snapshot;
         this.readOptions = readOptions;
+        this.sequence = snapshot.getSequenceNumber();
     }
 
     /** RocksDB's sequence number of the last write this snapshot sees. */
     long sequence() {
-        return snapshot.getSequenceNumber();
+        return sequence;
     }
 
     Snapshot rocksSnapshot() {

@@ -50,6 +50,56 @@ class StoreTest {
         }
     }
 
+    /** A ROWS record of {@code rows} ascending keys under prefix {@code p}, 1 KB each: ingested as a file. */
+    private static org.walden.wal.WalRecord bulkRows(int p, int rows) {
+        org.walden.wal.KvBulk.RowsBuilder b = new org.walden.wal.KvBulk.RowsBuilder();
+        java.util.Random random = new java.util.Random(p);
+        for (int i = 0; i < rows; i++) {
+            byte[] value = new byte[1024];
+            random.nextBytes(value); // incompressible: the file's size is the rows'
+            b.add(k(p, i >> 8, i & 0xFF), value);
+        }
+        return b.toRecord(7);
+    }
+
+    @Test
+    void aDeletedRangesFilesGoOnceNoOlderSnapshotIsOpen() {
+        try (Store store = Store.open(dir.resolve("base"))) {
+            store.applyRows(bulkRows(2, 1000)); // about 1 MB: an SST file of range [2, 3)
+            store.applyRows(bulkRows(4, 1000)); // a neighbour that stays
+            assertThat(store.approximateBytes(k(2), k(3))).isGreaterThan(500_000);
+            try (StoreSnapshot before = store.snapshot()) {
+                store.apply(List.of(), List.of(new org.walden.wal.KvBulk.Range(k(2), k(3)))); // a DROP TABLE's commit
+                assertThat(store.getLatest(k(2, 0, 1))).isNull();
+                // the snapshot taken before the delete still reads the rows: their file stays
+                assertThat(store.get(before, k(2, 0, 1))).hasSize(1024);
+                assertThat(store.approximateBytes(k(2), k(3))).isGreaterThan(500_000);
+            }
+            store.apply(List.of(new KvChange(k(5, 1), k(1), null))); // the next commit drops the file
+            assertThat(store.approximateBytes(k(2), k(3))).isLessThan(10_000);
+            assertThat(store.getLatest(k(2, 0, 1))).isNull();
+            assertThat(store.getLatest(k(4, 3, 0xE7))).hasSize(1024);
+            store.deleteRange(k(4), k(5)); // no snapshot open: at once
+            assertThat(store.approximateBytes(k(4), k(5))).isLessThan(10_000);
+            assertThat(store.getLatest(k(5, 1))).containsExactly(1);
+        }
+    }
+
+    @Test
+    void freshRangeFilesOverAnEmptiedRangeStillHideItsOldRows() {
+        try (Store store = Store.open(dir.resolve("base"))) {
+            store.apply(List.of(new KvChange(k(2, 0, 1), k(9), null), new KvChange(k(2, 9, 9), k(9), null)));
+            store.emptyFreshRange(k(2), k(3)); // a crashed load's leftovers under a reused OID
+            try (StoreSnapshot before = store.snapshot()) {
+                store.applyRows(bulkRows(2, 600));
+                assertThat(store.get(before, k(2, 0, 1))).isNull(); // neither the old row nor the new
+                assertThat(store.get(before, k(2, 0, 2))).isNull();
+                assertThat(store.getLatest(k(2, 0, 1))).hasSize(1024);
+                assertThat(store.getLatest(k(2, 9, 9))).isNull();
+            }
+        }
+    }
+
     @Test
     void snapshotsSeeOnlyEarlierBatchesAndScanInUnsignedOrder() {
         try (Store store = Store.open(dir.resolve("base"))) {
