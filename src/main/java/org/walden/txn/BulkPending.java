@@ -59,6 +59,32 @@ final class BulkPending {
         return i >= 0 ? i : -1;
     }
 
+    /**
+     * Drops the pending rows whose keys are in [from, to) (a range emptied). When every pending
+     * row is in the run (a re-key dropping the old range while the new one's rows are pending),
+     * the rows in the range are one slice of it, found by binary search: the run stays a run
+     * (it was moved whole into the map, hashing up to a batch of rows that were not even in the
+     * range).
+     */
+    void removeRange(byte[] from, byte[] to) {
+        if (others.isEmpty()) {
+            int start = insertionPoint(from);
+            int end = insertionPoint(to);
+            if (end > start) {
+                runKeys.subList(start, end).clear();
+                runValues.subList(start, end).clear();
+            }
+            return;
+        }
+        removeIf(k -> Arrays.compareUnsigned(k, from) >= 0 && Arrays.compareUnsigned(k, to) < 0);
+    }
+
+    /** The index of the first run key at or above {@code key}. */
+    private int insertionPoint(byte[] key) {
+        int i = Collections.binarySearch(runKeys, key, Arrays::compareUnsigned);
+        return i >= 0 ? i : -i - 1;
+    }
+
     /** Drops the pending rows whose keys {@code drop} accepts (a range emptied). */
     void removeIf(Predicate<byte[]> drop) {
         // rare (a range emptied with rows pending): the run joins the map, which keeps the invariant

@@ -302,6 +302,18 @@ final class KvTransaction implements Transaction {
     }
 
     @Override
+    public void putHandedOver(byte[] key, byte[] value) {
+        int range = newRangeIndex(key);
+        if (range >= 0) { // a fresh range's row is kept as it is: no copy of the key or the value
+            checkActive();
+            checkWritable();
+            writeBulk(new ByteKey(key), value, range);
+            return;
+        }
+        write(key, value.clone());
+    }
+
+    @Override
     public void putNew(byte[] key, byte[] value) {
         if (!write(key, value.clone()) && !writes.isSpilled()) {
             lockedLatest.putIfAbsent(new ByteKey(key.clone()), DELETED); // the commit's before-image: none
@@ -407,7 +419,7 @@ final class KvTransaction implements Transaction {
         if (!subtransactions.isEmpty()) {
             flushBulk(); // a ROLLBACK TO keeps the range's rows: they must not be dropped from memory
         }
-        bulkPending.removeIf(k -> inRange(k, r));
+        bulkPending.removeRange(r.from(), r.to());
         rangeDeletes.add(r);
     }
 
@@ -599,7 +611,7 @@ final class KvTransaction implements Transaction {
         // ranges created since the savepoint: no catalog row names them any more; emptied at commit
         // (logged with it, so a standby empties them too) or, at a rollback, as every new range is
         for (KvBulk.Range r : newRanges.subList(mark[2], newRanges.size())) {
-            bulkPending.removeIf(k -> inRange(k, r));
+            bulkPending.removeRange(r.from(), r.to());
             rangeDeletes.add(r);
         }
         manager.lockTable().releaseAll(localId, unlocked);

@@ -50,6 +50,47 @@ class StoreTest {
         }
     }
 
+    /** A batch of rows large enough and in key order: applied as one ingested SST file. */
+    private static void ingestRows(Store store, int prefix, int first, int count) {
+        org.walden.wal.KvBulk.RowsBuilder rows = new org.walden.wal.KvBulk.RowsBuilder();
+        for (int i = first; i < first + count; i++) {
+            rows.add(k(prefix, i >>> 16 & 0xFF, i >>> 8 & 0xFF, i & 0xFF), new byte[200]);
+        }
+        store.applyRows(rows.toRecord(7));
+    }
+
+    @Test
+    void anEmptiedRangesFilesAreDroppedUnlessAnOlderSnapshotMayReadThem() {
+        try (Store store = Store.open(dir.resolve("base"))) {
+            ingestRows(store, 4, 0, 5000);
+            ingestRows(store, 4, 5000, 5000);
+            assertThat(store.filesWithin(k(4), k(5))).isEqualTo(2);
+            // an older snapshot: the tombstone hides the rows from later readers, the files stay for it
+            try (StoreSnapshot old = store.snapshot()) {
+                store.apply(List.of(), List.of(new org.walden.wal.KvBulk.Range(k(4), k(5))));
+                assertThat(store.getLatest(k(4, 0, 0, 1))).isNull();
+                assertThat(store.get(old, k(4, 0, 0, 1))).hasSize(200);
+                assertThat(store.filesWithin(k(4), k(5))).isEqualTo(2);
+            }
+            // no older snapshot: a commit's range delete drops the (bottom-level) files at once,
+            // without a compaction reading them
+            ingestRows(store, 6, 0, 5000);
+            ingestRows(store, 6, 5000, 5000);
+            assertThat(store.filesWithin(k(6), k(7))).isEqualTo(2);
+            store.apply(List.of(), List.of(new org.walden.wal.KvBulk.Range(k(6), k(7))));
+            assertThat(store.filesWithin(k(6), k(7))).isZero();
+            assertThat(store.getLatest(k(6, 0, 0, 1))).isNull();
+            // and so does a range emptied on its own (an abort, a fresh range's leftovers)
+            ingestRows(store, 8, 0, 5000);
+            assertThat(store.filesWithin(k(8), k(9))).isEqualTo(1);
+            store.deleteRange(k(8), k(9));
+            assertThat(store.filesWithin(k(8), k(9))).isZero();
+            try (StoreSnapshot snap = store.snapshot(); StoreIterator it = store.scan(snap, k(6), k(9))) {
+                assertThat(it.next()).isFalse();
+            }
+        }
+    }
+
     @Test
     void snapshotsSeeOnlyEarlierBatchesAndScanInUnsignedOrder() {
         try (Store store = Store.open(dir.resolve("base"))) {
