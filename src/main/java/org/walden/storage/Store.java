@@ -495,7 +495,7 @@ public final class Store implements AutoCloseable {
                 sst.close(); // the file written so far goes
                 throw e;
             }
-            ingest(sst, List.of());
+            ingest(sst, List.of(), false);
             return;
         }
         writeSerialized(WriteBatchFormat.fromRows(rows));
@@ -759,12 +759,29 @@ public final class Store implements AutoCloseable {
      * so a reader with a snapshot sees all families' rows of the commit or none.
      */
     public void ingest(SstBuilder rows, List<KvBulk.Range> rangeDeletes) {
+        ingest(rows, rangeDeletes, true);
+    }
+
+    /**
+     * As {@link #ingest(SstBuilder, List)}; {@code forSnapshots} false for the rows of a fresh
+     * range ({@link #applyRows}): no snapshot but its own transaction's later ones can look
+     * there (only an uncommitted catalog row names it), so the file need not be hidden from the
+     * snapshots already taken, and RocksDB ingests a file that overlaps nothing into the bottom
+     * level with sequence number 0. With a sequence number of its own (RocksDB gives one
+     * whenever any snapshot is open, and one always is while a load runs), every ingested file
+     * was rewritten once by a "bottommost files" compaction soon after, only to zero those
+     * numbers: after pgbench -i that was nearly all of RocksDB's compaction work, on the
+     * primary and on each standby. A file that does overlap something (a fresh range emptied of
+     * a crashed transaction's rows by a tombstone) still gets a sequence number above it.
+     */
+    private void ingest(SstBuilder rows, List<KvBulk.Range> rangeDeletes, boolean forSnapshots) {
         if (!rangeDeletes.isEmpty()) {
             apply(List.of(), rangeDeletes);
         }
         lockOpen();
         try (org.rocksdb.IngestExternalFileOptions io = new org.rocksdb.IngestExternalFileOptions()
-                .setMoveFiles(true).setSnapshotConsistency(true).setAllowGlobalSeqNo(true).setAllowBlockingFlush(true)) {
+                .setMoveFiles(true).setSnapshotConsistency(forSnapshots).setAllowGlobalSeqNo(true)
+                .setAllowBlockingFlush(true)) {
             rows.finishFile();
             // RocksJava ingests into one column family at a time: no snapshot is taken between
             // the families' ingests, so a reader sees all of a commit's families or none
