@@ -440,7 +440,8 @@ public final class Store implements AutoCloseable {
      * <p>RocksDB drops only files below level 0 this way (a bulk load's ingested files are at the
      * bottom); what is in level 0 is left to compaction, as before.
      *
-     * <p>Only when no open snapshot predates the tombstones: a file dropped this way is gone for
+     * <p>Only once no open snapshot predates the tombstones (else when the last such snapshot is
+     * released; kept in memory only: after a restart compaction digests the tombstone): a file dropped this way is gone for
      * every snapshot, where the tombstone hides the rows only from the snapshots after it (an
      * iterator already open keeps reading the files it started with: it pins its version of the
      * database). Nothing is written into such a range after its tombstone (an emptied range's
@@ -451,20 +452,90 @@ public final class Store implements AutoCloseable {
      */
     private void dropFilesOfEmptiedRanges(List<KvBulk.Range> ranges) throws RocksDBException {
         long tombstones = db.getLatestSequenceNumber();
-        // under the write side: a snapshot taken before the tombstones is registered by now
+        synchronized (emptiedRanges) {
+            for (KvBulk.Range r : ranges) {
+                emptiedRanges.add(new EmptiedRange(r, tombstones));
+            }
+        }
+        dropFilesOfEmptiedRanges();
+    }
+
+    /**
+     * The files of an emptied range dropped at once, when no open snapshot predates its tombstone
+     * (just written, under openLock's read side); else left to compaction. For a range that is
+     * written again right after (a fresh range emptied, an aborted one), so never deferred.
+     */
+    private void dropFilesNow(KvBulk.Range r) throws RocksDBException {
+        long tombstone = db.getLatestSequenceNumber();
         visibility.writeLock().lock();
         try {
-            for (AutoCloseable r : openResources) {
-                if (r instanceof StoreSnapshot snap && snap.sequence() < tombstones) {
-                    return; // a reader may still look at the rows under its older snapshot
+            for (AutoCloseable o : openResources) {
+                if (o instanceof StoreSnapshot snap && snap.sequence() < tombstone) {
+                    return;
                 }
             }
         } finally {
             visibility.writeLock().unlock();
         }
-        for (KvBulk.Range r : ranges) {
+        for (ColumnFamilyHandle h : routing.familiesOfRange(r.from(), r.to())) {
+            db.deleteFilesInRanges(h, List.of(r.from(), r.to()), false);
+        }
+    }
+
+    /** Cancels the deferred file drops of emptied ranges overlapping [from, to) (about to be written again). */
+    private void forgetEmptiedRanges(byte[] fromInclusive, byte[] toExclusive) {
+        synchronized (emptiedRanges) {
+            emptiedRanges.removeIf(e -> Arrays.compareUnsigned(e.range().from(), toExclusive) < 0
+                    && Arrays.compareUnsigned(fromInclusive, e.range().to()) < 0);
+        }
+    }
+
+    /** A range emptied by a tombstone whose files are not dropped yet; {@code tombstone} the sequence at or after it. */
+    private record EmptiedRange(KvBulk.Range range, long tombstone) {
+    }
+
+    /** Ranges emptied while an older snapshot was open: their files go once no such snapshot is (see below). */
+    private final List<EmptiedRange> emptiedRanges = new java.util.ArrayList<>();
+
+    /**
+     * Drops the files of the emptied ranges no open snapshot predates (called with openLock's
+     * read side held: after a range delete, and when a snapshot is released).
+     */
+    private void dropFilesOfEmptiedRanges() {
+        List<EmptiedRange> ready = new java.util.ArrayList<>();
+        // under the write side: a snapshot taken before a tombstone is registered by now
+        visibility.writeLock().lock();
+        try {
+            synchronized (emptiedRanges) {
+                if (emptiedRanges.isEmpty()) {
+                    return;
+                }
+                long oldest = Long.MAX_VALUE;
+                for (AutoCloseable r : openResources) {
+                    if (r instanceof StoreSnapshot snap) {
+                        oldest = Math.min(oldest, snap.sequence());
+                    }
+                }
+                for (java.util.Iterator<EmptiedRange> it = emptiedRanges.iterator(); it.hasNext(); ) {
+                    EmptiedRange e = it.next();
+                    if (oldest >= e.tombstone()) {
+                        ready.add(e);
+                        it.remove();
+                    }
+                }
+            }
+        } finally {
+            visibility.writeLock().unlock();
+        }
+        for (EmptiedRange e : ready) {
+            KvBulk.Range r = e.range();
             for (ColumnFamilyHandle h : routing.familiesOfRange(r.from(), r.to())) {
-                db.deleteFilesInRanges(h, List.of(r.from(), r.to()), false);
+                try {
+                    db.deleteFilesInRanges(h, List.of(r.from(), r.to()), false);
+                } catch (RocksDBException ex) {
+                    // the tombstone still hides the rows; compaction removes them as before
+                    LOG.warn("could not drop the files of an emptied key range: {}", ex.getMessage());
+                }
             }
         }
     }
@@ -569,6 +640,7 @@ public final class Store implements AutoCloseable {
         boolean anyKey = false;
         lockOpen();
         try {
+            forgetEmptiedRanges(fromInclusive, toExclusive); // a reused relfilenode: written again from here
             for (ColumnFamilyHandle h : routing.familiesOfRange(fromInclusive, toExclusive)) {
                 try (RocksIterator it = db.newIterator(h)) {
                     it.seek(fromInclusive);
@@ -589,10 +661,11 @@ public final class Store implements AutoCloseable {
     public void deleteRange(byte[] fromInclusive, byte[] toExclusive) {
         lockOpen();
         try {
+            forgetEmptiedRanges(fromInclusive, toExclusive); // it may be written again from here
             for (ColumnFamilyHandle h : routing.familiesOfRange(fromInclusive, toExclusive)) {
                 db.deleteRange(h, writeOptions, fromInclusive, toExclusive);
             }
-            dropFilesOfEmptiedRanges(List.of(new KvBulk.Range(fromInclusive, toExclusive)));
+            dropFilesNow(new KvBulk.Range(fromInclusive, toExclusive));
         } catch (RocksDBException e) {
             Invariants.panic("could not delete a key range in storage: " + e.getMessage(), e);
         } finally {
@@ -998,6 +1071,15 @@ public final class Store implements AutoCloseable {
 
     void forget(AutoCloseable resource) {
         openResources.remove(resource);
+        if (resource instanceof StoreSnapshot && !closed && hasEmptiedRanges()) {
+            dropFilesOfEmptiedRanges(); // the snapshot that held them back may be this one
+        }
+    }
+
+    private boolean hasEmptiedRanges() {
+        synchronized (emptiedRanges) {
+            return !emptiedRanges.isEmpty();
+        }
     }
 
     static boolean before(byte[] key, byte[] limit) {

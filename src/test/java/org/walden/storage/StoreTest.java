@@ -72,6 +72,19 @@ class StoreTest {
                 assertThat(store.get(old, k(4, 0, 0, 1))).hasSize(200);
                 assertThat(store.filesWithin(k(4), k(5))).isEqualTo(2);
             }
+            // ... until that snapshot is released
+            assertThat(store.filesWithin(k(4), k(5))).isZero();
+            assertThat(store.getLatest(k(4, 0, 0, 1))).isNull();
+            // a range emptied under an older snapshot and then written again as a fresh range (a
+            // relfilenode reused): its new files stay when the snapshot goes
+            ingestRows(store, 5, 0, 5000);
+            try (StoreSnapshot old = store.snapshot()) {
+                store.apply(List.of(), List.of(new org.walden.wal.KvBulk.Range(k(5), k(6))));
+                store.emptyFreshRange(k(5), k(6));
+                ingestRows(store, 5, 10000, 5000);
+            }
+            assertThat(store.getLatest(k(5, 0, 0x27, 0x10))).hasSize(200);
+            assertThat(store.getLatest(k(5, 0, 0, 1))).isNull();
             // no older snapshot: a commit's range delete drops the (bottom-level) files at once,
             // without a compaction reading them
             ingestRows(store, 6, 0, 5000);
