@@ -19,7 +19,8 @@
 #                Walden on PORT+2, PORT+3, Walden before on PORT+4, PORT+5), KEEP=1,
 #                WALDEN_SERVER_JVM_OPTS (passed to Walden's primary: a profiler, say), SPLIT=1
 #                (pgbench -i -I dtg, then -I vp: the gen-cpu column is the primary's CPU up to the
-#                end of the COPY step, drop and create included)
+#                end of the COPY step, drop and create included), STEPS=1 (-I dtg, -I v and -I p
+#                one at a time: seconds, primary CPU and standby CPU of each step)
 #
 # PostgreSQL runs as the postgres OS user when called as root; every server is stopped and the
 # work directory removed on exit.
@@ -113,6 +114,17 @@ make_standby() { # sys primary-port dir port
   return 1
 }
 
+wait_caught_up() { # sys primary-port since: until the standby replayed up to the primary's LSN now
+  local target replay
+  target=$(lsn_num "$(sql "$2" "select pg_current_wal_lsn()")")
+  while :; do
+    replay=$(sql "$2" "select replay_lsn from pg_stat_replication where application_name = 's1'" || true)
+    [ -n "$replay" ] && [ "$(lsn_num "$replay")" -ge "$target" ] && return 0
+    [ "$(secs "$3" "$(now)" | cut -d. -f1)" -lt 600 ] || { echo "$1: standby not caught up in 600 s" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+
 run() { # sys setup
   local sys=$1 setup=$2 p=${port[$1]} dir=$work/$1_$2 t0 t1 c0 c1 s0 target replay line
   say "$sys, $setup: primary on $p"
@@ -136,6 +148,23 @@ run() { # sys setup
     line="$l1 $l2"
     line="${line/client-side generate $g s/}"
     line="$line client-side generate $g s"
+  elif [ "${STEPS:-0}" = 1 ]; then
+    # each of pgbench's steps on its own (-I dtg, -I v, -I p), with the CPU of each
+    local step cs0 ss0 cs1 ss1 out
+    for step in dtg v p; do
+      cs0=$(server_cpu "$dir"); ss0=0; [ "$setup" = standby ] && ss0=$(server_cpu "$dir.standby")
+      out=$("$pgbin/pgbench" -i -I "$step" -s "$scale" -h 127.0.0.1 -p "$p" -U postgres postgres 2>&1 \
+        | tee -a "$dir.pgbench.log" | grep '^done in')
+      [ "$setup" = standby ] && wait_caught_up "$sys" "$p" "$(now)"
+      sleep 0.5
+      cs1=$(server_cpu "$dir"); ss1=0; [ "$setup" = standby ] && ss1=$(server_cpu "$dir.standby")
+      result[$sys.$setup.cpu_$step]=$(secs "$cs0" "$cs1")
+      result[$sys.$setup.scpu_$step]=$(secs "$ss0" "$ss1")
+      result[$sys.$setup.secs_$step]=$(sed -n 's/^done in \([0-9.]*\) s.*/\1/p' <<<"$out")
+      say "$sys, $setup, -I $step: $out; primary CPU ${result[$sys.$setup.cpu_$step]} s, standby CPU ${result[$sys.$setup.scpu_$step]} s"
+    done
+    line="done in $(awk -v a="${result[$sys.$setup.secs_dtg]}" -v b="${result[$sys.$setup.secs_v]}" \
+      -v c="${result[$sys.$setup.secs_p]}" 'BEGIN { printf "%.2f", a + b + c }') s (client-side generate ${result[$sys.$setup.secs_dtg]} s, vacuum ${result[$sys.$setup.secs_v]} s, primary keys ${result[$sys.$setup.secs_p]} s)."
   else
     line=$("$pgbin/pgbench" -i -s "$scale" -h 127.0.0.1 -p "$p" -U postgres postgres 2>&1 | tee "$dir.pgbench.log" \
       | grep '^done in')
@@ -190,3 +219,19 @@ for setup in $setups; do
       "$(ratio "${result[$sys.$setup.secs]}" "${result[pg.$setup.secs]:-0}")" "${result[$sys.$setup.gencpu]:--}"
   done
 done
+if [ "${STEPS:-0}" = 1 ]; then
+  echo
+  echo "each step alone (pgbench -i -I dtg / v / p): wall seconds, primary CPU, standby CPU (until caught up)"
+  printf '%-9s %-14s %-5s %8s %8s %8s %9s %9s\n' setup system step secs cpu standby "cpu/pg" "sby/pg"
+  for setup in $setups; do
+    for step in dtg v p; do
+      for sys in $systems; do
+        printf '%-9s %-14s %-5s %8s %8s %8s %9s %9s\n' "$setup" "${label[$sys]}" "$step" \
+          "${result[$sys.$setup.secs_$step]:--}" "${result[$sys.$setup.cpu_$step]:--}" \
+          "${result[$sys.$setup.scpu_$step]:--}" \
+          "$(ratio "${result[$sys.$setup.cpu_$step]:-0}" "${result[pg.$setup.cpu_$step]:-0}")" \
+          "$(ratio "${result[$sys.$setup.scpu_$step]:-0}" "${result[pg.$setup.scpu_$step]:-0}")"
+      done
+    done
+  done
+fi

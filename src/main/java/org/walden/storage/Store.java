@@ -666,6 +666,7 @@ public final class Store implements AutoCloseable {
      * so that the range's bulk-loaded files overlap nothing and are ingested into the bottom level.
      */
     public void emptyFreshRange(byte[] fromInclusive, byte[] toExclusive) {
+        forgetDeletedFiles(fromInclusive, toExclusive);
         boolean anyKey = false;
         lockOpen();
         try {
@@ -681,18 +682,40 @@ public final class Store implements AutoCloseable {
             openLock.readLock().unlock();
         }
         if (anyKey) {
-            deleteRange(fromInclusive, toExclusive);
+            deleteRange(fromInclusive, toExclusive, false);
+        }
+    }
+
+    /**
+     * Takes the ranges overlapping [from, to) out of those whose files wait to be dropped: the
+     * range is loaded afresh, and its new files, wholly inside it, must not go with the old.
+     */
+    private void forgetDeletedFiles(byte[] fromInclusive, byte[] toExclusive) {
+        if (!reclaimPending) {
+            return;
+        }
+        synchronized (rangesToReclaim) {
+            rangesToReclaim.removeIf(d -> Arrays.compareUnsigned(d.range().from(), toExclusive) < 0
+                    && Arrays.compareUnsigned(fromInclusive, d.range().to()) < 0);
+            reclaimPending = !rangesToReclaim.isEmpty();
         }
     }
 
     /** Empties the key range [from, to) at once (a RocksDB range tombstone). */
     public void deleteRange(byte[] fromInclusive, byte[] toExclusive) {
+        deleteRange(fromInclusive, toExclusive, true);
+    }
+
+    /** As above; {@code dropFiles}: its files are dropped once no older snapshot can read them. */
+    private void deleteRange(byte[] fromInclusive, byte[] toExclusive, boolean dropFiles) {
         lockOpen();
         try {
             for (ColumnFamilyHandle h : routing.familiesOfRange(fromInclusive, toExclusive)) {
                 db.deleteRange(h, writeOptions, fromInclusive, toExclusive);
             }
-            deletedRanges(List.of(new KvBulk.Range(fromInclusive, toExclusive)));
+            if (dropFiles) {
+                deletedRanges(List.of(new KvBulk.Range(fromInclusive, toExclusive)));
+            }
         } catch (RocksDBException e) {
             Invariants.panic("could not delete a key range in storage: " + e.getMessage(), e);
         } finally {

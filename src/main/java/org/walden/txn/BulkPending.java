@@ -132,6 +132,44 @@ final class BulkPending {
         clearRun();
     }
 
+    /**
+     * Drops the pending rows whose keys are in [from, to) (a range emptied). A re-key drops the
+     * old range while the new one's rows are pending in the run, none of them in the old range:
+     * the run, searched for the range's bounds, stays as it is (it used to be moved whole into
+     * the map, hashing up to a batch of rows that were not even in the range).
+     */
+    void removeRange(byte[] from, byte[] to) {
+        if (others.isEmpty()) {
+            int start = insertionPoint(from);
+            int end = insertionPoint(to);
+            if (start == end) {
+                return; // nothing pending in the range
+            }
+            if (start == 0 && end == runCount) {
+                clearRun();
+                return;
+            }
+        }
+        removeIf(k -> Arrays.compareUnsigned(k, from) >= 0 && Arrays.compareUnsigned(k, to) < 0);
+    }
+
+    /** The index of the first run row whose key is at or above {@code key} (runCount: none). */
+    private int insertionPoint(byte[] key) {
+        byte[] p = runCount == 0 ? null : run.bytes();
+        int lo = 0;
+        int hi = runCount;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            int off = runKeyOffsets[mid];
+            if (Arrays.compareUnsigned(p, off, off + intAt(p, off - 4), key, 0, key.length) < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
     /** Drops the pending rows whose keys {@code drop} accepts (a range emptied). */
     void removeIf(Predicate<byte[]> drop) {
         // rare (a range emptied with rows pending): the run joins the map, which keeps the invariant

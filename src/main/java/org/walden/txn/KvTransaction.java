@@ -302,6 +302,11 @@ final class KvTransaction implements Transaction {
     }
 
     @Override
+    public void putHandedOver(byte[] key, byte[] value) {
+        write(key, value); // both arrays are the caller's no more: not copied
+    }
+
+    @Override
     public void putNew(byte[] key, byte[] value) {
         // the caller hands both arrays over (see Transaction.putNew): a COPY's rows are not copied again
         if (!write(key, value) && !writes.isSpilled()) {
@@ -411,7 +416,7 @@ final class KvTransaction implements Transaction {
         if (!subtransactions.isEmpty()) {
             flushBulk(); // a ROLLBACK TO keeps the range's rows: they must not be dropped from memory
         }
-        bulkPending.removeIf(k -> inRange(k, r));
+        bulkPending.removeRange(r.from(), r.to());
         rangeDeletes.add(r);
     }
 
@@ -615,7 +620,7 @@ final class KvTransaction implements Transaction {
         // ranges created since the savepoint: no catalog row names them any more; emptied at commit
         // (logged with it, so a standby empties them too) or, at a rollback, as every new range is
         for (KvBulk.Range r : newRanges.subList(mark[2], newRanges.size())) {
-            bulkPending.removeIf(k -> inRange(k, r));
+            bulkPending.removeRange(r.from(), r.to());
             rangeDeletes.add(r);
         }
         manager.lockTable().releaseAll(localId, unlocked);

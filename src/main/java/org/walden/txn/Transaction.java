@@ -76,6 +76,14 @@ public interface Transaction {
         put(key, value);
     }
 
+    /**
+     * {@link #put} of arrays the caller hands over and never touches again (a table rewrite's
+     * fresh key and the value its cursor copied out): they are kept as they are, not copied.
+     */
+    default void putHandedOver(byte[] key, byte[] value) {
+        put(key, value);
+    }
+
     /** Deletes a row; the caller holds its row lock. */
     void delete(byte[] key);
 

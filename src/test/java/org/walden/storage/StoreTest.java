@@ -101,6 +101,21 @@ class StoreTest {
     }
 
     @Test
+    void aFreshRangeLoadedWhileItsLeftoversWaitToBeDroppedKeepsItsFiles() {
+        try (Store store = Store.open(dir.resolve("base"))) {
+            store.apply(List.of(new KvChange(k(2, 0, 1), k(9), null), new KvChange(k(2, 9, 9), k(9), null)));
+            store.flush(); // a crashed load's leftovers, in files
+            try (StoreSnapshot creating = store.snapshot()) { // the statement creating the range
+                store.emptyFreshRange(k(2), k(3)); // their drop waits for that snapshot
+                store.applyRows(bulkRows(2, 600)); // the load's files, in the same range
+            }
+            store.apply(List.of(new KvChange(k(5, 1), k(1), null))); // a later commit
+            assertThat(store.getLatest(k(2, 0, 1))).hasSize(1024);
+            assertThat(store.getLatest(k(2, 9, 9))).isNull();
+        }
+    }
+
+    @Test
     void snapshotsSeeOnlyEarlierBatchesAndScanInUnsignedOrder() {
         try (Store store = Store.open(dir.resolve("base"))) {
             store.apply(List.of(new KvChange(k(2, 1), k(10), null), new KvChange(k(2, 0xF0), k(11), null)));

@@ -84,4 +84,25 @@ class BulkPendingTest {
         assertThat(p.runAsRecord(1)).isNull();
         assertThat(rows(p)).hasSize(2);
     }
+
+    @Test
+    void anEmptiedRangeLeavesTheRunAloneWhenNoneOfItsRowsIsInIt() {
+        BulkPending p = new BulkPending(DELETED);
+        for (int i = 1; i <= 100; i++) {
+            p.put(key(8, i), value("v" + i));
+        }
+        p.removeRange(key(7, 0), key(8, 0)); // the old range of a re-key: nothing pending there
+        assertThat(p.runAsRecord(1)).isNotNull(); // still the run alone, one record
+        p.removeRange(key(8, 40), key(8, 60)); // rows in the middle: they go, the rest stays
+        assertThat(p.get(key(8, 50))).isNull();
+        assertThat(p.get(key(8, 60))).isEqualTo(value("v60"));
+        assertThat(rows(p)).hasSize(80);
+        BulkPending q = new BulkPending(DELETED);
+        q.put(key(8, 1), value("a"));
+        q.put(key(8, 2), value("b"));
+        q.removeRange(key(8, 0), key(9, 0)); // the whole run
+        assertThat(q.isEmpty()).isTrue();
+        q.put(key(8, 1), value("again"));
+        assertThat(q.runAsRecord(1)).isNotNull();
+    }
 }

@@ -54,12 +54,47 @@ public final class Keys {
 
     /** The key of a table row from its values (primary key columns non-null), for a table with a primary key. */
     public static byte[] rowKey(Relation table, Object[] row) {
+        byte[] integral = integerRowKey(table, row);
+        if (integral != null) {
+            return integral;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(24);
         out.writeBytes(prefix(table.relfilenode()));
         for (int col : table.primaryKey()) {
             encode(out, table.column(col).type(), row[col]);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The key of a row whose primary key columns are all int2 / int4 / int8 (pgbench's tables,
+     * most serial keys), written straight into an array of its final size: the same bytes as
+     * {@link #encode}'s, without a stream's per-byte writes (a fifth of a re-key's CPU). Null
+     * when a key column has another type.
+     */
+    private static byte[] integerRowKey(Relation table, Object[] row) {
+        int[] pk = table.primaryKey();
+        for (int col : pk) {
+            PgType t = table.column(col).type();
+            if (t != PgType.INT4 && t != PgType.INT8 && t != PgType.INT2) {
+                return null;
+            }
+        }
+        byte[] key = new byte[5 + 8 * pk.length];
+        int relfilenode = table.relfilenode();
+        key[0] = Transaction.DATA_KEYSPACE;
+        key[1] = (byte) (relfilenode >>> 24);
+        key[2] = (byte) (relfilenode >>> 16);
+        key[3] = (byte) (relfilenode >>> 8);
+        key[4] = (byte) relfilenode;
+        int at = 5;
+        for (int col : pk) {
+            long v = ((Number) row[col]).longValue() ^ Long.MIN_VALUE;
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                key[at++] = (byte) (v >>> shift);
+            }
+        }
+        return key;
     }
 
     /** The key of a table row from the primary key's values alone, in key column order. */

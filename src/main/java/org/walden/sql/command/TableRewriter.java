@@ -82,7 +82,9 @@ final class TableRewriter extends DdlSupport {
                         row = convert.apply(row);
                     }
                     byte[] key = keyOf(old, target, row, pkName, st);
-                    ctx.txn().put(key, sameBytes ? c.value() : RowCodec.encode(newTypes, row));
+                    // both arrays are this loop's own (the cursor's copy of the value is not
+                    // read again once it moved on): handed over, not copied once more
+                    ctx.txn().putHandedOver(key, sameBytes ? c.value() : RowCodec.encode(newTypes, row));
                 }
             }
         } finally {
