@@ -70,13 +70,13 @@ public final class Keys {
      * The key of a row whose primary key columns are all int2 / int4 / int8 (pgbench's tables,
      * most serial keys), written straight into an array of its final size: the same bytes as
      * {@link #encode}'s, without a stream's per-byte writes (a fifth of a re-key's CPU). Null
-     * when a key column has another type.
+     * when a key column has another type or no value (the general path decides).
      */
     private static byte[] integerRowKey(Relation table, Object[] row) {
         int[] pk = table.primaryKey();
         for (int col : pk) {
             PgType t = table.column(col).type();
-            if (t != PgType.INT4 && t != PgType.INT8 && t != PgType.INT2) {
+            if (t != PgType.INT4 && t != PgType.INT8 && t != PgType.INT2 || row[col] == null) {
                 return null;
             }
         }
