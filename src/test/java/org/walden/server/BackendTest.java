@@ -8,7 +8,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -20,6 +19,7 @@ import org.walden.protocol.BackendMessages;
 import org.walden.protocol.FrontendMessages;
 import org.walden.protocol.Message;
 import org.walden.protocol.PgStream;
+import org.walden.protocol.Replies;
 
 /** The Backend's message handling, message by message, over a raw connection. */
 class BackendTest {
@@ -43,8 +43,8 @@ class BackendTest {
         pm.start();
         s = PgStream.connect(UnixDomainSocketAddress.of(sock.resolve(".s.PGSQL." + port)), 5000);
         s.sendAndFlush(FrontendMessages.startupMessage(Map.of("user", "u", "database", "postgres")));
-        List<Message> start = untilReady();
-        assertThat(types(start)).startsWith("R").endsWith("KZ");
+        List<Message> start = Replies.untilReady(s);
+        assertThat(Replies.types(start)).startsWith("R").endsWith("KZ");
         // ParameterStatus in PostgreSQL's order (case-insensitive by name)
         List<String> names = start.stream().filter(m -> m.type() == 'S').map(m -> m.reader().cstring()).toList();
         assertThat(names).containsExactly("application_name", "client_encoding", "DateStyle",
@@ -59,21 +59,6 @@ class BackendTest {
         pm.stop(Postmaster.ShutdownMode.IMMEDIATE, 10_000);
     }
 
-    private List<Message> untilReady() throws IOException {
-        List<Message> out = new ArrayList<>();
-        Message m;
-        do {
-            m = s.readMessage(1 << 20);
-            out.add(m);
-        } while (m.type() != 'Z');
-        return out;
-    }
-
-    private static String types(List<Message> ms) {
-        StringBuilder sb = new StringBuilder();
-        ms.forEach(m -> sb.append(m.type()));
-        return sb.toString();
-    }
 
     private static String sqlState(Message m) {
         return BackendMessages.decodeErrorFields(m).get('C');
@@ -82,27 +67,27 @@ class BackendTest {
     @Test
     void simpleQueryStopsAtTheFirstError() throws IOException {
         s.sendAndFlush(FrontendMessages.query("select a; boom; select b"));
-        List<Message> r = untilReady();
-        assertThat(types(r)).isEqualTo("TDCEZ");
+        List<Message> r = Replies.untilReady(s);
+        assertThat(Replies.types(r)).isEqualTo("TDCEZ");
         assertThat(sqlState(r.get(3))).isEqualTo("22012");
         // A syntax error anywhere fails the whole string before anything runs, as in PostgreSQL.
         s.sendAndFlush(FrontendMessages.query("select a; fail"));
-        assertThat(types(untilReady())).isEqualTo("EZ");
+        assertThat(Replies.types(Replies.untilReady(s))).isEqualTo("EZ");
         s.sendAndFlush(FrontendMessages.query(""));
-        assertThat(types(untilReady())).isEqualTo("IZ");
+        assertThat(Replies.types(Replies.untilReady(s))).isEqualTo("IZ");
         s.sendAndFlush(FrontendMessages.query(";;"));
-        assertThat(types(untilReady())).isEqualTo("IZ");
+        assertThat(Replies.types(Replies.untilReady(s))).isEqualTo("IZ");
         s.sendAndFlush(FrontendMessages.query("select a;; ;"));
-        assertThat(types(untilReady())).isEqualTo("TDCZ");
+        assertThat(Replies.types(Replies.untilReady(s))).isEqualTo("TDCZ");
         s.sendAndFlush(FrontendMessages.query("begin"));
-        List<Message> begun = untilReady();
+        List<Message> begun = Replies.untilReady(s);
         assertThat(BackendMessages.decodeCommandComplete(begun.get(0))).isEqualTo("BEGIN");
         assertThat(begun.get(1).reader().int8()).isEqualTo('T');
         s.sendAndFlush(FrontendMessages.query("fail"));
-        assertThat(untilReady().get(1).reader().int8()).isEqualTo('T'); // fake session fails at parse, block stays T
+        assertThat(Replies.untilReady(s).get(1).reader().int8()).isEqualTo('T'); // fake session fails at parse, block stays T
         s.sendAndFlush(FrontendMessages.query("notice; set application_name = zz"));
-        List<Message> r2 = untilReady();
-        assertThat(types(r2)).isEqualTo("NCCSZ"); // as PostgreSQL 15: ParameterStatus just before ReadyForQuery
+        List<Message> r2 = Replies.untilReady(s);
+        assertThat(Replies.types(r2)).isEqualTo("NCCSZ"); // as PostgreSQL 15: ParameterStatus just before ReadyForQuery
         assertThat(BackendMessages.decodeErrorFields(r2.get(0))).containsEntry('S', "WARNING")
                 .containsEntry('M', "there is no transaction in progress");
     }
@@ -118,8 +103,8 @@ class BackendTest {
         s.send(FrontendMessages.describe('S', "s2"));
         s.send(FrontendMessages.close('S', "s2"));
         s.sendAndFlush(FrontendMessages.sync());
-        List<Message> r = untilReady();
-        assertThat(types(r)).isEqualTo("1tT2TDC1tn3Z");
+        List<Message> r = Replies.untilReady(s);
+        assertThat(Replies.types(r)).isEqualTo("1tT2TDC1tn3Z");
         Message.Reader pd = r.get(1).reader();
         assertThat(pd.int16()).isEqualTo((short) 1);
         assertThat(pd.int32()).isEqualTo(23);
@@ -134,8 +119,8 @@ class BackendTest {
         s.send(FrontendMessages.execute("", 2));
         s.send(FrontendMessages.execute("", 2));
         s.sendAndFlush(FrontendMessages.sync());
-        List<Message> r = untilReady();
-        assertThat(types(r)).isEqualTo("12DDsDDsDCZ");
+        List<Message> r = Replies.untilReady(s);
+        assertThat(Replies.types(r)).isEqualTo("12DDsDDsDCZ");
         assertThat(BackendMessages.decodeCommandComplete(r.get(9))).isEqualTo("SELECT 5");
     }
 
@@ -146,26 +131,26 @@ class BackendTest {
         s.send(FrontendMessages.bind("", "dup", new short[0], new byte[0][], new short[0]));
         s.send(FrontendMessages.execute("", 0));
         s.sendAndFlush(FrontendMessages.sync());
-        List<Message> r = untilReady();
-        assertThat(types(r)).isEqualTo("1EZ");
+        List<Message> r = Replies.untilReady(s);
+        assertThat(Replies.types(r)).isEqualTo("1EZ");
         assertThat(sqlState(r.get(1))).isEqualTo("42P05");
         assertThat(BackendMessages.decodeErrorFields(r.get(1))).containsEntry('M',
                 "prepared statement \"dup\" already exists");
 
         s.send(FrontendMessages.bind("", "nope", new short[0], new byte[0][], new short[0]));
         s.sendAndFlush(FrontendMessages.sync());
-        List<Message> r2 = untilReady();
-        assertThat(types(r2)).isEqualTo("EZ");
+        List<Message> r2 = Replies.untilReady(s);
+        assertThat(Replies.types(r2)).isEqualTo("EZ");
         assertThat(sqlState(r2.get(0))).isEqualTo("26000");
 
         s.send(FrontendMessages.execute("missing", 0));
         s.sendAndFlush(FrontendMessages.sync());
-        List<Message> r3 = untilReady();
+        List<Message> r3 = Replies.untilReady(s);
         assertThat(sqlState(r3.get(0))).isEqualTo("34000");
 
         s.send(FrontendMessages.bind("", "dup", new short[0], new byte[][] {"x".getBytes()}, new short[0]));
         s.sendAndFlush(FrontendMessages.sync());
-        List<Message> r4 = untilReady();
+        List<Message> r4 = Replies.untilReady(s);
         assertThat(BackendMessages.decodeErrorFields(r4.get(0))).containsEntry('C', "08P01").containsEntry('M',
                 "bind message supplies 1 parameters, but prepared statement \"dup\" requires 0");
     }
@@ -203,26 +188,26 @@ class BackendTest {
         s.send(FrontendMessages.flush()); // ignored during COPY
         s.send(FrontendMessages.copyData("b\n\\.\n".getBytes()));
         s.sendAndFlush(FrontendMessages.copyDone());
-        List<Message> done = untilReady();
-        assertThat(types(done)).isEqualTo("CZ");
+        List<Message> done = Replies.untilReady(s);
+        assertThat(Replies.types(done)).isEqualTo("CZ");
         assertThat(BackendMessages.decodeCommandComplete(done.get(0))).isEqualTo("COPY 2");
 
         // An error ends the COPY at once; the CopyData still coming is dropped.
         s.sendAndFlush(FrontendMessages.query("copy t from stdin"));
         assertThat(s.readMessage(1 << 20).type()).isEqualTo('G');
         s.sendAndFlush(FrontendMessages.copyData("bad\n".getBytes()));
-        List<Message> failed = untilReady();
-        assertThat(types(failed)).isEqualTo("EZ");
+        List<Message> failed = Replies.untilReady(s);
+        assertThat(Replies.types(failed)).isEqualTo("EZ");
         assertThat(sqlState(failed.get(0))).isEqualTo("22P02");
         s.send(FrontendMessages.copyData("more\n".getBytes()));
         s.send(FrontendMessages.copyDone());
         s.sendAndFlush(FrontendMessages.query("select ok"));
-        assertThat(types(untilReady())).isEqualTo("TDCZ");
+        assertThat(Replies.types(Replies.untilReady(s))).isEqualTo("TDCZ");
 
         s.sendAndFlush(FrontendMessages.query("copy t from stdin"));
         assertThat(s.readMessage(1 << 20).type()).isEqualTo('G');
         s.sendAndFlush(FrontendMessages.copyFail("user gave up"));
-        List<Message> cancelled = untilReady();
+        List<Message> cancelled = Replies.untilReady(s);
         assertThat(BackendMessages.decodeErrorFields(cancelled.get(0))).containsEntry('C', "57014")
                 .containsEntry('M', "COPY from stdin failed: user gave up");
     }
@@ -234,6 +219,6 @@ class BackendTest {
         assertThat(s.awaitReadable(5000)).isTrue();
         assertThat(s.readMessage(1 << 20).type()).isEqualTo('1');
         s.sendAndFlush(FrontendMessages.sync());
-        assertThat(types(untilReady())).isEqualTo("Z");
+        assertThat(Replies.types(Replies.untilReady(s))).isEqualTo("Z");
     }
 }

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +20,7 @@ import org.walden.protocol.FieldDescription;
 import org.walden.protocol.FrontendMessages;
 import org.walden.protocol.Message;
 import org.walden.protocol.PgStream;
+import org.walden.protocol.Replies;
 import org.walden.sql.testing.InProcessServer;
 
 /**
@@ -59,22 +59,22 @@ class PreparedDescribeFormatsTest {
         s.send(FrontendMessages.describe('P', ""));
         s.send(FrontendMessages.execute("", 0));
         s.sendAndFlush(FrontendMessages.sync());
-        return untilReady(s);
+        return Replies.untilReady(s);
     }
 
     @Test
     void eachDescribeCarriesItsBindsFormatsAndStatementsColumns() throws Exception {
         try (PgStream s = PgStream.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000)) {
             s.sendAndFlush(FrontendMessages.startupMessage(Map.of("user", "postgres", "database", "postgres")));
-            untilReady(s);
+            Replies.untilReady(s);
             s.send(FrontendMessages.parse("bal", "select abalance from acct where aid = $1", new int[0]));
             s.send(FrontendMessages.parse("two", "select aid, filler from acct where aid = $1", new int[0]));
             s.sendAndFlush(FrontendMessages.sync());
-            assertThat(types(untilReady(s))).isEqualTo("11Z");
+            assertThat(Replies.types(Replies.untilReady(s))).isEqualTo("11Z");
 
             for (int round = 0; round < 3; round++) {
                 List<Message> text = run(s, "bal", "3", new short[] {0});
-                assertThat(types(text)).isEqualTo("2TDCZ");
+                assertThat(Replies.types(text)).isEqualTo("2TDCZ");
                 assertThat(formats(text.get(1))).containsExactly((short) 0);
                 assertThat(new String(BackendMessages.decodeDataRow(text.get(2))[0], StandardCharsets.UTF_8))
                         .isEqualTo("30");
@@ -107,19 +107,4 @@ class PreparedDescribeFormatsTest {
         return BackendMessages.decodeRowDescription(rowDescription).stream().map(FieldDescription::format).toList();
     }
 
-    private static List<Message> untilReady(PgStream s) throws IOException {
-        List<Message> out = new ArrayList<>();
-        Message m;
-        do {
-            m = s.readMessage(1 << 20);
-            out.add(m);
-        } while (m.type() != 'Z');
-        return out;
-    }
-
-    private static String types(List<Message> ms) {
-        StringBuilder sb = new StringBuilder();
-        ms.forEach(m -> sb.append(m.type()));
-        return sb.toString();
-    }
 }

@@ -24,6 +24,7 @@ import org.walden.protocol.BackendMessages;
 import org.walden.protocol.FrontendMessages;
 import org.walden.protocol.Message;
 import org.walden.protocol.PgStream;
+import org.walden.protocol.Replies;
 import org.walden.sql.testing.InProcessServer;
 
 /**
@@ -152,16 +153,16 @@ class SqlCursorsJdbcTest {
     void aCursorIsANamedPortalOfTheExtendedProtocol() throws Exception {
         try (PgStream s = PgStream.connect(new InetSocketAddress("127.0.0.1", port), 5000)) {
             s.sendAndFlush(FrontendMessages.startupMessage(Map.of("user", "postgres", "database", "postgres")));
-            untilReady(s);
+            Replies.untilReady(s);
             s.sendAndFlush(FrontendMessages.query("begin; declare rc cursor for select id from ct where id <= 5 "
                     + "order by id; fetch rc"));
-            assertThat(types(untilReady(s))).isEqualTo("CCTDCZ");
+            assertThat(Replies.types(Replies.untilReady(s))).isEqualTo("CCTDCZ");
             s.send(FrontendMessages.describe('P', "rc"));
             s.send(FrontendMessages.execute("rc", 2));
             s.send(FrontendMessages.execute("rc", 0));
             s.sendAndFlush(FrontendMessages.sync());
-            List<Message> r = untilReady(s);
-            assertThat(types(r)).isEqualTo("TDDsDDCZ");
+            List<Message> r = Replies.untilReady(s);
+            assertThat(Replies.types(r)).isEqualTo("TDDsDDCZ");
             assertThat(BackendMessages.decodeRowDescription(r.get(0)).get(0).name()).isEqualTo("id");
             assertThat(new String(BackendMessages.decodeDataRow(r.get(1))[0], StandardCharsets.UTF_8)).isEqualTo("2");
             assertThat(BackendMessages.decodeCommandComplete(r.get(6))).isEqualTo("SELECT 2");
@@ -169,45 +170,30 @@ class SqlCursorsJdbcTest {
             s.send(FrontendMessages.parse("", "select 1", new int[0]));
             s.send(FrontendMessages.bind("rc", "", new short[0], new byte[0][], new short[0]));
             s.sendAndFlush(FrontendMessages.sync());
-            r = untilReady(s);
-            assertThat(types(r)).isEqualTo("1EZ");
+            r = Replies.untilReady(s);
+            assertThat(Replies.types(r)).isEqualTo("1EZ");
             assertThat(BackendMessages.decodeErrorFields(r.get(1))).containsEntry('C', "42P03")
                     .containsEntry('M', "cursor \"rc\" already exists");
             s.sendAndFlush(FrontendMessages.query("rollback; begin; declare rc cursor for select 1"));
-            untilReady(s);
+            Replies.untilReady(s);
             s.send(FrontendMessages.close('P', "rc"));
             s.sendAndFlush(FrontendMessages.sync());
-            assertThat(types(untilReady(s))).isEqualTo("3Z");
+            assertThat(Replies.types(Replies.untilReady(s))).isEqualTo("3Z");
             s.sendAndFlush(FrontendMessages.query("fetch rc"));
-            r = untilReady(s);
+            r = Replies.untilReady(s);
             assertThat(BackendMessages.decodeErrorFields(r.get(0))).containsEntry('C', "34000");
             // a held cursor is not read in a failed transaction block
             for (String sql : List.of("rollback", "declare hc cursor with hold for select 1", "begin; select 1/0")) {
                 s.sendAndFlush(FrontendMessages.query(sql));
-                untilReady(s);
+                Replies.untilReady(s);
             }
             s.send(FrontendMessages.execute("hc", 0));
             s.sendAndFlush(FrontendMessages.sync());
-            r = untilReady(s);
+            r = Replies.untilReady(s);
             assertThat(BackendMessages.decodeErrorFields(r.get(0))).containsEntry('C', "25P02");
         }
     }
 
-    private static List<Message> untilReady(PgStream s) throws IOException {
-        List<Message> out = new ArrayList<>();
-        Message m;
-        do {
-            m = s.readMessage(1 << 20);
-            out.add(m);
-        } while (m.type() != 'Z');
-        return out;
-    }
-
-    private static String types(List<Message> ms) {
-        StringBuilder sb = new StringBuilder();
-        ms.forEach(m -> sb.append(m.type()));
-        return sb.toString();
-    }
 
     private static List<Integer> ids(Statement st, String sql) throws SQLException {
         List<Integer> out = new ArrayList<>();
