@@ -2,8 +2,7 @@
 -- text repeated and not, NULL markers, CR LF line ends, escapes beside plain lines, non-ASCII
 -- text, and each malformed row's error (extra data, missing column, bad or out-of-range
 -- integers, too-long strings) with its CONTEXT line, into a table made in the same transaction
--- (pgbench -i's fresh range) and into an existing one. Errors are shown tersely: Walden sends
--- COPY's "COPY t, line n..." as DETAIL where PostgreSQL sends CONTEXT (not yet carried)
+-- (pgbench -i's fresh range) and into an existing one
 create table acc(aid int not null, bid bigint, small smallint, filler char(8), note varchar(5), t text);
 begin;
 truncate acc;
@@ -18,7 +17,6 @@ copy acc from stdin;
 \.
 commit;
 select aid, bid, small, '[' || filler || ']' as filler, note, t, length(filler::text) from acc order by aid;
-\set VERBOSITY terse
 copy acc from stdin;
 8	1	1	a	a	a	extra
 \.

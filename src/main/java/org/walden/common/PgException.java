@@ -15,6 +15,7 @@ public class PgException extends RuntimeException {
     private final String detail;
     private final String hint;
     private final ErrorObject object;
+    private final String context;
 
     /**
      * The ErrorResponse fields that name the object an error is about, as PostgreSQL's
@@ -42,17 +43,18 @@ public class PgException extends RuntimeException {
 
     public PgException(Severity severity, SqlState sqlState, String message, String detail, String hint,
                        Throwable cause) {
-        this(severity, sqlState, message, detail, hint, cause, null);
+        this(severity, sqlState, message, detail, hint, cause, null, null);
     }
 
     private PgException(Severity severity, SqlState sqlState, String message, String detail, String hint,
-                        Throwable cause, ErrorObject object) {
+                        Throwable cause, ErrorObject object, String context) {
         super(message, cause);
         this.sqlState = sqlState;
         this.severity = severity;
         this.detail = detail;
         this.hint = hint;
         this.object = object;
+        this.context = context;
     }
 
     public static PgException fatal(SqlState sqlState, String message) {
@@ -60,15 +62,20 @@ public class PgException extends RuntimeException {
     }
 
     public PgException withDetail(String newDetail) {
-        return new PgException(severity, sqlState, getMessage(), newDetail, hint, getCause(), object);
+        return new PgException(severity, sqlState, getMessage(), newDetail, hint, getCause(), object, context);
     }
 
     public PgException withHint(String newHint) {
-        return new PgException(severity, sqlState, getMessage(), detail, newHint, getCause(), object);
+        return new PgException(severity, sqlState, getMessage(), detail, newHint, getCause(), object, context);
     }
 
     public PgException withObject(ErrorObject newObject) {
-        return new PgException(severity, sqlState, getMessage(), detail, hint, getCause(), newObject);
+        return new PgException(severity, sqlState, getMessage(), detail, hint, getCause(), newObject, context);
+    }
+
+    /** The same error with a CONTEXT line: where it happened (PostgreSQL's errcontext, e.g. "COPY t, line 3"). */
+    public PgException withContext(String newContext) {
+        return new PgException(severity, sqlState, getMessage(), detail, hint, getCause(), object, newContext);
     }
 
     /** The object the error is about, or null. */
@@ -87,6 +94,11 @@ public class PgException extends RuntimeException {
     /** The ErrorResponse 'D' field, or null. */
     public String detail() {
         return detail;
+    }
+
+    /** The ErrorResponse 'W' field, or null. */
+    public String context() {
+        return context;
     }
 
     /** The ErrorResponse 'H' field, or null. */

@@ -202,6 +202,9 @@ public final class BackendMessages {
         if (f.position() > 0) {
             b.int8(FIELD_POSITION).cstring(Integer.toString(f.position()));
         }
+        if (f.context() != null) {
+            b.int8(FIELD_CONTEXT).cstring(f.context());
+        }
         PgException.ErrorObject o = f.object();
         if (o != null) {
             optionalField(b, FIELD_SCHEMA_NAME, o.schema());

@@ -94,6 +94,7 @@ public final class PgProtocol {
     public static final char FIELD_SQLSTATE = 'C';
     public static final char FIELD_MESSAGE = 'M';
     public static final char FIELD_DETAIL = 'D';
+    public static final char FIELD_CONTEXT = 'W';
     public static final char FIELD_HINT = 'H';
     public static final char FIELD_POSITION = 'P';
     public static final char FIELD_SCHEMA_NAME = 's';

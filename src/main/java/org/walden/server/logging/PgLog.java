@@ -66,7 +66,7 @@ public final class PgLog {
             case ERROR -> PgLevel.ERROR;
         };
         String message = e.position() > 0 ? e.getMessage() + " at character " + e.position() : e.getMessage();
-        at(level).message(message).detail(e.detail()).hint(e.hint()).statement(statement)
+        at(level).message(message).detail(e.detail()).hint(e.hint()).context(e.context()).statement(statement)
                 .sqlState(e.sqlState().code()).location(raisedAt(e)).log();
     }
 

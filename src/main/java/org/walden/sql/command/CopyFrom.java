@@ -69,6 +69,18 @@ public final class CopyFrom {
     private final int[] fieldEnds;
     private boolean ended;
     private String csvCarry;
+    /** Per listed column: FORCE_NOT_NULL names it (CSV). */
+    private final boolean[] forceNotNull;
+    /** Per listed column: FORCE_NULL names it (CSV). */
+    private final boolean[] forceNull;
+    /**
+     * The line being read, for an error's CONTEXT: its text ({@link #line}) or its bytes
+     * {@code [lineFrom, lineTo)} ({@link #plainLine}, decoded only for an error); neither for binary.
+     */
+    private String lineText;
+    private byte[] lineBytes;
+    private int lineFrom;
+    private int lineTo;
 
     private CopyFrom(CommandContext ctx, Relation table, int[] columns, Eval[] defaults, Map<String, String> opts) {
         this.ctx = ctx;
@@ -105,6 +117,35 @@ public final class CopyFrom {
         this.lastFields = new byte[columns.length][];
         this.lastValues = new Object[columns.length];
         this.fieldEnds = new int[Math.max(columns.length, 1)];
+        this.forceNotNull = listedFlags(options.forceNotNull(), "FORCE_NOT_NULL");
+        this.forceNull = listedFlags(options.forceNull(), "FORCE_NULL");
+    }
+
+    /** Which listed columns an option's column list names, each checked as PostgreSQL's BeginCopyFrom does. */
+    private boolean[] listedFlags(List<String> names, String option) {
+        boolean[] flags = new boolean[columns.length];
+        for (String name : names) {
+            int col = table.columnIndex(name);
+            if (col < 0) {
+                throw new PgException(SqlState.UNDEFINED_COLUMN, "column \"" + name + "\" of relation \""
+                        + table.name() + "\" does not exist");
+            }
+            if (table.column(col).isGenerated()) {
+                throw generatedInCopy(table.column(col).name());
+            }
+            int listed = -1;
+            for (int i = 0; i < columns.length; i++) {
+                if (columns[i] == col) {
+                    listed = i;
+                }
+            }
+            if (listed < 0) {
+                throw new PgException(SqlState.INVALID_COLUMN_REFERENCE, option + " column \""
+                        + table.column(col).name() + "\" not referenced by COPY");
+            }
+            flags[listed] = true;
+        }
+        return flags;
     }
 
     static CopyFrom start(CommandContext ctx, Tree.CopyStmt c) {
@@ -205,11 +246,13 @@ public final class CopyFrom {
                 binary.done();
                 return "COPY " + rows;
             }
+            boolean endedWithNewline = pending.size() == 0;
             if (pending.size() > 0) {
                 line(pending.toString(StandardCharsets.UTF_8));
                 pending.reset();
             }
             if (csvCarry != null) {
+                lineText = endedWithNewline ? csvCarry + "\n" : csvCarry;
                 throw badFormat("unterminated CSV quoted field");
             }
             return "COPY " + rows;
@@ -241,25 +284,38 @@ public final class CopyFrom {
         if ((lineNo & 255) == 0) {
             ctx.checkCancel();
         }
+        lineText = text;
+        lineBytes = null;
         if (skipHeader && !options.headerMatch()) {
             skipHeader = false;
             return;
         }
         String[] fields;
+        if (skipHeader) {
+            int count = headerFieldCount(text);
+            if (count < 0) {
+                csvCarry = text; // a quoted header name goes on in the next line
+                return;
+            }
+            if (count != columns.length) {
+                throw badFormat("wrong number of fields in header line: got " + count + ", expected "
+                        + columns.length);
+            }
+        }
         if (csv) {
             fields = splitCsv(text);
             if (fields == null) {
                 csvCarry = text;
                 return;
             }
+            if (!skipHeader) {
+                forceNulls(fields);
+            }
         } else {
             fields = splitText(text);
         }
         if (skipHeader) {
             skipHeader = false;
-            if (fields.length < columns.length) {
-                throw missingData(fields.length);
-            }
             checkHeader(fields);
             return;
         }
@@ -275,6 +331,20 @@ public final class CopyFrom {
         insert(row);
     }
 
+    /**
+     * FORCE_NOT_NULL: an unquoted NULL marker is its own text; FORCE_NULL: a quoted field equal to
+     * the marker is NULL (an unquoted one already is).
+     */
+    private void forceNulls(String[] fields) {
+        for (int i = 0; i < fields.length; i++) {
+            if (fields[i] == null && forceNotNull[i]) {
+                fields[i] = nullString;
+            } else if (forceNull[i] && nullString.equals(fields[i])) {
+                fields[i] = null;
+            }
+        }
+    }
+
     /** The value of the {@code i}th listed column from its field's text (not the NULL marker). */
     private Object fieldValue(int i, String field) {
         Attribute c = table.column(columns[i]);
@@ -282,8 +352,8 @@ public final class CopyFrom {
             Object v = Values.parseText(c.type(), field, values);
             return Values.coerceToTypmod(v, c.type(), c.typmod(), false);
         } catch (PgException e) {
-            throw new PgException(e.sqlState(), e.getMessage()).withDetail("COPY " + table.name() + ", line "
-                    + lineNo + ", column " + c.name() + ": \"" + field + "\"");
+            throw new PgException(e.sqlState(), e.getMessage()).withContext("COPY " + table.name() + ", line "
+                    + lineNo + ", column " + c.name() + ": \"" + limitPrintout(field) + "\"");
         }
     }
 
@@ -316,6 +386,9 @@ public final class CopyFrom {
         if ((lineNo & 255) == 0) {
             ctx.checkCancel();
         }
+        lineBytes = b;
+        lineFrom = from;
+        lineTo = end;
         if (columns.length == 0) {
             if (end == from) {
                 insert(new Object[table.columns().size()]);
@@ -421,11 +494,11 @@ public final class CopyFrom {
                     row[columns[i]] = Values.coerceToTypmod(Values.fromBinary(c.type(), fields[i]), c.type(),
                             c.typmod(), false);
                 } catch (PgException e) {
-                    throw new PgException(e.sqlState(), e.getMessage()).withDetail("COPY " + table.name() + ", line "
-                            + lineNo + ", column " + c.name());
+                    throw new PgException(e.sqlState(), e.getMessage()).withContext("COPY " + table.name()
+                            + ", line " + lineNo + ", column " + c.name());
                 } catch (RuntimeException e) {
                     throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "incorrect binary data format")
-                            .withDetail("COPY " + table.name() + ", line " + lineNo + ", column " + c.name());
+                            .withContext("COPY " + table.name() + ", line " + lineNo + ", column " + c.name());
                 }
             }
         }
@@ -446,7 +519,13 @@ public final class CopyFrom {
         try {
             writer.insert(st, row, null);
         } catch (PgException e) {
-            throw e.detail() == null ? e.withDetail("COPY " + table.name() + ", line " + lineNo) : e;
+            // PostgreSQL checks unique indexes when it flushes its buffer of rows, the line gone by
+            // then, and foreign keys in an AFTER trigger once the COPY has read every line
+            if (e.context() != null || e.sqlState() == SqlState.FOREIGN_KEY_VIOLATION) {
+                throw e;
+            }
+            throw e.withContext(e.sqlState() == SqlState.UNIQUE_VIOLATION ? "COPY " + table.name() + ", line "
+                    + lineNo : lineContext());
         }
         rows++;
     }
@@ -457,8 +536,57 @@ public final class CopyFrom {
     }
 
     private PgException badFormat(String message) {
-        return new PgException(SqlState.BAD_COPY_FILE_FORMAT, message).withDetail("COPY " + table.name() + ", line "
-                + lineNo);
+        return new PgException(SqlState.BAD_COPY_FILE_FORMAT, message).withContext(lineContext());
+    }
+
+    /** PostgreSQL's CONTEXT for an error about the current line: with the line's text, but for binary. */
+    private String lineContext() {
+        String where = "COPY " + table.name() + ", line " + lineNo;
+        String text = lineBytes != null ? new String(lineBytes, lineFrom, lineTo - lineFrom, StandardCharsets.UTF_8)
+                : lineText;
+        return text == null || binary != null ? where : where + ": \"" + limitPrintout(text) + "\"";
+    }
+
+    /** At most 100 bytes of COPY data in a message, cut at a character's start, "..." when cut (as PostgreSQL). */
+    static String limitPrintout(String data) {
+        if (data.length() <= 25 || data.getBytes(StandardCharsets.UTF_8).length <= 100) {
+            return data;
+        }
+        int bytes = 0;
+        int end = 0;
+        while (end < data.length()) {
+            int cp = data.codePointAt(end);
+            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + size > 100) {
+                break;
+            }
+            bytes += size;
+            end += Character.charCount(cp);
+        }
+        return data.substring(0, end) + "...";
+    }
+
+    /**
+     * How many fields a header line has (HEADER MATCH checks the count before the names): its
+     * delimiters outside CSV quotes, or not escaped in text, plus one; -1 when a CSV quote is
+     * still open at the line's end.
+     */
+    private int headerFieldCount(String text) {
+        int count = 1;
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (csv && quoted && ch == escape && i + 1 < text.length() && text.charAt(i + 1) == quote) {
+                i++;
+            } else if (csv && ch == quote) {
+                quoted = !quoted;
+            } else if (!csv && ch == '\\') {
+                i++;
+            } else if (ch == delimiter && !quoted) {
+                count++;
+            }
+        }
+        return quoted ? -1 : count;
     }
 
     /** Splits one text-format line into de-escaped fields (null for the NULL marker). */

@@ -14,9 +14,12 @@ import org.walden.common.SqlState;
  * effect (the database's encoding is UTF8 and rows are visible at commit anyway).
  *
  * @param forceQuote the columns FORCE_QUOTE names, {@code ["*"]} for all, empty for none
+ * @param forceNotNull the columns FORCE_NOT_NULL names: their fields are never the NULL marker
+ * @param forceNull the columns FORCE_NULL names: a quoted field equal to the NULL marker is NULL too
  */
 public record CopyOptions(String format, char delimiter, String nullString, boolean header, boolean headerMatch,
-                          char quote, char escape, List<String> forceQuote) {
+                          char quote, char escape, List<String> forceQuote, List<String> forceNotNull,
+                          List<String> forceNull) {
 
     public boolean csv() {
         return format.equals("csv");
@@ -71,7 +74,12 @@ public record CopyOptions(String format, char delimiter, String nullString, bool
         String fq = opts.get("force_quote");
         List<String> forceQuote = fq == null ? List.of() : Arrays.asList(fq.split(","));
         return new CopyOptions(format, delimiter.charAt(0), nullString, headerOn, match, quote.charAt(0),
-                escape.charAt(0), forceQuote);
+                escape.charAt(0), forceQuote, names(opts.get("force_not_null")), names(opts.get("force_null")));
+    }
+
+    /** A column list option's names (the parser joined them with commas), empty when not given. */
+    private static List<String> names(String list) {
+        return list == null ? List.of() : Arrays.asList(list.split(","));
     }
 
     private static void checkForceOptions(Map<String, String> opts, boolean csv, boolean from) {
@@ -92,7 +100,6 @@ public record CopyOptions(String format, char delimiter, String nullString, bool
                     throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY " + o[1]
                             + " only available using COPY FROM");
                 }
-                throw new PgException(SqlState.FEATURE_NOT_SUPPORTED, "COPY " + o[1] + " is not supported");
             }
         }
     }

@@ -564,14 +564,24 @@ public final class SqlParser extends QueryParser {
                 int optionPos = peek().position();
                 String name = colLabel();
                 String value = "true";
+                boolean list = false;
                 if (!peek().isOp(",") && !peek().isOp(")")) {
                     if (peek().isOp("(")) {
                         value = String.join(",", parenNameList());
+                        list = true;
                     } else {
                         value = advance().text();
                     }
                 }
                 checkCopyOption(name, value, optionPos);
+                boolean columnsOnly = name.equals("force_not_null") || name.equals("force_null");
+                if (columnsOnly && !list || name.equals("force_quote") && !list && !value.equals("*")) {
+                    throw new SyntaxError(SqlState.INVALID_PARAMETER_VALUE, "argument to option \"" + name
+                            + "\" must be a list of column names", optionPos);
+                }
+                if (options.containsKey(name)) {
+                    throw new SyntaxError(SqlState.SYNTAX_ERROR, "conflicting or redundant options", optionPos);
+                }
                 options.put(name, value);
             } while (acceptOp(","));
             expectOp(")");
@@ -583,6 +593,23 @@ public final class SqlParser extends QueryParser {
                     options.put(name, advance().text());
                 } else if (name.equals("csv") || name.equals("binary")) {
                     options.put("format", name);
+                } else if (name.equals("force")) { // FORCE QUOTE cols | *, FORCE NOT NULL cols, FORCE NULL cols
+                    String option = acceptWord("quote") ? "force_quote"
+                            : acceptWords("not", "null") ? "force_not_null" : "force_null";
+                    if (option.equals("force_null")) {
+                        expectWord("null");
+                    }
+                    if (option.equals("force_quote") && acceptOp("*")) {
+                        options.put(option, "*");
+                    } else {
+                        List<String> names = new ArrayList<>();
+                        do {
+                            names.add(colId());
+                        } while (acceptOp(","));
+                        options.put(option, String.join(",", names));
+                    }
+                } else if (name.equals("encoding")) {
+                    options.put(name, advance().text());
                 } else {
                     options.put(name, "true");
                 }
