@@ -641,9 +641,8 @@ class FailoverIT {
         Path shot = Path.of("target", "failover-cluster-page.png").toAbsolutePath();
         List<String> flags = List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-proxy-server", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + profile, "--virtual-time-budget=5000",
-                "--window-size=1000,800");
+                "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
+                "--virtual-time-budget=5000", "--window-size=1000,800");
         String url = "http://127.0.0.1:" + API_PORTS.get(primary.name()) + "/";
         List<String> dump = new ArrayList<>(flags);
         dump.addAll(List.of("--dump-dom", url));
