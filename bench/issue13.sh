@@ -6,7 +6,8 @@
 #   engine     compare-engine.sh: tpcb-like and select-only on a primary alone, -M prepared,
 #              extended and simple at -c 8 -j 2; tpcb-like at -c 1 (commit latency), -c 32, -c 100
 #   replica    compare-replication.sh: a primary and a streaming standby, async / sync /
-#              remote_apply TPS and the lags under async load
+#              remote_apply TPS at -c 1 (sync on: the commit latency) and -c 8, and
+#              the lags under async load
 #   catchup    compare-replication.sh -C: the stopped standby's catch-up of TXNS transactions
 #   load       compare-load.sh: pgbench -i -s LOAD_SCALE alone and with a standby
 #   memory     compare-memory.sh: RSS at the load's peak, after it, under c8
@@ -55,7 +56,7 @@ for part in "${parts[@]}"; do
   case $part in
     engine) engine ;;
     replica) run replica env T="$seconds" SCALE="$scale" WARMUP="$warmup" PORT_BASE="$port_base" \
-      "$here/compare-replication.sh" ;;
+      CLIENTS="1 8" "$here/compare-replication.sh" ;;
     catchup) run catchup env T="$seconds" SCALE="$scale" WARMUP="$warmup" PORT_BASE="$port_base" \
       "$here/compare-replication.sh" -C ;;
     load) run load env SCALE="$load_scale" PORT="$port_base" "$here/compare-load.sh" ;;
