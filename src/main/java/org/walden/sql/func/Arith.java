@@ -1,7 +1,6 @@
 package org.walden.sql.func;
 
 import java.math.BigDecimal;
-import java.math.MathContext;
 import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -145,20 +144,33 @@ public final class Arith {
     }
 
     /**
-     * numeric division with PostgreSQL's select_div_scale: at least 16 significant digits, and
-     * never fewer decimals than either input shows.
+     * numeric division with PostgreSQL's select_div_scale: about 16 significant digits of the
+     * quotient as estimated from the inputs' leading base-10000 digits (not from the quotient
+     * itself: 2 / 2.0 and 0 / 2.0 show 20 decimals), and never fewer decimals than either input.
      */
     public static BigDecimal numericDivide(BigDecimal a, BigDecimal b) {
         if (b.signum() == 0) {
             throw divisionByZero();
         }
-        BigDecimal approx = a.divide(b, MathContext.DECIMAL64);
-        int decimalExponent = approx.signum() == 0 ? 0 : approx.precision() - approx.scale() - 1;
-        int qweight = Math.floorDiv(decimalExponent, 4);
+        int qweight = base10000Weight(a) - base10000Weight(b);
+        if (leadingBase10000Digit(a) <= leadingBase10000Digit(b)) {
+            qweight--; // equal leading digits: assumed the dividend is the smaller
+        }
         int rscale = 16 - qweight * 4;
         rscale = Math.max(rscale, Math.max(a.scale(), b.scale()));
         rscale = Math.max(0, Math.min(rscale, 1000));
         return a.divide(b, rscale, RoundingMode.HALF_UP);
+    }
+
+    /** The power of 10000 of a numeric's leading digit group as PostgreSQL stores it; 0 for zero. */
+    private static int base10000Weight(BigDecimal x) {
+        return x.signum() == 0 ? 0 : Math.floorDiv(x.precision() - x.scale() - 1, 4);
+    }
+
+    /** The value (1..9999) of a numeric's leading base-10000 digit group; 0 for zero. */
+    private static int leadingBase10000Digit(BigDecimal x) {
+        return x.signum() == 0 ? 0
+                : x.abs().movePointLeft(4 * base10000Weight(x)).setScale(0, RoundingMode.DOWN).intValueExact();
     }
 
     /** The result scale PostgreSQL gives sqrt, exp, ln and power of a numeric. */

@@ -73,7 +73,9 @@ public final class Casts {
             return 'e';
         }
         if (to == PgType.TEXT || to == PgType.VARCHAR || to == PgType.BPCHAR || to == PgType.NAME) {
-            return from.category == 'P' && from != PgType.RECORD ? 0 : 'a'; // I/O conversion to a string
+            // I/O conversion to a string; of the pseudo-types, a record's and anyarray's values
+            // (pg_stats.most_common_vals) are whole values with an output function
+            return from.category == 'P' && from != PgType.RECORD && from != PgType.ANYARRAY ? 0 : 'a';
         }
         if (from == PgType.TEXT || from == PgType.VARCHAR || from == PgType.BPCHAR || from == PgType.NAME) {
             return to.category == 'P' && to != PgType.RECORD ? 0 : 'e'; // I/O conversion from a string
