@@ -288,14 +288,26 @@ public final class Store implements AutoCloseable {
         return dir;
     }
 
-    /** A consistent view of every commit applied so far; close it when the statement ends. */
     /**
      * Snapshots are taken under its read lock, and an ingest into several column families (a
      * spilled commit touching tablespaces) holds its write lock, so no snapshot sees part of one.
      */
     private final java.util.concurrent.locks.ReentrantReadWriteLock visibility =
             new java.util.concurrent.locks.ReentrantReadWriteLock();
+    /**
+     * The newest view {@link #snapshot()} made (possibly released since): handed out again while
+     * storage is unchanged since it was taken, so statements that start between two writes share
+     * one RocksDB snapshot instead of each taking and releasing one under RocksDB's DB mutex.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<StoreSnapshot.View> newestView =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
+    /**
+     * A consistent view of every commit applied so far; close it when the statement ends. It is
+     * the newest view already open when nothing was written to storage since that view was taken
+     * (the same view a new RocksDB snapshot would give: every write applied before this call is in
+     * it), otherwise a new RocksDB snapshot.
+     */
     public StoreSnapshot snapshot() {
         lockOpen();
         try {
@@ -303,10 +315,16 @@ public final class Store implements AutoCloseable {
             // every snapshot taken before it
             visibility.readLock().lock();
             try {
-                Snapshot s = db.getSnapshot();
-                StoreSnapshot snap = new StoreSnapshot(this, s, new ReadOptions().setSnapshot(s));
-                openResources.add(snap);
-                return snap;
+                StoreSnapshot.View view = newestView.get();
+                if (view != null && view.sequence == db.getLatestSequenceNumber() && view.hold()) {
+                    return new StoreSnapshot(view);
+                }
+                StoreSnapshot.View made = new StoreSnapshot.View(this, db.getSnapshot());
+                openResources.add(made);
+                // kept unless a concurrent call installed a newer one meanwhile
+                newestView.accumulateAndGet(made, (now, candidate) ->
+                        now == null || candidate.sequence >= now.sequence ? candidate : now);
+                return new StoreSnapshot(made);
             } finally {
                 visibility.readLock().unlock();
             }
@@ -504,7 +522,7 @@ public final class Store implements AutoCloseable {
     /** Whether a snapshot that may not see writes up to {@code sequence} is open. */
     private boolean oldestSnapshotBefore(long sequence) {
         for (AutoCloseable r : openResources) {
-            if (r instanceof StoreSnapshot snap && snap.sequence() < sequence) {
+            if (r instanceof StoreSnapshot.View view && view.sequence < sequence) {
                 return true;
             }
         }
