@@ -11,10 +11,11 @@ import org.rocksdb.Snapshot;
  * (which releases every view still open); closing twice is harmless.
  *
  * <p>Several holds may share one {@link View}, a RocksDB snapshot: {@link Store#snapshot()} hands
- * out the newest view again while nothing has been written to storage since it was taken (RocksDB's
- * last sequence number is still the view's), which is exactly the view a new RocksDB snapshot
- * would give. A view lives while some hold on it is open: the last hold's close releases the
- * RocksDB snapshot.
+ * out its shared view again while nothing has been written to storage since it was taken
+ * (RocksDB's last sequence number is still the view's), which is exactly the view a new RocksDB
+ * snapshot would give. A view lives while some hold on it is open, the store's own included (it
+ * holds its shared view until the next write or a snapshot call that finds it stale): the last
+ * hold's drop releases the RocksDB snapshot.
  */
 public final class StoreSnapshot implements AutoCloseable {
 
@@ -48,9 +49,9 @@ public final class StoreSnapshot implements AutoCloseable {
     /**
      * A RocksDB snapshot and the read options that use it (read-only once made, so shared by
      * threads), counted by the holds open on it. Made by {@link Store#snapshot()} with one hold,
-     * given further holds by {@link #hold()} while it is the newest and unchanged, released when
-     * its last hold is dropped or at {@link Store#close()} (registered among the store's open
-     * resources meanwhile).
+     * given further holds by {@link #hold()} (the store's own, then one per statement while it is
+     * the store's shared view and storage unchanged), released when its last hold is dropped or at
+     * {@link Store#close()} (registered among the store's open resources meanwhile).
      */
     static final class View implements AutoCloseable {
 
