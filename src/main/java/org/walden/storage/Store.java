@@ -288,14 +288,30 @@ public final class Store implements AutoCloseable {
         return dir;
     }
 
-    /** A consistent view of every commit applied so far; close it when the statement ends. */
     /**
      * Snapshots are taken under its read lock, and an ingest into several column families (a
      * spilled commit touching tablespaces) holds its write lock, so no snapshot sees part of one.
      */
     private final java.util.concurrent.locks.ReentrantReadWriteLock visibility =
             new java.util.concurrent.locks.ReentrantReadWriteLock();
+    /**
+     * The view statements share while storage is unchanged since it was taken (null: none yet,
+     * or unpinned by a write since): the store holds it itself, so it outlives the statements
+     * between two writes and each new one takes a hold instead of a RocksDB snapshot (taken and
+     * released under RocksDB's DB mutex, which the backends then queue on). Whoever takes it out
+     * of here drops the store's hold: {@link #snapshot()} finding it stale, or the first write
+     * after it ({@link #unpinSharedView()}), so a stale view is not kept past the next write or
+     * snapshot (it would keep old row versions from compaction and deleted files on disk).
+     */
+    private final java.util.concurrent.atomic.AtomicReference<StoreSnapshot.View> sharedView =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
+    /**
+     * A consistent view of every commit applied so far; close it when the statement ends. It is
+     * the shared view when nothing was written to storage since that view was taken (the view a
+     * new RocksDB snapshot would give: every write applied before this call is in it), otherwise
+     * a new RocksDB snapshot, shared from then on.
+     */
     public StoreSnapshot snapshot() {
         lockOpen();
         try {
@@ -303,15 +319,44 @@ public final class Store implements AutoCloseable {
             // every snapshot taken before it
             visibility.readLock().lock();
             try {
-                Snapshot s = db.getSnapshot();
-                StoreSnapshot snap = new StoreSnapshot(this, s, new ReadOptions().setSnapshot(s));
-                openResources.add(snap);
-                return snap;
+                StoreSnapshot.View shared = sharedView.get();
+                if (shared != null) {
+                    if (shared.sequence == db.getLatestSequenceNumber() && shared.hold()) {
+                        return new StoreSnapshot(shared);
+                    }
+                    unpin(shared); // superseded
+                }
+                StoreSnapshot.View made = new StoreSnapshot.View(this, db.getSnapshot());
+                openResources.add(made);
+                made.hold(); // the store's, for the statements after this one
+                if (!sharedView.compareAndSet(null, made)) {
+                    made.drop(); // another call shares its own: this one is only the caller's
+                }
+                return new StoreSnapshot(made);
             } finally {
                 visibility.readLock().unlock();
             }
         } finally {
             openLock.readLock().unlock();
+        }
+    }
+
+    /** Drops the store's hold on the shared view if it is still {@code view}. */
+    private void unpin(StoreSnapshot.View view) {
+        if (sharedView.compareAndSet(view, null)) {
+            view.drop();
+        }
+    }
+
+    /**
+     * After a write to storage: the shared view no longer shows the latest state, so the store
+     * stops holding it (the statements holding it keep it until they end). Called under the open
+     * lock's read side.
+     */
+    private void unpinSharedView() {
+        StoreSnapshot.View shared = sharedView.get();
+        if (shared != null) {
+            unpin(shared);
         }
     }
 
@@ -427,6 +472,7 @@ public final class Store implements AutoCloseable {
                 }
             }
             db.write(writeOptions, batch);
+            unpinSharedView();
             deletedRanges(rangeDeletes);
         } catch (RocksDBException e) {
             Invariants.panic("could not apply a committed batch to storage: " + e.getMessage(), e);
@@ -504,7 +550,7 @@ public final class Store implements AutoCloseable {
     /** Whether a snapshot that may not see writes up to {@code sequence} is open. */
     private boolean oldestSnapshotBefore(long sequence) {
         for (AutoCloseable r : openResources) {
-            if (r instanceof StoreSnapshot snap && snap.sequence() < sequence) {
+            if (r instanceof StoreSnapshot.View view && view.sequence < sequence) {
                 return true;
             }
         }
@@ -653,6 +699,7 @@ public final class Store implements AutoCloseable {
         lockOpen();
         try (WriteBatch batch = new WriteBatch(routing.route(serialized))) {
             db.write(writeOptions, batch);
+            unpinSharedView();
         } catch (RocksDBException e) {
             Invariants.panic("could not apply a committed batch to storage: " + e.getMessage(), e);
         } finally {
@@ -713,6 +760,7 @@ public final class Store implements AutoCloseable {
             for (ColumnFamilyHandle h : routing.familiesOfRange(fromInclusive, toExclusive)) {
                 db.deleteRange(h, writeOptions, fromInclusive, toExclusive);
             }
+            unpinSharedView();
             if (dropFiles) {
                 deletedRanges(List.of(new KvBulk.Range(fromInclusive, toExclusive)));
             }
@@ -933,6 +981,7 @@ public final class Store implements AutoCloseable {
                 for (var e : rows.filesByFamily.entrySet()) {
                     db.ingestExternalFile(e.getKey(), e.getValue(), io);
                 }
+                unpinSharedView();
             } finally {
                 if (severalFamilies) {
                     visibility.writeLock().unlock();

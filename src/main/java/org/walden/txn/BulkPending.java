@@ -24,8 +24,12 @@ final class BulkPending {
     private final byte[] deleted;
     /** The run: strictly ascending keys (unsigned byte order) and their values, in a ROWS payload. */
     private KvBulk.RowsBuilder run;
-    /** Where each run row's key begins in the run's payload (after its length). */
-    private int[] runKeyOffsets = new int[1024];
+    /**
+     * Where each run row's key begins in the run's payload (after its length); empty until the
+     * first row (every transaction has one of these, few write a fresh range).
+     */
+    private int[] runKeyOffsets = NO_OFFSETS;
+    private static final int[] NO_OFFSETS = new int[0];
     private int runCount;
     /** The run's last key (the array handed to {@link #put}, compared with the next). */
     private byte[] runLastKey;
@@ -62,7 +66,7 @@ final class BulkPending {
             run = new KvBulk.RowsBuilder(16 * 1024); // grows to a batch only in a bulk load
         }
         if (runCount == runKeyOffsets.length) {
-            runKeyOffsets = Arrays.copyOf(runKeyOffsets, runCount * 2);
+            runKeyOffsets = Arrays.copyOf(runKeyOffsets, Math.max(1024, runCount * 2));
         }
         runKeyOffsets[runCount++] = run.sizeBytes() + 4;
         run.add(key, value == deleted ? null : value);

@@ -28,7 +28,7 @@ class TransactionControlTest {
     Path tmp;
     private Engine engine;
     private WaldenSqlEngine sql;
-    private int backendPids;
+    private final java.util.concurrent.atomic.AtomicInteger backendPids = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeEach
     void start() {
@@ -45,7 +45,7 @@ class TransactionControlTest {
     }
 
     private Client connect() {
-        return new Client(sql.newSession("postgres", "postgres", ++backendPids,
+        return new Client(sql.newSession("postgres", "postgres", backendPids.incrementAndGet(),
                 GucServerSettings.defaults(Map.of()).newSession()));
     }
 
@@ -261,6 +261,84 @@ class TransactionControlTest {
             assertThat(a.q("update acct set balance = balance + 1 where id = 1").tag()).isEqualTo("UPDATE 1");
             a.q("commit");
             assertThat(a.q("select balance from acct where id = 1").value()).isEqualTo("9");
+        }
+    }
+
+    @Test
+    void aStatementSeesEveryCommitBeforeItWhileOlderSnapshotsAreStillHeld() {
+        try (Client a = connect(); Client b = connect(); Client c = connect(); Client r = connect()) {
+            a.q("create table acct (id int primary key, balance int)");
+            a.q("insert into acct values (1, 1)");
+            a.q("begin isolation level repeatable read");
+            assertThat(a.q("select balance from acct where id = 1").value()).isEqualTo("1");
+            c.q("begin"); // read committed
+            assertThat(c.q("select balance from acct where id = 1").value()).isEqualTo("1");
+            r.q("begin isolation level repeatable read");
+            assertThat(r.q("select balance from acct where id = 1").value()).isEqualTo("1");
+            b.q("update acct set balance = 2 where id = 1");
+            // c's next statement sees b's commit though a and r still hold the view before it
+            assertThat(c.q("select balance from acct where id = 1").value()).isEqualTo("2");
+            assertThat(a.q("select balance from acct where id = 1").value()).isEqualTo("1");
+            a.q("commit");
+            // r's snapshot outlives a's, taken at the same point
+            assertThat(r.q("select balance from acct where id = 1").value()).isEqualTo("1");
+            b.q("begin isolation level repeatable read");
+            assertThat(b.q("select balance from acct where id = 1").value()).isEqualTo("2");
+            c.q("update acct set balance = 3 where id = 1");
+            c.q("commit");
+            assertThat(b.q("select balance from acct where id = 1").value()).isEqualTo("2");
+            assertThat(r.q("select balance from acct where id = 1").value()).isEqualTo("1");
+            assertThat(a.q("select balance from acct where id = 1").value()).isEqualTo("3");
+            r.q("commit");
+            b.q("commit");
+            assertThat(r.q("select balance from acct where id = 1").value()).isEqualTo("3");
+        }
+    }
+
+    @Test
+    void concurrentReadersSeeEveryCommitAcknowledgedBeforeTheirStatement() throws Exception {
+        try (Client w = connect()) {
+            w.q("create table counter (id int primary key, n int)");
+            w.q("insert into counter values (1, 0)");
+            java.util.concurrent.atomic.AtomicInteger acknowledged = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<Integer>> readers = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    boolean inBlock = i % 2 == 1; // read committed statements in a transaction block, too
+                    readers.add(pool.submit(() -> {
+                        int reads = 0;
+                        try (Client reader = connect()) {
+                            if (inBlock) {
+                                reader.q("begin");
+                            }
+                            while (writing.get() || reads < 50) {
+                                int before = acknowledged.get();
+                                int seen = Integer.parseInt(reader.q("select n from counter where id = 1").value());
+                                assertThat(seen).isGreaterThanOrEqualTo(before);
+                                reads++;
+                            }
+                            if (inBlock) {
+                                reader.q("commit");
+                            }
+                        }
+                        return reads;
+                    }));
+                }
+                for (int i = 1; i <= 300; i++) {
+                    w.q("update counter set n = " + i + " where id = 1");
+                    acknowledged.set(i);
+                }
+                writing.set(false);
+                for (java.util.concurrent.Future<Integer> f : readers) {
+                    assertThat(f.get()).isGreaterThanOrEqualTo(50);
+                }
+            } finally {
+                writing.set(false);
+                pool.shutdownNow();
+            }
+            assertThat(w.q("select n from counter where id = 1").value()).isEqualTo("300");
         }
     }
 

@@ -140,6 +140,35 @@ class StoreTest {
     }
 
     @Test
+    void snapshotsTakenWithNoWriteBetweenShareOneViewThatLivesWhileAnyIsOpen() {
+        try (Store store = Store.open(dir.resolve("base"))) {
+            store.apply(List.of(new KvChange(k(2, 1), k(10), null)));
+            StoreSnapshot first = store.snapshot();
+            StoreSnapshot second = store.snapshot(); // nothing written since the first: its view again
+            first.close();
+            first.close(); // twice: harmless, the second's hold stays
+            store.apply(List.of(new KvChange(k(2, 1), k(11), null)));
+            assertThat(store.get(second, k(2, 1))).containsExactly(10);
+            assertThat(store.unchangedSince(second)).isFalse();
+            try (StoreSnapshot third = store.snapshot()) { // taken after the write: sees it
+                assertThat(store.get(third, k(2, 1))).containsExactly(11);
+                assertThat(store.unchangedSince(third)).isTrue();
+                second.close();
+                try (StoreSnapshot fourth = store.snapshot(); StoreIterator it = store.scan(fourth, k(2), k(3))) {
+                    assertThat(it.next()).isTrue();
+                    assertThat(it.value()).containsExactly(11);
+                }
+                assertThat(store.get(third, k(2, 1))).containsExactly(11);
+            }
+            // every hold closed: the next snapshot is a new one, and sees the latest write
+            store.apply(List.of(new KvChange(k(2, 1), k(12), null)));
+            try (StoreSnapshot fifth = store.snapshot()) {
+                assertThat(store.get(fifth, k(2, 1))).containsExactly(12);
+            }
+        }
+    }
+
+    @Test
     void flushedDataSurvivesReopenAndCheckpointCopies() throws Exception {
         Path base = dir.resolve("base");
         try (Store store = Store.open(base)) {
