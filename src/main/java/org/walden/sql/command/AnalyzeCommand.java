@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.sql.catalog.Attribute;
@@ -90,7 +89,7 @@ public final class AnalyzeCommand extends DdlSupport {
     /** Gathers and stores {@code t}'s statistics; {@code auto} when the background pass runs it. */
     public TableStats analyzeTable(Relation t, boolean auto) {
         PgType[] types = IndexBuilder.columnTypes(t);
-        AnalyzeSample.Rows read = new AnalyzeSample(ctx, new Random(t.oid()), SAMPLE)
+        AnalyzeSample.Rows read = new AnalyzeSample(ctx, t.oid(), SAMPLE)
                 .read(Keys.prefix(t.relfilenode()), Keys.end(t.relfilenode()));
         List<Object[]> sample = new ArrayList<>(read.values().size());
         for (byte[] value : read.values()) {

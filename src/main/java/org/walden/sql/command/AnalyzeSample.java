@@ -64,12 +64,16 @@ final class AnalyzeSample {
     }
 
     private final CommandContext ctx;
-    private final Random random;
+    /**
+     * Each read draws from its own generator of this seed: a table read whole after the seeks
+     * gave up draws what it always drew.
+     */
+    private final long seed;
     private final int sampleRows;
 
-    AnalyzeSample(CommandContext ctx, Random random, int sampleRows) {
+    AnalyzeSample(CommandContext ctx, long seed, int sampleRows) {
         this.ctx = ctx;
-        this.random = random;
+        this.seed = seed;
         this.sampleRows = sampleRows;
     }
 
@@ -90,6 +94,7 @@ final class AnalyzeSample {
      * only for the rows it takes in), put back in key order; the count is exact.
      */
     Rows whole(byte[] from, byte[] to) {
+        Random random = new Random(seed);
         List<byte[]> kept = new ArrayList<>();
         long[] positions = new long[sampleRows]; // each kept row's place in the table's order
         long rows = 0;
@@ -127,6 +132,7 @@ final class AnalyzeSample {
 
     /** The sample read by seeks, or null when the table proves small enough to read whole. */
     private Rows bySeeks(byte[] from, byte[] to, long totalBytes) {
+        Random random = new Random(seed);
         List<Part> parts = new ArrayList<>();
         split(from, to, totalBytes, Math.max(1, totalBytes / LEAVES), parts, 0);
         long partsBytes = 0;
@@ -150,7 +156,7 @@ final class AnalyzeSample {
             double wanted = p.bytes() * share;
             int keep = Math.max(1, (int) wanted + (random.nextDouble() < wanted - Math.floor(wanted) ? 1 : 0));
             boolean weighs = i % WEIGHING_EVERY == 0;
-            Run run = run(p, keep, weighs ? Math.max(keep, WEIGHING_ROWS) : keep, values);
+            Run run = run(p, random.nextDouble(), keep, weighs ? Math.max(keep, WEIGHING_ROWS) : keep, values);
             if (run.whole()) {
                 wholeRows += run.rows();
                 longRuns.addPart(run.rows(), p.bytes()); // a part counted whole weighs as a long run
@@ -216,7 +222,7 @@ final class AnalyzeSample {
         }
     }
 
-    /** A run's rows (counted, beyond those kept), whether it read its part whole, and the key spans it covered. */
+    /** A run's rows (all counted, not only those kept), whether it read its part whole, the key spans it covered. */
     private record Run(long rows, boolean whole, List<byte[][]> spans) {
     }
 
@@ -225,13 +231,13 @@ final class AnalyzeSample {
     }
 
     /**
-     * Up to {@code keep} consecutive rows of part {@code p} from a random key in it, wrapping
-     * to the part's start when the part ends first, their values appended in key order; the
-     * run goes on counting rows (keys only) up to {@code walk} rows in all, so that the span
-     * it weighs is long beside storage's blocks.
+     * Up to {@code keep} consecutive rows of part {@code p} from the key {@code where} (0 to 1)
+     * of the way into it, wrapping to the part's start when the part ends first, their values
+     * appended in key order; the run goes on counting rows (keys only) up to {@code walk} rows
+     * in all, so that the span it weighs is long beside storage's blocks.
      */
-    private Run run(Part p, int keep, long walk, List<byte[]> values) {
-        byte[] start = between(p.from(), p.to(), random.nextDouble());
+    private Run run(Part p, double where, int keep, long walk, List<byte[]> values) {
+        byte[] start = between(p.from(), p.to(), where);
         if (start == null) {
             start = p.from();
         }
