@@ -174,6 +174,11 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
     }
 
     @Override
+    public long approximateBytes(byte[] fromInclusive, byte[] toExclusive) {
+        return s.engine.approximateBytes(fromInclusive, toExclusive);
+    }
+
+    @Override
     public TableActivity tableActivity(int tableOid) {
         return s.engine.activity().activity(catalog().database().oid(), tableOid);
     }

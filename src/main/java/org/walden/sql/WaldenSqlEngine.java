@@ -250,6 +250,11 @@ public final class WaldenSqlEngine implements SqlEngine {
         return max;
     }
 
+    /** Storage's approximate bytes under [from, to); -1 when it cannot tell. */
+    long approximateBytes(byte[] fromInclusive, byte[] toExclusive) {
+        return tm.approximateBytes(fromInclusive, toExclusive);
+    }
+
     long relationBytes(int relfilenode) {
         long b = tm.approximateBytes(Keys.prefix(relfilenode), Keys.end(relfilenode));
         return Math.max(0, b);

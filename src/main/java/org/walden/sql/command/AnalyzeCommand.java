@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
 import org.walden.sql.catalog.Attribute;
@@ -20,13 +19,11 @@ import org.walden.sql.func.Builtins;
 import org.walden.sql.parse.Tree;
 import org.walden.sql.types.PgType;
 import org.walden.sql.types.Values;
-import org.walden.txn.KvCursor;
 
 /**
- * ANALYZE (PostgreSQL's analyze.c): counts a table's rows, samples up to 300 × the statistics
- * target of them (reservoir sampling over one read of the keys, whose values are read only for
- * the rows the reservoir takes in; the sample is then put back in the table's order), and
- * stores per column the NULL fraction,
+ * ANALYZE (PostgreSQL's analyze.c): counts a table's rows and samples up to 300 × the statistics
+ * target of them in the table's order ({@link AnalyzeSample}: a small table by one read of its
+ * keys, a large one by seeks, its count then estimated), and stores per column the NULL fraction,
  * average width, distinct count (the Haas-Stokes estimator when the sample is partial; negative
  * when it grows with the table), most common values with their frequencies, a histogram of the
  * other values and the correlation of value order with storage order — what pg_stats shows and
@@ -92,40 +89,13 @@ public final class AnalyzeCommand extends DdlSupport {
     /** Gathers and stores {@code t}'s statistics; {@code auto} when the background pass runs it. */
     public TableStats analyzeTable(Relation t, boolean auto) {
         PgType[] types = IndexBuilder.columnTypes(t);
-        // the rows' stored bytes: only the 30,000 kept are decoded, not every one the reservoir takes in
-        List<byte[]> kept = new ArrayList<>();
-        long[] positions = new long[SAMPLE]; // each kept row's place in the table's order
-        Random random = new Random(t.oid());
-        long rows = 0;
-        try (KvCursor c = ctx.txn().scanOnePass(Keys.prefix(t.relfilenode()), Keys.end(t.relfilenode()))) {
-            while (c.next()) {
-                if ((rows & 1023) == 1023) {
-                    ctx.checkCancel();
-                }
-                if (kept.size() < SAMPLE) {
-                    positions[kept.size()] = rows;
-                    kept.add(c.value());
-                } else {
-                    long j = (long) (random.nextDouble() * (rows + 1));
-                    if (j < SAMPLE) {
-                        positions[(int) j] = rows;
-                        kept.set((int) j, c.value());
-                    }
-                }
-                rows++;
-            }
+        AnalyzeSample.Rows read = new AnalyzeSample(ctx, t.oid(), SAMPLE)
+                .read(Keys.prefix(t.relfilenode()), Keys.end(t.relfilenode()));
+        List<Object[]> sample = new ArrayList<>(read.values().size());
+        for (byte[] value : read.values()) {
+            sample.add(RowCodec.decode(types, value));
         }
-        // back in the table's order, as PostgreSQL sorts its sample by position: the correlation
-        // compares that order with the values'
-        Integer[] order = new Integer[kept.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        java.util.Arrays.sort(order, (x, y) -> Long.compare(positions[x], positions[y]));
-        List<Object[]> sample = new ArrayList<>(kept.size());
-        for (int i : order) {
-            sample.add(RowCodec.decode(types, kept.get(i)));
-        }
+        double rows = read.count();
         Map<Integer, TableStats.ColumnStats> columns = new LinkedHashMap<>();
         for (int i = 0; i < t.columns().size(); i++) {
             Attribute a = t.column(i);
@@ -140,7 +110,7 @@ public final class AnalyzeCommand extends DdlSupport {
         return stats;
     }
 
-    private static TableStats.ColumnStats columnStats(Attribute a, int col, List<Object[]> sample, long total) {
+    private static TableStats.ColumnStats columnStats(Attribute a, int col, List<Object[]> sample, double total) {
         int n = sample.size();
         int nulls = 0;
         long width = 0;

@@ -51,6 +51,14 @@ public interface CommandContext {
     /** A fresh execution state for running a plan in this transaction. */
     ExecState execState(Planner.PlannedStmt plan, Object[] params);
 
+    /**
+     * The approximate bytes committed data takes in storage under [from, to) (RocksDB's
+     * approximate sizes: ANALYZE weighs parts of a table by them); -1 when storage cannot tell.
+     */
+    default long approximateBytes(byte[] fromInclusive, byte[] toExclusive) {
+        return -1;
+    }
+
     /** Raises 57014 when the client cancelled or statement_timeout passed. */
     void checkCancel();
 
