@@ -109,6 +109,61 @@ class FastReplayIT {
         }
     }
 
+    /**
+     * Restartpoints (CHECKPOINT on the standby) and a base backup of the standby taken while it
+     * catches up must not put their redo point past commits storage does not hold yet. After
+     * them, kill -9: the standby restarts from its last restartpoint with every row, and the
+     * backup restores to the primary's rows too.
+     */
+    @Test
+    void restartpointsAndBackupsDuringACatchUpLoseNoCommit() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            TestCluster.Node primary = cluster.initPrimary("primary");
+            primary.start();
+            primary.psql("CREATE TABLE account (id integer PRIMARY KEY, balance bigint NOT NULL);"
+                    + " CREATE TABLE transfers (one integer PRIMARY KEY, n bigint NOT NULL);"
+                    + " CREATE TABLE history (id bigint PRIMARY KEY, src integer, dst integer, amount bigint);"
+                    + " INSERT INTO account SELECT g, " + OPENING_BALANCE + " FROM generate_series(1, " + ACCOUNTS + ") g;"
+                    + " INSERT INTO transfers VALUES (1, 0)");
+            primary.backup("b1");
+            TestCluster.Node standby = cluster.startStandby(primary, "b1", "standby");
+
+            standby.stop();
+            transfers(primary, 4, 3_000); // 12,000 transactions: several full batches
+            standby.start();
+            try (Connection conn = connectWhenConsistent(standby); Statement s = conn.createStatement()) {
+                for (int i = 0; i < 5; i++) {
+                    s.execute("CHECKPOINT"); // a restartpoint at the replay position
+                    checkSnapshot(conn, -1);
+                }
+            }
+            standby.backup("from-standby"); // the standby's storage, between two batches
+            standby.kill9();
+            standby.start();
+            checkSnapshot(standby, -1);
+            primary.waitForCatchup(standby);
+            assertSameRows(primary, standby);
+
+            TestCluster.Node restored = cluster.startStandby(primary, "from-standby", "restored");
+            primary.waitForCatchup(restored);
+            assertSameRows(primary, restored);
+        }
+    }
+
+    private static Connection connectWhenConsistent(TestCluster.Node standby) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                return standby.connect();
+            } catch (SQLException e) { // 57P03 until the restarted standby is consistent
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(5);
+            }
+        }
+    }
+
     /** {@code clients} sessions each commit {@code perClient} transfers between random accounts. */
     private static void transfers(TestCluster.Node primary, int clients, int perClient) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
