@@ -39,13 +39,7 @@ class FastReplayIT {
     @Test
     void readersOfACatchingUpStandbySeeWholeTransactionsInCommitOrder() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            TestCluster.Node primary = cluster.initPrimary("primary");
-            primary.start();
-            primary.psql("CREATE TABLE account (id integer PRIMARY KEY, balance bigint NOT NULL);"
-                    + " CREATE TABLE transfers (one integer PRIMARY KEY, n bigint NOT NULL);"
-                    + " CREATE TABLE history (id bigint PRIMARY KEY, src integer, dst integer, amount bigint);"
-                    + " INSERT INTO account SELECT g, " + OPENING_BALANCE + " FROM generate_series(1, " + ACCOUNTS + ") g;"
-                    + " INSERT INTO transfers VALUES (1, 0)");
+            TestCluster.Node primary = bankPrimary(cluster);
             primary.backup("b1");
             TestCluster.Node standby = cluster.startStandby(primary, "b1", "standby");
 
@@ -118,13 +112,7 @@ class FastReplayIT {
     @Test
     void restartpointsAndBackupsDuringACatchUpLoseNoCommit() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            TestCluster.Node primary = cluster.initPrimary("primary");
-            primary.start();
-            primary.psql("CREATE TABLE account (id integer PRIMARY KEY, balance bigint NOT NULL);"
-                    + " CREATE TABLE transfers (one integer PRIMARY KEY, n bigint NOT NULL);"
-                    + " CREATE TABLE history (id bigint PRIMARY KEY, src integer, dst integer, amount bigint);"
-                    + " INSERT INTO account SELECT g, " + OPENING_BALANCE + " FROM generate_series(1, " + ACCOUNTS + ") g;"
-                    + " INSERT INTO transfers VALUES (1, 0)");
+            TestCluster.Node primary = bankPrimary(cluster);
             primary.backup("b1");
             TestCluster.Node standby = cluster.startStandby(primary, "b1", "standby");
 
@@ -162,6 +150,18 @@ class FastReplayIT {
                 Thread.sleep(5);
             }
         }
+    }
+
+    /** A started primary with the bank's tables: ACCOUNTS accounts at OPENING_BALANCE, no transfer yet. */
+    private static TestCluster.Node bankPrimary(TestCluster cluster) {
+        TestCluster.Node primary = cluster.initPrimary("primary");
+        primary.start();
+        primary.psql("CREATE TABLE account (id integer PRIMARY KEY, balance bigint NOT NULL);"
+                + " CREATE TABLE transfers (one integer PRIMARY KEY, n bigint NOT NULL);"
+                + " CREATE TABLE history (id bigint PRIMARY KEY, src integer, dst integer, amount bigint);"
+                + " INSERT INTO account SELECT g, " + OPENING_BALANCE + " FROM generate_series(1, " + ACCOUNTS + ") g;"
+                + " INSERT INTO transfers VALUES (1, 0)");
+        return primary;
     }
 
     /** {@code clients} sessions each commit {@code perClient} transfers between random accounts. */
