@@ -352,8 +352,8 @@ public final class CopyFrom {
             Object v = Values.parseText(c.type(), field, values);
             return Values.coerceToTypmod(v, c.type(), c.typmod(), false);
         } catch (PgException e) {
-            throw new PgException(e.sqlState(), e.getMessage()).withContext("COPY " + table.name() + ", line "
-                    + lineNo + ", column " + c.name() + ": \"" + limitPrintout(field) + "\"");
+            throw new PgException(e.sqlState(), e.getMessage()).withContext(where() + ", column " + c.name() + ": \""
+                    + limitPrintout(field) + "\"");
         }
     }
 
@@ -494,11 +494,10 @@ public final class CopyFrom {
                     row[columns[i]] = Values.coerceToTypmod(Values.fromBinary(c.type(), fields[i]), c.type(),
                             c.typmod(), false);
                 } catch (PgException e) {
-                    throw new PgException(e.sqlState(), e.getMessage()).withContext("COPY " + table.name()
-                            + ", line " + lineNo + ", column " + c.name());
+                    throw new PgException(e.sqlState(), e.getMessage()).withContext(where() + ", column " + c.name());
                 } catch (RuntimeException e) {
                     throw new PgException(SqlState.INVALID_BINARY_REPRESENTATION, "incorrect binary data format")
-                            .withContext("COPY " + table.name() + ", line " + lineNo + ", column " + c.name());
+                            .withContext(where() + ", column " + c.name());
                 }
             }
         }
@@ -524,8 +523,7 @@ public final class CopyFrom {
             if (e.context() != null || e.sqlState() == SqlState.FOREIGN_KEY_VIOLATION) {
                 throw e;
             }
-            throw e.withContext(e.sqlState() == SqlState.UNIQUE_VIOLATION ? "COPY " + table.name() + ", line "
-                    + lineNo : lineContext());
+            throw e.withContext(e.sqlState() == SqlState.UNIQUE_VIOLATION ? where() : lineContext());
         }
         rows++;
     }
@@ -541,10 +539,15 @@ public final class CopyFrom {
 
     /** PostgreSQL's CONTEXT for an error about the current line: with the line's text, but for binary. */
     private String lineContext() {
-        String where = "COPY " + table.name() + ", line " + lineNo;
+        String where = where();
         String text = lineBytes != null ? new String(lineBytes, lineFrom, lineTo - lineFrom, StandardCharsets.UTF_8)
                 : lineText;
         return text == null || binary != null ? where : where + ": \"" + limitPrintout(text) + "\"";
+    }
+
+    /** PostgreSQL's CONTEXT's start for the current line: "COPY t, line n". */
+    private String where() {
+        return "COPY " + table.name() + ", line " + lineNo;
     }
 
     /** At most 100 bytes of COPY data in a message, cut at a character's start, "..." when cut (as PostgreSQL). */
