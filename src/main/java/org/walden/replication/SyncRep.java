@@ -16,6 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.WaitEvent;
 import org.walden.common.guc.SyncStandbyNames;
 import org.walden.txn.CommitWaiter;
 import org.walden.txn.SynchronousCommit;
@@ -229,6 +230,16 @@ public final class SyncRep implements CommitWaiter {
     }
 
     private void awaitRelease(Waiter w, WaitMode mode) {
+        WaitEvent waitBefore = WaitEvent.begin(WaitEvent.SYNC_REP);
+        try {
+            awaitReleaseReported(w, mode);
+        } finally {
+            WaitEvent.end(waitBefore);
+        }
+    }
+
+    /** awaitRelease's wait, while pg_stat_activity shows SyncRep. */
+    private void awaitReleaseReported(Waiter w, WaitMode mode) {
         WaitInterrupts interrupts = INTERRUPTS.get();
         boolean warned = false;
         boolean threadInterrupted = false;

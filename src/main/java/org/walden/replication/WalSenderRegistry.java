@@ -87,6 +87,10 @@ public final class WalSenderRegistry {
             return state;
         }
 
+        public Lsn sentLsn() {
+            return sentLsn;
+        }
+
         public Lsn writeLsn() {
             return writeLsn;
         }

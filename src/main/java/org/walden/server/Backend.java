@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.WaitEvent;
 import org.walden.protocol.BackendMessages;
 import org.walden.protocol.ErrorFields;
 import org.walden.protocol.FieldDescription;
@@ -83,6 +84,8 @@ public final class Backend {
     private boolean readyForQuerySent;
     /** What pg_stat_activity shows of this backend; replaced whole, read by any thread. */
     private volatile Activity activity = new Activity("idle", null, null, null, null);
+    /** What this backend's thread is waiting for (pg_stat_activity's wait_event), read by any thread. */
+    private final WaitEvent.Slot waitSlot = new WaitEvent.Slot();
     private final java.time.Clock clock;
     /** The idle timeouts as of the settings' {@code valuesVersion} {@link #idleTimeoutsVersion} (read at every wait). */
     private long idleSessionTimeoutMs;
@@ -119,6 +122,11 @@ public final class Backend {
 
     public Activity activity() {
         return activity;
+    }
+
+    /** The wait going on in a statement (a lock, the WAL flush, a synchronous standby), or null. */
+    public WaitEvent waitEvent() {
+        return waitSlot.current();
     }
 
     /** pgstat_report_activity(STATE_RUNNING): a statement starts; an idle session starts a transaction too. */
@@ -168,6 +176,15 @@ public final class Backend {
 
     /** The message loop; returns when the connection is to be closed. */
     public void run() throws IOException {
+        WaitEvent.bindSlot(waitSlot);
+        try {
+            serveMessages();
+        } finally {
+            WaitEvent.unbindSlot();
+        }
+    }
+
+    private void serveMessages() throws IOException {
         session.setNoticeSink(this::sendNotice);
         session.setNotificationWakeup(stream::wakeup);
         sendReadyForQuery();

@@ -590,7 +590,8 @@ public final class Postmaster {
     /** An authenticated connection as pg_stat_activity shows it; {@code client} null on a Unix socket. */
     public record BackendEntry(int pid, boolean replication, String userName, String databaseName,
                                String applicationName, java.net.InetSocketAddress client,
-                               java.time.Instant backendStart, Backend.Activity activity) {
+                               java.time.Instant backendStart, Backend.Activity activity,
+                               org.walden.common.WaitEvent waitEvent) {
     }
 
     /** The authenticated connections (client backends and walsenders), in pid-registration order. */
@@ -599,7 +600,8 @@ public final class Postmaster {
         try {
             return children.values().stream().filter(c -> c.userName != null)
                     .map(c -> new BackendEntry(c.pid, c.replication, c.userName, c.databaseName, c.applicationName,
-                            c.client, c.backendStart, c.backend == null ? null : c.backend.activity()))
+                            c.client, c.backendStart, c.backend == null ? null : c.backend.activity(),
+                            c.backend == null ? null : c.backend.waitEvent()))
                     .toList();
         } finally {
             lock.unlock();

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.WaitEvent;
 import org.walden.common.guc.GucServerSettings;
 import org.walden.recovery.Engine;
 import org.walden.replication.ReplicationSlots;
@@ -235,21 +236,26 @@ final class ServerStatusView implements ServerStatus {
      * ...), its running or last statement, query_start, xact_start and state_change. A
      * walsender shows its replication command as query, "active" while it runs (a backup,
      * streaming) and "idle" between commands — what PostgreSQL's process title shows in ps.
+     * wait_event: a backend's wait in a statement as it reports it, ClientRead while idle; the
+     * auxiliary processes' and an idle streaming walsender's main-loop waits as PostgreSQL
+     * names them, the startup process's RecoveryWalStream once it has replayed all it received.
      */
     @Override
     public List<BackendActivity> activity() {
         List<BackendActivity> rows = new java.util.ArrayList<>();
         boolean recovery = engine.inRecovery();
+        Lsn walEnd = recovery ? lastWalReceiveLsn() : currentWalLsn();
         if (recovery) {
-            rows.add(auxiliary(STARTUP_PID, "startup"));
             WalReceiver r = receiver.get();
+            boolean replayedAll = walEnd != null && !engine.lastReplayLsn().isBefore(walEnd);
+            rows.add(auxiliary(STARTUP_PID, "startup", replayedAll ? WaitEvent.RECOVERY_WAL_STREAM : null));
             if (r != null && r.stat() != null) {
-                rows.add(auxiliary(WALRECEIVER_PID, "walreceiver"));
+                rows.add(auxiliary(WALRECEIVER_PID, "walreceiver", WaitEvent.WAL_RECEIVER_MAIN));
             }
         }
-        rows.add(auxiliary(CHECKPOINTER_PID, "checkpointer"));
+        rows.add(auxiliary(CHECKPOINTER_PID, "checkpointer", WaitEvent.CHECKPOINTER_MAIN));
         if (!recovery) {
-            rows.add(auxiliary(WALWRITER_PID, "walwriter"));
+            rows.add(auxiliary(WALWRITER_PID, "walwriter", WaitEvent.WAL_WRITER_MAIN));
         }
         Postmaster pm = postmaster;
         if (pm != null) {
@@ -264,15 +270,18 @@ final class ServerStatusView implements ServerStatus {
                 Backend.Activity a = b.activity();
                 WalSenderRegistry.Entry w = b.replication() ? walsenders.get(b.pid()) : null;
                 if (a != null) {
+                    WaitEvent wait = b.waitEvent() != null ? b.waitEvent()
+                            : a.state().startsWith("idle") ? WaitEvent.CLIENT_READ : null;
                     rows.add(new BackendActivity(b.pid(), b.databaseName(), b.userName(), b.applicationName(),
-                            addr, port, b.backendStart(), a.xactStart(), a.queryStart(), a.stateChange(),
+                            addr, port, b.backendStart(), a.xactStart(), a.queryStart(), a.stateChange(), wait,
                             a.state(), a.query() == null ? "" : a.query(), "client backend"));
                 } else {
                     String state = w == null || w.command() == null ? null
                             : w.state() == WalSndState.STARTUP ? "idle" : "active";
                     rows.add(new BackendActivity(b.pid(), b.databaseName(), b.userName(), b.applicationName(),
-                            addr, port, b.backendStart(), null, w == null ? null : w.commandStart(), null, state,
-                            w == null ? null : w.command(), b.replication() ? "walsender" : "client backend"));
+                            addr, port, b.backendStart(), null, w == null ? null : w.commandStart(), null,
+                            walSenderWait(w, walEnd), state, w == null ? null : w.command(),
+                            b.replication() ? "walsender" : "client backend"));
                 }
             }
         }
@@ -296,9 +305,21 @@ final class ServerStatusView implements ServerStatus {
         return rows;
     }
 
-    private BackendActivity auxiliary(int pid, String backendType) {
-        return new BackendActivity(pid, null, null, "", null, 0, startTime, null, null, null, null, "",
+    private BackendActivity auxiliary(int pid, String backendType, WaitEvent wait) {
+        return new BackendActivity(pid, null, null, "", null, 0, startTime, null, null, null, wait, null, "",
                 backendType);
+    }
+
+    /**
+     * A walsender's wait: ClientRead between replication commands, WalSenderMain while it
+     * streams and has sent everything there is ({@code walEnd}), none while it is sending.
+     */
+    private static WaitEvent walSenderWait(WalSenderRegistry.Entry w, Lsn walEnd) {
+        if (w == null || w.state() == WalSndState.STARTUP) {
+            return WaitEvent.CLIENT_READ;
+        }
+        boolean streaming = w.state() == WalSndState.STREAMING || w.state() == WalSndState.CATCHUP;
+        return streaming && walEnd != null && !w.sentLsn().isBefore(walEnd) ? WaitEvent.WAL_SENDER_MAIN : null;
     }
 
     /** pg_stat_replication's rows with each walsender's hot standby feedback xmin as backend_xmin. */

@@ -3,6 +3,7 @@ package org.walden.sql;
 import java.time.Instant;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.WaitEvent;
 import java.util.List;
 import org.walden.replication.WalSenderStat;
 import org.walden.wal.Lsn;
@@ -314,7 +315,7 @@ public interface ServerStatus {
     /** A backend as pg_stat_activity shows it; {@code backendType} "client backend", "walsender", ... */
     record BackendActivity(int pid, String databaseName, String userName, String applicationName,
                            java.net.InetAddress clientAddr, int clientPort, Instant backendStart, Instant xactStart,
-                           Instant queryStart, Instant stateChange, String state, String query,
-                           String backendType) {
+                           Instant queryStart, Instant stateChange, WaitEvent waitEvent, String state,
+                           String query, String backendType) {
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.WaitEvent;
 
 /**
  * PostgreSQL's advisory locks (pg_advisory_lock and friends): application-defined locks on a
@@ -95,7 +96,12 @@ public final class AdvisoryLockTable {
                                         + (key.pairForm() ? 2 : 1) + "].")
                                 .withHint("See server log for query details.");
                     }
-                    released.awaitNanos(left);
+                    WaitEvent before = WaitEvent.begin(WaitEvent.LOCK_ADVISORY);
+                    try {
+                        released.awaitNanos(left);
+                    } finally {
+                        WaitEvent.end(before);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new PgException(SqlState.QUERY_CANCELED, "canceling statement due to user request");

@@ -11,6 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.WaitEvent;
 
 /**
  * Exclusive row locks keyed by row key, held until commit or rollback (PostgreSQL's tuple
@@ -322,7 +323,13 @@ final class RowLockTable {
                     left = Math.min(left, reportAt - now);
                 }
             }
-            released.awaitNanos(left);
+            WaitEvent before = WaitEvent.begin(wait.mode != null ? WaitEvent.LOCK_RELATION
+                    : WaitEvent.LOCK_TRANSACTION_ID);
+            try {
+                released.awaitNanos(left);
+            } finally {
+                WaitEvent.end(before);
+            }
         } finally {
             waitsFor.remove(txn);
         }

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import org.walden.common.Invariants;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.WaitEvent;
 
 /**
  * The primary's write-ahead log: insertion (LSN assignment into an in-memory buffer) and
@@ -232,7 +233,12 @@ public final class Wal {
                     }
                     return;
                 }
-                interrupted |= awaitLeader(upTo.value());
+                WaitEvent before = WaitEvent.begin(WaitEvent.LWLOCK_WAL_WRITE);
+                try {
+                    interrupted |= awaitLeader(upTo.value());
+                } finally {
+                    WaitEvent.end(before);
+                }
             }
         } finally {
             if (interrupted) {
@@ -304,8 +310,14 @@ public final class Wal {
             insertLock.unlock();
         }
         if (len > 0) {
-            files.write(start, chunk, 0, len);
-            files.sync();
+            WaitEvent before = WaitEvent.begin(WaitEvent.WAL_WRITE);
+            try {
+                files.write(start, chunk, 0, len);
+                WaitEvent.begin(WaitEvent.WAL_SYNC);
+                files.sync();
+            } finally {
+                WaitEvent.end(before);
+            }
         }
         spare = chunk;
         publishFlushed(start + len);

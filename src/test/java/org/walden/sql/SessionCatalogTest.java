@@ -86,7 +86,7 @@ class SessionCatalogTest {
         @Override
         public List<BackendActivity> activity() {
             return List.of(new BackendActivity(4242, "postgres", "postgres", "psql", null, 0,
-                    Instant.parse("2026-11-21T19:55:00Z"), null, null, null, "active", "select 1", "client backend"));
+                    Instant.parse("2026-11-21T19:55:00Z"), null, null, null, null, "active", "select 1", "client backend"));
         }
 
         @Override

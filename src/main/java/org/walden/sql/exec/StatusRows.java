@@ -140,7 +140,9 @@ final class StatusRows {
             rows.add(CatalogRows.row(db == null ? null : (long) db.oid(), a.databaseName(), a.pid(), null,
                     roleOid(shared, a.userName()), a.userName(), a.applicationName(), InetValue.host(a.clientAddr()), null,
                     a.clientAddr() == null ? null : a.clientPort(), a.backendStart(), a.xactStart(), a.queryStart(),
-                    a.stateChange(), null, null, a.state(), null, null, null, a.query(), a.backendType()));
+                    a.stateChange(), a.waitEvent() == null ? null : a.waitEvent().type,
+                    a.waitEvent() == null ? null : a.waitEvent().event, a.state(), null, null, null, a.query(),
+                    a.backendType()));
         }
         return rows;
     }

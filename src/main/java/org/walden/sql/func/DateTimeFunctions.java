@@ -16,6 +16,7 @@ import java.time.temporal.IsoFields;
 import java.util.Locale;
 import org.walden.common.PgException;
 import org.walden.common.SqlState;
+import org.walden.common.WaitEvent;
 import org.walden.sql.types.Interval;
 import org.walden.sql.types.Values;
 
@@ -237,6 +238,15 @@ final class DateTimeFunctions {
     }
 
     static void sleep(FnContext c, long millis) {
+        WaitEvent before = WaitEvent.begin(WaitEvent.PG_SLEEP);
+        try {
+            sleepInSlices(c, millis);
+        } finally {
+            WaitEvent.end(before);
+        }
+    }
+
+    private static void sleepInSlices(FnContext c, long millis) {
         long end = System.currentTimeMillis() + millis;
         while (true) {
             c.checkCancel();
