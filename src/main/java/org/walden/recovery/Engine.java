@@ -63,6 +63,8 @@ public final class Engine {
     private volatile Wal wal;
     private volatile WalWriter walWriter;
     private volatile WalReceiverWriter receiverWriter;
+    /** track_wal_io_timing, handed to each WAL this engine writes (the promoted one too). */
+    private volatile java.util.function.BooleanSupplier walIoTiming = () -> false;
     private volatile boolean closed;
     /** The server's side of recovery's end (walreceiver, promotion, failures); set before the loop starts. */
     private volatile RecoveryListener recoveryListener = RecoveryListener.NONE;
@@ -298,6 +300,7 @@ public final class Engine {
                 promoted.switchSegment().releaseOldName();
             }
             flushHook.action = primaryWal::flushAll;
+            primaryWal.setIoTiming(walIoTiming);
             checkpointer.setPrimary(primaryWal, transactions::redoPoint, transactions::nextXid);
             wal = primaryWal;
             recoveryListener.beforeWritesEnabled(primaryWal);
@@ -486,6 +489,36 @@ public final class Engine {
     /** Replication slots for the checkpointer: saved at checkpoints, WAL kept, max_slot_wal_keep_size applied. */
     public void setSlotRetention(org.walden.storage.SlotRetention retention) {
         checkpointer.setSlotRetention(retention);
+    }
+
+    /** track_wal_io_timing: pg_stat_wal's write and sync times are kept while it is on. */
+    public void setWalIoTiming(java.util.function.BooleanSupplier timing) {
+        walIoTiming = timing;
+        Wal w = wal;
+        if (w != null) {
+            w.setIoTiming(timing);
+        }
+        WalReceiverWriter r = receiverWriter;
+        if (r != null) {
+            r.setIoTiming(timing);
+        }
+    }
+
+    /**
+     * pg_stat_wal's counters since this engine opened: the records this server inserted, and
+     * the writes and syncs of its WAL and, on a standby (or a promoted one), of the WAL it received.
+     */
+    public org.walden.wal.WalStats walStats() {
+        org.walden.wal.WalStats s = org.walden.wal.WalStats.ZERO;
+        Wal w = wal;
+        if (w != null) {
+            s = s.plus(w.stats());
+        }
+        WalReceiverWriter r = receiverWriter;
+        if (r != null) {
+            s = s.plus(r.ioStats());
+        }
+        return s;
     }
 
     /** log_checkpoints and shared_buffers for the checkpointer's log lines. */

@@ -52,6 +52,8 @@ final class ServerStatusView implements ServerStatus {
     volatile Archiver archiver;
     /** pg_backup_start's backups, by session. */
     private final LowLevelBackups backups;
+    /** pg_stat_wal's counters at its last reset (pg_stat_reset_shared('wal'), else the server's start). */
+    private volatile WalStatsRow walStatsReset;
 
     ServerStatusView(Engine engine, WalSenderRegistry registry, java.util.function.Supplier<WalReceiver> receiver,
                      GucServerSettings settings, Instant startTime, Runnable promoteRequest) {
@@ -62,6 +64,7 @@ final class ServerStatusView implements ServerStatus {
         this.settings = settings;
         this.startTime = startTime;
         this.backups = new LowLevelBackups(engine);
+        this.walStatsReset = new WalStatsRow(org.walden.wal.WalStats.ZERO, startTime);
     }
 
     @Override
@@ -542,6 +545,24 @@ final class ServerStatusView implements ServerStatus {
     public String walFileName(Lsn lsn) {
         long segNo = lsn.value() == 0 ? 0 : (lsn.value() - 1) / engine.walSegmentSizeBytes(); // XLByteToPrevSeg
         return org.walden.wal.WalSegments.fileName(engine.timeline(), segNo, engine.walSegmentSizeBytes());
+    }
+
+    @Override
+    public WalStatsRow walStats() {
+        WalStatsRow reset = walStatsReset;
+        return new WalStatsRow(engine.walStats().minus(reset.stats()), reset.statsReset());
+    }
+
+    @Override
+    public void resetSharedStats(String target) {
+        if (target.equals("wal")) {
+            walStatsReset = new WalStatsRow(engine.walStats(), Instant.now());
+        } else if (target.equals("archiver")) {
+            Archiver a = archiver;
+            if (a != null) {
+                a.resetStats();
+            }
+        }
     }
 
     @Override

@@ -162,6 +162,7 @@ public final class Supervisor implements Engine.RecoveryListener {
         status.slots = slots;
         engine.setSlotRetention(new EngineAdapters.SlotsRetention(slots, settings));
         engine.setCheckpointLogging(() -> settings.getBool("log_checkpoints"), settings.getBytes("shared_buffers"));
+        engine.setWalIoTiming(() -> settings.getBool("track_wal_io_timing"));
         engine.transactionManager().setLockWaitLogging(() -> settings.getBool("log_lock_waits"),
                 () -> settings.getMillis("deadlock_timeout"));
         Map<Integer, WalSender> walSenders = new ConcurrentHashMap<>();

@@ -64,6 +64,18 @@ public interface ServerStatus {
                 "pg_walfile_name() is not supported by this server");
     }
 
+    /** pg_stat_wal's one row: the counters since they were last reset, and when that was. */
+    default WalStatsRow walStats() {
+        return new WalStatsRow(org.walden.wal.WalStats.ZERO, null);
+    }
+
+    record WalStatsRow(org.walden.wal.WalStats stats, Instant statsReset) {
+    }
+
+    /** pg_stat_reset_shared(target) for 'archiver' and 'wal' (the caller checked the target's name). */
+    default void resetSharedStats(String target) {
+    }
+
     /** pg_stat_archiver's one row; all zero / NULL when archive_mode is off. */
     default org.walden.wal.Archiver.Stats archiverStats() {
         return new org.walden.wal.Archiver.Stats(0, null, null, 0, null, null, postmasterStartTime());

@@ -217,6 +217,22 @@ public final class Archiver implements Runnable {
         return min == Long.MAX_VALUE ? Lsn.INVALID : WalSegments.segmentStart(min, segmentSizeBytes);
     }
 
+    /** pg_stat_reset_shared('archiver'): the counters start again from zero, stats_reset now. */
+    public void resetStats() {
+        lock.lock();
+        try {
+            archivedCount = 0;
+            lastArchivedWal = null;
+            lastArchivedTime = null;
+            failedCount = 0;
+            lastFailedWal = null;
+            lastFailedTime = null;
+            statsReset = clock.instant();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** pg_stat_archiver. */
     public Stats stats() {
         lock.lock();

@@ -44,6 +44,12 @@ final class SegmentFiles {
     private volatile SegmentTimelines readTimelines;
     /** Read by anyone (monitoring, tests). */
     private final AtomicLong fsyncCount = new AtomicLong();
+    /** pg_stat_wal's wal_write, and with track_wal_io_timing its write and sync times. */
+    private final AtomicLong writeCount = new AtomicLong();
+    private final AtomicLong writeNanos = new AtomicLong();
+    private final AtomicLong syncNanos = new AtomicLong();
+    /** track_wal_io_timing, read at each write and sync. */
+    private volatile java.util.function.BooleanSupplier ioTiming = () -> false;
 
     SegmentFiles(Path walDir, long segmentSizeBytes, TimelineId timeline, boolean fsyncEnabled) {
         this.walDir = walDir;
@@ -90,8 +96,26 @@ final class SegmentFiles {
         return fsyncCount.get();
     }
 
+    void setIoTiming(java.util.function.BooleanSupplier ioTiming) {
+        this.ioTiming = ioTiming;
+    }
+
+    /** What these files' writes and syncs count for pg_stat_wal (no records: the caller's). */
+    WalStats ioStats() {
+        return new WalStats(0, 0, 0, writeCount.get(), fsyncCount.get(), writeNanos.get() / 1e6, syncNanos.get() / 1e6);
+    }
+
     /** Writes {@code len} bytes at {@code lsn}, spanning segment boundaries. */
     void write(long lsn, byte[] src, int off, int len) {
+        long started = ioTiming.getAsBoolean() ? System.nanoTime() : 0;
+        writeAt(lsn, src, off, len);
+        writeCount.incrementAndGet();
+        if (started != 0) {
+            writeNanos.addAndGet(System.nanoTime() - started);
+        }
+    }
+
+    private void writeAt(long lsn, byte[] src, int off, int len) {
         long pos = lsn;
         int done = 0;
         while (done < len) {
@@ -121,6 +145,7 @@ final class SegmentFiles {
         if (dirty.isEmpty()) {
             return;
         }
+        long started = ioTiming.getAsBoolean() ? System.nanoTime() : 0;
         for (Long segNo : dirty) {
             if (!openForWrite.containsKey(segNo) || !fsyncEnabled) {
                 continue;
@@ -132,6 +157,9 @@ final class SegmentFiles {
             }
         }
         fsyncCount.incrementAndGet();
+        if (started != 0) {
+            syncNanos.addAndGet(System.nanoTime() - started);
+        }
         dirty.clear();
         trimOpenChannels();
     }

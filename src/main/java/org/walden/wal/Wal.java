@@ -68,6 +68,10 @@ public final class Wal {
     private byte[] active;
     private int activeUsed;
     private long activeStart;
+    /** pg_stat_wal's wal_records, wal_bytes and wal_buffers_full since this WAL was opened; guarded by insertLock. */
+    private long insertedRecords;
+    private long insertedBytes;
+    private long buffersFull;
 
     private final ReentrantLock progressLock = new ReentrantLock();
     private final Condition flushedCond = progressLock.newCondition();
@@ -144,6 +148,7 @@ public final class Wal {
                     return copyIntoBuffer(records, (int) need);
                 }
                 mustFlushTo = insertPos;
+                buffersFull++;
             } finally {
                 insertLock.unlock();
             }
@@ -166,6 +171,8 @@ public final class Wal {
                     "CRC of a record just encoded");
             activeUsed += aligned;
             insertPos += aligned;
+            insertedRecords++;
+            insertedBytes += len;
             prevRecordLsn = lsn;
             if (first == null) {
                 first = lsn;
@@ -205,6 +212,27 @@ public final class Wal {
     /** Everything before this position is on disk (pg_current_wal_flush_lsn). */
     public Lsn flushedLsn() {
         return new Lsn(flushedPos);
+    }
+
+    /** pg_stat_wal's counters since this WAL was opened. */
+    public WalStats stats() {
+        long records;
+        long bytes;
+        long full;
+        insertLock.lock();
+        try {
+            records = insertedRecords;
+            bytes = insertedBytes;
+            full = buffersFull;
+        } finally {
+            insertLock.unlock();
+        }
+        return new WalStats(records, bytes, full, 0, 0, 0, 0).plus(files.ioStats());
+    }
+
+    /** track_wal_io_timing: whether writes and syncs are timed, read at each one. */
+    public void setIoTiming(java.util.function.BooleanSupplier ioTiming) {
+        files.setIoTiming(ioTiming);
     }
 
     /** How many times the WAL was fdatasync'ed (group commit makes this lower than commits). */

@@ -89,6 +89,16 @@ public final class WalReceiverWriter {
         return files.fsyncCount();
     }
 
+    /** pg_stat_wal's writes and syncs of the received WAL. */
+    public WalStats ioStats() {
+        return files.ioStats();
+    }
+
+    /** track_wal_io_timing: whether writes and syncs are timed, read at each one. */
+    public void setIoTiming(java.util.function.BooleanSupplier ioTiming) {
+        files.setIoTiming(ioTiming);
+    }
+
     /** Waits until the flushed position passes {@code beyond} or the timeout ends; returns it then. */
     public Lsn awaitFlushedBeyond(Lsn beyond, long timeoutMs) {
         return FlushWait.awaitBeyond(lock, flushedCond, () -> flushedPos, beyond, timeoutMs);

@@ -47,6 +47,7 @@ final class StatusRows {
             case "pg_stat_wal_receiver" -> walReceiver(status);
             case "pg_replication_slots" -> slots(status);
             case "pg_stat_archiver" -> archiver(status);
+            case "pg_stat_wal" -> wal(status);
             case "pg_stat_ssl" -> ssl(status);
             case "pg_hba_file_rules" -> hbaFileRules(fn, status, shared);
             case "pg_stat_database" -> databases(status, shared);
@@ -223,6 +224,14 @@ final class StatusRows {
                     c.clientSerial(), c.issuerDn()));
         }
         return rows;
+    }
+
+    /** pg_stat_wal: times in milliseconds (0 unless track_wal_io_timing is on); wal_fpi 0, Walden logs no page images. */
+    private static List<Object[]> wal(ServerStatus status) {
+        ServerStatus.WalStatsRow row = status.walStats();
+        org.walden.wal.WalStats w = row.stats();
+        return List.<Object[]>of(CatalogRows.row(w.records(), 0L, java.math.BigDecimal.valueOf(w.bytes()),
+                w.buffersFull(), w.writes(), w.syncs(), w.writeTimeMs(), w.syncTimeMs(), row.statsReset()));
     }
 
     private static List<Object[]> archiver(ServerStatus status) {

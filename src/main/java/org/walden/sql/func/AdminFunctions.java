@@ -101,7 +101,8 @@ final class AdminFunctions {
                 throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "unrecognized reset target: \"" + a[0] + "\"")
                         .withHint("Target must be \"archiver\", \"bgwriter\", \"recovery_prefetch\", or \"wal\".");
             }
-            return null; // Walden keeps none of these counters beyond what the views show as zero
+            c.serverStatus().resetSharedStats((String) a[0]); // bgwriter and recovery_prefetch: always zero here
+            return null;
         });
     }
 
