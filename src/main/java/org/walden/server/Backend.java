@@ -87,6 +87,8 @@ public final class Backend {
     /** What this backend's thread is waiting for (pg_stat_activity's wait_event), read by any thread. */
     private final WaitEvent.Slot waitSlot = new WaitEvent.Slot();
     private final java.time.Clock clock;
+    /** When this backend began serving its session (its first state's start). */
+    private final java.time.Instant sessionStart;
     /** The idle timeouts as of the settings' {@code valuesVersion} {@link #idleTimeoutsVersion} (read at every wait). */
     private long idleSessionTimeoutMs;
     private long idleInTransactionTimeoutMs;
@@ -110,6 +112,7 @@ public final class Backend {
                    java.time.Clock clock) {
         this.stream = stream;
         this.clock = clock;
+        this.sessionStart = clock.instant();
         this.session = session;
         this.backendPid = backendPid;
         this.reportedSent.putAll(reportedAlreadySent);
@@ -134,6 +137,7 @@ public final class Backend {
         java.time.Instant now = clock.instant();
         Activity a = activity;
         java.time.Instant xactStart = a.xactStart() != null ? a.xactStart() : now;
+        accountStateTime(a, now);
         activity = new Activity("active", query, now, xactStart, now);
     }
 
@@ -147,8 +151,9 @@ public final class Backend {
             default -> "idle";
         };
         if (!state.equals(a.state())) {
-            activity = new Activity(state, a.query(), a.queryStart(), status == TX_IDLE ? null : a.xactStart(),
-                    clock.instant());
+            java.time.Instant now = clock.instant();
+            accountStateTime(a, now);
+            activity = new Activity(state, a.query(), a.queryStart(), status == TX_IDLE ? null : a.xactStart(), now);
         }
         if (status == TX_IDLE) {
             sendNotifications();
@@ -181,7 +186,14 @@ public final class Backend {
             serveMessages();
         } finally {
             WaitEvent.unbindSlot();
+            accountStateTime(activity, clock.instant());
         }
+    }
+
+    /** The time since {@code a}'s state began goes to pg_stat_database's session times. */
+    private void accountStateTime(Activity a, java.time.Instant now) {
+        java.time.Instant since = a.stateChange() != null ? a.stateChange() : sessionStart;
+        session.stateTime(a.state(), java.time.Duration.between(since, now).toNanos() / 1000);
     }
 
     private void serveMessages() throws IOException {

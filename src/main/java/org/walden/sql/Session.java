@@ -90,4 +90,8 @@ public interface Session extends AutoCloseable {
     /** Rolls back whatever is open; releases locks. */
     @Override
     void close();
+
+    /** The session spent {@code micros} in {@code state} (pg_stat_activity's), for pg_stat_database's times. */
+    default void stateTime(String state, long micros) {
+    }
 }

@@ -185,7 +185,16 @@ final class SessionEnv implements FnContext, ExecServices, CommandContext {
 
     @Override
     public void resetTableActivity(Integer tableOid) {
-        s.engine.activity().reset(catalog().database().oid(), tableOid);
+        int db = catalog().database().oid();
+        s.engine.activity().reset(db, tableOid);
+        if (tableOid == null) {
+            s.engine.databaseActivity().reset(db, Instant.now());
+        }
+    }
+
+    @Override
+    public DatabaseActivity databaseActivity(int databaseOid) {
+        return s.engine.databaseActivity().activity(databaseOid, s.engine.activity());
     }
 
     @Override

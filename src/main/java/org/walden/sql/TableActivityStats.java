@@ -126,6 +126,28 @@ final class TableActivityStats {
         }
     }
 
+    /**
+     * pg_stat_database's row counts of a database, summed over its tables: rows returned (read
+     * by sequential scans), fetched (by index scans), inserted, updated, deleted.
+     */
+    long[] rowTotals(int db) {
+        long[] t = new long[5];
+        for (Map.Entry<Long, Counters> e : counters.entrySet()) {
+            if ((int) (e.getKey() >>> 32) != db) {
+                continue;
+            }
+            Counters x = e.getValue();
+            synchronized (x) {
+                t[0] += x.seqTupRead;
+                t[1] += x.idxTupFetch;
+                t[2] += x.inserted;
+                t[3] += x.updated;
+                t[4] += x.deleted;
+            }
+        }
+        return t;
+    }
+
     /** The relations of a database with counters (the background analyze pass looks at these). */
     java.util.List<Integer> relations(int db) {
         java.util.List<Integer> out = new java.util.ArrayList<>();

@@ -137,6 +137,8 @@ final class WaldenSession implements Session {
     private String cachedLookupPath;
     private DbCatalog committedCatalog;
     private long committedCatalogVersion = -1;
+    /** This session's database's pg_stat_database counters (found at the session's start). */
+    private final DatabaseActivityStats.Counters dbStats;
 
     /** What the session derives from its settings, recomputed when {@link SessionSettings#valuesVersion()} moves. */
     static final class SettingsCache {
@@ -208,6 +210,14 @@ final class WaldenSession implements Session {
         this.env = new SessionEnv(this);
         this.utility = new Utility(this);
         refreshZone();
+        DatabaseDef db = engine.shared().database(databaseName);
+        this.dbStats = db == null ? new DatabaseActivityStats.Counters() : engine.databaseActivity().of(db.oid());
+        dbStats.sessions.increment();
+    }
+
+    @Override
+    public void stateTime(String state, long micros) {
+        dbStats.sessionTime(state, micros);
     }
 
     // ---------------------------------------------------------------- Session API
@@ -649,6 +659,9 @@ final class WaldenSession implements Session {
         try {
             return action.run();
         } catch (RuntimeException e) {
+            if (e instanceof PgException pe && pe.sqlState() == SqlState.DEADLOCK_DETECTED) {
+                dbStats.deadlocks.increment();
+            }
             abortOnError();
             throw e;
         }
@@ -746,6 +759,7 @@ final class WaldenSession implements Session {
         if (t == null) {
             engine.advisoryLocks().releaseTransactionLocks(backendPid);
             commitNotifications();
+            dbStats.commits.increment();
             return;
         }
         boolean committed = false;
@@ -756,9 +770,11 @@ final class WaldenSession implements Session {
         } finally {
             if (committed) {
                 commitNotifications();
+                dbStats.commits.increment();
             } else {
                 t.rollback();
                 pendingNotify.clear();
+                dbStats.rollbacks.increment();
             }
             engine.advisoryLocks().releaseTransactionLocks(backendPid);
             settings.endTransaction(committed);
@@ -772,6 +788,9 @@ final class WaldenSession implements Session {
     }
 
     void rollbackTransaction() {
+        if (state == TxState.IMPLICIT || state == TxState.BLOCK) {
+            dbStats.rollbacks.increment(); // a failed block was counted when it failed
+        }
         closePortals();
         cursors.atAbort();
         Transaction t = txn;

@@ -56,6 +56,7 @@ public final class WaldenSqlEngine implements SqlEngine {
     private final Map<Integer, AtomicLong> rowIdCounters = new ConcurrentHashMap<>();
     private final SequenceStore sequences;
     private final TableActivityStats activity = new TableActivityStats();
+    private final DatabaseActivityStats databaseActivity = new DatabaseActivityStats();
     private final org.walden.txn.AdvisoryLockTable advisoryLocks = new org.walden.txn.AdvisoryLockTable();
     /** The numbers of the sessions' temporary schemas. */
     final TempSlots tempSlots = new TempSlots();
@@ -335,6 +336,10 @@ public final class WaldenSqlEngine implements SqlEngine {
 
     TableActivityStats activity() {
         return activity;
+    }
+
+    DatabaseActivityStats databaseActivity() {
+        return databaseActivity;
     }
 
     Path tempDirectory() {

@@ -50,7 +50,7 @@ final class StatusRows {
             case "pg_stat_wal" -> wal(status);
             case "pg_stat_ssl" -> ssl(status);
             case "pg_hba_file_rules" -> hbaFileRules(fn, status, shared);
-            case "pg_stat_database" -> databases(status, shared);
+            case "pg_stat_database" -> databases(fn, status, shared);
             case "pg_timezone_names" -> timeZones();
             case "pg_locks" -> locks(fn);
             case "pg_prepared_xacts" -> preparedXacts(fn, shared);
@@ -240,23 +240,33 @@ final class StatusRows {
                 a.failedCount(), a.lastFailedWal(), a.lastFailedTime(), a.statsReset()));
     }
 
-    /** pg_stat_database: one row per database with its connected backends (Walden keeps no per-database I/O counters). */
-    private static List<Object[]> databases(ServerStatus status, SharedCatalog shared) {
+    /**
+     * pg_stat_database: one row per database (and the shared objects' row) with its connected
+     * backends, transactions, row counts, deadlocks and sessions. Walden keeps no block I/O
+     * counters (blks_*, blk_*_time stay 0), no temporary files, and no recovery conflicts.
+     */
+    private static List<Object[]> databases(FnContext fn, ServerStatus status, SharedCatalog shared) {
         List<Object[]> rows = new ArrayList<>();
-        rows.add(databaseRow(0L, null, 0));
+        rows.add(databaseRow(0L, null, 0, null));
         for (DatabaseDef d : shared.databasesInOrder()) {
             int backends = 0;
             for (ServerStatus.BackendActivity a : status.activity()) {
                 backends += d.name().equals(a.databaseName()) ? 1 : 0;
             }
-            rows.add(databaseRow((long) d.oid(), d.name(), backends));
+            rows.add(databaseRow((long) d.oid(), d.name(), backends, fn.databaseActivity(d.oid())));
         }
         return rows;
     }
 
-    private static Object[] databaseRow(long oid, String name, int backends) {
-        return CatalogRows.row(oid, name, backends, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L,
-                name == null ? null : 0L, null, 0.0, 0.0, 0.0, 0.0, 0.0, 0L, 0L, 0L, 0L, null);
+    private static Object[] databaseRow(long oid, String name, int backends, FnContext.DatabaseActivity a) {
+        if (a == null) {
+            return CatalogRows.row(oid, name, backends, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L,
+                    name == null ? null : 0L, null, 0.0, 0.0, 0.0, 0.0, 0.0, 0L, 0L, 0L, 0L, null);
+        }
+        return CatalogRows.row(oid, name, backends, a.commits(), a.rollbacks(), 0L, 0L, a.tupReturned(),
+                a.tupFetched(), a.tupInserted(), a.tupUpdated(), a.tupDeleted(), 0L, 0L, 0L, a.deadlocks(), 0L, null,
+                0.0, 0.0, a.sessionTime(), a.activeTime(), a.idleInTransactionTime(), a.sessions(), 0L, 0L, 0L,
+                a.statsReset());
     }
 
     private static List<Object[]> timeZones() {

@@ -174,6 +174,17 @@ public interface FnContext {
         Object[] row(int sequenceOid);
     }
 
+    /** pg_stat_database's counters of a database (null where none are kept). */
+    default DatabaseActivity databaseActivity(int databaseOid) {
+        return null;
+    }
+
+    /** pg_stat_database's counters: times in milliseconds. */
+    record DatabaseActivity(long commits, long rollbacks, long tupReturned, long tupFetched, long tupInserted,
+                            long tupUpdated, long tupDeleted, long deadlocks, double sessionTime, double activeTime,
+                            double idleInTransactionTime, long sessions, Instant statsReset) {
+    }
+
     /** pg_stat_user_tables' counters of one table. */
     record TableActivity(long seqScan, long seqTupRead, long idxScan, long idxTupFetch, long inserted, long updated,
                          long deleted, long hotUpdated, long live, long dead, long modifiedSinceAnalyze,
