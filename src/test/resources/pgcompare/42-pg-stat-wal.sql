@@ -1,4 +1,5 @@
--- pg_stat_wal: its columns, counters that move with writes, pg_stat_reset_shared('wal') and ('archiver')
+-- pg_stat_wal: its columns, counters that move with writes, pg_stat_reset_shared('wal') and ('archiver');
+-- pg_stat_bgwriter's checkpoint counters and pg_stat_reset_shared('bgwriter')
 select attname, atttypid::regtype from pg_attribute where attrelid = 'pg_stat_wal'::regclass order by attnum;
 create table walstat (id int primary key, v text);
 insert into walstat select g, repeat('x', 100) from generate_series(1, 1000) g;
@@ -24,4 +25,13 @@ select 1;
 select wal_write_time > 0 as write_time, wal_sync_time > 0 as sync_time from pg_stat_wal;
 alter system reset track_wal_io_timing;
 select pg_reload_conf();
+select checkpoints_req as req0, buffers_checkpoint as buf0 from pg_stat_bgwriter \gset
+insert into walstat select g, 'z' from generate_series(2001, 3000) g;
+checkpoint;
+select pg_sleep(0.5);
+select checkpoints_req - :req0 as requested, buffers_checkpoint > :buf0 as wrote,
+       checkpoint_write_time >= 0 as write_time, checkpoint_sync_time >= 0 as sync_time
+  from pg_stat_bgwriter;
+select pg_stat_reset_shared('bgwriter');
+select checkpoints_req, buffers_checkpoint, stats_reset > now() - interval '1 minute' as reset_now from pg_stat_bgwriter;
 drop table walstat;

@@ -446,6 +446,11 @@ public final class Engine {
         return checkpointer.checkpointsDone();
     }
 
+    /** pg_stat_bgwriter's checkpoint counters since this engine opened. */
+    public org.walden.storage.Checkpointer.Stats checkpointStats() {
+        return checkpointer.stats();
+    }
+
     /** Synchronous replication's wait (REMOTE_WRITE, ON, REMOTE_APPLY commits). */
     public void setCommitWaiter(CommitWaiter waiter) {
         transactions.setCommitWaiter(waiter);

@@ -20,6 +20,7 @@ import org.walden.replication.WalSenderRegistry;
 import org.walden.replication.WalSndState;
 import org.walden.replication.WalSenderStat;
 import org.walden.sql.ServerStatus;
+import org.walden.storage.Checkpointer;
 import org.walden.wal.Archiver;
 import org.walden.wal.Lsn;
 
@@ -54,6 +55,9 @@ final class ServerStatusView implements ServerStatus {
     private final LowLevelBackups backups;
     /** pg_stat_wal's counters at its last reset (pg_stat_reset_shared('wal'), else the server's start). */
     private volatile WalStatsRow walStatsReset;
+    /** pg_stat_bgwriter's counters at its last reset (pg_stat_reset_shared('bgwriter'), else the server's start). */
+    private volatile Checkpointer.Stats bgWriterBaseline = new Checkpointer.Stats(0, 0, 0, 0, 0);
+    private volatile Instant bgWriterReset;
 
     ServerStatusView(Engine engine, WalSenderRegistry registry, java.util.function.Supplier<WalReceiver> receiver,
                      GucServerSettings settings, Instant startTime, Runnable promoteRequest) {
@@ -65,6 +69,7 @@ final class ServerStatusView implements ServerStatus {
         this.startTime = startTime;
         this.backups = new LowLevelBackups(engine);
         this.walStatsReset = new WalStatsRow(org.walden.wal.WalStats.ZERO, startTime);
+        this.bgWriterReset = startTime;
     }
 
     @Override
@@ -554,8 +559,17 @@ final class ServerStatusView implements ServerStatus {
     }
 
     @Override
+    public BgWriterRow bgWriterStats() {
+        Checkpointer.Stats c = engine.checkpointStats().minus(bgWriterBaseline);
+        return new BgWriterRow(c.timed(), c.requested(), c.writeMs(), c.syncMs(), c.buffers(), bgWriterReset);
+    }
+
+    @Override
     public void resetSharedStats(String target) {
-        if (target.equals("wal")) {
+        if (target.equals("bgwriter")) {
+            bgWriterBaseline = engine.checkpointStats();
+            bgWriterReset = Instant.now();
+        } else if (target.equals("wal")) {
             walStatsReset = new WalStatsRow(engine.walStats(), Instant.now());
         } else if (target.equals("archiver")) {
             Archiver a = archiver;

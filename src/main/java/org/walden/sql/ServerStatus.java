@@ -72,7 +72,16 @@ public interface ServerStatus {
     record WalStatsRow(org.walden.wal.WalStats stats, Instant statsReset) {
     }
 
-    /** pg_stat_reset_shared(target) for 'archiver' and 'wal' (the caller checked the target's name). */
+    /** pg_stat_bgwriter's one row: the checkpointer's counters since they were last reset, and when that was. */
+    default BgWriterRow bgWriterStats() {
+        return new BgWriterRow(0, 0, 0, 0, 0, null);
+    }
+
+    /** pg_stat_bgwriter's checkpointer columns (times in milliseconds) and stats_reset. */
+    record BgWriterRow(long timed, long requested, double writeMs, double syncMs, long buffers, Instant statsReset) {
+    }
+
+    /** pg_stat_reset_shared(target) for 'archiver', 'bgwriter' and 'wal' (the caller checked the target's name). */
     default void resetSharedStats(String target) {
     }
 

@@ -36,6 +36,18 @@ final class CheckpointStats {
         longestSyncNanos = Math.max(longestSyncNanos, took);
     }
 
+    long writeNanos() {
+        return writeEndNanos - startNanos;
+    }
+
+    long syncNanos() {
+        return totalSyncNanos;
+    }
+
+    long buffers() {
+        return buffers;
+    }
+
     String format(long sharedBuffers, int removed, long distanceBytes, long estimateBytes) {
         long end = System.nanoTime();
         return String.format("wrote %d buffers (%.1f%%); 0 WAL file(s) added, %d removed, 0 recycled; "

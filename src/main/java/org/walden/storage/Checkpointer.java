@@ -103,6 +103,12 @@ public final class Checkpointer {
     private Thread thread;
     /** Read by tests and monitoring. */
     private volatile long checkpointsDone;
+    /** pg_stat_bgwriter's checkpoint counters (the decisions guarded by lock, the rest by checkpointLock). */
+    private volatile long timedCheckpoints;
+    private volatile long requestedCheckpoints;
+    private volatile long writeNanos;
+    private volatile long syncNanos;
+    private volatile long buffersWritten;
     /** When the last checkpoint finished, by the injected clock (checkpoint_timeout counts from it). */
     private volatile long lastCheckpointMs;
     private volatile java.util.function.BooleanSupplier logCheckpoints = () -> true;
@@ -176,6 +182,30 @@ public final class Checkpointer {
         return checkpointsDone;
     }
 
+    /**
+     * pg_stat_bgwriter's checkpointer columns: checkpoints (and restartpoints) started on the
+     * timeout — counted also when skipped for lack of activity, as PostgreSQL counts them — and
+     * on request (CHECKPOINT, max_wal_size, after promotion); the milliseconds of their write and
+     * sync phases and the 8 kB blocks they wrote, shutdown checkpoints included.
+     */
+    public record Stats(long timed, long requested, double writeMs, double syncMs, long buffers) {
+        public Stats minus(Stats o) {
+            return new Stats(timed - o.timed, requested - o.requested, writeMs - o.writeMs, syncMs - o.syncMs,
+                    buffers - o.buffers);
+        }
+    }
+
+    public Stats stats() {
+        return new Stats(timedCheckpoints, requestedCheckpoints, writeNanos / 1e6, syncNanos / 1e6, buffersWritten);
+    }
+
+    /** A checkpoint or restartpoint is done: its phases count in {@link #stats}. Caller holds checkpointLock. */
+    private void account(CheckpointStats stats) {
+        writeNanos += stats.writeNanos();
+        syncNanos += stats.syncNanos();
+        buffersWritten += stats.buffers();
+    }
+
     public void start() {
         // a platform thread, so that ps -T and top -H show "checkpointer" (a virtual one runs on a carrier)
         thread = Thread.ofPlatform().name("checkpointer").daemon(true).start(this::checkpointerMain);
@@ -217,6 +247,7 @@ public final class Checkpointer {
     /** Why a checkpoint is due now, or null. Caller holds lock. */
     private Kind due() {
         if (requested > completed) {
+            requestedCheckpoints++;
             return forceOnly ? Kind.FORCE : Kind.REQUESTED;
         }
         if (redoPointSupplier == null) {
@@ -224,6 +255,7 @@ public final class Checkpointer {
         }
         long sinceMs = config.clock().millis() - lastCheckpointMs;
         if (sinceMs >= config.checkpointTimeoutMs()) {
+            timedCheckpoints++;
             if (currentPositionSupplier != null && currentPositionSupplier.get().equals(lastCheckpointEnd)) {
                 // nothing happened since the last checkpoint: skip it, as PostgreSQL does
                 lastCheckpointMs = config.clock().millis();
@@ -234,6 +266,7 @@ public final class Checkpointer {
         Lsn redo = config.controlFile().get().redo();
         if (currentPositionSupplier != null && config.maxWalSizeBytes() > 0
                 && currentPositionSupplier.get().minus(redo) >= config.maxWalSizeBytes()) {
+            requestedCheckpoints++;
             return Kind.WAL;
         }
         return null;
@@ -343,6 +376,7 @@ public final class Checkpointer {
         stats.synced();
         w.setMinKeepLsnSupplier(minKeepLsnSupplier);
         int removed = removeOldSegments(redo, rec.endLsn());
+        account(stats);
         if (logIt) {
             LOG.info("checkpoint complete: {}", completeLine(stats, removed, redo));
         }
@@ -372,6 +406,7 @@ public final class Checkpointer {
         stats.synced();
         int removed = removeOldSegments(redo, currentPositionSupplier.get());
         lastCheckpointEnd = currentPositionSupplier.get();
+        account(stats);
         if (logIt) {
             LOG.info("restartpoint complete: {}", completeLine(stats, removed, redo));
             LOG.info("recovery restart point at {}", redo);

@@ -56,7 +56,7 @@ final class StatusRows {
             case "pg_prepared_xacts" -> preparedXacts(fn, shared);
             case "pg_cursors" -> fn.sqlCursorRows();
             case "pg_shmem_allocations" -> memoryAreas(fn, status, shared);
-            case "pg_stat_bgwriter" -> List.<Object[]>of(CatalogRows.row(0L, 0L, 0.0, 0.0, 0L, 0L, 0L, 0L, 0L, 0L, null));
+            case "pg_stat_bgwriter" -> bgWriter(status);
             default -> List.of();
         };
     }
@@ -224,6 +224,17 @@ final class StatusRows {
                     c.clientSerial(), c.issuerDn()));
         }
         return rows;
+    }
+
+    /**
+     * pg_stat_bgwriter: the checkpointer's columns; Walden has no background writer and no
+     * shared buffers of its own, so buffers_clean, maxwritten_clean, buffers_backend,
+     * buffers_backend_fsync and buffers_alloc stay 0.
+     */
+    private static List<Object[]> bgWriter(ServerStatus status) {
+        ServerStatus.BgWriterRow c = status.bgWriterStats();
+        return List.<Object[]>of(CatalogRows.row(c.timed(), c.requested(), c.writeMs(), c.syncMs(), c.buffers(), 0L,
+                0L, 0L, 0L, 0L, c.statsReset()));
     }
 
     /** pg_stat_wal: times in milliseconds (0 unless track_wal_io_timing is on); wal_fpi 0, Walden logs no page images. */

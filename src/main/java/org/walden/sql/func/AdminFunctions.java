@@ -101,7 +101,7 @@ final class AdminFunctions {
                 throw new PgException(SqlState.INVALID_PARAMETER_VALUE, "unrecognized reset target: \"" + a[0] + "\"")
                         .withHint("Target must be \"archiver\", \"bgwriter\", \"recovery_prefetch\", or \"wal\".");
             }
-            c.serverStatus().resetSharedStats((String) a[0]); // bgwriter and recovery_prefetch: always zero here
+            c.serverStatus().resetSharedStats((String) a[0]); // recovery_prefetch: always zero here
             return null;
         });
     }
