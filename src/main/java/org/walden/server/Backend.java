@@ -87,6 +87,8 @@ public final class Backend {
     /** What this backend's thread is waiting for (pg_stat_activity's wait_event), read by any thread. */
     private final WaitEvent.Slot waitSlot = new WaitEvent.Slot();
     private final java.time.Clock clock;
+    /** How the session ended, for pg_stat_database: the client went away unless found otherwise. */
+    private Session.EndCause endCause = Session.EndCause.ABANDONED;
     /** When this backend began serving its session (its first state's start). */
     private final java.time.Instant sessionStart;
     /** The idle timeouts as of the settings' {@code valuesVersion} {@link #idleTimeoutsVersion} (read at every wait). */
@@ -187,6 +189,7 @@ public final class Backend {
         } finally {
             WaitEvent.unbindSlot();
             accountStateTime(activity, clock.instant());
+            session.ended(endCause);
         }
     }
 
@@ -366,6 +369,7 @@ public final class Backend {
             case F_FLUSH -> stream.flush();
             case F_SYNC -> execSync();
             case F_TERMINATE -> {
+                endCause = Session.EndCause.NORMAL;
                 return false;
             }
             case F_COPY_DATA, F_COPY_DONE, F_COPY_FAIL -> {
@@ -408,6 +412,7 @@ public final class Backend {
     }
 
     private void sendFatal(PgException e) throws IOException {
+        endCause = terminateRequested ? Session.EndCause.KILLED : Session.EndCause.FATAL;
         PgLog.reportFatal(e, null);
         stream.sendAndFlush(BackendMessages.errorResponse(
                 new ErrorFields("FATAL", e.sqlState().code(), e.getMessage(), e.detail(), e.hint(), 0)));

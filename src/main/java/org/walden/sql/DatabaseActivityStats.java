@@ -9,8 +9,8 @@ import org.walden.sql.func.FnContext;
 /**
  * The per-database counters of pg_stat_database that are not sums over tables: transactions
  * committed and rolled back, deadlocks, sessions, and the sessions' time in all, active and idle
- * in a transaction. Each session holds its database's {@link Counters} and adds to them as it
- * goes (commit, rollback, an error, a state change); pg_stat_database reads them, with the
+ * in a transaction, and how sessions ended. Each session holds its database's {@link Counters} and adds to them as it
+ * goes (commit, rollback, an error, a state change, its end); pg_stat_database reads them, with the
  * tables' row counts ({@link TableActivityStats}) summed beside them; pg_stat_reset() zeroes
  * them and sets stats_reset. Kept in memory: a restart starts them again, as a crash does in
  * PostgreSQL. Thread-safe (adders).
@@ -26,7 +26,20 @@ final class DatabaseActivityStats {
         final LongAdder sessionMicros = new LongAdder();
         final LongAdder activeMicros = new LongAdder();
         final LongAdder idleInTransactionMicros = new LongAdder();
+        final LongAdder abandoned = new LongAdder();
+        final LongAdder fatal = new LongAdder();
+        final LongAdder killed = new LongAdder();
         volatile Instant statsReset;
+
+        void sessionEnded(Session.EndCause cause) {
+            switch (cause) {
+                case ABANDONED -> abandoned.increment();
+                case FATAL -> fatal.increment();
+                case KILLED -> killed.increment();
+                case NORMAL -> {
+                }
+            }
+        }
 
         /** A session spent {@code micros} in {@code state} (pg_stat_activity's names). */
         void sessionTime(String state, long micros) {
@@ -49,7 +62,7 @@ final class DatabaseActivityStats {
     void reset(int db, Instant when) {
         Counters c = of(db);
         for (LongAdder a : new LongAdder[] {c.commits, c.rollbacks, c.deadlocks, c.sessions, c.sessionMicros,
-                c.activeMicros, c.idleInTransactionMicros}) {
+                c.activeMicros, c.idleInTransactionMicros, c.abandoned, c.fatal, c.killed}) {
             a.reset();
         }
         c.statsReset = when;
@@ -61,6 +74,7 @@ final class DatabaseActivityStats {
         long[] rows = tables.rowTotals(db);
         return new FnContext.DatabaseActivity(c.commits.sum(), c.rollbacks.sum(), rows[0], rows[1], rows[2], rows[3],
                 rows[4], c.deadlocks.sum(), c.sessionMicros.sum() / 1000.0, c.activeMicros.sum() / 1000.0,
-                c.idleInTransactionMicros.sum() / 1000.0, c.sessions.sum(), c.statsReset);
+                c.idleInTransactionMicros.sum() / 1000.0, c.sessions.sum(), c.abandoned.sum(), c.fatal.sum(),
+                c.killed.sum(), c.statsReset);
     }
 }

@@ -91,6 +91,13 @@ public interface Session extends AutoCloseable {
     @Override
     void close();
 
+    /** How a session ended, as pg_stat_database counts it (PostgreSQL's SessionEndType). */
+    enum EndCause { NORMAL, ABANDONED, FATAL, KILLED }
+
+    /** The connection is ending for {@code cause} (before {@link #close}). */
+    default void ended(EndCause cause) {
+    }
+
     /** The session spent {@code micros} in {@code state} (pg_stat_activity's), for pg_stat_database's times. */
     default void stateTime(String state, long micros) {
     }

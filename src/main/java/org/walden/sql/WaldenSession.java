@@ -220,6 +220,11 @@ final class WaldenSession implements Session {
         dbStats.sessionTime(state, micros);
     }
 
+    @Override
+    public void ended(EndCause cause) {
+        dbStats.sessionEnded(cause);
+    }
+
     // ---------------------------------------------------------------- Session API
 
     @Override

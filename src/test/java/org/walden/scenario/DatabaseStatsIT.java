@@ -2,9 +2,15 @@ package org.walden.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -15,7 +21,9 @@ import org.walden.test.TestCluster;
  * 43-pg-stat-database.sql compares the transaction and row counts with PostgreSQL 15): a
  * deadlock counts once, in the database it happened in; each connection counts as a session;
  * time spent running statements and idle in a transaction shows in active_time and
- * idle_in_transaction_time, both part of session_time.
+ * idle_in_transaction_time, both part of session_time; a session ended by its client without
+ * a Terminate message counts as abandoned, one ended by a FATAL error (an idle timeout) as fatal,
+ * one ended by pg_terminate_backend as killed.
  */
 class DatabaseStatsIT {
 
@@ -54,6 +62,51 @@ class DatabaseStatsIT {
             assertThat(primary.psql("SELECT active_time >= 300, idle_in_transaction_time >= 300,"
                     + " session_time >= active_time + idle_in_transaction_time"
                     + " FROM pg_stat_database WHERE datname = 'postgres'")).isEqualTo("t|t|t");
+
+            String ends = "SELECT sessions_abandoned, sessions_fatal, sessions_killed FROM pg_stat_database"
+                    + " WHERE datname = 'postgres'";
+            assertThat(primary.psql(ends)).isEqualTo("0|0|0"); // JDBC's close and psql send Terminate
+            try (Socket s = new Socket("127.0.0.1", primary.port())) {
+                startSession(s); // then the socket closes without a Terminate
+            }
+            try (Connection idle = primary.connect()) {
+                idle.createStatement().execute("SET idle_session_timeout = '200ms'");
+                assertThat(primary.pollQueryUntil(ends, "1|1|0", Duration.ofSeconds(30))).isTrue();
+            }
+            try (Connection victim = primary.connect()) {
+                assertThat(primary.psql("SELECT pg_terminate_backend(" + pid(victim) + ", 5000)")).isEqualTo("t");
+            }
+            assertThat(primary.pollQueryUntil(ends, "1|1|1", Duration.ofSeconds(30))).isTrue();
+        }
+    }
+
+    /** StartupMessage as user postgres, then reads the server's messages up to its first ReadyForQuery. */
+    private static void startSession(Socket s) throws IOException {
+        byte[] params = "user\0postgres\0database\0postgres\0\0".getBytes(StandardCharsets.US_ASCII);
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        out.writeInt(8 + params.length);
+        out.writeInt(196608);
+        out.write(params);
+        out.flush();
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        while (true) {
+            int type = in.readUnsignedByte();
+            byte[] body = new byte[in.readInt() - 4];
+            in.readFully(body);
+            assertThat((char) type).as("no ErrorResponse").isNotEqualTo('E');
+            if (type == 'R') {
+                assertThat(java.nio.ByteBuffer.wrap(body).getInt()).as("AuthenticationOk: no password asked").isZero();
+            }
+            if (type == 'Z') {
+                return;
+            }
+        }
+    }
+
+    private static int pid(Connection c) throws SQLException {
+        try (var rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 

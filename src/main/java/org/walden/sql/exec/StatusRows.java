@@ -253,7 +253,7 @@ final class StatusRows {
 
     /**
      * pg_stat_database: one row per database (and the shared objects' row) with its connected
-     * backends, transactions, row counts, deadlocks and sessions. Walden keeps no block I/O
+     * backends, transactions, row counts, deadlocks, sessions and how they ended. Walden keeps no block I/O
      * counters (blks_*, blk_*_time stay 0), no temporary files, and no recovery conflicts.
      */
     private static List<Object[]> databases(FnContext fn, ServerStatus status, SharedCatalog shared) {
@@ -276,8 +276,8 @@ final class StatusRows {
         }
         return CatalogRows.row(oid, name, backends, a.commits(), a.rollbacks(), 0L, 0L, a.tupReturned(),
                 a.tupFetched(), a.tupInserted(), a.tupUpdated(), a.tupDeleted(), 0L, 0L, 0L, a.deadlocks(), 0L, null,
-                0.0, 0.0, a.sessionTime(), a.activeTime(), a.idleInTransactionTime(), a.sessions(), 0L, 0L, 0L,
-                a.statsReset());
+                0.0, 0.0, a.sessionTime(), a.activeTime(), a.idleInTransactionTime(), a.sessions(),
+                a.sessionsAbandoned(), a.sessionsFatal(), a.sessionsKilled(), a.statsReset());
     }
 
     private static List<Object[]> timeZones() {

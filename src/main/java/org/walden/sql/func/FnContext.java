@@ -182,7 +182,8 @@ public interface FnContext {
     /** pg_stat_database's counters: times in milliseconds. */
     record DatabaseActivity(long commits, long rollbacks, long tupReturned, long tupFetched, long tupInserted,
                             long tupUpdated, long tupDeleted, long deadlocks, double sessionTime, double activeTime,
-                            double idleInTransactionTime, long sessions, Instant statsReset) {
+                            double idleInTransactionTime, long sessions, long sessionsAbandoned,
+                            long sessionsFatal, long sessionsKilled, Instant statsReset) {
     }
 
     /** pg_stat_user_tables' counters of one table. */
