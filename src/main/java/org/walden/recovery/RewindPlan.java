@@ -176,7 +176,7 @@ final class RewindPlan {
             if (r.rmgr() == RmgrId.KV) {
                 List<Object> ops = pending.computeIfAbsent(r.xid(), x -> new ArrayList<>());
                 switch (r.info()) {
-                    case RmgrId.KV_ROWS -> { } // inside a fresh range: emptied with it
+                    case RmgrId.KV_ROWS, RmgrId.KV_ROWS_SNAPPY -> { } // inside a fresh range: emptied with it
                     case RmgrId.KV_NEW_RANGE -> ops.add(new FreshRange(KvBulk.decodeRange(r)));
                     case RmgrId.KV_DELETE_RANGE -> ops.add(new EmptiedRange(KvBulk.decodeRange(r)));
                     default -> {

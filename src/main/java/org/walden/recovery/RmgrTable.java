@@ -376,6 +376,10 @@ public final class RmgrTable {
                 applyBatch();
                 store.applyRows(r);
             }
+            case RmgrId.KV_ROWS_SNAPPY -> {
+                applyBatch();
+                store.applyRows(KvBulk.uncompressed(r));
+            }
             case RmgrId.KV_DELETE_RANGE -> p.rangeDeletes().add(KvBulk.decodeRange(r));
             default -> {
                 p.changes().add(r);

@@ -545,9 +545,10 @@ final class KvTransaction implements Transaction {
         }
     }
 
-    /** Logs one ROWS record, then applies it to storage. */
+    /** Logs one ROWS record (compressed when large), then applies it to storage. */
     private void logAndApplyRows(WalRecord record) {
-        Wal.Inserted ins = manager.logBulk(localId, List.of(record));
+        // a bulk load's batch is logged compressed (KvBulk.compressed), applied as it is
+        Wal.Inserted ins = manager.logBulk(localId, List.of(KvBulk.compressed(record)));
         if (Store.mayIngest(record)) {
             // its rows may reach storage as a file, past the memtables and so past the
             // WAL-before-data hook of their flush: the record is made durable first

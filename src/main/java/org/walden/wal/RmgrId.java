@@ -45,6 +45,11 @@ public enum RmgrId {
     public static final byte KV_ROWS = 0x30;
     /** A key range emptied when the transaction commits (see {@link KvBulk}). */
     public static final byte KV_DELETE_RANGE = 0x40;
+    /**
+     * A ROWS record whose payload is Snappy-compressed (see {@link KvBulk#compressed}): the same
+     * rows, fewer WAL bytes to write, send and receive; redo decompresses it and replays a ROWS.
+     */
+    public static final byte KV_ROWS_SNAPPY = 0x50;
 
     // TBLSPC info codes (PostgreSQL's XLOG_TBLSPC_CREATE and XLOG_TBLSPC_DROP)
     public static final byte TBLSPC_CREATE = 0x00;

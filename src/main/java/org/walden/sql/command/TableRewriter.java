@@ -72,7 +72,9 @@ final class TableRewriter extends DdlSupport {
         }
         try {
             long n = 0;
-            try (KvCursor c = ctx.txn().scan(Keys.prefix(old.relfilenode()), Keys.end(old.relfilenode()))) {
+            // one pass over the whole table: read ahead, and not kept in the block cache, where it would
+            // only push out the rows other sessions use
+            try (KvCursor c = ctx.txn().scanOnePass(Keys.prefix(old.relfilenode()), Keys.end(old.relfilenode()))) {
                 while (c.next()) {
                     if ((++n & 1023) == 0) {
                         ctx.checkCancel();
