@@ -187,7 +187,7 @@ public final class PgStream implements Closeable {
         if (inBuf.hasRemaining()) {
             return true;
         }
-        if (!drained && fill() != 0) {
+        if (!socketDrained() && fill() != 0) {
             return true;
         }
         select(readSelector, Math.max(1, timeoutMs));
@@ -213,6 +213,11 @@ public final class PgStream implements Closeable {
     /** Makes a pending or the next {@link #awaitReadable} return at once. Any thread. */
     public void wakeup() {
         readSelector.wakeup();
+    }
+
+    /** The last plaintext read found the socket empty (see {@code drained}); never under TLS. */
+    private boolean socketDrained() {
+        return drained && tls == null;
     }
 
     /** Reads what is available without waiting: bytes read, or -1 at EOF (kept as EOF). */
@@ -399,7 +404,7 @@ public final class PgStream implements Closeable {
                 if (len == 0) {
                     return 0;
                 }
-                boolean waitFirst = drained;
+                boolean waitFirst = socketDrained();
                 while (!inBuf.hasRemaining()) {
                     if (!channel.isOpen()) {
                         throw new ClosedChannelException();
