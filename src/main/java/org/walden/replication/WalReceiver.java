@@ -392,7 +392,12 @@ public final class WalReceiver implements Runnable {
                 }
                 fetchTimelineHistoryFiles(conn, request.timeline(), primaryTli);
                 Lsn start = startOf(request);
-                StreamResult r = streamTimeline(conn, request.timeline(), start);
+                StreamResult r;
+                try {
+                    r = streamTimeline(conn, request.timeline(), start);
+                } finally {
+                    stopForcedReplies(); // however streaming ended, no thread replies on it any more
+                }
                 streamedGeneration = request.generation();
                 if (r == null) {
                     return;
