@@ -64,6 +64,15 @@ public final class PgStream implements Closeable {
     private volatile MessageBudget budget;
     /** Reserved from the budget for the last large message; released at the next read or by close. */
     private final java.util.concurrent.atomic.AtomicLong heldBytes = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * The last read of the socket left room in the buffer: the socket had nothing more then, so
+     * a reader that has used up the buffer waits on the selector first instead of trying a read
+     * that would most likely find nothing (one system call fewer per message in request-reply
+     * traffic: a standby's replies, a client's next query). The selector is level-triggered, so
+     * bytes that came in meanwhile end the wait at once. Reading thread only; never set under TLS,
+     * whose engine may hold bytes the socket no longer shows.
+     */
+    private boolean drained;
     /** Null in plaintext; set once by {@link #startTls}, before any other thread uses the stream. */
     private volatile TlsChannel tls;
 
@@ -178,7 +187,7 @@ public final class PgStream implements Closeable {
         if (inBuf.hasRemaining()) {
             return true;
         }
-        if (fill() != 0) {
+        if (!socketDrained() && fill() != 0) {
             return true;
         }
         select(readSelector, Math.max(1, timeoutMs));
@@ -206,12 +215,22 @@ public final class PgStream implements Closeable {
         readSelector.wakeup();
     }
 
+    /** The last plaintext read found the socket empty (see {@code drained}); never under TLS. */
+    private boolean socketDrained() {
+        return drained && tls == null;
+    }
+
     /** Reads what is available without waiting: bytes read, or -1 at EOF (kept as EOF). */
     private int fill() throws IOException {
         inBuf.compact();
         try {
             TlsChannel t = tls;
-            return t == null ? channel.read(inBuf) : t.read(inBuf);
+            if (t != null) {
+                return t.read(inBuf);
+            }
+            int got = channel.read(inBuf);
+            drained = got >= 0 && inBuf.hasRemaining(); // the buffer is in write mode: room left
+            return got;
         } finally {
             inBuf.flip();
         }
@@ -385,9 +404,14 @@ public final class PgStream implements Closeable {
                 if (len == 0) {
                     return 0;
                 }
+                boolean waitFirst = socketDrained();
                 while (!inBuf.hasRemaining()) {
                     if (!channel.isOpen()) {
                         throw new ClosedChannelException();
+                    }
+                    if (waitFirst) {
+                        waitFirst = false;
+                        select(readSelector, 1000);
                     }
                     int got = fill();
                     if (got < 0) {

@@ -33,6 +33,17 @@ public interface ReceivedWalSink {
     /** Makes everything written durable (fdatasync) and wakes the startup process. */
     void flush();
 
+    /**
+     * As {@link #flush()}, running {@code beforeWakingReplay} once the WAL is durable (and
+     * {@link #flushedLsn()} says so) but before the startup process is woken: the walreceiver
+     * sends its flush reply first, which a synchronous commit on the primary waits for, instead
+     * of after a wake-up that may take its CPU on a busy machine.
+     */
+    default void flush(Runnable beforeWakingReplay) {
+        flush();
+        beforeWakingReplay.run();
+    }
+
     /** The end of the WAL written (the reply's write position). */
     Lsn writtenLsn();
 

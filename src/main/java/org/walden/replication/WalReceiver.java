@@ -99,8 +99,18 @@ public final class WalReceiver implements Runnable {
     private final Condition wakeup = lock.newCondition();
     /** Set by {@link #forceReply()} (any thread); read and cleared by the streaming loop. */
     private volatile boolean forceReplyRequested;
-    /** The connection while streaming (read by {@link #forceReply()} to wake the loop); may be stale. */
+    /**
+     * The connection while streaming: {@link #forceReply()} sends its reply on it (under
+     * {@code replyLock}); null outside streaming and before the walreceiver sends CopyDone.
+     * May be stale after a failed connection (a send on it fails and falls back to the loop).
+     */
     private volatile PgClient streamingConnection;
+    /**
+     * Guards sending an 'r' (and 'h') and what the last one said ({@code lastReported*},
+     * {@code lastReplyMillis}, {@code lastFeedbackXmin}): the walreceiver thread and, for a
+     * forced reply, the startup process's thread, so replies leave in position order.
+     */
+    private final ReentrantLock replyLock = new ReentrantLock();
     /** Guarded by lock for writes; read by anyone (pg_stat_wal_receiver). */
     private volatile WalRcvState state = WalRcvState.STOPPED;
     /** Written by requestShutdown (any thread), read by the walreceiver loop. */
@@ -117,7 +127,8 @@ public final class WalReceiver implements Runnable {
     private long lastMessageMillis;
     private long lastReplyMillis;
     private boolean pingSent;
-    private Lsn writtenUpto = Lsn.INVALID;
+    /** Written by the walreceiver thread; read by a forced reply on the startup thread. */
+    private volatile Lsn writtenUpto = Lsn.INVALID;
     private Lsn lastReportedWrite = Lsn.INVALID;
     private Lsn lastReportedFlush = Lsn.INVALID;
     private Lsn lastReportedApply = Lsn.INVALID;
@@ -125,7 +136,7 @@ public final class WalReceiver implements Runnable {
     /** hot_standby_feedback (sighup: read at each reply) and the xmin to report; set by the server. */
     private volatile java.util.function.BooleanSupplier hotStandbyFeedback = () -> false;
     private volatile java.util.function.IntSupplier feedbackXmin = () -> 0;
-    /** The xmin of the last 'h' sent; -1 before any. Walreceiver thread only. */
+    /** The xmin of the last 'h' sent; -1 before any. Guarded by replyLock. */
     private long lastFeedbackXmin = -1;
 
     // pg_stat_wal_receiver: written by the walreceiver thread, read by anyone.
@@ -211,10 +222,38 @@ public final class WalReceiver implements Runnable {
      * the next wal_receiver_status_interval. Any thread.
      */
     public void forceReply() {
-        forceReplyRequested = true;
         PgClient conn = streamingConnection;
-        if (conn != null) {
-            conn.wakeup();
+        if (conn == null) {
+            forceReplyRequested = true;
+            return;
+        }
+        // the calling thread (the startup process) sends the reply itself: no wake-up of the
+        // walreceiver thread in between (an eventfd write, its poll's return, a socket read)
+        // on the way to a remote_apply commit's release. When the walreceiver is sending a
+        // reply right now, or the send fails, the loop sends it instead.
+        if (replyLock.tryLock()) {
+            try {
+                if (streamingConnection == conn) {
+                    xlogWalRcvSendReply(conn, true, false);
+                    return;
+                }
+            } catch (IOException | RuntimeException e) {
+                log.debug("forced reply from the startup process not sent: {}", e.getMessage());
+            } finally {
+                replyLock.unlock();
+            }
+        }
+        forceReplyRequested = true;
+        conn.wakeup();
+    }
+
+    /** No more replies from other threads on {@code streamingConnection} (before CopyDone). */
+    private void stopForcedReplies() {
+        replyLock.lock();
+        try {
+            streamingConnection = null;
+        } finally {
+            replyLock.unlock();
         }
     }
 
@@ -353,7 +392,12 @@ public final class WalReceiver implements Runnable {
                 }
                 fetchTimelineHistoryFiles(conn, request.timeline(), primaryTli);
                 Lsn start = startOf(request);
-                StreamResult r = streamTimeline(conn, request.timeline(), start);
+                StreamResult r;
+                try {
+                    r = streamTimeline(conn, request.timeline(), start);
+                } finally {
+                    stopForcedReplies(); // however streaming ended, no thread replies on it any more
+                }
                 streamedGeneration = request.generation();
                 if (r == null) {
                     return;
@@ -490,14 +534,20 @@ public final class WalReceiver implements Runnable {
                 + " on timeline " + tli);
         everStreamed = true;
         lastMessageMillis = clock.millis();
-        lastReplyMillis = 0;
         pingSent = false;
-        lastFeedbackXmin = -1;
+        replyLock.lock();
+        try {
+            lastReplyMillis = 0;
+            lastFeedbackXmin = -1;
+        } finally {
+            replyLock.unlock();
+        }
         xlogWalRcvSendReply(conn, true, false);
         streamingConnection = conn;
         while (true) {
             if (shutdownRequested) {
                 // as libpqrcv_disconnect: say we are done, then hang up without waiting for the primary
+                stopForcedReplies();
                 conn.sendCopyDone();
                 return null;
             }
@@ -530,6 +580,7 @@ public final class WalReceiver implements Runnable {
      * server"); answer it and read next_tli / next_tli_startpos.
      */
     private StreamResult endOfTimeline(PgClient conn) throws IOException {
+        stopForcedReplies();
         xlogWalRcvSendReply(conn, true, false);
         flushReceived();
         log.atInfo().addKeyValue(LogFields.DETAIL, "End of WAL reached on timeline " + receivingTimeline + " at "
@@ -588,8 +639,25 @@ public final class WalReceiver implements Runnable {
 
     /** XLogWalRcvFlush: fsync what was written, publish it, report it. */
     private void xlogWalRcvFlush(PgClient conn) throws IOException {
-        flushReceived();
-        xlogWalRcvSendReply(conn, false, false);
+        IOException[] replyFailed = new IOException[1];
+        try {
+            // the flush reply leaves before the startup process is woken (ReceivedWalSink.flush)
+            sink.flush(() -> {
+                lastReceiveLsn = sink.flushedLsn();
+                try {
+                    xlogWalRcvSendReply(conn, false, false);
+                } catch (IOException e) {
+                    replyFailed[0] = e;
+                }
+            });
+            lastReceiveLsn = sink.flushedLsn();
+        } catch (RuntimeException e) {
+            log.warn("could not flush received WAL: {}", e.getMessage());
+            throw e;
+        }
+        if (replyFailed[0] != null) {
+            throw replyFailed[0];
+        }
     }
 
     private void flushReceived() {
@@ -624,6 +692,15 @@ public final class WalReceiver implements Runnable {
      * wal_receiver_status_interval has passed since the last one.
      */
     private void xlogWalRcvSendReply(PgClient conn, boolean force, boolean requestReply) throws IOException {
+        replyLock.lock();
+        try {
+            sendReplyLocked(conn, force, requestReply);
+        } finally {
+            replyLock.unlock();
+        }
+    }
+
+    private void sendReplyLocked(PgClient conn, boolean force, boolean requestReply) throws IOException {
         Lsn write = writtenUpto;
         Lsn flush = sink.flushedLsn();
         Lsn apply = sink.replayLsn();

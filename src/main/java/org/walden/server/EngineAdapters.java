@@ -198,6 +198,11 @@ final class EngineAdapters {
         }
 
         @Override
+        public void flush(Runnable beforeWakingReplay) {
+            engine.receiverWriter().flush(beforeWakingReplay);
+        }
+
+        @Override
         public Lsn writtenLsn() {
             return engine.receiverWriter().writtenLsn();
         }

@@ -58,20 +58,49 @@ public final class WalReceiverWriter {
 
     /** fdatasyncs what was written and wakes the startup process. */
     public void flush() {
+        flush(null);
+    }
+
+    /**
+     * fdatasyncs what was written, publishes the flushed position, runs {@code beforeWake}
+     * (when not null: the walreceiver's flush reply, outside the lock) and then wakes the
+     * startup process (and cascading walsenders). Waiters that look at the position before
+     * the wake-up find it already moved and do not wait.
+     */
+    public void flush(Runnable beforeWake) {
+        if (beforeWake != null) {
+            lock.lock();
+            try {
+                syncAndPublish();
+            } finally {
+                lock.unlock();
+            }
+            try {
+                beforeWake.run();
+            } finally {
+                wakeup();
+            }
+            return;
+        }
         lock.lock();
         try {
-            files.sync();
-            flushedPos = writtenPos;
+            syncAndPublish();
             flushedCond.signalAll();
-            long firstUnfinished = flushedPos / segmentSizeBytes;
-            if (firstUnfinished < nextUnfinishedSegNo) {
-                nextUnfinishedSegNo = firstUnfinished; // streaming restarted from an earlier segment
-            }
-            while (nextUnfinishedSegNo < firstUnfinished) {
-                segmentFinishedListener.accept(nextUnfinishedSegNo++);
-            }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Caller holds lock. */
+    private void syncAndPublish() {
+        files.sync();
+        flushedPos = writtenPos;
+        long firstUnfinished = flushedPos / segmentSizeBytes;
+        if (firstUnfinished < nextUnfinishedSegNo) {
+            nextUnfinishedSegNo = firstUnfinished; // streaming restarted from an earlier segment
+        }
+        while (nextUnfinishedSegNo < firstUnfinished) {
+            segmentFinishedListener.accept(nextUnfinishedSegNo++);
         }
     }
 
