@@ -41,6 +41,9 @@ public final class WriteBatchFormat {
     private int[] entryKeyLength;
     private int[] entrySlot;
     private boolean[] entryDead;
+    /** Per entry, its key's bytes 0..7 and 8..15 for the sort ({@link #prefix}); filled by {@link #liveInKeyOrder}. */
+    private long[] keyHigh = new long[0];
+    private long[] keyLow = new long[0];
     /** Open addressing: entry number + 1 of the last write of a key, 0 for an empty slot; a power of two long. */
     private int[] keySlots;
     private int deadCount;
@@ -227,13 +230,28 @@ public final class WriteBatchFormat {
         return out;
     }
 
-    /** The live entries' numbers, their keys ascending (unsigned bytes, RocksDB's bytewise order). */
+    /**
+     * The live entries' numbers, their keys ascending (unsigned bytes, RocksDB's bytewise order).
+     * A merge sort that compares the keys' first 16 bytes as two longs (sign-flipped, so that a
+     * signed comparison is the unsigned one; a shorter key padded with zeros) and the whole keys
+     * only when those are equal: on a JVM that just started (a standby catching up), where this
+     * runs before the JIT has compiled it, a comparison of two longs is far cheaper than one of
+     * two byte ranges.
+     */
     private int[] liveInKeyOrder() {
         int[] order = new int[count - deadCount];
         int n = 0;
+        if (keyHigh.length < count) {
+            keyHigh = new long[Math.max(count, keyHigh.length * 2)];
+            keyLow = new long[keyHigh.length];
+        }
         for (int i = 0; i < count; i++) {
             if (!entryDead[i]) {
                 order[n++] = i;
+                int at = entryKeyOffset[i];
+                int length = entryKeyLength[i];
+                keyHigh[i] = prefix(rep, at, Math.min(length, 8));
+                keyLow[i] = length > 8 ? prefix(rep, at + 8, Math.min(length - 8, 8)) : Long.MIN_VALUE;
             }
         }
         int[] scratch = new int[n];
@@ -246,7 +264,25 @@ public final class WriteBatchFormat {
                 int b = mid;
                 int k = lo;
                 while (a < mid && b < hi) {
-                    scratch[k++] = compareKeys(order[a], order[b]) <= 0 ? order[a++] : order[b++];
+                    int x = order[a];
+                    int y = order[b];
+                    long hx = keyHigh[x];
+                    long hy = keyHigh[y];
+                    boolean xFirst;
+                    if (hx != hy) {
+                        xFirst = hx < hy;
+                    } else if (keyLow[x] != keyLow[y]) {
+                        xFirst = keyLow[x] < keyLow[y];
+                    } else {
+                        xFirst = compareKeys(x, y) <= 0;
+                    }
+                    if (xFirst) {
+                        scratch[k++] = x;
+                        a++;
+                    } else {
+                        scratch[k++] = y;
+                        b++;
+                    }
                 }
                 while (a < mid) {
                     scratch[k++] = order[a++];
@@ -260,6 +296,18 @@ public final class WriteBatchFormat {
             scratch = t;
         }
         return order;
+    }
+
+    /**
+     * Up to 8 bytes from {@code at}, big-endian, zero-padded on the right, with the sign bit
+     * flipped: two such prefixes compare as signed longs as their bytes compare unsigned.
+     */
+    private static long prefix(byte[] b, int at, int length) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | (i < length ? b[at + i] & 0xFF : 0);
+        }
+        return v ^ Long.MIN_VALUE;
     }
 
     private int compareKeys(int i, int j) {
