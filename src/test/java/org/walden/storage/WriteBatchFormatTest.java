@@ -101,6 +101,15 @@ class WriteBatchFormatTest {
             add(batch, key, random.nextBoolean() ? null : value(i));
             expected.add(key);
         }
+        // two keys equal in their first 16 bytes whose last bytes hash alike (31 * 0 + 31 == 31 * 1 + 0)
+        byte[] first = new byte[18];
+        byte[] second = new byte[18];
+        first[17] = 31;
+        second[16] = 1;
+        add(batch, first, value(1));
+        add(batch, second, value(2));
+        expected.add(first);
+        expected.add(second);
         byte[] rep = batch.serialized();
         List<byte[]> keys = new java.util.ArrayList<>();
         int at = WriteBatchFormat.HEADER_BYTES;
