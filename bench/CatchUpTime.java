@@ -1,4 +1,5 @@
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -6,6 +7,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * How long a standby that is starting takes to catch up: connects to it again and again until it
@@ -13,7 +16,10 @@ import java.sql.Statement;
  * it reaches TARGET_LSN (t1). Prints "seconds cpu_seconds total_cpu_seconds t1_epoch_seconds":
  * t1 - t0, the CPU the standby's processes (the one in DATA_DIR/postmaster.pid and its
  * children) used between t0 and t1 and since they started, and t1 as Unix time (the caller
- * knows when it started the standby).
+ * knows when it started the standby). On stderr: the CPU of each of the standby's threads between
+ * t0 and t1 (milliseconds from /proc/PID/task/TID/schedstat, threads of one name summed, digits at
+ * the end of a name dropped): a Walden standby's redo, JIT compilers, walreceiver, the backend
+ * answering the polls.
  *
  * <p>Start it before the standby: once pgjdbc is loaded and a first attempt to connect failed, it
  * creates READY_FILE; the caller waits for that file, then starts the standby (so neither the
@@ -47,6 +53,8 @@ public class CatchUpTime {
         long t0 = System.nanoTime();
         long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
         double cpu0 = cpuSeconds(pid);
+        Map<String, Long> threads0 = threadCpuNanos(pid);
+        Map<String, Long> threads1;
         try (Connection standby = c; Statement s = standby.createStatement()) {
             while (true) {
                 try (ResultSet rs = s.executeQuery("select pg_last_wal_replay_lsn()::text")) {
@@ -60,15 +68,40 @@ public class CatchUpTime {
                 }
                 Thread.sleep(2);
             }
+            threads1 = threadCpuNanos(pid); // before the polling backend's thread ends
         }
         long t1 = System.nanoTime();
         double cpu1 = cpuSeconds(pid);
+        StringBuilder perThread = new StringBuilder("standby threads, CPU ms between first answer and catch-up:");
+        threads1.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), (e.getValue() - threads0.getOrDefault(e.getKey(), 0L)) / 1_000_000))
+                .filter(e -> e.getValue() > 0)
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .forEach(e -> perThread.append(' ').append(e.getKey().replace(' ', '_')).append('=').append(e.getValue()));
+        System.err.println(perThread);
         System.out.printf("%.3f %.3f %.3f %.3f%n", (t1 - t0) / 1e9, cpu1 - cpu0, cpu1, System.currentTimeMillis() / 1e3);
     }
 
     static long lsn(String text) {
         int slash = text.indexOf('/');
         return (Long.parseLong(text.substring(0, slash), 16) << 32) + Long.parseLong(text.substring(slash + 1), 16);
+    }
+
+    /** CPU nanoseconds per thread name of a process's living threads (names ending in digits summed). */
+    static Map<String, Long> threadCpuNanos(long pid) throws IOException {
+        Map<String, Long> byName = new HashMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).trim().replaceAll("[0-9]+$", "#");
+                    String schedstat = Files.readString(task.resolve("schedstat"));
+                    byName.merge(name, Long.parseLong(schedstat.substring(0, schedstat.indexOf(' '))), Long::sum);
+                } catch (IOException e) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        return byName;
     }
 
     /** User + system CPU of the process and its living children, and the children it reaped. */

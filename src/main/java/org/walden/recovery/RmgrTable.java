@@ -1,12 +1,8 @@
 package org.walden.recovery;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BiConsumer;
-import org.walden.common.Invariants;
 import java.nio.file.Path;
 import org.walden.storage.SpillStore;
 import org.walden.storage.Store;
@@ -46,12 +42,6 @@ import org.walden.wal.XactRecords;
  * (restartpoints) with its replay lock.
  */
 public final class RmgrTable {
-
-    /** One resource manager's redo function. */
-    @FunctionalInterface
-    public interface RedoFunction {
-        void redo(WalRecord record);
-    }
 
     /**
      * A transaction replayed but not yet committed: its row changes (applied at COMMIT), the
@@ -109,6 +99,105 @@ public final class RmgrTable {
         }
     }
 
+    /**
+     * The pending transactions by xid: open addressing over int keys (linear probing, removal
+     * by backward shift), so that the three look-ups a replayed transaction makes box no xid.
+     * Its values come in no particular order.
+     */
+    private static final class PendingByXid {
+        private int[] xids = new int[64];
+        private PendingXact[] values = new PendingXact[64];
+        private int size;
+
+        PendingXact get(int xid) {
+            int mask = xids.length - 1;
+            for (int i = slot(xid, mask); values[i] != null; i = (i + 1) & mask) {
+                if (xids[i] == xid) {
+                    return values[i];
+                }
+            }
+            return null;
+        }
+
+        void put(int xid, PendingXact p) {
+            if ((size + 1) * 2 > xids.length) {
+                grow();
+            }
+            int mask = xids.length - 1;
+            int i = slot(xid, mask);
+            while (values[i] != null && xids[i] != xid) {
+                i = (i + 1) & mask;
+            }
+            if (values[i] == null) {
+                size++;
+            }
+            xids[i] = xid;
+            values[i] = p;
+        }
+
+        PendingXact remove(int xid) {
+            int mask = xids.length - 1;
+            int i = slot(xid, mask);
+            while (values[i] != null && xids[i] != xid) {
+                i = (i + 1) & mask;
+            }
+            PendingXact removed = values[i];
+            if (removed == null) {
+                return null;
+            }
+            size--;
+            // backward shift: move later entries of the probe run into the hole they may not skip
+            int hole = i;
+            for (int j = (i + 1) & mask; values[j] != null; j = (j + 1) & mask) {
+                int home = slot(xids[j], mask);
+                if (((j - home) & mask) >= ((j - hole) & mask)) {
+                    xids[hole] = xids[j];
+                    values[hole] = values[j];
+                    hole = j;
+                }
+            }
+            values[hole] = null;
+            return removed;
+        }
+
+        int size() {
+            return size;
+        }
+
+        List<PendingXact> values() {
+            List<PendingXact> out = new ArrayList<>(size);
+            for (PendingXact p : values) {
+                if (p != null) {
+                    out.add(p);
+                }
+            }
+            return out;
+        }
+
+        void clear() {
+            java.util.Arrays.fill(values, null);
+            size = 0;
+        }
+
+        private void grow() {
+            int[] oldXids = xids;
+            PendingXact[] oldValues = values;
+            xids = new int[oldXids.length * 2];
+            values = new PendingXact[oldXids.length * 2];
+            size = 0;
+            for (int i = 0; i < oldXids.length; i++) {
+                if (oldValues[i] != null) {
+                    put(oldXids[i], oldValues[i]);
+                }
+            }
+        }
+
+        private static int slot(int xid, int mask) {
+            int h = xid * 0x9E3779B9;
+            return (h ^ h >>> 16) & mask;
+        }
+    }
+
     /** Heap a buffered change costs beside its payload (the record object, its list slot). */
     private static final long CHANGE_OVERHEAD_BYTES = 96;
 
@@ -120,11 +209,9 @@ public final class RmgrTable {
     /** The data directory, where TBLSPC redo makes and removes pg_tblspc's entries. */
     private final Path dataDir;
     private final KvTransactionManager transactions;
-    private final EnumMap<RmgrId, RedoFunction> table = new EnumMap<>(RmgrId.class);
-    private final Map<Integer, PendingXact> pending = new LinkedHashMap<>();
+    private final PendingByXid pending = new PendingByXid();
     /** Rows of the commits replayed since the last {@link #applyBatch}, in commit order. */
     private final WriteBatchFormat batch = WriteBatchFormat.lastWriteWins();
-    private final KvBulk.RowSliceSink batchSink = batch::add;
     private boolean batchChangesCatalog;
     private long batchCommitTimeMicros;
     private int maxXidSeen;
@@ -135,11 +222,6 @@ public final class RmgrTable {
         this.store = store;
         this.dataDir = dataDir;
         this.transactions = transactions;
-        table.put(RmgrId.XLOG, this::xlogRedo);
-        table.put(RmgrId.XACT, this::xactRedo);
-        table.put(RmgrId.KV, this::kvRedo);
-        table.put(RmgrId.TBLSPC, this::tblspcRedo);
-        Invariants.check(table.size() == RmgrId.values().length, "every resource manager has a redo function");
     }
 
     /** Called with (backup start, end of the BACKUP_END record) when a backup end is replayed. */
@@ -147,11 +229,23 @@ public final class RmgrTable {
         this.backupEndListener = listener;
     }
 
+    /**
+     * Redo of one record by its resource manager. A switch with direct calls, not a table of
+     * functions: a standby catching up runs this for every record on a JVM that just started,
+     * where a call through an interface with four implementations is neither cheap nor inlined.
+     */
     public void redo(WalRecord record) {
-        if (record.xid() != 0 && Integer.compareUnsigned(record.xid(), maxXidSeen) > 0) {
-            maxXidSeen = record.xid();
+        int xid = record.xid();
+        if (xid != 0 && Integer.compareUnsigned(xid, maxXidSeen) > 0) {
+            maxXidSeen = xid;
         }
-        table.get(record.rmgr()).redo(record);
+        switch (record.rmgr()) {
+            case KV -> kvRedo(record);
+            case XACT -> xactRedo(record);
+            case XLOG -> xlogRedo(record);
+            case TBLSPC -> tblspcRedo(record);
+            default -> throw new IllegalStateException("no redo function for resource manager " + record.rmgr());
+        }
     }
 
     private void xlogRedo(WalRecord r) {
@@ -225,18 +319,30 @@ public final class RmgrTable {
             commitSpilled(p);
             return;
         }
+        List<WalRecord> changes = p.changes();
         if (p.rangeDeletes().isEmpty()) {
-            for (WalRecord change : p.changes()) {
-                KvChange.slices(change, batchSink);
+            for (int i = 0, n = changes.size(); i < n; i++) {
+                WalRecord change = changes.get(i);
+                byte[] payload = change.payload();
+                int keyLength = KvChange.keyLength(payload);
+                if (change.info() == RmgrId.KV_PUT) {
+                    batch.add(payload, KvChange.KEY_OFFSET, keyLength, KvChange.afterOffset(keyLength),
+                            KvChange.afterLength(payload, keyLength));
+                } else {
+                    batch.add(payload, KvChange.KEY_OFFSET, keyLength, -1, 0);
+                }
+                if (keyLength > 0 && payload[KvChange.KEY_OFFSET] == Transaction.CATALOG_KEYSPACE) {
+                    batchChangesCatalog = true;
+                }
             }
         } else { // DROP or TRUNCATE: rare, applied on its own after the commits before it
             applyBatch();
-            store.apply(p.changes().stream().map(KvChange::decode).toList(), p.rangeDeletes());
-        }
-        for (WalRecord change : p.changes()) {
-            if (KvChange.keyspace(change) == Transaction.CATALOG_KEYSPACE) {
-                batchChangesCatalog = true;
-                break;
+            store.apply(changes.stream().map(KvChange::decode).toList(), p.rangeDeletes());
+            for (WalRecord change : changes) {
+                if (KvChange.keyspace(change) == Transaction.CATALOG_KEYSPACE) {
+                    batchChangesCatalog = true;
+                    break;
+                }
             }
         }
     }

@@ -372,6 +372,8 @@ public final class Startup {
     private Batch replayBatch(Lsn limit) {
         int records = 0;
         RecoveryTarget.Stop stop = null;
+        RecoveryTarget target = config.target();
+        boolean checkTargets = target.isSet() && config.archiveRecoveryRequested();
         while (stop == null && (records == 0 || (consistent && records < BATCH_RECORDS
                 && rmgr.batchBytes() < BATCH_BYTES))) {
             WalRecord r = reader.readNext(limit);
@@ -379,7 +381,11 @@ public final class Startup {
                 break;
             }
             records++;
-            stop = replayWithTargets(r);
+            if (checkTargets) {
+                stop = replayWithTargets(target, r);
+            } else {
+                replayOne(r);
+            }
         }
         rmgr.applyBatch();
         if (!batchEnd.equals(replayEnd)) {
@@ -392,19 +398,14 @@ public final class Startup {
         return new Batch(records, stop);
     }
 
-    /** One record with the recovery target checks around it; the stop when recovery must end. Caller holds replayLock. */
-    private RecoveryTarget.Stop replayWithTargets(WalRecord r) {
-        RecoveryTarget target = config.target();
-        if (target.isSet() && config.archiveRecoveryRequested()) {
-            RecoveryTarget.Stop stop = target.stopsBefore(r, consistent, LOG::info);
-            if (stop != null) {
-                return stop;
-            }
-            replayOne(r);
-            return target.stopsAfter(r, consistent, LOG::info);
+    /** One record with the recovery target's checks around it; the stop when recovery must end. Caller holds replayLock. */
+    private RecoveryTarget.Stop replayWithTargets(RecoveryTarget target, WalRecord r) {
+        RecoveryTarget.Stop stop = target.stopsBefore(r, consistent, LOG::info);
+        if (stop != null) {
+            return stop;
         }
         replayOne(r);
-        return null;
+        return target.stopsAfter(r, consistent, LOG::info);
     }
 
     private void endCrashRecovery(int replayed, boolean clean) {

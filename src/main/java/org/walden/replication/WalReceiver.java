@@ -65,6 +65,9 @@ public final class WalReceiver implements Runnable {
     /** The longest wait for one message, so shutdown and reply deadlines are noticed. */
     private static final long NAP_MS = 100;
 
+    /** While messages keep coming, what was received is flushed (and replay may use it) once this much is unflushed. */
+    static final long FLUSH_WHILE_RECEIVING_BYTES = 1 << 20;
+
     /**
      * The settings the walreceiver reads.
      *
@@ -556,6 +559,13 @@ public final class WalReceiver implements Runnable {
             while (ev instanceof PgClient.CopyEvent.Data d) {
                 received = true;
                 xlogWalRcvProcessMsg(conn, d.payload());
+                if (sink.writtenLsn().minus(sink.flushedLsn()) >= FLUSH_WHILE_RECEIVING_BYTES) {
+                    // a standby catching up receives faster than the primary's messages stop
+                    // coming: flush on the way, so that replay starts (PostgreSQL flushes at each
+                    // segment's end) instead of waiting for the whole backlog to be received
+                    xlogWalRcvSendReply(conn, false, false);
+                    xlogWalRcvFlush(conn);
+                }
                 ev = conn.readCopyData(0);
             }
             if (received) {

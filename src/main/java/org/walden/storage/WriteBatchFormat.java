@@ -41,6 +41,10 @@ public final class WriteBatchFormat {
     private int[] entryKeyLength;
     private int[] entrySlot;
     private boolean[] entryDead;
+    /** Per entry, its key's bytes 0..7 and 8..15 ({@link #prefix}), and its key's hash. */
+    private long[] keyHigh;
+    private long[] keyLow;
+    private int[] entryHash;
     /** Open addressing: entry number + 1 of the last write of a key, 0 for an empty slot; a power of two long. */
     private int[] keySlots;
     private int deadCount;
@@ -59,6 +63,9 @@ public final class WriteBatchFormat {
             entryKeyLength = new int[256];
             entrySlot = new int[256];
             entryDead = new boolean[256];
+            entryHash = new int[256];
+            keyHigh = new long[256];
+            keyLow = new long[256];
             keySlots = new int[512];
         }
     }
@@ -107,23 +114,39 @@ public final class WriteBatchFormat {
             entryKeyLength = Arrays.copyOf(entryKeyLength, n);
             entrySlot = Arrays.copyOf(entrySlot, n);
             entryDead = Arrays.copyOf(entryDead, n);
+            entryHash = Arrays.copyOf(entryHash, n);
+            keyHigh = Arrays.copyOf(keyHigh, n);
+            keyLow = Arrays.copyOf(keyLow, n);
+        }
+        // the key's first 16 bytes as two longs: the sort compares them, and so does the look-up
+        // here before it compares bytes (only those past the 16th): cheap on a JVM that just started
+        long high = prefix(rep, keyInRep, Math.min(keyLength, 8));
+        long low = keyLength > 8 ? prefix(rep, keyInRep + 8, Math.min(keyLength - 8, 8)) : Long.MIN_VALUE;
+        int h = mix(high * 0x9E3779B97F4A7C15L ^ low * 0xC2B2AE3D27D4EB4FL ^ keyLength);
+        if (keyLength > 16) {
+            h = mix(h * 31L + hash(rep, keyInRep + 16, keyLength - 16));
         }
         entryStart[count] = start;
         entryKeyOffset[count] = keyInRep;
         entryKeyLength[count] = keyLength;
         entryDead[count] = false;
+        entryHash[count] = h;
+        keyHigh[count] = high;
+        keyLow[count] = low;
         if ((count - deadCount + 1) * 2 > keySlots.length) {
             rehash(keySlots.length * 2);
         }
         int mask = keySlots.length - 1;
-        int slot = hash(rep, keyInRep, keyLength) & mask;
+        int slot = h & mask;
         while (true) {
             int occupant = keySlots[slot] - 1;
             if (occupant < 0) {
                 break;
             }
-            if (entryKeyLength[occupant] == keyLength && Arrays.equals(rep, entryKeyOffset[occupant],
-                    entryKeyOffset[occupant] + keyLength, rep, keyInRep, keyInRep + keyLength)) {
+            if (entryHash[occupant] == h && keyHigh[occupant] == high && keyLow[occupant] == low
+                    && entryKeyLength[occupant] == keyLength && (keyLength <= 16 || Arrays.equals(rep,
+                    entryKeyOffset[occupant] + 16, entryKeyOffset[occupant] + keyLength, rep, keyInRep + 16,
+                    keyInRep + keyLength))) {
                 entryDead[occupant] = true;
                 deadCount++;
                 // the entries after it start where it ends (entryStart[count] is this new one)
@@ -143,7 +166,7 @@ public final class WriteBatchFormat {
             if (entryDead[i]) {
                 continue;
             }
-            int slot = hash(rep, entryKeyOffset[i], entryKeyLength[i]) & mask;
+            int slot = entryHash[i] & mask;
             while (keySlots[slot] != 0) {
                 slot = (slot + 1) & mask;
             }
@@ -157,13 +180,21 @@ public final class WriteBatchFormat {
         for (int i = offset, end = offset + n; i < end; i++) {
             h = 31 * h + b[i];
         }
-        // MurmurHash3's finalizer: keys that differ in their last bytes (consecutive row ids)
-        // must not land in consecutive slots, where linear probing would walk long runs
-        h ^= h >>> 16;
-        h *= 0x85ebca6b;
-        h ^= h >>> 13;
-        h *= 0xc2b2ae35;
-        return h ^ (h >>> 16);
+        return h;
+    }
+
+    /**
+     * A 64-bit mix folded to 32 bits (MurmurHash3's finalizer): keys that differ in their last
+     * bytes (consecutive row ids) must not land in consecutive slots, where linear probing would
+     * walk long runs.
+     */
+    private static int mix(long v) {
+        v ^= v >>> 33;
+        v *= 0xff51afd7ed558ccdL;
+        v ^= v >>> 33;
+        v *= 0xc4ceb9fe1a85ec53L;
+        v ^= v >>> 33;
+        return (int) v;
     }
 
     public boolean isEmpty() {
@@ -227,7 +258,14 @@ public final class WriteBatchFormat {
         return out;
     }
 
-    /** The live entries' numbers, their keys ascending (unsigned bytes, RocksDB's bytewise order). */
+    /**
+     * The live entries' numbers, their keys ascending (unsigned bytes, RocksDB's bytewise order).
+     * A merge sort that compares the keys' first 16 bytes as two longs (sign-flipped, so that a
+     * signed comparison is the unsigned one; a shorter key padded with zeros) and the whole keys
+     * only when those are equal: on a JVM that just started (a standby catching up), where this
+     * runs before the JIT has compiled it, a comparison of two longs is far cheaper than one of
+     * two byte ranges.
+     */
     private int[] liveInKeyOrder() {
         int[] order = new int[count - deadCount];
         int n = 0;
@@ -246,7 +284,25 @@ public final class WriteBatchFormat {
                 int b = mid;
                 int k = lo;
                 while (a < mid && b < hi) {
-                    scratch[k++] = compareKeys(order[a], order[b]) <= 0 ? order[a++] : order[b++];
+                    int x = order[a];
+                    int y = order[b];
+                    long hx = keyHigh[x];
+                    long hy = keyHigh[y];
+                    boolean xFirst;
+                    if (hx != hy) {
+                        xFirst = hx < hy;
+                    } else if (keyLow[x] != keyLow[y]) {
+                        xFirst = keyLow[x] < keyLow[y];
+                    } else {
+                        xFirst = compareKeys(x, y) <= 0;
+                    }
+                    if (xFirst) {
+                        scratch[k++] = x;
+                        a++;
+                    } else {
+                        scratch[k++] = y;
+                        b++;
+                    }
                 }
                 while (a < mid) {
                     scratch[k++] = order[a++];
@@ -260,6 +316,18 @@ public final class WriteBatchFormat {
             scratch = t;
         }
         return order;
+    }
+
+    /**
+     * Up to 8 bytes from {@code at}, big-endian, zero-padded on the right, with the sign bit
+     * flipped: two such prefixes compare as signed longs as their bytes compare unsigned.
+     */
+    private static long prefix(byte[] b, int at, int length) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | (i < length ? b[at + i] & 0xFF : 0);
+        }
+        return v ^ Long.MIN_VALUE;
     }
 
     private int compareKeys(int i, int j) {

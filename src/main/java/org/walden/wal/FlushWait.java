@@ -19,6 +19,10 @@ final class FlushWait {
      * or {@code timeoutMs} ends; returns the position then. An interrupt ends the wait early.
      */
     static Lsn awaitBeyond(Lock lock, Condition flushed, LongSupplier position, Lsn beyond, long timeoutMs) {
+        long now = position.getAsLong();
+        if (Long.compareUnsigned(now, beyond.value()) > 0) {
+            return new Lsn(now); // passed already: no lock (a writer may hold it)
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         lock.lock();
         try {

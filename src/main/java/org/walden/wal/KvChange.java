@@ -43,19 +43,22 @@ public record KvChange(byte[] key, byte[] after, byte[] before) {
         return new KvChange(key, after, before);
     }
 
-    /**
-     * Hands the change in {@code r} (a KV PUT or DELETE record) to {@code sink} as slices of its
-     * payload, without copying: the key, and the new row ({@code valueOffset} -1 for a delete).
-     */
-    public static void slices(WalRecord r, KvBulk.RowSliceSink sink) {
-        byte[] p = r.payload();
-        int keyLength = intAt(p, 0);
-        if (r.info() == RmgrId.KV_PUT) {
-            int afterLengthAt = 4 + keyLength;
-            sink.row(p, 4, keyLength, afterLengthAt + 4, intAt(p, afterLengthAt));
-        } else {
-            sink.row(p, 4, keyLength, -1, 0);
-        }
+    /** Where a PUT's or DELETE's key starts in its payload. */
+    public static final int KEY_OFFSET = 4;
+
+    /** The length of the key of a PUT's or DELETE's payload. */
+    public static int keyLength(byte[] payload) {
+        return intAt(payload, 0);
+    }
+
+    /** Where a PUT's new row starts in its payload, after a key of {@code keyLength} bytes. */
+    public static int afterOffset(int keyLength) {
+        return KEY_OFFSET + keyLength + 4;
+    }
+
+    /** The length of a PUT's new row, after a key of {@code keyLength} bytes. */
+    public static int afterLength(byte[] payload, int keyLength) {
+        return intAt(payload, KEY_OFFSET + keyLength);
     }
 
     /** The first byte of the change's key (its keyspace), or -1 for an empty key. */

@@ -76,11 +76,21 @@ public enum RmgrId {
 
     /** The resource manager with this id, or null when the byte names none. */
     public static RmgrId fromId(int id) {
+        // an array by id, not values() (a fresh copy each call): the reader asks for every record
+        return id >= 0 && id < BY_ID.length ? BY_ID[id] : null;
+    }
+
+    private static final RmgrId[] BY_ID = byId();
+
+    private static RmgrId[] byId() {
+        int max = 0;
         for (RmgrId r : values()) {
-            if (r.id == id) {
-                return r;
-            }
+            max = Math.max(max, r.id);
         }
-        return null;
+        RmgrId[] byId = new RmgrId[max + 1];
+        for (RmgrId r : values()) {
+            byId[r.id] = r;
+        }
+        return byId;
     }
 }

@@ -150,47 +150,54 @@ public final class WalReader {
         if (headerAt < 0) {
             return null;
         }
-        WalRecord.Header h = WalRecord.Header.parse(ahead, headerAt);
-        if (h.totalLength() < WalRecord.HEADER_SIZE) {
+        // the header's fields read in place (no Header, no Lsn until the record is valid): every
+        // record of a standby's catch-up comes through here, much of it before the JIT has run
+        int totalLength = WalRecord.intAt(ahead, headerAt);
+        if (totalLength < WalRecord.HEADER_SIZE) {
             return invalid("invalid record length at %s: wanted %d, got %d", at, WalRecord.HEADER_SIZE,
-                    h.totalLength());
+                    totalLength);
         }
-        if (h.totalLength() > WalRecord.MAX_RECORD_BYTES) {
-            return invalid("record length %d at %s too long", Integer.toUnsignedLong(h.totalLength()), at);
+        if (totalLength > WalRecord.MAX_RECORD_BYTES) {
+            return invalid("record length %d at %s too long", Integer.toUnsignedLong(totalLength), at);
         }
-        if (RmgrId.fromId(h.rmgrId()) == null) {
-            return invalid("invalid resource manager ID %d at %s", h.rmgrId(), at);
+        int rmgrId = ahead[headerAt + WalRecord.RMGR_OFFSET] & 0xFF;
+        RmgrId rmgr = RmgrId.fromId(rmgrId);
+        if (rmgr == null) {
+            return invalid("invalid resource manager ID %d at %s", rmgrId, at);
         }
-        boolean prevOk = expectedPrev.isValid() ? h.prevLsn().equals(expectedPrev) : h.prevLsn().isBefore(at);
+        long prev = WalRecord.longAt(ahead, headerAt + WalRecord.PREV_OFFSET);
+        boolean prevOk = expectedPrev.isValid() ? prev == expectedPrev.value()
+                : Long.compareUnsigned(prev, at.value()) < 0;
         if (!prevOk) {
-            return invalid("record with incorrect prev-link %s at %s", h.prevLsn(), at);
+            return invalid("record with incorrect prev-link %s at %s", new Lsn(prev), at);
         }
-        if (Long.compareUnsigned(at.value() + h.totalLength(), limit.value()) > 0) {
+        if (Long.compareUnsigned(at.value() + totalLength, limit.value()) > 0) {
             return notYet();
         }
         // decoded straight from the read-ahead bytes; only a record longer than they are gets its own array
         byte[] source = ahead;
         int recordAt;
-        if (h.totalLength() <= ahead.length) {
-            recordAt = buffered(at, h.totalLength(), limit);
+        if (totalLength <= ahead.length) {
+            recordAt = buffered(at, totalLength, limit);
             if (recordAt < 0) {
                 return null;
             }
         } else {
-            source = new byte[h.totalLength()];
+            source = new byte[totalLength];
             recordAt = 0;
             aheadLength = 0;
             if (!readFully(at, source)) {
                 return null;
             }
         }
-        if (WalRecord.crc(source, recordAt, h.totalLength()) != h.crc()) {
+        if (WalRecord.crc(source, recordAt, totalLength) != WalRecord.intAt(source, recordAt + WalRecord.CRC_OFFSET)) {
             return invalid("incorrect resource manager data checksum in record at %s", at);
         }
-        WalRecord record = WalRecord.decode(at, h, source, recordAt);
-        nextLsn = XactRecords.isSwitch(record)
-                ? new Lsn((record.endLsn().value() + segmentSizeBytes - 1) / segmentSizeBytes * segmentSizeBytes)
-                : record.nextLsn();
+        WalRecord record = WalRecord.decode(at, prev, rmgr, source, recordAt, totalLength);
+        long end = at.value() + totalLength;
+        nextLsn = new Lsn(rmgr == RmgrId.XLOG && record.info() == RmgrId.XLOG_SWITCH
+                ? (end + segmentSizeBytes - 1) / segmentSizeBytes * segmentSizeBytes
+                : WalRecord.align(end));
         expectedPrev = at;
         status = Status.OK;
         return record;

@@ -11,20 +11,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * what is flushed.
  *
  * <p>One writer thread (the walreceiver) calls {@link #write} and {@link #flush}; any thread
- * reads the positions. {@code lock} guards the segment files' write side and pairs with
- * {@code flushedCond}, signalled after each flush. The positions are volatile: read by the
- * startup process and by the walreceiver's status replies.
+ * reads the positions. {@code filesLock} guards the segment files' write side (writes, fsyncs,
+ * a new timeline); {@code lock} only pairs with {@code flushedCond}, signalled after each flush,
+ * so that the startup process waiting for WAL never waits behind a write or an fsync. The
+ * positions are volatile: read by the startup process and by the walreceiver's status replies.
  */
 public final class WalReceiverWriter {
 
     private final SegmentFiles files;
+    private final ReentrantLock filesLock = new ReentrantLock();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition flushedCond = lock.newCondition();
     private volatile long writtenPos;
     private volatile long flushedPos;
     /** archive_mode = always: gets each segment number once it is received and flushed completely. */
     private volatile java.util.function.LongConsumer segmentFinishedListener = segNo -> { };
-    /** Segments below this one were reported finished; guarded by lock. */
+    /** Segments below this one were reported finished; guarded by filesLock. */
     private long nextUnfinishedSegNo;
     private final long segmentSizeBytes;
 
@@ -39,7 +41,7 @@ public final class WalReceiverWriter {
 
     /**
      * Archiving on a standby (archive_mode = always): {@code listener} gets each segment number
-     * once the segment was received and flushed to its end. Called under this writer's lock.
+     * once the segment was received and flushed to its end. Called under this writer's files lock.
      */
     public void setSegmentFinishedListener(java.util.function.LongConsumer listener) {
         this.segmentFinishedListener = listener;
@@ -47,12 +49,12 @@ public final class WalReceiverWriter {
 
     /** Writes received bytes at {@code at} (streaming may restart from an earlier segment start). */
     public void write(Lsn at, byte[] data, int offset, int length) {
-        lock.lock();
+        filesLock.lock();
         try {
             files.write(at.value(), data, offset, length);
             writtenPos = at.value() + length;
         } finally {
-            lock.unlock();
+            filesLock.unlock();
         }
     }
 
@@ -63,44 +65,31 @@ public final class WalReceiverWriter {
 
     /**
      * fdatasyncs what was written, publishes the flushed position, runs {@code beforeWake}
-     * (when not null: the walreceiver's flush reply, outside the lock) and then wakes the
-     * startup process (and cascading walsenders). Waiters that look at the position before
-     * the wake-up find it already moved and do not wait.
+     * (when not null: the walreceiver's flush reply) and then wakes the startup process (and
+     * cascading walsenders). Waiters that look at the position before the wake-up find it
+     * already moved and do not wait; the others are woken after it moved.
      */
     public void flush(Runnable beforeWake) {
-        if (beforeWake != null) {
-            lock.lock();
-            try {
-                syncAndPublish();
-            } finally {
-                lock.unlock();
-            }
-            try {
-                beforeWake.run();
-            } finally {
-                wakeup();
-            }
-            return;
-        }
-        lock.lock();
+        filesLock.lock();
         try {
-            syncAndPublish();
-            flushedCond.signalAll();
+            files.sync();
+            flushedPos = writtenPos;
+            long firstUnfinished = flushedPos / segmentSizeBytes;
+            if (firstUnfinished < nextUnfinishedSegNo) {
+                nextUnfinishedSegNo = firstUnfinished; // streaming restarted from an earlier segment
+            }
+            while (nextUnfinishedSegNo < firstUnfinished) {
+                segmentFinishedListener.accept(nextUnfinishedSegNo++);
+            }
         } finally {
-            lock.unlock();
+            filesLock.unlock();
         }
-    }
-
-    /** Caller holds lock. */
-    private void syncAndPublish() {
-        files.sync();
-        flushedPos = writtenPos;
-        long firstUnfinished = flushedPos / segmentSizeBytes;
-        if (firstUnfinished < nextUnfinishedSegNo) {
-            nextUnfinishedSegNo = firstUnfinished; // streaming restarted from an earlier segment
-        }
-        while (nextUnfinishedSegNo < firstUnfinished) {
-            segmentFinishedListener.accept(nextUnfinishedSegNo++);
+        try {
+            if (beforeWake != null) {
+                beforeWake.run();
+            }
+        } finally {
+            wakeup();
         }
     }
 
@@ -178,22 +167,22 @@ public final class WalReceiverWriter {
 
     /** Received WAL is written to this timeline's segment files from now on. */
     public void setTimeline(TimelineId timeline) {
-        lock.lock();
+        filesLock.lock();
         try {
             files.sync();
             files.setTimeline(timeline);
         } finally {
-            lock.unlock();
+            filesLock.unlock();
         }
     }
 
     public void close() {
-        lock.lock();
+        filesLock.lock();
         try {
             files.sync();
             files.closeAll();
         } finally {
-            lock.unlock();
+            filesLock.unlock();
         }
     }
 }

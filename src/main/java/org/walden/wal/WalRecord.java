@@ -29,6 +29,8 @@ public record WalRecord(Lsn lsn, int xid, Lsn prevLsn, RmgrId rmgr, byte info, b
     /** Longest record accepted by the reader; a longer length field is corruption. */
     public static final int MAX_RECORD_BYTES = 256 * 1024 * 1024;
     static final int CRC_OFFSET = 20;
+    static final int PREV_OFFSET = 8;
+    static final int RMGR_OFFSET = 16;
     private static final byte[] ZERO_CRC_FIELD = new byte[4];
 
     /** A record still to be inserted: the WAL assigns its LSN and prev-link. */
@@ -91,13 +93,8 @@ public record WalRecord(Lsn lsn, int xid, Lsn prevLsn, RmgrId rmgr, byte info, b
 
         public static Header parse(byte[] header, int offset) {
             // plain shifts, not a ByteBuffer: redo parses every record, often before the JIT has run
-            long prev = (intAt(header, offset + 8) & 0xFFFFFFFFL) | (long) intAt(header, offset + 12) << 32;
-            return new Header(intAt(header, offset), intAt(header, offset + 4), new Lsn(prev),
-                    header[offset + 16] & 0xFF, header[offset + 17], intAt(header, offset + CRC_OFFSET));
-        }
-
-        private static int intAt(byte[] b, int at) {
-            return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
+            return new Header(intAt(header, offset), intAt(header, offset + 4), new Lsn(longAt(header, offset + PREV_OFFSET)),
+                    header[offset + RMGR_OFFSET] & 0xFF, header[offset + 17], intAt(header, offset + CRC_OFFSET));
         }
     }
 
@@ -107,6 +104,24 @@ public record WalRecord(Lsn lsn, int xid, Lsn prevLsn, RmgrId rmgr, byte info, b
      */
     public static WalRecord decode(Lsn lsn, byte[] record, int offset) {
         return decode(lsn, Header.parse(record, offset), record, offset);
+    }
+
+    /**
+     * As {@link #decode(Lsn, byte[], int)} with the header's length, prev-link and resource
+     * manager already read (the reader's path, which makes no {@link Header}).
+     */
+    static WalRecord decode(Lsn lsn, long prev, RmgrId rmgr, byte[] record, int offset, int totalLength) {
+        byte[] payload = new byte[totalLength - HEADER_SIZE];
+        System.arraycopy(record, offset + HEADER_SIZE, payload, 0, payload.length);
+        return new WalRecord(lsn, intAt(record, offset + 4), new Lsn(prev), rmgr, record[offset + 17], payload);
+    }
+
+    static int intAt(byte[] b, int at) {
+        return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
+    }
+
+    static long longAt(byte[] b, int at) {
+        return (intAt(b, at) & 0xFFFFFFFFL) | (long) intAt(b, at + 4) << 32;
     }
 
     /** As {@link #decode(Lsn, byte[], int)} with the header already parsed. */

@@ -35,8 +35,7 @@ public final class XactRecords {
 
     /** Whether a COMMIT or COMMIT PREPARED asks standbys for their apply position once it is replayed. */
     public static boolean requestsApplyFeedback(WalRecord r) {
-        return isCommit(r) && r.payload().length >= 12
-                && (ByteBuffer.wrap(r.payload()).order(ByteOrder.LITTLE_ENDIAN).getInt(8) & COMPLETION_APPLY_FEEDBACK) != 0;
+        return isCommit(r) && r.payload().length >= 12 && (intAt(r.payload(), 8) & COMPLETION_APPLY_FEEDBACK) != 0;
     }
 
     private static byte[] timeAndFlags(long micros, boolean applyFeedback) {
@@ -53,7 +52,13 @@ public final class XactRecords {
     }
 
     public static long commitTimeMicros(WalRecord commit) {
-        return ByteBuffer.wrap(commit.payload()).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        // plain shifts, not a ByteBuffer: redo reads every commit's time, often before the JIT has run
+        byte[] p = commit.payload();
+        return (intAt(p, 0) & 0xFFFFFFFFL) | (long) intAt(p, 4) << 32;
+    }
+
+    private static int intAt(byte[] b, int at) {
+        return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
     }
 
     /** A COMMIT's or ABORT's time in microseconds since the Unix epoch; 0 when the record carries none. */

@@ -87,6 +87,59 @@ class WriteBatchFormatTest {
     }
 
     @Test
+    void theSerializedBatchHoldsEachLiveKeyOnceInBytewiseOrder() {
+        java.util.Random random = new java.util.Random(13);
+        WriteBatchFormat batch = WriteBatchFormat.lastWriteWins();
+        java.util.TreeSet<byte[]> expected = new java.util.TreeSet<>(java.util.Arrays::compareUnsigned);
+        for (int i = 0; i < 3000; i++) {
+            // lengths 0..24 over few byte values: keys sharing 8 and 16 byte prefixes, keys that
+            // are prefixes of others, and bytes above 0x7F (unsigned order)
+            byte[] key = new byte[random.nextInt(25)];
+            for (int b = 0; b < key.length; b++) {
+                key[b] = (byte) (random.nextInt(3) == 0 ? 0x80 + random.nextInt(2) : random.nextInt(2));
+            }
+            add(batch, key, random.nextBoolean() ? null : value(i));
+            expected.add(key);
+        }
+        // two keys equal in their first 16 bytes whose last bytes hash alike (31 * 0 + 31 == 31 * 1 + 0)
+        byte[] first = new byte[18];
+        byte[] second = new byte[18];
+        first[17] = 31;
+        second[16] = 1;
+        add(batch, first, value(1));
+        add(batch, second, value(2));
+        expected.add(first);
+        expected.add(second);
+        byte[] rep = batch.serialized();
+        List<byte[]> keys = new java.util.ArrayList<>();
+        int at = WriteBatchFormat.HEADER_BYTES;
+        while (at < rep.length) {
+            byte type = rep[at++];
+            int[] length = new int[1];
+            at = varint(rep, at, length);
+            keys.add(java.util.Arrays.copyOfRange(rep, at, at + length[0]));
+            at += length[0];
+            if (type == WriteBatchFormat.TYPE_VALUE) {
+                at = varint(rep, at, length) + length[0];
+            }
+        }
+        assertThat(keys).hasSize(expected.size()).hasSize(batch.liveEntries());
+        assertThat(keys).containsExactlyElementsOf(expected);
+    }
+
+    private static int varint(byte[] b, int at, int[] value) {
+        int v = 0;
+        for (int shift = 0; ; shift += 7) {
+            byte x = b[at++];
+            v |= (x & 0x7F) << shift;
+            if (x >= 0) {
+                value[0] = v;
+                return at;
+            }
+        }
+    }
+
+    @Test
     void aBatchThatKeepsEveryWriteCountsThemAll() throws Exception {
         try (Store store = Store.open(dir.resolve("base"))) {
             WriteBatchFormat batch = new WriteBatchFormat();
