@@ -137,7 +137,7 @@ final class WaldenSession implements Session {
     private String cachedLookupPath;
     private DbCatalog committedCatalog;
     private long committedCatalogVersion = -1;
-    /** This session's database's pg_stat_database counters (found at the session's start). */
+    /** This client session's database's pg_stat_database counters (found at the session's start). */
     private final DatabaseActivityStats.Counters dbStats;
 
     /** What the session derives from its settings, recomputed when {@link SessionSettings#valuesVersion()} moves. */
@@ -210,7 +210,8 @@ final class WaldenSession implements Session {
         this.env = new SessionEnv(this);
         this.utility = new Utility(this);
         refreshZone();
-        DatabaseDef db = engine.shared().database(databaseName);
+        // the server's own sessions (backend pid 0: warm-up, auto-analyze) count nowhere
+        DatabaseDef db = backendPid == 0 ? null : engine.shared().database(databaseName);
         this.dbStats = db == null ? new DatabaseActivityStats.Counters() : engine.databaseActivity().of(db.oid());
         dbStats.sessions.increment();
     }
