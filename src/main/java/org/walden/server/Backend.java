@@ -46,11 +46,14 @@ import org.walden.sql.Session;
  * <p><b>State it owns.</b> The prepared statements and portals of the extended protocol
  * (unnamed ones under ""), whether it is skipping messages until Sync after an error, and the
  * GUC_REPORT values last sent as ParameterStatus. Used by this backend's thread only, except
- * {@code terminateRequested} and the {@link Activity} pg_stat_activity reads.
+ * {@code terminateRequested}, the {@link Activity} pg_stat_activity reads and the wait slot its
+ * wait_event comes from (the thread's, while {@link #run()} runs). Each state change gives the
+ * Session the time spent in the state before it (pg_stat_database's session times).
  *
  * <p><b>How it ends.</b> Terminate or EOF from the client; a FATAL error (sent first); a
  * protocol violation (FATAL 08P01, e.g. "invalid frontend message type 120"). In every case
- * {@link #run()} returns and {@link BackendStartup} closes the Session and the socket.
+ * {@link #run()} tells the Session how it ended (normally, abandoned, FATAL, killed) and returns,
+ * and {@link BackendStartup} closes the Session and the socket.
  *
  * <p><b>Shutdown handshake.</b> {@link #terminate()} (any thread) sets a flag, cancels the
  * running statement and wakes the idle wait; the backend then sends FATAL 57P01
