@@ -199,7 +199,7 @@ public final class Backend {
     /** The time since {@code a}'s state began goes to pg_stat_database's session times. */
     private void accountStateTime(Activity a, java.time.Instant now) {
         java.time.Instant since = a.stateChange() != null ? a.stateChange() : sessionStart;
-        session.stateTime(a.state(), java.time.Duration.between(since, now).toNanos() / 1000);
+        session.stateTime(a.state(), since.until(now, java.time.temporal.ChronoUnit.MICROS));
     }
 
     private void serveMessages() throws IOException {

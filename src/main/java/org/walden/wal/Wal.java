@@ -341,7 +341,7 @@ public final class Wal {
             WaitEvent before = WaitEvent.begin(WaitEvent.WAL_WRITE);
             try {
                 files.write(start, chunk, 0, len);
-                WaitEvent.begin(WaitEvent.WAL_SYNC);
+                WaitEvent.begin(WaitEvent.WAL_SYNC); // from the write's wait to the sync's; end restores before
                 files.sync();
             } finally {
                 WaitEvent.end(before);
